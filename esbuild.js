@@ -1,0 +1,74 @@
+// Builds each entry separately (extension host, engine worker, CLI, webview bundles, tests).
+// Usage: node esbuild.js [--watch] [--production]
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+function walk(dir, pred) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p, pred) : pred(p) ? [p] : [];
+  });
+}
+
+const nodeBase = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const builds = [
+  // Extension host: vscode is provided by the host at run time.
+  { ...nodeBase, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // Engine worker and CLI never import vscode; bundling them keeps the .vsix free of node_modules.
+  { ...nodeBase, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+  { ...nodeBase, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Webviews: browser bundles, no Node APIs.
+  ...walk('webview', (p) => /[\\/]main\.ts$/.test(p)).map((entry) => ({
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: [entry],
+    outfile: path.join('dist', 'webview', path.basename(path.dirname(entry)) + '.js'),
+  })),
+];
+
+if (!production) {
+  // Tests: one bundle per file, dependencies left to node_modules.
+  const tests = walk('test', (p) => p.endsWith('.ts') && !p.endsWith('.d.ts') && !p.includes(`${path.sep}fixtures${path.sep}`));
+  builds.push({
+    ...nodeBase,
+    entryPoints: tests,
+    outbase: '.',
+    outdir: 'out',
+    packages: 'external',
+    external: ['vscode'],
+  });
+}
+
+async function main() {
+  if (watch) {
+    for (const b of builds) await (await esbuild.context(b)).watch();
+    console.log('[esbuild] watching');
+    return;
+  }
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  fs.chmodSync('dist/cli.js', 0o755);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+// Types shared by the engine, the worker protocol, the CLI and the webviews. No Node or vscode
+// imports here: the webview bundle imports this file too.
+
+export type Part = 'encoder' | 'decoder' | 'cross';
+
+/** One layer of one attention part, all heads. Typed arrays cross threads as transferables. */
+export interface AttentionLayer {
+  part: Part;
+  layer: number;
+  heads: number;
+  queries: number;
+  keys: number;
+  /** [heads, queries, keys]; each row sums to 1. */
+  probs: Float32Array;
+  /** [heads, queries, keys]; q·k/√d_head (or the RNN score e_tj), before masking. */
+  scores: Float32Array;
+  /** [queries, keys]; 1 where the key is hidden from the query (causal mask), else absent. */
+  mask?: Uint8Array;
+}
+
+/** Add & Norm trace of one sub-layer: what went in, what the sub-layer added, what came out. */
+export interface AddNormStep {
+  part: Part;
+  layer: number;
+  sublayer: 'self_attn' | 'cross_attn' | 'ffn';
+  /** [tokens] L2 norm of the residual input, the sub-layer output, and the normalised result. */
+  residualNorm: Float32Array;
+  sublayerNorm: Float32Array;
+  outputNorm: Float32Array;
+}
+
+export interface QKV {
+  part: Part;
+  layer: number;
+  heads: number;
+  headDim: number;
+  queries: number;
+  keys: number;
+  q: Float32Array; // [heads, queries, headDim]
+  k: Float32Array; // [heads, keys, headDim]
+  v: Float32Array; // [heads, keys, headDim]
+}
+
+export interface RunInput {
+  /** Source text (tokenized by the model's tokenizer) or ids used as given. */
+  text?: string;
+  ids?: number[];
+  targetText?: string;
+  targetIds?: number[];
+  /** RNN seq2seq: run with another score function than the file's default. */
+  score?: RnnScore;
+  /** Return Q, K, V per head (large); off by default. */
+  withQKV?: boolean;
+}
+
+export type RnnScore = 'dot' | 'general' | 'additive' | 'scaled-dot';
+
+export interface ModelSummary {
+  name: string;
+  file: string;
+  architecture: string;
+  kind: string;
+  parameters: number;
+  /** Human-readable hyper-parameters, e.g. { d_model: 768, heads: 12 }. */
+  details: Record<string, string | number | boolean>;
+  /** Score functions this file can run with (RNN seq2seq only). */
+  scores?: RnnScore[];
+  examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
+}
+
+export interface RunResult {
+  model: ModelSummary;
+  tokens: { source: string[]; target: string[] };
+  ids: { source: number[]; target: number[] };
+  attentions: AttentionLayer[];
+  /** [positions, d_model] when the model uses fixed positional encodings. */
+  positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
+  addNorm: AddNormStep[];
+  qkv?: QKV[];
+  /** Greedy prediction after each decoder input (seq2seq / decoder models). */
+  predicted?: { ids: number[]; tokens: string[] };
+}
+
+/** Progress reported while a run is under way. */
+export interface Progress {
+  done: number;
+  total: number;
+  message: string;
+}
