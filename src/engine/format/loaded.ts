@@ -1,0 +1,67 @@
+// The in-memory form every reader produces (project JSON, Hugging Face folder): configuration in
+// the project format's terms and tensors under the canonical names of docs/model-format.md.
+import type { Tensor } from '../tensor';
+import type { RnnScore } from '../types';
+
+export type Activation = 'relu' | 'gelu' | 'gelu_new' | 'swish';
+export type PositionScheme = 'sinusoidal' | 'sinusoidal-marian' | 'learned' | 'none';
+
+export interface TransformerConfig {
+  kind: 'encoder' | 'decoder' | 'encoder-decoder';
+  vocab_size: number;
+  d_model: number;
+  heads: number;
+  d_ff: number;
+  encoder_layers: number; // 0 when kind = decoder
+  decoder_layers: number; // 0 when kind = encoder
+  activation: Activation;
+  norm: 'post' | 'pre';
+  layer_norm_eps: number;
+  positions: PositionScheme;
+  max_positions: number;
+  scale_embedding: boolean;
+  embedding_norm: boolean;
+  final_norm: boolean;
+  token_types: number;
+  bos_id?: number;
+  eos_id?: number;
+  decoder_start_id?: number;
+  max_target_length?: number;
+}
+
+export interface RnnSeq2seqConfig {
+  cell: 'gru' | 'lstm';
+  src_vocab_size: number;
+  tgt_vocab_size: number;
+  embed_dim: number;
+  hidden_size: number;
+  bidirectional: boolean;
+  score: RnnScore;
+  attention_dim?: number;
+  bos_id: number;
+  eos_id: number;
+  max_target_length: number;
+}
+
+/** Text → ids for one side (source or target) of a model. */
+export interface Tokenizer {
+  encode(text: string): { ids: number[]; tokens: string[] };
+  /** Display string of one id (never throws: unknown ids render as `[id]`). */
+  token(id: number): string;
+  readonly size: number;
+}
+
+export type ArchitectureConfig =
+  | { architecture: 'transformer'; config: TransformerConfig }
+  | { architecture: 'rnn-seq2seq'; config: RnnSeq2seqConfig };
+
+export type LoadedModel = ArchitectureConfig & {
+  /** Path of the model JSON, or of the HF folder's config.json. Used in every error message. */
+  file: string;
+  name: string;
+  description?: string;
+  weights: Map<string, Tensor>;
+  sourceTokenizer?: Tokenizer;
+  targetTokenizer?: Tokenizer;
+  examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
+};
