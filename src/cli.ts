@@ -1,0 +1,122 @@
+// attention-inspector: the same engine from the terminal.
+//   attention-inspector info <model>
+//   attention-inspector run <model> (--ids 1,2,3 | --text "…") [--target-ids … | --target-text …] [--score S] [--out result.json]
+//   attention-inspector convert <hf-folder> --out model.json
+import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
+import { loadModel, runModel, summarize } from './engine/run';
+import { convertToProjectFormat } from './engine/format/convert';
+import type { AttentionLayer, Part, RunInput, RunResult } from './engine/types';
+import type { RnnScore } from './engine/types';
+
+const USAGE = `usage:
+  attention-inspector info <model>
+  attention-inspector run <model> (--ids 1,2,3 | --text "...") [--target-ids 1,2 | --target-text "..."] [--score dot|general|additive|scaled-dot] [--out result.json]
+  attention-inspector convert <hf-folder> --out model.json
+<model> is a project model JSON file or a Hugging Face folder (config.json + model.safetensors).`;
+
+class UsageError extends Error {}
+
+function parseIds(flag: string, v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((s) => s.trim());
+  return parts.map((p, i) => {
+    if (!/^\d+$/.test(p)) throw new UsageError(`${flag}: item ${i} ("${p}") is not a non-negative integer token id`);
+    return Number(p);
+  });
+}
+
+/** [layer][head][query][key] nested arrays for the JSON output (the engine itself never nests). */
+export function nestAttentions(layers: AttentionLayer[], part: Part): number[][][][] | undefined {
+  const mine = layers.filter((l) => l.part === part).sort((a, b) => a.layer - b.layer);
+  if (mine.length === 0) return undefined;
+  return mine.map((l) =>
+    Array.from({ length: l.heads }, (_, h) =>
+      Array.from({ length: l.queries }, (_, i) => Array.from(l.probs.subarray((h * l.queries + i) * l.keys, (h * l.queries + i + 1) * l.keys))),
+    ),
+  );
+}
+
+export function resultToJson(r: RunResult): object {
+  const attentions: Record<string, number[][][][]> = {};
+  for (const part of ['encoder', 'decoder', 'cross'] as const) {
+    const p = nestAttentions(r.attentions, part);
+    if (p) attentions[part] = p;
+  }
+  return {
+    model: r.model,
+    tokens: r.tokens,
+    ids: r.ids,
+    ...(r.predicted ? { predicted: r.predicted } : {}),
+    attentions,
+  };
+}
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      ids: { type: 'string' },
+      text: { type: 'string' },
+      'target-ids': { type: 'string' },
+      'target-text': { type: 'string' },
+      score: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const target = positionals[0];
+  if (!command || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (!target) throw new UsageError(`${command}: missing <model>`);
+  switch (command) {
+    case 'info': {
+      const s = summarize(loadModel(target));
+      const lines = [`${s.name} (${s.architecture}, ${s.kind})`, `file: ${s.file}`, `parameters: ${s.parameters.toLocaleString('en-US')}`];
+      for (const [k, v] of Object.entries(s.details)) lines.push(`${k}: ${v}`);
+      if (s.scores) lines.push(`score functions: ${s.scores.join(', ')}`);
+      console.log(lines.join('\n'));
+      return 0;
+    }
+    case 'run': {
+      const input: RunInput = {
+        ids: parseIds('--ids', values.ids),
+        text: values.text,
+        targetIds: parseIds('--target-ids', values['target-ids']),
+        targetText: values['target-text'],
+        score: values.score as RnnScore | undefined,
+      };
+      if (!input.ids && input.text === undefined) throw new UsageError('run: give --ids or --text');
+      if (input.score && !['dot', 'general', 'additive', 'scaled-dot'].includes(input.score)) {
+        throw new UsageError(`--score: expected dot, general, additive or scaled-dot, got "${input.score}"`);
+      }
+      const json = JSON.stringify(resultToJson(runModel(loadModel(target), input)));
+      if (values.out) fs.writeFileSync(values.out, json + '\n');
+      else process.stdout.write(json + '\n');
+      return 0;
+    }
+    case 'convert': {
+      if (!values.out) throw new UsageError('convert: --out model.json is required');
+      const model = loadModel(target);
+      convertToProjectFormat(model, values.out);
+      console.log(`wrote ${values.out}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    const err = e as Error;
+    console.error(`attention-inspector: ${err.message}`);
+    if (err instanceof UsageError) console.error(USAGE);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  }
+}

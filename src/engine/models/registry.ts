@@ -1,0 +1,15 @@
+// Architecture name → builder. Adding an architecture is one new file and one line here.
+import type { LoadedModel } from '../format/loaded';
+import type { Kernels } from '../kernels';
+import type { RunnableModel } from './runnable';
+import { buildTransformer } from './transformerRunnable';
+import { buildRnnRunnable } from './rnnRunnable';
+
+export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel {
+  switch (model.architecture) {
+    case 'transformer':
+      return buildTransformer(model, kernels);
+    case 'rnn-seq2seq':
+      return buildRnnRunnable(model, kernels);
+  }
+}

@@ -1,0 +1,30 @@
+// What every architecture offers the engine: a summary and one run over resolved ids.
+import type { AttentionLayer, AddNormStep, QKV, RnnScore } from '../types';
+import type { RunControl } from '../control';
+
+export interface ModelOutput {
+  /** The decoder inputs actually used (given, or produced by greedy decoding). */
+  targetIds: number[];
+  attentions: AttentionLayer[];
+  addNorm: AddNormStep[];
+  qkv?: QKV[];
+  /** Greedy prediction after each decoder input. */
+  predicted?: number[];
+  positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
+}
+
+export interface RunOptions {
+  targetIds?: number[];
+  score?: RnnScore;
+  withQKV?: boolean;
+}
+
+export interface RunnableModel {
+  readonly kind: string;
+  readonly parameters: number;
+  readonly details: Record<string, string | number | boolean>;
+  /** Which side(s) of the model take text: seq2seq models have a target side. */
+  readonly hasTarget: boolean;
+  readonly scores?: RnnScore[];
+  run(ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput;
+}

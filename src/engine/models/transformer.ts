@@ -1,0 +1,174 @@
+// Transformer encoder, decoder-only and encoder–decoder models over the canonical tensors of
+// docs/model-format.md. Full (teacher-forced) passes record every layer's attention; a decoder
+// session steps one token at a time with a KV cache.
+import type { Kernels } from '../kernels';
+import { referenceKernels } from '../kernels';
+import type { LoadedModel, TransformerConfig } from '../format/loaded';
+import { InputError } from '../format/errors';
+import { TensorReader } from './tensorReader';
+import { isFixedScheme, sinusoidalEncoding } from '../positional';
+import { checkpoint, noControl, type RunControl } from '../control';
+import { KVCache, LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+
+type Model = LoadedModel & { architecture: 'transformer' };
+
+export interface StepResult {
+  /** Per decoder layer: [heads, t+1] self-attention of the new token over itself and the past. */
+  self: Float32Array[];
+  /** Per decoder layer: [heads, source length]; absent for decoder-only models. */
+  cross?: Float32Array[];
+  /** [vocab_size] next-token logits. */
+  logits: Float32Array;
+}
+
+export interface DecoderSession {
+  readonly length: number;
+  step(tokenId: number, ctl?: RunControl): StepResult;
+}
+
+export class TransformerModel {
+  readonly cfg: TransformerConfig;
+  private readonly tokens: Float32Array; // [vocab, d]
+  private readonly positions?: Float32Array; // [max_positions, d]
+  private readonly tokenType?: Float32Array; // [d] row 0 of the type table
+  private readonly embedNorm?: Norm;
+  private readonly encoderLayers: LayerWeights[] = [];
+  private readonly decoderLayers: LayerWeights[] = [];
+  private readonly encoderFinal?: Norm;
+  private readonly decoderFinal?: Norm;
+  private readonly lmHead: { w: Float32Array; b?: Float32Array };
+  private readonly run: LayerRunner;
+  readonly parameters: number;
+
+  constructor(model: Model, kernels: Kernels = referenceKernels) {
+    const c = (this.cfg = model.config);
+    const d = c.d_model;
+    const r = new TensorReader(model);
+    this.run = new LayerRunner(kernels, c);
+    this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
+    if (c.positions === 'learned') this.positions = r.get('embed.positions', [c.max_positions, d]);
+    else if (isFixedScheme(c.positions)) this.positions = sinusoidalEncoding(c.max_positions, d, c.positions);
+    if (c.token_types > 0) this.tokenType = r.get('embed.token_types', [c.token_types, d]).subarray(0, d);
+    if (c.embedding_norm) this.embedNorm = readNorm(r, 'embed.norm', d);
+    const cross = c.kind === 'encoder-decoder';
+    for (let i = 0; i < c.encoder_layers; i++) this.encoderLayers.push(readLayer(r, c, 'encoder', i, false));
+    for (let i = 0; i < c.decoder_layers; i++) this.decoderLayers.push(readLayer(r, c, 'decoder', i, cross));
+    if (c.final_norm) {
+      if (c.encoder_layers) this.encoderFinal = readNorm(r, 'encoder.final_norm', d);
+      if (c.decoder_layers) this.decoderFinal = readNorm(r, 'decoder.final_norm', d);
+    }
+    // Without its own lm_head the output projection is tied to the token embeddings.
+    this.lmHead = {
+      w: r.has('lm_head.weight') ? r.get('lm_head.weight', [c.vocab_size, d]) : this.tokens,
+      b: r.has('lm_head.bias') ? r.get('lm_head.bias', [c.vocab_size]) : undefined,
+    };
+    r.finish();
+    this.parameters = r.parameterCount();
+  }
+
+  /** The fixed positional encoding the model adds, or undefined for learned / none. */
+  positionalEncoding(): Float32Array | undefined {
+    return isFixedScheme(this.cfg.positions) ? this.positions : undefined;
+  }
+
+  /** Token embedding (× √d_model when scale_embedding) + position + token type, then optional LayerNorm. */
+  embed(ids: number[], firstPosition: number, field: string): Float32Array {
+    const c = this.cfg;
+    const d = c.d_model;
+    const scale = c.scale_embedding ? Math.sqrt(d) : 1;
+    const x = new Float32Array(ids.length * d); // [n, d]
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) {
+        throw new InputError(`${field}[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
+      }
+      const p = firstPosition + i;
+      if (this.positions && p >= c.max_positions) {
+        throw new InputError(field, `at most ${c.max_positions} tokens fit this model's positions, got ${firstPosition + ids.length}`);
+      }
+      for (let j = 0; j < d; j++) {
+        let v = this.tokens[id * d + j] * scale;
+        if (this.positions) v += this.positions[p * d + j];
+        if (this.tokenType) v += this.tokenType[j];
+        x[i * d + j] = v;
+      }
+    });
+    return this.embedNorm ? this.run.layerNorm(x, ids.length, this.embedNorm) : x;
+  }
+
+  /** Encoder stack over the source ids → hidden states [n, d]. */
+  encode(ids: number[], rec?: Recorder, ctl: RunControl = noControl): Float32Array {
+    const n = ids.length;
+    let x = this.embed(ids, 0, 'ids');
+    this.encoderLayers.forEach((l, layer) => {
+      checkpoint(ctl, layer, this.encoderLayers.length, `encoder layer ${layer + 1}/${this.encoderLayers.length}`);
+      const where = { part: 'encoder' as const, layer };
+      x = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: new KVCache(this.cfg.d_model), causal: false }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
+      x = this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+    });
+    return this.encoderFinal ? this.run.layerNorm(x, n, this.encoderFinal) : x;
+  }
+
+  /**
+   * Decoder stack over all target ids at once (teacher forcing) with the causal mask; with
+   * `memory` (encoder output [m, d]) each layer also attends across to it. → hidden [n, d].
+   */
+  decodeFull(ids: number[], memory: Float32Array | undefined, rec?: Recorder, ctl: RunControl = noControl): Float32Array {
+    const session = this.session(memory);
+    return session.forward(ids, rec, ctl, 'target_ids');
+  }
+
+  /** Incremental decoding: one token per step, keys and values of the past kept in a KV cache. */
+  session(memory?: Float32Array): DecoderSession & { forward: (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string) => Float32Array } {
+    const c = this.cfg;
+    const d = c.d_model;
+    if (c.kind === 'encoder') throw new InputError('target_ids', 'this model has no decoder');
+    if (c.kind === 'encoder-decoder' && !memory) throw new Error('encoder-decoder session needs the encoder output');
+    const m = memory ? memory.length / d : 0;
+    const caches = this.decoderLayers.map(() => new KVCache(d));
+    // Cross-attention K, V depend only on the encoder output: project once, reuse every step.
+    const crossKV = memory ? this.decoderLayers.map((l) => ({ k: this.run.linear(memory, m, l.cross!.k), v: this.run.linear(memory, m, l.cross!.v), length: m })) : [];
+    const forward = (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string): Float32Array => {
+      const n = ids.length;
+      let x = this.embed(ids, caches[0]?.length ?? 0, field);
+      this.decoderLayers.forEach((l, layer) => {
+        checkpoint(ctl, layer, this.decoderLayers.length, `decoder layer ${layer + 1}/${this.decoderLayers.length}`);
+        const where = { part: 'decoder' as const, layer };
+        x = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: caches[layer], causal: true }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
+        if (memory) {
+          const cw = { part: 'cross' as const, layer };
+          x = this.run.addNorm(x, n, l.crossNorm!, (h) => this.run.attention(h, n, l.cross!, crossKV[layer], cw, rec), { ...cw, sublayer: 'cross_attn' }, rec);
+        }
+        x = this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, c.activation), { ...where, sublayer: 'ffn' }, rec);
+      });
+      return this.decoderFinal ? this.run.layerNorm(x, n, this.decoderFinal) : x;
+    };
+    return {
+      forward,
+      get length() {
+        return caches[0]?.length ?? 0;
+      },
+      step: (tokenId, ctl = noControl) => {
+        const rec: Recorder = { attentions: [], addNorm: [] };
+        const h = forward([tokenId], rec, ctl, 'target_ids');
+        const rows = (part: string) => rec.attentions.filter((a) => a.part === part).map((a) => a.probs); // [heads, 1, keys]
+        return { self: rows('decoder'), cross: memory ? rows('cross') : undefined, logits: this.logits(h, 1) };
+      },
+    };
+  }
+
+  /** [rows, vocab] next-token logits from decoder hidden states (lm_head, or tied embeddings). */
+  logits(hidden: Float32Array, rows: number): Float32Array {
+    return this.run.linear(hidden, rows, { w: this.lmHead.w, b: this.lmHead.b, out: this.cfg.vocab_size, in: this.cfg.d_model });
+  }
+}
+
+export function argmaxRows(x: Float32Array, rows: number): number[] {
+  const cols = x.length / rows;
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (x[r * cols + j] > x[r * cols + best]) best = j;
+    out.push(best);
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+// One transformer layer, written the way the paper draws it: multi-head attention, Add & Norm,
+// position-wise feed-forward, Add & Norm — with pre-LN as the one switch (GPT-2).
+import type { Kernels } from '../kernels';
+import type { Activation, TransformerConfig } from '../format/loaded';
+import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
+import type { TensorReader } from './tensorReader';
+import { causalMask, scaledDotProductAttention } from '../attention';
+
+export interface Linear {
+  w: Float32Array; // [out, in]
+  b?: Float32Array; // [out]
+  out: number;
+  in: number;
+}
+export interface Norm {
+  gamma: Float32Array; // [d]
+  beta: Float32Array; // [d]
+}
+export interface AttentionWeights {
+  q: Linear;
+  k: Linear;
+  v: Linear;
+  o: Linear;
+}
+export interface LayerWeights {
+  selfAttn: AttentionWeights;
+  selfNorm: Norm;
+  cross?: AttentionWeights;
+  crossNorm?: Norm;
+  fc1: Linear;
+  fc2: Linear;
+  ffnNorm: Norm;
+}
+
+export function readLinear(r: TensorReader, name: string, out: number, inp: number, withBias = true): Linear {
+  return {
+    w: r.get(`${name}.weight`, [out, inp]),
+    b: withBias ? r.get(`${name}.bias`, [out]) : undefined,
+    out,
+    in: inp,
+  };
+}
+
+export function readNorm(r: TensorReader, name: string, d: number): Norm {
+  return { gamma: r.get(`${name}.weight`, [d]), beta: r.get(`${name}.bias`, [d]) };
+}
+
+function readAttention(r: TensorReader, prefix: string, d: number): AttentionWeights {
+  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, d, d);
+  return { q: lin('q'), k: lin('k'), v: lin('v'), o: lin('o') };
+}
+
+export function readLayer(r: TensorReader, cfg: TransformerConfig, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {
+  const { d_model: d, d_ff } = cfg;
+  const p = `${stack}.layers.${i}`;
+  return {
+    selfAttn: readAttention(r, `${p}.self_attn`, d),
+    selfNorm: readNorm(r, `${p}.self_attn_norm`, d),
+    cross: withCross ? readAttention(r, `${p}.cross_attn`, d) : undefined,
+    crossNorm: withCross ? readNorm(r, `${p}.cross_attn_norm`, d) : undefined,
+    fc1: readLinear(r, `${p}.ffn.fc1`, d_ff, d),
+    fc2: readLinear(r, `${p}.ffn.fc2`, d, d_ff),
+    ffnNorm: readNorm(r, `${p}.ffn_norm`, d),
+  };
+}
+
+/** Growing K/V projections of the positions seen so far: [length, d] each. */
+export class KVCache {
+  k = new Float32Array(0);
+  v = new Float32Array(0);
+  length = 0;
+  constructor(private readonly d: number) {}
+  append(k: Float32Array, v: Float32Array, rows: number): void {
+    const grow = (a: Float32Array, add: Float32Array) => {
+      const out = new Float32Array((this.length + rows) * this.d);
+      out.set(a.subarray(0, this.length * this.d));
+      out.set(add, this.length * this.d);
+      return out;
+    };
+    this.k = grow(this.k, k);
+    this.v = grow(this.v, v);
+    this.length += rows;
+  }
+}
+
+/** Where a layer writes what the inspector shows; absent parts are not recorded. */
+export interface Recorder {
+  attentions: AttentionLayer[];
+  addNorm: AddNormStep[];
+  qkv?: QKV[];
+}
+
+export class LayerRunner {
+  constructor(
+    private readonly kernels: Kernels,
+    private readonly cfg: TransformerConfig,
+  ) {}
+
+  linear(x: Float32Array, rows: number, l: Linear): Float32Array {
+    return this.kernels.linear(x, rows, l.in, l.w, l.out, l.b);
+  }
+
+  layerNorm(x: Float32Array, rows: number, n: Norm): Float32Array {
+    return this.kernels.layerNorm(x, rows, this.cfg.d_model, n.gamma, n.beta, this.cfg.layer_norm_eps);
+  }
+
+  /**
+   * Multi-head attention of `rows` query rows. Keys/values come from `kv`: either the rows
+   * themselves appended to a cache (self-attention; causal when `causal`), or fixed precomputed
+   * projections (cross-attention over the encoder output: Q from the decoder, K, V from the encoder).
+   */
+  attention(
+    x: Float32Array,
+    rows: number,
+    w: AttentionWeights,
+    kv: { cache: KVCache; causal: boolean } | { k: Float32Array; v: Float32Array; length: number },
+    where: { part: Part; layer: number },
+    rec?: Recorder,
+  ): Float32Array {
+    const { heads, d_model: d } = this.cfg;
+    const dHead = d / heads;
+    const q = this.linear(x, rows, w.q); // [rows, d]
+    let k: Float32Array, v: Float32Array, nk: number, mask: Uint8Array | undefined;
+    if ('cache' in kv) {
+      const offset = kv.cache.length;
+      kv.cache.append(this.linear(x, rows, w.k), this.linear(x, rows, w.v), rows);
+      ({ k, v, length: nk } = kv.cache); // [nk, d]
+      mask = kv.causal ? causalMask(rows, nk, offset) : undefined; // key j > query i → hidden
+    } else {
+      ({ k, v, length: nk } = kv);
+    }
+    const att = scaledDotProductAttention(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
+    rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask });
+    if (rec?.qkv) rec.qkv.push({ ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) });
+    return this.linear(att.context, rows, w.o); // [rows, d]
+  }
+
+  /** Position-wise feed-forward: fc2(act(fc1(x))). */
+  feedForward(x: Float32Array, rows: number, l: LayerWeights, act: Activation): Float32Array {
+    const h = this.linear(x, rows, l.fc1); // [rows, d_ff]
+    this.kernels.activate(h, act);
+    return this.linear(h, rows, l.fc2); // [rows, d]
+  }
+
+  /**
+   * Add & Norm around one sub-layer f. post-LN (Vaswani, BERT, Marian): LN(x + f(x));
+   * pre-LN (GPT-2): x + f(LN(x)). Records the norms of residual, sub-layer output and result.
+   */
+  addNorm(
+    x: Float32Array,
+    rows: number,
+    norm: Norm,
+    f: (input: Float32Array) => Float32Array,
+    step: Omit<AddNormStep, 'residualNorm' | 'sublayerNorm' | 'outputNorm'>,
+    rec?: Recorder,
+  ): Float32Array {
+    const pre = this.cfg.norm === 'pre';
+    const y = f(pre ? this.layerNorm(x, rows, norm) : x);
+    const sum = new Float32Array(x.length);
+    for (let i = 0; i < sum.length; i++) sum[i] = x[i] + y[i];
+    const out = pre ? sum : this.layerNorm(sum, rows, norm);
+    rec?.addNorm.push({ ...step, residualNorm: rowNorms(x, rows), sublayerNorm: rowNorms(y, rows), outputNorm: rowNorms(out, rows) });
+    return out;
+  }
+}
+
+export function rowNorms(x: Float32Array, rows: number): Float32Array {
+  const cols = x.length / rows;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += x[r * cols + c] ** 2;
+    out[r] = Math.sqrt(s);
+  }
+  return out;
+}
+
+/** [rows, heads·dHead] → [heads, rows, dHead] for q, k and v. */
+function splitHeads(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number) {
+  const split = (x: Float32Array, n: number) => {
+    const out = new Float32Array(heads * n * dHead);
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < n; i++) out.set(x.subarray(i * heads * dHead + h * dHead, i * heads * dHead + (h + 1) * dHead), (h * n + i) * dHead);
+    }
+    return out;
+  };
+  return { q: split(q, nq), k: split(k, nk), v: split(v, nk) };
+}

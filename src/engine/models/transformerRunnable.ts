@@ -1,0 +1,103 @@
+// The transformer as the engine runs it: which stacks run for each kind, greedy decoding for
+// encoder–decoder models without a target, and the KV-cache check.
+import type { LoadedModel } from '../format/loaded';
+import type { Kernels } from '../kernels';
+import { InputError } from '../format/errors';
+import { checkpoint, type RunControl } from '../control';
+import type { Recorder } from './transformerLayer';
+import { argmaxRows, TransformerModel } from './transformer';
+import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
+
+type Model = LoadedModel & { architecture: 'transformer' };
+
+export function buildTransformer(model: Model, kernels?: Kernels): RunnableModel & { model: TransformerModel } {
+  const t = new TransformerModel(model, kernels);
+  const c = t.cfg;
+  return {
+    model: t,
+    kind: c.kind,
+    parameters: t.parameters,
+    hasTarget: c.kind === 'encoder-decoder',
+    details: {
+      kind: c.kind, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff,
+      encoder_layers: c.encoder_layers, decoder_layers: c.decoder_layers,
+      activation: c.activation, norm: `${c.norm}-LN`, positions: c.positions, vocab_size: c.vocab_size,
+    },
+    run: (ids, opts, ctl) => runTransformer(t, ids, opts, ctl),
+  };
+}
+
+function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput {
+  const c = t.cfg;
+  const rec: Recorder = { attentions: [], addNorm: [], qkv: opts.withQKV ? [] : undefined };
+  const pe = t.positionalEncoding();
+  const positions = Math.min(c.max_positions, Math.max(ids.length, opts.targetIds?.length ?? 0, 1));
+  const positional = pe && { positions, dims: c.d_model, scheme: c.positions, data: pe.slice(0, positions * c.d_model) };
+  if (ids.length === 0) throw new InputError('ids', 'at least one token is needed');
+
+  if (c.kind === 'encoder') {
+    if (opts.targetIds) throw new InputError('target_ids', 'an encoder-only model has no target side');
+    t.encode(ids, rec, ctl);
+    return { targetIds: [], ...rec, positional };
+  }
+  if (c.kind === 'decoder') {
+    // Decoder-only: the input is the whole (causal) sequence.
+    if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');
+    const h = t.decodeFull(ids, undefined, rec, ctl);
+    return { targetIds: [], ...rec, positional, predicted: argmaxRows(t.logits(h, ids.length), ids.length) };
+  }
+  const memory = t.encode(ids, rec, ctl);
+  const targetIds = opts.targetIds ?? greedyDecode(t, memory, ctl);
+  if (targetIds.length === 0) throw new InputError('target_ids', 'at least one decoder input is needed');
+  const h = t.decodeFull(targetIds, memory, rec, ctl);
+  return { targetIds, ...rec, positional, predicted: argmaxRows(t.logits(h, targetIds.length), targetIds.length) };
+}
+
+/** Greedy decoding with the KV cache: start token, then argmax until EOS or the length limit. */
+export function greedyDecode(t: TransformerModel, memory: Float32Array, ctl: RunControl): number[] {
+  const c = t.cfg;
+  const start = c.decoder_start_id ?? c.bos_id;
+  if (start === undefined) throw new InputError('target_ids', 'this model names no decoder_start_id or bos_id; give target ids');
+  const max = Math.min(c.max_target_length ?? 64, c.max_positions);
+  const session = t.session(memory);
+  const out = [start];
+  for (let step = 0; step < max - 1; step++) {
+    checkpoint(ctl, step, max, `decoding token ${step + 1}`);
+    const next = argmaxRows(session.step(out[out.length - 1], ctl).logits, 1)[0];
+    if (next === c.eos_id) break;
+    out.push(next);
+  }
+  return out;
+}
+
+/**
+ * Check mode for decoder stepping: runs the target one token at a time through the KV cache and
+ * returns the largest difference from the full teacher-forced pass over every attention row.
+ */
+export function kvCacheDiscrepancy(t: TransformerModel, ids: number[], targetIds: number[]): number {
+  const c = t.cfg;
+  const rec: Recorder = { attentions: [], addNorm: [] };
+  const memory = c.kind === 'encoder-decoder' ? t.encode(ids) : undefined;
+  const seq = c.kind === 'encoder-decoder' ? targetIds : ids;
+  t.decodeFull(seq, memory, rec);
+  const session = t.session(memory);
+  let worst = 0;
+  seq.forEach((id, step) => {
+    const r = session.step(id);
+    const compare = (part: 'decoder' | 'cross', rows: Float32Array[]) =>
+      rows.forEach((row, layer) => {
+        const full = rec.attentions.find((a) => a.part === part && a.layer === layer)!;
+        const heads = full.heads;
+        const width = row.length / heads;
+        for (let h = 0; h < heads; h++) {
+          for (let j = 0; j < full.keys; j++) {
+            const cached = j < width ? row[h * width + j] : 0; // keys not yet seen: probability 0
+            worst = Math.max(worst, Math.abs(cached - full.probs[(h * full.queries + step) * full.keys + j]));
+          }
+        }
+      });
+    compare('decoder', r.self);
+    if (r.cross) compare('cross', r.cross);
+  });
+  return worst;
+}

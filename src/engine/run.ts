@@ -1,0 +1,76 @@
+// The engine's one entry point: a loaded model plus an input → everything the inspector shows.
+// Used by the worker, the CLI and the tests alike.
+import type { LoadedModel, Tokenizer } from './format/loaded';
+import { InputError } from './format/errors';
+import type { Kernels } from './kernels';
+import { noControl, type RunControl } from './control';
+import { buildModel } from './models/registry';
+import type { RunnableModel } from './models/runnable';
+import type { ModelSummary, RunInput, RunResult } from './types';
+
+export { loadModel } from './format/load';
+
+const built = new WeakMap<LoadedModel, RunnableModel>();
+
+/** Builds (once per loaded model) the runnable form; throws ModelFormatError on bad tensors. */
+export function prepare(model: LoadedModel, kernels?: Kernels): RunnableModel {
+  let r = built.get(model);
+  if (!r) {
+    r = buildModel(model, kernels);
+    built.set(model, r);
+  }
+  return r;
+}
+
+export function summarize(model: LoadedModel): ModelSummary {
+  const r = prepare(model);
+  return {
+    name: model.name,
+    file: model.file,
+    architecture: model.architecture,
+    kind: r.kind,
+    parameters: r.parameters,
+    details: r.details,
+    scores: r.scores,
+    examples: model.examples,
+  };
+}
+
+/** Text or ids → ids and display tokens for one side of the model. */
+function resolve(
+  side: 'source' | 'target',
+  text: string | undefined,
+  ids: number[] | undefined,
+  tok: Tokenizer | undefined,
+): { ids: number[]; tokens: string[] } | undefined {
+  const field = side === 'source' ? 'ids' : 'target_ids';
+  if (ids && text !== undefined) throw new InputError(field, `give either ${side} text or ${side} ids, not both`);
+  if (ids) return { ids, tokens: ids.map((id) => (tok ? tok.token(id) : String(id))) };
+  if (text === undefined) return undefined;
+  if (!tok) throw new InputError(side === 'source' ? 'text' : 'target_text', 'this model has no vocabulary or tokenizer; give ids instead');
+  return tok.encode(text);
+}
+
+export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = noControl): RunResult {
+  const r = prepare(model);
+  const src = resolve('source', input.text, input.ids, model.sourceTokenizer);
+  if (!src) throw new InputError('ids', 'give input text or ids');
+  const tgtTok = model.targetTokenizer ?? model.sourceTokenizer;
+  const tgt = resolve('target', input.targetText, input.targetIds, tgtTok);
+  const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, ctl);
+  const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
+  const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;
+  return {
+    model: summarize(model),
+    tokens: { source: src.tokens, target: targetTokens },
+    ids: { source: src.ids, target: out.targetIds },
+    attentions: out.attentions,
+    positional: out.positional,
+    addNorm: out.addNorm,
+    qkv: out.qkv,
+    predicted: out.predicted && {
+      ids: out.predicted,
+      tokens: out.predicted.map((id) => (predictedTok ? predictedTok.token(id) : String(id))),
+    },
+  };
+}

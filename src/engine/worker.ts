@@ -1,0 +1,73 @@
+// The engine's worker thread: a message loop only. Models are loaded once per file and reloaded
+// when the file changes on disk.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
+import { loadModel, runModel, summarize } from './run';
+import type { LoadedModel } from './format/loaded';
+import { sharedCancelFlag } from './control';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+const faultsEnabled = (workerData as { faults?: boolean } | undefined)?.faults === true;
+
+const cache = new Map<string, { stamp: string; model: LoadedModel }>();
+
+function stampOf(path: string): string {
+  const st = fs.statSync(path);
+  return `${st.mtimeMs}:${st.size}`;
+}
+
+function getModel(path: string): LoadedModel {
+  const stamp = stampOf(path);
+  const hit = cache.get(path);
+  if (hit && hit.stamp === stamp) return hit.model;
+  const model = loadModel(path);
+  cache.set(path, { stamp, model });
+  return model;
+}
+
+function errorInfo(e: unknown): EngineErrorInfo {
+  if (e instanceof Error) {
+    const { file, field } = e as Error & { file?: string; field?: string };
+    return { name: e.name, message: e.message, file, field };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+port.on('message', (msg: unknown) => {
+  if (!isWorkerRequest(msg)) {
+    const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
+    post({ type: 'error', id, error: { name: 'ProtocolError', message: 'malformed request to the engine worker' } });
+    return;
+  }
+  try {
+    switch (msg.type) {
+      case 'info':
+        post({ type: 'summary', id: msg.id, summary: summarize(getModel(msg.modelPath)) });
+        break;
+      case 'run': {
+        const flag = sharedCancelFlag(msg.cancel);
+        const model = getModel(msg.modelPath);
+        const result = runModel(model, msg.input, {
+          isCancelled: flag.isCancelled,
+          progress: (progress) => post({ type: 'progress', id: msg.id, progress }),
+        });
+        post({ type: 'result', id: msg.id, result }, transferables(result));
+        break;
+      }
+      case 'fault':
+        if (!faultsEnabled) throw new Error('fault injection is disabled');
+        if (msg.kind === 'exit') process.exit(3);
+        if (msg.kind === 'hang') for (;;); // eslint-disable-line no-constant-condition
+        { // oom: keep allocating until V8's heap limit for this worker is hit
+          const hog: number[][] = [];
+          for (;;) hog.push(new Array(1e6).fill(Math.random()));
+        }
+    }
+  } catch (e) {
+    post({ type: 'error', id: msg.id, error: errorInfo(e) });
+  }
+});

@@ -1,0 +1,162 @@
+// Owns the engine worker: spawns it lazily, matches replies to requests by id, enforces a timeout,
+// cancels through shared memory (and by terminating the worker if it does not stop), and after a
+// crash or out-of-memory rejects what was pending with a clear error and starts afresh on the
+// next request. No vscode import: the CLI and the tests use it as it is.
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { isWorkerReply, type EngineErrorInfo, type WorkerReply, type WorkerRequest } from './protocol/worker';
+import type { ModelSummary, Progress, RunInput, RunResult } from './engine/types';
+
+export class EngineError extends Error {
+  readonly file?: string;
+  readonly field?: string;
+  constructor(info: EngineErrorInfo) {
+    super(info.message);
+    this.name = info.name;
+    this.file = info.file;
+    this.field = info.field;
+  }
+}
+
+export interface EngineHostOptions {
+  workerScript: string;
+  /** A request that takes longer is cancelled and rejected. */
+  timeoutMs?: number;
+  /** After Cancel, how long the worker may take to stop before it is terminated. */
+  cancelGraceMs?: number;
+  resourceLimits?: ResourceLimits;
+  faults?: boolean;
+}
+
+export interface RunHandle extends Promise<RunResult> {
+  cancel(): void;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  onProgress?: (p: Progress) => void;
+  timer: NodeJS.Timeout;
+  what: string;
+}
+
+export class EngineHost {
+  private worker?: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
+
+  constructor(opts: EngineHostOptions) {
+    this.opts = { timeoutMs: 300_000, cancelGraceMs: 1_000, faults: false, ...opts };
+  }
+
+  /** Number of workers started so far (a restart after a crash increments it). */
+  starts = 0;
+
+  run(modelPath: string, input: RunInput, onProgress?: (p: Progress) => void): RunHandle {
+    const cancelBuffer = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancelBuffer);
+    const id = this.nextId++;
+    const promise = this.request<RunResult>({ type: 'run', id, modelPath, input, cancel: cancelBuffer }, `running ${modelPath}`, onProgress);
+    return Object.assign(promise, {
+      cancel: () => {
+        if (!this.pending.has(id)) return;
+        Atomics.store(flag, 0, 1);
+        // The engine checks the flag between layers; if it is stuck inside one, stop the worker.
+        const grace = setTimeout(() => {
+          if (this.pending.has(id)) this.fail(id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }), true);
+        }, this.opts.cancelGraceMs);
+        promise.finally(() => clearTimeout(grace)).catch(() => {});
+      },
+    });
+  }
+
+  info(modelPath: string): Promise<ModelSummary> {
+    return this.request<ModelSummary>({ type: 'info', id: this.nextId++, modelPath }, `reading ${modelPath}`);
+  }
+
+  /** Test hook: make the worker exit, run out of memory or hang. */
+  fault(kind: 'exit' | 'oom' | 'hang'): Promise<unknown> {
+    return this.request({ type: 'fault', id: this.nextId++, kind }, `fault ${kind}`);
+  }
+
+  /** Stops the worker; anything pending is rejected. The next request starts a new one. */
+  async restart(reason = 'the engine was restarted'): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    for (const id of [...this.pending.keys()]) this.fail(id, new EngineError({ name: 'EngineRestarted', message: reason }), false);
+    if (w) await w.terminate();
+  }
+
+  dispose(): Promise<void> {
+    return this.restart('the engine was shut down');
+  }
+
+  private request<T>(msg: WorkerRequest, what: string, onProgress?: (p: Progress) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(msg.id, new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${this.opts.timeoutMs / 1000} s and was stopped` }), true);
+      }, this.opts.timeoutMs);
+      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, timer, what });
+      this.ensureWorker().postMessage(msg);
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults }, resourceLimits: this.opts.resourceLimits });
+    this.starts++;
+    w.on('message', (m: unknown) => this.onReply(m));
+    w.on('error', (e: Error & { code?: string }) => {
+      const oom = e.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.crashed(w, oom ? 'ran out of memory' : `failed: ${e.message}`);
+    });
+    w.on('exit', (code) => this.crashed(w, `stopped unexpectedly (exit code ${code})`));
+    w.unref(); // an idle engine must not keep the CLI or a test process alive
+    this.worker = w;
+    return w;
+  }
+
+  private crashed(w: Worker, how: string): void {
+    if (this.worker !== w) return; // already replaced (restart, or a second event of the same death)
+    this.worker = undefined;
+    for (const [id, p] of [...this.pending]) {
+      this.fail(id, new EngineError({ name: 'EngineCrashed', message: `The attention engine ${how} while ${p.what}. It will start again for the next run.` }), false);
+    }
+  }
+
+  private onReply(m: unknown): void {
+    if (!isWorkerReply(m)) return; // a malformed reply cannot be matched; the timeout answers it
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'progress') {
+      p.onProgress?.(m.progress);
+      return;
+    }
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    const answers: Record<Exclude<WorkerReply['type'], 'progress'>, () => void> = {
+      result: () => p.resolve((m as Extract<WorkerReply, { type: 'result' }>).result),
+      summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
+      error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),
+    };
+    answers[m.type]();
+  }
+
+  /** Rejects one request; with `stopWorker`, also terminates the worker that is stuck on it. */
+  private fail(id: number, e: Error, stopWorker: boolean): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.reject(e);
+    if (stopWorker && this.worker) {
+      const w = this.worker;
+      this.worker = undefined;
+      // Other requests queued behind the stuck one die with it: answer them too.
+      for (const [other, q] of [...this.pending]) {
+        this.fail(other, new EngineError({ name: 'EngineRestarted', message: `The engine was restarted while ${q.what}.` }), false);
+      }
+      void w.terminate();
+    }
+  }
+}

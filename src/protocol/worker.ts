@@ -1,0 +1,77 @@
+// Messages between the extension host (or CLI) and the engine worker. Every request carries an id
+// and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
+// Both sides validate what they receive with the guards below before using it.
+import type { ModelSummary, Progress, RunInput, RunResult } from '../engine/types';
+
+export type WorkerRequest =
+  | { type: 'run'; id: number; modelPath: string; input: RunInput; cancel: SharedArrayBuffer }
+  | { type: 'info'; id: number; modelPath: string }
+  /** Test hook, honoured only when the worker was started with faults enabled. */
+  | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' };
+
+export interface EngineErrorInfo {
+  name: string; // ModelFormatError | InputError | CancelledError | Error
+  message: string;
+  file?: string;
+  field?: string;
+}
+
+export type WorkerReply =
+  | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'result'; id: number; result: RunResult }
+  | { type: 'summary'; id: number; summary: ModelSummary }
+  | { type: 'error'; id: number; error: EngineErrorInfo };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isIds = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+const isOptStr = (v: unknown) => v === undefined || typeof v === 'string';
+
+export function isRunInput(v: unknown): v is RunInput {
+  return (
+    isObj(v) && isOptStr(v.text) && isOptStr(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
+    (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
+    (v.withQKV === undefined || typeof v.withQKV === 'boolean')
+  );
+}
+
+export function isWorkerRequest(v: unknown): v is WorkerRequest {
+  if (!isObj(v) || !isId(v.id)) return false;
+  switch (v.type) {
+    case 'run':
+      return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer;
+    case 'info':
+      return typeof v.modelPath === 'string';
+    case 'fault':
+      return v.kind === 'exit' || v.kind === 'oom' || v.kind === 'hang';
+    default:
+      return false;
+  }
+}
+
+export function isWorkerReply(v: unknown): v is WorkerReply {
+  if (!isObj(v) || !isId(v.id)) return false;
+  switch (v.type) {
+    case 'progress':
+      return isObj(v.progress) && typeof v.progress.done === 'number' && typeof v.progress.total === 'number';
+    case 'result':
+      return isObj(v.result) && Array.isArray(v.result.attentions) && v.result.attentions.every((a: unknown) => isObj(a) && a.probs instanceof Float32Array);
+    case 'summary':
+      return isObj(v.summary) && typeof v.summary.name === 'string';
+    case 'error':
+      return isObj(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
+    default:
+      return false;
+  }
+}
+
+/** The buffers of a result, handed over (not copied) when it crosses the thread boundary. */
+export function transferables(result: RunResult): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (a?: ArrayBufferView) => a && out.add(a.buffer as ArrayBuffer);
+  for (const a of result.attentions) [a.probs, a.scores, a.mask].forEach(add);
+  for (const s of result.addNorm) [s.residualNorm, s.sublayerNorm, s.outputNorm].forEach(add);
+  for (const q of result.qkv ?? []) [q.q, q.k, q.v].forEach(add);
+  add(result.positional?.data);
+  return [...out];
+}
