@@ -1,0 +1,129 @@
+// Side panel tree: the models found in the workspace → their attention parts → layers → heads.
+// Structure comes from the engine's summary (read in the worker), so the tree never loads weights
+// on the UI thread. Refreshes when model files change.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { EngineHost } from '../engineHost';
+import type { ModelSummary, Part } from '../engine/types';
+
+export const MODEL_GLOBS = ['**/*.model.json', '**/config.json'];
+
+export type ModelNode =
+  | { kind: 'model'; uri: vscode.Uri; summary?: ModelSummary; error?: string }
+  | { kind: 'part'; uri: vscode.Uri; part: Part; layers: number; heads: number }
+  | { kind: 'layer'; uri: vscode.Uri; part: Part; layer: number; heads: number }
+  | { kind: 'head'; uri: vscode.Uri; part: Part; layer: number; head: number };
+
+/** A Hugging Face folder's config.json counts only with its weights beside it. */
+export async function findModels(): Promise<vscode.Uri[]> {
+  const found: vscode.Uri[] = [];
+  for (const glob of MODEL_GLOBS) {
+    for (const uri of await vscode.workspace.findFiles(glob, '**/node_modules/**', 200)) {
+      if (uri.path.endsWith('/config.json')) {
+        const st = await Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(uri, '..', 'model.safetensors'))).catch(() => undefined);
+        if (!st) continue;
+      }
+      found.push(uri);
+    }
+  }
+  return found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+}
+
+/** Parts, layer counts and head counts as the engine describes them. */
+export function partsOf(s: ModelSummary): { part: Part; layers: number; heads: number }[] {
+  const d = s.details;
+  const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : 0);
+  if (s.architecture === 'rnn-seq2seq') return [{ part: 'cross', layers: 1, heads: 1 }];
+  const out: { part: Part; layers: number; heads: number }[] = [];
+  if (num('encoder_layers')) out.push({ part: 'encoder', layers: num('encoder_layers'), heads: num('heads') });
+  if (num('decoder_layers')) out.push({ part: 'decoder', layers: num('decoder_layers'), heads: num('heads') });
+  if (s.kind === 'encoder-decoder') out.push({ part: 'cross', layers: num('decoder_layers'), heads: num('heads') });
+  return out;
+}
+
+export function modelPathOf(uri: vscode.Uri): string {
+  // The engine opens an HF folder by its directory.
+  return uri.fsPath.endsWith(`${path.sep}config.json`) ? path.dirname(uri.fsPath) : uri.fsPath;
+}
+
+export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly watchers: vscode.FileSystemWatcher[];
+  private summaries = new Map<string, Promise<ModelNode>>();
+
+  constructor(private readonly engine: EngineHost) {
+    this.watchers = [...MODEL_GLOBS, '**/*.safetensors'].map((g) => vscode.workspace.createFileSystemWatcher(g));
+    for (const w of this.watchers) {
+      w.onDidCreate(() => this.refresh());
+      w.onDidChange(() => this.refresh());
+      w.onDidDelete(() => this.refresh());
+    }
+  }
+
+  refresh(): void {
+    this.summaries.clear();
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.watchers.forEach((w) => w.dispose());
+    this.changed.dispose();
+  }
+
+  private modelNode(uri: vscode.Uri): Promise<ModelNode> {
+    let p = this.summaries.get(uri.toString());
+    if (!p) {
+      p = this.engine.info(modelPathOf(uri)).then(
+        (summary): ModelNode => ({ kind: 'model', uri, summary }),
+        (e: Error): ModelNode => ({ kind: 'model', uri, error: e.message }),
+      );
+      this.summaries.set(uri.toString(), p);
+    }
+    return p;
+  }
+
+  async getChildren(node?: ModelNode): Promise<ModelNode[]> {
+    if (!node) return Promise.all((await findModels()).map((u) => this.modelNode(u)));
+    switch (node.kind) {
+      case 'model':
+        return node.summary ? partsOf(node.summary).map((p) => ({ kind: 'part', uri: node.uri, ...p })) : [];
+      case 'part':
+        return Array.from({ length: node.layers }, (_, layer) => ({ kind: 'layer', uri: node.uri, part: node.part, layer, heads: node.heads }));
+      case 'layer':
+        return Array.from({ length: node.heads }, (_, head) => ({ kind: 'head', uri: node.uri, part: node.part, layer: node.layer, head }));
+      case 'head':
+        return [];
+    }
+  }
+
+  getTreeItem(node: ModelNode): vscode.TreeItem {
+    const C = vscode.TreeItemCollapsibleState;
+    switch (node.kind) {
+      case 'model': {
+        const label = node.summary?.name ?? path.basename(modelPathOf(node.uri));
+        const item = new vscode.TreeItem(label, node.error ? C.None : C.Collapsed);
+        item.description = node.error ? 'cannot open' : `${node.summary!.architecture} · ${node.summary!.kind}`;
+        item.tooltip = node.error ?? `${node.uri.fsPath}\n${node.summary!.parameters.toLocaleString('en-US')} parameters`;
+        item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'symbol-class');
+        item.contextValue = 'model';
+        item.command = { command: 'attentionInspector.openModel', title: 'Open Model', arguments: [node.uri] };
+        return item;
+      }
+      case 'part': {
+        const names = { encoder: 'Encoder self-attention', decoder: 'Decoder self-attention (causal)', cross: 'Cross-attention (Q: decoder, K/V: encoder)' };
+        const item = new vscode.TreeItem(names[node.part], C.Collapsed);
+        item.description = `${node.layers} layer${node.layers === 1 ? '' : 's'} × ${node.heads} head${node.heads === 1 ? '' : 's'}`;
+        return item;
+      }
+      case 'layer':
+        return new vscode.TreeItem(`Layer ${node.layer + 1}`, C.Collapsed);
+      case 'head': {
+        const item = new vscode.TreeItem(`Head ${node.head + 1}`, C.None);
+        item.iconPath = new vscode.ThemeIcon('eye');
+        item.command = { command: 'attentionInspector.openHead', title: 'Open Head', arguments: [node] };
+        return item;
+      }
+    }
+  }
+}
