@@ -39,6 +39,7 @@ export interface RnnDecoding {
   scores: Float32Array; // [T, n]  e_tj, before the softmax
   /** argmax logits_t after each decoder input: predicted[t] is the model's guess for y_t+1. */
   predicted: number[];
+  states: Float32Array; // [T, H]  s_t+1, the decoder state after reading y_t
 }
 
 /** The part of a run result an RNN seq2seq produces (shaped like the engine's ModelOutput). */
@@ -213,6 +214,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     const predicted: number[] = [];
     const probRows: Float32Array[] = [];
     const scoreRows: Float32Array[] = [];
+    const stateRows: Float32Array[] = [];
     const x = new Float32Array(E + Henc); // [E + H_enc]  [embed(y_t) ; c_t]
     const sc = new Float32Array(H + Henc); // [H + H_enc]  [s_t+1 ; c_t]
     for (let t = 0; t < inputs.length; t++) {
@@ -224,6 +226,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
       x.set(w.tgtEmbed.subarray(inputs[t] * E, (inputs[t] + 1) * E), 0);
       weightedSumInto(e, states, n, Henc, 0, Henc, x, E); // c_t = Σ_j α_tj h_j, written after the embedding
       state = decCell.step(x, state); // s_t+1
+      stateRows.push(state.h); // each step returns a fresh array
       sc.set(state.h, 0);
       sc.set(x.subarray(E), H);
       const logits = kernels.linear(sc, 1, H + Henc, w.outW, cfg.tgt_vocab_size, w.outB); // [tgt_vocab_size]
@@ -237,7 +240,8 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
         inputs.push(next);
       }
     }
-    return { score, targetIds: inputs, probs: concat(probRows, n), scores: concat(scoreRows, n), predicted };
+    const decoded = { probs: concat(probRows, n), scores: concat(scoreRows, n), states: concat(stateRows, H) };
+    return { score, targetIds: inputs, predicted, ...decoded };
   };
 
   return {

@@ -37,6 +37,8 @@ export class TransformerModel {
   private readonly encoderFinal?: Norm;
   private readonly decoderFinal?: Norm;
   private readonly lmHead: { w: Float32Array; b?: Float32Array };
+  /** True when the file has its own lm_head (an encoder then predicts masked tokens). */
+  readonly hasOwnHead: boolean;
   private readonly run: LayerRunner;
   readonly parameters: number;
 
@@ -58,6 +60,7 @@ export class TransformerModel {
       if (c.decoder_layers) this.decoderFinal = readNorm(r, 'decoder.final_norm', d);
     }
     // Without its own lm_head the output projection is tied to the token embeddings.
+    this.hasOwnHead = r.has('lm_head.weight');
     this.lmHead = {
       w: r.has('lm_head.weight') ? r.get('lm_head.weight', [c.vocab_size, d]) : this.tokens,
       b: r.has('lm_head.bias') ? r.get('lm_head.bias', [c.vocab_size]) : undefined,

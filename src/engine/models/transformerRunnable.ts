@@ -37,8 +37,10 @@ function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ct
 
   if (c.kind === 'encoder') {
     if (opts.targetIds) throw new InputError('target_ids', 'an encoder-only model has no target side');
-    t.encode(ids, rec, ctl);
-    return { targetIds: [], ...rec, positional };
+    const h = t.encode(ids, rec, ctl);
+    // A masked-LM encoder (own lm_head) shows its guess for every position, [MASK] included.
+    const predicted = t.hasOwnHead ? argmaxRows(t.logits(h, ids.length), ids.length) : undefined;
+    return { targetIds: [], ...rec, positional, predicted };
   }
   if (c.kind === 'decoder') {
     // Decoder-only: the input is the whole (causal) sequence.
