@@ -140,7 +140,8 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
   const decCell: RnnCell = makeCell(cfg.cell, rnnWeights('decoder.rnn', E + Henc), E + Henc, H, kernels);
 
   if ((cfg.score === 'dot' || cfg.score === 'scaled-dot') && H !== Henc) {
-    throw new ModelFormatError(model.file, 'config.score', `"${cfg.score}" needs the decoder state as wide as the encoder state, but H = ${H} and H_enc = ${Henc} (bidirectional); use "general" or "additive"`);
+    const why = `the decoder state as wide as the encoder state, but H = ${H} and H_enc = ${Henc} (bidirectional)`;
+    throw new ModelFormatError(model.file, 'config.score', `"${cfg.score}" needs ${why}; use "general" or "additive"`);
   }
   // A file may carry the tensors of several scores; those present are checked even if unselected.
   const has = (name: string): boolean => model.weights.has(name);
