@@ -21,7 +21,8 @@ export interface EngineHostOptions {
   workerScript: string;
   /** A request that takes longer is cancelled and rejected. */
   timeoutMs?: number;
-  /** After Cancel, how long the worker may take to stop before it is terminated. */
+  /** After Cancel, how long the worker may take to reach a checkpoint before it is terminated
+   *  (a plain-JS layer of a big model can take longer than a person should wait). */
   cancelGraceMs?: number;
   resourceLimits?: ResourceLimits;
   faults?: boolean;
@@ -46,7 +47,7 @@ export class EngineHost {
   private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
 
   constructor(opts: EngineHostOptions) {
-    this.opts = { timeoutMs: 300_000, cancelGraceMs: 1_000, faults: false, ...opts };
+    this.opts = { timeoutMs: 300_000, cancelGraceMs: 150, faults: false, ...opts };
   }
 
   /** Number of workers started so far (a restart after a crash increments it). */

@@ -1,0 +1,92 @@
+// The worker-thread engine as the extension host uses it: results cross as typed arrays,
+// every request gets one answer, crashes and out-of-memory are reported and recovered from,
+// and Cancel stops a long run quickly.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { EngineHost } from '../../../src/engineHost';
+import { writeRandomTransformer } from '../../helpers/randomModel';
+
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
+const WORKER = path.join(ROOT, 'dist', 'worker.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-host-'));
+const small = writeRandomTransformer(tmp, { kind: 'encoder-decoder', dModel: 16, layers: 2 });
+// Big enough that a run takes seconds: 8 layers, d_model 256, 384 tokens.
+const big = writeRandomTransformer(tmp, { kind: 'encoder', dModel: 256, heads: 8, layers: 8, maxPositions: 512, vocab: 32 });
+const bigIds = Array.from({ length: 384 }, (_, i) => 3 + (i % 29));
+const hosts: EngineHost[] = [];
+const host = (o: Partial<ConstructorParameters<typeof EngineHost>[0]> = {}) => {
+  const h = new EngineHost({ workerScript: WORKER, faults: true, ...o });
+  hosts.push(h);
+  return h;
+};
+after(async () => {
+  await Promise.all(hosts.map((h) => h.dispose()));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('a run in the worker returns typed-array attentions with shapes', async () => {
+  const h = host();
+  const r = await h.run(small, { text: 'w3 w4 w5 w6', targetIds: [1, 5, 6] });
+  const cross = r.attentions.filter((a) => a.part === 'cross');
+  assert.equal(cross.length, 2);
+  assert.ok(cross[0].probs instanceof Float32Array);
+  assert.equal(cross[0].probs.length, 2 * 3 * 4); // [heads, target, source]
+  assert.deepEqual(r.tokens.source, ['w3', 'w4', 'w5', 'w6']);
+  const dec = r.attentions.find((a) => a.part === 'decoder')!;
+  assert.equal(dec.probs[0 * 3 + 1], 0, 'first target token cannot see the second');
+});
+
+test('a bad input is answered with an error naming the field, and the worker keeps working', async () => {
+  const h = host();
+  await assert.rejects(h.run(small, { ids: [3, 99] }), (e: Error & { field?: string }) => {
+    assert.equal(e.name, 'InputError');
+    assert.equal(e.field, 'ids[1]');
+    return true;
+  });
+  const r = await h.run(small, { ids: [3, 4], targetIds: [1] });
+  assert.equal(r.ids.source.length, 2);
+  assert.equal(h.starts, 1);
+});
+
+test('a worker that exits mid-request is reported and the next run starts a new worker', async () => {
+  const h = host();
+  const pending = h.run(big, { ids: bigIds });
+  const crash = h.fault('exit');
+  await assert.rejects(crash, /stopped unexpectedly \(exit code 3\)/);
+  await assert.rejects(pending, /It will start again for the next run/);
+  const r = await h.run(small, { ids: [3], targetIds: [1] });
+  assert.equal(r.attentions.length > 0, true);
+  assert.equal(h.starts, 2);
+});
+
+test('a worker that runs out of memory is reported as such and replaced', async () => {
+  const h = host({ resourceLimits: { maxOldGenerationSizeMb: 64 } });
+  await assert.rejects(h.fault('oom'), /ran out of memory/);
+  const r = await h.run(small, { ids: [4], targetIds: [1] });
+  assert.equal(r.ids.source[0], 4);
+});
+
+test('Cancel stops a long run within 200 ms and the engine stays usable', async () => {
+  const h = host();
+  // Warm the model cache so the measured run is compute, not file loading.
+  await h.run(big, { ids: bigIds.slice(0, 8) });
+  const run = h.run(big, { ids: bigIds });
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  run.cancel();
+  await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
+  const ms = performance.now() - t0;
+  assert.ok(ms < 200, `cancel took ${ms.toFixed(0)} ms`);
+  const again = await h.run(small, { ids: [5], targetIds: [1] });
+  assert.equal(again.ids.source[0], 5);
+});
+
+test('a hung worker is stopped by the timeout and the request is answered', async () => {
+  const h = host({ timeoutMs: 500 });
+  await assert.rejects(h.fault('hang'), (e: Error) => e.name === 'TimeoutError');
+  const r = await h.run(small, { ids: [6], targetIds: [1] });
+  assert.equal(r.ids.source[0], 6);
+});
