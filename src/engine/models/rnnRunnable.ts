@@ -1,0 +1,27 @@
+// The RNN encoder–decoder as the engine runs it.
+import type { LoadedModel } from '../format/loaded';
+import type { Kernels } from '../kernels';
+import type { RunnableModel } from './runnable';
+import { buildRnnSeq2seq } from './rnnSeq2seq';
+
+export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2seq' }, kernels?: Kernels): RunnableModel {
+  const rnn = buildRnnSeq2seq(model, kernels);
+  const c = rnn.config;
+  return {
+    kind: `${c.cell.toUpperCase()} encoder–decoder`,
+    parameters: rnn.parameters,
+    hasTarget: true,
+    scores: rnn.availableScores(),
+    details: {
+      cell: c.cell, bidirectional: c.bidirectional, score: c.score, embed_dim: c.embed_dim, hidden_size: c.hidden_size,
+      encoder_states: rnn.encoderSize, src_vocab_size: c.src_vocab_size, tgt_vocab_size: c.tgt_vocab_size,
+    },
+    run: (ids, opts, ctl) => {
+      const out = rnn.run(
+        { ids, targetIds: opts.targetIds, score: opts.score },
+        { onProgress: (p) => ctl.progress(p), signal: { get cancelled() { return ctl.isCancelled(); } } },
+      );
+      return { targetIds: out.targetIds, attentions: out.attentions, addNorm: out.addNorm, predicted: out.predicted };
+    },
+  };
+}
