@@ -56,7 +56,11 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
   const src = resolve('source', input.text, input.ids, model.sourceTokenizer);
   if (!src) throw new InputError('ids', 'give input text or ids');
   const tgtTok = model.targetTokenizer ?? model.sourceTokenizer;
-  const tgt = resolve('target', input.targetText, input.targetIds, tgtTok);
+  let tgt = resolve('target', input.targetText, input.targetIds, tgtTok);
+  if (tgt && input.targetText !== undefined && r.decoderStartId !== undefined && tgt.ids[0] !== r.decoderStartId) {
+    // Text is what the decoder should produce; its inputs start with the start token.
+    tgt = { ids: [r.decoderStartId, ...tgt.ids], tokens: [tgtTok?.token(r.decoderStartId) ?? String(r.decoderStartId), ...tgt.tokens] };
+  }
   const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, ctl);
   const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
   const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;

@@ -11,6 +11,7 @@ export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2s
     kind: `${c.cell.toUpperCase()} encoder–decoder`,
     parameters: rnn.parameters,
     hasTarget: true,
+    decoderStartId: c.bos_id,
     scores: rnn.availableScores(),
     details: {
       cell: c.cell, bidirectional: c.bidirectional, score: c.score, embed_dim: c.embed_dim, hidden_size: c.hidden_size,

@@ -4,7 +4,8 @@
 import type { LoadedModel, RnnSeq2seqConfig } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels';
-import { sameShape, shapeString, tensor, type Tensor } from '../tensor';
+import { TensorReader } from './tensorReader';
+import { tensor } from '../tensor';
 import type { AddNormStep, AttentionLayer, Progress, RnnScore } from '../types';
 import { additiveScore, dotScore, generalScore, scaledDotScore, softmaxRow, weightedSumInto } from '../attention';
 import { gateCount, makeCell, runRnn, type RnnCell, type RnnWeights } from '../rnnCells';
@@ -67,23 +68,6 @@ export interface RnnSeq2seq {
 
 const SCORE_ORDER: readonly RnnScore[] = ['dot', 'general', 'additive', 'scaled-dot'];
 
-// Local equivalents of load.ts's expectTensor / rejectUnusedTensors (not written yet).
-function expectTensor(model: LoadedModel, name: string, shape: number[]): Tensor {
-  const t = model.weights.get(name);
-  if (!t) throw new ModelFormatError(model.file, name, `missing tensor, expected shape ${shapeString(shape)}`);
-  if (!sameShape(t.shape, shape)) {
-    throw new ModelFormatError(model.file, name, `shape ${shapeString(t.shape)}, expected ${shapeString(shape)}`);
-  }
-  return t;
-}
-
-function rejectUnusedTensors(model: LoadedModel, used: Set<string>): void {
-  const extra = [...model.weights.keys()].filter((k) => !used.has(k)).sort();
-  if (extra.length > 0) {
-    throw new ModelFormatError(model.file, extra[0], `not a tensor of this rnn-seq2seq model (misspelt name?)`);
-  }
-}
-
 interface Weights {
   srcEmbed: Float32Array; // [src_vocab_size, E]
   tgtEmbed: Float32Array; // [tgt_vocab_size, E]
@@ -122,11 +106,8 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
   const Henc = H * (cfg.bidirectional ? 2 : 1);
   const E = cfg.embed_dim;
   const G = gateCount(cfg.cell) * H;
-  const used = new Set<string>();
-  const get = (name: string, shape: number[]): Float32Array => {
-    used.add(name);
-    return expectTensor(model, name, shape).data;
-  };
+  const reader = new TensorReader(model); // remembers what was read, so leftovers are errors
+  const get = (name: string, shape: number[]): Float32Array => reader.get(name, shape);
   const rnnWeights = (prefix: string, inputSize: number): RnnWeights => ({
     weight_ih: get(`${prefix}.weight_ih`, [G, inputSize]),
     weight_hh: get(`${prefix}.weight_hh`, [G, H]),
@@ -144,7 +125,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     throw new ModelFormatError(model.file, 'config.score', `"${cfg.score}" needs ${why}; use "general" or "additive"`);
   }
   // A file may carry the tensors of several scores; those present are checked even if unselected.
-  const has = (name: string): boolean => model.weights.has(name);
+  const has = (name: string): boolean => reader.has(name);
   const general = cfg.score === 'general' || has('attention.W') ? get('attention.W', [H, Henc]) : null;
   let additive: Weights['additive'] = null;
   if (cfg.score === 'additive' || has('attention.W1') || has('attention.W2') || has('attention.v')) {
@@ -162,13 +143,12 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     general,
     additive,
   };
-  rejectUnusedTensors(model, used);
+  reader.finish();
 
   const available = SCORE_ORDER.filter((s) =>
     s === 'general' ? w.general !== null : s === 'additive' ? w.additive !== null : H === Henc,
   );
-  let parameters = 0;
-  for (const t of model.weights.values()) parameters += t.data.length;
+  const parameters = reader.parameterCount();
 
   const resolveScore = (score: RnnScore | undefined): RnnScore => {
     const s = score ?? cfg.score;

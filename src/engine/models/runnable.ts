@@ -26,5 +26,7 @@ export interface RunnableModel {
   /** Which side(s) of the model take text: seq2seq models have a target side. */
   readonly hasTarget: boolean;
   readonly scores?: RnnScore[];
+  /** Prepended to target *text* (ids are used as given): the decoder's first input. */
+  readonly decoderStartId?: number;
   run(ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput;
 }

@@ -18,6 +18,7 @@ export function buildTransformer(model: Model, kernels?: Kernels): RunnableModel
     kind: c.kind,
     parameters: t.parameters,
     hasTarget: c.kind === 'encoder-decoder',
+    decoderStartId: c.decoder_start_id ?? c.bos_id,
     details: {
       kind: c.kind, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff,
       encoder_layers: c.encoder_layers, decoder_layers: c.decoder_layers,

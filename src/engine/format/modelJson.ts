@@ -1,0 +1,266 @@
+// Reader for the project's own model file (docs/model-format.md): JSON → schema check (ajv) →
+// config with defaults → tokenizers → weights (inline base64 or a sidecar safetensors). Checks
+// that need arithmetic across fields (heads | d_model, ids < vocab size) are done in code after
+// the schema. Tensor names and shapes are the model builders' business (load.ts helpers).
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import schema from './model.schema.json';
+import { ModelFormatError } from './errors';
+import type { LoadedModel, RnnSeq2seqConfig, Tokenizer, TransformerConfig } from './loaded';
+import { parseSafetensors } from './safetensors';
+import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
+import { sizeOf, type Tensor } from '../tensor';
+
+export const FORMAT_ID = 'attention-inspector/model';
+
+interface VocabJson {
+  tokens?: string[];
+  target_tokens?: string[];
+  split: SplitMode;
+  unk_token?: string;
+  lowercase: boolean;
+  tokenizer_file?: string;
+}
+
+interface ExampleJson {
+  text?: string;
+  target_text?: string;
+  ids?: number[];
+  target_ids?: number[];
+}
+
+/** The document after validation with defaults filled in; config is checked per architecture. */
+interface ModelJson {
+  format: typeof FORMAT_ID;
+  version: 1;
+  name?: string;
+  description?: string;
+  architecture: 'transformer' | 'rnn-seq2seq';
+  config: Record<string, unknown>;
+  vocab?: VocabJson;
+  examples?: ExampleJson[];
+  weights: { safetensors?: string; inline?: Record<string, { shape: number[]; data: string }> };
+}
+
+type TransformerJson = Omit<TransformerConfig, 'encoder_layers' | 'decoder_layers'> & { encoder_layers?: number; decoder_layers?: number };
+
+export function readModelJson(file: string): LoadedModel {
+  const doc = readJsonFile(file);
+  const validate = validator();
+  if (!validate(doc)) throw schemaError(file, validate.errors ?? []);
+  const bad = (field: string, expected: string) => new ModelFormatError(file, field, expected);
+
+  const base = {
+    file,
+    name: doc.name ?? path.basename(file).replace(/(\.model)?\.json$/i, ''),
+    description: doc.description,
+    examples: (doc.examples ?? []).map((e) => ({ text: e.text, targetText: e.target_text, ids: e.ids, targetIds: e.target_ids })),
+  };
+  let model: LoadedModel;
+  let sizes: { source: number; target: number };
+  if (doc.architecture === 'transformer') {
+    const config = transformerConfig(file, doc.config as unknown as TransformerJson); // shape guaranteed by the schema
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'transformer', config, weights: new Map() };
+  } else {
+    const config = rnnConfig(file, doc.config as unknown as RnnSeq2seqConfig);
+    sizes = { source: config.src_vocab_size, target: config.tgt_vocab_size };
+    model = { ...base, architecture: 'rnn-seq2seq', config, weights: new Map() };
+  }
+  if (doc.vocab) Object.assign(model, tokenizers(file, doc.vocab, sizes));
+
+  if (doc.weights.inline) {
+    for (const [name, t] of Object.entries(doc.weights.inline)) model.weights.set(name, decodeInline(file, name, t));
+  } else if (doc.weights.safetensors !== undefined) {
+    const sidecar = path.resolve(path.dirname(file), doc.weights.safetensors);
+    if (!fs.existsSync(sidecar)) throw bad('weights.safetensors', `a safetensors file at ${sidecar} (not found)`);
+    model.weights = parseSafetensors(sidecar, fs.readFileSync(sidecar));
+  }
+  return model;
+}
+
+function transformerConfig(file: string, c: TransformerJson): TransformerConfig {
+  const cfg: TransformerConfig = {
+    ...c,
+    encoder_layers: c.kind === 'decoder' ? 0 : (c.encoder_layers ?? 0),
+    decoder_layers: c.kind === 'encoder' ? 0 : (c.decoder_layers ?? 0),
+  };
+  if (cfg.d_model % cfg.heads !== 0) {
+    throw new ModelFormatError(file, 'config.heads', `a divisor of config.d_model ${cfg.d_model} (head size = d_model / heads); found ${cfg.heads}`);
+  }
+  for (const key of ['bos_id', 'eos_id', 'decoder_start_id'] as const) checkId(file, key, cfg[key], cfg.vocab_size, 'vocab_size');
+  return cfg;
+}
+
+function rnnConfig(file: string, c: RnnSeq2seqConfig): RnnSeq2seqConfig {
+  // dot and scaled-dot compare s (size H) with h_j (size H_enc): only possible when they match.
+  if ((c.score === 'dot' || c.score === 'scaled-dot') && c.bidirectional) {
+    throw new ModelFormatError(
+      file,
+      'config.score',
+      `"general" or "additive" for a bidirectional encoder (${c.score} needs hidden_size = encoder output size, here ${c.hidden_size} ≠ ${2 * c.hidden_size}); found "${c.score}"`,
+    );
+  }
+  checkId(file, 'bos_id', c.bos_id, c.tgt_vocab_size, 'tgt_vocab_size');
+  checkId(file, 'eos_id', c.eos_id, c.tgt_vocab_size, 'tgt_vocab_size');
+  return { ...c };
+}
+
+function checkId(file: string, key: string, id: number | undefined, size: number, sizeKey: string): void {
+  if (id !== undefined && id >= size) throw new ModelFormatError(file, `config.${key}`, `an id below config.${sizeKey} ${size}; found ${id}`);
+}
+
+function tokenizers(file: string, v: VocabJson, sizes: { source: number; target: number }): { sourceTokenizer: Tokenizer; targetTokenizer: Tokenizer } {
+  if (v.tokenizer_file !== undefined) {
+    const tok = loadHfTokenizer(path.resolve(path.dirname(file), v.tokenizer_file), file, 'vocab.tokenizer_file');
+    return { sourceTokenizer: tok, targetTokenizer: tok };
+  }
+  const tokens = v.tokens ?? []; // the schema requires tokens without tokenizer_file
+  const spec = (t: string[]) => ({ tokens: t, split: v.split, unk_token: v.unk_token, lowercase: v.lowercase });
+  if (tokens.length !== sizes.source) {
+    throw new ModelFormatError(file, 'vocab.tokens', `one token per id of the source vocabulary (${sizes.source}); found ${tokens.length}`);
+  }
+  const source = vocabTokenizer(file, 'vocab.tokens', spec(tokens), 'text');
+  if (v.target_tokens === undefined) {
+    if (sizes.target !== sizes.source) {
+      throw new ModelFormatError(file, 'vocab.target_tokens', `a target vocabulary of ${sizes.target} tokens (the source and target sizes differ); it is missing`);
+    }
+    return { sourceTokenizer: source, targetTokenizer: vocabTokenizer(file, 'vocab.tokens', spec(tokens), 'target_text') };
+  }
+  if (v.target_tokens.length !== sizes.target) {
+    throw new ModelFormatError(file, 'vocab.target_tokens', `one token per id of the target vocabulary (${sizes.target}); found ${v.target_tokens.length}`);
+  }
+  if (v.unk_token !== undefined && !v.target_tokens.includes(v.unk_token)) {
+    throw new ModelFormatError(file, 'vocab.unk_token', `one of the tokens in vocab.target_tokens too; "${v.unk_token}" is not`);
+  }
+  return { sourceTokenizer: source, targetTokenizer: vocabTokenizer(file, 'vocab.target_tokens', { ...spec(v.target_tokens), unk_token: v.unk_token }, 'target_text') };
+}
+
+/** Reads a tokenizer.json and the tokenizer_config.json beside it, if any. */
+export function loadHfTokenizer(tokenizerFile: string, modelFile: string, field: string): HfTokenizer {
+  if (!fs.existsSync(tokenizerFile)) throw new ModelFormatError(modelFile, field, `a tokenizer file at ${tokenizerFile} (not found)`);
+  const configFile = path.join(path.dirname(tokenizerFile), 'tokenizer_config.json');
+  const hasConfig = fs.existsSync(configFile);
+  return HfTokenizer.fromJson(tokenizerFile, readJsonObject(tokenizerFile), hasConfig ? readJsonObject(configFile) : {}, hasConfig ? configFile : undefined);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeInline(file: string, name: string, t: { shape: number[]; data: string }): Tensor {
+  const field = `weights.inline${key(name)}.data`;
+  if (t.data.length % 4 !== 0 || !BASE64.test(t.data)) {
+    throw new ModelFormatError(file, field, `base64 text (A–Z a–z 0–9 + /, '=' padding, length a multiple of 4); found ${t.data.length} characters`);
+  }
+  const bytes = Buffer.from(t.data, 'base64');
+  const n = sizeOf(t.shape);
+  if (bytes.length !== n * 4) {
+    throw new ModelFormatError(file, field, `${n * 4} bytes (${n} float32 values for shape [${t.shape.join(', ')}]); the base64 decodes to ${bytes.length}`);
+  }
+  const data = new Float32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
+  return { shape: [...t.shape], data };
+}
+
+// ---- JSON and schema errors -------------------------------------------------------------------
+
+/** Reads and parses a JSON file; a syntax error names the line and column. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelFormatError(file, 'file', `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseJsonText(file, text);
+}
+
+export function parseJsonText(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    // V8 reports "... in JSON at position N" (newer versions add "(line L column C)").
+    const m = /at position (\d+)/.exec(msg);
+    const pos = m ? Number(m[1]) : text.length;
+    const before = text.slice(0, pos).split('\n');
+    const detail = msg.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)/, '');
+    throw new ModelFormatError(file, `line ${before.length}, column ${before[before.length - 1].length + 1}`, `valid JSON (${detail})`);
+  }
+}
+
+export function readJsonObject(file: string): Record<string, unknown> {
+  const v = readJsonFile(file);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ModelFormatError(file, 'JSON', 'a JSON object at the top level');
+  return v as Record<string, unknown>;
+}
+
+let compiled: ValidateFunction<ModelJson> | undefined;
+function validator(): ValidateFunction<ModelJson> {
+  // useDefaults writes the schema's `default`s into the document: one source for the defaults.
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictRequired: false }).compile<ModelJson>(schema);
+  return compiled;
+}
+
+/** JSON path segment: `.name` for identifiers, `[3]` for indices, `["a.b"]` otherwise. */
+function key(k: string | number): string {
+  if (typeof k === 'number' || /^\d+$/.test(k)) return `[${k}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+}
+
+function jsonPath(instancePath: string, extra?: string): string {
+  const segs = instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segs.push(extra);
+  return segs.map(key).join('').replace(/^\./, '') || '(document)';
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return JSON.stringify(v);
+}
+
+function describeError(e: ErrorObject): { field: string; expected: string } {
+  const p: Record<string, unknown> = e.params;
+  const desc = typeof e.parentSchema?.description === 'string' ? e.parentSchema.description : undefined;
+  const why = desc ? ` (${desc})` : '';
+  switch (e.keyword) {
+    case 'required':
+      return { field: jsonPath(e.instancePath, String(p.missingProperty)), expected: `required field is missing${why}` };
+    case 'additionalProperties': {
+      const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      return {
+        field: jsonPath(e.instancePath, String(p.additionalProperty)),
+        expected: `no such field (misspelt?)${known.length ? `; known fields: ${known.join(', ')}` : ''}`,
+      };
+    }
+    case 'enum':
+      return { field: jsonPath(e.instancePath), expected: `one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; found ${show(e.data)}` };
+    case 'const':
+      return { field: jsonPath(e.instancePath), expected: `exactly ${JSON.stringify(p.allowedValue)}${why}; found ${show(e.data)}` };
+    case 'type':
+      return { field: jsonPath(e.instancePath), expected: `${p.type === 'integer' || p.type === 'array' || p.type === 'object' ? 'an' : 'a'} ${String(p.type)}; found ${show(e.data)}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { field: jsonPath(e.instancePath), expected: `a number ${String(p.comparison)} ${String(p.limit)}; found ${show(e.data)}` };
+    case 'not':
+      return { field: jsonPath(e.instancePath), expected: `absent${why}` };
+    default:
+      return { field: jsonPath(e.instancePath), expected: `${desc ?? e.message ?? e.keyword}` };
+  }
+}
+
+function schemaError(file: string, errors: ErrorObject[]): ModelFormatError {
+  // "must match then/else" only repeats the errors found inside the branch.
+  const all = errors.filter((e) => e.keyword !== 'if').map(describeError);
+  const [first, ...rest] = all.length ? all : [{ field: '(document)', expected: 'a valid model file' }];
+  const more = rest.length ? ` (also: ${rest.map((r) => `${r.field}: ${r.expected}`).join('; ')})` : '';
+  return new ModelFormatError(file, first.field, first.expected + more);
+}
