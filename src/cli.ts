@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import { loadModel, runModel, summarize } from './engine/run';
 import { convertToProjectFormat } from './engine/format/convert';
-import type { AttentionLayer, Part, RunInput, RunResult } from './engine/types';
-import type { RnnScore } from './engine/types';
+import type { RnnScore, RunInput } from './engine/types';
+import { resultToJson } from './engine/resultJson';
 
 const USAGE = `usage:
   attention-inspector info <model>
@@ -24,32 +24,6 @@ function parseIds(flag: string, v: string | undefined): number[] | undefined {
     if (!/^\d+$/.test(p)) throw new UsageError(`${flag}: item ${i} ("${p}") is not a non-negative integer token id`);
     return Number(p);
   });
-}
-
-/** [layer][head][query][key] nested arrays for the JSON output (the engine itself never nests). */
-export function nestAttentions(layers: AttentionLayer[], part: Part): number[][][][] | undefined {
-  const mine = layers.filter((l) => l.part === part).sort((a, b) => a.layer - b.layer);
-  if (mine.length === 0) return undefined;
-  return mine.map((l) =>
-    Array.from({ length: l.heads }, (_, h) =>
-      Array.from({ length: l.queries }, (_, i) => Array.from(l.probs.subarray((h * l.queries + i) * l.keys, (h * l.queries + i + 1) * l.keys))),
-    ),
-  );
-}
-
-export function resultToJson(r: RunResult): object {
-  const attentions: Record<string, number[][][][]> = {};
-  for (const part of ['encoder', 'decoder', 'cross'] as const) {
-    const p = nestAttentions(r.attentions, part);
-    if (p) attentions[part] = p;
-  }
-  return {
-    model: r.model,
-    tokens: r.tokens,
-    ids: r.ids,
-    ...(r.predicted ? { predicted: r.predicted } : {}),
-    attentions,
-  };
 }
 
 function main(argv: string[]): number {
@@ -110,13 +84,11 @@ function main(argv: string[]): number {
   }
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    const err = e as Error;
-    console.error(`attention-inspector: ${err.message}`);
-    if (err instanceof UsageError) console.error(USAGE);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
-  }
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  const err = e as Error;
+  console.error(`attention-inspector: ${err.message}`);
+  if (err instanceof UsageError) console.error(USAGE);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
-import { resultToJson } from '../../../src/cli';
+import { resultToJson } from '../../../src/engine/resultJson';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const PROB_TOL = 1e-5;

@@ -1,0 +1,71 @@
+// The CLI as a person runs it: a subprocess, its stdout JSON, its exit code and its one-line errors.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const FIX = path.join(ROOT, 'test', 'fixtures');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('run prints {model, tokens, attentions} with [layer][head][query][key] probabilities', () => {
+  const exp = JSON.parse(fs.readFileSync(path.join(FIX, 'expected', 'marian.json'), 'utf8'));
+  const r = cli('run', path.join(FIX, 'hf', 'marian'), '--ids', exp.ids.join(','), '--target-ids', exp.target_ids.join(','));
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(j.attentions).sort(), ['cross', 'decoder', 'encoder']);
+  assert.equal(j.attentions.cross[0][0].length, exp.target_ids.length); // queries = target
+  assert.equal(j.attentions.cross[0][0][0].length, exp.ids.length); // keys = source
+  assert.equal(j.tokens.source.length, exp.ids.length);
+  assert.equal(typeof j.model.name, 'string');
+});
+
+test('run --out writes the same JSON to a file', () => {
+  const out = path.join(tmp, 'r.json');
+  const r = cli('run', path.join(FIX, 'hf', 'gpt2'), '--ids', '1,2,3', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+  assert.equal(j.attentions.decoder[0][0][0][1], 0, 'GPT-2 is causal: token 0 cannot see token 1');
+});
+
+test('info names the architecture and counts parameters', () => {
+  const r = cli('info', path.join(FIX, 'hf', 'bert'));
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /transformer, encoder/);
+  assert.match(r.out, /parameters: [\d,]+/);
+});
+
+test('bad input exits non-zero with one line naming the file and the field', () => {
+  const missing = cli('run', path.join(tmp, 'nope.model.json'), '--ids', '1');
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.err, /nope\.model\.json/);
+  const badId = cli('run', path.join(FIX, 'hf', 'bert'), '--ids', '1,99999');
+  assert.equal(badId.code, 1);
+  assert.match(badId.err.trim(), /^attention-inspector: ids\[1\]: token id 99999 is outside the vocabulary/);
+  assert.equal(badId.err.trim().split('\n').length, 1);
+  const usage = cli('run', path.join(FIX, 'hf', 'bert'), '--ids', '1,x');
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /--ids: item 1 \("x"\) is not a non-negative integer/);
+});
+
+test('convert writes the project format and the converted file gives the same attentions', () => {
+  for (const name of ['bert', 'gpt2', 'marian']) {
+    const out = path.join(tmp, `${name}.model.json`);
+    const c = cli('convert', path.join(FIX, 'hf', name), '--out', out);
+    assert.equal(c.code, 0, c.err);
+    assert.ok(fs.existsSync(out));
+    const args = ['--ids', '3,4,5,6', ...(name === 'marian' ? ['--target-ids', '1,7,8'] : [])];
+    const a = JSON.parse(cli('run', path.join(FIX, 'hf', name), ...args).out);
+    const b = JSON.parse(cli('run', out, ...args).out);
+    assert.deepEqual(b.attentions, a.attentions, `${name}: converted file differs`);
+  }
+});
