@@ -66,7 +66,7 @@ export class Runner {
         },
       );
       this.lastResult = result;
-      InspectorPanel.show(this.context.extensionUri, result, head);
+      InspectorPanel.show(this.context.extensionUri, result, `${result.model.name} — ${describeInput(result)}`);
       return result;
     } catch (e) {
       this.report(modelPath, e as Error);
@@ -80,7 +80,13 @@ export class Runner {
       return;
     }
     const msg = e.message;
-    InspectorPanel.showError(msg);
+    InspectorPanel.showError(this.context.extensionUri, msg);
     void vscode.window.showErrorMessage(`Attention: ${path.basename(modelPath)}: ${msg}`);
   }
+}
+
+/** Panel title: the first source tokens, so two runs of one model can be told apart. */
+function describeInput(r: RunResult): string {
+  const words = r.tokens.source.slice(0, 6).join(' ');
+  return r.tokens.source.length > 6 ? `${words} …` : words;
 }
