@@ -49,12 +49,8 @@ export class Runner {
   }
 
   async run(modelPath: string, input: RunInput, head?: HeadRef): Promise<RunResult | undefined> {
-    const max = vscode.workspace.getConfiguration('attentionInspector').get<number>('maxSequenceLength', 1024);
-    const n = input.ids?.length ?? input.text?.length ?? 0;
-    if (input.ids && n > max) {
-      this.report(modelPath, new Error(`The input has ${n} tokens; the limit (setting attentionInspector.maxSequenceLength) is ${max}.`));
-      return undefined;
-    }
+    const maxTokens = vscode.workspace.getConfiguration('attentionInspector').get<number>('maxSequenceLength', 1024);
+    input = { ...input, maxTokens };
     this.current = modelPath;
     try {
       const result = await vscode.window.withProgress(

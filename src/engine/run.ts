@@ -61,6 +61,11 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     // Text is what the decoder should produce; its inputs start with the start token.
     tgt = { ids: [r.decoderStartId, ...tgt.ids], tokens: [tgtTok?.token(r.decoderStartId) ?? String(r.decoderStartId), ...tgt.tokens] };
   }
+  for (const [side, seq] of [['ids', src], ['target_ids', tgt]] as const) {
+    if (seq && input.maxTokens !== undefined && seq.ids.length > input.maxTokens) {
+      throw new InputError(side, `${seq.ids.length} tokens is over the limit of ${input.maxTokens} (setting attentionInspector.maxSequenceLength)`);
+    }
+  }
   const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, ctl);
   const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
   const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;

@@ -51,6 +51,8 @@ export interface RunInput {
   score?: RnnScore;
   /** Return Q, K, V per head (large); off by default. */
   withQKV?: boolean;
+  /** Refuse inputs longer than this many tokens (per side) before any compute. */
+  maxTokens?: number;
 }
 
 export type RnnScore = 'dot' | 'general' | 'additive' | 'scaled-dot';

@@ -31,7 +31,8 @@ export function isRunInput(v: unknown): v is RunInput {
   return (
     isObj(v) && isOptStr(v.text) && isOptStr(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
-    (v.withQKV === undefined || typeof v.withQKV === 'boolean')
+    (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
+    (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0))
   );
 }
 
