@@ -234,9 +234,11 @@ function describeError(e: ErrorObject): { field: string; expected: string } {
       return { field: jsonPath(e.instancePath, String(p.missingProperty)), expected: `required field is missing${why}` };
     case 'additionalProperties': {
       const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      const name = String(p.additionalProperty);
+      const near = known.find((k) => editDistance(k, name) <= 2);
       return {
-        field: jsonPath(e.instancePath, String(p.additionalProperty)),
-        expected: `no such field (misspelt?)${known.length ? `; known fields: ${known.join(', ')}` : ''}`,
+        field: jsonPath(e.instancePath, name),
+        expected: near ? `no such field; did you mean "${near}"?` : `no such field${known.length ? `; known fields: ${known.join(', ')}` : ''}`,
       };
     }
     case 'enum':
@@ -249,12 +251,24 @@ function describeError(e: ErrorObject): { field: string; expected: string } {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { field: jsonPath(e.instancePath), expected: `a number ${String(p.comparison)} ${String(p.limit)}; found ${show(e.data)}` };
+      return { field: jsonPath(e.instancePath), expected: `a number ${String(p.comparison).replace('>=', '≥').replace('<=', '≤')} ${String(p.limit)}; found ${show(e.data)}` };
+    case 'minItems':
+      return { field: jsonPath(e.instancePath), expected: `at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}; found ${Array.isArray(e.data) ? e.data.length : show(e.data)}` };
     case 'not':
       return { field: jsonPath(e.instancePath), expected: `absent${why}` };
     default:
       return { field: jsonPath(e.instancePath), expected: `${desc ?? e.message ?? e.keyword}` };
   }
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 function schemaError(file: string, errors: ErrorObject[]): ModelFormatError {
