@@ -1,0 +1,45 @@
+// Types for named UI checks (see test/integration/ui.ts). A file test/integration/ui/<topic>.ui.ts
+// exports `checks: UiCheck[]`:
+//
+//   import { runCommand, webviewFrame, type UiCheck } from '../harness';
+//   export const checks: UiCheck[] = [{
+//     name: 'inspector shows a heatmap',
+//     async run({ page }) {
+//       await runCommand(page, 'Attention: Open Model…');
+//       await webviewFrame(page).locator('canvas').first().waitFor();
+//     },
+//   }];
+
+import type { Page } from 'playwright-core';
+import type { RunningServer } from './server';
+import type { Steps } from './steps';
+
+export interface Manifest {
+  contributes: {
+    commands: { command: string; title: string; category?: string }[];
+    viewsContainers?: { activitybar?: { id: string; title: string }[] };
+    views?: Record<string, { id: string; name: string }[]>;
+  };
+}
+
+export interface UiContext {
+  page: Page;
+  server: RunningServer;
+  /** Repository root (examples/ holds the workspace that is open). */
+  root: string;
+  /** The extension's package.json. */
+  manifest: Manifest;
+  /** For extra screenshots inside a check: `await steps.screenshot('name')`. */
+  steps: Steps;
+}
+
+export interface UiCheck {
+  name: string;
+  run(ctx: UiContext): Promise<void>;
+  /** Default 60 s. */
+  timeoutMs?: number;
+  /** Screenshot after passing too (default true; failures are always screenshotted). */
+  screenshot?: boolean;
+  /** Later checks are not run when this one fails. */
+  critical?: boolean;
+}
