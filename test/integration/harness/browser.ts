@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { onCleanup } from './cleanup';
-import { sleep, type RunningServer } from './server';
+import { makeTempHome, sleep, type RunningServer } from './server';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -13,9 +13,12 @@ export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM=/path)`);
   }
+  // Chromium writes crash-report and dconf folders under XDG_CONFIG_HOME/XDG_CACHE_HOME: keep them out of ~.
+  const home = makeTempHome('browser');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    env: home.env as Record<string, string>,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -25,7 +28,10 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
-  onCleanup('close browser', () => browser.close());
+  onCleanup('close browser', async () => {
+    await browser.close();
+    fs.rmSync(home.dir, { recursive: true, force: true });
+  });
   return browser;
 }
 
