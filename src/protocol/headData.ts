@@ -1,0 +1,235 @@
+// What the inspector webview is sent, derived from a RunResult: run metadata with per-head summary
+// statistics, small average-pooled thumbnails for the head grid, and one full head on request.
+// Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
+import type { AttentionLayer, Part, RunResult } from '../engine/types';
+
+/** Summary numbers of one head, each averaged over the query rows. */
+export interface HeadStats {
+  /** Mean row entropy −Σ p·ln p, in nats. 0 = every query looks at one key. */
+  entropy: number;
+  /** Largest single probability in the head. */
+  max: number;
+  /** Mean attention paid to the first key token ([CLS], <s>, …). */
+  toFirst: number;
+  /** Mean attention paid to separator / end tokens among the keys; null when there are none. */
+  toSep: number | null;
+  /** Mean attention a token pays to itself (diagonal); null for cross-attention. */
+  toSelf: number | null;
+}
+
+export type StatKey = keyof HeadStats;
+export const STAT_KEYS: readonly StatKey[] = ['entropy', 'max', 'toFirst', 'toSep', 'toSelf'];
+
+export interface LayerMeta {
+  layer: number;
+  heads: number;
+  /** Whether some cells are hidden by a (causal) mask. */
+  masked: boolean;
+  stats: HeadStats[];
+}
+
+export interface PartMeta {
+  part: Part;
+  queries: number;
+  keys: number;
+  /** Display tokens along each axis (length = queries / keys). */
+  queryTokens: string[];
+  keyTokens: string[];
+  layers: LayerMeta[];
+}
+
+export interface RunMeta {
+  model: { name: string; file: string; architecture: string; kind: string; parameters: number };
+  details: Record<string, string | number | boolean>;
+  tokens: { source: string[]; target: string[] };
+  predicted?: string[];
+  /** What the raw score of a cell is, for the hover text. */
+  scoreLabel: string;
+  parts: PartMeta[];
+}
+
+export interface Thumbnail {
+  layer: number;
+  head: number;
+  rows: number;
+  cols: number;
+  /** [rows, cols] average-pooled probabilities. */
+  data: Float32Array;
+}
+
+export interface HeadSlice {
+  queries: number;
+  keys: number;
+  /** [queries, keys] copies (own buffers, safe to transfer). */
+  probs: Float32Array;
+  scores: Float32Array;
+  mask?: Uint8Array;
+}
+
+export const PART_ORDER: readonly Part[] = ['encoder', 'decoder', 'cross'];
+export const THUMBNAIL_SIZE = 32;
+/** Key tokens counted as separators for the "attention to [SEP]" statistic. */
+export const SEPARATOR_TOKENS: ReadonlySet<string> = new Set(['[SEP]', '</s>', '<eos>', '[EOS]', '<|endoftext|>', '<sep>']);
+
+/** The AttentionLayers of one part, ordered by layer index. */
+export function layersOf(result: RunResult, part: Part): AttentionLayer[] {
+  return result.attentions.filter((a) => a.part === part).sort((a, b) => a.layer - b.layer);
+}
+
+export function findLayer(result: RunResult, part: Part, layer: number): AttentionLayer | undefined {
+  return result.attentions.find((a) => a.part === part && a.layer === layer);
+}
+
+/** Display labels for the query and key axes of one part. Falls back to `#i` when lengths disagree. */
+export function axisTokens(result: RunResult, part: Part, queries: number, keys: number): { queryTokens: string[]; keyTokens: string[] } {
+  const { source, target } = result.tokens;
+  // Decoder-only models report their one sequence as `source` and no target.
+  const decoderSide = target.length > 0 ? target : source;
+  const q = part === 'encoder' ? source : decoderSide;
+  const k = part === 'cross' ? source : part === 'encoder' ? source : decoderSide;
+  const fit = (tokens: string[], n: number) => (tokens.length === n ? [...tokens] : Array.from({ length: n }, (_, i) => tokens[i] ?? `#${i}`));
+  return { queryTokens: fit(q, queries), keyTokens: fit(k, keys) };
+}
+
+/**
+ * Statistics of one head. `probs` is [queries, keys] starting at `offset`. Rows that are fully
+ * masked (all zeros) still count in the means, as "attends to nothing".
+ */
+export function headStats(
+  probs: Float32Array,
+  offset: number,
+  queries: number,
+  keys: number,
+  keyTokens: readonly string[],
+  selfAttention: boolean,
+): HeadStats {
+  const sepKeys: number[] = [];
+  keyTokens.forEach((t, j) => {
+    if (j < keys && SEPARATOR_TOKENS.has(t)) sepKeys.push(j);
+  });
+  let entropy = 0;
+  let max = 0;
+  let toFirst = 0;
+  let toSep = 0;
+  let toSelf = 0;
+  for (let i = 0; i < queries; i++) {
+    const row = offset + i * keys;
+    for (let j = 0; j < keys; j++) {
+      const p = probs[row + j];
+      if (p > 0) entropy -= p * Math.log(p);
+      if (p > max) max = p;
+    }
+    toFirst += keys > 0 ? probs[row] : 0;
+    for (const j of sepKeys) toSep += probs[row + j];
+    if (selfAttention && i < keys) toSelf += probs[row + i];
+  }
+  const n = Math.max(queries, 1);
+  return {
+    entropy: entropy / n,
+    max,
+    toFirst: toFirst / n,
+    toSep: sepKeys.length > 0 ? toSep / n : null,
+    toSelf: selfAttention ? toSelf / n : null,
+  };
+}
+
+/**
+ * Average pooling of a [rows, cols] matrix (at `offset` in `src`) down to at most
+ * [maxRows, maxCols]. Bin i covers source rows ⌊i·rows/R⌋ … ⌊(i+1)·rows/R⌋−1, so bins differ in
+ * size by at most one and every source cell lands in exactly one bin. Smaller matrices are copied.
+ */
+export function averagePool(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  maxRows: number,
+  maxCols: number,
+): { rows: number; cols: number; data: Float32Array } {
+  const R = Math.max(1, Math.min(rows, maxRows));
+  const C = Math.max(1, Math.min(cols, maxCols));
+  const data = new Float32Array(R * C);
+  if (rows === 0 || cols === 0) return { rows: R, cols: C, data };
+  for (let bi = 0; bi < R; bi++) {
+    const r0 = Math.floor((bi * rows) / R);
+    const r1 = Math.floor(((bi + 1) * rows) / R);
+    for (let bj = 0; bj < C; bj++) {
+      const c0 = Math.floor((bj * cols) / C);
+      const c1 = Math.floor(((bj + 1) * cols) / C);
+      let sum = 0;
+      for (let r = r0; r < r1; r++) {
+        const base = offset + r * cols;
+        for (let c = c0; c < c1; c++) sum += src[base + c];
+      }
+      data[bi * C + bj] = sum / ((r1 - r0) * (c1 - c0));
+    }
+  }
+  return { rows: R, cols: C, data };
+}
+
+/** One head of a layer as its own [queries, keys] arrays. Throws RangeError for a bad head index. */
+export function sliceHead(layer: AttentionLayer, head: number): HeadSlice {
+  if (!Number.isInteger(head) || head < 0 || head >= layer.heads) {
+    throw new RangeError(`${layer.part} layer ${layer.layer} has heads 0…${layer.heads - 1}, not ${head}`);
+  }
+  const n = layer.queries * layer.keys;
+  const from = head * n;
+  return {
+    queries: layer.queries,
+    keys: layer.keys,
+    probs: layer.probs.slice(from, from + n),
+    scores: layer.scores.slice(from, from + n),
+    mask: layer.mask ? layer.mask.slice(0, n) : undefined,
+  };
+}
+
+function hasMasked(mask: Uint8Array | undefined): boolean {
+  return !!mask && mask.some((m) => m !== 0);
+}
+
+/** Metadata and per-head statistics for every part of a run (no full matrices). */
+export function runMeta(result: RunResult): RunMeta {
+  const parts: PartMeta[] = [];
+  for (const part of PART_ORDER) {
+    const layers = layersOf(result, part);
+    if (layers.length === 0) continue;
+    const { queries, keys } = layers[0];
+    const { queryTokens, keyTokens } = axisTokens(result, part, queries, keys);
+    parts.push({
+      part,
+      queries,
+      keys,
+      queryTokens,
+      keyTokens,
+      layers: layers.map((l) => ({
+        layer: l.layer,
+        heads: l.heads,
+        masked: hasMasked(l.mask),
+        stats: Array.from({ length: l.heads }, (_, h) =>
+          headStats(l.probs, h * l.queries * l.keys, l.queries, l.keys, keyTokens, part !== 'cross'),
+        ),
+      })),
+    });
+  }
+  const m = result.model;
+  return {
+    model: { name: m.name, file: m.file, architecture: m.architecture, kind: m.kind, parameters: m.parameters },
+    details: { ...m.details },
+    tokens: { source: [...result.tokens.source], target: [...result.tokens.target] },
+    ...(result.predicted ? { predicted: [...result.predicted.tokens] } : {}),
+    scoreLabel: m.architecture === 'rnn-seq2seq' ? 'score e_tj' : 'score q·k/√d_k',
+    parts,
+  };
+}
+
+/** Thumbnails of every head of one part, each at most size × size. */
+export function partThumbnails(result: RunResult, part: Part, size = THUMBNAIL_SIZE): Thumbnail[] {
+  const out: Thumbnail[] = [];
+  for (const l of layersOf(result, part)) {
+    for (let h = 0; h < l.heads; h++) {
+      const pooled = averagePool(l.probs, h * l.queries * l.keys, l.queries, l.keys, size, size);
+      out.push({ layer: l.layer, head: h, ...pooled });
+    }
+  }
+  return out;
+}

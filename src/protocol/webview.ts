@@ -1,0 +1,239 @@
+// Every message between the extension host and the inspector webview, declared once for both
+// sides. Big numbers cross as typed arrays, one head at a time; the rest is small JSON.
+// Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
+// the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
+import type { Part } from '../engine/types';
+import { STAT_KEYS, type HeadStats, type PartMeta, type RunMeta, type Thumbnail } from './headData';
+
+export type { HeadStats, PartMeta, RunMeta, Thumbnail } from './headData';
+
+/** Longest error text the host accepts from a webview; longer is cut, never trusted for length. */
+export const MAX_WEBVIEW_TEXT = 2000;
+/** Upper bound on any index a webview may send (layers, heads, ids). */
+const MAX_INDEX = 1_000_000;
+
+// ---- webview → host ---------------------------------------------------------------------------
+
+/** The page loaded (first time or after being hidden); the host answers with `run` or `noRun`. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** Full data of one head. Always answered by `head` or `headError` with the same requestId. */
+export interface RequestHeadMessage {
+  type: 'requestHead';
+  requestId: number;
+  runId: number;
+  part: Part;
+  layer: number;
+  head: number;
+}
+
+/** An exception in the webview, reported so the host can log it. */
+export interface WebviewErrorMessage {
+  type: 'webviewError';
+  message: string;
+}
+
+export type WebviewToHost = ReadyMessage | RequestHeadMessage | WebviewErrorMessage;
+
+// ---- host → webview ---------------------------------------------------------------------------
+
+/** A new (or re-sent) run: metadata and stats; thumbnails follow, one message per part. */
+export interface RunMessage {
+  type: 'run';
+  runId: number;
+  title: string;
+  meta: RunMeta;
+}
+
+export interface ThumbnailsMessage {
+  type: 'thumbnails';
+  runId: number;
+  part: Part;
+  thumbnails: Thumbnail[];
+}
+
+/** One head in full: [queries, keys] probabilities, raw scores and the mask if there is one. */
+export interface HeadMessage {
+  type: 'head';
+  runId: number;
+  requestId: number;
+  part: Part;
+  layer: number;
+  head: number;
+  queries: number;
+  keys: number;
+  probs: Float32Array;
+  scores: Float32Array;
+  mask?: Uint8Array;
+}
+
+export interface HeadErrorMessage {
+  type: 'headError';
+  runId: number;
+  requestId: number;
+  message: string;
+}
+
+/** Shown in the error banner; whatever is on screen stays. */
+export interface ErrorMessage {
+  type: 'error';
+  message: string;
+}
+
+/** No run to show (e.g. the panel was restored after a reload and the run was not kept). */
+export interface NoRunMessage {
+  type: 'noRun';
+  message: string;
+}
+
+export type HostToWebview = RunMessage | ThumbnailsMessage | HeadMessage | HeadErrorMessage | ErrorMessage | NoRunMessage;
+
+/** What the webview persists with setState (and the panel serializer gets back). */
+export interface InspectorState {
+  title?: string;
+  part?: Part;
+  layer?: number;
+  head?: number;
+  view?: 'heatmap' | 'lines';
+  /** Colour scale of the detail: 0…this head's max, or 0…1 to compare heads. */
+  scale?: 'head' | 'one';
+  sort?: 'grid' | `${keyof HeadStats}`;
+}
+
+// ---- guards -----------------------------------------------------------------------------------
+
+type Rec = Record<string, unknown>;
+
+function isRecord(x: unknown): x is Rec {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export function isPart(x: unknown): x is Part {
+  return x === 'encoder' || x === 'decoder' || x === 'cross';
+}
+
+function isIndex(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INDEX;
+}
+
+function isCount(x: unknown): x is number {
+  return isIndex(x) && x > 0;
+}
+
+function isString(x: unknown, max = Infinity): x is string {
+  return typeof x === 'string' && x.length <= max;
+}
+
+function isStringArray(x: unknown, length?: number): x is string[] {
+  return Array.isArray(x) && (length === undefined || x.length === length) && x.every((s) => typeof s === 'string');
+}
+
+function isFiniteOrNull(x: unknown): x is number | null {
+  return x === null || (typeof x === 'number' && Number.isFinite(x));
+}
+
+/** Validates untrusted input from the webview. Anything else is dropped by the host. */
+export function isWebviewToHost(x: unknown): x is WebviewToHost {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'ready':
+      return true;
+    case 'requestHead':
+      return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+    case 'webviewError':
+      return isString(x.message, MAX_WEBVIEW_TEXT);
+    default:
+      return false;
+  }
+}
+
+export function isRequestHead(x: unknown): x is RequestHeadMessage {
+  return isWebviewToHost(x) && x.type === 'requestHead';
+}
+
+/** Restored webview state is untrusted too: keep only well-formed fields. */
+export function sanitizeState(x: unknown): InspectorState {
+  if (!isRecord(x)) return {};
+  const s: InspectorState = {};
+  if (isString(x.title, 500)) s.title = x.title;
+  if (isPart(x.part)) s.part = x.part;
+  if (isIndex(x.layer)) s.layer = x.layer;
+  if (isIndex(x.head)) s.head = x.head;
+  if (x.view === 'heatmap' || x.view === 'lines') s.view = x.view;
+  if (x.scale === 'head' || x.scale === 'one') s.scale = x.scale;
+  if (x.sort === 'grid' || STAT_KEYS.some((k) => k === x.sort)) s.sort = x.sort as InspectorState['sort'];
+  return s;
+}
+
+function isStats(x: unknown): x is HeadStats {
+  return (
+    isRecord(x) &&
+    typeof x.entropy === 'number' &&
+    typeof x.max === 'number' &&
+    typeof x.toFirst === 'number' &&
+    isFiniteOrNull(x.toSep) &&
+    isFiniteOrNull(x.toSelf)
+  );
+}
+
+function isPartMeta(x: unknown): x is PartMeta {
+  if (!isRecord(x) || !isPart(x.part) || !isCount(x.queries) || !isCount(x.keys)) return false;
+  if (!isStringArray(x.queryTokens, x.queries) || !isStringArray(x.keyTokens, x.keys)) return false;
+  return (
+    Array.isArray(x.layers) &&
+    x.layers.every(
+      (l: unknown) =>
+        isRecord(l) && isIndex(l.layer) && isCount(l.heads) && typeof l.masked === 'boolean' &&
+        Array.isArray(l.stats) && l.stats.length === l.heads && l.stats.every(isStats),
+    )
+  );
+}
+
+function isRunMeta(x: unknown): x is RunMeta {
+  if (!isRecord(x) || !isRecord(x.model) || !isRecord(x.details) || !isRecord(x.tokens)) return false;
+  const m = x.model;
+  return (
+    isString(m.name) && isString(m.file) && isString(m.architecture) && isString(m.kind) && typeof m.parameters === 'number' &&
+    isStringArray(x.tokens.source) && isStringArray(x.tokens.target) &&
+    (x.predicted === undefined || isStringArray(x.predicted)) &&
+    isString(x.scoreLabel) &&
+    Array.isArray(x.parts) && x.parts.every(isPartMeta)
+  );
+}
+
+function isThumbnail(x: unknown): x is Thumbnail {
+  return (
+    isRecord(x) && isIndex(x.layer) && isIndex(x.head) && isCount(x.rows) && isCount(x.cols) &&
+    x.data instanceof Float32Array && x.data.length === x.rows * x.cols
+  );
+}
+
+/** Checks what the host sent before the webview renders it (shapes must match array lengths). */
+export function isHostToWebview(x: unknown): x is HostToWebview {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'run':
+      return isIndex(x.runId) && isString(x.title) && isRunMeta(x.meta);
+    case 'thumbnails':
+      return isIndex(x.runId) && isPart(x.part) && Array.isArray(x.thumbnails) && x.thumbnails.every(isThumbnail);
+    case 'head': {
+      if (!isIndex(x.runId) || !isIndex(x.requestId) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
+      if (!isCount(x.queries) || !isCount(x.keys)) return false;
+      const n = x.queries * x.keys;
+      return (
+        x.probs instanceof Float32Array && x.probs.length === n &&
+        x.scores instanceof Float32Array && x.scores.length === n &&
+        (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
+      );
+    }
+    case 'headError':
+      return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message);
+    case 'error':
+    case 'noRun':
+      return isString(x.message);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,131 @@
+// The message guards (untrusted webview input), the host session, and the webview HTML/CSP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as vscode from 'vscode';
+import { InspectorSession } from '../../../src/protocol/inspectorSession';
+import { isHostToWebview, isWebviewToHost, MAX_WEBVIEW_TEXT, sanitizeState, type HeadMessage } from '../../../src/protocol/webview';
+import { buildWebviewHtml, contentSecurityPolicy, localResourceRoots, makeNonce } from '../../../src/webviewHtml';
+import { prob, syntheticResult } from '../../webview/synthetic';
+
+const req = (over: Record<string, unknown> = {}) => ({ type: 'requestHead', requestId: 1, runId: 1, part: 'encoder', layer: 0, head: 0, ...over });
+
+test('isWebviewToHost accepts the three well-formed messages', () => {
+  assert.ok(isWebviewToHost({ type: 'ready' }));
+  assert.ok(isWebviewToHost(req()));
+  assert.ok(isWebviewToHost({ type: 'webviewError', message: 'x' }));
+});
+
+test('isWebviewToHost rejects malformed or hostile input', () => {
+  const bad: unknown[] = [
+    null, undefined, 42, 'ready', [], [{ type: 'ready' }], {}, { type: 'READY' }, { type: 'runModel' },
+    req({ part: 'everything' }), req({ layer: -1 }), req({ head: 1.5 }), req({ head: '0' }), req({ layer: NaN }),
+    req({ layer: Infinity }), req({ head: 1e12 }), req({ requestId: undefined }), req({ runId: null }),
+    { type: 'webviewError', message: 'x'.repeat(MAX_WEBVIEW_TEXT + 1) }, { type: 'webviewError', message: { toString: 1 } },
+  ];
+  for (const b of bad) assert.equal(isWebviewToHost(b), false, JSON.stringify(b) ?? String(b));
+});
+
+test('sanitizeState keeps only well-formed fields', () => {
+  assert.deepEqual(sanitizeState({ part: 'cross', layer: 2, head: 3, view: 'lines', sort: 'entropy', scale: 'one', title: 't' }), {
+    part: 'cross', layer: 2, head: 3, view: 'lines', sort: 'entropy', scale: 'one', title: 't',
+  });
+  assert.deepEqual(sanitizeState({ part: 'x', layer: -2, head: 'a', view: 'svg', sort: 'constructor', scale: 2 }), {});
+  assert.deepEqual(sanitizeState('nope'), {});
+  assert.deepEqual(sanitizeState(undefined), {});
+});
+
+test('session: ready without a run answers noRun; with a run, run + thumbnails per part', () => {
+  const s = new InspectorSession();
+  assert.deepEqual(s.handle({ type: 'ready' }).replies.map((m) => m.type), ['noRun']);
+  const sent = s.setResult(syntheticResult(), 'first');
+  assert.deepEqual(sent.map((m) => m.type), ['run', 'thumbnails', 'thumbnails', 'thumbnails']);
+  assert.deepEqual(s.handle({ type: 'ready' }).replies.map((m) => m.type), ['run', 'thumbnails', 'thumbnails', 'thumbnails']);
+  for (const m of sent) assert.ok(isHostToWebview(m), `${m.type} passes the webview guard`);
+});
+
+test('session: errors are re-sent after a reload and cleared by a new run', () => {
+  const s = new InspectorSession();
+  s.setResult(syntheticResult(), 'a');
+  assert.deepEqual(s.setError('boom'), { type: 'error', message: 'boom' });
+  const again = s.handle({ type: 'ready' }).replies;
+  assert.deepEqual(again[again.length - 1], { type: 'error', message: 'boom' });
+  const runId = s.runId;
+  s.setResult(syntheticResult(), 'b');
+  assert.equal(s.runId, runId + 1);
+  assert.ok(s.handle({ type: 'ready' }).replies.every((m) => m.type !== 'error'));
+});
+
+test('session: requestHead answers with exactly that head, as typed arrays', () => {
+  const r = syntheticResult();
+  const s = new InspectorSession();
+  s.setResult(r, 't');
+  const { replies } = s.handle(req({ runId: s.runId, requestId: 7, part: 'cross', layer: 1, head: 2 }));
+  assert.equal(replies.length, 1);
+  const h = replies[0] as HeadMessage;
+  assert.equal(h.type, 'head');
+  assert.deepEqual([h.requestId, h.part, h.layer, h.head, h.queries, h.keys], [7, 'cross', 1, 2, 5, 6]);
+  assert.ok(h.probs instanceof Float32Array && h.scores instanceof Float32Array);
+  assert.equal(h.probs[3 * 6 + 4], prob(r, 'cross', 1, 2, 3, 4));
+  assert.equal(h.mask, undefined, 'cross-attention has no mask');
+  const dec = s.handle(req({ runId: s.runId, part: 'decoder', layer: 0, head: 0 })).replies[0] as HeadMessage;
+  assert.ok(dec.mask instanceof Uint8Array && dec.mask[0 * 5 + 1] === 1 && dec.mask[1 * 5 + 0] === 0, 'causal mask');
+  assert.ok(isHostToWebview(h) && isHostToWebview(dec));
+});
+
+test('session: every bad request gets one headError; malformed messages only a log line', () => {
+  const s = new InspectorSession();
+  assert.equal(s.handle(req()).replies[0].type, 'headError', 'no run yet');
+  s.setResult(syntheticResult(), 't');
+  for (const over of [{ runId: s.runId + 5 }, { layer: 9 }, { head: 3 }]) {
+    const { replies } = s.handle(req({ runId: s.runId, ...over }));
+    assert.equal(replies.length, 1);
+    assert.equal(replies[0].type, 'headError', JSON.stringify(over));
+  }
+  const junk = s.handle({ type: 'requestHead', part: '__proto__' });
+  assert.equal(junk.replies.length, 0);
+  assert.match(junk.log ?? '', /malformed/);
+  assert.match(s.handle({ type: 'webviewError', message: 'oops' }).log ?? '', /oops/);
+});
+
+test('isHostToWebview rejects arrays whose length does not match the shape', () => {
+  const s = new InspectorSession();
+  s.setResult(syntheticResult(), 't');
+  const h = s.handle(req({ runId: s.runId })).replies[0] as HeadMessage;
+  assert.ok(isHostToWebview(h));
+  assert.equal(isHostToWebview({ ...h, probs: h.probs.subarray(1) }), false);
+  assert.equal(isHostToWebview({ ...h, probs: Array.from(h.probs) }), false, 'nested JSON arrays are not accepted');
+  assert.equal(isHostToWebview({ ...h, mask: new Uint8Array(3) }), false);
+  const run = s.snapshot()[0];
+  assert.ok(run.type === 'run');
+  const broken = { ...run, meta: { ...run.meta, parts: [{ ...run.meta.parts[0], queryTokens: ['only one'] }] } };
+  assert.equal(isHostToWebview(broken), false);
+});
+
+class FakeUri {
+  constructor(readonly path: string) {}
+  with(c: { path?: string }): FakeUri {
+    return new FakeUri(c.path ?? this.path);
+  }
+  toString(): string {
+    return `https://webview.test${this.path}`;
+  }
+}
+
+test('webview HTML: strict CSP, nonce from crypto on the only script, resources from dist/webview and media', () => {
+  const ext = new FakeUri('/ext') as unknown as vscode.Uri;
+  const webview = { cspSource: 'https://webview.test', asWebviewUri: (u: vscode.Uri) => u };
+  const html = buildWebviewHtml(webview, ext, { name: 'inspector', title: 'T "<x>"', styles: ['inspector.css'] });
+  const csp = /Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+  const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+  assert.ok(nonce && Buffer.from(nonce, 'base64').length === 16, '128-bit nonce');
+  const scripts = html.match(/<script[^>]*>/g) ?? [];
+  assert.equal(scripts.length, 1);
+  assert.ok(scripts[0].includes(`nonce="${nonce}"`) && scripts[0].includes('/ext/dist/webview/inspector.js'));
+  assert.ok(html.includes('href="https://webview.test/ext/media/inspector.css"'));
+  assert.ok(html.includes('<title>T &quot;&lt;x&gt;&quot;</title>'), 'title escaped');
+  assert.notEqual(makeNonce(), makeNonce());
+  assert.deepEqual(localResourceRoots(ext).map(String), ['https://webview.test/ext/dist/webview', 'https://webview.test/ext/media']);
+  assert.equal(contentSecurityPolicy('S', 'n'), "default-src 'none'; img-src S data:; style-src S; font-src S; script-src 'nonce-n'");
+});
