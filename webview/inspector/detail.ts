@@ -1,0 +1,180 @@
+// The right-hand pane: one head in full, as a heatmap or as lines, with its colour legend and a
+// sentence saying how to read it.
+import type { HeadMessage, PartMeta, RunMeta } from '../../src/protocol/webview';
+import type { InspectorState } from '../../src/protocol/webview';
+import { custom, el, fmt, sizeCanvas } from '../shared/dom';
+import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
+import { HeatmapView, headMax } from './heatmap';
+import { LinesView } from './lines';
+import { partLabel } from './labels';
+import type { Tooltip } from './tooltip';
+
+export type ViewKind = NonNullable<InspectorState['view']>;
+export type ScaleKind = NonNullable<InspectorState['scale']>;
+
+const EXPLAIN: Record<ViewKind, string> = {
+  heatmap:
+    'Each row is a query token; its cells show how much that token attends to each key token (every row sums to 1). ' +
+    'Brighter = more attention. Hover a cell for the exact numbers.',
+  lines:
+    'Each line joins a query token (left) to a key token (right); brighter and thicker = more attention. ' +
+    'Hover a token to see only its lines and their probabilities.',
+};
+
+export class DetailPane {
+  readonly root = el('section', { className: 'detail-pane', attrs: { 'aria-label': 'Head detail' } });
+  private readonly title = el('h2', { className: 'detail-title', text: 'No head selected' });
+  private readonly subtitle = el('div', { className: 'detail-subtitle' });
+  private readonly explain = el('p', { className: 'explain' });
+  private readonly status = el('div', { className: 'detail-status', attrs: { role: 'status' } });
+  private readonly legendBar = el('canvas', { className: 'legend-bar', attrs: { 'aria-hidden': 'true' } });
+  private readonly legendMax = el('span', { className: 'legend-max' });
+  private readonly maskSwatch = el('canvas', { className: 'legend-swatch', attrs: { 'aria-hidden': 'true' } });
+  private readonly maskLegend = el('span', { className: 'legend-mask' }, [this.maskSwatch, el('span', { text: 'masked (key after query)' })]);
+  private readonly scaleBox = custom('vscode-checkbox', { className: 'scale-toggle', text: 'fixed scale 0…1', attrs: { title: 'Off: brightest = this head\'s largest probability. On: brightest = 1, so heads compare.' } });
+  private readonly legend = el('div', { className: 'legend', attrs: { 'aria-label': 'colour legend' } }, [
+    el('span', { className: 'legend-caption', text: 'probability' }),
+    el('span', { className: 'legend-min', text: '0' }),
+    this.legendBar,
+    this.legendMax,
+    this.scaleBox,
+    this.maskLegend,
+  ]);
+  private readonly radios: HTMLElement;
+  private readonly body = el('div', { className: 'detail-body' });
+  private readonly heatmap: HeatmapView;
+  private readonly lines: LinesView;
+  private view: ViewKind = 'heatmap';
+  private scale: ScaleKind = 'head';
+  private shown: { head: HeadMessage; part: PartMeta; meta: RunMeta } | undefined;
+
+  constructor(
+    tooltip: Tooltip,
+    private theme: ThemeColors,
+    private readonly onViewChange: (v: ViewKind) => void,
+    private readonly onScaleChange: (s: ScaleKind) => void,
+  ) {
+    this.heatmap = new HeatmapView(tooltip, theme);
+    this.lines = new LinesView(theme);
+    const radio = (value: ViewKind, text: string) => custom('vscode-radio', { text, attrs: { name: 'view', value, 'data-view': value } });
+    this.radios = custom('vscode-radio-group', { className: 'view-toggle', attrs: { 'aria-label': 'Detail view' } }, [
+      radio('heatmap', 'Heatmap'),
+      radio('lines', 'Lines'),
+    ]);
+    this.radios.addEventListener('change', (e) => {
+      const v = (e.target as HTMLElement | null)?.getAttribute('value');
+      if ((v === 'heatmap' || v === 'lines') && v !== this.view) {
+        this.setView(v);
+        this.onViewChange(v);
+      }
+    });
+    this.scaleBox.addEventListener('change', () => {
+      const s: ScaleKind = (this.scaleBox as HTMLElement & { checked?: boolean }).checked ? 'one' : 'head';
+      if (s === this.scale) return;
+      this.setScale(s);
+      this.onScaleChange(s);
+    });
+    const head = el('div', { className: 'detail-header' }, [
+      el('div', {}, [this.title, this.subtitle]),
+      this.radios,
+    ]);
+    this.root.append(head, this.legend, this.explain, this.status, this.body);
+    this.legend.hidden = true;
+    this.setView('heatmap');
+  }
+
+  setView(v: ViewKind): void {
+    this.view = v;
+    for (const r of Array.from(this.radios.children)) {
+      const on = r.getAttribute('value') === v;
+      (r as HTMLElement & { checked?: boolean }).checked = on;
+      r.toggleAttribute('checked', on);
+    }
+    this.explain.textContent = EXPLAIN[v];
+    this.rerender();
+  }
+
+  setScale(s: ScaleKind): void {
+    this.scale = s;
+    (this.scaleBox as HTMLElement & { checked?: boolean }).checked = s === 'one';
+    this.scaleBox.toggleAttribute('checked', s === 'one');
+    this.rerender();
+  }
+
+  private scaleMax(): number {
+    return this.scale === 'one' || !this.shown ? 1 : headMax(this.shown.head.probs);
+  }
+
+  showLoading(text: string): void {
+    this.status.textContent = text;
+  }
+
+  showHead(head: HeadMessage, part: PartMeta, meta: RunMeta): void {
+    this.shown = { head, part, meta };
+    this.status.textContent = '';
+    this.title.textContent = `Layer ${head.layer} · Head ${head.head}`;
+    const stats = part.layers.find((l) => l.layer === head.layer)?.stats[head.head];
+    this.subtitle.textContent =
+      `${partLabel(part.part, meta)} · ${head.queries} queries × ${head.keys} keys` +
+      (stats ? ` · entropy ${fmt(stats.entropy, 2)} nats` : '');
+    this.rerender();
+  }
+
+  clear(message: string): void {
+    this.shown = undefined;
+    this.title.textContent = 'No head selected';
+    this.subtitle.textContent = '';
+    this.status.textContent = message;
+    this.legend.hidden = true;
+    this.body.replaceChildren();
+  }
+
+  setTheme(theme: ThemeColors): void {
+    this.theme = theme;
+    this.heatmap.setTheme(theme);
+    this.lines.setTheme(theme);
+    this.drawLegend();
+  }
+
+  /** Re-lays out for the current width (window resize). */
+  rerender(): void {
+    const s = this.shown;
+    if (!s) return;
+    this.legend.hidden = false;
+    if (this.view === 'heatmap') {
+      // Room left for the canvas: pane width minus the query labels and the vertical axis title.
+      const width = Math.max(120, this.root.clientWidth - 190);
+      this.heatmap.render(s.head, s.part, s.meta.scoreLabel, width, this.scaleMax());
+      this.body.replaceChildren(this.heatmap.root);
+    } else {
+      this.lines.render(s.head, s.part, this.scaleMax());
+      this.body.replaceChildren(this.lines.root);
+    }
+    this.drawLegend();
+  }
+
+  private drawLegend(): void {
+    const s = this.shown;
+    if (!s) return;
+    this.legendMax.textContent = this.scale === 'one' ? '1' : fmt(headMax(s.head.probs));
+    const W = 140;
+    const H = 10;
+    const ctx = sizeCanvas(this.legendBar, W, H);
+    if (this.view === 'heatmap') {
+      const ramp = makeRamp(this.theme);
+      for (let x = 0; x < W; x++) {
+        ctx.fillStyle = rgbCss(ramp(x / (W - 1)));
+        ctx.fillRect(x, 0, 1, H);
+      }
+    } else {
+      for (let x = 0; x < W; x++) {
+        ctx.fillStyle = rgbCss(this.theme.accent, x / (W - 1));
+        ctx.fillRect(x, 0, 1, H);
+      }
+    }
+    this.maskLegend.hidden = !s.head.mask || !s.head.mask.some((m) => m !== 0) || this.view !== 'heatmap';
+    const sw = sizeCanvas(this.maskSwatch, 14, 14);
+    sw.fillStyle = hatchPattern(sw, this.theme);
+    sw.fillRect(0, 0, 14, 14);
+  }
+}

@@ -1,0 +1,45 @@
+// The run summary at the top: model, architecture, size and the tokens the model saw.
+import type { RunMeta } from '../../src/protocol/webview';
+import { clear, displayToken, el, fmtCount } from '../shared/dom';
+
+const MAX_CHIPS = 160;
+
+export class RunHeader {
+  readonly root = el('header', { className: 'run-header' });
+
+  showEmpty(message: string, title?: string): void {
+    clear(this.root);
+    this.root.append(
+      el('h1', { className: 'run-model', text: 'Attention Inspector' }),
+      el('p', { className: 'empty-message', text: message }),
+    );
+    if (title) this.root.appendChild(el('p', { className: 'run-details', text: `Last shown here: ${title}` }));
+  }
+
+  show(meta: RunMeta, title: string): void {
+    clear(this.root);
+    const m = meta.model;
+    const titleRow = el('div', { className: 'run-title-row' }, [
+      el('h1', { className: 'run-model', text: m.name }),
+      title && title !== m.name ? el('span', { className: 'run-title', text: title }) : null,
+      el('span', { className: 'badge', text: `${m.architecture} · ${m.kind}` }),
+      el('span', { className: 'badge', text: `${fmtCount(m.parameters)} parameters` }),
+    ]);
+    const details = Object.entries(meta.details)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(' · ');
+    this.root.append(titleRow, el('p', { className: 'run-details', text: details, attrs: { title: m.file } }));
+    const rows = el('div', { className: 'token-rows' });
+    const addRow = (label: string, tokens: string[]) => {
+      if (tokens.length === 0) return;
+      const chips = el('div', { className: 'chips' });
+      tokens.slice(0, MAX_CHIPS).forEach((t, i) => chips.appendChild(el('span', { className: 'chip', text: displayToken(t), attrs: { title: `#${i}: ${t}` } })));
+      if (tokens.length > MAX_CHIPS) chips.appendChild(el('span', { className: 'chip more', text: `… ${tokens.length - MAX_CHIPS} more` }));
+      rows.append(el('span', { className: 'token-row-label', text: `${label} (${tokens.length})` }), chips);
+    };
+    addRow(m.kind === 'decoder' ? 'tokens' : 'source', meta.tokens.source);
+    addRow('target', meta.tokens.target);
+    if (meta.predicted) addRow('predicted next', meta.predicted);
+    this.root.appendChild(rows);
+  }
+}

@@ -1,0 +1,181 @@
+// Head detail as a heatmap: one row per query token, one column per key token, colour = attention
+// probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
+import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
+import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
+import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
+import type { Tooltip } from './tooltip';
+
+export const QUERY_AXIS_TITLE = 'query (token attending)';
+export const KEY_AXIS_TITLE = 'key (token attended to)';
+
+const MIN_LABEL_PX = 10;
+
+export function headMax(probs: Float32Array): number {
+  let max = 0;
+  for (const p of probs) if (p > max) max = p;
+  return max;
+}
+
+/** Cell size in CSS px that fits `keys` columns into `width`, between 3 and 34. */
+export function cellSize(width: number, keys: number, queries: number): number {
+  const byWidth = Math.floor(width / Math.max(keys, 1));
+  const byHeight = Math.floor(Math.max(320, window.innerHeight * 0.75) / Math.max(queries, 1));
+  return Math.max(3, Math.min(34, byWidth, Math.max(byHeight, 8)));
+}
+
+/** Labels shown every `step` tokens so they stay readable when cells get small. */
+function labelStep(cell: number): number {
+  return cell >= MIN_LABEL_PX ? 1 : Math.ceil(MIN_LABEL_PX / cell);
+}
+
+export class HeatmapView {
+  readonly root = el('div', { className: 'heatmap' });
+  private readonly keyLabels = el('div', { className: 'key-labels', attrs: { 'aria-label': 'key tokens' } });
+  private readonly queryLabels = el('div', { className: 'query-labels', attrs: { 'aria-label': 'query tokens' } });
+  private readonly canvas = el('canvas', { className: 'heatmap-canvas', attrs: { role: 'img' } });
+  private readonly cursor = el('div', { className: 'cell-cursor' });
+  private readonly wrap = el('div', { className: 'canvas-wrap' }, [this.canvas, this.cursor]);
+  private head: HeadMessage | undefined;
+  private part: PartMeta | undefined;
+  private cell = 12;
+  private scoreLabel = 'score';
+  private scaleMax = 1;
+
+  constructor(
+    private readonly tooltip: Tooltip,
+    private theme: ThemeColors,
+  ) {
+    this.root.append(
+      el('div', { className: 'axis-title key-title', text: KEY_AXIS_TITLE }),
+      this.keyLabels,
+      el('div', { className: 'axis-title query-title', text: QUERY_AXIS_TITLE }),
+      this.queryLabels,
+      this.wrap,
+    );
+    this.cursor.hidden = true;
+    this.wrap.addEventListener('mousemove', (e) => this.onHover(e));
+    this.wrap.addEventListener('mouseleave', () => this.clearHover());
+  }
+
+  /** `scaleMax` is the probability drawn brightest (the head's max, or 1). */
+  render(head: HeadMessage, part: PartMeta, scoreLabel: string, width: number, scaleMax: number): void {
+    this.head = head;
+    this.scaleMax = scaleMax;
+    this.part = part;
+    this.scoreLabel = scoreLabel;
+    this.cell = cellSize(width, head.keys, head.queries);
+    const step = labelStep(this.cell);
+    const font = Math.max(9, Math.min(13, this.cell - 2));
+    this.root.style.setProperty('--cell', `${this.cell}px`);
+    this.root.style.setProperty('--label-font', `${font}px`);
+
+    clear(this.keyLabels);
+    clear(this.queryLabels);
+    part.keyTokens.forEach((t, j) => {
+      const shown = j % step === 0;
+      this.keyLabels.appendChild(el('div', { className: 'token-label key-label', text: shown ? displayToken(t) : '', attrs: { title: `key ${j}: ${t}`, 'data-index': String(j) } }));
+    });
+    part.queryTokens.forEach((t, i) => {
+      const shown = i % step === 0;
+      this.queryLabels.appendChild(el('div', { className: 'token-label query-label', text: shown ? displayToken(t) : '', attrs: { title: `query ${i}: ${t}`, 'data-index': String(i) } }));
+    });
+    this.canvas.setAttribute('aria-label', `Attention of layer ${head.layer} head ${head.head}: ${head.queries} queries by ${head.keys} keys`);
+    this.canvas.dataset.cell = String(this.cell);
+    this.draw();
+  }
+
+  setTheme(theme: ThemeColors): void {
+    this.theme = theme;
+    if (this.head) this.draw();
+  }
+
+  private draw(): void {
+    const h = this.head;
+    if (!h) return;
+    const c = this.cell;
+    const W = h.keys * c;
+    const H = h.queries * c;
+    const ctx = sizeCanvas(this.canvas, W, H);
+    const ramp = makeRamp(this.theme);
+    const max = this.scaleMax;
+    const img = new ImageData(h.keys, h.queries);
+    for (let i = 0; i < h.probs.length; i++) {
+      const [r, g, b] = ramp(max > 0 ? h.probs[i] / max : 0);
+      img.data[i * 4] = r;
+      img.data[i * 4 + 1] = g;
+      img.data[i * 4 + 2] = b;
+      img.data[i * 4 + 3] = 255;
+    }
+    const off = document.createElement('canvas');
+    off.width = h.keys;
+    off.height = h.queries;
+    off.getContext('2d')?.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, 0, 0, W, H);
+
+    if (h.mask) {
+      ctx.fillStyle = hatchPattern(ctx, this.theme);
+      ctx.beginPath();
+      for (let i = 0; i < h.queries; i++) {
+        for (let j = 0; j < h.keys; j++) if (h.mask[i * h.keys + j]) ctx.rect(j * c, i * c, c, c);
+      }
+      ctx.fill();
+    }
+    if (c >= 8) {
+      // Thin gaps in the background colour make single cells readable.
+      ctx.strokeStyle = rgbCss(this.theme.background, 0.85);
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let j = 1; j < h.keys; j++) {
+        ctx.moveTo(j * c, 0);
+        ctx.lineTo(j * c, H);
+      }
+      for (let i = 1; i < h.queries; i++) {
+        ctx.moveTo(0, i * c);
+        ctx.lineTo(W, i * c);
+      }
+      ctx.stroke();
+    }
+  }
+
+  /** Hover at canvas-relative CSS pixel (x, y): tooltip, cursor box, highlighted labels. */
+  private onHover(e: MouseEvent): void {
+    const h = this.head;
+    const part = this.part;
+    if (!h || !part) return;
+    const r = this.canvas.getBoundingClientRect();
+    const j = Math.floor((e.clientX - r.left) / this.cell);
+    const i = Math.floor((e.clientY - r.top) / this.cell);
+    if (i < 0 || j < 0 || i >= h.queries || j >= h.keys) return this.clearHover();
+    const k = i * h.keys + j;
+    const masked = !!h.mask?.[k];
+    const q = part.queryTokens[i] ?? `#${i}`;
+    const key = part.keyTokens[j] ?? `#${j}`;
+    this.tooltip.show(`Layer ${h.layer} · Head ${h.head}`, [
+      { label: 'query', value: `${displayToken(q)}  (#${i})`, kind: 'token' },
+      { label: 'key', value: `${displayToken(key)}  (#${j})`, kind: 'token' },
+      masked
+        ? { label: 'probability', value: '0 — masked (key comes after the query)', kind: 'masked' }
+        : { label: 'probability', value: fmt(h.probs[k]), kind: 'prob' },
+      { label: this.scoreLabel, value: masked ? `${fmt(h.scores[k])} (before mask)` : fmt(h.scores[k]) },
+    ], e.clientX, e.clientY);
+    this.cursor.hidden = false;
+    this.cursor.style.left = `${j * this.cell}px`;
+    this.cursor.style.top = `${i * this.cell}px`;
+    this.cursor.style.width = `${this.cell}px`;
+    this.cursor.style.height = `${this.cell}px`;
+    this.highlight(this.queryLabels, i);
+    this.highlight(this.keyLabels, j);
+  }
+
+  private highlight(container: HTMLElement, index: number): void {
+    Array.from(container.children).forEach((c, n) => c.classList.toggle('hover', n === index));
+  }
+
+  private clearHover(): void {
+    this.tooltip.hide();
+    this.cursor.hidden = true;
+    this.highlight(this.queryLabels, -1);
+    this.highlight(this.keyLabels, -1);
+  }
+}

@@ -1,0 +1,119 @@
+// Theme colours for canvas drawing, read from the --vscode-* variables VS Code sets on the page,
+// and a sequential colour ramp for attention (background → accent → bright).
+
+export type RGB = [number, number, number];
+
+export interface ThemeColors {
+  background: RGB;
+  foreground: RGB;
+  accent: RGB;
+  muted: RGB;
+  border: RGB;
+  focus: RGB;
+  /** CSS strings for direct canvas use. */
+  css: { background: string; foreground: string; accent: string; muted: string; border: string; focus: string };
+}
+
+let probe: CanvasRenderingContext2D | null = null;
+
+/** Any CSS colour → RGB, composited over `under` when translucent. */
+export function parseColor(value: string, under: RGB = [0, 0, 0]): RGB | undefined {
+  probe ??= document.createElement('canvas').getContext('2d');
+  if (!probe || !value.trim()) return undefined;
+  probe.fillStyle = '#010203';
+  probe.fillStyle = value.trim();
+  const s = String(probe.fillStyle);
+  if (s === '#010203' && value.trim() !== '#010203') return undefined;
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(s);
+  if (hex) return [parseInt(hex[1], 16), parseInt(hex[2], 16), parseInt(hex[3], 16)];
+  const m = /^rgba?\(([^)]+)\)$/.exec(s);
+  if (!m) return undefined;
+  const [r, g, b, a = 1] = m[1].split(',').map((x) => parseFloat(x));
+  return [r * a + under[0] * (1 - a), g * a + under[1] * (1 - a), b * a + under[2] * (1 - a)];
+}
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name) || getComputedStyle(document.body).getPropertyValue(name);
+}
+
+function pick(names: string[], under: RGB, fallback: RGB): RGB {
+  for (const n of names) {
+    const c = parseColor(cssVar(n), under);
+    if (c) return c;
+  }
+  return fallback;
+}
+
+export function mix(a: RGB, b: RGB, t: number): RGB {
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+}
+
+export function luminance(c: RGB): number {
+  return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
+}
+
+export function rgbCss(c: RGB, alpha = 1): string {
+  const [r, g, b] = c.map((x) => Math.round(x));
+  return alpha >= 1 ? `rgb(${r}, ${g}, ${b})` : `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
+export function readTheme(): ThemeColors {
+  const dark = document.body.classList.contains('vscode-light') ? false : true;
+  const background = pick(['--vscode-editor-background', '--vscode-sideBar-background'], [0, 0, 0], dark ? [30, 30, 30] : [255, 255, 255]);
+  const foreground = pick(['--vscode-editor-foreground', '--vscode-foreground'], background, luminance(background) < 0.5 ? [204, 204, 204] : [51, 51, 51]);
+  const accent = pick(['--vscode-charts-blue', '--vscode-textLink-foreground', '--vscode-focusBorder'], background, [55, 148, 255]);
+  const muted = pick(['--vscode-disabledForeground', '--vscode-descriptionForeground'], background, mix(background, foreground, 0.45));
+  const border = pick(['--vscode-editorWidget-border', '--vscode-panel-border', '--vscode-widget-border'], background, mix(background, foreground, 0.2));
+  const focus = pick(['--vscode-focusBorder'], background, accent);
+  return {
+    background, foreground, accent, muted, border, focus,
+    css: { background: rgbCss(background), foreground: rgbCss(foreground), accent: rgbCss(accent), muted: rgbCss(muted), border: rgbCss(border), focus: rgbCss(focus) },
+  };
+}
+
+/**
+ * Sequential ramp for t in [0, 1]: the editor background at 0 (no attention), the theme's accent
+ * at the middle, and a colour close to the foreground at 1, so high values stand out in both
+ * dark and light themes.
+ */
+export function makeRamp(theme: ThemeColors): (t: number) => RGB {
+  const lo = mix(theme.background, theme.accent, 0.08);
+  const hi = mix(theme.accent, theme.foreground, 0.75);
+  const stops: RGB[] = [lo, mix(lo, theme.accent, 0.55), theme.accent, mix(theme.accent, hi, 0.5), hi];
+  const lut: RGB[] = Array.from({ length: 256 }, (_, i) => {
+    const x = (i / 255) * (stops.length - 1);
+    const k = Math.min(stops.length - 2, Math.floor(x));
+    return mix(stops[k], stops[k + 1], x - k);
+  });
+  return (t) => lut[Math.max(0, Math.min(255, Math.round((Number.isFinite(t) ? t : 0) * 255)))];
+}
+
+/** Calls `fn` when VS Code switches theme (body class or the html style with the variables). */
+export function onThemeChange(fn: () => void): void {
+  const obs = new MutationObserver(() => fn());
+  obs.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  obs.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+}
+
+/** A repeating diagonal hatch for masked cells. */
+export function hatchPattern(ctx: CanvasRenderingContext2D, theme: ThemeColors): CanvasPattern | string {
+  const size = 6;
+  const c = document.createElement('canvas');
+  c.width = size;
+  c.height = size;
+  const g = c.getContext('2d');
+  if (!g) return rgbCss(theme.muted);
+  g.fillStyle = rgbCss(mix(theme.background, theme.muted, 0.15));
+  g.fillRect(0, 0, size, size);
+  g.strokeStyle = rgbCss(mix(theme.background, theme.muted, 0.7));
+  g.lineWidth = 1;
+  g.beginPath();
+  g.moveTo(0, size);
+  g.lineTo(size, 0);
+  g.moveTo(-1, 1);
+  g.lineTo(1, -1);
+  g.moveTo(size - 1, size + 1);
+  g.lineTo(size + 1, size - 1);
+  g.stroke();
+  return ctx.createPattern(c, 'repeat') ?? rgbCss(theme.muted);
+}
