@@ -1,0 +1,152 @@
+// Cases about the grid, keyboard, sorting, persisted state, errors and the message guards.
+import type { RunResult } from '../../src/engine/types';
+import { assertClean, check, chooseOption, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
+import { HEADS, LAYERS, SOURCE, syntheticResult } from './synthetic';
+
+/** Mean attention to key 0 of one encoder head, computed here from the result. */
+function toFirst(result: RunResult, layer: number, head: number): number {
+  const a = result.attentions.find((x) => x.part === 'encoder' && x.layer === layer)!;
+  let s = 0;
+  for (let i = 0; i < a.queries; i++) s += a.probs[(head * a.queries + i) * a.keys];
+  return s / a.queries;
+}
+
+export const STATE_CASES: Case[] = [
+  {
+    name: 'grid tooltip shows the head statistics (entropy of the diagonal head, closed form)',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.hover('.grid-cell[data-layer="1"][data-head="2"]');
+        const tip = await tooltip(page);
+        equal(tip.title, 'Layer 1 · Head 2', 'tooltip title');
+        const e4 = Math.exp(4);
+        const z = e4 + SOURCE.length - 1;
+        const entropy = -((e4 / z) * Math.log(e4 / z) + (SOURCE.length - 1) * (1 / z) * Math.log(1 / z));
+        equal(tip['entropy (nats)'], entropy.toFixed(3), 'entropy');
+        equal(tip['max probability'], (e4 / z).toFixed(3), 'max');
+        equal(tip['→ self'], (e4 / z).toFixed(3), 'attention to self');
+        // [SEP] is the last key: five rows give it 1/z, its own row gives it e⁴/z.
+        equal(tip['→ [SEP] / end'], ((5 / z + e4 / z) / 6).toFixed(3), 'attention to [SEP]');
+        await screenshot(page, ctx.artifacts, 'grid-tooltip');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'keyboard: arrows move between tiles, Enter opens the head',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.focus('.grid-cell[data-layer="0"][data-head="0"]');
+        await page.keyboard.press('ArrowRight');
+        await page.keyboard.press('ArrowDown');
+        const focused = await page.evaluate(() => `${document.activeElement?.getAttribute('data-layer')}/${document.activeElement?.getAttribute('data-head')}`);
+        equal(focused, '1/1', 'focused tile after → ↓');
+        const from = ins.received.length;
+        await page.keyboard.press('Enter');
+        const req = await ins.waitForPosted((m) => m.type === 'requestHead', from);
+        equal(`${req.part}/${req.layer}/${req.head}`, 'encoder/1/1', 'Enter requests the focused head');
+        await waitForHead(page, 1, 1);
+        equal(await page.locator('.grid-cell.selected').getAttribute('data-head'), '1', 'selected tile marked');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'sort by attention to the first token ranks heads across layers',
+    run: (ctx) => {
+      const result = syntheticResult();
+      return withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await chooseOption(page, '.sort-select', 'toFirst');
+        await page.waitForSelector('.head-grid.sorted', { timeout: 3000 });
+        const ranked: { l: number; h: number; v: number }[] = [];
+        for (let l = 0; l < LAYERS; l++) for (let h = 0; h < HEADS; h++) ranked.push({ l, h, v: toFirst(result, l, h) });
+        ranked.sort((a, b) => b.v - a.v || a.l - b.l || a.h - b.h);
+        const shown = await page.$$eval('.grid-cell', (cells) => cells.map((c) => `${c.getAttribute('data-layer')}/${c.getAttribute('data-head')}`));
+        equal(shown.join(' '), ranked.map((r) => `${r.l}/${r.h}`).join(' '), 'order of tiles');
+        equal((await texts(page, '.cell-value'))[0], ranked[0].v.toFixed(2), 'value on the first tile');
+        await screenshot(page, ctx.artifacts, 'grid-sorted-to-first');
+        await assertClean(ins);
+      });
+    },
+  },
+  {
+    name: 'state restore after reload: part, head and view come back',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await chooseOption(page, '.part-select', 'cross');
+        await waitForHead(page, 0, 0);
+        await page.click('.grid-cell[data-layer="1"][data-head="2"]');
+        await waitForHead(page, 1, 2);
+        await page.click('vscode-radio[value="lines"]');
+        await page.waitForSelector('.lines-view', { timeout: 3000 });
+        const from = ins.received.length;
+        await page.reload();
+        await ins.waitForPosted((m) => m.type === 'ready', from);
+        const req = await ins.waitForPosted((m) => m.type === 'requestHead', from);
+        equal(`${req.part}/${req.layer}/${req.head}`, 'cross/1/2', 'restored head requested after reload');
+        await waitForHead(page, 1, 2);
+        check(await page.locator('.lines-view').isVisible(), 'lines view restored');
+        equal(await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value), 'cross', 'part select restored');
+        check((await page.locator('.detail-subtitle').textContent())?.startsWith('Cross-attention'), 'subtitle names cross-attention');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'host error shows a banner and keeps the current head on screen',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const message = 'model.json: config.heads: expected a positive integer <b>bold?</b>';
+        await ins.send([ins.session.setError(message)]);
+        await page.waitForSelector('.error-banner:not([hidden])', { timeout: 3000 });
+        equal(await page.locator('.error-text').textContent(), message, 'error text shown literally');
+        equal(await page.locator('.error-banner b').count(), 0, 'no markup from the message');
+        await waitForHead(page, 0, 0);
+        check(await page.locator('.heatmap-canvas').isVisible(), 'previous result still visible');
+        await screenshot(page, ctx.artifacts, 'error-banner');
+        await page.click('.error-dismiss');
+        check(await page.locator('.error-banner').isHidden(), 'banner dismissed');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'restored panel without a run shows a message, then fills on a new run',
+    run: (ctx) =>
+      withInspector(ctx, undefined, async (ins) => {
+        const { page } = ins;
+        await page.waitForSelector('.empty-message', { timeout: 3000 });
+        check((await page.locator('.empty-message').textContent())?.startsWith('No run to show'), 'empty message');
+        check(await page.locator('.layout').isHidden(), 'no grid without a run');
+        await screenshot(page, ctx.artifacts, 'no-run');
+        await ins.send(ins.session.setResult(syntheticResult(), 'after revive'));
+        await waitForHead(page, 0, 0);
+        equal(await page.locator('.grid-cell').count(), LAYERS * HEADS, 'grid after the run arrives');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'malformed host data is refused and reported, not drawn',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const from = ins.received.length;
+        await ins.send([{ type: 'head', runId: 1, requestId: 99, part: 'encoder', layer: 0, head: 0, queries: 6, keys: 6, probs: new Float32Array(5), scores: new Float32Array(36) }]);
+        const err = await ins.waitForPosted((m) => m.type === 'webviewError', from);
+        check(String(err.message).includes('malformed'), 'webviewError names the problem');
+        const handled = ins.session.handle({ type: 'requestHead', requestId: -1, runId: 1, part: 'encoder', layer: 0, head: 0 });
+        equal(handled.replies.length, 0, 'host ignores an invalid request');
+        const bad = ins.session.handle({ type: 'requestHead', requestId: 5, runId: 1, part: 'encoder', layer: 0, head: 7 });
+        equal(bad.replies[0]?.type, 'headError', 'host answers an out-of-range head with headError');
+        await waitForHead(page, 0, 0);
+        await assertClean(ins);
+      }),
+  },
+];
