@@ -234,7 +234,15 @@ function gpt2(c: HfConfig, w: HfWeights) {
     if (name.includes('.qkv.')) splitQkv(file, hfName, name, fixed, d, out);
     else out.set(name, fixed);
   }
-  return { config, weights: out };
+  return { config, weights: dropTiedHead(out) };
+}
+
+/** A saved lm_head.weight equal to the token embedding is the tied head: keep one copy. */
+function dropTiedHead(out: Map<string, Tensor>): Map<string, Tensor> {
+  const head = out.get('lm_head.weight');
+  const tokens = out.get('embed.tokens');
+  if (head && tokens && sameShape(head.shape, tokens.shape) && head.data.every((x, i) => x === tokens.data[i])) out.delete('lm_head.weight');
+  return out;
 }
 
 /** c_attn (already [3d, d] / [3d]) → q, k, v, each [d, d] / [d]: rows 0…d-1 are q, then k, then v. */
@@ -326,6 +334,7 @@ function marian(c: HfConfig, w: HfWeights) {
     }
   }
   if (first) out.set('embed.tokens', first.t);
+  dropTiedHead(out);
   const bias = out.get('lm_head.bias');
   if (bias) out.set('lm_head.bias', { shape: bias.shape.length === 2 && bias.shape[0] === 1 ? [bias.shape[1]] : bias.shape, data: bias.data });
   return { config, weights: out };

@@ -171,6 +171,9 @@ test('GPT-2: Conv1D weights transposed, c_attn split into q, k, v; buffers ignor
   const fc1 = m.weights.get('decoder.layers.0.ffn.fc1.weight')!;
   assert.equal(fc1.data[3 * d + 1], cFc.data[1 * 16 + 3]);
   assert.equal(m.weights.get('decoder.layers.0.self_attn.o.weight')!.data[1], 200 + d); // [0][1] ← c_proj[1][0]
+  assert.ok(!m.weights.has('lm_head.weight'), 'a saved head equal to wte is the tied head');
+  const untied = readHfFolder(folder(config, [...tensors.slice(0, -1), ['lm_head.weight', ramp([5, d], 1)]]));
+  assert.equal(untied.weights.get('lm_head.weight')!.data[0], 1);
 });
 
 test('GPT-2: a c_attn of the wrong shape names the HF tensor', () => {
