@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,6 +10,7 @@ import type { LoadedModel } from '../../../src/engine/format/loaded';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-convert-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function assertSameModel(a: LoadedModel, b: LoadedModel): void {
   assert.equal(b.architecture, a.architecture);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,6 +12,7 @@ import { tensor, type Tensor } from '../../../src/engine/tensor';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-hf-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Tensor whose values are start, start+1, … so every element is traceable after a remap. */
 function ramp(shape: number[], start = 0): Tensor {

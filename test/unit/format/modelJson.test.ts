@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,6 +10,7 @@ import { tensor } from '../../../src/engine/tensor';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-modeljson-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function b64(values: number[]): string {
   return Buffer.from(new Float32Array(values).buffer).toString('base64');
