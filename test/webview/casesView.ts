@@ -3,7 +3,7 @@
 import {
   assertClean, cellPixel, check, chooseOption, colourDistance, equal, hoverCell, screenshot, texts, waitForHead, withInspector, type Case,
 } from './helpers';
-import { DIAGONAL_SCORE, prob, SOURCE, syntheticResult, TARGET, HEADS, LAYERS } from './synthetic';
+import { DIAGONAL_SCORE, HEADS, LAYERS, largeResult, prob, SOURCE, syntheticResult, TARGET } from './synthetic';
 
 const near = (p: number) => p.toFixed(3);
 const QUERY_AXIS_TITLE = 'query (token attending)';
@@ -157,7 +157,30 @@ export const VIEW_CASES: Case[] = [
           await screenshot(page, ctx.artifacts, 'overview-light');
           await assertClean(ins);
         },
-        true,
+        { light: true },
       ),
   },
 ];
+
+VIEW_CASES.push({
+  name: 'large run (12 × 12 heads, 64 tokens): grid, thinned labels, heatmap fits the pane',
+  run: (ctx) =>
+    withInspector(ctx, largeResult(), async (ins) => {
+      const { page } = ins;
+      await waitForHead(page, 0, 0);
+      equal(await page.locator('.grid-cell').count(), 144, 'tiles');
+      const labels = await texts(page, '.query-label');
+      equal(labels.length, 64, 'one label element per token');
+      check(labels.includes('[CLS]'), 'first token labelled');
+      const pane = await page.locator('.detail-pane').boundingBox();
+      const canvas = await page.locator('.heatmap-canvas').boundingBox();
+      check(pane && canvas && canvas.x + canvas.width <= pane.x + pane.width + 1, 'heatmap inside the detail pane');
+      const started = Date.now();
+      await page.click('.grid-cell[data-layer="11"][data-head="11"]');
+      await waitForHead(page, 11, 11);
+      check(Date.now() - started < 3000, `opening a 64×64 head took ${Date.now() - started} ms`);
+      await hoverCell(page, 10, 20);
+      await screenshot(page, ctx.artifacts, 'large-12x12-64-tokens');
+      await assertClean(ins);
+    }),
+});

@@ -51,7 +51,7 @@ export async function tooltip(page: Page): Promise<Record<string, string>> {
   });
 }
 
-/** RGB at the centre of a heatmap cell, read from the canvas backing store. */
+/** RGB inside a heatmap cell (off-centre: big cells print their value in the middle). */
 export async function cellPixel(page: Page, i: number, j: number): Promise<[number, number, number]> {
   return page.$eval(
     '.heatmap-canvas',
@@ -61,7 +61,7 @@ export async function cellPixel(page: Page, i: number, j: number): Promise<[numb
       const dpr = canvas.width / canvas.clientWidth;
       const ctx = canvas.getContext('2d');
       if (!ctx) return [0, 0, 0] as [number, number, number];
-      const d = ctx.getImageData(Math.floor((j + 0.5) * cell * dpr), Math.floor((i + 0.5) * cell * dpr), 1, 1).data;
+      const d = ctx.getImageData(Math.floor((j + 0.22) * cell * dpr), Math.floor((i + 0.22) * cell * dpr), 1, 1).data;
       return [d[0], d[1], d[2]] as [number, number, number];
     },
     [i, j],
@@ -117,9 +117,9 @@ export async function withInspector(
   ctx: CaseContext,
   result: RunResult | undefined,
   body: (ins: Inspector) => Promise<void>,
-  light = false,
+  opts: { light?: boolean; title?: string } = {},
 ): Promise<void> {
-  const ins = await openInspector(ctx.browser, ctx.origin, result, 'synthetic run', light);
+  const ins = await openInspector(ctx.browser, ctx.origin, result, opts.title ?? 'synthetic run', opts.light ?? false);
   try {
     await body(ins);
   } finally {

@@ -94,6 +94,36 @@ export function syntheticResult(): RunResult {
   };
 }
 
+/** A BERT-base-sized grid (12 × 12 heads) over `n` tokens, random Q/K: for layout and speed. */
+export function largeResult(n = 64, layers = 12, heads = 12): RunResult {
+  const tokens = Array.from({ length: n }, (_, i) => (i === 0 ? '[CLS]' : i === n - 1 ? '[SEP]' : `tok${i}`));
+  const attentions: AttentionLayer[] = [];
+  for (let l = 0; l < layers; l++) {
+    const probs = new Float32Array(heads * n * n);
+    const scores = new Float32Array(heads * n * n);
+    for (let h = 0; h < heads; h++) {
+      const f = randomQK(1000 + l * 100 + h, n, n);
+      for (let i = 0; i < n; i++) {
+        const row = Array.from({ length: n }, (_, j) => f(n, n, i, j));
+        const p = softmax64(row);
+        for (let j = 0; j < n; j++) {
+          scores[(h * n + i) * n + j] = row[j];
+          probs[(h * n + i) * n + j] = p[j];
+        }
+      }
+    }
+    attentions.push({ part: 'encoder', layer: l, heads, queries: n, keys: n, probs, scores });
+  }
+  const base = syntheticResult();
+  return {
+    ...base,
+    model: { ...base.model, name: 'synthetic-large', kind: 'encoder', details: { layers, heads, tokens: n } },
+    tokens: { source: tokens, target: [] },
+    ids: { source: tokens.map((_, i) => i), target: [] },
+    attentions,
+  };
+}
+
 /** Probability of one cell, straight from the result (the webview must show this number). */
 export function prob(result: RunResult, part: Part, l: number, h: number, i: number, j: number): number {
   const a = result.attentions.find((x) => x.part === part && x.layer === l);

@@ -15,9 +15,9 @@ export type ScaleKind = NonNullable<InspectorState['scale']>;
 const EXPLAIN: Record<ViewKind, string> = {
   heatmap:
     'Each row is a query token; its cells show how much that token attends to each key token (every row sums to 1). ' +
-    'Brighter = more attention. Hover a cell for the exact numbers.',
+    'Stronger colour = more attention (see the legend). Hover a cell for the exact numbers.',
   lines:
-    'Each line joins a query token (left) to a key token (right); brighter and thicker = more attention. ' +
+    'Each line joins a query token (left) to a key token (right); more opaque and thicker = more attention. ' +
     'Hover a token to see only its lines and their probabilities.',
 };
 

@@ -170,7 +170,11 @@ export class HeadGrid {
       off.height = t.rows;
       off.getContext('2d')?.putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(off, 0, 0, THUMB_PX, THUMB_PX);
+      // Keep the head's shape (queries × keys), centred in the tile.
+      const scale = THUMB_PX / Math.max(t.rows, t.cols);
+      const w = t.cols * scale;
+      const h = t.rows * scale;
+      ctx.drawImage(off, (THUMB_PX - w) / 2, (THUMB_PX - h) / 2, w, h);
     }
   }
 

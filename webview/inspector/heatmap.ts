@@ -2,13 +2,15 @@
 // probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
 import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
 import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
-import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
+import { hatchPattern, luminance, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';
 
 export const QUERY_AXIS_TITLE = 'query (token attending)';
 export const KEY_AXIS_TITLE = 'key (token attended to)';
 
 const MIN_LABEL_PX = 10;
+/** Cells at least this big also print their probability. */
+const VALUE_TEXT_PX = 28;
 
 export function headMax(probs: Float32Array): number {
   let max = 0;
@@ -16,11 +18,11 @@ export function headMax(probs: Float32Array): number {
   return max;
 }
 
-/** Cell size in CSS px that fits `keys` columns into `width`, between 3 and 34. */
+/** Cell size in CSS px that fits `keys` columns into `width`, between 3 and 40. */
 export function cellSize(width: number, keys: number, queries: number): number {
   const byWidth = Math.floor(width / Math.max(keys, 1));
   const byHeight = Math.floor(Math.max(320, window.innerHeight * 0.75) / Math.max(queries, 1));
-  return Math.max(3, Math.min(34, byWidth, Math.max(byHeight, 8)));
+  return Math.max(3, Math.min(40, byWidth, Math.max(byHeight, 8)));
 }
 
 /** Labels shown every `step` tokens so they stay readable when cells get small. */
@@ -136,6 +138,30 @@ export class HeatmapView {
       }
       ctx.stroke();
     }
+    if (c >= VALUE_TEXT_PX) this.drawValues(ctx, ramp, max);
+  }
+
+  /** Big cells print their probability (2 decimals), dark or light text by cell brightness. */
+  private drawValues(ctx: CanvasRenderingContext2D, ramp: (t: number) => [number, number, number], max: number): void {
+    const h = this.head;
+    if (!h) return;
+    const c = this.cell;
+    ctx.font = `${Math.min(11, Math.floor(c / 3))}px ${getComputedStyle(document.body).fontFamily}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    const dark = luminance(this.theme.background) < 0.5;
+    for (let i = 0; i < h.queries; i++) {
+      for (let j = 0; j < h.keys; j++) {
+        const k = i * h.keys + j;
+        if (h.mask?.[k]) continue;
+        const p = h.probs[k];
+        const bright = luminance(ramp(max > 0 ? p / max : 0)) > 0.5;
+        ctx.fillStyle = bright ? (dark ? this.theme.css.background : 'rgb(0, 0, 0)') : dark ? this.theme.css.foreground : 'rgb(255, 255, 255)';
+        ctx.globalAlpha = 0.85;
+        ctx.fillText(p.toFixed(2).replace(/^0\./, '.'), (j + 0.5) * c, (i + 0.5) * c);
+      }
+    }
+    ctx.globalAlpha = 1;
   }
 
   /** Hover at canvas-relative CSS pixel (x, y): tooltip, cursor box, highlighted labels. */

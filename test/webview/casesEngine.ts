@@ -1,0 +1,102 @@
+// Cases fed by the real engine: a fixture model from test/fixtures is loaded and run by
+// src/engine/run.ts, and the page must show the probabilities that the independent PyTorch
+// reference (test/fixtures/expected/*.json) computed for the same ids.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Part } from '../../src/engine/types';
+import { loadModel, runModel } from '../../src/engine/run';
+import { axisTokens } from '../../src/protocol/headData';
+import { ROOT } from './harness';
+import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, hoverCell, screenshot, texts, waitForHead, withInspector, type Case } from './helpers';
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+interface IndexEntry {
+  case: string;
+  model: string;
+  ids: number[];
+  target_ids: number[] | null;
+  expected: string;
+}
+
+interface Expected {
+  /** part → [layer][head][query][key], float64 from the PyTorch reference. */
+  attentions: Partial<Record<Part, number[][][][]>>;
+}
+
+function fixture(name: string): { entry: IndexEntry; expected: Expected } {
+  const index = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'index.json'), 'utf8')) as IndexEntry[];
+  const entry = index.find((e) => e.case === name);
+  if (!entry) throw new Error(`fixture case ${name} not in test/fixtures/expected/index.json`);
+  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, entry.expected), 'utf8')) as Expected;
+  return { entry, expected };
+}
+
+/** Shown text "0.123" must be the reference value rounded to 3 decimals (float32 slack 1e-5). */
+function sameProbability(shown: string, expected: number, what: string): void {
+  const v = Number(shown);
+  check(Number.isFinite(v) && Math.abs(v - expected) <= 0.0005 + 1e-5, `${what}: shown ${shown}, reference ${expected.toFixed(6)}`);
+}
+
+const PART_ORDER: Part[] = ['encoder', 'decoder', 'cross'];
+
+function engineCase(name: string, shot: string): Case {
+  return {
+    name: `real engine: ${name} from test/fixtures matches the PyTorch reference`,
+    run: async (ctx) => {
+      const { entry, expected } = fixture(name);
+      const model = loadModel(path.join(FIXTURES, entry.model));
+      const result = runModel(model, { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}) });
+      const parts = PART_ORDER.filter((p) => expected.attentions[p]);
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        for (const [n, part] of parts.entries()) {
+          const ref = expected.attentions[part]!;
+          if (n > 0) {
+            await chooseOption(page, '.part-select', part);
+            await ins.waitForPosted((m) => m.type === 'requestHead' && m.part === part);
+            await waitForHead(page, 0, 0);
+          }
+          const layers = ref.length;
+          const heads = ref[0].length;
+          equal(await page.locator('.grid-cell').count(), layers * heads, `${part}: tiles = layers × heads`);
+          const L = layers - 1;
+          const H = heads - 1;
+          if (L > 0 || H > 0) {
+            await page.click(`.grid-cell[data-layer="${L}"][data-head="${H}"]`);
+            await waitForHead(page, L, H);
+          }
+          const head = ref[L][H];
+          const { queryTokens, keyTokens } = axisTokens(result, part, head.length, head[0].length);
+          equal((await texts(page, '.query-label')).join('\u0001'), queryTokens.join('\u0001'), `${part}: query labels`);
+          equal((await texts(page, '.key-label')).join('\u0001'), keyTokens.join('\u0001'), `${part}: key labels`);
+          // The last query row sees every key (also under a causal mask): its most and least attended keys.
+          const i = head.length - 1;
+          const row = head[i];
+          const hi = row.indexOf(Math.max(...row));
+          const lo = row.indexOf(Math.min(...row));
+          sameProbability((await hoverCell(page, i, hi)).probability, row[hi], `${part} L${L} H${H} (${i},${hi})`);
+          sameProbability((await hoverCell(page, i, lo)).probability, row[lo], `${part} L${L} H${H} (${i},${lo})`);
+          if (row[hi] - row[lo] > 0.2) {
+            const d = colourDistance(await cellPixel(page, i, hi), await cellPixel(page, i, lo));
+            check(d > 40, `${part}: strongest and weakest cells look different (distance ${d.toFixed(1)})`);
+          }
+          if (part === 'decoder' && head[0].length > 1) {
+            const tip = await hoverCell(page, 0, head[0].length - 1);
+            check(tip.probability.includes('masked'), `${part}: causal cell (0, last) reported as masked`);
+          }
+        }
+        await hoverCell(page, 0, 0);
+        await screenshot(page, ctx.artifacts, shot);
+        await assertClean(ins);
+      }, { title: `${name} (ids from the fixture index)` });
+    },
+  };
+}
+
+export const ENGINE_CASES: Case[] = [
+  engineCase('transformer-encdec', 'engine-transformer-encdec'),
+  engineCase('gpt2', 'engine-gpt2-decoder-only'),
+  engineCase('rnn-gru-additive', 'engine-rnn-gru-additive'),
+];
