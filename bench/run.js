@@ -1,0 +1,13 @@
+// `npm run bench [-- options]`: bundles a bench entry with esbuild, then runs it.
+// Usage: node bench/run.js [entry.ts] [args…]   (entry defaults to bench/bench.ts)
+const esbuild = require('esbuild');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const args = process.argv.slice(2);
+const entry = args[0] && args[0].endsWith('.ts') ? args.shift() : 'bench/bench.ts';
+const outfile = path.join('out', 'bench', path.basename(entry).replace(/\.ts$/, '.js'));
+esbuild.buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, packages: 'external', logLevel: 'warning' });
+const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
+const r = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
