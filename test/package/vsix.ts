@@ -54,7 +54,7 @@ async function main(): Promise<number> {
       fs.rmSync(vsix, { force: true });
       run('npm', ['run', 'package'], root);
       if (!fs.existsSync(vsix)) throw new Error(`${vsix} not written`);
-      entries = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter((l) => l && !l.endsWith('/'));
+      entries = zipEntries(vsix).filter((e) => !e.endsWith('/'));
     },
     { critical: true, timeoutMs: 180_000 },
   );
@@ -146,6 +146,24 @@ async function main(): Promise<number> {
   }
   console.log(steps.summary());
   return steps.failed ? 1 : 0;
+}
+
+/** Names in a zip's central directory (a .vsix is a zip); no unzip binary needed. */
+function zipEntries(file: string): string[] {
+  const buf = fs.readFileSync(file);
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${file} is not a zip (no end of central directory)`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let at = buf.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${i}`);
+    const nameLen = buf.readUInt16LE(at + 28);
+    const skip = nameLen + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+    names.push(buf.toString('utf8', at + 46, at + 46 + nameLen));
+    at += 46 + skip;
+  }
+  return names;
 }
 
 /** Runs a command, returns its output; on failure throws with the output's tail. */
