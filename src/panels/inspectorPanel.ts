@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunResult } from '../engine/types';
 import { InspectorSession } from '../protocol/inspectorSession';
-import { sanitizeState, type HostToWebview } from '../protocol/webview';
+import { sanitizeState, type HeadFocus, type HostToWebview } from '../protocol/webview';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 
 export const INSPECTOR_VIEW_TYPE = 'attentionInspector.inspector';
@@ -22,11 +22,14 @@ export class InspectorPanel {
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
 
-  /** Opens (or reveals) the inspector and shows `result`. Safe to call for every new run. */
-  static show(extensionUri: vscode.Uri, result: RunResult, title: string): InspectorPanel {
+  /**
+   * Opens (or reveals) the inspector and shows `result`. Safe to call for every new run. With
+   * `focus`, that head is opened; otherwise the user's last selection is kept when it exists.
+   */
+  static show(extensionUri: vscode.Uri, result: RunResult, title: string, focus?: HeadFocus): InspectorPanel {
     const p = InspectorPanel.current ?? InspectorPanel.create(extensionUri);
     p.panel.reveal(undefined, true);
-    p.setResult(result, title);
+    p.setResult(result, title, focus);
     return p;
   }
 
@@ -85,9 +88,18 @@ export class InspectorPanel {
   }
 
   /** Replaces the shown run. */
-  setResult(result: RunResult, title: string): void {
+  setResult(result: RunResult, title: string, focus?: HeadFocus): void {
     this.panel.title = PANEL_PREFIX + title;
-    this.post(this.session.setResult(result, title));
+    this.post(this.session.setResult(result, title, focus));
+  }
+
+  /** Opens one head of the current run; false when there is no run or no such head. */
+  focusHead(focus: HeadFocus): boolean {
+    const m = this.session.focusHead(focus);
+    if (!m) return false;
+    this.panel.reveal(undefined, true);
+    this.post([m]);
+    return true;
   }
 
   /** Shows an error banner above the current content. */

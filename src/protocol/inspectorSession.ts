@@ -3,7 +3,7 @@
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
 import type { RunResult } from '../engine/types';
 import { findLayer, partThumbnails, runMeta, sliceHead } from './headData';
-import { isWebviewToHost, MAX_WEBVIEW_TEXT, type HostToWebview, type RequestHeadMessage } from './webview';
+import { isWebviewToHost, MAX_WEBVIEW_TEXT, type HeadFocus, type HostToWebview, type RequestHeadMessage } from './webview';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
 
@@ -18,6 +18,8 @@ export class InspectorSession {
   private runIdValue = 0;
   private titleValue = '';
   private lastError: string | undefined;
+  /** A head to open, kept (and re-sent after a reload) until the webview asks for it. */
+  private focus: HeadFocus | undefined;
 
   constructor(private readonly noRunMessage = NO_RUN_MESSAGE) {}
 
@@ -33,13 +35,25 @@ export class InspectorSession {
     return this.result !== undefined;
   }
 
-  /** A new run replaces the old one (and clears any error); returns what to post. */
-  setResult(result: RunResult, title: string): HostToWebview[] {
+  /**
+   * A new run replaces the old one (and clears any error); returns what to post. With `focus`,
+   * the webview opens that head instead of the one it had selected.
+   */
+  setResult(result: RunResult, title: string, focus?: HeadFocus): HostToWebview[] {
     this.result = result;
     this.titleValue = title;
     this.runIdValue++;
     this.lastError = undefined;
+    this.focus = focus && findLayer(result, focus.part, focus.layer) ? { ...focus } : undefined;
     return this.snapshot();
+  }
+
+  /** Opens a head of the current run; undefined when there is no run or no such head. */
+  focusHead(focus: HeadFocus): HostToWebview | undefined {
+    const layer = this.result && findLayer(this.result, focus.part, focus.layer);
+    if (!layer || focus.head >= layer.heads) return undefined;
+    this.focus = { ...focus };
+    return { type: 'focusHead', runId: this.runIdValue, ...this.focus };
   }
 
   /** An error to show above whatever the panel shows now; re-sent if the webview reloads. */
@@ -58,6 +72,7 @@ export class InspectorSession {
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
+      if (this.focus) out.push({ type: 'focusHead', runId: this.runIdValue, ...this.focus });
     } else {
       out.push({ type: 'noRun', message: this.noRunMessage });
     }
@@ -71,8 +86,11 @@ export class InspectorSession {
     switch (raw.type) {
       case 'ready':
         return { replies: this.snapshot() };
-      case 'requestHead':
+      case 'requestHead': {
+        const f = this.focus;
+        if (f && raw.runId === this.runIdValue && f.part === raw.part && f.layer === raw.layer && f.head === raw.head) this.focus = undefined;
         return { replies: [this.answerHead(raw)] };
+      }
       case 'webviewError':
         return { replies: [], log: `webview error: ${raw.message.slice(0, MAX_WEBVIEW_TEXT)}` };
     }

@@ -76,6 +76,19 @@ export interface HeadErrorMessage {
   message: string;
 }
 
+/** Which head a caller wants opened (e.g. a tree item "layer 2 · head 5"). */
+export interface HeadFocus {
+  part: Part;
+  layer: number;
+  head: number;
+}
+
+/** Open this head (switching part if needed); sent after `run` when the host was asked to. */
+export interface FocusHeadMessage extends HeadFocus {
+  type: 'focusHead';
+  runId: number;
+}
+
 /** Shown in the error banner; whatever is on screen stays. */
 export interface ErrorMessage {
   type: 'error';
@@ -88,7 +101,14 @@ export interface NoRunMessage {
   message: string;
 }
 
-export type HostToWebview = RunMessage | ThumbnailsMessage | HeadMessage | HeadErrorMessage | ErrorMessage | NoRunMessage;
+export type HostToWebview =
+  | RunMessage
+  | ThumbnailsMessage
+  | HeadMessage
+  | HeadErrorMessage
+  | FocusHeadMessage
+  | ErrorMessage
+  | NoRunMessage;
 
 /** What the webview persists with setState (and the panel serializer gets back). */
 export interface InspectorState {
@@ -147,6 +167,10 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     default:
       return false;
   }
+}
+
+export function isHeadFocus(x: unknown): x is HeadFocus {
+  return isRecord(x) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
 }
 
 export function isRequestHead(x: unknown): x is RequestHeadMessage {
@@ -230,6 +254,8 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     }
     case 'headError':
       return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message);
+    case 'focusHead':
+      return isIndex(x.runId) && isHeadFocus(x);
     case 'error':
     case 'noRun':
       return isString(x.message);

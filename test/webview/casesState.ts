@@ -117,6 +117,23 @@ export const STATE_CASES: Case[] = [
       }),
   },
   {
+    name: 'a new run with a focus head opens that head (switching part)',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const from = ins.received.length;
+        await ins.send(ins.session.setResult(syntheticResult(), 'second run', { part: 'decoder', layer: 1, head: 2 }));
+        const req = await ins.waitForPosted((m) => m.type === 'requestHead' && m.part === 'decoder', from);
+        equal(`${req.layer}/${req.head}`, '1/2', 'focused head requested');
+        await waitForHead(page, 1, 2);
+        equal(await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value), 'decoder', 'part switched');
+        equal(await page.locator('.grid-cell.selected').getAttribute('data-layer'), '1', 'focused tile selected');
+        check((await page.locator('.run-title').textContent()) === 'second run', 'new title shown');
+        await assertClean(ins);
+      }),
+  },
+  {
     name: 'restored panel without a run shows a message, then fills on a new run',
     run: (ctx) =>
       withInspector(ctx, undefined, async (ins) => {

@@ -117,6 +117,18 @@ export class InspectorApp {
         return;
       case 'head':
         return this.onHead(m);
+      case 'focusHead': {
+        const pm = this.partMeta(m.part);
+        const layer = pm?.layers.find((l) => l.layer === m.layer);
+        if (m.runId !== this.runId || !pm || !layer || m.head >= layer.heads) return;
+        if (this.state.part !== m.part) {
+          this.state.part = m.part;
+          this.setSelectValue(this.partSelect, m.part);
+          this.rebuildGrid();
+        }
+        this.select(m.part, m.layer, m.head);
+        return;
+      }
       case 'headError':
         if (m.requestId !== this.pending?.requestId) return;
         this.clearPending();

@@ -129,3 +129,21 @@ test('webview HTML: strict CSP, nonce from crypto on the only script, resources 
   assert.deepEqual(localResourceRoots(ext).map(String), ['https://webview.test/ext/dist/webview', 'https://webview.test/ext/media']);
   assert.equal(contentSecurityPolicy('S', 'n'), "default-src 'none'; img-src S data:; style-src S; font-src S; script-src 'nonce-n'");
 });
+
+test('session: a focus head is sent after the run and re-sent after reloads until the webview asks for it', () => {
+  const s = new InspectorSession();
+  const sent = s.setResult(syntheticResult(), 't', { part: 'cross', layer: 1, head: 2 });
+  assert.deepEqual(sent[sent.length - 1], { type: 'focusHead', runId: s.runId, part: 'cross', layer: 1, head: 2 });
+  assert.ok(isHostToWebview(sent[sent.length - 1]));
+  const again = s.handle({ type: 'ready' }).replies;
+  assert.equal(again[again.length - 1].type, 'focusHead', 'still pending after a reload');
+  s.handle(req({ runId: s.runId, part: 'encoder', layer: 0, head: 0 }));
+  assert.ok(s.snapshot().some((m) => m.type === 'focusHead'), 'another head does not clear it');
+  s.handle(req({ runId: s.runId, part: 'cross', layer: 1, head: 2 }));
+  assert.ok(!s.snapshot().some((m) => m.type === 'focusHead'), 'cleared once the webview asked for it');
+  assert.equal(s.focusHead({ part: 'cross', layer: 1, head: 3 }), undefined, 'no head 3');
+  assert.equal(s.focusHead({ part: 'encoder', layer: 5, head: 0 }), undefined, 'no layer 5');
+  assert.deepEqual(s.focusHead({ part: 'decoder', layer: 0, head: 1 }), { type: 'focusHead', runId: s.runId, part: 'decoder', layer: 0, head: 1 });
+  const s2 = new InspectorSession();
+  assert.ok(!s2.setResult(syntheticResult(), 't', { part: 'encoder', layer: 7, head: 0 }).some((m) => m.type === 'focusHead'), 'invalid focus dropped');
+});
