@@ -23,7 +23,7 @@ source scripts/lib-vscode-server.sh
 ai_vscode_server
 
 echo "== building and packaging the extension"
-npm run --silent package >/dev/null
+npm run --silent package
 VSIX="$PWD/dist-vsix/attention-inspector.vsix"
 
 STATE="$AI_CS_DIR/serve"

@@ -21,6 +21,8 @@ for l in "${LEVELS[@]}"; do
   [[ " ${ALL_LEVELS[*]} " == *" $l "* ]] || { echo "unknown level '$l' (levels: ${ALL_LEVELS[*]})" >&2; exit 2; }
 done
 rm -rf "$LOGS" && mkdir -p "$LOGS"
+# The drivers clean up and exit 130 on Ctrl-C; stop here instead of going on to the next level.
+trap 'echo; echo "interrupted"; exit 130' INT TERM
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0

@@ -19,6 +19,7 @@ import * as path from 'path';
 import {
   finish,
   findInstall,
+  onCleanup,
   launchBrowser,
   newPage,
   repoRoot,
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
 
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-report-'));
   const report = path.join(reportDir, 'report.txt');
+  onCleanup('remove report', () => fs.rmSync(reportDir, { recursive: true, force: true }));
   fs.writeFileSync(report, '');
   const env: Record<string, string> = { AI_TEST_REPORT: report };
   for (const k of ['AI_TEST_GREP', 'AI_TEST_TIMEOUT']) if (process.env[k]) env[k] = process.env[k]!;

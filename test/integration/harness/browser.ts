@@ -19,6 +19,10 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     env: home.env as Record<string, string>,
+    // Our cleanup closes it (harness/cleanup.ts); Playwright still kills it if the process dies.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -29,8 +33,11 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
   onCleanup('close browser', async () => {
-    await browser.close();
-    fs.rmSync(home.dir, { recursive: true, force: true });
+    try {
+      await browser.close();
+    } finally {
+      fs.rmSync(home.dir, { recursive: true, force: true });
+    }
   });
   return browser;
 }

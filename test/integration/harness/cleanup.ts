@@ -1,7 +1,8 @@
 // One place that ends what a test driver started: cleanups run in reverse order on normal
 // completion, on failure, on SIGINT/SIGTERM, and (synchronously, best effort) on process exit.
 
-type Cleanup = () => Promise<void> | void;
+/** `interrupted`: the run was stopped by a signal (nothing worth keeping for inspection). */
+type Cleanup = (interrupted: boolean) => Promise<void> | void;
 
 const cleanups: { name: string; fn: Cleanup }[] = [];
 const exitKills: (() => void)[] = [];
@@ -19,11 +20,11 @@ export function onExitKill(fn: () => void): void {
   exitKills.push(fn);
 }
 
-export async function runCleanups(): Promise<void> {
+export async function runCleanups(interrupted = false): Promise<void> {
   while (cleanups.length) {
     const { name, fn } = cleanups.pop()!;
     try {
-      await fn();
+      await fn(interrupted);
     } catch (e) {
       console.error(`[cleanup] ${name}: ${(e as Error).message}`);
     }
@@ -31,8 +32,8 @@ export async function runCleanups(): Promise<void> {
 }
 
 /** Runs all cleanups, then exits with `code`. */
-export async function finish(code: number): Promise<never> {
-  await runCleanups();
+export async function finish(code: number, interrupted = false): Promise<never> {
+  await runCleanups(interrupted);
   process.exit(code);
 }
 
@@ -42,7 +43,7 @@ function hookSignals(): void {
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.once(sig, () => {
       console.error(`\n[harness] ${sig}: stopping`);
-      void finish(code);
+      void finish(code, true);
     });
   }
   process.on('exit', () => {

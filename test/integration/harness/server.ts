@@ -188,7 +188,8 @@ export async function startServer(install: ServerInstall, opts: StartOptions): P
       if (!keepFiles) fs.rmSync(tempDir, { recursive: true, force: true });
     },
   };
-  onCleanup(`stop ${opts.label} server`, () => server.stop(true));
+  // Left running by a failed driver: keep its files for inspection, unless interrupted.
+  onCleanup(`stop ${opts.label} server`, (interrupted) => server.stop(!interrupted));
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   while (!(await responds(server.origin))) {
