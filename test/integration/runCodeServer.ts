@@ -53,10 +53,12 @@ async function main(): Promise<number> {
 
   let server: RunningServer | undefined;
   let relayed = 0;
+  // Whole lines only, so a read racing a write never splits a character.
   const relay = () => {
     const text = fs.readFileSync(report, 'utf8');
-    if (text.length > relayed) process.stdout.write(text.slice(relayed));
-    relayed = text.length;
+    const upTo = text.lastIndexOf('\n') + 1;
+    if (upTo > relayed) process.stdout.write(text.slice(relayed, upTo));
+    relayed = Math.max(relayed, upTo);
     return text;
   };
   const poll = setInterval(relay, 250);
