@@ -81,6 +81,22 @@ export interface RunResult {
   qkv?: QKV[];
   /** Greedy prediction after each decoder input (seq2seq / decoder models). */
   predicted?: { ids: number[]; tokens: string[] };
+  /**
+   * What only this architecture has to show (an image with per-word attention maps, halting
+   * steps, a piano roll…). Each kind's data is declared and guarded in src/protocol/apps/<kind>.ts
+   * and drawn by webview/inspector/apps/<kind>.ts; both are registered in one index file each.
+   */
+  app?: AppData;
+}
+
+/** Application view payload; `data` holds plain JSON and typed arrays only (it is cloned across threads). */
+export interface AppData {
+  kind: string;
+  /** Heading of the view, e.g. "Caption attention over the image". */
+  title: string;
+  /** One or two sentences: what to look for. */
+  explain: string;
+  data: unknown;
 }
 
 /** Progress reported while a run is under way. */

@@ -72,6 +72,7 @@ export class InspectorSession {
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
+      if (r.app) out.push({ type: 'app', runId: this.runIdValue, ...r.app });
       if (this.focus) out.push({ type: 'focusHead', runId: this.runIdValue, ...this.focus });
     } else {
       out.push({ type: 'noRun', message: this.noRunMessage });

@@ -89,6 +89,19 @@ export interface FocusHeadMessage extends HeadFocus {
   runId: number;
 }
 
+/**
+ * The architecture's own view (RunResult.app), sent after the thumbnails. `data` is checked by the
+ * renderer registered for `kind` (webview/inspector/apps/), which shows a message if it is unusable.
+ */
+export interface AppMessage {
+  type: 'app';
+  runId: number;
+  kind: string;
+  title: string;
+  explain: string;
+  data: unknown;
+}
+
 /** Shown in the error banner; whatever is on screen stays. */
 export interface ErrorMessage {
   type: 'error';
@@ -107,6 +120,7 @@ export type HostToWebview =
   | HeadMessage
   | HeadErrorMessage
   | FocusHeadMessage
+  | AppMessage
   | ErrorMessage
   | NoRunMessage;
 
@@ -256,6 +270,8 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
       return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message);
     case 'focusHead':
       return isIndex(x.runId) && isHeadFocus(x);
+    case 'app':
+      return isIndex(x.runId) && isString(x.kind, 100) && isString(x.title, 500) && isString(x.explain, 5000) && 'data' in x;
     case 'error':
     case 'noRun':
       return isString(x.message);

@@ -74,5 +74,16 @@ export function transferables(result: RunResult): ArrayBuffer[] {
   for (const s of result.addNorm) [s.residualNorm, s.sublayerNorm, s.outputNorm].forEach(add);
   for (const q of result.qkv ?? []) [q.q, q.k, q.v].forEach(add);
   add(result.positional?.data);
+  collectTypedArrays(result.app?.data, add);
   return [...out];
+}
+
+/**
+ * Every typed array inside plain objects/arrays (application view data), to transfer them. Builders
+ * must give app data its own buffers: a view onto model weights would detach the cached model.
+ */
+function collectTypedArrays(x: unknown, add: (a: ArrayBufferView) => void, depth = 0): void {
+  if (depth > 8 || typeof x !== 'object' || x === null) return;
+  if (ArrayBuffer.isView(x)) return add(x);
+  for (const v of Array.isArray(x) ? x : Object.values(x)) collectTypedArrays(v, add, depth + 1);
 }

@@ -15,6 +15,7 @@ import {
 import { clear, custom, el } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';
+import { AppPane } from './appPane';
 import { ErrorBanner } from './banner';
 import { DetailPane } from './detail';
 import { HeadGrid } from './grid';
@@ -40,6 +41,8 @@ export class InspectorApp {
   private readonly header = new RunHeader();
   private readonly grid: HeadGrid;
   private readonly detail: DetailPane;
+  private readonly appPane = new AppPane();
+  private tokens = { source: [] as string[], target: [] as string[] };
   private readonly partSelect = custom('vscode-single-select', { className: 'part-select', attrs: { 'aria-label': 'Attention part' } });
   private readonly sortSelect = custom('vscode-single-select', { className: 'sort-select', attrs: { 'aria-label': 'Order heads by' } });
   private readonly controls = el('div', { className: 'controls' });
@@ -79,7 +82,8 @@ export class InspectorApp {
       this.grid.root,
     ]);
     this.main.append(gridPane, this.detail.root);
-    this.root.append(this.banner.root, this.header.root, this.controls, this.main);
+    this.root.append(this.banner.root, this.header.root, this.controls, this.main, this.appPane.root);
+    this.appPane.hide();
     this.controls.hidden = true;
     this.main.hidden = true;
     this.header.showEmpty('Waiting for the extension…', this.state.title);
@@ -94,6 +98,7 @@ export class InspectorApp {
       this.theme = readTheme();
       this.grid.setTheme(this.theme);
       this.detail.setTheme(this.theme);
+      this.appPane.redraw({ theme: this.theme });
     });
     this.api.post({ type: 'ready' });
   }
@@ -135,10 +140,15 @@ export class InspectorApp {
         this.detail.showLoading('');
         this.banner.show(m.message);
         return;
+      case 'app':
+        if (m.runId !== this.runId) return;
+        this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens });
+        return;
       case 'error':
         this.banner.show(m.message);
         return;
       case 'noRun':
+        this.appPane.hide();
         this.meta = undefined;
         this.controls.hidden = true;
         this.main.hidden = true;
@@ -152,6 +162,8 @@ export class InspectorApp {
     this.meta = meta;
     this.thumbs.clear();
     this.head = undefined;
+    this.appPane.hide();
+    this.tokens = { source: [...meta.tokens.source], target: [...meta.tokens.target] };
     this.clearPending();
     this.banner.hide();
     this.save({ title });

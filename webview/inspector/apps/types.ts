@@ -1,0 +1,24 @@
+// The contract between the inspector and an architecture's own view (RunResult.app). A renderer
+// gets an empty container and the untrusted `data`; it validates data with its guard from
+// src/protocol/apps/<kind>.ts and throws AppDataError with a plain sentence if it cannot draw it.
+import type { ThemeColors } from '../../shared/theme';
+import type { Tooltip } from '../tooltip';
+
+export interface AppContext {
+  theme: ThemeColors;
+  tooltip: Tooltip;
+  /** Token labels of the run (source / target side). */
+  tokens: { source: string[]; target: string[] };
+}
+
+export interface AppRenderer {
+  /** Draws into `container` (already empty). Returns a cleanup/redraw handle if it needs one. */
+  render(container: HTMLElement, data: unknown, ctx: AppContext): AppHandle | void;
+}
+
+export interface AppHandle {
+  /** Called on theme change or resize. */
+  redraw?(ctx: AppContext): void;
+}
+
+export class AppDataError extends Error {}
