@@ -81,5 +81,6 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
       ids: out.predicted,
       tokens: out.predicted.map((id) => (predictedTok ? predictedTok.token(id) : String(id))),
     },
+    ...(out.app ? { app: out.app } : {}),
   };
 }

@@ -1,5 +1,5 @@
 // What every architecture offers the engine: a summary and one run over resolved ids.
-import type { AttentionLayer, AddNormStep, QKV, RnnScore } from '../types';
+import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore } from '../types';
 import type { RunControl } from '../control';
 
 export interface ModelOutput {
@@ -11,6 +11,8 @@ export interface ModelOutput {
   /** Greedy prediction after each decoder input. */
   predicted?: number[];
   positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
+  /** The architecture's own view (see RunResult.app). */
+  app?: AppData;
 }
 
 export interface RunOptions {
