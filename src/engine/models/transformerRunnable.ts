@@ -7,12 +7,17 @@ import { checkpoint, type RunControl } from '../control';
 import type { Recorder } from './transformerLayer';
 import { argmaxRows, TransformerModel } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
+import { findMaskToken, mlmView } from './mlmView';
 
 type Model = LoadedModel & { architecture: 'transformer' };
 
 export function buildTransformer(model: Model, kernels?: Kernels): RunnableModel & { model: TransformerModel } {
   const t = new TransformerModel(model, kernels);
   const c = t.cfg;
+  // An encoder with its own LM head is a masked LM: it shows its guesses at each mask token.
+  const tok = model.sourceTokenizer;
+  const mask = c.kind === 'encoder' && t.hasOwnHead ? findMaskToken(tok) : undefined;
+  const mlm = mask && ((logits: Float32Array, ids: number[]) => mlmView(logits, ids, c.vocab_size, mask, (id) => (tok ? tok.token(id) : String(id))));
   return {
     model: t,
     kind: c.kind,
@@ -24,11 +29,13 @@ export function buildTransformer(model: Model, kernels?: Kernels): RunnableModel
       encoder_layers: c.encoder_layers, decoder_layers: c.decoder_layers,
       activation: c.activation, norm: `${c.norm}-LN`, positions: c.positions, vocab_size: c.vocab_size,
     },
-    run: (ids, opts, ctl) => runTransformer(t, ids, opts, ctl),
+    run: (ids, opts, ctl) => runTransformer(t, ids, opts, ctl, mlm),
   };
 }
 
-function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput {
+type MlmView = (logits: Float32Array, ids: number[]) => ModelOutput['app'];
+
+function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ctl: RunControl, mlm?: MlmView): ModelOutput {
   const c = t.cfg;
   const rec: Recorder = { attentions: [], addNorm: [], qkv: opts.withQKV ? [] : undefined };
   const pe = t.positionalEncoding();
@@ -39,9 +46,11 @@ function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ct
   if (c.kind === 'encoder') {
     if (opts.targetIds) throw new InputError('target_ids', 'an encoder-only model has no target side');
     const h = t.encode(ids, rec, ctl);
+    if (!t.hasOwnHead) return { targetIds: [], ...rec, positional };
     // A masked-LM encoder (own lm_head) shows its guess for every position, [MASK] included.
-    const predicted = t.hasOwnHead ? argmaxRows(t.logits(h, ids.length), ids.length) : undefined;
-    return { targetIds: [], ...rec, positional, predicted };
+    const logits = t.logits(h, ids.length); // [n, vocab]
+    const app = mlm?.(logits, ids);
+    return { targetIds: [], ...rec, positional, predicted: argmaxRows(logits, ids.length), ...(app ? { app } : {}) };
   }
   if (c.kind === 'decoder') {
     // Decoder-only: the input is the whole (causal) sequence.
