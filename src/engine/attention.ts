@@ -152,3 +152,18 @@ export function additiveScore(s: Float32Array, w2: Float32Array, ds: number, w1h
   }
   return e;
 }
+
+/**
+ * NARM's additive score with a sigmoid: e_j = vᵀσ(A₁s + A₂h_j), given both projections.
+ * a1s: [A] (A₁s, the query), a2h: [n, A] (A₂h_j, row j per key), v: [A].
+ */
+export function sigmoidAdditiveScore(a1s: Float32Array, a2h: Float32Array, n: number, v: Float32Array): Float64Array {
+  const a = v.length;
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let acc = 0;
+    for (let r = 0; r < a; r++) acc += v[r] / (1 + Math.exp(-(a1s[r] + a2h[j * a + r])));
+    e[j] = acc;
+  }
+  return e;
+}

@@ -43,6 +43,26 @@ export interface RnnSeq2seqConfig {
   max_target_length: number;
 }
 
+/** NARM session recommender: item embeddings → GRU; global + local (attention) encoders; bilinear decoder. */
+export interface NarmConfig {
+  vocab_size: number; // items
+  embed_dim: number;
+  hidden_size: number;
+  /** How many recommended items the app view lists. */
+  top_k: number;
+}
+
+/** Attention RNN for melodies: an LSTM attending over its last attn_length outputs. */
+export interface AttentionRnnConfig {
+  vocab_size: number; // notes, rests and specials
+  embed_dim: number;
+  hidden_size: number;
+  attention_dim: number;
+  attn_length: number;
+  /** Notes generated greedily after the primer. */
+  generate_steps: number;
+}
+
 /** Text → ids for one side (source or target) of a model. */
 export interface Tokenizer {
   encode(text: string): { ids: number[]; tokens: string[] };
@@ -53,7 +73,9 @@ export interface Tokenizer {
 
 export type ArchitectureConfig =
   | { architecture: 'transformer'; config: TransformerConfig }
-  | { architecture: 'rnn-seq2seq'; config: RnnSeq2seqConfig };
+  | { architecture: 'rnn-seq2seq'; config: RnnSeq2seqConfig }
+  | { architecture: 'narm'; config: NarmConfig }
+  | { architecture: 'attention-rnn'; config: AttentionRnnConfig };
 
 export type LoadedModel = ArchitectureConfig & {
   /** Path of the model JSON, or of the HF folder's config.json. Used in every error message. */

@@ -7,7 +7,7 @@ import * as path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './model.schema.json';
 import { ModelFormatError } from './errors';
-import type { LoadedModel, RnnSeq2seqConfig, Tokenizer, TransformerConfig } from './loaded';
+import type { AttentionRnnConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, Tokenizer, TransformerConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
@@ -36,7 +36,7 @@ interface ModelJson {
   version: 1;
   name?: string;
   description?: string;
-  architecture: 'transformer' | 'rnn-seq2seq';
+  architecture: 'transformer' | 'rnn-seq2seq' | 'narm' | 'attention-rnn';
   config: Record<string, unknown>;
   vocab?: VocabJson;
   examples?: ExampleJson[];
@@ -63,6 +63,14 @@ export function readModelJson(file: string): LoadedModel {
     const config = transformerConfig(file, doc.config as unknown as TransformerJson); // shape guaranteed by the schema
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'transformer', config, weights: new Map() };
+  } else if (doc.architecture === 'narm') {
+    const config = { ...(doc.config as unknown as NarmConfig) }; // shape and defaults from the schema
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'narm', config, weights: new Map() };
+  } else if (doc.architecture === 'attention-rnn') {
+    const config = { ...(doc.config as unknown as AttentionRnnConfig) };
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'attention-rnn', config, weights: new Map() };
   } else {
     const config = rnnConfig(file, doc.config as unknown as RnnSeq2seqConfig);
     sizes = { source: config.src_vocab_size, target: config.tgt_vocab_size };

@@ -4,6 +4,8 @@ import type { Kernels } from '../kernels';
 import type { RunnableModel } from './runnable';
 import { buildTransformer } from './transformerRunnable';
 import { buildRnnRunnable } from './rnnRunnable';
+import { buildNarmRunnable } from './narm';
+import { buildAttentionRnnRunnable } from './attentionRnn';
 
 export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel {
   switch (model.architecture) {
@@ -11,5 +13,9 @@ export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel
       return buildTransformer(model, kernels);
     case 'rnn-seq2seq':
       return buildRnnRunnable(model, kernels);
+    case 'narm':
+      return buildNarmRunnable(model, kernels);
+    case 'attention-rnn':
+      return buildAttentionRnnRunnable(model, kernels);
   }
 }
