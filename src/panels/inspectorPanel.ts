@@ -1,15 +1,21 @@
 // The main inspector panel: one WebviewPanel showing the last run's heads. The conversation
 // itself (validation, replies) lives in InspectorSession so it can be tested without VS Code;
 // this file only owns the panel's life cycle.
+import * as os from 'os';
 import * as vscode from 'vscode';
-import type { RunResult } from '../engine/types';
-import { InspectorSession } from '../protocol/inspectorSession';
-import { sanitizeState, type HeadFocus, type HostToWebview } from '../protocol/webview';
+import type { RnnScore, RunResult } from '../engine/types';
+import { exportHeadText, exportTitle } from '../protocol/exportData';
+import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
+import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../protocol/webview';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 
 export const INSPECTOR_VIEW_TYPE = 'attentionInspector.inspector';
 
 const PANEL_PREFIX = 'Attention: ';
+/** How long Export View waits for the page to draw the image. */
+const EXPORT_TIMEOUT_MS = 15_000;
+
+export type RerunHandler = (score: RnnScore) => Promise<RunResult | undefined>;
 
 export class InspectorPanel {
   /** The open inspector, if any (there is at most one; a new run replaces its content). */
@@ -21,16 +27,65 @@ export class InspectorPanel {
   private disposed = false;
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
+  private static rerunHandler: RerunHandler | undefined;
+  private readonly exports = new Map<number, (reply: ExportReplyMessage | undefined) => void>();
 
   /**
    * Opens (or reveals) the inspector and shows `result`. Safe to call for every new run. With
    * `focus`, that head is opened; otherwise the user's last selection is kept when it exists.
+   * With `view`, the panel switches to that view (e.g. 'stepper' for Step Decoder).
    */
-  static show(extensionUri: vscode.Uri, result: RunResult, title: string, focus?: HeadFocus): InspectorPanel {
+  static show(extensionUri: vscode.Uri, result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView): InspectorPanel {
     const p = InspectorPanel.current ?? InspectorPanel.create(extensionUri);
     p.panel.reveal(undefined, true);
-    p.setResult(result, title, focus);
+    p.setResult(result, title, focus, view);
     return p;
+  }
+
+  /** Switches the open panel's view; false when no panel or no run is shown (or nothing to compare). */
+  static showView(view: InspectorView): boolean {
+    const p = InspectorPanel.current;
+    const m = p?.session.showView(view);
+    if (!p || !m) return false;
+    p.panel.reveal(undefined, true);
+    p.post([m]);
+    return true;
+  }
+
+  /** Opens the attention diff of two runs (two inputs on one model, or two models on one input). */
+  static showCompare(
+    extensionUri: vscode.Uri,
+    a: { result: RunResult; label: string },
+    b: { result: RunResult; label: string },
+    title: string,
+  ): InspectorPanel {
+    const p = InspectorPanel.current ?? InspectorPanel.create(extensionUri);
+    p.panel.reveal(undefined, true);
+    p.panel.title = PANEL_PREFIX + title;
+    p.post(p.session.setCompare(a, b, title));
+    return p;
+  }
+
+  /**
+   * Export View…: asks which format, asks the page for the current view (PNG/SVG) or head
+   * (CSV/JSON), asks where to save, writes the file. Returns its path, or undefined when
+   * cancelled or when there is nothing to export (the reason is shown to the user).
+   */
+  static async exportView(): Promise<string | undefined> {
+    const p = InspectorPanel.current;
+    if (!p || !p.session.hasResult) {
+      void vscode.window.showWarningMessage('Attention: nothing to export — run a model first.');
+      return undefined;
+    }
+    return p.exportCurrent();
+  }
+
+  /** How the host re-runs the current input with another RNN score function (the stepper's switch). */
+  static onRerun(handler: RerunHandler): vscode.Disposable {
+    InspectorPanel.rerunHandler = handler;
+    return new vscode.Disposable(() => {
+      if (InspectorPanel.rerunHandler === handler) InspectorPanel.rerunHandler = undefined;
+    });
   }
 
   /**
@@ -88,9 +143,9 @@ export class InspectorPanel {
   }
 
   /** Replaces the shown run. */
-  setResult(result: RunResult, title: string, focus?: HeadFocus): void {
+  setResult(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView, score?: RnnScore): void {
     this.panel.title = PANEL_PREFIX + title;
-    this.post(this.session.setResult(result, title, focus));
+    this.post(this.session.setResult(result, title, focus, view, score));
   }
 
   /** Opens one head of the current run; false when there is no run or no such head. */
@@ -112,15 +167,97 @@ export class InspectorPanel {
     this.disposed = true;
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
     while (this.disposables.length) this.disposables.pop()?.dispose();
+    for (const done of this.exports.values()) done(undefined);
+    this.exports.clear();
     this.panel.dispose();
     this.disposeEmitter.fire();
     this.disposeEmitter.dispose();
   }
 
   private onMessage(raw: unknown): void {
-    const { replies, log } = this.session.handle(raw);
+    const { replies, log, event } = this.session.handle(raw);
     if (log) console.warn(`[attention-inspector] ${log}`);
     this.post(replies);
+    if (event) void this.onEvent(event);
+  }
+
+  private async onEvent(e: SessionEvent): Promise<void> {
+    if (e.kind === 'export') {
+      this.exports.get(e.reply.requestId)?.(e.reply);
+      this.exports.delete(e.reply.requestId);
+      return;
+    }
+    const handler = InspectorPanel.rerunHandler;
+    if (!handler) {
+      this.showError('Re-running with another score function is not available here (no run command is registered).');
+      return;
+    }
+    const title = this.session.title;
+    try {
+      const result = await handler(e.score);
+      if (result && !this.disposed) this.setResult(result, title, undefined, 'stepper', e.score);
+    } catch (err) {
+      this.showError(`Re-run with the ${e.score} score failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private async exportCurrent(): Promise<string | undefined> {
+    const items: { label: string; description: string; format: ExportFormat }[] = [
+      { label: 'PNG', description: 'image of the current view', format: 'png' },
+      { label: 'SVG', description: 'image of the current view (text as text)', format: 'svg' },
+      { label: 'CSV', description: "the current head's matrix", format: 'csv' },
+      { label: 'JSON', description: "the current head's matrix, tokens, scores and mask", format: 'json' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Attention: Export View', placeHolder: 'Format' });
+    if (!pick || this.disposed) return undefined;
+    const req = this.session.exportRequest(pick.format);
+    const result = this.session.currentResult;
+    if (!req || !result) return undefined;
+    const reply = await new Promise<ExportReplyMessage | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.exports.delete(req.requestId);
+        resolve(undefined);
+      }, EXPORT_TIMEOUT_MS);
+      this.exports.set(req.requestId, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      this.post([req.message]);
+    });
+    if (!reply || reply.error) {
+      void vscode.window.showErrorMessage(`Attention: cannot export — ${reply?.error ?? 'the panel did not answer (is it visible?)'}`);
+      return undefined;
+    }
+    let bytes: Uint8Array;
+    if (pick.format === 'png' || pick.format === 'svg') {
+      const m = pick.format === 'png' ? /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(reply.image ?? '') : undefined;
+      if (pick.format === 'png' && !m) {
+        void vscode.window.showErrorMessage('Attention: the panel sent no PNG image.');
+        return undefined;
+      }
+      if (pick.format === 'svg' && !reply.image?.startsWith('<svg')) {
+        void vscode.window.showErrorMessage('Attention: the panel sent no SVG image.');
+        return undefined;
+      }
+      bytes = m ? Buffer.from(m[1], 'base64') : Buffer.from(reply.image ?? '', 'utf8');
+    } else {
+      const text = reply.head && exportHeadText(result, reply.head, pick.format, reply.sink);
+      if (!text) {
+        void vscode.window.showErrorMessage('Attention: open a head first; CSV and JSON export one head\'s matrix.');
+        return undefined;
+      }
+      bytes = Buffer.from(text, 'utf8');
+    }
+    const name = exportTitle(result, reply.head, 'view').split(' · input')[0].replace(/[^\w.-]+/g, '-').slice(0, 80);
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const target = await vscode.window.showSaveDialog({
+      title: 'Attention: Export View',
+      defaultUri: vscode.Uri.joinPath(base, `${name}.${pick.format}`),
+      filters: { [pick.label]: [pick.format] },
+    });
+    if (!target) return undefined;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    return target.fsPath;
   }
 
   private post(messages: HostToWebview[]): void {

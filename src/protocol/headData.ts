@@ -1,7 +1,7 @@
 // What the inspector webview is sent, derived from a RunResult: run metadata with per-head summary
 // statistics, small average-pooled thumbnails for the head grid, and one full head on request.
 // Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
-import type { AttentionLayer, Part, RunResult } from '../engine/types';
+import type { AttentionLayer, Part, RnnScore, RunResult } from '../engine/types';
 
 /** Summary numbers of one head, each averaged over the query rows. */
 export interface HeadStats {
@@ -45,6 +45,11 @@ export interface RunMeta {
   predicted?: string[];
   /** What the raw score of a cell is, for the hover text. */
   scoreLabel: string;
+  /** RNN seq2seq: the score functions the file can run with, and the one this run used. */
+  scores?: RnnScore[];
+  score?: RnnScore;
+  /** Shape of the fixed positional encoding, when the model has one (the data is sent on request). */
+  positional?: { positions: number; dims: number; scheme: string };
   parts: PartMeta[];
 }
 
@@ -188,7 +193,7 @@ function hasMasked(mask: Uint8Array | undefined): boolean {
 }
 
 /** Metadata and per-head statistics for every part of a run (no full matrices). */
-export function runMeta(result: RunResult): RunMeta {
+export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
   const parts: PartMeta[] = [];
   for (const part of PART_ORDER) {
     const layers = layersOf(result, part);
@@ -218,8 +223,18 @@ export function runMeta(result: RunResult): RunMeta {
     tokens: { source: [...result.tokens.source], target: [...result.tokens.target] },
     ...(result.predicted ? { predicted: [...result.predicted.tokens] } : {}),
     scoreLabel: m.architecture === 'rnn-seq2seq' ? 'score e_tj' : 'score q·k/√d_k',
+    ...(m.scores && m.scores.length > 0 ? { scores: [...m.scores] } : {}),
+    ...(runScore(result, score) ? { score: runScore(result, score) } : {}),
+    ...(result.positional ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } } : {}),
     parts,
   };
+}
+
+/** The score function a run used: the one asked for, else the file's default (details.score). */
+function runScore(result: RunResult, asked?: RnnScore): RnnScore | undefined {
+  if (asked) return asked;
+  const d = result.model.details.score;
+  return d === 'dot' || d === 'general' || d === 'additive' || d === 'scaled-dot' ? d : undefined;
 }
 
 /** Thumbnails of every head of one part, each at most size × size. */

@@ -1,17 +1,36 @@
 // The host side of the inspector conversation, without vscode: holds the last RunResult and turns
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
-import type { RunResult } from '../engine/types';
-import { findLayer, partThumbnails, runMeta, sliceHead } from './headData';
-import { isWebviewToHost, MAX_WEBVIEW_TEXT, type HeadFocus, type HostToWebview, type RequestHeadMessage } from './webview';
+import type { RnnScore, RunResult } from '../engine/types';
+import { meanOverHeads, rollout } from './aggregates';
+import { compareHead, compareRuns, type CompareInput } from './compare';
+import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
+import {
+  isWebviewToHost,
+  MAX_WEBVIEW_TEXT,
+  type ExportFormat,
+  type ExportReplyMessage,
+  type HeadFocus,
+  type HostToWebview,
+  type InspectorView,
+  type RequestAggregateMessage,
+  type RequestHeadMessage,
+} from './webview';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
+
+/** Something the panel acts on beyond posting replies (it needs VS Code to do it). */
+export type SessionEvent = { kind: 'rerun'; score: RnnScore } | { kind: 'export'; reply: ExportReplyMessage };
 
 export interface Handled {
   replies: HostToWebview[];
   /** Something worth writing to the extension's log (bad message, webview exception). */
   log?: string;
+  event?: SessionEvent;
 }
+
+/** Rollout of n×n layers costs n³ per layer; beyond this many tokens the view says so instead. */
+export const MAX_ROLLOUT_TOKENS = 1024;
 
 export class InspectorSession {
   private result: RunResult | undefined;
@@ -20,6 +39,13 @@ export class InspectorSession {
   private lastError: string | undefined;
   /** A head to open, kept (and re-sent after a reload) until the webview asks for it. */
   private focus: HeadFocus | undefined;
+  /** A view to switch to, sent with every snapshot until another is asked for. */
+  private view: InspectorView | undefined;
+  private score: RnnScore | undefined;
+  private compare: { id: number; a: CompareInput; b: CompareInput; title: string } | undefined;
+  private compareIdValue = 0;
+  private rolloutCache = new Map<string, Float32Array[]>();
+  private nextExportId = 1;
 
   constructor(private readonly noRunMessage = NO_RUN_MESSAGE) {}
 
@@ -39,13 +65,45 @@ export class InspectorSession {
    * A new run replaces the old one (and clears any error); returns what to post. With `focus`,
    * the webview opens that head instead of the one it had selected.
    */
-  setResult(result: RunResult, title: string, focus?: HeadFocus): HostToWebview[] {
+  setResult(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView, score?: RnnScore): HostToWebview[] {
     this.result = result;
     this.titleValue = title;
     this.runIdValue++;
     this.lastError = undefined;
+    this.score = score;
+    this.rolloutCache.clear();
     this.focus = focus && findLayer(result, focus.part, focus.layer) ? { ...focus } : undefined;
+    if (view) this.view = view;
+    if (this.view === 'compare' && !view) this.view = undefined;
     return this.snapshot();
+  }
+
+  get currentResult(): RunResult | undefined {
+    return this.result;
+  }
+
+  /**
+   * Compares two runs (issue 9.1). The first run also becomes the current run, so the other
+   * views keep working on it; the panel switches to the compare view.
+   */
+  setCompare(a: CompareInput, b: CompareInput, title: string): HostToWebview[] {
+    this.compare = { id: ++this.compareIdValue, a, b, title };
+    return this.setResult(a.result, title, undefined, 'compare');
+  }
+
+  /** Switches the page's view; undefined when there is nothing to show it with. */
+  showView(view: InspectorView): HostToWebview | undefined {
+    if (!this.result) return undefined;
+    if (view === 'compare' && this.compare?.a.result !== this.result) return undefined;
+    this.view = view;
+    return { type: 'showView', view };
+  }
+
+  /** Asks the page for an export; the answer comes back as a SessionEvent with this requestId. */
+  exportRequest(format: ExportFormat): { requestId: number; message: HostToWebview } | undefined {
+    if (!this.result) return undefined;
+    const requestId = this.nextExportId++;
+    return { requestId, message: { type: 'exportRequest', requestId, format } };
   }
 
   /** Opens a head of the current run; undefined when there is no run or no such head. */
@@ -67,12 +125,24 @@ export class InspectorSession {
     const out: HostToWebview[] = [];
     const r = this.result;
     if (r) {
-      const meta = runMeta(r);
+      const meta = runMeta(r, this.score);
       out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta });
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
       if (r.app) out.push({ type: 'app', runId: this.runIdValue, ...r.app });
+      const c = this.compare;
+      if (c && c.a.result === r) {
+        out.push({
+          type: 'compare',
+          compareId: c.id,
+          title: c.title,
+          a: { label: c.a.label, model: c.a.result.model.name },
+          b: { label: c.b.label, model: c.b.result.model.name },
+          ...compareRuns(c.a, c.b),
+        });
+      }
+      if (this.view) out.push({ type: 'showView', view: this.view });
       if (this.focus) out.push({ type: 'focusHead', runId: this.runIdValue, ...this.focus });
     } else {
       out.push({ type: 'noRun', message: this.noRunMessage });
@@ -94,7 +164,54 @@ export class InspectorSession {
       }
       case 'webviewError':
         return { replies: [], log: `webview error: ${raw.message.slice(0, MAX_WEBVIEW_TEXT)}` };
+      case 'rerun': {
+        const allowed = this.result?.model.scores ?? [];
+        if (raw.runId !== this.runIdValue || !allowed.includes(raw.score)) {
+          return { replies: [this.setError(`This model cannot re-run with the “${raw.score}” score (it has: ${allowed.join(', ') || 'none'}).`)] };
+        }
+        return { replies: [], event: { kind: 'rerun', score: raw.score } };
+      }
+      case 'requestAggregate':
+        return { replies: [this.answerAggregate(raw)] };
+      case 'requestPositional': {
+        const pe = this.result?.positional;
+        if (!this.result || raw.runId !== this.runIdValue) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That request belongs to an earlier run.' }] };
+        if (!pe) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'This model has no fixed positional encoding.' }] };
+        return { replies: [{ type: 'positional', requestId: raw.requestId, runId: this.runIdValue, positions: pe.positions, dims: pe.dims, scheme: pe.scheme, data: pe.data.slice() }] };
+      }
+      case 'requestCompareHead': {
+        const c = this.compare;
+        if (!c || raw.compareId !== c.id) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That comparison is no longer open.' }] };
+        const m = compareHead(c.a.result, c.b.result, raw);
+        return { replies: [typeof m === 'string' ? { type: 'viewError', requestId: raw.requestId, message: m } : m] };
+      }
+      case 'exportReply':
+        return { replies: [], event: { kind: 'export', reply: raw } };
     }
+  }
+
+  /** Mean over heads of one layer, or the rollout up to it (self-attention only); cached per part. */
+  private answerAggregate(req: RequestAggregateMessage): HostToWebview {
+    const fail = (message: string): HostToWebview => ({ type: 'viewError', requestId: req.requestId, message });
+    if (!this.result || req.runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
+    const layers = layersOf(this.result, req.part);
+    const idx = layers.findIndex((l) => l.layer === req.layer);
+    if (idx < 0) return fail(`This run has no ${req.part} layer ${req.layer}.`);
+    const l = layers[idx];
+    let data: Float32Array;
+    if (req.kind === 'mean') {
+      data = meanOverHeads(l);
+    } else {
+      if (req.part === 'cross') return fail('Rollout follows self-attention through the residual stream; cross-attention has no such chain. Choose the encoder or decoder.');
+      if (l.queries > MAX_ROLLOUT_TOKENS) return fail(`Rollout of ${l.queries} tokens is not computed (limit ${MAX_ROLLOUT_TOKENS}).`);
+      let all = this.rolloutCache.get(req.part);
+      if (!all) {
+        all = rollout(layers);
+        this.rolloutCache.set(req.part, all);
+      }
+      data = all[idx].slice();
+    }
+    return { type: 'aggregate', requestId: req.requestId, runId: this.runIdValue, part: req.part, layer: req.layer, kind: req.kind, queries: l.queries, keys: l.keys, data };
   }
 
   private answerHead(req: RequestHeadMessage): HostToWebview {

@@ -4,8 +4,10 @@
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
 import type { Part } from '../engine/types';
 import { STAT_KEYS, type HeadStats, type PartMeta, type RunMeta, type Thumbnail } from './headData';
+import { isHostToView, isInspectorView, isRnnScore, isViewToHost, type HostToView, type InspectorView, type ViewToHost } from './views';
 
 export type { HeadStats, PartMeta, RunMeta, Thumbnail } from './headData';
+export * from './views';
 
 /** Longest error text the host accepts from a webview; longer is cut, never trusted for length. */
 export const MAX_WEBVIEW_TEXT = 2000;
@@ -35,7 +37,7 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
-export type WebviewToHost = ReadyMessage | RequestHeadMessage | WebviewErrorMessage;
+export type WebviewToHost = ReadyMessage | RequestHeadMessage | WebviewErrorMessage | ViewToHost;
 
 // ---- host → webview ---------------------------------------------------------------------------
 
@@ -122,7 +124,8 @@ export type HostToWebview =
   | FocusHeadMessage
   | AppMessage
   | ErrorMessage
-  | NoRunMessage;
+  | NoRunMessage
+  | HostToView;
 
 /** What the webview persists with setState (and the panel serializer gets back). */
 export interface InspectorState {
@@ -134,6 +137,19 @@ export interface InspectorState {
   /** Colour scale of the detail: 0…this head's max, or 0…1 to compare heads. */
   scale?: 'head' | 'one';
   sort?: 'grid' | `${keyof HeadStats}`;
+  /** The main panel's view (view switcher at the top). */
+  main?: InspectorView;
+  /** Attention-sink display transform: first-token / [SEP] columns hidden, rows renormalised. */
+  sink?: boolean;
+  /** Decoder stepper: current step (0-based query row). */
+  step?: number;
+  /** Q·K view: the query row shown. */
+  query?: number;
+  /** Positional view: the chosen position. */
+  position?: number;
+  /** Aggregates view: part and layer. */
+  aggPart?: Part;
+  aggLayer?: number;
 }
 
 // ---- guards -----------------------------------------------------------------------------------
@@ -179,7 +195,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'webviewError':
       return isString(x.message, MAX_WEBVIEW_TEXT);
     default:
-      return false;
+      return isViewToHost(x);
   }
 }
 
@@ -202,6 +218,13 @@ export function sanitizeState(x: unknown): InspectorState {
   if (x.view === 'heatmap' || x.view === 'lines') s.view = x.view;
   if (x.scale === 'head' || x.scale === 'one') s.scale = x.scale;
   if (x.sort === 'grid' || STAT_KEYS.some((k) => k === x.sort)) s.sort = x.sort as InspectorState['sort'];
+  if (isInspectorView(x.main)) s.main = x.main;
+  if (typeof x.sink === 'boolean') s.sink = x.sink;
+  if (isIndex(x.step)) s.step = x.step;
+  if (isIndex(x.query)) s.query = x.query;
+  if (isIndex(x.position)) s.position = x.position;
+  if (isPart(x.aggPart)) s.aggPart = x.aggPart;
+  if (isIndex(x.aggLayer)) s.aggLayer = x.aggLayer;
   return s;
 }
 
@@ -237,6 +260,9 @@ function isRunMeta(x: unknown): x is RunMeta {
     isStringArray(x.tokens.source) && isStringArray(x.tokens.target) &&
     (x.predicted === undefined || isStringArray(x.predicted)) &&
     isString(x.scoreLabel) &&
+    (x.scores === undefined || (Array.isArray(x.scores) && x.scores.every(isRnnScore))) &&
+    (x.score === undefined || isRnnScore(x.score)) &&
+    (x.positional === undefined || (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
     Array.isArray(x.parts) && x.parts.every(isPartMeta)
   );
 }
@@ -276,6 +302,6 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'noRun':
       return isString(x.message);
     default:
-      return false;
+      return isHostToView(x);
   }
 }

@@ -1,0 +1,271 @@
+// Messages of the inspector's main-panel views beyond the head grid (Q·K, decoder stepper,
+// aggregates, positional encoding, compare, export, re-run). Declared here to keep webview.ts
+// short; webview.ts folds them into its unions and guards. No vscode or Node imports.
+import type { Part, RnnScore } from '../engine/types';
+
+/** The main panel's views, in the order of the view switcher. */
+export type InspectorView = 'heads' | 'qk' | 'stepper' | 'aggregates' | 'positional' | 'compare';
+export const INSPECTOR_VIEWS: readonly InspectorView[] = ['heads', 'qk', 'stepper', 'aggregates', 'positional', 'compare'];
+export const RNN_SCORES: readonly RnnScore[] = ['dot', 'general', 'additive', 'scaled-dot'];
+
+export type AggregateKind = 'mean' | 'rollout';
+export type ImageFormat = 'png' | 'svg';
+export type ExportFormat = ImageFormat | 'csv' | 'json';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['png', 'svg', 'csv', 'json'];
+
+/** Largest exported image the host accepts from a webview (characters of data URL / SVG text). */
+export const MAX_EXPORT_CHARS = 40_000_000;
+
+// ---- webview → host ---------------------------------------------------------------------------
+
+/** Re-run the current input with another RNN score function (the stepper's switch). */
+export interface RerunMessage {
+  type: 'rerun';
+  runId: number;
+  score: RnnScore;
+}
+
+/** One aggregate matrix of a self- or cross-attention layer; answered by `aggregate` or `viewError`. */
+export interface RequestAggregateMessage {
+  type: 'requestAggregate';
+  requestId: number;
+  runId: number;
+  part: Part;
+  layer: number;
+  kind: AggregateKind;
+}
+
+/** The run's fixed positional encoding; answered by `positional` or `viewError`. */
+export interface RequestPositionalMessage {
+  type: 'requestPositional';
+  requestId: number;
+  runId: number;
+}
+
+/** One head of both compared runs; answered by `compareHead` or `viewError`. */
+export interface RequestCompareHeadMessage {
+  type: 'requestCompareHead';
+  requestId: number;
+  compareId: number;
+  part: Part;
+  layer: number;
+  head: number;
+}
+
+/**
+ * The answer to `exportRequest`. Images carry `image` (PNG as a data: URL, SVG as text); CSV/JSON
+ * carry nothing but the head on screen: the host writes the numbers from its own copy of the run.
+ */
+export interface ExportReplyMessage {
+  type: 'exportReply';
+  requestId: number;
+  /** What the export is titled: model, layer, head, input (as the page shows it). */
+  title: string;
+  image?: string;
+  head?: { part: Part; layer: number; head: number };
+  /** The attention-sink display transform was on (CSV/JSON then hold the transformed rows too). */
+  sink: boolean;
+  /** Set when the page cannot export the current view. */
+  error?: string;
+}
+
+// ---- host → webview ---------------------------------------------------------------------------
+
+/** Switch the main panel to a view (Show Positional Encoding, Step Decoder, …). */
+export interface ShowViewMessage {
+  type: 'showView';
+  view: InspectorView;
+}
+
+/** [queries, keys] aggregate over heads (mean) or over layers up to `layer` (rollout). */
+export interface AggregateMessage {
+  type: 'aggregate';
+  requestId: number;
+  runId: number;
+  part: Part;
+  layer: number;
+  kind: AggregateKind;
+  queries: number;
+  keys: number;
+  data: Float32Array;
+}
+
+export interface PositionalMessage {
+  type: 'positional';
+  requestId: number;
+  runId: number;
+  positions: number;
+  dims: number;
+  scheme: string;
+  /** [positions, dims] */
+  data: Float32Array;
+}
+
+/** A request of a view could not be answered; the view shows `message`. */
+export interface ViewErrorMessage {
+  type: 'viewError';
+  requestId: number;
+  message: string;
+}
+
+export interface CompareSide {
+  label: string;
+  model: string;
+}
+
+export interface ComparePart {
+  part: Part;
+  queries: number;
+  keys: number;
+  a: { queryTokens: string[]; keyTokens: string[] };
+  b: { queryTokens: string[]; keyTokens: string[] };
+}
+
+export interface CompareRank {
+  part: Part;
+  layer: number;
+  head: number;
+  /** Mean over query rows of JSD(a_i, b_i), in bits (0 = same, 1 = disjoint). */
+  jsd: number;
+}
+
+/** Two results to compare; `message` explains when they cannot be (then `ranking` is empty). */
+export interface CompareMessage {
+  type: 'compare';
+  compareId: number;
+  title: string;
+  a: CompareSide;
+  b: CompareSide;
+  parts: ComparePart[];
+  /** Heads by JSD, largest first. */
+  ranking: CompareRank[];
+  message?: string;
+}
+
+export interface CompareHeadMessage {
+  type: 'compareHead';
+  requestId: number;
+  compareId: number;
+  part: Part;
+  layer: number;
+  head: number;
+  queries: number;
+  keys: number;
+  /** [queries, keys] each */
+  a: Float32Array;
+  b: Float32Array;
+  mask?: Uint8Array;
+}
+
+/** The host asks the page for the current view (image) or head (CSV/JSON); answered by `exportReply`. */
+export interface ExportRequestMessage {
+  type: 'exportRequest';
+  requestId: number;
+  format: ExportFormat;
+}
+
+export type ViewToHost = RerunMessage | RequestAggregateMessage | RequestPositionalMessage | RequestCompareHeadMessage | ExportReplyMessage;
+export type HostToView =
+  | ShowViewMessage
+  | AggregateMessage
+  | PositionalMessage
+  | ViewErrorMessage
+  | CompareMessage
+  | CompareHeadMessage
+  | ExportRequestMessage;
+
+// ---- guards -----------------------------------------------------------------------------------
+
+type Rec = Record<string, unknown>;
+const MAX_INDEX = 1_000_000;
+
+const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INDEX;
+const isCount = (x: unknown): x is number => isIndex(x) && x > 0;
+const isString = (x: unknown, max = Infinity): x is string => typeof x === 'string' && x.length <= max;
+const isStrings = (x: unknown, n: number): x is string[] => Array.isArray(x) && x.length === n && x.every((s) => typeof s === 'string');
+export const isPartName = (x: unknown): x is Part => x === 'encoder' || x === 'decoder' || x === 'cross';
+export const isInspectorView = (x: unknown): x is InspectorView => INSPECTOR_VIEWS.some((v) => v === x);
+export const isRnnScore = (x: unknown): x is RnnScore => RNN_SCORES.some((s) => s === x);
+export const isExportFormat = (x: unknown): x is ExportFormat => EXPORT_FORMATS.some((f) => f === x);
+const isAggregateKind = (x: unknown): x is AggregateKind => x === 'mean' || x === 'rollout';
+
+function isExportHead(x: unknown): boolean {
+  return isRecord(x) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+}
+
+/** Untrusted messages from the page for the views; anything else is dropped by the host. */
+export function isViewToHost(x: unknown): x is ViewToHost {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'rerun':
+      return isIndex(x.runId) && isRnnScore(x.score);
+    case 'requestAggregate':
+      return isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isAggregateKind(x.kind);
+    case 'requestPositional':
+      return isIndex(x.requestId) && isIndex(x.runId);
+    case 'requestCompareHead':
+      return isIndex(x.requestId) && isIndex(x.compareId) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+    case 'exportReply':
+      return (
+        isIndex(x.requestId) && isString(x.title, 1000) && typeof x.sink === 'boolean' &&
+        (x.image === undefined || isString(x.image, MAX_EXPORT_CHARS)) &&
+        (x.head === undefined || isExportHead(x.head)) &&
+        (x.error === undefined || isString(x.error, 2000))
+      );
+    default:
+      return false;
+  }
+}
+
+function isComparePart(x: unknown): x is ComparePart {
+  if (!isRecord(x) || !isPartName(x.part) || !isCount(x.queries) || !isCount(x.keys)) return false;
+  const side = (s: unknown) => isRecord(s) && isStrings(s.queryTokens, x.queries as number) && isStrings(s.keyTokens, x.keys as number);
+  return side(x.a) && side(x.b);
+}
+
+function isRank(x: unknown): x is CompareRank {
+  return isRecord(x) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head) && typeof x.jsd === 'number' && Number.isFinite(x.jsd);
+}
+
+const isSide = (x: unknown): x is CompareSide => isRecord(x) && isString(x.label, 1000) && isString(x.model, 1000);
+
+/** What the page checks before rendering a view message (array lengths must match shapes). */
+export function isHostToView(x: unknown): x is HostToView {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'showView':
+      return isInspectorView(x.view);
+    case 'aggregate':
+      return (
+        isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isAggregateKind(x.kind) &&
+        isCount(x.queries) && isCount(x.keys) && x.data instanceof Float32Array && x.data.length === x.queries * x.keys
+      );
+    case 'positional':
+      return (
+        isIndex(x.requestId) && isIndex(x.runId) && isCount(x.positions) && isCount(x.dims) && isString(x.scheme, 100) &&
+        x.data instanceof Float32Array && x.data.length === x.positions * x.dims
+      );
+    case 'viewError':
+      return isIndex(x.requestId) && isString(x.message, 5000);
+    case 'compare':
+      return (
+        isIndex(x.compareId) && isString(x.title, 2000) && isSide(x.a) && isSide(x.b) &&
+        Array.isArray(x.parts) && x.parts.every(isComparePart) && Array.isArray(x.ranking) && x.ranking.every(isRank) &&
+        (x.message === undefined || isString(x.message, 5000))
+      );
+    case 'compareHead': {
+      if (!isIndex(x.requestId) || !isIndex(x.compareId) || !isPartName(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
+      if (!isCount(x.queries) || !isCount(x.keys)) return false;
+      const n = x.queries * x.keys;
+      return (
+        x.a instanceof Float32Array && x.a.length === n && x.b instanceof Float32Array && x.b.length === n &&
+        (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
+      );
+    }
+    case 'exportRequest':
+      return isIndex(x.requestId) && isExportFormat(x.format);
+    default:
+      return false;
+  }
+}
