@@ -41,6 +41,7 @@ export class InspectorSession {
   private focus: HeadFocus | undefined;
   /** A view to switch to, sent with every snapshot until another is asked for. */
   private view: InspectorView | undefined;
+  private viewSeq = 0;
   private score: RnnScore | undefined;
   private compare: { id: number; a: CompareInput; b: CompareInput; title: string } | undefined;
   private compareIdValue = 0;
@@ -73,7 +74,10 @@ export class InspectorSession {
     this.score = score;
     this.rolloutCache.clear();
     this.focus = focus && findLayer(result, focus.part, focus.layer) ? { ...focus } : undefined;
-    if (view) this.view = view;
+    if (view) {
+      this.view = view;
+      this.viewSeq++;
+    }
     if (this.view === 'compare' && !view) this.view = undefined;
     return this.snapshot();
   }
@@ -96,7 +100,7 @@ export class InspectorSession {
     if (!this.result) return undefined;
     if (view === 'compare' && this.compare?.a.result !== this.result) return undefined;
     this.view = view;
-    return { type: 'showView', view };
+    return { type: 'showView', view, seq: ++this.viewSeq };
   }
 
   /** Asks the page for an export; the answer comes back as a SessionEvent with this requestId. */
@@ -142,7 +146,7 @@ export class InspectorSession {
           ...compareRuns(c.a, c.b),
         });
       }
-      if (this.view) out.push({ type: 'showView', view: this.view });
+      if (this.view) out.push({ type: 'showView', view: this.view, seq: this.viewSeq });
       if (this.focus) out.push({ type: 'focusHead', runId: this.runIdValue, ...this.focus });
     } else {
       out.push({ type: 'noRun', message: this.noRunMessage });

@@ -75,6 +75,11 @@ export interface ExportReplyMessage {
 export interface ShowViewMessage {
   type: 'showView';
   view: InspectorView;
+  /**
+   * Counts the host's requests; the page applies each one once and remembers the number in its
+   * state, so a re-sent snapshot after a reload does not undo a view the user chose since.
+   */
+  seq: number;
 }
 
 /** [queries, keys] aggregate over heads (mean) or over layers up to `layer` (rollout). */
@@ -235,7 +240,7 @@ export function isHostToView(x: unknown): x is HostToView {
   if (!isRecord(x)) return false;
   switch (x.type) {
     case 'showView':
-      return isInspectorView(x.view);
+      return isInspectorView(x.view) && isIndex(x.seq);
     case 'aggregate':
       return (
         isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isAggregateKind(x.kind) &&

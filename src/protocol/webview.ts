@@ -139,6 +139,8 @@ export interface InspectorState {
   sort?: 'grid' | `${keyof HeadStats}`;
   /** The main panel's view (view switcher at the top). */
   main?: InspectorView;
+  /** The last host showView applied (see ShowViewMessage.seq). */
+  viewSeq?: number;
   /** Attention-sink display transform: first-token / [SEP] columns hidden, rows renormalised. */
   sink?: boolean;
   /** Decoder stepper: current step (0-based query row). */
@@ -219,6 +221,7 @@ export function sanitizeState(x: unknown): InspectorState {
   if (x.scale === 'head' || x.scale === 'one') s.scale = x.scale;
   if (x.sort === 'grid' || STAT_KEYS.some((k) => k === x.sort)) s.sort = x.sort as InspectorState['sort'];
   if (isInspectorView(x.main)) s.main = x.main;
+  if (isIndex(x.viewSeq)) s.viewSeq = x.viewSeq;
   if (typeof x.sink === 'boolean') s.sink = x.sink;
   if (isIndex(x.step)) s.step = x.step;
   if (isIndex(x.query)) s.query = x.query;
