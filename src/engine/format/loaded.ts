@@ -63,6 +63,38 @@ export interface AttentionRnnConfig {
   generate_steps: number;
 }
 
+/** Universal Transformer encoder: one shared layer applied recurrently, ACT halting per token. */
+export interface UniversalConfig {
+  vocab_size: number;
+  d_model: number;
+  heads: number;
+  d_ff: number;
+  activation: Activation;
+  norm: 'post' | 'pre';
+  layer_norm_eps: number;
+  max_positions: number;
+  max_steps: number;
+  halting_threshold: number;
+  final_norm: boolean;
+}
+
+/** T-DMCA decoder: local (block-causal) and memory-compressed (strided conv over K, V) layers. */
+export interface TdmcaConfig {
+  vocab_size: number;
+  d_model: number;
+  heads: number;
+  d_ff: number;
+  activation: Activation;
+  norm: 'post' | 'pre';
+  layer_norm_eps: number;
+  positions: 'sinusoidal' | 'learned' | 'none';
+  max_positions: number;
+  layers: ('local' | 'compressed')[];
+  block_size: number;
+  compression: number;
+  final_norm: boolean;
+}
+
 /** Text → ids for one side (source or target) of a model. */
 export interface Tokenizer {
   encode(text: string): { ids: number[]; tokens: string[] };
@@ -73,6 +105,8 @@ export interface Tokenizer {
 
 export type ArchitectureConfig =
   | { architecture: 'transformer'; config: TransformerConfig }
+  | { architecture: 'universal'; config: UniversalConfig }
+  | { architecture: 'tdmca'; config: TdmcaConfig }
   | { architecture: 'rnn-seq2seq'; config: RnnSeq2seqConfig }
   | { architecture: 'narm'; config: NarmConfig }
   | { architecture: 'attention-rnn'; config: AttentionRnnConfig };

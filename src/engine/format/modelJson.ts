@@ -7,7 +7,7 @@ import * as path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './model.schema.json';
 import { ModelFormatError } from './errors';
-import type { AttentionRnnConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, Tokenizer, TransformerConfig } from './loaded';
+import type { AttentionRnnConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
@@ -36,7 +36,7 @@ interface ModelJson {
   version: 1;
   name?: string;
   description?: string;
-  architecture: 'transformer' | 'rnn-seq2seq' | 'narm' | 'attention-rnn';
+  architecture: 'transformer' | 'universal' | 'tdmca' | 'rnn-seq2seq' | 'narm' | 'attention-rnn';
   config: Record<string, unknown>;
   vocab?: VocabJson;
   examples?: ExampleJson[];
@@ -63,7 +63,18 @@ export function readModelJson(file: string): LoadedModel {
     const config = transformerConfig(file, doc.config as unknown as TransformerJson); // shape guaranteed by the schema
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'transformer', config, weights: new Map() };
-  } else if (doc.architecture === 'narm') {
+  } else if (doc.architecture === 'universal') {
+    const config = { ...(doc.config as unknown as UniversalConfig) }; // shape and defaults from the schema
+    checkHeads(file, config.d_model, config.heads);
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'universal', config, weights: new Map() };
+  } else if (doc.architecture === 'tdmca') {
+    const config = { ...(doc.config as unknown as TdmcaConfig) };
+    checkHeads(file, config.d_model, config.heads);
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'tdmca', config, weights: new Map() };
+  }
+ else if (doc.architecture === 'narm') {
     const config = { ...(doc.config as unknown as NarmConfig) }; // shape and defaults from the schema
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'narm', config, weights: new Map() };
@@ -115,7 +126,12 @@ function rnnConfig(file: string, c: RnnSeq2seqConfig): RnnSeq2seqConfig {
   return { ...c };
 }
 
-function checkId(file: string, key: string, id: number | undefined, size: number, sizeKey: string): void {
+function checkHeads(file: string, d: number, heads: number): void {
+  if (d % heads !== 0) throw new ModelFormatError(file, 'config.heads', `a divisor of config.d_model ${d} (head size = d_model / heads); found ${heads}`);
+}
+
+function checkId(
+file: string, key: string, id: number | undefined, size: number, sizeKey: string): void {
   if (id !== undefined && id >= size) throw new ModelFormatError(file, `config.${key}`, `an id below config.${sizeKey} ${size}; found ${id}`);
 }
 

@@ -4,6 +4,8 @@ import type { Kernels } from '../kernels';
 import type { RunnableModel } from './runnable';
 import { buildTransformer } from './transformerRunnable';
 import { buildRnnRunnable } from './rnnRunnable';
+import { buildUniversal } from './universal';
+import { buildTdmca } from './tdmca';
 import { buildNarmRunnable } from './narm';
 import { buildAttentionRnnRunnable } from './attentionRnn';
 
@@ -11,6 +13,10 @@ export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel
   switch (model.architecture) {
     case 'transformer':
       return buildTransformer(model, kernels);
+    case 'universal':
+      return buildUniversal(model, kernels);
+    case 'tdmca':
+      return buildTdmca(model, kernels);
     case 'rnn-seq2seq':
       return buildRnnRunnable(model, kernels);
     case 'narm':
