@@ -43,6 +43,57 @@ export interface RnnSeq2seqConfig {
   max_target_length: number;
 }
 
+/** Show, Attend and Tell: scene words → image → CNN → LSTM with soft attention over locations. */
+export interface SceneConfig {
+  /** colour word → [r, g, b] in 0…1 */
+  colours: Record<string, [number, number, number]>;
+  shapes: ('circle' | 'square' | 'triangle')[];
+  /** position word → centre [row, col] in pixels */
+  positions: Record<string, [number, number]>;
+  radius: number;
+}
+
+export interface ShowAttendTellConfig {
+  image_size: number;
+  scene: SceneConfig;
+  /** Conv (same padding) + ReLU + max-pool stages, in order. */
+  conv: { channels: number; kernel: number; pool: number }[];
+  src_vocab_size: number;
+  tgt_vocab_size: number;
+  embed_dim: number;
+  hidden_size: number;
+  attention_dim: number;
+  gate: boolean;
+  bos_id: number;
+  eos_id: number;
+  max_caption_length: number;
+}
+
+/** Image Transformer: a decoder over pixels with local 1D or 2D self-attention. */
+export interface ImageTransformerConfig {
+  vocab_size: number;
+  height: number;
+  width: number;
+  d_model: number;
+  heads: number;
+  d_ff: number;
+  layers: number;
+  activation: Activation;
+  norm: 'post' | 'pre';
+  layer_norm_eps: number;
+  final_norm: boolean;
+  attention: 'local-1d' | 'local-2d';
+  query_length?: number;
+  memory_length?: number;
+  query_height?: number;
+  query_width?: number;
+  memory_above?: number;
+  memory_left?: number;
+  memory_right?: number;
+  /** Display colour of each id, [r, g, b] 0…255; default a grey ramp. */
+  palette?: [number, number, number][];
+}
+
 /** NARM session recommender: item embeddings → GRU; global + local (attention) encoders; bilinear decoder. */
 export interface NarmConfig {
   vocab_size: number; // items
@@ -109,7 +160,9 @@ export type ArchitectureConfig =
   | { architecture: 'tdmca'; config: TdmcaConfig }
   | { architecture: 'rnn-seq2seq'; config: RnnSeq2seqConfig }
   | { architecture: 'narm'; config: NarmConfig }
-  | { architecture: 'attention-rnn'; config: AttentionRnnConfig };
+  | { architecture: 'attention-rnn'; config: AttentionRnnConfig }
+  | { architecture: 'show-attend-tell'; config: ShowAttendTellConfig }
+  | { architecture: 'image-transformer'; config: ImageTransformerConfig };
 
 export type LoadedModel = ArchitectureConfig & {
   /** Path of the model JSON, or of the HF folder's config.json. Used in every error message. */

@@ -7,7 +7,7 @@ import * as path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './model.schema.json';
 import { ModelFormatError } from './errors';
-import type { AttentionRnnConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
+import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
@@ -36,7 +36,7 @@ interface ModelJson {
   version: 1;
   name?: string;
   description?: string;
-  architecture: 'transformer' | 'universal' | 'tdmca' | 'rnn-seq2seq' | 'narm' | 'attention-rnn';
+  architecture: 'transformer' | 'universal' | 'tdmca' | 'rnn-seq2seq' | 'narm' | 'attention-rnn' | 'show-attend-tell' | 'image-transformer';
   config: Record<string, unknown>;
   vocab?: VocabJson;
   examples?: ExampleJson[];
@@ -78,6 +78,16 @@ export function readModelJson(file: string): LoadedModel {
     const config = { ...(doc.config as unknown as NarmConfig) }; // shape and defaults from the schema
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'narm', config, weights: new Map() };
+  } else if (doc.architecture === 'show-attend-tell') {
+    const config = { ...(doc.config as unknown as ShowAttendTellConfig) }; // shape and defaults from the schema
+    checkId(file, 'bos_id', config.bos_id, config.tgt_vocab_size, 'tgt_vocab_size');
+    checkId(file, 'eos_id', config.eos_id, config.tgt_vocab_size, 'tgt_vocab_size');
+    sizes = { source: config.src_vocab_size, target: config.tgt_vocab_size };
+    model = { ...base, architecture: 'show-attend-tell', config, weights: new Map() };
+  } else if (doc.architecture === 'image-transformer') {
+    const config = { ...(doc.config as unknown as ImageTransformerConfig) };
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'image-transformer', config, weights: new Map() };
   } else if (doc.architecture === 'attention-rnn') {
     const config = { ...(doc.config as unknown as AttentionRnnConfig) };
     sizes = { source: config.vocab_size, target: config.vocab_size };

@@ -8,6 +8,8 @@ import { buildUniversal } from './universal';
 import { buildTdmca } from './tdmca';
 import { buildNarmRunnable } from './narm';
 import { buildAttentionRnnRunnable } from './attentionRnn';
+import { buildShowAttendTell } from './showAttendTell';
+import { buildImageTransformer } from './imageTransformer';
 
 export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel {
   switch (model.architecture) {
@@ -23,5 +25,9 @@ export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel
       return buildNarmRunnable(model, kernels);
     case 'attention-rnn':
       return buildAttentionRnnRunnable(model, kernels);
+    case 'show-attend-tell':
+      return buildShowAttendTell(model, kernels);
+    case 'image-transformer':
+      return buildImageTransformer(model, kernels);
   }
 }
