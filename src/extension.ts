@@ -1,13 +1,29 @@
-// activate(): wiring only — the engine host, the side panel tree, the commands and the inspector.
+// activate(): wiring only — the engine host, the side panel (tree + Run view), the commands, the
+// model file editor, CodeLenses, the header view and the inspector's serializer.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { EngineHost } from './engineHost';
-import { ModelTreeProvider, findModels, modelPathOf, type ModelNode } from './views/modelTree';
+import { ModelTreeProvider } from './views/modelTree';
 import { Runner } from './runner';
+import { registerCommands } from './commands';
+import { vscodePrompter, pickModel, type Prompter } from './prompts';
+import { RunViewProvider } from './views/runView';
+import { ModelEditorProvider } from './editors/modelEditor';
+import { ModelCodeLensProvider } from './editors/modelCodeLens';
+import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
   runner: Runner;
+  tree: ModelTreeProvider;
+  runView: RunViewProvider;
+  editor: ModelEditorProvider;
+  serializer: vscode.WebviewPanelSerializer;
+  /** Tests answer the commands' questions with a scripted Prompter; undefined restores the real one. */
+  setPrompter(p: Prompter | undefined): void;
+  /** The inspector panel open now (tests check what it shows). */
+  inspector(): InspectorPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionInspectorApi {
@@ -16,55 +32,45 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     workerScript: path.join(context.extensionPath, 'dist', 'worker.js'),
     timeoutMs: config().get<number>('runTimeoutSeconds', 300) * 1000,
   });
-  const runner = new Runner(context, engine);
+  const runner = new Runner(context.extensionUri, engine, vscodePrompter);
   const tree = new ModelTreeProvider(engine);
+  const runView = new RunViewProvider(context.extensionUri, runner, {
+    chooseModel: () => pickModel(runner.prompter),
+    openHead: async (focus) => {
+      await vscode.commands.executeCommand('attentionInspector.openHead', { uri: vscode.Uri.file(runner.current ?? ''), ...focus });
+    },
+  });
+  const editor = new ModelEditorProvider(context.extensionUri, engine, runner);
+  const serializer: vscode.WebviewPanelSerializer = {
+    async deserializeWebviewPanel(panel, state) {
+      InspectorPanel.revive(panel, context.extensionUri, state);
+    },
+  };
   context.subscriptions.push(
     { dispose: () => void engine.dispose() },
+    runner,
     tree,
+    runView,
     vscode.window.registerTreeDataProvider('attentionInspector.models', tree),
-    vscode.commands.registerCommand('attentionInspector.openModel', async (arg?: vscode.Uri) => {
-      const uri = arg instanceof vscode.Uri ? arg : await pickModel();
-      if (uri) await runner.runExample(modelPathOf(uri));
-    }),
-    vscode.commands.registerCommand('attentionInspector.runWithInput', async (arg?: vscode.Uri) => {
-      const uri = arg instanceof vscode.Uri ? arg : runner.current ? vscode.Uri.file(runner.current) : await pickModel();
-      if (uri) await runner.runWithPrompt(modelPathOf(uri));
-    }),
-    vscode.commands.registerCommand('attentionInspector.runOnSelection', async () => {
-      const editor = vscode.window.activeTextEditor;
-      const text = editor?.document.getText(editor.selection).trim();
-      if (!text) {
-        void vscode.window.showWarningMessage('Attention: select some text in an editor first; it becomes the model input.');
-        return;
-      }
-      const model = runner.current ?? (await pickModel().then((u) => u && modelPathOf(u)));
-      if (model) await runner.run(model, { text });
-    }),
-    vscode.commands.registerCommand('attentionInspector.openHead', async (node: ModelNode & { kind: 'head' }) => {
-      await runner.runExample(modelPathOf(node.uri), { part: node.part, layer: node.layer, head: node.head });
-    }),
-    vscode.commands.registerCommand('attentionInspector.restartEngine', async () => {
-      await engine.restart('restarted by the user');
-      void vscode.window.showInformationMessage('Attention engine restarted.');
-    }),
+    RunViewProvider.register(runView),
+    ...ModelEditorProvider.register(editor),
+    vscode.languages.registerCodeLensProvider(ModelCodeLensProvider.selector, new ModelCodeLensProvider()),
+    vscode.workspace.registerTextDocumentContentProvider(HEADER_SCHEME, new SafetensorsHeaderProvider()),
+    vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, serializer),
+    // The stepper's score switch (RNN seq2seq): the same input again with another score; the panel shows it.
+    InspectorPanel.onRerun((score) => runner.rerun({ score }, { show: false })),
+    ...registerCommands(context.extensionUri, engine, runner),
   );
-  return { engine, runner };
+  return {
+    engine,
+    runner,
+    tree,
+    runView,
+    editor,
+    serializer,
+    setPrompter: (p) => (runner.prompter = p ?? vscodePrompter),
+    inspector: () => InspectorPanel.current,
+  };
 }
 
 export function deactivate(): void {}
-
-async function pickModel(): Promise<vscode.Uri | undefined> {
-  const found = await findModels();
-  const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
-  const items = found.map((uri) => ({ label: path.basename(modelPathOf(uri)), description: vscode.workspace.asRelativePath(uri), uri }));
-  const pick = await vscode.window.showQuickPick([...items, browse], { title: 'Attention: Open Model', placeHolder: 'A model JSON file or a Hugging Face folder' });
-  if (!pick) return undefined;
-  if (pick.uri) return pick.uri;
-  const chosen = await vscode.window.showOpenDialog({
-    canSelectFiles: true,
-    canSelectFolders: true,
-    filters: { 'Model JSON': ['json'] },
-    title: 'Open a model JSON file or a Hugging Face folder',
-  });
-  return chosen?.[0];
-}

@@ -1,88 +1,196 @@
-// Runs a model in the engine with a progress notification that has Cancel, and shows the result
-// (or the error, keeping the previous result visible) in the inspector panel.
+// Runs a model in the engine and shows the result (or the error, keeping the previous result
+// visible) in the inspector panel. Palette runs get a progress notification with Cancel; live runs
+// from the side panel show progress in the view instead and never pop notifications per keystroke.
+// Remembers the last model + input so other commands, the panel's re-run and file changes reuse it.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { EngineHost } from './engineHost';
-import type { Part, RunInput, RunResult } from './engine/types';
+import type { EngineHost, RunHandle } from './engineHost';
+import type { ModelSummary, RunInput, RunResult } from './engine/types';
+import type { HeadFocus } from './protocol/webview';
 import { InspectorPanel } from './panels/inspectorPanel';
+import type { InspectorView } from './protocol/views';
+import { describeInput } from './inputText';
+import { pickInput, type Prompter } from './prompts';
+import { ModelFileWatcher } from './views/modelFileWatcher';
 
-export interface HeadRef {
-  part: Part;
-  layer: number;
-  head: number;
+export type HeadRef = HeadFocus;
+
+export interface RunOptions {
+  focus?: HeadFocus;
+  view?: InspectorView;
+  /** From the side panel as the person types: no notification, the panel is updated only if open. */
+  live?: boolean;
+  /** false: only run (the caller shows the result, e.g. the panel's own re-run). */
+  show?: boolean;
 }
 
-export class Runner {
+export const RUN_VIEW_ID = 'attentionInspector.run';
+
+export class Runner implements vscode.Disposable {
   /** The model of the last run (commands without a model argument reuse it). */
   current?: string;
+  lastInput?: RunInput;
   lastResult?: RunResult;
+  /** The model file of lastResult (current may already name another model that failed). */
+  resultModel?: string;
+  /** Set while a run is under way; cleared when it ends. */
+  running = false;
+  lastError?: string;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a run starts, ends or fails (the side panel redraws). */
+  readonly onDidChange = this.changed.event;
+  private readonly watcher: ModelFileWatcher;
+  /** Bumped by each run; only the latest run may change the state or the panel. */
+  private seq = 0;
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    private readonly extensionUri: vscode.Uri,
     private readonly engine: EngineHost,
-  ) {}
+    public prompter: Prompter,
+  ) {
+    this.watcher = new ModelFileWatcher({
+      changed: (restartEngine) => void this.onModelChanged(restartEngine),
+      deleted: (file) => this.onModelDeleted(file),
+    });
+  }
 
-  /** Runs the file's first example (or asks for input when it has none). */
-  async runExample(modelPath: string, head?: HeadRef): Promise<RunResult | undefined> {
-    let summary;
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+
+  /** The model's summary, or undefined after showing why it cannot be read. */
+  async summary(modelPath: string): Promise<ModelSummary | undefined> {
     try {
-      summary = await this.engine.info(modelPath);
+      return await this.engine.info(modelPath);
     } catch (e) {
-      this.report(modelPath, e as Error);
+      this.report(modelPath, e as Error, false);
       return undefined;
     }
+  }
+
+  /** Runs the file's first example (or asks for input when it has none). */
+  async runExample(modelPath: string, opts: RunOptions = {}): Promise<RunResult | undefined> {
+    const summary = await this.summary(modelPath);
+    if (!summary) return undefined;
     const ex = summary.examples[0];
-    if (!ex) return this.runWithPrompt(modelPath);
-    return this.run(modelPath, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds }, head);
+    if (!ex) return this.askAndRun(modelPath, opts, summary);
+    return this.run(modelPath, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds }, opts);
   }
 
-  async runWithPrompt(modelPath: string): Promise<RunResult | undefined> {
-    const text = await vscode.window.showInputBox({
-      title: `Attention: run ${path.basename(modelPath)}`,
-      prompt: 'Input text (tokenized by the model), or ids as "ids: 1, 2, 3"',
-      ignoreFocusOut: true,
-    });
-    if (text === undefined) return undefined;
-    const m = /^ids:\s*(.*)$/i.exec(text.trim());
-    const input: RunInput = m ? { ids: m[1].split(/[\s,]+/).filter(Boolean).map(Number) } : { text };
-    return this.run(modelPath, input);
+  /** Asks for an input (the model's examples offered) and runs it. */
+  async askAndRun(modelPath: string, opts: RunOptions = {}, known?: ModelSummary): Promise<RunResult | undefined> {
+    const summary = known ?? (await this.summary(modelPath));
+    if (!summary) return undefined;
+    const input = await pickInput(this.prompter, summary);
+    return input ? this.run(modelPath, input, opts) : undefined;
   }
 
-  async run(modelPath: string, input: RunInput, head?: HeadRef): Promise<RunResult | undefined> {
+  /** The current run, or (with no prior state) a model chosen by the person and its first example. */
+  async ensureResult(pick: () => Promise<string | undefined>, opts: RunOptions = {}): Promise<RunResult | undefined> {
+    if (this.lastResult && InspectorPanel.current) return this.lastResult;
+    if (this.current && this.lastInput) return this.run(this.current, this.lastInput, opts);
+    const model = await pick();
+    return model ? this.runExample(model, opts) : undefined;
+  }
+
+  /** Starts a run without any UI of its own; the caller shows progress. */
+  start(modelPath: string, input: RunInput, onProgress?: (message: string) => void): RunHandle {
     const maxTokens = vscode.workspace.getConfiguration('attentionInspector').get<number>('maxSequenceLength', 1024);
-    input = { ...input, maxTokens };
-    this.current = modelPath;
+    return this.engine.run(modelPath, { ...input, maxTokens }, (p) => onProgress?.(p.message));
+  }
+
+  /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */
+  async run(modelPath: string, input: RunInput, opts: RunOptions = {}): Promise<RunResult | undefined> {
+    const seq = this.begin(modelPath, input);
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Attention: running ${path.basename(modelPath)}`, cancellable: true },
         (progress, token) => {
-          const handle = this.engine.run(modelPath, input, (p) => progress.report({ message: p.message }));
+          const handle = this.start(modelPath, input, (message) => progress.report({ message }));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
       );
-      this.lastResult = result;
-      InspectorPanel.show(this.context.extensionUri, result, `${result.model.name} — ${describeInput(result)}`);
+      this.finish(seq, modelPath, result, opts);
       return result;
     } catch (e) {
-      this.report(modelPath, e as Error);
+      this.fail(seq, modelPath, e as Error, false);
       return undefined;
     }
   }
 
-  private report(modelPath: string, e: Error): void {
+  /** A side-panel run: progress in the view, cancellable by the next keystroke. */
+  live(modelPath: string, input: RunInput): RunHandle {
+    const seq = this.begin(modelPath, input);
+    const handle = this.start(modelPath, input);
+    void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
+    const shown = handle.then(
+      (result) => (this.finish(seq, modelPath, result, { live: true }), result),
+      (e: Error) => {
+        this.fail(seq, modelPath, e, true);
+        throw e;
+      },
+    );
+    return Object.assign(shown, { cancel: () => handle.cancel() });
+  }
+
+  /** Runs the last input again, optionally changed (e.g. another score function). */
+  async rerun(change: Partial<RunInput> = {}, opts: RunOptions = {}): Promise<RunResult | undefined> {
+    if (!this.current || !this.lastInput) return undefined;
+    return this.run(this.current, { ...this.lastInput, ...change }, opts);
+  }
+
+  private begin(modelPath: string, input: RunInput): number {
+    this.current = modelPath;
+    this.lastInput = input;
+    this.running = true;
+    this.changed.fire();
+    return ++this.seq;
+  }
+
+  private finish(seq: number, modelPath: string, result: RunResult, opts: RunOptions): void {
+    if (seq !== this.seq) return; // a newer run replaced this one while it ran
+    this.lastResult = result;
+    this.resultModel = modelPath;
+    this.running = false;
+    this.lastError = undefined;
+    this.watcher.watch(modelPath);
+    // A live run must not pull focus or open a panel the person did not ask for.
+    if (opts.show !== false && (!opts.live || InspectorPanel.current)) {
+      InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`, opts.focus, opts.view);
+    }
+    this.changed.fire();
+  }
+
+  private fail(seq: number, modelPath: string, e: Error, live: boolean): void {
+    if (seq !== this.seq) return;
+    this.running = false;
+    if (e.name !== 'CancelledError') this.lastError = e.message;
+    this.report(modelPath, e, live);
+    this.changed.fire();
+  }
+
+  private report(modelPath: string, e: Error, live: boolean): void {
     if (e.name === 'CancelledError') {
-      void vscode.window.showInformationMessage('Attention: run cancelled.');
+      if (!live) void vscode.window.showInformationMessage('Attention: run cancelled.');
       return;
     }
-    const msg = e.message;
-    InspectorPanel.showError(this.context.extensionUri, msg);
-    void vscode.window.showErrorMessage(`Attention: ${path.basename(modelPath)}: ${msg}`);
+    this.lastError = e.message;
+    if (live) return; // the side panel shows it under the input box
+    InspectorPanel.showError(this.extensionUri, e.message);
+    void vscode.window.showErrorMessage(`Attention: ${path.basename(modelPath)}: ${e.message}`);
   }
-}
 
-/** Panel title: the first source tokens, so two runs of one model can be told apart. */
-function describeInput(r: RunResult): string {
-  const words = r.tokens.source.slice(0, 6).join(' ');
-  return r.tokens.source.length > 6 ? `${words} …` : words;
+  private async onModelChanged(restartEngine: boolean): Promise<void> {
+    if (!this.current || !this.lastInput || !InspectorPanel.current) return;
+    // The worker caches a model by the stamp of its main file; a changed sidecar needs a fresh worker.
+    if (restartEngine) await this.engine.restart('model files changed on disk');
+    await this.rerun();
+  }
+
+  private onModelDeleted(file: string): void {
+    if (!InspectorPanel.current) return;
+    InspectorPanel.showError(this.extensionUri, `${file} was deleted. The panel still shows its last run; open another model to continue.`);
+  }
 }

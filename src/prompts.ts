@@ -1,0 +1,87 @@
+// Every question the commands ask (which model, which input, which file) goes through a Prompter,
+// so a command works from the palette with no prior state, and the integration tests can answer
+// the questions with a scripted Prompter instead of clicking through quick picks.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { ModelSummary, RunInput } from './engine/types';
+import { findModels, modelPathOf } from './views/modelTree';
+import { parseTypedInput } from './inputText';
+
+export interface Prompter {
+  pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
+  /** A quick pick that also accepts typed text: returns the chosen item, or the text typed. */
+  pickOrType<T extends vscode.QuickPickItem>(items: T[], options: { title: string; placeholder: string }): Promise<T | string | undefined>;
+  openDialog(options: vscode.OpenDialogOptions): Promise<vscode.Uri[] | undefined>;
+}
+
+export const vscodePrompter: Prompter = {
+  pick: (items, options) => Promise.resolve(vscode.window.showQuickPick(items, options)),
+  openDialog: (options) => Promise.resolve(vscode.window.showOpenDialog(options)),
+  pickOrType<T extends vscode.QuickPickItem>(items: T[], options: { title: string; placeholder: string }) {
+    return new Promise<T | string | undefined>((resolve) => {
+      const qp = vscode.window.createQuickPick<T | (vscode.QuickPickItem & { typed: string })>();
+      qp.title = options.title;
+      qp.placeholder = options.placeholder;
+      qp.ignoreFocusOut = true;
+      qp.matchOnDescription = true;
+      const typedItem = (v: string) => ({ label: `$(play) ${v}`, description: 'run this text', alwaysShow: true, typed: v });
+      qp.items = items;
+      qp.onDidChangeValue((v) => (qp.items = v.trim() ? [typedItem(v), ...items] : items));
+      let done = false;
+      qp.onDidAccept(() => {
+        const sel = qp.selectedItems[0];
+        done = true;
+        if (sel && 'typed' in sel) resolve(sel.typed);
+        else if (sel) resolve(sel as T);
+        else resolve(qp.value.trim() ? qp.value : undefined);
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        if (!done) resolve(undefined);
+        qp.dispose();
+      });
+      qp.show();
+    });
+  },
+};
+
+type ModelItem = vscode.QuickPickItem & { uri?: vscode.Uri };
+
+/** A model of the workspace (*.model.json, or a Hugging Face folder's config.json), or Browse…. */
+export async function pickModel(prompter: Prompter, title = 'Attention: choose a model'): Promise<string | undefined> {
+  const found = await findModels();
+  const items: ModelItem[] = found.map((uri) => ({
+    label: path.basename(modelPathOf(uri)),
+    description: vscode.workspace.asRelativePath(uri),
+    uri,
+  }));
+  const browse: ModelItem = { label: '$(folder-opened) Browse…', description: 'a model JSON file or a Hugging Face folder' };
+  const pick = await prompter.pick([...items, browse], { title, placeHolder: found.length ? 'A model of this workspace' : 'No model files in this workspace: browse for one' });
+  if (!pick) return undefined;
+  if (pick.uri) return modelPathOf(pick.uri);
+  const chosen = await prompter.openDialog({
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    filters: { 'Model JSON': ['json'] },
+    title: 'Open a model JSON file or a Hugging Face folder',
+  });
+  return chosen?.[0] ? modelPathOf(chosen[0]) : undefined;
+}
+
+type InputItem = vscode.QuickPickItem & { input: RunInput };
+
+/** The model's example inputs offered first; typing gives a new input. */
+export async function pickInput(prompter: Prompter, summary: ModelSummary, title?: string): Promise<RunInput | undefined> {
+  const items: InputItem[] = summary.examples.map((ex, i) => ({
+    label: ex.text ?? `ids: ${(ex.ids ?? []).join(', ')}`,
+    description: ex.targetText !== undefined ? `→ ${ex.targetText}` : `example ${i + 1}`,
+    input: { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds },
+  }));
+  const answer = await prompter.pickOrType(items, {
+    title: title ?? `Attention: input for ${summary.name}`,
+    placeholder: items.length ? 'Pick an example or type an input (or "ids: 1, 2, 3")' : 'Type an input (or "ids: 1, 2, 3")',
+  });
+  if (answer === undefined) return undefined;
+  return typeof answer === 'string' ? parseTypedInput(answer) : answer.input;
+}

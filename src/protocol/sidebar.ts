@@ -1,0 +1,101 @@
+// Messages between the host and the side panel's "Run" webview view: an input box that re-runs as
+// the person types, the tokens of the current run and a small head grid. Declared once for both
+// sides, each direction with a guard: the host treats the webview's messages as untrusted input.
+// No vscode or Node imports (the webview bundles this file).
+import type { Part } from '../engine/types';
+
+/** Longest input text the host accepts from the view (the engine caps tokens separately). */
+export const MAX_SIDEBAR_INPUT = 20_000;
+const MAX_INDEX = 1_000_000;
+
+// ---- webview → host ---------------------------------------------------------------------------
+
+export type SidebarToHost =
+  /** The view loaded (first time or re-shown): the host answers with `state`. */
+  | { type: 'ready' }
+  /** The input box changed; the host re-runs after a short pause (live). */
+  | { type: 'input'; text: string }
+  /** Enter in the input box: run now, no pause. */
+  | { type: 'runNow'; text: string }
+  /** A head of the grid was clicked or chosen with the keyboard: open it in the main panel. */
+  | { type: 'openHead'; part: Part; layer: number; head: number }
+  /** "Choose model…": the host asks with a quick pick. */
+  | { type: 'chooseModel' };
+
+// ---- host → webview ---------------------------------------------------------------------------
+
+/** One attention part of the run, for the small grid: thumbnails are [rows, cols] pooled probabilities. */
+export interface SidebarPart {
+  part: Part;
+  layers: number;
+  heads: number;
+  /** layers × heads entries, layer-major. */
+  thumbnails: { layer: number; head: number; rows: number; cols: number; data: Float32Array }[];
+}
+
+export interface SidebarState {
+  type: 'state';
+  /** The model the input runs on; absent until one is chosen. */
+  model?: { name: string; file: string };
+  /** Text of the current run's input (the box shows it unless the person is typing). */
+  input: string;
+  status: 'idle' | 'running' | 'error';
+  /** Error or hint text under the box. */
+  message?: string;
+  tokens: { source: string[]; target: string[] };
+  parts: SidebarPart[];
+}
+
+export type HostToSidebar = SidebarState;
+
+// ---- guards -----------------------------------------------------------------------------------
+
+type Rec = Record<string, unknown>;
+const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INDEX;
+const isCount = (x: unknown): x is number => isIndex(x) && x > 0;
+const isPart = (x: unknown): x is Part => x === 'encoder' || x === 'decoder' || x === 'cross';
+const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+const isText = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_SIDEBAR_INPUT;
+
+export function isSidebarToHost(x: unknown): x is SidebarToHost {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'ready':
+    case 'chooseModel':
+      return true;
+    case 'input':
+    case 'runNow':
+      return isText(x.text);
+    case 'openHead':
+      return isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+    default:
+      return false;
+  }
+}
+
+function isSidebarPart(x: unknown): x is SidebarPart {
+  if (!isRecord(x) || !isPart(x.part) || !isCount(x.layers) || !isCount(x.heads) || !Array.isArray(x.thumbnails)) return false;
+  const heads = x.heads;
+  return (
+    x.thumbnails.length === x.layers * heads &&
+    x.thumbnails.every(
+      (t: unknown) =>
+        isRecord(t) && isIndex(t.layer) && isIndex(t.head) && t.head < heads && isCount(t.rows) && isCount(t.cols) &&
+        t.data instanceof Float32Array && t.data.length === t.rows * t.cols,
+    )
+  );
+}
+
+/** What the view checks before rendering: array lengths must match the shapes they claim. */
+export function isHostToSidebar(x: unknown): x is HostToSidebar {
+  if (!isRecord(x) || x.type !== 'state') return false;
+  if (x.model !== undefined && !(isRecord(x.model) && typeof x.model.name === 'string' && typeof x.model.file === 'string')) return false;
+  if (x.message !== undefined && typeof x.message !== 'string') return false;
+  return (
+    typeof x.input === 'string' &&
+    (x.status === 'idle' || x.status === 'running' || x.status === 'error') &&
+    isRecord(x.tokens) && isStrings(x.tokens.source) && isStrings(x.tokens.target) &&
+    Array.isArray(x.parts) && x.parts.every(isSidebarPart)
+  );
+}

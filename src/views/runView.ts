@@ -1,0 +1,96 @@
+// The side panel's "Run" webview view: an input box that re-runs the current model as the person
+// types (debounced, the previous run cancelled), the tokens of the current run and a small head
+// grid; clicking a head opens it in the main panel. The view may be hidden and re-shown at any
+// time (its page is then reloaded), so it asks with `ready` and gets the whole state again.
+import * as vscode from 'vscode';
+import type { RunResult } from '../engine/types';
+import { isSidebarToHost, type SidebarState } from '../protocol/sidebar';
+import { sidebarState } from './sidebarState';
+import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
+import { parseTypedInput } from '../inputText';
+import { LiveRun } from './liveRun';
+import { RUN_VIEW_ID, type Runner } from '../runner';
+import type { HeadFocus } from '../protocol/webview';
+
+export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view?: vscode.WebviewView;
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly live: LiveRun<RunResult>;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runner: Runner,
+    private readonly actions: { chooseModel(): Promise<string | undefined>; openHead(focus: HeadFocus): Promise<void> },
+    delayMs = 400,
+  ) {
+    this.live = new LiveRun<RunResult>(
+      {
+        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text)),
+        onResult: () => undefined, // the runner's change event redraws
+        onError: () => undefined, // shown under the box from runner.lastError
+      },
+      delayMs,
+    );
+    this.disposables.push(runner.onDidChange(() => this.post()));
+  }
+
+  static register(provider: RunViewProvider): vscode.Disposable {
+    return vscode.window.registerWebviewViewProvider(RUN_VIEW_ID, provider);
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = webviewOptions(this.extensionUri);
+    view.webview.html = buildWebviewHtml(view.webview, this.extensionUri, { name: 'sidebar', title: 'Attention: Run', styles: ['sidebar.css'] });
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
+      view.onDidChangeVisibility(() => view.visible && this.post()),
+      view.onDidDispose(() => (this.view = undefined)),
+    );
+  }
+
+  /** What the view shows now (tests read it). */
+  state(): SidebarState {
+    return sidebarState(this.runner);
+  }
+
+  /** Same as the person typing `text` into the box. */
+  type(text: string): void {
+    if (!this.runner.current) return;
+    this.live.type(text);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    if (!isSidebarToHost(raw)) {
+      console.warn('[attention-inspector] dropped a malformed message from the side panel');
+      return;
+    }
+    switch (raw.type) {
+      case 'ready':
+        return this.post();
+      case 'input':
+        if (!this.runner.current) return this.post();
+        return raw.text.trim() ? this.live.type(raw.text) : undefined;
+      case 'runNow':
+        if (!this.runner.current) return this.post();
+        return raw.text.trim() ? this.live.now(raw.text) : undefined;
+      case 'chooseModel': {
+        const model = await this.actions.chooseModel();
+        if (model) await this.runner.runExample(model);
+        return;
+      }
+      case 'openHead':
+        return this.actions.openHead({ part: raw.part, layer: raw.layer, head: raw.head });
+    }
+  }
+
+  private post(): void {
+    if (!this.view?.visible) return; // a hidden view drops messages; it sends `ready` when shown
+    void this.view.webview.postMessage(this.state());
+  }
+
+  dispose(): void {
+    this.live.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}

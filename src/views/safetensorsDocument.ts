@@ -1,0 +1,52 @@
+// "Show Safetensors Header": a read-only text document listing a .safetensors file's tensors with
+// dtype, shape and size, grouped by layer, with per-head weight norms of the attention projections
+// when the head count is known. Served by a content provider, so nothing is written to disk.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { formatHeader, readSafetensorsHeader } from './safetensorsHeader';
+import type { Runner } from '../runner';
+
+export const HEADER_SCHEME = 'attention-safetensors';
+
+export class SafetensorsHeaderProvider implements vscode.TextDocumentContentProvider {
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const heads = Number(new URLSearchParams(uri.query).get('heads')) || undefined;
+    try {
+      return formatHeader(readSafetensorsHeader(uri.fsPath), heads);
+    } catch (e) {
+      return `Cannot read the header of ${uri.fsPath}:\n${(e as Error).message}`;
+    }
+  }
+}
+
+/** The model of the run on screen and its heads per layer, if its weights live in `file`'s folder. */
+function knownModel(file: string, runner: Runner): { model: string; heads?: number } | undefined {
+  const r = runner.lastResult;
+  const model = runner.resultModel;
+  if (!r || !model) return undefined;
+  const dir = model.endsWith('.json') ? path.dirname(model) : model;
+  if (path.dirname(file) !== dir) return undefined;
+  const heads = r.model.details.heads;
+  return { model, ...(typeof heads === 'number' ? { heads } : {}) };
+}
+
+export async function showSafetensorsHeader(arg: vscode.Uri | undefined, runner: Runner): Promise<vscode.TextDocument | undefined> {
+  let file = arg instanceof vscode.Uri ? arg.fsPath : undefined;
+  if (!file) {
+    const found = await vscode.workspace.findFiles('**/*.safetensors', '**/node_modules/**', 200);
+    const items = found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), uri: u }));
+    const browse = { label: '$(folder-opened) Browse…', description: '', uri: undefined as vscode.Uri | undefined };
+    const pick = await runner.prompter.pick([...items, browse], { title: 'Attention: Show Safetensors Header', placeHolder: 'A .safetensors file' });
+    if (!pick) return undefined;
+    file = pick.uri?.fsPath ?? (await runner.prompter.openDialog({ canSelectMany: false, filters: { Safetensors: ['safetensors'] } }))?.[0]?.fsPath;
+    if (!file) return undefined;
+  }
+  const known = knownModel(file, runner);
+  const query = new URLSearchParams();
+  if (known?.heads) query.set('heads', String(known.heads));
+  if (known) query.set('model', known.model);
+  const uri = vscode.Uri.file(file).with({ scheme: HEADER_SCHEME, query: query.toString() });
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return doc;
+}

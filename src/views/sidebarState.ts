@@ -1,0 +1,44 @@
+// The side panel's state message, from the runner's state. No vscode import (unit-tested).
+import type { RunInput, RunResult } from '../engine/types';
+import { PART_ORDER, layersOf, partThumbnails } from '../protocol/headData';
+import type { SidebarPart, SidebarState } from '../protocol/sidebar';
+import { inputAsText } from '../inputText';
+
+export interface RunnerState {
+  current?: string;
+  lastInput?: RunInput;
+  lastResult?: RunResult;
+  resultModel?: string;
+  running: boolean;
+  lastError?: string;
+}
+
+/** Side of the sidebar's head thumbnails (cells are drawn at ~16 px). */
+const SIDEBAR_THUMBNAIL = 12;
+
+/** The view's state from the runner's, as the message the webview renders. */
+export function sidebarState(runner: RunnerState): SidebarState {
+  const r = runner.lastResult;
+  const sameModel = r && runner.resultModel === runner.current;
+  return {
+    type: 'state',
+    ...(runner.current ? { model: { name: sameModel ? r.model.name : baseName(runner.current), file: runner.current } } : {}),
+    input: inputAsText(runner.lastInput),
+    status: runner.running ? 'running' : runner.lastError ? 'error' : 'idle',
+    ...(runner.lastError ? { message: runner.lastError } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
+    tokens: r ? { source: [...r.tokens.source], target: [...r.tokens.target] } : { source: [], target: [] },
+    parts: r ? sidebarParts(r) : [],
+  };
+}
+
+export function sidebarParts(r: RunResult): SidebarPart[] {
+  return PART_ORDER.flatMap((part) => {
+    const layers = layersOf(r, part);
+    if (!layers.length) return [];
+    return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails: partThumbnails(r, part, SIDEBAR_THUMBNAIL) }];
+  });
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}

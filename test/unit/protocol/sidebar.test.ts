@@ -1,0 +1,79 @@
+// Side panel and model page messages: the guards drop malformed or hostile input, and what the
+// host sends passes the guards the pages apply.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_INPUT } from '../../../src/protocol/sidebar';
+import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../src/protocol/modelPage';
+import { sidebarState } from '../../../src/views/sidebarState';
+import { syntheticResult } from '../../webview/synthetic';
+
+test('isSidebarToHost accepts each well-formed message', () => {
+  for (const m of [
+    { type: 'ready' }, { type: 'chooseModel' }, { type: 'input', text: '' }, { type: 'input', text: 'the cat' },
+    { type: 'runNow', text: 'x' }, { type: 'openHead', part: 'cross', layer: 0, head: 3 },
+  ]) assert.ok(isSidebarToHost(m), JSON.stringify(m));
+});
+
+test('isSidebarToHost rejects malformed or hostile input', () => {
+  const bad: unknown[] = [
+    null, 'ready', [], {}, { type: 'READY' }, { type: 'run', text: 'x' }, { type: 'input' }, { type: 'input', text: 42 },
+    { type: 'input', text: 'x'.repeat(MAX_SIDEBAR_INPUT + 1) }, { type: 'runNow', text: { toString: 'x' } },
+    { type: 'openHead', part: 'all', layer: 0, head: 0 }, { type: 'openHead', part: 'encoder', layer: -1, head: 0 },
+    { type: 'openHead', part: 'encoder', layer: 0, head: 0.5 }, { type: 'openHead', part: 'encoder', layer: 0, head: '1' },
+    { type: 'openHead', part: 'encoder', layer: 1e9, head: 0 }, { type: 'openHead', part: 'encoder', layer: NaN, head: 0 },
+  ];
+  for (const b of bad) assert.equal(isSidebarToHost(b), false, JSON.stringify(b) ?? String(b));
+});
+
+test('sidebarState of a run: tokens, one grid entry per layer × head, passes the view guard', () => {
+  const r = syntheticResult();
+  const s = sidebarState({ current: '/m.model.json', resultModel: '/m.model.json', lastResult: r, lastInput: { text: 'a b' }, running: false });
+  assert.equal(s.input, 'a b');
+  assert.equal(s.status, 'idle');
+  assert.deepEqual(s.tokens.source, r.tokens.source);
+  assert.equal(s.model?.name, r.model.name);
+  const parts = new Set(r.attentions.map((a) => a.part));
+  assert.deepEqual(s.parts.map((p) => p.part).sort(), [...parts].sort());
+  for (const p of s.parts) {
+    const layers = r.attentions.filter((a) => a.part === p.part);
+    assert.equal(p.layers, layers.length);
+    assert.equal(p.thumbnails.length, p.layers * p.heads);
+    // Small: at most 12 × 12 cells, each an average of probabilities.
+    for (const t of p.thumbnails) {
+      assert.ok(t.rows <= Math.min(12, layers[0].queries) && t.cols <= Math.min(12, layers[0].keys));
+      assert.ok(t.data.every((v) => v >= 0 && v <= 1 + 1e-6));
+    }
+  }
+  assert.ok(isHostToSidebar(s));
+});
+
+test('sidebarState without a model asks for one; an error shows its message; ids input round-trips as text', () => {
+  const none = sidebarState({ running: false });
+  assert.equal(none.model, undefined);
+  assert.match(none.message ?? '', /Choose a model/);
+  assert.ok(isHostToSidebar(none));
+  const err = sidebarState({ current: '/x/m.model.json', running: false, lastError: 'input: token "zz" is not in the vocabulary', lastInput: { ids: [4, 5] } });
+  assert.equal(err.status, 'error');
+  assert.equal(err.model?.name, 'm.model.json');
+  assert.equal(err.input, 'ids: 4, 5');
+  assert.match(err.message ?? '', /zz/);
+});
+
+test('isHostToSidebar rejects thumbnails whose data does not match their shape', () => {
+  const s = sidebarState({ current: '/m', resultModel: '/m', lastResult: syntheticResult(), running: false });
+  const t = s.parts[0].thumbnails[0];
+  assert.equal(isHostToSidebar({ ...s, parts: [{ ...s.parts[0], thumbnails: [{ ...t, rows: t.rows + 1 }, ...s.parts[0].thumbnails.slice(1)] }] }), false);
+  assert.equal(isHostToSidebar({ ...s, parts: [{ ...s.parts[0], thumbnails: s.parts[0].thumbnails.slice(1) }] }), false);
+  assert.equal(isHostToSidebar({ ...s, tokens: { source: [1], target: [] } }), false);
+  assert.equal(isHostToSidebar({ ...s, status: 'busy' }), false);
+});
+
+test('model page guards and the engine error split into file, field, expected', () => {
+  assert.ok(isModelPageToHost({ type: 'runExample', index: 2 }));
+  for (const b of [{ type: 'runExample', index: -1 }, { type: 'runExample', index: 1.5 }, { type: 'eval' }, null]) assert.equal(isModelPageToHost(b), false);
+  const e = splitEngineError({ message: '/m/x.model.json: config.d_model: a positive integer, got -3', file: '/m/x.model.json', field: 'config.d_model' }, '/other');
+  assert.deepEqual(e, { type: 'loadError', file: '/m/x.model.json', field: 'config.d_model', expected: 'a positive integer, got -3' });
+  assert.ok(isHostToModelPage(e));
+  assert.deepEqual(splitEngineError({ message: 'ENOENT: no such file' }, '/f.json'), { type: 'loadError', file: '/f.json', expected: 'ENOENT: no such file' });
+  assert.equal(isHostToModelPage({ type: 'model', file: 'f', name: 'n', architecture: 'a', kind: 'k', parameters: 1, details: { x: {} }, examples: [] }), false);
+});

@@ -1,0 +1,114 @@
+// Entry of the side panel's "Run" view (dist/webview/sidebar.js): the input box (each keystroke is
+// sent; the host waits for a pause and cancels the previous run), the current run's tokens, and a
+// small grid of heads. Tokens are always inserted as text, never as HTML.
+import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../src/protocol/sidebar';
+import { clear, displayToken, el, sizeCanvas } from '../shared/dom';
+import { makeRamp, onThemeChange, readTheme, rgbCss } from '../shared/theme';
+import { vscodeApi } from '../shared/vscodeApi';
+
+const api = vscodeApi<SidebarToHost, { input?: string }>();
+const PART_NAMES = { encoder: 'Encoder self-attention', decoder: 'Decoder self-attention', cross: 'Cross-attention' } as const;
+const CELL = 18;
+
+const root = document.getElementById('app')!;
+const modelName = el('span', { className: 'model-name', text: 'No model' });
+const choose = el('button', { className: 'choose', text: 'Choose model…', attrs: { type: 'button' } });
+const input = el('textarea', {
+  className: 'input',
+  attrs: { rows: '3', 'aria-label': 'Model input', placeholder: 'Type an input: it runs as you type (Enter runs now, Shift+Enter for a new line)', spellcheck: 'false' },
+});
+const status = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+const tokens = el('section', { className: 'tokens', attrs: { 'aria-label': 'Tokens' } });
+const grid = el('section', { className: 'grid', attrs: { 'aria-label': 'Heads' } });
+root.append(el('div', { className: 'model' }, [modelName, choose]), input, status, tokens, grid);
+
+let last: SidebarState | undefined;
+/** While the person types, the host's echo of an older input must not overwrite the box. */
+let typing = false;
+
+const saved = api.getState() as { input?: unknown } | undefined;
+if (saved && typeof saved.input === 'string') input.value = saved.input;
+
+choose.addEventListener('click', () => api.post({ type: 'chooseModel' }));
+input.addEventListener('input', () => {
+  typing = true;
+  api.setState({ input: input.value });
+  api.post({ type: 'input', text: input.value });
+});
+input.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey) {
+    e.preventDefault();
+    api.post({ type: 'runNow', text: input.value });
+  }
+});
+input.addEventListener('blur', () => (typing = false));
+
+window.addEventListener('message', (e: MessageEvent<unknown>) => {
+  if (!isHostToSidebar(e.data)) return;
+  last = e.data;
+  render(e.data);
+});
+onThemeChange(() => last && renderGrid(last.parts));
+api.post({ type: 'ready' });
+
+function render(s: SidebarState): void {
+  modelName.textContent = s.model ? s.model.name : 'No model';
+  modelName.title = s.model?.file ?? '';
+  choose.textContent = s.model ? 'Change…' : 'Choose model…';
+  if (!typing && document.activeElement !== input && s.input !== input.value) {
+    input.value = s.input;
+    api.setState({ input: s.input });
+  }
+  input.disabled = !s.model;
+  status.className = `status ${s.status}`;
+  status.textContent = s.status === 'running' ? 'Running…' : s.message ?? '';
+  root.classList.toggle('running', s.status === 'running');
+  renderTokens(s.tokens);
+  renderGrid(s.parts);
+}
+
+function renderTokens(t: SidebarState['tokens']): void {
+  clear(tokens);
+  const row = (label: string, list: string[]) =>
+    el('div', { className: 'token-row' }, [
+      el('span', { className: 'token-label', text: `${label} (${list.length})` }),
+      el('div', { className: 'token-list' }, list.map((tok, i) => el('span', { className: 'token', text: displayToken(tok), attrs: { title: `#${i}: ${tok}` } }))),
+    ]);
+  if (t.source.length) tokens.append(row('Source', t.source));
+  if (t.target.length) tokens.append(row('Target', t.target));
+}
+
+function renderGrid(parts: SidebarPart[]): void {
+  clear(grid);
+  const theme = readTheme();
+  const ramp = makeRamp(theme);
+  for (const p of parts) {
+    const table = el('div', { className: 'head-grid', attrs: { role: 'grid', 'aria-label': PART_NAMES[p.part], style: '' } });
+    table.style.gridTemplateColumns = `auto repeat(${p.heads}, ${CELL}px)`;
+    for (let l = 0; l < p.layers; l++) {
+      table.append(el('span', { className: 'layer-label', text: `L${l + 1}` }));
+      for (let h = 0; h < p.heads; h++) {
+        const t = p.thumbnails[l * p.heads + h];
+        const label = `${PART_NAMES[p.part]}, layer ${l + 1}, head ${h + 1}`;
+        const b = el('button', { className: 'head', attrs: { type: 'button', title: label, 'aria-label': label, 'data-part': p.part, 'data-layer': String(l), 'data-head': String(h) } });
+        const c = el('canvas');
+        const ctx = sizeCanvas(c, CELL - 2, CELL - 2);
+        let max = 0;
+        for (const v of t.data) max = Math.max(max, v);
+        const cw = (CELL - 2) / t.cols;
+        const ch = (CELL - 2) / t.rows;
+        for (let i = 0; i < t.rows; i++) {
+          for (let j = 0; j < t.cols; j++) {
+            ctx.fillStyle = rgbCss(ramp(max > 0 ? t.data[i * t.cols + j] / max : 0));
+            ctx.fillRect(j * cw, i * ch, Math.ceil(cw), Math.ceil(ch));
+          }
+        }
+        b.append(c);
+        b.addEventListener('click', () => api.post({ type: 'openHead', part: p.part, layer: t.layer, head: t.head }));
+        table.append(b);
+      }
+    }
+    grid.append(el('h3', { text: `${PART_NAMES[p.part]} · ${p.layers}×${p.heads}` }), table);
+  }
+  if (parts.length) grid.append(el('p', { className: 'hint', text: 'Click a head to open it in the inspector.' }));
+}
