@@ -103,7 +103,7 @@ export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = r
         softmaxRow(logits);
         const next = argmax(logits);
         predicted.push(next);
-        if (ids.length < T) ids.push(next); // greedy continuation once the primer is read
+        if (t === ids.length - 1 && ids.length < T) ids.push(next); // greedy continuation once the primer is read
         if (t + 1 < T) probability[t + 1] = logits[ids[t + 1]];
         x.set(a, E); // a_t is part of the next step's input
       }

@@ -37,6 +37,8 @@ for (const name of ['attention-rnn-small', 'attention-rnn-window1', 'attention-r
       const T = c.ids.length;
       assert.deepEqual(r.ids, c.ids, 'generated notes');
       assert.deepEqual(r.predicted, c.predicted);
+      assert.deepEqual(r.ids.slice(0, c.primer.length), c.primer, 'the primer is read as given');
+      for (let t = c.primer.length; t < T; t++) assert.equal(r.ids[t], r.predicted[t - 1], `note ${t} is the argmax after note ${t - 1}`);
       assert.ok(maxAbs(r.probs, c.probs.flat()) <= 1e-5, `${name}: α differs by ${maxAbs(r.probs, c.probs.flat())}`);
       assert.ok(maxAbs(r.scores, c.scores.flat()) <= 1e-4, `${name}: scores`);
       assert.ok(maxAbs(r.probability, c.probability) <= 1e-5, `${name}: note probabilities`);

@@ -1,7 +1,11 @@
 // kind → renderer for the architecture views. Adding one is one file in this folder and one line here.
 import type { AppRenderer } from './types';
 import { mlmRenderer } from './mlm';
+import { narmRenderer } from './narm';
+import { musicRenderer } from './music';
 
 export const APP_RENDERERS: Record<string, AppRenderer> = {
   mlm: mlmRenderer,
+  narm: narmRenderer,
+  music: musicRenderer,
 };
