@@ -59,6 +59,9 @@ if (!production) {
 }
 
 async function main() {
+  // The WASM SIMD kernels are compiled from AssemblyScript into a generated module first.
+  const { buildWasm } = await import('./scripts/build-wasm.mjs');
+  await buildWasm({ ifStale: true });
   if (watch) {
     for (const b of builds) await (await esbuild.context(b)).watch();
     console.log('[esbuild] watching');

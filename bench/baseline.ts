@@ -1,9 +1,13 @@
 // Step 1 of issue 7: the plain-TS reference kernels on W1 and W2 (no comparison), for profiling:
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=out/prof" node bench/run.js bench/baseline.ts w2 128
-import { referenceKernels } from '../src/engine/kernels';
+import { referenceKernels, type Kernels } from '../src/engine/kernels';
+import { createFastKernels } from '../src/engine/kernels/index';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW1, runW2 } from './workloads';
 
-const [which = 'all', nArg] = process.argv.slice(2);
+// args: [w1|w2|all] [n] [reference|fast1|fast2]
+const [which = 'all', nArg, kernelArg = 'reference'] = process.argv.slice(2);
+const kernels: Kernels = kernelArg === 'reference' ? referenceKernels : createFastKernels({ threads: Number(kernelArg.slice(4)) || 1 });
+const runs = kernelArg === 'reference' ? 1 : 5;
 const time = (label: string, f: () => void, runs: number) => {
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -18,11 +22,11 @@ const layers = randomEncoderLayers(BERT_BASE, 7);
 if (which === 'all' || which === 'w1') {
   for (const n of nArg ? [Number(nArg)] : [128, 512]) {
     const x = randomHidden(n, BERT_BASE.d, 11);
-    time(`W1 reference n=${n}`, () => runW1(referenceKernels, BERT_BASE, layers[0], x, n), 3);
+    time(`W1 ${kernelArg} n=${n}`, () => runW1(kernels, BERT_BASE, layers[0], x, n), runs + 2);
   }
 }
 if (which === 'all' || which === 'w2') {
   const n = Number(nArg ?? 128);
   const x = randomHidden(n, BERT_BASE.d, 11);
-  time(`W2 reference n=${n}`, () => runW2(referenceKernels, BERT_BASE, layers, x, n), 2);
+  time(`W2 ${kernelArg} n=${n}`, () => runW2(kernels, BERT_BASE, layers, x, n), runs + 1);
 }

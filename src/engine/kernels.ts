@@ -3,6 +3,7 @@
 // implement the same interface. All matrices are row-major Float32Arrays; dot products accumulate
 // in JS numbers (float64), which keeps us well inside 1e-5 of PyTorch's float32.
 import type { Activation } from './format/loaded';
+import { scaledDotProductAttention, type HeadsAttention } from './attention';
 
 export interface Kernels {
   /** out[m, n] = x[m, k] · w[n, k]ᵀ + bias[n] — a Linear layer with PyTorch's [out, in] weight. */
@@ -13,6 +14,11 @@ export interface Kernels {
   layerNorm(x: Float32Array, rows: number, cols: number, gamma: Float32Array, beta: Float32Array, eps: number): Float32Array;
   /** In place. */
   activate(x: Float32Array, kind: Activation): void;
+  /**
+   * Multi-head scaled dot-product attention with every head's scores and probabilities, as
+   * scaledDotProductAttention (attention.ts) defines it. Optional: callers fall back to that.
+   */
+  attention?(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask?: Uint8Array): HeadsAttention;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -91,4 +97,5 @@ export const referenceKernels: Kernels = {
     const f = activation(kind);
     for (let i = 0; i < x.length; i++) x[i] = f(x[i]);
   },
+  attention: scaledDotProductAttention,
 };

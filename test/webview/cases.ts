@@ -1,9 +1,10 @@
 // All webview cases, in the order run.ts runs them.
 import type { Case } from './helpers';
 import { ENGINE_CASES } from './casesEngine';
+import { NARM_MUSIC_CASES } from './casesNarmMusic';
 import { STATE_CASES } from './casesState';
 import { VIEW_CASES } from './casesView';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...NARM_MUSIC_CASES];

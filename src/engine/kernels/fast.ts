@@ -1,0 +1,137 @@
+// The fast Kernels: WASM SIMD (f32x4) kernels over one shared memory, split over a pool of
+// worker threads. Same interface and (within 1e-5) the same results as referenceKernels.
+// Per call: inputs are copied into reused scratch, the kernel runs, outputs are copied into the
+// new Float32Array the interface returns. Weights are packed into panels once (heap.ts).
+import type { Activation } from '../format/loaded';
+import type { Kernels } from '../kernels';
+import type { HeadsAttention } from '../attention';
+import { WasmHeap } from './heap';
+import { ThreadPool } from './pool';
+
+export interface FastKernelOptions {
+  /** Threads, the caller's included; default one per core (os.availableParallelism()). */
+  threads?: number;
+}
+
+export interface FastKernels extends Kernels {
+  readonly threads: number;
+  readonly heap: WasmHeap;
+  /** Forgets every packed weight (call after unloading models). */
+  clearWeights(): void;
+  /** Stops the pool's threads. */
+  dispose(): void;
+}
+
+const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
+
+export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
+  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
+  const heap = new WasmHeap();
+  const pool = new ThreadPool(heap, threads);
+  const ex = heap.exports;
+
+  /** W [n, k] as panels of 8 output columns (zero padded): see packRowsT in kernels.as. */
+  const packedWeight = (w: Float32Array, n: number, k: number): number => {
+    const panels = Math.ceil(n / 8);
+    return heap.persistent(w, panels * 8 * k, (at) => {
+      heap.beginCall();
+      const src = heap.put(w);
+      ex.packRowsT(src, k, n, k, at);
+    });
+  };
+  /** A vector padded with zeros to `len` floats. */
+  const padded = (v: Float32Array, len: number): number =>
+    heap.persistent(v, len, (at) => {
+      const f = heap.view;
+      f.set(v, at >> 2);
+      f.fill(0, (at >> 2) + v.length, (at >> 2) + len);
+    });
+
+  /** C [m, ldc] in scratch → a new compact [m, n] array. */
+  const take = (c: number, m: number, n: number, ldc: number): Float32Array => {
+    const f = heap.view;
+    const base = c >> 2;
+    if (ldc === n) return f.slice(base, base + m * n);
+    const out = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) out.set(f.subarray(base + i * ldc, base + i * ldc + n), i * n);
+    return out;
+  };
+
+  const gemm = (a: number, lda: number, bp: number, k: number, bias: number, m: number, n: number): Float32Array => {
+    const panels = Math.ceil(n / 8);
+    const ldc = n % 8 === 0 ? n : panels * 8;
+    const c = heap.scratch(m * ldc * 4);
+    pool.run('gemm', [a, lda, bp, k, bias, c, ldc, m, panels], m * n * k);
+    return take(c, m, n, ldc);
+  };
+
+  return {
+    threads,
+    heap,
+    clearWeights: () => heap.clearWeights(),
+    dispose: () => pool.dispose(),
+
+    linear(x, m, k, w, n, bias) {
+      if (m === 0 || n === 0) return new Float32Array(m * n);
+      const bp = packedWeight(w, n, k);
+      const bb = bias ? padded(bias, Math.ceil(n / 8) * 8) : 0;
+      heap.beginCall();
+      return gemm(heap.put(x.subarray(0, m * k)), k, bp, k, bb, m, n);
+    },
+
+    matmul(a, m, k, b, n) {
+      if (m === 0 || n === 0) return new Float32Array(m * n);
+      heap.beginCall();
+      const ap = heap.put(a.subarray(0, m * k));
+      const bsrc = heap.put(b.subarray(0, k * n));
+      const bp = heap.scratch(Math.ceil(n / 8) * 8 * k * 4);
+      ex.packCols(bsrc, n, k, n, bp);
+      return gemm(ap, k, bp, k, 0, m, n);
+    },
+
+    layerNorm(x, rows, cols, gamma, beta, eps) {
+      const g = padded(gamma, cols);
+      const b = padded(beta, cols);
+      heap.beginCall();
+      const xp = heap.put(x.subarray(0, rows * cols));
+      const out = heap.scratch(rows * cols * 4);
+      pool.run('layerNorm', [xp, rows, cols, g, b, eps, out], rows * cols * 8);
+      return heap.view.slice(out >> 2, (out >> 2) + rows * cols);
+    },
+
+    activate(x, kind) {
+      heap.beginCall();
+      const p = heap.put(x);
+      pool.run('activate', [p, x.length, ACTIVATIONS[kind]], kind === 'relu' ? x.length : x.length * 16);
+      x.set(heap.view.subarray(p >> 2, (p >> 2) + x.length));
+    },
+
+    attention(q, k, v, nq, nk, heads, dHead, mask): HeadsAttention {
+      const width = heads * dHead;
+      heap.beginCall();
+      const qp = heap.put(q.subarray(0, nq * width));
+      const kp = heap.put(k.subarray(0, nk * width));
+      const vp = heap.put(v.subarray(0, nk * width));
+      const mp = mask ? heap.putBytes(mask.subarray(0, nq * nk)) : 0;
+      const sp = heap.scratch(heads * nq * nk * 4);
+      const pp = heap.scratch(heads * nq * nk * 4);
+      const cp = heap.scratch(nq * width * 4);
+      const stride = Math.ceil(ex.attentionScratch(nq, nk, dHead) / 64) * 64;
+      const scratch = heap.scratch(stride * threads);
+      pool.run('attentionHeads', [qp, kp, vp, nq, nk, heads, dHead, mp, 1 / Math.sqrt(dHead), sp, pp, cp, scratch, stride], heads * nq * nk * dHead * 2);
+      const f = heap.view;
+      const len = heads * nq * nk;
+      return {
+        scores: f.slice(sp >> 2, (sp >> 2) + len),
+        probs: f.slice(pp >> 2, (pp >> 2) + len),
+        context: f.slice(cp >> 2, (cp >> 2) + nq * width),
+      };
+    },
+  };
+}
+
+export function defaultThreads(): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const os = require('node:os') as typeof import('node:os');
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}

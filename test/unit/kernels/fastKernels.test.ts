@@ -1,0 +1,100 @@
+// The WASM SIMD kernels against the reference kernels (the oracle), on random shapes including
+// odd sizes that exercise every tail path (rows % 4, columns % 8, k % 2, head sizes % 8),
+// single-threaded and on a 2-thread pool.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { referenceKernels as R } from '../../../src/engine/kernels';
+import { causalMask } from '../../../src/engine/attention';
+import { createFastKernels } from '../../../src/engine/kernels/index';
+import { rng } from '../../helpers/randomModel';
+import type { Activation } from '../../../src/engine/format/loaded';
+
+const TOL = 1e-5;
+const pools = [createFastKernels({ threads: 1 }), createFastKernels({ threads: 2 })];
+after(() => pools.forEach((p) => p.dispose()));
+
+const rand = rng(42);
+const randArray = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+const randInt = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+
+/** max |a − b| / max(1, |b|): values of order 1 compare absolutely, larger ones relatively. */
+function assertClose(a: Float32Array, b: Float32Array, what: string, tol = TOL): void {
+  assert.equal(a.length, b.length, `${what}: length`);
+  let worst = 0, at = -1;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(e <= worst)) { worst = e; at = i; }
+  }
+  assert.ok(worst <= tol, `${what}: error ${worst.toExponential(2)} at ${at} (${a[at]} vs ${b[at]})`);
+}
+
+for (const K of pools) {
+  const t = `${K.threads} thread${K.threads > 1 ? 's' : ''}`;
+
+  test(`linear matches the reference on random shapes (${t})`, () => {
+    const shapes = [[1, 1, 1], [1, 7, 3], [3, 5, 9], [4, 8, 8], [5, 17, 13], [13, 33, 31], [64, 96, 72], [7, 300, 20], [130, 257, 129], [1, 768, 768], [9, 64, 1000]];
+    for (let r = 0; r < 6; r++) shapes.push([randInt(1, 70), randInt(1, 300), randInt(1, 90)]);
+    for (const [m, k, n] of shapes) {
+      const x = randArray(m * k), w = randArray(n * k, 1 / Math.sqrt(k)), b = randArray(n);
+      assertClose(K.linear(x, m, k, w, n, b), R.linear(x, m, k, w, n, b), `linear ${m}×${k}→${n}`);
+      assertClose(K.linear(x, m, k, w, n), R.linear(x, m, k, w, n), `linear ${m}×${k}→${n} (no bias)`);
+    }
+  });
+
+  test(`linear reuses packed weights and sees a new array as new weights (${t})`, () => {
+    const w = randArray(12 * 10), x = randArray(3 * 10);
+    const first = K.linear(x, 3, 10, w, 12);
+    assertClose(K.linear(x, 3, 10, w, 12), first, 'second call');
+    const w2 = randArray(12 * 10);
+    assertClose(K.linear(x, 3, 10, w2, 12), R.linear(x, 3, 10, w2, 12), 'other weights');
+  });
+
+  test(`matmul matches the reference (${t})`, () => {
+    for (const [m, k, n] of [[1, 1, 1], [2, 3, 5], [9, 17, 33], [40, 64, 12], [5, 300, 8]]) {
+      const a = randArray(m * k), b = randArray(k * n);
+      assertClose(K.matmul(a, m, k, b, n), R.matmul(a, m, k, b, n), `matmul ${m}×${k}·${k}×${n}`);
+    }
+  });
+
+  test(`layerNorm matches the reference (${t})`, () => {
+    for (const [rows, cols] of [[1, 1], [1, 2], [3, 7], [5, 768], [33, 13], [300, 64]]) {
+      const x = randArray(rows * cols, 3), g = randArray(cols), b = randArray(cols);
+      for (let i = 0; i < cols; i++) x[i] += 5; // a row with a large mean
+      assertClose(K.layerNorm(x, rows, cols, g, b, 1e-5), R.layerNorm(x, rows, cols, g, b, 1e-5), `layerNorm ${rows}×${cols}`);
+      assertClose(K.layerNorm(x, rows, cols, g, b, 1e-12), R.layerNorm(x, rows, cols, g, b, 1e-12), `layerNorm ${rows}×${cols} eps 1e-12`);
+    }
+  });
+
+  test(`activations match the reference, large and small inputs (${t})`, () => {
+    for (const kind of ['relu', 'gelu', 'gelu_new', 'swish'] as Activation[]) {
+      for (const n of [1, 3, 4, 5, 1031, 70000]) {
+        const x = randArray(n, 6);
+        if (n > 4) x.set([0, -0, 1e-8, -1e-8, 30, -30, 100, -100].slice(0, n));
+        const a = x.slice(), b = x.slice();
+        K.activate(a, kind);
+        R.activate(b, kind);
+        assertClose(a, b, `${kind} n=${n}`);
+      }
+    }
+  });
+
+  test(`attention: scores, probs and context match scaledDotProductAttention (${t})`, () => {
+    const cases = [
+      [1, 1, 1, 1], [1, 5, 2, 8], [3, 3, 2, 8], [4, 9, 3, 5], [7, 7, 1, 64], [17, 17, 12, 64], [2, 33, 4, 7], [65, 65, 3, 16], [1, 64, 8, 64], [130, 130, 2, 24],
+    ];
+    for (let r = 0; r < 4; r++) cases.push([randInt(1, 40), randInt(1, 40), randInt(1, 5), randInt(1, 40)]);
+    for (const [nq, nk, heads, dHead] of cases) {
+      const w = heads * dHead;
+      const q = randArray(nq * w, 2), k = randArray(nk * w, 2), v = randArray(nk * w);
+      for (const mask of [undefined, nq <= nk ? causalMask(nq, nk, nk - nq) : undefined, Uint8Array.from({ length: nq * nk }, () => (rand() < 0.4 ? 1 : 0))]) {
+        if (mask && nq > 1) mask.fill(1, 0, nk); // a fully masked row: all-zero probabilities
+        const got = K.attention!(q, k, v, nq, nk, heads, dHead, mask);
+        const exp = R.attention!(q, k, v, nq, nk, heads, dHead, mask);
+        const what = `attention nq=${nq} nk=${nk} heads=${heads} dHead=${dHead}${mask ? ' masked' : ''}`;
+        assertClose(got.scores, exp.scores, `${what}: scores`);
+        assertClose(got.probs, exp.probs, `${what}: probs`);
+        assertClose(got.context, exp.context, `${what}: context`);
+      }
+    }
+  });
+}
