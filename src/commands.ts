@@ -73,8 +73,12 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
     cmd('openHead', async (node: Pick<ModelNode & { kind: 'head' }, 'uri' | 'part' | 'layer' | 'head'>) => {
       const focus: HeadFocus = { part: node.part, layer: node.layer, head: node.head };
       const model = modelPathOf(node.uri);
-      // The head of the run on screen opens at once; another model's head needs a run first.
-      if (runner.resultModel === model && InspectorPanel.current?.focusHead(focus)) return runner.lastResult;
+      // A head of the last run opens at once (live runs may not have opened the panel yet);
+      // another model's head needs a run first.
+      if (runner.resultModel === model && runner.lastResult) {
+        if (!InspectorPanel.current?.focusHead(focus)) runner.showLast(focus);
+        return runner.lastResult;
+      }
       return runner.runExample(model, { focus });
     }),
     cmd('showSafetensorsHeader', async (arg?: vscode.Uri) => showSafetensorsHeader(arg, runner)),

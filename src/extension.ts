@@ -31,13 +31,14 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   const engine = new EngineHost({
     workerScript: path.join(context.extensionPath, 'dist', 'worker.js'),
     timeoutMs: config().get<number>('runTimeoutSeconds', 300) * 1000,
+    threads: () => config().get<number>('engineThreads', 0),
   });
   const runner = new Runner(context.extensionUri, engine, vscodePrompter);
   const tree = new ModelTreeProvider(engine);
   const runView = new RunViewProvider(context.extensionUri, runner, {
     chooseModel: () => pickModel(runner.prompter),
     openHead: async (focus) => {
-      await vscode.commands.executeCommand('attentionInspector.openHead', { uri: vscode.Uri.file(runner.current ?? ''), ...focus });
+      await vscode.commands.executeCommand('attentionInspector.openHead', { uri: vscode.Uri.file(runner.resultModel ?? runner.current ?? ''), ...focus });
     },
   });
   const editor = new ModelEditorProvider(context.extensionUri, engine, runner);

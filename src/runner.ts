@@ -135,6 +135,14 @@ export class Runner implements vscode.Disposable {
     return Object.assign(shown, { cancel: () => handle.cancel() });
   }
 
+  /** Shows the last result again (e.g. the panel was closed after a live run), opening `focus`. */
+  showLast(focus?: HeadFocus): boolean {
+    const r = this.lastResult;
+    if (!r) return false;
+    InspectorPanel.show(this.extensionUri, r, `${r.model.name} — ${describeInput(r)}`, focus);
+    return true;
+  }
+
   /** Runs the last input again, optionally changed (e.g. another score function). */
   async rerun(change: Partial<RunInput> = {}, opts: RunOptions = {}): Promise<RunResult | undefined> {
     if (!this.current || !this.lastInput) return undefined;

@@ -2,7 +2,10 @@
 // config.json) and the weights / tokenizer beside it. A change re-runs the current view (after a
 // short pause, since an editor or a training script writes in several steps); deleting the model
 // file itself puts the panel in a clear "deleted" state.
-import * as vscode from 'vscode';
+// Node's fs.watch on the model's folder, not vscode.workspace.createFileSystemWatcher: models
+// opened with Browse… live outside the workspace, where the workspace watcher reports nothing
+// (seen in code-server). The engine reads local files anyway. No vscode import (unit-tested).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface ModelFileEvents {
@@ -22,8 +25,8 @@ export function isModelFile(modelPath: string, changed: string): 'main' | 'relat
   return base.endsWith('.safetensors') || base === 'tokenizer.json' || base.endsWith('.safetensors.index.json') ? 'related' : undefined;
 }
 
-export class ModelFileWatcher implements vscode.Disposable {
-  private watcher?: vscode.FileSystemWatcher;
+export class ModelFileWatcher {
+  private watcher?: fs.FSWatcher;
   private watched?: string;
   private timer?: ReturnType<typeof setTimeout>;
   private restartEngine = false;
@@ -39,39 +42,39 @@ export class ModelFileWatcher implements vscode.Disposable {
     this.stop();
     this.watched = modelPath;
     const dir = modelPath.endsWith('.json') ? path.dirname(modelPath) : modelPath;
-    // A RelativePattern on a folder also works outside the workspace (Browse… models).
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*'));
-    const onChange = (uri: vscode.Uri) => {
-      const kind = isModelFile(modelPath, uri.fsPath);
-      if (!kind) return;
-      this.restartEngine ||= kind === 'related' || !modelPath.endsWith('.json');
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        const restart = this.restartEngine;
-        this.restartEngine = false;
-        this.events.changed(restart);
-      }, this.delayMs);
-    };
-    w.onDidChange(onChange);
-    w.onDidCreate(onChange);
-    w.onDidDelete((uri) => {
-      const kind = isModelFile(modelPath, uri.fsPath);
-      if (kind === 'main') {
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = undefined;
-        this.events.deleted(uri.fsPath);
-      } else if (kind) {
-        onChange(uri); // a missing sidecar: the re-run reports which file is missing
+    const main = modelPath.endsWith('.json') ? modelPath : path.join(modelPath, 'config.json');
+    try {
+      this.watcher = fs.watch(dir, { persistent: false }, (_event, name) => name && this.onEvent(modelPath, main, path.join(dir, name.toString())));
+      this.watcher.on('error', () => this.stop()); // the folder itself went away
+    } catch {
+      this.watched = undefined; // nothing to watch (e.g. the folder is gone); runs report that themselves
+    }
+  }
+
+  private onEvent(modelPath: string, main: string, file: string): void {
+    const kind = isModelFile(modelPath, file);
+    if (!kind) return;
+    if (kind === 'related') this.restartEngine = true;
+    else if (!modelPath.endsWith('.json')) this.restartEngine = true; // the worker stamps an HF folder by the folder
+    if (this.timer) clearTimeout(this.timer);
+    // Wait for the writes to settle, then look: a missing main file is a deletion (an atomic save
+    // renames a new file into place, which also arrives as a rename, but the file exists after it).
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!fs.existsSync(main)) {
+        this.events.deleted(main);
+        return;
       }
-    });
-    this.watcher = w;
+      const restart = this.restartEngine;
+      this.restartEngine = false;
+      this.events.changed(restart);
+    }, this.delayMs);
   }
 
   private stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.watcher?.dispose();
+    this.watcher?.close();
     this.watcher = undefined;
     this.watched = undefined;
   }

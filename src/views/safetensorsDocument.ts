@@ -2,6 +2,7 @@
 // dtype, shape and size, grouped by layer, with per-head weight norms of the attention projections
 // when the head count is known. Served by a content provider, so nothing is written to disk.
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatHeader, readSafetensorsHeader } from './safetensorsHeader';
 import type { Runner } from '../runner';
@@ -19,15 +20,35 @@ export class SafetensorsHeaderProvider implements vscode.TextDocumentContentProv
   }
 }
 
-/** The model of the run on screen and its heads per layer, if its weights live in `file`'s folder. */
+/**
+ * The model these weights belong to and its heads per layer: the run on screen if its weights
+ * live in `file`'s folder, else a *.model.json beside the file that names it as its sidecar.
+ */
 function knownModel(file: string, runner: Runner): { model: string; heads?: number } | undefined {
   const r = runner.lastResult;
   const model = runner.resultModel;
-  if (!r || !model) return undefined;
-  const dir = model.endsWith('.json') ? path.dirname(model) : model;
-  if (path.dirname(file) !== dir) return undefined;
-  const heads = r.model.details.heads;
-  return { model, ...(typeof heads === 'number' ? { heads } : {}) };
+  if (r && model && path.dirname(file) === (model.endsWith('.json') ? path.dirname(model) : model)) {
+    const heads = r.model.details.heads;
+    return { model, ...(typeof heads === 'number' ? { heads } : {}) };
+  }
+  const dir = path.dirname(file);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.model.json'));
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    try {
+      const j = JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as { weights?: { safetensors?: unknown }; config?: { heads?: unknown } };
+      if (typeof j.weights?.safetensors !== 'string' || path.resolve(dir, j.weights.safetensors) !== path.resolve(file)) continue;
+      const heads = j.config?.heads;
+      return { model: path.join(dir, n), ...(typeof heads === 'number' ? { heads } : {}) };
+    } catch {
+      continue; // an unreadable neighbour is not this file's model
+    }
+  }
+  return undefined;
 }
 
 export async function showSafetensorsHeader(arg: vscode.Uri | undefined, runner: Runner): Promise<vscode.TextDocument | undefined> {

@@ -1,0 +1,136 @@
+// The model-file editor, the inspector's serializer, the side panel's live Run view, the tree and
+// file changes, each in a real extension host.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { AttentionInspectorApi } from '../../../src/extension';
+import type { ModelPageModel, ModelPageError } from '../../../src/protocol/modelPage';
+import { api, exampleModel, resetState, scripted, waitFor } from './helpers';
+
+/** A copy of the example model (JSON + its sidecar) in a temp folder the test may change and delete. */
+function copyModel(src: vscode.Uri): { dir: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-model-'));
+  const json = JSON.parse(fs.readFileSync(src.fsPath, 'utf8')) as { weights?: { safetensors?: string } };
+  const side = json.weights?.safetensors;
+  if (side) fs.copyFileSync(path.join(path.dirname(src.fsPath), side), path.join(dir, side));
+  const file = path.join(dir, path.basename(src.fsPath));
+  fs.copyFileSync(src.fsPath, file);
+  return { dir, file };
+}
+
+function activeTab(): vscode.Tab | undefined {
+  return vscode.window.tabGroups.activeTabGroup.activeTab;
+}
+
+suite('Editor, side panel and file changes', () => {
+  let a: AttentionInspectorApi;
+  let model: vscode.Uri;
+  const temp: string[] = [];
+
+  suiteSetup(async () => {
+    a = await api();
+    model = await exampleModel();
+  });
+  setup(() => resetState(a));
+  teardown(() => a.setPrompter(undefined));
+  suiteTeardown(() => temp.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  test('opening a *.model.json shows the model page (custom editor) and runs its first example', async () => {
+    await vscode.commands.executeCommand('vscode.open', model);
+    await waitFor('the custom editor tab', () => {
+      const input = activeTab()?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'attentionInspector.modelFile';
+    });
+    const page = await waitFor('the model page content', () => a.editor.pages.get(model.toString())?.last);
+    assert.strictEqual(page.type, 'model');
+    const summary = await a.engine.info(model.fsPath);
+    assert.strictEqual((page as ModelPageModel).name, summary.name);
+    assert.strictEqual((page as ModelPageModel).examples.length, summary.examples.length);
+    await waitFor('the first example to run', () => a.runner.lastResult && a.inspector());
+    assert.strictEqual(a.runner.lastInput?.text, summary.examples[0]?.text);
+  });
+
+  test('Reopen as Text switches the model page to the JSON text editor', async () => {
+    await vscode.commands.executeCommand('vscode.openWith', model, 'attentionInspector.modelFile');
+    await waitFor('the custom editor', () => activeTab()?.input instanceof vscode.TabInputCustom);
+    await vscode.commands.executeCommand('workbench.action.reopenTextEditor');
+    await waitFor('the text editor', () => vscode.window.activeTextEditor?.document.uri.fsPath === model.fsPath);
+  });
+
+  test('a file that fails to load shows file, field and what was expected', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-bad-'));
+    temp.push(dir);
+    const bad = path.join(dir, 'bad.model.json');
+    fs.writeFileSync(bad, JSON.stringify({ format: 'attention-inspector/model', version: 1, name: 'bad', architecture: 'transformer', config: { kind: 'encoder', d_model: -3 } }));
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(bad), 'attentionInspector.modelFile');
+    const page = (await waitFor('the error page', () => a.editor.pages.get(vscode.Uri.file(bad).toString())?.last)) as ModelPageError;
+    assert.strictEqual(page.type, 'loadError');
+    assert.ok(page.file.endsWith('bad.model.json'), page.file);
+    assert.ok(page.field && page.field.startsWith('config'), `field: ${page.field}`);
+    assert.ok(page.expected.length > 0);
+  });
+
+  test('the serializer revives an inspector panel after a reload', async () => {
+    const panel = vscode.window.createWebviewPanel('attentionInspector.inspector', 'restored', vscode.ViewColumn.One, {});
+    await a.serializer.deserializeWebviewPanel(panel, { title: 'restored run' });
+    assert.strictEqual(a.inspector()?.panel, panel);
+    assert.strictEqual(panel.title, 'Attention: restored run');
+    assert.strictEqual(panel.webview.options.enableScripts, true);
+  });
+
+  test('side panel: typing re-runs after a pause, and the view state carries the tokens and heads', async () => {
+    a.setPrompter(scripted({ pick: path.basename(model.fsPath) }));
+    await vscode.commands.executeCommand('attentionInspector.openModel');
+    await vscode.commands.executeCommand('attentionInspector.run.focus');
+    const before = a.runner.lastResult;
+    a.runView.type('d');
+    a.runView.type('d c');
+    a.runView.type('d c b');
+    await waitFor('the live run of "d c b"', () => a.runner.lastResult !== before && !a.runner.running && a.runner.lastResult);
+    assert.deepStrictEqual(a.runner.lastInput, { text: 'd c b' }, 'only the last text ran');
+    const s = a.runView.state();
+    assert.strictEqual(s.input, 'd c b');
+    for (const t of ['d', 'c', 'b']) assert.ok(s.tokens.source.includes(t));
+    assert.ok(s.parts.length > 0 && s.parts[0].thumbnails.length === s.parts[0].layers * s.parts[0].heads);
+  });
+
+  test('the tree lists the workspace models down to their heads', async () => {
+    const roots = await a.tree.getChildren();
+    const node = roots.find((n) => n.kind === 'model' && n.uri.fsPath === model.fsPath);
+    assert.ok(node && node.kind === 'model' && node.summary, 'the example model is in the tree');
+    const parts = await a.tree.getChildren(node);
+    assert.ok(parts.length > 0);
+    const layers = await a.tree.getChildren(parts[0]);
+    const heads = await a.tree.getChildren(layers[0]);
+    assert.ok(heads.length > 0 && heads[0].kind === 'head');
+    const item = a.tree.getTreeItem(heads[0]);
+    assert.strictEqual(item.command?.command, 'attentionInspector.openHead');
+    await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
+    assert.ok(a.runner.lastResult && a.inspector(), 'clicking a head opens it in the panel');
+  });
+
+  test('a model file changed on disk re-runs; deleted, the panel says so and nothing crashes', async () => {
+    const { dir, file } = copyModel(model);
+    temp.push(dir);
+    await vscode.commands.executeCommand('attentionInspector.openModel', vscode.Uri.file(file));
+    const first = a.runner.lastResult;
+    assert.ok(first);
+    const errors: string[] = [];
+    const Panel = a.inspector()!.constructor as unknown as { showError(u: vscode.Uri, m: string): unknown };
+    const original = Panel.showError;
+    Panel.showError = (u, m) => (errors.push(m), original.call(Panel, u, m));
+    try {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { description?: string };
+      json.description = `${json.description ?? ''} (changed)`;
+      fs.writeFileSync(file, JSON.stringify(json, null, 1));
+      await waitFor('a re-run after the change', () => a.runner.lastResult !== first && !a.runner.running, 20_000);
+      fs.rmSync(file);
+      await waitFor('the deleted state', () => errors.find((m) => /was deleted/.test(m)), 20_000);
+      assert.ok(a.inspector(), 'the panel is still open');
+    } finally {
+      Panel.showError = original;
+    }
+  });
+});

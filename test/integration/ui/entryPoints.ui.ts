@@ -1,0 +1,78 @@
+// A person's first minutes: the palette's Open Model… on a bundled example shows the heatmap; the
+// side panel's Run view re-runs as they type and shows the tokens; clicking a head opens it.
+import type { Frame, Page } from 'playwright-core';
+import { runCommand, sleep, type UiCheck } from '../harness';
+
+const EXAMPLE = 'rnn-reverse-additive';
+
+/** The webview frame (any depth) that has `selector`: the inspector and the side panel each have one. */
+async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (await f.locator(selector).count().catch(() => 0)) return f;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
+    await sleep(300);
+  }
+}
+
+/** Answers the model quick pick like a person: type the name, Enter on the row. */
+async function pickInQuickOpen(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+}
+
+export const checks: UiCheck[] = [
+  {
+    name: 'Open Model… from the palette, pick a bundled example, see its heatmap',
+    timeoutMs: 90_000,
+    async run({ page, steps }) {
+      await runCommand(page, 'Attention: Open Model…');
+      await pickInQuickOpen(page, EXAMPLE);
+      const f = await frameWith(page, 'canvas.heatmap-canvas[aria-label^="Attention of layer"]', 60_000);
+      const label = await f.locator('canvas.heatmap-canvas').first().getAttribute('aria-label');
+      console.log(`      heatmap: ${label}`);
+      const title = await f.locator('.detail-title').first().textContent();
+      if (!/Layer .* Head /.test(title ?? '')) throw new Error(`detail title is "${title}"`);
+      await steps.screenshot('entry-open-model-heatmap');
+    },
+  },
+  {
+    name: 'side panel: type an input, see its tokens; click a head to open it',
+    timeoutMs: 90_000,
+    async run({ page, steps }) {
+      await page.locator('.activitybar a.action-label[aria-label^="Attention"]').first().click();
+      const f = await frameWith(page, 'textarea.input');
+      if ((await f.locator('button.choose').textContent())?.includes('Choose model')) {
+        await f.locator('button.choose').click();
+        await pickInQuickOpen(page, EXAMPLE);
+      }
+      const box = f.locator('textarea.input');
+      await box.waitFor({ state: 'visible' });
+      await f.locator('textarea.input:not([disabled])').waitFor({ timeout: 30_000 });
+      await box.fill('');
+      await box.pressSequentially('d c b 7', { delay: 60 });
+      // The run starts after a 400 ms pause and replaces the tokens.
+      const want = ['d', 'c', 'b', '7'];
+      const deadline = Date.now() + 30_000;
+      let shown: string[] = [];
+      while (Date.now() < deadline) {
+        shown = (await f.locator('.token-row').first().locator('.token').allTextContents()).map((t) => t.trim());
+        if (want.every((w) => shown.includes(w)) && !(await f.locator('.status.running').count())) break;
+        await sleep(300);
+      }
+      console.log(`      tokens: ${shown.join(' ')}`);
+      if (!want.every((w) => shown.includes(w))) throw new Error(`tokens shown: ${JSON.stringify(shown)}`);
+      const heads = await f.locator('button.head').count();
+      if (!heads) throw new Error('no head in the side panel grid');
+      await steps.screenshot('entry-side-panel-tokens');
+      await f.locator('button.head').first().click();
+      await frameWith(page, 'canvas.heatmap-canvas[aria-label^="Attention of layer"]', 30_000);
+    },
+  },
+];
