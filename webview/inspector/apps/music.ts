@@ -25,7 +25,7 @@ function layout(d: MusicData, available: number): Layout {
   const hi = ps.length ? Math.max(...ps) + 1 : 72;
   const T = d.steps.length;
   const col = Math.max(8, Math.min(28, Math.floor((available - GUTTER - 8) / T)));
-  const row = 12;
+  const row = 14;
   const pitches = hi - lo + 1;
   return { col, row, lo, pitches, width: GUTTER + T * col + 4, height: TOP + (pitches + 1) * row + AXIS };
 }

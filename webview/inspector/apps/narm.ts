@@ -3,6 +3,7 @@
 // theme's accent; every label is set as text.
 import { isNarmData, type NarmData } from '../../../src/protocol/apps/narm';
 import { displayToken, el } from '../../shared/dom';
+import { mix, rgbCss } from '../../shared/theme';
 import { AppDataError, type AppContext, type AppRenderer } from './types';
 
 function percent(p: number): string {
@@ -27,7 +28,9 @@ export const narmRenderer: AppRenderer = {
     const d: NarmData = data;
     const bars: HTMLElement[] = [];
     const paint = (c: AppContext): void => {
-      for (const b of bars) b.style.background = b.classList.contains('top') ? c.theme.css.focus : c.theme.css.accent;
+      // The most attended click is lighter (toward the foreground), so it stands out in any theme.
+      const top = rgbCss(mix(c.theme.accent, c.theme.foreground, 0.5));
+      for (const b of bars) b.style.background = b.classList.contains('top') ? top : c.theme.css.accent;
     };
     const best = d.clicked.reduce((b, e, j) => (e.alpha > d.clicked[b].alpha ? j : b), 0);
     const hover = (row: HTMLElement, title: string, rows: { label: string; value: string; kind?: string }[]): void => {
