@@ -3,8 +3,9 @@ import type { Case } from './helpers';
 import { ENGINE_CASES } from './casesEngine';
 import { NARM_MUSIC_CASES } from './casesNarmMusic';
 import { STATE_CASES } from './casesState';
+import { UT_TDMCA_CASES } from './casesUniversalTdmca';
 import { VIEW_CASES } from './casesView';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...NARM_MUSIC_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES];

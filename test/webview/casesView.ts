@@ -6,8 +6,8 @@ import {
 import { DIAGONAL_SCORE, HEADS, LAYERS, largeResult, prob, SOURCE, syntheticResult, TARGET } from './synthetic';
 
 const near = (p: number) => p.toFixed(3);
-const QUERY_AXIS_TITLE = 'query (token attending)';
-const KEY_AXIS_TITLE = 'key (token attended to)';
+const QUERY_AXIS_TITLE = 'query = token attending';
+const KEY_AXIS_TITLE = 'key = token attended to';
 
 export const VIEW_CASES: Case[] = [
   {

@@ -4,9 +4,11 @@ import type { Part } from '../../src/engine/types';
 import {
   isHostToWebview,
   sanitizeState,
+  type ExportRequestMessage,
   type HeadMessage,
   type HostToWebview,
   type InspectorState,
+  type InspectorView,
   type PartMeta,
   type RunMeta,
   type Thumbnail,
@@ -22,6 +24,14 @@ import { HeadGrid } from './grid';
 import { RunHeader } from './header';
 import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
+import { exportPng, exportSvg } from './exporter';
+import { Requests } from './requests';
+import { ViewSwitcher } from './switcher';
+import { AggregatesView } from './views/aggregates';
+import { CompareView } from './views/compare';
+import { PositionalView } from './views/positional';
+import { QkView } from './views/qk';
+import { StepperView } from './views/stepper';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -53,12 +63,32 @@ export class InspectorApp {
   private head: HeadMessage | undefined;
   private pending: Pending | undefined;
   private nextRequestId = 1;
+  private readonly requests: Requests;
+  private readonly switcher: ViewSwitcher;
+  private readonly headsView = el('div', { className: 'heads-view view' });
+  private readonly qk: QkView;
+  private readonly stepper: StepperView;
+  private readonly aggregates: AggregatesView;
+  private readonly positional: PositionalView;
+  private readonly compare: CompareView;
+  /** Timings of the last grid paint and head render (ms), read by the webview performance test. */
+  readonly timings = { grid: 0, head: 0 };
 
   constructor(
     private readonly root: HTMLElement,
     private readonly api: VsCodeApi<WebviewToHost, InspectorState>,
   ) {
     this.state = sanitizeState(api.getState());
+    this.requests = new Requests((m) => this.api.post(m));
+    this.switcher = new ViewSwitcher((v) => this.showMain(v), (on) => this.setSink(on));
+    this.qk = new QkView(this.theme, (query) => this.save({ query }));
+    this.stepper = new StepperView(this.tooltip, this.theme, this.requests, {
+      step: (step) => this.save({ step }),
+      rerun: (score) => this.api.post({ type: 'rerun', runId: this.runId, score }),
+    });
+    this.aggregates = new AggregatesView(this.tooltip, this.theme, this.requests, (aggPart, aggLayer) => this.save({ aggPart, aggLayer }));
+    this.positional = new PositionalView(this.tooltip, this.theme, this.requests, (position) => this.save({ position }));
+    this.compare = new CompareView(this.tooltip, this.theme, this.requests);
     this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
     this.detail = new DetailPane(this.tooltip, this.theme, (view) => this.save({ view }), (scale) => this.save({ scale }));
     this.detail.setView(this.state.view ?? 'heatmap');
@@ -82,10 +112,16 @@ export class InspectorApp {
       this.grid.root,
     ]);
     this.main.append(gridPane, this.detail.root);
-    this.root.append(this.banner.root, this.header.root, this.controls, this.main, this.appPane.root);
+    this.headsView.append(this.controls, this.main, this.appPane.root);
+    this.root.append(this.banner.root, this.header.root, this.switcher.root, this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root);
     this.appPane.hide();
     this.controls.hidden = true;
     this.main.hidden = true;
+    this.switcher.root.hidden = true;
+    this.switcher.setSink(!!this.state.sink);
+    this.switcher.setAvailable('compare', false);
+    this.detail.setSink(!!this.state.sink);
+    this.setVisibleView(undefined);
     this.header.showEmpty('Waiting for the extension…', this.state.title);
 
     window.addEventListener('message', (e: MessageEvent<unknown>) => this.onMessage(e.data));
@@ -99,6 +135,7 @@ export class InspectorApp {
       this.grid.setTheme(this.theme);
       this.detail.setTheme(this.theme);
       this.appPane.redraw({ theme: this.theme });
+      for (const v of [this.qk, this.stepper, this.aggregates, this.positional, this.compare]) v.setTheme(this.theme);
     });
     this.api.post({ type: 'ready' });
   }
@@ -112,13 +149,34 @@ export class InspectorApp {
   }
 
   private handle(m: HostToWebview): void {
+    if (this.requests.settle(m)) return;
     switch (m.type) {
+      case 'showView':
+        if ((this.state.viewSeq ?? -1) === m.seq) return; // applied before this reload
+        this.save({ viewSeq: m.seq });
+        this.switcher.set(m.view);
+        return this.showMain(m.view);
+      case 'compare':
+        this.compare.set(m, !!this.state.sink);
+        this.switcher.setAvailable('compare', true);
+        return;
+      case 'exportRequest':
+        return this.exportView(m);
+      case 'aggregate':
+      case 'positional':
+      case 'compareHead':
+      case 'viewError':
+        return; // an answer nobody waits for any more
       case 'run':
         return this.onRun(m.runId, m.title, m.meta);
       case 'thumbnails':
         if (m.runId !== this.runId) return;
         this.thumbs.set(m.part, m.thumbnails);
-        if (m.part === this.state.part) this.grid.setThumbnails(m.thumbnails);
+        if (m.part === this.state.part) {
+          const t0 = performance.now();
+          this.grid.setThumbnails(m.thumbnails);
+          this.timings.grid = performance.now() - t0;
+        }
         return;
       case 'head':
         return this.onHead(m);
@@ -152,6 +210,8 @@ export class InspectorApp {
         this.meta = undefined;
         this.controls.hidden = true;
         this.main.hidden = true;
+        this.switcher.root.hidden = true;
+        this.setVisibleView(undefined);
         this.header.showEmpty(m.message, this.state.title);
         return;
     }
@@ -160,6 +220,10 @@ export class InspectorApp {
   private onRun(runId: number, title: string, meta: RunMeta): void {
     this.runId = runId;
     this.meta = meta;
+    this.requests.cancelAll();
+    this.compare.set(undefined, !!this.state.sink);
+    this.switcher.setAvailable('compare', false);
+    this.switcher.root.hidden = false;
     this.thumbs.clear();
     this.head = undefined;
     this.appPane.hide();
@@ -180,6 +244,71 @@ export class InspectorApp {
     }
     const part = meta.parts.some((p) => p.part === this.state.part) ? this.state.part! : meta.parts[0].part;
     this.choosePart(part, true);
+    const main = this.state.main && this.state.main !== 'compare' ? this.state.main : 'heads';
+    this.switcher.set(main);
+    this.showMain(main);
+  }
+
+  /** Shows one of the main views and fills it from what the page has. */
+  private showMain(v: InspectorView): void {
+    this.save({ main: v });
+    this.setVisibleView(v);
+    const meta = this.meta;
+    if (!meta) return;
+    const s = this.state;
+    switch (v) {
+      case 'qk':
+        return this.qk.show(this.head, this.partMeta(this.head?.part), meta, s.query ?? 0);
+      case 'stepper':
+        return this.stepper.show(meta, this.runId, s.step ?? 0, !!s.sink);
+      case 'aggregates':
+        return this.aggregates.show(meta, this.runId, s.aggPart, s.aggLayer, !!s.sink);
+      case 'positional':
+        return this.positional.show(meta, this.runId, s.position ?? 0);
+      default:
+        return;
+    }
+  }
+
+  private setVisibleView(v: InspectorView | undefined): void {
+    this.headsView.hidden = v !== 'heads';
+    this.qk.root.hidden = v !== 'qk';
+    this.stepper.root.hidden = v !== 'stepper';
+    this.aggregates.root.hidden = v !== 'aggregates';
+    this.positional.root.hidden = v !== 'positional';
+    this.compare.root.hidden = v !== 'compare';
+  }
+
+  private setSink(on: boolean): void {
+    this.save({ sink: on });
+    this.detail.setSink(on);
+    this.stepper.setSink(on);
+    this.aggregates.setSink(on);
+    this.compare.setSink(on);
+  }
+
+  /** Answers the host's Export View: an image of the current view, or which head is open. */
+  private exportView(m: ExportRequestMessage): void {
+    const view = this.state.main ?? 'heads';
+    const h = this.head;
+    const meta = this.meta;
+    const where = view === 'heads' || view === 'qk' ? (h ? `${h.part} layer ${h.layer} head ${h.head}` : 'heads') : view;
+    const input = meta ? meta.tokens.source.join(' ') : '';
+    const title = `${meta?.model.name ?? 'Attention'} · ${where}${this.state.sink ? ' · display transform: sink hidden' : ''} · input: ${input.length > 160 ? `${input.slice(0, 160)}…` : input}`;
+    const head = h ? { part: h.part, layer: h.layer, head: h.head } : undefined;
+    const sink = !!this.state.sink;
+    const root = [this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root].find((r) => !r.hidden);
+    try {
+      if (m.format === 'csv' || m.format === 'json') {
+        const error = head ? undefined : 'no head is open';
+        return this.api.post({ type: 'exportReply', requestId: m.requestId, title, sink, ...(head ? { head } : {}), ...(error ? { error } : {}) });
+      }
+      if (!root) throw new Error('no view is shown');
+      const image = m.format === 'png' ? exportPng(root, title, this.theme) : exportSvg(root, title, this.theme);
+      this.api.post({ type: 'exportReply', requestId: m.requestId, title, sink, image, ...(head ? { head } : {}) });
+    } catch (e) {
+      this.api.post({ type: 'exportReply', requestId: m.requestId, title, sink, error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   private partMeta(part: Part | undefined): PartMeta | undefined {
@@ -237,8 +366,11 @@ export class InspectorApp {
       this.banner.show(`Head data has shape ${m.queries}×${m.keys}, expected ${pm.queries}×${pm.keys}.`);
       return;
     }
-    this.head = m; // only one full head is kept
+    this.head = m; // only one full head is kept (the stepper's are its own)
+    const t0 = performance.now();
     this.detail.showHead(m, pm, this.meta);
+    this.timings.head = performance.now() - t0;
+    if (this.state.main === 'qk') this.qk.show(m, pm, this.meta, this.state.query ?? 0);
   }
 
   private clearPending(): void {

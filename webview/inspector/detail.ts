@@ -7,6 +7,7 @@ import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/them
 import { HeatmapView, headMax } from './heatmap';
 import { LinesView } from './lines';
 import { partLabel } from './labels';
+import { applySink, sinkBadge } from './sink';
 import type { Tooltip } from './tooltip';
 
 export type ViewKind = NonNullable<InspectorState['view']>;
@@ -47,6 +48,8 @@ export class DetailPane {
   private view: ViewKind = 'heatmap';
   private scale: ScaleKind = 'head';
   private shown: { head: HeadMessage; part: PartMeta; meta: RunMeta } | undefined;
+  private sink = false;
+  private readonly badge = el('div', { className: 'detail-badge' });
 
   constructor(
     tooltip: Tooltip,
@@ -78,7 +81,7 @@ export class DetailPane {
       el('div', {}, [this.title, this.subtitle]),
       this.radios,
     ]);
-    this.root.append(head, this.legend, this.explain, this.status, this.body);
+    this.root.append(head, this.legend, this.badge, this.explain, this.status, this.body);
     this.legend.hidden = true;
     this.setView('heatmap');
   }
@@ -101,8 +104,22 @@ export class DetailPane {
     this.rerender();
   }
 
+  setSink(on: boolean): void {
+    this.sink = on;
+    this.rerender();
+  }
+
+  /** The head as drawn: with the attention-sink display transform applied when it is on. */
+  private drawn(): { head: HeadMessage; hidden: Set<number> } | undefined {
+    const s = this.shown;
+    if (!s) return undefined;
+    const { probs, hidden } = applySink(this.sink, s.head.probs, s.head.queries, s.head.keys, s.part.keyTokens);
+    return { head: hidden.size > 0 ? { ...s.head, probs } : s.head, hidden };
+  }
+
   private scaleMax(): number {
-    return this.scale === 'one' || !this.shown ? 1 : headMax(this.shown.head.probs);
+    const d = this.drawn();
+    return this.scale === 'one' || !d ? 1 : headMax(d.head.probs);
   }
 
   showLoading(text: string): void {
@@ -139,15 +156,17 @@ export class DetailPane {
   /** Re-lays out for the current width (window resize). */
   rerender(): void {
     const s = this.shown;
-    if (!s) return;
+    const d = this.drawn();
+    if (!s || !d) return;
     this.legend.hidden = false;
+    this.badge.replaceChildren(...(d.hidden.size > 0 ? [sinkBadge(d.hidden, s.part.keyTokens)] : []));
     if (this.view === 'heatmap') {
       // Room left for the canvas: pane width minus the query labels and the vertical axis title.
       const width = Math.max(120, this.root.clientWidth - 190);
-      this.heatmap.render(s.head, s.part, s.meta.scoreLabel, width, this.scaleMax());
+      this.heatmap.render(d.head, s.part, s.meta.scoreLabel, width, this.scaleMax(), d.hidden, d.hidden.size > 0 ? s.head.probs : undefined);
       this.body.replaceChildren(this.heatmap.root);
     } else {
-      this.lines.render(s.head, s.part, this.scaleMax());
+      this.lines.render(d.head, s.part, this.scaleMax());
       this.body.replaceChildren(this.lines.root);
     }
     this.drawLegend();
@@ -156,7 +175,7 @@ export class DetailPane {
   private drawLegend(): void {
     const s = this.shown;
     if (!s) return;
-    this.legendMax.textContent = this.scale === 'one' ? '1' : fmt(headMax(s.head.probs));
+    this.legendMax.textContent = this.scale === 'one' ? '1' : fmt(this.scaleMax());
     const W = 140;
     const H = 10;
     const ctx = sizeCanvas(this.legendBar, W, H);

@@ -5,8 +5,8 @@ import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
 import { hatchPattern, luminance, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';
 
-export const QUERY_AXIS_TITLE = 'query (token attending)';
-export const KEY_AXIS_TITLE = 'key (token attended to)';
+export const QUERY_AXIS_TITLE = 'query = token attending';
+export const KEY_AXIS_TITLE = 'key = token attended to';
 
 const MIN_LABEL_PX = 10;
 /** Cells at least this big also print their probability. */
@@ -42,6 +42,9 @@ export class HeatmapView {
   private cell = 12;
   private scoreLabel = 'score';
   private scaleMax = 1;
+  /** Key columns hidden by the attention-sink display transform, and the model's own probabilities. */
+  private hidden: ReadonlySet<number> = new Set();
+  private original: Float32Array | undefined;
 
   constructor(
     private readonly tooltip: Tooltip,
@@ -60,8 +63,10 @@ export class HeatmapView {
   }
 
   /** `scaleMax` is the probability drawn brightest (the head's max, or 1). */
-  render(head: HeadMessage, part: PartMeta, scoreLabel: string, width: number, scaleMax: number): void {
+  render(head: HeadMessage, part: PartMeta, scoreLabel: string, width: number, scaleMax: number, hidden: ReadonlySet<number> = new Set(), original?: Float32Array): void {
     this.head = head;
+    this.hidden = hidden;
+    this.original = original;
     this.scaleMax = scaleMax;
     this.part = part;
     this.scoreLabel = scoreLabel;
@@ -115,11 +120,11 @@ export class HeatmapView {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(off, 0, 0, W, H);
 
-    if (h.mask) {
+    if (h.mask || this.hidden.size > 0) {
       ctx.fillStyle = hatchPattern(ctx, this.theme);
       ctx.beginPath();
       for (let i = 0; i < h.queries; i++) {
-        for (let j = 0; j < h.keys; j++) if (h.mask[i * h.keys + j]) ctx.rect(j * c, i * c, c, c);
+        for (let j = 0; j < h.keys; j++) if (h.mask?.[i * h.keys + j] || this.hidden.has(j)) ctx.rect(j * c, i * c, c, c);
       }
       ctx.fill();
     }
@@ -153,7 +158,7 @@ export class HeatmapView {
     for (let i = 0; i < h.queries; i++) {
       for (let j = 0; j < h.keys; j++) {
         const k = i * h.keys + j;
-        if (h.mask?.[k]) continue;
+        if (h.mask?.[k] || this.hidden.has(j)) continue;
         const p = h.probs[k];
         const bright = luminance(ramp(max > 0 ? p / max : 0)) > 0.5;
         ctx.fillStyle = bright ? (dark ? this.theme.css.background : 'rgb(0, 0, 0)') : dark ? this.theme.css.foreground : 'rgb(255, 255, 255)';
@@ -182,8 +187,12 @@ export class HeatmapView {
       { label: 'key', value: `${displayToken(key)}  (#${j})`, kind: 'token' },
       masked
         ? { label: 'probability', value: '0 — masked (key comes after the query)', kind: 'masked' }
-        : { label: 'probability', value: fmt(h.probs[k]), kind: 'prob' },
+        : this.hidden.has(j)
+          ? { label: 'probability', value: `hidden by display transform (model: ${fmt(this.original?.[k] ?? h.probs[k])})`, kind: 'masked' }
+          : { label: 'probability', value: fmt(h.probs[k]), kind: 'prob' },
+      ...(this.original && !masked && !this.hidden.has(j) ? [{ label: 'model probability', value: `${fmt(this.original[k])} (before display transform)` }] : []),
       { label: this.scoreLabel, value: masked ? `${fmt(h.scores[k])} (before mask)` : fmt(h.scores[k]) },
+      { label: 'masked', value: masked ? 'yes' : 'no' },
     ], e.clientX, e.clientY);
     this.cursor.hidden = false;
     this.cursor.style.left = `${j * this.cell}px`;

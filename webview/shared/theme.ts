@@ -117,3 +117,18 @@ export function hatchPattern(ctx: CanvasRenderingContext2D, theme: ThemeColors):
   g.stroke();
   return ctx.createPattern(c, 'repeat') ?? rgbCss(theme.muted);
 }
+
+/**
+ * Diverging ramp for t in [−1, 1]: red-ish (theme's charts-red / error colour) below zero, the
+ * editor background at zero, the accent (charts-blue) above. Used for differences and for the
+ * positional encoding's ±1 values.
+ */
+export function makeDivergingRamp(theme: ThemeColors): (t: number) => RGB {
+  const neg = pick(['--vscode-charts-red', '--vscode-errorForeground'], theme.background, [229, 83, 75]);
+  const pos = theme.accent;
+  const mid = theme.background;
+  return (t) => {
+    const x = Math.max(-1, Math.min(1, Number.isFinite(t) ? t : 0));
+    return x < 0 ? mix(mid, neg, -x) : mix(mid, pos, x);
+  };
+}

@@ -1,11 +1,15 @@
 // kind → renderer for the architecture views. Adding one is one file in this folder and one line here.
 import type { AppRenderer } from './types';
 import { mlmRenderer } from './mlm';
+import { universalRenderer } from './universal';
+import { tdmcaRenderer } from './tdmca';
 import { narmRenderer } from './narm';
 import { musicRenderer } from './music';
 
 export const APP_RENDERERS: Record<string, AppRenderer> = {
   mlm: mlmRenderer,
+  universal: universalRenderer,
+  tdmca: tdmcaRenderer,
   narm: narmRenderer,
   music: musicRenderer,
 };
