@@ -222,7 +222,8 @@ export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
     details: { ...m.details },
     tokens: { source: [...result.tokens.source], target: [...result.tokens.target] },
     ...(result.predicted ? { predicted: [...result.predicted.tokens] } : {}),
-    scoreLabel: m.architecture === 'rnn-seq2seq' ? 'score e_tj' : 'score q·k/√d_k',
+    // RNN attentions (seq2seq, NARM, the melody RNN) report their additive/dot score e_tj.
+    scoreLabel: ['rnn-seq2seq', 'narm', 'attention-rnn'].includes(m.architecture) ? 'score e_tj' : 'score q·k/√d_k',
     ...(m.scores && m.scores.length > 0 ? { scores: [...m.scores] } : {}),
     ...(runScore(result, score) ? { score: runScore(result, score) } : {}),
     ...(result.positional ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } } : {}),
