@@ -26,6 +26,9 @@ export interface EngineHostOptions {
   cancelGraceMs?: number;
   resourceLimits?: ResourceLimits;
   faults?: boolean;
+  /** Threads for the engine's WASM kernels (0: one per core); read each time a worker starts, so
+   *  a changed setting (attentionInspector.engineThreads) applies from the next restart. */
+  threads?: () => number;
 }
 
 export interface RunHandle extends Promise<RunResult> {
@@ -47,7 +50,7 @@ export class EngineHost {
   private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
 
   constructor(opts: EngineHostOptions) {
-    this.opts = { timeoutMs: 300_000, cancelGraceMs: 150, faults: false, ...opts };
+    this.opts = { timeoutMs: 300_000, cancelGraceMs: 150, faults: false, threads: () => 0, ...opts };
   }
 
   /** Number of workers started so far (a restart after a crash increments it). */
@@ -104,7 +107,7 @@ export class EngineHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults }, resourceLimits: this.opts.resourceLimits });
+    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults, threads: this.opts.threads() }, resourceLimits: this.opts.resourceLimits });
     this.starts++;
     w.on('message', (m: unknown) => this.onReply(m));
     w.on('error', (e: Error & { code?: string }) => {

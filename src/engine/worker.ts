@@ -3,13 +3,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
-import { loadModel, runModel, summarize } from './run';
+import { loadModel, prepare, runModel, summarize } from './run';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
+import { defaultKernels } from './kernels/index';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const faultsEnabled = (workerData as { faults?: boolean } | undefined)?.faults === true;
+const data = workerData as { faults?: boolean; threads?: number } | undefined;
+const faultsEnabled = data?.faults === true;
+// The WASM SIMD kernels on `threads` threads (0: one per core); the reference kernels if WASM
+// cannot start (the reason is logged to the host's stderr).
+const kernels = defaultKernels({ threads: data?.threads });
 
 const cache = new Map<string, { stamp: string; model: LoadedModel }>();
 
@@ -23,6 +28,7 @@ function getModel(path: string): LoadedModel {
   const hit = cache.get(path);
   if (hit && hit.stamp === stamp) return hit.model;
   const model = loadModel(path);
+  prepare(model, kernels);
   cache.set(path, { stamp, model });
   return model;
 }

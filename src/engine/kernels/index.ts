@@ -20,15 +20,27 @@ let shared: { key: string; kernels: FastKernels } | undefined;
  * process, re-made only when the thread count changes), or the reference on request or when
  * WebAssembly threads are unavailable.
  */
-export function defaultKernels(choice: KernelChoice = {}): Kernels {
+export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => void = console.warn): Kernels {
   const env = typeof process !== 'undefined' ? process.env : {};
   const kind = choice.kind ?? (env.ATTENTION_KERNELS === 'reference' ? 'reference' : 'fast');
-  if (kind === 'reference' || !fastKernelsAvailable()) return referenceKernels;
-  const threads = choice.threads ?? (Number(env.ATTENTION_THREADS) > 0 ? Number(env.ATTENTION_THREADS) : defaultThreads());
+  if (kind === 'reference') return referenceKernels;
+  if (!fastKernelsAvailable()) {
+    log('attention engine: WebAssembly threads (SharedArrayBuffer) are unavailable; using the plain-JS reference kernels');
+    return referenceKernels;
+  }
+  // threads ≤ 0 (the setting's default 0) means one per core.
+  const asked = choice.threads !== undefined && choice.threads > 0 ? choice.threads : Number(env.ATTENTION_THREADS);
+  const threads = asked > 0 ? Math.floor(asked) : defaultThreads();
   const key = String(threads);
   if (shared?.key !== key) {
     shared?.kernels.dispose();
-    shared = { key, kernels: createFastKernels({ threads }) };
+    shared = undefined;
+    try {
+      shared = { key, kernels: createFastKernels({ threads }) };
+    } catch (e) {
+      log(`attention engine: the WASM kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`);
+      return referenceKernels;
+    }
   }
   return shared.kernels;
 }

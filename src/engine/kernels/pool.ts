@@ -53,11 +53,19 @@ export class ThreadPool {
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * 32));
   private readonly workers: Worker[] = [];
 
+  private started = false;
+  private disposed = false;
+
   constructor(
     private readonly heap: WasmHeap,
     readonly threads: number,
-  ) {
-    for (let tid = 1; tid < threads; tid++) {
+  ) {}
+
+  /** Threads start on the first job big enough to need them: small models never wait for them. */
+  private start(): void {
+    this.started = true;
+    const heap = this.heap;
+    for (let tid = 1; tid < this.threads; tid++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: { module: heap.module, memory: heap.memory, ctrl: this.ctrl.buffer, args: this.args.buffer, tid, names: POOL_FUNCTIONS, spin: SPIN },
@@ -73,10 +81,11 @@ export class ThreadPool {
    */
   run(fn: PoolFunction, args: number[], work: number, minWork = 1 << 16): void {
     const f = this.heap.exports[fn] as (...a: number[]) => void;
-    if (this.workers.length === 0 || work < minWork) {
+    if (this.threads === 1 || work < minWork || this.disposed) {
       f(...args, 0, 1);
       return;
     }
+    if (!this.started) this.start();
     const c = this.ctrl;
     const nt = this.threads;
     this.args.set(args);
@@ -101,8 +110,9 @@ export class ThreadPool {
     if (Atomics.exchange(c, 5, 0)) throw new Error(`fast kernels: ${fn} failed in a pool thread`);
   }
 
-  /** Stops the worker threads (the pool is unusable afterwards). */
+  /** Stops the worker threads; later jobs run on the calling thread alone. */
   dispose(): void {
+    this.disposed = true;
     Atomics.store(this.ctrl, 1, -1);
     Atomics.add(this.ctrl, 0, 1);
     Atomics.notify(this.ctrl, 0);
