@@ -5,7 +5,8 @@ import { NARM_MUSIC_CASES } from './casesNarmMusic';
 import { STATE_CASES } from './casesState';
 import { UT_TDMCA_CASES } from './casesUniversalTdmca';
 import { VIEW_CASES } from './casesView';
+import { IMAGE_CASES } from './casesImage';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...IMAGE_CASES];

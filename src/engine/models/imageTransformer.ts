@@ -107,7 +107,7 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
       const predicted = Array.from({ length: n }, (_, s) => argmax(logits.subarray(s * c.vocab_size, (s + 1) * c.vocab_size)));
       const probs = new Float32Array(c.layers * c.heads * n * n); // [layers, heads, n, n]
       rec.attentions.forEach((a, i) => probs.set(a.probs, i * c.heads * n * n));
-      const data: ImageTransformerData = { spec, order, ids: [...ids], predicted, palette, layers: c.layers, heads: c.heads, probs };
+      const data: ImageTransformerData = { spec, order: [...order], ids: [...ids], predicted, palette, layers: c.layers, heads: c.heads, probs };
       return {
         targetIds: [],
         attentions: rec.attentions,

@@ -7,8 +7,9 @@ export const IMAGE_TRANSFORMER = 'image-transformer';
 export interface ImageTransformerData {
   /** Query/memory block geometry (engine/models/localAttention.ts) incl. height and width. */
   spec: LocalSpec;
-  /** [height · width] order[s] = row-major pixel index of sequence position s. */
-  order: Int32Array;
+  /** [height · width] order[s] = row-major pixel index of sequence position s (a plain array: only
+   * Float32Array / Uint8Array are carried as typed arrays to the webview). */
+  order: number[];
   /** The given pixel ids, in sequence order (may stop before the image is full). */
   ids: number[];
   /** Argmax prediction for the *next* sequence position after each given pixel. */
@@ -29,7 +30,7 @@ export function isImageTransformerData(x: unknown): x is ImageTransformerData {
   const s = d.spec;
   if (typeof s !== 'object' || s === null || !nat(s.height) || !nat(s.width) || (s.attention !== 'local-1d' && s.attention !== 'local-2d')) return false;
   const px = s.height * s.width;
-  if (!(d.order instanceof Int32Array) || d.order.length !== px) return false;
+  if (!Array.isArray(d.order) || d.order.length !== px || !d.order.every((p) => nat(p) && p < px)) return false;
   if (!(d.palette instanceof Uint8Array) || d.palette.length % 3 !== 0 || d.palette.length === 0) return false;
   const colours = d.palette.length / 3;
   const ok = (a: unknown) => Array.isArray(a) && a.every((v) => nat(v) && v < colours);

@@ -5,6 +5,8 @@ import { universalRenderer } from './universal';
 import { tdmcaRenderer } from './tdmca';
 import { narmRenderer } from './narm';
 import { musicRenderer } from './music';
+import { showAttendTellRenderer } from './show-attend-tell';
+import { imageTransformerRenderer } from './image-transformer';
 
 export const APP_RENDERERS: Record<string, AppRenderer> = {
   mlm: mlmRenderer,
@@ -12,4 +14,6 @@ export const APP_RENDERERS: Record<string, AppRenderer> = {
   tdmca: tdmcaRenderer,
   narm: narmRenderer,
   music: musicRenderer,
+  'show-attend-tell': showAttendTellRenderer,
+  'image-transformer': imageTransformerRenderer,
 };
