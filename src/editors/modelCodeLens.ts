@@ -21,7 +21,7 @@ const NAMES: Record<Part, string> = { encoder: 'encoder', decoder: 'decoder self
 
 function headLens(range: vscode.Range, model: vscode.Uri, part: Part, layer: number): vscode.CodeLens {
   return new vscode.CodeLens(range, {
-    title: `$(eye) Inspect ${NAMES[part]} layer ${layer + 1} heads`,
+    title: `$(eye) Inspect ${NAMES[part]} layer ${layer} heads`,
     command: 'attentionInspector.openHead',
     arguments: [{ uri: model, part, layer, head: 0 }],
   });

@@ -10,6 +10,7 @@ import type { ModelSummary } from '../engine/types';
 import { isModelPageToHost, splitEngineError, type HostToModelPage } from '../protocol/modelPage';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';
+import { InspectorPanel } from '../panels/inspectorPanel';
 import { modelPathOf } from '../views/modelTree';
 
 export const MODEL_EDITOR = 'attentionInspector.modelFile';
@@ -109,7 +110,13 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
       ? { safetensors: path.join(path.dirname(file), 'model.safetensors') }
       : readExtras(await vscode.workspace.fs.readFile(uri).then((b) => b, () => new Uint8Array()), file);
     this.post(entry, modelPageMessage(summary, file, extras));
-    if (run) await this.runner.runExample(modelPath);
+    if (!run) return;
+    // The inspector opens beside this page; one already open in this page's group would cover it.
+    const insp = InspectorPanel.current;
+    if (insp && insp.panel.viewColumn !== undefined && insp.panel.viewColumn === entry.panel.viewColumn) {
+      insp.panel.reveal(vscode.ViewColumn.Beside, true);
+    }
+    await this.runner.runExample(modelPath);
   }
 
   private post(entry: { panel: vscode.WebviewPanel; last?: HostToModelPage }, m: HostToModelPage): void {

@@ -117,9 +117,9 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
         return item;
       }
       case 'layer':
-        return new vscode.TreeItem(`Layer ${node.layer + 1}`, C.Collapsed);
+        return new vscode.TreeItem(`Layer ${node.layer}`, C.Collapsed); // 0-based, as in the inspector and the tensor names
       case 'head': {
-        const item = new vscode.TreeItem(`Head ${node.head + 1}`, C.None);
+        const item = new vscode.TreeItem(`Head ${node.head}`, C.None);
         item.iconPath = new vscode.ThemeIcon('eye');
         item.command = { command: 'attentionInspector.openHead', title: 'Open Head', arguments: [node] };
         return item;

@@ -85,11 +85,12 @@ function renderGrid(parts: SidebarPart[]): void {
   for (const p of parts) {
     const table = el('div', { className: 'head-grid', attrs: { role: 'grid', 'aria-label': PART_NAMES[p.part], style: '' } });
     table.style.gridTemplateColumns = `auto repeat(${p.heads}, ${CELL}px)`;
+    table.append(el('span'), ...Array.from({ length: p.heads }, (_, h) => el('span', { className: 'head-label', text: `${h}` })));
     for (let l = 0; l < p.layers; l++) {
-      table.append(el('span', { className: 'layer-label', text: `L${l + 1}` }));
+      table.append(el('span', { className: 'layer-label', text: `L${l}` })); // 0-based, as in the inspector
       for (let h = 0; h < p.heads; h++) {
         const t = p.thumbnails[l * p.heads + h];
-        const label = `${PART_NAMES[p.part]}, layer ${l + 1}, head ${h + 1}`;
+        const label = `${PART_NAMES[p.part]}, layer ${l}, head ${h}`;
         const b = el('button', { className: 'head', attrs: { type: 'button', title: label, 'aria-label': label, 'data-part': p.part, 'data-layer': String(l), 'data-head': String(h) } });
         const c = el('canvas');
         const ctx = sizeCanvas(c, CELL - 2, CELL - 2);

@@ -75,4 +75,21 @@ export const checks: UiCheck[] = [
       await frameWith(page, 'canvas.heatmap-canvas[aria-label^="Attention of layer"]', 30_000);
     },
   },
+  {
+    name: 'opening a model file shows its model page; Reopen as Text gives the JSON back',
+    timeoutMs: 90_000,
+    async run({ page, steps }) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      await pickInQuickOpen(page, 'rnn-reverse-dot.model.json');
+      const f = await frameWith(page, '.model-page h2', 30_000);
+      const title = await f.locator('.model-page h2').first().textContent();
+      if (title !== 'rnn-reverse-dot') throw new Error(`model page title is "${title}"`);
+      const examples = await f.locator('button.example').count();
+      if (!examples) throw new Error('the model page lists no examples');
+      await steps.screenshot('entry-model-page');
+      await f.locator('button', { hasText: 'Reopen as Text' }).click();
+      await page.locator('.editor-instance .monaco-editor .view-lines').filter({ hasText: '"architecture"' }).first().waitFor({ timeout: 15_000 });
+    },
+  },
 ];
