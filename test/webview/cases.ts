@@ -2,11 +2,13 @@
 import type { Case } from './helpers';
 import { ENGINE_CASES } from './casesEngine';
 import { NARM_MUSIC_CASES } from './casesNarmMusic';
+import { MLM_CASES } from './casesMlm';
 import { STATE_CASES } from './casesState';
 import { UT_TDMCA_CASES } from './casesUniversalTdmca';
 import { VIEW_CASES } from './casesView';
 import { IMAGE_CASES } from './casesImage';
+import { MAIN_CASES } from './casesMain';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...IMAGE_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES];

@@ -9,7 +9,7 @@ import { axisTokens } from '../../src/protocol/headData';
 import { ROOT } from './harness';
 import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, hoverCell, screenshot, texts, waitForHead, withInspector, type Case } from './helpers';
 
-const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
 interface IndexEntry {
   case: string;
@@ -19,12 +19,15 @@ interface IndexEntry {
   expected: string;
 }
 
-interface Expected {
+export interface Expected {
   /** part → [layer][head][query][key], float64 from the PyTorch reference. */
   attentions: Partial<Record<Part, number[][][][]>>;
+  /** part → [layer][head][query][key] pre-softmax scores (q·k/√d_k, or e_tj). */
+  scores?: Partial<Record<Part, number[][][][]>>;
+  predicted_ids?: number[];
 }
 
-function fixture(name: string): { entry: IndexEntry; expected: Expected } {
+export function fixture(name: string): { entry: IndexEntry; expected: Expected } {
   const index = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'index.json'), 'utf8')) as IndexEntry[];
   const entry = index.find((e) => e.case === name);
   if (!entry) throw new Error(`fixture case ${name} not in test/fixtures/expected/index.json`);

@@ -131,10 +131,6 @@ export class MatrixView {
       }
       ctx.fill();
     }
-    if (visible < s.rows) {
-      ctx.fillStyle = rgbCss(this.theme.muted, 0.12);
-      ctx.fillRect(0, visible * c, W, H - visible * c);
-    }
     if (s.currentRow !== undefined && s.currentRow < s.rows) {
       ctx.strokeStyle = this.theme.css.focus;
       ctx.lineWidth = 2;

@@ -162,7 +162,7 @@ export class QkView {
     const key = displayToken(part.keyTokens[this.key] ?? '');
     this.formula.append(el('div', { className: 'qk-formula-title', text: `query “${displayToken(part.queryTokens[this.query] ?? '')}” (#${this.query}) → key “${key}” (#${this.key})` }));
     for (const l of qkFormula(head, part, s.meta.model.architecture === 'rnn-seq2seq', this.query, this.key)) {
-      this.formula.append(el('div', { className: `qk-line qk-${l.label}` }, [el('span', { className: 'tooltip-label', text: l.label }), el('span', { className: 'qk-text', text: l.text })]));
+      this.formula.append(el('div', { className: `qk-line qk-line-${l.label}` }, [el('span', { className: 'tooltip-label', text: l.label }), el('span', { className: 'qk-text', text: l.text })]));
     }
   }
 

@@ -193,6 +193,7 @@ export class StepperView {
     const input = dec.queryTokens[this.t] ?? `#${this.t}`;
     const predicted = meta.predicted?.[this.t];
     this.stepText.textContent = `Step ${this.t + 1} of ${T}: decoder input “${displayToken(input)}”` + (predicted !== undefined ? ` → predicts “${displayToken(predicted)}”` : '');
+    this.tooltip.hide(); // a tooltip from the previous step would show stale numbers
     clear(this.panes);
     clear(this.badge);
     const width = Math.max(160, (this.root.clientWidth || 1200) / (this.heads.self && this.heads.cross ? 2 : 1) - 220);
