@@ -5,10 +5,11 @@
 // and buffers, which are dropped.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ModelFormatError } from './errors';
+import { ModelFormatError, showValue } from './errors';
 import type { Activation, LoadedModel, TransformerConfig } from './loaded';
-import { loadHfTokenizer, readJsonObject } from './modelJson';
+import { checkComputedTable, loadHfTokenizer, readJsonObject } from './modelJson';
 import { parseSafetensors } from './safetensors';
+import { readRegularFile } from './files';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 
 export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian'] as const;
@@ -24,12 +25,12 @@ export function readHfFolder(dir: string): LoadedModel {
   else if (type === 'gpt2') mapped = gpt2(c, weights);
   else if (type === 'marian') mapped = marian(c, weights);
   else {
-    const found = type === undefined ? 'it is missing' : `found ${JSON.stringify(type)}`;
+    const found = type === undefined ? 'it is missing' : `found ${showValue(type)}`;
     throw new ModelFormatError(configFile, 'model_type', `one of ${HF_MODEL_TYPES.map((t) => `"${t}"`).join(', ')}; ${found}`);
   }
   const tokenizerFile = path.join(dir, 'tokenizer.json');
   const tokenizer = fs.existsSync(tokenizerFile) ? loadHfTokenizer(tokenizerFile, configFile, 'tokenizer.json') : undefined;
-  const archs = Array.isArray(c.raw.architectures) ? ` (${c.raw.architectures.join(', ')})` : '';
+  const archs = Array.isArray(c.raw.architectures) ? ` (${c.raw.architectures.filter((a) => typeof a === 'string').join(', ')})` : '';
   return {
     file: configFile,
     name: path.basename(path.resolve(dir)),
@@ -53,7 +54,7 @@ class HfConfig {
   private get(key: string, fallback: unknown, what: string, ok: (v: unknown) => boolean): unknown {
     const v = this.raw[key] ?? fallback;
     if (v === undefined) throw new ModelFormatError(this.file, key, `${what}; the key is missing`);
-    if (!ok(v)) throw new ModelFormatError(this.file, key, `${what}; found ${JSON.stringify(v)}`);
+    if (!ok(v)) throw new ModelFormatError(this.file, key, `${what}; found ${showValue(v)}`);
     return v;
   }
   int(key: string, fallback?: number): number {
@@ -73,7 +74,7 @@ class HfConfig {
   /** A key whose other values this engine does not implement. */
   require(key: string, value: unknown, why: string): void {
     const v = this.raw[key];
-    if (v !== undefined && v !== null && v !== value) throw new ModelFormatError(this.file, key, `${JSON.stringify(value)} (${why}); found ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== null && v !== value) throw new ModelFormatError(this.file, key, `${JSON.stringify(value)} (${why}); found ${showValue(v)}`);
   }
   heads(dModelKey: string, headsKey: string): void {
     const d = this.int(dModelKey);
@@ -96,8 +97,14 @@ function readHfWeights(dir: string, configFile: string): HfWeights {
   if (fs.existsSync(single)) files = [single];
   else if (fs.existsSync(index)) {
     const map = readJsonObject(index).weight_map;
-    if (typeof map !== 'object' || map === null) throw new ModelFormatError(index, 'weight_map', 'an object {tensor name: shard file}');
-    files = [...new Set(Object.values(map).map((f) => path.join(dir, String(f))))];
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ModelFormatError(index, 'weight_map', 'an object {tensor name: shard file}');
+    // Shards sit beside the index: a name with a path in it could point anywhere on the disk.
+    for (const [name, f] of Object.entries(map)) {
+      if (typeof f !== 'string' || f === '' || f === '.' || f === '..' || /[\\/]/.test(f)) {
+        throw new ModelFormatError(index, `weight_map[${JSON.stringify(name)}]`, `the file name of a shard in this folder; found ${showValue(f)}`);
+      }
+    }
+    files = [...new Set(Object.values(map as Record<string, string>).map((f) => path.join(dir, f)))];
   } else {
     const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin')) ? ' (pytorch_model.bin is not read: save the model with safe_serialization=True)' : '';
     throw new ModelFormatError(configFile, 'model.safetensors', `a model.safetensors file beside config.json; not found${bin}`);
@@ -105,7 +112,7 @@ function readHfWeights(dir: string, configFile: string): HfWeights {
   const w: HfWeights = { tensors: new Map(), fileOf: new Map() };
   for (const f of files) {
     if (!fs.existsSync(f)) throw new ModelFormatError(index, 'weight_map', `shard files that exist; ${f} is missing`);
-    for (const [name, t] of parseSafetensors(f, fs.readFileSync(f))) {
+    for (const [name, t] of parseSafetensors(f, readRegularFile(f))) {
       if (w.tensors.has(name)) throw new ModelFormatError(f, name, `a tensor stored once; it is also in ${w.fileOf.get(name)}`);
       w.tensors.set(name, t);
       w.fileOf.set(name, f);
@@ -274,7 +281,7 @@ function marian(c: HfConfig, w: HfWeights) {
     ['decoder_ffn_dim', 'encoder_ffn_dim'],
     ['decoder_vocab_size', 'vocab_size'],
   ]) {
-    if (c.raw[a] != null && c.raw[a] !== c.raw[b]) throw new ModelFormatError(c.file, a, `the same as ${b} ${String(c.raw[b])} (one size for both stacks); found ${String(c.raw[a])}`);
+    if (c.raw[a] != null && c.raw[a] !== c.raw[b]) throw new ModelFormatError(c.file, a, `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks); found ${showValue(c.raw[a])}`);
   }
   c.require('normalize_before', false, 'Marian is post-LN');
   c.require('share_encoder_decoder_embeddings', true, 'one token embedding is shared by encoder and decoder');
@@ -299,6 +306,7 @@ function marian(c: HfConfig, w: HfWeights) {
     eos_id: c.optionalId('eos_token_id'),
     decoder_start_id: c.optionalId('decoder_start_token_id'),
   };
+  checkComputedTable(c.file, 'max_position_embeddings', config.max_positions, config.d_model); // sinusoidal, computed
   const attn = (hf: string, ours: string): Rule[] =>
     (['q', 'k', 'v'] as const)
       .map((p): Rule => [new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`), `$1.layers.$2.${ours}.${p}.$3`])

@@ -6,9 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './model.schema.json';
-import { ModelFormatError } from './errors';
+import { ModelFormatError, showValue } from './errors';
 import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
+import { readRegularFile } from './files';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -66,11 +67,14 @@ export function readModelJson(file: string): LoadedModel {
   } else if (doc.architecture === 'universal') {
     const config = { ...(doc.config as unknown as UniversalConfig) }; // shape and defaults from the schema
     checkHeads(file, config.d_model, config.heads);
+    checkComputedTable(file, 'config.max_positions', config.max_positions, config.d_model);
+    checkComputedTable(file, 'config.max_steps', config.max_steps, config.d_model);
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'universal', config, weights: new Map() };
   } else if (doc.architecture === 'tdmca') {
     const config = { ...(doc.config as unknown as TdmcaConfig) };
     checkHeads(file, config.d_model, config.heads);
+    if (config.positions === 'sinusoidal') checkComputedTable(file, 'config.max_positions', config.max_positions, config.d_model);
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'tdmca', config, weights: new Map() };
   }
@@ -104,7 +108,7 @@ export function readModelJson(file: string): LoadedModel {
   } else if (doc.weights.safetensors !== undefined) {
     const sidecar = path.resolve(path.dirname(file), doc.weights.safetensors);
     if (!fs.existsSync(sidecar)) throw bad('weights.safetensors', `a safetensors file at ${sidecar} (not found)`);
-    model.weights = parseSafetensors(sidecar, fs.readFileSync(sidecar));
+    model.weights = parseSafetensors(sidecar, readRegularFile(sidecar));
   }
   return model;
 }
@@ -119,6 +123,7 @@ function transformerConfig(file: string, c: TransformerJson): TransformerConfig 
     throw new ModelFormatError(file, 'config.heads', `a divisor of config.d_model ${cfg.d_model} (head size = d_model / heads); found ${cfg.heads}`);
   }
   for (const key of ['bos_id', 'eos_id', 'decoder_start_id'] as const) checkId(file, key, cfg[key], cfg.vocab_size, 'vocab_size');
+  if (cfg.positions === 'sinusoidal' || cfg.positions === 'sinusoidal-marian') checkComputedTable(file, 'config.max_positions', cfg.max_positions, cfg.d_model);
   return cfg;
 }
 
@@ -134,6 +139,19 @@ function rnnConfig(file: string, c: RnnSeq2seqConfig): RnnSeq2seqConfig {
   checkId(file, 'bos_id', c.bos_id, c.tgt_vocab_size, 'tgt_vocab_size');
   checkId(file, 'eos_id', c.eos_id, c.tgt_vocab_size, 'tgt_vocab_size');
   return { ...c };
+}
+
+/** Largest sinusoidal table a builder computes (positions × d_model float32s) from a file's config. */
+export const MAX_COMPUTED_TABLE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A computed table (sinusoidal positions, step signals) is allocated from config values alone,
+ * before any tensor is checked: a max_positions of 2³² would ask for terabytes. Found by fuzzing.
+ */
+export function checkComputedTable(file: string, field: string, rows: number, d: number): void {
+  if (rows * d * 4 <= MAX_COMPUTED_TABLE_BYTES) return;
+  const most = Math.floor(MAX_COMPUTED_TABLE_BYTES / 4 / d);
+  throw new ModelFormatError(file, field, `at most ${most} for d_model ${d} (its sinusoidal table, ${field.replace(/^config\./, '')} × d_model float32s, is computed and capped at ${MAX_COMPUTED_TABLE_BYTES / 1024 / 1024} MB); found ${rows}`);
 }
 
 function checkHeads(file: string, d: number, heads: number): void {
@@ -201,13 +219,7 @@ function decodeInline(file: string, name: string, t: { shape: number[]; data: st
 
 /** Reads and parses a JSON file; a syntax error names the line and column. */
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ModelFormatError(file, 'file', `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseJsonText(file, text);
+  return parseJsonText(file, readRegularFile(file).toString('utf8'));
 }
 
 export function parseJsonText(file: string, text: string): unknown {
@@ -256,7 +268,7 @@ function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object' && v !== null) return 'an object';
-  return JSON.stringify(v);
+  return showValue(v);
 }
 
 function describeError(e: ErrorObject): { field: string; expected: string } {

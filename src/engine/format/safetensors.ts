@@ -4,7 +4,7 @@
 // input: a bad offset must become a ModelFormatError, not an out-of-bounds read or a huge alloc.
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../tensor';
-import { ModelFormatError } from './errors';
+import { ModelFormatError, showValue } from './errors';
 
 export type Dtype = 'F32' | 'F16' | 'BF16';
 const ITEM_SIZE: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -67,9 +67,9 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
       const what = typeof dtype !== 'string' ? describe(dtype) : KNOWN_OTHER.includes(dtype) ? `${dtype}, which is not supported` : `unknown dtype "${dtype}"`;
       throw bad(`${f}.dtype`, `F32, F16 or BF16; found ${what}`);
     }
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`${f}.shape`, `an array of non-negative integers; found ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`${f}.shape`, `an array of non-negative integers; found ${showValue(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-      throw bad(`${f}.data_offsets`, `[begin, end], two non-negative integers; found ${JSON.stringify(offsets)}`);
+      throw bad(`${f}.data_offsets`, `[begin, end], two non-negative integers; found ${showValue(offsets)}`);
     }
     const [begin, end] = offsets as number[];
     if (begin > end || end > data.length) {
@@ -177,5 +177,5 @@ function isCount(v: unknown): boolean {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${showValue(v)}`;
 }

@@ -2,7 +2,7 @@
 // into characters), and a Hugging Face tokenizer.json run by @huggingface/tokenizers.
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { Tokenizer } from './loaded';
-import { InputError, ModelFormatError } from './errors';
+import { InputError, ModelFormatError, showValue } from './errors';
 
 export type SplitMode = 'whitespace' | 'chars';
 
@@ -76,36 +76,42 @@ export function vocabTokenizer(file: string, field: string, spec: VocabSpec, inp
 
 /** A Hugging Face `tokenizer.json`; special tokens (BERT's [CLS] … [SEP]) come from its post-processor. */
 export class HfTokenizer implements Tokenizer {
-  readonly size: number;
-
   private constructor(
     /** Path of tokenizer.json; convert copies it beside the converted model. */
     readonly file: string,
     /** Path of tokenizer_config.json if one was read (it tunes a few tokenizers, e.g. remove_space). */
     readonly configFile: string | undefined,
     private readonly impl: HfTokenizerImpl,
-  ) {
-    let max = -1;
-    for (const id of impl.get_vocab(true).values()) max = Math.max(max, id);
-    this.size = max + 1;
-  }
+    readonly size: number,
+  ) {}
 
   /**
    * Builds the tokenizer from a parsed tokenizer.json (and tokenizer_config.json, `{}` if none).
-   * Errors from the library become a ModelFormatError on `file`.
+   * Errors from the library become a ModelFormatError on `file`. The library checks little when
+   * it loads (a post_processor of `0` fails only on the first encode), so a probe text is
+   * encoded here: a broken file is reported when it is opened, naming the part that breaks it.
    */
   static fromJson(file: string, json: Record<string, unknown>, config: Record<string, unknown>, configFile?: string): HfTokenizer {
-    let impl: HfTokenizerImpl;
+    checkTokenIds(file, json);
     try {
-      impl = new HfTokenizerImpl(json, config);
+      const impl = new HfTokenizerImpl(json, config);
+      let max = -1;
+      for (const id of impl.get_vocab(true).values()) max = Math.max(max, id);
+      impl.encode(PROBE_TEXT);
+      return new HfTokenizer(file, configFile, impl, max + 1);
     } catch (e) {
-      throw new ModelFormatError(file, 'tokenizer', `a tokenizer.json that @huggingface/tokenizers can load (${(e as Error).message})`);
+      throw new ModelFormatError(file, blame(json, config), `a tokenizer.json that @huggingface/tokenizers can load and run (${(e as Error)?.message ?? String(e)})`);
     }
-    return new HfTokenizer(file, configFile, impl);
   }
 
   encode(text: string): { ids: number[]; tokens: string[] } {
-    const enc = this.impl.encode(text);
+    let enc: { ids: number[]; tokens: string[] };
+    try {
+      enc = this.impl.encode(text);
+    } catch (e) {
+      // The probe passed, so this text reaches a part of the file the probe did not.
+      throw new ModelFormatError(this.file, 'tokenizer', `a tokenizer.json that can encode the input text (${(e as Error)?.message ?? String(e)})`);
+    }
     // A vocabulary without an unk token maps unknown pieces to undefined: report, don't run.
     const bad = enc.ids.findIndex((id) => id === undefined);
     if (bad >= 0) throw new InputError('text', `text the tokenizer can encode; "${enc.tokens[bad]}" has no id and the tokenizer has no unk token`);
@@ -113,6 +119,49 @@ export class HfTokenizer implements Tokenizer {
   }
 
   token(id: number): string {
-    return this.impl.id_to_token(id) ?? `[${id}]`;
+    try {
+      return this.impl.id_to_token(id) ?? `[${id}]`;
+    } catch {
+      return `[${id}]`; // token() never throws (Tokenizer interface)
+    }
   }
+}
+
+/**
+ * Token ids must be integers below the number of tokens in the file. The library stores tokens in
+ * an array indexed by id and later walks it to its length, so one id of 10⁹ would hang it.
+ */
+function checkTokenIds(file: string, json: Record<string, unknown>): void {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const vocab = isObj(json.model) ? json.model.vocab : undefined;
+  const ids: [string, unknown][] = isObj(vocab) ? Object.entries(vocab).map(([tok, id]) => [`model.vocab[${JSON.stringify(tok)}]`, id]) : [];
+  const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
+  added.forEach((t, i) => isObj(t) && ids.push([`added_tokens[${i}].id`, t.id]));
+  const count = (Array.isArray(vocab) ? vocab.length : ids.length - added.length) + added.length;
+  for (const [field, id] of ids) {
+    if (!(Number.isInteger(id) && (id as number) >= 0 && (id as number) < count)) {
+      throw new ModelFormatError(file, field, `a token id from 0 to ${count - 1} (the file has ${count} tokens); found ${showValue(id)}`);
+    }
+  }
+}
+
+/** Exercises normalizer, pre-tokenizer, model and post-processor; digits, accents and CJK included. */
+const PROBE_TEXT = 'Hello, world 1 àé 漢';
+
+/**
+ * Which top-level part of a tokenizer.json that the library rejects is to blame: the first one
+ * whose removal makes the file load and encode. The model itself cannot be removed, so it is
+ * named when nothing else helps.
+ */
+function blame(json: Record<string, unknown>, config: Record<string, unknown>): string {
+  for (const part of ['post_processor', 'pre_tokenizer', 'normalizer', 'added_tokens', 'decoder']) {
+    if (json[part] === undefined || json[part] === null) continue;
+    try {
+      new HfTokenizerImpl({ ...json, [part]: part === 'added_tokens' ? [] : null }, config).encode(PROBE_TEXT);
+      return part;
+    } catch {
+      // not this part
+    }
+  }
+  return 'model';
 }
