@@ -4,6 +4,7 @@ import type { LoadedModel, Tokenizer } from './format/loaded';
 import { InputError } from './format/errors';
 import type { Kernels } from './kernels';
 import { noControl, type RunControl } from './control';
+import { checkRunMemory } from './limits';
 import { buildModel } from './models/registry';
 import type { RunnableModel } from './models/runnable';
 import type { ModelSummary, RunInput, RunResult } from './types';
@@ -66,6 +67,7 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
       throw new InputError(side, `${seq.ids.length} tokens is over the limit of ${input.maxTokens} (setting attentionInspector.maxSequenceLength)`);
     }
   }
+  if (input.maxRunMemoryMB !== undefined) checkRunMemory(model, { source: src.ids.length, target: tgt?.ids.length, withQKV: input.withQKV }, input.maxRunMemoryMB);
   const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, ctl);
   const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
   const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;

@@ -53,6 +53,8 @@ export interface RunInput {
   withQKV?: boolean;
   /** Refuse inputs longer than this many tokens (per side) before any compute. */
   maxTokens?: number;
+  /** Refuse runs whose estimated memory (limits.ts) is over this many MB, before any compute. */
+  maxRunMemoryMB?: number;
 }
 
 export type RnnScore = 'dot' | 'general' | 'additive' | 'scaled-dot';

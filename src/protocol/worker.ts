@@ -32,7 +32,8 @@ export function isRunInput(v: unknown): v is RunInput {
     isObj(v) && isOptStr(v.text) && isOptStr(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
-    (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0))
+    (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0)) &&
+    (v.maxRunMemoryMB === undefined || (typeof v.maxRunMemoryMB === 'number' && v.maxRunMemoryMB > 0))
   );
 }
 

@@ -1,0 +1,126 @@
+// Run limits: the memory a run will need, estimated from the model's config and the token counts
+// *before* any compute, and refused with the number when it is over the limit (setting
+// attentionInspector.maxRunMemoryMB). Typed arrays live outside the V8 heap, so the worker's
+// heap limit cannot stop a run that asks for 10 GB of attention probabilities: this check does.
+// The heap limit (workerResourceLimits) bounds the rest — parsed JSON, strings, runaway loops.
+import type { LoadedModel, RnnSeq2seqConfig, TransformerConfig } from './format/loaded';
+import { InputError } from './format/errors';
+import { isFixedScheme } from './positional';
+
+export const DEFAULT_MAX_RUN_MEMORY_MB = 2048;
+const MB = 1024 * 1024;
+const F32 = 4;
+
+/** Bytes a run needs, by what they hold. */
+export interface RunMemory {
+  /** Attention probabilities and scores (and causal masks) returned for every layer and head. */
+  attention: number;
+  /** Everything else returned: Add & Norm traces, Q/K/V when asked for, the positional table. */
+  traces: number;
+  /** Working memory at the peak: the largest layer's activations, KV caches, output logits. */
+  working: number;
+  total: number;
+}
+
+export interface RunShape {
+  /** Source tokens. */
+  source: number;
+  /** Target tokens given (teacher forcing); absent: greedy decoding up to the model's limit. */
+  target?: number;
+  withQKV?: boolean;
+}
+
+type Estimator<M extends LoadedModel = LoadedModel> = (model: M, shape: RunShape) => RunMemory;
+
+const sum = (m: Omit<RunMemory, 'total'>): RunMemory => ({ ...m, total: m.attention + m.traces + m.working });
+
+/** Transformer encoder, decoder-only and encoder–decoder, as transformer.ts runs them. */
+function transformerMemory(model: LoadedModel & { architecture: 'transformer' }, s: RunShape): RunMemory {
+  const c: TransformerConfig = model.config;
+  const { heads: H, d_model: d, d_ff: f, vocab_size: V } = c;
+  const Le = c.kind === 'decoder' ? 0 : c.encoder_layers;
+  const Ld = c.kind === 'encoder' ? 0 : c.decoder_layers;
+  // Decoder-only models take the whole sequence as source ids; seq2seq decodes T targets.
+  const n = s.source;
+  const T = c.kind === 'encoder' ? 0 : c.kind === 'decoder' ? n : (s.target ?? Math.min(c.max_target_length ?? 64, c.max_positions));
+  const m = c.kind === 'encoder-decoder' ? n : 0; // cross-attention keys
+  const encN = c.kind === 'decoder' ? 0 : n;
+  const attention =
+    Le * H * encN * encN * 2 * F32 + // encoder self: probs + scores [H, n, n]
+    Ld * (H * T * T * 2 * F32 + T * T) + // decoder self + causal mask (1 byte per cell)
+    Ld * H * T * m * 2 * F32; // cross: [H, T, m]
+  const addNorm = (Le * 2 * encN + Ld * (m ? 3 : 2) * T) * 3 * F32; // three [rows] norms per sub-layer
+  const qkv = s.withQKV ? (Le * 3 * encN + Ld * (3 * T + (m ? T + 2 * m : 0))) * d * F32 : 0;
+  const positional = isFixedScheme(c.positions) ? Math.min(c.max_positions, Math.max(n, T, 1)) * d * F32 : 0;
+  const rows = Math.max(encN, T);
+  const layer = rows * (f + 6 * d) * F32; // FFN hidden [rows, d_ff] + x, q, k, v, context, residual [rows, d]
+  const kv = Ld * 2 * (T + m) * d * F32 * 2; // K, V per decoder layer (self + cross); ×2 while a cache grows by copying
+  const predicts = c.kind !== 'encoder' || model.weights.has('lm_head.weight');
+  const logits = predicts ? Math.max(rows, 1) * V * F32 : 0;
+  return sum({ attention, traces: addNorm + qkv + positional, working: layer + kv + logits });
+}
+
+/** RNN encoder–decoder (rnnSeq2seq.ts): one attention "layer" of T decoder steps over n states. */
+function rnnMemory(model: LoadedModel & { architecture: 'rnn-seq2seq' }, s: RunShape): RunMemory {
+  const c: RnnSeq2seqConfig = model.config;
+  const n = s.source;
+  const T = s.target ?? c.max_target_length;
+  const Henc = c.hidden_size * (c.bidirectional ? 2 : 1);
+  const attention = T * n * 2 * F32; // [T, n] probs + scores
+  const working =
+    attention + // per-step rows before they are concatenated
+    n * Henc * F32 * 2 + // encoder states (and one direction's pass)
+    n * (c.attention_dim ?? 0) * F32 + // W1·h_j for the additive score
+    T * c.hidden_size * F32 * 2 + // decoder states, rows + concatenated
+    (c.tgt_vocab_size + c.embed_dim + Henc * 2) * F32; // one step's logits and inputs
+  return sum({ attention, traces: 0, working });
+}
+
+/**
+ * Architecture → estimate. An architecture without one is not checked against the memory limit
+ * (only against maxSequenceLength): add one line here with its own estimate.
+ */
+const ESTIMATORS: Partial<Record<LoadedModel['architecture'], Estimator>> = {
+  transformer: transformerMemory as Estimator,
+  'rnn-seq2seq': rnnMemory as Estimator,
+};
+
+export function estimateRunMemory(model: LoadedModel, shape: RunShape): RunMemory | undefined {
+  return ESTIMATORS[model.architecture]?.(model, shape);
+}
+
+const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString('en-US')} MB`;
+
+/** Refuses (InputError on `ids`) a run whose estimate is over `limitMB`, before any compute. */
+export function checkRunMemory(model: LoadedModel, shape: RunShape, limitMB: number): void {
+  const need = estimateRunMemory(model, shape);
+  if (!need || need.total <= limitMB * MB) return;
+  // How many source tokens would fit with the same target: the estimate grows with n.
+  let lo = 0;
+  let hi = shape.source;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (estimateRunMemory(model, { ...shape, source: mid })!.total <= limitMB * MB) lo = mid;
+    else hi = mid - 1;
+  }
+  const fit =
+    lo > 0
+      ? `at most about ${lo.toLocaleString('en-US')} source tokens fit`
+      : shape.target === undefined
+        ? 'even one source token does not fit, because greedy decoding runs up to the model\'s max_target_length: give target ids'
+        : 'even one source token does not fit with this target';
+  throw new InputError(
+    'ids',
+    `this run needs ~${mb(need.total)} (attention probabilities and scores ${mb(need.attention)}, other results ${mb(need.traces)}, ` +
+      `working memory ${mb(need.working)}); the limit is ${limitMB.toLocaleString('en-US')} MB (setting attentionInspector.maxRunMemoryMB): ${fit}`,
+  );
+}
+
+/**
+ * The worker's V8 heap limit for a given run-memory setting. Tensors are not on the heap (the
+ * estimate bounds them); the heap holds parsed model files, token strings and result objects.
+ * The same setting bounds both, so the worker can use at most about twice the setting.
+ */
+export function workerResourceLimits(maxRunMemoryMB: number): { maxOldGenerationSizeMb: number } {
+  return { maxOldGenerationSizeMb: Math.max(256, Math.round(maxRunMemoryMB)) };
+}
