@@ -4,10 +4,15 @@ const esbuild = require('esbuild');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
-const args = process.argv.slice(2);
-const entry = args[0] && args[0].endsWith('.ts') ? args.shift() : 'bench/bench.ts';
-const outfile = path.join('out', 'bench', path.basename(entry).replace(/\.ts$/, '.js'));
-esbuild.buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, packages: 'external', logLevel: 'warning' });
-const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
-const r = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+async function main() {
+  const args = process.argv.slice(2);
+  const entry = args[0] && args[0].endsWith('.ts') ? args.shift() : 'bench/bench.ts';
+  const outfile = path.join('out', 'bench', path.basename(entry).replace(/\.ts$/, '.js'));
+  const { buildWasm } = await import('../scripts/build-wasm.mjs'); // the kernels' generated module
+  await buildWasm({ ifStale: true });
+  esbuild.buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, packages: 'external', logLevel: 'warning' });
+  const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
+  const r = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+main();

@@ -1,0 +1,171 @@
+// `npm run bench`: the issue-7 workloads on our engine (WASM kernels) and on onnxruntime-web
+// (WASM, in Node) over the same random weights, side by side. Prints median of --runs (≥ 5) per
+// row with the ratio ours/theirs, checks that both computed the same thing, and writes
+// artifacts/bench/latest.json. Ours runs first, so the peak RSS read after our W2 n=512 is ours.
+//   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { createFastKernels, defaultThreads } from '../src/engine/kernels/index';
+import { TransformerModel } from '../src/engine/models/transformer';
+import type { LoadedModel } from '../src/engine/format/loaded';
+import { BERT_BASE, W3_SHAPE, randomEncoderLayers, randomHidden, randomW3, runW1, runW2, runW3, w3LoadedModel } from './workloads';
+import { w1Onnx, w2Onnx, w3MemoryOnnx, w3StepOnnx } from './onnxGraph';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const RUNS = Math.max(1, Number(arg('runs', '5'))); // fewer than 5 only for smoke tests
+const THREADS = Number(arg('threads', '0')) || defaultThreads();
+const ONLY = arg('only', 'w1,w2-128,w2-512,w3').split(',');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), a.length === b.length ? 0 : Infinity);
+
+async function timeIt(f: () => unknown): Promise<number[]> {
+  await f(); // warm-up: packs weights / JIT, not counted
+  const ms: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await f();
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
+
+interface Row {
+  workload: string;
+  oursMs: number[];
+  theirsMs: number[];
+  check: string;
+  ok: boolean;
+}
+
+const layers = randomEncoderLayers(BERT_BASE, 7);
+const w3 = randomW3(21);
+const inputs = { w1: randomHidden(512, BERT_BASE.d, 11), 'w2-128': randomHidden(128, BERT_BASE.d, 11), 'w2-512': randomHidden(512, BERT_BASE.d, 11) };
+
+async function main() {
+  const load0 = os.loadavg()[0];
+  const K = createFastKernels({ threads: THREADS });
+  // ---- ours (all first: peak RSS after W2 n=512 is the engine's alone) ----
+  const ours: Record<string, { ms: number[]; out: unknown }> = {};
+  let peakRssMB: number | undefined;
+  for (const w of ONLY) {
+    if (w === 'w1') ours[w] = { out: runW1(K, BERT_BASE, layers[0], inputs.w1, 512), ms: await timeIt(() => runW1(K, BERT_BASE, layers[0], inputs.w1, 512)) };
+    if (w === 'w2-128' || w === 'w2-512') {
+      const n = w === 'w2-128' ? 128 : 512;
+      const x = inputs[w];
+      ours[w] = { out: runW2(K, BERT_BASE, layers, x, n), ms: await timeIt(() => runW2(K, BERT_BASE, layers, x, n)) };
+      if (n === 512) peakRssMB = process.resourceUsage().maxRSS / 1024;
+    }
+    if (w === 'w3') {
+      const model = new TransformerModel(w3LoadedModel(w3) as LoadedModel & { architecture: 'transformer' }, K);
+      ours[w] = { out: runW3(K, w3, model), ms: await timeIt(() => runW3(K, w3, model)) };
+    }
+    console.log(`ours ${w}: median ${median(ours[w].ms).toFixed(1)} ms`);
+  }
+  K.dispose();
+
+  // ---- onnxruntime-web ----
+  ort.env.wasm.numThreads = THREADS;
+  const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  const rows: Row[] = [];
+  const f32 = (t: ort.Tensor) => t.data as Float32Array;
+  for (const w of ONLY) {
+    let theirs: number[] = [];
+    let check = '';
+    let ok = true;
+    if (w === 'w1' || w === 'w2-128' || w === 'w2-512') {
+      const n = w === 'w2-128' ? 128 : 512;
+      const s = await ort.InferenceSession.create(w === 'w1' ? w1Onnx(BERT_BASE, layers[0]) : w2Onnx(BERT_BASE, layers), opts);
+      const feeds = { x: new ort.Tensor('float32', inputs[w], [n, BERT_BASE.d]) };
+      const res = await s.run(feeds);
+      theirs = await timeIt(() => s.run(feeds));
+      let probs = 0;
+      let out: number;
+      if (w === 'w1') {
+        const o = ours[w].out as ReturnType<typeof runW1>;
+        out = maxDiff(o.out, f32(res.out));
+        probs = maxDiff(o.probs, f32(res.probs));
+      } else {
+        const o = ours[w].out as ReturnType<typeof runW2>;
+        out = maxDiff(o.out, f32(res.out));
+        o.rec.attentions.forEach((a, i) => (probs = Math.max(probs, maxDiff(a.probs, f32(res[`probs${i}`])))));
+      }
+      ok = probs <= 1e-5 && out <= 1e-3;
+      check = `max |Δprobs| ${probs.toExponential(1)}, |Δout| ${out.toExponential(1)}`;
+      await s.release();
+    }
+    if (w === 'w3') {
+      const memS = await ort.InferenceSession.create(w3MemoryOnnx(w3), opts);
+      const stepS = await ort.InferenceSession.create(w3StepOnnx(w3), opts);
+      const run = async () => {
+        const { heads, d, layers: L, steps } = W3_SHAPE;
+        const dh = d / heads;
+        const cross = await memS.run({ memory: new ort.Tensor('float32', w3.memory, [W3_SHAPE.memory, d]) });
+        const feeds: Record<string, ort.Tensor> = { ...cross };
+        for (let l = 0; l < L; l++) {
+          feeds[`pk${l}`] = new ort.Tensor('float32', new Float32Array(0), [heads, dh, 0]);
+          feeds[`pv${l}`] = new ort.Tensor('float32', new Float32Array(0), [heads, 0, dh]);
+        }
+        const out = [w3.config.decoder_start_id!];
+        for (let step = 0; step < steps; step++) {
+          feeds.token = new ort.Tensor('int64', BigInt64Array.of(BigInt(out[out.length - 1])), [1]);
+          feeds.position = new ort.Tensor('int64', BigInt64Array.of(BigInt(step)), [1]);
+          const r = await stepS.run(feeds);
+          const logits = f32(r.logits);
+          let best = 0;
+          for (let j = 1; j < logits.length; j++) if (logits[j] > logits[best]) best = j;
+          out.push(best);
+          for (let l = 0; l < L; l++) {
+            feeds[`pk${l}`] = r[`nk${l}`];
+            feeds[`pv${l}`] = r[`nv${l}`];
+          }
+        }
+        return out;
+      };
+      const got = await run();
+      theirs = await timeIt(run);
+      const mine = ours[w].out as number[];
+      const same = mine.filter((t, i) => t === got[i]).length;
+      ok = same === mine.length;
+      check = `${same}/${mine.length} greedy tokens equal`;
+      await memS.release();
+      await stepS.release();
+    }
+    rows.push({ workload: w, oursMs: ours[w].ms, theirsMs: theirs, check, ok });
+  }
+
+  // ---- report ----
+  const load1 = os.loadavg()[0];
+  const name = (w: string) => ({ w1: 'W1 attention layer n=512', 'w2-128': 'W2 BERT-base n=128', 'w2-512': 'W2 BERT-base n=512', w3: 'W3 decoder 64 steps' })[w] ?? w;
+  console.log(`\n${os.cpus()[0]?.model ?? '?'} · ${os.cpus().length} cores · ${THREADS} threads · median of ${RUNS} · load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+  console.log('| workload | ours (ms) | onnxruntime-web (ms) | ours/theirs | same result |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    const a = median(r.oursMs), b = median(r.theirsMs);
+    console.log(`| ${name(r.workload)} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${r.ok ? 'yes' : 'NO'}: ${r.check} |`);
+  }
+  if (peakRssMB !== undefined) console.log(`peak RSS after our W2 n=512: ${peakRssMB.toFixed(0)} MB`);
+  const json = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverage: [load0, load1] },
+    threads: THREADS,
+    runs: RUNS,
+    peakRssMBAfterW2n512: peakRssMB,
+    rows: rows.map((r) => ({ ...r, oursMedianMs: median(r.oursMs), theirsMedianMs: median(r.theirsMs), ratio: median(r.oursMs) / median(r.theirsMs) })),
+  };
+  const file = path.join('artifacts', 'bench', 'latest.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(json, null, 2));
+  console.log(`wrote ${file}`);
+  if (rows.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
