@@ -48,18 +48,25 @@ for (;;) {
 }
 `;
 
+/** Byte offset of the chunk counter the kernels share out work with (JOB_COUNTER in kernels.as;
+ *  in the reserved first megabyte of the memory, heap.ts). */
+export const JOB_COUNTER = 1 << 19;
+
 export class ThreadPool {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(64));
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * 32));
   private readonly workers: Worker[] = [];
 
   private started = false;
+  private readonly counter: Int32Array;
   private disposed = false;
 
   constructor(
     private readonly heap: WasmHeap,
     readonly threads: number,
-  ) {}
+  ) {
+    this.counter = new Int32Array(heap.memory.buffer, JOB_COUNTER, 1); // a SharedArrayBuffer: never detached by grow()
+  }
 
   /** Threads start on the first job big enough to need them: small models never wait for them. */
   private start(): void {
@@ -81,6 +88,7 @@ export class ThreadPool {
    */
   run(fn: PoolFunction, args: number[], work: number, minWork = 1 << 16): void {
     const f = this.heap.exports[fn] as (...a: number[]) => void;
+    Atomics.store(this.counter, 0, 0); // before the generation bump below publishes the job
     if (this.threads === 1 || work < minWork || this.disposed) {
       f(...args, 0, 1);
       return;

@@ -2,8 +2,9 @@
 // kernels.wasm.ts; the extension never needs the compiler). Named .as so that tsc skips it.
 //
 // Every pointer is a byte offset into the one shared memory. Every exported kernel ends with
-// (tid, nt): the calling thread's index and the thread count, and does only its own slice, so
-// the same call runs on 1 thread or on the pool (src/engine/kernels/pool.ts).
+// (tid, nt): the calling thread's index and the thread count; it does its own slice (or takes
+// chunks from the shared counter, see nextChunk), so the same call runs on 1 thread or on the
+// pool (src/engine/kernels/pool.ts).
 //
 // Matrices that play the role of B in C = A·B are first packed into panels of 8 columns:
 // panel p holds B[0…k, 8p…8p+8) as k rows of 8 floats (zero padded), so the inner loop reads
@@ -154,18 +155,28 @@ function gemmRange(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize,
   }
 }
 
+// Work is handed out in chunks from a shared counter (set to 0 by the pool before each job,
+// src/engine/kernels/pool.ts: JOB_COUNTER) rather than split evenly up front: when a thread is
+// descheduled (a busy machine) or starts late, the others take its chunks instead of waiting.
+const JOB_COUNTER: usize = 1 << 19;
+
+// @ts-ignore: decorator
+@inline
+function nextChunk(): i32 {
+  return atomic.add<i32>(JOB_COUNTER, 1);
+}
+
 /**
- * C[m, 8·panels] = bias + A[m, k] · B (packed panels). Threads split the panels when there are
- * enough of them (wide outputs, one-row decoding steps), else the rows in blocks of 4.
+ * C[m, 8·panels] = bias + A[m, k] · B (packed panels). Chunks are groups of panels when there are
+ * enough of them (wide outputs, one-row decoding steps), else blocks of rows (multiples of 4).
  */
 export function gemm(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize, ldc: i32, m: i32, panels: i32, tid: i32, nt: i32): void {
   if (panels >= 4 * nt || m < 8 * nt) {
-    const p0 = (panels * tid) / nt, p1 = (panels * (tid + 1)) / nt;
-    gemmRange(a, lda, bp, k, bias, c, ldc, 0, m, p0, p1);
+    const pc = (panels + 4 * nt - 1) / (4 * nt); // ~4 chunks per thread: fewer re-reads of A
+    for (let p0 = nextChunk() * pc; p0 < panels; p0 = nextChunk() * pc) gemmRange(a, lda, bp, k, bias, c, ldc, 0, m, p0, min(panels, p0 + pc));
   } else {
-    const blocks = (m + 3) >> 2;
-    const i0 = min(m, ((blocks * tid) / nt) * 4), i1 = min(m, ((blocks * (tid + 1)) / nt) * 4);
-    gemmRange(a, lda, bp, k, bias, c, ldc, i0, i1, 0, panels);
+    const rc = max(4, min(MC, (((m + 4 * nt - 1) / (4 * nt)) + 3) & ~3));
+    for (let i0 = nextChunk() * rc; i0 < m; i0 = nextChunk() * rc) gemmRange(a, lda, bp, k, bias, c, ldc, i0, min(m, i0 + rc), 0, panels);
   }
 }
 
@@ -308,7 +319,7 @@ export function attentionHeads(
   const cb = vp + <usize>(dhp * nk) * 4;
   const sv = f32x4.splat(scale);
   const negInf = f32x4.splat(-Infinity);
-  for (let h = tid; h < heads; h += nt) {
+  for (let h = nextChunk(); h < heads; h = nextChunk()) {
     const ho = <usize>(h * dHead) * 4;
     packRowsT(k + ho, width, nk, dHead, kp);
     gemmRange(q + ho, width, kp, dHead, 0, s, nkp, 0, nq, 0, nkp >> 3); // [nq, nkp] = Q_h·K_hᵀ
