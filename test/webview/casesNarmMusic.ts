@@ -137,4 +137,36 @@ const musicCase: Case = {
   },
 };
 
-export const NARM_MUSIC_CASES: Case[] = [narmCase, musicCase];
+const EXAMPLES = path.join(ROOT, 'examples');
+
+const melodyCase: Case = {
+  name: 'trained melody-lookback: the shading of a generated note repeats with the motif (columns L = 4 apart)',
+  run: async (ctx) => {
+    const exp = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'melody-lookback.expected.json'), 'utf8')) as { ids: number[]; attentions: { decoder: number[][][][] } };
+    const model = loadModel(path.join(EXAMPLES, 'melody-lookback.model.json'));
+    const result = runModel(model, model.examples[0]); // "C4 E4 G4 rest" twice: L = 4
+    const m = exp.ids.length;
+    const k = m + 4; // a generated note with two motif lengths of history in its window
+    const row = exp.attentions.decoder[0][0][k - 1];
+    const order = row.map((_, i) => i).sort((a, b) => row[b] - row[a]);
+    equal(Math.abs(order[0] - order[1]), 4, 'PyTorch: the two most attended steps are one motif length apart');
+    await withInspector(ctx, result, async (ins) => {
+      const { page } = ins;
+      await waitForHead(page, 0, 0);
+      await page.waitForSelector('.app-pane .music-roll', { timeout: 5000 });
+      await page.locator('.music-roll').click({ position: { x: 0, y: 0 } });
+      for (let s = m; s < k; s++) await page.keyboard.press('ArrowRight');
+      equal(await page.locator('.music-roll').getAttribute('data-selected'), String(k), 'selected step');
+      const weakest = order.filter((i) => i >= k - 1 - 8 && i < k - 1).pop() ?? 0;
+      const base = await rollPixel(page, weakest, 0);
+      for (const i of order.slice(0, 2)) {
+        const d = colourDistance(await rollPixel(page, i, 0), base);
+        check(d > 40, `column ${i} (α ${row[i].toFixed(2)}) is shaded clearly more than column ${weakest} (α ${row[weakest].toFixed(2)}): distance ${d.toFixed(1)}`);
+      }
+      await screenshot(page, ctx.artifacts, 'trained-melody-lookback');
+      await assertClean(ins);
+    }, { title: 'melody-lookback (examples[0])' });
+  },
+};
+
+export const NARM_MUSIC_CASES: Case[] = [narmCase, musicCase, melodyCase];
