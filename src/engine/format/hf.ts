@@ -68,7 +68,7 @@ class HfConfig {
   }
   activation(key: string, fallback: Activation): Activation {
     const names: Record<string, Activation> = { relu: 'relu', gelu: 'gelu', gelu_new: 'gelu_new', swish: 'swish', silu: 'swish' };
-    const v = this.get(key, fallback, `one of ${Object.keys(names).join(', ')}`, (x) => typeof x === 'string' && x in names);
+    const v = this.get(key, fallback, `one of ${Object.keys(names).join(', ')}`, (x) => typeof x === 'string' && Object.hasOwn(names, x)); // not `in`: "constructor" is in every object
     return names[v as string];
   }
   /** A key whose other values this engine does not implement. */

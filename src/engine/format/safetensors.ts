@@ -63,7 +63,7 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
     const f = `tensor "${name}"`;
     if (!isObject(entry)) throw bad(f, `an object {dtype, shape, data_offsets}; found ${describe(entry)}`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) {
+    if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) { // not `in`: "constructor" would pass
       const what = typeof dtype !== 'string' ? describe(dtype) : KNOWN_OTHER.includes(dtype) ? `${dtype}, which is not supported` : `unknown dtype "${dtype}"`;
       throw bad(`${f}.dtype`, `F32, F16 or BF16; found ${what}`);
     }
