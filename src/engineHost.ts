@@ -5,6 +5,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { isWorkerReply, type EngineErrorInfo, type WorkerReply, type WorkerRequest } from './protocol/worker';
 import type { ModelSummary, Progress, RunInput, RunResult } from './engine/types';
+import { workerResourceLimits } from './engine/limits';
 
 export class EngineError extends Error {
   readonly file?: string;
@@ -22,13 +23,17 @@ export interface EngineHostOptions {
   /** A request that takes longer is cancelled and rejected. */
   timeoutMs?: number;
   /** After Cancel, how long the worker may take to reach a checkpoint before it is terminated
-   *  (a plain-JS layer of a big model can take longer than a person should wait). */
+   *  (a plain-JS layer of a big model can take longer than a person should wait). Default 100 ms:
+   *  Cancel must answer within 200 ms (issue 8), and timers run late on a busy machine. */
   cancelGraceMs?: number;
   resourceLimits?: ResourceLimits;
   faults?: boolean;
   /** Threads for the engine's WASM kernels (0: one per core); read each time a worker starts, so
    *  a changed setting (attentionInspector.engineThreads) applies from the next restart. */
   threads?: () => number;
+  /** attentionInspector.maxRunMemoryMB: sent with every run (the worker refuses a run estimated
+   *  over it before computing) and, when a worker starts, its V8 heap limit (resourceLimits wins). */
+  maxRunMemoryMB?: () => number;
 }
 
 export interface RunHandle extends Promise<RunResult> {
@@ -47,10 +52,10 @@ export class EngineHost {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
+  private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits' | 'maxRunMemoryMB'>> & Pick<EngineHostOptions, 'resourceLimits' | 'maxRunMemoryMB'>;
 
   constructor(opts: EngineHostOptions) {
-    this.opts = { timeoutMs: 300_000, cancelGraceMs: 150, faults: false, threads: () => 0, ...opts };
+    this.opts = { timeoutMs: 300_000, cancelGraceMs: 100, faults: false, threads: () => 0, ...opts };
   }
 
   /** Number of workers started so far (a restart after a crash increments it). */
@@ -60,7 +65,8 @@ export class EngineHost {
     const cancelBuffer = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancelBuffer);
     const id = this.nextId++;
-    const promise = this.request<RunResult>({ type: 'run', id, modelPath, input, cancel: cancelBuffer }, `running ${modelPath}`, onProgress);
+    const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
+    const promise = this.request<RunResult>({ type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit }, cancel: cancelBuffer }, `running ${modelPath}`, onProgress);
     return Object.assign(promise, {
       cancel: () => {
         if (!this.pending.has(id)) return;
@@ -107,7 +113,7 @@ export class EngineHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults, threads: this.opts.threads() }, resourceLimits: this.opts.resourceLimits });
+    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults, threads: this.opts.threads() }, resourceLimits: this.resourceLimits() });
     this.starts++;
     w.on('message', (m: unknown) => this.onReply(m));
     w.on('error', (e: Error & { code?: string }) => {
@@ -118,6 +124,11 @@ export class EngineHost {
     w.unref(); // an idle engine must not keep the CLI or a test process alive
     this.worker = w;
     return w;
+  }
+
+  private resourceLimits(): ResourceLimits | undefined {
+    const mb = this.opts.maxRunMemoryMB?.();
+    return this.opts.resourceLimits ?? (mb === undefined ? undefined : workerResourceLimits(mb));
   }
 
   private crashed(w: Worker, how: string): void {

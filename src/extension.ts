@@ -12,6 +12,7 @@ import { ModelEditorProvider } from './editors/modelEditor';
 import { ModelCodeLensProvider } from './editors/modelCodeLens';
 import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
+import { DEFAULT_MAX_RUN_MEMORY_MB } from './engine/limits';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     workerScript: path.join(context.extensionPath, 'dist', 'worker.js'),
     timeoutMs: config().get<number>('runTimeoutSeconds', 300) * 1000,
     threads: () => config().get<number>('engineThreads', 0),
+    maxRunMemoryMB: () => config().get<number>('maxRunMemoryMB', DEFAULT_MAX_RUN_MEMORY_MB),
   });
   const runner = new Runner(context.extensionUri, engine, vscodePrompter);
   const tree = new ModelTreeProvider(engine);
