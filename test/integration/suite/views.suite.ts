@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionInspectorApi } from '../../../src/extension';
 import type { ModelPageModel, ModelPageError } from '../../../src/protocol/modelPage';
+import { ModelCodeLensProvider } from '../../../src/editors/modelCodeLens';
 import { api, exampleModel, resetState, scripted, waitFor } from './helpers';
 
 /** A copy of the example model (JSON + its sidecar) in a temp folder the test may change and delete. */
@@ -132,5 +133,53 @@ suite('Editor, side panel and file changes', () => {
     } finally {
       Panel.showError = original;
     }
+  });
+
+  test('Show Safetensors Header lists the sidecar tensors with dtype and shape', async () => {
+    const json = JSON.parse(fs.readFileSync(model.fsPath, 'utf8')) as { weights?: { safetensors?: string } };
+    const side = json.weights?.safetensors;
+    assert.ok(side, 'the example model has a safetensors sidecar');
+    const doc = (await vscode.commands.executeCommand('attentionInspector.showSafetensorsHeader', vscode.Uri.joinPath(model, '..', side))) as vscode.TextDocument;
+    const text = doc.getText();
+    assert.match(text, /^Safetensors header of /);
+    // Every tensor the header names appears with a dtype and a shape.
+    const raw = fs.readFileSync(path.join(path.dirname(model.fsPath), side));
+    const header = JSON.parse(raw.subarray(8, 8 + Number(raw.readBigUInt64LE(0))).toString('utf8')) as Record<string, { dtype: string; shape: number[] }>;
+    for (const [name, t] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      assert.ok(text.includes(`${name}`) && new RegExp(`${name.replace(/\./g, '\\.')}\\s+${t.dtype}\\s+\\[${t.shape.join(', ')}\\]`).test(text), `${name} ${t.dtype} [${t.shape}]`);
+    }
+  });
+
+  test('CodeLenses in a model JSON: one per layer entry, and the sidecar header', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-lens-'));
+    temp.push(dir);
+    const file = path.join(dir, 'lens.model.json');
+    fs.writeFileSync(file, [
+      '{', '  "config": {', '    "encoder_layers": 2,', '    "decoder_layers": 1', '  },', '  "weights": { "inline": {',
+      '    "encoder.layers.0.self_attn.q.weight": {},', '    "encoder.layers.0.self_attn.k.weight": {},',
+      '    "encoder.layers.1.self_attn.q.weight": {},', '    "decoder.layers.0.self_attn.q.weight": {},',
+      '    "decoder.layers.0.cross_attn.q.weight": {}', '  } },', '  "other": { "safetensors": "w.safetensors" }', '}',
+    ].join('\n'));
+    // The provider the extension registers for **/*.model.json, on the document VS Code opens.
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    assert.strictEqual(vscode.languages.match(ModelCodeLensProvider.selector, doc) > 0, true, 'the lens selector matches a *.model.json');
+    const lenses = new ModelCodeLensProvider().provideCodeLenses(doc);
+    const titles = lenses.map((l) => `${l.range.start.line}: ${l.command?.title}`);
+    assert.deepStrictEqual(titles, [
+      '2: $(eye) Inspect encoder layer 0 heads',
+      '3: $(eye) Inspect decoder self-attention layer 0 heads',
+      '6: $(eye) Inspect encoder layer 0 heads',
+      '8: $(eye) Inspect encoder layer 1 heads',
+      '9: $(eye) Inspect decoder self-attention layer 0 heads',
+      '10: $(eye) Inspect cross-attention layer 0 heads',
+      '12: $(list-tree) Show Safetensors Header',
+    ]);
+    const cross = lenses.find((l) => l.command?.title.includes('cross'))!;
+    const arg = cross.command?.arguments?.[0] as { uri: vscode.Uri; part: string; layer: number; head: number };
+    assert.deepStrictEqual({ ...arg, uri: arg.uri.fsPath }, { uri: file, part: 'cross', layer: 0, head: 0 });
+    // And VS Code itself finds the same lenses through the registered provider.
+    const viaVsCode = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri, 10)) as vscode.CodeLens[];
+    assert.deepStrictEqual(viaVsCode.map((l) => `${l.range.start.line}: ${l.command?.title}`), titles);
   });
 });

@@ -113,7 +113,7 @@ test('JSON syntax errors give line and column', () => {
 test('schema errors name the JSON path', () => {
   rejects({ ...transformerDoc(), format: 'attention-inspector/modle' }, 'format', /exactly "attention-inspector\/model"; found "attention-inspector\/modle"/);
   rejects({ ...transformerDoc(), version: 2 }, 'version', /exactly 1/);
-  rejects({ ...transformerDoc(), architecture: 'lstm' }, 'architecture', /one of "transformer", "rnn-seq2seq"/);
+  rejects({ ...transformerDoc(), architecture: 'lstm' }, 'architecture', /one of "transformer", .*"rnn-seq2seq".*; found "lstm"/);
   rejects({ ...transformerDoc(), weigths: {} }, 'weigths', /no such field; did you mean "weights"\?/);
   rejects(edit(transformerDoc(), (d) => delete d.config.d_model), 'config.d_model', /required field is missing/);
   rejects(edit(transformerDoc(), (d) => (d.config.d_model = -4)), 'config.d_model', /a number ≥ 1; found -4/);
