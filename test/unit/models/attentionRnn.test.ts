@@ -17,7 +17,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-attnrnn-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface Case { primer: number[]; ids: number[]; probs: number[][]; scores: number[][]; predicted: number[]; probability: number[] }
-const expected = (name: string): Case[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
+const expected = (name: string): Case[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
 const load = (name: string): AttentionRnnModel => loadModel(path.join(FIXTURES, 'project', `${name}.model.json`)) as AttentionRnnModel;
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -16,7 +16,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-narm-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface Case { ids: number[]; probs: number[][]; scores: number[][]; item_probs: number[][]; predicted: number[] }
-const expected = (name: string): Case[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
+const expected = (name: string): Case[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
 const load = (name: string): NarmModel => loadModel(path.join(FIXTURES, 'project', `${name}.model.json`)) as NarmModel;
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
