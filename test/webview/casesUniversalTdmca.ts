@@ -27,7 +27,7 @@ const universalCase: Case = {
       await waitForHead(page, 0, 0);
       await page.waitForSelector('.ut-col', { timeout: 5000 });
       equal(await page.locator('.grid-cell').count(), exp.act.steps * 2, 'head grid: one row of 2 heads per recurrence step');
-      check((await texts(page, '.ut-legend'))[0].includes('Layer n = recurrence step n'), 'the legend labels grid layers as steps');
+      check((await texts(page, '.ut-legend'))[0].includes('Layer n = recurrence step n + 1'), 'the legend labels grid layers as steps');
       equal((await texts(page, '.ut-token')).join(' '), result.tokens.source.join(' '), 'token labels');
       equal((await texts(page, '.ut-steps')).join(','), exp.act.haltingStep.join(','), 'halting step per token');
       equal((await texts(page, '.ut-ponder')).join(','), exp.act.ponder.map((p) => p.toFixed(2)).join(','), 'ponder per token');

@@ -175,7 +175,7 @@ export function buildUniversal(model: Model, kernels?: Kernels): RunnableModel &
           kind: 'universal',
           title: 'Adaptive Computation Time: recurrence steps per token',
           explain:
-            'One shared layer is applied again and again; in the head grid above, "Layer n" is recurrence step n. ' +
+            'One shared layer is applied again and again; in the head grid above, "Layer n" is recurrence step n + 1 (Layer 0 = the first application). ' +
             'Each bar is how many steps a token took before its halting probabilities reached the threshold; tokens that are harder to resolve ponder longer.',
           data,
         },

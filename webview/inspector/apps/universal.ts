@@ -1,7 +1,7 @@
 // Universal Transformer view: one column per token, its bar as tall as the number of recurrence
 // steps ACT let it take, split into one segment per step shaded by that step's weight in the
 // token's output (the last segment is the remainder R). Ponder ρ = N + R printed under each token.
-// The head grid above already shows the attention of every step: "Layer n" there is step n.
+// The head grid above already shows the attention of every step: "Layer n" there is step n + 1 (steps count from 1 here).
 import { isUniversalData, type UniversalData } from '../../../src/protocol/apps/universal';
 import { displayToken, el } from '../../shared/dom';
 import { luminance, makeRamp, rgbCss } from '../../shared/theme';
@@ -61,7 +61,7 @@ export const universalRenderer: AppRenderer = {
     paint(ctx);
     const mean = d.ponder.reduce((s, v) => s + v, 0) / n;
     container.append(
-      el('p', { className: 'ut-legend', text: `Head grid: Layer n = recurrence step n of the one shared layer (${d.steps} step${d.steps === 1 ? '' : 's'} run, at most ${d.maxSteps}). Bars: steps per token; segment shade = that step's weight in the token's output. Numbers under the tokens: ponder N + R (mean ${mean.toFixed(2)}).` }),
+      el('p', { className: 'ut-legend', text: `Head grid: Layer n = recurrence step n + 1 of the one shared layer (${d.steps} step${d.steps === 1 ? '' : 's'} run, at most ${d.maxSteps}). Bars: steps per token; segment shade = that step's weight in the token's output. Numbers under the tokens: ponder N + R (mean ${mean.toFixed(2)}).` }),
       el('div', { className: 'ut-chart', attrs: { role: 'group', 'aria-label': 'recurrence steps per token' } }, columns),
     );
     return { redraw: paint };
