@@ -8,7 +8,8 @@ import { UT_TDMCA_CASES } from './casesUniversalTdmca';
 import { VIEW_CASES } from './casesView';
 import { IMAGE_CASES } from './casesImage';
 import { MAIN_CASES } from './casesMain';
+import { SECURITY_CASES } from './security.test';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SECURITY_CASES];

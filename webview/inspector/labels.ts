@@ -5,6 +5,9 @@ import type { HeadStats, RunMeta } from '../../src/protocol/webview';
 export function partLabel(part: Part, meta: RunMeta): string {
   const rnn = meta.model.architecture === 'rnn-seq2seq';
   const decoderOnly = meta.model.kind === 'decoder';
+  // Architectures whose one attention is not a transformer part: say what the rows are.
+  if (meta.model.architecture === 'narm') return 'Local attention over the clicked items (row t: session cut after click t)';
+  if (meta.model.architecture === 'attention-rnn') return 'Attention over the previous steps (window, masked outside)';
   switch (part) {
     case 'encoder':
       return 'Encoder self-attention';
