@@ -64,22 +64,36 @@ export function readLayer(r: TensorReader, cfg: TransformerConfig, stack: 'encod
   };
 }
 
-/** Growing K/V projections of the positions seen so far: [length, d] each. */
+/**
+ * Growing K/V projections of the positions seen so far: k, v are [length, d] views of buffers
+ * that double when full, so a decoding step appends one row instead of copying the whole cache
+ * (and views handed out earlier keep showing the rows they had: rows are only ever added).
+ */
 export class KVCache {
   k = new Float32Array(0);
   v = new Float32Array(0);
   length = 0;
+  private kBuf = new Float32Array(0);
+  private vBuf = new Float32Array(0);
   constructor(private readonly d: number) {}
   append(k: Float32Array, v: Float32Array, rows: number): void {
-    const grow = (a: Float32Array, add: Float32Array) => {
-      const out = new Float32Array((this.length + rows) * this.d);
-      out.set(a.subarray(0, this.length * this.d));
-      out.set(add, this.length * this.d);
-      return out;
-    };
-    this.k = grow(this.k, k);
-    this.v = grow(this.v, v);
+    const d = this.d;
+    const need = (this.length + rows) * d;
+    if (need > this.kBuf.length) {
+      const cap = Math.max(need, 2 * this.kBuf.length, 16 * d);
+      const grow = (a: Float32Array) => {
+        const out = new Float32Array(cap);
+        out.set(a.subarray(0, this.length * d));
+        return out;
+      };
+      this.kBuf = grow(this.kBuf);
+      this.vBuf = grow(this.vBuf);
+    }
+    this.kBuf.set(k.subarray(0, rows * d), this.length * d);
+    this.vBuf.set(v.subarray(0, rows * d), this.length * d);
     this.length += rows;
+    this.k = this.kBuf.subarray(0, need);
+    this.v = this.vBuf.subarray(0, need);
   }
 }
 
