@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost } from '../engineHost';
 import type { ModelSummary, Part } from '../engine/types';
+import { headWeightNorms } from './safetensorsHeader';
 
 export const MODEL_GLOBS = ['**/*.model.json', '**/config.json'];
 
@@ -12,7 +13,7 @@ export type ModelNode =
   | { kind: 'model'; uri: vscode.Uri; summary?: ModelSummary; error?: string }
   | { kind: 'part'; uri: vscode.Uri; part: Part; layers: number; heads: number }
   | { kind: 'layer'; uri: vscode.Uri; part: Part; layer: number; heads: number }
-  | { kind: 'head'; uri: vscode.Uri; part: Part; layer: number; head: number };
+  | { kind: 'head'; uri: vscode.Uri; part: Part; layer: number; head: number; norms?: { q?: number; k?: number; v?: number; o?: number } };
 
 /** A Hugging Face folder's config.json counts only with its weights beside it. */
 export async function findModels(): Promise<vscode.Uri[]> {
@@ -90,8 +91,15 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
         return node.summary ? partsOf(node.summary).map((p) => ({ kind: 'part', uri: node.uri, ...p })) : [];
       case 'part':
         return Array.from({ length: node.layers }, (_, layer) => ({ kind: 'layer', uri: node.uri, part: node.part, layer, heads: node.heads }));
-      case 'layer':
-        return Array.from({ length: node.heads }, (_, head) => ({ kind: 'head', uri: node.uri, part: node.part, layer: node.layer, head }));
+      case 'layer': {
+        // Head ↔ weights: each head's slice of W_Q, W_K, W_V, W_O (project JSON with a safetensors sidecar).
+        const w = node.uri.fsPath.endsWith('.model.json') ? headWeightNorms(node.uri.fsPath, node.part, node.layer, node.heads) : undefined;
+        const at = (a: number[] | null | undefined, h: number) => (a ? a[h] : undefined);
+        return Array.from({ length: node.heads }, (_, head) => ({
+          kind: 'head', uri: node.uri, part: node.part, layer: node.layer, head,
+          ...(w ? { norms: { q: at(w.q, head), k: at(w.k, head), v: at(w.v, head), o: at(w.o, head) } } : {}),
+        }));
+      }
       case 'head':
         return [];
     }
@@ -121,6 +129,12 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
       case 'head': {
         const item = new vscode.TreeItem(`Head ${node.head}`, C.None);
         item.iconPath = new vscode.ThemeIcon('eye');
+        const n = node.norms;
+        if (n) {
+          const parts = (['q', 'k', 'v', 'o'] as const).filter((k) => n[k] !== undefined).map((k) => `‖W${k.toUpperCase()}‖ ${n[k]!.toFixed(2)}`);
+          item.description = parts.join(' ');
+          item.tooltip = `Frobenius norm of this head's slice of each projection (rows of W_Q, W_K, W_V; columns of W_O):\n${parts.join('\n')}`;
+        }
         item.command = { command: 'attentionInspector.openHead', title: 'Open Head', arguments: [node] };
         return item;
       }

@@ -3,6 +3,7 @@
 // columns of o). Only the 8-byte length and the JSON header are read, plus the bytes of the
 // tensors whose norms are shown. No vscode import (unit-tested in plain Node).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ModelFormatError } from '../engine/format/errors';
 
 export interface HeaderTensor {
@@ -124,4 +125,50 @@ export function formatHeader(h: SafetensorsHeader, heads?: number): string {
   }
   lines.push('', `${params.toLocaleString('en-US')} parameters in total`);
   return lines.join('\n');
+}
+
+export interface HeadWeightNorms {
+  /** Per head: ‖W_Q‖, ‖W_K‖, ‖W_V‖ (its output rows) and ‖W_O‖ (its input columns); null where not F32 / absent. */
+  q: number[] | null;
+  k: number[] | null;
+  v: number[] | null;
+  o: number[] | null;
+}
+
+const normCache = new Map<string, { stamp: string; norms: HeadWeightNorms | undefined }>();
+
+/**
+ * Per-head weight norms of one attention layer of a project model JSON whose weights live in a
+ * safetensors sidecar (undefined otherwise: inline weights, other layouts). Cached per file stamp.
+ */
+export function headWeightNorms(modelJson: string, part: 'encoder' | 'decoder' | 'cross', layer: number, heads: number): HeadWeightNorms | undefined {
+  let side: string;
+  try {
+    const j = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as { weights?: { safetensors?: unknown } };
+    if (typeof j.weights?.safetensors !== 'string') return undefined;
+    side = path.resolve(path.dirname(modelJson), j.weights.safetensors);
+  } catch {
+    return undefined;
+  }
+  const st = fs.statSync(side, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  const key = `${side}|${part}|${layer}|${heads}`;
+  const stamp = `${st.mtimeMs}:${st.size}`;
+  const hit = normCache.get(key);
+  if (hit?.stamp === stamp) return hit.norms;
+  const prefix = `${part === 'encoder' ? 'encoder' : 'decoder'}.layers.${layer}.${part === 'cross' ? 'cross_attn' : 'self_attn'}`;
+  let norms: HeadWeightNorms | undefined;
+  try {
+    const h = readSafetensorsHeader(side);
+    const of = (w: string) => {
+      const t = h.tensors.find((x) => x.name === `${prefix}.${w}.weight`);
+      return t ? headNorms(side, h, t, heads) ?? null : null;
+    };
+    norms = { q: of('q'), k: of('k'), v: of('v'), o: of('o') };
+    if (!norms.q && !norms.k && !norms.v && !norms.o) norms = undefined;
+  } catch {
+    norms = undefined; // a broken sidecar: the run reports it with file and field
+  }
+  normCache.set(key, { stamp, norms });
+  return norms;
 }

@@ -27,6 +27,15 @@ suite('Commands from the palette', () => {
     assert.ok(hidden.some((m) => m.command === 'attentionInspector.openHead' && m.when === 'false'));
   });
 
+  test('Restricted Mode: supported, and the manifest says what is limited', () => {
+    const ext = vscode.extensions.getExtension('attention-inspector.attention-inspector')!;
+    const trust = ext.packageJSON.capabilities?.untrustedWorkspaces as { supported: unknown; description?: string; restrictedConfigurations?: string[] };
+    assert.strictEqual(trust?.supported, true);
+    assert.match(trust.description ?? '', /only reads model files/);
+    const settings = Object.keys(ext.packageJSON.contributes.configuration.properties as object);
+    for (const c of trust.restrictedConfigurations ?? []) assert.ok(settings.includes(c) || c === 'attentionInspector.engineThreads', `${c} is a real setting`);
+  });
+
   test('Open Model… asks for a workspace model and runs its first example', async () => {
     const p = scripted({ pick: name });
     a.setPrompter(p);

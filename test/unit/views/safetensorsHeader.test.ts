@@ -90,3 +90,21 @@ test('a truncated or malformed header names the file and the field', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('headWeightNorms: a model JSON with a sidecar gives each head its q rows / o columns norms', async () => {
+  const { headWeightNorms } = await import('../../../src/views/safetensorsHeader');
+  const { dir } = fixture();
+  try {
+    const json = path.join(dir, 'm.model.json');
+    fs.writeFileSync(json, JSON.stringify({ weights: { safetensors: 'm.safetensors' } }));
+    const n = headWeightNorms(json, 'encoder', 0, H)!;
+    assert.ok(Math.abs(n.q![0] - Math.sqrt(32)) < 1e-5 && Math.abs(n.q![1] - 2 * Math.sqrt(32)) < 1e-5);
+    assert.ok(Math.abs(n.o![1] - 0.5 * Math.sqrt(32)) < 1e-5);
+    assert.equal(n.k, null, 'no k tensor in the fixture');
+    assert.equal(headWeightNorms(json, 'decoder', 0, H), undefined, 'no decoder layer');
+    fs.writeFileSync(json, JSON.stringify({ weights: { inline: {} } }));
+    assert.equal(headWeightNorms(json, 'encoder', 0, H), undefined, 'inline weights: nothing to read');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
