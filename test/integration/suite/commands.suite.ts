@@ -33,7 +33,7 @@ suite('Commands from the palette', () => {
     assert.strictEqual(trust?.supported, true);
     assert.match(trust.description ?? '', /only reads model files/);
     const settings = Object.keys(ext.packageJSON.contributes.configuration.properties as object);
-    for (const c of trust.restrictedConfigurations ?? []) assert.ok(settings.includes(c) || c === 'attentionInspector.engineThreads', `${c} is a real setting`);
+    for (const c of trust.restrictedConfigurations ?? []) assert.ok(settings.includes(c), `${c} is a real setting`);
   });
 
   test('Open Model… asks for a workspace model and runs its first example', async () => {
