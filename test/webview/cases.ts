@@ -8,8 +8,9 @@ import { UT_TDMCA_CASES } from './casesUniversalTdmca';
 import { VIEW_CASES } from './casesView';
 import { IMAGE_CASES } from './casesImage';
 import { MAIN_CASES } from './casesMain';
+import { MAIN_CASES_2 } from './casesMain2';
 import { SECURITY_CASES } from './security.test';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SECURITY_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SECURITY_CASES];

@@ -128,7 +128,7 @@ export class InspectorApp {
     let resize: ReturnType<typeof setTimeout> | undefined;
     window.addEventListener('resize', () => {
       clearTimeout(resize);
-      resize = setTimeout(() => this.detail.rerender(), 100);
+      resize = setTimeout(() => this.detail.resize(), 100);
     });
     onThemeChange(() => {
       this.theme = readTheme();
@@ -176,6 +176,7 @@ export class InspectorApp {
           const t0 = performance.now();
           this.grid.setThumbnails(m.thumbnails);
           this.timings.grid = performance.now() - t0;
+          this.root.dataset.gridMs = this.timings.grid.toFixed(1);
         }
         return;
       case 'head':
@@ -370,6 +371,7 @@ export class InspectorApp {
     const t0 = performance.now();
     this.detail.showHead(m, pm, this.meta);
     this.timings.head = performance.now() - t0;
+    this.root.dataset.headMs = this.timings.head.toFixed(1);
     if (this.state.main === 'qk') this.qk.show(m, pm, this.meta, this.state.query ?? 0);
   }
 

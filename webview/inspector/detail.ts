@@ -49,6 +49,8 @@ export class DetailPane {
   private scale: ScaleKind = 'head';
   private shown: { head: HeadMessage; part: PartMeta; meta: RunMeta } | undefined;
   private sink = false;
+  /** Pane width measured when the DOM was clean (showHead) or on resize. */
+  private width = 0;
   private readonly badge = el('div', { className: 'detail-badge' });
 
   constructor(
@@ -109,17 +111,24 @@ export class DetailPane {
     this.rerender();
   }
 
-  /** The head as drawn: with the attention-sink display transform applied when it is on. */
-  private drawn(): { head: HeadMessage; hidden: Set<number> } | undefined {
+  /** The head as drawn: with the attention-sink display transform applied when it is on (cached per head). */
+  private drawn(): { head: HeadMessage; hidden: Set<number>; max: number } | undefined {
     const s = this.shown;
     if (!s) return undefined;
+    const c = this.drawnCache;
+    if (c && c.source === s.head && c.sink === this.sink) return c.value;
     const { probs, hidden } = applySink(this.sink, s.head.probs, s.head.queries, s.head.keys, s.part.keyTokens);
-    return { head: hidden.size > 0 ? { ...s.head, probs } : s.head, hidden };
+    const head = hidden.size > 0 ? { ...s.head, probs } : s.head;
+    const value = { head, hidden, max: headMax(head.probs) };
+    this.drawnCache = { source: s.head, sink: this.sink, value };
+    return value;
   }
+
+  private drawnCache: { source: HeadMessage; sink: boolean; value: { head: HeadMessage; hidden: Set<number>; max: number } } | undefined;
 
   private scaleMax(): number {
     const d = this.drawn();
-    return this.scale === 'one' || !d ? 1 : headMax(d.head.probs);
+    return this.scale === 'one' || !d ? 1 : d.max;
   }
 
   showLoading(text: string): void {
@@ -127,6 +136,8 @@ export class DetailPane {
   }
 
   showHead(head: HeadMessage, part: PartMeta, meta: RunMeta): void {
+    // Measure before touching the DOM: reading the width after a change forces a full layout.
+    this.width = this.root.clientWidth;
     this.shown = { head, part, meta };
     this.status.textContent = '';
     this.title.textContent = `Layer ${head.layer} · Head ${head.head}`;
@@ -154,6 +165,11 @@ export class DetailPane {
   }
 
   /** Re-lays out for the current width (window resize). */
+  resize(): void {
+    this.width = this.root.clientWidth;
+    this.rerender();
+  }
+
   rerender(): void {
     const s = this.shown;
     const d = this.drawn();
@@ -162,9 +178,9 @@ export class DetailPane {
     this.badge.replaceChildren(...(d.hidden.size > 0 ? [sinkBadge(d.hidden, s.part.keyTokens)] : []));
     if (this.view === 'heatmap') {
       // Room left for the canvas: pane width minus the query labels and the vertical axis title.
-      const width = Math.max(120, this.root.clientWidth - 190);
+      const width = Math.max(120, (this.width || this.root.clientWidth) - 190);
       this.heatmap.render(d.head, s.part, s.meta.scoreLabel, width, this.scaleMax(), d.hidden, d.hidden.size > 0 ? s.head.probs : undefined);
-      this.body.replaceChildren(this.heatmap.root);
+      if (this.body.childNodes.length !== 1 || this.body.firstChild !== this.heatmap.root) this.body.replaceChildren(this.heatmap.root);
     } else {
       this.lines.render(d.head, s.part, this.scaleMax());
       this.body.replaceChildren(this.lines.root);

@@ -2,7 +2,7 @@
 // probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
 import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
 import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
-import { hatchPattern, luminance, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
+import { hatchPattern, luminance, makeRamp, mix, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';
 
 export const QUERY_AXIS_TITLE = 'query = token attending';
@@ -16,6 +16,12 @@ export function headMax(probs: Float32Array): number {
   let max = 0;
   for (const p of probs) if (p > max) max = p;
   return max;
+}
+
+/** The flat colour masked cells get when cells are too small for the hatch (its average tone). */
+function hatchTone(theme: ThemeColors): number {
+  const [r, g, b] = mix(theme.background, theme.muted, 0.35);
+  return (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
 }
 
 /** Cell size in CSS px that fits `keys` columns into `width`, between 3 and 40. */
@@ -76,6 +82,22 @@ export class HeatmapView {
     this.root.style.setProperty('--cell', `${this.cell}px`);
     this.root.style.setProperty('--label-font', `${font}px`);
 
+    // Switching heads of one part keeps the same tokens: rebuilding 2 × n label elements (and the
+    // layout they force) would dominate a head switch at 512 tokens, so they are kept.
+    const labelKey = `${step}`;
+    if (this.labelsFor?.part !== part || this.labelsFor.key !== labelKey) {
+      this.labelsFor = { part, key: labelKey };
+      this.buildLabels(part, step);
+    }
+    this.canvas.setAttribute('aria-label', `Attention of layer ${head.layer} head ${head.head}: ${head.queries} queries by ${head.keys} keys`);
+    this.canvas.dataset.cell = String(this.cell);
+    this.draw();
+  }
+
+  private labelsFor: { part: PartMeta; key: string } | undefined;
+  private img: ImageData | undefined;
+
+  private buildLabels(part: PartMeta, step: number): void {
     clear(this.keyLabels);
     clear(this.queryLabels);
     part.keyTokens.forEach((t, j) => {
@@ -86,9 +108,6 @@ export class HeatmapView {
       const shown = i % step === 0;
       this.queryLabels.appendChild(el('div', { className: 'token-label query-label', text: shown ? displayToken(t) : '', attrs: { title: `query ${i}: ${t}`, 'data-index': String(i) } }));
     });
-    this.canvas.setAttribute('aria-label', `Attention of layer ${head.layer} head ${head.head}: ${head.queries} queries by ${head.keys} keys`);
-    this.canvas.dataset.cell = String(this.cell);
-    this.draw();
   }
 
   setTheme(theme: ThemeColors): void {
@@ -102,17 +121,37 @@ export class HeatmapView {
     const c = this.cell;
     const W = h.keys * c;
     const H = h.queries * c;
-    const ctx = sizeCanvas(this.canvas, W, H);
     const ramp = makeRamp(this.theme);
     const max = this.scaleMax;
-    const img = new ImageData(h.keys, h.queries);
-    for (let i = 0; i < h.probs.length; i++) {
-      const [r, g, b] = ramp(max > 0 ? h.probs[i] / max : 0);
-      img.data[i * 4] = r;
-      img.data[i * 4 + 1] = g;
-      img.data[i * 4 + 2] = b;
-      img.data[i * 4 + 3] = 255;
+    // One packed RGBA per ramp step, written through a Uint32 view: a 512×512 head fills in ~1 ms.
+    const lut = new Uint32Array(256);
+    for (let k = 0; k < 256; k++) {
+      const [r, g, b] = ramp(k / 255);
+      lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
     }
+    // Reused between heads of one part: a fresh 1 MB ImageData per switch mostly feeds the GC.
+    if (this.img?.width !== h.keys || this.img.height !== h.queries) this.img = new ImageData(h.keys, h.queries);
+    const img = this.img;
+    const px = new Uint32Array(img.data.buffer);
+    const scale = max > 0 ? 255 / max : 0;
+    for (let i = 0; i < h.probs.length; i++) px[i] = lut[Math.max(0, Math.min(255, Math.round(h.probs[i] * scale)))];
+    if (c < 8) {
+      // Small cells: one canvas pixel per cell, scaled by CSS (pixelated) — no 1536² upscale per
+      // head switch. Hatching is not readable at this size; masked / hidden cells get its flat tone.
+      const flat = hatchTone(this.theme);
+      for (let i = 0; i < h.queries; i++) {
+        for (let j = 0; j < h.keys; j++) if (h.mask?.[i * h.keys + j] || this.hidden.has(j)) px[i * h.keys + j] = flat;
+      }
+      this.canvas.width = h.keys;
+      this.canvas.height = h.queries;
+      this.canvas.style.width = `${W}px`;
+      this.canvas.style.height = `${H}px`;
+      this.canvas.style.imageRendering = 'pixelated';
+      this.canvas.getContext('2d')?.putImageData(img, 0, 0);
+      return;
+    }
+    this.canvas.style.imageRendering = '';
+    const ctx = sizeCanvas(this.canvas, W, H);
     const off = document.createElement('canvas');
     off.width = h.keys;
     off.height = h.queries;

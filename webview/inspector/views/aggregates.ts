@@ -163,7 +163,9 @@ export class AggregatesView {
     let x = 0;
     const labels = el('div', { className: 'entropy-labels' });
     for (const l of pm.layers) {
-      labels.appendChild(el('span', { className: 'entropy-layer', text: `L${l.layer}`, attrs: { style: `width:${l.heads * BAR_W + gap}px` } }));
+      const lab = el('span', { className: 'entropy-layer', text: `L${l.layer}` });
+      lab.style.width = `${l.heads * BAR_W + gap}px`; // CSSOM, not a style attribute: the CSP forbids inline styles
+      labels.appendChild(lab);
       for (let h = 0; h < l.heads; h++) {
         const e = l.stats[h].entropy;
         const bh = (e / max) * (CHART_H - 4);
