@@ -92,6 +92,7 @@ export class HfTokenizer implements Tokenizer {
    * encoded here: a broken file is reported when it is opened, naming the part that breaks it.
    */
   static fromJson(file: string, json: Record<string, unknown>, config: Record<string, unknown>, configFile?: string): HfTokenizer {
+    checkNesting(file, json);
     checkTokenIds(file, json);
     try {
       const impl = new HfTokenizerImpl(json, config);
@@ -114,7 +115,7 @@ export class HfTokenizer implements Tokenizer {
     }
     // A vocabulary without an unk token maps unknown pieces to undefined: report, don't run.
     const bad = enc.ids.findIndex((id) => id === undefined);
-    if (bad >= 0) throw new InputError('text', `text the tokenizer can encode; "${enc.tokens[bad]}" has no id and the tokenizer has no unk token`);
+    if (bad >= 0) throw new InputError('text', `text the tokenizer can encode; ${showValue(enc.tokens[bad])} has no id and the tokenizer has no unk token`);
     return { ids: enc.ids, tokens: enc.tokens };
   }
 
@@ -124,6 +125,25 @@ export class HfTokenizer implements Tokenizer {
     } catch {
       return `[${id}]`; // token() never throws (Tokenizer interface)
     }
+  }
+}
+
+/** Deepest nesting of arrays/objects accepted; real tokenizer.json files nest fewer than 10 deep. */
+const MAX_TOKENIZER_DEPTH = 64;
+
+/**
+ * The library walks the document recursively (and joins token arrays into strings): a value nested
+ * 20,000 deep overflowed the stack, or took seconds to fail. Checked without recursion.
+ */
+function checkNesting(file: string, json: unknown): void {
+  const stack: [unknown, string, number][] = [[json, '', 0]];
+  while (stack.length) {
+    const [v, at, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_TOKENIZER_DEPTH) throw new ModelFormatError(file, at || '(document)', `values nested at most ${MAX_TOKENIZER_DEPTH} deep; this one is deeper`);
+    // The field named is where the deep value hangs in the document (two levels), not the whole chain.
+    const name = (k: string) => (depth >= 2 ? at : Array.isArray(v) ? `${at}[${k}]` : at ? `${at}.${k}` : k);
+    for (const [k, child] of Object.entries(v)) stack.push([child, name(k), depth + 1]);
   }
 }
 
