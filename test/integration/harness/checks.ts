@@ -19,6 +19,7 @@ export interface Manifest {
     commands: { command: string; title: string; category?: string }[];
     viewsContainers?: { activitybar?: { id: string; title: string }[] };
     views?: Record<string, { id: string; name: string }[]>;
+    menus?: { commandPalette?: { command: string; when?: string }[] };
   };
 }
 

@@ -46,7 +46,8 @@ export const checks: UiCheck[] = [
     name: 'side panel: type an input, see its tokens; click a head to open it',
     timeoutMs: 90_000,
     async run({ page, steps }) {
-      await page.locator('.activitybar a.action-label[aria-label^="Attention"]').first().click();
+      // Not the activity bar icon: a click on the active container's icon hides the side bar.
+      await runCommand(page, 'Attention: Focus on Run View');
       const f = await frameWith(page, 'textarea.input');
       if ((await f.locator('button.choose').textContent())?.includes('Choose model')) {
         await f.locator('button.choose').click();
