@@ -10,7 +10,7 @@ import { assertClean, check, colourDistance, equal, screenshot, texts, tooltip, 
 
 type RGB = [number, number, number];
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
-const reference = <T>(name: string): T[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${name}.json`), 'utf8')) as { cases: T[] }).cases;
+const reference = <T>(name: string): T[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: T[] }).cases;
 const close = (shown: string, ref: number, digits: number, what: string): void =>
   check(Math.abs(Number(shown) - ref) <= 0.5 * 10 ** -digits + 1e-5, `${what}: shown ${shown}, PyTorch ${ref.toFixed(6)}`);
 

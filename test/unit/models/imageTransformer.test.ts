@@ -32,7 +32,7 @@ function maxDiff(a: ArrayLike<number>, b: number[]): number {
 }
 
 for (const name of ['image-transformer-1d', 'image-transformer-2d']) {
-  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${name}.json`), 'utf8')) as { model: string; cases: Case[] };
+  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { model: string; cases: Case[] };
   const model = loadModel(path.join(FIXTURES, expected.model));
   expected.cases.forEach((c, k) => {
     test(`${name} case ${k} (${c.ids.length} pixels) matches PyTorch ≤ ${TOL}`, () => {

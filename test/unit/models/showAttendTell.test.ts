@@ -36,7 +36,7 @@ function maxDiff(a: ArrayLike<number>, b: number[]): number {
 }
 
 for (const name of ['show-attend-tell-small', 'show-attend-tell-nogate']) {
-  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${name}.json`), 'utf8')) as { model: string; cases: Case[] };
+  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { model: string; cases: Case[] };
   const model = loadModel(path.join(FIXTURES, expected.model));
   expected.cases.forEach((c, k) => {
     test(`${name} case ${k} ("${c.text}"${c.given_target_ids ? ', teacher-forced' : ', greedy'}) matches PyTorch ≤ ${TOL}`, () => {
