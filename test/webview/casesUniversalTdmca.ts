@@ -97,4 +97,38 @@ const tdmcaCase: Case = {
   },
 };
 
-export const UT_TDMCA_CASES: Case[] = [universalCase, tdmcaCase];
+const trainedCase: Case = {
+  name: 'trained examples: ut-fill-blanks bars are taller for blanks; tdmca-repeat layer 1 head 1 lights up the first-occurrence key',
+  run: async (ctx) => {
+    const ut = loadModel(path.join(ROOT, 'examples', 'ut-fill-blanks.model.json'));
+    await withInspector(ctx, runModel(ut, ut.examples[0]), async (ins) => {
+      const { page } = ins;
+      await page.waitForSelector('.ut-col', { timeout: 5000 });
+      const toks = await texts(page, '.ut-token');
+      const heights = await page.$$eval('.ut-bar', (bars) => bars.map((b) => b.getBoundingClientRect().height));
+      const mean = (blank: boolean) => {
+        const h = heights.filter((_, i) => (toks[i] === '?') === blank);
+        return h.reduce((a, b) => a + b, 0) / h.length;
+      };
+      check(mean(true) > mean(false), `blank bars ${mean(true)}px vs letter bars ${mean(false)}px`);
+      await screenshot(page, ctx.artifacts, 'app-ut-fill-blanks');
+      await assertClean(ins);
+    }, { title: 'ut-fill-blanks' });
+    const td = loadModel(path.join(ROOT, 'examples', 'tdmca-repeat.model.json'));
+    await withInspector(ctx, runModel(td, td.examples[0]), async (ins) => {
+      const { page } = ins;
+      await page.waitForSelector('.tdmca-key', { timeout: 5000 });
+      await page.selectOption('.tdmca-layer', '0'); // layer 1, the first memory-compressed layer
+      await page.selectOption('.tdmca-head', '1');
+      await page.click('.tdmca-token[data-position="11"]'); // "over": the next word "the" is in key 0
+      const shown = await page.$$eval('.tdmca-key', (ks) => ks.map((k) => ({ p: Number((k as HTMLElement).dataset.probability || 0), bg: getComputedStyle(k).backgroundColor })));
+      const best = shown.reduce((b, k, j) => (k.p > shown[b].p ? j : b), 0);
+      equal(best, 0, 'strongest compressed key for "over"');
+      check(shown[0].p > 0.9 && shown[0].bg !== shown[1].bg, `key 0 stands out: ${JSON.stringify(shown.slice(0, 2))}`);
+      await screenshot(page, ctx.artifacts, 'app-tdmca-repeat');
+      await assertClean(ins);
+    }, { title: 'tdmca-repeat' });
+  },
+};
+
+export const UT_TDMCA_CASES: Case[] = [universalCase, tdmcaCase, trainedCase];

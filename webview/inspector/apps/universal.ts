@@ -26,7 +26,7 @@ export const universalRenderer: AppRenderer = {
         bar.append(seg);
       }
       const track = el('div', { className: 'ut-track' }, [bar]);
-      track.style.height = `${d.maxSteps * STEP_PX}px`;
+      track.style.height = `${d.steps * STEP_PX}px`; // as tall as the longest-running token
       const col = el('div', { className: 'ut-col', attrs: { tabindex: '0', 'data-token': String(i), 'aria-label': `${token}: ${N} steps, ponder ${d.ponder[i].toFixed(2)}` } }, [
         el('span', { className: 'ut-steps', text: String(N) }),
         track,
