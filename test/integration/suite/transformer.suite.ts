@@ -1,0 +1,56 @@
+// The entry points on a Transformer encoder–decoder (examples/transformer-reverse): the stepper and
+// the positional encoding exist, the tree shows each head's weight norms, and the header view of
+// its sidecar offers one lens per layer and per-head norms. Skipped when the example is absent.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { AttentionInspectorApi } from '../../../src/extension';
+import { api, resetState, scripted } from './helpers';
+
+suite('Transformer example', () => {
+  let a: AttentionInspectorApi;
+  let model: vscode.Uri | undefined;
+
+  suiteSetup(async function () {
+    a = await api();
+    model = (await vscode.workspace.findFiles('**/transformer-reverse.model.json'))[0];
+    if (!model) this.skip();
+  });
+  setup(() => resetState(a));
+  teardown(() => a.setPrompter(undefined));
+
+  test('Step Decoder and Show Positional Encoding open their views', async () => {
+    a.setPrompter(scripted({ pick: 'transformer-reverse.model.json' }));
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.stepDecoder'), true);
+    assert.ok(a.runner.lastResult?.positional, 'a sinusoidal model reports its positional encoding');
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.showPositionalEncoding'), true);
+  });
+
+  test('tree heads carry the norms of their W_Q/W_K/W_V/W_O slices', async () => {
+    const roots = await a.tree.getChildren();
+    const node = roots.find((n) => n.kind === 'model' && n.uri.fsPath === model!.fsPath)!;
+    const parts = await a.tree.getChildren(node);
+    const layers = await a.tree.getChildren(parts[0]);
+    const heads = await a.tree.getChildren(layers[0]);
+    assert.strictEqual(heads.length, 4);
+    const item = a.tree.getTreeItem(heads[1]);
+    assert.match(String(item.description), /‖WQ‖ \d+\.\d\d ‖WK‖ \d+\.\d\d ‖WV‖ \d+\.\d\d ‖WO‖ \d+\.\d\d/);
+  });
+
+  test('the sidecar header lists per-head norms and a lens per layer that opens its heads', async () => {
+    const side = vscode.Uri.file(path.join(path.dirname(model!.fsPath), 'transformer-reverse.safetensors'));
+    assert.ok(fs.existsSync(side.fsPath));
+    const doc = (await vscode.commands.executeCommand('attentionInspector.showSafetensorsHeader', side)) as vscode.TextDocument;
+    assert.match(doc.getText(), /encoder\.layers\.0\.self_attn\.q\.weight\s+F32\s+\[32, 32\]/);
+    assert.match(doc.getText(), /per-head ‖W‖: h1 \d+\.\d{3}\s+h2 \d+\.\d{3}\s+h3 \d+\.\d{3}\s+h4 \d+\.\d{3}/);
+    const lenses = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri, 10)) as vscode.CodeLens[];
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    assert.deepStrictEqual(titles.filter((t) => t.includes('encoder layer')), ['$(eye) Inspect encoder layer 0 heads', '$(eye) Inspect encoder layer 1 heads']);
+    assert.strictEqual(titles.filter((t) => t.includes('cross-attention')).length, 2);
+    const lens = lenses.find((l) => l.command?.title.includes('cross-attention layer 1'))!;
+    await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+    assert.strictEqual(a.runner.resultModel, model!.fsPath, 'the lens ran the model the weights belong to');
+    assert.ok(a.inspector());
+  });
+});
