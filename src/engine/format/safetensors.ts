@@ -61,6 +61,8 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
       continue;
     }
     const f = `tensor "${name}"`;
+    // Every error about a tensor is named by its name; an empty one would name nothing.
+    if (name === '') throw bad(f, 'a non-empty tensor name');
     if (!isObject(entry)) throw bad(f, `an object {dtype, shape, data_offsets}; found ${describe(entry)}`);
     const { dtype, shape, data_offsets: offsets } = entry;
     if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) { // not `in`: "constructor" would pass
