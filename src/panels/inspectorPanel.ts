@@ -195,7 +195,9 @@ export class InspectorPanel {
     const title = this.session.title;
     try {
       const result = await handler(e.score);
-      if (result && !this.disposed) this.setResult(result, title, undefined, 'stepper', e.score);
+      if (this.disposed) return;
+      if (result) this.setResult(result, title, undefined, 'stepper', e.score);
+      else this.showError(`The re-run with the ${e.score} score did not finish; the previous result stays.`);
     } catch (err) {
       this.showError(`Re-run with the ${e.score} score failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -248,7 +250,7 @@ export class InspectorPanel {
       }
       bytes = Buffer.from(text, 'utf8');
     }
-    const name = exportTitle(result, reply.head, 'view').split(' · input')[0].replace(/[^\w.-]+/g, '-').slice(0, 80);
+    const name = (reply.title || exportTitle(result, reply.head, 'view')).split(' · input')[0].replace(/[^\w.-]+/g, '-').slice(0, 80);
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const target = await vscode.window.showSaveDialog({
       title: 'Attention: Export View',

@@ -175,6 +175,14 @@ export const MAIN_CASES: Case[] = [
         const e0 = expected.scores!.cross![0][0][0]; // PyTorch e_0j for the dot score
         near((await hoverMatrix(page, '.stepper-pane', 0, 2)).probability, expected.attentions.cross![0][0][0][2], 'alignment row 1 vs PyTorch');
         check(same(await matrixPixel(page, '.stepper-pane', 1, 0), BACKGROUND), 'row 2 blank at step 1');
+        // A re-run that fails (cancelled, engine error): the banner says so and the switch goes back.
+        const first = ins.received.length;
+        await page.click('.score-radios vscode-radio[value="scaled-dot"]');
+        await ins.waitForPosted((m) => m.type === 'rerun', first);
+        check((await texts(page, '.stepper-view .view-message'))[0].startsWith('Re-running with the scaled-dot score'), 'says it is re-running');
+        await ins.send([{ type: 'error', message: 'The re-run with the scaled-dot score did not finish; the previous result stays.' }]);
+        await page.waitForFunction(() => document.querySelector('.stepper-view .view-message')?.textContent === '');
+        equal(await page.$eval('.score-radios vscode-radio[value="dot"]', (r) => r.hasAttribute('checked')), true, 'switch back on dot');
         const from = ins.received.length;
         await page.click('.score-radios vscode-radio[value="scaled-dot"]');
         const posted = await ins.waitForPosted((m) => m.type === 'rerun', from);

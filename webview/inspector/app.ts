@@ -211,6 +211,7 @@ export class InspectorApp {
         return;
       case 'error':
         this.banner.show(m.message);
+        this.stepper.rerunFailed();
         return;
       case 'noRun':
         this.appPane.hide();

@@ -113,6 +113,13 @@ export class StepperView {
     }
   }
 
+  /** The host reported an error: a re-run under way has failed, so the switch goes back. */
+  rerunFailed(): void {
+    if (!this.message.textContent?.startsWith('Re-running')) return;
+    this.message.textContent = '';
+    if (this.meta) this.buildScoreSwitch(this.meta);
+  }
+
   setSink(on: boolean): void {
     this.sink = on;
     this.render();
