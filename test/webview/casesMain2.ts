@@ -294,4 +294,35 @@ export const MAIN_CASES_2: Case[] = [
       });
     },
   },
+  {
+    name: 'light theme: the diff scale and the stepper’s blank rows follow the theme; view texts readable',
+    run: async (ctx) => {
+      const a = syntheticResult();
+      const b = syntheticResult();
+      const l0 = b.attentions.find((l) => l.part === 'cross' && l.layer === 0)!;
+      for (let i = 0; i < l0.queries; i++) for (let j = 0; j < l0.keys; j++) l0.probs[i * l0.keys + j] = j === 0 ? 1 : 0; // head 0 → key 0
+      await withInspector(ctx, a, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await openView(page, 'stepper');
+        await page.waitForSelector('.stepper-pane .matrix-canvas', { timeout: 5000 });
+        const blank = await matrixPixel(page, '.stepper-pane:nth-child(1)', 3, 0);
+        check(blank.every((c) => c > 250), `future row is the white editor background: ${blank}`);
+        await ins.send(ins.session.setCompare({ result: a, label: 'A' }, { result: b, label: 'B' }, 'A vs B'));
+        await page.waitForSelector('.compare-view:not([hidden]) .compare-diff .matrix-canvas', { timeout: 5000 });
+        equal((await texts(page, '.jsd-item .jsd-head'))[0], 'cross L0 H0', 'changed head first');
+        const pos = await matrixPixel(page, '.compare-diff', 1, 0);
+        const la = a.attentions.find((l) => l.part === 'cross' && l.layer === 0)!;
+        const row1 = Array.from(la.probs.subarray(la.keys, 2 * la.keys));
+        const lost = row1.indexOf(Math.max(...row1.slice(1))); // the key A attended most and B not at all
+        const neg = await matrixPixel(page, '.compare-diff', 1, lost);
+        check(pos[2] > pos[0] + 40, `more in B: blue on white (${pos})`);
+        check(neg[0] > neg[2] + 20, `less in B: red on white (${neg})`);
+        const colour = await page.$eval('.compare-view h2', (e) => getComputedStyle(e).color);
+        check(colour !== 'rgb(255, 255, 255)', `heading not white on white: ${colour}`);
+        await screenshot(page, ctx.artifacts, 'view-compare-light');
+        await assertClean(ins);
+      }, { light: true });
+    },
+  },
 ];
