@@ -110,13 +110,15 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
       ? { safetensors: path.join(path.dirname(file), 'model.safetensors') }
       : readExtras(await vscode.workspace.fs.readFile(uri).then((b) => b, () => new Uint8Array()), file);
     this.post(entry, modelPageMessage(summary, file, extras));
-    if (!run) return;
+    // Opening a file never asks a question: without examples, the page's "Run with Input…" is there.
+    if (!run || !summary.examples.length) return;
     // The inspector opens beside this page; one already open in this page's group would cover it.
     const insp = InspectorPanel.current;
     if (insp && insp.panel.viewColumn !== undefined && insp.panel.viewColumn === entry.panel.viewColumn) {
       insp.panel.reveal(vscode.ViewColumn.Beside, true);
     }
-    await this.runner.runExample(modelPath);
+    // Not awaited: VS Code waits for resolveCustomEditor, and the page is ready before the run ends.
+    void this.runner.runExample(modelPath);
   }
 
   private post(entry: { panel: vscode.WebviewPanel; last?: HostToModelPage }, m: HostToModelPage): void {
