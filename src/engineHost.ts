@@ -46,7 +46,13 @@ interface Pending {
   onProgress?: (p: Progress) => void;
   timer: NodeJS.Timeout;
   what: string;
+  /** Memory watch (see watchMemory): resident bytes when the work started, and its interval. */
+  memory?: { base: number; computing: boolean; watch: NodeJS.Timeout };
 }
+
+const MB = 1024 * 1024;
+/** How often the host samples the process's resident memory while a request runs. */
+const MEMORY_WATCH_MS = 100;
 
 export class EngineHost {
   private worker?: Worker;
@@ -84,8 +90,8 @@ export class EngineHost {
     return this.request<ModelSummary>({ type: 'info', id: this.nextId++, modelPath }, `reading ${modelPath}`);
   }
 
-  /** Test hook: make the worker exit, run out of memory or hang. */
-  fault(kind: 'exit' | 'oom' | 'hang'): Promise<unknown> {
+  /** Test hook: make the worker exit, run out of heap, hang, or allocate typed arrays without end. */
+  fault(kind: 'exit' | 'oom' | 'hang' | 'alloc'): Promise<unknown> {
     return this.request({ type: 'fault', id: this.nextId++, kind }, `fault ${kind}`);
   }
 
@@ -106,7 +112,7 @@ export class EngineHost {
       const timer = setTimeout(() => {
         this.fail(msg.id, new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${this.opts.timeoutMs / 1000} s and was stopped` }), true);
       }, this.opts.timeoutMs);
-      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, timer, what });
+      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, timer, what, memory: this.watchMemory(msg.id, what) });
       this.ensureWorker().postMessage(msg);
     });
   }
@@ -124,6 +130,29 @@ export class EngineHost {
     w.unref(); // an idle engine must not keep the CLI or a test process alive
     this.worker = w;
     return w;
+  }
+
+  /**
+   * The worker shares this process: its typed arrays are outside its heap limit, so a run that
+   * allocates without end (an architecture with no memory estimate, a bug) would grow until the
+   * OS kills the editor. While a request runs, the host samples resident memory and stops the
+   * worker when it has grown by more than twice maxRunMemoryMB (the run's tensors plus the
+   * worker's heap) + 1 GB of headroom. The baseline moves to the first progress report, so reading
+   * a big model file does not count against its run.
+   */
+  private watchMemory(id: number, what: string): Pending['memory'] {
+    const mb = this.opts.maxRunMemoryMB?.();
+    if (mb === undefined) return undefined;
+    const allowed = (2 * mb + 1024) * MB;
+    const memory = { base: process.memoryUsage.rss(), computing: false, watch: undefined as unknown as NodeJS.Timeout };
+    memory.watch = setInterval(() => {
+      const grown = process.memoryUsage.rss() - memory.base;
+      if (grown <= allowed) return;
+      const message = `The attention engine used ${Math.round(grown / MB).toLocaleString('en-US')} MB more memory while ${what}, over what the setting attentionInspector.maxRunMemoryMB (${mb.toLocaleString('en-US')} MB) allows; it was stopped and will start again for the next run.`;
+      this.fail(id, new EngineError({ name: 'MemoryLimitError', message }), true);
+    }, MEMORY_WATCH_MS);
+    memory.watch.unref();
+    return memory;
   }
 
   private resourceLimits(): ResourceLimits | undefined {
@@ -144,11 +173,13 @@ export class EngineHost {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'progress') {
+      if (p.memory && !p.memory.computing) p.memory = { ...p.memory, base: process.memoryUsage.rss(), computing: true };
       p.onProgress?.(m.progress);
       return;
     }
     this.pending.delete(m.id);
     clearTimeout(p.timer);
+    clearInterval(p.memory?.watch);
     const answers: Record<Exclude<WorkerReply['type'], 'progress'>, () => void> = {
       result: () => p.resolve((m as Extract<WorkerReply, { type: 'result' }>).result),
       summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
@@ -163,6 +194,7 @@ export class EngineHost {
     if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
+    clearInterval(p.memory?.watch);
     p.reject(e);
     if (stopWorker && this.worker) {
       const w = this.worker;

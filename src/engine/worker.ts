@@ -68,6 +68,11 @@ port.on('message', (msg: unknown) => {
         if (!faultsEnabled) throw new Error('fault injection is disabled');
         if (msg.kind === 'exit') process.exit(3);
         if (msg.kind === 'hang') for (;;); // eslint-disable-line no-constant-condition
+        if (msg.kind === 'alloc') {
+          // Typed arrays, outside the heap limit: only the host's memory watch can stop this.
+          const hog: Float32Array[] = [];
+          for (;;) hog.push(new Float32Array(16 * 1024 * 1024).fill(1));
+        }
         { // oom: keep allocating until V8's heap limit for this worker is hit
           const hog: number[][] = [];
           for (;;) hog.push(new Array(1e6).fill(Math.random()));

@@ -7,7 +7,7 @@ export type WorkerRequest =
   | { type: 'run'; id: number; modelPath: string; input: RunInput; cancel: SharedArrayBuffer }
   | { type: 'info'; id: number; modelPath: string }
   /** Test hook, honoured only when the worker was started with faults enabled. */
-  | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' };
+  | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' | 'alloc' };
 
 export interface EngineErrorInfo {
   name: string; // ModelFormatError | InputError | CancelledError | Error
@@ -45,7 +45,7 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
     case 'info':
       return typeof v.modelPath === 'string';
     case 'fault':
-      return v.kind === 'exit' || v.kind === 'oom' || v.kind === 'hang';
+      return v.kind === 'exit' || v.kind === 'oom' || v.kind === 'hang' || v.kind === 'alloc';
     default:
       return false;
   }

@@ -70,6 +70,20 @@ test('a worker that runs out of memory is reported as such and replaced (heap li
   assert.equal(r.ids.source[0], 4);
 });
 
+test('a worker that allocates typed arrays without end (outside its heap limit) is stopped by the memory watch', async () => {
+  const h = host({ maxRunMemoryMB: () => 64 }); // the process may grow by 2 × 64 MB + 1 GB
+  const t0 = performance.now();
+  await assert.rejects(h.fault('alloc'), (e: Error) => {
+    assert.equal(e.name, 'MemoryLimitError');
+    assert.match(e.message, /used [\d,]+ MB more memory while fault alloc, over what the setting attentionInspector\.maxRunMemoryMB \(64 MB\) allows/);
+    return true;
+  });
+  console.log(`runaway allocation stopped after ${(performance.now() - t0).toFixed(0)} ms`);
+  const r = await h.run(small, { ids: [7], targetIds: [1] });
+  assert.equal(r.ids.source[0], 7);
+  assert.equal(h.starts, 2);
+});
+
 test('Cancel stops a W2 run (BERT-base shape, 12 layers, d 768, n = 512) within 200 ms and the engine stays usable', async () => {
   const h = host();
   // Warm the model cache so the measured run is compute, not reading the 340 MB file.
