@@ -30,3 +30,22 @@ export function sinusoidalEncoding(positions: number, dims: number, scheme: 'sin
 export function isFixedScheme(s: PositionScheme): s is 'sinusoidal' | 'sinusoidal-marian' {
   return s === 'sinusoidal' || s === 'sinusoidal-marian';
 }
+
+/**
+ * [positions, dims] tensor2tensor's add_timing_signal_1d (USE-lite): with n = ⌊dims/2⌋ timescales,
+ * inv_i = exp(−i·ln(10⁴)/(n−1)), PE[p] = [sin(p·inv_0…n−1) | cos(p·inv_0…n−1)] (zero-padded if dims
+ * is odd). The angle is rounded to float32 as TF computes it, so the table matches the graph's.
+ */
+export function t2tTimingSignal(positions: number, dims: number): Float32Array {
+  const n = Math.floor(dims / 2);
+  const logInc = Math.log(1e4) / Math.max(n - 1, 1);
+  const pe = new Float32Array(positions * dims);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < n; i++) {
+      const angle = Math.fround(p * Math.fround(Math.exp(-i * logInc)));
+      pe[p * dims + i] = Math.sin(angle);
+      pe[p * dims + n + i] = Math.cos(angle);
+    }
+  }
+  return pe;
+}

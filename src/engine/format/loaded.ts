@@ -146,6 +146,26 @@ export interface TdmcaConfig {
   final_norm: boolean;
 }
 
+/**
+ * Sentence encoder (Universal Sentence Encoder Lite, tensor2tensor style): pre-LN layers without a
+ * final norm, layer 0 works in embed_dim and projects its residual to d_model, t2t timing signal;
+ * mean pooling, tanh dense and L2 normalisation give the sentence embedding.
+ */
+export interface SentenceEncoderConfig {
+  vocab_size: number;
+  embed_dim: number;
+  d_model: number;
+  heads: number;
+  d_ff: number;
+  layers: number;
+  activation: Activation;
+  layer_norm_eps: number;
+  max_positions: number;
+  positions: 't2t-timing';
+  /** Layer 0's input is embedding_scale · embedding + timing (USE-lite adds the embedding twice: 2). */
+  embedding_scale: number;
+}
+
 /** Text → ids for one side (source or target) of a model. */
 export interface Tokenizer {
   encode(text: string): { ids: number[]; tokens: string[] };
@@ -162,7 +182,8 @@ export type ArchitectureConfig =
   | { architecture: 'narm'; config: NarmConfig }
   | { architecture: 'attention-rnn'; config: AttentionRnnConfig }
   | { architecture: 'show-attend-tell'; config: ShowAttendTellConfig }
-  | { architecture: 'image-transformer'; config: ImageTransformerConfig };
+  | { architecture: 'image-transformer'; config: ImageTransformerConfig }
+  | { architecture: 'sentence-encoder'; config: SentenceEncoderConfig };
 
 export type LoadedModel = ArchitectureConfig & {
   /** Path of the model JSON, or of the HF folder's config.json. Used in every error message. */

