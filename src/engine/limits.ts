@@ -3,9 +3,10 @@
 // attentionInspector.maxRunMemoryMB). Typed arrays live outside the V8 heap, so the worker's
 // heap limit cannot stop a run that asks for 10 GB of attention probabilities: this check does.
 // The heap limit (workerResourceLimits) bounds the rest — parsed JSON, strings, runaway loops.
-import type { LoadedModel, RnnSeq2seqConfig, TransformerConfig } from './format/loaded';
+import type { LoadedModel, RnnSeq2seqConfig, TdmcaConfig, TransformerConfig, UniversalConfig } from './format/loaded';
 import { InputError } from './format/errors';
 import { isFixedScheme } from './positional';
+import { compressedLength } from './models/tdmcaAttention';
 
 export const DEFAULT_MAX_RUN_MEMORY_MB = 2048;
 const MB = 1024 * 1024;
@@ -77,12 +78,50 @@ function rnnMemory(model: LoadedModel & { architecture: 'rnn-seq2seq' }, s: RunS
 }
 
 /**
+ * Universal Transformer (universal.ts): the shared layer runs up to max_steps times, recorded as
+ * one encoder layer per step. ACT may halt earlier, so this is the most the run can need.
+ */
+function universalMemory(model: LoadedModel & { architecture: 'universal' }, s: RunShape): RunMemory {
+  const c: UniversalConfig = model.config;
+  const n = s.source;
+  const T = c.max_steps;
+  const attention = T * c.heads * n * n * 2 * F32;
+  const traces = T * 2 * 3 * n * F32; // Add & Norm of attention and FFN per step
+  const act = 2 * T * n * 8 + 3 * n * 8; // halting and weight rows (JS numbers) and per-token results
+  const working = n * (c.d_ff + 9 * c.d_model) * F32 + n * c.vocab_size * F32; // one step + state, input, output; logits
+  return sum({ attention, traces: traces + act, working });
+}
+
+/**
+ * T-DMCA (tdmca.ts): local layers attend over all n keys under a block mask; memory-compressed
+ * layers over ⌈n / compression⌉ strided-convolution keys. The app view repeats the compressed
+ * layers' probabilities as JS numbers.
+ */
+function tdmcaMemory(model: LoadedModel & { architecture: 'tdmca' }, s: RunShape): RunMemory {
+  const c: TdmcaConfig = model.config;
+  const n = s.source;
+  const m = compressedLength(n, c.compression);
+  let attention = 0;
+  let app = 0;
+  for (const type of c.layers) {
+    const keys = type === 'local' ? n : m;
+    attention += c.heads * n * keys * 2 * F32 + n * keys; // probs + scores, and the mask
+    if (type === 'compressed') app += c.heads * n * keys * 8;
+  }
+  const traces = c.layers.length * 2 * 3 * n * F32 + app;
+  const working = n * (c.d_ff + 6 * c.d_model) * F32 + n * c.vocab_size * F32;
+  return sum({ attention, traces, working });
+}
+
+/**
  * Architecture → estimate. An architecture without one is not checked against the memory limit
  * (only against maxSequenceLength): add one line here with its own estimate.
  */
 const ESTIMATORS: Partial<Record<LoadedModel['architecture'], Estimator>> = {
   transformer: transformerMemory as Estimator,
   'rnn-seq2seq': rnnMemory as Estimator,
+  universal: universalMemory as Estimator,
+  tdmca: tdmcaMemory as Estimator,
 };
 
 export function estimateRunMemory(model: LoadedModel, shape: RunShape): RunMemory | undefined {

@@ -128,4 +128,32 @@ test('the worker heap limit follows the same setting (never below 256 MB)', () =
   assert.deepEqual(workerResourceLimits(64), { maxOldGenerationSizeMb: 256 });
 });
 
+const attentionBytes = (r: RunResult) => r.attentions.reduce((n, a) => n + a.probs.byteLength + a.scores.byteLength + (a.mask?.byteLength ?? 0), 0);
+
+for (const name of ['tdmca-lmlml', 'tdmca-post-learned']) {
+  test(`memory estimate, T-DMCA (local and compressed layers): ${name}`, () => {
+    const m = loadModel(path.join(FIX, 'project', `${name}.model.json`));
+    const ids = m.examples[0].ids!;
+    const r = runModel(m, { ids });
+    const est = estimateRunMemory(m, { source: ids.length })!;
+    // Per layer: [H, n, n] under the block mask, or [H, n, ⌈n/stride⌉] over the compressed keys.
+    assert.equal(est.attention, attentionBytes(r));
+    assert.ok(est.total >= resultBytes(r));
+  });
+}
+
+for (const name of ['universal-post', 'universal-pre-forced']) {
+  test(`memory estimate, Universal Transformer (up to max_steps shared-layer steps): ${name}`, () => {
+    const m = loadModel(path.join(FIX, 'project', `${name}.model.json`));
+    const ids = m.examples[0].ids!;
+    const r = runModel(m, { ids });
+    const est = estimateRunMemory(m, { source: ids.length })!;
+    const steps = r.attentions.length; // one recorded layer per step taken; ACT may stop early
+    const maxSteps = (m.config as { max_steps: number }).max_steps;
+    assert.ok(steps >= 1 && steps <= maxSteps);
+    assert.equal(est.attention, (attentionBytes(r) / steps) * maxSteps);
+    assert.ok(est.total >= resultBytes(r));
+  });
+}
+
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
