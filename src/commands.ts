@@ -13,6 +13,7 @@ import type { Runner } from './runner';
 import { modelPathOf, type ModelNode } from './views/modelTree';
 import { SelectionFollower } from './views/selectionFollower';
 import { showSafetensorsHeader } from './views/safetensorsDocument';
+import { revealWeights, type HeadTarget } from './views/revealWeights';
 
 const cmd = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(`attentionInspector.${id}`, fn);
 
@@ -82,6 +83,11 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
       return runner.runExample(model, { focus });
     }),
     cmd('showSafetensorsHeader', async (arg?: vscode.Uri) => showSafetensorsHeader(arg, runner)),
+    cmd('revealWeights', async (t?: HeadTarget) => {
+      if (t?.uri instanceof vscode.Uri) return revealWeights(t, runner);
+      void vscode.window.showInformationMessage('Attention: Reveal Weights starts from a head — right-click one in the Models tree.');
+      return undefined;
+    }),
   ];
 }
 

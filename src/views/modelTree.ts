@@ -136,6 +136,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
           item.tooltip = `Frobenius norm of this head's slice of each projection (rows of W_Q, W_K, W_V; columns of W_O):\n${parts.join('\n')}`;
         }
         item.command = { command: 'attentionInspector.openHead', title: 'Open Head', arguments: [node] };
+        item.contextValue = 'head';
         return item;
       }
     }

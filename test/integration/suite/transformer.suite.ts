@@ -53,4 +53,14 @@ suite('Transformer example', () => {
     assert.strictEqual(a.runner.resultModel, model!.fsPath, 'the lens ran the model the weights belong to');
     assert.ok(a.inspector());
   });
+
+  test('Reveal Weights from a head goes to its layer\'s q projection in the header view', async () => {
+    const ed = (await vscode.commands.executeCommand('attentionInspector.revealWeights', { uri: model!, part: 'cross', layer: 1, head: 2 })) as vscode.TextEditor;
+    assert.ok(ed, 'an editor is shown');
+    assert.strictEqual(ed.document.uri.scheme, 'attention-safetensors');
+    assert.strictEqual(ed.document.getText(ed.selection), 'decoder.layers.1.cross_attn.q.weight');
+    const ext = vscode.extensions.getExtension('attention-inspector.attention-inspector')!;
+    const ctx = ext.packageJSON.contributes.menus['view/item/context'] as { command: string; when: string }[];
+    assert.ok(ctx.some((m) => m.command === 'attentionInspector.revealWeights' && m.when.includes('viewItem == head')), 'offered on tree heads');
+  });
 });
