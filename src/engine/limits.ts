@@ -3,7 +3,7 @@
 // attentionInspector.maxRunMemoryMB). Typed arrays live outside the V8 heap, so the worker's
 // heap limit cannot stop a run that asks for 10 GB of attention probabilities: this check does.
 // The heap limit (workerResourceLimits) bounds the rest — parsed JSON, strings, runaway loops.
-import type { LoadedModel, RnnSeq2seqConfig, TdmcaConfig, TransformerConfig, UniversalConfig } from './format/loaded';
+import type { AttentionRnnConfig, LoadedModel, RnnSeq2seqConfig, TdmcaConfig, TransformerConfig, UniversalConfig } from './format/loaded';
 import { InputError } from './format/errors';
 import { isFixedScheme } from './positional';
 import { compressedLength } from './models/tdmcaAttention';
@@ -114,6 +114,20 @@ function tdmcaMemory(model: LoadedModel & { architecture: 'tdmca' }, s: RunShape
 }
 
 /**
+ * Melody attention RNN (attentionRnn.ts): the primer plus generate_steps notes, T in all; it keeps
+ * a [T, T] probability, score and mask matrix (the window is stored inside the full square), so
+ * memory grows with T² — a file's generate_steps of 10⁶ asks for terabytes.
+ */
+function attentionRnnMemory(model: LoadedModel & { architecture: 'attention-rnn' }, s: RunShape): RunMemory {
+  const c: AttentionRnnConfig = model.config;
+  const T = s.source + c.generate_steps;
+  const attention = T * T * (2 * F32 + 1);
+  const traces = T * F32 + T * 128; // per-step probability, and the app view's note objects (JS heap)
+  const working = T * (c.hidden_size + c.attention_dim) * F32 + (2 * c.vocab_size + c.embed_dim + 6 * c.hidden_size) * F32;
+  return sum({ attention, traces, working });
+}
+
+/**
  * Architecture → estimate. An architecture without one is not checked against the memory limit
  * (only against maxSequenceLength): add one line here with its own estimate.
  */
@@ -122,6 +136,7 @@ const ESTIMATORS: Partial<Record<LoadedModel['architecture'], Estimator>> = {
   'rnn-seq2seq': rnnMemory as Estimator,
   universal: universalMemory as Estimator,
   tdmca: tdmcaMemory as Estimator,
+  'attention-rnn': attentionRnnMemory as Estimator,
 };
 
 export function estimateRunMemory(model: LoadedModel, shape: RunShape): RunMemory | undefined {

@@ -156,4 +156,17 @@ for (const name of ['universal-post', 'universal-pre-forced']) {
   });
 }
 
+test('memory estimate, melody attention RNN: [T, T] for T = primer + generate_steps, and a huge generate_steps is refused', () => {
+  const m = loadModel(path.join(FIX, 'project', 'attention-rnn-small.model.json'));
+  const text = m.examples[0].text!; // a primer of notes
+  const r = runModel(m, { text });
+  const ids = r.ids.source;
+  const est = estimateRunMemory(m, { source: ids.length })!;
+  assert.equal(est.attention, attentionBytes(r));
+  assert.ok(est.total >= resultBytes(r));
+  // The bug fuzzing saw: a file's generate_steps sized the run's arrays. Now it is refused first.
+  (m.config as { generate_steps: number }).generate_steps = 1_000_000;
+  assert.throws(() => runModel(m, { text, maxRunMemoryMB: 2048 }), (e: unknown) => e instanceof InputError && /this run needs ~[\d,]+ MB/.test(e.message));
+});
+
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
