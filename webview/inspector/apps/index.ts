@@ -7,6 +7,7 @@ import { narmRenderer } from './narm';
 import { musicRenderer } from './music';
 import { showAttendTellRenderer } from './show-attend-tell';
 import { imageTransformerRenderer } from './image-transformer';
+import { sentenceEmbeddingRenderer } from './sentence-embedding';
 
 export const APP_RENDERERS: Record<string, AppRenderer> = {
   mlm: mlmRenderer,
@@ -16,4 +17,5 @@ export const APP_RENDERERS: Record<string, AppRenderer> = {
   music: musicRenderer,
   'show-attend-tell': showAttendTellRenderer,
   'image-transformer': imageTransformerRenderer,
+  'sentence-embedding': sentenceEmbeddingRenderer,
 };
