@@ -1,7 +1,7 @@
 // A person's first minutes: the palette's Open Model… on a bundled example shows the heatmap; the
 // side panel's Run view re-runs as they type and shows the tokens; clicking a head opens it.
 import type { Frame, Page } from 'playwright-core';
-import { runCommand, sleep, type UiCheck } from '../harness';
+import { runCommand, sleep, waitForPaletteItems, type UiCheck } from '../harness';
 
 const EXAMPLE = 'rnn-reverse-additive';
 
@@ -32,7 +32,10 @@ export const checks: UiCheck[] = [
     name: 'Open Model… from the palette, pick a bundled example, see its heatmap',
     timeoutMs: 90_000,
     async run({ page, steps }) {
-      await runCommand(page, 'Attention: Open Model…');
+      // Not runCommand: it waits for the palette to close, but this command opens the next quick pick at once.
+      await waitForPaletteItems(page, 'Attention: Open Model…', ['Attention: Open Model…']);
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Open Model…' }).first().click();
+      await page.locator('.quick-input-widget input[placeholder="A model of this workspace"]').waitFor({ state: 'visible', timeout: 15_000 });
       await pickInQuickOpen(page, EXAMPLE);
       const f = await frameWith(page, 'canvas.heatmap-canvas[aria-label^="Attention of layer"]', 60_000);
       const label = await f.locator('canvas.heatmap-canvas').first().getAttribute('aria-label');
