@@ -18,6 +18,9 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund
 fi
 
+# The pretrained sentence encoder (examples/pretrained/, not in the .vsix): converted from an npm package.
+npm run --silent import:pretrained
+
 # shellcheck source=lib-vscode-server.sh
 source scripts/lib-vscode-server.sh
 ai_vscode_server

@@ -109,7 +109,7 @@ export function importEnergeticAi(dir = DEFAULT_DIST, name = 'use-lite-en'): Imp
   const maxLen = intScalar('module_apply_default/Encoder_en/KonaTransformer/ClipToMaxLength/Less/y');
   const tensors = new Map<string, Tensor>();
   const put = (n: string, shape: number[], data: Float32Array) => tensors.set(n, { shape, data });
-  put('embeddings.weight', [vocab, embedDim], emb.data);
+  put('embed.tokens', [vocab, embedDim], emb.data);
 
   for (const l of layers) {
     const w = l === 0 ? embedDim : dModel; // the layer's input (and attention) width

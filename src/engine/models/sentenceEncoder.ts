@@ -49,7 +49,7 @@ export class SentenceEncoderModel {
   constructor(model: Model, kernels: Kernels = referenceKernels) {
     const c = (this.cfg = model.config);
     const r = new TensorReader(model);
-    this.tokens = r.get('embeddings.weight', [c.vocab_size, c.embed_dim]);
+    this.tokens = r.get('embed.tokens', [c.vocab_size, c.embed_dim]);
     this.layers = [];
     for (let i = 0; i < c.layers; i++) {
       const w = i === 0 ? c.embed_dim : c.d_model;

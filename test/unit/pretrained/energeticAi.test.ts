@@ -29,6 +29,22 @@ const OUTPUT = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
+/** What examples/README.md tells a person to look for on the first example sentence (0-based layer/head as in the grid). */
+function seenInReadme(toks: string[], attentions: import('../../../src/engine/types').AttentionLayer[]): void {
+  const head = (l: number, h: number) => {
+    const a = attentions.find((x) => x.part === 'encoder' && x.layer === l)!;
+    const n = a.queries;
+    return (q: number) => Array.from(a.probs.subarray((h * n + q) * n, (h * n + q + 1) * n));
+  };
+  const argmax = (row: number[]) => row.reduce((b, v, j) => (v > row[b] ? j : b), 0);
+  assert.deepEqual(toks, ['▁The', '▁cat', '▁sat', '▁on', '▁the', '▁ma', 't', '▁because', '▁it', '▁was', '▁tired', '.']);
+  const self = head(0, 1);
+  const diag = toks.reduce((s, _, i) => s + self(i)[i], 0) / toks.length;
+  assert.ok(diag > 0.6, `layer 0 head 1 looks at the token itself (mean diagonal ${diag.toFixed(2)})`);
+  assert.equal(toks[argmax(head(0, 3)(6))], '▁ma', 'layer 0 head 3: the piece "t" reads the start of its word "▁ma"');
+  assert.equal(toks[argmax(head(1, 1)(8))], '▁cat', 'layer 1 head 1: "it" reads "cat"');
+}
+
 test('USE-lite import: tokens, sentence embeddings and every head\'s attention match the original TF.js graph', { skip: missing }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'use-lite-'));
   try {
@@ -83,6 +99,7 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
         assert.ok(dl <= 1e-5, `layer ${l} attention of ${JSON.stringify(text)}: max |Δ| ${dl} > 1e-5`);
       }
       tf.dispose([indices, values, ...outs]);
+      if (text === SENTENCES[0]) seenInReadme(r.tokens.source, r.attentions);
     }
     console.log(`USE-lite vs TF.js: embeddings max |Δ| ${worstEmb.toExponential(2)}, attention max |Δ| ${worstProb.toExponential(2)} over ${SENTENCES.length} sentences`);
   } finally {
