@@ -175,9 +175,12 @@ export class InspectorPanel {
   }
 
   private onMessage(raw: unknown): void {
-    const { replies, log, event } = this.session.handle(raw);
+    const { replies, log, event, later } = this.session.handle(raw);
     if (log) console.warn(`[attention-inspector] ${log}`);
     this.post(replies);
+    void later?.then((m) => {
+      if (!this.disposed) this.post(m);
+    });
     if (event) void this.onEvent(event);
   }
 

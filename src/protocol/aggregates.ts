@@ -24,8 +24,15 @@ export function meanOverHeads(layer: AttentionLayer): Float32Array {
  * Throws RangeError for cross-attention or non-square layers (rollout needs n → n maps).
  */
 export function rollout(layers: AttentionLayer[]): Float32Array[] {
-  const out: Float32Array[] = [];
-  if (layers.length === 0) return out;
+  return [...rolloutSteps(layers)];
+}
+
+/**
+ * The same, one layer per step, so a caller on the extension host can yield between layers
+ * (at 512 tokens each layer is an n³ product, ~0.1–1 s).
+ */
+export function* rolloutSteps(layers: AttentionLayer[]): Generator<Float32Array> {
+  if (layers.length === 0) return;
   const n = layers[0].queries;
   let acc: Float64Array | undefined;
   for (const l of layers) {
@@ -42,9 +49,8 @@ export function rollout(layers: AttentionLayer[]): Float32Array[] {
       if (sum > 0) for (let j = 0; j < n; j++) a[i * n + j] /= sum;
     }
     acc = acc ? matmul(a, acc, n) : a; // R_L = Â_L · R_{L−1}
-    out.push(Float32Array.from(acc));
+    yield Float32Array.from(acc);
   }
-  return out;
 }
 
 /** [n, n] · [n, n] in float64, i-k-j order so the inner loop runs along rows. */

@@ -2,7 +2,7 @@
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
 import type { RnnScore, RunResult } from '../engine/types';
-import { meanOverHeads, rollout } from './aggregates';
+import { meanOverHeads, rolloutSteps } from './aggregates';
 import { compareHead, compareRuns, type CompareInput } from './compare';
 import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
 import {
@@ -27,6 +27,8 @@ export interface Handled {
   /** Something worth writing to the extension's log (bad message, webview exception). */
   log?: string;
   event?: SessionEvent;
+  /** Replies that take a while (rollout of long inputs): post them when this settles. */
+  later?: Promise<HostToWebview[]>;
 }
 
 /** Rollout of n×n layers costs n³ per layer; beyond this many tokens the view says so instead. */
@@ -45,7 +47,9 @@ export class InspectorSession {
   private score: RnnScore | undefined;
   private compare: { id: number; a: CompareInput; b: CompareInput; title: string } | undefined;
   private compareIdValue = 0;
+  /** Rollout per part, filled one layer at a time (index = position in layersOf). */
   private rolloutCache = new Map<string, Float32Array[]>();
+  private rolloutRuns = new Map<string, Promise<Float32Array[]>>();
   private nextExportId = 1;
 
   constructor(private readonly noRunMessage = NO_RUN_MESSAGE) {}
@@ -73,6 +77,7 @@ export class InspectorSession {
     this.lastError = undefined;
     this.score = score;
     this.rolloutCache.clear();
+    this.rolloutRuns.clear();
     this.focus = focus && findLayer(result, focus.part, focus.layer) ? { ...focus } : undefined;
     if (view) {
       this.view = view;
@@ -175,8 +180,10 @@ export class InspectorSession {
         }
         return { replies: [], event: { kind: 'rerun', score: raw.score } };
       }
-      case 'requestAggregate':
-        return { replies: [this.answerAggregate(raw)] };
+      case 'requestAggregate': {
+        const a = this.answerAggregate(raw);
+        return a instanceof Promise ? { replies: [], later: a.then((m) => [m]) } : { replies: [a] };
+      }
       case 'requestPositional': {
         const pe = this.result?.positional;
         if (!this.result || raw.runId !== this.runIdValue) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That request belongs to an earlier run.' }] };
@@ -194,28 +201,45 @@ export class InspectorSession {
     }
   }
 
-  /** Mean over heads of one layer, or the rollout up to it (self-attention only); cached per part. */
-  private answerAggregate(req: RequestAggregateMessage): HostToWebview {
+  /**
+   * Mean over heads of one layer, or the rollout up to it (self-attention only). Rollout is
+   * computed once per part and cached; when it is not ready the answer is a promise, and the
+   * computation yields to the event loop after every layer so the extension host stays responsive.
+   */
+  private answerAggregate(req: RequestAggregateMessage): HostToWebview | Promise<HostToWebview> {
     const fail = (message: string): HostToWebview => ({ type: 'viewError', requestId: req.requestId, message });
     if (!this.result || req.runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
     const layers = layersOf(this.result, req.part);
     const idx = layers.findIndex((l) => l.layer === req.layer);
     if (idx < 0) return fail(`This run has no ${req.part} layer ${req.layer}.`);
     const l = layers[idx];
-    let data: Float32Array;
-    if (req.kind === 'mean') {
-      data = meanOverHeads(l);
-    } else {
-      if (req.part === 'cross') return fail('Rollout follows self-attention through the residual stream; cross-attention has no such chain. Choose the encoder or decoder.');
-      if (l.queries > MAX_ROLLOUT_TOKENS) return fail(`Rollout of ${l.queries} tokens is not computed (limit ${MAX_ROLLOUT_TOKENS}).`);
-      let all = this.rolloutCache.get(req.part);
-      if (!all) {
-        all = rollout(layers);
-        this.rolloutCache.set(req.part, all);
-      }
-      data = all[idx].slice();
+    const answer = (data: Float32Array): HostToWebview => ({
+      type: 'aggregate', requestId: req.requestId, runId: req.runId, part: req.part, layer: req.layer, kind: req.kind, queries: l.queries, keys: l.keys, data,
+    });
+    if (req.kind === 'mean') return answer(meanOverHeads(l));
+    if (req.part === 'cross') return fail('Rollout follows self-attention through the residual stream; cross-attention has no such chain. Choose the encoder or decoder.');
+    if (l.queries > MAX_ROLLOUT_TOKENS) return fail(`Rollout of ${l.queries} tokens is not computed (limit ${MAX_ROLLOUT_TOKENS}).`);
+    const cached = this.rolloutCache.get(req.part);
+    if (cached) return answer(cached[idx].slice());
+    let run = this.rolloutRuns.get(req.part);
+    if (!run) {
+      const runId = this.runIdValue;
+      run = (async () => {
+        const out: Float32Array[] = [];
+        for (const r of rolloutSteps(layers)) {
+          out.push(r);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (runId !== this.runIdValue) throw new Error('superseded');
+        }
+        this.rolloutCache.set(req.part, out);
+        return out;
+      })();
+      this.rolloutRuns.set(req.part, run);
     }
-    return { type: 'aggregate', requestId: req.requestId, runId: this.runIdValue, part: req.part, layer: req.layer, kind: req.kind, queries: l.queries, keys: l.keys, data };
+    return run.then(
+      (all) => (req.runId === this.runIdValue ? answer(all[idx].slice()) : fail('That request belongs to an earlier run.')),
+      () => fail('That request belongs to an earlier run.'),
+    );
   }
 
   private answerHead(req: RequestHeadMessage): HostToWebview {

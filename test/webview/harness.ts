@@ -175,8 +175,9 @@ export async function openInspector(browser: Browser, origin: string, result: Ru
   };
   await page.exposeBinding('__toHost', async (_src, msg: unknown) => {
     received.push(msg);
-    const { replies } = session.handle(msg);
+    const { replies, later } = session.handle(msg);
     await send(replies);
+    if (later) void later.then(send);
   });
   await page.addInitScript(`window.__themeClass = ${JSON.stringify(light ? 'vscode-light' : 'vscode-dark')};`);
   await page.addInitScript(INIT_SCRIPT);

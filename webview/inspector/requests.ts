@@ -3,7 +3,8 @@
 // timeout — so a view never waits forever.
 import type { AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, WebviewToHost } from '../../src/protocol/webview';
 
-export const VIEW_REQUEST_TIMEOUT_MS = 15_000;
+// Generous: the rollout of a 512-token, 12-layer run takes seconds on a busy host.
+export const VIEW_REQUEST_TIMEOUT_MS = 60_000;
 
 type Answer = AggregateMessage | PositionalMessage | CompareHeadMessage | HeadMessage;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

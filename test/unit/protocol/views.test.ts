@@ -70,13 +70,17 @@ function only<T extends HostToWebview['type']>(replies: HostToWebview[], type: T
   return replies[0] as Extract<HostToWebview, { type: T }>;
 }
 
-test('session answers aggregates: mean of a layer, rollout, and a message for cross rollout', () => {
+test('session answers aggregates: mean of a layer, rollout, and a message for cross rollout', async () => {
   const s = new InspectorSession();
   const r = syntheticResult();
   s.setResult(r, 't');
   const mean = only(s.handle(agg({ layer: 1 })).replies, 'aggregate');
   assert.deepEqual(Array.from(mean.data), Array.from(meanOverHeads(r.attentions.find((l) => l.part === 'encoder' && l.layer === 1)!)));
-  const roll = only(s.handle(agg({ kind: 'rollout', layer: 0 })).replies, 'aggregate');
+  const pending = s.handle(agg({ kind: 'rollout', layer: 0 }));
+  assert.equal(pending.replies.length, 0, 'rollout is computed off the message turn');
+  const roll = only((await pending.later) ?? [], 'aggregate');
+  // Once computed it is cached: the next layer answers at once.
+  assert.equal(only(s.handle(agg({ kind: 'rollout', layer: 1 })).replies, 'aggregate').layer, 1);
   assert.equal(roll.queries, 6);
   // Encoder L0 head-mean rows sum to 1, so Â rows do too, and so do the rollout's rows.
   for (let i = 0; i < 6; i++) assert.ok(Math.abs(roll.data.subarray(i * 6, i * 6 + 6).reduce((a, b) => a + b, 0) - 1) < 1e-5);
