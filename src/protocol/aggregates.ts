@@ -24,14 +24,18 @@ export function meanOverHeads(layer: AttentionLayer): Float32Array {
  * Throws RangeError for cross-attention or non-square layers (rollout needs n → n maps).
  */
 export function rollout(layers: AttentionLayer[]): Float32Array[] {
-  return [...rolloutSteps(layers)];
+  return [...rolloutSteps(layers)].filter((x): x is Float32Array => x !== null);
 }
 
+/** Rows of the rollout product computed between two `null` steps of rolloutSteps. */
+const ROWS_PER_STEP = 32;
+
 /**
- * The same, one layer per step, so a caller on the extension host can yield between layers
- * (at 512 tokens each layer is an n³ product, ~0.1–1 s).
+ * The same in small steps, so a caller on the extension host can yield to the event loop: at 512
+ * tokens each layer is an n³ product (~0.1–1 s). Yields `null` after every ROWS_PER_STEP rows of
+ * a product and each layer's finished [n, n] matrix.
  */
-export function* rolloutSteps(layers: AttentionLayer[]): Generator<Float32Array> {
+export function* rolloutSteps(layers: AttentionLayer[]): Generator<Float32Array | null> {
   if (layers.length === 0) return;
   const n = layers[0].queries;
   let acc: Float64Array | undefined;
@@ -48,15 +52,23 @@ export function* rolloutSteps(layers: AttentionLayer[]): Generator<Float32Array>
       }
       if (sum > 0) for (let j = 0; j < n; j++) a[i * n + j] /= sum;
     }
-    acc = acc ? matmul(a, acc, n) : a; // R_L = Â_L · R_{L−1}
+    if (acc) {
+      const c = new Float64Array(n * n); // R_L = Â_L · R_{L−1}
+      for (let r = 0; r < n; r += ROWS_PER_STEP) {
+        matmulRows(a, acc, c, n, r, Math.min(n, r + ROWS_PER_STEP));
+        yield null;
+      }
+      acc = c;
+    } else {
+      acc = a;
+    }
     yield Float32Array.from(acc);
   }
 }
 
-/** [n, n] · [n, n] in float64, i-k-j order so the inner loop runs along rows. */
-function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
+/** Rows r0…r1−1 of c = a · b ([n, n] float64), i-k-j order so the inner loop runs along rows. */
+function matmulRows(a: Float64Array, b: Float64Array, c: Float64Array, n: number, r0: number, r1: number): void {
+  for (let i = r0; i < r1; i++) {
     const ci = i * n;
     for (let k = 0; k < n; k++) {
       const aik = a[ci + k];
@@ -65,7 +77,6 @@ function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
       for (let j = 0; j < n; j++) c[ci + j] += aik * b[bk + j];
     }
   }
-  return c;
 }
 
 /**

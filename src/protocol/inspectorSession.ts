@@ -227,7 +227,7 @@ export class InspectorSession {
       run = (async () => {
         const out: Float32Array[] = [];
         for (const r of rolloutSteps(layers)) {
-          out.push(r);
+          if (r) out.push(r);
           await new Promise((resolve) => setTimeout(resolve, 0));
           if (runId !== this.runIdValue) throw new Error('superseded');
         }
