@@ -202,4 +202,27 @@ export const MAIN_CASES: Case[] = [
       });
     },
   },
+  {
+    name: 'decoder stepper, decoder-only (GPT-2): one causal self-attention, each step’s prediction named',
+    run: async (ctx) => {
+      const { result, expected } = run('gpt2');
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await openView(page, 'stepper');
+        await page.waitForSelector('.stepper-pane .matrix-canvas', { timeout: 5000 });
+        equal((await texts(page, '.stepper-pane h3')).join(' | '), 'Self-attention (causal)', 'one pane, no cross-attention');
+        const n = result.tokens.source.length;
+        await page.focus('.stepper-view');
+        await page.keyboard.press('End');
+        const text = (await texts(page, '.step-text'))[0];
+        equal(text, `Step ${n} of ${n}: decoder input “${result.tokens.source[n - 1]}” → predicts “${result.predicted!.tokens[n - 1]}”`, 'last step');
+        const ref = expected.attentions.decoder![0][0][n - 1];
+        near((await hoverMatrix(page, '.stepper-pane', n - 1, 0)).probability, ref[0], 'last row vs PyTorch');
+        await page.keyboard.press('ArrowLeft');
+        check((await hoverMatrix(page, '.stepper-pane', n - 2, n - 1)).probability.includes('masked'), 'future key masked');
+        await assertClean(ins);
+      });
+    },
+  },
 ];

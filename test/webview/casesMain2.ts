@@ -222,6 +222,11 @@ export const MAIN_CASES_2: Case[] = [
         await screenshot(page, ctx.artifacts, 'sink-transform');
         await page.reload();
         await page.waitForSelector('.detail-badge .transform-badge', { timeout: 5000 });
+        // Where else it applies, it says so: the stepper's cross-attention over the source.
+        await openView(page, 'stepper');
+        await page.waitForSelector('.stepper-view .transform-badge', { timeout: 5000 });
+        const tip2 = await hoverMatrix(page, '.stepper-pane:nth-child(2)', 0, 0);
+        check(tip2.probability.startsWith('hidden by display transform'), `stepper hides [CLS] too: ${tip2.probability}`);
         await assertClean(ins);
       });
     },
@@ -251,6 +256,12 @@ export const MAIN_CASES_2: Case[] = [
         check(svg.startsWith('<svg') && svg.includes('<title>synthetic-enc-dec · encoder layer 1 head 2'), 'SVG title');
         check(svg.includes('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;') && !svg.includes(HOSTILE_TOKEN), 'hostile token escaped in SVG');
         check(svg.includes('>query = token attending<') && svg.includes('<image '), 'axis names as text, heatmap as image');
+        await openView(page, 'aggregates');
+        await page.waitForSelector('.agg-rollout .matrix-canvas', { timeout: 5000 });
+        const agg = await ask('svg', 4);
+        check(String(agg.title).startsWith('synthetic-enc-dec · aggregates · input:'), `aggregates export title: ${agg.title}`);
+        check(String(agg.image).includes('>Mean over heads · layer 0<') && (String(agg.image).match(/<image /g) ?? []).length >= 3, 'both matrices and the entropy chart exported');
+        await openView(page, 'heads');
         const csv = await ask('csv', 3);
         equal(JSON.stringify(csv.head), JSON.stringify({ part: 'encoder', layer: 1, head: 2 }), 'CSV export names the open head');
         await assertClean(ins);
