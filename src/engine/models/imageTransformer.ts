@@ -116,7 +116,7 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
         app: {
           kind: IMAGE_TRANSFORMER,
           title: 'Local attention over the image',
-          explain: 'Click a pixel: the pixels it attends to are painted over the image (brighter = more weight), inside its memory block (dashed outline); its query block is outlined solid. Pixels after it in generation order are never attended.',
+          explain: 'Click a pixel: the pixels it attends to are painted over the image (brighter = more weight), inside its memory block (dashed outline); its query block is outlined solid. Pixels after it in generation order are never attended; this attention is what predicts the next pixel in generation order.',
           data,
         },
       };
