@@ -1,8 +1,8 @@
 // `npm run bench`: the issue-7 workloads on our engine (WASM kernels) and on onnxruntime-web
 // (WASM, in Node) over the same random weights, side by side. Prints median of --runs (≥ 5) per
 // row with the ratio ours/theirs, checks that both computed the same thing, and writes
-// artifacts/bench/latest.json. Ours runs first, W2 n=512 first of all, so the peak RSS read after
-// it is our engine's on that workload (in a process that also holds every workload's weights).
+// artifacts/bench/latest.json. Runs of ours and theirs alternate (a busy machine slows both
+// alike); the peak RSS of our W2 n=512 is read before onnxruntime allocates anything.
 //   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,15 +25,20 @@ const ONLY = arg('only', 'w1,w2-128,w2-512,w3').split(',');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), a.length === b.length ? 0 : Infinity);
 
-async function timeIt(f: () => unknown): Promise<number[]> {
-  await f(); // warm-up: packs weights / JIT, not counted
-  const ms: number[] = [];
+/** Warm-up (packs weights, JIT; not counted), then `RUNS` timed runs of a and b taken in turns,
+ *  so that a change in the machine's load hits both sides alike. */
+async function timePair(a: () => unknown, b: () => unknown): Promise<[number[], number[]]> {
+  await a();
+  await b();
+  const ta: number[] = [], tb: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const t0 = performance.now();
-    await f();
-    ms.push(performance.now() - t0);
+    for (const [f, t] of [[a, ta], [b, tb]] as const) {
+      const t0 = performance.now();
+      await f();
+      t.push(performance.now() - t0);
+    }
   }
-  return ms;
+  return [ta, tb];
 }
 
 interface Row {
@@ -51,61 +56,43 @@ const inputs = { w1: randomHidden(512, BERT_BASE.d, 11), 'w2-128': randomHidden(
 async function main() {
   const load0 = os.loadavg()[0];
   const K = createFastKernels({ threads: THREADS });
-  // ---- ours (all first: peak RSS after W2 n=512 is the engine's alone) ----
-  const ours: Record<string, { ms: number[]; out: unknown }> = {};
+  // Peak RSS of our W2 n=512 before onnxruntime allocates anything (the process also holds
+  // every workload's weights and inputs, made above).
   let peakRssMB: number | undefined;
-  // W2 n=512 first, so that the peak RSS read after it is that workload's own (plus the other
-  // workloads' weights and inputs, made above), not the leftovers of earlier runs.
-  for (const w of [...ONLY].sort((a, b) => Number(b === 'w2-512') - Number(a === 'w2-512'))) {
-    if (w === 'w1') ours[w] = { out: runW1(K, BERT_BASE, layers[0], inputs.w1, 512), ms: await timeIt(() => runW1(K, BERT_BASE, layers[0], inputs.w1, 512)) };
-    if (w === 'w2-128' || w === 'w2-512') {
-      const n = w === 'w2-128' ? 128 : 512;
-      const x = inputs[w];
-      ours[w] = { out: runW2(K, BERT_BASE, layers, x, n), ms: await timeIt(() => runW2(K, BERT_BASE, layers, x, n)) };
-      if (n === 512) peakRssMB = process.resourceUsage().maxRSS / 1024;
-    }
-    if (w === 'w3') {
-      const model = new TransformerModel(w3LoadedModel(w3) as LoadedModel & { architecture: 'transformer' }, K);
-      ours[w] = { out: runW3(K, w3, model), ms: await timeIt(() => runW3(K, w3, model)) };
-    }
-    console.log(`ours ${w}: median ${median(ours[w].ms).toFixed(1)} ms`);
+  if (ONLY.includes('w2-512')) {
+    for (let r = 0; r < 2; r++) runW2(K, BERT_BASE, layers, inputs['w2-512'], 512);
+    peakRssMB = process.resourceUsage().maxRSS / 1024;
   }
-  K.dispose();
-
-  // ---- onnxruntime-web ----
   ort.env.wasm.numThreads = THREADS;
   const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
-  const rows: Row[] = [];
   const f32 = (t: ort.Tensor) => t.data as Float32Array;
+  const rows: Row[] = [];
   for (const w of ONLY) {
-    let theirs: number[] = [];
+    let oursMs: number[] = [], theirsMs: number[] = [];
     let check = '';
     let ok = true;
     if (w === 'w1' || w === 'w2-128' || w === 'w2-512') {
       const n = w === 'w2-128' ? 128 : 512;
+      const x = inputs[w];
+      const mine = () => (w === 'w1' ? runW1(K, BERT_BASE, layers[0], x, n) : runW2(K, BERT_BASE, layers, x, n));
       const s = await ort.InferenceSession.create(w === 'w1' ? w1Onnx(BERT_BASE, layers[0]) : w2Onnx(BERT_BASE, layers), opts);
-      const feeds = { x: new ort.Tensor('float32', inputs[w], [n, BERT_BASE.d]) };
+      const feeds = { x: new ort.Tensor('float32', x, [n, BERT_BASE.d]) };
       const res = await s.run(feeds);
-      theirs = await timeIt(() => s.run(feeds));
+      const o = mine();
+      const out = maxDiff(o.out, f32(res.out));
       let probs = 0;
-      let out: number;
-      if (w === 'w1') {
-        const o = ours[w].out as ReturnType<typeof runW1>;
-        out = maxDiff(o.out, f32(res.out));
-        probs = maxDiff(o.probs, f32(res.probs));
-      } else {
-        const o = ours[w].out as ReturnType<typeof runW2>;
-        out = maxDiff(o.out, f32(res.out));
-        o.rec.attentions.forEach((a, i) => (probs = Math.max(probs, maxDiff(a.probs, f32(res[`probs${i}`])))));
-      }
+      if ('rec' in o) o.rec.attentions.forEach((a, i) => (probs = Math.max(probs, maxDiff(a.probs, f32(res[`probs${i}`])))));
+      else probs = maxDiff(o.probs, f32(res.probs));
       ok = probs <= 1e-5 && out <= 1e-3;
       check = `max |Δprobs| ${probs.toExponential(1)}, |Δout| ${out.toExponential(1)}`;
+      [oursMs, theirsMs] = await timePair(mine, () => s.run(feeds));
       await s.release();
     }
     if (w === 'w3') {
+      const model = new TransformerModel(w3LoadedModel(w3) as LoadedModel & { architecture: 'transformer' }, K);
       const memS = await ort.InferenceSession.create(w3MemoryOnnx(w3), opts);
       const stepS = await ort.InferenceSession.create(w3StepOnnx(w3), opts);
-      const run = async () => {
+      const theirs = async () => {
         const { heads, d, layers: L, steps } = W3_SHAPE;
         const dh = d / heads;
         const cross = await memS.run({ memory: new ort.Tensor('float32', w3.memory, [W3_SHAPE.memory, d]) });
@@ -130,17 +117,19 @@ async function main() {
         }
         return out;
       };
-      const got = await run();
-      theirs = await timeIt(run);
-      const mine = ours[w].out as number[];
+      const got = await theirs();
+      const mine = runW3(K, w3, model);
       const same = mine.filter((t, i) => t === got[i]).length;
       ok = same === mine.length;
       check = `${same}/${mine.length} greedy tokens equal`;
+      [oursMs, theirsMs] = await timePair(() => runW3(K, w3, model), theirs);
       await memS.release();
       await stepS.release();
     }
-    rows.push({ workload: w, oursMs: ours[w].ms, theirsMs: theirs, check, ok });
+    console.log(`${w}: ours ${median(oursMs).toFixed(1)} ms, onnxruntime-web ${median(theirsMs).toFixed(1)} ms`);
+    rows.push({ workload: w, oursMs, theirsMs, check, ok });
   }
+  K.dispose();
 
   // ---- report ----
   const load1 = os.loadavg()[0];
@@ -152,7 +141,7 @@ async function main() {
     const a = median(r.oursMs), b = median(r.theirsMs);
     console.log(`| ${name(r.workload)} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${r.ok ? 'yes' : 'NO'}: ${r.check} |`);
   }
-  if (peakRssMB !== undefined) console.log(`peak RSS after our W2 n=512 (run first; the process also holds W1–W3's weights): ${peakRssMB.toFixed(0)} MB`);
+  if (peakRssMB !== undefined) console.log(`peak RSS of our W2 n=512 (before onnxruntime; the process also holds W1–W3's weights): ${peakRssMB.toFixed(0)} MB`);
   const json = {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverage: [load0, load1] },
