@@ -137,7 +137,7 @@ export function buildSentenceEncoder(model: Model, kernels?: Kernels): RunnableM
     parameters: m.parameters,
     hasTarget: false,
     details: {
-      kind: 'sentence encoder', embed_dim: c.embed_dim, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff, layers: c.layers,
+      kind: 'sentence encoder', embed_dim: c.embed_dim, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff, encoder_layers: c.layers, // encoder_layers + heads: the side panel's tree lists the heads from these
       activation: c.activation, norm: 'pre-LN', positions: c.positions, pooling: 'mean → tanh dense → L2', vocab_size: c.vocab_size,
     },
     run(ids, opts, ctl): ModelOutput {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel } from '../../../src/engine/format/load';
-import { runModel } from '../../../src/engine/run';
+import { runModel, summarize } from '../../../src/engine/run';
 import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
 import { t2tTimingSignal } from '../../../src/engine/positional';
 import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../src/protocol/apps/sentence-embedding';
@@ -85,6 +85,9 @@ test('zero attention weights give uniform rows; embedding = tanh(pooler bias) / 
     assert.equal(d.pooledNorm, 0, 'every sub-layer outputs 0 and the residual projection is 0');
     assert.equal(d.tokens, 3);
     assert.equal(r.positional?.scheme, 't2t-timing');
+    // The side panel's tree (src/views/modelTree.ts partsOf) lists heads from these two details.
+    const details = summarize(loadModel(path.join(dir, 'se.model.json'))).details;
+    assert.deepEqual([details.encoder_layers, details.heads], [2, 2]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
