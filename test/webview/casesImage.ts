@@ -161,4 +161,59 @@ const itxCase: Case = {
   },
 };
 
-export const IMAGE_CASES: Case[] = [satCase, itxCase];
+
+const satTrainedCase: Case = {
+  name: 'trained example: show-attend-tell-shapes lights up the red circle for “red” and the blue square for “square”',
+  run: async (ctx) => {
+    const model = loadModel(path.join(ROOT, 'examples', 'show-attend-tell-shapes.model.json'));
+    const ex = model.examples[0];
+    equal(ex.text, 'red circle top-left blue square bottom-right', 'the first one-click example');
+    const result = runModel(model, ex);
+    await withInspector(ctx, result, async (ins) => {
+      const { page } = ins;
+      await waitForHead(page, 0, 0);
+      await page.waitForSelector('.app-pane .sat-image', { timeout: 5000 });
+      equal((await texts(page, '.sat-word')).join(' '), 'a red circle above a blue square </s>', 'the caption');
+      const scale = Number(await page.getAttribute('.sat-image', 'data-scale'));
+      const bg = await background(page);
+      const image = (result.app!.data as { image: Uint8Array }).image; // [24, 24, 3], the drawn input
+      /** How much of an object shows through at its clearest pixel: max of |shown − bg| / |image − bg|. */
+      const visibility = async (qy: number, qx: number): Promise<number> => {
+        const all = await page.$eval('.sat-image', (c) => {
+          const canvas = c as HTMLCanvasElement;
+          const g = canvas.getContext('2d')!;
+          return Array.from(g.getImageData(0, 0, canvas.width, canvas.height).data);
+        });
+        const dpr = (await page.$eval('.sat-image', (c) => (c as HTMLCanvasElement).width / (c as HTMLCanvasElement).clientWidth));
+        const width = Math.round(24 * scale * dpr);
+        let best = 0;
+        for (let y = qy * 12; y < qy * 12 + 12; y++) {
+          for (let x = qx * 12; x < qx * 12 + 12; x++) {
+            const img = Array.from(image.subarray((y * 24 + x) * 3, (y * 24 + x) * 3 + 3)) as RGB;
+            if (img[0] + img[1] + img[2] === 0) continue; // background pixel, not the object
+            const o = (Math.floor((y + 0.5) * scale * dpr) * width + Math.floor((x + 0.5) * scale * dpr)) * 4;
+            best = Math.max(best, colourDistance([all[o], all[o + 1], all[o + 2]], bg) / colourDistance(img, bg));
+          }
+        }
+        return best;
+      };
+      // The red circle fills the top-left quadrant, the blue square the bottom-right one.
+      for (const [word, lit, dark] of [['red', [0, 0], [1, 1]], ['circle', [0, 0], [1, 1]], ['blue', [1, 1], [0, 0]], ['square', [1, 1], [0, 0]]] as const) {
+        const t = (await texts(page, '.sat-word')).indexOf(word);
+        await page.click(`.sat-word[data-step="${t}"]`);
+        const top = Number(await page.getAttribute('.sat-image', 'data-top'));
+        const [r, c] = [Math.floor(top / 6), top % 6];
+        check(Math.floor(r / 3) === lit[0] && Math.floor(c / 3) === lit[1], `“${word}”: most attended location (${r}, ${c}) is in its object's quadrant`);
+        const shown = await visibility(lit[0], lit[1]);
+        const other = await visibility(dark[0], dark[1]);
+        // The attention is peaked on part of the object (an edge or corner the CNN responds to): that part
+        // shows at full colour while every pixel of the other object stays dimmed.
+        check(shown > 0.9 && other < 0.6, `“${word}”: its object shows up to ${shown.toFixed(2)} of its colour, the other object ${other.toFixed(2)}`);
+      }
+      await screenshot(page, ctx.artifacts, 'example-show-attend-tell-shapes');
+      await assertClean(ins);
+    }, { title: 'show-attend-tell-shapes (example 1)' });
+  },
+};
+
+export const IMAGE_CASES: Case[] = [satCase, itxCase, satTrainedCase];
