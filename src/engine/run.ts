@@ -6,6 +6,7 @@ import type { Kernels } from './kernels';
 import { noControl, type RunControl } from './control';
 import { checkRunMemory } from './limits';
 import { buildModel } from './models/registry';
+import { partShapes } from './models/parts';
 import type { RunnableModel } from './models/runnable';
 import type { ModelSummary, RunInput, RunResult } from './types';
 
@@ -33,6 +34,7 @@ export function summarize(model: LoadedModel): ModelSummary {
     parameters: r.parameters,
     details: r.details,
     scores: r.scores,
+    parts: partShapes(model),
     examples: model.examples,
   };
 }

@@ -32,6 +32,7 @@ export async function findModels(): Promise<vscode.Uri[]> {
 
 /** Parts, layer counts and head counts as the engine describes them. */
 export function partsOf(s: ModelSummary): { part: Part; layers: number; heads: number }[] {
+  if (s.parts) return s.parts.map((p) => ({ ...p }));
   const d = s.details;
   const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : 0);
   if (s.architecture === 'rnn-seq2seq') return [{ part: 'cross', layers: 1, heads: 1 }];
