@@ -64,6 +64,12 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
     const weightData = Buffer.concat(graphJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => fs.readFileSync(path.join(DIST, p)))));
     const graph = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: graphJson.modelTopology, weightSpecs, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.length) }));
 
+    // Tokenizer only (cheap): leading/trailing/double spaces, NFKC (ligature, full-width, accents), unknown runs, reserved names.
+    for (const text of [' leading space', 'trailing  ', 'ﬁne ＡＢＣ Ünïcödé', '☃☃☃ x 🙂', '</s> extra_token_id_1 <s>', 'a\nb', 'x']) {
+      const ids = runModel(model, { text }).ids.source;
+      assert.deepEqual(ids, original.tokenizer.encode(text) as number[], `token ids of ${JSON.stringify(text)}`);
+    }
+
     let worstEmb = 0;
     let worstProb = 0;
     for (const text of SENTENCES) {
