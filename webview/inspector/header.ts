@@ -39,7 +39,9 @@ export class RunHeader {
     };
     addRow(m.kind === 'decoder' ? 'tokens' : 'source', meta.tokens.source);
     addRow('target', meta.tokens.target);
-    if (meta.predicted) addRow('predicted next', meta.predicted);
+    // An encoder's head predicts each position (e.g. a masked-LM guess); decoders predict what comes next.
+    const encoderOnly = /\bencoder\b/i.test(m.kind) && !/decoder/i.test(m.kind);
+    if (meta.predicted) addRow(encoderOnly ? 'output at each token' : 'predicted next', meta.predicted);
     this.root.appendChild(rows);
   }
 }
