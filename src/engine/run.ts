@@ -86,5 +86,6 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
       tokens: out.predicted.map((id) => (predictedTok ? predictedTok.token(id) : String(id))),
     },
     ...(out.app ? { app: out.app } : {}),
+    ...(out.axisLabels ? { axisLabels: out.axisLabels } : {}),
   };
 }

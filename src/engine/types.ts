@@ -91,6 +91,11 @@ export interface RunResult {
    * and drawn by webview/inspector/apps/<kind>.ts; both are registered in one index file each.
    */
   app?: AppData;
+  /**
+   * Axis labels a part needs when its keys or queries are not the tokens (e.g. image locations
+   * "r2c3" in Show, Attend and Tell). Absent: the source/target tokens label the axes.
+   */
+  axisLabels?: { part: Part; queries?: string[]; keys?: string[] }[];
 }
 
 /** Application view payload; `data` holds plain JSON and typed arrays only (it is cloned across threads). */

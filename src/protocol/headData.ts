@@ -92,8 +92,9 @@ export function axisTokens(result: RunResult, part: Part, queries: number, keys:
   const decoderSide = target.length > 0 ? target : source;
   const q = part === 'encoder' ? source : decoderSide;
   const k = part === 'cross' ? source : part === 'encoder' ? source : decoderSide;
+  const own = result.axisLabels?.find((a) => a.part === part);
   const fit = (tokens: string[], n: number) => (tokens.length === n ? [...tokens] : Array.from({ length: n }, (_, i) => tokens[i] ?? `#${i}`));
-  return { queryTokens: fit(q, queries), keyTokens: fit(k, keys) };
+  return { queryTokens: fit(own?.queries ?? q, queries), keyTokens: fit(own?.keys ?? k, keys) };
 }
 
 /**

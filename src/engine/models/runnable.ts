@@ -1,5 +1,5 @@
 // What every architecture offers the engine: a summary and one run over resolved ids.
-import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore } from '../types';
+import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RunResult } from '../types';
 import type { RunControl } from '../control';
 
 export interface ModelOutput {
@@ -13,6 +13,8 @@ export interface ModelOutput {
   positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
   /** The architecture's own view (see RunResult.app). */
   app?: AppData;
+  /** See RunResult.axisLabels. */
+  axisLabels?: RunResult['axisLabels'];
 }
 
 export interface RunOptions {

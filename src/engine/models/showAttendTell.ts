@@ -132,6 +132,8 @@ export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKe
         predicted,
         addNorm: [],
         attentions: [{ part: 'cross', layer: 0, heads: 1, queries: T, keys: L, probs: Float32Array.from(alpha), scores: Float32Array.from(scores) }],
+        // Keys are image locations, not the scene words: label them by grid cell (row, column).
+        axisLabels: [{ part: 'cross', keys: Array.from({ length: L }, (_, i) => `(${Math.floor(i / grid)},${i % grid})`) }],
         app: {
           kind: SHOW_ATTEND_TELL,
           title: 'Caption attention over the image',

@@ -124,6 +124,12 @@ test('axisTokens: encoder, decoder, cross, decoder-only and mismatched lengths',
   assert.deepEqual(axisTokens(decoderOnly, 'decoder', 3, 3).queryTokens, ['a', 'b', '#2']);
 });
 
+test("axisTokens: a run's own axis labels replace the tokens on that part only", () => {
+  const r: RunResult = { ...syntheticResult(), axisLabels: [{ part: 'cross', keys: ['(0,0)', '(0,1)', '(1,0)', '(1,1)', '(2,0)', '(2,1)'] }] };
+  assert.deepEqual(axisTokens(r, 'cross', 5, 6), { queryTokens: TARGET, keyTokens: ['(0,0)', '(0,1)', '(1,0)', '(1,1)', '(2,0)', '(2,1)'] });
+  assert.deepEqual(axisTokens(r, 'encoder', 6, 6).keyTokens, SOURCE);
+});
+
 test('runMeta: parts in order with per-head stats and no big arrays', () => {
   const meta = runMeta(syntheticResult());
   assert.deepEqual(meta.parts.map((p) => p.part), ['encoder', 'decoder', 'cross']);
