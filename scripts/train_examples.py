@@ -105,7 +105,7 @@ def rnn_reverse(name, cell, bidirectional, score, hidden, steps, lr, seed, score
     model.eval()
     test_g = torch.Generator().manual_seed(seed + 2)
     acc = rnn_exact_match(model, lambda i: tasks.reverse_batch(test_g, 100, 3, 14), 20)
-    print(f"  {name}: {steps} steps in {t.seconds:.0f} s, exact-match greedy accuracy {100 * acc:.1f}% (2000 random sequences)")
+    print(f"  {name}: {steps} steps in {t}, exact-match greedy accuracy {100 * acc:.1f}% (2000 random sequences)")
     examples, answers = zip(*REVERSE_EXAMPLES)
     description = REVERSE_DESCRIPTION.format(score_text=score_text)
     finish_rnn(name, model, toks, toks, E, max_len, description, list(examples), list(answers), acc)
@@ -122,10 +122,10 @@ def rnn_reverse_additive():
 
 def rnn_reverse_dot():
     return rnn_reverse(
-        "rnn-reverse-dot", "lstm", False, "dot", hidden=96, steps=2000, lr=3e-3, seed=2, align_weight=0.1,
+        "rnn-reverse-dot", "lstm", False, "dot", hidden=96, steps=2000, lr=3e-3, seed=2, align_weight=1.0,
         score_text="Luong dot attention: a unidirectional LSTM encoder and an LSTM decoder of the same "
         "size (96), score s_t·h_j — no attention weights at all, so the decoder state itself must point at "
-        "the right encoder state. Trained with a small extra loss (0.1 × −log α at the mirrored position): "
+        "the right encoder state. Trained with an extra loss on the alignment (−log α at the mirrored position): "
         "without it this model learned to read each symbol one step late, from h_j+1, because a "
         "left-to-right encoder state still remembers the symbol before it — the output was right but the "
         "alignment was shifted by one.",

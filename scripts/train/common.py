@@ -21,12 +21,19 @@ def seed_everything(seed):
 
 
 class Timer:
+    """Wall-clock and CPU seconds: on a shared machine the CPU time is the one that says how long
+    the training really takes."""
+
     def __enter__(self):
-        self.start = time.time()
+        self.start, self.cpu_start = time.time(), time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.time() - self.start
+        self.cpu_seconds = time.process_time() - self.cpu_start
+
+    def __str__(self):
+        return f"{self.cpu_seconds:.0f} s CPU ({self.seconds:.0f} s wall)"
 
 
 def as_f64(model):

@@ -81,7 +81,7 @@ def transformer_reverse():
                     eval_fn=lambda: f"exact {100 * exact_match(model, eval_g, 1, max_len):.1f}%")
     model.eval()
     acc = exact_match(model, torch.Generator().manual_seed(seed + 2), 10, max_len)
-    print(f"  {name}: {steps} steps in {t.seconds:.0f} s, exact-match greedy accuracy {100 * acc:.1f}% (1000 random sequences)")
+    print(f"  {name}: {steps} steps in {t}, exact-match greedy accuracy {100 * acc:.1f}% (1000 random sequences)")
 
     m64 = as_f64(model)
 
@@ -163,7 +163,7 @@ def bert_tiny_mlm():
                     eval_fn=lambda: f"masked-word accuracy {100 * accuracy(eval_g, 2):.1f}%")
     model.eval()
     acc = accuracy(torch.Generator().manual_seed(seed + 2), 10)
-    print(f"  {name}: {steps} steps in {t.seconds:.0f} s, masked-word accuracy {100 * acc:.1f}% (2000 sentences)")
+    print(f"  {name}: {steps} steps in {t}, masked-word accuracy {100 * acc:.1f}% (2000 sentences)")
 
     m64 = as_f64(model)
 
