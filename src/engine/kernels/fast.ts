@@ -11,6 +11,9 @@ import { ThreadPool } from './pool';
 export interface FastKernelOptions {
   /** Threads, the caller's included; default one per core (os.availableParallelism()). */
   threads?: number;
+  /** Jobs smaller than this (multiply-adds) run on the calling thread alone; tests set 0 to
+   *  send every job through the pool. Default: the pool's (2M). */
+  minParallelWork?: number;
 }
 
 export interface FastKernels extends Kernels {
@@ -27,7 +30,7 @@ const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2,
 export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
   const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
   const heap = new WasmHeap();
-  const pool = new ThreadPool(heap, threads);
+  const pool = new ThreadPool(heap, threads, opts.minParallelWork);
   const ex = heap.exports;
 
   /** W [n, k] as panels of 8 output columns (zero padded): see packRowsT in kernels.as. */

@@ -20,7 +20,7 @@ function maxAbsDiff(a: unknown, b: unknown, where: string): number {
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const TOL = 1e-5;
-const fast = createFastKernels({ threads: 2 });
+const fast = createFastKernels({ threads: 2, minParallelWork: 0 }); // every job through the pool
 after(() => fast.dispose());
 
 const expectedDir = path.join(FIXTURES, 'expected');

@@ -10,7 +10,8 @@ import { rng } from '../../helpers/randomModel';
 import type { Activation } from '../../../src/engine/format/loaded';
 
 const TOL = 1e-5;
-const pools = [createFastKernels({ threads: 1 }), createFastKernels({ threads: 2 })];
+// minParallelWork 0: even the smallest job goes through the pool's chunking.
+const pools = [createFastKernels({ threads: 1 }), createFastKernels({ threads: 2, minParallelWork: 0 })];
 after(() => pools.forEach((p) => p.dispose()));
 
 const rand = rng(42);
