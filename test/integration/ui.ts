@@ -24,6 +24,7 @@ import {
   launchBrowser,
   newPage,
   notifications,
+  paletteTitles,
   repoRoot,
   runCommand,
   sleep,
@@ -42,8 +43,7 @@ export const coreChecks: UiCheck[] = [
     name: 'command palette lists every Attention command',
     async run({ page, manifest }) {
       // Internal commands (menus.commandPalette when: false) are meant to be absent.
-      const hidden = new Set((manifest.contributes.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
-      const titles = manifest.contributes.commands.filter((c) => !hidden.has(c.command)).map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
+      const titles = paletteTitles(manifest);
       const items = await waitForPaletteItems(page, 'Attention: ', titles);
       console.log(`      listed: ${items.join(' | ')}`);
     },

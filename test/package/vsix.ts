@@ -18,6 +18,7 @@ import {
   makeTempHome,
   newPage,
   notifications,
+  paletteTitles,
   repoRoot,
   runCommand,
   sleep,
@@ -117,7 +118,7 @@ async function main(): Promise<number> {
       steps.page = page;
       await page.goto(workbenchUrl(server, path.join(root, 'examples')));
       await waitForWorkbench(page);
-      const titles = manifest.contributes.commands.map((c) => `${c.category}: ${c.title}`);
+      const titles = paletteTitles(manifest); // internal commands are hidden from the palette
       await waitForPaletteItems(page, 'Attention: ', titles);
     },
     { critical: true, screenshot: true, timeoutMs: 90_000 },
