@@ -3,7 +3,10 @@
 // attentionInspector.maxRunMemoryMB). Typed arrays live outside the V8 heap, so the worker's
 // heap limit cannot stop a run that asks for 10 GB of attention probabilities: this check does.
 // The heap limit (workerResourceLimits) bounds the rest — parsed JSON, strings, runaway loops.
-import type { AttentionRnnConfig, LoadedModel, RnnSeq2seqConfig, TdmcaConfig, TransformerConfig, UniversalConfig } from './format/loaded';
+import type {
+  AttentionRnnConfig, ImageTransformerConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, SentenceEncoderConfig, ShowAttendTellConfig,
+  TdmcaConfig, TransformerConfig, UniversalConfig,
+} from './format/loaded';
 import { InputError } from './format/errors';
 import { isFixedScheme } from './positional';
 import { compressedLength } from './models/tdmcaAttention';
@@ -131,16 +134,63 @@ function attentionRnnMemory(model: LoadedModel & { architecture: 'attention-rnn'
  * Architecture → estimate. An architecture without one is not checked against the memory limit
  * (only against maxSequenceLength): add one line here with its own estimate.
  */
-const ESTIMATORS: Partial<Record<LoadedModel['architecture'], Estimator>> = {
+/** NARM (narm.ts): α at every prefix [n, n] (+ mask), GRU states, item scores for the last prefix. */
+function narmMemory(model: LoadedModel & { architecture: 'narm' }, s: RunShape): RunMemory {
+  const c: NarmConfig = model.config;
+  const n = s.source;
+  const attention = n * n * (2 * F32 + 1);
+  const working = n * (c.embed_dim + 4 * c.hidden_size) * F32 + 2 * c.vocab_size * F32 + n * n * 8;
+  return sum({ attention, traces: 0, working });
+}
+
+/** Show, Attend and Tell (showAttendTell.ts): the drawn image, the CNN's largest feature map, [T, L] α. */
+function showAttendTellMemory(model: LoadedModel & { architecture: 'show-attend-tell' }, s: RunShape): RunMemory {
+  const c: ShowAttendTellConfig = model.config;
+  const T = s.target ?? c.max_caption_length;
+  const pool = c.conv.reduce((p, st) => p * st.pool, 1);
+  const L = Math.max(1, Math.floor(c.image_size / pool)) ** 2;
+  const attention = T * L * 2 * F32 * 2; // probs + scores, and the copies the app view keeps
+  const pixels = c.image_size * c.image_size;
+  const maxChannels = Math.max(3, ...c.conv.map((st) => st.channels));
+  const working = pixels * maxChannels * F32 * 2 + pixels * 3 * (F32 + 1) + L * c.attention_dim * F32 + T * L * 8 * 2 + c.tgt_vocab_size * F32;
+  return sum({ attention, traces: 0, working });
+}
+
+/** Image Transformer (imageTransformer.ts): [heads, n, n] per layer over the pixels (keys outside the memory block masked). */
+function imageTransformerMemory(model: LoadedModel & { architecture: 'image-transformer' }, s: RunShape): RunMemory {
+  const c: ImageTransformerConfig = model.config;
+  const n = Math.max(s.source, 1);
+  const attention = c.layers * (c.heads * n * n * 2 * F32 + n * n);
+  const traces = c.layers * 2 * 3 * n * F32;
+  const working = n * (c.d_ff + 6 * c.d_model) * F32 + n * c.vocab_size * F32;
+  return sum({ attention, traces, working });
+}
+
+/** Sentence encoder (sentenceEncoder.ts): a pre-LN encoder plus the pooled embedding. */
+function sentenceEncoderMemory(model: LoadedModel & { architecture: 'sentence-encoder' }, s: RunShape): RunMemory {
+  const c: SentenceEncoderConfig = model.config;
+  const n = s.source;
+  const attention = c.layers * c.heads * n * n * 2 * F32;
+  const traces = c.layers * 2 * 3 * n * F32 + n * c.d_model * F32; // Add & Norm norms, timing signal
+  const working = n * (c.d_ff + 7 * c.d_model + c.embed_dim) * F32;
+  return sum({ attention, traces, working });
+}
+
+/** Every architecture has one: a new architecture without an estimate fails the typecheck. */
+const ESTIMATORS: Record<LoadedModel['architecture'], Estimator> = {
   transformer: transformerMemory as Estimator,
   'rnn-seq2seq': rnnMemory as Estimator,
   universal: universalMemory as Estimator,
   tdmca: tdmcaMemory as Estimator,
   'attention-rnn': attentionRnnMemory as Estimator,
+  narm: narmMemory as Estimator,
+  'show-attend-tell': showAttendTellMemory as Estimator,
+  'image-transformer': imageTransformerMemory as Estimator,
+  'sentence-encoder': sentenceEncoderMemory as Estimator,
 };
 
 export function estimateRunMemory(model: LoadedModel, shape: RunShape): RunMemory | undefined {
-  return ESTIMATORS[model.architecture]?.(model, shape);
+  return ESTIMATORS[model.architecture](model, shape);
 }
 
 const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString('en-US')} MB`;

@@ -169,4 +169,19 @@ test('memory estimate, melody attention RNN: [T, T] for T = primer + generate_st
   assert.throws(() => runModel(m, { text, maxRunMemoryMB: 2048 }), (e: unknown) => e instanceof InputError && /this run needs ~[\d,]+ MB/.test(e.message));
 });
 
+// Architectures whose attention layout has no simple closed form here: the estimate must cover what
+// the run returns, and not overstate it by more than the working memory it adds.
+for (const name of ['narm-small', 'narm-wide', 'show-attend-tell-small', 'show-attend-tell-nogate', 'image-transformer-1d', 'image-transformer-2d']) {
+  test(`memory estimate covers the run: ${name}`, () => {
+    const m = loadModel(path.join(FIX, 'project', `${name}.model.json`));
+    const ex = m.examples[0];
+    const r = runModel(m, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds });
+    const est = estimateRunMemory(m, { source: r.ids.source.length, ...(ex.targetIds || ex.targetText ? { target: r.ids.target.length } : {}) });
+    assert.ok(est, 'every architecture has an estimate');
+    assert.ok(est.attention >= attentionBytes(r), `attention ${est.attention} ≥ ${attentionBytes(r)}`);
+    assert.ok(est.attention <= 2 * attentionBytes(r) + 4096, `attention ${est.attention} ≤ 2 × ${attentionBytes(r)}`);
+    assert.ok(est.total >= resultBytes(r));
+  });
+}
+
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
