@@ -11,6 +11,7 @@ import { loadModel } from '../../../src/engine/format/load';
 import { buildAttentionRnn, type AttentionRnnModel } from '../../../src/engine/models/attentionRnn';
 import { runModel } from '../../../src/engine/run';
 import { isMusicData, pitchName, pitchOf } from '../../../src/protocol/apps/music';
+import { assertFormatError as assertBadFile, writeVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-attnrnn-'));
@@ -98,23 +99,12 @@ test('bad input: an unknown note or a target side is an InputError', () => {
   assert.throws(() => runModel(model, { text: 'C4 H9' }), (e: unknown) => e instanceof InputError);
 });
 
-function broken(change: (doc: Record<string, any>) => void): () => unknown {
-  const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'project', 'attention-rnn-small.model.json'), 'utf8')) as Record<string, any>;
-  change(doc);
-  const file = path.join(tmp, `bad-${Math.random().toString(36).slice(2)}.model.json`);
-  fs.writeFileSync(file, JSON.stringify(doc));
+function broken(change: (doc: ModelDoc) => void): () => unknown {
+  const file = writeVariant(path.join(FIXTURES, 'project', 'attention-rnn-small.model.json'), tmp, change);
   return () => buildAttentionRnn(loadModel(file) as AttentionRnnModel);
 }
 
-function assertFormatError(fn: () => unknown, field: string, text: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ModelFormatError, String(e));
-    assert.match(e.file, /bad-.*\.model\.json$/);
-    assert.equal(e.field, field, e.message);
-    assert.match(e.message, text);
-    return true;
-  });
-}
+const assertFormatError = (fn: () => unknown, field: string, text: RegExp) => assertBadFile(fn, /bad-.*\.model\.json$/, field, text);
 
 test('malformed attention-rnn files name the file and the field', () => {
   assertFormatError(broken((d) => delete d.config.attn_length), 'config.attn_length', /required/);

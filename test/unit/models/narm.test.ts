@@ -10,6 +10,7 @@ import { loadModel } from '../../../src/engine/format/load';
 import { buildNarm, type NarmModel } from '../../../src/engine/models/narm';
 import { runModel } from '../../../src/engine/run';
 import { isNarmData } from '../../../src/protocol/apps/narm';
+import { assertFormatError as assertBadFile, writeVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-narm-'));
@@ -76,24 +77,12 @@ test('bad input: an unknown item id or a target side is an InputError', () => {
   assert.throws(() => runModel(model, { ids: [1], targetIds: [2] }), (e: unknown) => e instanceof InputError && e.field === 'target_ids');
 });
 
-/** Writes a copy of narm-small with `change` applied to the parsed JSON, loads and builds it. */
-function broken(change: (doc: Record<string, any>) => void): () => unknown {
-  const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'project', 'narm-small.model.json'), 'utf8')) as Record<string, any>;
-  change(doc);
-  const file = path.join(tmp, `bad-${Math.random().toString(36).slice(2)}.model.json`);
-  fs.writeFileSync(file, JSON.stringify(doc));
+function broken(change: (doc: ModelDoc) => void): () => unknown {
+  const file = writeVariant(path.join(FIXTURES, 'project', 'narm-small.model.json'), tmp, change);
   return () => buildNarm(loadModel(file) as NarmModel);
 }
 
-function assertFormatError(fn: () => unknown, field: string, text: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ModelFormatError, String(e));
-    assert.match(e.file, /bad-.*\.model\.json$/);
-    assert.equal(e.field, field, e.message);
-    assert.match(e.message, text);
-    return true;
-  });
-}
+const assertFormatError = (fn: () => unknown, field: string, text: RegExp) => assertBadFile(fn, /bad-.*\.model\.json$/, field, text);
 
 test('malformed NARM files name the file and the field', () => {
   assertFormatError(broken((d) => delete d.config.hidden_size), 'config.hidden_size', /required/);

@@ -10,6 +10,7 @@ import { loadModel, runModel } from '../../../src/engine/run';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import { compressedCausalMask, compressedLength, compressedSpans, localCausalMask, stridedConv } from '../../../src/engine/models/tdmcaAttention';
 import { isTdmcaData, type TdmcaData } from '../../../src/protocol/apps/tdmca';
+import { assertFormatError as assertBadFile, writeVariant as writeBadVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-tdmca-'));
@@ -126,26 +127,9 @@ test('app data: spans, layer pattern and the compressed layers\' probabilities',
 
 // ------------------------------------------------------------------ malformed files
 
-function variant(name: string, edit: (doc: { config: Record<string, unknown>; weights: { inline: Record<string, unknown> } }) => void): string {
-  const doc = JSON.parse(fs.readFileSync(LMLML, 'utf8'));
-  edit(doc);
-  const file = path.join(tmp, `${name}.model.json`);
-  fs.writeFileSync(file, JSON.stringify(doc));
-  return file;
-}
+const variant = (name: string, edit: (doc: ModelDoc) => void) => writeBadVariant(LMLML, tmp, edit, name);
 
-function assertFormatError(file: string, field: string, text: RegExp): void {
-  let caught: unknown;
-  try {
-    runModel(loadModel(file), { ids: [1, 2, 3] });
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof ModelFormatError, `expected ModelFormatError, got ${String(caught)}`);
-  assert.equal(caught.file, file);
-  assert.equal(caught.field, field, caught.message);
-  assert.match(caught.message, text);
-}
+const assertFormatError = (file: string, field: string, text: RegExp) => assertBadFile(() => runModel(loadModel(file), { ids: [1, 2, 3] }), file, field, text);
 
 test('malformed tdmca files name the file and the field', () => {
   assertFormatError(variant('kind', (d) => ((d.config.layers as string[])[1] = 'global')), 'config.layers[1]', /one of "local", "compressed"; found "global"/);

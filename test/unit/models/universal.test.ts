@@ -11,6 +11,7 @@ import { ModelFormatError } from '../../../src/engine/format/errors';
 import { buildUniversal } from '../../../src/engine/models/universal';
 import { isUniversalData, type UniversalData } from '../../../src/protocol/apps/universal';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
+import { assertFormatError as assertBadFile, writeVariant as writeBadVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-universal-'));
@@ -97,26 +98,9 @@ test('halting bias +30: every token halts after one step with remainder 1; bias 
 
 // ------------------------------------------------------------------ malformed files
 
-function writeVariant(name: string, edit: (doc: { config: Record<string, unknown>; weights: { inline: Record<string, unknown> } }) => void): string {
-  const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'project', 'universal-post.model.json'), 'utf8'));
-  edit(doc);
-  const file = path.join(tmp, `${name}.model.json`);
-  fs.writeFileSync(file, JSON.stringify(doc));
-  return file;
-}
+const writeVariant = (name: string, edit: (doc: ModelDoc) => void) => writeBadVariant(path.join(FIXTURES, 'project', 'universal-post.model.json'), tmp, edit, name);
 
-function assertFormatError(file: string, field: string, text: RegExp): void {
-  let caught: unknown;
-  try {
-    runModel(loadModel(file), { ids: [1, 2] });
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof ModelFormatError, `expected ModelFormatError, got ${String(caught)}`);
-  assert.equal(caught.file, file);
-  assert.equal(caught.field, field, caught.message);
-  assert.match(caught.message, text);
-}
+const assertFormatError = (file: string, field: string, text: RegExp) => assertBadFile(() => runModel(loadModel(file), { ids: [1, 2] }), file, field, text);
 
 test('malformed universal files name the file and the field', () => {
   assertFormatError(writeVariant('no-steps', (d) => delete d.config.max_steps), 'config.max_steps', /required/);
