@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { createFastKernels, defaultThreads } from '../src/engine/kernels/index';
+import { kernelBuild } from '../src/engine/kernels/heap';
 import { TransformerModel } from '../src/engine/models/transformer';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import { BERT_BASE, W3_SHAPE, randomEncoderLayers, randomHidden, randomW3, runW1, runW2, runW3, w3LoadedModel } from './workloads';
@@ -134,7 +135,7 @@ async function main() {
   // ---- report ----
   const load1 = os.loadavg()[0];
   const name = (w: string) => ({ w1: 'W1 attention layer n=512', 'w2-128': 'W2 BERT-base n=128', 'w2-512': 'W2 BERT-base n=512', w3: 'W3 decoder 64 steps' })[w] ?? w;
-  console.log(`\n${os.cpus()[0]?.model ?? '?'} · ${os.cpus().length} cores · ${THREADS} threads · median of ${RUNS} · load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+  console.log(`\n${os.cpus()[0]?.model ?? '?'} · ${os.cpus().length} cores · ${THREADS} threads · Node ${process.version}, ${kernelBuild().relaxed ? 'relaxed SIMD (fused multiply-add)' : 'plain SIMD'} kernels · median of ${RUNS} · load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
   console.log('| workload | ours (ms) | onnxruntime-web (ms) | ours/theirs | same result |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
@@ -146,6 +147,8 @@ async function main() {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverage: [load0, load1] },
     threads: THREADS,
+    node: process.version,
+    relaxedSimd: kernelBuild().relaxed,
     runs: RUNS,
     peakRssMBAfterW2n512: peakRssMB,
     rows: rows.map((r) => ({ ...r, oursMedianMs: median(r.oursMs), theirsMedianMs: median(r.theirsMs), ratio: median(r.oursMs) / median(r.theirsMs) })),

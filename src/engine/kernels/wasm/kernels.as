@@ -54,6 +54,15 @@ export function packCols(src: usize, ld: i32, k: i32, cols: i32, dst: usize): vo
 
 // ---- matrix multiply ----------------------------------------------------------------------
 
+// c + a·b. Built twice (scripts/build-wasm.mjs): with relaxed SIMD this is one fused multiply-add
+// (f32x4.relaxed_madd, which doubles the matmul's arithmetic per cycle); without, a mul and an add.
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // @ts-ignore: decorator
 @inline
 function micro4(a: usize, lda: usize, b: usize, c: usize, ldc: usize, kc: i32, first: bool, bias: usize): void {
@@ -79,17 +88,17 @@ function micro4(a: usize, lda: usize, b: usize, c: usize, ldc: usize, kc: i32, f
     const b1 = v128.load(b, 16);
     const o = kk << 2;
     let x = v128.load32_splat(a + o);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a1 + o);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a2 + o);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a3 + o);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     b += 32;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
@@ -116,16 +125,16 @@ function micro1(a: usize, b: usize, c: usize, kc: i32, first: bool, bias: usize)
   for (; kk + 2 <= n; kk += 2) {
     const x = v128.load32_splat(a + (kk << 2));
     const y = v128.load32_splat(a + (kk << 2), 4);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
-    d0 = f32x4.add(d0, f32x4.mul(y, v128.load(b, 32)));
-    d1 = f32x4.add(d1, f32x4.mul(y, v128.load(b, 48)));
+    c0 = madd(x, v128.load(b), c0);
+    c1 = madd(x, v128.load(b, 16), c1);
+    d0 = madd(y, v128.load(b, 32), d0);
+    d1 = madd(y, v128.load(b, 48), d1);
     b += 64;
   }
   if (kk < n) {
     const x = v128.load32_splat(a + (kk << 2));
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
+    c0 = madd(x, v128.load(b), c0);
+    c1 = madd(x, v128.load(b, 16), c1);
   }
   v128.store(c, f32x4.add(c0, d0));
   v128.store(c, f32x4.add(c1, d1), 16);
