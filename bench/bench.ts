@@ -56,7 +56,8 @@ const inputs = { w1: randomHidden(512, BERT_BASE.d, 11), 'w2-128': randomHidden(
 
 async function main() {
   const load0 = os.loadavg()[0];
-  const K = createFastKernels({ threads: THREADS });
+  // MINW=<multiply-adds>: try another pool threshold (see pool.ts run()).
+  const K = createFastKernels({ threads: THREADS, ...(process.env.MINW ? { minParallelWork: Number(process.env.MINW) } : {}) });
   // Peak RSS of our W2 n=512 before onnxruntime allocates anything (the process also holds
   // every workload's weights and inputs, made above).
   let peakRssMB: number | undefined;

@@ -64,7 +64,7 @@ export class ThreadPool {
   constructor(
     private readonly heap: WasmHeap,
     readonly threads: number,
-    private readonly minWork = 1 << 21,
+    private readonly minWork = 1 << 18,
   ) {
     this.counter = new Int32Array(heap.memory.buffer, JOB_COUNTER, 1); // a SharedArrayBuffer: never detached by grow()
   }
@@ -84,10 +84,12 @@ export class ThreadPool {
   }
 
   /**
-   * Runs exports[fn](...args, tid, nt) on every thread. Jobs below `minWork` (multiply-adds; 2M, about
-   * 0.2 ms of one thread) run on the calling thread alone (nt = 1): too small to be worth waking
-   * the others. Measured on the shared 2-core machine, W3 (64 one-token steps, ~6000 such jobs)
-   * took 1.58 s on 2 threads with a 64K threshold and 0.69 s with 2M; W1/W2's jobs are far above it.
+   * Runs exports[fn](...args, tid, nt) on every thread. Jobs below `minWork` (multiply-adds; 256K,
+   * about 10 µs of one thread) run on the calling thread alone (nt = 1): too small to be worth
+   * waking the others. W3 (64 one-token steps; each step's matrix-vector products read all the
+   * weights, so two threads mainly buy memory bandwidth), idle 2-core machine, relaxed SIMD:
+   * 2M → 661 ms, 1M → 535, 512K → 497, 256K → 362, 128K → 381, 64K → 394, 0 → 407 ms. (On a
+   * machine busy with other work the second thread is often descheduled and small jobs wait for it.)
    */
   run(fn: PoolFunction, args: number[], work: number): void {
     const f = this.heap.exports[fn] as (...a: number[]) => void;
