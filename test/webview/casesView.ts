@@ -160,6 +160,37 @@ export const VIEW_CASES: Case[] = [
         { light: true },
       ),
   },
+  {
+    name: 'high-contrast theme: black page, white text, cells still ordered by colour, hover box bordered',
+    run: (ctx) =>
+      withInspector(
+        ctx,
+        syntheticResult(),
+        async (ins) => {
+          const { page } = ins;
+          await waitForHead(page, 0, 0);
+          await page.click('.grid-cell[data-layer="1"][data-head="2"]');
+          await waitForHead(page, 1, 2);
+          equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(0, 0, 0)', 'high-contrast background');
+          equal(await page.evaluate(() => getComputedStyle(document.querySelector('.detail-pane h2, .detail-pane .axis-title, h2')!).color), 'rgb(255, 255, 255)', 'headings are white');
+          // The strongest cell must stand out from the weakest one (and from the black page).
+          const hi = await cellPixel(page, 2, 2);
+          const lo = await cellPixel(page, 2, 0);
+          check(colourDistance(hi, lo) > 80, `high and low cells differ (distance ${colourDistance(hi, lo).toFixed(1)})`);
+          check(colourDistance(hi, [0, 0, 0]) > 80, 'the strongest cell is visible on black');
+          const tip = await hoverCell(page, 2, 2);
+          check(Object.keys(tip).length > 0, 'hover box shows values');
+          const border = await page.evaluate(() => {
+            const t = document.querySelector('.tooltip') as HTMLElement | null;
+            return t ? getComputedStyle(t).borderTopColor : '';
+          });
+          check(border !== '' && border !== 'rgba(0, 0, 0, 0)' && border !== 'rgb(0, 0, 0)', `hover box has a visible border (${border})`);
+          await screenshot(page, ctx.artifacts, 'overview-high-contrast');
+          await assertClean(ins);
+        },
+        { theme: 'high-contrast' },
+      ),
+  },
 ];
 
 VIEW_CASES.push({

@@ -51,7 +51,8 @@ export async function startServer(): Promise<TestServer> {
       return;
     }
     if (url.pathname === '/') {
-      const theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+      const asked = url.searchParams.get('theme');
+      const theme = asked === 'light' || asked === 'high-contrast' ? asked : 'dark';
       const webview = {
         cspSource: origin,
         asWebviewUri: (u: vscode.Uri) => new FakeUri(u.path.slice(ROOT.length), origin) as unknown as vscode.Uri,
@@ -153,7 +154,12 @@ export interface Inspector {
 }
 
 /** Opens the inspector page in a new browser context, answered by a session holding `result`. */
-export async function openInspector(browser: Browser, origin: string, result: RunResult | undefined, title = 'synthetic run', light = false): Promise<Inspector> {
+/** Which captured VS Code theme the page gets (`true` = light, for older callers). */
+export type ThemeName = 'dark' | 'light' | 'high-contrast';
+const THEME_CLASS: Record<ThemeName, string> = { dark: 'vscode-dark', light: 'vscode-light', 'high-contrast': 'vscode-high-contrast' };
+
+export async function openInspector(browser: Browser, origin: string, result: RunResult | undefined, title = 'synthetic run', light: boolean | ThemeName = false): Promise<Inspector> {
+  const theme: ThemeName = light === true ? 'light' : light === false ? 'dark' : light;
   const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const session = new InspectorSession();
@@ -179,9 +185,9 @@ export async function openInspector(browser: Browser, origin: string, result: Ru
     await send(replies);
     if (later) void later.then(send);
   });
-  await page.addInitScript(`window.__themeClass = ${JSON.stringify(light ? 'vscode-light' : 'vscode-dark')};`);
+  await page.addInitScript(`window.__themeClass = ${JSON.stringify(THEME_CLASS[theme])};`);
   await page.addInitScript(INIT_SCRIPT);
-  await page.goto(`${origin}/?theme=${light ? 'light' : 'dark'}`);
+  await page.goto(`${origin}/?theme=${theme}`);
   const waitForPosted = async (pred: (m: Record<string, unknown>) => boolean, from = 0) => {
     const deadline = Date.now() + 5000;
     for (;;) {

@@ -2,7 +2,7 @@
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunResult } from '../../src/engine/types';
-import { openInspector, type Inspector } from './harness';
+import { openInspector, type Inspector, type ThemeName } from './harness';
 
 export function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
@@ -117,9 +117,9 @@ export async function withInspector(
   ctx: CaseContext,
   result: RunResult | undefined,
   body: (ins: Inspector) => Promise<void>,
-  opts: { light?: boolean; title?: string } = {},
+  opts: { light?: boolean; theme?: ThemeName; title?: string } = {},
 ): Promise<void> {
-  const ins = await openInspector(ctx.browser, ctx.origin, result, opts.title ?? 'synthetic run', opts.light ?? false);
+  const ins = await openInspector(ctx.browser, ctx.origin, result, opts.title ?? 'synthetic run', opts.theme ?? opts.light ?? false);
   try {
     await body(ins);
   } finally {
