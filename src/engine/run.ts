@@ -7,6 +7,7 @@ import { noControl, type RunControl } from './control';
 import { checkRunMemory } from './limits';
 import { buildModel } from './models/registry';
 import { partShapes } from './models/parts';
+import { headWeightNorms } from './headNorms';
 import type { RunnableModel } from './models/runnable';
 import type { ModelSummary, RunInput, RunResult } from './types';
 
@@ -87,5 +88,10 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     },
     ...(out.app ? { app: out.app } : {}),
     ...(out.axisLabels ? { axisLabels: out.axisLabels } : {}),
+    ...withNorms(headWeightNorms(model, out.attentions)),
   };
+}
+
+function withNorms(norms: RunResult['headNorms']): Pick<RunResult, 'headNorms'> {
+  return norms && norms.length > 0 ? { headNorms: norms } : {};
 }

@@ -96,6 +96,18 @@ export interface RunResult {
    * "r2c3" in Show, Attend and Tell). Absent: the source/target tokens label the axes.
    */
   axisLabels?: { part: Part; queries?: string[]; keys?: string[] }[];
+  /** Per-head norms of the attention projections, where the model has them (see engine/headNorms.ts). */
+  headNorms?: HeadWeightNorms[];
+}
+
+/** ‖slice‖ of W_Q, W_K, W_V (the head's rows) and W_O (its columns), one number per head. */
+export interface HeadWeightNorms {
+  part: Part;
+  layer: number;
+  q?: number[];
+  k?: number[];
+  v?: number[];
+  o?: number[];
 }
 
 /** Application view payload; `data` holds plain JSON and typed arrays only (it is cloned across threads). */

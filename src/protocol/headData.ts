@@ -26,6 +26,8 @@ export interface LayerMeta {
   /** Whether some cells are hidden by a (causal) mask. */
   masked: boolean;
   stats: HeadStats[];
+  /** Per-head weight norms ‖W_Q‖, ‖W_K‖, ‖W_V‖ (rows) and ‖W_O‖ (columns), where the model has them. */
+  norms?: { q?: number[]; k?: number[]; v?: number[]; o?: number[] };
 }
 
 export interface PartMeta {
@@ -193,6 +195,13 @@ function hasMasked(mask: Uint8Array | undefined): boolean {
   return !!mask && mask.some((m) => m !== 0);
 }
 
+function layerNorms(result: RunResult, part: Part, layer: number): Pick<LayerMeta, 'norms'> {
+  const n = result.headNorms?.find((x) => x.part === part && x.layer === layer);
+  if (!n) return {};
+  const { q, k, v, o } = n;
+  return { norms: { ...(q && { q: [...q] }), ...(k && { k: [...k] }), ...(v && { v: [...v] }), ...(o && { o: [...o] }) } };
+}
+
 /** Metadata and per-head statistics for every part of a run (no full matrices). */
 export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
   const parts: PartMeta[] = [];
@@ -214,6 +223,7 @@ export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
         stats: Array.from({ length: l.heads }, (_, h) =>
           headStats(l.probs, h * l.queries * l.keys, l.queries, l.keys, keyTokens, part !== 'cross'),
         ),
+        ...layerNorms(result, part, l.layer),
       })),
     });
   }

@@ -250,8 +250,17 @@ function isPartMeta(x: unknown): x is PartMeta {
     x.layers.every(
       (l: unknown) =>
         isRecord(l) && isIndex(l.layer) && isCount(l.heads) && typeof l.masked === 'boolean' &&
-        Array.isArray(l.stats) && l.stats.length === l.heads && l.stats.every(isStats),
+        Array.isArray(l.stats) && l.stats.length === l.heads && l.stats.every(isStats) &&
+        (l.norms === undefined || isNorms(l.norms, l.heads)),
     )
+  );
+}
+
+/** Optional per-head weight norms: each present list has one finite number per head. */
+function isNorms(x: unknown, heads: number): boolean {
+  if (!isRecord(x)) return false;
+  return (['q', 'k', 'v', 'o'] as const).every(
+    (key) => x[key] === undefined || (Array.isArray(x[key]) && (x[key] as unknown[]).length === heads && (x[key] as unknown[]).every((n) => typeof n === 'number' && Number.isFinite(n))),
   );
 }
 

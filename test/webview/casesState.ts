@@ -1,4 +1,7 @@
 // Cases about the grid, keyboard, sorting, persisted state, errors and the message guards.
+import * as path from 'path';
+import { loadModel, runModel } from '../../src/engine/run';
+import { ROOT } from './harness';
 import type { RunResult } from '../../src/engine/types';
 import { assertClean, check, chooseOption, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 import { HEADS, LAYERS, SOURCE, syntheticResult } from './synthetic';
@@ -12,6 +15,22 @@ function toFirst(result: RunResult, layer: number, head: number): number {
 }
 
 export const STATE_CASES: Case[] = [
+  {
+    name: 'head ↔ weights: the head’s ‖W_Q‖…‖W_O‖ slices show with its statistics (worked example: all √2)',
+    run: (ctx) => {
+      const result = runModel(loadModel(path.join(ROOT, 'docs', 'worked-example.model.json')), { text: 'a b c' });
+      return withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const subtitle = await page.textContent('.detail-subtitle');
+        check(/weights ‖W_Q‖ 1\.41\d*, ‖W_K‖ 1\.41\d*, ‖W_V‖ 1\.41\d*, ‖W_O‖ 1\.41\d*/.test(subtitle ?? ''), `subtitle names the weight norms: ${subtitle}`);
+        await page.hover('.grid-cell[data-layer="0"][data-head="0"]');
+        const tip = await tooltip(page);
+        equal(tip['‖W_O‖ head slice'], Math.SQRT2.toFixed(3), 'tooltip ‖W_O‖');
+        await assertClean(ins);
+      });
+    },
+  },
   {
     name: 'grid tooltip shows the head statistics (entropy of the diagonal head, closed form)',
     run: (ctx) =>

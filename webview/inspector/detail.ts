@@ -6,7 +6,7 @@ import { custom, el, fmt, sizeCanvas } from '../shared/dom';
 import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
 import { HeatmapView, headMax } from './heatmap';
 import { LinesView } from './lines';
-import { partLabel } from './labels';
+import { normRows, partLabel } from './labels';
 import { applySink, sinkBadge } from './sink';
 import type { Tooltip } from './tooltip';
 
@@ -141,10 +141,13 @@ export class DetailPane {
     this.shown = { head, part, meta };
     this.status.textContent = '';
     this.title.textContent = `Layer ${head.layer} · Head ${head.head}`;
-    const stats = part.layers.find((l) => l.layer === head.layer)?.stats[head.head];
+    const lm = part.layers.find((l) => l.layer === head.layer);
+    const stats = lm?.stats[head.head];
+    const norms = normRows(lm?.norms, head.head).map((r) => `${r.label.replace(' head slice', '')} ${r.value}`);
     this.subtitle.textContent =
       `${partLabel(part.part, meta)} · ${head.queries} queries × ${head.keys} keys` +
-      (stats ? ` · entropy ${fmt(stats.entropy, 2)} nats` : '');
+      (stats ? ` · entropy ${fmt(stats.entropy, 2)} nats` : '') +
+      (norms.length ? ` · weights ${norms.join(', ')}` : '');
     this.rerender();
   }
 

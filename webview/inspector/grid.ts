@@ -4,7 +4,7 @@
 import type { PartMeta, Thumbnail } from '../../src/protocol/webview';
 import { clear, el, fmt, sizeCanvas } from '../shared/dom';
 import { makeRamp, type ThemeColors } from '../shared/theme';
-import { STAT_LABELS, sortValue, type SortKey } from './labels';
+import { normRows, STAT_LABELS, sortValue, type SortKey } from './labels';
 import type { Tooltip } from './tooltip';
 
 const THUMB_PX = 52;
@@ -134,7 +134,8 @@ export class HeadGrid {
   }
 
   private showTip(c: Cell, x: number, y: number): void {
-    const s = this.part?.layers.find((l) => l.layer === c.layer)?.stats[c.head];
+    const lm = this.part?.layers.find((l) => l.layer === c.layer);
+    const s = lm?.stats[c.head];
     if (!s) return;
     this.tooltip.show(`Layer ${c.layer} · Head ${c.head}`, [
       { label: STAT_LABELS.entropy, value: fmt(s.entropy) },
@@ -142,6 +143,7 @@ export class HeadGrid {
       { label: STAT_LABELS.toFirst, value: fmt(s.toFirst) },
       { label: STAT_LABELS.toSep, value: s.toSep === null ? 'no [SEP] token' : fmt(s.toSep) },
       { label: STAT_LABELS.toSelf, value: s.toSelf === null ? 'n/a (cross)' : fmt(s.toSelf) },
+      ...normRows(lm?.norms, c.head),
       { label: '', value: 'click or Enter to open', kind: 'hint' },
     ], x, y);
   }

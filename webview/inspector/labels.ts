@@ -1,6 +1,8 @@
 // Words the inspector uses for parts and statistics, in one place.
 import type { Part } from '../../src/engine/types';
 import type { HeadStats, RunMeta } from '../../src/protocol/webview';
+import type { LayerMeta } from '../../src/protocol/headData';
+import { fmt } from '../shared/dom';
 
 export function partLabel(part: Part, meta: RunMeta): string {
   const rnn = meta.model.architecture === 'rnn-seq2seq';
@@ -42,4 +44,12 @@ export function sortValue(stats: HeadStats, key: keyof HeadStats): number {
   const v = stats[key];
   if (v === null) return -Infinity;
   return key === 'entropy' ? -v : v;
+}
+
+/** ‖W_Q‖ … ‖W_O‖ of one head, when the run carries the weight norms. */
+export function normRows(norms: LayerMeta['norms'], head: number): { label: string; value: string }[] {
+  if (!norms) return [];
+  return (['q', 'k', 'v', 'o'] as const)
+    .filter((k) => norms[k] !== undefined)
+    .map((k) => ({ label: `‖W_${k.toUpperCase()}‖ head slice`, value: fmt(norms[k]![head]) }));
 }

@@ -1,0 +1,52 @@
+// Head ↔ weights: the Frobenius norm of each head's slice of W_Q, W_K, W_V (its d_head rows of the
+// [d_model, d_model] projection) and of W_O (its d_head columns), read from the loaded weights
+// under the canonical names, so every format (project JSON inline or sidecar, HF folders) gets
+// them. A large ‖W_O‖ slice says the head writes strongly into the residual stream.
+import type { LoadedModel } from './format/loaded';
+import type { AttentionLayer, HeadWeightNorms, Part } from './types';
+
+const cache = new WeakMap<LoadedModel, Map<string, HeadWeightNorms | null>>();
+
+/** Row-block norms (q, k, v: [heads·d_head, in]) or column-block norms (o: [out, heads·d_head]). */
+export function sliceNorms(w: Float32Array, rows: number, cols: number, heads: number, byColumn: boolean): number[] | undefined {
+  const span = byColumn ? cols : rows;
+  if (heads <= 0 || span % heads !== 0 || w.length !== rows * cols) return undefined;
+  const dh = span / heads;
+  const sums = new Float64Array(heads);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const x = w[r * cols + c];
+      sums[Math.floor((byColumn ? c : r) / dh)] += x * x;
+    }
+  }
+  return Array.from(sums, Math.sqrt);
+}
+
+function tensorPrefix(model: LoadedModel, part: Part, layer: number): string {
+  // The Universal Transformer records one layer per recurrence step; all steps share layer 0.
+  const l = model.architecture === 'universal' ? 0 : layer;
+  return `${part === 'encoder' ? 'encoder' : 'decoder'}.layers.${l}.${part === 'cross' ? 'cross_attn' : 'self_attn'}`;
+}
+
+/** Norms for each recorded attention layer whose projections exist under the canonical names. */
+export function headWeightNorms(model: LoadedModel, attentions: readonly AttentionLayer[]): HeadWeightNorms[] {
+  let byLayer = cache.get(model);
+  if (!byLayer) cache.set(model, (byLayer = new Map()));
+  const out: HeadWeightNorms[] = [];
+  for (const a of attentions) {
+    const key = `${a.part}/${a.layer}/${a.heads}`;
+    let n = byLayer.get(key);
+    if (n === undefined) {
+      const prefix = tensorPrefix(model, a.part, a.layer);
+      const of = (p: 'q' | 'k' | 'v' | 'o') => {
+        const t = model.weights.get(`${prefix}.${p}.weight`);
+        return t && t.shape.length === 2 ? sliceNorms(t.data, t.shape[0], t.shape[1], a.heads, p === 'o') : undefined;
+      };
+      const q = of('q'), k = of('k'), v = of('v'), o = of('o');
+      n = q || k || v || o ? { part: a.part, layer: a.layer, ...(q && { q }), ...(k && { k }), ...(v && { v }), ...(o && { o }) } : null;
+      byLayer.set(key, n);
+    }
+    if (n) out.push(n);
+  }
+  return out;
+}
