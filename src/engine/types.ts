@@ -69,8 +69,8 @@ export interface ModelSummary {
   details: Record<string, string | number | boolean>;
   /** Score functions this file can run with (RNN seq2seq only). */
   scores?: RnnScore[];
-  /** Attention parts with layers × heads, known from the config (layers is an upper bound for recurrent models). */
-  parts?: { part: Part; layers: number; heads: number }[];
+  /** Attention parts with layers × heads, known from the config (layers is an upper bound for recurrent models); the side panel's tree lists these. */
+  parts: { part: Part; layers: number; heads: number }[];
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
 }
 

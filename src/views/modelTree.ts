@@ -30,17 +30,9 @@ export async function findModels(): Promise<vscode.Uri[]> {
   return found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
 }
 
-/** Parts, layer counts and head counts as the engine describes them. */
+/** Parts, layer counts and head counts as the engine describes them (from the config: engine/models/parts.ts). */
 export function partsOf(s: ModelSummary): { part: Part; layers: number; heads: number }[] {
-  if (s.parts) return s.parts.map((p) => ({ ...p }));
-  const d = s.details;
-  const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : 0);
-  if (s.architecture === 'rnn-seq2seq') return [{ part: 'cross', layers: 1, heads: 1 }];
-  const out: { part: Part; layers: number; heads: number }[] = [];
-  if (num('encoder_layers')) out.push({ part: 'encoder', layers: num('encoder_layers'), heads: num('heads') });
-  if (num('decoder_layers')) out.push({ part: 'decoder', layers: num('decoder_layers'), heads: num('heads') });
-  if (s.kind === 'encoder-decoder') out.push({ part: 'cross', layers: num('decoder_layers'), heads: num('heads') });
-  return out;
+  return s.parts.map((p) => ({ ...p }));
 }
 
 export function modelPathOf(uri: vscode.Uri): string {

@@ -85,6 +85,7 @@ export function syntheticResult(): RunResult {
       kind: 'encoder-decoder',
       parameters: 12345,
       details: { d_model: HEADS * HEAD_DIM, heads: HEADS, encoder_layers: LAYERS, decoder_layers: LAYERS },
+      parts: (['encoder', 'decoder', 'cross'] as const).map((part) => ({ part, layers: LAYERS, heads: HEADS })),
       examples: [],
     },
     tokens: { source: [...SOURCE], target: [...TARGET] },
