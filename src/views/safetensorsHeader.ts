@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelFormatError } from '../engine/format/errors';
+import { sliceNorms } from '../engine/headNorms';
 
 export interface HeaderTensor {
   name: string;
@@ -86,17 +87,8 @@ export function headNorms(file: string, header: SafetensorsHeader, t: HeaderTens
   } finally {
     fs.closeSync(fd);
   }
-  const byColumn = /\.o\.weight$/.test(t.name);
-  const dh = (byColumn ? cols : rows) / heads;
-  if (!Number.isInteger(dh)) return undefined;
-  const sums = new Array<number>(heads).fill(0);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = w[r * cols + c];
-      sums[Math.floor((byColumn ? c : r) / dh)] += x * x;
-    }
-  }
-  return sums.map(Math.sqrt);
+  // W_O is split by columns (what each head writes), q/k/v by rows: the engine's sliceNorms.
+  return sliceNorms(w, rows, cols, heads, /\.o\.weight$/.test(t.name));
 }
 
 const ATTN_WEIGHT = /^(encoder|decoder)\.layers\.(\d+)\.(self_attn|cross_attn)\.([qkvo])\.weight$/;
