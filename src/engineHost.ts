@@ -4,7 +4,7 @@
 // next request. No vscode import: the CLI and the tests use it as it is.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { isWorkerReply, type EngineErrorInfo, type WorkerReply, type WorkerRequest } from './protocol/worker';
-import type { ModelSummary, Progress, RunInput, RunResult } from './engine/types';
+import type { AttentionLayer, ModelSummary, Progress, RunInput, RunResult } from './engine/types';
 import { workerResourceLimits } from './engine/limits';
 
 export class EngineError extends Error {
@@ -44,6 +44,8 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (p: Progress) => void;
+  /** Streaming runs: the layers received so far, and who shows them. */
+  partial?: { layers: AttentionLayer[]; show: (r: RunResult) => void };
   timer: NodeJS.Timeout;
   what: string;
   /** Memory watch (see watchMemory): resident bytes when the work started, and its interval. */
@@ -67,12 +69,18 @@ export class EngineHost {
   /** Number of workers started so far (a restart after a crash increments it). */
   starts = 0;
 
-  run(modelPath: string, input: RunInput, onProgress?: (p: Progress) => void): RunHandle {
+  /**
+   * Runs `input` on the model file. With `onPartial`, a run that takes a while is also handed out
+   * before it ends: a RunResult with the attention layers finished so far and `running` set
+   * (called again as more layers finish; never after the promise settles).
+   */
+  run(modelPath: string, input: RunInput, onProgress?: (p: Progress) => void, onPartial?: (r: RunResult) => void): RunHandle {
     const cancelBuffer = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancelBuffer);
     const id = this.nextId++;
     const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
-    const promise = this.request<RunResult>({ type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit }, cancel: cancelBuffer }, `running ${modelPath}`, onProgress);
+    const msg: WorkerRequest = { type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit }, cancel: cancelBuffer, ...(onPartial ? { stream: true } : {}) };
+    const promise = this.request<RunResult>(msg, `running ${modelPath}`, onProgress, onPartial);
     return Object.assign(promise, {
       cancel: () => {
         if (!this.pending.has(id)) return;
@@ -107,12 +115,13 @@ export class EngineHost {
     return this.restart('the engine was shut down');
   }
 
-  private request<T>(msg: WorkerRequest, what: string, onProgress?: (p: Progress) => void): Promise<T> {
+  private request<T>(msg: WorkerRequest, what: string, onProgress?: (p: Progress) => void, onPartial?: (r: RunResult) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.fail(msg.id, new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${this.opts.timeoutMs / 1000} s and was stopped` }), true);
       }, this.opts.timeoutMs);
-      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, timer, what, memory: this.watchMemory(msg.id, what) });
+      const partial = onPartial && { layers: [], show: onPartial };
+      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, partial, timer, what, memory: this.watchMemory(msg.id, what) });
       this.ensureWorker().postMessage(msg);
     });
   }
@@ -177,10 +186,16 @@ export class EngineHost {
       p.onProgress?.(m.progress);
       return;
     }
+    if (m.type === 'partial') {
+      if (!p.partial) return;
+      p.partial.layers.push(...m.layers);
+      p.partial.show({ ...m.run, attentions: [...p.partial.layers], addNorm: [], running: m.progress });
+      return;
+    }
     this.pending.delete(m.id);
     clearTimeout(p.timer);
     clearInterval(p.memory?.watch);
-    const answers: Record<Exclude<WorkerReply['type'], 'progress'>, () => void> = {
+    const answers: Record<Exclude<WorkerReply['type'], 'progress' | 'partial'>, () => void> = {
       result: () => p.resolve((m as Extract<WorkerReply, { type: 'result' }>).result),
       summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
       error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),

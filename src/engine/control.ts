@@ -1,11 +1,13 @@
 // How a long run is observed and stopped. The worker is busy in synchronous code while it runs,
 // so cancellation cannot arrive as a message: the host flips a flag in shared memory, and the
 // engine polls it between layers / decoder steps.
-import type { Progress } from './types';
+import type { AttentionLayer, Progress } from './types';
 
 export interface RunControl {
   isCancelled(): boolean;
   progress(p: Progress): void;
+  /** The attention layers finished so far (one growing array), at each checkpoint that has any. */
+  finished?(attentions: readonly AttentionLayer[], p: Progress): void;
 }
 
 export class CancelledError extends Error {
@@ -17,10 +19,15 @@ export class CancelledError extends Error {
 
 export const noControl: RunControl = { isCancelled: () => false, progress: () => {} };
 
-/** Throws CancelledError when the run was cancelled; otherwise reports progress. */
-export function checkpoint(ctl: RunControl, done: number, total: number, message: string): void {
+/**
+ * Throws CancelledError when the run was cancelled; otherwise reports progress, and the layers
+ * recorded so far when the model passes them (so a long run can be shown before it ends).
+ */
+export function checkpoint(ctl: RunControl, done: number, total: number, message: string, finished?: readonly AttentionLayer[]): void {
   if (ctl.isCancelled()) throw new CancelledError();
-  ctl.progress({ done, total, message });
+  const p = { done, total, message };
+  ctl.progress(p);
+  if (finished && finished.length > 0) ctl.finished?.(finished, p);
 }
 
 /** A cancel flag in a SharedArrayBuffer, readable from the worker while it computes. */

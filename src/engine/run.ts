@@ -9,7 +9,7 @@ import { buildModel } from './models/registry';
 import { partShapes } from './models/parts';
 import { headWeightNorms } from './headNorms';
 import type { RunnableModel } from './models/runnable';
-import type { ModelSummary, RunInput, RunResult } from './types';
+import type { ModelSummary, PartialRun, RunInput, RunResult } from './types';
 
 export { loadModel } from './format/load';
 
@@ -55,7 +55,11 @@ function resolve(
   return tok.encode(text);
 }
 
-export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = noControl): RunResult {
+/**
+ * Runs `input`. With `onPartial`, the layers finished so far are also handed out at each of the
+ * model's checkpoints (encoder/decoder layers, recurrence steps) while the run goes on.
+ */
+export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = noControl, onPartial?: (p: PartialRun) => void): RunResult {
   const r = prepare(model);
   const src = resolve('source', input.text, input.ids, model.sourceTokenizer);
   if (!src) throw new InputError('ids', 'give input text or ids');
@@ -71,11 +75,13 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     }
   }
   if (input.maxRunMemoryMB !== undefined) checkRunMemory(model, { source: src.ids.length, target: tgt?.ids.length, withQKV: input.withQKV }, input.maxRunMemoryMB);
-  const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, ctl);
+  const base = { model: summarize(model), tokens: { source: src.tokens, target: tgt?.tokens ?? [] }, ids: { source: src.ids, target: tgt?.ids ?? [] } };
+  const control: RunControl = onPartial ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) } : ctl;
+  const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, control);
   const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
   const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;
   return {
-    model: summarize(model),
+    model: base.model,
     tokens: { source: src.tokens, target: targetTokens },
     ids: { source: src.ids, target: out.targetIds },
     attentions: out.attentions,

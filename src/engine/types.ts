@@ -98,6 +98,11 @@ export interface RunResult {
   axisLabels?: { part: Part; queries?: string[]; keys?: string[] }[];
   /** Per-head norms of the attention projections, where the model has them (see engine/headNorms.ts). */
   headNorms?: HeadWeightNorms[];
+  /**
+   * Set on a partial result shown while the run goes on: only the attention layers finished so
+   * far are in `attentions` (no Add & Norm, positional or predictions yet). The final result has none.
+   */
+  running?: Progress & { stopped?: 'cancelled' | 'failed' };
 }
 
 /** ‖slice‖ of W_Q, W_K, W_V (the head's rows) and W_O (its columns), one number per head. */
@@ -118,6 +123,18 @@ export interface AppData {
   /** One or two sentences: what to look for. */
   explain: string;
   data: unknown;
+}
+
+/**
+ * The first part of a run, before it ends: every attention layer finished so far (the engine's
+ * own arrays, still being added to; copy before handing them to another thread).
+ */
+export interface PartialRun {
+  model: ModelSummary;
+  tokens: { source: string[]; target: string[] };
+  ids: { source: number[]; target: number[] };
+  attentions: readonly AttentionLayer[];
+  progress: Progress;
 }
 
 /** Progress reported while a run is under way. */

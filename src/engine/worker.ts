@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
 import { loadModel, prepare, runModel, summarize } from './run';
+import type { PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
@@ -43,6 +44,28 @@ function errorInfo(e: unknown): EngineErrorInfo {
 
 const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
+/**
+ * Streaming: a run that is still going after STREAM_AFTER_MS shows the layers finished so far,
+ * then more at most every STREAM_EVERY_MS. Short runs send nothing extra (no flicker), and long
+ * ones do not re-render the panel at every layer.
+ */
+const STREAM_AFTER_MS = 60;
+const STREAM_EVERY_MS = 400;
+
+function streamer(id: number): (p: PartialRun) => void {
+  const started = performance.now();
+  let sent = 0;
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
+    // Posted without a transfer list: the layers are copied, the engine keeps its own arrays.
+    post({ type: 'partial', id, run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers: p.attentions.slice(sent), progress: p.progress });
+    sent = p.attentions.length;
+    last = now;
+  };
+}
+
 port.on('message', (msg: unknown) => {
   if (!isWorkerRequest(msg)) {
     const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
@@ -57,10 +80,12 @@ port.on('message', (msg: unknown) => {
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
         const model = getModel(msg.modelPath);
-        const result = runModel(model, msg.input, {
-          isCancelled: flag.isCancelled,
-          progress: (progress) => post({ type: 'progress', id: msg.id, progress }),
-        });
+        const result = runModel(
+          model,
+          msg.input,
+          { isCancelled: flag.isCancelled, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) },
+          msg.stream ? streamer(msg.id) : undefined,
+        );
         post({ type: 'result', id: msg.id, result }, transferables(result));
         break;
       }

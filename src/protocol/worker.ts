@@ -1,10 +1,11 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import type { ModelSummary, Progress, RunInput, RunResult } from '../engine/types';
+import type { AttentionLayer, ModelSummary, Progress, RunInput, RunResult } from '../engine/types';
 
 export type WorkerRequest =
-  | { type: 'run'; id: number; modelPath: string; input: RunInput; cancel: SharedArrayBuffer }
+  /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
+  | { type: 'run'; id: number; modelPath: string; input: RunInput; cancel: SharedArrayBuffer; stream?: boolean }
   | { type: 'info'; id: number; modelPath: string }
   /** Test hook, honoured only when the worker was started with faults enabled. */
   | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' | 'alloc' };
@@ -16,8 +17,21 @@ export interface EngineErrorInfo {
   field?: string;
 }
 
+/**
+ * Part of a run before it ends: the attention layers finished since the previous `partial` (copies;
+ * the host appends them), with what is needed to show them (model, tokens).
+ */
+export interface PartialReply {
+  type: 'partial';
+  id: number;
+  run: Pick<RunResult, 'model' | 'tokens' | 'ids'>;
+  layers: AttentionLayer[];
+  progress: Progress;
+}
+
 export type WorkerReply =
   | { type: 'progress'; id: number; progress: Progress }
+  | PartialReply
   | { type: 'result'; id: number; result: RunResult }
   | { type: 'summary'; id: number; summary: ModelSummary }
   | { type: 'error'; id: number; error: EngineErrorInfo };
@@ -41,7 +55,7 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
   if (!isObj(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'run':
-      return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer;
+      return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer && (v.stream === undefined || typeof v.stream === 'boolean');
     case 'info':
       return typeof v.modelPath === 'string';
     case 'fault':
@@ -51,13 +65,18 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
   }
 }
 
+const isProgress = (v: unknown) => isObj(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
+const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isObj(a) && a.probs instanceof Float32Array);
+
 export function isWorkerReply(v: unknown): v is WorkerReply {
   if (!isObj(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'progress':
-      return isObj(v.progress) && typeof v.progress.done === 'number' && typeof v.progress.total === 'number';
+      return isProgress(v.progress);
+    case 'partial':
+      return isObj(v.run) && isObj(v.run.model) && isObj(v.run.tokens) && isObj(v.run.ids) && isLayers(v.layers) && isProgress(v.progress);
     case 'result':
-      return isObj(v.result) && Array.isArray(v.result.attentions) && v.result.attentions.every((a: unknown) => isObj(a) && a.probs instanceof Float32Array);
+      return isObj(v.result) && isLayers(v.result.attentions);
     case 'summary':
       return isObj(v.summary) && typeof v.summary.name === 'string';
     case 'error':

@@ -98,7 +98,7 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
       const rec: Recorder = { attentions: [], addNorm: [] };
       let h: Float32Array = x;
       layers.forEach((l, i) => {
-        checkpoint(ctl, i, c.layers, `layer ${i + 1} of ${c.layers}`);
+        checkpoint(ctl, i, c.layers, `layer ${i + 1} of ${c.layers}`, rec.attentions);
         h = runner.addNorm(h, n, l.selfNorm, (inp) => localAttention(inp, n, l.selfAttn, mask, i, rec), { part: 'decoder', layer: i, sublayer: 'self_attn' }, rec);
         h = runner.addNorm(h, n, l.ffnNorm, (inp) => runner.feedForward(inp, n, l, c.activation), { part: 'decoder', layer: i, sublayer: 'ffn' }, rec);
       });

@@ -94,7 +94,7 @@ export class SentenceEncoderModel {
     });
     const D = this.runners.get(c.d_model)!;
     this.layers.forEach((l, i) => {
-      checkpoint(ctl, i, c.layers, `layer ${i + 1} of ${c.layers}`);
+      checkpoint(ctl, i, c.layers, `layer ${i + 1} of ${c.layers}`, rec?.attentions);
       const W = this.runners.get(l.width)!;
       const where = { part: 'encoder' as const, layer: i };
       const attend = (h: Float32Array) => W.attention(h, n, l.weights.selfAttn, { cache: new KVCache(l.width), causal: false }, where, rec); // [n, d_model]

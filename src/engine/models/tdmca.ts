@@ -69,7 +69,7 @@ export class TdmcaModel {
       for (let j = 0; j < d; j++) x[i * d + j] = this.tokens[id * d + j] + (this.positions ? this.positions[i * d + j] : 0);
     });
     this.layers.forEach((l, layer) => {
-      checkpoint(ctl, layer, this.layers.length, `${c.layers[layer]} layer ${layer + 1}/${this.layers.length}`);
+      checkpoint(ctl, layer, this.layers.length, `${c.layers[layer]} layer ${layer + 1}/${this.layers.length}`, rec?.attentions);
       const where = { part: 'decoder' as const, layer };
       const how = l.compress ? { compress: l.compress } : { block: c.block_size };
       x = this.run.addNorm(x, n, l.selfNorm, (h) => maskedSelfAttention(this.run, h, n, l.selfAttn, c.heads, how, where, rec), { ...where, sublayer: 'self_attn' }, rec);

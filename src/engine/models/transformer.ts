@@ -103,7 +103,7 @@ export class TransformerModel {
     const n = ids.length;
     let x = this.embed(ids, 0, 'ids');
     this.encoderLayers.forEach((l, layer) => {
-      checkpoint(ctl, layer, this.encoderLayers.length, `encoder layer ${layer + 1}/${this.encoderLayers.length}`);
+      checkpoint(ctl, layer, this.encoderLayers.length, `encoder layer ${layer + 1}/${this.encoderLayers.length}`, rec?.attentions);
       const where = { part: 'encoder' as const, layer };
       x = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: new KVCache(this.cfg.d_model), causal: false }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
       x = this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
@@ -117,11 +117,11 @@ export class TransformerModel {
    */
   decodeFull(ids: number[], memory: Float32Array | undefined, rec?: Recorder, ctl: RunControl = noControl): Float32Array {
     const session = this.session(memory);
-    return session.forward(ids, rec, ctl, 'target_ids');
+    return session.forward(ids, rec, ctl, 'target_ids', true);
   }
 
   /** Incremental decoding: one token per step, keys and values of the past kept in a KV cache. */
-  session(memory?: Float32Array): DecoderSession & { forward: (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string) => Float32Array } {
+  session(memory?: Float32Array): DecoderSession & { forward: (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string, stream?: boolean) => Float32Array } {
     const c = this.cfg;
     const d = c.d_model;
     if (c.kind === 'encoder') throw new InputError('target_ids', 'this model has no decoder');
@@ -130,11 +130,13 @@ export class TransformerModel {
     const caches = this.decoderLayers.map(() => new KVCache(d));
     // Cross-attention K, V depend only on the encoder output: project once, reuse every step.
     const crossKV = memory ? this.decoderLayers.map((l) => ({ k: this.run.linear(memory, m, l.cross!.k), v: this.run.linear(memory, m, l.cross!.v), length: m })) : [];
-    const forward = (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string): Float32Array => {
+    // `stream`: hand the finished layers to the checkpoint (whole-sequence passes only; one-token steps
+    // are merged into the run's layers after decoding).
+    const forward = (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string, stream = false): Float32Array => {
       const n = ids.length;
       let x = this.embed(ids, caches[0]?.length ?? 0, field);
       this.decoderLayers.forEach((l, layer) => {
-        checkpoint(ctl, layer, this.decoderLayers.length, `decoder layer ${layer + 1}/${this.decoderLayers.length}`);
+        checkpoint(ctl, layer, this.decoderLayers.length, `decoder layer ${layer + 1}/${this.decoderLayers.length}`, stream ? rec?.attentions : undefined);
         const where = { part: 'decoder' as const, layer };
         x = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: caches[layer], causal: true }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
         if (memory) {

@@ -91,7 +91,7 @@ export class UniversalModel {
     const act: ActTrace = { steps: 0, haltingStep: new Array(n).fill(0), remainder: new Array(n).fill(0), ponder: new Array(n).fill(0), halting: [], weights: [] };
     const running = (i: number) => act.haltingStep[i] === 0;
     for (let t = 0; t < c.max_steps && act.haltingStep.some((s) => s === 0); t++) {
-      checkpoint(ctl, t, c.max_steps, `recurrence step ${t + 1}/${c.max_steps}`);
+      checkpoint(ctl, t, c.max_steps, `recurrence step ${t + 1}/${c.max_steps}`, rec?.attentions);
       // Coordinates: position signal + step signal, added to the state before every step.
       const xin = new Float32Array(n * d);
       for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xin[i * d + j] = x[i * d + j] + this.positionSignal[i * d + j] + this.stepSignal[t * d + j];

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { EngineHost } from '../../../src/engineHost';
+import type { RunResult } from '../../../src/engine/types';
 import { writeRandomTransformer } from '../../helpers/randomModel';
 import { W2_VOCAB, writeW2Model } from '../../helpers/w2Model';
 
@@ -38,6 +39,41 @@ test('a run in the worker returns typed-array attentions with shapes', async () 
   assert.deepEqual(r.tokens.source, ['w3', 'w4', 'w5', 'w6']);
   const dec = r.attentions.find((a) => a.part === 'decoder')!;
   assert.equal(dec.probs[0 * 3 + 1], 0, 'first target token cannot see the second');
+});
+
+test('a long run is streamed: partial results with the layers finished so far arrive before it ends, equal to the final layers', async () => {
+  const h = host();
+  const ids = w2Ids.slice(0, 128);
+  await h.run(w2, { ids: ids.slice(0, 2) }); // load and pack the model first: time the run alone
+  const partials: { result: RunResult; settled: boolean }[] = [];
+  let settled = false;
+  const t0 = performance.now();
+  let firstMs = 0;
+  const r = await h.run(w2, { ids }, undefined, (p) => {
+    if (partials.length === 0) firstMs = performance.now() - t0;
+    partials.push({ result: p, settled });
+  });
+  settled = true;
+  const totalMs = performance.now() - t0;
+  assert.ok(partials.length >= 1, 'at least one partial result');
+  assert.ok(partials.every((p) => !p.settled), 'no partial after the result');
+  const first = partials[0].result;
+  assert.equal(first.running?.total, 12);
+  assert.ok(first.attentions.length >= 1 && first.attentions.length < 12, `${first.attentions.length} of 12 layers in the first partial`);
+  assert.equal(first.attentions.length, first.running?.done, 'the layers before the current checkpoint');
+  assert.deepEqual(first.addNorm, []);
+  assert.equal(first.predicted, undefined);
+  assert.deepEqual(first.ids.source, ids);
+  // Later partials only add layers; every layer equals the final result's (copied across threads).
+  partials.forEach((p, i) => {
+    if (i > 0) assert.ok(p.result.attentions.length > partials[i - 1].result.attentions.length);
+    p.result.attentions.forEach((a, l) => {
+      assert.equal(a.layer, l);
+      assert.deepEqual(a.probs, r.attentions[l].probs);
+    });
+  });
+  assert.equal(r.running, undefined);
+  assert.ok(firstMs < totalMs, `first partial after ${firstMs.toFixed(0)} ms, result after ${totalMs.toFixed(0)} ms`);
 });
 
 test('a bad input is answered with an error naming the field, and the worker keeps working', async () => {
