@@ -42,6 +42,8 @@ export class Runner implements vscode.Disposable {
   private readonly watcher: ModelFileWatcher;
   /** Bumped by each run; only the latest run may change the state or the panel. */
   private seq = 0;
+  /** The partial result on screen while run `seq` goes on (see showPartial). */
+  private partial?: { seq: number; result: RunResult };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -95,9 +97,9 @@ export class Runner implements vscode.Disposable {
   }
 
   /** Starts a run without any UI of its own; the caller shows progress. */
-  start(modelPath: string, input: RunInput, onProgress?: (message: string) => void): RunHandle {
+  start(modelPath: string, input: RunInput, onProgress?: (message: string) => void, onPartial?: (r: RunResult) => void): RunHandle {
     const maxTokens = vscode.workspace.getConfiguration('attentionInspector').get<number>('maxSequenceLength', 1024);
-    return this.engine.run(modelPath, { ...input, maxTokens }, (p) => onProgress?.(p.message));
+    return this.engine.run(modelPath, { ...input, maxTokens }, (p) => onProgress?.(p.message), onPartial);
   }
 
   /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */
@@ -107,7 +109,7 @@ export class Runner implements vscode.Disposable {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Attention: running ${path.basename(modelPath)}`, cancellable: true },
         (progress, token) => {
-          const handle = this.start(modelPath, input, (message) => progress.report({ message }));
+          const handle = this.start(modelPath, input, (message) => progress.report({ message }), (r) => this.showPartial(seq, r, opts));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
@@ -123,7 +125,7 @@ export class Runner implements vscode.Disposable {
   /** A side-panel run: progress in the view, cancellable by the next keystroke. */
   live(modelPath: string, input: RunInput): RunHandle {
     const seq = this.begin(modelPath, input);
-    const handle = this.start(modelPath, input);
+    const handle = this.start(modelPath, input, undefined, (r) => this.showPartial(seq, r, { live: true }));
     void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
@@ -157,8 +159,31 @@ export class Runner implements vscode.Disposable {
     return ++this.seq;
   }
 
+  /**
+   * A long run's first layers, shown before it ends (the engine streams them), under the same
+   * rules as a finished run: only the latest run, and a live run only into an open panel.
+   */
+  private showPartial(seq: number, result: RunResult, opts: RunOptions): void {
+    if (seq !== this.seq || opts.show === false || (opts.live && !InspectorPanel.current)) return;
+    this.partial = { seq, result };
+    InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`);
+  }
+
+  /**
+   * A run that showed partial results and then failed or was cancelled: put the last finished
+   * run back, or, when there is none, keep the partial layers marked as stopped.
+   */
+  private retractPartial(seq: number, e: Error): void {
+    const shown = this.partial;
+    this.partial = undefined;
+    if (!shown || shown.seq !== seq || !InspectorPanel.current) return;
+    const r = this.lastResult ?? { ...shown.result, running: { ...shown.result.running!, stopped: e.name === 'CancelledError' ? 'cancelled' : 'failed' } };
+    InspectorPanel.show(this.extensionUri, r, `${r.model.name} — ${describeInput(r)}`);
+  }
+
   private finish(seq: number, modelPath: string, result: RunResult, opts: RunOptions): void {
     if (seq !== this.seq) return; // a newer run replaced this one while it ran
+    if (this.partial?.seq === seq) this.partial = undefined;
     this.lastResult = result;
     this.resultModel = modelPath;
     this.running = false;
@@ -173,6 +198,7 @@ export class Runner implements vscode.Disposable {
 
   private fail(seq: number, modelPath: string, e: Error, live: boolean): void {
     if (seq !== this.seq) return;
+    this.retractPartial(seq, e);
     this.running = false;
     if (e.name !== 'CancelledError') this.lastError = e.message;
     this.report(modelPath, e, live);

@@ -53,6 +53,8 @@ export interface RunMeta {
   /** Shape of the fixed positional encoding, when the model has one (the data is sent on request). */
   positional?: { positions: number; dims: number; scheme: string };
   parts: PartMeta[];
+  /** A run still going (or stopped early): only the layers finished so far are in `parts`. */
+  running?: { done: number; total: number; message: string; stopped?: 'cancelled' | 'failed' };
 }
 
 export interface Thumbnail {
@@ -239,6 +241,7 @@ export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
     ...(runScore(result, score) ? { score: runScore(result, score) } : {}),
     ...(result.positional ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } } : {}),
     parts,
+    ...(result.running ? { running: { ...result.running } } : {}),
   };
 }
 

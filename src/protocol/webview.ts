@@ -275,7 +275,15 @@ function isRunMeta(x: unknown): x is RunMeta {
     (x.scores === undefined || (Array.isArray(x.scores) && x.scores.every(isRnnScore))) &&
     (x.score === undefined || isRnnScore(x.score)) &&
     (x.positional === undefined || (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
-    Array.isArray(x.parts) && x.parts.every(isPartMeta)
+    Array.isArray(x.parts) && x.parts.every(isPartMeta) &&
+    (x.running === undefined || isRunning(x.running))
+  );
+}
+
+function isRunning(x: unknown): boolean {
+  return (
+    isRecord(x) && isIndex(x.done) && isCount(x.total) && isString(x.message, 200) &&
+    (x.stopped === undefined || x.stopped === 'cancelled' || x.stopped === 'failed')
   );
 }
 

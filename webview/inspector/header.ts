@@ -43,5 +43,18 @@ export class RunHeader {
     const encoderOnly = /\bencoder\b/i.test(m.kind) && !/decoder/i.test(m.kind);
     if (meta.predicted) addRow(encoderOnly ? 'output at each token' : 'predicted next', meta.predicted);
     this.root.appendChild(rows);
+    if (meta.running) this.root.appendChild(runningStatus(meta.running, meta.parts.reduce((n, p) => n + p.layers.length, 0)));
   }
+}
+
+/** What a partial run shows: how far the run is, and that only the finished layers are drawn. */
+function runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLElement {
+  const layers = shown === 1 ? '1 layer' : `${shown} layers`;
+  const text = r.stopped
+    ? `The run was ${r.stopped} (at ${r.message}): only the ${layers} finished before it stopped are shown.`
+    : `Running (${r.message})… Showing the ${layers} finished so far; the rest appear when the run ends.`;
+  return el('div', { className: `run-status${r.stopped ? ' stopped' : ''}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
+    el('progress', { className: 'run-progress', attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' } }),
+    el('span', { className: 'run-status-text', text }),
+  ]);
 }

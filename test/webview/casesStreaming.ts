@@ -1,0 +1,81 @@
+// A long run shown before it ends: the partial result (the engine's first finished layers, as
+// EngineHost hands them over) fills the grid with those layers and says the run is going on;
+// the final result replaces it and keeps the head the person opened meanwhile.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadModel, runModel } from '../../src/engine/run';
+import type { PartialRun, RunResult } from '../../src/engine/types';
+import { writeRandomTransformer } from '../helpers/randomModel';
+import { assertClean, check, equal, hoverCell, screenshot, waitForHead, withInspector, type Case } from './helpers';
+
+/** A 4-layer encoder run, and the partial result the host shows after its second layer. */
+function runWithPartial(): { final: RunResult; partial: RunResult } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-stream-view-'));
+  try {
+    const file = writeRandomTransformer(dir, { kind: 'encoder', dModel: 16, heads: 2, layers: 4 });
+    let at2: PartialRun | undefined;
+    let copy: RunResult['attentions'] = [];
+    const final = runModel(loadModel(file), { ids: [3, 4, 5, 6, 7] }, undefined, (p) => {
+      if (p.attentions.length === 2) {
+        at2 = p;
+        copy = p.attentions.map((a) => ({ ...a, probs: a.probs.slice(), scores: a.scores.slice() }));
+      }
+    });
+    check(at2, 'the engine handed out the first two layers');
+    const partial: RunResult = { model: at2.model, tokens: at2.tokens, ids: at2.ids, attentions: copy, addNorm: [], running: at2.progress };
+    return { final, partial };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tiles = (page: import('playwright-core').Page) => page.$$eval('.grid-cell', (cells) => cells.map((c) => `${(c as HTMLElement).dataset.layer}.${(c as HTMLElement).dataset.head}`));
+
+export const STREAMING_CASES: Case[] = [
+  {
+    name: 'streaming: a partial run shows its finished layers and a progress line; the final result replaces it, keeping the open head',
+    run: (ctx) => {
+      const { final, partial } = runWithPartial();
+      return withInspector(ctx, partial, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        equal((await tiles(page)).join(' '), '0.0 0.1 1.0 1.1', 'only the two finished layers are tiles');
+        const status = await page.textContent('.run-status');
+        check(/Running \(encoder layer 3\/4\)… Showing the 2 layers finished so far; the rest appear when the run ends\./.test(status ?? ''), `status line: ${status}`);
+        equal(await page.getAttribute('.run-progress', 'value'), '2', 'progress value');
+        equal(await page.getAttribute('.run-progress', 'max'), '4', 'progress max');
+        await screenshot(page, ctx.artifacts, 'streaming-partial');
+        // The person opens layer 1 head 1 while the run goes on…
+        await page.click('.grid-cell[data-layer="1"][data-head="1"]');
+        await waitForHead(page, 1, 1);
+        // …and the final result arrives.
+        await ins.send(ins.session.setResult(final, 'final'));
+        await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 8, undefined, { timeout: 5000 });
+        await waitForHead(page, 1, 1);
+        check((await page.$('.run-status')) === null, 'the progress line is gone');
+        // What the detail shows is the final run's number for that cell.
+        const a = final.attentions[1];
+        const tip = await hoverCell(page, 2, 3);
+        const want = a.probs[(1 * a.queries + 2) * a.keys + 3];
+        check(Math.abs(Number(tip.probability) - want) <= 0.0005, `cell (2, 3) of layer 1 head 1: shown ${tip.probability}, run ${want.toFixed(6)}`);
+        await assertClean(ins);
+      });
+    },
+  },
+  {
+    name: 'streaming: a run cancelled after a partial result says so and keeps the finished layers',
+    run: (ctx) => {
+      const { partial } = runWithPartial();
+      const stopped: RunResult = { ...partial, running: { ...partial.running!, stopped: 'cancelled' } };
+      return withInspector(ctx, stopped, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const status = await page.textContent('.run-status.stopped');
+        check(/The run was cancelled \(at encoder layer 3\/4\): only the 2 layers finished before it stopped are shown\./.test(status ?? ''), `status line: ${status}`);
+        equal((await tiles(page)).length, 4, 'the two finished layers stay');
+        await assertClean(ins);
+      });
+    },
+  },
+];
