@@ -5,6 +5,20 @@
 import type { Activation } from './format/loaded';
 import { scaledDotProductAttention, type HeadsAttention } from './attention';
 
+/** A Linear layer's weights: w [out, in] (PyTorch's layout), bias [out]. */
+export interface LinearWeights {
+  w: Float32Array;
+  b?: Float32Array;
+  out: number;
+  in: number;
+}
+
+/** Add & Norm's result: the new hidden state and, when asked for, the row norms the inspector shows. */
+export interface AddNormResult {
+  out: Float32Array; // [rows, cols]
+  norms?: { residual: Float32Array; sublayer: Float32Array; output: Float32Array }; // [rows] each
+}
+
 export interface Kernels {
   /** out[m, n] = x[m, k] · w[n, k]ᵀ + bias[n] — a Linear layer with PyTorch's [out, in] weight. */
   linear(x: Float32Array, m: number, k: number, w: Float32Array, n: number, bias?: Float32Array): Float32Array;
@@ -19,6 +33,17 @@ export interface Kernels {
    * scaledDotProductAttention (attention.ts) defines it. Optional: callers fall back to that.
    */
   attention?(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask?: Uint8Array): HeadsAttention;
+  /**
+   * Position-wise feed-forward fc2(act(fc1(x))) of x [m, fc1.in] → [m, fc2.out], without handing
+   * the [m, fc1.out] hidden layer back. Optional: callers fall back to linear, activate, linear.
+   */
+  feedForward?(x: Float32Array, m: number, fc1: LinearWeights, fc2: LinearWeights, act: Activation): Float32Array;
+  /**
+   * Residual add x + y of two [rows, cols] arrays, then LayerNorm of each row when `norm` is given
+   * (post-LN); with `withNorms`, the row norms of x, y and the result. Optional: callers fall back
+   * to a JS add, layerNorm and rowNorms.
+   */
+  addNorm?(x: Float32Array, y: Float32Array, rows: number, cols: number, norm: { gamma: Float32Array; beta: Float32Array; eps: number } | undefined, withNorms: boolean): AddNormResult;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);

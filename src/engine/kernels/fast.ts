@@ -50,21 +50,34 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
       f.fill(0, (at >> 2) + v.length, (at >> 2) + len);
     });
 
+  /** `len` floats at byte offset p → a new (unshared) array. Filling a fresh array with set() is
+   *  about twice as fast as slice() of the shared memory's view (Node 20: 0.39 vs 0.83 ms for 1.5 MB). */
+  const copyOut = (p: number, len: number): Float32Array => {
+    const out = new Float32Array(len);
+    out.set(heap.view.subarray(p >> 2, (p >> 2) + len));
+    return out;
+  };
+
   /** C [m, ldc] in scratch → a new compact [m, n] array. */
   const take = (c: number, m: number, n: number, ldc: number): Float32Array => {
     const f = heap.view;
     const base = c >> 2;
-    if (ldc === n) return f.slice(base, base + m * n);
+    if (ldc === n) return copyOut(c, m * n);
     const out = new Float32Array(m * n);
     for (let i = 0; i < m; i++) out.set(f.subarray(base + i * ldc, base + i * ldc + n), i * n);
     return out;
   };
 
-  const gemm = (a: number, lda: number, bp: number, k: number, bias: number, m: number, n: number): Float32Array => {
+  /** C = act(bias + A·B) into fresh scratch; returns C's offset and row stride (floats). */
+  const gemmInto = (a: number, lda: number, bp: number, k: number, bias: number, m: number, n: number, act = -1): { c: number; ldc: number } => {
     const panels = Math.ceil(n / 8);
     const ldc = n % 8 === 0 ? n : panels * 8;
     const c = heap.scratch(m * ldc * 4);
-    pool.run('gemm', [a, lda, bp, k, bias, c, ldc, m, panels], m * n * k);
+    pool.run('gemm', [a, lda, bp, k, bias, c, ldc, m, panels, act], m * n * k);
+    return { c, ldc };
+  };
+  const gemm = (a: number, lda: number, bp: number, k: number, bias: number, m: number, n: number): Float32Array => {
+    const { c, ldc } = gemmInto(a, lda, bp, k, bias, m, n);
     return take(c, m, n, ldc);
   };
 
@@ -99,7 +112,37 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
       const xp = heap.put(x.subarray(0, rows * cols));
       const out = heap.scratch(rows * cols * 4);
       pool.run('layerNorm', [xp, rows, cols, g, b, eps, out], rows * cols * 8);
-      return heap.view.slice(out >> 2, (out >> 2) + rows * cols);
+      return copyOut(out, rows * cols);
+    },
+
+    feedForward(x, m, fc1, fc2, act) {
+      const d = fc1.in, hidden = fc1.out, n = fc2.out;
+      if (m === 0 || n === 0) return new Float32Array(m * n);
+      // Weights first: packing one may move the scratch area (heap.persistent).
+      const w1 = packedWeight(fc1.w, hidden, d), w2 = packedWeight(fc2.w, n, hidden);
+      const b1 = fc1.b ? padded(fc1.b, Math.ceil(hidden / 8) * 8) : 0;
+      const b2 = fc2.b ? padded(fc2.b, Math.ceil(n / 8) * 8) : 0;
+      heap.beginCall();
+      // h [m, ldh] stays in wasm memory; its padding columns are act(0) = 0 for every activation
+      // and fc2 reads only the first `hidden` of them anyway.
+      const h = gemmInto(heap.put(x.subarray(0, m * d)), d, w1, d, b1, m, hidden, ACTIVATIONS[act]);
+      return gemm(h.c, h.ldc, w2, hidden, b2, m, n);
+    },
+
+    addNorm(x, y, rows, cols, norm, withNorms) {
+      const g = norm ? padded(norm.gamma, cols) : 0;
+      const b = norm ? padded(norm.beta, cols) : 0;
+      heap.beginCall();
+      const xp = heap.put(x.subarray(0, rows * cols));
+      const yp = heap.put(y.subarray(0, rows * cols));
+      const out = heap.scratch(rows * cols * 4);
+      const np = withNorms ? heap.scratch(3 * rows * 4) : 0;
+      pool.run('addNorm', [xp, yp, rows, cols, g, b, norm?.eps ?? 0, out, np], rows * cols * (norm ? 12 : 4));
+      const norms = withNorms ? copyOut(np, 3 * rows) : undefined;
+      return {
+        out: copyOut(out, rows * cols),
+        norms: norms && { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) }, // own buffers: each is transferred
+      };
     },
 
     activate(x, kind) {
@@ -122,13 +165,8 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
       const stride = Math.ceil(ex.attentionScratch(nq, nk, dHead) / 64) * 64;
       const scratch = heap.scratch(stride * threads);
       pool.run('attentionHeads', [qp, kp, vp, nq, nk, heads, dHead, mp, 1 / Math.sqrt(dHead), sp, pp, cp, scratch, stride], heads * nq * nk * dHead * 2);
-      const f = heap.view;
       const len = heads * nq * nk;
-      return {
-        scores: f.slice(sp >> 2, (sp >> 2) + len),
-        probs: f.slice(pp >> 2, (pp >> 2) + len),
-        context: f.slice(cp >> 2, (cp >> 2) + nq * width),
-      };
+      return { scores: copyOut(sp, len), probs: copyOut(pp, len), context: copyOut(cp, nq * width) };
     },
   };
 }

@@ -9,9 +9,10 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './wasm/kernels
 export interface KernelExports {
   packRowsT(src: number, ld: number, rows: number, k: number, dst: number): void;
   packCols(src: number, ld: number, k: number, cols: number, dst: number): void;
-  gemm(a: number, lda: number, bp: number, k: number, bias: number, c: number, ldc: number, m: number, panels: number, tid: number, nt: number): void;
+  gemm(a: number, lda: number, bp: number, k: number, bias: number, c: number, ldc: number, m: number, panels: number, act: number, tid: number, nt: number): void;
   activate(x: number, n: number, kind: number, tid: number, nt: number): void;
   layerNorm(x: number, rows: number, cols: number, gamma: number, beta: number, eps: number, out: number, tid: number, nt: number): void;
+  addNorm(x: number, y: number, rows: number, cols: number, gamma: number, beta: number, eps: number, out: number, norms: number, tid: number, nt: number): void;
   attentionScratch(nq: number, nk: number, dHead: number): number;
   attentionHeads(...args: number[]): void;
 }

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { WasmHeap } from './heap';
 
-export const POOL_FUNCTIONS = ['gemm', 'activate', 'layerNorm', 'attentionHeads'] as const;
+export const POOL_FUNCTIONS = ['gemm', 'activate', 'layerNorm', 'addNorm', 'attentionHeads'] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 // Workers spin this many polls (a few tens of µs) before sleeping: decoding steps issue

@@ -151,6 +151,7 @@ export class LayerRunner {
 
   /** Position-wise feed-forward: fc2(act(fc1(x))). */
   feedForward(x: Float32Array, rows: number, l: LayerWeights, act: Activation): Float32Array {
+    if (this.kernels.feedForward) return this.kernels.feedForward(x, rows, l.fc1, l.fc2, act); // hidden layer kept inside the kernels
     const h = this.linear(x, rows, l.fc1); // [rows, d_ff]
     this.kernels.activate(h, act);
     return this.linear(h, rows, l.fc2); // [rows, d]
@@ -170,6 +171,11 @@ export class LayerRunner {
   ): Float32Array {
     const pre = this.cfg.norm === 'pre';
     const y = f(pre ? this.layerNorm(x, rows, norm) : x);
+    if (this.kernels.addNorm) {
+      const r = this.kernels.addNorm(x, y, rows, this.cfg.d_model, pre ? undefined : { ...norm, eps: this.cfg.layer_norm_eps }, !!rec);
+      if (rec && r.norms) rec.addNorm.push({ ...step, residualNorm: r.norms.residual, sublayerNorm: r.norms.sublayer, outputNorm: r.norms.output });
+      return r.out;
+    }
     const sum = new Float32Array(x.length);
     for (let i = 0; i < sum.length; i++) sum[i] = x[i] + y[i];
     const out = pre ? sum : this.layerNorm(sum, rows, norm);

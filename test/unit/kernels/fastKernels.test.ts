@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { referenceKernels as R } from '../../../src/engine/kernels';
 import { causalMask } from '../../../src/engine/attention';
 import { createFastKernels } from '../../../src/engine/kernels/index';
+import { rowNorms } from '../../../src/engine/models/transformerLayer';
 import { rng } from '../../helpers/randomModel';
 import type { Activation } from '../../../src/engine/format/loaded';
 
@@ -76,6 +77,44 @@ for (const K of pools) {
         R.activate(b, kind);
         assertClose(a, b, `${kind} n=${n}`);
       }
+    }
+  });
+
+  test(`feedForward matches linear, activate, linear of the reference (${t})`, () => {
+    // [m, d, hidden, out]: hidden % 8 ≠ 0 exercises the padded hidden columns fc2 must not read.
+    const shapes = [[1, 1, 1, 1], [3, 5, 9, 7], [4, 8, 16, 8], [13, 33, 37, 11], [130, 64, 257, 24], [1, 96, 384, 96], [20, 768, 3072, 768]];
+    for (const [m, d, hidden, out] of shapes) {
+      for (const act of ['relu', 'gelu', 'gelu_new', 'swish'] as Activation[]) {
+        for (const withBias of [true, false]) {
+          const fc1 = { w: randArray(hidden * d, 2 / Math.sqrt(d)), b: withBias ? randArray(hidden) : undefined, out: hidden, in: d };
+          const fc2 = { w: randArray(out * hidden, 1 / Math.sqrt(hidden)), b: withBias ? randArray(out) : undefined, out, in: hidden };
+          const x = randArray(m * d, 2);
+          const h = R.linear(x, m, d, fc1.w, hidden, fc1.b);
+          R.activate(h, act);
+          const exp = R.linear(h, m, hidden, fc2.w, out, fc2.b);
+          assertClose(K.feedForward!(x, m, fc1, fc2, act), exp, `feedForward ${m}×${d}→${hidden}→${out} ${act}${withBias ? '' : ' no bias'}`);
+        }
+      }
+    }
+  });
+
+  test(`addNorm: residual add, LayerNorm and row norms match the reference (${t})`, () => {
+    for (const [rows, cols] of [[1, 1], [1, 2], [3, 7], [5, 768], [33, 13], [130, 64]]) {
+      const x = randArray(rows * cols, 3), y = randArray(rows * cols, 2), g = randArray(cols), b = randArray(cols);
+      for (let i = 0; i < cols; i++) x[i] += 5; // a row with a large mean
+      const sum = x.map((v, i) => v + y[i]);
+      const what = `addNorm ${rows}×${cols}`;
+      for (const eps of [1e-5, 1e-12]) {
+        const post = K.addNorm!(x, y, rows, cols, { gamma: g, beta: b, eps }, true);
+        const exp = R.layerNorm(sum, rows, cols, g, b, eps);
+        assertClose(post.out, exp, `${what} post-LN eps ${eps}`);
+        assertClose(post.norms!.residual, rowNorms(x, rows), `${what}: residual norms`);
+        assertClose(post.norms!.sublayer, rowNorms(y, rows), `${what}: sub-layer norms`);
+        assertClose(post.norms!.output, rowNorms(exp, rows), `${what}: output norms`);
+      }
+      const pre = K.addNorm!(x, y, rows, cols, undefined, false); // pre-LN: the sum itself, no norms asked
+      assertClose(pre.out, sum, `${what} pre-LN`);
+      assert.equal(pre.norms, undefined);
     }
   });
 

@@ -140,8 +140,12 @@ function micro1(a: usize, b: usize, c: usize, kc: i32, first: bool, bias: usize)
   v128.store(c, f32x4.add(c1, d1), 16);
 }
 
-/** C[i0…i1, panels p0…p1] = bias + A·B over the full k (A: lda floats per row; C: ldc floats per row). */
-function gemmRange(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize, ldc: i32, i0: i32, i1: i32, p0: i32, p1: i32): void {
+/**
+ * C[i0…i1, panels p0…p1] = act(bias + A·B) over the full k (A: lda floats per row; C: ldc floats
+ * per row; act as in activate(), −1 none). The activation runs on each finished 8-column tile while
+ * it is still in L1, so a feed-forward's hidden layer is written once and never read back for it.
+ */
+function gemmRange(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize, ldc: i32, i0: i32, i1: i32, p0: i32, p1: i32, act: i32 = -1): void {
   const ldaB = <usize>lda << 2;
   const ldcB = <usize>ldc << 2;
   for (let k0 = 0; k0 < k || k0 == 0; k0 += KC) {
@@ -158,6 +162,13 @@ function gemmRange(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize,
         let i = ib;
         for (; i + 4 <= ie; i += 4) micro4(a + <usize>i * ldaB + (<usize>k0 << 2), ldaB, b, cp + <usize>i * ldcB, ldcB, kc, first, bb);
         for (; i < ie; i++) micro1(a + <usize>i * ldaB + (<usize>k0 << 2), b, cp + <usize>i * ldcB, kc, first, bb);
+        if (act >= 0 && k0 + KC >= k) {
+          for (let r = ib; r < ie; r++) {
+            const t = cp + <usize>r * ldcB;
+            v128.store(t, vact(v128.load(t), act));
+            v128.store(t, vact(v128.load(t, 16), act), 16);
+          }
+        }
       }
     }
     if (k == 0) break;
@@ -179,13 +190,13 @@ function nextChunk(): i32 {
  * C[m, 8·panels] = bias + A[m, k] · B (packed panels). Chunks are groups of panels when there are
  * enough of them (wide outputs, one-row decoding steps), else blocks of rows (multiples of 4).
  */
-export function gemm(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize, ldc: i32, m: i32, panels: i32, tid: i32, nt: i32): void {
+export function gemm(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize, ldc: i32, m: i32, panels: i32, act: i32, tid: i32, nt: i32): void {
   if (panels >= 4 * nt || m < 8 * nt) {
     const pc = (panels + 4 * nt - 1) / (4 * nt); // ~4 chunks per thread: fewer re-reads of A
-    for (let p0 = nextChunk() * pc; p0 < panels; p0 = nextChunk() * pc) gemmRange(a, lda, bp, k, bias, c, ldc, 0, m, p0, min(panels, p0 + pc));
+    for (let p0 = nextChunk() * pc; p0 < panels; p0 = nextChunk() * pc) gemmRange(a, lda, bp, k, bias, c, ldc, 0, m, p0, min(panels, p0 + pc), act);
   } else {
     const rc = max(4, min(MC, (((m + 4 * nt - 1) / (4 * nt)) + 3) & ~3));
-    for (let i0 = nextChunk() * rc; i0 < m; i0 = nextChunk() * rc) gemmRange(a, lda, bp, k, bias, c, ldc, i0, min(m, i0 + rc), 0, panels);
+    for (let i0 = nextChunk() * rc; i0 < m; i0 = nextChunk() * rc) gemmRange(a, lda, bp, k, bias, c, ldc, i0, min(m, i0 + rc), 0, panels, act);
   }
 }
 
@@ -264,40 +275,85 @@ export function activate(x: usize, n: i32, kind: i32, tid: i32, nt: i32): void {
   }
 }
 
-// ---- layer norm ---------------------------------------------------------------------------
+// ---- layer norm, Add & Norm ---------------------------------------------------------------
 
-/** out[r] = (x[r] − mean)/√(var + eps)·γ + β per row, biased variance (torch.nn.LayerNorm). */
+/** One row: out = (x − mean)/√(var + eps)·γ + β, biased variance (torch.nn.LayerNorm). out may be x. */
+// @ts-ignore: decorator
+@inline
+function normRow(xr: usize, orow: usize, cols: i32, gamma: usize, beta: usize, eps: f32): void {
+  const vec = cols & ~3;
+  let s = f32x4.splat(0);
+  for (let c = 0; c < vec; c += 4) s = f32x4.add(s, v128.load(xr + <usize>c * 4));
+  let sum = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
+  for (let c = vec; c < cols; c++) sum += <f64>load<f32>(xr + <usize>c * 4);
+  const mean = <f32>(sum / <f64>cols);
+  const mv = f32x4.splat(mean);
+  let q = f32x4.splat(0);
+  for (let c = 0; c < vec; c += 4) {
+    const d = f32x4.sub(v128.load(xr + <usize>c * 4), mv);
+    q = f32x4.add(q, f32x4.mul(d, d));
+  }
+  let sq = <f64>f32x4.extract_lane(q, 0) + <f64>f32x4.extract_lane(q, 1) + <f64>f32x4.extract_lane(q, 2) + <f64>f32x4.extract_lane(q, 3);
+  for (let c = vec; c < cols; c++) {
+    const d = <f64>load<f32>(xr + <usize>c * 4) - <f64>mean;
+    sq += d * d;
+  }
+  const inv = <f32>(1 / Math.sqrt(sq / <f64>cols + <f64>eps));
+  const iv = f32x4.splat(inv);
+  for (let c = 0; c < vec; c += 4) {
+    const o = <usize>c * 4;
+    const y = f32x4.mul(f32x4.mul(f32x4.sub(v128.load(xr + o), mv), iv), v128.load(gamma + o));
+    v128.store(orow + o, f32x4.add(y, v128.load(beta + o)));
+  }
+  for (let c = vec; c < cols; c++) {
+    const o = <usize>c * 4;
+    store<f32>(orow + o, (load<f32>(xr + o) - mean) * inv * load<f32>(gamma + o) + load<f32>(beta + o));
+  }
+}
+
+/** out[r] = LayerNorm(x[r]) for each row (rows split evenly over threads). */
 export function layerNorm(x: usize, rows: i32, cols: i32, gamma: usize, beta: usize, eps: f32, out: usize, tid: i32, nt: i32): void {
+  const r0 = (rows * tid) / nt, r1 = (rows * (tid + 1)) / nt;
+  for (let r = r0; r < r1; r++) normRow(x + <usize>(r * cols) * 4, out + <usize>(r * cols) * 4, cols, gamma, beta, eps);
+}
+
+/** √(Σ x²) of one row, summed in f64 (as the reference's rowNorms). */
+// @ts-ignore: decorator
+@inline
+function rowNorm(p: usize, cols: i32): f32 {
+  const vec = cols & ~3;
+  let acc = f64x2.splat(0);
+  for (let c = 0; c < vec; c += 4) {
+    const v = v128.load(p + <usize>c * 4);
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    acc = f64x2.add(acc, f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (let c = vec; c < cols; c++) {
+    const v = <f64>load<f32>(p + <usize>c * 4);
+    s += v * v;
+  }
+  return <f32>Math.sqrt(s);
+}
+
+/**
+ * Add & Norm's arithmetic: out = x + y, then LayerNorm of each row in place when gamma ≠ 0
+ * (post-LN; pre-LN passes 0). norms ≠ 0: [3, rows] row norms of x, y and out, which the
+ * inspector shows for every sub-layer.
+ */
+export function addNorm(x: usize, y: usize, rows: i32, cols: i32, gamma: usize, beta: usize, eps: f32, out: usize, norms: usize, tid: i32, nt: i32): void {
   const r0 = (rows * tid) / nt, r1 = (rows * (tid + 1)) / nt;
   const vec = cols & ~3;
   for (let r = r0; r < r1; r++) {
-    const xr = x + <usize>(r * cols) * 4, orow = out + <usize>(r * cols) * 4;
-    let s = f32x4.splat(0);
-    for (let c = 0; c < vec; c += 4) s = f32x4.add(s, v128.load(xr + <usize>c * 4));
-    let sum = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
-    for (let c = vec; c < cols; c++) sum += <f64>load<f32>(xr + <usize>c * 4);
-    const mean = <f32>(sum / <f64>cols);
-    const mv = f32x4.splat(mean);
-    let q = f32x4.splat(0);
-    for (let c = 0; c < vec; c += 4) {
-      const d = f32x4.sub(v128.load(xr + <usize>c * 4), mv);
-      q = f32x4.add(q, f32x4.mul(d, d));
-    }
-    let sq = <f64>f32x4.extract_lane(q, 0) + <f64>f32x4.extract_lane(q, 1) + <f64>f32x4.extract_lane(q, 2) + <f64>f32x4.extract_lane(q, 3);
-    for (let c = vec; c < cols; c++) {
-      const d = <f64>load<f32>(xr + <usize>c * 4) - <f64>mean;
-      sq += d * d;
-    }
-    const inv = <f32>(1 / Math.sqrt(sq / <f64>cols + <f64>eps));
-    const iv = f32x4.splat(inv);
-    for (let c = 0; c < vec; c += 4) {
-      const o = <usize>c * 4;
-      const y = f32x4.mul(f32x4.mul(f32x4.sub(v128.load(xr + o), mv), iv), v128.load(gamma + o));
-      v128.store(orow + o, f32x4.add(y, v128.load(beta + o)));
-    }
-    for (let c = vec; c < cols; c++) {
-      const o = <usize>c * 4;
-      store<f32>(orow + o, (load<f32>(xr + o) - mean) * inv * load<f32>(gamma + o) + load<f32>(beta + o));
+    const o = <usize>(r * cols) * 4;
+    for (let c = 0; c < vec; c += 4) v128.store(out + o + <usize>c * 4, f32x4.add(v128.load(x + o + <usize>c * 4), v128.load(y + o + <usize>c * 4)));
+    for (let c = vec; c < cols; c++) store<f32>(out + o + <usize>c * 4, load<f32>(x + o + <usize>c * 4) + load<f32>(y + o + <usize>c * 4));
+    if (gamma) normRow(out + o, out + o, cols, gamma, beta, eps);
+    if (norms) {
+      store<f32>(norms + <usize>r * 4, rowNorm(x + o, cols));
+      store<f32>(norms + <usize>(rows + r) * 4, rowNorm(y + o, cols));
+      store<f32>(norms + <usize>(2 * rows + r) * 4, rowNorm(out + o, cols));
     }
   }
 }
