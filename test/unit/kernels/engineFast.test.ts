@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { resultToJson } from '../../../src/engine/resultJson';
-import { createFastKernels } from '../../../src/engine/kernels/index';
+import { createFastKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
 
 function maxAbsDiff(a: unknown, b: unknown, where: string): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -20,8 +20,10 @@ function maxAbsDiff(a: unknown, b: unknown, where: string): number {
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const TOL = 1e-5;
-const fast = createFastKernels({ threads: 2, minParallelWork: 0 }); // every job through the pool
-after(() => fast.dispose());
+// Every job through the pool; the native kernels too where they run (fastKernels.test.ts fails
+// when they should and do not).
+const kernelSets = [createFastKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+after(() => kernelSets.forEach((k) => k.dispose()));
 
 const expectedDir = path.join(FIXTURES, 'expected');
 // The fixtures in reference.test.ts's format ({ fixture, ids, attentions }); architectures with
@@ -33,8 +35,8 @@ const cases = fs
 
 test('the fast kernels see the PyTorch fixtures', () => assert.ok(cases.length >= 8, `${cases.length} fixtures`));
 
-for (const file of cases) {
-  test(`fast kernels match PyTorch and the reference kernels: ${file}`, () => {
+for (const fast of kernelSets) for (const file of cases) {
+  test(`${fast.name} kernels match PyTorch and the reference kernels: ${file}`, () => {
     const exp = JSON.parse(fs.readFileSync(path.join(expectedDir, file), 'utf8')) as {
       fixture: string; ids: number[]; target_ids?: number[] | null; attentions: Record<string, number[][][][]>; predicted_ids?: number[];
     };

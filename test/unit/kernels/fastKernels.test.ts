@@ -1,19 +1,31 @@
-// The WASM SIMD kernels against the reference kernels (the oracle), on random shapes including
-// odd sizes that exercise every tail path (rows % 4, columns % 8, k % 2, head sizes % 8),
-// single-threaded and on a 2-thread pool.
+// The WASM SIMD kernels and the native AVX-512 kernels against the reference kernels (the
+// oracle), on random shapes including odd sizes that exercise every tail path (rows % 4 and % 12,
+// columns % 8 and % 32, k % 2, head sizes % 8), single-threaded and on 2 threads.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceKernels as R } from '../../../src/engine/kernels';
 import { causalMask } from '../../../src/engine/attention';
 import { createFastKernels } from '../../../src/engine/kernels/index';
+import { createNativeKernels, nativeModule } from '../../../src/engine/kernels/native';
 import { rowNorms } from '../../../src/engine/models/transformerLayer';
 import { rng } from '../../helpers/randomModel';
 import type { Activation } from '../../../src/engine/format/loaded';
 
 const TOL = 1e-5;
 // minParallelWork 0: even the smallest job goes through the pool's chunking.
-const pools = [createFastKernels({ threads: 1 }), createFastKernels({ threads: 2, minParallelWork: 0 })];
+const native = nativeModule();
+const pools = [
+  ...[createFastKernels({ threads: 1 }), createFastKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: 'wasm' })),
+  ...(native.module ? [createNativeKernels({ threads: 1 }), createNativeKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: 'native' })) : []),
+];
 after(() => pools.forEach((p) => p.dispose()));
+
+// The build makes the native module wherever it can run (x86-64 with a C compiler); a machine
+// whose CPU lacks AVX-512 says so and the engine runs on the WASM kernels.
+const noAvx512 = native.why === 'this CPU has no AVX-512' ? native.why : false;
+test('the native kernels are built and load here', { skip: noAvx512 || process.env.ATTENTION_KERNELS === 'wasm' || process.arch !== 'x64' }, () => {
+  assert.ok(native.module, `native kernels unavailable: ${native.why}`);
+});
 
 const rand = rng(42);
 const randArray = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
@@ -31,7 +43,7 @@ function assertClose(a: Float32Array, b: Float32Array, what: string, tol = TOL):
 }
 
 for (const K of pools) {
-  const t = `${K.threads} thread${K.threads > 1 ? 's' : ''}`;
+  const t = `${K.label}, ${K.threads} thread${K.threads > 1 ? 's' : ''}`;
 
   test(`linear matches the reference on random shapes (${t})`, () => {
     const shapes = [[1, 1, 1], [1, 7, 3], [3, 5, 9], [4, 8, 8], [5, 17, 13], [13, 33, 31], [64, 96, 72], [7, 300, 20], [130, 257, 129], [1, 768, 768], [9, 64, 1000]];

@@ -1,0 +1,159 @@
+// The native kernels: AVX-512 C (native/*.c) behind Node-API, built into
+// dist/native/attention-kernels.node by scripts/build-native.mjs. Same interface and (within
+// 1e-5) the same results as referenceKernels. Unlike the WASM kernels nothing is copied: the C code
+// reads the caller's Float32Arrays and writes into the new ones the interface returns. Weights are
+// packed into 32-column panels once per weight array. The module's own thread pool splits the work.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Activation } from '../format/loaded';
+import type { Kernels } from '../kernels';
+import type { HeadsAttention } from '../attention';
+
+export const NATIVE_MODULE_NAME = 'attention-kernels.node';
+
+/** The module's exports (native/addon.c). Sizes are in floats; `packed` arrays come from pack(). */
+interface NativeModule {
+  info(): { avx512: boolean; threads: number };
+  setThreads(n: number): void;
+  setMinParallelWork(multiplyAdds: number): void;
+  packedFloats(n: number, k: number): number;
+  pack(w: Float32Array, n: number, k: number, dst: Float32Array): void;
+  linear(x: Float32Array, m: number, k: number, packed: Float32Array, n: number, bias: Float32Array | null, out: Float32Array, act: number): void;
+  feedForward(x: Float32Array, m: number, d: number, p1: Float32Array, hidden: number, b1: Float32Array | null, p2: Float32Array, n: number, b2: Float32Array | null, act: number, out: Float32Array): void;
+  matmul(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void;
+  activate(x: Float32Array, kind: number): void;
+  layerNorm(x: Float32Array, rows: number, cols: number, gamma: Float32Array, beta: Float32Array, eps: number, out: Float32Array): void;
+  addNorm(x: Float32Array, y: Float32Array, rows: number, cols: number, gamma: Float32Array | null, beta: Float32Array | null, eps: number, out: Float32Array, norms: Float32Array | null): void;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask: Uint8Array | null, scale: number, scores: Float32Array, probs: Float32Array, ctx: Float32Array): void;
+}
+
+export interface NativeKernelOptions {
+  /** Threads, the caller's included; default one per core. */
+  threads?: number;
+  /** Jobs smaller than this (multiply-adds) run on the calling thread alone; tests set 0. */
+  minParallelWork?: number;
+}
+
+export interface NativeKernels extends Kernels {
+  readonly threads: number;
+  readonly name: 'native AVX-512';
+  clearWeights(): void;
+  dispose(): void;
+}
+
+const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
+
+let loaded: { module?: NativeModule; why?: string } | undefined;
+
+/** Where the module is: $ATTENTION_NATIVE_MODULE, else native/ beside the bundle or dist/native/ above it (tests run from out/). */
+function findModule(): string | undefined {
+  const env = process.env.ATTENTION_NATIVE_MODULE;
+  if (env) return env;
+  for (let dir = __dirname, i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    for (const p of [path.join(dir, 'native', NATIVE_MODULE_NAME), path.join(dir, 'dist', 'native', NATIVE_MODULE_NAME)]) {
+      if (fs.existsSync(p)) return p;
+    }
+  }
+  return undefined;
+}
+
+/** The loaded module, or why it cannot be used on this machine. */
+export function nativeModule(): { module?: NativeModule; why?: string } {
+  if (loaded) return loaded;
+  if (process.env.ATTENTION_KERNELS === 'wasm') return (loaded = { why: 'ATTENTION_KERNELS=wasm' });
+  const file = findModule();
+  if (!file) return (loaded = { why: `no ${NATIVE_MODULE_NAME} was built for ${process.platform}-${process.arch} (it needs an x86-64 C compiler at build time)` });
+  try {
+    const module = createRequire(__filename)(file) as NativeModule;
+    if (!module.info().avx512) return (loaded = { why: 'this CPU has no AVX-512' });
+    return (loaded = { module });
+  } catch (e) {
+    return (loaded = { why: `${file} could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKernels {
+  const { module: N, why } = nativeModule();
+  if (!N) throw new Error(`the native kernels are unavailable: ${why}`);
+  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreadCount()));
+  const minWork = opts.minParallelWork ?? 262144;
+  // The pool is the module's (one per process): each kernel set re-applies its own settings.
+  const use = () => {
+    if (current.threads !== threads) N.setThreads((current.threads = threads));
+    if (current.minWork !== minWork) N.setMinParallelWork((current.minWork = minWork));
+  };
+  let packed = new WeakMap<Float32Array, { n: number; k: number; p: Float32Array }>();
+  const pack = (w: Float32Array, n: number, k: number): Float32Array => {
+    const hit = packed.get(w);
+    if (hit && hit.n === n && hit.k === k) return hit.p;
+    const p = new Float32Array(N.packedFloats(n, k));
+    N.pack(w, n, k, p);
+    packed.set(w, { n, k, p });
+    return p;
+  };
+  const orNull = <T>(v: T | undefined) => v ?? null;
+  return {
+    threads,
+    name: 'native AVX-512',
+    clearWeights() {
+      packed = new WeakMap();
+    },
+    dispose() {
+      packed = new WeakMap();
+    },
+
+    linear(x, m, k, w, n, bias) {
+      use();
+      const out = new Float32Array(m * n);
+      if (m > 0 && n > 0) N.linear(x, m, k, pack(w, n, k), n, orNull(bias), out, -1);
+      return out;
+    },
+    matmul(a, m, k, b, n) {
+      use();
+      const out = new Float32Array(m * n);
+      if (m > 0 && n > 0) N.matmul(a, m, k, b, n, out);
+      return out;
+    },
+    layerNorm(x, rows, cols, gamma, beta, eps) {
+      use();
+      const out = new Float32Array(rows * cols);
+      N.layerNorm(x, rows, cols, gamma, beta, eps, out);
+      return out;
+    },
+    activate(x, kind) {
+      use();
+      N.activate(x, ACTIVATIONS[kind]);
+    },
+    feedForward(x, m, fc1, fc2, act) {
+      use();
+      const out = new Float32Array(m * fc2.out);
+      if (m > 0 && fc2.out > 0) N.feedForward(x, m, fc1.in, pack(fc1.w, fc1.out, fc1.in), fc1.out, orNull(fc1.b), pack(fc2.w, fc2.out, fc2.in), fc2.out, orNull(fc2.b), ACTIVATIONS[act], out);
+      return out;
+    },
+    addNorm(x, y, rows, cols, norm, withNorms) {
+      use();
+      const out = new Float32Array(rows * cols);
+      const norms = withNorms ? new Float32Array(3 * rows) : null;
+      N.addNorm(x, y, rows, cols, norm?.gamma ?? null, norm?.beta ?? null, norm?.eps ?? 0, out, norms);
+      return {
+        out,
+        norms: norms ? { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) } : undefined, // own buffers: each is transferred
+      };
+    },
+    attention(q, k, v, nq, nk, heads, dHead, mask): HeadsAttention {
+      use();
+      const scores = new Float32Array(heads * nq * nk), probs = new Float32Array(heads * nq * nk), context = new Float32Array(nq * heads * dHead);
+      N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context);
+      return { scores, probs, context };
+    },
+  };
+}
+
+const current: { threads?: number; minWork?: number } = {};
+
+function defaultThreadCount(): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const os = require('node:os') as typeof import('node:os');
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
