@@ -10,6 +10,8 @@ async function main() {
   const outfile = path.join('out', 'bench', path.basename(entry).replace(/\.ts$/, '.js'));
   const { buildWasm } = await import('../scripts/build-wasm.mjs'); // the kernels' generated module
   await buildWasm({ ifStale: true });
+  const { buildNative } = await import('../scripts/build-native.mjs'); // the native kernels, where they build
+  buildNative({ ifStale: true });
   esbuild.buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, packages: 'external', logLevel: 'warning' });
   const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
   const r = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });

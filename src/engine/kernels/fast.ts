@@ -5,7 +5,7 @@
 import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';
-import { WasmHeap } from './heap';
+import { WasmHeap, kernelBuild } from './heap';
 import { ThreadPool } from './pool';
 
 export interface FastKernelOptions {
@@ -18,6 +18,8 @@ export interface FastKernelOptions {
 
 export interface FastKernels extends Kernels {
   readonly threads: number;
+  /** Which build runs: relaxed SIMD (fused multiply-add) where the engine validates it. */
+  readonly name: 'WASM relaxed SIMD' | 'WASM SIMD';
   readonly heap: WasmHeap;
   /** Forgets every packed weight (call after unloading models). */
   clearWeights(): void;
@@ -83,6 +85,7 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
 
   return {
     threads,
+    name: kernelBuild().relaxed ? 'WASM relaxed SIMD' : 'WASM SIMD',
     heap,
     clearWeights: () => heap.clearWeights(),
     dispose: () => pool.dispose(),

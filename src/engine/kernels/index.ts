@@ -1,44 +1,52 @@
 // Which kernels the engine runs on. The worker (and the CLI) call defaultKernels() once and pass
 // the result to prepare(model, kernels); tests keep referenceKernels as the oracle.
-//   ATTENTION_KERNELS=reference   forces the plain-TS reference kernels
-//   ATTENTION_THREADS=N           threads for the fast kernels (default: one per core)
+//   ATTENTION_KERNELS=native|wasm|reference   forces one kind (default: the fastest that runs here)
+//   ATTENTION_THREADS=N                       threads for the fast kernels (default: one per core)
 import { referenceKernels, type Kernels } from '../kernels';
 import { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
+import { createNativeKernels, nativeModule, type NativeKernels } from './native';
 
 export { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
+export { createNativeKernels, nativeModule, type NativeKernels } from './native';
 export { referenceKernels } from '../kernels';
 
 export interface KernelChoice {
-  kind?: 'fast' | 'reference';
+  /** fast: native where it runs, else WASM. */
+  kind?: 'fast' | 'native' | 'wasm' | 'reference';
   threads?: number;
 }
 
-let shared: { key: string; kernels: FastKernels } | undefined;
+let shared: { key: string; kernels: FastKernels | NativeKernels } | undefined;
 
 /**
- * The kernels to run models on: the fast WASM kernels (one shared instance and thread pool per
- * process, re-made only when the thread count changes), or the reference on request or when
- * WebAssembly threads are unavailable.
+ * The kernels to run models on: the native AVX-512 kernels where the module was built and the CPU
+ * has AVX-512, else the WASM kernels (one shared instance and thread pool per process, re-made
+ * only when the thread count changes), or the reference on request or when WebAssembly threads
+ * are unavailable. Each fallback logs why.
  */
 export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => void = console.warn): Kernels {
   const env = typeof process !== 'undefined' ? process.env : {};
-  const kind = choice.kind ?? (env.ATTENTION_KERNELS === 'reference' ? 'reference' : 'fast');
+  const fromEnv = ['native', 'wasm', 'reference'].includes(env.ATTENTION_KERNELS ?? '') ? (env.ATTENTION_KERNELS as KernelChoice['kind']) : undefined;
+  const kind = choice.kind ?? fromEnv ?? 'fast';
   if (kind === 'reference') return referenceKernels;
-  if (!fastKernelsAvailable()) {
-    log('attention engine: WebAssembly threads (SharedArrayBuffer) are unavailable; using the plain-JS reference kernels');
-    return referenceKernels;
-  }
   // threads ≤ 0 (the setting's default 0) means one per core.
   const asked = choice.threads !== undefined && choice.threads > 0 ? choice.threads : Number(env.ATTENTION_THREADS);
   const threads = asked > 0 ? Math.floor(asked) : defaultThreads();
-  const key = String(threads);
+  const native = kind === 'wasm' ? { why: 'the WASM kernels were asked for' } : nativeModule();
+  const use = native.module ? 'native' : 'wasm';
+  if (!native.module && kind !== 'wasm') log(`attention engine: the native kernels are unavailable (${native.why}); using the WASM kernels`);
+  if (use === 'wasm' && !fastKernelsAvailable()) {
+    log('attention engine: WebAssembly threads (SharedArrayBuffer) are unavailable; using the plain-JS reference kernels');
+    return referenceKernels;
+  }
+  const key = `${use}/${threads}`;
   if (shared?.key !== key) {
     shared?.kernels.dispose();
     shared = undefined;
     try {
-      shared = { key, kernels: createFastKernels({ threads }) };
+      shared = { key, kernels: use === 'native' ? createNativeKernels({ threads }) : createFastKernels({ threads }) };
     } catch (e) {
-      log(`attention engine: the WASM kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`);
+      log(`attention engine: the ${use} kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`);
       return referenceKernels;
     }
   }

@@ -3,14 +3,29 @@
 // WebAssembly threads are unavailable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultKernels, defaultThreads, referenceKernels, type FastKernels } from '../../../src/engine/kernels/index';
+import { defaultKernels, defaultThreads, nativeModule, referenceKernels, type FastKernels, type NativeKernels } from '../../../src/engine/kernels/index';
 
 test('threads: the asked count, or one per core for 0', () => {
-  const one = defaultKernels({ threads: 1 }, assert.fail) as FastKernels;
-  assert.equal(one.threads, 1);
-  const perCore = defaultKernels({ threads: 0 }, assert.fail) as FastKernels;
-  assert.equal(perCore.threads, defaultThreads());
-  perCore.dispose();
+  for (const kind of ['wasm', 'fast'] as const) {
+    const one = defaultKernels({ kind, threads: 1 }, () => {}) as FastKernels;
+    assert.equal(one.threads, 1);
+    const perCore = defaultKernels({ kind, threads: 0 }, () => {}) as FastKernels;
+    assert.equal(perCore.threads, defaultThreads());
+    perCore.dispose();
+  }
+});
+
+test('the default is the native kernels where they run, else WASM, saying why', () => {
+  const logged: string[] = [];
+  const k = defaultKernels({ threads: 2 }, (why) => logged.push(why)) as FastKernels | NativeKernels;
+  if (nativeModule().module) {
+    assert.equal(k.name, 'native AVX-512');
+    assert.deepEqual(logged, []);
+  } else {
+    assert.match(k.name, /^WASM/);
+    assert.match(logged[0], /native kernels are unavailable \(.+\); using the WASM kernels/);
+  }
+  assert.match((defaultKernels({ kind: 'wasm', threads: 2 }, assert.fail) as FastKernels).name, /^WASM/);
 });
 
 test('kind reference gives the reference kernels', () => {
@@ -23,7 +38,7 @@ test('without SharedArrayBuffer the engine falls back to the reference kernels a
   try {
     // @ts-expect-error: simulating a host without WebAssembly threads
     delete globalThis.SharedArrayBuffer;
-    assert.equal(defaultKernels({ threads: 2 }, (why) => logged.push(why)), referenceKernels);
+    assert.equal(defaultKernels({ kind: 'wasm', threads: 2 }, (why) => logged.push(why)), referenceKernels);
   } finally {
     globalThis.SharedArrayBuffer = sab;
   }
