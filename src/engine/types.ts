@@ -103,6 +103,14 @@ export interface RunResult {
    * far are in `attentions` (no Add & Norm, positional or predictions yet). The final result has none.
    */
   running?: Progress & { stopped?: 'cancelled' | 'failed' };
+  /** How the engine worker ran it: which kernels, on how many threads, in how long (set by worker.ts). */
+  engine?: EngineInfo;
+}
+
+export interface EngineInfo {
+  kernels: string; // 'native AVX-512', 'WASM relaxed SIMD', 'WASM SIMD' or 'reference'
+  threads: number;
+  ms: number; // runModel's wall time, streaming included
 }
 
 /** ‖slice‖ of W_Q, W_K, W_V (the head's rows) and W_O (its columns), one number per head. */

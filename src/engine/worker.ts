@@ -13,9 +13,10 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const data = workerData as { faults?: boolean; threads?: number } | undefined;
 const faultsEnabled = data?.faults === true;
-// The WASM SIMD kernels on `threads` threads (0: one per core); the reference kernels if WASM
-// cannot start (the reason is logged to the host's stderr).
+// The native AVX-512 kernels, else the WASM SIMD kernels, on `threads` threads (0: one per core);
+// the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
 const kernels = defaultKernels({ threads: data?.threads });
+const kernelInfo = 'name' in kernels ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) } : { kernels: 'reference', threads: 1 };
 
 const cache = new Map<string, { stamp: string; model: LoadedModel }>();
 
@@ -80,12 +81,14 @@ port.on('message', (msg: unknown) => {
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
         const model = getModel(msg.modelPath);
+        const t0 = performance.now();
         const result = runModel(
           model,
           msg.input,
           { isCancelled: flag.isCancelled, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) },
           msg.stream ? streamer(msg.id) : undefined,
         );
+        result.engine = { ...kernelInfo, ms: performance.now() - t0 };
         post({ type: 'result', id: msg.id, result }, transferables(result));
         break;
       }

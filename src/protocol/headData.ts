@@ -55,6 +55,8 @@ export interface RunMeta {
   parts: PartMeta[];
   /** A run still going (or stopped early): only the layers finished so far are in `parts`. */
   running?: { done: number; total: number; message: string; stopped?: 'cancelled' | 'failed' };
+  /** Which kernels ran it, on how many threads, in how long. */
+  engine?: { kernels: string; threads: number; ms: number };
 }
 
 export interface Thumbnail {
@@ -242,6 +244,7 @@ export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
     ...(result.positional ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } } : {}),
     parts,
     ...(result.running ? { running: { ...result.running } } : {}),
+    ...(result.engine ? { engine: { ...result.engine } } : {}),
   };
 }
 

@@ -45,15 +45,18 @@ export const STREAMING_CASES: Case[] = [
         check(/Running \(encoder layer 3\/4\)… Showing the 2 layers finished so far; the rest appear when the run ends\./.test(status ?? ''), `status line: ${status}`);
         equal(await page.getAttribute('.run-progress', 'value'), '2', 'progress value');
         equal(await page.getAttribute('.run-progress', 'max'), '4', 'progress max');
+        check((await page.$('.run-engine')) === null, 'no run time while the run goes on');
         await screenshot(page, ctx.artifacts, 'streaming-partial');
         // The person opens layer 1 head 1 while the run goes on…
         await page.click('.grid-cell[data-layer="1"][data-head="1"]');
         await waitForHead(page, 1, 1);
-        // …and the final result arrives.
-        await ins.send(ins.session.setResult(final, 'final'));
+        // …and the final result arrives, with how the worker ran it.
+        await ins.send(ins.session.setResult({ ...final, engine: { kernels: 'native AVX-512', threads: 2, ms: 116.5 } }, 'final'));
         await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 8, undefined, { timeout: 5000 });
         await waitForHead(page, 1, 1);
         check((await page.$('.run-status')) === null, 'the progress line is gone');
+        equal(await page.textContent('.run-engine'), 'ran in 117 ms', 'run time badge');
+        equal(await page.getAttribute('.run-engine', 'title'), 'The engine ran this on the native AVX-512 kernels, 2 threads (setting attentionInspector.engineThreads).', 'badge tooltip');
         // What the detail shows is the final run's number for that cell.
         const a = final.attentions[1];
         const tip = await hoverCell(page, 2, 3);

@@ -24,6 +24,13 @@ export class RunHeader {
       title && title !== m.name ? el('span', { className: 'run-title', text: title }) : null,
       el('span', { className: 'badge', text: `${m.architecture} · ${m.kind}` }),
       el('span', { className: 'badge', text: `${fmtCount(m.parameters)} parameters` }),
+      meta.engine
+        ? el('span', {
+            className: 'badge run-engine',
+            text: `ran in ${fmtMs(meta.engine.ms)}`,
+            attrs: { title: `The engine ran this on the ${meta.engine.kernels} kernels, ${meta.engine.threads} thread${meta.engine.threads === 1 ? '' : 's'} (setting attentionInspector.engineThreads).` },
+          })
+        : null,
     ]);
     const details = Object.entries(meta.details)
       .map(([k, v]) => `${k} ${String(v)}`)
@@ -45,6 +52,10 @@ export class RunHeader {
     this.root.appendChild(rows);
     if (meta.running) this.root.appendChild(runningStatus(meta.running, meta.parts.reduce((n, p) => n + p.layers.length, 0)));
   }
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.max(1, Math.round(ms))} ms`;
 }
 
 /** What a partial run shows: how far the run is, and that only the finished layers are drawn. */

@@ -27,6 +27,17 @@ suite('Transformer example', () => {
     assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.showPositionalEncoding'), true);
   });
 
+  test('the extension host\'s engine runs on the native kernels where the CPU has AVX-512, and says so', async () => {
+    a.setPrompter(scripted({ pick: 'transformer-reverse.model.json' }));
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.stepDecoder'), true);
+    const e = a.runner.lastResult?.engine;
+    assert.ok(e, 'the run carries how the engine ran it');
+    const cpu = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    if (process.arch === 'x64' && /\bavx512f\b/.test(cpu)) assert.strictEqual(e.kernels, 'native AVX-512');
+    else assert.match(e.kernels, /^WASM/);
+    assert.ok(e.threads >= 1 && e.ms > 0);
+  });
+
   test('tree heads carry the norms of their W_Q/W_K/W_V/W_O slices', async () => {
     const roots = await a.tree.getChildren();
     const node = roots.find((n) => n.kind === 'model' && n.uri.fsPath === model!.fsPath)!;

@@ -10,6 +10,7 @@ import { EngineHost } from '../../../src/engineHost';
 import type { RunResult } from '../../../src/engine/types';
 import { writeRandomTransformer } from '../../helpers/randomModel';
 import { W2_VOCAB, writeW2Model } from '../../helpers/w2Model';
+import { nativeModule } from '../../../src/engine/kernels/native';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const WORKER = path.join(ROOT, 'dist', 'worker.js');
@@ -39,6 +40,16 @@ test('a run in the worker returns typed-array attentions with shapes', async () 
   assert.deepEqual(r.tokens.source, ['w3', 'w4', 'w5', 'w6']);
   const dec = r.attentions.find((a) => a.part === 'decoder')!;
   assert.equal(dec.probs[0 * 3 + 1], 0, 'first target token cannot see the second');
+});
+
+test('the worker says which kernels ran the run, on how many threads, in how long', async () => {
+  const r = await host({ threads: () => 2 }).run(small, { text: 'w3 w4 w5 w6', targetIds: [1, 5, 6] });
+  // The worker's choice is the engine's: native AVX-512 where the module loads and the CPU has
+  // AVX-512 (fastKernels.test.ts fails when it should and does not), else WASM.
+  if (nativeModule().module) assert.equal(r.engine?.kernels, 'native AVX-512');
+  else assert.match(r.engine?.kernels ?? '', /^WASM (relaxed )?SIMD$/);
+  assert.equal(r.engine?.threads, 2);
+  assert.ok(r.engine!.ms > 0 && r.engine!.ms < 10_000, `${r.engine?.ms} ms`);
 });
 
 test('a long run is streamed: partial results with the layers finished so far arrive before it ends, equal to the final layers', async () => {
