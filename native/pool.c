@@ -3,6 +3,7 @@
 // small calls back to back. Calls from several engine threads are serialised by call_mu.
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "kernels.h"
 
@@ -28,8 +29,9 @@ static void run_chunks(void) {
 }
 
 static void *worker(void *arg) {
-  (void)arg;
-  int seen = atomic_load(&gen);
+  // The generation when this thread was made (not when it first runs: a job posted in between
+  // would otherwise be missed, and its caller would wait for this thread for ever).
+  int seen = (int)(intptr_t)arg;
   for (;;) {
     int spins = 0;
     while (atomic_load_explicit(&gen, memory_order_acquire) == seen && !atomic_load(&quit) && spins < SPINS) { cpu_relax(); spins++; }
@@ -62,7 +64,7 @@ void ak_set_threads(int n) {
     atomic_store(&quit, 0);
     int started = 1;
     for (int t = 1; t < n; t++) {
-      if (pthread_create(&workers[t], NULL, worker, NULL) != 0) break;
+      if (pthread_create(&workers[t], NULL, worker, (void *)(intptr_t)atomic_load(&gen)) != 0) break;
       started++;
     }
     nthreads = started;

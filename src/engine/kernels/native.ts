@@ -44,7 +44,7 @@ export interface NativeKernels extends Kernels {
 
 const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
 
-let loaded: { module?: NativeModule; why?: string } | undefined;
+let loaded: { module?: NativeModule; file?: string; why?: string } | undefined;
 
 /** Where the module is: $ATTENTION_NATIVE_MODULE, else native/ beside the bundle or dist/native/ above it (tests run from out/). */
 function findModule(): string | undefined {
@@ -59,7 +59,7 @@ function findModule(): string | undefined {
 }
 
 /** The loaded module, or why it cannot be used on this machine. */
-export function nativeModule(): { module?: NativeModule; why?: string } {
+export function nativeModule(): { module?: NativeModule; file?: string; why?: string } {
   if (loaded) return loaded;
   if (process.env.ATTENTION_KERNELS === 'wasm') return (loaded = { why: 'ATTENTION_KERNELS=wasm' });
   const file = findModule();
@@ -67,7 +67,7 @@ export function nativeModule(): { module?: NativeModule; why?: string } {
   try {
     const module = createRequire(__filename)(file) as NativeModule;
     if (!module.info().avx512) return (loaded = { why: 'this CPU has no AVX-512' });
-    return (loaded = { module });
+    return (loaded = { module, file });
   } catch (e) {
     return (loaded = { why: `${file} could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
   }
