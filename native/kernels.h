@@ -28,7 +28,8 @@ void ak_activate(float *x, size_t n, int kind);
 void ak_layer_norm(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps, float *out);
 /* out = x + y, then LayerNorm per row when gamma ≠ NULL; norms ≠ NULL: [3, rows] row norms of x, y, out. */
 void ak_add_norm(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms);
-/* Multi-head attention as attentionHeads in kernels.as: scores, probs [heads, nq, nk]; ctx [nq, heads·dHead]. */
-void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx);
+/* Multi-head attention as attentionHeads in kernels.as: scores, probs [heads, nq, nk]; ctx [nq, heads·dHead];
+   entropy (optional): [heads, nq] each row's −Σ p ln p. */
+void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy);
 
 #endif

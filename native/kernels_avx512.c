@@ -330,7 +330,7 @@ void ak_add_norm(const float *x, const float *y, int rows, int cols, const float
 typedef struct {
   const float *q, *k, *v;
   const unsigned char *mask;
-  float *scores, *probs, *ctx;
+  float *scores, *probs, *ctx, *entropy;
   int nq, nk, heads, dHead;
   float scale;
 } attn_job;
@@ -364,20 +364,32 @@ static void attention_head(void *ctx, int h) {
     float rmax = _mm512_reduce_max_ps(mx);
     if (rmax == -INFINITY) {
       memset(prow, 0, (size_t)nk * 4);
+      if (j->entropy) j->entropy[(size_t)h * nq + i] = 0;
       continue;
     }
-    __m512 mv = _mm512_set1_ps(rmax), acc = _mm512_setzero_ps();
+    // t accumulates Σ e_j·(x_j − max): with S = Σ e_j, the row's entropy −Σ p log p is log S − t/S,
+    // so the inspector's per-head entropy costs no logarithm per cell.
+    __m512 mv = _mm512_set1_ps(rmax), acc = _mm512_setzero_ps(), t = _mm512_setzero_ps();
     for (int c = 0; c < nk; c += 16) {
       __mmask16 m = lanes(nk - c);
       __m512 x = _mm512_maskz_loadu_ps(m, prow + c);
       __mmask16 fin = _mm512_cmp_ps_mask(x, ninf, _CMP_NEQ_OQ) & m; // e^(x−max), exactly 0 for masked keys
-      __m512 e = _mm512_maskz_mov_ps(fin, vexp(_mm512_sub_ps(x, mv)));
+      __m512 dx = _mm512_maskz_sub_ps(fin, x, mv);
+      __m512 e = _mm512_maskz_mov_ps(fin, vexp(dx));
       _mm512_mask_storeu_ps(prow + c, m, e);
       acc = _mm512_add_ps(acc, e);
+      t = _mm512_fmadd_ps(e, dx, t);
     }
     __m512d a0 = _mm512_cvtps_pd(_mm512_castps512_ps256(acc));
     __m512d a1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
-    __m512 inv = _mm512_set1_ps((float)(1 / _mm512_reduce_add_pd(_mm512_add_pd(a0, a1))));
+    const double sum = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+    if (j->entropy) {
+      __m512d t0 = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+      __m512d t1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+      double ent = log(sum) - _mm512_reduce_add_pd(_mm512_add_pd(t0, t1)) / sum;
+      j->entropy[(size_t)h * nq + i] = (float)(ent > 0 ? ent : 0);
+    }
+    __m512 inv = _mm512_set1_ps((float)(1 / sum));
     for (int c = 0; c < nk; c += 16) {
       __mmask16 m = lanes(nk - c);
       _mm512_mask_storeu_ps(prow + c, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, prow + c), inv));
@@ -387,7 +399,7 @@ static void attention_head(void *ctx, int h) {
   gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, (dh + NR - 1) / NR, -1); // [nq, dHead]
 }
 
-void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx) {
-  attn_job j = {q, k, v, mask, scores, probs, ctx, nq, nk, heads, dHead, scale};
+void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy) {
+  attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, scale};
   ak_parallel(attention_head, &j, heads, (double)heads * nq * nk * dHead * 2);
 }

@@ -36,6 +36,8 @@ export interface HeadsAttention {
   probs: Float32Array; // [heads, q, k]
   scores: Float32Array; // [heads, q, k]  q·k/√d_head, before masking
   context: Float32Array; // [q, heads·d_head]  heads concatenated, ready for the output projection
+  /** [heads, q] each row's entropy −Σ p ln p, where the kernel gets it for free (native softmax). */
+  rowEntropy?: Float32Array;
 }
 
 /**

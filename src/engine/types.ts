@@ -16,6 +16,8 @@ export interface AttentionLayer {
   scores: Float32Array;
   /** [queries, keys]; 1 where the key is hidden from the query (causal mask), else absent. */
   mask?: Uint8Array;
+  /** [heads, queries] each row's entropy −Σ p ln p, when the kernels computed it with the softmax. */
+  rowEntropy?: Float32Array;
 }
 
 /** Add & Norm trace of one sub-layer: what went in, what the sub-layer added, what came out. */

@@ -114,6 +114,8 @@ export function headStats(
   keys: number,
   keyTokens: readonly string[],
   selfAttention: boolean,
+  /** The head's [queries] row entropies when the kernels computed them: no logarithm per cell here. */
+  rowEntropy?: Float32Array,
 ): HeadStats {
   const sepKeys: number[] = [];
   keyTokens.forEach((t, j) => {
@@ -126,10 +128,15 @@ export function headStats(
   let toSelf = 0;
   for (let i = 0; i < queries; i++) {
     const row = offset + i * keys;
-    for (let j = 0; j < keys; j++) {
-      const p = probs[row + j];
-      if (p > 0) entropy -= p * Math.log(p);
-      if (p > max) max = p;
+    if (rowEntropy) {
+      entropy += rowEntropy[i];
+      for (let j = 0; j < keys; j++) if (probs[row + j] > max) max = probs[row + j];
+    } else {
+      for (let j = 0; j < keys; j++) {
+        const p = probs[row + j];
+        if (p > 0) entropy -= p * Math.log(p);
+        if (p > max) max = p;
+      }
     }
     toFirst += keys > 0 ? probs[row] : 0;
     for (const j of sepKeys) toSep += probs[row + j];
@@ -225,7 +232,7 @@ export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
         heads: l.heads,
         masked: hasMasked(l.mask),
         stats: Array.from({ length: l.heads }, (_, h) =>
-          headStats(l.probs, h * l.queries * l.keys, l.queries, l.keys, keyTokens, part !== 'cross'),
+          headStats(l.probs, h * l.queries * l.keys, l.queries, l.keys, keyTokens, part !== 'cross', l.rowEntropy?.subarray(h * l.queries, (h + 1) * l.queries)),
         ),
         ...layerNorms(result, part, l.layer),
       })),

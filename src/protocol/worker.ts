@@ -90,7 +90,7 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
 export function transferables(result: RunResult): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const add = (a?: ArrayBufferView) => a && out.add(a.buffer as ArrayBuffer);
-  for (const a of result.attentions) [a.probs, a.scores, a.mask].forEach(add);
+  for (const a of result.attentions) [a.probs, a.scores, a.mask, a.rowEntropy].forEach(add);
   for (const s of result.addNorm) [s.residualNorm, s.sublayerNorm, s.outputNorm].forEach(add);
   for (const q of result.qkv ?? []) [q.q, q.k, q.v].forEach(add);
   add(result.positional?.data);

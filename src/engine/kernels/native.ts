@@ -25,7 +25,7 @@ interface NativeModule {
   activate(x: Float32Array, kind: number): void;
   layerNorm(x: Float32Array, rows: number, cols: number, gamma: Float32Array, beta: Float32Array, eps: number, out: Float32Array): void;
   addNorm(x: Float32Array, y: Float32Array, rows: number, cols: number, gamma: Float32Array | null, beta: Float32Array | null, eps: number, out: Float32Array, norms: Float32Array | null): void;
-  attention(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask: Uint8Array | null, scale: number, scores: Float32Array, probs: Float32Array, ctx: Float32Array): void;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask: Uint8Array | null, scale: number, scores: Float32Array, probs: Float32Array, ctx: Float32Array, entropy: Float32Array | null): void;
 }
 
 export interface NativeKernelOptions {
@@ -144,8 +144,9 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     attention(q, k, v, nq, nk, heads, dHead, mask): HeadsAttention {
       use();
       const scores = new Float32Array(heads * nq * nk), probs = new Float32Array(heads * nq * nk), context = new Float32Array(nq * heads * dHead);
-      N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context);
-      return { scores, probs, context };
+      const rowEntropy = new Float32Array(heads * nq);
+      N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context, rowEntropy);
+      return { scores, probs, context, rowEntropy };
     },
   };
 }

@@ -144,7 +144,7 @@ export class LayerRunner {
       ({ k, v, length: nk } = kv);
     }
     const att = (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
-    rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask });
+    rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
     if (rec?.qkv) rec.qkv.push({ ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) });
     return this.linear(att.context, rows, w.o); // [rows, d]
   }

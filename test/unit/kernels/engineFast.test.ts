@@ -1,13 +1,15 @@
 // The whole engine on the fast kernels, over every PyTorch reference fixture (as
 // test/unit/engine/reference.test.ts runs them on the reference kernels): attention
 // probabilities within 1e-5 of PyTorch, and within 1e-5 of the reference kernels' own run
-// (probabilities and pre-softmax scores), greedy predictions identical.
+// (probabilities and pre-softmax scores), greedy predictions identical; and the per-head
+// statistics the inspector shows are the same from the kernels' row entropies as from the probabilities.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { resultToJson } from '../../../src/engine/resultJson';
+import { runMeta } from '../../../src/protocol/headData';
 import { createFastKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
 
 function maxAbsDiff(a: unknown, b: unknown, where: string): number {
@@ -64,5 +66,13 @@ for (const fast of kernelSets) for (const file of cases) {
       }
     });
     if (exp.predicted_ids) assert.deepEqual(got.predicted?.ids, exp.predicted_ids, 'greedy predictions');
+    if (fast.name === 'native AVX-512' && /^(bert|gpt2|marian)/.test(file)) assert.ok(got.attentions.every((a) => a.rowEntropy), 'the native softmax gave every layer its row entropies');
+    const fromKernels = runMeta(got);
+    const fromProbs = runMeta({ ...got, attentions: got.attentions.map(({ rowEntropy: _, ...a }) => a) });
+    fromKernels.parts.forEach((p, i) => p.layers.forEach((l, j) => l.stats.forEach((s, h) => {
+      const e = fromProbs.parts[i].layers[j].stats[h];
+      assert.ok(Math.abs(s.entropy - e.entropy) <= 1e-5 * Math.max(1, e.entropy), `${p.part} layer ${l.layer} head ${h} entropy ${s.entropy} vs ${e.entropy}`);
+      assert.deepEqual({ ...s, entropy: 0 }, { ...e, entropy: 0 });
+    })));
   });
 }

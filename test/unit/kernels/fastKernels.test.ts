@@ -146,6 +146,11 @@ for (const K of pools) {
         assertClose(got.scores, exp.scores, `${what}: scores`);
         assertClose(got.probs, exp.probs, `${what}: probs`);
         assertClose(got.context, exp.context, `${what}: context`);
+        if (got.rowEntropy) {
+          // −Σ p ln p of each row of the reference's probabilities (0 for a fully masked row)
+          const ent = new Float32Array(heads * nq).map((_, r) => exp.probs.subarray(r * nk, (r + 1) * nk).reduce((s, p) => (p > 0 ? s - p * Math.log(p) : s), 0));
+          assertClose(got.rowEntropy, ent, `${what}: row entropies`);
+        }
       }
     }
   });
