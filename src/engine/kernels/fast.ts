@@ -165,11 +165,12 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
       const sp = heap.scratch(heads * nq * nk * 4);
       const pp = heap.scratch(heads * nq * nk * 4);
       const cp = heap.scratch(nq * width * 4);
+      const ep = heap.scratch(heads * nq * 4);
       const stride = Math.ceil(ex.attentionScratch(nq, nk, dHead) / 64) * 64;
       const scratch = heap.scratch(stride * threads);
-      pool.run('attentionHeads', [qp, kp, vp, nq, nk, heads, dHead, mp, 1 / Math.sqrt(dHead), sp, pp, cp, scratch, stride], heads * nq * nk * dHead * 2);
+      pool.run('attentionHeads', [qp, kp, vp, nq, nk, heads, dHead, mp, 1 / Math.sqrt(dHead), sp, pp, cp, ep, scratch, stride], heads * nq * nk * dHead * 2);
       const len = heads * nq * nk;
-      return { scores: copyOut(sp, len), probs: copyOut(pp, len), context: copyOut(cp, nq * width) };
+      return { scores: copyOut(sp, len), probs: copyOut(pp, len), context: copyOut(cp, nq * width), rowEntropy: copyOut(ep, heads * nq) };
     },
   };
 }

@@ -369,12 +369,13 @@ export function attentionScratch(nq: i32, nk: i32, dHead: i32): i32 {
 /**
  * Multi-head scaled dot-product attention, heads split over threads. q: [nq, heads·dHead],
  * k, v: [nk, heads·dHead]; mask: [nq, nk] bytes, 1 = hidden (0 pointer: no mask).
- * Writes scores (q·k·scale, before masking) and probs as [heads, nq, nk], ctx as [nq, heads·dHead].
+ * Writes scores (q·k·scale, before masking) and probs as [heads, nq, nk], ctx as [nq, heads·dHead],
+ * and each row's entropy −Σ p ln p as [heads, nq] (log S − Σ e·(x − max)/S: no log per cell).
  * Softmax: subtract the row max of the visible keys; a fully masked row gets all-zero probs.
  */
 export function attentionHeads(
   q: usize, k: usize, v: usize, nq: i32, nk: i32, heads: i32, dHead: i32, mask: usize, scale: f32,
-  scores: usize, probs: usize, ctx: usize, scratch: usize, scratchStride: i32, tid: i32, nt: i32,
+  scores: usize, probs: usize, ctx: usize, entropy: usize, scratch: usize, scratchStride: i32, tid: i32, nt: i32,
 ): void {
   const width = heads * dHead;
   const nkp = (nk + 7) & ~7, dhp = (dHead + 7) & ~7;
@@ -401,20 +402,28 @@ export function attentionHeads(
       let mx = negInf;
       for (let j = 0; j < nkp; j += 4) mx = f32x4.max(mx, v128.load(row + <usize>j * 4));
       const m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+      const ent = entropy + <usize>(h * nq + i) * 4;
       if (m == -Infinity) {
         memory.fill(row, 0, <usize>nkp * 4);
+        store<f32>(ent, 0);
       } else {
         const mv = f32x4.splat(m);
         let acc = f32x4.splat(0);
+        let t = f32x4.splat(0);
         for (let j = 0; j < nkp; j += 4) {
           const p = row + <usize>j * 4;
           const x = v128.load(p);
           // e^(x−max), and exactly 0 where x = −∞ (masked keys and padding)
-          const e = v128.and(vexp(f32x4.sub(x, mv)), f32x4.ne(x, negInf));
+          const visible = f32x4.ne(x, negInf);
+          const dx = v128.and(f32x4.sub(x, mv), visible);
+          const e = v128.and(vexp(dx), visible);
           v128.store(p, e);
           acc = f32x4.add(acc, e);
+          t = f32x4.add(t, f32x4.mul(e, dx));
         }
         const sum = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+        const ts = <f64>f32x4.extract_lane(t, 0) + <f64>f32x4.extract_lane(t, 1) + <f64>f32x4.extract_lane(t, 2) + <f64>f32x4.extract_lane(t, 3);
+        store<f32>(ent, <f32>max(0, Math.log(sum) - ts / sum));
         const inv = f32x4.splat(<f32>(1 / sum));
         for (let j = 0; j < nkp; j += 4) v128.store(row + <usize>j * 4, f32x4.mul(v128.load(row + <usize>j * 4), inv));
       }
