@@ -48,7 +48,8 @@ export async function runTrial(host: EngineHost, ins: Inspector, probe: Probe, m
   probe.posted = [];
   probe.unstagedBytes = 0;
   const from = probe.cursor;
-  const first = probe.nextPaint('head', from);
+  const before = ins.session.runId; // a late paint of an earlier trial's run does not count
+  const first = probe.nextPaint('head', from, (id) => id > before);
   first.catch(() => undefined); // awaited below; a run that fails first must not leave it unhandled
   const shown = new Map<number, { receivedMs: number; hostMs: number; layers: number }>(); // runId → Node clock, layers
   let sending = Promise.resolve();
@@ -66,13 +67,11 @@ export async function runTrial(host: EngineHost, ins: Inspector, probe: Probe, m
   const t0 = performance.now();
   const result = await host.run(model, { ids: w2Ids(n) }, undefined, streaming ? show : undefined);
   const engineMs = performance.now() - t0;
-  if (process.env.DEBUG) console.log(`engine done in ${engineMs.toFixed(0)} ms, ${shown.size} partial(s)`);
   const partials = shown.size;
   show(result);
   // The final result's grid (the page keeps the open head's heatmap when it has it already).
   const final = probe.nextPaint('grid', from, ins.session.runId);
   await sending;
-  if (process.env.DEBUG) console.log(`run trial: ${partials} partial(s), engine ${engineMs.toFixed(0)} ms`, (await probe.ins.page.evaluate(() => (window as unknown as { __benchMarks: { name: string; t: number }[] }).__benchMarks.map((m) => m.name).join(' '))));
   const f = await first.catch(async (e) => {
     throw new Error(`${e.message}; page marks: ${(await probe.takeMarks()).map((m) => m.name).join(' ')}`);
   });

@@ -193,9 +193,9 @@ export class Probe {
     return this.paints.length;
   }
 
-  /** Resolves at the first paint of `kind` with index ≥ from (and of that run, if given). */
-  nextPaint(kind: PaintKind, from: number, runId?: number, timeoutMs = 60_000): Promise<Paint> {
-    const fits = (p: Paint) => p.kind === kind && (runId === undefined || p.runId === runId);
+  /** Resolves at the first paint of `kind` with index ≥ from (and of that run, or runs, if given). */
+  nextPaint(kind: PaintKind, from: number, runId?: number | ((id: number) => boolean), timeoutMs = 60_000): Promise<Paint> {
+    const fits = (p: Paint) => p.kind === kind && (runId === undefined || (typeof runId === 'number' ? p.runId === runId : runId(p.runId)));
     const hit = this.paints.slice(from).find(fits);
     if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
