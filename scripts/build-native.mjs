@@ -53,9 +53,11 @@ export function buildNative({ ifStale = false, log = console.log } = {}) {
       }
       objs.push(obj);
     }
-    // Node-API symbols resolve against the host process when the module is loaded.
+    // Node-API symbols resolve against the host process when the module is loaded. -z nodelete:
+    // Node unloads an addon when the last worker that loaded it ends, but the pool's threads live
+    // on inside it (a restarted engine's first run then hung).
     const tmp = NATIVE_MODULE + '.tmp';
-    const link = run(['-shared', '-pthread', ...objs, '-o', tmp, ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [])]);
+    const link = run(['-shared', '-pthread', ...objs, '-o', tmp, ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,nodelete'])]);
     if (link.error || link.status !== 0) {
       log(`build-native: linking failed; the engine uses the WASM kernels\n${link.error?.message ?? link.stderr}`);
       return false;

@@ -52,6 +52,17 @@ test('the worker says which kernels ran the run, on how many threads, in how lon
   assert.ok(r.engine!.ms > 0 && r.engine!.ms < 10_000, `${r.engine?.ms} ms`);
 });
 
+test('after a restart, the next worker runs multi-threaded kernels again (the native module outlives the first worker)', async () => {
+  const h = host({ threads: () => 2, timeoutMs: 30_000 });
+  const ids = w2Ids.slice(0, 32); // big enough that every matmul goes to the thread pool
+  const first = await h.run(w2, { ids });
+  await h.restart('test');
+  const t0 = performance.now();
+  const again = await h.run(w2, { ids }); // hung until the timeout when the module was unloaded with the first worker
+  assert.ok(performance.now() - t0 < 20_000);
+  assert.deepEqual(again.attentions[11].probs, first.attentions[11].probs);
+});
+
 test('a long run is streamed: partial results with the layers finished so far arrive before it ends, equal to the final layers', async () => {
   const h = host();
   const ids = w2Ids.slice(0, 128);
