@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';
+import { defaultThreads } from './fast';
 
 export const NATIVE_MODULE_NAME = 'attention-kernels.node';
 
@@ -76,7 +77,7 @@ export function nativeModule(): { module?: NativeModule; file?: string; why?: st
 export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKernels {
   const { module: N, why } = nativeModule();
   if (!N) throw new Error(`the native kernels are unavailable: ${why}`);
-  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreadCount()));
+  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
   const minWork = opts.minParallelWork ?? 262144;
   // The pool is the module's (one per process): each kernel set re-applies its own settings.
   const use = () => {
@@ -152,9 +153,3 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
 }
 
 const current: { threads?: number; minWork?: number } = {};
-
-function defaultThreadCount(): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const os = require('node:os') as typeof import('node:os');
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
