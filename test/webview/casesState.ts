@@ -2,6 +2,7 @@
 import * as path from 'path';
 import { loadModel, runModel } from '../../src/engine/run';
 import { ROOT } from './harness';
+import { LOADING_DELAY_MS } from '../../webview/inspector/app';
 import type { RunResult } from '../../src/engine/types';
 import { assertClean, check, chooseOption, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 import { HEADS, LAYERS, SOURCE, syntheticResult } from './synthetic';
@@ -69,6 +70,39 @@ export const STATE_CASES: Case[] = [
         equal(`${req.part}/${req.layer}/${req.head}`, 'encoder/1/1', 'Enter requests the focused head');
         await waitForHead(page, 1, 1);
         equal(await page.locator('.grid-cell.selected').getAttribute('data-head'), '1', 'selected tile marked');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'loading line: a slow head answer says “Loading layer … head …”, a fast one never flashes it',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        // Every text the status line shows, as a person would see it change.
+        await page.evaluate(() => {
+          const status = document.querySelector('.detail-status')!;
+          const log: string[] = ((window as unknown as { __statusLog: string[] }).__statusLog = []);
+          new MutationObserver(() => log.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+        });
+        const statusLog = () => page.evaluate(() => (window as unknown as { __statusLog: string[] }).__statusLog.splice(0));
+        await page.click('.grid-cell[data-layer="1"][data-head="1"]');
+        await waitForHead(page, 1, 1);
+        await page.waitForTimeout(LOADING_DELAY_MS + 100);
+        equal((await statusLog()).filter((t) => t.startsWith('Loading')).length, 0, 'loading lines shown for an answer within the delay');
+        // The host takes 1.5 s for the next head.
+        const handle = ins.session.handle.bind(ins.session);
+        ins.session.handle = (raw) => {
+          const h = handle(raw);
+          const all = (h.later ?? Promise.resolve([])).then((later) => [...h.replies, ...later]);
+          return { replies: [], later: new Promise((r) => setTimeout(() => r(all), 1500)) };
+        };
+        const clicked = Date.now();
+        await page.click('.grid-cell[data-layer="0"][data-head="2"]');
+        await page.waitForFunction(() => document.querySelector('.detail-status')?.textContent === 'Loading layer 0 · head 2…', undefined, { timeout: 1400 });
+        check(Date.now() - clicked >= LOADING_DELAY_MS - 20, `loading line shown only after the delay (${Date.now() - clicked} ms)`);
+        await waitForHead(page, 0, 2);
+        equal((await statusLog()).at(-1), '', 'status line empty once the head is drawn');
         await assertClean(ins);
       }),
   },

@@ -34,6 +34,12 @@ import { QkView } from './views/qk';
 import { StepperView } from './views/stepper';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * "Loading layer … head …" appears only when the answer takes longer than this. A head usually
+ * arrives well within it: showing the line for one frame flickers, and the line moving the heatmap
+ * down and back costs a relayout and repaint of the whole detail pane on every switch.
+ */
+export const LOADING_DELAY_MS = 150;
 
 interface Pending {
   requestId: number;
@@ -41,6 +47,7 @@ interface Pending {
   layer: number;
   head: number;
   timer: ReturnType<typeof setTimeout>;
+  loading: ReturnType<typeof setTimeout>;
 }
 
 export class InspectorApp {
@@ -345,8 +352,10 @@ export class InspectorApp {
       this.detail.showLoading('');
       this.banner.show(`The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`);
     }, REQUEST_TIMEOUT_MS);
-    this.pending = { requestId, part, layer, head, timer };
-    this.detail.showLoading(`Loading layer ${layer} · head ${head}…`);
+    const loading = setTimeout(() => {
+      if (this.pending?.requestId === requestId) this.detail.showLoading(`Loading layer ${layer} · head ${head}…`);
+    }, LOADING_DELAY_MS);
+    this.pending = { requestId, part, layer, head, timer, loading };
     this.api.post({ type: 'requestHead', requestId, runId: this.runId, part, layer, head });
   }
 
@@ -368,7 +377,10 @@ export class InspectorApp {
   }
 
   private clearPending(): void {
-    if (this.pending) clearTimeout(this.pending.timer);
+    if (this.pending) {
+      clearTimeout(this.pending.timer);
+      clearTimeout(this.pending.loading);
+    }
     this.pending = undefined;
   }
 
