@@ -39,7 +39,7 @@ export interface PageSpec {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `img-src ${cspSource} data:`,
+    `img-src ${cspSource} data: blob:`, // blob: the head grid's thumbnail atlas, made in the page
     `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,

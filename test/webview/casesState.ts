@@ -4,7 +4,7 @@ import { loadModel, runModel } from '../../src/engine/run';
 import { ROOT } from './harness';
 import { LOADING_DELAY_MS } from '../../webview/inspector/app';
 import type { RunResult } from '../../src/engine/types';
-import { assertClean, check, chooseOption, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
+import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, screenPixels, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 import { HEADS, LAYERS, SOURCE, syntheticResult } from './synthetic';
 
 /** Mean attention to key 0 of one encoder head, computed here from the result. */
@@ -103,6 +103,41 @@ export const STATE_CASES: Case[] = [
         check(Date.now() - clicked >= LOADING_DELAY_MS - 20, `loading line shown only after the delay (${Date.now() - clicked} ms)`);
         await waitForHead(page, 0, 2);
         equal((await statusLog()).at(-1), '', 'status line empty once the head is drawn');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'grid tiles show each head’s pattern: on screen, a tile’s cells have the colours of its heatmap (square and 7×6 cross heads)',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.waitForFunction(() => !!document.querySelector('#app')?.getAttribute('data-grid-ms'), undefined, { timeout: 5000 });
+        for (const [part, layer, head] of [['encoder', 1, 1], ['encoder', 1, 2], ['cross', 0, 1]] as const) {
+          if ((await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value)) !== part) {
+            await chooseOption(page, '.part-select', part);
+            await page.waitForFunction(() => !!document.querySelector('.grid-cell .thumb[style*="url"]'), undefined, { timeout: 5000 });
+          }
+          await page.click(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`);
+          await waitForHead(page, layer, head);
+          const rows = Number(await page.getAttribute('.heatmap-canvas', 'height')) / Number(await page.getAttribute('.heatmap-canvas', 'data-cell'));
+          const cols = Number(await page.getAttribute('.heatmap-canvas', 'width')) / Number(await page.getAttribute('.heatmap-canvas', 'data-cell'));
+          const thumb = page.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"] .thumb`);
+          const box = await thumb.boundingBox();
+          check(box, 'tile picture not on screen');
+          // The head keeps its shape in the tile: a 7×6 cross head is wider than tall by 6/7.
+          check(Math.abs(box.width / box.height - cols / rows) < 0.03, `${part} L${layer} H${head}: tile ${box.width}×${box.height} for ${rows}×${cols} cells`);
+          const at: { x: number; y: number }[] = [];
+          for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) at.push({ x: box.x + ((j + 0.5) * box.width) / cols, y: box.y + ((i + 0.5) * box.height) / rows });
+          const tile = await screenPixels(page, box, at);
+          let worst = 0;
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) worst = Math.max(worst, colourDistance(tile[i * cols + j], await cellPixel(page, i, j)));
+          }
+          check(worst <= 4, `${part} L${layer} H${head}: a tile cell differs from its heatmap cell by ${worst.toFixed(1)} (RGB distance)`);
+          const spread = Math.max(...tile.map((c) => colourDistance(c, tile[0])));
+          check(spread > 40, `${part} L${layer} H${head}: tile shows a pattern, not one colour (spread ${spread.toFixed(0)})`);
+        }
         await assertClean(ins);
       }),
   },

@@ -68,6 +68,32 @@ export async function cellPixel(page: Page, i: number, j: number): Promise<[numb
   );
 }
 
+/**
+ * RGB of on-screen pixels as a person sees them: a screenshot of the box, decoded by the page
+ * (the page's CSP allows data: images). `at` lists points in page coordinates inside the box.
+ */
+export async function screenPixels(page: Page, box: { x: number; y: number; width: number; height: number }, at: { x: number; y: number }[]): Promise<[number, number, number][]> {
+  const png = await page.screenshot({ clip: box });
+  return page.evaluate(
+    async ([b64, points, ox, oy, w]) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const sx = img.width / w; // screenshot pixels per CSS pixel
+      return points.map(({ x, y }) => {
+        const d = ctx.getImageData(Math.floor((x - ox) * sx), Math.floor((y - oy) * sx), 1, 1).data;
+        return [d[0], d[1], d[2]] as [number, number, number];
+      });
+    },
+    [png.toString('base64'), at, box.x, box.y, box.width] as const,
+  );
+}
+
 export function colourDistance(a: [number, number, number], b: [number, number, number]): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }

@@ -187,9 +187,16 @@ export class InspectorApp {
         this.thumbs.set(m.part, m.thumbnails);
         if (m.part === this.state.part) {
           const t0 = performance.now();
-          this.grid.setThumbnails(m.thumbnails);
-          this.timings.grid = performance.now() - t0;
-          this.root.dataset.gridMs = this.timings.grid.toFixed(1);
+          const runId = this.runId;
+          // Timed until the tiles show them: the atlas image decodes off the main thread.
+          this.grid.setThumbnails(m.thumbnails).then(
+            () => {
+              if (runId !== this.runId) return;
+              this.timings.grid = performance.now() - t0;
+              this.root.dataset.gridMs = this.timings.grid.toFixed(1);
+            },
+            (e: unknown) => this.api.post({ type: 'webviewError', message: e instanceof Error ? e.message : String(e) }),
+          );
         }
         return;
       case 'head':
@@ -334,7 +341,7 @@ export class InspectorApp {
     if (!pm) return;
     this.grid.setPart(pm, this.state.sort ?? 'grid');
     const t = this.thumbs.get(pm.part);
-    if (t) this.grid.setThumbnails(t);
+    if (t) this.grid.setThumbnails(t).catch((e: unknown) => this.api.post({ type: 'webviewError', message: e instanceof Error ? e.message : String(e) }));
   }
 
   /** Selects one head: remembers it and asks the host for its full data. */

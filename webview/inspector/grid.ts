@@ -2,7 +2,8 @@
 // columns are heads; sorted by a statistic it becomes a ranked list of heads instead.
 // Keyboard: arrow keys move, Home/End jump, Enter or Space opens the focused head.
 import type { PartMeta, Thumbnail } from '../../src/protocol/webview';
-import { clear, el, fmt, sizeCanvas } from '../shared/dom';
+import { encodeBmp24 } from '../shared/bmp';
+import { clear, el, fmt } from '../shared/dom';
 import { makeRamp, type ThemeColors } from '../shared/theme';
 import { normRows, STAT_LABELS, sortValue, type SortKey } from './labels';
 import type { Tooltip } from './tooltip';
@@ -13,7 +14,8 @@ interface Cell {
   layer: number;
   head: number;
   el: HTMLElement;
-  canvas: HTMLCanvasElement;
+  /** The tile's picture: a window onto the grid's atlas image (see drawAll). */
+  thumb: HTMLElement;
 }
 
 export interface GridCallbacks {
@@ -28,6 +30,9 @@ export class HeadGrid {
   private thumbs = new Map<string, Thumbnail>();
   private selected: { layer: number; head: number } | undefined;
   private focusIndex = 0;
+  /** The atlas on screen: its object URL and the decoded image that keeps it in memory. */
+  private atlas: { url: string; img: HTMLImageElement } | undefined;
+  private drawSeq = 0;
 
   constructor(
     private readonly tooltip: Tooltip,
@@ -72,17 +77,18 @@ export class HeadGrid {
     const sel = this.selected ? this.indexOf(this.selected.layer, this.selected.head) : -1;
     this.focusIndex = sel >= 0 ? sel : 0;
     this.updateTabStops();
-    this.drawAll();
+    void this.drawAll();
   }
 
-  setThumbnails(thumbs: Thumbnail[]): void {
+  /** Resolves once the tiles show these thumbnails (their image decoded and applied). */
+  setThumbnails(thumbs: Thumbnail[]): Promise<void> {
     this.thumbs = new Map(thumbs.map((t) => [`${t.layer}/${t.head}`, t]));
-    this.drawAll();
+    return this.drawAll();
   }
 
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
-    this.drawAll();
+    void this.drawAll();
   }
 
   setSelected(layer: number, head: number): void {
@@ -96,7 +102,7 @@ export class HeadGrid {
 
   private makeCell(layer: number, head: number, sort: SortKey | undefined): HTMLElement {
     const stats = this.part?.layers.find((l) => l.layer === layer)?.stats[head];
-    const canvas = el('canvas', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
+    const thumb = el('div', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
     const cell = el('div', {
       className: 'grid-cell',
       attrs: {
@@ -106,12 +112,12 @@ export class HeadGrid {
         'data-head': String(head),
         'aria-label': `Layer ${layer}, head ${head}` + (stats ? `, entropy ${fmt(stats.entropy, 2)}, max ${fmt(stats.max, 2)}` : ''),
       },
-    }, [canvas]);
+    }, [thumb]);
     if (sort && sort !== 'grid' && stats) {
       cell.appendChild(el('div', { className: 'cell-caption', text: `L${layer} H${head}` }));
       cell.appendChild(el('div', { className: 'cell-value', text: fmt(stats[sort], 2) }));
     }
-    const c: Cell = { layer, head, el: cell, canvas };
+    const c: Cell = { layer, head, el: cell, thumb };
     this.cells.push(c);
     cell.addEventListener('click', () => {
       this.focusIndex = this.cells.indexOf(c);
@@ -148,41 +154,85 @@ export class HeadGrid {
     ], x, y);
   }
 
-  private drawAll(): void {
+  /**
+   * Draws every tile from one image: the thumbnails packed into an atlas (a BMP, no compression to
+   * run), shown through each tile's CSS background. A <canvas> per tile made Chromium composite
+   * ~300 layers (each canvas and what overlaps it), and committing them took ~60 ms per frame at
+   * 144 heads — on every frame, head switches included. Resolves when the tiles show the atlas.
+   */
+  private drawAll(): Promise<void> {
+    const seq = ++this.drawSeq;
+    this.root.style.setProperty('--thumb-bg', this.theme.css.background);
+    const shown = this.cells.map((c) => ({ c, t: this.thumbs.get(`${c.layer}/${c.head}`) }));
+    const tiles = shown.filter((x): x is { c: Cell; t: Thumbnail } => !!x.t && x.t.rows > 0 && x.t.cols > 0);
+    for (const { c, t } of shown) if (!t) c.thumb.style.backgroundImage = 'none';
+    if (!tiles.length) return Promise.resolve(this.dropAtlas());
+
+    // Slots of (rows + 2) × (cols + 2): each tile's edge pixels repeat around it, so scaling with
+    // nearest-neighbour sampling never picks up a neighbour's pixel at a tile border.
+    const sw = Math.max(...tiles.map((x) => x.t.cols)) + 2;
+    const sh = Math.max(...tiles.map((x) => x.t.rows)) + 2;
+    const perRow = Math.ceil(Math.sqrt(tiles.length));
+    const W = perRow * sw;
+    const H = Math.ceil(tiles.length / perRow) * sh;
     const ramp = makeRamp(this.theme);
-    // Packed RGBA per ramp step and one scratch canvas for all tiles: 144 tiles paint in a few ms.
+    // Packed RGBA per ramp step, as ImageData bytes through a Uint32 view.
     const lut = new Uint32Array(256);
     for (let k = 0; k < 256; k++) {
       const [r, g, b] = ramp(k / 255);
       lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
     }
-    const off = document.createElement('canvas');
-    const offCtx = off.getContext('2d');
-    for (const c of this.cells) {
-      const t = this.thumbs.get(`${c.layer}/${c.head}`);
-      const ctx = sizeCanvas(c.canvas, THUMB_PX, THUMB_PX);
-      ctx.fillStyle = this.theme.css.background;
-      ctx.fillRect(0, 0, THUMB_PX, THUMB_PX);
-      if (!t || !offCtx) continue;
+    const px = new Uint32Array(W * H); // [H, W] atlas
+    const place: { x: number; y: number }[] = [];
+    tiles.forEach(({ t }, k) => {
+      const x0 = (k % perRow) * sw;
+      const y0 = Math.floor(k / perRow) * sh;
+      place.push({ x: x0 + 1, y: y0 + 1 });
       // Each thumbnail uses its own 0…max scale: the pattern matters here, the numbers are in the tooltip.
       let max = 0;
       for (const v of t.data) if (v > max) max = v;
-      const img = new ImageData(t.cols, t.rows);
-      const px = new Uint32Array(img.data.buffer);
       const scale = max > 0 ? 255 / max : 0;
-      for (let i = 0; i < t.data.length; i++) px[i] = lut[Math.max(0, Math.min(255, Math.round(t.data[i] * scale)))];
-      if (off.width !== t.cols || off.height !== t.rows) {
-        off.width = t.cols;
-        off.height = t.rows;
+      for (let y = -1; y <= t.rows; y++) {
+        const sy = Math.min(t.rows - 1, Math.max(0, y));
+        for (let x = -1; x <= t.cols; x++) {
+          const sx = Math.min(t.cols - 1, Math.max(0, x));
+          px[(y0 + 1 + y) * W + x0 + 1 + x] = lut[Math.max(0, Math.min(255, Math.round(t.data[sy * t.cols + sx] * scale)))];
+        }
       }
-      offCtx.putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = false;
-      // Keep the head's shape (queries × keys), centred in the tile.
-      const s = THUMB_PX / Math.max(t.rows, t.cols);
-      const w = t.cols * s;
-      const h = t.rows * s;
-      ctx.drawImage(off, 0, 0, t.cols, t.rows, (THUMB_PX - w) / 2, (THUMB_PX - h) / 2, w, h);
-    }
+    });
+    const url = URL.createObjectURL(new Blob([encodeBmp24(px, W, H)], { type: 'image/bmp' }));
+    const img = new Image();
+    img.src = url;
+    return img.decode().then(
+      () => {
+        if (seq !== this.drawSeq) return URL.revokeObjectURL(url); // a newer drawing took over
+        tiles.forEach(({ c, t }, k) => {
+          // Keep the head's shape (queries × keys), centred in the tile.
+          const s = THUMB_PX / Math.max(t.rows, t.cols);
+          const w = t.cols * s;
+          const h = t.rows * s;
+          const st = c.thumb.style;
+          st.left = `${(THUMB_PX - w) / 2}px`;
+          st.top = `${(THUMB_PX - h) / 2}px`;
+          st.width = `${w}px`;
+          st.height = `${h}px`;
+          st.backgroundImage = `url("${url}")`;
+          st.backgroundSize = `${W * s}px ${H * s}px`;
+          st.backgroundPosition = `${-place[k].x * s}px ${-place[k].y * s}px`;
+        });
+        this.dropAtlas();
+        this.atlas = { url, img };
+      },
+      (e: unknown) => {
+        URL.revokeObjectURL(url);
+        throw new Error(`head grid: the thumbnails image did not decode (${e instanceof Error ? e.message : String(e)})`);
+      },
+    );
+  }
+
+  private dropAtlas(): void {
+    if (this.atlas) URL.revokeObjectURL(this.atlas.url);
+    this.atlas = undefined;
   }
 
   private indexOf(layer: number, head: number): number {

@@ -127,7 +127,7 @@ test('webview HTML: strict CSP, nonce from crypto on the only script, resources 
   assert.ok(html.includes('<title>T &quot;&lt;x&gt;&quot;</title>'), 'title escaped');
   assert.notEqual(makeNonce(), makeNonce());
   assert.deepEqual(localResourceRoots(ext).map(String), ['https://webview.test/ext/dist/webview', 'https://webview.test/ext/media']);
-  assert.equal(contentSecurityPolicy('S', 'n'), "default-src 'none'; img-src S data:; style-src S; font-src S; script-src 'nonce-n'");
+  assert.equal(contentSecurityPolicy('S', 'n'), "default-src 'none'; img-src S data: blob:; style-src S; font-src S; script-src 'nonce-n'");
 });
 
 test('session: a focus head is sent after the run and re-sent after reloads until the webview asks for it', () => {
