@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AttentionLayer, RunResult } from '../../../src/engine/types';
-import { averagePool, axisTokens, headStats, partThumbnails, runMeta, sliceHead, THUMBNAIL_SIZE } from '../../../src/protocol/headData';
+import { averagePool, axisTokens, headStats, headSummaries, partThumbnails, runMeta, sliceHead, THUMBNAIL_SIZE } from '../../../src/protocol/headData';
 import { HEADS, LAYERS, SOURCE, syntheticResult, TARGET } from '../../webview/synthetic';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -154,4 +154,35 @@ test('partThumbnails: one per head, at most 32×32, pooled from a large head', (
   assert.equal(t.length, 2);
   assert.deepEqual([t[1].rows, t[1].cols, t[1].data.length], [THUMBNAIL_SIZE, THUMBNAIL_SIZE, THUMBNAIL_SIZE * THUMBNAIL_SIZE]);
   assert.deepEqual([t[1].layer, t[1].head], [0, 1]);
+});
+
+test('headSummaries (one pass) equals averagePool and a plain max for every head (property)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (heads, queries, keys, seed) => {
+      let s = seed;
+      const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+      const probs = Float32Array.from({ length: heads * queries * keys }, rnd); // [heads, q, k]
+      const layer: AttentionLayer = { part: 'encoder', layer: 0, heads, queries, keys, probs, scores: new Float32Array(probs.length) };
+      const got = headSummaries(layer);
+      assert.equal(got.length, heads);
+      for (let h = 0; h < heads; h++) {
+        const want = averagePool(probs, h * queries * keys, queries, keys, THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+        assert.deepEqual([got[h].thumb.rows, got[h].thumb.cols], [want.rows, want.cols]);
+        for (let i = 0; i < want.data.length; i++) close(got[h].thumb.data[i], want.data[i], 1e-6);
+        let max = 0;
+        for (const v of probs.subarray(h * queries * keys, (h + 1) * queries * keys)) max = Math.max(max, v);
+        assert.equal(got[h].max, max);
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('partThumbnails hands out copies: transferring one leaves the layer’s summary intact', () => {
+  const r = syntheticResult();
+  const a = partThumbnails(r, 'encoder');
+  const before = Array.from(a[0].data);
+  structuredClone(a[0].data, { transfer: [a[0].data.buffer] }); // as a postMessage with transfer would
+  assert.equal(a[0].data.length, 0, 'the transferred copy is detached');
+  assert.deepEqual(Array.from(partThumbnails(r, 'encoder')[0].data), before);
 });
