@@ -52,7 +52,10 @@ export function headArrays(result: RunResult, layer: number, head: number): (Flo
 }
 
 /** Posts `result` as a new run and waits until the grid and the first heatmap are painted. */
-export async function gridTrial(ins: Inspector, probe: Probe, result: RunResult, title: string): Promise<GridTrial> {
+export async function gridTrial(ins: Inspector, probe: Probe, shared: RunResult, title: string): Promise<GridTrial> {
+  // New probability arrays each trial (untimed), as each run has: the host keeps per-array
+  // summaries (headSummaries), and a repeat of the same arrays would time only its cache.
+  const result: RunResult = { ...shared, attentions: shared.attentions.map((a) => ({ ...a, probs: a.probs.slice() })) };
   await probe.takeMarks();
   probe.posted = [];
   probe.unstagedBytes = 0;

@@ -135,6 +135,9 @@ const INIT_SCRIPT = `(() => {
     }
     return x;
   };
+  // First of the page's message listeners (before any page script): the UI bench marks each
+  // message's dispatch here, ahead of the page's own handler.
+  window.addEventListener('message', (e) => window.__onMessageFirst?.(e), true);
   window.__deliver = (m) => window.dispatchEvent(new MessageEvent('message', { data: decode(m) }));
   document.addEventListener('DOMContentLoaded', () => document.body.classList.add(window.__themeClass || 'vscode-dark'));
 })();`;
