@@ -1,7 +1,7 @@
 // The host side of the inspector conversation, without vscode: holds the last RunResult and turns
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
-import type { RnnScore, RunResult } from '../engine/types';
+import type { Part, RnnScore, RunResult } from '../engine/types';
 import { meanOverHeads, rolloutSteps } from './aggregates';
 import { compareHead, compareRuns, type CompareInput } from './compare';
 import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
@@ -15,6 +15,7 @@ import {
   type InspectorView,
   type RequestAggregateMessage,
   type RequestHeadMessage,
+  type RunMeta,
 } from './webview';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
@@ -41,6 +42,8 @@ export class InspectorSession {
   private lastError: string | undefined;
   /** A head to open, kept (and re-sent after a reload) until the webview asks for it. */
   private focus: HeadFocus | undefined;
+  /** The head the page last asked for: it keeps that selection across runs (see openingHead). */
+  private selected: HeadFocus | undefined;
   /** A view to switch to, sent with every snapshot until another is asked for. */
   private view: InspectorView | undefined;
   private viewSeq = 0;
@@ -135,7 +138,9 @@ export class InspectorSession {
     const r = this.result;
     if (r) {
       const meta = runMeta(r, this.score);
-      out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta });
+      const open = this.openingHead(meta);
+      const head = open && this.headMessage(r, open.part, open.layer, open.head, 0);
+      out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...(head && head.type === 'head' ? { head } : {}) });
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
@@ -167,9 +172,14 @@ export class InspectorSession {
       case 'ready':
         return { replies: this.snapshot() };
       case 'requestHead': {
-        const f = this.focus;
-        if (f && raw.runId === this.runIdValue && f.part === raw.part && f.layer === raw.layer && f.head === raw.head) this.focus = undefined;
-        return { replies: [this.answerHead(raw)] };
+        const reply = this.answerHead(raw);
+        if (reply.type === 'head') this.opened(raw);
+        return { replies: [reply] };
+      }
+      case 'headShown': {
+        const layer = raw.runId === this.runIdValue && this.result ? findLayer(this.result, raw.part, raw.layer) : undefined;
+        if (layer && raw.head < layer.heads) this.opened(raw);
+        return { replies: [] };
       }
       case 'webviewError':
         return { replies: [], log: `webview error: ${raw.message.slice(0, MAX_WEBVIEW_TEXT)}` };
@@ -242,27 +252,54 @@ export class InspectorSession {
     );
   }
 
+  /** The page opened this head of the current run: it is the selection now, and a focus on it is done. */
+  private opened(h: HeadFocus): void {
+    const f = this.focus;
+    if (f && f.part === h.part && f.layer === h.layer && f.head === h.head) this.focus = undefined;
+    this.selected = { part: h.part, layer: h.layer, head: h.head };
+  }
+
   private answerHead(req: RequestHeadMessage): HostToWebview {
-    const fail = (message: string): HostToWebview => ({ type: 'headError', runId: req.runId, requestId: req.requestId, message });
-    if (!this.result) return fail('No run is loaded.');
-    if (req.runId !== this.runIdValue) return fail('That head belongs to an earlier run.');
-    const layer = findLayer(this.result, req.part, req.layer);
-    if (!layer) return fail(`This run has no ${req.part} layer ${req.layer}.`);
-    if (req.head >= layer.heads) return fail(`${req.part} layer ${req.layer} has ${layer.heads} heads; there is no head ${req.head}.`);
-    const s = sliceHead(layer, req.head);
+    if (!this.result) return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'No run is loaded.' };
+    if (req.runId !== this.runIdValue) return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'That head belongs to an earlier run.' };
+    return this.headMessage(this.result, req.part, req.layer, req.head, req.requestId);
+  }
+
+  private headMessage(result: RunResult, part: Part, layerIndex: number, head: number, requestId: number): HostToWebview {
+    const fail = (message: string): HostToWebview => ({ type: 'headError', runId: this.runIdValue, requestId, message });
+    const layer = findLayer(result, part, layerIndex);
+    if (!layer) return fail(`This run has no ${part} layer ${layerIndex}.`);
+    if (head >= layer.heads) return fail(`${part} layer ${layerIndex} has ${layer.heads} heads; there is no head ${head}.`);
+    const s = sliceHead(layer, head);
     return {
       type: 'head',
       runId: this.runIdValue,
-      requestId: req.requestId,
-      part: req.part,
-      layer: req.layer,
-      head: req.head,
+      requestId,
+      part,
+      layer: layerIndex,
+      head,
       queries: s.queries,
       keys: s.keys,
       probs: s.probs,
       scores: s.scores,
       ...(s.mask ? { mask: s.mask } : {}),
     };
+  }
+
+  /**
+   * The head the page will open when this run arrives, as its onRun decides: the focus if one is
+   * set, else its selection (the head it last asked for) in that part, or the first part when this
+   * run has not got it, when the layer and head exist there, else that part's first layer, head 0.
+   * A guess the page checks: when it opens another head it asks for it as usual.
+   */
+  private openingHead(meta: RunMeta): HeadFocus | undefined {
+    if (this.focus) return this.focus;
+    const sel = this.selected;
+    const pm = meta.parts.find((p) => p.part === sel?.part) ?? meta.parts[0];
+    if (!pm || pm.layers.length === 0) return undefined;
+    // Like the page, a layer and head that exist carry over even when the part had to change.
+    const same = sel && pm.layers.find((l) => l.layer === sel.layer);
+    return same && sel && sel.head < same.heads ? { part: pm.part, layer: sel.layer, head: sel.head } : { part: pm.part, layer: pm.layers[0].layer, head: 0 };
   }
 }
 

@@ -31,13 +31,25 @@ export interface RequestHeadMessage {
   head: number;
 }
 
+/**
+ * The page opened the head the host sent with the run (RunMessage.head), so it asked for none:
+ * the host's record of the selection and of a pending focus stays as a request would leave it.
+ */
+export interface HeadShownMessage {
+  type: 'headShown';
+  runId: number;
+  part: Part;
+  layer: number;
+  head: number;
+}
+
 /** An exception in the webview, reported so the host can log it. */
 export interface WebviewErrorMessage {
   type: 'webviewError';
   message: string;
 }
 
-export type WebviewToHost = ReadyMessage | RequestHeadMessage | WebviewErrorMessage | ViewToHost;
+export type WebviewToHost = ReadyMessage | RequestHeadMessage | HeadShownMessage | WebviewErrorMessage | ViewToHost;
 
 // ---- host → webview ---------------------------------------------------------------------------
 
@@ -47,6 +59,11 @@ export interface RunMessage {
   runId: number;
   title: string;
   meta: RunMeta;
+  /**
+   * The head the page will open for this run (the one it last asked for, or the focus), sent
+   * along so the first heatmap needs no request and answer. requestId 0: nobody asked.
+   */
+  head?: HeadMessage;
 }
 
 export interface ThumbnailsMessage {
@@ -194,6 +211,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
       return true;
     case 'requestHead':
       return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+    case 'headShown':
+      return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'webviewError':
       return isString(x.message, MAX_WEBVIEW_TEXT);
     default:
@@ -300,7 +319,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
   if (!isRecord(x)) return false;
   switch (x.type) {
     case 'run':
-      return isIndex(x.runId) && isString(x.title) && isRunMeta(x.meta);
+      return isIndex(x.runId) && isString(x.title) && isRunMeta(x.meta) && (x.head === undefined || (isRecord(x.head) && x.head.type === 'head' && x.head.runId === x.runId && isHostToWebview(x.head)));
     case 'thumbnails':
       return isIndex(x.runId) && isPart(x.part) && Array.isArray(x.thumbnails) && x.thumbnails.every(isThumbnail);
     case 'head': {

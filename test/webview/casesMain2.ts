@@ -276,13 +276,16 @@ export const MAIN_CASES_2: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         equal(await page.locator('.grid-cell').count(), 144, 'all 144 heads in the grid');
-        // The grid is painted when the thumbnails arrive; re-send them twice for three samples.
-        const grids = [Number(await page.getAttribute('#app', 'data-grid-ms'))];
+        // The grid is painted when the thumbnails arrive (data-grid-ms is set once the tiles show
+        // them); re-send them twice for three samples.
+        const gridMs = async () => Number(await (await page.waitForFunction(() => document.getElementById('app')?.getAttribute('data-grid-ms'), undefined, { timeout: 5000 })).jsonValue());
+        const grids = [await gridMs()];
         for (let n = 0; n < 2; n++) {
+          await page.evaluate(() => document.getElementById('app')?.removeAttribute('data-grid-ms'));
           await ins.send(ins.session.snapshot().filter((m) => m.type === 'thumbnails'));
-          grids.push(Number(await page.getAttribute('#app', 'data-grid-ms')));
+          grids.push(await gridMs());
         }
-        const gridMs = Math.min(...grids);
+        const fastestGrid = Math.min(...grids);
         const heads: number[] = [];
         const roundTrips: number[] = [];
         for (const [l, h] of [[5, 7], [11, 11], [0, 3], [7, 1], [3, 9], [9, 0], [2, 2]]) {
@@ -297,10 +300,10 @@ export const MAIN_CASES_2: Case[] = [
         const sorted = [...heads].sort((a, b) => a - b);
         const median = sorted[3];
         const best = sorted[0];
-        console.log(`      grid of 144 heads painted in ${grids.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${gridMs.toFixed(1)}); head render ${heads.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${best.toFixed(1)}, median ${median.toFixed(1)}); click → drawn incl. the test harness's base64 transport ${roundTrips.join(', ')} ms; load average ${os.loadavg()[0].toFixed(1)}`);
-        check(gridMs > 0 && gridMs < 250, `grid paint ${gridMs} ms ≥ 250 ms`);
+        console.log(`      grid of 144 heads painted in ${grids.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${fastestGrid.toFixed(1)}); head render ${heads.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${best.toFixed(1)}, median ${median.toFixed(1)}); click → drawn incl. the test harness's base64 transport ${roundTrips.join(', ')} ms; load average ${os.loadavg()[0].toFixed(1)}`);
+        check(fastestGrid > 0 && fastestGrid < 250, `grid paint ${fastestGrid} ms ≥ 250 ms`);
         check(best < 50, `head render ${best} ms ≥ 50 ms even in the fastest of 7 switches`);
-        equal(ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length, 8, 'one request per opened head, nothing else');
+        equal(ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length, 7, 'one request per clicked head, nothing else (the first came with the run)');
         await assertClean(ins);
       });
     },

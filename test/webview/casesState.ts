@@ -176,12 +176,44 @@ export const STATE_CASES: Case[] = [
         const from = ins.received.length;
         await page.reload();
         await ins.waitForPosted((m) => m.type === 'ready', from);
-        const req = await ins.waitForPosted((m) => m.type === 'requestHead', from);
-        equal(`${req.part}/${req.layer}/${req.head}`, 'cross/1/2', 'restored head requested after reload');
+        const req = await ins.waitForPosted((m) => m.type === 'requestHead' || m.type === 'headShown', from);
+        equal(`${req.part}/${req.layer}/${req.head}`, 'cross/1/2', 'restored head opened after reload');
         await waitForHead(page, 1, 2);
         check(await page.locator('.lines-view').isVisible(), 'lines view restored');
         equal(await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value), 'cross', 'part select restored');
         check((await page.locator('.detail-subtitle').textContent())?.startsWith('Cross-attention'), 'subtitle names cross-attention');
+        await assertClean(ins);
+      }),
+  },
+  {
+    name: 'a new run keeps the open head and brings its data along (no request); when the host guessed another head, the page asks for its own',
+    run: (ctx) =>
+      withInspector(ctx, syntheticResult(), async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.click('.grid-cell[data-layer="1"][data-head="2"]');
+        await waitForHead(page, 1, 2);
+        const requests = () => ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length;
+        const before = requests();
+        let from = ins.received.length;
+        await ins.send(ins.session.setResult(syntheticResult(), 'second run'));
+        const shown = await ins.waitForPosted((m) => m.type === 'headShown', from);
+        equal(`${shown.part}/${shown.layer}/${shown.head}/${shown.runId}`, `encoder/1/2/${ins.session.runId}`, 'the open head of the new run, opened from the run message');
+        await waitForHead(page, 1, 2);
+        equal(requests(), before, 'no request for it');
+        // The diagonal head's heatmap is drawn from that data: its brightest cells are the diagonal.
+        const diag = await cellPixel(page, 3, 3);
+        const off = await cellPixel(page, 3, 0);
+        check(colourDistance(diag, off) > 60, `diagonal ${diag} vs off-diagonal ${off}`);
+        // The host's idea of the selection goes wrong (as after a page reload it did not see): the
+        // page still opens its own head, asking for it.
+        ins.session.handle({ type: 'headShown', runId: ins.session.runId, part: 'encoder', layer: 0, head: 1 });
+        from = ins.received.length;
+        await ins.send(ins.session.setResult(syntheticResult(), 'third run'));
+        const req = await ins.waitForPosted((m) => m.type === 'requestHead', from);
+        equal(`${req.part}/${req.layer}/${req.head}`, 'encoder/1/2', 'the page asks for the head it keeps');
+        await waitForHead(page, 1, 2);
+        equal(ins.received.slice(from).filter((m) => (m as { type?: string }).type === 'headShown').length, 0, 'the head sent with the run was not shown');
         await assertClean(ins);
       }),
   },

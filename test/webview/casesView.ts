@@ -16,10 +16,12 @@ export const VIEW_CASES: Case[] = [
       withInspector(ctx, syntheticResult(), async (ins) => {
         const { page } = ins;
         await waitForHead(page, 0, 0);
-        equal(ins.received.length >= 2, true, 'webview posted ready + requestHead');
+        equal(ins.received.length >= 2, true, 'webview posted ready + headShown');
         equal(JSON.stringify(ins.received[0]), JSON.stringify({ type: 'ready' }), 'first message');
-        const req = await ins.waitForPosted((m) => m.type === 'requestHead');
-        equal(`${req.part}/${req.layer}/${req.head}`, 'encoder/0/0', 'default head requested');
+        // The first head comes with the run: the page opens it without asking, and says so.
+        const shown = await ins.waitForPosted((m) => m.type === 'headShown');
+        equal(`${shown.part}/${shown.layer}/${shown.head}`, 'encoder/0/0', 'default head opened');
+        equal(ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length, 0, 'no request for the head that came with the run');
         const titles = await texts(page, '.heatmap .axis-title');
         check(titles.includes(QUERY_AXIS_TITLE) && titles.includes(KEY_AXIS_TITLE), `axis titles: ${titles.join(' | ')}`);
         equal((await texts(page, '.query-label')).join(' '), SOURCE.join(' '), 'query labels');

@@ -68,6 +68,8 @@ export class InspectorApp {
   private meta: RunMeta | undefined;
   private thumbs = new Map<Part, Thumbnail[]>();
   private head: HeadMessage | undefined;
+  /** The head the host sent with the run (the one it expects the page to open), until used. */
+  private sentHead: HeadMessage | undefined;
   private pending: Pending | undefined;
   private nextRequestId = 1;
   private readonly requests: Requests;
@@ -181,7 +183,7 @@ export class InspectorApp {
       case 'viewError':
         return; // an answer nobody waits for any more
       case 'run':
-        return this.onRun(m.runId, m.title, m.meta);
+        return this.onRun(m.runId, m.title, m.meta, m.head);
       case 'thumbnails':
         if (m.runId !== this.runId) return;
         this.thumbs.set(m.part, m.thumbnails);
@@ -239,9 +241,10 @@ export class InspectorApp {
     }
   }
 
-  private onRun(runId: number, title: string, meta: RunMeta): void {
+  private onRun(runId: number, title: string, meta: RunMeta, head?: HeadMessage): void {
     this.runId = runId;
     this.meta = meta;
+    this.sentHead = head;
     this.requests.cancelAll();
     this.compare.set(undefined, !!this.state.sink);
     this.switcher.setAvailable('compare', false);
@@ -352,6 +355,12 @@ export class InspectorApp {
     if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
     if (this.pending && this.pending.part === part && this.pending.layer === layer && this.pending.head === head) return;
     this.clearPending();
+    const sent = this.sentHead;
+    this.sentHead = undefined;
+    if (sent && sent.runId === this.runId && sent.part === part && sent.layer === layer && sent.head === head) {
+      this.api.post({ type: 'headShown', runId: this.runId, part, layer, head });
+      return this.showHead(sent);
+    }
     const requestId = this.nextRequestId++;
     const timer = setTimeout(() => {
       if (this.pending?.requestId !== requestId) return;
@@ -369,6 +378,10 @@ export class InspectorApp {
   private onHead(m: HeadMessage): void {
     if (m.runId !== this.runId || m.requestId !== this.pending?.requestId) return; // stale answer
     this.clearPending();
+    this.showHead(m);
+  }
+
+  private showHead(m: HeadMessage): void {
     const pm = this.partMeta(m.part);
     if (!pm || !this.meta) return;
     if (m.queries !== pm.queries || m.keys !== pm.keys) {

@@ -16,7 +16,7 @@ const hostile = fc.constantFrom<unknown>(
   'encoder', 'decoder', 'cross', 'mean', 'rollout', 'dot', 'additive', 'png', 'x'.repeat(3000),
 );
 const field = fc.oneof(hostile, fc.integer({ min: -2, max: 8 }), fc.anything({ maxDepth: 2 }));
-const TYPES = ['ready', 'requestHead', 'webviewError', 'rerun', 'requestAggregate', 'requestPositional', 'requestCompareHead', 'exportReply', 'toString', '__proto__'];
+const TYPES = ['ready', 'requestHead', 'headShown', 'webviewError', 'rerun', 'requestAggregate', 'requestPositional', 'requestCompareHead', 'exportReply', 'toString', '__proto__'];
 const KEYS = ['runId', 'requestId', 'part', 'layer', 'head', 'kind', 'score', 'message', 'compareId', 'title', 'sink', 'image', 'error'];
 
 /** Mostly message-shaped records (a known type, some known keys with odd values), some anything. */

@@ -147,3 +147,36 @@ test('session: a focus head is sent after the run and re-sent after reloads unti
   const s2 = new InspectorSession();
   assert.ok(!s2.setResult(syntheticResult(), 't', { part: 'encoder', layer: 7, head: 0 }).some((m) => m.type === 'focusHead'), 'invalid focus dropped');
 });
+
+test('session: the run message brings the head the page will open — first head, then the last one opened, the focus, or layer 0 when the layer is gone', () => {
+  const r = syntheticResult();
+  const s = new InspectorSession();
+  type Run = { type: 'run'; head?: HeadMessage; runId: number };
+  const runOf = (msgs: { type: string }[]) => msgs.find((m) => m.type === 'run') as Run;
+  const where = (h: HeadMessage | undefined) => h && `${h.part}/${h.layer}/${h.head}/${h.requestId}`;
+  let run = runOf(s.setResult(r, 'one'));
+  assert.equal(where(run.head), 'encoder/0/0/0', 'first part, layer 0, head 0; requestId 0 (unasked)');
+  assert.equal(run.head?.runId, run.runId);
+  assert.ok(isHostToWebview(run), 'passes the page’s guard');
+
+  s.handle(req({ runId: s.runId, part: 'cross', layer: 1, head: 2 }));
+  run = runOf(s.setResult(r, 'two'));
+  assert.equal(where(run.head), 'cross/1/2/0', 'the head last asked for');
+  assert.equal(run.head?.probs[3 * 6 + 4], prob(r, 'cross', 1, 2, 3, 4), 'its probabilities');
+
+  s.handle({ type: 'headShown', runId: s.runId, part: 'decoder', layer: 1, head: 1 });
+  assert.equal(where(runOf(s.snapshot()).head), 'decoder/1/1/0', 'headShown moves the selection as a request would');
+  s.handle({ type: 'headShown', runId: s.runId, part: 'decoder', layer: 1, head: 9 });
+  s.handle({ type: 'headShown', runId: s.runId + 1, part: 'encoder', layer: 0, head: 2 });
+  assert.equal(where(runOf(s.snapshot()).head), 'decoder/1/1/0', 'a head that does not exist, or of another run, changes nothing');
+
+  run = runOf(s.setResult(r, 'three', { part: 'encoder', layer: 1, head: 0 }));
+  assert.equal(where(run.head), 'encoder/1/0/0', 'a focus wins');
+  s.handle({ type: 'headShown', runId: s.runId, part: 'encoder', layer: 1, head: 0 });
+  assert.equal(s.snapshot().filter((m) => m.type === 'focusHead').length, 0, 'the focus is done once the page shows it');
+
+  // A result with one layer per part: the selection's layer 1 is gone.
+  const short = { ...r, attentions: r.attentions.filter((a) => a.layer === 0) };
+  run = runOf(s.setResult(short, 'four'));
+  assert.equal(where(run.head), 'encoder/0/0/0', 'layer 0, head 0 of the same part');
+});
