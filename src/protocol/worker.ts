@@ -2,6 +2,7 @@
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
 import type { AttentionLayer, ModelSummary, Progress, RunInput, RunResult } from '../engine/types';
+import { isWeightBuffer } from '../engine/format/safetensors';
 
 export type WorkerRequest =
   /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
@@ -89,7 +90,9 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
 /** The buffers of a result, handed over (not copied) when it crosses the thread boundary. */
 export function transferables(result: RunResult): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  const add = (a?: ArrayBufferView) => a && out.add(a.buffer as ArrayBuffer);
+  // A view onto model weights (safetensors' zero-copy tensors) is copied, not handed over: moving
+  // its buffer would empty every weight of the model the worker keeps.
+  const add = (a?: ArrayBufferView) => a && !isWeightBuffer(a.buffer) && out.add(a.buffer as ArrayBuffer);
   for (const a of result.attentions) [a.probs, a.scores, a.mask, a.rowEntropy].forEach(add);
   for (const s of result.addNorm) [s.residualNorm, s.sublayerNorm, s.outputNorm].forEach(add);
   for (const q of result.qkv ?? []) [q.q, q.k, q.v].forEach(add);

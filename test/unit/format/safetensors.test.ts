@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSafetensors, parseSafetensorsWithMetadata, writeSafetensors, halfToFloat } from '../../../src/engine/format/safetensors';
+import { isWeightBuffer, parseSafetensors, parseSafetensorsWithMetadata, writeSafetensors, halfToFloat } from '../../../src/engine/format/safetensors';
+import { transferables } from '../../../src/protocol/worker';
+import type { RunResult } from '../../../src/engine/types';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import { tensor, type Tensor } from '../../../src/engine/tensor';
 
@@ -58,6 +60,30 @@ test('F32 at an unaligned offset decodes', () => {
   new DataView(data.buffer).setFloat32(2, 1.5, true);
   const t = parseSafetensors('x', raw({ pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } }, data));
   assert.equal(t.get('x')!.data[0], 1.5);
+});
+
+test('aligned F32 tensors are views into the file’s bytes (no copy); the buffer is marked so results never transfer it', () => {
+  const w = Float32Array.from({ length: 12 }, (_, i) => i / 3 - 1);
+  const bytes = writeSafetensors(new Map([['w', tensor([3, 4], w)], ['b', tensor([4], Float32Array.from([1, 2, 3, 4]))]]));
+  const t = parseSafetensors('v.safetensors', bytes);
+  for (const name of ['w', 'b']) assert.equal(t.get(name)!.data.buffer, bytes.buffer, `${name} shares the file's buffer`);
+  assert.deepEqual([...t.get('w')!.data], [...w]);
+  assert.ok(isWeightBuffer(bytes.buffer));
+  // A run result holding such a view (say, an app's data) copies it rather than moving the buffer.
+  const result = { attentions: [], addNorm: [], app: { data: { weights: t.get('w')!.data, own: new Float32Array(3) } } } as unknown as RunResult;
+  const moved = transferables(result);
+  assert.equal(moved.length, 1, 'only the result’s own array moves');
+  assert.ok(!moved.includes(bytes.buffer as ArrayBuffer));
+});
+
+test('an unaligned F32 tensor is copied (own buffer, same values); the file is not marked', () => {
+  const data = new Uint8Array(6);
+  new DataView(data.buffer).setFloat32(2, -2.25, true);
+  const bytes = raw({ pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } }, data);
+  const x = parseSafetensors('u', bytes).get('x')!.data;
+  assert.equal(x[0], -2.25);
+  assert.notEqual(x.buffer, bytes.buffer);
+  assert.ok(!isWeightBuffer(bytes.buffer));
 });
 
 test('F16 decoding: normals, subnormals, signed zero, infinities, NaN', () => {
