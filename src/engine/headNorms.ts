@@ -13,10 +13,20 @@ export function sliceNorms(w: Float32Array, rows: number, cols: number, heads: n
   if (heads <= 0 || span % heads !== 0 || w.length !== rows * cols) return undefined;
   const dh = span / heads;
   const sums = new Float64Array(heads);
+  // Each head's run of dh columns (or its rows) summed in a register: no division per element
+  // (this ran on every cold run, ~100 ms for BERT-base's 28M projection weights).
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = w[r * cols + c];
-      sums[Math.floor((byColumn ? c : r) / dh)] += x * x;
+    const base = r * cols;
+    if (byColumn) {
+      for (let h = 0; h < heads; h++) {
+        let s = 0;
+        for (let c = base + h * dh, end = c + dh; c < end; c++) s += w[c] * w[c];
+        sums[h] += s;
+      }
+    } else {
+      let s = 0;
+      for (let c = base, end = base + cols; c < end; c++) s += w[c] * w[c];
+      sums[Math.floor(r / dh)] += s;
     }
   }
   return Array.from(sums, Math.sqrt);
