@@ -42,6 +42,28 @@ export const checks: UiCheck[] = [
       console.log(`      heatmap: ${label}`);
       const title = await f.locator('.detail-title').first().textContent();
       if (!/Layer .* Head /.test(title ?? '')) throw new Error(`detail title is "${title}"`);
+      // The grid's tiles show their thumbnails: one blob: image (the atlas) under the webview's CSP.
+      await f.waitForFunction(() => !!document.getElementById('app')?.getAttribute('data-grid-ms'), undefined, { timeout: 15_000 });
+      const tile = f.locator('.grid-cell .thumb').first();
+      const bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage);
+      if (!bg.startsWith('url("blob:')) throw new Error(`tile background is ${bg}`);
+      const png = await tile.screenshot();
+      const colours = await f.evaluate(async (b64) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.width;
+        c.height = img.height;
+        const ctx = c.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set<number>();
+        for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        return seen.size;
+      }, png.toString('base64'));
+      console.log(`      first tile on screen: ${colours} colours`);
+      if (colours < 3) throw new Error(`the first tile shows ${colours} colour(s): its thumbnail is not drawn`);
       await steps.screenshot('entry-open-model-heatmap');
     },
   },
