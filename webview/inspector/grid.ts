@@ -2,7 +2,7 @@
 // columns are heads; sorted by a statistic it becomes a ranked list of heads instead.
 // Keyboard: arrow keys move, Home/End jump, Enter or Space opens the focused head.
 import type { PartMeta, Thumbnail } from '../../src/protocol/webview';
-import { encodeBmp24 } from '../shared/bmp';
+import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
 import { clear, el, fmt } from '../shared/dom';
 import { makeRamp, type ThemeColors } from '../shared/theme';
 import { normRows, STAT_LABELS, sortValue, type SortKey } from './labels';
@@ -30,8 +30,8 @@ export class HeadGrid {
   private thumbs = new Map<string, Thumbnail>();
   private selected: { layer: number; head: number } | undefined;
   private focusIndex = 0;
-  /** The atlas on screen: its object URL and the decoded image that keeps it in memory. */
-  private atlas: { url: string; img: HTMLImageElement } | undefined;
+  /** The atlas the tiles show. */
+  private atlas: Atlas | undefined;
   private drawSeq = 0;
 
   constructor(
@@ -154,85 +154,28 @@ export class HeadGrid {
     ], x, y);
   }
 
-  /**
-   * Draws every tile from one image: the thumbnails packed into an atlas (a BMP, no compression to
-   * run), shown through each tile's CSS background. A <canvas> per tile made Chromium composite
-   * ~300 layers (each canvas and what overlaps it), and committing them took ~60 ms per frame at
-   * 144 heads — on every frame, head switches included. Resolves when the tiles show the atlas.
-   */
-  private drawAll(): Promise<void> {
+  /** Draws every tile from one atlas image (see atlas.ts); resolves when the tiles show it. */
+  private async drawAll(): Promise<void> {
     const seq = ++this.drawSeq;
     this.root.style.setProperty('--thumb-bg', this.theme.css.background);
     const shown = this.cells.map((c) => ({ c, t: this.thumbs.get(`${c.layer}/${c.head}`) }));
     const tiles = shown.filter((x): x is { c: Cell; t: Thumbnail } => !!x.t && x.t.rows > 0 && x.t.cols > 0);
     for (const { c, t } of shown) if (!t) c.thumb.style.backgroundImage = 'none';
-    if (!tiles.length) return Promise.resolve(this.dropAtlas());
-
-    // Slots of (rows + 2) × (cols + 2): each tile's edge pixels repeat around it, so scaling with
-    // nearest-neighbour sampling never picks up a neighbour's pixel at a tile border.
-    const sw = Math.max(...tiles.map((x) => x.t.cols)) + 2;
-    const sh = Math.max(...tiles.map((x) => x.t.rows)) + 2;
-    const perRow = Math.ceil(Math.sqrt(tiles.length));
-    const W = perRow * sw;
-    const H = Math.ceil(tiles.length / perRow) * sh;
-    const ramp = makeRamp(this.theme);
-    // Packed RGBA per ramp step, as ImageData bytes through a Uint32 view.
-    const lut = new Uint32Array(256);
-    for (let k = 0; k < 256; k++) {
-      const [r, g, b] = ramp(k / 255);
-      lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
+    if (!tiles.length) return this.setAtlas(undefined);
+    let atlas: Atlas;
+    try {
+      atlas = await buildAtlas(tiles.map((x) => x.t), makeRamp(this.theme));
+    } catch (e) {
+      throw new Error(`head grid: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const px = new Uint32Array(W * H); // [H, W] atlas
-    const place: { x: number; y: number }[] = [];
-    tiles.forEach(({ t }, k) => {
-      const x0 = (k % perRow) * sw;
-      const y0 = Math.floor(k / perRow) * sh;
-      place.push({ x: x0 + 1, y: y0 + 1 });
-      // Each thumbnail uses its own 0…max scale: the pattern matters here, the numbers are in the tooltip.
-      let max = 0;
-      for (const v of t.data) if (v > max) max = v;
-      const scale = max > 0 ? 255 / max : 0;
-      for (let y = -1; y <= t.rows; y++) {
-        const sy = Math.min(t.rows - 1, Math.max(0, y));
-        for (let x = -1; x <= t.cols; x++) {
-          const sx = Math.min(t.cols - 1, Math.max(0, x));
-          px[(y0 + 1 + y) * W + x0 + 1 + x] = lut[Math.max(0, Math.min(255, Math.round(t.data[sy * t.cols + sx] * scale)))];
-        }
-      }
-    });
-    const url = URL.createObjectURL(new Blob([encodeBmp24(px, W, H)], { type: 'image/bmp' }));
-    const img = new Image();
-    img.src = url;
-    return img.decode().then(
-      () => {
-        if (seq !== this.drawSeq) return URL.revokeObjectURL(url); // a newer drawing took over
-        tiles.forEach(({ c, t }, k) => {
-          // Keep the head's shape (queries × keys), centred in the tile.
-          const s = THUMB_PX / Math.max(t.rows, t.cols);
-          const w = t.cols * s;
-          const h = t.rows * s;
-          const st = c.thumb.style;
-          st.left = `${(THUMB_PX - w) / 2}px`;
-          st.top = `${(THUMB_PX - h) / 2}px`;
-          st.width = `${w}px`;
-          st.height = `${h}px`;
-          st.backgroundImage = `url("${url}")`;
-          st.backgroundSize = `${W * s}px ${H * s}px`;
-          st.backgroundPosition = `${-place[k].x * s}px ${-place[k].y * s}px`;
-        });
-        this.dropAtlas();
-        this.atlas = { url, img };
-      },
-      (e: unknown) => {
-        URL.revokeObjectURL(url);
-        throw new Error(`head grid: the thumbnails image did not decode (${e instanceof Error ? e.message : String(e)})`);
-      },
-    );
+    if (seq !== this.drawSeq) return atlas.dispose(); // a newer drawing took over
+    tiles.forEach(({ c, t }, k) => showTile(c.thumb, atlas, k, t, THUMB_PX, 'contain'));
+    this.setAtlas(atlas);
   }
 
-  private dropAtlas(): void {
-    if (this.atlas) URL.revokeObjectURL(this.atlas.url);
-    this.atlas = undefined;
+  private setAtlas(atlas: Atlas | undefined): void {
+    this.atlas?.dispose();
+    this.atlas = atlas;
   }
 
   private indexOf(layer: number, head: number): number {

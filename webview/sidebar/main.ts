@@ -2,8 +2,9 @@
 // sent; the host waits for a pause and cancels the previous run), the current run's tokens, and a
 // small grid of heads. Tokens are always inserted as text, never as HTML.
 import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../src/protocol/sidebar';
-import { clear, displayToken, el, sizeCanvas } from '../shared/dom';
-import { makeRamp, onThemeChange, readTheme, rgbCss } from '../shared/theme';
+import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
+import { clear, displayToken, el } from '../shared/dom';
+import { makeRamp, onThemeChange, readTheme } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 
 const api = vscodeApi<SidebarToHost, { input?: string }>();
@@ -78,10 +79,14 @@ function renderTokens(t: SidebarState['tokens']): void {
   if (t.target.length) tokens.append(row('Target', t.target));
 }
 
+/** The atlas the grid's tiles show, and which render it belongs to (a newer one drops it). */
+let atlas: Atlas | undefined;
+let gridSeq = 0;
+
 function renderGrid(parts: SidebarPart[]): void {
   clear(grid);
-  const theme = readTheme();
-  const ramp = makeRamp(theme);
+  const seq = ++gridSeq;
+  const tiles: { el: HTMLElement; t: SidebarPart['thumbnails'][number] }[] = [];
   for (const p of parts) {
     const table = el('div', { className: 'head-grid', attrs: { role: 'grid', 'aria-label': PART_NAMES[p.part], style: '' } });
     table.style.gridTemplateColumns = `auto repeat(${p.heads}, ${CELL}px)`;
@@ -92,24 +97,32 @@ function renderGrid(parts: SidebarPart[]): void {
         const t = p.thumbnails[l * p.heads + h];
         const label = `${PART_NAMES[p.part]}, layer ${l}, head ${h}`;
         const b = el('button', { className: 'head', attrs: { type: 'button', title: label, 'aria-label': label, 'data-part': p.part, 'data-layer': String(l), 'data-head': String(h) } });
-        const c = el('canvas');
-        const ctx = sizeCanvas(c, CELL - 2, CELL - 2);
-        let max = 0;
-        for (const v of t.data) max = Math.max(max, v);
-        const cw = (CELL - 2) / t.cols;
-        const ch = (CELL - 2) / t.rows;
-        for (let i = 0; i < t.rows; i++) {
-          for (let j = 0; j < t.cols; j++) {
-            ctx.fillStyle = rgbCss(ramp(max > 0 ? t.data[i * t.cols + j] / max : 0));
-            ctx.fillRect(j * cw, i * ch, Math.ceil(cw), Math.ceil(ch));
-          }
-        }
-        b.append(c);
+        // One image for all tiles (see atlas.ts): a canvas each made every frame of the view slow.
+        const thumb = el('span', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
+        b.append(thumb);
+        if (t.rows > 0 && t.cols > 0) tiles.push({ el: thumb, t });
         b.addEventListener('click', () => api.post({ type: 'openHead', part: p.part, layer: t.layer, head: t.head }));
         table.append(b);
       }
     }
     grid.append(el('h3', { text: `${PART_NAMES[p.part]} · ${p.layers}×${p.heads}` }), table);
+  }
+  if (!tiles.length) {
+    atlas?.dispose();
+    atlas = undefined;
+  } else {
+    buildAtlas(tiles.map((x) => x.t), makeRamp(readTheme())).then(
+      (a) => {
+        if (seq !== gridSeq) return a.dispose();
+        tiles.forEach(({ el, t }, k) => showTile(el, a, k, t, CELL - 2, 'fill'));
+        atlas?.dispose();
+        atlas = a;
+        root.dataset.gridDrawn = String(seq);
+      },
+      (e: unknown) => {
+        if (seq === gridSeq) grid.append(el('p', { className: 'hint', text: `The head thumbnails could not be drawn: ${e instanceof Error ? e.message : String(e)}` }));
+      },
+    );
   }
   if (parts.length) grid.append(el('p', { className: 'hint', text: 'Click a head to open it in the inspector.' }));
 }

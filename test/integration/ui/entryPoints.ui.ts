@@ -27,6 +27,35 @@ async function pickInQuickOpen(page: Page, text: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * The first tile under `selector` shows its thumbnail: the atlas (a blob: image, allowed by the
+ * webview's CSP) as its background, and several colours on screen.
+ */
+async function checkTile(f: Frame, selector: string, where: string): Promise<void> {
+  const tile = f.locator(selector).first();
+  const deadline = Date.now() + 15_000;
+  let bg = '';
+  while (!(bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage)).startsWith('url("blob:') && Date.now() < deadline) await sleep(100);
+  if (!bg.startsWith('url("blob:')) throw new Error(`${where}: tile background is ${bg}`);
+  const png = await tile.screenshot();
+  const colours = await f.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  }, png.toString('base64'));
+  console.log(`      ${where}: first tile on screen has ${colours} colours`);
+  if (colours < 3) throw new Error(`${where}: the first tile shows ${colours} colour(s), its thumbnail is not drawn`);
+}
+
 export const checks: UiCheck[] = [
   {
     name: 'Open Model… from the palette, pick a bundled example, see its heatmap',
@@ -44,26 +73,7 @@ export const checks: UiCheck[] = [
       if (!/Layer .* Head /.test(title ?? '')) throw new Error(`detail title is "${title}"`);
       // The grid's tiles show their thumbnails: one blob: image (the atlas) under the webview's CSP.
       await f.waitForFunction(() => !!document.getElementById('app')?.getAttribute('data-grid-ms'), undefined, { timeout: 15_000 });
-      const tile = f.locator('.grid-cell .thumb').first();
-      const bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage);
-      if (!bg.startsWith('url("blob:')) throw new Error(`tile background is ${bg}`);
-      const png = await tile.screenshot();
-      const colours = await f.evaluate(async (b64) => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${b64}`;
-        await img.decode();
-        const c = document.createElement('canvas');
-        c.width = img.width;
-        c.height = img.height;
-        const ctx = c.getContext('2d')!;
-        ctx.drawImage(img, 0, 0);
-        const d = ctx.getImageData(0, 0, c.width, c.height).data;
-        const seen = new Set<number>();
-        for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        return seen.size;
-      }, png.toString('base64'));
-      console.log(`      first tile on screen: ${colours} colours`);
-      if (colours < 3) throw new Error(`the first tile shows ${colours} colour(s): its thumbnail is not drawn`);
+      await checkTile(f, '.grid-cell .thumb', 'inspector grid');
       await steps.screenshot('entry-open-model-heatmap');
     },
   },
@@ -96,6 +106,7 @@ export const checks: UiCheck[] = [
       if (!want.every((w) => shown.includes(w))) throw new Error(`tokens shown: ${JSON.stringify(shown)}`);
       const heads = await f.locator('button.head').count();
       if (!heads) throw new Error('no head in the side panel grid');
+      await checkTile(f, 'button.head .thumb', 'side panel grid');
       await steps.screenshot('entry-side-panel-tokens');
       await f.locator('button.head').first().click();
       await frameWith(page, 'canvas.heatmap-canvas[aria-label^="Attention of layer"]', 30_000);
