@@ -42,6 +42,11 @@ export class InspectorPanel {
     return p;
   }
 
+  /** The run the panel shows now (a partial one while a long run goes on). */
+  get result(): RunResult | undefined {
+    return this.session.currentResult;
+  }
+
   /** Switches the open panel's view; false when no panel or no run is shown (or nothing to compare). */
   static showView(view: InspectorView): boolean {
     const p = InspectorPanel.current;

@@ -9,6 +9,7 @@ import type { AttentionInspectorApi } from '../../../src/extension';
 import type { ModelPageModel, ModelPageError } from '../../../src/protocol/modelPage';
 import { ModelCodeLensProvider } from '../../../src/editors/modelCodeLens';
 import { api, exampleModel, resetState, scripted, waitFor } from './helpers';
+import { W2_VOCAB, writeW2Model } from '../../helpers/w2Model';
 
 /** A copy of the example model (JSON + its sidecar) in a temp folder the test may change and delete. */
 function copyModel(src: vscode.Uri): { dir: string; file: string } {
@@ -95,6 +96,43 @@ suite('Editor, side panel and file changes', () => {
     assert.strictEqual(s.input, 'd c b');
     for (const t of ['d', 'c', 'b']) assert.ok(s.tokens.source.includes(t));
     assert.ok(s.parts.length > 0 && s.parts[0].thumbnails.length === s.parts[0].layers * s.parts[0].heads);
+  });
+
+  test('a live run cancelled after its first layers showed: the panel keeps them marked cancelled, or puts the last finished run back', async function () {
+    this.timeout(120_000);
+    // A BERT-base-sized encoder (340 MB of random weights): at 512 tokens its run streams its first
+    // layers (after 60 ms) long before it ends, so a cancel lands in the middle.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-w2-'));
+    temp.push(dir);
+    const w2 = writeW2Model(dir);
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919) % W2_VOCAB);
+    // A finished short run opens the panel (live runs only fill an open one).
+    await a.runner.run(w2, { ids: ids(8) });
+    await waitFor('the panel with the short run', () => a.inspector()?.result?.tokens.source.length === 8 && !a.inspector()?.result?.running);
+
+    // 1. No finished run to go back to: the partial layers stay, marked cancelled.
+    a.runner.lastResult = undefined;
+    let run = a.runner.live(w2, { ids: ids(512) });
+    const partial = await waitFor('a partial result in the panel', () => {
+      const r = a.inspector()?.result;
+      return r?.running && r.tokens.source.length === 512 ? r : undefined;
+    }, 60_000);
+    run.cancel();
+    await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
+    const kept = a.inspector()?.result;
+    assert.strictEqual(kept?.running?.stopped, 'cancelled', 'the partial run is marked cancelled');
+    assert.ok(kept.attentions.length >= partial.attentions.length && kept.attentions.length < 12, `finished layers kept: ${kept.attentions.length} of 12`);
+    assert.strictEqual(a.runner.lastResult, undefined, 'a cancelled run is not the last result');
+
+    // 2. With a finished run before: the cancel puts it back.
+    const finished = await a.runner.live(w2, { ids: ids(16) });
+    run = a.runner.live(w2, { ids: ids(512) });
+    await waitFor('the second partial result', () => a.inspector()?.result?.running && a.inspector()?.result?.tokens.source.length === 512, 60_000);
+    run.cancel();
+    await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
+    const back = a.inspector()?.result;
+    assert.strictEqual(back, finished, 'the last finished run is shown again');
+    assert.strictEqual(back?.running, undefined);
   });
 
   test('the tree lists the workspace models down to their heads', async () => {
