@@ -318,13 +318,27 @@ export function headSummaries(l: AttentionLayer): HeadSummary[] {
       for (let r = rowEdge[i]; r < rowEdge[i + 1]; r++) {
         const base = offset + r * cols;
         for (let j = 0; j < C; j++) {
-          let sum = 0;
-          for (let c = base + colEdge[j], end = base + colEdge[j + 1]; c < end; c++) {
-            const v = p[c];
-            sum += v;
-            if (v > max) max = v;
+          // Two independent sums and maxima: the loop is bound by their dependency chains, not loads.
+          let s0 = 0;
+          let s1 = 0;
+          let m0 = max;
+          let m1 = max;
+          let c = base + colEdge[j];
+          const end = base + colEdge[j + 1];
+          for (; c + 1 < end; c += 2) {
+            const a = p[c];
+            const b = p[c + 1];
+            s0 += a;
+            s1 += b;
+            m0 = a > m0 ? a : m0;
+            m1 = b > m1 ? b : m1;
           }
-          acc[j] += sum;
+          if (c < end) {
+            s0 += p[c];
+            m0 = p[c] > m0 ? p[c] : m0;
+          }
+          acc[j] += s0 + s1;
+          max = m0 > m1 ? m0 : m1;
         }
       }
       const rowsIn = rowEdge[i + 1] - rowEdge[i];
