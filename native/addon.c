@@ -1,20 +1,40 @@
 // Node-API glue for the native kernels: argument checking, then the C kernels write straight into
-// the caller's Float32Arrays (no copies in or out). Compiled without AVX-512 flags so that loading
-// the module is safe on any x86-64 CPU; `info().avx512` says whether the kernels may be called,
-// and every kernel entry point refuses to run when they may not.
+// the caller's Float32Arrays (no copies in or out). Compiled without SIMD flags so that loading the
+// module is safe on any x86-64 CPU; at load it picks the kernels this CPU can run — AVX-512, else
+// AVX2 + FMA, else none — `info().isa` says which, and every kernel entry point refuses to run
+// without. ATTENTION_NATIVE_ISA=avx2|avx512 asks for one (tests run the AVX2 kernels on an AVX-512
+// machine this way); the CPU must still have it.
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "kernels.h"
 
-static int cpu_ok(void) {
+static const ak_kernels *K; /* NULL: no kernels run here */
+static const char *isa;
+
+static void pick_isa(void) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-#else
-  return 0;
+  int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const char *want = getenv("ATTENTION_NATIVE_ISA");
+  if (want && *want) { // only the one asked for; an unknown name: none
+    avx512 = avx512 && !strcmp(want, "avx512");
+    avx2 = avx2 && !strcmp(want, "avx2");
+  }
+  if (avx512) K = &ak_avx512, isa = "avx512";
+  else if (avx2) K = &ak_avx2, isa = "avx2";
 #endif
+}
+
+/* Once per process: every worker thread that loads the module gets the same kernels. */
+static int cpu_ok(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, pick_isa);
+  return K != NULL;
 }
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "attention native kernels: " #call " failed"); return NULL; } } while (0)
@@ -24,7 +44,7 @@ static napi_value args(napi_env env, napi_callback_info info, size_t want, napi_
   size_t argc = want;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < want) FAIL("attention native kernels: too few arguments");
-  if (!cpu_ok()) FAIL("attention native kernels: this CPU has no AVX-512");
+  if (!cpu_ok()) FAIL("attention native kernels: this CPU has neither AVX-512 nor AVX2 + FMA (or not the ISA ATTENTION_NATIVE_ISA asks for)");
   return argv[0];
 }
 
@@ -65,12 +85,17 @@ static int f64(napi_env env, napi_value v, double *out) { return napi_get_value_
 /* Packed buffers are Float32Arrays with 16 floats of slack: the data starts at the first 64-byte boundary. */
 static float *aligned(float *p) { return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
 
+/* { isa: 'avx512' | 'avx2' | null, avx512 (isa is avx512: what older callers check), threads } */
 static napi_value Info(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value o, a, t;
+  napi_value o, i, a, t;
   CHECK(napi_create_object(env, &o));
-  CHECK(napi_get_boolean(env, cpu_ok(), &a));
+  int ok = cpu_ok();
+  if (ok) CHECK(napi_create_string_utf8(env, isa, NAPI_AUTO_LENGTH, &i));
+  else CHECK(napi_get_null(env, &i));
+  CHECK(napi_get_boolean(env, ok && K == &ak_avx512, &a));
   CHECK(napi_create_int32(env, ak_threads(), &t));
+  CHECK(napi_set_named_property(env, o, "isa", i));
   CHECK(napi_set_named_property(env, o, "avx512", a));
   CHECK(napi_set_named_property(env, o, "threads", t));
   return o;
@@ -111,7 +136,7 @@ static napi_value Pack(napi_env env, napi_callback_info info) {
   if (!args(env, info, 4, argv)) return NULL;
   if (!i32(env, argv[1], &n) || !i32(env, argv[2], &k) || n < 0 || k < 0) FAIL("pack: sizes must be integers ≥ 0");
   if (!f32(env, argv[0], (size_t)n * k, 0, &w) || !f32(env, argv[3], ak_packed_floats(n, k) + 16, 0, &dst)) FAIL("pack(w, n, k, dst): w must be a Float32Array of n·k floats, dst of packedFloats(n, k)");
-  ak_pack_rows(w, n, k, aligned(dst));
+  K->pack_rows(w, n, k, aligned(dst));
   return NULL;
 }
 
@@ -124,7 +149,7 @@ static napi_value Linear(napi_env env, napi_callback_info info) {
   if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || !i32(env, argv[7], &act) || m < 0 || k < 0 || n < 0 || act > 3) FAIL("linear: bad sizes or activation");
   if (!f32(env, argv[0], (size_t)m * k, 0, &x) || !f32(env, argv[3], ak_packed_floats(n, k) + 16, 0, &p) || !f32(env, argv[5], (size_t)n, 1, &b) || !f32(env, argv[6], (size_t)m * n, 0, &out))
     FAIL("linear(x, m, k, packed, n, bias, out, act): an array is missing or too short");
-  ak_gemm(x, k, m, k, aligned(p), n, b, out, n, act);
+  K->gemm(x, k, m, k, aligned(p), n, b, out, n, act);
   return NULL;
 }
 
@@ -139,7 +164,7 @@ static napi_value FeedForward(napi_env env, napi_callback_info info) {
   if (!f32(env, argv[0], (size_t)m * d, 0, &x) || !f32(env, argv[3], ak_packed_floats(hidden, d) + 16, 0, &p1) || !f32(env, argv[5], (size_t)hidden, 1, &b1) ||
       !f32(env, argv[6], ak_packed_floats(n, hidden) + 16, 0, &p2) || !f32(env, argv[8], (size_t)n, 1, &b2) || !f32(env, argv[10], (size_t)m * n, 0, &out))
     FAIL("feedForward: an array is missing or too short");
-  ak_feed_forward(x, m, d, aligned(p1), hidden, b1, aligned(p2), n, b2, act, out);
+  K->feed_forward(x, m, d, aligned(p1), hidden, b1, aligned(p2), n, b2, act, out);
   return NULL;
 }
 
@@ -151,7 +176,7 @@ static napi_value Matmul(napi_env env, napi_callback_info info) {
   if (!args(env, info, 6, argv)) return NULL;
   if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || m < 0 || k < 0 || n < 0) FAIL("matmul: bad sizes");
   if (!f32(env, argv[0], (size_t)m * k, 0, &a) || !f32(env, argv[3], (size_t)k * n, 0, &b) || !f32(env, argv[5], (size_t)m * n, 0, &out)) FAIL("matmul: an array is missing or too short");
-  ak_matmul(a, m, k, b, n, out);
+  K->matmul(a, m, k, b, n, out);
   return NULL;
 }
 
@@ -164,7 +189,7 @@ static napi_value Activate(napi_env env, napi_callback_info info) {
   if (!args(env, info, 2, argv)) return NULL;
   if (!f32(env, argv[0], 0, 0, &x) || !i32(env, argv[1], &kind) || kind < 0 || kind > 3) FAIL("activate(x, kind): x must be a Float32Array, kind 0…3");
   CHECK(napi_get_typedarray_info(env, argv[0], NULL, &len, NULL, NULL, NULL));
-  ak_activate(x, len, kind);
+  K->activate(x, len, kind);
   return NULL;
 }
 
@@ -178,7 +203,7 @@ static napi_value LayerNorm(napi_env env, napi_callback_info info) {
   if (!i32(env, argv[1], &rows) || !i32(env, argv[2], &cols) || !f64(env, argv[5], &eps) || rows < 0 || cols < 0) FAIL("layerNorm: bad sizes or eps");
   size_t len = (size_t)rows * cols;
   if (!f32(env, argv[0], len, 0, &x) || !f32(env, argv[3], cols, 0, &g) || !f32(env, argv[4], cols, 0, &b) || !f32(env, argv[6], len, 0, &out)) FAIL("layerNorm: an array is missing or too short");
-  ak_layer_norm(x, rows, cols, g, b, (float)eps, out);
+  K->layer_norm(x, rows, cols, g, b, (float)eps, out);
   return NULL;
 }
 
@@ -194,7 +219,7 @@ static napi_value AddNorm(napi_env env, napi_callback_info info) {
   if (!f32(env, argv[0], len, 0, &x) || !f32(env, argv[1], len, 0, &y) || !f32(env, argv[4], cols, 1, &g) || !f32(env, argv[5], cols, 1, &b) || !f32(env, argv[7], len, 0, &out) || !f32(env, argv[8], 3 * (size_t)rows, 1, &norms))
     FAIL("addNorm: an array is missing or too short");
   if ((g == NULL) != (b == NULL)) FAIL("addNorm: gamma and beta go together");
-  ak_add_norm(x, y, rows, cols, g, b, (float)eps, out, norms);
+  K->add_norm(x, y, rows, cols, g, b, (float)eps, out, norms);
   return NULL;
 }
 
@@ -212,7 +237,7 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
   if (!f32(env, argv[0], nq * w, 0, &q) || !f32(env, argv[1], nk * w, 0, &k) || !f32(env, argv[2], nk * w, 0, &v) || !u8(env, argv[7], (size_t)nq * nk, &mask) ||
       !f32(env, argv[9], hp, 0, &s) || !f32(env, argv[10], hp, 0, &p) || !f32(env, argv[11], nq * w, 0, &c) || !f32(env, argv[12], (size_t)heads * nq, 1, &ent))
     FAIL("attention: an array is missing or too short");
-  if (nq > 0 && nk > 0 && heads > 0 && dh > 0) ak_attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent);
+  if (nq > 0 && nk > 0 && heads > 0 && dh > 0) K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent);
   return NULL;
 }
 

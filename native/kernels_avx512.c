@@ -1,7 +1,8 @@
 // AVX-512 kernels (compiled with -mavx512f -mfma; addon.c calls them only after checking the
-// CPU). The same algorithms and the same exp/erf formulas as the WASM kernels (kernels.as), in
-// 16-lane registers with fused multiply-add: the matmul micro-kernel keeps a 12×32 block of C in
-// 24 registers, so each packed B row (two loads) feeds 24 FMAs.
+// CPU; kernels_avx2.c is the same for CPUs without it). The same algorithms and the same exp/erf
+// formulas as the WASM kernels (kernels.as), in 16-lane registers with fused multiply-add: the
+// matmul micro-kernel keeps a 12×32 block of C in 24 registers, so each packed B row (two loads)
+// feeds 24 FMAs.
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -66,8 +67,6 @@ INLINE __m512 vact(__m512 v, int kind) {
 
 // ---- packing ------------------------------------------------------------------------------
 
-size_t ak_packed_floats(int n, int k) { return (size_t)((n + NR - 1) / NR) * NR * (size_t)(k > 0 ? k : 1); }
-
 /* rows of src (ld floats apart) → panels; rows ≥ n are zeros. */
 static void pack_rows(const float *src, size_t ld, int n, int k, float *dst) {
   int panels = (n + NR - 1) / NR;
@@ -85,7 +84,7 @@ static void pack_rows(const float *src, size_t ld, int n, int k, float *dst) {
   }
 }
 
-void ak_pack_rows(const float *w, int n, int k, float *dst) { pack_rows(w, (size_t)k, n, k, dst); }
+static void ak_pack_rows(const float *w, int n, int k, float *dst) { pack_rows(w, (size_t)k, n, k, dst); }
 
 /* columns 0…cols of src [k, ld] → panels (V of one head, B of a matmul). */
 static void pack_cols(const float *src, size_t ld, int k, int cols, float *dst) {
@@ -199,7 +198,7 @@ static void gemm_strided(const float *a, size_t lda, int m, int k, const float *
   }
 }
 
-void ak_gemm(const float *a, int lda, int m, int k, const float *bp, int n, const float *bias, float *c, int ldc, int act) {
+static void ak_gemm(const float *a, int lda, int m, int k, const float *bp, int n, const float *bias, float *c, int ldc, int act) {
   gemm_strided(a, (size_t)lda, m, k, bp, n, bias, c, (size_t)ldc, act);
 }
 
@@ -218,14 +217,14 @@ static float *scratch(int slot, size_t floats) {
   return buf[slot];
 }
 
-void ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out) {
+static void ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out) {
   float *h = scratch(0, (size_t)m * hidden); // [m, hidden]
   if (!h) return;
   gemm_strided(x, (size_t)d, m, d, p1, hidden, b1, h, (size_t)hidden, act);
   gemm_strided(h, (size_t)hidden, m, hidden, p2, n, b2, out, (size_t)n, -1);
 }
 
-void ak_matmul(const float *a, int m, int k, const float *b, int n, float *c) {
+static void ak_matmul(const float *a, int m, int k, const float *b, int n, float *c) {
   float *bp = scratch(1, ak_packed_floats(n, k));
   if (!bp) return;
   pack_cols(b, (size_t)n, k, n, bp);
@@ -245,7 +244,7 @@ static void act_chunk(void *ctx, int chunk) {
   }
 }
 
-void ak_activate(float *x, size_t n, int kind) {
+static void ak_activate(float *x, size_t n, int kind) {
   act_job j = {x, n, kind, 16384};
   ak_parallel(act_chunk, &j, (int)((n + j.per - 1) / j.per), (double)n * (kind == 0 ? 1 : 16));
 }
@@ -297,7 +296,7 @@ static void layer_norm_chunk(void *ctx, int chunk) {
 
 static int rows_per_chunk(int rows) { int per = (rows + 7) / 8; return per < 1 ? 1 : per; }
 
-void ak_layer_norm(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps, float *out) {
+static void ak_layer_norm(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps, float *out) {
   rows_job j = {x, NULL, gamma, beta, out, NULL, rows, cols, rows_per_chunk(rows), eps};
   ak_parallel(layer_norm_chunk, &j, (rows + j.per - 1) / j.per, (double)rows * cols * 8);
 }
@@ -320,7 +319,7 @@ static void add_norm_chunk(void *ctx, int chunk) {
   }
 }
 
-void ak_add_norm(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms) {
+static void ak_add_norm(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms) {
   rows_job j = {x, y, gamma, beta, out, norms, rows, cols, rows_per_chunk(rows), eps};
   ak_parallel(add_norm_chunk, &j, (rows + j.per - 1) / j.per, (double)rows * cols * 12);
 }
@@ -399,7 +398,9 @@ static void attention_head(void *ctx, int h) {
   gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, (dh + NR - 1) / NR, -1); // [nq, dHead]
 }
 
-void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy) {
+static void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy) {
   attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, scale};
   ak_parallel(attention_head, &j, heads, (double)heads * nq * nk * dHead * 2);
 }
+
+const ak_kernels ak_avx512 = {ak_pack_rows, ak_gemm, ak_feed_forward, ak_matmul, ak_activate, ak_layer_norm, ak_add_norm, ak_attention};

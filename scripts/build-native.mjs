@@ -1,8 +1,9 @@
-// Compiles the native AVX-512 kernels (native/*.c) into dist/native/attention-kernels.node, a
-// Node-API module: one binary serves Node and VS Code's Electron alike, with no node-gyp, just the
-// C compiler and the `node-api-headers` devDependency. esbuild.js calls buildNative() before
-// bundling; when there is no C compiler or the CPU is not x86-64 it says so and the engine runs
-// on the WASM kernels. Only rebuilt when a source is newer than the module.
+// Compiles the native kernels (native/*.c: an AVX-512 and an AVX2 unit, picked at load) into
+// dist/native/attention-kernels.node, a Node-API module: one binary serves Node and VS Code's
+// Electron alike, with no node-gyp, just the C compiler and the `node-api-headers` devDependency.
+// esbuild.js calls buildNative() before bundling; when there is no C compiler or the CPU is not
+// x86-64 it says so and the engine runs on the WASM kernels. Only rebuilt when a source is newer
+// than the module.
 // By hand: node scripts/build-native.mjs
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +22,7 @@ export function buildNative({ ifStale = false, log = console.log } = {}) {
   const sources = fs.readdirSync(src).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(src, f));
   if (ifStale && mtime(NATIVE_MODULE) >= Math.max(...sources.map(mtime), mtime(fileURLToPath(import.meta.url)))) return true;
   if (process.platform === 'win32' || process.arch !== 'x64') {
-    log(`build-native: skipped (${process.platform}-${process.arch}: the native kernels are x86-64 AVX-512 only); the engine uses the WASM kernels`);
+    log(`build-native: skipped (${process.platform}-${process.arch}: the native kernels are x86-64 only); the engine uses the WASM kernels`);
     return false;
   }
   const cc = process.env.CC || 'cc';
@@ -35,11 +36,12 @@ export function buildNative({ ifStale = false, log = console.log } = {}) {
   fs.mkdirSync(path.dirname(NATIVE_MODULE), { recursive: true });
   const objDir = fs.mkdtempSync(path.join(path.dirname(NATIVE_MODULE), '.obj-'));
   const common = ['-O3', '-fPIC', '-pthread', '-std=gnu11', '-fvisibility=hidden', '-Wall', `-I${include}`];
-  // Only the kernels get AVX-512 flags: the glue must load on any x86-64 CPU and check it first.
+  // Only each kernel unit gets its ISA's flags: the glue must load on any x86-64 CPU and check it first.
   const units = [
     ['addon.c', []],
     ['pool.c', []],
     ['kernels_avx512.c', ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-Wno-psabi']],
+    ['kernels_avx2.c', ['-mavx2', '-mfma', '-Wno-psabi']],
   ];
   const run = (args) => spawnSync(cc, args, { encoding: 'utf8' });
   try {

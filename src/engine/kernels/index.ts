@@ -2,6 +2,7 @@
 // the result to prepare(model, kernels); tests keep referenceKernels as the oracle.
 //   ATTENTION_KERNELS=native|wasm|reference   forces one kind (default: the fastest that runs here)
 //   ATTENTION_THREADS=N                       threads for the fast kernels (default: one per core)
+//   ATTENTION_NATIVE_ISA=avx2|avx512          which native kernels (default: AVX-512, else AVX2 + FMA)
 import { referenceKernels, type Kernels } from '../kernels';
 import { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
 import { createNativeKernels, nativeModule, type NativeKernels } from './native';
@@ -19,10 +20,10 @@ export interface KernelChoice {
 let shared: { key: string; kernels: FastKernels | NativeKernels } | undefined;
 
 /**
- * The kernels to run models on: the native AVX-512 kernels where the module was built and the CPU
- * has AVX-512, else the WASM kernels (one shared instance and thread pool per process, re-made
- * only when the thread count changes), or the reference on request or when WebAssembly threads
- * are unavailable. Each fallback logs why.
+ * The kernels to run models on: the native kernels where the module was built and the CPU has
+ * AVX-512 or AVX2 + FMA, else the WASM kernels (one shared instance and thread pool per process,
+ * re-made only when the thread count changes), or the reference on request or when WebAssembly
+ * threads are unavailable. Each fallback logs why.
  */
 export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => void = console.warn): Kernels {
   const env = typeof process !== 'undefined' ? process.env : {};

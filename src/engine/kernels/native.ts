@@ -1,8 +1,9 @@
-// The native kernels: AVX-512 C (native/*.c) behind Node-API, built into
-// dist/native/attention-kernels.node by scripts/build-native.mjs. Same interface and (within
-// 1e-5) the same results as referenceKernels. Unlike the WASM kernels nothing is copied: the C code
-// reads the caller's Float32Arrays and writes into the new ones the interface returns. Weights are
-// packed into 32-column panels once per weight array. The module's own thread pool splits the work.
+// The native kernels: AVX-512 or AVX2 C (native/*.c; the module picks what the CPU has) behind
+// Node-API, built into dist/native/attention-kernels.node by scripts/build-native.mjs. Same
+// interface and (within 1e-5) the same results as referenceKernels. Unlike the WASM kernels nothing
+// is copied: the C code reads the caller's Float32Arrays and writes into the new ones the interface
+// returns. Weights are packed into 32-column panels once per weight array (the same layout for both
+// ISAs). The module's own thread pool splits the work.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
@@ -15,7 +16,8 @@ export const NATIVE_MODULE_NAME = 'attention-kernels.node';
 
 /** The module's exports (native/addon.c). Sizes are in floats; `packed` arrays come from pack(). */
 interface NativeModule {
-  info(): { avx512: boolean; threads: number };
+  /** isa: the kernels the module picked at load (null: none run here); avx512 is isa === 'avx512', for older callers. */
+  info(): { isa: NativeIsa | null; avx512: boolean; threads: number };
   setThreads(n: number): void;
   setMinParallelWork(multiplyAdds: number): void;
   packedFloats(n: number, k: number): number;
@@ -29,6 +31,9 @@ interface NativeModule {
   attention(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask: Uint8Array | null, scale: number, scores: Float32Array, probs: Float32Array, ctx: Float32Array, entropy: Float32Array | null): void;
 }
 
+export type NativeIsa = 'avx512' | 'avx2';
+const ISA_NAMES = { avx512: 'native AVX-512', avx2: 'native AVX2' } as const;
+
 export interface NativeKernelOptions {
   /** Threads, the caller's included; default one per core. */
   threads?: number;
@@ -38,14 +43,14 @@ export interface NativeKernelOptions {
 
 export interface NativeKernels extends Kernels {
   readonly threads: number;
-  readonly name: 'native AVX-512';
+  readonly name: (typeof ISA_NAMES)[NativeIsa];
   clearWeights(): void;
   dispose(): void;
 }
 
 const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
 
-let loaded: { module?: NativeModule; file?: string; why?: string } | undefined;
+let loaded: { module?: NativeModule; isa?: NativeIsa; file?: string; why?: string } | undefined;
 
 /** Where the module is: $ATTENTION_NATIVE_MODULE, else native/ beside the bundle or dist/native/ above it (tests run from out/). */
 function findModule(): string | undefined {
@@ -59,24 +64,31 @@ function findModule(): string | undefined {
   return undefined;
 }
 
-/** The loaded module, or why it cannot be used on this machine. */
-export function nativeModule(): { module?: NativeModule; file?: string; why?: string } {
+/**
+ * The loaded module and the ISA it runs, or why it cannot be used on this machine. The module picks
+ * AVX-512, else AVX2 + FMA, once per process; $ATTENTION_NATIVE_ISA=avx2|avx512 (read by the module
+ * at load) asks for one, so the AVX2 kernels can be tested on an AVX-512 CPU.
+ */
+export function nativeModule(): { module?: NativeModule; isa?: NativeIsa; file?: string; why?: string } {
   if (loaded) return loaded;
   if (process.env.ATTENTION_KERNELS === 'wasm') return (loaded = { why: 'ATTENTION_KERNELS=wasm' });
   const file = findModule();
   if (!file) return (loaded = { why: `no ${NATIVE_MODULE_NAME} was built for ${process.platform}-${process.arch} (it needs an x86-64 C compiler at build time)` });
   try {
     const module = createRequire(__filename)(file) as NativeModule;
-    if (!module.info().avx512) return (loaded = { why: 'this CPU has no AVX-512' });
-    return (loaded = { module, file });
+    const info = module.info();
+    const isa = info.isa !== undefined ? info.isa : info.avx512 ? 'avx512' : null; // a module built before AVX2 has no isa
+    const asked = process.env.ATTENTION_NATIVE_ISA;
+    if (!isa) return (loaded = { why: asked ? `this CPU cannot run ATTENTION_NATIVE_ISA=${asked} (avx512 or avx2)` : 'this CPU has neither AVX-512 nor AVX2 + FMA' });
+    return (loaded = { module, isa, file });
   } catch (e) {
     return (loaded = { why: `${file} could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
   }
 }
 
 export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKernels {
-  const { module: N, why } = nativeModule();
-  if (!N) throw new Error(`the native kernels are unavailable: ${why}`);
+  const { module: N, isa, why } = nativeModule();
+  if (!N || !isa) throw new Error(`the native kernels are unavailable: ${why}`);
   const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
   const minWork = opts.minParallelWork ?? 262144;
   // The pool is the module's (one per process): each kernel set re-applies its own settings.
@@ -96,7 +108,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
   const orNull = <T>(v: T | undefined) => v ?? null;
   return {
     threads,
-    name: 'native AVX-512',
+    name: ISA_NAMES[isa],
     clearWeights() {
       packed = new WeakMap();
     },

@@ -1,4 +1,4 @@
-// The WASM SIMD kernels and the native AVX-512 kernels against the reference kernels (the
+// The WASM SIMD kernels and the native kernels (AVX-512, or AVX2 in nativeAvx2.test.ts's child) against the reference kernels (the
 // oracle), on random shapes including odd sizes that exercise every tail path (rows % 4 and % 12,
 // columns % 8 and % 32, k % 2, head sizes % 8), single-threaded and on 2 threads.
 import { test, after } from 'node:test';
@@ -16,14 +16,14 @@ const TOL = 1e-5;
 const native = nativeModule();
 const pools = [
   ...[createFastKernels({ threads: 1 }), createFastKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: 'wasm' })),
-  ...(native.module ? [createNativeKernels({ threads: 1 }), createNativeKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: 'native' })) : []),
+  ...(native.module ? [createNativeKernels({ threads: 1 }), createNativeKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: `native ${native.isa}` })) : []),
 ];
 after(() => pools.forEach((p) => p.dispose()));
 
 // The build makes the native module wherever it can run (x86-64 with a C compiler); a machine
-// whose CPU lacks AVX-512 says so and the engine runs on the WASM kernels.
-const noAvx512 = native.why === 'this CPU has no AVX-512' ? native.why : false;
-test('the native kernels are built and load here', { skip: noAvx512 || process.env.ATTENTION_KERNELS === 'wasm' || process.arch !== 'x64' }, () => {
+// whose CPU lacks both AVX-512 and AVX2 says so and the engine runs on the WASM kernels.
+const noIsa = native.why === 'this CPU has neither AVX-512 nor AVX2 + FMA' ? native.why : false;
+test('the native kernels are built and load here', { skip: noIsa || process.env.ATTENTION_KERNELS === 'wasm' || process.arch !== 'x64' }, () => {
   assert.ok(native.module, `native kernels unavailable: ${native.why}`);
 });
 
