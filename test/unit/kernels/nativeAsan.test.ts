@@ -1,7 +1,7 @@
 // The native kernels under AddressSanitizer: a memory error in C would take the whole extension
-// host down with it, so the native kernel and engine tests run once more in a child Node with an
-// ASan build of the module (LD_PRELOAD of gcc's libasan). Skipped where there is no native module,
-// no gcc or no libasan. Also the thread pool's regression case: a job posted right after the pool
+// host down with it, so the native kernel and engine tests run once more in child Nodes with an
+// ASan build of the module (LD_PRELOAD of gcc's libasan), once per ISA this CPU runs (AVX-512 and
+// AVX2, or AVX2). Skipped where there is no native module, no gcc or no libasan. Also the thread pool's regression case: a job posted right after the pool
 // is (re)made must still be run by the new threads (it once waited for ever).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +49,7 @@ test('the native kernels and the engine on them pass under AddressSanitizer', { 
     const include = path.dirname(require.resolve('node-api-headers/include/node_api.h'));
     const flags = ['-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer', '-fPIC', '-pthread', '-std=gnu11', `-I${include}`];
     const objs: string[] = [];
-    for (const [file, extra] of [['addon.c', []], ['pool.c', []], ['kernels_avx512.c', ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-Wno-psabi']]] as const) {
+    for (const [file, extra] of [['addon.c', []], ['pool.c', []], ['kernels_avx512.c', ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-Wno-psabi']], ['kernels_avx2.c', ['-mavx2', '-mfma', '-Wno-psabi']]] as const) {
       const obj = path.join(dir, file.replace('.c', '.o'));
       const r = spawnSync('gcc', [...flags, ...extra, '-c', path.join(ROOT, 'native', file), '-o', obj], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -60,15 +60,18 @@ test('the native kernels and the engine on them pass under AddressSanitizer', { 
     assert.equal(link.status, 0, link.stderr);
     const files = ['fastKernels.test.js', 'engineFast.test.js'].map((f) => path.join(__dirname, f));
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-name-pattern=native', ...files], {
-      encoding: 'utf8',
-      timeout: 540_000,
-      env: { ...env, ATTENTION_NATIVE_MODULE: mod, LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1' },
-    });
-    const summary = (r.stdout.match(/^# (pass|fail) \d+$/gm) ?? []).join(', ');
-    assert.doesNotMatch(r.stderr, /ERROR: AddressSanitizer/, r.stderr.slice(0, 4000));
-    assert.equal(r.status, 0, `child run failed (${summary}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
-    assert.match(summary, /# pass [1-9]\d*, # fail 0/);
+    for (const isa of native.isa === 'avx512' ? ['avx512', 'avx2'] : [native.isa ?? '']) {
+      const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-name-pattern=native', ...files], {
+        encoding: 'utf8',
+        timeout: 270_000,
+        env: { ...env, ATTENTION_NATIVE_MODULE: mod, ATTENTION_NATIVE_ISA: isa, LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1' },
+      });
+      const summary = (r.stdout.match(/^# (pass|fail) \d+$/gm) ?? []).join(', ');
+      assert.doesNotMatch(r.stderr, /ERROR: AddressSanitizer/, `${isa}: ${r.stderr.slice(0, 4000)}`);
+      assert.equal(r.status, 0, `${isa}: child run failed (${summary}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
+      assert.match(summary, /# pass [1-9]\d*, # fail 0/);
+      assert.match(r.stdout, new RegExp(`\\(native ${isa}, 2 threads\\)`), `${isa}: the child ran these kernels`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
