@@ -124,7 +124,7 @@ static void pack_cols(const float *src, size_t ld, int k, int cols, float *dst) 
 
 /* C[0…mr, 16 columns] (+)= A[0…mr, kc]·B[kc, one half panel] (b: rows NR apart); w: how many of
    the 16 columns exist; first: start from bias (or 0), else from C. */
-INLINE void micro(const int mr, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, int w, int act) {
+INLINE void micro(const int mr, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, int w) {
   __m256 c0[MR], c1[MR];
   if (first) {
     __m256 b0 = bias ? vload(bias, w) : _mm256_setzero_ps();
@@ -141,14 +141,21 @@ INLINE void micro(const int mr, const float *a, size_t lda, const float *b, floa
       c1[i] = _mm256_fmadd_ps(av, b1, c1[i]);
     }
   }
-  if (act >= 0) {
-    for (int i = 0; i < mr; i++) c0[i] = vact(c0[i], act), c1[i] = vact(c1[i], act);
-  }
   for (int i = 0; i < mr; i++) vstore(c + i * ldc, w, c0[i]), vstore(c + i * ldc + 8, w - 8, c1[i]);
 }
 
-#define MICRO_CASE(R) case R: micro(R, a, lda, b, c, ldc, kc, first, bias, w, act); break;
-static void micro_rows(int rows, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, int w, int act) {
+/* The activation over a tile just written (still in L1): applied in the registers, as the AVX-512
+   kernel does, it left too few of the 16 for the accumulators and GCC kept them in memory. */
+static void act_tile(float *c, size_t ldc, int rows, int w, int act) {
+  for (int i = 0; i < rows; i++) {
+    float *r = c + i * ldc;
+    vstore(r, w, vact(vload(r, w), act));
+    if (w > 8) vstore(r + 8, w - 8, vact(vload(r + 8, w - 8), act));
+  }
+}
+
+#define MICRO_CASE(R) case R: micro(R, a, lda, b, c, ldc, kc, first, bias, w); break;
+static void micro_rows(int rows, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, int w) {
   switch (rows) { MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) }
 }
 
@@ -167,8 +174,14 @@ static void gemm_range(const float *a, size_t lda, int k, const float *bp, int n
         const float *bb = bias ? bias + p * NR + h : NULL;
         float *cp = c + p * NR + h;
         int i = i0;
-        for (; i + MR <= i1; i += MR) micro(MR, a + i * lda + k0, lda, b, cp + i * ldc, ldc, kc, first, bb, w, e);
-        if (i < i1) micro_rows(i1 - i, a + i * lda + k0, lda, b, cp + i * ldc, ldc, kc, first, bb, w, e);
+        for (; i + MR <= i1; i += MR) {
+          micro(MR, a + i * lda + k0, lda, b, cp + i * ldc, ldc, kc, first, bb, w);
+          if (e >= 0) act_tile(cp + i * ldc, ldc, MR, w, e);
+        }
+        if (i < i1) {
+          micro_rows(i1 - i, a + i * lda + k0, lda, b, cp + i * ldc, ldc, kc, first, bb, w);
+          if (e >= 0) act_tile(cp + i * ldc, ldc, i1 - i, w, e);
+        }
       }
     }
     if (k == 0) break;
