@@ -62,7 +62,7 @@ async function main() {
   // The WASM SIMD kernels are compiled from AssemblyScript into a generated module first.
   const { buildWasm } = await import('./scripts/build-wasm.mjs');
   await buildWasm({ ifStale: true });
-  // The native AVX-512 kernels where there is a C compiler (the engine falls back to WASM).
+  // The native AVX-512 / AVX2 kernels where there is a C compiler (the engine falls back to WASM).
   const { buildNative } = await import('./scripts/build-native.mjs');
   buildNative({ ifStale: true });
   if (watch) {

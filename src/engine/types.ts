@@ -110,7 +110,7 @@ export interface RunResult {
 }
 
 export interface EngineInfo {
-  kernels: string; // 'native AVX-512', 'WASM relaxed SIMD', 'WASM SIMD' or 'reference'
+  kernels: string; // 'native AVX-512', 'native AVX2', 'WASM relaxed SIMD', 'WASM SIMD' or 'reference'
   threads: number;
   ms: number; // runModel's wall time, streaming included
 }

@@ -13,7 +13,7 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const data = workerData as { faults?: boolean; threads?: number } | undefined;
 const faultsEnabled = data?.faults === true;
-// The native AVX-512 kernels, else the WASM SIMD kernels, on `threads` threads (0: one per core);
+// The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
 const kernels = defaultKernels({ threads: data?.threads });
 const kernelInfo = 'name' in kernels ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) } : { kernels: 'reference', threads: 1 };
