@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunResult } from '../../src/engine/types';
 import { openInspector, type Inspector, type ThemeName } from './harness';
+import { pngPixels } from '../helpers/pngPixels';
 
 export function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
@@ -73,25 +74,12 @@ export async function cellPixel(page: Page, i: number, j: number): Promise<[numb
  * (the page's CSP allows data: images). `at` lists points in page coordinates inside the box.
  */
 export async function screenPixels(page: Page, box: { x: number; y: number; width: number; height: number }, at: { x: number; y: number }[]): Promise<[number, number, number][]> {
-  const png = await page.screenshot({ clip: box });
-  return page.evaluate(
-    async ([b64, points, ox, oy, w]) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const sx = img.width / w; // screenshot pixels per CSS pixel
-      return points.map(({ x, y }) => {
-        const d = ctx.getImageData(Math.floor((x - ox) * sx), Math.floor((y - oy) * sx), 1, 1).data;
-        return [d[0], d[1], d[2]] as [number, number, number];
-      });
-    },
-    [png.toString('base64'), at, box.x, box.y, box.width] as const,
-  );
+  const shot = await pngPixels(page, await page.screenshot({ clip: box }));
+  const sx = shot.width / box.width; // screenshot pixels per CSS pixel
+  return at.map(({ x, y }) => {
+    const o = 4 * (Math.floor((y - box.y) * sx) * shot.width + Math.floor((x - box.x) * sx));
+    return [shot.data[o], shot.data[o + 1], shot.data[o + 2]];
+  });
 }
 
 export function colourDistance(a: [number, number, number], b: [number, number, number]): number {

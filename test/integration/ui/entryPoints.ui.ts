@@ -2,6 +2,7 @@
 // side panel's Run view re-runs as they type and shows the tokens; clicking a head opens it.
 import type { Frame, Page } from 'playwright-core';
 import { runCommand, sleep, waitForPaletteItems, type UiCheck } from '../harness';
+import { pngPixels } from '../../helpers/pngPixels';
 
 const EXAMPLE = 'rnn-reverse-additive';
 
@@ -37,21 +38,10 @@ async function checkTile(f: Frame, selector: string, where: string): Promise<voi
   let bg = '';
   while (!(bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage)).startsWith('url("blob:') && Date.now() < deadline) await sleep(100);
   if (!bg.startsWith('url("blob:')) throw new Error(`${where}: tile background is ${bg}`);
-  const png = await tile.screenshot();
-  const colours = await f.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    const seen = new Set<number>();
-    for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    return seen.size;
-  }, png.toString('base64'));
+  const shot = await pngPixels(f, await tile.screenshot());
+  const seen = new Set<number>();
+  for (let i = 0; i < shot.data.length; i += 4) seen.add((shot.data[i] << 16) | (shot.data[i + 1] << 8) | shot.data[i + 2]);
+  const colours = seen.size;
   console.log(`      ${where}: first tile on screen has ${colours} colours`);
   if (colours < 3) throw new Error(`${where}: the first tile shows ${colours} colour(s), its thumbnail is not drawn`);
 }
