@@ -14,7 +14,7 @@ import {
   type Thumbnail,
   type WebviewToHost,
 } from '../../src/protocol/webview';
-import { clear, custom, el } from '../shared/dom';
+import { clear, custom, el, selectValue, setSelectValue } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';
 import { AppPane } from './appPane';
@@ -105,10 +105,10 @@ export class InspectorApp {
     this.detail.setScale(this.state.scale ?? 'head');
 
     for (const o of SORT_OPTIONS) this.sortSelect.appendChild(custom('vscode-option', { text: o.label, attrs: { value: o.value } }));
-    this.setSelectValue(this.sortSelect, this.state.sort ?? 'grid');
-    this.partSelect.addEventListener('change', () => this.choosePart(this.selectValue(this.partSelect) as Part));
+    setSelectValue(this.sortSelect, this.state.sort ?? 'grid');
+    this.partSelect.addEventListener('change', () => this.choosePart(selectValue(this.partSelect) as Part));
     this.sortSelect.addEventListener('change', () => {
-      this.save({ sort: this.selectValue(this.sortSelect) as SortKey });
+      this.save({ sort: selectValue(this.sortSelect) as SortKey });
       this.rebuildGrid();
     });
 
@@ -209,7 +209,7 @@ export class InspectorApp {
         if (m.runId !== this.runId || !pm || !layer || m.head >= layer.heads) return;
         if (this.state.part !== m.part) {
           this.state.part = m.part;
-          this.setSelectValue(this.partSelect, m.part);
+          setSelectValue(this.partSelect, m.part);
           this.rebuildGrid();
         }
         this.select(m.part, m.layer, m.head);
@@ -329,7 +329,7 @@ export class InspectorApp {
   private choosePart(part: Part, keepSelection = false): void {
     const pm = this.partMeta(part);
     if (!pm) return;
-    this.setSelectValue(this.partSelect, part);
+    setSelectValue(this.partSelect, part);
     const sameLayer = pm.layers.find((l) => l.layer === this.state.layer);
     const fits = (keepSelection || this.state.part === part) && sameLayer && (this.state.head ?? 0) < sameLayer.heads;
     const layer = fits ? sameLayer.layer : pm.layers[0].layer;
@@ -407,14 +407,5 @@ export class InspectorApp {
   private save(patch: Partial<InspectorState>): void {
     this.state = { ...this.state, ...patch };
     this.api.setState(this.state);
-  }
-
-  private selectValue(s: HTMLElement): string {
-    return (s as HTMLElement & { value?: string }).value ?? '';
-  }
-
-  private setSelectValue(s: HTMLElement, value: string): void {
-    for (const o of Array.from(s.children)) o.toggleAttribute('selected', o.getAttribute('value') === value);
-    (s as HTMLElement & { value?: string }).value = value;
   }
 }

@@ -30,6 +30,17 @@ export function custom(tag: string, props: ElProps = {}, children: (Node | null 
   return e;
 }
 
+/** The value of a vscode-single-select. */
+export function selectValue(s: HTMLElement): string {
+  return (s as HTMLElement & { value?: string }).value ?? '';
+}
+
+/** Sets a vscode-single-select's value, marking the matching option selected as well. */
+export function setSelectValue(s: HTMLElement, value: string): void {
+  for (const o of Array.from(s.children)) o.toggleAttribute('selected', o.getAttribute('value') === value);
+  (s as HTMLElement & { value?: string }).value = value;
+}
+
 export function clear(e: Element): void {
   while (e.firstChild) e.removeChild(e.firstChild);
 }
