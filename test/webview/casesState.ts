@@ -244,9 +244,14 @@ export const STATE_CASES: Case[] = [
         await waitForHead(page, 0, 0);
         const from = ins.received.length;
         await ins.send(ins.session.setResult(syntheticResult(), 'second run', { part: 'decoder', layer: 1, head: 2 }));
-        const req = await ins.waitForPosted((m) => m.type === 'requestHead' && m.part === 'decoder', from);
-        equal(`${req.layer}/${req.head}`, '1/2', 'focused head requested');
+        // The head came with the run: the page opens it from there (after its saved one, at the
+        // focusHead message) and says so instead of asking.
+        const shown = await ins.waitForPosted((m) => m.type === 'headShown' && m.part === 'decoder', from);
+        equal(`${shown.layer}/${shown.head}`, '1/2', 'focused head opened');
         await waitForHead(page, 1, 2);
+        const asked = ins.received.slice(from).filter((m) => (m as { type?: string; part?: string }).type === 'requestHead' && (m as { part?: string }).part === 'decoder');
+        equal(asked.length, 0, 'no request for the focused head');
+        equal(ins.session.snapshot().filter((m) => m.type === 'focusHead').length, 0, 'the host’s focus is done');
         equal(await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value), 'decoder', 'part switched');
         equal(await page.locator('.grid-cell.selected').getAttribute('data-layer'), '1', 'focused tile selected');
         check((await page.locator('.run-title').textContent()) === 'second run', 'new title shown');

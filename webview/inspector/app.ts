@@ -355,9 +355,11 @@ export class InspectorApp {
     if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
     if (this.pending && this.pending.part === part && this.pending.layer === layer && this.pending.head === head) return;
     this.clearPending();
+    // Kept until used or the next run: with a focus, the page first opens its saved head and then,
+    // at the focusHead message that follows the run, the one the host sent.
     const sent = this.sentHead;
-    this.sentHead = undefined;
     if (sent && sent.runId === this.runId && sent.part === part && sent.layer === layer && sent.head === head) {
+      this.sentHead = undefined;
       this.api.post({ type: 'headShown', runId: this.runId, part, layer, head });
       return this.showHead(sent);
     }
