@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { loadModel, runModel } from '../../src/engine/run';
 import { ROOT } from './harness';
-import { LOADING_DELAY_MS } from '../../webview/inspector/app';
+import { LOADING_DELAY_MS } from '../../webview/inspector/headLoader';
 import type { RunResult } from '../../src/engine/types';
 import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, screenPixels, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 import { HEADS, LAYERS, SOURCE, syntheticResult } from './synthetic';

@@ -25,6 +25,7 @@ import { RunHeader } from './header';
 import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
 import { exportReply } from './exporter';
+import { HeadLoader } from './headLoader';
 import { Requests } from './requests';
 import { ViewSwitcher } from './switcher';
 import { AggregatesView } from './views/aggregates';
@@ -32,23 +33,6 @@ import { CompareView } from './views/compare';
 import { PositionalView } from './views/positional';
 import { QkView } from './views/qk';
 import { StepperView } from './views/stepper';
-
-export const REQUEST_TIMEOUT_MS = 10_000;
-/**
- * "Loading layer … head …" appears only when the answer takes longer than this. A head usually
- * arrives well within it: showing the line for one frame flickers, and the line moving the heatmap
- * down and back costs a relayout and repaint of the whole detail pane on every switch.
- */
-export const LOADING_DELAY_MS = 150;
-
-interface Pending {
-  requestId: number;
-  part: Part;
-  layer: number;
-  head: number;
-  timer: ReturnType<typeof setTimeout>;
-  loading: ReturnType<typeof setTimeout>;
-}
 
 export class InspectorApp {
   private state: InspectorState;
@@ -68,10 +52,7 @@ export class InspectorApp {
   private meta: RunMeta | undefined;
   private thumbs = new Map<Part, Thumbnail[]>();
   private head: HeadMessage | undefined;
-  /** The head the host sent with the run (the one it expects the page to open), until used. */
-  private sentHead: HeadMessage | undefined;
-  private pending: Pending | undefined;
-  private nextRequestId = 1;
+  private readonly loader: HeadLoader;
   private readonly requests: Requests;
   private readonly switcher: ViewSwitcher;
   private readonly headsView = el('div', { className: 'heads-view view' });
@@ -101,6 +82,7 @@ export class InspectorApp {
     this.compare = new CompareView(this.tooltip, this.theme, this.requests);
     this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
     this.detail = new DetailPane(this.tooltip, this.theme, (view) => this.save({ view }), (scale) => this.save({ scale }));
+    this.loader = new HeadLoader((m) => this.api.post(m), { show: (m) => this.showHead(m), loading: (t) => this.detail.showLoading(t), error: (t) => this.banner.show(t) });
     this.detail.setView(this.state.view ?? 'heatmap');
     this.detail.setScale(this.state.scale ?? 'head');
 
@@ -202,7 +184,7 @@ export class InspectorApp {
         }
         return;
       case 'head':
-        return this.onHead(m);
+        return this.loader.answer(m, this.runId);
       case 'focusHead': {
         const pm = this.partMeta(m.part);
         const layer = pm?.layers.find((l) => l.layer === m.layer);
@@ -216,11 +198,7 @@ export class InspectorApp {
         return;
       }
       case 'headError':
-        if (m.requestId !== this.pending?.requestId) return;
-        this.clearPending();
-        this.detail.showLoading('');
-        this.banner.show(m.message);
-        return;
+        return this.loader.failed(m);
       case 'app':
         if (m.runId !== this.runId) return;
         this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens });
@@ -244,7 +222,7 @@ export class InspectorApp {
   private onRun(runId: number, title: string, meta: RunMeta, head?: HeadMessage): void {
     this.runId = runId;
     this.meta = meta;
-    this.sentHead = head;
+    this.loader.newRun(head);
     this.requests.cancelAll();
     this.compare.set(undefined, !!this.state.sink);
     this.switcher.setAvailable('compare', false);
@@ -253,7 +231,6 @@ export class InspectorApp {
     this.head = undefined;
     this.appPane.hide();
     this.tokens = { source: [...meta.tokens.source], target: [...meta.tokens.target] };
-    this.clearPending();
     this.banner.hide();
     this.save({ title });
     this.header.show(meta, title);
@@ -353,34 +330,7 @@ export class InspectorApp {
     this.grid.setSelected(layer, head);
     const h = this.head;
     if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
-    if (this.pending && this.pending.part === part && this.pending.layer === layer && this.pending.head === head) return;
-    this.clearPending();
-    // Kept until used or the next run: with a focus, the page first opens its saved head and then,
-    // at the focusHead message that follows the run, the one the host sent.
-    const sent = this.sentHead;
-    if (sent && sent.runId === this.runId && sent.part === part && sent.layer === layer && sent.head === head) {
-      this.sentHead = undefined;
-      this.api.post({ type: 'headShown', runId: this.runId, part, layer, head });
-      return this.showHead(sent);
-    }
-    const requestId = this.nextRequestId++;
-    const timer = setTimeout(() => {
-      if (this.pending?.requestId !== requestId) return;
-      this.pending = undefined;
-      this.detail.showLoading('');
-      this.banner.show(`The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`);
-    }, REQUEST_TIMEOUT_MS);
-    const loading = setTimeout(() => {
-      if (this.pending?.requestId === requestId) this.detail.showLoading(`Loading layer ${layer} · head ${head}…`);
-    }, LOADING_DELAY_MS);
-    this.pending = { requestId, part, layer, head, timer, loading };
-    this.api.post({ type: 'requestHead', requestId, runId: this.runId, part, layer, head });
-  }
-
-  private onHead(m: HeadMessage): void {
-    if (m.runId !== this.runId || m.requestId !== this.pending?.requestId) return; // stale answer
-    this.clearPending();
-    this.showHead(m);
+    this.loader.open(this.runId, part, layer, head);
   }
 
   private showHead(m: HeadMessage): void {
@@ -396,14 +346,6 @@ export class InspectorApp {
     this.timings.head = performance.now() - t0;
     this.root.dataset.headMs = this.timings.head.toFixed(1);
     if (this.state.main === 'qk') this.qk.show(m, pm, this.meta, this.state.query ?? 0);
-  }
-
-  private clearPending(): void {
-    if (this.pending) {
-      clearTimeout(this.pending.timer);
-      clearTimeout(this.pending.loading);
-    }
-    this.pending = undefined;
   }
 
   private save(patch: Partial<InspectorState>): void {
