@@ -2,7 +2,7 @@
 // probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
 import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
 import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
-import { hatchPattern, luminance, makeRamp, mix, rgbCss, type ThemeColors } from '../shared/theme';
+import { hatchPattern, luminance, makeRamp, mix, rampLut, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';
 
 export const QUERY_AXIS_TITLE = 'query = token attending';
@@ -124,11 +124,7 @@ export class HeatmapView {
     const ramp = makeRamp(this.theme);
     const max = this.scaleMax;
     // One packed RGBA per ramp step, written through a Uint32 view: a 512×512 head fills in ~1 ms.
-    const lut = new Uint32Array(256);
-    for (let k = 0; k < 256; k++) {
-      const [r, g, b] = ramp(k / 255);
-      lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
-    }
+    const lut = rampLut(ramp);
     // Reused between heads of one part: a fresh 1 MB ImageData per switch mostly feeds the GC.
     if (this.img?.width !== h.keys || this.img.height !== h.queries) this.img = new ImageData(h.keys, h.queries);
     const img = this.img;

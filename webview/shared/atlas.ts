@@ -3,7 +3,7 @@
 // made Chromium composite every canvas and what overlapped it as layers of their own (~300 at 144
 // heads); committing them took ~60 ms per frame, on every frame of the page.
 import { encodeBmp24 } from './bmp';
-import type { RGB } from './theme';
+import { rampLut, type RGB } from './theme';
 
 export interface AtlasTile {
   rows: number;
@@ -34,12 +34,7 @@ export async function buildAtlas(tiles: readonly AtlasTile[], ramp: (t: number) 
   const perRow = Math.max(1, Math.ceil(Math.sqrt(tiles.length)));
   const W = perRow * sw;
   const H = Math.max(1, Math.ceil(tiles.length / perRow)) * sh;
-  // Packed RGBA per ramp step, as ImageData bytes through a Uint32 view.
-  const lut = new Uint32Array(256);
-  for (let k = 0; k < 256; k++) {
-    const [r, g, b] = ramp(k / 255);
-    lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
-  }
+  const lut = rampLut(ramp);
   const px = new Uint32Array(W * H); // [H, W]
   const at = tiles.map((t, k) => {
     const x0 = (k % perRow) * sw;

@@ -89,6 +89,19 @@ export function makeRamp(theme: ThemeColors): (t: number) => RGB {
 }
 
 /** Calls `fn` when VS Code switches theme (body class or the html style with the variables). */
+/**
+ * The ramp at 256 steps, each packed as ImageData's bytes read through a little-endian Uint32Array
+ * (0xAABBGGRR, opaque): pixels then fill with one table lookup each.
+ */
+export function rampLut(ramp: (t: number) => RGB): Uint32Array {
+  const lut = new Uint32Array(256);
+  for (let k = 0; k < 256; k++) {
+    const [r, g, b] = ramp(k / 255);
+    lut[k] = (255 << 24) | (Math.round(b) << 16) | (Math.round(g) << 8) | Math.round(r);
+  }
+  return lut;
+}
+
 export function onThemeChange(fn: () => void): void {
   const obs = new MutationObserver(() => fn());
   obs.observe(document.body, { attributes: true, attributeFilter: ['class'] });

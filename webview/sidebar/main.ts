@@ -117,7 +117,6 @@ function renderGrid(parts: SidebarPart[]): void {
         tiles.forEach(({ el, t }, k) => showTile(el, a, k, t, CELL - 2, 'fill'));
         atlas?.dispose();
         atlas = a;
-        root.dataset.gridDrawn = String(seq);
       },
       (e: unknown) => {
         if (seq === gridSeq) grid.append(el('p', { className: 'hint', text: `The head thumbnails could not be drawn: ${e instanceof Error ? e.message : String(e)}` }));
