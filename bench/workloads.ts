@@ -9,7 +9,7 @@ import type { Kernels } from '../src/engine/kernels';
 import type { TransformerConfig } from '../src/engine/format/loaded';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import type { Tensor } from '../src/engine/tensor';
-import { KVCache, LayerRunner, type AttentionWeights, type LayerWeights, type Linear, type Norm, type Recorder } from '../src/engine/models/transformerLayer';
+import { LayerRunner, type AttentionWeights, type LayerWeights, type Linear, type Norm, type Recorder } from '../src/engine/models/transformerLayer';
 import { argmaxRows, TransformerModel } from '../src/engine/models/transformer';
 import { rng } from '../test/helpers/randomModel';
 
@@ -84,7 +84,7 @@ export interface W1Result {
 export function runW1(kernels: Kernels, s: EncoderShape, layer: LayerWeights, x: Float32Array, n: number): W1Result {
   const run = new LayerRunner(kernels, encoderConfig(s));
   const rec: Recorder = { attentions: [], addNorm: [] };
-  const out = run.attention(x, n, layer.selfAttn, { cache: new KVCache(s.d), causal: false }, { part: 'encoder', layer: 0 }, rec);
+  const out = run.attention(x, n, layer.selfAttn, 'self', { part: 'encoder', layer: 0 }, rec);
   return { out, probs: rec.attentions[0].probs, scores: rec.attentions[0].scores };
 }
 
@@ -96,8 +96,10 @@ export function runW2(kernels: Kernels, s: EncoderShape, layers: LayerWeights[],
   let x = x0;
   layers.forEach((l, layer) => {
     const where = { part: 'encoder' as const, layer };
-    x = run.addNorm(x, n, l.selfNorm, (h) => run.attention(h, n, l.selfAttn, { cache: new KVCache(s.d), causal: false }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
-    x = run.addNorm(x, n, l.ffnNorm, (h) => run.feedForward(h, n, l, cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+    const mid = run.addNorm(x, n, l.selfNorm, (h) => run.attention(h, n, l.selfAttn, 'self', where, rec), { ...where, sublayer: 'self_attn' }, rec);
+    if (x !== x0) run.release(x);
+    x = run.addNorm(mid, n, l.ffnNorm, (h) => run.feedForward(h, n, l, cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+    run.release(mid);
   });
   return { out: x, rec };
 }
@@ -155,6 +157,11 @@ export function w3LoadedModel(m: W3Model): LoadedModel {
 export function runW3(kernels: Kernels, m: W3Model, model = new TransformerModel(w3LoadedModel(m) as LoadedModel & { architecture: 'transformer' }, kernels)): number[] {
   const session = model.session(m.memory);
   const out = [m.config.decoder_start_id!];
-  for (let step = 0; step < W3_SHAPE.steps; step++) out.push(argmaxRows(session.step(out[out.length - 1]).logits, 1)[0]);
+  for (let step = 0; step < W3_SHAPE.steps; step++) {
+    const r = session.step(out[out.length - 1]);
+    out.push(argmaxRows(r.logits, 1)[0]);
+    session.recycle(r); // as greedyDecode does
+  }
+  session.close();
   return out;
 }

@@ -1,12 +1,13 @@
 // The fast Kernels: WASM SIMD (f32x4) kernels over one shared memory, split over a pool of
 // worker threads. Same interface and (within 1e-5) the same results as referenceKernels.
 // Per call: inputs are copied into reused scratch, the kernel runs, outputs are copied into the
-// new Float32Array the interface returns. Weights are packed into panels once (heap.ts).
+// Float32Array the interface returns (taken from engineBuffers, buffers.ts). Weights are packed into panels once (heap.ts).
 import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';
 import { WasmHeap, kernelBuild } from './heap';
 import { ThreadPool } from './pool';
+import { engineBuffers } from '../buffers';
 
 export interface FastKernelOptions {
   /** Threads, the caller's included; default one per core (os.availableParallelism()). */
@@ -52,10 +53,10 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
       f.fill(0, (at >> 2) + v.length, (at >> 2) + len);
     });
 
-  /** `len` floats at byte offset p → a new (unshared) array. Filling a fresh array with set() is
-   *  about twice as fast as slice() of the shared memory's view (Node 20: 0.39 vs 0.83 ms for 1.5 MB). */
+  /** `len` floats at byte offset p → an unshared array. Filling an array with set() is about twice
+   *  as fast as slice() of the shared memory's view (Node 20: 0.39 vs 0.83 ms for 1.5 MB). */
   const copyOut = (p: number, len: number): Float32Array => {
-    const out = new Float32Array(len);
+    const out = engineBuffers.take(len);
     out.set(heap.view.subarray(p >> 2, (p >> 2) + len));
     return out;
   };
@@ -65,7 +66,7 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
     const f = heap.view;
     const base = c >> 2;
     if (ldc === n) return copyOut(c, m * n);
-    const out = new Float32Array(m * n);
+    const out = engineBuffers.take(m * n);
     for (let i = 0; i < m; i++) out.set(f.subarray(base + i * ldc, base + i * ldc + n), i * n);
     return out;
   };
@@ -141,10 +142,10 @@ export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
       const out = heap.scratch(rows * cols * 4);
       const np = withNorms ? heap.scratch(3 * rows * 4) : 0;
       pool.run('addNorm', [xp, yp, rows, cols, g, b, norm?.eps ?? 0, out, np], rows * cols * (norm ? 12 : 4));
-      const norms = withNorms ? copyOut(np, 3 * rows) : undefined;
+      const f = heap.view, at = np >> 2;
       return {
         out: copyOut(out, rows * cols),
-        norms: norms && { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) }, // own buffers: each is transferred
+        norms: withNorms ? { residual: f.slice(at, at + rows), sublayer: f.slice(at + rows, at + 2 * rows), output: f.slice(at + 2 * rows, at + 3 * rows) } : undefined, // own buffers: each is transferred
       };
     },
 

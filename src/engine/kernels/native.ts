@@ -2,7 +2,7 @@
 // Node-API, built into dist/native/attention-kernels.node by scripts/build-native.mjs. Same
 // interface and (within 1e-5) the same results as referenceKernels. Unlike the WASM kernels nothing
 // is copied: the C code reads the caller's Float32Arrays and writes into the new ones the interface
-// returns. Weights are packed into 32-column panels once per weight array (the same layout for both
+// returns (taken from engineBuffers, buffers.ts). Weights are packed into 32-column panels once per weight array (the same layout for both
 // ISAs). The module's own thread pool splits the work.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +11,7 @@ import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';
 import { defaultThreads } from './fast';
+import { engineBuffers } from '../buffers';
 
 export const NATIVE_MODULE_NAME = 'attention-kernels.node';
 
@@ -106,6 +107,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     return p;
   };
   const orNull = <T>(v: T | undefined) => v ?? null;
+  const take = (n: number) => engineBuffers.take(n);
   return {
     threads,
     name: ISA_NAMES[isa],
@@ -118,19 +120,19 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
 
     linear(x, m, k, w, n, bias) {
       use();
-      const out = new Float32Array(m * n);
+      const out = take(m * n);
       if (m > 0 && n > 0) N.linear(x, m, k, pack(w, n, k), n, orNull(bias), out, -1);
       return out;
     },
     matmul(a, m, k, b, n) {
       use();
-      const out = new Float32Array(m * n);
+      const out = take(m * n);
       if (m > 0 && n > 0) N.matmul(a, m, k, b, n, out);
       return out;
     },
     layerNorm(x, rows, cols, gamma, beta, eps) {
       use();
-      const out = new Float32Array(rows * cols);
+      const out = take(rows * cols);
       N.layerNorm(x, rows, cols, gamma, beta, eps, out);
       return out;
     },
@@ -140,24 +142,23 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     },
     feedForward(x, m, fc1, fc2, act) {
       use();
-      const out = new Float32Array(m * fc2.out);
+      const out = take(m * fc2.out);
       if (m > 0 && fc2.out > 0) N.feedForward(x, m, fc1.in, pack(fc1.w, fc1.out, fc1.in), fc1.out, orNull(fc1.b), pack(fc2.w, fc2.out, fc2.in), fc2.out, orNull(fc2.b), ACTIVATIONS[act], out);
       return out;
     },
     addNorm(x, y, rows, cols, norm, withNorms) {
       use();
-      const out = new Float32Array(rows * cols);
-      const norms = withNorms ? new Float32Array(3 * rows) : null;
+      const out = take(rows * cols);
+      const norms = withNorms ? take(3 * rows) : null;
       N.addNorm(x, y, rows, cols, norm?.gamma ?? null, norm?.beta ?? null, norm?.eps ?? 0, out, norms);
-      return {
-        out,
-        norms: norms ? { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) } : undefined, // own buffers: each is transferred
-      };
+      const split = norms ? { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) } : undefined; // own buffers: each is transferred
+      engineBuffers.give(norms ?? undefined);
+      return { out, norms: split };
     },
     attention(q, k, v, nq, nk, heads, dHead, mask): HeadsAttention {
       use();
-      const scores = new Float32Array(heads * nq * nk), probs = new Float32Array(heads * nq * nk), context = new Float32Array(nq * heads * dHead);
-      const rowEntropy = new Float32Array(heads * nq);
+      const scores = take(heads * nq * nk), probs = take(heads * nq * nk), context = take(nq * heads * dHead);
+      const rowEntropy = take(heads * nq);
       N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context, rowEntropy);
       return { scores, probs, context, rowEntropy };
     },

@@ -14,7 +14,7 @@ import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../protocol/apps/sentence-embedding';
 import { TensorReader } from './tensorReader';
-import { KVCache, LayerRunner, readLinear, readNorm, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
+import { LayerRunner, readLinear, readNorm, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
 import { runnerConfig } from './universal';
 import type { ModelOutput, RunnableModel } from './runnable';
 
@@ -97,7 +97,7 @@ export class SentenceEncoderModel {
       checkpoint(ctl, i, c.layers, `layer ${i + 1} of ${c.layers}`, rec?.attentions);
       const W = this.runners.get(l.width)!;
       const where = { part: 'encoder' as const, layer: i };
-      const attend = (h: Float32Array) => W.attention(h, n, l.weights.selfAttn, { cache: new KVCache(l.width), causal: false }, where, rec); // [n, d_model]
+      const attend = (h: Float32Array) => W.attention(h, n, l.weights.selfAttn, 'self', where, rec); // [n, d_model]
       x = l.residual ? projectedResidual(W, x, n, l, attend, i, rec) : D.addNorm(x, n, l.weights.selfNorm, attend, { ...where, sublayer: 'self_attn' }, rec);
       x = D.addNorm(x, n, l.weights.ffnNorm, (h) => D.feedForward(h, n, l.weights, c.activation), { ...where, sublayer: 'ffn' }, rec);
     });

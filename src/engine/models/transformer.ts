@@ -24,6 +24,10 @@ export interface StepResult {
 export interface DecoderSession {
   readonly length: number;
   step(tokenId: number, ctl?: RunControl): StepResult;
+  /** Gives a step's arrays (its attention, its logits) back for reuse: greedy decoding keeps only the argmax. */
+  recycle(step: StepResult): void;
+  /** Gives back the session's own buffers (cross-attention K and V, the KV caches); it cannot step after. */
+  close(): void;
 }
 
 export class TransformerModel {
@@ -79,7 +83,7 @@ export class TransformerModel {
     const c = this.cfg;
     const d = c.d_model;
     const scale = c.scale_embedding ? Math.sqrt(d) : 1;
-    const x = new Float32Array(ids.length * d); // [n, d]
+    const x = this.run.take(ids.length * d); // [n, d], every element written below
     ids.forEach((id, i) => {
       if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) {
         throw new InputError(`${field}[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
@@ -95,7 +99,7 @@ export class TransformerModel {
         x[i * d + j] = v;
       }
     });
-    return this.embedNorm ? this.run.layerNorm(x, ids.length, this.embedNorm) : x;
+    return this.embedNorm ? this.finalNorm(x, ids.length, this.embedNorm) : x;
   }
 
   /** Encoder stack over the source ids → hidden states [n, d]. */
@@ -105,10 +109,24 @@ export class TransformerModel {
     this.encoderLayers.forEach((l, layer) => {
       checkpoint(ctl, layer, this.encoderLayers.length, `encoder layer ${layer + 1}/${this.encoderLayers.length}`, rec?.attentions);
       const where = { part: 'encoder' as const, layer };
-      x = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: new KVCache(this.cfg.d_model), causal: false }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
-      x = this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+      const mid = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, 'self', where, rec), { ...where, sublayer: 'self_attn' }, rec);
+      this.run.release(x); // the embedding or the layer before's output: made here, held nowhere else
+      x = this.run.addNorm(mid, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+      this.run.release(mid);
     });
-    return this.encoderFinal ? this.run.layerNorm(x, n, this.encoderFinal) : x;
+    return this.encoderFinal ? this.finalNorm(x, n, this.encoderFinal) : x;
+  }
+
+  /** LayerNorm (a stack's final one, the embedding's) into a new array; x is dead after. */
+  private finalNorm(x: Float32Array, n: number, norm: Norm): Float32Array {
+    const out = this.run.layerNorm(x, n, norm);
+    this.run.release(x);
+    return out;
+  }
+
+  /** Gives arrays this model handed out (hidden states, logits) back for reuse once the caller is done with them. */
+  release(...arrays: Float32Array[]): void {
+    this.run.release(...arrays);
   }
 
   /**
@@ -117,7 +135,11 @@ export class TransformerModel {
    */
   decodeFull(ids: number[], memory: Float32Array | undefined, rec?: Recorder, ctl: RunControl = noControl): Float32Array {
     const session = this.session(memory);
-    return session.forward(ids, rec, ctl, 'target_ids', true);
+    try {
+      return session.forward(ids, rec, ctl, 'target_ids', true);
+    } finally {
+      session.close();
+    }
   }
 
   /** Incremental decoding: one token per step, keys and values of the past kept in a KV cache. */
@@ -138,15 +160,21 @@ export class TransformerModel {
       this.decoderLayers.forEach((l, layer) => {
         checkpoint(ctl, layer, this.decoderLayers.length, `decoder layer ${layer + 1}/${this.decoderLayers.length}`, stream ? rec?.attentions : undefined);
         const where = { part: 'decoder' as const, layer };
-        x = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: caches[layer], causal: true }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
+        // Each Add & Norm's input (the embedding or an earlier output, all made here) is dead once it has run.
+        const next = (y: Float32Array) => {
+          this.run.release(x);
+          x = y;
+        };
+        next(this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: caches[layer], causal: true }, where, rec), { ...where, sublayer: 'self_attn' }, rec));
         if (memory) {
           const cw = { part: 'cross' as const, layer };
-          x = this.run.addNorm(x, n, l.crossNorm!, (h) => this.run.attention(h, n, l.cross!, crossKV[layer], cw, rec), { ...cw, sublayer: 'cross_attn' }, rec);
+          next(this.run.addNorm(x, n, l.crossNorm!, (h) => this.run.attention(h, n, l.cross!, crossKV[layer], cw, rec), { ...cw, sublayer: 'cross_attn' }, rec));
         }
-        x = this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, c.activation), { ...where, sublayer: 'ffn' }, rec);
+        next(this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, c.activation), { ...where, sublayer: 'ffn' }, rec));
       });
-      return this.decoderFinal ? this.run.layerNorm(x, n, this.decoderFinal) : x;
+      return this.decoderFinal ? this.finalNorm(x, n, this.decoderFinal) : x;
     };
+    const stepArrays = new WeakMap<StepResult, Float32Array[]>(); // what recycle() may give back
     return {
       forward,
       get length() {
@@ -156,7 +184,20 @@ export class TransformerModel {
         const rec: Recorder = { attentions: [], addNorm: [] };
         const h = forward([tokenId], rec, ctl, 'target_ids');
         const rows = (part: string) => rec.attentions.filter((a) => a.part === part).map((a) => a.probs); // [heads, 1, keys]
-        return { self: rows('decoder'), cross: memory ? rows('cross') : undefined, logits: this.logits(h, 1) };
+        const logits = this.logits(h, 1);
+        this.run.release(h);
+        const r: StepResult = { self: rows('decoder'), cross: memory ? rows('cross') : undefined, logits };
+        stepArrays.set(r, [logits, ...rec.attentions.flatMap((a) => [a.probs, a.scores, ...(a.rowEntropy ? [a.rowEntropy] : [])])]);
+        return r;
+      },
+      recycle: (r) => {
+        this.run.release(...(stepArrays.get(r) ?? []));
+        stepArrays.delete(r);
+      },
+      close: () => {
+        for (const kv of crossKV) this.run.release(kv.k, kv.v);
+        for (const cache of caches) cache.clear();
+        crossKV.length = 0;
       },
     };
   }

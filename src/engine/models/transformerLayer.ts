@@ -5,6 +5,7 @@ import type { Activation, TransformerConfig } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
 import type { TensorReader } from './tensorReader';
 import { causalMask, scaledDotProductAttention } from '../attention';
+import { engineBuffers } from '../buffers';
 
 export interface Linear {
   w: Float32Array; // [out, in]
@@ -82,7 +83,7 @@ export class KVCache {
     if (need > this.kBuf.length) {
       const cap = Math.max(need, 2 * this.kBuf.length, 16 * d);
       const grow = (a: Float32Array) => {
-        const out = new Float32Array(cap);
+        const out = engineBuffers.take(cap);
         out.set(a.subarray(0, this.length * d));
         return out;
       };
@@ -94,6 +95,12 @@ export class KVCache {
     this.length += rows;
     this.k = this.kBuf.subarray(0, need);
     this.v = this.vBuf.subarray(0, need);
+  }
+  /** Empties the cache and gives its buffers back to the engine's pool (nothing may read k, v after). */
+  clear(): void {
+    engineBuffers.give(this.kBuf, this.vBuf);
+    this.kBuf = this.vBuf = this.k = this.v = new Float32Array(0);
+    this.length = 0;
   }
 }
 
@@ -119,15 +126,16 @@ export class LayerRunner {
   }
 
   /**
-   * Multi-head attention of `rows` query rows. Keys/values come from `kv`: either the rows
-   * themselves appended to a cache (self-attention; causal when `causal`), or fixed precomputed
-   * projections (cross-attention over the encoder output: Q from the decoder, K, V from the encoder).
+   * Multi-head attention of `rows` query rows. Keys/values come from `kv`: 'self' for the rows
+   * themselves, all visible and kept nowhere (encoders); the rows appended to a cache (decoder
+   * self-attention; causal when `causal`); or fixed precomputed projections (cross-attention over
+   * the encoder output: Q from the decoder, K, V from the encoder). → a new [rows, d] array.
    */
   attention(
     x: Float32Array,
     rows: number,
     w: AttentionWeights,
-    kv: { cache: KVCache; causal: boolean } | { k: Float32Array; v: Float32Array; length: number },
+    kv: 'self' | { cache: KVCache; causal: boolean } | { k: Float32Array; v: Float32Array; length: number },
     where: { part: Part; layer: number },
     rec?: Recorder,
   ): Float32Array {
@@ -135,9 +143,17 @@ export class LayerRunner {
     const dHead = d / heads;
     const q = this.linear(x, rows, w.q); // [rows, d]
     let k: Float32Array, v: Float32Array, nk: number, mask: Uint8Array | undefined;
-    if ('cache' in kv) {
+    const dead: Float32Array[] = [q]; // temporaries given back to the pool once the heads are done
+    if (kv === 'self') {
+      k = this.linear(x, rows, w.k); // [rows, d]
+      v = this.linear(x, rows, w.v);
+      nk = rows;
+      dead.push(k, v);
+    } else if ('cache' in kv) {
       const offset = kv.cache.length;
-      kv.cache.append(this.linear(x, rows, w.k), this.linear(x, rows, w.v), rows);
+      const kNew = this.linear(x, rows, w.k), vNew = this.linear(x, rows, w.v); // [rows, d], copied into the cache
+      kv.cache.append(kNew, vNew, rows);
+      dead.push(kNew, vNew);
       ({ k, v, length: nk } = kv.cache); // [nk, d]
       mask = kv.causal ? causalMask(rows, nk, offset) : undefined; // key j > query i → hidden
     } else {
@@ -146,7 +162,19 @@ export class LayerRunner {
     const att = (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
     rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
     if (rec?.qkv) rec.qkv.push({ ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) });
-    return this.linear(att.context, rows, w.o); // [rows, d]
+    const out = this.linear(att.context, rows, w.o); // [rows, d]
+    engineBuffers.give(att.context, ...dead);
+    return out;
+  }
+
+  /** A [length] array from the engine's pool, not zeroed: for outputs the caller writes in full. */
+  take(length: number): Float32Array {
+    return engineBuffers.take(length);
+  }
+
+  /** Gives dead temporaries (hidden states the caller made with this runner and no longer holds) back for reuse. */
+  release(...arrays: Float32Array[]): void {
+    engineBuffers.give(...arrays);
   }
 
   /** Position-wise feed-forward: fc2(act(fc1(x))). */
@@ -160,6 +188,8 @@ export class LayerRunner {
   /**
    * Add & Norm around one sub-layer f. post-LN (Vaswani, BERT, Marian): LN(x + f(x));
    * pre-LN (GPT-2): x + f(LN(x)). Records the norms of residual, sub-layer output and result.
+   * f must return a new array nothing else holds (a sub-layer's output): it is reused once added.
+   * x stays the caller's.
    */
   addNorm(
     x: Float32Array,
@@ -170,10 +200,13 @@ export class LayerRunner {
     rec?: Recorder,
   ): Float32Array {
     const pre = this.cfg.norm === 'pre';
-    const y = f(pre ? this.layerNorm(x, rows, norm) : x);
+    const normed = pre ? this.layerNorm(x, rows, norm) : undefined;
+    const y = f(normed ?? x);
+    if (normed) engineBuffers.give(normed);
     if (this.kernels.addNorm) {
       const r = this.kernels.addNorm(x, y, rows, this.cfg.d_model, pre ? undefined : { ...norm, eps: this.cfg.layer_norm_eps }, !!rec);
       if (rec && r.norms) rec.addNorm.push({ ...step, residualNorm: r.norms.residual, sublayerNorm: r.norms.sublayer, outputNorm: r.norms.output });
+      engineBuffers.give(y);
       return r.out;
     }
     const sum = new Float32Array(x.length);

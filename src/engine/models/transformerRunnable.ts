@@ -46,23 +46,37 @@ function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ct
   if (c.kind === 'encoder') {
     if (opts.targetIds) throw new InputError('target_ids', 'an encoder-only model has no target side');
     const h = t.encode(ids, rec, ctl);
-    if (!t.hasOwnHead) return { targetIds: [], ...rec, positional };
+    if (!t.hasOwnHead) {
+      t.release(h);
+      return { targetIds: [], ...rec, positional };
+    }
     // A masked-LM encoder (own lm_head) shows its guess for every position, [MASK] included.
     const logits = t.logits(h, ids.length); // [n, vocab]
     const app = mlm?.(logits, ids);
-    return { targetIds: [], ...rec, positional, predicted: argmaxRows(logits, ids.length), ...(app ? { app } : {}) };
+    const predicted = argmaxRows(logits, ids.length);
+    t.release(h, logits);
+    return { targetIds: [], ...rec, positional, predicted, ...(app ? { app } : {}) };
   }
   if (c.kind === 'decoder') {
     // Decoder-only: the input is the whole (causal) sequence.
     if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');
     const h = t.decodeFull(ids, undefined, rec, ctl);
-    return { targetIds: [], ...rec, positional, predicted: argmaxRows(t.logits(h, ids.length), ids.length) };
+    return { targetIds: [], ...rec, positional, predicted: predictions(t, h, ids.length) };
   }
   const memory = t.encode(ids, rec, ctl);
   const targetIds = opts.targetIds ?? greedyDecode(t, memory, ctl);
   if (targetIds.length === 0) throw new InputError('target_ids', 'at least one decoder input is needed');
   const h = t.decodeFull(targetIds, memory, rec, ctl);
-  return { targetIds, ...rec, positional, predicted: argmaxRows(t.logits(h, targetIds.length), targetIds.length) };
+  t.release(memory);
+  return { targetIds, ...rec, positional, predicted: predictions(t, h, targetIds.length) };
+}
+
+/** Argmax of each row's logits; the hidden states and logits are dead after. */
+function predictions(t: TransformerModel, h: Float32Array, rows: number): number[] {
+  const logits = t.logits(h, rows); // [rows, vocab]
+  const out = argmaxRows(logits, rows);
+  t.release(h, logits);
+  return out;
 }
 
 /** Greedy decoding with the KV cache: start token, then argmax until EOS or the length limit. */
@@ -73,11 +87,17 @@ export function greedyDecode(t: TransformerModel, memory: Float32Array, ctl: Run
   const max = Math.min(c.max_target_length ?? 64, c.max_positions);
   const session = t.session(memory);
   const out = [start];
-  for (let step = 0; step < max - 1; step++) {
-    checkpoint(ctl, step, max, `decoding token ${step + 1}`);
-    const next = argmaxRows(session.step(out[out.length - 1], ctl).logits, 1)[0];
-    if (next === c.eos_id) break;
-    out.push(next);
+  try {
+    for (let step = 0; step < max - 1; step++) {
+      checkpoint(ctl, step, max, `decoding token ${step + 1}`);
+      const r = session.step(out[out.length - 1], ctl);
+      const next = argmaxRows(r.logits, 1)[0];
+      session.recycle(r); // only the argmax is kept: the next run's same step reuses these arrays
+      if (next === c.eos_id) break;
+      out.push(next);
+    }
+  } finally {
+    session.close();
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import type { UniversalData } from '../../protocol/apps/universal';
 import { TensorReader } from './tensorReader';
-import { KVCache, LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+import { LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
@@ -138,9 +138,10 @@ export class UniversalModel {
   private step(x: Float32Array, n: number, t: number, rec?: Recorder): Float32Array {
     const l = this.layer;
     const where = { part: 'encoder' as const, layer: t }; // layer index = recurrence step
-    let h = this.run.addNorm(x, n, l.selfNorm, (v) => this.run.attention(v, n, l.selfAttn, { cache: new KVCache(this.cfg.d_model), causal: false }, where, rec), { ...where, sublayer: 'self_attn' }, rec);
-    h = this.run.addNorm(h, n, l.ffnNorm, (v) => this.run.feedForward(v, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
-    return h;
+    const h = this.run.addNorm(x, n, l.selfNorm, (v) => this.run.attention(v, n, l.selfAttn, 'self', where, rec), { ...where, sublayer: 'self_attn' }, rec);
+    const out = this.run.addNorm(h, n, l.ffnNorm, (v) => this.run.feedForward(v, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+    this.run.release(h); // x stays: the recurrence may keep it
+    return out;
   }
 
   /** [n, vocab] per-token output logits. */

@@ -1,0 +1,88 @@
+// Reused Float32 buffers for the engine's intermediate activations.
+//
+// A transformer layer makes about eight [n, d] temporaries (Q, K, V, the heads' context, each
+// sub-layer's output, the hidden state between the two Add & Norms). The fast kernels take their
+// outputs from here and the layer code gives each temporary back as soon as it is dead, so a run
+// allocates them for its first layer only, and the runs after it none at all. New memory is not
+// free on the machines we measure on: a first touch costs 3–9 µs per 4 KB page (bench/faults.ts),
+// and W2 at n = 512 took 0.5–1.0 s depending only on how many fresh pages its temporaries got.
+//
+// What leaves the engine (scores, probabilities, norms) is taken here too but never given back:
+// it is transferred to the extension host.
+
+export interface PoolStats {
+  /** take() calls answered from the pool. */
+  reused: number;
+  /** take() calls that allocated. */
+  fresh: number;
+  /** Bytes the pool holds now. */
+  heldBytes: number;
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, Float32Array<ArrayBuffer>[]>(); // length → arrays given back; least recently given length first
+  private readonly pooled = new WeakSet<Float32Array>(); // in `free` now: a second give() is ignored
+  private held = 0;
+  private reused = 0;
+  private fresh = 0;
+
+  /** `limitBytes`: what the pool may hold; past it, the lengths given back longest ago are left to the GC. */
+  constructor(readonly limitBytes: number) {}
+
+  /** A [length] array, a given-back one when the pool has that length. Not zeroed: every caller writes each element. */
+  take(length: number): Float32Array<ArrayBuffer> {
+    const a = this.free.get(length)?.pop();
+    if (!a) {
+      this.fresh++;
+      return new Float32Array(length);
+    }
+    this.pooled.delete(a);
+    this.held -= a.byteLength;
+    this.reused++;
+    return a;
+  }
+
+  /**
+   * Gives arrays back for reuse; the caller must hold no other reference to them. Only whole,
+   * unshared, attached buffers are kept (a subarray view, e.g. of a weight file, is skipped).
+   */
+  give(...arrays: (Float32Array | undefined)[]): void {
+    for (const a of arrays) {
+      if (!a || a.length === 0 || this.pooled.has(a) || a.byteLength > this.limitBytes) continue;
+      if (a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength || !(a.buffer instanceof ArrayBuffer)) continue;
+      // Lengths of an earlier input (another sequence length) must not crowd out this run's.
+      while (this.held + a.byteLength > this.limitBytes) this.evictOldest();
+      const list = this.free.get(a.length) ?? [];
+      this.free.delete(a.length); // re-inserted last: the most recently given length
+      this.free.set(a.length, list);
+      list.push(a as Float32Array<ArrayBuffer>);
+      this.pooled.add(a);
+      this.held += a.byteLength;
+    }
+  }
+
+  private evictOldest(): void {
+    const [length, list] = this.free.entries().next().value as [number, Float32Array<ArrayBuffer>[]];
+    const a = list.shift()!;
+    if (list.length === 0) this.free.delete(length);
+    this.pooled.delete(a);
+    this.held -= a.byteLength;
+  }
+
+  /** Drops every held array (the worker does this when its models are unloaded). */
+  clear(): void {
+    this.free.clear();
+    this.held = 0;
+  }
+
+  stats(): PoolStats {
+    return { reused: this.reused, fresh: this.fresh, heldBytes: this.held };
+  }
+}
+
+/**
+ * The engine's pool: one per thread (the worker, or the CLI's process). 256 MB is ~20 of BERT-large's
+ * [512, 1024] temporaries; a layer has at most ~10 alive at once, so the limit is only reached by
+ * sequences far longer than that.
+ */
+export const engineBuffers = new BufferPool(256 * 2 ** 20);
