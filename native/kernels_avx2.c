@@ -161,10 +161,13 @@ static void micro_rows(int rows, const float *a, size_t lda, const float *b, flo
 
 /* Rows i0…i1 and panels p0…p1 of C = act(bias + A·B) over the full k. */
 static void gemm_range(const float *a, size_t lda, int k, const float *bp, int n, const float *bias, float *c, size_t ldc, int i0, int i1, int p0, int p1, int act) {
-  for (int k0 = 0; k0 < k || k0 == 0; k0 += KC) {
-    int kc = k - k0 < KC ? k - k0 : KC;
+  // K is blocked so that a packed B block stays in L1 for the next row block; with one row block
+  // (fewer than MR rows: decoder steps) there is no next one, and one pass streams B straight through.
+  const int kb = i1 - i0 <= MR ? (k > 0 ? k : 1) : KC;
+  for (int k0 = 0; k0 < k || k0 == 0; k0 += kb) {
+    int kc = k - k0 < kb ? k - k0 : kb;
     if (kc < 0) kc = 0;
-    int first = k0 == 0, last = k0 + KC >= k;
+    int first = k0 == 0, last = k0 + kb >= k;
     int e = last ? act : -1;
     for (int p = p0; p < p1; p++) {
       for (int h = 0; h < NR; h += HR) {

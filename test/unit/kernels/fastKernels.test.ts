@@ -46,7 +46,7 @@ for (const K of pools) {
   const t = `${K.label}, ${K.threads} thread${K.threads > 1 ? 's' : ''}`;
 
   test(`linear matches the reference on random shapes (${t})`, () => {
-    const shapes = [[1, 1, 1], [1, 7, 3], [3, 5, 9], [4, 8, 8], [5, 17, 13], [13, 33, 31], [64, 96, 72], [7, 300, 20], [130, 257, 129], [1, 768, 768], [9, 64, 1000]];
+    const shapes = [[1, 1, 1], [1, 7, 3], [3, 5, 9], [4, 8, 8], [5, 17, 13], [13, 33, 31], [64, 96, 72], [7, 300, 20], [130, 257, 129], [1, 768, 768], [9, 64, 1000], [12, 520, 40], [13, 520, 40]];
     for (let r = 0; r < 6; r++) shapes.push([randInt(1, 70), randInt(1, 300), randInt(1, 90)]);
     for (const [m, k, n] of shapes) {
       const x = randArray(m * k), w = randArray(n * k, 1 / Math.sqrt(k)), b = randArray(n);
