@@ -81,8 +81,9 @@ export class BufferPool {
 }
 
 /**
- * The engine's pool: one per thread (the worker, or the CLI's process). 256 MB is ~20 of BERT-large's
- * [512, 1024] temporaries; a layer has at most ~10 alive at once, so the limit is only reached by
- * sequences far longer than that.
+ * The engine's pool: one per thread (the worker, or the CLI's process). What it holds stays
+ * allocated between runs, inside VS Code's extension host: 128 MB is ~10 [n, d] temporaries of a
+ * d = 1024 model at the default 1024-token limit (attentionInspector.maxSequenceLength), about
+ * what one layer has alive at once.
  */
-export const engineBuffers = new BufferPool(256 * 2 ** 20);
+export const engineBuffers = new BufferPool(128 * 2 ** 20);
