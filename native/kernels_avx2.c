@@ -15,6 +15,7 @@
 #define HR 16 /* columns per micro-kernel pass: half a panel */
 #define MR 6
 #define KC 256 /* a packed B block is 256·32·4 = 32 KB: stays in L1 across row blocks */
+#define DIRECT_NQ 4 /* attention for at most this many query rows skips packing K and V */
 #define INLINE static inline __attribute__((always_inline))
 
 /* lane i all ones when i < w */
@@ -372,10 +373,141 @@ INLINE __m256 visible(const unsigned char *m, int left) {
   return _mm256_castsi256_ps(_mm256_cmpeq_epi32(v, _mm256_setzero_si256()));
 }
 
+/* Scales row i of head h's scores in place (srow: the raw dot products) → srow; masked, stable
+   softmax → prow; its entropy → entropy[h, i]. */
+static void softmax_row(const attn_job *j, int h, int i, float *srow, float *prow) {
+  const int nq = j->nq, nk = j->nk;
+  const unsigned char *mrow = j->mask ? j->mask + (size_t)i * nk : NULL;
+  const __m256 sv = _mm256_set1_ps(j->scale), ninf = _mm256_set1_ps(-INFINITY), all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+  __m256 mx = ninf;
+  for (int c = 0; c < nk; c += 8) {
+    int left = nk - c;
+    __m256 x = _mm256_mul_ps(vload(srow + c, left), sv);
+    vstore(srow + c, left, x);
+    __m256 vis = left >= 8 ? all : in_row(left);
+    if (mrow) vis = _mm256_and_ps(vis, visible(mrow + c, left));
+    x = _mm256_blendv_ps(ninf, x, vis);
+    vstore(prow + c, left, x);
+    mx = _mm256_max_ps(mx, x);
+  }
+  float rmax = hmax(mx);
+  if (rmax == -INFINITY) { // every key masked: probabilities 0, entropy 0
+    memset(prow, 0, (size_t)nk * 4);
+    if (j->entropy) j->entropy[(size_t)h * nq + i] = 0;
+    return;
+  }
+  // t accumulates Σ e_j·(x_j − max): with S = Σ e_j, the row's entropy −Σ p log p is log S − t/S.
+  __m256 mv = _mm256_set1_ps(rmax), acc = _mm256_setzero_ps(), t = _mm256_setzero_ps();
+  for (int c = 0; c < nk; c += 8) {
+    int left = nk - c;
+    __m256 x = vload(prow + c, left);
+    __m256 fin = _mm256_cmp_ps(x, ninf, _CMP_NEQ_OQ); // e^(x−max), exactly 0 for masked keys
+    if (left < 8) fin = _mm256_and_ps(fin, in_row(left));
+    __m256 dx = _mm256_and_ps(fin, _mm256_sub_ps(x, mv));
+    __m256 e = _mm256_and_ps(fin, vexp(dx));
+    vstore(prow + c, left, e);
+    acc = _mm256_add_ps(acc, e);
+    t = _mm256_fmadd_ps(e, dx, t);
+  }
+  const double sum = hsum_f64(acc);
+  if (j->entropy) {
+    double ent = log(sum) - hsum_f64(t) / sum;
+    j->entropy[(size_t)h * nq + i] = (float)(ent > 0 ? ent : 0);
+  }
+  __m256 inv = _mm256_set1_ps((float)(1 / sum));
+  for (int c = 0; c < nk; c += 8) vstore(prow + c, nk - c, _mm256_mul_ps(vload(prow + c, nk - c), inv));
+}
+
+/* [Σ a0, Σ a1, Σ a2, Σ a3] */
+INLINE __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+INLINE float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+/* One head for a few query rows (decoder steps): each score a dot product of Q's and K's rows and
+   the context Σ_j p_j·V_j, straight from K and V. Packing K (a scalar transpose) and V costs more
+   than this arithmetic when few rows reuse the panels. */
+static void attention_head_rows(const attn_job *j, int h) {
+  const int nq = j->nq, nk = j->nk, dh = j->dHead;
+  const size_t width = (size_t)j->heads * dh, ho = (size_t)h * dh;
+  const float *kh = j->k + ho, *vh = j->v + ho;
+  for (int i = 0; i < nq; i++) {
+    const float *qi = j->q + (size_t)i * width + ho;
+    float *srow = j->scores + ((size_t)h * nq + i) * nk, *prow = j->probs + ((size_t)h * nq + i) * nk;
+    int r = 0;
+    for (; r + 4 <= nk; r += 4) { // four keys at a time: independent FMA chains, one reduction
+      const float *k0 = kh + (size_t)r * width, *k1 = k0 + width, *k2 = k1 + width, *k3 = k2 + width;
+      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      int c = 0;
+      for (; c + 8 <= dh; c += 8) {
+        __m256 x = _mm256_loadu_ps(qi + c);
+        a0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k0 + c), a0);
+        a1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k1 + c), a1);
+        a2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k2 + c), a2);
+        a3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(k3 + c), a3);
+      }
+      if (c < dh) {
+        const __m256i m = lanes(dh - c);
+        __m256 x = _mm256_maskload_ps(qi + c, m);
+        a0 = _mm256_fmadd_ps(x, _mm256_maskload_ps(k0 + c, m), a0);
+        a1 = _mm256_fmadd_ps(x, _mm256_maskload_ps(k1 + c, m), a1);
+        a2 = _mm256_fmadd_ps(x, _mm256_maskload_ps(k2 + c, m), a2);
+        a3 = _mm256_fmadd_ps(x, _mm256_maskload_ps(k3 + c, m), a3);
+      }
+      _mm_storeu_ps(srow + r, hsum4(a0, a1, a2, a3));
+    }
+    for (; r < nk; r++) {
+      const float *kr = kh + (size_t)r * width;
+      __m256 a = _mm256_setzero_ps();
+      for (int c = 0; c < dh; c += 8) a = _mm256_fmadd_ps(vload(qi + c, dh - c), vload(kr + c, dh - c), a);
+      srow[r] = hsum(a);
+    }
+    softmax_row(j, h, i, srow, prow);
+    float *ci = j->ctx + (size_t)i * width + ho; // [dHead] of ctx's row i
+    int c = 0;
+    for (; c + 64 <= dh; c += 64) { // 64 columns: a V row's whole 256 bytes in one pass over the keys
+      __m256 a[8];
+      for (int t = 0; t < 8; t++) a[t] = _mm256_setzero_ps();
+      for (int r = 0; r < nk; r++) {
+        const float *vr = vh + (size_t)r * width + c;
+        __m256 pr = _mm256_broadcast_ss(prow + r);
+        for (int t = 0; t < 8; t++) a[t] = _mm256_fmadd_ps(pr, _mm256_loadu_ps(vr + 8 * t), a[t]);
+      }
+      for (int t = 0; t < 8; t++) _mm256_storeu_ps(ci + c + 8 * t, a[t]);
+    }
+    for (; c < dh; c += 32) { // the last < 64 columns
+      const int left = dh - c;
+      const __m256i m0 = lanes(left), m1 = lanes(left - 8), m2 = lanes(left - 16), m3 = lanes(left - 24);
+      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      for (int r = 0; r < nk; r++) {
+        const float *vr = vh + (size_t)r * width + c;
+        __m256 pr = _mm256_broadcast_ss(prow + r);
+        a0 = _mm256_fmadd_ps(pr, _mm256_maskload_ps(vr, m0), a0);
+        a1 = _mm256_fmadd_ps(pr, _mm256_maskload_ps(vr + 8, m1), a1);
+        a2 = _mm256_fmadd_ps(pr, _mm256_maskload_ps(vr + 16, m2), a2);
+        a3 = _mm256_fmadd_ps(pr, _mm256_maskload_ps(vr + 24, m3), a3);
+      }
+      vstore(ci + c, left, a0);
+      vstore(ci + c + 8, left - 8, a1);
+      vstore(ci + c + 16, left - 16, a2);
+      vstore(ci + c + 24, left - 24, a3);
+    }
+  }
+}
+
 /* One head: S = Q_h·K_hᵀ·scale → scores; masked, stable softmax → probs; P·V_h → ctx's columns. */
 static void attention_head(void *ctx, int h) {
   attn_job *j = ctx;
   const int nq = j->nq, nk = j->nk, dh = j->dHead;
+  if (nq <= DIRECT_NQ) {
+    attention_head_rows(j, h);
+    return;
+  }
   const size_t width = (size_t)j->heads * dh, ho = (size_t)h * dh;
   float *kp = scratch(1, ak_packed_floats(nk, dh));
   float *vp = scratch(2, ak_packed_floats(dh, nk));
@@ -383,48 +515,7 @@ static void attention_head(void *ctx, int h) {
   float *s = j->scores + (size_t)h * nq * nk, *p = j->probs + (size_t)h * nq * nk;
   pack_rows(j->k + ho, width, nk, dh, kp);
   gemm_range(j->q + ho, width, dh, kp, nk, NULL, s, (size_t)nk, 0, nq, 0, (nk + NR - 1) / NR, -1); // [nq, nk]
-  const __m256 sv = _mm256_set1_ps(j->scale), ninf = _mm256_set1_ps(-INFINITY), all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-  for (int i = 0; i < nq; i++) {
-    float *srow = s + (size_t)i * nk, *prow = p + (size_t)i * nk;
-    const unsigned char *mrow = j->mask ? j->mask + (size_t)i * nk : NULL;
-    __m256 mx = ninf;
-    for (int c = 0; c < nk; c += 8) {
-      int left = nk - c;
-      __m256 x = _mm256_mul_ps(vload(srow + c, left), sv);
-      vstore(srow + c, left, x);
-      __m256 vis = left >= 8 ? all : in_row(left);
-      if (mrow) vis = _mm256_and_ps(vis, visible(mrow + c, left));
-      x = _mm256_blendv_ps(ninf, x, vis);
-      vstore(prow + c, left, x);
-      mx = _mm256_max_ps(mx, x);
-    }
-    float rmax = hmax(mx);
-    if (rmax == -INFINITY) { // every key masked: probabilities 0, entropy 0
-      memset(prow, 0, (size_t)nk * 4);
-      if (j->entropy) j->entropy[(size_t)h * nq + i] = 0;
-      continue;
-    }
-    // t accumulates Σ e_j·(x_j − max): with S = Σ e_j, the row's entropy −Σ p log p is log S − t/S.
-    __m256 mv = _mm256_set1_ps(rmax), acc = _mm256_setzero_ps(), t = _mm256_setzero_ps();
-    for (int c = 0; c < nk; c += 8) {
-      int left = nk - c;
-      __m256 x = vload(prow + c, left);
-      __m256 fin = _mm256_cmp_ps(x, ninf, _CMP_NEQ_OQ); // e^(x−max), exactly 0 for masked keys
-      if (left < 8) fin = _mm256_and_ps(fin, in_row(left));
-      __m256 dx = _mm256_and_ps(fin, _mm256_sub_ps(x, mv));
-      __m256 e = _mm256_and_ps(fin, vexp(dx));
-      vstore(prow + c, left, e);
-      acc = _mm256_add_ps(acc, e);
-      t = _mm256_fmadd_ps(e, dx, t);
-    }
-    const double sum = hsum_f64(acc);
-    if (j->entropy) {
-      double ent = log(sum) - hsum_f64(t) / sum;
-      j->entropy[(size_t)h * nq + i] = (float)(ent > 0 ? ent : 0);
-    }
-    __m256 inv = _mm256_set1_ps((float)(1 / sum));
-    for (int c = 0; c < nk; c += 8) vstore(prow + c, nk - c, _mm256_mul_ps(vload(prow + c, nk - c), inv));
-  }
+  for (int i = 0; i < nq; i++) softmax_row(j, h, i, s + (size_t)i * nk, p + (size_t)i * nk);
   pack_cols(j->v + ho, width, nk, dh, vp);
   gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, (dh + NR - 1) / NR, -1); // [nq, dHead]
 }

@@ -13,6 +13,7 @@
 #define NR AK_NR
 #define MR 12
 #define KC 256 /* a packed B block is 256·32·4 = 32 KB: stays in L1 across row blocks */
+#define DIRECT_NQ 4 /* attention for at most this many query rows skips packing K and V */
 #define INLINE static inline __attribute__((always_inline))
 
 INLINE __mmask16 lanes(int w) { return w <= 0 ? 0 : w >= 16 ? 0xFFFF : (__mmask16)((1u << w) - 1); }
@@ -337,10 +338,130 @@ typedef struct {
   float scale;
 } attn_job;
 
+/* Scales row i of head h's scores in place (srow: the raw dot products) → srow; masked, stable
+   softmax → prow; its entropy → entropy[h, i]. */
+static void softmax_row(const attn_job *j, int h, int i, float *srow, float *prow) {
+  const int nq = j->nq, nk = j->nk;
+  const unsigned char *mrow = j->mask ? j->mask + (size_t)i * nk : NULL;
+  const __m512 sv = _mm512_set1_ps(j->scale), ninf = _mm512_set1_ps(-INFINITY);
+  __m512 mx = ninf;
+  for (int c = 0; c < nk; c += 16) {
+    __mmask16 m = lanes(nk - c);
+    __m512 x = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, srow + c), sv);
+    _mm512_mask_storeu_ps(srow + c, m, x);
+    __mmask16 vis = m;
+    if (mrow) vis &= _mm512_cmpeq_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, mrow + c)), _mm512_setzero_si512());
+    x = _mm512_mask_blend_ps(vis, ninf, x);
+    _mm512_mask_storeu_ps(prow + c, m, x);
+    mx = _mm512_max_ps(mx, x);
+  }
+  float rmax = _mm512_reduce_max_ps(mx);
+  if (rmax == -INFINITY) {
+    memset(prow, 0, (size_t)nk * 4);
+    if (j->entropy) j->entropy[(size_t)h * nq + i] = 0;
+    return;
+  }
+  // t accumulates Σ e_j·(x_j − max): with S = Σ e_j, the row's entropy −Σ p log p is log S − t/S,
+  // so the inspector's per-head entropy costs no logarithm per cell.
+  __m512 mv = _mm512_set1_ps(rmax), acc = _mm512_setzero_ps(), t = _mm512_setzero_ps();
+  for (int c = 0; c < nk; c += 16) {
+    __mmask16 m = lanes(nk - c);
+    __m512 x = _mm512_maskz_loadu_ps(m, prow + c);
+    __mmask16 fin = _mm512_cmp_ps_mask(x, ninf, _CMP_NEQ_OQ) & m; // e^(x−max), exactly 0 for masked keys
+    __m512 dx = _mm512_maskz_sub_ps(fin, x, mv);
+    __m512 e = _mm512_maskz_mov_ps(fin, vexp(dx));
+    _mm512_mask_storeu_ps(prow + c, m, e);
+    acc = _mm512_add_ps(acc, e);
+    t = _mm512_fmadd_ps(e, dx, t);
+  }
+  __m512d a0 = _mm512_cvtps_pd(_mm512_castps512_ps256(acc));
+  __m512d a1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+  const double sum = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+  if (j->entropy) {
+    __m512d t0 = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+    __m512d t1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+    double ent = log(sum) - _mm512_reduce_add_pd(_mm512_add_pd(t0, t1)) / sum;
+    j->entropy[(size_t)h * nq + i] = (float)(ent > 0 ? ent : 0);
+  }
+  __m512 inv = _mm512_set1_ps((float)(1 / sum));
+  for (int c = 0; c < nk; c += 16) {
+    __mmask16 m = lanes(nk - c);
+    _mm512_mask_storeu_ps(prow + c, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, prow + c), inv));
+  }
+}
+
+/* [Σ a0, Σ a1, Σ a2, Σ a3] */
+INLINE __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+  __m256 b0 = _mm256_add_ps(_mm512_castps512_ps256(a0), _mm512_extractf32x8_ps(a0, 1));
+  __m256 b1 = _mm256_add_ps(_mm512_castps512_ps256(a1), _mm512_extractf32x8_ps(a1, 1));
+  __m256 b2 = _mm256_add_ps(_mm512_castps512_ps256(a2), _mm512_extractf32x8_ps(a2, 1));
+  __m256 b3 = _mm256_add_ps(_mm512_castps512_ps256(a3), _mm512_extractf32x8_ps(a3, 1));
+  __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(b0, b1), _mm256_hadd_ps(b2, b3));
+  return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+/* One head for a few query rows (decoder steps): each score a dot product of Q's and K's rows and
+   the context Σ_j p_j·V_j, straight from K and V. Packing K (a scalar transpose) and V costs more
+   than this arithmetic when few rows reuse the panels. */
+static void attention_head_rows(const attn_job *j, int h) {
+  const int nq = j->nq, nk = j->nk, dh = j->dHead;
+  const size_t width = (size_t)j->heads * dh, ho = (size_t)h * dh;
+  const float *kh = j->k + ho, *vh = j->v + ho;
+  for (int i = 0; i < nq; i++) {
+    const float *qi = j->q + (size_t)i * width + ho;
+    float *srow = j->scores + ((size_t)h * nq + i) * nk, *prow = j->probs + ((size_t)h * nq + i) * nk;
+    int r = 0;
+    for (; r + 4 <= nk; r += 4) { // four keys at a time: independent FMA chains, one reduction
+      const float *k0 = kh + (size_t)r * width, *k1 = k0 + width, *k2 = k1 + width, *k3 = k2 + width;
+      __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      for (int c = 0; c < dh; c += 16) {
+        __mmask16 m = lanes(dh - c);
+        __m512 x = _mm512_maskz_loadu_ps(m, qi + c);
+        a0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, k0 + c), a0);
+        a1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, k1 + c), a1);
+        a2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, k2 + c), a2);
+        a3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, k3 + c), a3);
+      }
+      _mm_storeu_ps(srow + r, hsum4(a0, a1, a2, a3));
+    }
+    for (; r < nk; r++) {
+      const float *kr = kh + (size_t)r * width;
+      __m512 a = _mm512_setzero_ps();
+      for (int c = 0; c < dh; c += 16) {
+        __mmask16 m = lanes(dh - c);
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, qi + c), _mm512_maskz_loadu_ps(m, kr + c), a);
+      }
+      srow[r] = _mm512_reduce_add_ps(a);
+    }
+    softmax_row(j, h, i, srow, prow);
+    float *ci = j->ctx + (size_t)i * width + ho; // [dHead] of ctx's row i
+    for (int c = 0; c < dh; c += 64) {
+      __mmask16 m0 = lanes(dh - c), m1 = lanes(dh - c - 16), m2 = lanes(dh - c - 32), m3 = lanes(dh - c - 48);
+      __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      for (int r = 0; r < nk; r++) {
+        const float *vr = vh + (size_t)r * width + c;
+        __m512 pr = _mm512_set1_ps(prow[r]);
+        a0 = _mm512_fmadd_ps(pr, _mm512_maskz_loadu_ps(m0, vr), a0);
+        a1 = _mm512_fmadd_ps(pr, _mm512_maskz_loadu_ps(m1, vr + 16), a1);
+        a2 = _mm512_fmadd_ps(pr, _mm512_maskz_loadu_ps(m2, vr + 32), a2);
+        a3 = _mm512_fmadd_ps(pr, _mm512_maskz_loadu_ps(m3, vr + 48), a3);
+      }
+      _mm512_mask_storeu_ps(ci + c, m0, a0);
+      _mm512_mask_storeu_ps(ci + c + 16, m1, a1);
+      _mm512_mask_storeu_ps(ci + c + 32, m2, a2);
+      _mm512_mask_storeu_ps(ci + c + 48, m3, a3);
+    }
+  }
+}
+
 /* One head: S = Q_h·K_hᵀ·scale → scores; masked, stable softmax → probs; P·V_h → ctx's columns. */
 static void attention_head(void *ctx, int h) {
   attn_job *j = ctx;
   const int nq = j->nq, nk = j->nk, dh = j->dHead;
+  if (nq <= DIRECT_NQ) {
+    attention_head_rows(j, h);
+    return;
+  }
   const size_t width = (size_t)j->heads * dh, ho = (size_t)h * dh;
   float *kp = scratch(1, ak_packed_floats(nk, dh));
   float *vp = scratch(2, ak_packed_floats(dh, nk));
@@ -348,55 +469,7 @@ static void attention_head(void *ctx, int h) {
   float *s = j->scores + (size_t)h * nq * nk, *p = j->probs + (size_t)h * nq * nk;
   pack_rows(j->k + ho, width, nk, dh, kp);
   gemm_range(j->q + ho, width, dh, kp, nk, NULL, s, (size_t)nk, 0, nq, 0, (nk + NR - 1) / NR, -1); // [nq, nk]
-  const __m512 sv = _mm512_set1_ps(j->scale), ninf = _mm512_set1_ps(-INFINITY);
-  for (int i = 0; i < nq; i++) {
-    float *srow = s + (size_t)i * nk, *prow = p + (size_t)i * nk;
-    const unsigned char *mrow = j->mask ? j->mask + (size_t)i * nk : NULL;
-    __m512 mx = ninf;
-    for (int c = 0; c < nk; c += 16) {
-      __mmask16 m = lanes(nk - c);
-      __m512 x = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, srow + c), sv);
-      _mm512_mask_storeu_ps(srow + c, m, x);
-      __mmask16 vis = m;
-      if (mrow) vis &= _mm512_cmpeq_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, mrow + c)), _mm512_setzero_si512());
-      x = _mm512_mask_blend_ps(vis, ninf, x);
-      _mm512_mask_storeu_ps(prow + c, m, x);
-      mx = _mm512_max_ps(mx, x);
-    }
-    float rmax = _mm512_reduce_max_ps(mx);
-    if (rmax == -INFINITY) {
-      memset(prow, 0, (size_t)nk * 4);
-      if (j->entropy) j->entropy[(size_t)h * nq + i] = 0;
-      continue;
-    }
-    // t accumulates Σ e_j·(x_j − max): with S = Σ e_j, the row's entropy −Σ p log p is log S − t/S,
-    // so the inspector's per-head entropy costs no logarithm per cell.
-    __m512 mv = _mm512_set1_ps(rmax), acc = _mm512_setzero_ps(), t = _mm512_setzero_ps();
-    for (int c = 0; c < nk; c += 16) {
-      __mmask16 m = lanes(nk - c);
-      __m512 x = _mm512_maskz_loadu_ps(m, prow + c);
-      __mmask16 fin = _mm512_cmp_ps_mask(x, ninf, _CMP_NEQ_OQ) & m; // e^(x−max), exactly 0 for masked keys
-      __m512 dx = _mm512_maskz_sub_ps(fin, x, mv);
-      __m512 e = _mm512_maskz_mov_ps(fin, vexp(dx));
-      _mm512_mask_storeu_ps(prow + c, m, e);
-      acc = _mm512_add_ps(acc, e);
-      t = _mm512_fmadd_ps(e, dx, t);
-    }
-    __m512d a0 = _mm512_cvtps_pd(_mm512_castps512_ps256(acc));
-    __m512d a1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
-    const double sum = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
-    if (j->entropy) {
-      __m512d t0 = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
-      __m512d t1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
-      double ent = log(sum) - _mm512_reduce_add_pd(_mm512_add_pd(t0, t1)) / sum;
-      j->entropy[(size_t)h * nq + i] = (float)(ent > 0 ? ent : 0);
-    }
-    __m512 inv = _mm512_set1_ps((float)(1 / sum));
-    for (int c = 0; c < nk; c += 16) {
-      __mmask16 m = lanes(nk - c);
-      _mm512_mask_storeu_ps(prow + c, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, prow + c), inv));
-    }
-  }
+  for (int i = 0; i < nq; i++) softmax_row(j, h, i, s + (size_t)i * nk, p + (size_t)i * nk);
   pack_cols(j->v + ho, width, nk, dh, vp);
   gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, (dh + NR - 1) / NR, -1); // [nq, dHead]
 }

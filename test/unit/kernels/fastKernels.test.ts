@@ -133,12 +133,16 @@ for (const K of pools) {
   test(`attention: scores, probs and context match scaledDotProductAttention (${t})`, () => {
     const cases = [
       [1, 1, 1, 1], [1, 5, 2, 8], [3, 3, 2, 8], [4, 9, 3, 5], [7, 7, 1, 64], [17, 17, 12, 64], [2, 33, 4, 7], [65, 65, 3, 16], [1, 64, 8, 64], [130, 130, 2, 24],
+      // few query rows (decoder steps; the native kernels' unpacked path): key counts % 4 and % 16, head sizes % 16 and > 64
+      [1, 1, 3, 64], [1, 17, 3, 7], [1, 64, 2, 100], [1, 130, 2, 7], [1, 130, 4, 64], [2, 21, 3, 64], [3, 40, 2, 100], [4, 37, 5, 33], [5, 12, 2, 64],
     ];
     for (let r = 0; r < 4; r++) cases.push([randInt(1, 40), randInt(1, 40), randInt(1, 5), randInt(1, 40)]);
     for (const [nq, nk, heads, dHead] of cases) {
       const w = heads * dHead;
       const q = randArray(nq * w, 2), k = randArray(nk * w, 2), v = randArray(nk * w);
-      for (const mask of [undefined, nq <= nk ? causalMask(nq, nk, nk - nq) : undefined, Uint8Array.from({ length: nq * nk }, () => (rand() < 0.4 ? 1 : 0))]) {
+      const masks = [undefined, nq <= nk ? causalMask(nq, nk, nk - nq) : undefined, Uint8Array.from({ length: nq * nk }, () => (rand() < 0.4 ? 1 : 0))];
+      if (nq === 1) masks.push(new Uint8Array(nk).fill(1)); // the only row fully masked
+      for (const mask of masks) {
         if (mask && nq > 1) mask.fill(1, 0, nk); // a fully masked row: all-zero probabilities
         const got = K.attention!(q, k, v, nq, nk, heads, dHead, mask);
         const exp = R.attention!(q, k, v, nq, nk, heads, dHead, mask);
