@@ -130,13 +130,13 @@ static napi_value PackedFloats(napi_env env, napi_callback_info info) {
 }
 
 /*
- * Asks for transparent huge pages over the 2 MB-aligned part of a new packed weight before it is
- * first written. Packing is the first touch of ~340 MB at BERT-base size, and each 4 KB page fault
- * costs several µs on a VM: with THP in "madvise" mode (Debian's and Ubuntu's default) the first
- * W2 run went from ~1.3 s to ~0.9 s here. Only whole 2 MB extents inside the array are advised, so
- * no memory outside it is ever brought in.
+ * Asks for transparent huge pages over the 2 MB-aligned part of a new buffer before it is first
+ * written: a packed weight, or a model file about to be read. At BERT-base size each is the first
+ * touch of ~340 MB, and each 4 KB page fault costs several µs on a VM. With THP in "madvise" mode
+ * (Debian's and Ubuntu's default) the first W2 run went from ~1.0 s to ~0.7 s here. Only whole
+ * 2 MB extents inside the buffer are advised, so no memory outside it is ever brought in.
  */
-static void advise_huge(const float *p, size_t bytes) {
+static void advise_huge(const void *p, size_t bytes) {
 #if defined(MADV_HUGEPAGE)
   const uintptr_t huge = (uintptr_t)2 << 20;
   uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + bytes) & ~(huge - 1);
@@ -144,6 +144,20 @@ static void advise_huge(const float *p, size_t bytes) {
 #else
   (void)p, (void)bytes;
 #endif
+}
+
+/* adviseHugePages(bytes: Uint8Array): before a large file is read into a new buffer (see files.ts). */
+static napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  unsigned char *p;
+  size_t len;
+  napi_typedarray_type type;
+  bool is;
+  if (!args(env, info, 1, argv)) return NULL;
+  if (napi_is_typedarray(env, argv[0], &is) != napi_ok || !is || napi_get_typedarray_info(env, argv[0], &type, &len, (void **)&p, NULL, NULL) != napi_ok || type != napi_uint8_array)
+    FAIL("adviseHugePages(bytes): bytes must be a Uint8Array");
+  advise_huge(p, len);
+  return NULL;
 }
 
 /* pack(w [n, k], n, k, dst) */
@@ -262,7 +276,7 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"info", Info}, {"setThreads", SetThreads}, {"setMinParallelWork", SetMinParallelWork}, {"packedFloats", PackedFloats}, {"pack", Pack}, {"linear", Linear}, {"feedForward", FeedForward},
+    {"info", Info}, {"setThreads", SetThreads}, {"setMinParallelWork", SetMinParallelWork}, {"packedFloats", PackedFloats}, {"adviseHugePages", AdviseHugePages}, {"pack", Pack}, {"linear", Linear}, {"feedForward", FeedForward},
     {"matmul", Matmul}, {"activate", Activate}, {"layerNorm", LayerNorm}, {"addNorm", AddNorm}, {"attention", Attention},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -11,6 +11,7 @@ import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';
 import { defaultThreads } from './fast';
+import { setLargeBufferAdvice } from '../format/files';
 import { engineBuffers } from '../buffers';
 
 export const NATIVE_MODULE_NAME = 'attention-kernels.node';
@@ -22,6 +23,8 @@ interface NativeModule {
   setThreads(n: number): void;
   setMinParallelWork(multiplyAdds: number): void;
   packedFloats(n: number, k: number): number;
+  /** Absent from modules built before it. */
+  adviseHugePages?(bytes: Uint8Array): void;
   pack(w: Float32Array, n: number, k: number, dst: Float32Array): void;
   linear(x: Float32Array, m: number, k: number, packed: Float32Array, n: number, bias: Float32Array | null, out: Float32Array, act: number): void;
   feedForward(x: Float32Array, m: number, d: number, p1: Float32Array, hidden: number, b1: Float32Array | null, p2: Float32Array, n: number, b2: Float32Array | null, act: number, out: Float32Array): void;
@@ -81,6 +84,7 @@ export function nativeModule(): { module?: NativeModule; isa?: NativeIsa; file?:
     const isa = info.isa !== undefined ? info.isa : info.avx512 ? 'avx512' : null; // a module built before AVX2 has no isa
     const asked = process.env.ATTENTION_NATIVE_ISA;
     if (!isa) return (loaded = { why: asked ? `this CPU cannot run ATTENTION_NATIVE_ISA=${asked} (avx512 or avx2)` : 'this CPU has neither AVX-512 nor AVX2 + FMA' });
+    if (module.adviseHugePages) setLargeBufferAdvice((b) => module.adviseHugePages!(b)); // model files read after this get huge pages
     return (loaded = { module, isa, file });
   } catch (e) {
     return (loaded = { why: `${file} could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
