@@ -10,6 +10,8 @@
 // What leaves the engine (scores, probabilities, norms) is taken here too but never given back:
 // it is transferred to the extension host.
 
+import { adviseLarge } from './memoryAdvice';
+
 export interface PoolStats {
   /** take() calls answered from the pool. */
   reused: number;
@@ -34,7 +36,7 @@ export class BufferPool {
     const a = this.free.get(length)?.pop();
     if (!a) {
       this.fresh++;
-      return new Float32Array(length);
+      return adviseLarge(new Float32Array(length)); // e.g. a run's [heads, n, n] scores: huge pages where the native module is loaded
     }
     this.pooled.delete(a);
     this.held -= a.byteLength;

@@ -3,22 +3,17 @@
 // pipe that never answers. Only regular files are read; everything else is a ModelFormatError.
 import * as fs from 'fs';
 import { ModelFormatError } from './errors';
+import { adviseLarge } from '../memoryAdvice';
 
 /** Largest file read into memory (Node cannot hold more than 2 GB in one buffer anyway). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 /**
- * Files at least this large are read into a buffer that `adviseLargeBuffer` (when set) sees first:
- * the native kernels ask for huge pages there, which made reading a 340 MB file 2–10× faster on
- * the VMs we measure on (4 KB first-touch faults cost several µs each).
+ * Files at least this large are read into a new buffer that memoryAdvice.ts's hook sees first: the
+ * native kernels ask for huge pages there, which made reading a 340 MB model 5× faster on the VMs
+ * we measure on (bench/cold.ts).
  */
 export const ADVISED_FILE_BYTES = 8 * 1024 * 1024;
-let adviseLargeBuffer: ((bytes: Uint8Array) => void) | undefined;
-
-/** Set by the native kernels when they load; the engine works the same without. */
-export function setLargeBufferAdvice(advise: ((bytes: Uint8Array) => void) | undefined): void {
-  adviseLargeBuffer = advise;
-}
 
 export function readRegularFile(file: string): Buffer {
   let st: fs.Stats;
@@ -33,16 +28,15 @@ export function readRegularFile(file: string): Buffer {
   }
   if (st.size > MAX_FILE_BYTES) throw new ModelFormatError(file, 'file', `at most ${MAX_FILE_BYTES} bytes; the file has ${st.size}`);
   try {
-    return st.size >= ADVISED_FILE_BYTES && adviseLargeBuffer ? readAdvised(file, st.size, adviseLargeBuffer) : fs.readFileSync(file);
+    return st.size >= ADVISED_FILE_BYTES ? readAdvised(file, st.size) : fs.readFileSync(file);
   } catch (e) {
     throw new ModelFormatError(file, 'file', `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
 /** The file's first `size` bytes (fewer if it shrank since stat) into a new buffer advised before the read touches it. */
-function readAdvised(file: string, size: number, advise: (bytes: Uint8Array) => void): Buffer {
-  const buf = Buffer.allocUnsafeSlow(size); // its own ArrayBuffer, pages not yet touched
-  advise(buf);
+function readAdvised(file: string, size: number): Buffer {
+  const buf = adviseLarge(Buffer.allocUnsafeSlow(size)); // its own ArrayBuffer, pages not yet touched
   const fd = fs.openSync(file, 'r');
   try {
     let at = 0;

@@ -11,7 +11,7 @@ import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';
 import { defaultThreads } from './fast';
-import { setLargeBufferAdvice } from '../format/files';
+import { setLargeBufferAdvice } from '../memoryAdvice';
 import { engineBuffers } from '../buffers';
 
 export const NATIVE_MODULE_NAME = 'attention-kernels.node';
@@ -84,7 +84,7 @@ export function nativeModule(): { module?: NativeModule; isa?: NativeIsa; file?:
     const isa = info.isa !== undefined ? info.isa : info.avx512 ? 'avx512' : null; // a module built before AVX2 has no isa
     const asked = process.env.ATTENTION_NATIVE_ISA;
     if (!isa) return (loaded = { why: asked ? `this CPU cannot run ATTENTION_NATIVE_ISA=${asked} (avx512 or avx2)` : 'this CPU has neither AVX-512 nor AVX2 + FMA' });
-    if (module.adviseHugePages) setLargeBufferAdvice((b) => module.adviseHugePages!(b)); // model files read after this get huge pages
+    if (module.adviseHugePages) setLargeBufferAdvice((b) => module.adviseHugePages!(b)); // model files and big outputs made after this get huge pages
     return (loaded = { module, isa, file });
   } catch (e) {
     return (loaded = { why: `${file} could not be loaded: ${e instanceof Error ? e.message : String(e)}` });

@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { BufferPool, engineBuffers } from '../../../src/engine/buffers';
+import { ADVISED_BYTES, setLargeBufferAdvice } from '../../../src/engine/memoryAdvice';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { createFastKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
 import type { RunInput, RunResult } from '../../../src/engine/types';
@@ -56,6 +57,24 @@ test('past its limit the pool drops the lengths given back longest ago', () => {
   pool.clear();
   assert.equal(pool.stats().heldBytes, 0);
   assert.notEqual(pool.take(2), c2);
+});
+
+test('a new array of ADVISED_BYTES or more is shown to the memory-advice hook before it is handed out; a reused one is not', () => {
+  const pool = new BufferPool(64 * 2 ** 20);
+  const seen: number[] = [];
+  setLargeBufferAdvice((b) => seen.push(b.byteLength));
+  try {
+    const big = ADVISED_BYTES / 4;
+    const a = pool.take(big);
+    assert.deepEqual(seen, [ADVISED_BYTES], 'advised once, over the whole array');
+    pool.take(big - 1); // just under: left alone
+    assert.equal(seen.length, 1);
+    pool.give(a);
+    assert.equal(pool.take(big), a);
+    assert.equal(seen.length, 1, 'its pages were touched already: no advice');
+  } finally {
+    setLargeBufferAdvice(undefined);
+  }
 });
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
