@@ -71,7 +71,7 @@ export class BufferPool {
     this.held -= a.byteLength;
   }
 
-  /** Drops every held array (the worker does this when its models are unloaded). */
+  /** Drops every held array. */
   clear(): void {
     this.free.clear();
     this.held = 0;

@@ -1,7 +1,8 @@
 // The fast Kernels: WASM SIMD (f32x4) kernels over one shared memory, split over a pool of
 // worker threads. Same interface and (within 1e-5) the same results as referenceKernels.
 // Per call: inputs are copied into reused scratch, the kernel runs, outputs are copied into the
-// Float32Array the interface returns (taken from engineBuffers, buffers.ts). Weights are packed into panels once (heap.ts).
+// Float32Array the interface returns (taken from engineBuffers, buffers.ts). Weights are packed
+// into panels once (heap.ts).
 import type { Activation } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import type { HeadsAttention } from '../attention';

@@ -1,9 +1,9 @@
 // The native kernels: AVX-512 or AVX2 C (native/*.c; the module picks what the CPU has) behind
 // Node-API, built into dist/native/attention-kernels.node by scripts/build-native.mjs. Same
 // interface and (within 1e-5) the same results as referenceKernels. Unlike the WASM kernels nothing
-// is copied: the C code reads the caller's Float32Arrays and writes into the new ones the interface
-// returns (taken from engineBuffers, buffers.ts). Weights are packed into 32-column panels once per weight array (the same layout for both
-// ISAs). The module's own thread pool splits the work.
+// is copied: the C code reads the caller's Float32Arrays and writes into the ones the interface
+// returns (taken from engineBuffers, buffers.ts). Weights are packed into 32-column panels once per
+// weight array (the same layout for both ISAs). The module's own thread pool splits the work.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
