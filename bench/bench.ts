@@ -3,7 +3,7 @@
 // row with the ratio ours/theirs, checks that both computed the same thing, and writes
 // artifacts/bench/latest.json. Runs of ours and theirs alternate (a busy machine slows both
 // alike); the peak RSS of our W2 n=512 is read before onnxruntime allocates anything.
-//   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3] [--kernels native|wasm]
+//   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3] [--kernels native|wasm] [--gap ms]
 // (default kernels: the engine's own choice, native AVX-512 or AVX2 where it runs, else WASM).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,6 +24,10 @@ const arg = (name: string, dflt: string) => {
 const RUNS = Math.max(1, Number(arg('runs', '5'))); // fewer than 5 only for smoke tests
 const THREADS = Number(arg('threads', '0')) || defaultThreads();
 const ONLY = arg('only', 'w1,w2-128,w2-512,w3').split(',');
+// A pause before each timed run: both engines' pool threads keep spinning for a while after a run,
+// and without it each side was measured while the other's threads still ran (W3: ours 164–196 ms
+// with no pause, 140–145 with 100 ms; onnxruntime-web's 234–236 and 202–228).
+const GAP_MS = Number(arg('gap', '100'));
 const KERNELS = arg('kernels', nativeModule().module ? 'native' : 'wasm');
 // The issue's goals: PyTorch's figures on this machine type for W2, half of onnxruntime-web for W1, onnxruntime-web for W3.
 const GOAL: Record<string, (theirs: number) => number> = { w1: (t) => t / 2, 'w2-128': () => 162, 'w2-512': () => 650, w3: (t) => t };
@@ -39,6 +43,7 @@ async function timePair(a: () => unknown, b: () => unknown): Promise<[number[], 
   const ta: number[] = [], tb: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     for (const [f, t] of [[a, ta], [b, tb]] as const) {
+      if (GAP_MS > 0) await new Promise((ok) => setTimeout(ok, GAP_MS));
       const t0 = performance.now();
       await f();
       t.push(performance.now() - t0);
