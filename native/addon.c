@@ -85,6 +85,7 @@ static int f64(napi_env env, napi_value v, double *out) { return napi_get_value_
 
 /* Packed buffers are Float32Arrays with 16 floats of slack: the data starts at the first 64-byte boundary. */
 static float *aligned(float *p) { return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+static size_t packed_len(int n, int k) { return ak_packed_floats(n, k) + 16; }
 
 /* { isa: 'avx512' | 'avx2' | null, avx512 (isa is avx512: what older callers check), threads } */
 static napi_value Info(napi_env env, napi_callback_info info) {
@@ -125,7 +126,7 @@ static napi_value PackedFloats(napi_env env, napi_callback_info info) {
   int32_t n, k;
   if (!args(env, info, 2, argv)) return NULL;
   if (!i32(env, argv[0], &n) || !i32(env, argv[1], &k) || n < 0 || k < 0) FAIL("packedFloats(n, k): sizes must be integers ≥ 0");
-  CHECK(napi_create_double(env, (double)ak_packed_floats(n, k) + 16, &r));
+  CHECK(napi_create_double(env, (double)packed_len(n, k), &r));
   return r;
 }
 
@@ -146,7 +147,7 @@ static void advise_huge(const void *p, size_t bytes) {
 #endif
 }
 
-/* adviseHugePages(bytes: Uint8Array): before a large file is read into a new buffer (see files.ts). */
+/* adviseHugePages(bytes: Uint8Array): a new large buffer before it is filled (src/engine/memoryAdvice.ts: model files, big outputs). */
 static napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   unsigned char *p;
@@ -167,8 +168,8 @@ static napi_value Pack(napi_env env, napi_callback_info info) {
   float *w, *dst;
   if (!args(env, info, 4, argv)) return NULL;
   if (!i32(env, argv[1], &n) || !i32(env, argv[2], &k) || n < 0 || k < 0) FAIL("pack: sizes must be integers ≥ 0");
-  if (!f32(env, argv[0], (size_t)n * k, 0, &w) || !f32(env, argv[3], ak_packed_floats(n, k) + 16, 0, &dst)) FAIL("pack(w, n, k, dst): w must be a Float32Array of n·k floats, dst of packedFloats(n, k)");
-  advise_huge(dst, (ak_packed_floats(n, k) + 16) * sizeof(float));
+  if (!f32(env, argv[0], (size_t)n * k, 0, &w) || !f32(env, argv[3], packed_len(n, k), 0, &dst)) FAIL("pack(w, n, k, dst): w must be a Float32Array of n·k floats, dst of packedFloats(n, k)");
+  advise_huge(dst, packed_len(n, k) * sizeof(float));
   K->pack_rows(w, n, k, aligned(dst));
   return NULL;
 }
@@ -180,7 +181,7 @@ static napi_value Linear(napi_env env, napi_callback_info info) {
   float *x, *p, *b, *out;
   if (!args(env, info, 8, argv)) return NULL;
   if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || !i32(env, argv[7], &act) || m < 0 || k < 0 || n < 0 || act > 3) FAIL("linear: bad sizes or activation");
-  if (!f32(env, argv[0], (size_t)m * k, 0, &x) || !f32(env, argv[3], ak_packed_floats(n, k) + 16, 0, &p) || !f32(env, argv[5], (size_t)n, 1, &b) || !f32(env, argv[6], (size_t)m * n, 0, &out))
+  if (!f32(env, argv[0], (size_t)m * k, 0, &x) || !f32(env, argv[3], packed_len(n, k), 0, &p) || !f32(env, argv[5], (size_t)n, 1, &b) || !f32(env, argv[6], (size_t)m * n, 0, &out))
     FAIL("linear(x, m, k, packed, n, bias, out, act): an array is missing or too short");
   K->gemm(x, k, m, k, aligned(p), n, b, out, n, act);
   return NULL;
@@ -194,8 +195,8 @@ static napi_value FeedForward(napi_env env, napi_callback_info info) {
   if (!args(env, info, 11, argv)) return NULL;
   if (!i32(env, argv[1], &m) || !i32(env, argv[2], &d) || !i32(env, argv[4], &hidden) || !i32(env, argv[7], &n) || !i32(env, argv[9], &act) || m < 0 || d < 0 || hidden < 0 || n < 0 || act > 3)
     FAIL("feedForward: bad sizes or activation");
-  if (!f32(env, argv[0], (size_t)m * d, 0, &x) || !f32(env, argv[3], ak_packed_floats(hidden, d) + 16, 0, &p1) || !f32(env, argv[5], (size_t)hidden, 1, &b1) ||
-      !f32(env, argv[6], ak_packed_floats(n, hidden) + 16, 0, &p2) || !f32(env, argv[8], (size_t)n, 1, &b2) || !f32(env, argv[10], (size_t)m * n, 0, &out))
+  if (!f32(env, argv[0], (size_t)m * d, 0, &x) || !f32(env, argv[3], packed_len(hidden, d), 0, &p1) || !f32(env, argv[5], (size_t)hidden, 1, &b1) ||
+      !f32(env, argv[6], packed_len(n, hidden), 0, &p2) || !f32(env, argv[8], (size_t)n, 1, &b2) || !f32(env, argv[10], (size_t)m * n, 0, &out))
     FAIL("feedForward: an array is missing or too short");
   K->feed_forward(x, m, d, aligned(p1), hidden, b1, aligned(p2), n, b2, act, out);
   return NULL;
