@@ -3,17 +3,10 @@
 // pipe that never answers. Only regular files are read; everything else is a ModelFormatError.
 import * as fs from 'fs';
 import { ModelFormatError } from './errors';
-import { adviseLarge } from '../memoryAdvice';
+import { ADVISED_BYTES, adviseLarge } from '../memoryAdvice';
 
 /** Largest file read into memory (Node cannot hold more than 2 GB in one buffer anyway). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
-
-/**
- * Files at least this large are read into a new buffer that memoryAdvice.ts's hook sees first: the
- * native kernels ask for huge pages there, which made reading a 340 MB model 5× faster on the VMs
- * we measure on (bench/cold.ts).
- */
-export const ADVISED_FILE_BYTES = 8 * 1024 * 1024;
 
 export function readRegularFile(file: string): Buffer {
   let st: fs.Stats;
@@ -28,7 +21,9 @@ export function readRegularFile(file: string): Buffer {
   }
   if (st.size > MAX_FILE_BYTES) throw new ModelFormatError(file, 'file', `at most ${MAX_FILE_BYTES} bytes; the file has ${st.size}`);
   try {
-    return st.size >= ADVISED_FILE_BYTES ? readAdvised(file, st.size) : fs.readFileSync(file);
+    // Large files go into a buffer memoryAdvice.ts's hook sees first: the native kernels ask for huge
+    // pages there, which made reading a 340 MB model 5× faster on the VMs we measure on (bench/cold.ts).
+    return st.size >= ADVISED_BYTES ? readAdvised(file, st.size) : fs.readFileSync(file);
   } catch (e) {
     throw new ModelFormatError(file, 'file', `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

@@ -99,7 +99,7 @@ export class TransformerModel {
         x[i * d + j] = v;
       }
     });
-    return this.embedNorm ? this.finalNorm(x, ids.length, this.embedNorm) : x;
+    return this.embedNorm ? this.normAndRelease(x, ids.length, this.embedNorm) : x;
   }
 
   /** Encoder stack over the source ids → hidden states [n, d]. */
@@ -114,11 +114,11 @@ export class TransformerModel {
       x = this.run.addNorm(mid, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
       this.run.release(mid);
     });
-    return this.encoderFinal ? this.finalNorm(x, n, this.encoderFinal) : x;
+    return this.encoderFinal ? this.normAndRelease(x, n, this.encoderFinal) : x;
   }
 
   /** LayerNorm (a stack's final one, the embedding's) into a new array; x is dead after. */
-  private finalNorm(x: Float32Array, n: number, norm: Norm): Float32Array {
+  private normAndRelease(x: Float32Array, n: number, norm: Norm): Float32Array {
     const out = this.run.layerNorm(x, n, norm);
     this.run.release(x);
     return out;
@@ -172,7 +172,7 @@ export class TransformerModel {
         }
         next(this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, c.activation), { ...where, sublayer: 'ffn' }, rec));
       });
-      return this.decoderFinal ? this.finalNorm(x, n, this.decoderFinal) : x;
+      return this.decoderFinal ? this.normAndRelease(x, n, this.decoderFinal) : x;
     };
     const stepArrays = new WeakMap<StepResult, Float32Array[]>(); // what recycle() may give back
     return {

@@ -1,4 +1,4 @@
-// readRegularFile's large-file path: a file of ADVISED_FILE_BYTES or more is read into a new buffer
+// readRegularFile's large-file path: a file of ADVISED_BYTES or more is read into a new buffer
 // that the advice hook (the native kernels' huge-page request) sees before the read, and what
 // comes back is the file exactly — also through safetensors' zero-copy views.
 import { test, after } from 'node:test';
@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ADVISED_FILE_BYTES, readRegularFile } from '../../../src/engine/format/files';
-import { setLargeBufferAdvice } from '../../../src/engine/memoryAdvice';
+import { readRegularFile } from '../../../src/engine/format/files';
+import { ADVISED_BYTES, setLargeBufferAdvice } from '../../../src/engine/memoryAdvice';
 import { isWeightBuffer, parseSafetensors, writeSafetensors } from '../../../src/engine/format/safetensors';
 import { nativeModule } from '../../../src/engine/kernels/native';
 import { tensor } from '../../../src/engine/tensor';
@@ -34,7 +34,7 @@ function patterned(n: number): Uint8Array {
 }
 
 test('a large file is read into a buffer the hook sees first, and comes back exactly', () => {
-  const bytes = patterned(ADVISED_FILE_BYTES + 12345);
+  const bytes = patterned(ADVISED_BYTES + 12345);
   const file = write('large.bin', bytes);
   const seen: number[] = [];
   setLargeBufferAdvice((b) => seen.push(b.length));
@@ -53,7 +53,7 @@ test('a small file never reaches the hook', () => {
 });
 
 test('a large safetensors file read this way still gives zero-copy F32 views with the right values', () => {
-  const n = ADVISED_FILE_BYTES / 4 + 1000; // floats: the file is over the threshold
+  const n = ADVISED_BYTES / 4 + 1000; // floats: the file is over the threshold
   const w = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
   const file = write('w.safetensors', writeSafetensors(new Map([['w', tensor([n], w)]])));
   let calls = 0;
@@ -70,7 +70,7 @@ test('with the native module, its huge-page advice is the hook and the bytes are
   const N = nativeModule().module!;
   assert.equal(typeof N.adviseHugePages, 'function');
   setLargeBufferAdvice((b) => N.adviseHugePages!(b));
-  const bytes = patterned(3 * ADVISED_FILE_BYTES + 7);
+  const bytes = patterned(3 * ADVISED_BYTES + 7);
   const got = readRegularFile(write('native.bin', bytes));
   assert.ok(Buffer.compare(got, Buffer.from(bytes)) === 0);
   assert.throws(() => (N.adviseHugePages as (b: unknown) => void)(new Float32Array(4)), /Uint8Array/);
