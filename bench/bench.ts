@@ -16,6 +16,7 @@ import type { LoadedModel } from '../src/engine/format/loaded';
 import { BERT_BASE, W3_SHAPE, randomEncoderLayers, randomHidden, randomW3, runW1, runW2, runW3, w3LoadedModel } from './workloads';
 import { w1Onnx, w2Onnx, w3MemoryOnnx, w3StepOnnx } from './onnxGraph';
 import { engineBuffers } from '../src/engine/buffers';
+import { median } from './stats';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,7 +33,6 @@ const KERNELS = arg('kernels', nativeModule().module ? 'native' : 'wasm');
 // The issue's goals: PyTorch's figures on this machine type for W2, half of onnxruntime-web for W1, onnxruntime-web for W3.
 const GOAL: Record<string, (theirs: number) => number> = { w1: (t) => t / 2, 'w2-128': () => 162, 'w2-512': () => 650, w3: (t) => t };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), a.length === b.length ? 0 : Infinity);
 
 /** Warm-up (packs weights, JIT; not counted), then `RUNS` timed runs of a and b taken in turns,

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadModel, prepare, runModel } from '../src/engine/run';
 import { defaultKernels } from '../src/engine/kernels/index';
+import { writeW2Model } from '../test/helpers/w2Model';
+import { median } from './stats';
 
 if (process.argv[2] === '--child') {
   const kernels = defaultKernels(); // loads the native module first, as the worker does
@@ -25,8 +27,6 @@ if (process.argv[2] === '--child') {
 } else {
   const runs = Number(process.argv[2] ?? 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cold-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { writeW2Model } = require('../test/helpers/w2Model') as typeof import('../test/helpers/w2Model');
   const file = writeW2Model(dir);
   try {
     const rows: { load: { ms: number; faults: number }; run: { ms: number; faults: number }; kernels: string }[] = [];
@@ -35,10 +35,9 @@ if (process.argv[2] === '--child') {
       if (r.status !== 0) throw new Error(r.stderr);
       rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
     }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     console.log(`cold BERT-base model (the file in the OS cache after the first) on ${rows[0].kernels}, ${runs} new processes:`);
     for (const r of rows) console.log(`  read + parse ${r.load.ms.toFixed(0)} ms (${r.load.faults} faults), first run ${r.run.ms.toFixed(0)} ms (${r.run.faults} faults)`);
-    console.log(`median: read ${med(rows.map((r) => r.load.ms)).toFixed(0)} ms, first run ${med(rows.map((r) => r.run.ms)).toFixed(0)} ms, together ${med(rows.map((r) => r.load.ms + r.run.ms)).toFixed(0)} ms`);
+    console.log(`median: read ${median(rows.map((r) => r.load.ms)).toFixed(0)} ms, first run ${median(rows.map((r) => r.run.ms)).toFixed(0)} ms, together ${median(rows.map((r) => r.load.ms + r.run.ms)).toFixed(0)} ms`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

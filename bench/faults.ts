@@ -9,6 +9,7 @@ import { defaultThreads } from '../src/engine/kernels/fast';
 import { createNativeKernels, nativeModule } from '../src/engine/kernels/native';
 import { createFastKernels } from '../src/engine/kernels/index';
 import { engineBuffers } from '../src/engine/buffers';
+import { median } from './stats';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW1, runW2 } from './workloads';
 
 const runs = Number(process.argv[2] ?? 24);
@@ -30,10 +31,6 @@ for (let i = 0; i < runs; i++) {
   const p1 = engineBuffers.stats();
   samples.push({ ms, faults: process.resourceUsage().minorPageFault - f0, fresh: p1.fresh - p0.fresh, reused: p1.reused - p0.reused });
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 const pages = (layers.length * 12 * n * n * 4 * 2) / 4096; // [heads, n, n] scores + probabilities per layer
 const few = samples.filter((s) => s.faults < pages / 10);
 const many = samples.filter((s) => s.faults >= pages / 10);

@@ -6,6 +6,7 @@
 import { createFastKernels, createNativeKernels, nativeModule } from '../src/engine/kernels/index';
 import type { Kernels } from '../src/engine/kernels';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW2 } from './workloads';
+import { median } from './stats';
 
 const n = Number(process.argv[2] ?? 128);
 const runs = Number(process.argv[3] ?? 7);
@@ -52,7 +53,6 @@ for (let r = 0; r < runs; r++) {
     samples[i].push(spent);
   });
 }
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
 console.log(`W2 n=${n}, ${K.name} kernels, ${K.threads} threads, medians of ${runs} interleaved runs (ms; "other" = JS between kernel calls)`);
 const keys = ['total', ...NAMES, 'other'].filter((k) => samples.some((s) => s[0].has(k)));
 console.log(['variant'.padEnd(16), ...keys.map((k) => k.padStart(12))].join(''));

@@ -15,6 +15,7 @@ import { gridTrial, openPage, switchTrials, type GridTrial, type SwitchTrial } f
 import { newHost, runTrial, type RunTrial } from './engineRun';
 import { bertShapedResult } from './shaped';
 import type { Posted } from './probe';
+import { median } from '../stats';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RUNS = Math.max(5, Number(process.env.RUNS ?? 7));
@@ -32,11 +33,6 @@ interface Row {
   note?: string;
 }
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => {
-  const s = sorted(xs);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 function sumBytes(posted: Posted[]): { typed: number; json: number; byType: Record<string, { count: number; typed: number }> } {
