@@ -25,6 +25,15 @@ const nodeBase = {
   logLevel: 'warning',
 };
 
+/**
+ * Test and bench bundles live in out/, not beside dist/native/, and the engine looks for its native
+ * module only beside its own bundle: point them at the clone's build (unless the caller chose one).
+ */
+function devNativeModuleBanner() {
+  const file = path.resolve(__dirname, 'dist', 'native', 'attention-kernels.node');
+  return `process.env.ATTENTION_NATIVE_MODULE ??= ${JSON.stringify(file)};`;
+}
+
 const builds = [
   // Extension host: vscode is provided by the host at run time.
   { ...nodeBase, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
@@ -55,6 +64,7 @@ if (!production) {
     outdir: 'out',
     packages: 'external',
     external: ['vscode'],
+    banner: { js: devNativeModuleBanner() },
   });
 }
 
@@ -74,7 +84,9 @@ async function main() {
   fs.chmodSync('dist/cli.js', 0o755);
 }
 
-main().catch((e) => {
+module.exports = { devNativeModuleBanner };
+
+if (require.main === module) main().catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -56,16 +56,15 @@ const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2,
 
 let loaded: { module?: NativeModule; isa?: NativeIsa; file?: string; why?: string } | undefined;
 
-/** Where the module is: $ATTENTION_NATIVE_MODULE, else native/ beside the bundle or dist/native/ above it (tests run from out/). */
+/**
+ * Where the module is: $ATTENTION_NATIVE_MODULE (the user's own environment; the test and bench
+ * bundles set it to the clone's dist/native/), else native/ beside this bundle, i.e. the extension's
+ * own dist/native/. Never a search of parent folders: a stray attention-kernels.node there (in a
+ * user's home folder, say) would be loaded into the extension host's process.
+ */
 function findModule(): string | undefined {
-  const env = process.env.ATTENTION_NATIVE_MODULE;
-  if (env) return env;
-  for (let dir = __dirname, i = 0; i < 6; i++, dir = path.dirname(dir)) {
-    for (const p of [path.join(dir, 'native', NATIVE_MODULE_NAME), path.join(dir, 'dist', 'native', NATIVE_MODULE_NAME)]) {
-      if (fs.existsSync(p)) return p;
-    }
-  }
-  return undefined;
+  const file = process.env.ATTENTION_NATIVE_MODULE || path.join(__dirname, 'native', NATIVE_MODULE_NAME);
+  return fs.existsSync(file) ? file : undefined;
 }
 
 /**
