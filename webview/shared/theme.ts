@@ -1,5 +1,6 @@
 // Theme colours for canvas drawing, read from the --vscode-* variables VS Code sets on the page,
-// and a sequential colour ramp for attention (background → accent → bright).
+// and the colour ramps for attention (sequential, from the background) and differences (diverging).
+import { evenRamp, rgbToOklab } from './oklab';
 
 export type RGB = [number, number, number];
 
@@ -71,24 +72,36 @@ export function readTheme(): ThemeColors {
   };
 }
 
+/** inferno (matplotlib, CC0) at 9 points: on a dark background its top, a bright yellow, stands out most. */
+const DARK_STOPS = ['#000004', '#1f0c48', '#550f6d', '#88226a', '#ba3655', '#e35933', '#f98e09', '#f9cb35', '#fcffa4'];
+/** ColorBrewer Blues (Apache-2.0) at 9 points: on a light background its top, a deep navy, stands out most. */
+const LIGHT_STOPS = ['#f7fbff', '#deebf7', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c', '#08306b'];
+
+const hexRgb = (h: string): RGB => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
+
 /**
- * Sequential ramp for t in [0, 1]: the editor background at 0 (no attention), the theme's accent
- * at the middle, and a colour close to the foreground at 1, so high values stand out in both
- * dark and light themes.
+ * Sequential ramp for t in [0, 1]: the editor background at 0 (no attention), then a perceptually
+ * uniform map (inferno on dark themes, Blues on light ones) whose top contrasts most with the
+ * background. The map's stops on the background's side of it are dropped, so lightness moves away
+ * from the background all the way, and the 256 steps are spaced at equal OKLab distance.
  */
 export function makeRamp(theme: ThemeColors): (t: number) => RGB {
-  const lo = mix(theme.background, theme.accent, 0.08);
-  const hi = mix(theme.accent, theme.foreground, 0.75);
-  const stops: RGB[] = [lo, mix(lo, theme.accent, 0.55), theme.accent, mix(theme.accent, hi, 0.5), hi];
-  const lut: RGB[] = Array.from({ length: 256 }, (_, i) => {
-    const x = (i / 255) * (stops.length - 1);
-    const k = Math.min(stops.length - 2, Math.floor(x));
-    return mix(stops[k], stops[k + 1], x - k);
-  });
-  return (t) => lut[Math.max(0, Math.min(255, Math.round((Number.isFinite(t) ? t : 0) * 255)))];
+  const known = ramps.get(theme);
+  if (known) return known;
+  const bg = rgbToOklab(theme.background);
+  const dark = bg[0] < 0.6;
+  const margin = 0.04; // OKLab lightness: a stop this close to the background's is dropped
+  const stops = (dark ? DARK_STOPS : LIGHT_STOPS)
+    .map((h) => rgbToOklab(hexRgb(h)))
+    .filter((c) => (dark ? c[0] > bg[0] + margin : c[0] < bg[0] - margin));
+  const lut = evenRamp([bg, ...stops], 256);
+  const ramp = (t: number) => lut[Math.max(0, Math.min(255, Math.round((Number.isFinite(t) ? t : 0) * 255)))];
+  ramps.set(theme, ramp);
+  return ramp;
 }
+/** Callers ask for the ramp per cell or per draw; a theme object is read once per theme change. */
+const ramps = new WeakMap<ThemeColors, (t: number) => RGB>();
 
-/** Calls `fn` when VS Code switches theme (body class or the html style with the variables). */
 /**
  * The ramp at 256 steps, each packed as ImageData's bytes read through a little-endian Uint32Array
  * (0xAABBGGRR, opaque): pixels then fill with one table lookup each.
@@ -102,6 +115,7 @@ export function rampLut(ramp: (t: number) => RGB): Uint32Array {
   return lut;
 }
 
+/** Calls `fn` when VS Code switches theme (body class or the html style with the variables). */
 export function onThemeChange(fn: () => void): void {
   const obs = new MutationObserver(() => fn());
   obs.observe(document.body, { attributes: true, attributeFilter: ['class'] });
