@@ -12,7 +12,8 @@ import { MAIN_CASES_2 } from './casesMain2';
 import { SECURITY_CASES } from './security.test';
 import { SENTENCE_EMBEDDING_CASES } from './casesSentenceEmbedding';
 import { STREAMING_CASES } from './casesStreaming';
+import { THEME_CASES } from './casesTheme';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...SECURITY_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...THEME_CASES, ...SECURITY_CASES];

@@ -55,6 +55,8 @@ export class AggregatesView {
 
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
+    this.mean.setTheme(theme); // its own copy: zero drew in the old background until reopened
+    this.roll.setTheme(theme);
     this.render();
   }
 

@@ -52,6 +52,9 @@ export class CompareView {
 
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
+    this.a.setTheme(theme); // its own copy: zero drew in the old background until reopened
+    this.b.setTheme(theme);
+    this.diff.setTheme(theme);
     this.render();
   }
 

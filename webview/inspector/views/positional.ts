@@ -63,6 +63,7 @@ export class PositionalView {
 
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
+    this.matrix.setTheme(theme); // its own copy: zero drew in the old background until reopened
     this.render();
   }
 
