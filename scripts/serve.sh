@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `npm start`: try Attention Inspector the way a user gets it. Installs dependencies if needed,
-# builds and packages the .vsix (dist-vsix/attention-inspector.vsix), installs it into
+# builds and packages the .vsix files (scripts/package.mjs), installs the linux-x64 one (native
+# kernels; the universal one where no native module was built) into
 # code-server (VS Code in the browser, cached outside the clone) with its own extensions and
 # user-data dirs, and serves the examples/ workspace on http://127.0.0.1:8080 (PORT=... to change).
 # Ctrl-C stops it. No internet needed once the npm packages are installed.
 #
 # Desktop VS Code instead:
 #   npm run package
-#   code --install-extension dist-vsix/attention-inspector.vsix
+#   code --install-extension dist-vsix/attention-inspector-linux-x64.vsix   (x86-64 Linux)
+#   code --install-extension dist-vsix/attention-inspector-universal.vsix   (elsewhere: WASM kernels)
 # then File > Open Folder… examples/ and run "Attention: Open Model…" from the command palette.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,7 +29,8 @@ ai_vscode_server
 
 echo "== building and packaging the extension"
 npm run --silent package
-VSIX="$PWD/dist-vsix/attention-inspector.vsix"
+VSIX="$PWD/dist-vsix/attention-inspector-linux-x64.vsix"
+[[ -f "$VSIX" ]] || VSIX="$PWD/dist-vsix/attention-inspector-universal.vsix"
 
 STATE="$AI_CS_DIR/serve"
 mkdir -p "$STATE/extensions" "$STATE/user-data/User"

@@ -1,6 +1,7 @@
-// Package test: builds the .vsix the way a release does, checks what is inside, installs it into
-// code-server (as `npm start` does) with a fresh extensions dir, and confirms in the browser that
-// the installed extension's commands are listed and run.
+// Package test: builds the two .vsix files the way a release does (scripts/package.mjs: one for
+// linux-x64 carrying the native kernels, one universal without them), checks what is inside each,
+// installs each into code-server (as `npm start` does) with a fresh extensions dir, and in the
+// browser runs a bundled model and reads which kernels ran.
 //
 //   node out/test/package/vsix.js        (after `node esbuild.js`)
 //
@@ -8,17 +9,20 @@
 // (size budget, default 10), AI_CS_DIR as in test/integration/runCodeServer.ts.
 // The last line printed is `N passed, N failed`.
 
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import {
+  execOrThrow as run,
   finish,
   findInstall,
+  frameWith,
   launchBrowser,
   makeTempHome,
   newPage,
   notifications,
   paletteTitles,
+  pickInQuickOpen,
   repoRoot,
   runCommand,
   sleep,
@@ -34,150 +38,199 @@ import {
 const ID = 'attention-inspector.attention-inspector';
 /** Everything in the .vsix lives under extension/ and in one of these (vsce renames README etc.). */
 const ALLOWED = [/^dist\//, /^media\//, /^examples\//, /^docs\/screenshot\.png$/, /^package\.json$/, /^readme\.md$/i, /^license(\.txt)?$/i, /^changelog\.md$/i];
+const NATIVE = 'dist/native/attention-kernels.node';
+const EXAMPLE = 'transformer-reverse';
+
+interface Target {
+  name: 'linux-x64' | 'universal';
+  file: string;
+  /** What the header's kernels note must say after a run. */
+  kernels: RegExp;
+}
 
 async function main(): Promise<number> {
   const t0 = Date.now();
   const root = repoRoot();
-  const vsix = path.join(root, 'dist-vsix', 'attention-inspector.vsix');
+  const out = path.join(root, 'dist-vsix');
+  const targets: Target[] = [
+    { name: 'linux-x64', file: path.join(out, 'attention-inspector-linux-x64.vsix'), kernels: /^native (AVX-512|AVX2)$/ },
+    { name: 'universal', file: path.join(out, 'attention-inspector-universal.vsix'), kernels: /^WASM( relaxed)? SIMD$/ },
+  ];
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest & {
     main: string;
     version: string;
     bin?: Record<string, string>;
   };
   const steps = new Steps(path.join(root, 'artifacts', 'package'));
-  let entries: string[] = [];
-  let server: RunningServer | undefined;
+  const servers: RunningServer[] = [];
+  const homes: string[] = [];
 
   console.log('Package checks (screenshots in artifacts/package/)');
   await steps.step(
-    'npm run package writes dist-vsix/attention-inspector.vsix',
+    'npm run package writes the linux-x64 and the universal .vsix',
     async () => {
-      fs.rmSync(vsix, { force: true });
+      fs.rmSync(out, { recursive: true, force: true });
       run('npm', ['run', 'package'], root);
-      if (!fs.existsSync(vsix)) throw new Error(`${vsix} not written`);
-      entries = zipEntries(vsix).filter((e) => !e.endsWith('/'));
+      const missing = targets.filter((t) => !fs.existsSync(t.file));
+      if (missing.length) throw new Error(`not written: ${missing.map((t) => t.file).join(', ')}`);
     },
-    { critical: true, timeoutMs: 180_000 },
+    { critical: true, timeoutMs: 240_000 },
   );
-
-  await steps.step('the .vsix holds only dist/, media/, examples/, the README (+ its screenshot), LICENSE, CHANGELOG, package.json', async () => {
-    const inExt = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
-    const bad = [
-      ...inExt.filter((e) => !ALLOWED.some((re) => re.test(e))),
-      ...inExt.filter((e) => /(^|\/)node_modules\//.test(e) || e.endsWith('.map') || e.endsWith('.ts')),
-      ...entries.filter((e) => !e.startsWith('extension/') && !['extension.vsixmanifest', '[Content_Types].xml'].includes(e)),
-    ];
-    if (bad.length) throw new Error(`unexpected files in the .vsix:\n${[...new Set(bad)].join('\n')}`);
-    const byDir = new Map<string, number>();
-    for (const e of inExt) byDir.set(e.split('/')[0], (byDir.get(e.split('/')[0]) ?? 0) + 1);
-    console.log(`      ${entries.length} files: ${[...byDir].map(([d, n]) => `${d} (${n})`).join(', ')}`);
-  });
-
-  await steps.step('every file package.json points at is in the .vsix', async () => {
-    const wanted = [
-      manifest.main,
-      ...Object.values(manifest.bin ?? {}),
-      'dist/worker.js',
-      // The native kernels the worker loads beside it (built on x86-64; elsewhere the engine uses WASM).
-      ...(process.arch === 'x64' && process.platform !== 'win32' ? ['dist/native/attention-kernels.node'] : []),
-      ...(manifest.contributes.viewsContainers?.activitybar ?? []).map((c) => (c as { icon?: string }).icon ?? ''),
-    ].filter(Boolean);
-    const have = new Set(entries);
-    const missing = wanted.map((p) => `extension/${path.posix.normalize(p)}`).filter((p) => !have.has(p));
-    if (missing.length) throw new Error(`missing from the .vsix: ${missing.join(', ')}`);
-  });
-
-  await steps.step('the .vsix size is within budget', async () => {
-    const max = Number(process.env.AI_VSIX_MAX_MB) || 10;
-    const mb = fs.statSync(vsix).size / 1024 / 1024;
-    console.log(`      ${path.relative(root, vsix)}: ${mb.toFixed(2)} MB (budget ${max} MB)`);
-    if (mb > max) throw new Error(`${mb.toFixed(2)} MB > ${max} MB: check examples/ and dist/ sizes`);
-  });
 
   const install = findInstall();
-  const home = makeTempHome('pkg');
-  const extensionsDir = path.join(home.dir, 'extensions');
-  await steps.step(
-    'code-server --install-extension installs it into a fresh extensions dir',
-    async () => {
-      const out = run(
-        install.node,
-        [install.codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(home.dir, 'user'), '--install-extension', vsix, '--force'],
-        root,
-        home.env,
-      );
-      const dir = path.join(extensionsDir, `${ID}-${manifest.version}`);
-      if (!fs.existsSync(path.join(dir, manifest.main))) throw new Error(`${dir}/${manifest.main} not installed:\n${out}`);
-    },
-    { critical: true, timeoutMs: 120_000 },
-  );
+  for (const target of targets) {
+    const entries = zipEntries(target.file).filter((e) => !e.endsWith('/'));
+    const inExt = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
+    const label = `${target.name}:`;
 
-  await steps.step(
-    'code-server lists the installed commands in the palette',
-    async () => {
-      server = await startServer(install, { kind: 'code-server', label: 'pkg-serve', extensionsDir });
-      const page = await newPage(await launchBrowser());
-      steps.page = page;
-      await page.goto(workbenchUrl(server, path.join(root, 'examples')));
-      await waitForWorkbench(page);
-      const titles = paletteTitles(manifest); // internal commands are hidden from the palette
-      await waitForPaletteItems(page, 'Attention: ', titles);
-    },
-    { critical: true, screenshot: true, timeoutMs: 90_000 },
-  );
+    await steps.step(`${label} holds only dist/, media/, examples/, the README (+ its screenshot), LICENSE, CHANGELOG, package.json`, async () => {
+      const bad = [
+        ...inExt.filter((e) => !ALLOWED.some((re) => re.test(e))),
+        ...inExt.filter((e) => /(^|\/)node_modules\//.test(e) || e.endsWith('.map') || e.endsWith('.ts')),
+        ...entries.filter((e) => !e.startsWith('extension/') && !['extension.vsixmanifest', '[Content_Types].xml'].includes(e)),
+      ];
+      if (bad.length) throw new Error(`unexpected files in the .vsix:\n${[...new Set(bad)].join('\n')}`);
+      const byDir = new Map<string, number>();
+      for (const e of inExt) byDir.set(e.split('/')[0], (byDir.get(e.split('/')[0]) ?? 0) + 1);
+      console.log(`      ${entries.length} files: ${[...byDir].map(([d, n]) => `${d} (${n})`).join(', ')}`);
+    });
 
-  await steps.step(
-    'the installed extension activates: Attention: Restart Engine raises no error',
-    async () => {
-      const page = steps.page!;
-      await runCommand(page, 'Attention: Restart Engine');
-      await sleep(1500);
-      const all = await notifications(page);
-      for (const n of all) console.log(`      notification: ${n.severity}: ${n.message}`);
-      const errors = all.filter((n) => n.severity === 'Error');
-      if (errors.length) throw new Error(`error notification: ${errors.map((n) => n.message).join(' / ')}`);
-    },
-    { screenshot: true },
-  );
+    await steps.step(`${label} has every file package.json points at; the native module ${target.name === 'universal' ? 'is absent' : 'and its target platform are there'}`, async () => {
+      const wanted = [
+        manifest.main,
+        ...Object.values(manifest.bin ?? {}),
+        'dist/worker.js',
+        ...(target.name === 'linux-x64' ? [NATIVE] : []),
+        ...(manifest.contributes.viewsContainers?.activitybar ?? []).map((c) => (c as { icon?: string }).icon ?? ''),
+      ].filter(Boolean);
+      const have = new Set(inExt);
+      const missing = wanted.map((p) => path.posix.normalize(p)).filter((p) => !have.has(p));
+      if (missing.length) throw new Error(`missing from the .vsix: ${missing.join(', ')}`);
+      const platform = /TargetPlatform="([^"]+)"/.exec(zipText(target.file, 'extension.vsixmanifest'))?.[1];
+      if (target.name === 'universal') {
+        const native = inExt.filter((e) => e.startsWith('dist/native/') || e.endsWith('.node'));
+        if (native.length) throw new Error(`the universal package carries native code: ${native.join(', ')}`);
+        if (platform) throw new Error(`the universal package names a target platform: ${platform}`);
+      } else if (platform !== target.name) throw new Error(`TargetPlatform is ${platform ?? 'absent'}, expected ${target.name}`);
+    });
+
+    await steps.step(`${label} size is within budget`, async () => {
+      const max = Number(process.env.AI_VSIX_MAX_MB) || 10;
+      const mb = fs.statSync(target.file).size / 1024 / 1024;
+      console.log(`      ${path.relative(root, target.file)}: ${mb.toFixed(2)} MB (budget ${max} MB)`);
+      if (mb > max) throw new Error(`${mb.toFixed(2)} MB > ${max} MB: check examples/ and dist/ sizes`);
+    });
+
+    const home = makeTempHome(`pkg-${target.name}`);
+    homes.push(home.dir);
+    const extensionsDir = path.join(home.dir, 'extensions');
+    await steps.step(
+      `${label} code-server --install-extension installs it into a fresh extensions dir`,
+      async () => {
+        const log = run(
+          install.node,
+          [install.codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(home.dir, 'user'), '--install-extension', target.file, '--force'],
+          root,
+          home.env,
+        );
+        const dir = fs.readdirSync(extensionsDir).find((d) => d.startsWith(`${ID}-${manifest.version}`));
+        if (!dir || !fs.existsSync(path.join(extensionsDir, dir, manifest.main))) throw new Error(`${manifest.main} not installed:\n${log}`);
+        // A native module lying in folders above the extension (as in a user's home folder) must not be
+        // loaded: the engine takes only its own dist/native/. The decoy is a real, working module.
+        if (target.name === 'universal') {
+          for (const d of [path.join(extensionsDir, dir, 'native'), path.join(home.dir, 'native'), path.join(home.dir, 'dist', 'native')]) {
+            fs.mkdirSync(d, { recursive: true });
+            fs.copyFileSync(path.join(root, NATIVE), path.join(d, path.basename(NATIVE)));
+          }
+        }
+      },
+      { critical: true, timeoutMs: 120_000 },
+    );
+
+    await steps.step(
+      `${label} installed in VS Code: commands listed; Open Model… runs ${EXAMPLE} on the ${target.name === 'universal' ? 'WASM' : 'native'} kernels`,
+      async () => {
+        const server = await startServer(install, { kind: 'code-server', label: `pkg-${target.name}`, extensionsDir });
+        servers.push(server);
+        const page = await newPage(await launchBrowser());
+        steps.page = page;
+        await page.goto(workbenchUrl(server, path.join(root, 'examples')), { waitUntil: 'commit', timeout: 60_000 });
+        await waitForWorkbench(page);
+        await waitForPaletteItems(page, 'Attention: ', paletteTitles(manifest)); // internal commands are hidden
+        await waitForPaletteItems(page, 'Attention: Open Model…', ['Attention: Open Model…']);
+        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Open Model…' }).first().click();
+        await page.locator('.quick-input-widget input[placeholder="A model of this workspace"]').waitFor({ state: 'visible', timeout: 60_000 });
+        await pickInQuickOpen(page, EXAMPLE);
+        const f = await frameWith(page, '.run-engine[title]', 60_000);
+        const note = (await f.locator('.run-engine').first().getAttribute('title')) ?? '';
+        const kernels = /ran this on the (.+?) kernels/.exec(note)?.[1] ?? '';
+        console.log(`      ${note}`);
+        if (!target.kernels.test(kernels)) throw new Error(`ran on "${kernels}", expected ${target.kernels}`);
+        const errors = (await notifications(page)).filter((n) => n.severity === 'Error');
+        if (errors.length) throw new Error(`error notification: ${errors.map((n) => n.message).join(' / ')}`);
+        await page.context().browser()?.close();
+        steps.page = undefined;
+      },
+      { screenshot: true, timeoutMs: 150_000 },
+    );
+  }
 
   console.log(`package: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  if (steps.failed) {
-    if (server) console.log(`code-server log (tail):\n${(server as RunningServer).logTail(20)}\nfiles kept: ${home.dir} ${(server as RunningServer).tempDir}`);
-  } else {
-    await (server as RunningServer | undefined)?.stop();
-    fs.rmSync(home.dir, { recursive: true, force: true });
+  const failed = steps.failed > 0;
+  for (const server of servers) {
+    if (failed) console.log(`code-server log (tail):\n${server.logTail(20)}\nfiles kept: ${server.tempDir}`);
+    await server.stop(failed);
   }
+  if (failed) console.log(`files kept: ${homes.join(' ')}`);
+  else for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
   console.log(steps.summary());
   return steps.failed ? 1 : 0;
 }
 
-/** Names in a zip's central directory (a .vsix is a zip); no unzip binary needed. */
-function zipEntries(file: string): string[] {
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  localHeader: number;
+}
+
+/** A zip's central directory (a .vsix is a zip); no unzip binary needed. */
+function zipDirectory(file: string): { buf: Buffer; entries: ZipEntry[] } {
   const buf = fs.readFileSync(file);
   const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < 0) throw new Error(`${file} is not a zip (no end of central directory)`);
   const count = buf.readUInt16LE(eocd + 10);
   let at = buf.readUInt32LE(eocd + 16);
-  const names: string[] = [];
+  const entries: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (buf.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${i}`);
     const nameLen = buf.readUInt16LE(at + 28);
     const skip = nameLen + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
-    names.push(buf.toString('utf8', at + 46, at + 46 + nameLen));
+    entries.push({
+      name: buf.toString('utf8', at + 46, at + 46 + nameLen),
+      method: buf.readUInt16LE(at + 10),
+      compressedSize: buf.readUInt32LE(at + 20),
+      localHeader: buf.readUInt32LE(at + 42),
+    });
     at += 46 + skip;
   }
-  return names;
+  return { buf, entries };
 }
 
-/** Runs a command, returns its output; on failure throws with the output's tail. */
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  try {
-    return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; status?: number };
-    const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${err.status}:\n${out}`);
-  }
+function zipEntries(file: string): string[] {
+  return zipDirectory(file).entries.map((e) => e.name);
+}
+
+/** One stored (0) or deflated (8) text entry of a zip. */
+function zipText(file: string, name: string): string {
+  const { buf, entries } = zipDirectory(file);
+  const e = entries.find((x) => x.name === name);
+  if (!e) throw new Error(`${file} has no ${name}`);
+  const start = e.localHeader + 30 + buf.readUInt16LE(e.localHeader + 26) + buf.readUInt16LE(e.localHeader + 28);
+  const data = buf.subarray(start, start + e.compressedSize);
+  if (e.method === 0) return data.toString('utf8');
+  if (e.method === 8) return zlib.inflateRawSync(data).toString('utf8');
+  throw new Error(`${file}: ${name} uses zip method ${e.method}`);
 }
 
 main().then(

@@ -3,7 +3,7 @@
 // into a webview.
 
 import * as fs from 'fs';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type FrameLocator, type Page } from 'playwright-core';
 import { onCleanup } from './cleanup';
 import { makeTempHome, sleep, type RunningServer } from './server';
 
@@ -87,7 +87,11 @@ export async function paletteItems(page: Page, text: string): Promise<string[]> 
 export async function waitForPaletteItems(page: Page, text: string, titles: string[], timeoutMs = 30_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const items = await paletteItems(page, text);
+    // A busy machine can take longer than paletteItems' 5 s to show the palette: try again.
+    const items = await paletteItems(page, text).catch((e: Error) => {
+      if (Date.now() > deadline) throw e;
+      return [] as string[];
+    });
     const missing = titles.filter((t) => !items.includes(t));
     if (!missing.length) return items;
     if (Date.now() > deadline) {
@@ -132,4 +136,26 @@ export async function clearNotifications(page: Page): Promise<void> {
 /** The content document of the focused webview (two iframes deep). */
 export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** The webview frame (any depth) that has `selector`: the inspector and the side panel each have one. */
+export async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (await f.locator(selector).count().catch(() => 0)) return f;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
+    await sleep(300);
+  }
+}
+
+/** Answers the model quick pick like a person: type the name, Enter on the row. */
+export async function pickInQuickOpen(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(text);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
 }

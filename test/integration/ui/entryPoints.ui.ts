@@ -1,32 +1,10 @@
 // A person's first minutes: the palette's Open Model… on a bundled example shows the heatmap; the
 // side panel's Run view re-runs as they type and shows the tokens; clicking a head opens it.
-import type { Frame, Page } from 'playwright-core';
-import { runCommand, sleep, waitForPaletteItems, type UiCheck } from '../harness';
+import type { Frame } from 'playwright-core';
+import { frameWith, pickInQuickOpen, runCommand, sleep, waitForPaletteItems, type UiCheck } from '../harness';
 import { pngPixels } from '../../helpers/pngPixels';
 
 const EXAMPLE = 'rnn-reverse-additive';
-
-/** The webview frame (any depth) that has `selector`: the inspector and the side panel each have one. */
-async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) {
-      if (await f.locator(selector).count().catch(() => 0)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
-    await sleep(300);
-  }
-}
-
-/** Answers the model quick pick like a person: type the name, Enter on the row. */
-async function pickInQuickOpen(page: Page, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(text);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await row.click();
-}
 
 /**
  * The first tile under `selector` shows its thumbnail: the atlas (a blob: image, allowed by the
