@@ -13,7 +13,8 @@ import { SECURITY_CASES } from './security.test';
 import { SENTENCE_EMBEDDING_CASES } from './casesSentenceEmbedding';
 import { STREAMING_CASES } from './casesStreaming';
 import { THEME_CASES } from './casesTheme';
+import { LABEL_CASES } from './casesLabels';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...THEME_CASES, ...SECURITY_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...THEME_CASES, ...LABEL_CASES, ...SECURITY_CASES];

@@ -281,6 +281,8 @@ export class InspectorApp {
     this.aggregates.root.hidden = v !== 'aggregates';
     this.positional.root.hidden = v !== 'positional';
     this.compare.root.hidden = v !== 'compare';
+    // The display transform changes the heatmaps, the stepper, aggregates and compare; offered only there.
+    this.switcher.sinkBox.hidden = !(v === 'heads' || v === 'stepper' || v === 'aggregates' || v === 'compare');
   }
 
   private setSink(on: boolean): void {

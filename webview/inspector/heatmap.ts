@@ -1,7 +1,7 @@
 // Head detail as a heatmap: one row per query token, one column per key token, colour = attention
 // probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
 import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
-import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
+import { clear, displayToken, el, fmt, keyLabel, sizeCanvas } from '../shared/dom';
 import { hatchPattern, luminance, makeRamp, mix, rampLut, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';
 
@@ -102,7 +102,7 @@ export class HeatmapView {
     clear(this.queryLabels);
     part.keyTokens.forEach((t, j) => {
       const shown = j % step === 0;
-      this.keyLabels.appendChild(el('div', { className: 'token-label key-label', text: shown ? displayToken(t) : '', attrs: { title: `key ${j}: ${t}`, 'data-index': String(j) } }));
+      this.keyLabels.appendChild(keyLabel(t, shown, `key ${j}: ${t}`, j));
     });
     part.queryTokens.forEach((t, i) => {
       const shown = i % step === 0;

@@ -1,7 +1,7 @@
 // A labelled matrix on a canvas, for the views beyond the head detail (stepper, aggregates,
 // positional encoding, compare): row/column token labels as DOM text, named axes, a sequential or
 // diverging colour scale, hatched masked cells, greyed rows/columns, a hover callback for numbers.
-import { clear, displayToken, el } from '../shared/dom';
+import { clear, displayToken, el, keyLabel } from '../shared/dom';
 import { hatchPattern, makeDivergingRamp, makeRamp, rgbCss, type RGB, type ThemeColors } from '../shared/theme';
 import type { TipRow, Tooltip } from './tooltip';
 
@@ -68,7 +68,7 @@ export class MatrixView {
     clear(this.keyLabels);
     clear(this.queryLabels);
     spec.colLabels.forEach((t, j) => {
-      this.keyLabels.appendChild(el('div', { className: 'token-label key-label', text: j % step === 0 ? displayToken(t) : '', attrs: { title: `${j}: ${t}` } }));
+      this.keyLabels.appendChild(keyLabel(t, j % step === 0, `${j}: ${t}`));
     });
     spec.rowLabels.forEach((t, i) => {
       this.queryLabels.appendChild(el('div', { className: 'token-label query-label', text: i % step === 0 ? displayToken(t) : '', attrs: { title: `${i}: ${t}` } }));

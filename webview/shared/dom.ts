@@ -65,6 +65,17 @@ export function displayToken(t: string): string {
   return t;
 }
 
+/** A key (column) label: sideways to fit the column, except a single character, which reads upright. */
+export function keyLabel(token: string, shown: boolean, title: string, index?: number): HTMLElement {
+  const text = shown ? displayToken(token) : '';
+  const upright = [...text].length === 1;
+  return el('div', {
+    className: `token-label key-label${upright ? ' upright' : ''}`,
+    text,
+    attrs: { title, ...(index === undefined ? {} : { 'data-index': String(index) }) },
+  });
+}
+
 export function fmt(x: number | null | undefined, digits = 3): string {
   if (x === null || x === undefined) return '—';
   if (!Number.isFinite(x)) return x > 0 ? '+∞' : x < 0 ? '−∞' : 'NaN';

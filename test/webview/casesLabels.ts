@@ -1,0 +1,32 @@
+// What a person reads around a heatmap: single-character column labels stand upright (a sideways
+// "a" reads as a squiggle) while longer ones stay sideways to fit; the attention-sink toggle is
+// offered only on the views it changes.
+import type { Page } from 'playwright-core';
+import { assertClean, check, equal, waitForHead, withInspector, type Case } from './helpers';
+import { syntheticResult } from './synthetic';
+
+const writingMode = (page: Page, sel: string) => page.$eval(sel, (e) => getComputedStyle(e).writingMode);
+const sinkShown = (page: Page) => page.$eval('.sink-toggle', (e) => !(e as HTMLElement).hidden && (e as HTMLElement).offsetParent !== null);
+
+export const LABEL_CASES: Case[] = [
+  {
+    name: 'key labels: one character upright, longer tokens sideways; the sink toggle only where it applies',
+    run: async (ctx) => {
+      const result = syntheticResult();
+      result.tokens.source[1] = 'a'; // [CLS] a cat …
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        equal(await writingMode(page, '.heatmap .key-label[data-index="1"]'), 'horizontal-tb', '"a" reads upright');
+        equal(await writingMode(page, '.heatmap .key-label[data-index="2"]'), 'sideways-lr', '"cat" stays sideways');
+        check(await sinkShown(page), 'the sink toggle is offered on the heads view');
+        for (const [view, offered] of [['qk', false], ['positional', false], ['stepper', true], ['aggregates', true]] as const) {
+          await page.click(`.view-tab[data-view="${view}"]`);
+          await page.waitForSelector(`.${view}-view:not([hidden])`, { timeout: 3000 });
+          equal(await sinkShown(page), offered, `sink toggle on the ${view} view`);
+        }
+        await assertClean(ins);
+      });
+    },
+  },
+];
