@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { execOrThrow as run, finish, findInstall, repoRoot, startServer, Steps, type RunningServer, type ServerInstall } from '../integration/harness';
+import { execOrThrow as run, findInstall, runDriver, repoRoot, startServer, Steps, type RunningServer, type ServerInstall } from '../integration/harness';
 
 const CS_VERSION = '4.139.1';
 
@@ -97,11 +97,4 @@ function get(url: string, redirects = 5): Promise<string> {
   });
 }
 
-main().then(
-  (code) => finish(code),
-  (e) => {
-    console.log(String((e as Error)?.stack ?? e));
-    console.log('0 passed, 1 failed');
-    return finish(1);
-  },
-);
+runDriver(main);

@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  finish,
+  runDriver,
   findInstall,
   onCleanup,
   launchBrowser,
@@ -120,11 +120,4 @@ function fail(why: string, code = 1): number {
   return code || 1;
 }
 
-main().then(
-  (code) => finish(code),
-  (e) => {
-    console.log(String((e as Error)?.stack ?? e));
-    console.log('0 passed, 1 failed');
-    return finish(1);
-  },
-);
+runDriver(main);

@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import {
-  finish,
+  runDriver,
   findInstall,
   launchBrowser,
   newPage,
@@ -138,12 +138,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => finish(code),
-    (e) => {
-      console.log(String((e as Error)?.stack ?? e));
-      console.log('0 passed, 1 failed');
-      return finish(1);
-    },
-  );
+  runDriver(main);
 }

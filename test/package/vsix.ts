@@ -14,7 +14,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import {
   execOrThrow as run,
-  finish,
+  runDriver,
   findInstall,
   frameWith,
   launchBrowser,
@@ -233,11 +233,4 @@ function zipText(file: string, name: string): string {
   throw new Error(`${file}: ${name} uses zip method ${e.method}`);
 }
 
-main().then(
-  (code) => finish(code),
-  (e) => {
-    console.log(String((e as Error)?.stack ?? e));
-    console.log('0 passed, 1 failed');
-    return finish(1);
-  },
-);
+runDriver(main);

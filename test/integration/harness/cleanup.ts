@@ -37,6 +37,21 @@ export async function finish(code: number, interrupted = false): Promise<never> 
   process.exit(code);
 }
 
+/**
+ * A test driver's entry: runs `main`, then cleans up and exits with its code; a throw is printed
+ * and counted as one failed test, so scripts/test-all.sh always finds a summary line.
+ */
+export function runDriver(main: () => Promise<number>): void {
+  main().then(
+    (code) => finish(code),
+    (e) => {
+      console.log(String((e as Error)?.stack ?? e));
+      console.log('0 passed, 1 failed');
+      return finish(1);
+    },
+  );
+}
+
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
