@@ -214,7 +214,8 @@ export const MAIN_CASES: Case[] = [
         equal(await page.$$eval('.score-radios vscode-radio', (rs) => rs.length), 0, 'no score to switch to');
         const note = (await texts(page, '.score-switch .score-note'))[0] ?? '';
         check(note.startsWith('score: general (no switch:'), `note names the score: ${note}`);
-        check(note.includes('dot ↔ scaled-dot') && note.includes('Two models on one input'), `note says why and what instead: ${note}`);
+        const says = note.includes('dot ↔ scaled-dot') && note.includes('Two models on one input');
+        check(says, `note says why and what instead: ${note}`);
         await assertClean(ins);
       });
     },

@@ -61,7 +61,8 @@ test('narm-sessions: the top item is in the searched category, and α sits on th
   }
   const acc = hits / total;
   const alpha = mass / total;
-  console.log(`narm-sessions: top item in the searched category ${pct(acc)}; mean α on the deciding search ${alpha.toFixed(3)} (${total} sessions)`);
+  console.log(`narm-sessions: top item in the searched category ${pct(acc)}; ` +
+    `mean α on the deciding search ${alpha.toFixed(3)} (${total} sessions)`);
   assert.ok(acc >= 0.98, `top item in the searched category ${pct(acc)}`);
   assert.ok(alpha >= 0.96, `mean α on the deciding search ${alpha.toFixed(3)}`);
 });
@@ -92,16 +93,19 @@ test('melody-lookback: the greedy continuation of a two-motif primer repeats the
   }
   const acc = exact / total;
   const share = onLookback / rows;
-  console.log(`melody-lookback: greedy continuation exact ${pct(acc)}; α on look-backs ≡ L − 2 (mod L) ${pct(share)} (${total} melodies)`);
+  console.log(`melody-lookback: greedy continuation exact ${pct(acc)}; ` +
+    `α on look-backs ≡ L − 2 (mod L) ${pct(share)} (${total} melodies)`);
   assert.ok(acc >= 0.98, `exact continuations ${pct(acc)}`);
   assert.ok(share >= 0.55, `α on the motif's look-back ${pct(share)}`);
 });
 
-test('show-attend-tell-shapes: greedy captions name the scene; a colour or shape word looks at its object\'s quadrant', () => {
+test('show-attend-tell-shapes: greedy captions name the scene; colour and shape words look at their object', () => {
   const model = load('show-attend-tell-shapes');
   const colours = ['red', 'green', 'blue', 'yellow'];
   const shapes = ['circle', 'square', 'triangle'];
-  const centre: Record<string, [number, number]> = { 'top-left': [6, 6], 'top-right': [6, 18], 'bottom-left': [18, 6], 'bottom-right': [18, 18] };
+  const centre: Record<string, [number, number]> = {
+    'top-left': [6, 6], 'top-right': [6, 18], 'bottom-left': [18, 6], 'bottom-right': [18, 18],
+  };
   const d = draws(11);
   const total = 300;
   let exact = 0;
@@ -116,8 +120,12 @@ test('show-attend-tell-shapes: greedy captions name the scene; a colour or shape
     const data = r.app?.data;
     assert.ok(isShowAttendTellData(data), 'image view data passes its guard');
     // caption(): reading order (upper first, then left), "above" across rows, "beside" in one row.
-    const [a, b] = [...objs].sort((x, y) => centre[x.position][0] - centre[y.position][0] || centre[x.position][1] - centre[y.position][1]);
-    const caption = ['a', a.colour, a.shape, ...(b ? [centre[a.position][0] === centre[b.position][0] ? 'beside' : 'above', 'a', b.colour, b.shape] : []), '</s>'];
+    const [a, b] = [...objs].sort((x, y) => {
+      const [p, q] = [centre[x.position], centre[y.position]];
+      return p[0] - q[0] || p[1] - q[1];
+    });
+    const link = b && centre[a.position][0] === centre[b.position][0] ? 'beside' : 'above';
+    const caption = ['a', a.colour, a.shape, ...(b ? [link, 'a', b.colour, b.shape] : []), '</s>'];
     if (data.words.join(' ') === caption.join(' ')) exact++;
     // cell_mass(): α on the 3×3 cells of the 6×6 grid that cover the named object's 12×12 quadrant.
     const L = data.rows * data.cols;
@@ -134,8 +142,8 @@ test('show-attend-tell-shapes: greedy captions name the scene; a colour or shape
   }
   const acc = exact / total;
   const onObject = mass.reduce((s, x) => s + x, 0) / mass.length;
-  console.log(`show-attend-tell-shapes: exact captions ${pct(acc)}; α of a colour/shape word on its object's 3×3 quadrant ${pct(onObject)} ` +
-    `(chance 25 %; ${total} scenes, ${mass.length} words)`);
+  console.log(`show-attend-tell-shapes: exact captions ${pct(acc)}; α of a colour/shape word on its object's ` +
+    `3×3 quadrant ${pct(onObject)} (chance 25 %; ${total} scenes, ${mass.length} words)`);
   assert.ok(acc >= 0.98, `exact captions ${pct(acc)}`);
   assert.ok(onObject >= 0.78, `α on the object's quadrant ${pct(onObject)}`);
 });
@@ -146,7 +154,9 @@ test('image-transformer-patterns: after the first block row, the next pixel of a
   const W = 8;
   // image_transformer.py COORDS: 2×4 query blocks in raster order, raster order inside a block.
   const coords: [number, number][] = [];
-  for (let by = 0; by < H; by += 2) for (let bx = 0; bx < W; bx += 4) for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) coords.push([by + y, bx + x]);
+  for (let by = 0; by < H; by += 2) {
+    for (let bx = 0; bx < W; bx += 4) for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) coords.push([by + y, bx + x]);
+  }
   const d = draws(6);
   const total = 400;
   const FIRST = 2 * W; // pixels of the first block row: nothing above them shows the pattern yet
@@ -158,7 +168,8 @@ test('image-transformer-patterns: after the first block row, the next pixel of a
     const p = d.choice([2, 3]);
     const [c0, c1] = d.sample([0, 1, 2, 3], 2);
     const ph = d.below(2 * p);
-    const ids = coords.map(([y, x]) => (Math.floor(({ horizontal: y, vertical: x, diagonal: x + y }[kind] + ph) / p) % 2 ? c1 : c0));
+    const along = (y: number, x: number) => ({ horizontal: y, vertical: x, diagonal: x + y })[kind];
+    const ids = coords.map(([y, x]) => (Math.floor((along(y, x) + ph) / p) % 2 ? c1 : c0));
     const data = runModel(model, { ids }).app?.data;
     assert.ok(isImageTransformerData(data), 'image view data passes its guard');
     for (let s = FIRST; s < ids.length; s++) {
@@ -167,6 +178,7 @@ test('image-transformer-patterns: after the first block row, the next pixel of a
     }
   }
   const acc = hits / count;
-  console.log(`image-transformer-patterns: next-pixel accuracy after the first block row ${pct(acc)} (${total} patterns, ${count} pixels)`);
+  console.log(`image-transformer-patterns: next-pixel accuracy after the first block row ${pct(acc)} ` +
+    `(${total} patterns, ${count} pixels)`);
   assert.ok(acc >= 0.97, `next-pixel accuracy ${pct(acc)}`);
 });

@@ -23,7 +23,8 @@ test('the reversal models offer a score switch only where it is defined: dot ↔
   s.setResult(runModel(models['rnn-reverse-general'], { text: 'a b c' }), 't');
   const r = s.handle({ type: 'rerun', runId: 1, score: 'additive' });
   assert.equal(r.event, undefined);
-  assert.match(r.replies[0].type === 'error' ? r.replies[0].message : '', /cannot re-run with the “additive” score \(it has: general\)/);
+  const message = r.replies[0].type === 'error' ? r.replies[0].message : '';
+  assert.match(message, /cannot re-run with the “additive” score \(it has: general\)/);
 });
 
 /** Mean over rows of the Jensen–Shannon divergence (bits) between two [q, k] matrices. */
@@ -41,22 +42,24 @@ function meanJsd(a: Float32Array, b: Float32Array, q: number, k: number): number
 }
 
 for (const text of models['rnn-reverse-dot'].examples.map((e) => e.text!)) {
-  test(`Compare, two models on one input (${text}): each pair of scores side by side, alignment heads ranked by JSD`, () => {
-    const runs = Object.fromEntries(NAMES.map((n) => [n, runModel(models[n], { text })])) as Record<(typeof NAMES)[number], RunResult>;
+  test(`Compare, two models on one input (${text}): each pair of scores side by side, ranked by JSD`, () => {
+    const runs = Object.fromEntries(NAMES.map((n) => [n, runModel(models[n], { text })])) as Record<string, RunResult>;
     const pairs = [[0, 1], [0, 2], [1, 2]].map(([i, j]) => [NAMES[i], NAMES[j]] as const);
     const figures: string[] = [];
     for (const [na, nb] of pairs) {
       const s = new InspectorSession();
-      const out = s.setCompare({ result: runs[na], label: `A: ${na}` }, { result: runs[nb], label: `B: ${nb}` }, `${na} vs ${nb}`);
+      const out = s.setCompare({ result: runs[na], label: `A: ${na}` }, { result: runs[nb], label: `B: ${nb}` }, 'A vs B');
       const c = out.find((m) => m.type === 'compare');
       assert.ok(c && c.type === 'compare', 'the compare view gets its data');
       assert.equal(c.message, undefined, `${na} vs ${nb}: ${c.message}`);
       const n = runs[na].tokens.source.length;
-      assert.deepEqual(c.parts.map((p) => [p.part, p.queries, p.keys]), [['cross', n + 1, n]], 'one alignment: n symbols + </s> × n');
+      const shapes = c.parts.map((p) => [p.part, p.queries, p.keys]);
+      assert.deepEqual(shapes, [['cross', n + 1, n]], 'one alignment: n symbols + </s> × n');
       assert.deepEqual(c.parts[0].b.keyTokens, runs[na].tokens.source, 'keys are the source tokens');
       assert.equal(c.ranking.length, 1, 'one head each');
-      assert.ok(out.some((m) => m.type === 'showView' && m.view === 'compare'), 'the panel switches to the compare view');
-      const h = s.handle({ type: 'requestCompareHead', requestId: 1, compareId: c.compareId, part: 'cross', layer: 0, head: 0 }).replies[0];
+      assert.ok(out.some((m) => m.type === 'showView' && m.view === 'compare'), 'the panel shows the compare view');
+      const where = { part: 'cross', layer: 0, head: 0 } as const;
+      const h = s.handle({ type: 'requestCompareHead', requestId: 1, compareId: c.compareId, ...where }).replies[0];
       assert.ok(h.type === 'compareHead', 'the compare view gets both matrices');
       const [pa, pb] = [runs[na], runs[nb]].map((r) => r.attentions.find((a) => a.part === 'cross')!.probs);
       assert.deepEqual([Array.from(h.a), Array.from(h.b)], [Array.from(pa), Array.from(pb)], 'A and B are the two runs');

@@ -17,12 +17,16 @@ const SYMBOLS = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
 function draws(seed: number) {
   const r = rng(seed);
   const below = (n: number) => Math.floor(r() * n);
-  return { below, between: (lo: number, hi: number) => lo + below(hi - lo + 1), choice: <T>(xs: readonly T[]) => xs[below(xs.length)] };
+  const between = (lo: number, hi: number) => lo + below(hi - lo + 1);
+  return { below, between, choice: <T>(xs: readonly T[]) => xs[below(xs.length)] };
 }
 
 // Lengths as trained: 3–14 symbols for the RNNs, 3–12 for the Transformer.
 for (const [name, maxLen, bound] of [
-  ['rnn-reverse-additive', 14, 0.99], ['rnn-reverse-dot', 14, 0.99], ['rnn-reverse-general', 14, 0.99], ['transformer-reverse', 12, 0.98],
+  ['rnn-reverse-additive', 14, 0.99],
+  ['rnn-reverse-dot', 14, 0.99],
+  ['rnn-reverse-general', 14, 0.99],
+  ['transformer-reverse', 12, 0.98],
 ] as const) {
   test(`${name}: greedy decoding reverses random sequences of 3–${maxLen} symbols`, () => {
     const model = load(name);
@@ -77,6 +81,7 @@ test('tdmca-repeat: after the first phrase, the next word of a repeated 6-word p
     const predicted = runModel(model, { text: seq.slice(0, -1).join(' ') }).predicted!.tokens;
     for (let i = 5; i < seq.length - 1; i++) (right += Number(predicted[i] === seq[i + 1]), count++);
   }
-  console.log(`tdmca-repeat: next word after the first phrase ${pct(right / count)} (${total} sequences, ${count} words)`);
+  console.log(`tdmca-repeat: next word after the first phrase ${pct(right / count)} ` +
+    `(${total} sequences, ${count} words)`);
   assert.ok(right / count >= 0.99, `next word ${pct(right / count)}`);
 });

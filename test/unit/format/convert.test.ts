@@ -31,7 +31,8 @@ test('sidecar names', () => {
 test('every HF fixture converts and loads back with identical tensors and config', () => {
   for (const name of ['bert', 'bert-prefixed', 'gpt2', 'marian']) {
     // Committed fixtures: a missing one fails here, it is never skipped.
-    assert.ok(fs.existsSync(path.join(ROOT, 'test/fixtures/hf', name, 'config.json')), `test/fixtures/hf/${name}/config.json is missing`);
+    const config = path.join(ROOT, 'test/fixtures/hf', name, 'config.json');
+    assert.ok(fs.existsSync(config), `${config} is missing`);
     const hf = loadModel(path.join(ROOT, 'test/fixtures/hf', name));
     const out = path.join(tmp, name, 'model.json');
     convertToProjectFormat(hf, out);

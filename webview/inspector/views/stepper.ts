@@ -14,8 +14,9 @@ import type { Tooltip } from '../tooltip';
 
 const SCORE_LABELS: Record<RnnScore, string> = { dot: 'dot  h·s', general: 'general  h·W·s', additive: 'additive  vᵀtanh(W[h;s])', 'scaled-dot': 'scaled dot  h·s/√d' };
 
-const SCORE_NOTE = 'a trained model has weights for its own score only, and dot ↔ scaled-dot is the one switch defined on them. '
-  + 'To compare scores, compare models trained with each: Compare Inputs… → Two models on one input';
+const SCORE_NOTE =
+  'a trained model has weights for its own score only, and dot ↔ scaled-dot is the one switch defined on them. ' +
+  'To compare scores, compare models trained with each: Compare Inputs… → Two models on one input';
 
 export interface StepperCallbacks {
   step(t: number): void;
@@ -146,7 +147,8 @@ export class StepperView {
     clear(this.scoreBox);
     const scores = meta.scores ?? [];
     if (scores.length < 2) {
-      if (meta.score) this.scoreBox.append(el('span', { className: 'score-note', text: `score: ${meta.score} (no switch: ${SCORE_NOTE})` }));
+      const text = `score: ${meta.score} (no switch: ${SCORE_NOTE})`;
+      if (meta.score) this.scoreBox.append(el('span', { className: 'score-note', text }));
       return;
     }
     const group = custom('vscode-radio-group', { className: 'score-radios', attrs: { 'aria-label': 'Score function' } });
@@ -161,7 +163,8 @@ export class StepperView {
       this.message.textContent = `Re-running with the ${v} score…`;
       this.cb.rerun(v);
     });
-    this.scoreBox.append(el('span', { className: 'control-label', text: 'score (dot ↔ scaled-dot is a temperature; re-runs the model)' }), group);
+    const label = 'score (dot ↔ scaled-dot is a temperature; re-runs the model)';
+    this.scoreBox.append(el('span', { className: 'control-label', text: label }), group);
   }
 
   private async load(): Promise<void> {
