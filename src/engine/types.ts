@@ -69,7 +69,7 @@ export interface ModelSummary {
   parameters: number;
   /** Human-readable hyper-parameters, e.g. { d_model: 768, heads: 12 }. */
   details: Record<string, string | number | boolean>;
-  /** Score functions this file can run with (RNN seq2seq only). */
+  /** Score functions the trained model is defined for (RNN seq2seq only): its own, and dot ↔ scaled-dot. */
   scores?: RnnScore[];
   /** Attention parts with layers × heads, known from the config (layers is an upper bound for recurrent models); the side panel's tree lists these. */
   parts: { part: Part; layers: number; heads: number }[];

@@ -203,6 +203,24 @@ export const MAIN_CASES: Case[] = [
     },
   },
   {
+    name: 'decoder stepper, RNN with the general score: no score switch, a note says why and points to Compare',
+    run: async (ctx) => {
+      const { result } = run('rnn-gru-general');
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await openView(page, 'stepper');
+        await page.waitForSelector('.stepper-pane .matrix-canvas', { timeout: 5000 });
+        equal(await page.$$eval('.score-radios vscode-radio', (rs) => rs.length), 0, 'no score to switch to');
+        const note = (await texts(page, '.score-switch .score-note'))[0] ?? '';
+        check(note.startsWith('score: general (no switch:'), `note names the score: ${note}`);
+        const says = note.includes('dot ↔ scaled-dot') && note.includes('Two models on one input');
+        check(says, `note says why and what instead: ${note}`);
+        await assertClean(ins);
+      });
+    },
+  },
+  {
     name: 'decoder stepper, decoder-only (GPT-2): one causal self-attention, each step’s prediction named',
     run: async (ctx) => {
       const { result, expected } = run('gpt2');

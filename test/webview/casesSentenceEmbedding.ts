@@ -29,10 +29,8 @@ const useLiteCase: Case = {
   name: 'real engine: pretrained USE-lite shows its 512-d sentence embedding under the heads (cells by sign and size, norms, tooltip values)',
   run: async (ctx) => {
     const dist = path.join(ROOT, DEFAULT_DIST);
-    if (!fs.existsSync(path.join(dist, 'model.json'))) {
-      console.log(`  skipped: ${dist} is missing (npm install: it is a devDependency)`);
-      return;
-    }
+    // A devDependency: missing means `npm install` was not run, a failure rather than a skip.
+    check(fs.existsSync(path.join(dist, 'model.json')), `${dist} is missing (npm install: it is a devDependency)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'use-lite-web-'));
     try {
       const model = loadModel(writeImported(importEnergeticAi(dist), dir)[0]);

@@ -12,7 +12,7 @@ export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2s
     parameters: rnn.parameters,
     hasTarget: true,
     decoderStartId: c.bos_id,
-    scores: rnn.availableScores(),
+    scores: rnn.switchableScores(), // what the inspector's switch offers; a run's `score` may pick any available
     details: {
       cell: c.cell, bidirectional: c.bidirectional, score: c.score, embed_dim: c.embed_dim, hidden_size: c.hidden_size,
       encoder_states: rnn.encoderSize, src_vocab_size: c.src_vocab_size, tgt_vocab_size: c.tgt_vocab_size,

@@ -57,7 +57,11 @@ export interface RnnSeq2seq {
   readonly hiddenSize: number; // H, the decoder state size
   readonly encoderSize: number; // H_enc = H × directions
   readonly parameters: number;
+  /** Every score whose weights the file has (a run may pick any with `score`). */
   availableScores(): RnnScore[];
+  /** The scores the trained model is defined for: its own, plus dot ↔ scaled-dot (the same weights at
+   * another temperature). General and additive need weights trained with that score, so they are no switch. */
+  switchableScores(): RnnScore[];
   encode(srcIds: number[]): RnnEncoding;
   decode(enc: RnnEncoding, opts?: RnnDecodeOptions): RnnDecoding;
   run(
@@ -67,6 +71,7 @@ export interface RnnSeq2seq {
 }
 
 const SCORE_ORDER: readonly RnnScore[] = ['dot', 'general', 'additive', 'scaled-dot'];
+const isDotKind = (s: RnnScore): boolean => s === 'dot' || s === 'scaled-dot';
 
 interface Weights {
   srcEmbed: Float32Array; // [src_vocab_size, E]
@@ -231,6 +236,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     encoderSize: Henc,
     parameters,
     availableScores: () => [...available],
+    switchableScores: () => (isDotKind(cfg.score) ? available.filter(isDotKind) : [cfg.score]),
     encode,
     decode,
     run(input, opts = {}) {

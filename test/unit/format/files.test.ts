@@ -10,6 +10,7 @@ import { readRegularFile } from '../../../src/engine/format/files';
 import { ADVISED_BYTES, setLargeBufferAdvice } from '../../../src/engine/memoryAdvice';
 import { isWeightBuffer, parseSafetensors, writeSafetensors } from '../../../src/engine/format/safetensors';
 import { nativeModule } from '../../../src/engine/kernels/native';
+import { nativeSkip } from '../../helpers/ci';
 import { tensor } from '../../../src/engine/tensor';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-files-'));
@@ -66,8 +67,9 @@ test('a large safetensors file read this way still gives zero-copy F32 views wit
   assert.deepEqual(t.data, w);
 });
 
-test('with the native module, its huge-page advice is the hook and the bytes are unchanged', { skip: nativeModule().module ? false : `no native module: ${nativeModule().why}` }, () => {
-  const N = nativeModule().module!;
+test('with the native module, its huge-page advice is the hook and the bytes are unchanged', { skip: nativeSkip() }, () => {
+  const N = nativeModule().module;
+  assert.ok(N, `no native module: ${nativeModule().why}`);
   assert.equal(typeof N.adviseHugePages, 'function');
   setLargeBufferAdvice((b) => N.adviseHugePages!(b));
   const bytes = patterned(3 * ADVISED_BYTES + 7);

@@ -16,7 +16,8 @@ const model = (weights: object, vocab?: object) => ({
   ...(vocab ? { vocab } : {}),
   weights,
 });
-const noDevZero = !fs.existsSync('/dev/zero');
+// Every POSIX system has /dev/zero; only Windows has none (there the test cannot apply).
+const noDevZero = process.platform === 'win32';
 
 for (const [what, doc, file] of [
   ['a sidecar', model({ safetensors: '/dev/zero' }), '/dev/zero'],

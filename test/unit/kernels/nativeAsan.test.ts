@@ -1,8 +1,10 @@
 // The native kernels under AddressSanitizer: a memory error in C would take the whole extension
 // host down with it, so the native kernel and engine tests run once more in child Nodes with an
 // ASan build of the module (LD_PRELOAD of gcc's libasan), once per ISA this CPU runs (AVX-512 and
-// AVX2, or AVX2). Skipped where there is no native module, no gcc or no libasan. Also the thread pool's regression case: a job posted right after the pool
-// is (re)made must still be run by the new threads (it once waited for ever).
+// AVX2, or AVX2). Skipped where the CPU cannot run the native kernels, and outside CI where there
+// is no native module, gcc or libasan (in CI, which installs them, their absence fails). Also the
+// thread pool's regression case: a job posted right after the pool is (re)made must still be run by
+// the new threads (it once waited for ever).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,11 +13,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createNativeKernels, nativeModule } from '../../../src/engine/kernels/native';
 import { referenceKernels as R } from '../../../src/engine/kernels';
+import { nativeSkip, skipOutsideCi } from '../../helpers/ci';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const native = nativeModule();
 
-test('a job posted right after the pool is re-made runs (pool start-up)', { skip: !native.module && `no native kernels: ${native.why}` }, () => {
+test('a job posted right after the pool is re-made runs (pool start-up)', { skip: nativeSkip() }, () => {
+  assert.ok(native.module, `no native kernels: ${native.why}`);
   // In a child process: a hang inside the native call cannot be interrupted here, only killed there.
   const child = `
     const m = require(process.env.MOD);
@@ -41,9 +45,12 @@ test('a job posted right after the pool is re-made runs (pool start-up)', { skip
 });
 
 const asan = spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout?.trim();
-const skip = !native.module ? `no native kernels: ${native.why}` : !asan || !path.isAbsolute(asan) || !fs.existsSync(asan) ? 'gcc with libasan is not installed' : false;
+const noAsan = !asan || !path.isAbsolute(asan) || !fs.existsSync(asan) ? 'gcc with libasan is not installed' : false;
+const skip = nativeSkip() || skipOutsideCi(noAsan);
 
 test('the native kernels and the engine on them pass under AddressSanitizer', { skip, timeout: 600_000 }, () => {
+  assert.ok(native.module, `no native kernels: ${native.why}`);
+  assert.ok(!noAsan, noAsan || '');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-asan-'));
   try {
     const include = path.dirname(require.resolve('node-api-headers/include/node_api.h'));

@@ -1,7 +1,8 @@
 // Decoder stepper: step t = 1…T through the decoder. At each step the rows up to t are shown —
 // the matrices grow row by row — with the causal mask hatched in self-attention, cross-attention
 // beside it, source and target tokens labelled and the token predicted at each step. For RNN
-// seq2seq the score function can be switched; that re-runs the model on the host.
+// seq2seq with a dot or scaled-dot score the two can be switched (a temperature; that re-runs the
+// model on the host); a general or additive model only has weights for its own score.
 import type { RnnScore } from '../../../src/engine/types';
 import type { HeadMessage, PartMeta, RunMeta } from '../../../src/protocol/webview';
 import { clear, custom, displayToken, el, fmt } from '../../shared/dom';
@@ -12,6 +13,10 @@ import { applySink, sinkBadge } from '../sink';
 import type { Tooltip } from '../tooltip';
 
 const SCORE_LABELS: Record<RnnScore, string> = { dot: 'dot  h·s', general: 'general  h·W·s', additive: 'additive  vᵀtanh(W[h;s])', 'scaled-dot': 'scaled dot  h·s/√d' };
+
+const SCORE_NOTE =
+  'a trained model has weights for its own score only, and dot ↔ scaled-dot is the one switch defined on them. ' +
+  'To compare scores, compare models trained with each: Compare Inputs… → Two models on one input';
 
 export interface StepperCallbacks {
   step(t: number): void;
@@ -141,7 +146,11 @@ export class StepperView {
   private buildScoreSwitch(meta: RunMeta): void {
     clear(this.scoreBox);
     const scores = meta.scores ?? [];
-    if (scores.length < 2) return;
+    if (scores.length < 2) {
+      const text = `score: ${meta.score} (no switch: ${SCORE_NOTE})`;
+      if (meta.score) this.scoreBox.append(el('span', { className: 'score-note', text }));
+      return;
+    }
     const group = custom('vscode-radio-group', { className: 'score-radios', attrs: { 'aria-label': 'Score function' } });
     for (const s of scores) {
       const r = custom('vscode-radio', { text: SCORE_LABELS[s], attrs: { name: 'score', value: s, 'data-score': s } });
@@ -154,7 +163,8 @@ export class StepperView {
       this.message.textContent = `Re-running with the ${v} score…`;
       this.cb.rerun(v);
     });
-    this.scoreBox.append(el('span', { className: 'control-label', text: 'score function (re-runs the model)' }), group);
+    const label = 'score (dot ↔ scaled-dot is a temperature; re-runs the model)';
+    this.scoreBox.append(el('span', { className: 'control-label', text: label }), group);
   }
 
   private async load(): Promise<void> {
