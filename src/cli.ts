@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { loadModel, runModel, summarize } from './engine/run';
 import { convertToProjectFormat } from './engine/format/convert';
 import type { RnnScore, RunInput } from './engine/types';
-import { resultToJson } from './engine/resultJson';
+import { writeResultJson } from './engine/resultJson';
 
 const USAGE = `usage:
   attention-inspector info <model>
@@ -67,9 +67,19 @@ function main(argv: string[]): number {
       if (input.score && !['dot', 'general', 'additive', 'scaled-dot'].includes(input.score)) {
         throw new UsageError(`--score: expected dot, general, additive or scaled-dot, got "${input.score}"`);
       }
-      const json = JSON.stringify(resultToJson(runModel(loadModel(target), input)));
-      if (values.out) fs.writeFileSync(values.out, json + '\n');
-      else process.stdout.write(json + '\n');
+      const result = runModel(loadModel(target), input);
+      if (values.out) {
+        const fd = fs.openSync(values.out, 'w');
+        try {
+          writeResultJson(result, (t) => fs.writeSync(fd, t));
+          fs.writeSync(fd, '\n');
+        } finally {
+          fs.closeSync(fd);
+        }
+      } else {
+        writeResultJson(result, (t) => process.stdout.write(t)); // synchronous for files and pipes on Linux
+        process.stdout.write('\n');
+      }
       return 0;
     }
     case 'convert': {

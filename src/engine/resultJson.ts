@@ -1,5 +1,6 @@
 // The CLI's JSON form of a run: {model, tokens, ids, predicted?, attentions: {part: P}} with P
 // nested as [layer][head][query][key]. Only this output nests arrays; the engine never does.
+// writeResultJson streams the same text, since a real-size run's is longer than any JS string.
 import type { AttentionLayer, Part, RunResult } from './types';
 
 /** [layer][head][query][key] nested arrays for the JSON output (the engine itself never nests). */
@@ -28,3 +29,47 @@ export function resultToJson(r: RunResult): object {
   };
 }
 
+
+/**
+ * Writes the text of JSON.stringify(resultToJson(r)) in pieces of about `chunk` characters: a
+ * BERT-base run at 512 tokens is ~700 MB of JSON, over the longest string V8 makes ("Invalid
+ * string length"), so the attention rows are written as they are formatted, never joined.
+ */
+export function writeResultJson(r: RunResult, write: (text: string) => void, chunk = 1 << 20): void {
+  let buf: string[] = [];
+  let size = 0;
+  const put = (t: string) => {
+    buf.push(t);
+    size += t.length;
+    if (size >= chunk) flush();
+  };
+  const flush = () => {
+    if (size) write(buf.join(''));
+    buf = [];
+    size = 0;
+  };
+  const head = { model: r.model, tokens: r.tokens, ids: r.ids, ...(r.predicted ? { predicted: r.predicted } : {}) };
+  put(JSON.stringify(head).slice(0, -1) + ',"attentions":{');
+  let firstPart = true;
+  for (const part of ['encoder', 'decoder', 'cross'] as const) {
+    const mine = r.attentions.filter((l) => l.part === part).sort((a, b) => a.layer - b.layer);
+    if (mine.length === 0) continue;
+    put(`${firstPart ? '' : ','}"${part}":[`);
+    firstPart = false;
+    mine.forEach((l, li) => {
+      put(li ? ',[' : '[');
+      for (let h = 0; h < l.heads; h++) {
+        put(h ? ',[' : '[');
+        for (let i = 0; i < l.queries; i++) {
+          const row = l.probs.subarray((h * l.queries + i) * l.keys, (h * l.queries + i + 1) * l.keys);
+          put((i ? ',' : '') + JSON.stringify(Array.from(row)));
+        }
+        put(']');
+      }
+      put(']');
+    });
+    put(']');
+  }
+  put('}}');
+  flush();
+}
