@@ -118,23 +118,34 @@ export interface CompareSide {
   model: string;
 }
 
-export interface ComparePart {
-  part: Part;
+/** One run's axes in a compared part. */
+export interface CompareAxis {
   queries: number;
   keys: number;
-  a: { queryTokens: string[]; keyTokens: string[] };
-  b: { queryTokens: string[]; keyTokens: string[] };
+  queryTokens: string[];
+  keyTokens: string[];
 }
 
-export interface CompareRank {
+export interface ComparePart {
+  part: Part;
+  a: CompareAxis;
+  b: CompareAxis;
+  /** Same [queries, keys] in both runs: its heads are ranked by JSD and B − A is drawn. */
+  sameShape: boolean;
+}
+
+export interface CompareHeadRef {
   part: Part;
   layer: number;
   head: number;
+}
+
+export interface CompareRank extends CompareHeadRef {
   /** Mean over query rows of JSD(a_i, b_i), in bits (0 = same, 1 = disjoint). */
   jsd: number;
 }
 
-/** Two results to compare; `message` explains when they cannot be (then `ranking` is empty). */
+/** Two results to compare; `message` says in words what cannot be compared and why. */
 export interface CompareMessage {
   type: 'compare';
   compareId: number;
@@ -142,9 +153,19 @@ export interface CompareMessage {
   a: CompareSide;
   b: CompareSide;
   parts: ComparePart[];
-  /** Heads by JSD, largest first. */
+  /** Heads of same-shape parts by JSD, largest first. */
   ranking: CompareRank[];
+  /** Heads both runs have in parts whose token counts differ: shown side by side only. */
+  unranked: CompareHeadRef[];
   message?: string;
+}
+
+/** One run's [queries, keys] probabilities of the compared head. */
+export interface CompareHeadSide {
+  queries: number;
+  keys: number;
+  probs: Float32Array;
+  mask?: Uint8Array;
 }
 
 export interface CompareHeadMessage {
@@ -154,12 +175,8 @@ export interface CompareHeadMessage {
   part: Part;
   layer: number;
   head: number;
-  queries: number;
-  keys: number;
-  /** [queries, keys] each */
-  a: Float32Array;
-  b: Float32Array;
-  mask?: Uint8Array;
+  a: CompareHeadSide;
+  b: CompareHeadSide;
 }
 
 /** The host asks the page for the current view (image) or head (CSV/JSON); answered by `exportReply`. */
@@ -223,14 +240,28 @@ export function isViewToHost(x: unknown): x is ViewToHost {
   }
 }
 
-function isComparePart(x: unknown): x is ComparePart {
-  if (!isRecord(x) || !isPartName(x.part) || !isCount(x.queries) || !isCount(x.keys)) return false;
-  const side = (s: unknown) => isRecord(s) && isStrings(s.queryTokens, x.queries as number) && isStrings(s.keyTokens, x.keys as number);
-  return side(x.a) && side(x.b);
+function isCompareAxis(x: unknown): x is CompareAxis {
+  return (
+    isRecord(x) && isCount(x.queries) && isCount(x.keys) &&
+    isStrings(x.queryTokens, x.queries) && isStrings(x.keyTokens, x.keys)
+  );
 }
 
-function isRank(x: unknown): x is CompareRank {
-  return isRecord(x) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head) && typeof x.jsd === 'number' && Number.isFinite(x.jsd);
+function isComparePart(x: unknown): x is ComparePart {
+  if (!isRecord(x) || !isPartName(x.part) || !isCompareAxis(x.a) || !isCompareAxis(x.b)) return false;
+  return x.sameShape === (x.a.queries === x.b.queries && x.a.keys === x.b.keys); // a boolean, and the truth
+}
+
+const isHeadRef = (x: unknown): x is CompareHeadRef =>
+  isRecord(x) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+const isRank = (x: unknown): x is CompareRank =>
+  isRecord(x) && isHeadRef(x) && typeof x.jsd === 'number' && Number.isFinite(x.jsd);
+
+function isCompareHeadSide(x: unknown): x is CompareHeadSide {
+  if (!isRecord(x) || !isCount(x.queries) || !isCount(x.keys)) return false;
+  const n = x.queries * x.keys;
+  const mask = x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n);
+  return x.probs instanceof Float32Array && x.probs.length === n && mask;
 }
 
 const isSide = (x: unknown): x is CompareSide => isRecord(x) && isString(x.label, 1000) && isString(x.model, 1000);
@@ -257,17 +288,13 @@ export function isHostToView(x: unknown): x is HostToView {
       return (
         isIndex(x.compareId) && isString(x.title, 2000) && isSide(x.a) && isSide(x.b) &&
         Array.isArray(x.parts) && x.parts.every(isComparePart) && Array.isArray(x.ranking) && x.ranking.every(isRank) &&
+        Array.isArray(x.unranked) && x.unranked.every(isHeadRef) &&
         (x.message === undefined || isString(x.message, 5000))
       );
-    case 'compareHead': {
-      if (!isIndex(x.requestId) || !isIndex(x.compareId) || !isPartName(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
-      if (!isCount(x.queries) || !isCount(x.keys)) return false;
-      const n = x.queries * x.keys;
+    case 'compareHead':
       return (
-        x.a instanceof Float32Array && x.a.length === n && x.b instanceof Float32Array && x.b.length === n &&
-        (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
+        isIndex(x.requestId) && isIndex(x.compareId) && isHeadRef(x) && isCompareHeadSide(x.a) && isCompareHeadSide(x.b)
       );
-    }
     case 'exportRequest':
       return isIndex(x.requestId) && isExportFormat(x.format);
     default:

@@ -9,6 +9,7 @@ import { VIEW_CASES } from './casesView';
 import { IMAGE_CASES } from './casesImage';
 import { MAIN_CASES } from './casesMain';
 import { MAIN_CASES_2 } from './casesMain2';
+import { COMPARE_CASES } from './casesCompare';
 import { SECURITY_CASES } from './security.test';
 import { SENTENCE_EMBEDDING_CASES } from './casesSentenceEmbedding';
 import { STREAMING_CASES } from './casesStreaming';
@@ -17,4 +18,21 @@ import { LABEL_CASES } from './casesLabels';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...THEME_CASES, ...LABEL_CASES, ...SECURITY_CASES];
+// One line each, so that cases added on two branches merge without a conflict.
+export const CASES: Case[] = [
+  ...VIEW_CASES,
+  ...STATE_CASES,
+  ...ENGINE_CASES,
+  ...MAIN_CASES,
+  ...MAIN_CASES_2,
+  ...COMPARE_CASES,
+  ...UT_TDMCA_CASES,
+  ...NARM_MUSIC_CASES,
+  ...MLM_CASES,
+  ...IMAGE_CASES,
+  ...SENTENCE_EMBEDDING_CASES,
+  ...STREAMING_CASES,
+  ...THEME_CASES,
+  ...LABEL_CASES,
+  ...SECURITY_CASES,
+];

@@ -64,9 +64,10 @@ function randomQK(seed: number, queries: number, keys: number): HeadScores {
   return (_q, _k, i, j) => q[i].reduce((s, x, d) => s + x * k[j][d], 0) / Math.sqrt(HEAD_DIM);
 }
 
-export function syntheticResult(): RunResult {
-  const S = SOURCE.length;
-  const T = TARGET.length;
+/** The encoder–decoder run; other `source` / `target` tokens give runs of other lengths (Compare). */
+export function syntheticResult(source: readonly string[] = SOURCE, target: readonly string[] = TARGET): RunResult {
+  const S = source.length;
+  const T = target.length;
   const attentions: AttentionLayer[] = [];
   for (let l = 0; l < LAYERS; l++) {
     attentions.push(layer('encoder', l, S, S, false, (h) => {
@@ -88,8 +89,8 @@ export function syntheticResult(): RunResult {
       parts: (['encoder', 'decoder', 'cross'] as const).map((part) => ({ part, layers: LAYERS, heads: HEADS })),
       examples: [],
     },
-    tokens: { source: [...SOURCE], target: [...TARGET] },
-    ids: { source: SOURCE.map((_, i) => i), target: TARGET.map((_, i) => i) },
+    tokens: { source: [...source], target: [...target] },
+    ids: { source: source.map((_, i) => i), target: target.map((_, i) => i) },
     attentions,
     addNorm: [],
   };

@@ -11,6 +11,7 @@ import { checkpoint, noControl, type RunControl } from '../control';
 import { KVCache, LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 
 type Model = LoadedModel & { architecture: 'transformer' };
+type CrossKV = { k: Float32Array; v: Float32Array; length: number }; // [m, d] each
 
 export interface StepResult {
   /** Per decoder layer: [heads, t+1] self-attention of the new token over itself and the past. */
@@ -132,57 +133,31 @@ export class TransformerModel {
   /**
    * Decoder stack over all target ids at once (teacher forcing) with the causal mask; with
    * `memory` (encoder output [m, d]) each layer also attends across to it. → hidden [n, d].
+   * Keys and values are the rows' own, kept in no cache: this is the reference the cached
+   * stepping of session() is checked against (kvCacheCheck.ts).
    */
   decodeFull(ids: number[], memory: Float32Array | undefined, rec?: Recorder, ctl: RunControl = noControl): Float32Array {
-    const session = this.session(memory);
+    const cross = this.crossKV(memory);
     try {
-      return session.forward(ids, rec, ctl, 'target_ids', true);
+      return this.decoderStack(ids, 0, () => 'causal', cross, rec, ctl, 'target_ids', true);
     } finally {
-      session.close();
+      this.releaseCross(cross);
     }
   }
 
   /** Incremental decoding: one token per step, keys and values of the past kept in a KV cache. */
-  session(memory?: Float32Array): DecoderSession & { forward: (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string, stream?: boolean) => Float32Array } {
-    const c = this.cfg;
-    const d = c.d_model;
-    if (c.kind === 'encoder') throw new InputError('target_ids', 'this model has no decoder');
-    if (c.kind === 'encoder-decoder' && !memory) throw new Error('encoder-decoder session needs the encoder output');
-    const m = memory ? memory.length / d : 0;
-    const caches = this.decoderLayers.map(() => new KVCache(d));
-    // Cross-attention K, V depend only on the encoder output: project once, reuse every step.
-    const crossKV = memory ? this.decoderLayers.map((l) => ({ k: this.run.linear(memory, m, l.cross!.k), v: this.run.linear(memory, m, l.cross!.v), length: m })) : [];
-    // `stream`: hand the finished layers to the checkpoint (whole-sequence passes only; one-token steps
-    // are merged into the run's layers after decoding).
-    const forward = (ids: number[], rec: Recorder | undefined, ctl: RunControl, field: string, stream = false): Float32Array => {
-      const n = ids.length;
-      let x = this.embed(ids, caches[0]?.length ?? 0, field);
-      this.decoderLayers.forEach((l, layer) => {
-        checkpoint(ctl, layer, this.decoderLayers.length, `decoder layer ${layer + 1}/${this.decoderLayers.length}`, stream ? rec?.attentions : undefined);
-        const where = { part: 'decoder' as const, layer };
-        // Each Add & Norm's input (the embedding or an earlier output, all made here) is dead once it has run.
-        const next = (y: Float32Array) => {
-          this.run.release(x);
-          x = y;
-        };
-        next(this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, { cache: caches[layer], causal: true }, where, rec), { ...where, sublayer: 'self_attn' }, rec));
-        if (memory) {
-          const cw = { part: 'cross' as const, layer };
-          next(this.run.addNorm(x, n, l.crossNorm!, (h) => this.run.attention(h, n, l.cross!, crossKV[layer], cw, rec), { ...cw, sublayer: 'cross_attn' }, rec));
-        }
-        next(this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, c.activation), { ...where, sublayer: 'ffn' }, rec));
-      });
-      return this.decoderFinal ? this.normAndRelease(x, n, this.decoderFinal) : x;
-    };
+  session(memory?: Float32Array): DecoderSession {
+    const cross = this.crossKV(memory);
+    const caches = this.decoderLayers.map(() => new KVCache(this.cfg.d_model));
+    const self = (layer: number) => ({ cache: caches[layer], causal: true });
     const stepArrays = new WeakMap<StepResult, Float32Array[]>(); // what recycle() may give back
     return {
-      forward,
       get length() {
         return caches[0]?.length ?? 0;
       },
       step: (tokenId, ctl = noControl) => {
         const rec: Recorder = { attentions: [], addNorm: [] };
-        const h = forward([tokenId], rec, ctl, 'target_ids');
+        const h = this.decoderStack([tokenId], caches[0]?.length ?? 0, self, cross, rec, ctl, 'target_ids', false);
         const rows = (part: string) => rec.attentions.filter((a) => a.part === part).map((a) => a.probs); // [heads, 1, keys]
         const logits = this.logits(h, 1);
         this.run.release(h);
@@ -195,11 +170,69 @@ export class TransformerModel {
         stepArrays.delete(r);
       },
       close: () => {
-        for (const kv of crossKV) this.run.release(kv.k, kv.v);
+        this.releaseCross(cross);
         for (const cache of caches) cache.clear();
-        crossKV.length = 0;
       },
     };
+  }
+
+  /** Cross-attention K, V per decoder layer: they depend only on the encoder output, so are projected once. */
+  private crossKV(memory: Float32Array | undefined): CrossKV[] {
+    const c = this.cfg;
+    if (c.kind === 'encoder') throw new InputError('target_ids', 'this model has no decoder');
+    if (c.kind === 'encoder-decoder' && !memory) throw new Error("an encoder–decoder's decoder needs the encoder output");
+    if (!memory) return [];
+    const m = memory.length / c.d_model;
+    return this.decoderLayers.map((l) => ({
+      k: this.run.linear(memory, m, l.cross!.k),
+      v: this.run.linear(memory, m, l.cross!.v),
+      length: m,
+    }));
+  }
+
+  private releaseCross(cross: CrossKV[]): void {
+    for (const kv of cross) this.run.release(kv.k, kv.v);
+    cross.length = 0;
+  }
+
+  /**
+   * The decoder layers over `ids` at positions firstPosition… → hidden [n, d]. Self-attention's
+   * keys and values come from `selfKV(layer)`: the rows' own under the causal mask, or a layer's
+   * KV cache. `stream`: hand the finished layers to the checkpoint (whole-sequence passes only;
+   * one-token steps are merged into the run's layers after decoding).
+   */
+  private decoderStack(
+    ids: number[],
+    firstPosition: number,
+    selfKV: (layer: number) => 'causal' | { cache: KVCache; causal: boolean },
+    cross: CrossKV[],
+    rec: Recorder | undefined,
+    ctl: RunControl,
+    field: string,
+    stream: boolean,
+  ): Float32Array {
+    const n = ids.length;
+    let x = this.embed(ids, firstPosition, field);
+    this.decoderLayers.forEach((l, layer) => {
+      const layers = this.decoderLayers.length;
+      checkpoint(ctl, layer, layers, `decoder layer ${layer + 1}/${layers}`, stream ? rec?.attentions : undefined);
+      const where = { part: 'decoder' as const, layer };
+      // Each Add & Norm's input (the embedding or an earlier output, all made here) is dead once it has run.
+      const next = (y: Float32Array) => {
+        this.run.release(x);
+        x = y;
+      };
+      const selfAttention = (h: Float32Array) => this.run.attention(h, n, l.selfAttn, selfKV(layer), where, rec);
+      next(this.run.addNorm(x, n, l.selfNorm, selfAttention, { ...where, sublayer: 'self_attn' }, rec));
+      if (cross.length) {
+        const cw = { part: 'cross' as const, layer };
+        const crossAttention = (h: Float32Array) => this.run.attention(h, n, l.cross!, cross[layer], cw, rec);
+        next(this.run.addNorm(x, n, l.crossNorm!, crossAttention, { ...cw, sublayer: 'cross_attn' }, rec));
+      }
+      const ffn = (h: Float32Array) => this.run.feedForward(h, n, l, this.cfg.activation);
+      next(this.run.addNorm(x, n, l.ffnNorm, ffn, { ...where, sublayer: 'ffn' }, rec));
+    });
+    return this.decoderFinal ? this.normAndRelease(x, n, this.decoderFinal) : x;
   }
 
   /** [rows, vocab] next-token logits from decoder hidden states (lm_head, or tied embeddings). */

@@ -127,15 +127,16 @@ export class LayerRunner {
 
   /**
    * Multi-head attention of `rows` query rows. Keys/values come from `kv`: 'self' for the rows
-   * themselves, all visible and kept nowhere (encoders); the rows appended to a cache (decoder
-   * self-attention; causal when `causal`); or fixed precomputed projections (cross-attention over
-   * the encoder output: Q from the decoder, K, V from the encoder). → a new [rows, d] array.
+   * themselves, all visible and kept nowhere (encoders); 'causal', the same with the causal mask
+   * (a decoder's whole-sequence pass, no cache); the rows appended to a cache (decoder stepping;
+   * causal when `causal`); or fixed precomputed projections (cross-attention over the encoder
+   * output: Q from the decoder, K, V from the encoder). → a new [rows, d] array.
    */
   attention(
     x: Float32Array,
     rows: number,
     w: AttentionWeights,
-    kv: 'self' | { cache: KVCache; causal: boolean } | { k: Float32Array; v: Float32Array; length: number },
+    kv: 'self' | 'causal' | { cache: KVCache; causal: boolean } | { k: Float32Array; v: Float32Array; length: number },
     where: { part: Part; layer: number },
     rec?: Recorder,
   ): Float32Array {
@@ -144,11 +145,12 @@ export class LayerRunner {
     const q = this.linear(x, rows, w.q); // [rows, d]
     let k: Float32Array, v: Float32Array, nk: number, mask: Uint8Array | undefined;
     const dead: Float32Array[] = [q]; // temporaries given back to the pool once the heads are done
-    if (kv === 'self') {
+    if (kv === 'self' || kv === 'causal') {
       k = this.linear(x, rows, w.k); // [rows, d]
       v = this.linear(x, rows, w.v);
       nk = rows;
       dead.push(k, v);
+      if (kv === 'causal') mask = causalMask(rows, rows); // key j > query i → hidden
     } else if ('cache' in kv) {
       const offset = kv.cache.length;
       const kNew = this.linear(x, rows, w.k), vNew = this.linear(x, rows, w.v); // [rows, d], copied into the cache

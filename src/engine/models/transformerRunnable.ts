@@ -1,5 +1,5 @@
 // The transformer as the engine runs it: which stacks run for each kind, greedy decoding for
-// encoder–decoder models without a target, and the KV-cache check.
+// encoder–decoder models without a target.
 import type { LoadedModel } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import { InputError } from '../format/errors';
@@ -100,36 +100,4 @@ export function greedyDecode(t: TransformerModel, memory: Float32Array, ctl: Run
     session.close();
   }
   return out;
-}
-
-/**
- * Check mode for decoder stepping: runs the target one token at a time through the KV cache and
- * returns the largest difference from the full teacher-forced pass over every attention row.
- */
-export function kvCacheDiscrepancy(t: TransformerModel, ids: number[], targetIds: number[]): number {
-  const c = t.cfg;
-  const rec: Recorder = { attentions: [], addNorm: [] };
-  const memory = c.kind === 'encoder-decoder' ? t.encode(ids) : undefined;
-  const seq = c.kind === 'encoder-decoder' ? targetIds : ids;
-  t.decodeFull(seq, memory, rec);
-  const session = t.session(memory);
-  let worst = 0;
-  seq.forEach((id, step) => {
-    const r = session.step(id);
-    const compare = (part: 'decoder' | 'cross', rows: Float32Array[]) =>
-      rows.forEach((row, layer) => {
-        const full = rec.attentions.find((a) => a.part === part && a.layer === layer)!;
-        const heads = full.heads;
-        const width = row.length / heads;
-        for (let h = 0; h < heads; h++) {
-          for (let j = 0; j < full.keys; j++) {
-            const cached = j < width ? row[h * width + j] : 0; // keys not yet seen: probability 0
-            worst = Math.max(worst, Math.abs(cached - full.probs[(h * full.queries + step) * full.keys + j]));
-          }
-        }
-      });
-    compare('decoder', r.self);
-    if (r.cross) compare('cross', r.cross);
-  });
-  return worst;
 }

@@ -99,17 +99,44 @@ test('compareRuns ranks by JSD: one changed head comes first with its closed-for
   for (const x of c.ranking.slice(1)) close(x.jsd, 0, 'others unchanged');
   const h = compareHead(a, b, { requestId: 1, compareId: 1, part: 'encoder', layer: 1, head: 1 });
   assert.ok(typeof h !== 'string');
-  assert.equal(h.b[0], 1);
-  assert.equal(h.a.length, n);
+  assert.equal(h.b.probs[0], 1);
+  assert.equal(h.a.probs.length, n);
 });
 
-test('compareRuns refuses runs whose token counts differ, saying why', () => {
-  const a = syntheticResult();
-  const b: RunResult = { ...syntheticResult(), attentions: syntheticResult().attentions.map((l) => ({ ...l, queries: l.queries + 1, probs: new Float32Array(l.heads * (l.queries + 1) * l.keys) })) };
+test('compareRuns with different token counts: both runs kept, only same-shape parts ranked, saying why', () => {
+  const a = syntheticResult(); // 6 source, 5 target tokens
+  const b = syntheticResult(['[CLS]', 'a', 'dog', 'ran', 'far', 'away', '[SEP]']); // 7 source, same target
   const c = compareRuns({ result: a, label: 'first input' }, { result: b, label: 'second input' });
-  assert.equal(c.ranking.length, 0);
-  assert.match(c.message ?? '', /encoder attention is 6×6 tokens in first input but 7×6 in second input/);
-  assert.match(c.message ?? '', /same number of tokens/);
+  // Decoder self-attention is 5 × 5 in both: ranked. Encoder (6 × 6 vs 7 × 7) and cross (5 × 6 vs 5 × 7): not.
+  assert.deepEqual([...new Set(c.ranking.map((r) => r.part))], ['decoder']);
+  assert.equal(c.ranking.length, 2 * 3);
+  assert.deepEqual(c.unranked.map((r) => `${r.part} ${r.layer}/${r.head}`), ['encoder', 'cross'].flatMap((p) =>
+    [0, 1].flatMap((l) => [0, 1, 2].map((h) => `${p} ${l}/${h}`))));
+  const enc = c.parts.find((p) => p.part === 'encoder')!;
+  assert.equal(enc.sameShape, false);
+  assert.deepEqual([enc.a.queries, enc.a.keys, enc.b.queries, enc.b.keys], [6, 6, 7, 7]);
+  assert.deepEqual(enc.a.keyTokens, a.tokens.source);
+  assert.deepEqual(enc.b.keyTokens, b.tokens.source, "B keeps its own tokens");
+  assert.equal(c.parts.find((p) => p.part === 'decoder')!.sameShape, true);
+  assert.match(c.message ?? '', /encoder attention is 6 × 6 tokens \(queries × keys\) in first input but 7 × 7 in second input/);
+  assert.match(c.message ?? '', /cross attention is 5 × 6 .* but 5 × 7/);
+  assert.match(c.message ?? '', /no JSD ranking and no B − A difference; A and B are shown side by side/);
+
+  // Every part differs: nothing ranked, every head still listed and answered on its own shape.
+  const d = syntheticResult(['[CLS]', 'hi', '[SEP]'], ['<s>', 'salut', '</s>']);
+  const all = compareRuns({ result: a, label: 'A' }, { result: d, label: 'B' });
+  assert.equal(all.ranking.length, 0);
+  assert.equal(all.unranked.length, 18);
+  assert.ok(all.parts.every((p) => !p.sameShape));
+  const h = compareHead(a, d, { requestId: 1, compareId: 1, part: 'cross', layer: 1, head: 2 });
+  assert.ok(typeof h !== 'string');
+  assert.deepEqual([h.a.queries, h.a.keys, h.b.queries, h.b.keys], [5, 6, 3, 3]);
+  const la = a.attentions.find((l) => l.part === 'cross' && l.layer === 1)!;
+  const ld = d.attentions.find((l) => l.part === 'cross' && l.layer === 1)!;
+  assert.deepEqual(Array.from(h.a.probs), Array.from(la.probs.subarray(2 * 30, 3 * 30)));
+  assert.deepEqual(Array.from(h.b.probs), Array.from(ld.probs.subarray(2 * 9, 3 * 9)));
+  const dec = compareHead(a, d, { requestId: 1, compareId: 1, part: 'decoder', layer: 0, head: 0 });
+  assert.ok(typeof dec !== 'string' && dec.a.mask?.length === 25 && dec.b.mask?.length === 9, 'each side its own causal mask');
 });
 
 test('export CSV/JSON: title names model, layer, head and input; numbers are the run\'s own', () => {

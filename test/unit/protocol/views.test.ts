@@ -41,20 +41,27 @@ test('view messages from the host: shapes must match array lengths', () => {
   const p = { type: 'positional', requestId: 1, runId: 1, positions: 2, dims: 4, scheme: 'sinusoidal', data: new Float32Array(8) };
   assert.ok(isHostToWebview(p));
   assert.equal(isHostToWebview({ ...p, positions: 0 }), false);
-  const ch = { type: 'compareHead', requestId: 1, compareId: 1, part: 'encoder', layer: 0, head: 0, queries: 2, keys: 2, a: new Float32Array(4), b: new Float32Array(4) };
-  assert.ok(isHostToWebview(ch));
-  assert.equal(isHostToWebview({ ...ch, b: new Float32Array(3) }), false);
-  assert.equal(isHostToWebview({ ...ch, mask: new Float32Array(4) }), false);
+  const side = (queries: number, keys: number) => ({ queries, keys, probs: new Float32Array(queries * keys) });
+  const ch = { type: 'compareHead', requestId: 1, compareId: 1, part: 'encoder', layer: 0, head: 0, a: side(2, 2), b: side(3, 3) };
+  assert.ok(isHostToWebview(ch), 'each side its own shape');
+  assert.equal(isHostToWebview({ ...ch, b: { ...side(3, 3), probs: new Float32Array(4) } }), false);
+  assert.equal(isHostToWebview({ ...ch, a: { ...side(2, 2), mask: new Float32Array(4) } }), false);
   assert.ok(isHostToWebview({ type: 'showView', view: 'positional', seq: 2 }));
   assert.equal(isHostToWebview({ type: 'showView', view: 'positional' }), false);
   assert.equal(isHostToWebview({ type: 'showView', view: 'everything' }), false);
   assert.ok(isHostToWebview({ type: 'exportRequest', requestId: 1, format: 'svg' }));
   assert.equal(isHostToWebview({ type: 'exportRequest', requestId: 1, format: 'pdf' }), false);
   assert.equal(isHostToWebview({ type: 'viewError', requestId: 1 }), false);
-  const cmp = { type: 'compare', compareId: 1, title: 't', a: { label: 'a', model: 'm' }, b: { label: 'b', model: 'm' }, parts: [], ranking: [{ part: 'encoder', layer: 0, head: 0, jsd: 0.1 }] };
+  const cmp = { type: 'compare', compareId: 1, title: 't', a: { label: 'a', model: 'm' }, b: { label: 'b', model: 'm' }, parts: [], ranking: [{ part: 'encoder', layer: 0, head: 0, jsd: 0.1 }], unranked: [] };
   assert.ok(isHostToWebview(cmp));
   assert.equal(isHostToWebview({ ...cmp, ranking: [{ part: 'encoder', layer: 0, head: 0, jsd: NaN }] }), false);
-  assert.equal(isHostToWebview({ ...cmp, parts: [{ part: 'encoder', queries: 2, keys: 2, a: { queryTokens: ['x'], keyTokens: ['x', 'y'] }, b: { queryTokens: ['x', 'y'], keyTokens: ['x', 'y'] } }] }), false);
+  assert.equal(isHostToWebview({ ...cmp, unranked: undefined }), false);
+  assert.equal(isHostToWebview({ ...cmp, unranked: [{ part: 'encoder', layer: -1, head: 0 }] }), false);
+  const axis = (n: number) => ({ queries: n, keys: n, queryTokens: Array(n).fill('x'), keyTokens: Array(n).fill('y') });
+  const part = { part: 'encoder', a: axis(2), b: axis(3), sameShape: false };
+  assert.ok(isHostToWebview({ ...cmp, parts: [part] }));
+  assert.equal(isHostToWebview({ ...cmp, parts: [{ ...part, sameShape: true }] }), false, 'sameShape must match the shapes');
+  assert.equal(isHostToWebview({ ...cmp, parts: [{ ...part, a: { ...axis(2), queryTokens: ['x'] } }] }), false);
 });
 
 test('sanitizeState keeps the new view fields only when well-formed', () => {
@@ -128,7 +135,8 @@ test('session: compare snapshot carries the ranking and switches to the compare 
   assert.ok(c && c.type === 'compare' && c.ranking.length === 18 && c.a.label === 'A');
   assert.ok(out.some((m) => m.type === 'showView' && m.view === 'compare'));
   const h = only(s.handle({ type: 'requestCompareHead', requestId: 2, compareId: c.compareId, part: 'cross', layer: 1, head: 2 }).replies, 'compareHead');
-  assert.equal(h.keys, 6);
+  assert.equal(h.a.keys, 6);
+  assert.equal(h.b.keys, 6);
   assert.match(only(s.handle({ type: 'requestCompareHead', requestId: 3, compareId: 99, part: 'cross', layer: 1, head: 2 }).replies, 'viewError').message, /no longer open/);
   // A new ordinary run leaves compare mode.
   const next = s.setResult(syntheticResult(), 'next');
