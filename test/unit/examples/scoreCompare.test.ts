@@ -53,8 +53,8 @@ for (const text of models['rnn-reverse-dot'].examples.map((e) => e.text!)) {
       assert.ok(c && c.type === 'compare', 'the compare view gets its data');
       assert.equal(c.message, undefined, `${na} vs ${nb}: ${c.message}`);
       const n = runs[na].tokens.source.length;
-      const shapes = c.parts.map((p) => [p.part, p.queries, p.keys]);
-      assert.deepEqual(shapes, [['cross', n + 1, n]], 'one alignment: n symbols + </s> × n');
+      const shapes = c.parts.map((p) => [p.part, p.a.queries, p.a.keys, p.sameShape]);
+      assert.deepEqual(shapes, [['cross', n + 1, n, true]], 'one alignment: n symbols + </s> × n, the same in both');
       assert.deepEqual(c.parts[0].b.keyTokens, runs[na].tokens.source, 'keys are the source tokens');
       assert.equal(c.ranking.length, 1, 'one head each');
       assert.ok(out.some((m) => m.type === 'showView' && m.view === 'compare'), 'the panel shows the compare view');
@@ -62,7 +62,7 @@ for (const text of models['rnn-reverse-dot'].examples.map((e) => e.text!)) {
       const h = s.handle({ type: 'requestCompareHead', requestId: 1, compareId: c.compareId, ...where }).replies[0];
       assert.ok(h.type === 'compareHead', 'the compare view gets both matrices');
       const [pa, pb] = [runs[na], runs[nb]].map((r) => r.attentions.find((a) => a.part === 'cross')!.probs);
-      assert.deepEqual([Array.from(h.a), Array.from(h.b)], [Array.from(pa), Array.from(pb)], 'A and B are the two runs');
+      assert.deepEqual([Array.from(h.a.probs), Array.from(h.b.probs)], [Array.from(pa), Array.from(pb)], 'A and B are the two runs');
       const jsd = meanJsd(pa, pb, n + 1, n);
       assert.ok(Math.abs(c.ranking[0].jsd - jsd) < 1e-9, `ranked JSD ${c.ranking[0].jsd} vs ${jsd}`);
       // All three read the mirrored position, so the alignments are close (a JSD of 1 bit is disjoint).
