@@ -39,6 +39,8 @@ if [[ ! -f "$STATE/user-data/User/settings.json" ]]; then
   cat >"$STATE/user-data/User/settings.json" <<'JSON'
 {
   "workbench.startupEditor": "none",
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "chat.disableAIFeatures": true,
   "git.openRepositoryInParentFolders": "never",
   "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false
