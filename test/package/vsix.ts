@@ -78,6 +78,8 @@ async function main(): Promise<number> {
       manifest.main,
       ...Object.values(manifest.bin ?? {}),
       'dist/worker.js',
+      // The thread the engine runs Hugging Face tokenizers in (stopped when a pattern runs too long).
+      'dist/tokenizerWorker.js',
       // The native kernels the worker loads beside it (built on x86-64; elsewhere the engine uses WASM).
       ...(process.arch === 'x64' && process.platform !== 'win32' ? ['dist/native/attention-kernels.node'] : []),
       ...(manifest.contributes.viewsContainers?.activitybar ?? []).map((c) => (c as { icon?: string }).icon ?? ''),

@@ -201,7 +201,7 @@ export function loadHfTokenizer(tokenizerFile: string, modelFile: string, field:
   if (!fs.existsSync(tokenizerFile)) throw new ModelFormatError(modelFile, field, `a tokenizer file at ${tokenizerFile} (not found)`);
   const configFile = path.join(path.dirname(tokenizerFile), 'tokenizer_config.json');
   const hasConfig = fs.existsSync(configFile);
-  return HfTokenizer.fromJson(tokenizerFile, readJsonObject(tokenizerFile), hasConfig ? readJsonObject(configFile) : {}, hasConfig ? configFile : undefined);
+  return HfTokenizer.load(tokenizerFile, hasConfig ? configFile : undefined);
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
