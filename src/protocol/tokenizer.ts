@@ -65,7 +65,7 @@ export function isTokenizerReply(v: unknown): v is TokenizerReply {
       );
     case 'encoded':
       return (
-        Array.isArray(v.ids) && v.ids.every((id) => Number.isInteger(id)) && Array.isArray(v.tokens) &&
+        Array.isArray(v.ids) && v.ids.every(isId) && Array.isArray(v.tokens) &&
         v.tokens.length === v.ids.length && v.tokens.every((t) => typeof t === 'string')
       );
     case 'error':

@@ -26,9 +26,13 @@ export function loadHf(file: string, configFile?: string): LoadedHf {
     const impl = new HfTokenizerImpl(json, config);
     let max = -1;
     for (const id of impl.get_vocab(true).values()) max = Math.max(max, id);
-    const tokens = Array.from({ length: max + 1 }, (_, id) => impl.id_to_token(id) ?? null);
-    return { impl, json, config, tokens, patterns: patternsOf(json) };
+    const tokens = Array.from({ length: max + 1 }, (_, id): unknown => impl.id_to_token(id) ?? null);
+    // The library takes a Unigram piece as it is: [["a"], 0.5] gives a token that is an array.
+    const bad = tokens.findIndex((t) => t !== null && typeof t !== 'string');
+    if (bad >= 0) throw new ModelFormatError(file, `model.vocab[${bad}]`, `a token that is a string; found ${showValue(tokens[bad])}`);
+    return { impl, json, config, tokens: tokens as (string | null)[], patterns: patternsOf(json) };
   } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
     throw libraryError(file, blame(json, config), e);
   }
 }
@@ -57,6 +61,12 @@ export function encode(file: string, t: LoadedHf, text: string): { ids: number[]
   // A vocabulary without an unk token maps unknown pieces to undefined: report, don't run.
   const bad = enc.ids.findIndex((id) => id === undefined);
   if (bad >= 0) throw new InputError('text', `text the tokenizer can encode; ${showValue(enc.tokens[bad])} has no id and the tokenizer has no unk token`);
+  // Fields the library takes as they are (a Unigram unk_id of 5e-324) reach the ids and tokens.
+  const odd = enc.ids.findIndex((id, i) => !(Number.isInteger(id) && id >= 0 && typeof enc.tokens[i] === 'string'));
+  if (odd >= 0) {
+    const found = `token ${showValue(enc.tokens[odd])} with id ${showValue(enc.ids[odd])}`;
+    throw new ModelFormatError(file, 'model', `a tokenizer.json that encodes to string tokens with integer ids; found ${found}`);
+  }
   return { ids: enc.ids, tokens: enc.tokens };
 }
 
