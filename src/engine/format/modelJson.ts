@@ -9,7 +9,7 @@ import schema from './model.schema.json';
 import { ModelFormatError, showValue } from './errors';
 import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
-import { readRegularFile } from './files';
+import { readRegularFile, statRegularFile } from './files';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -201,6 +201,8 @@ export function loadHfTokenizer(tokenizerFile: string, modelFile: string, field:
   if (!fs.existsSync(tokenizerFile)) throw new ModelFormatError(modelFile, field, `a tokenizer file at ${tokenizerFile} (not found)`);
   const configFile = path.join(path.dirname(tokenizerFile), 'tokenizer_config.json');
   const hasConfig = fs.existsSync(configFile);
+  // Checked here too: a device or a directory is refused without starting the tokenizer thread.
+  statRegularFile(tokenizerFile);
   return HfTokenizer.load(tokenizerFile, hasConfig ? configFile : undefined);
 }
 
