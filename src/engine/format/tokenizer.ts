@@ -164,9 +164,9 @@ export class HfTokenizer implements Tokenizer {
   }
 
   /** Names the file's patterns: the thread cannot say which one was running when it was stopped. */
-  private timeoutError(ms: number, what?: string): ModelFormatError {
+  private timeoutError(ms: number, what?: string): TokenizerTimeoutError {
     const s = `${Math.round(ms / 100) / 10} s`;
-    const error = (field: string, expected: string) => new ModelFormatError(this.file, field, expected);
+    const error = (field: string, expected: string) => new TokenizerTimeoutError(this.file, field, expected);
     if (what === undefined) return error('file', `a tokenizer.json that can be read and built in time; it took over ${s}`);
     const stopped = `was still running on ${what} after ${s} and the tokenizer was stopped`;
     const ps = this.patterns;
@@ -180,6 +180,9 @@ export class HfTokenizer implements Tokenizer {
     return error(parts.size === 1 ? [...parts][0] : 'tokenizer', `patterns that finish in time; one of ${listed} ${stopped}`);
   }
 }
+
+/** A tokenizer that ran out of its time budget: the file's error, and the worker remembers it. */
+export class TokenizerTimeoutError extends ModelFormatError {}
 
 /** The thread's error as the class the engine's callers know (ModelFormatError, InputError). */
 function rebuildError(info: TokenizerErrorInfo): Error {

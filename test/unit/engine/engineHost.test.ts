@@ -194,6 +194,26 @@ test('a tokenizer.json whose pattern never finishes: info answers within 5 s, na
   assert.equal(h.starts, 1, 'the engine worker kept running (and its loaded models)');
 });
 
+test('a model whose tokenizer ran out of time answers at once on the next info, until its tokenizer.json changes', { timeout: 30_000 }, async () => {
+  const dir = path.join(tmp, 'redos');
+  fs.cpSync(REDOS, dir, { recursive: true });
+  const h = host();
+  const timedInfo = async () => {
+    const t0 = performance.now();
+    const e = await h.info(dir).then(() => undefined, (err: Error) => err);
+    return { message: e?.message, ms: performance.now() - t0 };
+  };
+  const first = await timedInfo();
+  assert.match(first.message ?? '', /tokenizer\.json: pre_tokenizer\.pattern\.Regex: .* after 2 s/);
+  const again = await timedInfo(); // a Models tree refresh
+  assert.equal(again.message, first.message);
+  assert.ok(again.ms < 1000, `${again.ms.toFixed(0)} ms`);
+  fs.utimesSync(path.join(dir, 'tokenizer.json'), new Date(), new Date(Date.now() + 5000)); // edited
+  const edited = await timedInfo();
+  assert.equal(edited.message, first.message);
+  assert.ok(edited.ms >= 2000, `loaded and probed again: ${edited.ms.toFixed(0)} ms`);
+});
+
 test('a run over maxRunMemoryMB is refused by the worker with the numbers, before computing, and the worker stays', async () => {
   const h = host({ maxRunMemoryMB: () => 256 });
   const progress: string[] = [];
