@@ -39,6 +39,8 @@ const builds = [
   { ...nodeBase, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   // Engine worker and CLI never import vscode; bundling them keeps the .vsix free of node_modules.
   { ...nodeBase, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+  // Hugging Face tokenizers run in their own thread, which is stopped when a pattern runs too long.
+  { ...nodeBase, entryPoints: ['src/engine/format/tokenizerThread.ts'], outfile: 'dist/tokenizerWorker.js' },
   { ...nodeBase, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Webviews: browser bundles, no Node APIs.
   ...walk('webview', (p) => /[\\/]main\.ts$/.test(p)).map((entry) => ({

@@ -2,6 +2,7 @@
 // Used by the worker, the CLI and the tests alike.
 import type { LoadedModel, Tokenizer } from './format/loaded';
 import { InputError } from './format/errors';
+import { checkTextLength } from './format/tokenizer';
 import type { Kernels } from './kernels';
 import { noControl, type RunControl } from './control';
 import { checkRunMemory } from './limits';
@@ -51,7 +52,9 @@ function resolve(
   if (ids && text !== undefined) throw new InputError(field, `give either ${side} text or ${side} ids, not both`);
   if (ids) return { ids, tokens: ids.map((id) => (tok ? tok.token(id) : String(id))) };
   if (text === undefined) return undefined;
-  if (!tok) throw new InputError(side === 'source' ? 'text' : 'target_text', 'this model has no vocabulary or tokenizer; give ids instead');
+  const textField = side === 'source' ? 'text' : 'target_text';
+  if (!tok) throw new InputError(textField, 'this model has no vocabulary or tokenizer; give ids instead');
+  checkTextLength(textField, text);
   return tok.encode(text);
 }
 

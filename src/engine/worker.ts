@@ -8,6 +8,7 @@ import type { PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
+import { TokenizerTimeoutError } from './format/tokenizer';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -25,11 +26,35 @@ function stampOf(path: string): string {
   return `${st.mtimeMs}:${st.size}`;
 }
 
+function stampOrGone(path: string): string {
+  try {
+    return stampOf(path);
+  } catch {
+    return 'gone';
+  }
+}
+
+/**
+ * Models whose tokenizer ran out of time while loading, with the stamps of the model and the
+ * tokenizer file: the Models tree asks for every model's info on each refresh, and a hostile
+ * tokenizer.json would cost its time budget every time. Loaded again when either file changes.
+ */
+const timedOut = new Map<string, { stamp: string; error: TokenizerTimeoutError }>();
+
 function getModel(path: string): LoadedModel {
   const stamp = stampOf(path);
   const hit = cache.get(path);
   if (hit && hit.stamp === stamp) return hit.model;
-  const model = loadModel(path);
+  const failed = timedOut.get(path);
+  if (failed && failed.stamp === `${stamp}|${stampOrGone(failed.error.file)}`) throw failed.error;
+  let model: LoadedModel;
+  try {
+    model = loadModel(path);
+  } catch (e) {
+    if (e instanceof TokenizerTimeoutError) timedOut.set(path, { stamp: `${stamp}|${stampOrGone(e.file)}`, error: e });
+    throw e;
+  }
+  timedOut.delete(path);
   prepare(model, kernels);
   cache.set(path, { stamp, model });
   return model;

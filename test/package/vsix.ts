@@ -100,6 +100,8 @@ async function main(): Promise<number> {
         manifest.main,
         ...Object.values(manifest.bin ?? {}),
         'dist/worker.js',
+        // The thread the engine runs Hugging Face tokenizers in (stopped when a pattern runs too long).
+        'dist/tokenizerWorker.js',
         ...(target.name === 'linux-x64' ? [NATIVE] : []),
         ...(manifest.contributes.viewsContainers?.activitybar ?? []).map((c) => (c as { icon?: string }).icon ?? ''),
       ].filter(Boolean);

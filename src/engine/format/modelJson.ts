@@ -9,7 +9,7 @@ import schema from './model.schema.json';
 import { ModelFormatError, showValue } from './errors';
 import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
-import { readRegularFile } from './files';
+import { readRegularFile, statRegularFile } from './files';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -201,7 +201,9 @@ export function loadHfTokenizer(tokenizerFile: string, modelFile: string, field:
   if (!fs.existsSync(tokenizerFile)) throw new ModelFormatError(modelFile, field, `a tokenizer file at ${tokenizerFile} (not found)`);
   const configFile = path.join(path.dirname(tokenizerFile), 'tokenizer_config.json');
   const hasConfig = fs.existsSync(configFile);
-  return HfTokenizer.fromJson(tokenizerFile, readJsonObject(tokenizerFile), hasConfig ? readJsonObject(configFile) : {}, hasConfig ? configFile : undefined);
+  // Checked here too: a device or a directory is refused without starting the tokenizer thread.
+  statRegularFile(tokenizerFile);
+  return HfTokenizer.load(tokenizerFile, hasConfig ? configFile : undefined);
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

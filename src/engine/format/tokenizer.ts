@@ -1,8 +1,13 @@
 // Text → ids. Two kinds: a plain token list from the model JSON's `vocab` (split on whitespace or
-// into characters), and a Hugging Face tokenizer.json run by @huggingface/tokenizers.
-import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
+// into characters), and a Hugging Face tokenizer.json run by @huggingface/tokenizers in its own
+// thread, with a time budget (tokenizerClient.ts).
 import type { Tokenizer } from './loaded';
 import { InputError, ModelFormatError, showValue } from './errors';
+import type { TokenizerErrorInfo, TokenizerPattern, TokenizerReply, TokenizerRequest } from '../../protocol/tokenizer';
+import {
+  callTokenizerThread, currentTokenizerGeneration, dropInTokenizerThread, encodeBudgetMs, requestId, TokenizerTimeout,
+  ENCODE_BUDGET_MS, LOAD_BUDGET_MS,
+} from './tokenizerClient';
 
 export type SplitMode = 'whitespace' | 'chars';
 
@@ -74,114 +79,119 @@ export function vocabTokenizer(file: string, field: string, spec: VocabSpec, inp
   return new VocabTokenizer(spec, inputField);
 }
 
-/** A Hugging Face `tokenizer.json`; special tokens (BERT's [CLS] … [SEP]) come from its post-processor. */
+/** Longest input text encoded (UTF-16 units); the engine runs at most a few thousand tokens. */
+export const MAX_TEXT_CHARS = 100_000;
+
+/** An InputError on `field` for a text over MAX_TEXT_CHARS: checked before any tokenizer sees it. */
+export function checkTextLength(field: string, text: string): void {
+  if (text.length <= MAX_TEXT_CHARS) return;
+  const n = (x: number) => x.toLocaleString('en-US');
+  throw new InputError(field, `a text of at most ${n(MAX_TEXT_CHARS)} characters; this one has ${n(text.length)}`);
+}
+
+/** Drops a tokenizer in the tokenizer thread when its HfTokenizer is collected (a reloaded model). */
+const dropped = new FinalizationRegistry<{ handle: number; generation: number }>((h) =>
+  dropInTokenizerThread(h.handle, h.generation),
+);
+
+/**
+ * A Hugging Face `tokenizer.json`, run by @huggingface/tokenizers in the tokenizer thread
+ * (tokenizerClient.ts), where a pattern that runs past its time budget is stopped. Special tokens
+ * (BERT's [CLS] … [SEP]) come from its post-processor.
+ */
 export class HfTokenizer implements Tokenizer {
+  private handle = 0;
+  private generation = 0;
+  private tokens: (string | null)[] = [];
+  private patterns: TokenizerPattern[] = [];
+
   private constructor(
     /** Path of tokenizer.json; convert copies it beside the converted model. */
     readonly file: string,
-    /** Path of tokenizer_config.json if one was read (it tunes a few tokenizers, e.g. remove_space). */
+    /** Path of tokenizer_config.json if one is read (it tunes a few tokenizers, e.g. remove_space). */
     readonly configFile: string | undefined,
-    private readonly impl: HfTokenizerImpl,
-    readonly size: number,
   ) {}
 
-  /**
-   * Builds the tokenizer from a parsed tokenizer.json (and tokenizer_config.json, `{}` if none).
-   * Errors from the library become a ModelFormatError on `file`. The library checks little when
-   * it loads (a post_processor of `0` fails only on the first encode), so a probe text is
-   * encoded here: a broken file is reported when it is opened, naming the part that breaks it.
-   */
-  static fromJson(file: string, json: Record<string, unknown>, config: Record<string, unknown>, configFile?: string): HfTokenizer {
-    checkNesting(file, json);
-    checkTokenIds(file, json);
-    try {
-      const impl = new HfTokenizerImpl(json, config);
-      let max = -1;
-      for (const id of impl.get_vocab(true).values()) max = Math.max(max, id);
-      impl.encode(PROBE_TEXT);
-      return new HfTokenizer(file, configFile, impl, max + 1);
-    } catch (e) {
-      throw new ModelFormatError(file, blame(json, config), `a tokenizer.json that @huggingface/tokenizers can load and run (${(e as Error)?.message ?? String(e)})`);
-    }
+  /** Reads and builds the tokenizer, and encodes a probe text: a broken or hostile file fails here. */
+  static load(file: string, configFile?: string): HfTokenizer {
+    const t = new HfTokenizer(file, configFile);
+    t.loadInThread();
+    t.call({ type: 'probe', id: requestId(), handle: t.handle }, ENCODE_BUDGET_MS, 'a short probe text');
+    return t;
+  }
+
+  get size(): number {
+    return this.tokens.length;
   }
 
   encode(text: string): { ids: number[]; tokens: string[] } {
-    let enc: { ids: number[]; tokens: string[] };
-    try {
-      enc = this.impl.encode(text);
-    } catch (e) {
-      // The probe passed, so this text reaches a part of the file the probe did not.
-      throw new ModelFormatError(this.file, 'tokenizer', `a tokenizer.json that can encode the input text (${(e as Error)?.message ?? String(e)})`);
-    }
-    // A vocabulary without an unk token maps unknown pieces to undefined: report, don't run.
-    const bad = enc.ids.findIndex((id) => id === undefined);
-    if (bad >= 0) throw new InputError('text', `text the tokenizer can encode; ${showValue(enc.tokens[bad])} has no id and the tokenizer has no unk token`);
-    return { ids: enc.ids, tokens: enc.tokens };
+    checkTextLength('text', text);
+    // A thread stopped since (this tokenizer's or another's pattern ran out of time) lost it: load again.
+    if (currentTokenizerGeneration() !== this.generation) this.loadInThread();
+    const what = `a text of ${text.length.toLocaleString('en-US')} characters`;
+    const r = this.call({ type: 'encode', id: requestId(), handle: this.handle, text }, encodeBudgetMs(text.length), what);
+    if (r.type !== 'encoded') throw new Error(`tokenizer thread: unexpected ${r.type} reply to encode`);
+    return { ids: r.ids, tokens: r.tokens };
   }
 
   token(id: number): string {
+    return (Number.isInteger(id) && id >= 0 && id < this.tokens.length ? this.tokens[id] : null) ?? `[${id}]`;
+  }
+
+  private loadInThread(): void {
+    const r = this.call({ type: 'load', id: requestId(), file: this.file, configFile: this.configFile }, LOAD_BUDGET_MS);
+    if (r.type !== 'loaded') throw new Error(`tokenizer thread: unexpected ${r.type} reply to load`);
+    if (this.handle) dropped.unregister(this);
+    ({ handle: this.handle, tokens: this.tokens, patterns: this.patterns } = r);
+    this.generation = currentTokenizerGeneration() ?? 0;
+    dropped.register(this, { handle: this.handle, generation: this.generation }, this);
+  }
+
+  /**
+   * One call into the thread; its errors, and running out of time, become this file's errors.
+   * `what` names the text a pattern ran on; without it the call ran none (reading, building).
+   */
+  private call(req: TokenizerRequest, budgetMs: number, what?: string): TokenizerReply {
+    let reply: TokenizerReply;
     try {
-      return this.impl.id_to_token(id) ?? `[${id}]`;
-    } catch {
-      return `[${id}]`; // token() never throws (Tokenizer interface)
+      reply = callTokenizerThread(req, budgetMs).reply;
+    } catch (e) {
+      if (e instanceof TokenizerTimeout) throw this.timeoutError(e.ms, what);
+      throw e;
     }
+    if (reply.type === 'error') throw rebuildError(reply.error);
+    return reply;
+  }
+
+  /** Names the file's patterns: the thread cannot say which one was running when it was stopped. */
+  private timeoutError(ms: number, what?: string): TokenizerTimeoutError {
+    const s = `${Math.round(ms / 100) / 10} s`;
+    const error = (field: string, expected: string) => new TokenizerTimeoutError(this.file, field, expected);
+    if (what === undefined) return error('file', `a tokenizer.json that can be read and built in time; it took over ${s}`);
+    const stopped = `was still running on ${what} after ${s} and the tokenizer was stopped`;
+    const ps = this.patterns;
+    if (ps.length === 0) return error('tokenizer', `a tokenizer that finishes in time; it ${stopped}`);
+    if (ps.length === 1) {
+      const why = '(a regular expression that backtracks without end)';
+      return error(ps[0].field, `a pattern that finishes in time; ${showValue(ps[0].source)} ${stopped} ${why}`);
+    }
+    const parts = new Set(ps.map((p) => p.field.split(/[.[]/)[0]));
+    const listed = ps.map((p) => `${p.field} ${showValue(p.source, 40)}`).join(', ');
+    return error(parts.size === 1 ? [...parts][0] : 'tokenizer', `patterns that finish in time; one of ${listed} ${stopped}`);
   }
 }
 
-/** Deepest nesting of arrays/objects accepted; real tokenizer.json files nest fewer than 10 deep. */
-const MAX_TOKENIZER_DEPTH = 64;
+/** A tokenizer that ran out of its time budget: the file's error, and the worker remembers it. */
+export class TokenizerTimeoutError extends ModelFormatError {}
 
-/**
- * The library walks the document recursively (and joins token arrays into strings): a value nested
- * 20,000 deep overflowed the stack, or took seconds to fail. Checked without recursion.
- */
-function checkNesting(file: string, json: unknown): void {
-  const stack: [unknown, string, number][] = [[json, '', 0]];
-  while (stack.length) {
-    const [v, at, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_TOKENIZER_DEPTH) throw new ModelFormatError(file, at || '(document)', `values nested at most ${MAX_TOKENIZER_DEPTH} deep; this one is deeper`);
-    // The field named is where the deep value hangs in the document (two levels), not the whole chain.
-    const name = (k: string) => (depth >= 2 ? at : Array.isArray(v) ? `${at}[${k}]` : at ? `${at}.${k}` : k);
-    for (const [k, child] of Object.entries(v)) stack.push([child, name(k), depth + 1]);
+/** The thread's error as the class the engine's callers know (ModelFormatError, InputError). */
+function rebuildError(info: TokenizerErrorInfo): Error {
+  const { name, file, field, expected } = info;
+  if (name === 'ModelFormatError' && file !== undefined && field !== undefined && expected !== undefined) {
+    return new ModelFormatError(file, field, expected);
   }
-}
-
-/**
- * Token ids must be integers below the number of tokens in the file. The library stores tokens in
- * an array indexed by id and later walks it to its length, so one id of 10⁹ would hang it.
- */
-function checkTokenIds(file: string, json: Record<string, unknown>): void {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const vocab = isObj(json.model) ? json.model.vocab : undefined;
-  const ids: [string, unknown][] = isObj(vocab) ? Object.entries(vocab).map(([tok, id]) => [`model.vocab[${JSON.stringify(tok)}]`, id]) : [];
-  const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
-  added.forEach((t, i) => isObj(t) && ids.push([`added_tokens[${i}].id`, t.id]));
-  const count = (Array.isArray(vocab) ? vocab.length : ids.length - added.length) + added.length;
-  for (const [field, id] of ids) {
-    if (!(Number.isInteger(id) && (id as number) >= 0 && (id as number) < count)) {
-      throw new ModelFormatError(file, field, `a token id from 0 to ${count - 1} (the file has ${count} tokens); found ${showValue(id)}`);
-    }
-  }
-}
-
-/** Exercises normalizer, pre-tokenizer, model and post-processor; digits, accents and CJK included. */
-const PROBE_TEXT = 'Hello, world 1 àé 漢';
-
-/**
- * Which top-level part of a tokenizer.json that the library rejects is to blame: the first one
- * whose removal makes the file load and encode. The model itself cannot be removed, so it is
- * named when nothing else helps.
- */
-function blame(json: Record<string, unknown>, config: Record<string, unknown>): string {
-  for (const part of ['post_processor', 'pre_tokenizer', 'normalizer', 'added_tokens', 'decoder']) {
-    if (json[part] === undefined || json[part] === null) continue;
-    try {
-      new HfTokenizerImpl({ ...json, [part]: part === 'added_tokens' ? [] : null }, config).encode(PROBE_TEXT);
-      return part;
-    } catch {
-      // not this part
-    }
-  }
-  return 'model';
+  if (name === 'InputError' && field !== undefined && expected !== undefined) return new InputError(field, expected);
+  const e = new Error(info.message);
+  e.name = name;
+  return e;
 }

@@ -14,6 +14,7 @@ import { nativeModule } from '../../../src/engine/kernels/native';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const WORKER = path.join(ROOT, 'dist', 'worker.js');
+const REDOS = path.join(ROOT, 'test', 'fixtures', 'malformed', 'hf-tokenizer-redos');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-host-'));
 const small = writeRandomTransformer(tmp, { kind: 'encoder-decoder', dModel: 16, layers: 2 });
 // Issue 8's cancel workload: W2 of bench/workloads.ts (BERT-base shape, random weights), 512 tokens.
@@ -169,6 +170,48 @@ test('a hung worker is stopped by the timeout and the request is answered', asyn
   await assert.rejects(h.fault('hang'), (e: Error) => e.name === 'TimeoutError');
   const r = await h.run(small, { ids: [6], targetIds: [1] });
   assert.equal(r.ids.source[0], 6);
+});
+
+test('a tokenizer.json whose pattern never finishes: info answers within 5 s, naming the pattern, and the requests queued behind it go on', { timeout: 30_000 }, async () => {
+  const h = host();
+  await h.info(small); // the worker is up
+  const t0 = performance.now();
+  const hostile = h.info(REDOS); // its probe encode backtracks for hours in @huggingface/tokenizers
+  const next = h.info(small); // queued behind it in the same worker
+  await assert.rejects(hostile, (e: Error & { file?: string; field?: string }) => {
+    assert.equal(e.name, 'ModelFormatError');
+    assert.equal(e.file, path.join(REDOS, 'tokenizer.json'));
+    assert.equal(e.field, 'pre_tokenizer.pattern.Regex');
+    assert.match(e.message, /still running on a short probe text after 2 s and the tokenizer was stopped/);
+    return true;
+  });
+  assert.equal((await next).name, (await h.info(small)).name);
+  const ms = performance.now() - t0;
+  console.log(`hostile tokenizer answered, and the next info, in ${ms.toFixed(0)} ms`);
+  assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+  const r = await h.run(small, { ids: [3], targetIds: [1] });
+  assert.equal(r.ids.source[0], 3);
+  assert.equal(h.starts, 1, 'the engine worker kept running (and its loaded models)');
+});
+
+test('a model whose tokenizer ran out of time answers at once on the next info, until its tokenizer.json changes', { timeout: 30_000 }, async () => {
+  const dir = path.join(tmp, 'redos');
+  fs.cpSync(REDOS, dir, { recursive: true });
+  const h = host();
+  const timedInfo = async () => {
+    const t0 = performance.now();
+    const e = await h.info(dir).then(() => undefined, (err: Error) => err);
+    return { message: e?.message, ms: performance.now() - t0 };
+  };
+  const first = await timedInfo();
+  assert.match(first.message ?? '', /tokenizer\.json: pre_tokenizer\.pattern\.Regex: .* after 2 s/);
+  const again = await timedInfo(); // a Models tree refresh
+  assert.equal(again.message, first.message);
+  assert.ok(again.ms < 1000, `${again.ms.toFixed(0)} ms`);
+  fs.utimesSync(path.join(dir, 'tokenizer.json'), new Date(), new Date(Date.now() + 5000)); // edited
+  const edited = await timedInfo();
+  assert.equal(edited.message, first.message);
+  assert.ok(edited.ms >= 2000, `loaded and probed again: ${edited.ms.toFixed(0)} ms`);
 });
 
 test('a run over maxRunMemoryMB is refused by the worker with the numbers, before computing, and the worker stays', async () => {

@@ -1,0 +1,71 @@
+// The tokenizer thread (dist/tokenizerWorker.js): a message loop only. It holds the Hugging Face
+// tokenizers of the thread that started it, answers on the port it was given, and after each
+// reply raises the shared signal the caller waits on (see tokenizerClient.ts).
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { isTokenizerRequest, type TokenizerErrorInfo, type TokenizerReply } from '../../protocol/tokenizer';
+import { encode, loadHf, probe, type LoadedHf } from './hfTokenizerCore';
+
+const { port, signal } = workerData as { port: MessagePort; signal: SharedArrayBuffer };
+const flag = new Int32Array(signal);
+const loaded = new Map<number, { file: string; t: LoadedHf }>();
+let nextHandle = 1;
+
+function errorInfo(e: unknown): TokenizerErrorInfo {
+  if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
+  const { file, field, expected } = e as Error & { file?: unknown; field?: unknown; expected?: unknown };
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return { name: e.name, message: e.message, file: str(file), field: str(field), expected: str(expected) };
+}
+
+function reply(m: TokenizerReply): void {
+  port.postMessage(m);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+function tokenizer(handle: number): { file: string; t: LoadedHf } {
+  const hit = loaded.get(handle);
+  if (!hit) throw new Error(`no tokenizer ${handle} in the tokenizer thread`);
+  return hit;
+}
+
+port.on('message', (msg: unknown) => {
+  if (!isTokenizerRequest(msg)) {
+    const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : 0;
+    reply({ type: 'error', id, error: { name: 'ProtocolError', message: 'malformed request to the tokenizer thread' } });
+    return;
+  }
+  if (msg.type === 'drop') {
+    loaded.delete(msg.handle);
+    return;
+  }
+  try {
+    switch (msg.type) {
+      case 'load': {
+        const t = loadHf(msg.file, msg.configFile);
+        const handle = nextHandle++;
+        loaded.set(handle, { file: msg.file, t });
+        reply({ type: 'loaded', id: msg.id, handle, tokens: t.tokens, patterns: t.patterns });
+        break;
+      }
+      case 'probe': {
+        const { file, t } = tokenizer(msg.handle);
+        try {
+          probe(file, t);
+        } catch (e) {
+          loaded.delete(msg.handle); // a file that fails its probe is not used
+          throw e;
+        }
+        reply({ type: 'encoded', id: msg.id, ids: [], tokens: [] });
+        break;
+      }
+      case 'encode': {
+        const { file, t } = tokenizer(msg.handle);
+        reply({ type: 'encoded', id: msg.id, ...encode(file, t, msg.text) });
+        break;
+      }
+    }
+  } catch (e) {
+    reply({ type: 'error', id: msg.id, error: errorInfo(e) });
+  }
+});

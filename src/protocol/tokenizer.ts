@@ -1,0 +1,79 @@
+// Messages between a thread that uses Hugging Face tokenizers (the engine worker, the CLI, a test)
+// and the tokenizer thread that runs them (src/engine/format/tokenizerThread.ts). The caller waits
+// for each reply synchronously, with a time budget: the library's patterns are backtracking JS
+// regular expressions, and a hostile tokenizer.json can make one run for hours. Every request but
+// `drop` gets exactly one reply with its id; both sides check what they receive with the guards.
+
+export type TokenizerRequest =
+  /** Read tokenizer.json (and tokenizer_config.json if given), check it and build the tokenizer. */
+  | { type: 'load'; id: number; file: string; configFile?: string }
+  /** Encode a probe text: a broken file is reported when it is opened, naming the part to blame. */
+  | { type: 'probe'; id: number; handle: number }
+  | { type: 'encode'; id: number; handle: number; text: string }
+  /** The tokenizer is no longer used (no reply). */
+  | { type: 'drop'; id: number; handle: number };
+
+/** A regular expression of the file, with its JSON path: named when the tokenizer runs out of time. */
+export interface TokenizerPattern {
+  field: string;
+  source: string;
+}
+
+export interface TokenizerErrorInfo {
+  name: string;
+  message: string;
+  /** ModelFormatError: file and field; InputError: field. Both: what was expected. */
+  file?: string;
+  field?: string;
+  expected?: string;
+}
+
+export type TokenizerReply =
+  /** `tokens[id]` is the token of id (null where the vocabulary has none); size = tokens.length. */
+  | { type: 'loaded'; id: number; handle: number; tokens: (string | null)[]; patterns: TokenizerPattern[] }
+  | { type: 'encoded'; id: number; ids: number[]; tokens: string[] }
+  | { type: 'error'; id: number; error: TokenizerErrorInfo };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isOptStr = (v: unknown) => v === undefined || typeof v === 'string';
+
+export function isTokenizerRequest(v: unknown): v is TokenizerRequest {
+  if (!isObj(v) || !isId(v.id)) return false;
+  switch (v.type) {
+    case 'load':
+      return typeof v.file === 'string' && isOptStr(v.configFile);
+    case 'probe':
+    case 'drop':
+      return isId(v.handle);
+    case 'encode':
+      return isId(v.handle) && typeof v.text === 'string';
+    default:
+      return false;
+  }
+}
+
+const isPattern = (v: unknown) => isObj(v) && typeof v.field === 'string' && typeof v.source === 'string';
+
+export function isTokenizerReply(v: unknown): v is TokenizerReply {
+  if (!isObj(v) || !isId(v.id)) return false;
+  switch (v.type) {
+    case 'loaded':
+      return (
+        isId(v.handle) && Array.isArray(v.tokens) && v.tokens.every((t) => t === null || typeof t === 'string') &&
+        Array.isArray(v.patterns) && v.patterns.every(isPattern)
+      );
+    case 'encoded':
+      return (
+        Array.isArray(v.ids) && v.ids.every(isId) && Array.isArray(v.tokens) &&
+        v.tokens.length === v.ids.length && v.tokens.every((t) => typeof t === 'string')
+      );
+    case 'error':
+      return (
+        isObj(v.error) && typeof v.error.name === 'string' && typeof v.error.message === 'string' &&
+        isOptStr(v.error.file) && isOptStr(v.error.field) && isOptStr(v.error.expected)
+      );
+    default:
+      return false;
+  }
+}
