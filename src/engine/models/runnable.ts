@@ -1,5 +1,5 @@
 // What every architecture offers the engine: a summary and one run over resolved ids.
-import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RunResult } from '../types';
+import type { AppData, AttentionLayer, AddNormStep, Part, QKV, RnnScore, RunResult } from '../types';
 import type { RunControl } from '../control';
 
 export interface ModelOutput {
@@ -20,7 +20,8 @@ export interface ModelOutput {
 export interface RunOptions {
   targetIds?: number[];
   score?: RnnScore;
-  withQKV?: boolean;
+  /** Record Q, K, V per head: of every layer (true) or of one layer only (the Q·K view's request). */
+  withQKV?: boolean | { part: Part; layer: number };
 }
 
 export interface RunnableModel {

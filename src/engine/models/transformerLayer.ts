@@ -109,6 +109,13 @@ export interface Recorder {
   attentions: AttentionLayer[];
   addNorm: AddNormStep[];
   qkv?: QKV[];
+  /** Record Q, K, V of this layer only (one head's vectors are asked for, not the whole run's). */
+  qkvOnly?: { part: Part; layer: number };
+}
+
+/** An empty recorder; `withQKV` as in RunOptions. */
+export function recorder(withQKV: boolean | { part: Part; layer: number } | undefined): Recorder {
+  return { attentions: [], addNorm: [], qkv: withQKV ? [] : undefined, ...(typeof withQKV === 'object' ? { qkvOnly: withQKV } : {}) };
 }
 
 export class LayerRunner {
@@ -161,7 +168,8 @@ export class LayerRunner {
     }
     const att = (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
     rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
-    if (rec?.qkv) rec.qkv.push({ ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) });
+    const only = rec?.qkvOnly;
+    if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) rec.qkv.push({ ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) });
     const out = this.linear(att.context, rows, w.o); // [rows, d]
     engineBuffers.give(att.context, ...dead);
     return out;

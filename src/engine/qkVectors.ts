@@ -1,0 +1,35 @@
+// The q and k vectors behind one head's scores, for the Q·K view (softmax(QKᵀ/√d_k) written out
+// per dimension). A run does not keep them (all layers' Q, K, V are large), so they are computed
+// again on request: the same ids through the same model, recording that one layer only.
+import type { LoadedModel } from './format/loaded';
+import { InputError } from './format/errors';
+import { noControl, type RunControl } from './control';
+import { prepare } from './run';
+import type { HeadQK, QkRequest } from './types';
+
+export function headQK(model: LoadedModel, req: QkRequest, ctl: RunControl = noControl): HeadQK {
+  const r = prepare(model);
+  const { part, layer, head } = req;
+  const out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV: { part, layer } }, ctl);
+  const rec = out.qkv?.find((x) => x.part === part && x.layer === layer);
+  if (!rec) {
+    const has = out.attentions.some((a) => a.part === part && a.layer === layer);
+    throw new InputError('part', has ? `the q and k vectors of ${model.architecture} models are not available` : `this run has no ${part} layer ${layer}`);
+  }
+  if (head >= rec.heads) throw new InputError('head', `${part} layer ${layer} has ${rec.heads} heads; there is no head ${head}`);
+  const d = rec.headDim;
+  const form = rec.form ?? 'scaled-dot';
+  const slice = (x: Float32Array, n: number) => x.slice(head * n * d, (head + 1) * n * d); // [n, d] of [heads, n, d]
+  return {
+    part,
+    layer,
+    head,
+    queries: rec.queries,
+    keys: rec.keys,
+    dims: d,
+    q: slice(rec.q, rec.queries),
+    k: slice(rec.k, rec.keys),
+    form,
+    scale: form === 'scaled-dot' && d > 0 ? 1 / Math.sqrt(d) : 1,
+  };
+}
