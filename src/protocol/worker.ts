@@ -3,6 +3,7 @@
 // Both sides validate what they receive with the guards below before using it.
 import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
 import { isWeightBuffer } from '../engine/format/safetensors';
+import { isHeadQK } from './views';
 
 export type WorkerRequest =
   /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
@@ -73,7 +74,6 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
 
 const isIndex = (v: unknown): v is number => isId(v) && v <= 1_000_000;
 const isPart = (v: unknown) => v === 'encoder' || v === 'decoder' || v === 'cross';
-const QK_FORMS: readonly unknown[] = ['scaled-dot', 'dot', 'general', 'additive'];
 
 export function isQkRequest(v: unknown): v is QkRequest {
   return (
@@ -81,14 +81,6 @@ export function isQkRequest(v: unknown): v is QkRequest {
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     isPart(v.part) && isIndex(v.layer) && isIndex(v.head)
   );
-}
-
-/** Shapes must match: the page draws q[i·dims + c] and k[j·dims + c] without further checks. */
-export function isHeadQK(v: unknown): v is HeadQK {
-  if (!isObj(v) || !isPart(v.part) || !isIndex(v.layer) || !isIndex(v.head)) return false;
-  if (!isIndex(v.queries) || !isIndex(v.keys) || !isIndex(v.dims) || !QK_FORMS.includes(v.form)) return false;
-  if (typeof v.scale !== 'number' || !Number.isFinite(v.scale)) return false;
-  return v.q instanceof Float32Array && v.q.length === v.queries * v.dims && v.k instanceof Float32Array && v.k.length === v.keys * v.dims;
 }
 
 const isProgress = (v: unknown) => isObj(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';

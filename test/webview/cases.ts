@@ -9,10 +9,11 @@ import { VIEW_CASES } from './casesView';
 import { IMAGE_CASES } from './casesImage';
 import { MAIN_CASES } from './casesMain';
 import { MAIN_CASES_2 } from './casesMain2';
+import { QK_CASES } from './casesQk';
 import { SECURITY_CASES } from './security.test';
 import { SENTENCE_EMBEDDING_CASES } from './casesSentenceEmbedding';
 import { STREAMING_CASES } from './casesStreaming';
 
 export type { Case, CaseContext } from './helpers';
 
-export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...SECURITY_CASES];
+export const CASES: Case[] = [...VIEW_CASES, ...STATE_CASES, ...ENGINE_CASES, ...MAIN_CASES, ...QK_CASES, ...MAIN_CASES_2, ...UT_TDMCA_CASES, ...NARM_MUSIC_CASES, ...MLM_CASES, ...IMAGE_CASES, ...SENTENCE_EMBEDDING_CASES, ...STREAMING_CASES, ...SECURITY_CASES];
