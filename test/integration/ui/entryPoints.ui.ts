@@ -7,7 +7,7 @@ import { pngPixels } from '../../helpers/pngPixels';
 const EXAMPLE = 'rnn-reverse-additive';
 
 /** The webview frame (any depth) that has `selector`: the inspector and the side panel each have one. */
-async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+export async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const f of page.frames()) {
@@ -19,7 +19,7 @@ async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Prom
 }
 
 /** Answers the model quick pick like a person: type the name, Enter on the row. */
-async function pickInQuickOpen(page: Page, text: string): Promise<void> {
+export async function pickInQuickOpen(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(text);
