@@ -13,8 +13,9 @@ export function headQK(model: LoadedModel, req: QkRequest, ctl: RunControl = noC
   const out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV: { part, layer } }, ctl);
   const rec = out.qkv?.find((x) => x.part === part && x.layer === layer);
   if (!rec) {
-    const has = out.attentions.some((a) => a.part === part && a.layer === layer);
-    throw new InputError('part', has ? `the q and k vectors of ${model.architecture} models are not available` : `this run has no ${part} layer ${layer}`);
+    if (!out.attentions.some((a) => a.part === part && a.layer === layer)) throw new InputError('part', `this run has no ${part} layer ${layer}`);
+    // Not an input problem: the architecture does not record them (see the README's Q·K bullet).
+    throw new Error(`${model.architecture} models do not give their q and k vectors (transformers and RNN dot/general scores do)`);
   }
   if (head >= rec.heads) throw new InputError('head', `${part} layer ${layer} has ${rec.heads} heads; there is no head ${head}`);
   const d = rec.headDim;

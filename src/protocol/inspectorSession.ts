@@ -291,7 +291,7 @@ export class InspectorSession {
         if (qk.queries !== layer.queries || qk.keys !== layer.keys) return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
         return { type: 'qk', requestId: req.requestId, runId, ...qk };
       },
-      (e: unknown) => fail(`Computing q and k failed: ${e instanceof Error ? e.message : String(e)}`),
+      (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
     );
   }
 

@@ -93,6 +93,13 @@ test('a head or layer the run does not have is an input error, not a crash', () 
   assert.throws(() => headQK(model, { ...requestOf(r, r.attentions[0], 0), layer: 42 }), /no encoder layer 42/);
 });
 
+test('an architecture that does not record q and k says so (the page shows it instead of a strip)', () => {
+  const model = loadModel(file('examples/image-transformer-patterns.model.json'));
+  const ex = model.examples[0];
+  const r = runModel(model, { text: ex.text, ids: ex.ids });
+  assert.throws(() => headQK(model, requestOf(r, r.attentions[0], 0)), /image-transformer models do not give their q and k vectors/);
+});
+
 const hosts: EngineHost[] = [];
 after(() => Promise.all(hosts.map((h) => h.dispose())));
 
