@@ -72,3 +72,34 @@ test('the session refuses without asking: old run, missing head, running, no eng
   none.setResult(r, 't');
   assert.match(error(none.handle(req({ runId: none.runId })).replies), /no engine/);
 });
+
+test('one q/k computation at a time: a waiting request is dropped when a newer one comes', async () => {
+  const started: number[] = [];
+  const release: (() => void)[] = [];
+  const r = syntheticResult();
+  const n = r.tokens.source.length;
+  const s = new InspectorSession(undefined, (_run, request) => {
+    started.push(request.head);
+    return new Promise((resolve) => release.push(() => resolve(vectors({ head: request.head, queries: n, keys: n, q: new Float32Array(4 * n), k: new Float32Array(4 * n) }))));
+  });
+  s.setResult(r, 't');
+  const ask = (head: number) => s.handle(req({ runId: s.runId, head, requestId: 10 + head })).later!;
+  const [a, b, c] = [ask(0), ask(1), ask(2)];
+  await new Promise((x) => setTimeout(x, 0));
+  assert.deepEqual(started, [0], 'only one computation at a time');
+  const [mb] = await b;
+  assert.equal(mb.type === 'viewError' && mb.message, 'Superseded by a newer request.');
+  release[0]();
+  assert.equal((await a)[0].type, 'qk');
+  await new Promise((x) => setTimeout(x, 0));
+  assert.deepEqual(started, [0, 2], 'the newest request runs next; the superseded one never reaches the engine');
+  release[1]();
+  const [mc] = await c;
+  assert.equal(mc.type === 'qk' && mc.head, 2);
+  // Idle again: the next request starts at once.
+  const d = ask(1);
+  await new Promise((x) => setTimeout(x, 0));
+  assert.deepEqual(started, [0, 2, 1]);
+  release[2]();
+  assert.equal((await d)[0].type, 'qk');
+});
