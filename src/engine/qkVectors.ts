@@ -1,19 +1,28 @@
 // The q and k vectors behind one head's scores, for the Q·K view (softmax(QKᵀ/√d_k) written out
 // per dimension). A run does not keep them (all layers' Q, K, V are large), so they are computed
-// again on request: the same ids through the same model, recording that one layer only.
+// again on request: the same ids through the same model, recording that one layer only and
+// stopping at the next layer boundary once it is recorded (the layers after it cannot change it).
 import type { LoadedModel } from './format/loaded';
 import { InputError } from './format/errors';
-import { noControl, type RunControl } from './control';
+import { CancelledError, noControl, type RunControl } from './control';
 import { prepare } from './run';
-import type { HeadQK, QkRequest } from './types';
+import type { HeadQK, QKV, QkRequest } from './types';
+import type { ModelOutput } from './models/runnable';
 
 export function headQK(model: LoadedModel, req: QkRequest, ctl: RunControl = noControl): HeadQK {
   const r = prepare(model);
   const { part, layer, head } = req;
-  const out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV: { part, layer } }, ctl);
-  const rec = out.qkv?.find((x) => x.part === part && x.layer === layer);
+  let found: QKV | undefined;
+  const stop: RunControl = { ...ctl, isCancelled: () => found !== undefined || ctl.isCancelled(), finished: undefined };
+  let out: ModelOutput | undefined;
+  try {
+    out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV: { part, layer, found: (x) => (found = x) } }, stop);
+  } catch (e) {
+    if (!(e instanceof CancelledError) || !found || ctl.isCancelled()) throw e;
+  }
+  const rec = found ?? out?.qkv?.find((x) => x.part === part && x.layer === layer);
   if (!rec) {
-    if (!out.attentions.some((a) => a.part === part && a.layer === layer)) throw new InputError('part', `this run has no ${part} layer ${layer}`);
+    if (!out?.attentions.some((a) => a.part === part && a.layer === layer)) throw new InputError('part', `this run has no ${part} layer ${layer}`);
     // Not an input problem: the architecture does not record them (see the README's Q·K bullet).
     throw new Error(`${model.architecture} models do not give their q and k vectors (transformers and RNN dot/general scores do)`);
   }

@@ -86,6 +86,19 @@ test('RNN dot and general: q is the decoder state (sᵀW for general), k the enc
   assert.equal(qk.dims, 0);
 });
 
+test('the recomputation stops at the layer boundary after the asked layer, with the same vectors', () => {
+  const model = loadModel(file('examples/transformer-reverse.model.json'));
+  const r = runModel(model, { text: 'a t t e n t i o n' });
+  const seen: string[] = [];
+  const ctl = { isCancelled: () => false, progress: (p: { message: string }) => seen.push(p.message) };
+  const enc0 = r.attentions.find((a) => a.part === 'encoder' && a.layer === 0)!;
+  const qk = headQK(model, requestOf(r, enc0, 2), ctl);
+  assert.deepEqual(seen, ['encoder layer 1/2'], 'stopped at the start of the second encoder layer');
+  assert.ok(worstCell(qk, enc0) <= TOL);
+  const cancelled = { isCancelled: () => true, progress: () => {} };
+  assert.throws(() => headQK(model, requestOf(r, enc0, 2), cancelled), /cancelled/, 'a real cancel is still a cancel');
+});
+
 test('a head or layer the run does not have is an input error, not a crash', () => {
   const model = loadModel(file('examples/transformer-reverse.model.json'));
   const r = runModel(model, { text: 'a b' });
