@@ -100,7 +100,8 @@ export class EngineHost {
 
   /** One head's q and k vectors (the Q·K view), recomputed on the ids of a finished run. */
   qk(modelPath: string, request: QkRequest): Promise<HeadQK> {
-    return this.request<HeadQK>({ type: 'qk', id: this.nextId++, modelPath, request }, `computing q and k of ${modelPath}`);
+    const msg: WorkerRequest = { type: 'qk', id: this.nextId++, modelPath, request };
+    return this.request<HeadQK>(msg, `computing q and k of ${modelPath}`);
   }
 
   /** Test hook: make the worker exit, run out of heap, hang, or allocate typed arrays without end. */

@@ -16,17 +16,23 @@ export function headQK(model: LoadedModel, req: QkRequest, ctl: RunControl = noC
   const stop: RunControl = { ...ctl, isCancelled: () => found !== undefined || ctl.isCancelled(), finished: undefined };
   let out: ModelOutput | undefined;
   try {
-    out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV: { part, layer, found: (x) => (found = x) } }, stop);
+    const withQKV = { part, layer, found: (x: QKV) => (found = x) };
+    out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV }, stop);
   } catch (e) {
     if (!(e instanceof CancelledError) || !found || ctl.isCancelled()) throw e;
   }
   const rec = found ?? out?.qkv?.find((x) => x.part === part && x.layer === layer);
   if (!rec) {
-    if (!out?.attentions.some((a) => a.part === part && a.layer === layer)) throw new InputError('part', `this run has no ${part} layer ${layer}`);
+    if (!out?.attentions.some((a) => a.part === part && a.layer === layer)) {
+      throw new InputError('part', `this run has no ${part} layer ${layer}`);
+    }
     // Not an input problem: the architecture does not record them (see the README's Q·K bullet).
-    throw new Error(`${model.architecture} models do not give their q and k vectors (transformers and RNN dot/general scores do)`);
+    const which = 'transformers and RNN dot/general scores do';
+    throw new Error(`${model.architecture} models do not give their q and k vectors (${which})`);
   }
-  if (head >= rec.heads) throw new InputError('head', `${part} layer ${layer} has ${rec.heads} heads; there is no head ${head}`);
+  if (head >= rec.heads) {
+    throw new InputError('head', `${part} layer ${layer} has ${rec.heads} heads; there is no head ${head}`);
+  }
   const d = rec.headDim;
   const form = rec.form ?? 'scaled-dot';
   const slice = (x: Float32Array, n: number) => x.slice(head * n * d, (head + 1) * n * d); // [n, d] of [heads, n, d]

@@ -221,7 +221,8 @@ export class InspectorSession {
       }
       case 'requestQk': {
         const a = this.answerQk(raw);
-        return typeof a === 'string' ? { replies: [{ type: 'viewError', requestId: raw.requestId, message: a }] } : { replies: [], later: a.then((m) => [m]) };
+        if (typeof a === 'string') return { replies: [{ type: 'viewError', requestId: raw.requestId, message: a }] };
+        return { replies: [], later: a.then((m) => [m]) };
       }
       case 'exportReply':
         return { replies: [], event: { kind: 'export', reply: raw } };
@@ -293,7 +294,9 @@ export class InspectorSession {
         if ('type' in qk) return qk; // superseded
         if (runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
         // The engine ran again: its shape must be the run's, or the page would pair wrong numbers.
-        if (qk.queries !== layer.queries || qk.keys !== layer.keys) return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
+        if (qk.queries !== layer.queries || qk.keys !== layer.keys) {
+          return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
+        }
         return { type: 'qk', requestId: req.requestId, runId, ...qk };
       },
       (e: unknown) => fail(e instanceof Error ? e.message : String(e)),

@@ -182,7 +182,13 @@ export interface ExportRequestMessage {
   format: ExportFormat;
 }
 
-export type ViewToHost = RerunMessage | RequestAggregateMessage | RequestPositionalMessage | RequestCompareHeadMessage | RequestQkMessage | ExportReplyMessage;
+export type ViewToHost =
+  | RerunMessage
+  | RequestAggregateMessage
+  | RequestPositionalMessage
+  | RequestCompareHeadMessage
+  | RequestQkMessage
+  | ExportReplyMessage;
 export type HostToView =
   | ShowViewMessage
   | AggregateMessage
@@ -214,7 +220,8 @@ export function isHeadQK(x: unknown): x is HeadQK {
   if (!isRecord(x) || !isPartName(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
   if (!isIndex(x.queries) || !isIndex(x.keys) || !isIndex(x.dims) || !QK_FORMS.includes(x.form)) return false;
   if (typeof x.scale !== 'number' || !Number.isFinite(x.scale)) return false;
-  return x.q instanceof Float32Array && x.q.length === x.queries * x.dims && x.k instanceof Float32Array && x.k.length === x.keys * x.dims;
+  const fits = (a: unknown, rows: number) => a instanceof Float32Array && a.length === rows * (x.dims as number);
+  return fits(x.q, x.queries) && fits(x.k, x.keys);
 }
 
 const isAggregateKind = (x: unknown): x is AggregateKind => x === 'mean' || x === 'rollout';

@@ -1,7 +1,9 @@
 // Requests the views make to the host (aggregates, positional encoding, compare heads, extra heads
 // for the stepper, q and k vectors), each with its own id, answered once — by data, a
 // viewError/headError, or a timeout — so a view never waits forever.
-import type { AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, QkMessage, WebviewToHost } from '../../src/protocol/webview';
+import type {
+  AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, QkMessage, WebviewToHost,
+} from '../../src/protocol/webview';
 
 // Generous: the rollout of a 512-token, 12-layer run takes seconds on a busy host.
 export const VIEW_REQUEST_TIMEOUT_MS = 60_000;
@@ -40,7 +42,8 @@ export class Requests {
     this.waiting.delete(m.requestId);
     clearTimeout(w.timer);
     if (m.type === 'viewError' || m.type === 'headError') w.reject(new Error(m.message));
-    else if (m.type === 'aggregate' || m.type === 'positional' || m.type === 'compareHead' || m.type === 'head' || m.type === 'qk') w.resolve(m);
+    else if (m.type === 'aggregate' || m.type === 'positional' || m.type === 'compareHead' || m.type === 'head') w.resolve(m);
+    else if (m.type === 'qk') w.resolve(m);
     else w.reject(new Error('unexpected answer'));
     return true;
   }

@@ -22,7 +22,8 @@ export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2s
         { ids, targetIds: opts.targetIds, score: opts.score, withQK: !!opts.withQKV },
         { onProgress: (p) => ctl.progress(p), signal: { get cancelled() { return ctl.isCancelled(); } } },
       );
-      return { targetIds: out.targetIds, attentions: out.attentions, addNorm: out.addNorm, predicted: out.predicted, qkv: out.qkv };
+      const { targetIds, attentions, addNorm, predicted, qkv } = out;
+      return { targetIds, attentions, addNorm, predicted, qkv };
     },
   };
 }

@@ -7,7 +7,9 @@ import { referenceKernels, type Kernels } from '../kernels';
 import { TensorReader } from './tensorReader';
 import { tensor } from '../tensor';
 import type { AddNormStep, AttentionLayer, Progress, QKV, RnnScore } from '../types';
-import { additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto } from '../attention';
+import {
+  additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto,
+} from '../attention';
 import { gateCount, makeCell, runRnn, type RnnCell, type RnnWeights } from '../rnnCells';
 import { CancelledError } from '../control';
 
@@ -226,7 +228,9 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
         inputs.push(next);
       }
     }
-    const decoded = { probs: concat(probRows, n), scores: concat(scoreRows, n), states: concat(stateRows, H), queries: concat(queryRows, H) };
+    const decoded = {
+      probs: concat(probRows, n), scores: concat(scoreRows, n), states: concat(stateRows, H), queries: concat(queryRows, H),
+    };
     return { score, targetIds: inputs, predicted, ...decoded };
   };
 
@@ -258,12 +262,15 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
 function qkOf(d: RnnDecoding, enc: RnnEncoding, w: Weights, H: number, Henc: number): QKV {
   const T = d.targetIds.length;
   const base = { part: 'cross' as const, layer: 0, heads: 1, queries: T, keys: enc.n, form: d.score };
-  if (d.score === 'additive') return { ...base, headDim: 0, q: new Float32Array(0), k: new Float32Array(0), v: new Float32Array(0) };
+  const none = new Float32Array(0);
+  if (d.score === 'additive') return { ...base, headDim: 0, q: none, k: none, v: none };
   let q = d.queries; // [T, H], H = H_enc for the dot scores
   if (d.score === 'general') {
     if (!w.general) throw new Error('unreachable: general score without attention.W');
     q = new Float32Array(T * Henc); // [T, H_enc]  s_tᵀW
-    for (let t = 0; t < T; t++) q.set(generalQuery(d.queries.subarray(t * H, (t + 1) * H), w.general, H, Henc), t * Henc);
+    for (let t = 0; t < T; t++) {
+      q.set(generalQuery(d.queries.subarray(t * H, (t + 1) * H), w.general, H, Henc), t * Henc);
+    }
   }
   return { ...base, headDim: Henc, q, k: enc.states, v: enc.states };
 }

@@ -14,7 +14,9 @@ import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../protocol/apps/sentence-embedding';
 import { TensorReader } from './tensorReader';
-import { LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
+import {
+  LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder,
+} from './transformerLayer';
 import { runnerConfig } from './universal';
 import type { ModelOutput, RunnableModel } from './runnable';
 

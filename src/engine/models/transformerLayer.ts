@@ -122,7 +122,8 @@ export interface QkvOnly {
 
 /** An empty recorder; `withQKV` as in RunOptions. */
 export function recorder(withQKV: boolean | QkvOnly | undefined): Recorder {
-  return { attentions: [], addNorm: [], qkv: withQKV ? [] : undefined, ...(typeof withQKV === 'object' ? { qkvOnly: withQKV } : {}) };
+  const only = typeof withQKV === 'object' ? { qkvOnly: withQKV } : {};
+  return { attentions: [], addNorm: [], qkv: withQKV ? [] : undefined, ...only };
 }
 
 export class LayerRunner {
@@ -177,7 +178,8 @@ export class LayerRunner {
     rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
     const only = rec?.qkvOnly;
     if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) {
-      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) };
+      const split = splitHeads(q, k, v, rows, nk, heads, dHead);
+      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...split };
       rec.qkv.push(recorded);
       only?.found?.(recorded);
     }

@@ -11,7 +11,9 @@ import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import type { UniversalData } from '../../protocol/apps/universal';
 import { TensorReader } from './tensorReader';
-import { LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+import {
+  LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder,
+} from './transformerLayer';
 import { argmaxRows } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 

@@ -141,10 +141,12 @@ export class QkView {
   private fetchVectors(head: HeadMessage): void {
     const entry: NonNullable<QkView['qk']> = { head };
     this.qk = entry;
-    this.requests.send<QkMessage>({ type: 'requestQk', runId: head.runId, part: head.part, layer: head.layer, head: head.head }).then(
+    const { runId, part, layer } = head;
+    this.requests.send<QkMessage>({ type: 'requestQk', runId, part, layer, head: head.head }).then(
       (v) => {
-        if (v.queries !== head.queries || v.keys !== head.keys) entry.error = `q and k came for ${v.queries}×${v.keys}, not ${head.queries}×${head.keys}.`;
-        else entry.v = v;
+        const fits = v.queries === head.queries && v.keys === head.keys;
+        if (fits) entry.v = v;
+        else entry.error = `q and k came for ${v.queries}×${v.keys}, not ${head.queries}×${head.keys}.`;
       },
       (e: unknown) => {
         entry.error = e instanceof Error ? e.message : String(e);
@@ -197,7 +199,8 @@ export class QkView {
       this.formula.append(el('div', { className: `qk-line qk-line-${l.label}` }, [el('span', { className: 'tooltip-label', text: l.label }), el('span', { className: 'qk-text', text: l.text })]));
     }
     const qk = this.qk?.head === head ? this.qk : undefined;
-    if (qk?.v) this.vectors.show(qk.v, head, this.query, this.key, { query: displayToken(part.queryTokens[this.query] ?? ''), key });
+    const names = { query: displayToken(part.queryTokens[this.query] ?? ''), key };
+    if (qk?.v) this.vectors.show(qk.v, head, this.query, this.key, names);
     else this.vectors.showMessage(qk?.error ? `q and k are not available: ${qk.error}` : 'Computing q and k for this head…');
   }
 

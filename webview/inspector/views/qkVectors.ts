@@ -35,9 +35,11 @@ export function qkDot(v: QkMessage, head: HeadMessage, i: number, j: number): Qk
   if (head.mask?.[row + j]) return { q, k, products, sum, score };
   // The other keys' scores as the run gave them (the same numbers as the heatmap), this one from q·k.
   let max = score;
-  for (let x = 0; x < head.keys; x++) if (!head.mask?.[row + x]) max = Math.max(max, x === j ? score : head.scores[row + x]);
+  const live = (x: number) => !head.mask?.[row + x];
+  const s = (x: number) => (x === j ? score : head.scores[row + x]);
+  for (let x = 0; x < head.keys; x++) if (live(x)) max = Math.max(max, s(x));
   let z = 0;
-  for (let x = 0; x < head.keys; x++) if (!head.mask?.[row + x]) z += Math.exp((x === j ? score : head.scores[row + x]) - max);
+  for (let x = 0; x < head.keys; x++) if (live(x)) z += Math.exp(s(x) - max);
   return { q, k, products, sum, score, prob: Math.exp(score - max) / z };
 }
 
@@ -76,7 +78,11 @@ export class QkVectorsPane {
 
   show(v: QkMessage, head: HeadMessage, i: number, j: number, names: { query: string; key: string }): void {
     if (v.form === 'additive' || v.dims === 0) {
-      this.showMessage(`The additive score e = vᵀ·tanh(W₁·h_j + W₂·s) is not a dot product of a query and a key, so there are no q and k to multiply; the score is ${fmt(head.scores[i * head.keys + j], 4)}.`);
+      const e = fmt(head.scores[i * head.keys + j], 4);
+      this.showMessage(
+        'The additive score e = vᵀ·tanh(W₁·h_j + W₂·s) is not a dot product of a query and a key, ' +
+          `so there are no q and k to multiply; the score is ${e}.`,
+      );
       return;
     }
     const dot = qkDot(v, head, i, j);
@@ -85,21 +91,28 @@ export class QkVectorsPane {
     this.shown = { v, dot, cell };
     const qName = v.form === 'general' ? 'q = sᵀW' : v.form === 'scaled-dot' ? 'q' : 'q = s';
     const kName = v.form === 'scaled-dot' ? 'k' : 'k = h';
-    this.title.textContent = `${qName} of query “${names.query}” (#${i}) · ${kName} of key “${names.key}” (#${j}), dimension by dimension (d = ${d})`;
+    const pair = `${qName} of query “${names.query}” (#${i}) · ${kName} of key “${names.key}” (#${j})`;
+    this.title.textContent = `${pair}, dimension by dimension (d = ${d})`;
     this.message.textContent = '';
     this.canvas.hidden = false;
     this.canvas.setAttribute('aria-label', `q, k and their products over ${d} dimensions; sum ${fmt(dot.sum, 4)}`);
-    this.axis.textContent = `dimension 0 … ${d - 1} → (hover a cell for its numbers; colour: red < 0 < blue, each row scaled to its largest |value|)`;
+    const colour = 'colour: red < 0 < blue, each row scaled to its largest |value|';
+    this.axis.textContent = `dimension 0 … ${d - 1} → (hover a cell for its numbers; ${colour})`;
     this.axis.style.marginLeft = `${LABEL_W}px`;
     clear(this.lines);
-    const line = (cls: string, label: string, text: string) =>
-      this.lines.append(el('div', { className: `qk-line ${cls}` }, [el('span', { className: 'tooltip-label', text: label }), el('span', { className: 'qk-text', text })]));
+    const line = (cls: string, label: string, text: string) => {
+      const parts = [el('span', { className: 'tooltip-label', text: label }), el('span', { className: 'qk-text', text })];
+      this.lines.append(el('div', { className: `qk-line ${cls}` }, parts));
+    };
     line('qk-dot-sum', 'sum', `Σ_c q_c·k_c = ${fmt(dot.sum, 4)}`);
     const scale = v.form === 'scaled-dot' ? `÷ √d_k = ÷ √${d} = × ${fmt(v.scale, 4)}` : `× 1 (the ${v.form} score is not scaled)`;
     line('qk-dot-scale', 'scale', scale);
     const heat = head.scores[i * head.keys + j];
-    line('qk-dot-score', 'score', `s = ${fmt(dot.sum, 4)} × ${fmt(v.scale, 4)} = ${fmt(dot.score, 3)}  (heatmap: ${fmt(heat, 3)})`);
-    line('qk-dot-prob', 'softmax', dot.prob === undefined ? 'masked: p = 0' : `p = exp(s − max) / Σ_keys exp(s − max) = ${fmt(dot.prob, 3)}  (heatmap: ${fmt(head.probs[i * head.keys + j], 3)})`);
+    const product = `${fmt(dot.sum, 4)} × ${fmt(v.scale, 4)}`;
+    line('qk-dot-score', 'score', `s = ${product} = ${fmt(dot.score, 3)}  (heatmap: ${fmt(heat, 3)})`);
+    const heatP = fmt(head.probs[i * head.keys + j], 3);
+    const softmax = `p = exp(s − max) / Σ_keys exp(s − max) = ${fmt(dot.prob, 3)}  (heatmap: ${heatP})`;
+    line('qk-dot-prob', 'softmax', dot.prob === undefined ? 'masked: p = 0' : softmax);
     this.draw();
   }
 
