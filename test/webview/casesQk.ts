@@ -114,6 +114,7 @@ export const QK_CASES: Case[] = [
         check(l.title.startsWith('q = sᵀW of query') && l.title.includes('k = h of key'), `title: ${l.title}`);
         equal(l.scale, '× 1 (the general score is not scaled)', 'general: no scale');
         equal(/ = (-?[\d.]+) {2}\(heatmap/.exec(l.score)?.[1], tip[Object.keys(tip).find((k) => k.startsWith('score'))!], 'general score vs heatmap');
+        await screenshot(page, ctx.artifacts, 'view-qk-rnn-general');
         await assertClean(ins);
       });
       await withInspector(ctx, runExample('rnn-reverse-additive'), async (ins) => {
