@@ -4,7 +4,7 @@
 // next request. No vscode import: the CLI and the tests use it as it is.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { isWorkerReply, type EngineErrorInfo, type WorkerReply, type WorkerRequest } from './protocol/worker';
-import type { AttentionLayer, ModelSummary, Progress, RunInput, RunResult } from './engine/types';
+import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from './engine/types';
 import { workerResourceLimits } from './engine/limits';
 
 export class EngineError extends Error {
@@ -96,6 +96,12 @@ export class EngineHost {
 
   info(modelPath: string): Promise<ModelSummary> {
     return this.request<ModelSummary>({ type: 'info', id: this.nextId++, modelPath }, `reading ${modelPath}`);
+  }
+
+  /** One head's q and k vectors (the Q·K view), recomputed on the ids of a finished run. */
+  qk(modelPath: string, request: QkRequest): Promise<HeadQK> {
+    const msg: WorkerRequest = { type: 'qk', id: this.nextId++, modelPath, request };
+    return this.request<HeadQK>(msg, `computing q and k of ${modelPath}`);
   }
 
   /** Test hook: make the worker exit, run out of heap, hang, or allocate typed arrays without end. */
@@ -198,6 +204,7 @@ export class EngineHost {
     const answers: Record<Exclude<WorkerReply['type'], 'progress' | 'partial'>, () => void> = {
       result: () => p.resolve((m as Extract<WorkerReply, { type: 'result' }>).result),
       summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
+      qk: () => p.resolve((m as Extract<WorkerReply, { type: 'qk' }>).qk),
       error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),
     };
     answers[m.type]();

@@ -62,6 +62,10 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, serializer),
     // The stepper's score switch (RNN seq2seq): the same input again with another score; the panel shows it.
     InspectorPanel.onRerun((score) => runner.rerun({ score }, { show: false })),
+    // The Q·K view's vectors: the run's ids through its model file again (the worker keeps it loaded).
+    InspectorPanel.onQk((result, request) =>
+      engine.qk(result === runner.lastResult && runner.resultModel ? runner.resultModel : result.model.file, request),
+    ),
     ...registerCommands(context.extensionUri, engine, runner),
   );
   return {

@@ -125,12 +125,17 @@ export function scaledDotScore(s: Float32Array, h: Float32Array, n: number, dh: 
 
 /** Luong general: e_j = sᵀ W h_j with W: [ds, dh]. Computed as (sᵀW)·h_j. */
 export function generalScore(s: Float32Array, w: Float32Array, ds: number, h: Float32Array, n: number, dh: number): Float64Array {
+  return dotScore(generalQuery(s, w, ds, dh), h, n, dh);
+}
+
+/** sᵀW: [dh], the general score's query (the Q·K view shows it against each h_j). */
+export function generalQuery(s: Float32Array, w: Float32Array, ds: number, dh: number): Float32Array {
   const sw = new Float32Array(dh); // [dh]
   for (let r = 0; r < ds; r++) {
     const sv = s[r];
     for (let c = 0; c < dh; c++) sw[c] += sv * w[r * dh + c];
   }
-  return dotScore(sw, h, n, dh);
+  return sw;
 }
 
 /**

@@ -41,6 +41,42 @@ export interface QKV {
   q: Float32Array; // [heads, queries, headDim]
   k: Float32Array; // [heads, keys, headDim]
   v: Float32Array; // [heads, keys, headDim]
+  /** How the score is made of q and k; absent: 'scaled-dot' (score = q·k/√headDim). */
+  form?: QkForm;
+}
+
+/**
+ * How an attention score is made of q and k: `scale`·Σ_c q_c·k_c for the dot forms (scaled-dot:
+ * scale 1/√d; general: q is the decoder state through W, sᵀW). Additive scores vᵀtanh(W₁h + W₂s)
+ * are no dot product: no vectors are given for them.
+ */
+export type QkForm = 'scaled-dot' | 'dot' | 'general' | 'additive';
+
+/** Which head's q and k vectors to compute, on the ids a run resolved (RunResult.ids). */
+export interface QkRequest {
+  ids: number[];
+  /** The decoder inputs of the run (seq2seq); absent for encoder- and decoder-only models. */
+  targetIds?: number[];
+  score?: RnnScore;
+  part: Part;
+  layer: number;
+  head: number;
+}
+
+/** One head's q and k vectors as they enter its scores (after the projections). */
+export interface HeadQK {
+  part: Part;
+  layer: number;
+  head: number;
+  queries: number;
+  keys: number;
+  /** Length of each vector; 0 for the additive form. */
+  dims: number;
+  q: Float32Array; // [queries, dims]
+  k: Float32Array; // [keys, dims]
+  form: QkForm;
+  /** score = scale · q·k (1/√d for scaled-dot, 1 otherwise). */
+  scale: number;
 }
 
 export interface RunInput {

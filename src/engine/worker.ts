@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
 import { loadModel, prepare, runModel, summarize } from './run';
+import { headQK } from './qkVectors';
 import type { PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
@@ -103,6 +104,11 @@ port.on('message', (msg: unknown) => {
       case 'info':
         post({ type: 'summary', id: msg.id, summary: summarize(getModel(msg.modelPath)) });
         break;
+      case 'qk': {
+        const qk = headQK(getModel(msg.modelPath), msg.request);
+        post({ type: 'qk', id: msg.id, qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
+        break;
+      }
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
         const model = getModel(msg.modelPath);

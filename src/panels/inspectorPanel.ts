@@ -3,7 +3,7 @@
 // this file only owns the panel's life cycle.
 import * as os from 'os';
 import * as vscode from 'vscode';
-import type { RnnScore, RunResult } from '../engine/types';
+import type { HeadQK, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { exportHeadText, exportTitle } from '../protocol/exportData';
 import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
 import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../protocol/webview';
@@ -16,18 +16,23 @@ const PANEL_PREFIX = 'Attention: ';
 const EXPORT_TIMEOUT_MS = 15_000;
 
 export type RerunHandler = (score: RnnScore) => Promise<RunResult | undefined>;
+export type QkHandler = (result: RunResult, request: QkRequest) => Promise<HeadQK>;
 
 export class InspectorPanel {
   /** The open inspector, if any (there is at most one; a new run replaces its content). */
   static current: InspectorPanel | undefined;
 
-  private readonly session = new InspectorSession();
+  private readonly session = new InspectorSession(undefined, (result, request) => {
+    const h = InspectorPanel.qkHandler;
+    return h ? h(result, request) : Promise.reject(new Error('no engine is registered'));
+  });
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private disposed = false;
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
+  private static qkHandler: QkHandler | undefined;
   private readonly exports = new Map<number, (reply: ExportReplyMessage | undefined) => void>();
 
   /**
@@ -90,6 +95,14 @@ export class InspectorPanel {
     InspectorPanel.rerunHandler = handler;
     return new vscode.Disposable(() => {
       if (InspectorPanel.rerunHandler === handler) InspectorPanel.rerunHandler = undefined;
+    });
+  }
+
+  /** How the host computes one head's q and k vectors for the Q·K view (the engine worker). */
+  static onQk(handler: QkHandler): vscode.Disposable {
+    InspectorPanel.qkHandler = handler;
+    return new vscode.Disposable(() => {
+      if (InspectorPanel.qkHandler === handler) InspectorPanel.qkHandler = undefined;
     });
   }
 

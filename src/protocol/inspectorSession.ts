@@ -1,7 +1,7 @@
 // The host side of the inspector conversation, without vscode: holds the last RunResult and turns
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
-import type { Part, RnnScore, RunResult } from '../engine/types';
+import type { HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { meanOverHeads, rolloutSteps } from './aggregates';
 import { compareHead, compareRuns, type CompareInput } from './compare';
 import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
@@ -15,6 +15,7 @@ import {
   type InspectorView,
   type RequestAggregateMessage,
   type RequestHeadMessage,
+  type RequestQkMessage,
   type RunMeta,
 } from './webview';
 
@@ -31,6 +32,12 @@ export interface Handled {
   /** Replies that take a while (rollout of long inputs): post them when this settles. */
   later?: Promise<HostToWebview[]>;
 }
+
+/**
+ * Computes one head's q and k vectors on the run's own ids (the model file is the run's); the
+ * panel passes one that asks the engine worker, the webview tests one that runs the engine here.
+ */
+export type QkSource = (result: RunResult, request: QkRequest) => Promise<HeadQK>;
 
 /** Rollout of n×n layers costs n³ per layer; beyond this many tokens the view says so instead. */
 export const MAX_ROLLOUT_TOKENS = 1024;
@@ -54,8 +61,14 @@ export class InspectorSession {
   private rolloutCache = new Map<string, Float32Array[]>();
   private rolloutRuns = new Map<string, Promise<Float32Array[]>>();
   private nextExportId = 1;
+  /** A q/k computation is with the engine; `qkNext` is the newest request waiting for it (see queueQk). */
+  private qkBusy = false;
+  private qkNext: ((go: boolean) => void) | undefined;
 
-  constructor(private readonly noRunMessage = NO_RUN_MESSAGE) {}
+  constructor(
+    private readonly noRunMessage = NO_RUN_MESSAGE,
+    private readonly qkSource?: QkSource,
+  ) {}
 
   get runId(): number {
     return this.runIdValue;
@@ -206,6 +219,11 @@ export class InspectorSession {
         const m = compareHead(c.a.result, c.b.result, raw);
         return { replies: [typeof m === 'string' ? { type: 'viewError', requestId: raw.requestId, message: m } : m] };
       }
+      case 'requestQk': {
+        const a = this.answerQk(raw);
+        if (typeof a === 'string') return { replies: [{ type: 'viewError', requestId: raw.requestId, message: a }] };
+        return { replies: [], later: a.then((m) => [m]) };
+      }
       case 'exportReply':
         return { replies: [], event: { kind: 'export', reply: raw } };
     }
@@ -250,6 +268,61 @@ export class InspectorSession {
       (all) => (req.runId === this.runIdValue ? answer(all[idx].slice()) : fail('That request belongs to an earlier run.')),
       () => fail('That request belongs to an earlier run.'),
     );
+  }
+
+  /** The Q·K view's vectors of one head, or why there are none. */
+  private answerQk(req: RequestQkMessage): string | Promise<HostToWebview> {
+    const r = this.result;
+    if (!r || req.runId !== this.runIdValue) return 'That request belongs to an earlier run.';
+    const layer = findLayer(r, req.part, req.layer);
+    if (!layer || req.head >= layer.heads) return `This run has no ${req.part} layer ${req.layer} head ${req.head}.`;
+    if (r.running) return 'The run is still going; the q and k vectors are computed once it has finished.';
+    if (!this.qkSource) return 'The q and k vectors cannot be computed here (no engine).';
+    const fail = (message: string): HostToWebview => ({ type: 'viewError', requestId: req.requestId, message });
+    const runId = this.runIdValue;
+    const request: QkRequest = {
+      ids: r.ids.source,
+      ...(r.ids.target.length > 0 ? { targetIds: r.ids.target } : {}), // as decoded: no second greedy run
+      ...(this.score ? { score: this.score } : {}),
+      part: req.part,
+      layer: req.layer,
+      head: req.head,
+    };
+    const source = this.qkSource;
+    return this.queueQk(() => source(r, request), () => fail('Superseded by a newer request.')).then(
+      (qk): HostToWebview => {
+        if ('type' in qk) return qk; // superseded
+        if (runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
+        // The engine ran again: its shape must be the run's, or the page would pair wrong numbers.
+        if (qk.queries !== layer.queries || qk.keys !== layer.keys) {
+          return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
+        }
+        return { type: 'qk', requestId: req.requestId, runId, ...qk };
+      },
+      (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
+    );
+  }
+
+  /**
+   * One q/k computation at a time, and only the newest request waits: each is a forward pass in
+   * the engine worker (which cannot drop queued work), and a person clicking through heads only
+   * wants the last one. A waiting request that a newer one replaces gets `superseded`.
+   */
+  private async queueQk(start: () => Promise<HeadQK>, superseded: () => HostToWebview): Promise<HeadQK | HostToWebview> {
+    if (this.qkBusy) {
+      this.qkNext?.(false);
+      const go = await new Promise<boolean>((resolve) => (this.qkNext = resolve));
+      if (!go) return superseded();
+    }
+    this.qkBusy = true; // already set when handed over; kept set, so no third request slips in between
+    try {
+      return await start();
+    } finally {
+      const next = this.qkNext;
+      this.qkNext = undefined;
+      if (next) next(true);
+      else this.qkBusy = false;
+    }
   }
 
   /** The page opened this head of the current run: it is the selection now, and a focus on it is done. */

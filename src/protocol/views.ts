@@ -1,7 +1,7 @@
 // Messages of the inspector's main-panel views beyond the head grid (Q·K, decoder stepper,
 // aggregates, positional encoding, compare, export, re-run). Declared here to keep webview.ts
 // short; webview.ts folds them into its unions and guards. No vscode or Node imports.
-import type { Part, RnnScore } from '../engine/types';
+import type { HeadQK, Part, RnnScore } from '../engine/types';
 
 /** The main panel's views, in the order of the view switcher. */
 export type InspectorView = 'heads' | 'qk' | 'stepper' | 'aggregates' | 'positional' | 'compare';
@@ -40,6 +40,16 @@ export interface RequestPositionalMessage {
   type: 'requestPositional';
   requestId: number;
   runId: number;
+}
+
+/** One head's q and k vectors for the Q·K view; answered by `qk` or `viewError`. */
+export interface RequestQkMessage {
+  type: 'requestQk';
+  requestId: number;
+  runId: number;
+  part: Part;
+  layer: number;
+  head: number;
 }
 
 /** One head of both compared runs; answered by `compareHead` or `viewError`. */
@@ -105,6 +115,9 @@ export interface PositionalMessage {
   /** [positions, dims] */
   data: Float32Array;
 }
+
+/** The q and k vectors of one head ([queries, dims] and [keys, dims]), as its scores used them. */
+export type QkMessage = { type: 'qk'; requestId: number; runId: number } & HeadQK;
 
 /** A request of a view could not be answered; the view shows `message`. */
 export interface ViewErrorMessage {
@@ -186,11 +199,18 @@ export interface ExportRequestMessage {
   format: ExportFormat;
 }
 
-export type ViewToHost = RerunMessage | RequestAggregateMessage | RequestPositionalMessage | RequestCompareHeadMessage | ExportReplyMessage;
+export type ViewToHost =
+  | RerunMessage
+  | RequestAggregateMessage
+  | RequestPositionalMessage
+  | RequestCompareHeadMessage
+  | RequestQkMessage
+  | ExportReplyMessage;
 export type HostToView =
   | ShowViewMessage
   | AggregateMessage
   | PositionalMessage
+  | QkMessage
   | ViewErrorMessage
   | CompareMessage
   | CompareHeadMessage
@@ -210,6 +230,17 @@ export const isPartName = (x: unknown): x is Part => x === 'encoder' || x === 'd
 export const isInspectorView = (x: unknown): x is InspectorView => INSPECTOR_VIEWS.some((v) => v === x);
 export const isRnnScore = (x: unknown): x is RnnScore => RNN_SCORES.some((s) => s === x);
 export const isExportFormat = (x: unknown): x is ExportFormat => EXPORT_FORMATS.some((f) => f === x);
+const QK_FORMS: readonly unknown[] = ['scaled-dot', 'dot', 'general', 'additive'];
+
+/** Shapes must match: the Q·K view reads q[i·dims + c] and k[j·dims + c] without further checks. */
+export function isHeadQK(x: unknown): x is HeadQK {
+  if (!isRecord(x) || !isPartName(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
+  if (!isIndex(x.queries) || !isIndex(x.keys) || !isIndex(x.dims) || !QK_FORMS.includes(x.form)) return false;
+  if (typeof x.scale !== 'number' || !Number.isFinite(x.scale)) return false;
+  const fits = (a: unknown, rows: number) => a instanceof Float32Array && a.length === rows * (x.dims as number);
+  return fits(x.q, x.queries) && fits(x.k, x.keys);
+}
+
 const isAggregateKind = (x: unknown): x is AggregateKind => x === 'mean' || x === 'rollout';
 
 function isExportHead(x: unknown): boolean {
@@ -228,6 +259,8 @@ export function isViewToHost(x: unknown): x is ViewToHost {
       return isIndex(x.requestId) && isIndex(x.runId);
     case 'requestCompareHead':
       return isIndex(x.requestId) && isIndex(x.compareId) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+    case 'requestQk':
+      return isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'exportReply':
       return (
         isIndex(x.requestId) && isString(x.title, 1000) && typeof x.sink === 'boolean' &&
@@ -282,6 +315,8 @@ export function isHostToView(x: unknown): x is HostToView {
         isIndex(x.requestId) && isIndex(x.runId) && isCount(x.positions) && isCount(x.dims) && isString(x.scheme, 100) &&
         x.data instanceof Float32Array && x.data.length === x.positions * x.dims
       );
+    case 'qk':
+      return isIndex(x.requestId) && isIndex(x.runId) && isHeadQK(x);
     case 'viewError':
       return isIndex(x.requestId) && isString(x.message, 5000);
     case 'compare':

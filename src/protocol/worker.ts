@@ -1,13 +1,16 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import type { AttentionLayer, ModelSummary, Progress, RunInput, RunResult } from '../engine/types';
+import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
 import { isWeightBuffer } from '../engine/format/safetensors';
+import { isHeadQK } from './views';
 
 export type WorkerRequest =
   /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
   | { type: 'run'; id: number; modelPath: string; input: RunInput; cancel: SharedArrayBuffer; stream?: boolean }
   | { type: 'info'; id: number; modelPath: string }
+  /** One head's q and k vectors (the Q·K view), recomputed on the ids of a finished run. */
+  | { type: 'qk'; id: number; modelPath: string; request: QkRequest }
   /** Test hook, honoured only when the worker was started with faults enabled. */
   | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' | 'alloc' };
 
@@ -35,6 +38,7 @@ export type WorkerReply =
   | PartialReply
   | { type: 'result'; id: number; result: RunResult }
   | { type: 'summary'; id: number; summary: ModelSummary }
+  | { type: 'qk'; id: number; qk: HeadQK }
   | { type: 'error'; id: number; error: EngineErrorInfo };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -59,11 +63,24 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
       return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer && (v.stream === undefined || typeof v.stream === 'boolean');
     case 'info':
       return typeof v.modelPath === 'string';
+    case 'qk':
+      return typeof v.modelPath === 'string' && isQkRequest(v.request);
     case 'fault':
       return v.kind === 'exit' || v.kind === 'oom' || v.kind === 'hang' || v.kind === 'alloc';
     default:
       return false;
   }
+}
+
+const isIndex = (v: unknown): v is number => isId(v) && v <= 1_000_000;
+const isPart = (v: unknown) => v === 'encoder' || v === 'decoder' || v === 'cross';
+
+export function isQkRequest(v: unknown): v is QkRequest {
+  return (
+    isObj(v) && Array.isArray(v.ids) && v.ids.length > 0 && isIds(v.ids) && isIds(v.targetIds) &&
+    (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
+    isPart(v.part) && isIndex(v.layer) && isIndex(v.head)
+  );
 }
 
 const isProgress = (v: unknown) => isObj(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
@@ -80,6 +97,8 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
       return isObj(v.result) && isLayers(v.result.attentions);
     case 'summary':
       return isObj(v.summary) && typeof v.summary.name === 'string';
+    case 'qk':
+      return isHeadQK(v.qk);
     case 'error':
       return isObj(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
     default:

@@ -10,6 +10,7 @@ import { IMAGE_CASES } from './casesImage';
 import { MAIN_CASES } from './casesMain';
 import { MAIN_CASES_2 } from './casesMain2';
 import { COMPARE_CASES } from './casesCompare';
+import { QK_CASES } from './casesQk';
 import { SECURITY_CASES } from './security.test';
 import { SENTENCE_EMBEDDING_CASES } from './casesSentenceEmbedding';
 import { STREAMING_CASES } from './casesStreaming';
@@ -25,6 +26,7 @@ export const CASES: Case[] = [
   ...ENGINE_CASES,
   ...MAIN_CASES,
   ...MAIN_CASES_2,
+  ...QK_CASES,
   ...COMPARE_CASES,
   ...UT_TDMCA_CASES,
   ...NARM_MUSIC_CASES,

@@ -72,7 +72,7 @@ export const MAIN_CASES: Case[] = [
         const s = expected.scores!.encoder![1][1][i];
         const p = expected.attentions.encoder![1][1][i];
         const j = 4;
-        await page.hover(`.qk-key[data-index="${j}"]`);
+        await page.click(`.qk-key[data-index="${j}"]`);
         await page.waitForFunction((j) => document.querySelector('.qk-formula-title')?.textContent?.includes(`(#${j})`), j);
         const score = (await texts(page, '.qk-line-score .qk-text'))[0];
         near(/= (-?[\d.]+)$/.exec(score)?.[1] ?? '', s[j], 'shown score q·k/√d_k');
@@ -108,7 +108,7 @@ export const MAIN_CASES: Case[] = [
         });
         await page.waitForFunction(() => document.querySelector('.detail-subtitle')?.textContent?.startsWith('Decoder self-attention'));
         await openView(page, 'qk');
-        await page.hover('.qk-key[data-index="3"]'); // query 0 cannot see key 3
+        await page.click('.qk-key[data-index="3"]'); // query 0 cannot see key 3
         const score = (await texts(page, '.qk-line-score .qk-text'))[0];
         check(score.includes('masked → −∞'), `masked score text: ${score}`);
         equal((await texts(page, '.qk-line-probability .qk-text'))[0], 'p = exp(−∞) / Σ = 0 (masked)', 'masked probability');

@@ -8,7 +8,9 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type * as vscode from 'vscode';
 import type { RunResult } from '../../src/engine/types';
-import { InspectorSession } from '../../src/protocol/inspectorSession';
+import { InspectorSession, type QkSource } from '../../src/protocol/inspectorSession';
+import { loadModel } from '../../src/engine/run';
+import { headQK } from '../../src/engine/qkVectors';
 import type { HostToWebview } from '../../src/protocol/webview';
 import { buildWebviewHtml } from '../../src/webviewHtml';
 
@@ -156,6 +158,9 @@ export interface Inspector {
   close(): Promise<void>;
 }
 
+/** The Q·K view's vectors as the extension gets them, from the engine (here in process) on the run's model file. */
+const engineQk: QkSource = async (result, request) => headQK(loadModel(result.model.file), request);
+
 /** Opens the inspector page in a new browser context, answered by a session holding `result`. */
 /** Which captured VS Code theme the page gets (`true` = light, for older callers). */
 export type ThemeName = 'dark' | 'light' | 'high-contrast';
@@ -165,7 +170,7 @@ export async function openInspector(browser: Browser, origin: string, result: Ru
   const theme: ThemeName = light === true ? 'light' : light === false ? 'dark' : light;
   const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
-  const session = new InspectorSession();
+  const session = new InspectorSession(undefined, engineQk);
   if (result) session.setResult(result, title);
   const received: unknown[] = [];
   const errors: string[] = [];

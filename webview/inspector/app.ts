@@ -72,7 +72,7 @@ export class InspectorApp {
     this.state = sanitizeState(api.getState());
     this.requests = new Requests((m) => this.api.post(m));
     this.switcher = new ViewSwitcher((v) => this.showMain(v), (on) => this.setSink(on));
-    this.qk = new QkView(this.theme, (query) => this.save({ query }));
+    this.qk = new QkView(this.tooltip, this.theme, this.requests, (query) => this.save({ query }));
     this.stepper = new StepperView(this.tooltip, this.theme, this.requests, {
       step: (step) => this.save({ step }),
       rerun: (score) => this.api.post({ type: 'rerun', runId: this.runId, score }),
@@ -162,6 +162,7 @@ export class InspectorApp {
       case 'aggregate':
       case 'positional':
       case 'compareHead':
+      case 'qk':
       case 'viewError':
         return; // an answer nobody waits for any more
       case 'run':

@@ -9,6 +9,7 @@ const TEXT_SELECTOR = [
   'h2', 'h3', '.detail-subtitle', '.view-subtitle', '.axis-title', '.token-label', '.legend-caption', '.legend-min', '.legend-max',
   '.step-text', '.transform-badge', '.jsd-head', '.jsd-value', '.qk-formula-title', '.qk-line span', '.entropy-layer',
   '.entropy-axis', '.dots-label', '.position-text', '.view-message', '.col-label', '.row-label', '.cell-caption', '.cell-value', '.qk-col-title',
+  '.qk-dot-title', '.qk-dot-axis', '.qk-dot-message',
 ].join(',');
 const TITLE_H = 28;
 

@@ -1,15 +1,17 @@
 // Requests the views make to the host (aggregates, positional encoding, compare heads, extra heads
-// for the stepper), each with its own id, answered once — by data, a viewError/headError, or a
-// timeout — so a view never waits forever.
-import type { AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, WebviewToHost } from '../../src/protocol/webview';
+// for the stepper, q and k vectors), each with its own id, answered once — by data, a
+// viewError/headError, or a timeout — so a view never waits forever.
+import type {
+  AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, QkMessage, WebviewToHost,
+} from '../../src/protocol/webview';
 
 // Generous: the rollout of a 512-token, 12-layer run takes seconds on a busy host.
 export const VIEW_REQUEST_TIMEOUT_MS = 60_000;
 
-type Answer = AggregateMessage | PositionalMessage | CompareHeadMessage | HeadMessage;
+type Answer = AggregateMessage | PositionalMessage | CompareHeadMessage | HeadMessage | QkMessage;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type ViewRequest = DistributiveOmit<
-  Extract<WebviewToHost, { type: 'requestAggregate' | 'requestPositional' | 'requestCompareHead' | 'requestHead' }>,
+  Extract<WebviewToHost, { type: 'requestAggregate' | 'requestPositional' | 'requestCompareHead' | 'requestHead' | 'requestQk' }>,
   'requestId'
 >;
 
@@ -41,6 +43,7 @@ export class Requests {
     clearTimeout(w.timer);
     if (m.type === 'viewError' || m.type === 'headError') w.reject(new Error(m.message));
     else if (m.type === 'aggregate' || m.type === 'positional' || m.type === 'compareHead' || m.type === 'head') w.resolve(m);
+    else if (m.type === 'qk') w.resolve(m);
     else w.reject(new Error('unexpected answer'));
     return true;
   }

@@ -19,10 +19,11 @@ export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2s
     },
     run: (ids, opts, ctl) => {
       const out = rnn.run(
-        { ids, targetIds: opts.targetIds, score: opts.score },
+        { ids, targetIds: opts.targetIds, score: opts.score, withQK: !!opts.withQKV },
         { onProgress: (p) => ctl.progress(p), signal: { get cancelled() { return ctl.isCancelled(); } } },
       );
-      return { targetIds: out.targetIds, attentions: out.attentions, addNorm: out.addNorm, predicted: out.predicted };
+      const { targetIds, attentions, addNorm, predicted, qkv } = out;
+      return { targetIds, attentions, addNorm, predicted, qkv };
     },
   };
 }

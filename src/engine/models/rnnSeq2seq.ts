@@ -6,8 +6,10 @@ import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels';
 import { TensorReader } from './tensorReader';
 import { tensor } from '../tensor';
-import type { AddNormStep, AttentionLayer, Progress, RnnScore } from '../types';
-import { additiveScore, dotScore, generalScore, scaledDotScore, softmaxRow, weightedSumInto } from '../attention';
+import type { AddNormStep, AttentionLayer, Progress, QKV, RnnScore } from '../types';
+import {
+  additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto,
+} from '../attention';
 import { gateCount, makeCell, runRnn, type RnnCell, type RnnWeights } from '../rnnCells';
 import { CancelledError } from '../control';
 
@@ -41,6 +43,7 @@ export interface RnnDecoding {
   /** argmax logits_t after each decoder input: predicted[t] is the model's guess for y_t+1. */
   predicted: number[];
   states: Float32Array; // [T, H]  s_t+1, the decoder state after reading y_t
+  queries: Float32Array; // [T, H]  s_t, the decoder state score row e_t was computed from
 }
 
 /** The part of a run result an RNN seq2seq produces (shaped like the engine's ModelOutput). */
@@ -50,6 +53,8 @@ export interface RnnRunOutput {
   /** Always empty: there is no Add & Norm in an RNN. */
   addNorm: AddNormStep[];
   predicted: number[];
+  /** With `withQK`: the score's query and key vectors (see qkOf). */
+  qkv?: QKV[];
 }
 
 export interface RnnSeq2seq {
@@ -65,7 +70,7 @@ export interface RnnSeq2seq {
   encode(srcIds: number[]): RnnEncoding;
   decode(enc: RnnEncoding, opts?: RnnDecodeOptions): RnnDecoding;
   run(
-    input: { ids: number[]; targetIds?: number[]; score?: RnnScore },
+    input: { ids: number[]; targetIds?: number[]; score?: RnnScore; withQK?: boolean },
     opts?: Pick<RnnDecodeOptions, 'onProgress' | 'signal'>,
   ): RnnRunOutput;
 }
@@ -201,11 +206,13 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     const probRows: Float32Array[] = [];
     const scoreRows: Float32Array[] = [];
     const stateRows: Float32Array[] = [];
+    const queryRows: Float32Array[] = [];
     const x = new Float32Array(E + Henc); // [E + H_enc]  [embed(y_t) ; c_t]
     const sc = new Float32Array(H + Henc); // [H + H_enc]  [s_t+1 ; c_t]
     for (let t = 0; t < inputs.length; t++) {
       if (opts.signal?.cancelled) throw new CancelledError();
       const e = scoreRow(state.h); // [n]  e_tj
+      queryRows.push(state.h);
       scoreRows.push(Float32Array.from(e));
       softmaxRow(e); // [n]  α_tj, in place
       probRows.push(Float32Array.from(e));
@@ -226,7 +233,9 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
         inputs.push(next);
       }
     }
-    const decoded = { probs: concat(probRows, n), scores: concat(scoreRows, n), states: concat(stateRows, H) };
+    const decoded = {
+      probs: concat(probRows, n), scores: concat(scoreRows, n), states: concat(stateRows, H), queries: concat(queryRows, H),
+    };
     return { score, targetIds: inputs, predicted, ...decoded };
   };
 
@@ -246,9 +255,30 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
       const d = decode(enc, { ...opts, targetIds: input.targetIds, score: input.score });
       const T = d.targetIds.length;
       const layer: AttentionLayer = { part: 'cross', layer: 0, heads: 1, queries: T, keys: enc.n, probs: d.probs, scores: d.scores };
-      return { targetIds: d.targetIds, attentions: [layer], addNorm: [], predicted: d.predicted };
+      const qkv = input.withQK ? [qkOf(d, enc, w, H, Henc)] : undefined;
+      return { targetIds: d.targetIds, attentions: [layer], addNorm: [], predicted: d.predicted, ...(qkv ? { qkv } : {}) };
     },
   };
+}
+
+/**
+ * The vectors behind e_tj for the Q·K view: the query is the decoder state s_t (sᵀW for the general
+ * score), the keys and values the encoder states h_j. Additive scores are no dot product: no vectors.
+ */
+function qkOf(d: RnnDecoding, enc: RnnEncoding, w: Weights, H: number, Henc: number): QKV {
+  const T = d.targetIds.length;
+  const base = { part: 'cross' as const, layer: 0, heads: 1, queries: T, keys: enc.n, form: d.score };
+  const none = new Float32Array(0);
+  if (d.score === 'additive') return { ...base, headDim: 0, q: none, k: none, v: none };
+  let q = d.queries; // [T, H], H = H_enc for the dot scores
+  if (d.score === 'general') {
+    if (!w.general) throw new Error('unreachable: general score without attention.W');
+    q = new Float32Array(T * Henc); // [T, H_enc]  s_tᵀW
+    for (let t = 0; t < T; t++) {
+      q.set(generalQuery(d.queries.subarray(t * H, (t + 1) * H), w.general, H, Henc), t * Henc);
+    }
+  }
+  return { ...base, headDim: Henc, q, k: enc.states, v: enc.states };
 }
 
 /** e_j = score(s, h_j) for all j, as one closure per run so the step loop does not branch. */

@@ -1,5 +1,6 @@
 // What every architecture offers the engine: a summary and one run over resolved ids.
 import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RunResult } from '../types';
+import type { QkvOnly } from './transformerLayer';
 import type { RunControl } from '../control';
 
 export interface ModelOutput {
@@ -20,7 +21,8 @@ export interface ModelOutput {
 export interface RunOptions {
   targetIds?: number[];
   score?: RnnScore;
-  withQKV?: boolean;
+  /** Record Q, K, V per head: of every layer (true) or of one layer only (the Q·K view's request). */
+  withQKV?: boolean | QkvOnly;
 }
 
 export interface RunnableModel {

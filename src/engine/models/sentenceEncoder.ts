@@ -14,7 +14,9 @@ import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../protocol/apps/sentence-embedding';
 import { TensorReader } from './tensorReader';
-import { LayerRunner, readLinear, readNorm, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
+import {
+  LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder,
+} from './transformerLayer';
 import { runnerConfig } from './universal';
 import type { ModelOutput, RunnableModel } from './runnable';
 
@@ -142,7 +144,7 @@ export function buildSentenceEncoder(model: Model, kernels?: Kernels): RunnableM
     },
     run(ids, opts, ctl): ModelOutput {
       if (opts.targetIds) throw new InputError('target_ids', 'a sentence encoder has no target side');
-      const rec: Recorder = { attentions: [], addNorm: [], qkv: opts.withQKV ? [] : undefined };
+      const rec = recorder(opts.withQKV);
       const enc = m.encode(ids, rec, ctl);
       const n = ids.length;
       const data: SentenceEmbeddingData = {

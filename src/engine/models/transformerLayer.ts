@@ -109,6 +109,21 @@ export interface Recorder {
   attentions: AttentionLayer[];
   addNorm: AddNormStep[];
   qkv?: QKV[];
+  /** Record Q, K, V of this layer only (one head's vectors are asked for, not the whole run's). */
+  qkvOnly?: QkvOnly;
+}
+
+/** One layer's Q, K, V; `found` hears of them as soon as they are recorded (the caller may stop the run). */
+export interface QkvOnly {
+  part: Part;
+  layer: number;
+  found?: (qkv: QKV) => void;
+}
+
+/** An empty recorder; `withQKV` as in RunOptions. */
+export function recorder(withQKV: boolean | QkvOnly | undefined): Recorder {
+  const only = typeof withQKV === 'object' ? { qkvOnly: withQKV } : {};
+  return { attentions: [], addNorm: [], qkv: withQKV ? [] : undefined, ...only };
 }
 
 export class LayerRunner {
@@ -163,7 +178,13 @@ export class LayerRunner {
     }
     const att = (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
     rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
-    if (rec?.qkv) rec.qkv.push({ ...where, heads, headDim: dHead, queries: rows, keys: nk, ...splitHeads(q, k, v, rows, nk, heads, dHead) });
+    const only = rec?.qkvOnly;
+    if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) {
+      const split = splitHeads(q, k, v, rows, nk, heads, dHead);
+      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...split };
+      rec.qkv.push(recorded);
+      only?.found?.(recorded);
+    }
     const out = this.linear(att.context, rows, w.o); // [rows, d]
     engineBuffers.give(att.context, ...dead);
     return out;

@@ -4,7 +4,7 @@ import type { LoadedModel } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import { InputError } from '../format/errors';
 import { checkpoint, type RunControl } from '../control';
-import type { Recorder } from './transformerLayer';
+import { recorder, type Recorder } from './transformerLayer';
 import { argmaxRows, TransformerModel } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 import { findMaskToken, mlmView } from './mlmView';
@@ -37,7 +37,7 @@ type MlmView = (logits: Float32Array, ids: number[]) => ModelOutput['app'];
 
 function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ctl: RunControl, mlm?: MlmView): ModelOutput {
   const c = t.cfg;
-  const rec: Recorder = { attentions: [], addNorm: [], qkv: opts.withQKV ? [] : undefined };
+  const rec = recorder(opts.withQKV);
   const pe = t.positionalEncoding();
   const positions = Math.min(c.max_positions, Math.max(ids.length, opts.targetIds?.length ?? 0, 1));
   const positional = pe && { positions, dims: c.d_model, scheme: c.positions, data: pe.slice(0, positions * c.d_model) };

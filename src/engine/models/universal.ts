@@ -11,7 +11,9 @@ import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import type { UniversalData } from '../../protocol/apps/universal';
 import { TensorReader } from './tensorReader';
-import { LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+import {
+  LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder,
+} from './transformerLayer';
 import { argmaxRows } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
@@ -165,7 +167,7 @@ export function buildUniversal(model: Model, kernels?: Kernels): RunnableModel &
     },
     run: (ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput => {
       if (opts.targetIds) throw new InputError('target_ids', 'a Universal Transformer encoder has no target side');
-      const rec: Recorder = { attentions: [], addNorm: [], qkv: opts.withQKV ? [] : undefined };
+      const rec = recorder(opts.withQKV);
       const { out, act } = u.encode(ids, rec, ctl);
       const data: UniversalData = { maxSteps: c.max_steps, threshold: c.halting_threshold, ...act };
       return {

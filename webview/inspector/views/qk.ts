@@ -1,9 +1,13 @@
 // Q·K view: for one query token, each key's scaled score before softmax and its probability
-// after, with softmax(QKᵀ/√d_k)V written out in numbers for the hovered (or arrow-selected) key,
-// so the formula can be followed by hand. Uses the head open in the head detail.
-import type { HeadMessage, PartMeta, RunMeta } from '../../../src/protocol/webview';
+// after, with softmax(QKᵀ/√d_k)V written out in numbers for the clicked (or arrow-selected) key,
+// and that score's dot product dimension by dimension (qkVectors.ts), so the formula can be
+// followed by hand. Uses the head open in the head detail.
+import type { HeadMessage, PartMeta, QkMessage, RunMeta } from '../../../src/protocol/webview';
 import { clear, displayToken, el, fmt } from '../../shared/dom';
 import { hatchPattern, rgbCss, type ThemeColors } from '../../shared/theme';
+import type { Requests } from '../requests';
+import type { Tooltip } from '../tooltip';
+import { QkVectorsPane } from './qkVectors';
 
 const ROW = 18;
 const BAR_W = 220;
@@ -55,14 +59,20 @@ export class QkView {
   private readonly labels = el('div', { className: 'qk-labels' });
   private readonly scoreCanvas = el('canvas', { className: 'qk-scores', attrs: { 'aria-hidden': 'true' } });
   private readonly probCanvas = el('canvas', { className: 'qk-probs', attrs: { 'aria-hidden': 'true' } });
+  private readonly vectors: QkVectorsPane;
   private shown: { head: HeadMessage; part: PartMeta; meta: RunMeta } | undefined;
+  /** The q and k vectors of the shown head, once the host has sent them (or why not). */
+  private qk: { head: HeadMessage; v?: QkMessage; error?: string } | undefined;
   private query = 0;
   private key = 0;
 
   constructor(
+    tooltip: Tooltip,
     private theme: ThemeColors,
+    private readonly requests: Requests,
     private readonly onQuery: (i: number) => void,
   ) {
+    this.vectors = new QkVectorsPane(tooltip, theme);
     const prev = el('button', { className: 'step-button', text: '← previous query', attrs: { type: 'button' } });
     const next = el('button', { className: 'step-button', text: 'next query →', attrs: { type: 'button' } });
     prev.addEventListener('click', () => this.setQuery(this.query - 1, true));
@@ -76,8 +86,9 @@ export class QkView {
       else return;
       e.preventDefault();
     });
+    // Click selects (hover would change the key on the way to the vector strip above).
     for (const c of [this.scoreCanvas, this.probCanvas, this.labels] as HTMLElement[]) {
-      c.addEventListener('mousemove', (e) => {
+      c.addEventListener('click', (e) => {
         const top = c.getBoundingClientRect().top;
         this.setKey(Math.floor((e.clientY - top) / ROW));
       });
@@ -93,15 +104,17 @@ export class QkView {
     this.root.append(
       this.heading,
       this.sub,
-      el('p', { className: 'explain', text: 'Pick a query token (←/→). Each row is a key: the left bar is its score before softmax (negative to the left), the right bar its probability after. Hover a row or use ↑/↓ to see the formula with that key’s numbers. The attention-sink transform does not apply here: these are the model’s own numbers.' }),
+      el('p', { className: 'explain', text: 'Pick a query token (←/→). Each row is a key: the left bar is its score before softmax (negative to the left), the right bar its probability after. Click a row or use ↑/↓ to see the formula with that key’s numbers, and below it the dot product q·k of that query and key, dimension by dimension. The attention-sink transform does not apply here: these are the model’s own numbers.' }),
       el('div', { className: 'controls' }, [el('label', { className: 'control' }, [el('span', { text: 'query = token attending' }), this.querySelect]), prev, next]),
       this.formula,
+      this.vectors.root,
       this.table,
     );
   }
 
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
+    this.vectors.setTheme(theme);
     this.draw();
   }
 
@@ -110,9 +123,11 @@ export class QkView {
       this.shown = undefined;
       this.sub.textContent = 'Open a head in the Heads view first.';
       clear(this.formula);
+      this.vectors.showMessage('');
       return;
     }
     const same = this.shown?.head === head;
+    if (this.qk?.head !== head) this.fetchVectors(head);
     this.shown = { head, part, meta };
     this.sub.textContent = `Layer ${head.layer} · Head ${head.head} · ${part.part}`;
     if (!same) {
@@ -120,6 +135,25 @@ export class QkView {
       part.queryTokens.forEach((t, i) => this.querySelect.appendChild(el('option', { text: `#${i} ${displayToken(t)}`, attrs: { value: String(i) } })));
     }
     this.setQuery(Math.min(query, head.queries - 1), false);
+  }
+
+  /** Asks the host for this head's q and k (all rows: switching query or key needs no new request). */
+  private fetchVectors(head: HeadMessage): void {
+    const entry: NonNullable<QkView['qk']> = { head };
+    this.qk = entry;
+    const { runId, part, layer } = head;
+    this.requests.send<QkMessage>({ type: 'requestQk', runId, part, layer, head: head.head }).then(
+      (v) => {
+        const fits = v.queries === head.queries && v.keys === head.keys;
+        if (fits) entry.v = v;
+        else entry.error = `q and k came for ${v.queries}×${v.keys}, not ${head.queries}×${head.keys}.`;
+      },
+      (e: unknown) => {
+        entry.error = e instanceof Error ? e.message : String(e);
+      },
+    ).finally(() => {
+      if (this.qk === entry) this.draw();
+    });
   }
 
   private setQuery(i: number, user: boolean): void {
@@ -164,6 +198,10 @@ export class QkView {
     for (const l of qkFormula(head, part, s.meta.model.architecture === 'rnn-seq2seq', this.query, this.key)) {
       this.formula.append(el('div', { className: `qk-line qk-line-${l.label}` }, [el('span', { className: 'tooltip-label', text: l.label }), el('span', { className: 'qk-text', text: l.text })]));
     }
+    const qk = this.qk?.head === head ? this.qk : undefined;
+    const names = { query: displayToken(part.queryTokens[this.query] ?? ''), key };
+    if (qk?.v) this.vectors.show(qk.v, head, this.query, this.key, names);
+    else this.vectors.showMessage(qk?.error ? `q and k are not available: ${qk.error}` : 'Computing q and k for this head…');
   }
 
   private bars(c: HTMLCanvasElement, v: (j: number) => number, max: number, signed: boolean, row: number): void {
