@@ -38,6 +38,7 @@ export function summarize(model: LoadedModel): ModelSummary {
     scores: r.scores,
     parts: partShapes(model),
     examples: model.examples,
+    ...(model.sourceTokenizer?.unkToken !== undefined ? { unkToken: model.sourceTokenizer.unkToken } : {}),
   };
 }
 

@@ -110,6 +110,8 @@ export interface ModelSummary {
   /** Attention parts with layers × heads, known from the config (layers is an upper bound for recurrent models); the side panel's tree lists these. */
   parts: { part: Part; layers: number; heads: number }[];
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
+  /** The token unknown words of the input become ([UNK], <unk>…), where the tokenizer has one. */
+  unkToken?: string;
 }
 
 export interface RunResult {

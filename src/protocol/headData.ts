@@ -57,6 +57,8 @@ export interface RunMeta {
   running?: { done: number; total: number; message: string; stopped?: 'cancelled' | 'failed' };
   /** Which kernels ran it, on how many threads, in how long. */
   engine?: { kernels: string; threads: number; ms: number };
+  /** The tokenizer's unknown-word token: the token strips mark it, so a word the model never saw shows. */
+  unkToken?: string;
 }
 
 export interface Thumbnail {
@@ -258,6 +260,7 @@ export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
     parts,
     ...(result.running ? { running: { ...result.running } } : {}),
     ...(result.engine ? { engine: { ...result.engine } } : {}),
+    ...(m.unkToken !== undefined ? { unkToken: m.unkToken } : {}),
   };
 }
 

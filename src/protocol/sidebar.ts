@@ -42,7 +42,8 @@ export interface SidebarState {
   status: 'idle' | 'running' | 'error';
   /** Error or hint text under the box. */
   message?: string;
-  tokens: { source: string[]; target: string[] };
+  /** `unk`: the tokenizer's unknown-word token, marked in the strip. */
+  tokens: { source: string[]; target: string[]; unk?: string };
   parts: SidebarPart[];
 }
 
@@ -96,6 +97,7 @@ export function isHostToSidebar(x: unknown): x is HostToSidebar {
     typeof x.input === 'string' &&
     (x.status === 'idle' || x.status === 'running' || x.status === 'error') &&
     isRecord(x.tokens) && isStrings(x.tokens.source) && isStrings(x.tokens.target) &&
+    (x.tokens.unk === undefined || (typeof x.tokens.unk === 'string' && x.tokens.unk.length <= 100)) &&
     Array.isArray(x.parts) && x.parts.every(isSidebarPart)
   );
 }

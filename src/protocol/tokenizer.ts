@@ -30,7 +30,7 @@ export interface TokenizerErrorInfo {
 
 export type TokenizerReply =
   /** `tokens[id]` is the token of id (null where the vocabulary has none); size = tokens.length. */
-  | { type: 'loaded'; id: number; handle: number; tokens: (string | null)[]; patterns: TokenizerPattern[] }
+  | { type: 'loaded'; id: number; handle: number; tokens: (string | null)[]; patterns: TokenizerPattern[]; unkToken?: string }
   | { type: 'encoded'; id: number; ids: number[]; tokens: string[] }
   | { type: 'error'; id: number; error: TokenizerErrorInfo };
 
@@ -61,7 +61,7 @@ export function isTokenizerReply(v: unknown): v is TokenizerReply {
     case 'loaded':
       return (
         isId(v.handle) && Array.isArray(v.tokens) && v.tokens.every((t) => t === null || typeof t === 'string') &&
-        Array.isArray(v.patterns) && v.patterns.every(isPattern)
+        Array.isArray(v.patterns) && v.patterns.every(isPattern) && (v.unkToken === undefined || typeof v.unkToken === 'string')
       );
     case 'encoded':
       return (

@@ -296,7 +296,8 @@ function isRunMeta(x: unknown): x is RunMeta {
     (x.positional === undefined || (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
     Array.isArray(x.parts) && x.parts.every(isPartMeta) &&
     (x.running === undefined || isRunning(x.running)) &&
-    (x.engine === undefined || (isRecord(x.engine) && isString(x.engine.kernels, 100) && isCount(x.engine.threads) && typeof x.engine.ms === 'number' && x.engine.ms >= 0))
+    (x.engine === undefined || (isRecord(x.engine) && isString(x.engine.kernels, 100) && isCount(x.engine.threads) && typeof x.engine.ms === 'number' && x.engine.ms >= 0)) &&
+    (x.unkToken === undefined || isString(x.unkToken, 100))
   );
 }
 

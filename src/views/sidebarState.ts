@@ -26,7 +26,9 @@ export function sidebarState(runner: RunnerState): SidebarState {
     input: inputAsText(runner.lastInput),
     status: runner.running ? 'running' : runner.lastError ? 'error' : 'idle',
     ...(runner.lastError ? { message: runner.lastError } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
-    tokens: r ? { source: [...r.tokens.source], target: [...r.tokens.target] } : { source: [], target: [] },
+    tokens: r
+      ? { source: [...r.tokens.source], target: [...r.tokens.target], ...(r.model.unkToken !== undefined ? { unk: r.model.unkToken } : {}) }
+      : { source: [], target: [] },
     parts: r ? sidebarParts(r) : [],
   };
 }

@@ -29,4 +29,23 @@ export const LABEL_CASES: Case[] = [
       });
     },
   },
+  {
+    name: 'token strip: the unknown-word token is marked and says why',
+    run: async (ctx) => {
+      const result = syntheticResult();
+      result.tokens.source[2] = '[UNK]'; // "[CLS] the [UNK] …": a word the vocabulary lacks
+      result.model.unkToken = '[UNK]';
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const chips = await page.$$eval('.token-rows .chip', (cs) => cs.map((c) => ({ text: c.textContent, unk: c.classList.contains('unk'), title: c.getAttribute('title') })));
+        const marked = chips.filter((c) => c.unk);
+        equal(marked.map((c) => c.text).join(' '), '[UNK]', 'only the unknown-word token is marked');
+        check(/not in the vocabulary/.test(marked[0].title ?? ''), `its title says why: ${marked[0].title}`);
+        const style = await page.$eval('.chip.unk', (e) => getComputedStyle(e).borderTopStyle);
+        equal(style, 'dashed', 'drawn with a dashed border');
+        await assertClean(ins);
+      });
+    },
+  },
 ];

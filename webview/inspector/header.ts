@@ -40,7 +40,7 @@ export class RunHeader {
     const addRow = (label: string, tokens: string[]) => {
       if (tokens.length === 0) return;
       const chips = el('div', { className: 'chips' });
-      tokens.slice(0, MAX_CHIPS).forEach((t, i) => chips.appendChild(el('span', { className: 'chip', text: displayToken(t), attrs: { title: `#${i}: ${t}` } })));
+      tokens.slice(0, MAX_CHIPS).forEach((t, i) => chips.appendChild(tokenChip(t, i, meta.unkToken)));
       if (tokens.length > MAX_CHIPS) chips.appendChild(el('span', { className: 'chip more', text: `… ${tokens.length - MAX_CHIPS} more` }));
       rows.append(el('span', { className: 'token-row-label', text: `${label} (${tokens.length})` }), chips);
     };
@@ -68,4 +68,14 @@ function runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLE
     el('progress', { className: 'run-progress', attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' } }),
     el('span', { className: 'run-status-text', text }),
   ]);
+}
+
+/** One token of a strip; the unknown-word token is marked, since the model saw none of that word. */
+export function tokenChip(token: string, index: number, unkToken: string | undefined): HTMLElement {
+  const unknown = unkToken !== undefined && token === unkToken;
+  return el('span', {
+    className: unknown ? 'chip unk' : 'chip',
+    text: displayToken(token),
+    attrs: { title: unknown ? `#${index}: ${token}, a word not in the vocabulary (the model sees only ${token})` : `#${index}: ${token}` },
+  });
 }

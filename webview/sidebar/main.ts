@@ -73,7 +73,11 @@ function renderTokens(t: SidebarState['tokens']): void {
   const row = (label: string, list: string[]) =>
     el('div', { className: 'token-row' }, [
       el('span', { className: 'token-label', text: `${label} (${list.length})` }),
-      el('div', { className: 'token-list' }, list.map((tok, i) => el('span', { className: 'token', text: displayToken(tok), attrs: { title: `#${i}: ${tok}` } }))),
+      el('div', { className: 'token-list' }, list.map((tok, i) => {
+        const unknown = t.unk !== undefined && tok === t.unk;
+        const title = unknown ? `#${i}: ${tok}, a word not in the vocabulary` : `#${i}: ${tok}`;
+        return el('span', { className: unknown ? 'token unk' : 'token', text: displayToken(tok), attrs: { title } });
+      })),
     ]);
   if (t.source.length) tokens.append(row('Source', t.source));
   if (t.target.length) tokens.append(row('Target', t.target));

@@ -14,6 +14,8 @@ export interface LoadedHf {
   /** tokens[id]: the token of id, null where the vocabulary has none. */
   tokens: (string | null)[];
   patterns: TokenizerPattern[];
+  /** The token unknown words become ([UNK], <unk>…), where the model names one. */
+  unkToken?: string;
 }
 
 /** Reads, checks and builds the tokenizer. Errors from the library become a ModelFormatError on `file`. */
@@ -30,7 +32,8 @@ export function loadHf(file: string, configFile?: string): LoadedHf {
     // The library takes a Unigram piece as it is: [["a"], 0.5] gives a token that is an array.
     const bad = tokens.findIndex((t) => t !== null && typeof t !== 'string');
     if (bad >= 0) throw new ModelFormatError(file, `model.vocab[${bad}]`, `a token that is a string; found ${showValue(tokens[bad])}`);
-    return { impl, json, config, tokens: tokens as (string | null)[], patterns: patternsOf(json) };
+    const t = tokens as (string | null)[];
+    return { impl, json, config, tokens: t, patterns: patternsOf(json), unkToken: unkTokenOf(json, t) };
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw libraryError(file, blame(json, config), e);
@@ -149,4 +152,13 @@ function blame(json: Record<string, unknown>, config: Record<string, unknown>): 
     }
   }
   return 'model';
+}
+
+/** model.unk_token (WordPiece, BPE, WordLevel) or the token of model.unk_id (Unigram), if any. */
+function unkTokenOf(json: Record<string, unknown>, tokens: (string | null)[]): string | undefined {
+  const model = json.model as Record<string, unknown> | null | undefined;
+  if (typeof model !== 'object' || model === null) return undefined;
+  if (typeof model.unk_token === 'string') return model.unk_token;
+  const id = model.unk_id;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < tokens.length ? (tokens[id] ?? undefined) : undefined;
 }

@@ -172,6 +172,8 @@ export interface Tokenizer {
   /** Display string of one id (never throws: unknown ids render as `[id]`). */
   token(id: number): string;
   readonly size: number;
+  /** The token unknown words become, where the vocabulary has one (the token strips mark it). */
+  readonly unkToken?: string;
 }
 
 export type ArchitectureConfig =

@@ -40,6 +40,10 @@ export class VocabTokenizer implements Tokenizer {
     return this.spec.tokens.length;
   }
 
+  get unkToken(): string | undefined {
+    return this.spec.unk_token;
+  }
+
   encode(text: string): { ids: number[]; tokens: string[] } {
     const s = this.spec.lowercase ? text.toLowerCase() : text;
     const pieces =
@@ -104,6 +108,7 @@ export class HfTokenizer implements Tokenizer {
   private generation = 0;
   private tokens: (string | null)[] = [];
   private patterns: TokenizerPattern[] = [];
+  unkToken: string | undefined;
 
   private constructor(
     /** Path of tokenizer.json; convert copies it beside the converted model. */
@@ -142,7 +147,7 @@ export class HfTokenizer implements Tokenizer {
     const r = this.call({ type: 'load', id: requestId(), file: this.file, configFile: this.configFile }, LOAD_BUDGET_MS);
     if (r.type !== 'loaded') throw new Error(`tokenizer thread: unexpected ${r.type} reply to load`);
     if (this.handle) dropped.unregister(this);
-    ({ handle: this.handle, tokens: this.tokens, patterns: this.patterns } = r);
+    ({ handle: this.handle, tokens: this.tokens, patterns: this.patterns, unkToken: this.unkToken } = r);
     this.generation = currentTokenizerGeneration() ?? 0;
     dropped.register(this, { handle: this.handle, generation: this.generation }, this);
   }

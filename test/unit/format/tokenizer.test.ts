@@ -62,3 +62,16 @@ test('a missing or unreadable tokenizer file is a ModelFormatError', () => {
     (e: unknown) => e instanceof ModelFormatError && e.file === 'model.json' && e.field === 'vocab.tokenizer_file' && /not found/.test(e.expected),
   );
 });
+
+test('each tokenizer names its unknown-word token, which the token strips mark', async () => {
+  const hf = loadHfTokenizer(BERT_TOKENIZER, 'model.json', 'vocab.tokenizer_file');
+  assert.equal(hf.unkToken, '[UNK]'); // tokenizer.json's model.unk_token
+  assert.equal(hf.encode('zebra').tokens[1], hf.unkToken);
+  assert.equal(new VocabTokenizer({ tokens: ['<unk>', 'a'], split: 'whitespace', unk_token: '<unk>', lowercase: false }).unkToken, '<unk>');
+  assert.equal(new VocabTokenizer({ tokens: ['a'], split: 'whitespace', lowercase: false }).unkToken, undefined);
+  // Through a run: the summary carries it, so the page can tell [UNK] from the tokens the input had.
+  const { loadModel, runModel } = await import('../../../src/engine/run');
+  const r = runModel(loadModel(path.join(ROOT, 'examples/bert-tiny-mlm.model.json')), { text: 'the zebra' });
+  assert.equal(r.model.unkToken, '[UNK]');
+  assert.ok(r.tokens.source.includes('[UNK]'), `tokens: ${r.tokens.source.join(' ')}`);
+});
