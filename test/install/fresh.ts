@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { execOrThrow as run, findInstall, runDriver, repoRoot, startServer, Steps, type RunningServer, type ServerInstall } from '../integration/harness';
+import { execOrThrow as run, findInstall, makeTempHome, runDriver, repoRoot, startServer, Steps, type RunningServer, type ServerInstall } from '../integration/harness';
 
 const CS_VERSION = '4.139.1';
 
@@ -55,10 +55,15 @@ async function main(): Promise<number> {
   );
 
   await steps.step('the installed code-server reports its version', async () => {
-    const r = spawnSync(install!.node, [install!.codeServerEntry, '--version'], { encoding: 'utf8' });
-    const line = `${r.stdout}`.trim().split('\n')[0] ?? '';
-    console.log(`      code-server --version: ${line}`);
-    if (r.status !== 0 || !line.startsWith(CS_VERSION)) throw new Error(`exit ${r.status}: ${r.stdout}${r.stderr}`);
+    const home = makeTempHome('install-version'); // it writes a default config file into XDG_CONFIG_HOME
+    try {
+      const r = spawnSync(install!.node, [install!.codeServerEntry, '--version'], { encoding: 'utf8', env: home.env });
+      const line = `${r.stdout}`.split('\n').find((l) => l.startsWith(`${CS_VERSION} `)) ?? '';
+      console.log(`      code-server --version: ${line}`);
+      if (r.status !== 0 || !line) throw new Error(`exit ${r.status}: ${r.stdout}${r.stderr}`);
+    } finally {
+      fs.rmSync(home.dir, { recursive: true, force: true });
+    }
   });
 
   await steps.step(
