@@ -12,6 +12,7 @@ import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { modelPathOf } from '../views/modelTree';
+import { notify } from '../notify';
 
 export const MODEL_EDITOR = 'attentionInspector.modelFile';
 export const HF_CONFIG_EDITOR = 'attentionInspector.hfConfig';
@@ -103,7 +104,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     } catch (e) {
       const err = splitEngineError(e as Error & { file?: string; field?: string }, file);
       this.post(entry, err);
-      void vscode.window.showErrorMessage(`Attention: cannot open ${path.basename(file)}: ${err.field ? `${err.field}: ` : ''}${err.expected}`);
+      void notify.error(`Attention: cannot open ${path.basename(file)}: ${err.field ? `${err.field}: ` : ''}${err.expected}`);
       return;
     }
     const extras = path.basename(file) === 'config.json'

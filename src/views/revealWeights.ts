@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Part } from '../engine/types';
 import type { Runner } from '../runner';
 import { showSafetensorsHeader } from './safetensorsDocument';
+import { notify } from '../notify';
 
 export interface HeadTarget {
   uri: vscode.Uri;
@@ -34,7 +35,7 @@ export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vsco
   const file = t.uri.fsPath;
   const name = queryTensorName(t.part, t.layer);
   if (!file.endsWith('.json') || path.basename(file) === 'config.json') {
-    void vscode.window.showInformationMessage('Attention: Reveal Weights works for project model JSON files (convert a Hugging Face folder with the CLI first).');
+    void notify.info('Attention: Reveal Weights works for project model JSON files (convert a Hugging Face folder with the CLI first).');
     return undefined;
   }
   let sidecar: string | undefined;
@@ -42,7 +43,7 @@ export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vsco
     const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { weights?: { safetensors?: unknown } };
     if (typeof j.weights?.safetensors === 'string') sidecar = path.resolve(path.dirname(file), j.weights.safetensors);
   } catch (e) {
-    void vscode.window.showErrorMessage(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
+    void notify.error(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
     return undefined;
   }
   if (sidecar) {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatHeader, readSafetensorsHeader } from './safetensorsHeader';
 import type { Runner } from '../runner';
+import { uiText } from '../uiText';
 
 export const HEADER_SCHEME = 'attention-safetensors';
 
@@ -55,7 +56,7 @@ export async function showSafetensorsHeader(arg: vscode.Uri | undefined, runner:
   let file = arg instanceof vscode.Uri ? arg.fsPath : undefined;
   if (!file) {
     const found = await vscode.workspace.findFiles('**/*.safetensors', '**/node_modules/**', 200);
-    const items = found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), uri: u }));
+    const items = found.map((u) => ({ label: uiText(path.basename(u.fsPath)), description: uiText(vscode.workspace.asRelativePath(u)), uri: u }));
     const browse = { label: '$(folder-opened) Browse…', description: '', uri: undefined as vscode.Uri | undefined };
     const pick = await runner.prompter.pick([...items, browse], { title: 'Attention: Show Safetensors Header', placeHolder: 'A .safetensors file' });
     if (!pick) return undefined;
