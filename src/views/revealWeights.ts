@@ -2,11 +2,11 @@
 // to the tensors that produce it. Project JSON with a sidecar → the safetensors header view at
 // that layer's projection; inline weights → the JSON text at the tensor's key.
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Part } from '../engine/types';
 import type { Runner } from '../runner';
 import { showSafetensorsHeader } from './safetensorsDocument';
+import { readModelJsonCapped } from './modelFiles';
 import { notify } from '../notify';
 
 export interface HeadTarget {
@@ -40,8 +40,8 @@ export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vsco
   }
   let sidecar: string | undefined;
   try {
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { weights?: { safetensors?: unknown } };
-    if (typeof j.weights?.safetensors === 'string') sidecar = path.resolve(path.dirname(file), j.weights.safetensors);
+    const j = (await readModelJsonCapped(file)) as { weights?: { safetensors?: unknown } } | null;
+    if (typeof j?.weights?.safetensors === 'string') sidecar = path.resolve(path.dirname(file), j.weights.safetensors);
   } catch (e) {
     void notify.error(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
     return undefined;

@@ -8,6 +8,14 @@ import { ADVISED_BYTES, adviseLarge } from '../memoryAdvice';
 /** Largest file read into memory (Node cannot hold more than 2 GB in one buffer anyway). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
+/** What a path that is not a regular file is, for an error message. */
+export function fileKind(st: fs.Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+}
+
 export function readRegularFile(file: string): Buffer {
   let st: fs.Stats;
   try {
@@ -15,10 +23,7 @@ export function readRegularFile(file: string): Buffer {
   } catch (e) {
     throw new ModelFormatError(file, 'file', `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (!st.isFile()) {
-    const what = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
-    throw new ModelFormatError(file, 'file', `a regular file; found ${what}`);
-  }
+  if (!st.isFile()) throw new ModelFormatError(file, 'file', `a regular file; found ${fileKind(st)}`);
   if (st.size > MAX_FILE_BYTES) throw new ModelFormatError(file, 'file', `at most ${MAX_FILE_BYTES} bytes; the file has ${st.size}`);
   try {
     // Large files go into a buffer memoryAdvice.ts's hook sees first: the native kernels ask for huge

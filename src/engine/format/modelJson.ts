@@ -10,6 +10,7 @@ import { ModelFormatError, showValue } from './errors';
 import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
 import { readRegularFile } from './files';
+import { parseJsonText } from './jsonText';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -227,20 +228,6 @@ function decodeInline(file: string, name: string, t: { shape: number[]; data: st
 /** Reads and parses a JSON file; a syntax error names the line and column. */
 export function readJsonFile(file: string): unknown {
   return parseJsonText(file, readRegularFile(file).toString('utf8'));
-}
-
-export function parseJsonText(file: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    // V8 reports "... in JSON at position N" (newer versions add "(line L column C)").
-    const m = /at position (\d+)/.exec(msg);
-    const pos = m ? Number(m[1]) : text.length;
-    const before = text.slice(0, pos).split('\n');
-    const detail = msg.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)/, '');
-    throw new ModelFormatError(file, `line ${before.length}, column ${before[before.length - 1].length + 1}`, `valid JSON (${detail})`);
-  }
 }
 
 export function readJsonObject(file: string): Record<string, unknown> {
