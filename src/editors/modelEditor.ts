@@ -13,7 +13,7 @@ import type { Runner } from '../runner';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { modelPathOf } from '../views/modelTree';
 import { notify } from '../notify';
-import { readModelJsonCapped } from '../views/modelFiles';
+import { readModelJsonCapped, sidecarOf } from '../views/modelFiles';
 
 export const MODEL_EDITOR = 'attentionInspector.modelFile';
 export const HF_CONFIG_EDITOR = 'attentionInspector.hfConfig';
@@ -23,10 +23,10 @@ async function readExtras(file: string): Promise<{ description?: string; safeten
   try {
     const j = (await readModelJsonCapped(file)) as { description?: unknown; weights?: { safetensors?: unknown } } | null;
     if (typeof j !== 'object' || j === null) return {};
-    const side = j.weights?.safetensors;
+    const side = await sidecarOf(file, j);
     return {
       ...(typeof j.description === 'string' ? { description: j.description } : {}),
-      ...(typeof side === 'string' ? { safetensors: path.resolve(path.dirname(file), side) } : {}),
+      ...(side !== undefined ? { safetensors: side } : {}),
     };
   } catch {
     return {}; // the engine reports the JSON error itself

@@ -4,8 +4,9 @@
 // takes seconds to parse. So every read here is asynchronous, of regular files only, and capped.
 // No vscode import (unit-tested in plain Node).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ModelFormatError } from '../engine/format/errors';
-import { fileKind } from '../engine/format/files';
+import { fileKind, isInside, outsideError } from '../engine/format/files';
 import { parseJsonText } from '../engine/format/jsonText';
 
 /** Largest model JSON the host parses (for its description and sidecar name; the engine reads the rest). */
@@ -65,4 +66,20 @@ export async function readModelFileCapped(file: string, maxBytes: number, what: 
 export async function readModelJsonCapped(file: string, maxBytes = MAX_HOST_JSON_BYTES): Promise<unknown> {
   const bytes = await readModelFileCapped(file, maxBytes, 'a model JSON file');
   return parseJsonText(file, bytes.toString('utf8'));
+}
+
+/**
+ * The sidecar a model JSON names in weights.safetensors, under the engine's rule
+ * (engine/format/files.ts resolveInModelFolder): its real path must stay inside the model's folder.
+ * Undefined when the JSON names none; an error when it leads outside.
+ */
+export async function sidecarOf(modelJson: string, doc: unknown): Promise<string | undefined> {
+  const rel = (doc as { weights?: { safetensors?: unknown } } | null)?.weights?.safetensors;
+  if (typeof rel !== 'string') return undefined;
+  const dir = path.dirname(modelJson);
+  const p = path.resolve(dir, rel);
+  const real = await fs.promises.realpath(p).catch(() => undefined);
+  if (real === undefined) return p; // missing: the reader says "not found"
+  if (!isInside(await fs.promises.realpath(dir), real)) throw outsideError(modelJson, 'weights.safetensors', rel);
+  return real;
 }

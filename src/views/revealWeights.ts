@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Part } from '../engine/types';
 import type { Runner } from '../runner';
 import { showSafetensorsHeader } from './safetensorsDocument';
-import { readModelJsonCapped } from './modelFiles';
+import { readModelJsonCapped, sidecarOf } from './modelFiles';
 import { notify } from '../notify';
 
 export interface HeadTarget {
@@ -40,8 +40,7 @@ export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vsco
   }
   let sidecar: string | undefined;
   try {
-    const j = (await readModelJsonCapped(file)) as { weights?: { safetensors?: unknown } } | null;
-    if (typeof j?.weights?.safetensors === 'string') sidecar = path.resolve(path.dirname(file), j.weights.safetensors);
+    sidecar = await sidecarOf(file, await readModelJsonCapped(file));
   } catch (e) {
     void notify.error(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
     return undefined;

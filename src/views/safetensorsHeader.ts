@@ -4,10 +4,10 @@
 // tensors whose norms are shown, asynchronously (this runs on the extension host's main thread).
 // No vscode import (unit-tested in plain Node).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ModelFormatError } from '../engine/format/errors';
 import { sliceNorms } from '../engine/headNorms';
-import { openRegularFile, readAt, readModelJsonCapped } from './modelFiles';
+import { jsonErrorDetail } from '../engine/format/jsonText';
+import { openRegularFile, readAt, readModelJsonCapped, sidecarOf } from './modelFiles';
 
 export interface HeaderTensor {
   name: string;
@@ -41,7 +41,7 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     try {
       json = JSON.parse((await readAt(fh, 8, len)).toString('utf8'));
     } catch (e) {
-      throw new ModelFormatError(file, 'header', `valid JSON (${(e as Error).message})`);
+      throw new ModelFormatError(file, 'header', `valid JSON (${jsonErrorDetail(e)})`);
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(file, 'header', 'a JSON object');
     const tensors: HeaderTensor[] = [];
@@ -134,14 +134,13 @@ const normCache = new Map<string, { stamp: string; norms: HeadWeightNorms | unde
  */
 export async function headWeightNorms(
   modelJson: string, part: 'encoder' | 'decoder' | 'cross', layer: number, heads: number): Promise<HeadWeightNorms | undefined> {
-  let side: string;
+  let side: string | undefined;
   try {
-    const j = (await readModelJsonCapped(modelJson)) as { weights?: { safetensors?: unknown } } | null;
-    if (typeof j?.weights?.safetensors !== 'string') return undefined;
-    side = path.resolve(path.dirname(modelJson), j.weights.safetensors);
+    side = await sidecarOf(modelJson, await readModelJsonCapped(modelJson));
   } catch {
-    return undefined;
+    return undefined; // unreadable, or a sidecar outside the model's folder: the run reports it
   }
+  if (side === undefined) return undefined;
   const st = await fs.promises.stat(side).catch(() => undefined);
   if (!st) return undefined;
   const key = `${side}|${part}|${layer}|${heads}`;
