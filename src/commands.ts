@@ -14,6 +14,8 @@ import { modelPathOf, type ModelNode } from './views/modelTree';
 import { SelectionFollower } from './views/selectionFollower';
 import { showSafetensorsHeader } from './views/safetensorsDocument';
 import { revealWeights, type HeadTarget } from './views/revealWeights';
+import { notify } from './notify';
+import { uiText } from './uiText';
 
 const cmd = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(`attentionInspector.${id}`, fn);
 
@@ -27,7 +29,7 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
     const result = await runner.ensureResult(pick);
     if (!result) return false;
     if (!fits(result) || !InspectorPanel.showView(view)) {
-      void vscode.window.showInformationMessage(`Attention: ${missing(result)}`);
+      void notify.info(`Attention: ${missing(result)}`);
       return false;
     }
     return true;
@@ -47,7 +49,7 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
       const editor = vscode.window.activeTextEditor;
       const text = editor?.document.getText(editor.selection).trim();
       if (!text) {
-        void vscode.window.showWarningMessage('Attention: select some text in an editor first; it becomes the model input.');
+        void notify.warning('Attention: select some text in an editor first; it becomes the model input.');
         return undefined;
       }
       const model = runner.current ?? (await pick());
@@ -64,12 +66,12 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
     cmd('exportView', async () => {
       if (!(await runner.ensureResult(pick))) return undefined;
       const file = await InspectorPanel.exportView();
-      if (file) void vscode.window.showInformationMessage(`Attention: exported ${path.basename(file)}`);
+      if (file) void notify.info(`Attention: exported ${path.basename(file)}`);
       return file;
     }),
     cmd('restartEngine', async () => {
       await engine.restart('restarted by the user');
-      void vscode.window.showInformationMessage('Attention engine restarted.');
+      void notify.info('Attention engine restarted.');
     }),
     cmd('openHead', async (node: Pick<ModelNode & { kind: 'head' }, 'uri' | 'part' | 'layer' | 'head'>) => {
       const focus: HeadFocus = { part: node.part, layer: node.layer, head: node.head };
@@ -85,7 +87,7 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
     cmd('showSafetensorsHeader', async (arg?: vscode.Uri) => showSafetensorsHeader(arg, runner)),
     cmd('revealWeights', async (t?: HeadTarget) => {
       if (t?.uri instanceof vscode.Uri) return revealWeights(t, runner);
-      void vscode.window.showInformationMessage('Attention: Reveal Weights starts from a head — right-click one in the Models tree.');
+      void notify.info('Attention: Reveal Weights starts from a head — right-click one in the Models tree.');
       return undefined;
     }),
   ];
@@ -118,8 +120,8 @@ async function compare(extensionUri: vscode.Uri, runner: Runner, pick: () => Pro
     results = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Attention: running both sides', cancellable: true },
       async (progress, token) => {
-        const a = runner.start(modelA, inputA, (message) => progress.report({ message: `A: ${message}` }));
-        const b = runner.start(modelB, inputB, (message) => progress.report({ message: `B: ${message}` }));
+        const a = runner.start(modelA, inputA, (message) => progress.report({ message: uiText(`A: ${message}`) }));
+        const b = runner.start(modelB, inputB, (message) => progress.report({ message: uiText(`B: ${message}`) }));
         token.onCancellationRequested(() => (a.cancel(), b.cancel()));
         return Promise.all([a, b]);
       },
@@ -128,7 +130,7 @@ async function compare(extensionUri: vscode.Uri, runner: Runner, pick: () => Pro
     const err = e as Error;
     if (err.name !== 'CancelledError') {
       InspectorPanel.showError(extensionUri, err.message);
-      void vscode.window.showErrorMessage(`Attention: compare: ${err.message}`);
+      void notify.error(`Attention: compare: ${err.message}`);
     }
     return false;
   }

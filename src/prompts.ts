@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ModelSummary, RunInput } from './engine/types';
 import { findModels, modelPathOf } from './views/modelTree';
 import { parseTypedInput } from './inputText';
+import { uiText } from './uiText';
 
 export interface Prompter {
   pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
@@ -24,7 +25,7 @@ export const vscodePrompter: Prompter = {
       qp.placeholder = options.placeholder;
       qp.ignoreFocusOut = true;
       qp.matchOnDescription = true;
-      const typedItem = (v: string) => ({ label: `$(play) ${v}`, description: 'run this text', alwaysShow: true, typed: v });
+      const typedItem = (v: string) => ({ label: `$(play) ${uiText(v)}`, description: 'run this text', alwaysShow: true, typed: v });
       qp.items = items;
       qp.onDidChangeValue((v) => (qp.items = v.trim() ? [typedItem(v), ...items] : items));
       let done = false;
@@ -51,8 +52,8 @@ type ModelItem = vscode.QuickPickItem & { uri?: vscode.Uri };
 export async function pickModel(prompter: Prompter, title = 'Attention: choose a model'): Promise<string | undefined> {
   const found = await findModels();
   const items: ModelItem[] = found.map((uri) => ({
-    label: path.basename(modelPathOf(uri)),
-    description: vscode.workspace.asRelativePath(uri),
+    label: uiText(path.basename(modelPathOf(uri))),
+    description: uiText(vscode.workspace.asRelativePath(uri)),
     uri,
   }));
   const browse: ModelItem = { label: '$(folder-opened) Browse…', description: 'a model JSON file or a Hugging Face folder' };
@@ -74,12 +75,12 @@ type InputItem = vscode.QuickPickItem & { input: RunInput };
 /** The model's example inputs offered first; typing gives a new input. */
 export async function pickInput(prompter: Prompter, summary: ModelSummary, title?: string): Promise<RunInput | undefined> {
   const items: InputItem[] = summary.examples.map((ex, i) => ({
-    label: ex.text ?? `ids: ${(ex.ids ?? []).join(', ')}`,
-    description: ex.targetText !== undefined ? `→ ${ex.targetText}` : `example ${i + 1}`,
+    label: uiText(ex.text ?? `ids: ${(ex.ids ?? []).join(', ')}`),
+    description: ex.targetText !== undefined ? uiText(`→ ${ex.targetText}`) : `example ${i + 1}`,
     input: { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds },
   }));
   const answer = await prompter.pickOrType(items, {
-    title: title ?? `Attention: input for ${summary.name}`,
+    title: title ?? uiText(`Attention: input for ${summary.name}`),
     placeholder: items.length ? 'Pick an example or type an input (or "ids: 1, 2, 3")' : 'Type an input (or "ids: 1, 2, 3")',
   });
   if (answer === undefined) return undefined;

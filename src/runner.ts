@@ -12,6 +12,8 @@ import type { InspectorView } from './protocol/views';
 import { describeInput } from './inputText';
 import { pickInput, type Prompter } from './prompts';
 import { ModelFileWatcher } from './views/modelFileWatcher';
+import { notify } from './notify';
+import { uiText } from './uiText';
 
 export type HeadRef = HeadFocus;
 
@@ -107,9 +109,9 @@ export class Runner implements vscode.Disposable {
     const seq = this.begin(modelPath, input);
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Attention: running ${path.basename(modelPath)}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: uiText(`Attention: running ${path.basename(modelPath)}`), cancellable: true },
         (progress, token) => {
-          const handle = this.start(modelPath, input, (message) => progress.report({ message }), (r) => this.showPartial(seq, r, opts));
+          const handle = this.start(modelPath, input, (message) => progress.report({ message: uiText(message) }), (r) => this.showPartial(seq, r, opts));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
@@ -207,13 +209,13 @@ export class Runner implements vscode.Disposable {
 
   private report(modelPath: string, e: Error, live: boolean): void {
     if (e.name === 'CancelledError') {
-      if (!live) void vscode.window.showInformationMessage('Attention: run cancelled.');
+      if (!live) void notify.info('Attention: run cancelled.');
       return;
     }
     this.lastError = e.message;
     if (live) return; // the side panel shows it under the input box
     InspectorPanel.showError(this.extensionUri, e.message);
-    void vscode.window.showErrorMessage(`Attention: ${path.basename(modelPath)}: ${e.message}`);
+    void notify.error(`Attention: ${path.basename(modelPath)}: ${e.message}`);
   }
 
   private async onModelChanged(restartEngine: boolean): Promise<void> {

@@ -12,18 +12,21 @@ import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { modelPathOf } from '../views/modelTree';
+import { notify } from '../notify';
+import { readModelJsonCapped, sidecarOf } from '../views/modelFiles';
 
 export const MODEL_EDITOR = 'attentionInspector.modelFile';
 export const HF_CONFIG_EDITOR = 'attentionInspector.hfConfig';
 
 /** What the JSON itself says beyond the engine's summary: description and weights sidecar. */
-function readExtras(bytes: Uint8Array, file: string): { description?: string; safetensors?: string } {
+async function readExtras(file: string): Promise<{ description?: string; safetensors?: string }> {
   try {
-    const j = JSON.parse(new TextDecoder().decode(bytes)) as { description?: unknown; weights?: { safetensors?: unknown } };
-    const side = j.weights?.safetensors;
+    const j = (await readModelJsonCapped(file)) as { description?: unknown; weights?: { safetensors?: unknown } } | null;
+    if (typeof j !== 'object' || j === null) return {};
+    const side = await sidecarOf(file, j);
     return {
       ...(typeof j.description === 'string' ? { description: j.description } : {}),
-      ...(typeof side === 'string' ? { safetensors: path.resolve(path.dirname(file), side) } : {}),
+      ...(side !== undefined ? { safetensors: side } : {}),
     };
   } catch {
     return {}; // the engine reports the JSON error itself
@@ -103,12 +106,12 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     } catch (e) {
       const err = splitEngineError(e as Error & { file?: string; field?: string }, file);
       this.post(entry, err);
-      void vscode.window.showErrorMessage(`Attention: cannot open ${path.basename(file)}: ${err.field ? `${err.field}: ` : ''}${err.expected}`);
+      void notify.error(`Attention: cannot open ${path.basename(file)}: ${err.field ? `${err.field}: ` : ''}${err.expected}`);
       return;
     }
     const extras = path.basename(file) === 'config.json'
       ? { safetensors: path.join(path.dirname(file), 'model.safetensors') }
-      : readExtras(await vscode.workspace.fs.readFile(uri).then((b) => b, () => new Uint8Array()), file);
+      : await readExtras(file);
     this.post(entry, modelPageMessage(summary, file, extras));
     // Opening a file never asks a question: without examples, the page's "Run with Input…" is there.
     if (!run || !summary.examples.length) return;

@@ -8,6 +8,7 @@ import { exportHeadText, exportTitle } from '../protocol/exportData';
 import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
 import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../protocol/webview';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
+import { notify } from '../notify';
 
 export const INSPECTOR_VIEW_TYPE = 'attentionInspector.inspector';
 
@@ -84,7 +85,7 @@ export class InspectorPanel {
   static async exportView(): Promise<string | undefined> {
     const p = InspectorPanel.current;
     if (!p || !p.session.hasResult) {
-      void vscode.window.showWarningMessage('Attention: nothing to export — run a model first.');
+      void notify.warning('Attention: nothing to export — run a model first.');
       return undefined;
     }
     return p.exportCurrent();
@@ -248,25 +249,25 @@ export class InspectorPanel {
       this.post([req.message]);
     });
     if (!reply || reply.error) {
-      void vscode.window.showErrorMessage(`Attention: cannot export — ${reply?.error ?? 'the panel did not answer (is it visible?)'}`);
+      void notify.error(`Attention: cannot export — ${reply?.error ?? 'the panel did not answer (is it visible?)'}`);
       return undefined;
     }
     let bytes: Uint8Array;
     if (pick.format === 'png' || pick.format === 'svg') {
       const m = pick.format === 'png' ? /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(reply.image ?? '') : undefined;
       if (pick.format === 'png' && !m) {
-        void vscode.window.showErrorMessage('Attention: the panel sent no PNG image.');
+        void notify.error('Attention: the panel sent no PNG image.');
         return undefined;
       }
       if (pick.format === 'svg' && !reply.image?.startsWith('<svg')) {
-        void vscode.window.showErrorMessage('Attention: the panel sent no SVG image.');
+        void notify.error('Attention: the panel sent no SVG image.');
         return undefined;
       }
       bytes = m ? Buffer.from(m[1], 'base64') : Buffer.from(reply.image ?? '', 'utf8');
     } else {
       const text = reply.head && exportHeadText(result, reply.head, pick.format, reply.sink);
       if (!text) {
-        void vscode.window.showErrorMessage('Attention: open a head first; CSV and JSON export one head\'s matrix.');
+        void notify.error('Attention: open a head first; CSV and JSON export one head\'s matrix.');
         return undefined;
       }
       bytes = Buffer.from(text, 'utf8');

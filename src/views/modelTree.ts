@@ -86,7 +86,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
         return Array.from({ length: node.layers }, (_, layer) => ({ kind: 'layer', uri: node.uri, part: node.part, layer, heads: node.heads }));
       case 'layer': {
         // Head ↔ weights: each head's slice of W_Q, W_K, W_V, W_O (project JSON with a safetensors sidecar).
-        const w = node.uri.fsPath.endsWith('.model.json') ? headWeightNorms(node.uri.fsPath, node.part, node.layer, node.heads) : undefined;
+        const w = node.uri.fsPath.endsWith('.model.json') ? await headWeightNorms(node.uri.fsPath, node.part, node.layer, node.heads) : undefined;
         const at = (a: number[] | null | undefined, h: number) => (a ? a[h] : undefined);
         return Array.from({ length: node.heads }, (_, head) => ({
           kind: 'head', uri: node.uri, part: node.part, layer: node.layer, head,

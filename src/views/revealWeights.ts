@@ -2,11 +2,12 @@
 // to the tensors that produce it. Project JSON with a sidecar → the safetensors header view at
 // that layer's projection; inline weights → the JSON text at the tensor's key.
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Part } from '../engine/types';
 import type { Runner } from '../runner';
 import { showSafetensorsHeader } from './safetensorsDocument';
+import { readModelJsonCapped, sidecarOf } from './modelFiles';
+import { notify } from '../notify';
 
 export interface HeadTarget {
   uri: vscode.Uri;
@@ -34,15 +35,14 @@ export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vsco
   const file = t.uri.fsPath;
   const name = queryTensorName(t.part, t.layer);
   if (!file.endsWith('.json') || path.basename(file) === 'config.json') {
-    void vscode.window.showInformationMessage('Attention: Reveal Weights works for project model JSON files (convert a Hugging Face folder with the CLI first).');
+    void notify.info('Attention: Reveal Weights works for project model JSON files (convert a Hugging Face folder with the CLI first).');
     return undefined;
   }
   let sidecar: string | undefined;
   try {
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { weights?: { safetensors?: unknown } };
-    if (typeof j.weights?.safetensors === 'string') sidecar = path.resolve(path.dirname(file), j.weights.safetensors);
+    sidecar = await sidecarOf(file, await readModelJsonCapped(file));
   } catch (e) {
-    void vscode.window.showErrorMessage(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
+    void notify.error(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
     return undefined;
   }
   if (sidecar) {

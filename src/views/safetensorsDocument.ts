@@ -6,14 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatHeader, readSafetensorsHeader } from './safetensorsHeader';
 import type { Runner } from '../runner';
+import { uiText } from '../uiText';
+import { readModelJsonCapped } from './modelFiles';
 
 export const HEADER_SCHEME = 'attention-safetensors';
 
 export class SafetensorsHeaderProvider implements vscode.TextDocumentContentProvider {
-  provideTextDocumentContent(uri: vscode.Uri): string {
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const heads = Number(new URLSearchParams(uri.query).get('heads')) || undefined;
     try {
-      return formatHeader(readSafetensorsHeader(uri.fsPath), heads);
+      return await formatHeader(await readSafetensorsHeader(uri.fsPath), heads);
     } catch (e) {
       return `Cannot read the header of ${uri.fsPath}:\n${(e as Error).message}`;
     }
@@ -24,7 +26,7 @@ export class SafetensorsHeaderProvider implements vscode.TextDocumentContentProv
  * The model these weights belong to and its heads per layer: the run on screen if its weights
  * live in `file`'s folder, else a *.model.json beside the file that names it as its sidecar.
  */
-function knownModel(file: string, runner: Runner): { model: string; heads?: number } | undefined {
+async function knownModel(file: string, runner: Runner): Promise<{ model: string; heads?: number } | undefined> {
   const r = runner.lastResult;
   const model = runner.resultModel;
   if (r && model && path.dirname(file) === (model.endsWith('.json') ? path.dirname(model) : model)) {
@@ -34,14 +36,14 @@ function knownModel(file: string, runner: Runner): { model: string; heads?: numb
   const dir = path.dirname(file);
   let names: string[] = [];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.model.json'));
+    names = (await fs.promises.readdir(dir)).filter((n) => n.endsWith('.model.json'));
   } catch {
     return undefined;
   }
   for (const n of names) {
     try {
-      const j = JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as { weights?: { safetensors?: unknown }; config?: { heads?: unknown } };
-      if (typeof j.weights?.safetensors !== 'string' || path.resolve(dir, j.weights.safetensors) !== path.resolve(file)) continue;
+      const j = (await readModelJsonCapped(path.join(dir, n))) as { weights?: { safetensors?: unknown }; config?: { heads?: unknown } } | null;
+      if (typeof j?.weights?.safetensors !== 'string' || path.resolve(dir, j.weights.safetensors) !== path.resolve(file)) continue;
       const heads = j.config?.heads;
       return { model: path.join(dir, n), ...(typeof heads === 'number' ? { heads } : {}) };
     } catch {
@@ -55,14 +57,14 @@ export async function showSafetensorsHeader(arg: vscode.Uri | undefined, runner:
   let file = arg instanceof vscode.Uri ? arg.fsPath : undefined;
   if (!file) {
     const found = await vscode.workspace.findFiles('**/*.safetensors', '**/node_modules/**', 200);
-    const items = found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), uri: u }));
+    const items = found.map((u) => ({ label: uiText(path.basename(u.fsPath)), description: uiText(vscode.workspace.asRelativePath(u)), uri: u }));
     const browse = { label: '$(folder-opened) Browse…', description: '', uri: undefined as vscode.Uri | undefined };
     const pick = await runner.prompter.pick([...items, browse], { title: 'Attention: Show Safetensors Header', placeHolder: 'A .safetensors file' });
     if (!pick) return undefined;
     file = pick.uri?.fsPath ?? (await runner.prompter.openDialog({ canSelectMany: false, filters: { Safetensors: ['safetensors'] } }))?.[0]?.fsPath;
     if (!file) return undefined;
   }
-  const known = knownModel(file, runner);
+  const known = await knownModel(file, runner);
   const query = new URLSearchParams();
   if (known?.heads) query.set('heads', String(known.heads));
   if (known) query.set('model', known.model);

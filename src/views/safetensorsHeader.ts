@@ -1,11 +1,13 @@
 // A readable view of a .safetensors file's header: every tensor with dtype, shape, size, grouped by
 // layer, and for attention projections the norm of each head's slice (rows h·d_head … of q/k/v,
 // columns of o). Only the 8-byte length and the JSON header are read, plus the bytes of the
-// tensors whose norms are shown. No vscode import (unit-tested in plain Node).
+// tensors whose norms are shown, asynchronously (this runs on the extension host's main thread).
+// No vscode import (unit-tested in plain Node).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ModelFormatError } from '../engine/format/errors';
 import { sliceNorms } from '../engine/headNorms';
+import { jsonErrorDetail } from '../engine/format/jsonText';
+import { openRegularFile, readAt, readModelJsonCapped, sidecarOf } from './modelFiles';
 
 export interface HeaderTensor {
   name: string;
@@ -24,26 +26,22 @@ export interface SafetensorsHeader {
 }
 
 const MAX_HEADER = 100 * 1024 * 1024;
+/** Largest projection whose head norms are computed (read into memory on the host). */
+const MAX_NORM_TENSOR = 64 * 1024 * 1024;
 
-function readAt(fd: number, pos: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
-  const n = fs.readSync(fd, buf, 0, length, pos);
-  return buf.subarray(0, n);
-}
-
-export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  const fd = fs.openSync(file, 'r');
+export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
+  const fh = await openRegularFile(file, 'a .safetensors file');
   try {
-    const size = fs.fstatSync(fd).size;
-    const head = readAt(fd, 0, 8);
+    const size = (await fh.stat()).size;
+    const head = await readAt(fh, 0, 8);
     if (head.length < 8) throw new ModelFormatError(file, 'header length', `8 bytes of little-endian header length; the file has ${size} bytes`);
     const len = Number(head.readBigUInt64LE(0));
     if (len > MAX_HEADER || 8 + len > size) throw new ModelFormatError(file, 'header length', `at most ${Math.min(MAX_HEADER, size - 8)} bytes, got ${len}`);
     let json: unknown;
     try {
-      json = JSON.parse(readAt(fd, 8, len).toString('utf8'));
+      json = JSON.parse((await readAt(fh, 8, len)).toString('utf8'));
     } catch (e) {
-      throw new ModelFormatError(file, 'header', `valid JSON (${(e as Error).message})`);
+      throw new ModelFormatError(file, 'header', `valid JSON (${jsonErrorDetail(e)})`);
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(file, 'header', 'a JSON object');
     const tensors: HeaderTensor[] = [];
@@ -66,7 +64,7 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
     tensors.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
     return { file, headerBytes: len, tensors, metadata };
   } finally {
-    fs.closeSync(fd);
+    await fh.close();
   }
 }
 
@@ -75,17 +73,18 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
  * produce head h from output rows h·dh … (h+1)·dh−1; the output projection o reads head h from
  * input columns h·dh …. F32 only (other dtypes: undefined).
  */
-export function headNorms(file: string, header: SafetensorsHeader, t: HeaderTensor, heads: number): number[] | undefined {
+export async function headNorms(file: string, header: SafetensorsHeader, t: HeaderTensor, heads: number): Promise<number[] | undefined> {
   if (t.dtype !== 'F32' || t.shape.length !== 2 || heads <= 0 || t.shape[0] % heads !== 0) return undefined;
   const [rows, cols] = t.shape;
-  if ((t.end - t.begin) !== rows * cols * 4) return undefined;
-  const fd = fs.openSync(file, 'r');
+  if ((t.end - t.begin) !== rows * cols * 4 || t.end - t.begin > MAX_NORM_TENSOR) return undefined;
+  const fh = await openRegularFile(file, 'a .safetensors file');
   let w: Float32Array;
   try {
-    const bytes = readAt(fd, 8 + header.headerBytes + t.begin, t.end - t.begin);
+    const bytes = await readAt(fh, 8 + header.headerBytes + t.begin, t.end - t.begin);
+    if (bytes.length !== t.end - t.begin) return undefined; // the file ends before the tensor does
     w = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)); // [rows, cols]
   } finally {
-    fs.closeSync(fd);
+    await fh.close();
   }
   // W_O is split by columns (what each head writes), q/k/v by rows: the engine's sliceNorms.
   return sliceNorms(w, rows, cols, heads, /\.o\.weight$/.test(t.name));
@@ -94,7 +93,7 @@ export function headNorms(file: string, header: SafetensorsHeader, t: HeaderTens
 const ATTN_WEIGHT = /^(encoder|decoder)\.layers\.(\d+)\.(self_attn|cross_attn)\.([qkvo])\.weight$/;
 
 /** The header as a plain-text report: one line per tensor, grouped by layer; head norms when `heads` is known. */
-export function formatHeader(h: SafetensorsHeader, heads?: number): string {
+export async function formatHeader(h: SafetensorsHeader, heads?: number): Promise<string> {
   const lines = [`Safetensors header of ${h.file}`, `${h.tensors.length} tensors, header ${h.headerBytes} bytes`, ''];
   for (const [k, v] of Object.entries(h.metadata)) lines.push(`metadata ${k} = ${v}`);
   if (Object.keys(h.metadata).length) lines.push('');
@@ -111,7 +110,7 @@ export function formatHeader(h: SafetensorsHeader, heads?: number): string {
     params += n;
     lines.push(`  ${t.name.padEnd(width)}  ${t.dtype.padEnd(4)}  [${t.shape.join(', ')}]  ${n.toLocaleString('en-US')}`);
     if (heads && ATTN_WEIGHT.test(t.name)) {
-      const norms = headNorms(h.file, h, t, heads);
+      const norms = await headNorms(h.file, h, t, heads);
       if (norms) lines.push(`  ${''.padEnd(width)}  per-head ‖W‖: ${norms.map((x, i) => `h${i + 1} ${x.toFixed(3)}`).join('  ')}`);
     }
   }
@@ -133,16 +132,16 @@ const normCache = new Map<string, { stamp: string; norms: HeadWeightNorms | unde
  * Per-head weight norms of one attention layer of a project model JSON whose weights live in a
  * safetensors sidecar (undefined otherwise: inline weights, other layouts). Cached per file stamp.
  */
-export function headWeightNorms(modelJson: string, part: 'encoder' | 'decoder' | 'cross', layer: number, heads: number): HeadWeightNorms | undefined {
-  let side: string;
+export async function headWeightNorms(
+  modelJson: string, part: 'encoder' | 'decoder' | 'cross', layer: number, heads: number): Promise<HeadWeightNorms | undefined> {
+  let side: string | undefined;
   try {
-    const j = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as { weights?: { safetensors?: unknown } };
-    if (typeof j.weights?.safetensors !== 'string') return undefined;
-    side = path.resolve(path.dirname(modelJson), j.weights.safetensors);
+    side = await sidecarOf(modelJson, await readModelJsonCapped(modelJson));
   } catch {
-    return undefined;
+    return undefined; // unreadable, or a sidecar outside the model's folder: the run reports it
   }
-  const st = fs.statSync(side, { throwIfNoEntry: false });
+  if (side === undefined) return undefined;
+  const st = await fs.promises.stat(side).catch(() => undefined);
   if (!st) return undefined;
   const key = `${side}|${part}|${layer}|${heads}`;
   const stamp = `${st.mtimeMs}:${st.size}`;
@@ -151,12 +150,12 @@ export function headWeightNorms(modelJson: string, part: 'encoder' | 'decoder' |
   const prefix = `${part === 'encoder' ? 'encoder' : 'decoder'}.layers.${layer}.${part === 'cross' ? 'cross_attn' : 'self_attn'}`;
   let norms: HeadWeightNorms | undefined;
   try {
-    const h = readSafetensorsHeader(side);
-    const of = (w: string) => {
+    const h = await readSafetensorsHeader(side);
+    const of = async (w: string) => {
       const t = h.tensors.find((x) => x.name === `${prefix}.${w}.weight`);
-      return t ? headNorms(side, h, t, heads) ?? null : null;
+      return t ? (await headNorms(side, h, t, heads)) ?? null : null;
     };
-    norms = { q: of('q'), k: of('k'), v: of('v'), o: of('o') };
+    norms = { q: await of('q'), k: await of('k'), v: await of('v'), o: await of('o') };
     if (!norms.q && !norms.k && !norms.v && !norms.o) norms = undefined;
   } catch {
     norms = undefined; // a broken sidecar: the run reports it with file and field

@@ -78,7 +78,7 @@ async function main(): Promise<number> {
       ['extensionTestsPath', testsPath],
     ]);
     console.log(`VS Code server ${server.origin} (pid group in ${server.tempDir}); running suites…`);
-    await page.goto(url);
+    await page.goto(url, { timeout: 90_000 }); // the workbench page loads slowly on a busy machine
     const timeoutS = Number(process.env.AI_TIMEOUT) || 180;
     let code: number;
     try {

@@ -111,7 +111,7 @@ async function main(): Promise<number> {
       page = await newPage(await launchBrowser());
       steps.page = page;
       if (process.env.AI_VERBOSE === '1') page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
-      await page.goto(workbenchUrl(server, path.join(root, 'examples'), [['extensionDevelopmentPath', extensionPath]]));
+      await page.goto(workbenchUrl(server, path.join(root, 'examples'), [['extensionDevelopmentPath', extensionPath]]), { timeout: 90_000 });
       await waitForWorkbench(page);
     },
     { critical: true, screenshot: true },

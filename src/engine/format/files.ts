@@ -2,11 +2,20 @@
 // from an untrusted file, so it may be a directory, a device that never ends (/dev/zero) or a
 // pipe that never answers. Only regular files are read; everything else is a ModelFormatError.
 import * as fs from 'fs';
-import { ModelFormatError } from './errors';
+import * as path from 'path';
+import { ModelFormatError, showValue } from './errors';
 import { ADVISED_BYTES, adviseLarge } from '../memoryAdvice';
 
 /** Largest file read into memory (Node cannot hold more than 2 GB in one buffer anyway). */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+/** What a path that is not a regular file is, for an error message. */
+export function fileKind(st: fs.Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+}
 
 /** The file's stats if it is a regular file of at most MAX_FILE_BYTES; else the ModelFormatError. */
 export function statRegularFile(file: string): fs.Stats {
@@ -16,10 +25,7 @@ export function statRegularFile(file: string): fs.Stats {
   } catch (e) {
     throw new ModelFormatError(file, 'file', `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (!st.isFile()) {
-    const what = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
-    throw new ModelFormatError(file, 'file', `a regular file; found ${what}`);
-  }
+  if (!st.isFile()) throw new ModelFormatError(file, 'file', `a regular file; found ${fileKind(st)}`);
   if (st.size > MAX_FILE_BYTES) throw new ModelFormatError(file, 'file', `at most ${MAX_FILE_BYTES} bytes; the file has ${st.size}`);
   return st;
 }
@@ -46,4 +52,33 @@ function readAdvised(file: string, size: number): Buffer {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Whether real path `p` is `root` or inside it (both already passed through realpath). */
+export function isInside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/** The error for a path a model names that leads out of the model's folder. */
+export function outsideError(modelFile: string, field: string, rel: string): ModelFormatError {
+  return new ModelFormatError(modelFile, field, `a file inside the model's folder ${path.dirname(modelFile)}; ${showValue(rel)} leads outside it`);
+}
+
+/**
+ * A file a model names (its sidecar, its tokenizer_file), resolved against the model's folder. Its
+ * real path, symlinks followed, must stay inside that folder: a model from the workspace must not
+ * make the engine read, and its errors describe, files elsewhere (/proc/self/environ, ~/.ssh/…).
+ * A path that does not exist comes back resolved, for the caller's "not found".
+ */
+export function resolveInModelFolder(modelFile: string, field: string, rel: string): string {
+  const dir = path.dirname(modelFile);
+  const p = path.resolve(dir, rel);
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+  if (!isInside(fs.realpathSync(dir), real)) throw outsideError(modelFile, field, rel);
+  return real;
 }

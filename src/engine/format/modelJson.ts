@@ -9,7 +9,8 @@ import schema from './model.schema.json';
 import { ModelFormatError, showValue } from './errors';
 import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
-import { readRegularFile, statRegularFile } from './files';
+import { readRegularFile, resolveInModelFolder, statRegularFile } from './files';
+import { parseJsonText } from './jsonText';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -113,7 +114,7 @@ export function readModelJson(file: string): LoadedModel {
   if (doc.weights.inline) {
     for (const [name, t] of Object.entries(doc.weights.inline)) model.weights.set(name, decodeInline(file, name, t));
   } else if (doc.weights.safetensors !== undefined) {
-    const sidecar = path.resolve(path.dirname(file), doc.weights.safetensors);
+    const sidecar = resolveInModelFolder(file, 'weights.safetensors', doc.weights.safetensors);
     if (!fs.existsSync(sidecar)) throw bad('weights.safetensors', `a safetensors file at ${sidecar} (not found)`);
     model.weights = parseSafetensors(sidecar, readRegularFile(sidecar));
   }
@@ -172,7 +173,10 @@ file: string, key: string, id: number | undefined, size: number, sizeKey: string
 
 function tokenizers(file: string, v: VocabJson, sizes: { source: number; target: number }): { sourceTokenizer: Tokenizer; targetTokenizer: Tokenizer } {
   if (v.tokenizer_file !== undefined) {
-    const tok = loadHfTokenizer(path.resolve(path.dirname(file), v.tokenizer_file), file, 'vocab.tokenizer_file');
+    const tokFile = resolveInModelFolder(file, 'vocab.tokenizer_file', v.tokenizer_file);
+    // The tokenizer_config.json read beside it must not lead out of the folder either.
+    resolveInModelFolder(file, 'vocab.tokenizer_file', path.join(path.dirname(tokFile), 'tokenizer_config.json'));
+    const tok = loadHfTokenizer(tokFile, file, 'vocab.tokenizer_file');
     return { sourceTokenizer: tok, targetTokenizer: tok };
   }
   const tokens = v.tokens ?? []; // the schema requires tokens without tokenizer_file
@@ -229,20 +233,6 @@ function decodeInline(file: string, name: string, t: { shape: number[]; data: st
 /** Reads and parses a JSON file; a syntax error names the line and column. */
 export function readJsonFile(file: string): unknown {
   return parseJsonText(file, readRegularFile(file).toString('utf8'));
-}
-
-export function parseJsonText(file: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    // V8 reports "... in JSON at position N" (newer versions add "(line L column C)").
-    const m = /at position (\d+)/.exec(msg);
-    const pos = m ? Number(m[1]) : text.length;
-    const before = text.slice(0, pos).split('\n');
-    const detail = msg.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)/, '');
-    throw new ModelFormatError(file, `line ${before.length}, column ${before[before.length - 1].length + 1}`, `valid JSON (${detail})`);
-  }
 }
 
 export function readJsonObject(file: string): Record<string, unknown> {

@@ -2,6 +2,7 @@
 // little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}}, then the
 // data section. Every field is checked before any byte is read, because a model file is untrusted
 // input: a bad offset must become a ModelFormatError, not an out-of-bounds read or a huge alloc.
+import { jsonErrorDetail } from './jsonText';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../tensor';
 import { ModelFormatError, showValue } from './errors';
@@ -44,7 +45,7 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch (e) {
-    throw bad('header', `a UTF-8 JSON object (${(e as Error).message})`);
+    throw bad('header', `a UTF-8 JSON object (${jsonErrorDetail(e)})`);
   }
   if (!isObject(header)) throw bad('header', `a JSON object of tensors; found ${describe(header)}`);
 

@@ -27,7 +27,7 @@ test('sliceNorms: rows for q/k/v, columns for o, in closed form', () => {
   assert.equal(sliceNorms(w, 4, 2, 3, false), undefined, 'heads must divide the rows');
 });
 
-test('transformer-reverse: engine norms equal the sidecar reader’s for every part, layer and head', () => {
+test('transformer-reverse: engine norms equal the sidecar reader’s for every part, layer and head', async () => {
   const file = path.join(ROOT, 'examples', 'transformer-reverse.model.json');
   const model = loadModel(file);
   const ex = model.examples[0];
@@ -36,7 +36,7 @@ test('transformer-reverse: engine norms equal the sidecar reader’s for every p
   assert.deepEqual([...parts].sort(), ['cross', 'decoder', 'encoder']);
   for (const n of r.headNorms!) {
     const heads = n.q!.length;
-    const side = sidecarNorms(file, n.part, n.layer, heads)!;
+    const side = (await sidecarNorms(file, n.part, n.layer, heads))!;
     for (const k of ['q', 'k', 'v', 'o'] as const) {
       n[k]!.forEach((x, h) => assert.ok(Math.abs(x - side[k]![h]) <= 1e-9 * Math.max(1, x), `${n.part} ${n.layer} ${k} head ${h}: ${x} vs ${side[k]![h]}`));
     }

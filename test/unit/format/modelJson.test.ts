@@ -152,7 +152,10 @@ test('vocab: tokens and tokenizer_file are exclusive; tokenizer_file is resolved
   rejects(edit(transformerDoc(), (d) => ((d.vocab as Record<string, unknown>).tokenizer_file = 't.json')), 'vocab.tokens', /absent \(not together with tokenizer_file\)/);
   rejects(edit(transformerDoc(), (d) => (d.vocab = { split: 'chars' })), 'vocab.tokens', /required unless tokenizer_file is given/);
   rejects(edit(transformerDoc(), (d) => (d.vocab = { tokenizer_file: 'missing.json' })), 'vocab.tokenizer_file', /not found/);
-  const rel = path.relative(tmp, path.join(ROOT, 'test/fixtures/tokenizers/bert-wordpiece/tokenizer.json'));
+  // In a subfolder of the model's folder (a path out of the folder is refused: modelPaths.test.ts).
+  fs.mkdirSync(path.join(tmp, 'tok'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'test/fixtures/tokenizers/bert-wordpiece/tokenizer.json'), path.join(tmp, 'tok', 'tokenizer.json'));
+  const rel = path.join('tok', 'tokenizer.json');
   const m = readModelJson(write(edit(transformerDoc(), (d) => ((d.vocab = { tokenizer_file: rel }), (d.config.vocab_size = 20)))));
   assert.deepEqual(m.sourceTokenizer!.encode('the cat').ids, [2, 5, 6, 3]);
 });

@@ -2,6 +2,7 @@
 // refused at once (it would be read forever), not read until memory runs out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,18 +20,38 @@ const model = (weights: object, vocab?: object) => ({
 // Every POSIX system has /dev/zero; only Windows has none (there the test cannot apply).
 const noDevZero = process.platform === 'win32';
 
-for (const [what, doc, file] of [
-  ['a sidecar', model({ safetensors: '/dev/zero' }), '/dev/zero'],
-  ['a tokenizer_file', model({ inline: {} }, { tokenizer_file: '/dev/zero' }), '/dev/zero'],
+// Out of the model's folder: refused by path (modelPaths.test.ts), before anything is opened.
+for (const [what, doc, field] of [
+  ['a sidecar', model({ safetensors: '/dev/zero' }), 'weights.safetensors'],
+  ['a tokenizer_file', model({ inline: {} }, { tokenizer_file: '/dev/zero' }), 'vocab.tokenizer_file'],
 ] as const) {
-  test(`${what} that is /dev/zero is refused as a device, at once`, { skip: noDevZero && 'no /dev/zero here' }, () => {
+  test(`${what} that is /dev/zero is refused, at once`, { skip: noDevZero && 'no /dev/zero here' }, () => {
     const f = path.join(tmp, `${what.replace(/\W/g, '')}.model.json`);
     fs.writeFileSync(f, JSON.stringify(doc));
     const t0 = performance.now();
     assert.throws(
       () => loadModel(f),
-      (e: unknown) => e instanceof ModelFormatError && e.file === file && e.field === 'file' && /a regular file; found a device/.test(e.message),
+      (e: unknown) => e instanceof ModelFormatError && e.file === f && e.field === field && /leads outside/.test(e.message),
     );
-    assert.ok(performance.now() - t0 < 1000);
+    assert.ok(performance.now() - t0 < 5000); // not read forever (the first load also compiles the schema)
+  });
+}
+
+// Inside the folder, a special file is refused by kind: a FIFO would never answer.
+for (const [what, doc, name] of [
+  ['a sidecar', model({ safetensors: 'fifo.safetensors' }), 'fifo.safetensors'],
+  ['a tokenizer_file', model({ inline: {} }, { tokenizer_file: 'fifo.json' }), 'fifo.json'],
+] as const) {
+  test(`${what} that is a FIFO in the model's folder is refused as a pipe, at once`, () => {
+    const f = path.join(tmp, `fifo-${what.replace(/\W/g, '')}.model.json`);
+    fs.writeFileSync(f, JSON.stringify(doc));
+    const fifo = path.join(tmp, name);
+    if (!fs.existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+    const t0 = performance.now();
+    assert.throws(
+      () => loadModel(f),
+      (e: unknown) => e instanceof ModelFormatError && e.file === fs.realpathSync(fifo) && e.field === 'file' && /a regular file; found a pipe/.test(e.message),
+    );
+    assert.ok(performance.now() - t0 < 5000); // not read forever (the first load also compiles the schema)
   });
 }

@@ -30,10 +30,10 @@ function fixture(): { dir: string; file: string } {
   return { dir, file };
 }
 
-test('header lists every tensor with dtype and shape, sorted with layer numbers in order', () => {
+test('header lists every tensor with dtype and shape, sorted with layer numbers in order', async () => {
   const { dir, file } = fixture();
   try {
-    const h = readSafetensorsHeader(file);
+    const h = await readSafetensorsHeader(file);
     assert.deepEqual(h.tensors.map((t) => [t.name, t.dtype, t.shape]), [
       ['embed.tokens', 'F32', [10, D]],
       ['encoder.layers.0.self_attn.o.weight', 'F32', [D, D]],
@@ -41,7 +41,7 @@ test('header lists every tensor with dtype and shape, sorted with layer numbers 
       ['encoder.layers.1.ffn.fc1.bias', 'F32', [16]],
     ]);
     assert.deepEqual(h.metadata, { source: 'test' });
-    const text = formatHeader(h, H);
+    const text = await formatHeader(h, H);
     assert.match(text, /── encoder\.layers\.0 ──/);
     assert.match(text, /encoder\.layers\.0\.self_attn\.q\.weight\s+F32\s+\[8, 8\]\s+64/);
     assert.match(text, /224 parameters in total/); // 80 + 64 + 64 + 16
@@ -50,42 +50,42 @@ test('header lists every tensor with dtype and shape, sorted with layer numbers 
   }
 });
 
-test('per-head norms: q rows and o columns of each head, against the closed form', () => {
+test('per-head norms: q rows and o columns of each head, against the closed form', async () => {
   const { dir, file } = fixture();
   try {
-    const h = readSafetensorsHeader(file);
+    const h = await readSafetensorsHeader(file);
     const q = h.tensors.find((t) => t.name.endsWith('q.weight'))!;
     const o = h.tensors.find((t) => t.name.endsWith('o.weight'))!;
     // head h of q: 4 rows × 8 columns, all (h+1) → ‖·‖ = (h+1)·√32
-    const nq = headNorms(file, h, q, H)!;
+    const nq = (await headNorms(file, h, q, H))!;
     assert.ok(Math.abs(nq[0] - Math.sqrt(32)) < 1e-5 && Math.abs(nq[1] - 2 * Math.sqrt(32)) < 1e-5, String(nq));
     // head h of o: 8 rows × 4 columns, 3 (head 0) or 0.5 (head 1)
-    const no = headNorms(file, h, o, H)!;
+    const no = (await headNorms(file, h, o, H))!;
     assert.ok(Math.abs(no[0] - 3 * Math.sqrt(32)) < 1e-5 && Math.abs(no[1] - 0.5 * Math.sqrt(32)) < 1e-5, String(no));
-    assert.equal(headNorms(file, h, q, 3), undefined, '8 rows do not split into 3 heads');
-    assert.match(formatHeader(h, H), /per-head ‖W‖: h1 5\.657\s+h2 11\.314/);
+    assert.equal(await headNorms(file, h, q, 3), undefined, '8 rows do not split into 3 heads');
+    assert.match(await formatHeader(h, H), /per-head ‖W‖: h1 5\.657\s+h2 11\.314/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('a truncated or malformed header names the file and the field', () => {
+test('a truncated or malformed header names the file and the field', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-bad-'));
   try {
     const short = path.join(dir, 'short.safetensors');
     fs.writeFileSync(short, Buffer.from([1, 2, 3]));
-    assert.throws(() => readSafetensorsHeader(short), (e: unknown) => e instanceof ModelFormatError && e.file === short && e.field === 'header length');
+    await assert.rejects(readSafetensorsHeader(short), (e: unknown) => e instanceof ModelFormatError && e.file === short && e.field === 'header length');
     const huge = path.join(dir, 'huge.safetensors');
     const b = Buffer.alloc(16);
     b.writeBigUInt64LE(1000n, 0);
     fs.writeFileSync(huge, b);
-    assert.throws(() => readSafetensorsHeader(huge), (e: unknown) => e instanceof ModelFormatError && e.field === 'header length' && /got 1000/.test(e.message));
+    await assert.rejects(readSafetensorsHeader(huge), (e: unknown) => e instanceof ModelFormatError && e.field === 'header length' && /got 1000/.test(e.message));
     const badShape = path.join(dir, 'shape.safetensors');
     const json = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }));
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(json.length), 0);
     fs.writeFileSync(badShape, Buffer.concat([len, json, Buffer.alloc(8)]));
-    assert.throws(() => readSafetensorsHeader(badShape), (e: unknown) => e instanceof ModelFormatError && e.field === 'w.shape');
+    await assert.rejects(readSafetensorsHeader(badShape), (e: unknown) => e instanceof ModelFormatError && e.field === 'w.shape');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -97,13 +97,13 @@ test('headWeightNorms: a model JSON with a sidecar gives each head its q rows / 
   try {
     const json = path.join(dir, 'm.model.json');
     fs.writeFileSync(json, JSON.stringify({ weights: { safetensors: 'm.safetensors' } }));
-    const n = headWeightNorms(json, 'encoder', 0, H)!;
+    const n = (await headWeightNorms(json, 'encoder', 0, H))!;
     assert.ok(Math.abs(n.q![0] - Math.sqrt(32)) < 1e-5 && Math.abs(n.q![1] - 2 * Math.sqrt(32)) < 1e-5);
     assert.ok(Math.abs(n.o![1] - 0.5 * Math.sqrt(32)) < 1e-5);
     assert.equal(n.k, null, 'no k tensor in the fixture');
-    assert.equal(headWeightNorms(json, 'decoder', 0, H), undefined, 'no decoder layer');
+    assert.equal(await headWeightNorms(json, 'decoder', 0, H), undefined, 'no decoder layer');
     fs.writeFileSync(json, JSON.stringify({ weights: { inline: {} } }));
-    assert.equal(headWeightNorms(json, 'encoder', 0, H), undefined, 'inline weights: nothing to read');
+    assert.equal(await headWeightNorms(json, 'encoder', 0, H), undefined, 'inline weights: nothing to read');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
