@@ -34,6 +34,8 @@ export interface EngineHostOptions {
   /** attentionInspector.maxRunMemoryMB: sent with every run (the worker refuses a run estimated
    *  over it before computing) and, when a worker starts, its V8 heap limit (resourceLimits wins). */
   maxRunMemoryMB?: () => number;
+  /** attentionInspector.maxSequenceLength: sent with every run that does not give its own maxTokens. */
+  maxTokens?: () => number;
 }
 
 export interface RunHandle extends Promise<RunResult> {
@@ -52,6 +54,8 @@ interface Pending {
   memory?: { base: number; computing: boolean; watch: NodeJS.Timeout };
 }
 
+type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens';
+
 const MB = 1024 * 1024;
 /** How often the host samples the process's resident memory while a request runs. */
 const MEMORY_WATCH_MS = 100;
@@ -60,7 +64,7 @@ export class EngineHost {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits' | 'maxRunMemoryMB'>> & Pick<EngineHostOptions, 'resourceLimits' | 'maxRunMemoryMB'>;
+  private readonly opts: Required<Omit<EngineHostOptions, Optional>> & Pick<EngineHostOptions, Optional>;
 
   constructor(opts: EngineHostOptions) {
     this.opts = { timeoutMs: 300_000, cancelGraceMs: 100, faults: false, threads: () => 0, ...opts };
@@ -79,7 +83,10 @@ export class EngineHost {
     const flag = new Int32Array(cancelBuffer);
     const id = this.nextId++;
     const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
-    const msg: WorkerRequest = { type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit }, cancel: cancelBuffer, ...(onPartial ? { stream: true } : {}) };
+    const maxTokens = input.maxTokens ?? this.opts.maxTokens?.();
+    const msg: WorkerRequest = {
+      type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit, maxTokens }, cancel: cancelBuffer, ...(onPartial ? { stream: true } : {}),
+    };
     const promise = this.request<RunResult>(msg, `running ${modelPath}`, onProgress, onPartial);
     return Object.assign(promise, {
       cancel: () => {
