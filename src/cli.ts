@@ -64,9 +64,12 @@ function main(argv: string[]): number {
     return command ? 0 : 2;
   }
   if (!target) throw new UsageError(`${command}: missing <model>`);
+  // The model's weights must fit in the run memory limit too (checked before they are read).
+  const maxRunMemoryMB = parseLimit('--max-memory-mb', values['max-memory-mb'], DEFAULT_MAX_RUN_MEMORY_MB, 1);
+  const limits = { maxWeightsMB: maxRunMemoryMB };
   switch (command) {
     case 'info': {
-      const s = summarize(loadModel(target));
+      const s = summarize(loadModel(target, limits));
       const lines = [`${s.name} (${s.architecture}, ${s.kind})`, `file: ${s.file}`, `parameters: ${s.parameters.toLocaleString('en-US')}`];
       for (const [k, v] of Object.entries(s.details)) lines.push(`${k}: ${v}`);
       if (s.scores) lines.push(`score functions: ${s.scores.join(', ')}`);
@@ -81,20 +84,20 @@ function main(argv: string[]): number {
         targetText: values['target-text'],
         score: values.score as RnnScore | undefined,
         maxTokens: parseLimit('--max-tokens', values['max-tokens'], DEFAULT_MAX_TOKENS, 1),
-        maxRunMemoryMB: parseLimit('--max-memory-mb', values['max-memory-mb'], DEFAULT_MAX_RUN_MEMORY_MB, 1),
+        maxRunMemoryMB,
       };
       if (!input.ids && input.text === undefined) throw new UsageError('run: give --ids or --text');
       if (input.score && !['dot', 'general', 'additive', 'scaled-dot'].includes(input.score)) {
         throw new UsageError(`--score: expected dot, general, additive or scaled-dot, got "${input.score}"`);
       }
-      const json = JSON.stringify(resultToJson(runModel(loadModel(target), input)));
+      const json = JSON.stringify(resultToJson(runModel(loadModel(target, limits), input)));
       if (values.out) fs.writeFileSync(values.out, json + '\n');
       else process.stdout.write(json + '\n');
       return 0;
     }
     case 'convert': {
       if (!values.out) throw new UsageError('convert: --out model.json is required');
-      const model = loadModel(target);
+      const model = loadModel(target, limits);
       convertToProjectFormat(model, values.out);
       console.log(`wrote ${values.out}`);
       return 0;

@@ -135,7 +135,8 @@ export class EngineHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults, threads: this.opts.threads() }, resourceLimits: this.resourceLimits() });
+    const workerData = { faults: this.opts.faults, threads: this.opts.threads(), maxRunMemoryMB: this.opts.maxRunMemoryMB?.() };
+    const w = new Worker(this.opts.workerScript, { workerData, resourceLimits: this.resourceLimits() });
     this.starts++;
     w.on('message', (m: unknown) => this.onReply(m));
     w.on('error', (e: Error & { code?: string }) => {

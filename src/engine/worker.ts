@@ -11,7 +11,7 @@ import { defaultKernels } from './kernels/index';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const data = workerData as { faults?: boolean; threads?: number } | undefined;
+const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number } | undefined;
 const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
@@ -19,6 +19,9 @@ const kernels = defaultKernels({ threads: data?.threads });
 const kernelInfo = 'name' in kernels ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) } : { kernels: 'reference', threads: 1 };
 
 const cache = new Map<string, { stamp: string; model: LoadedModel }>();
+/** attentionInspector.maxRunMemoryMB as last heard (at start, then with each run): also the cap on
+ *  a model's weights, checked before they are read (format/weightsMemory.ts). */
+let maxWeightsMB = typeof data?.maxRunMemoryMB === 'number' ? data.maxRunMemoryMB : undefined;
 
 function stampOf(path: string): string {
   const st = fs.statSync(path);
@@ -29,7 +32,7 @@ function getModel(path: string): LoadedModel {
   const stamp = stampOf(path);
   const hit = cache.get(path);
   if (hit && hit.stamp === stamp) return hit.model;
-  const model = loadModel(path);
+  const model = loadModel(path, { maxWeightsMB });
   prepare(model, kernels);
   cache.set(path, { stamp, model });
   return model;
@@ -80,6 +83,7 @@ port.on('message', (msg: unknown) => {
         break;
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
+        if (msg.input.maxRunMemoryMB !== undefined) maxWeightsMB = msg.input.maxRunMemoryMB;
         const model = getModel(msg.modelPath);
         const t0 = performance.now();
         const result = runModel(

@@ -10,6 +10,7 @@ import { ModelFormatError, showValue } from './errors';
 import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
 import { parseSafetensors } from './safetensors';
 import { readRegularFile } from './files';
+import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -46,7 +47,7 @@ interface ModelJson {
 
 type TransformerJson = Omit<TransformerConfig, 'encoder_layers' | 'decoder_layers'> & { encoder_layers?: number; decoder_layers?: number };
 
-export function readModelJson(file: string): LoadedModel {
+export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
   const doc = readJsonFile(file);
   const validate = validator();
   if (!validate(doc)) throw schemaError(file, validate.errors ?? []);
@@ -115,6 +116,7 @@ export function readModelJson(file: string): LoadedModel {
   } else if (doc.weights.safetensors !== undefined) {
     const sidecar = path.resolve(path.dirname(file), doc.weights.safetensors);
     if (!fs.existsSync(sidecar)) throw bad('weights.safetensors', `a safetensors file at ${sidecar} (not found)`);
+    checkWeightsMemory(file, [sidecar], limits);
     model.weights = parseSafetensors(sidecar, readRegularFile(sidecar));
   }
   return model;
