@@ -66,7 +66,7 @@ function main(argv: string[]): number {
   if (!target) throw new UsageError(`${command}: missing <model>`);
   // The model's weights must fit in the run memory limit too (checked before they are read).
   const maxRunMemoryMB = parseLimit('--max-memory-mb', values['max-memory-mb'], DEFAULT_MAX_RUN_MEMORY_MB, 1);
-  const limits = { maxWeightsMB: maxRunMemoryMB };
+  const limits = { maxRunMemoryMB };
   switch (command) {
     case 'info': {
       const s = summarize(loadModel(target, limits));

@@ -19,9 +19,9 @@ const kernels = defaultKernels({ threads: data?.threads });
 const kernelInfo = 'name' in kernels ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) } : { kernels: 'reference', threads: 1 };
 
 const cache = new Map<string, { stamp: string; model: LoadedModel }>();
-/** attentionInspector.maxRunMemoryMB as last heard (at start, then with each run): also the cap on
- *  a model's weights, checked before they are read (format/weightsMemory.ts). */
-let maxWeightsMB = typeof data?.maxRunMemoryMB === 'number' ? data.maxRunMemoryMB : undefined;
+/** attentionInspector.maxRunMemoryMB as last heard (at start, then with each run): it also caps a
+ *  model's weights, checked before they are read (format/weightsMemory.ts). */
+let maxRunMemoryMB = typeof data?.maxRunMemoryMB === 'number' ? data.maxRunMemoryMB : undefined;
 
 function stampOf(path: string): string {
   const st = fs.statSync(path);
@@ -32,7 +32,7 @@ function getModel(path: string): LoadedModel {
   const stamp = stampOf(path);
   const hit = cache.get(path);
   if (hit && hit.stamp === stamp) return hit.model;
-  const model = loadModel(path, { maxWeightsMB });
+  const model = loadModel(path, { maxRunMemoryMB });
   prepare(model, kernels);
   cache.set(path, { stamp, model });
   return model;
@@ -83,7 +83,7 @@ port.on('message', (msg: unknown) => {
         break;
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
-        if (msg.input.maxRunMemoryMB !== undefined) maxWeightsMB = msg.input.maxRunMemoryMB;
+        if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
         const model = getModel(msg.modelPath);
         const t0 = performance.now();
         const result = runModel(

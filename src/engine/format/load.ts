@@ -14,7 +14,7 @@ const WHAT = `a model JSON file ("format": "${FORMAT_ID}") or a Hugging Face fol
 /**
  * A directory, or the config.json inside one, is read as a Hugging Face folder; any other .json
  * file as the project format (its schema check reports a wrong "format" string). With
- * `limits.maxWeightsMB`, weights estimated over it are refused before they are read.
+ * `limits.maxRunMemoryMB`, weights estimated over twice it are refused before they are read.
  */
 export function loadModel(p: string, limits?: LoadLimits): LoadedModel {
   let stat: fs.Stats;

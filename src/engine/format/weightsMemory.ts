@@ -1,17 +1,20 @@
 // The memory a model's weights will take, estimated from the safetensors headers and file sizes
 // *before* any weight file is read, so a folder of fifty 2 GB shards (or one file whose F16
 // tensors decode to twice its size) is refused up front instead of filling the machine's memory.
-// The limit is attentionInspector.maxRunMemoryMB (the CLI's --max-memory-mb): the weights must fit
-// in what one run may use.
+// The limit is twice attentionInspector.maxRunMemoryMB (the CLI's --max-memory-mb): the weights stay
+// loaded beside each run's memory, and twice the setting is what the worker's memory watch allows too
+// (engineHost.ts); a 4 GB default takes models up to ~1 billion float32 parameters.
 import * as fs from 'fs';
 import { ModelFormatError } from './errors';
 import { DEFAULT_MAX_HEADER_BYTES } from './safetensors';
 
 /** What loading may hold; no limit when absent (tests and tools that load known files). */
 export interface LoadLimits {
-  /** Weights in memory, as float32, in MB. */
-  maxWeightsMB?: number;
+  /** The run memory setting, in MB: weights in memory, as float32, may take WEIGHTS_PER_RUN_MEMORY times it. */
+  maxRunMemoryMB?: number;
 }
+
+export const WEIGHTS_PER_RUN_MEMORY = 2;
 
 const MB = 1024 * 1024;
 const ITEM_SIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -61,15 +64,17 @@ export function safetensorsMemory(file: string): number {
 
 /** Refuses (ModelFormatError on `blame`, field "weights") weight files estimated over the limit. */
 export function checkWeightsMemory(blame: string, files: string[], limits: LoadLimits | undefined): void {
-  const limitMB = limits?.maxWeightsMB;
-  if (limitMB === undefined) return;
+  const runMB = limits?.maxRunMemoryMB;
+  if (runMB === undefined) return;
+  const limitMB = WEIGHTS_PER_RUN_MEMORY * runMB;
   const bytes = files.reduce((sum, f) => sum + safetensorsMemory(f), 0);
   if (bytes <= limitMB * MB) return;
   const count = files.length === 1 ? 'one file' : `${files.length.toLocaleString('en-US')} files`;
   throw new ModelFormatError(
     blame,
     'weights',
-    `weights that fit in ${limitMB.toLocaleString('en-US')} MB (setting attentionInspector.maxRunMemoryMB); ` +
+    `weights that fit in ${limitMB.toLocaleString('en-US')} MB (${WEIGHTS_PER_RUN_MEMORY} × ${runMB.toLocaleString('en-US')} MB, ` +
+      `setting attentionInspector.maxRunMemoryMB); ` +
       `the safetensors headers describe ~${Math.ceil(bytes / MB).toLocaleString('en-US')} MB as float32 in ${count}, refused before reading them`,
   );
 }

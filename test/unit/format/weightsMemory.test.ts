@@ -50,13 +50,13 @@ function shardedFolder(name: string, shards: number, mbEach: number): string {
 const isWeightsError = (mb: RegExp) => (e: unknown) =>
   e instanceof ModelFormatError && e.field === 'weights' && mb.test(e.message) && /setting attentionInspector\.maxRunMemoryMB/.test(e.message);
 
-test('three 40 MB shards are refused over a 64 MB limit, before any is read, naming the total', () => {
+test('three 40 MB shards are refused over a 64 MB limit (maxRunMemoryMB 32), before any is read, naming the total', () => {
   const dir = shardedFolder('sharded', 3, 40);
   // F32 weights take their files' size (headers included): 3 × (40 MB + a header) → 121 MB.
   const total = Math.ceil(fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0) / MB);
   assert.equal(total, 121);
-  assert.throws(() => loadModel(dir, { maxWeightsMB: 64 }), isWeightsError(/fit in 64 MB .*describe ~121 MB as float32 in 3 files, refused before reading/));
-  assert.match(String(catchMessage(() => loadModel(dir, { maxWeightsMB: 64 }))), /model\.safetensors\.index\.json: weights:/);
+  assert.throws(() => loadModel(dir, { maxRunMemoryMB: 32 }), isWeightsError(/fit in 64 MB \(2 × 32 MB, setting attentionInspector\.maxRunMemoryMB\); .*describe ~121 MB as float32 in 3 files, refused before reading/));
+  assert.match(String(catchMessage(() => loadModel(dir, { maxRunMemoryMB: 32 }))), /model\.safetensors\.index\.json: weights:/);
 });
 
 test('F16 weights count at float32 size: a 30 MB file whose tensors decode to 60 MB is refused at 50 MB', () => {
@@ -66,7 +66,7 @@ test('F16 weights count at float32 size: a 30 MB file whose tensors decode to 60
   const file = sparseSafetensors(path.join(dir, 'model.safetensors'), 'F16', (30 * MB) / 2);
   assert.ok(fs.statSync(file).size < 50 * MB, 'the file alone is under the limit');
   assert.equal(Math.round(safetensorsMemory(file) / MB), 60);
-  assert.throws(() => loadModel(dir, { maxWeightsMB: 50 }), isWeightsError(/describe ~60 MB as float32 in one file/));
+  assert.throws(() => loadModel(dir, { maxRunMemoryMB: 25 }), isWeightsError(/describe ~60 MB as float32 in one file/));
 });
 
 test('a project model\'s safetensors sidecar is checked the same way', () => {
@@ -74,7 +74,7 @@ test('a project model\'s safetensors sidecar is checked the same way', () => {
   const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
   sparseSafetensors(path.join(tmp, 'project', 'big.safetensors'), 'F32', (80 * MB) / 4);
   fs.writeFileSync(json, JSON.stringify({ ...doc, weights: { safetensors: 'big.safetensors' } }));
-  assert.throws(() => loadModel(json, { maxWeightsMB: 64 }), isWeightsError(/describe ~81 MB/));
+  assert.throws(() => loadModel(json, { maxRunMemoryMB: 32 }), isWeightsError(/describe ~81 MB/));
 });
 
 test('a header claiming more than the file holds counts as the file size: the reader reports the bad offsets', () => {
@@ -83,13 +83,13 @@ test('a header claiming more than the file holds counts as the file size: the re
 });
 
 test('weights under the limit load as before', () => {
-  const m = loadModel(path.join(FIX, 'hf', 'bert'), { maxWeightsMB: 64 });
+  const m = loadModel(path.join(FIX, 'hf', 'bert'), { maxRunMemoryMB: 32 });
   assert.ok(m.weights.size > 0);
 });
 
 test('the engine worker applies maxRunMemoryMB to loading (info and run)', async () => {
   const dir = shardedFolder('sharded-host', 2, 48);
-  const h = new EngineHost({ workerScript: path.join(ROOT, 'dist', 'worker.js'), maxRunMemoryMB: () => 64 });
+  const h = new EngineHost({ workerScript: path.join(ROOT, 'dist', 'worker.js'), maxRunMemoryMB: () => 32 });
   hosts.push(h);
   await assert.rejects(h.info(dir), (e: Error & { field?: string }) => e.field === 'weights' && /~97 MB as float32 in 2 files/.test(e.message));
   await assert.rejects(h.run(dir, { ids: [1, 2] }), (e: Error & { field?: string }) => e.field === 'weights');
