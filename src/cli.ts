@@ -32,7 +32,9 @@ function parseIds(flag: string, v: string | undefined): number[] | undefined {
 
 function parseLimit(flag: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag}: expected a whole number ≥ ${min}, got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < min) {
+    throw new UsageError(`${flag}: expected a whole number ≥ ${min}, got "${v}"`);
+  }
   return Number(v);
 }
 

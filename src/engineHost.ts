@@ -66,7 +66,8 @@ const MB = 1024 * 1024;
 /** How often the host samples the engine's memory while a request runs. */
 const MEMORY_WATCH_MS = 100;
 /** worker.getHeapStatistics() exists (Node ≥ 22.16): the memory watch can measure the worker alone. */
-export const CAN_ASK_WORKER = typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics === 'function';
+export const CAN_ASK_WORKER =
+  typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics === 'function';
 
 export class EngineHost {
   private worker?: Worker;
@@ -93,7 +94,12 @@ export class EngineHost {
     const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
     const maxTokens = input.maxTokens ?? this.opts.maxTokens?.();
     const msg: WorkerRequest = {
-      type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit, maxTokens }, cancel: cancelBuffer, ...(onPartial ? { stream: true } : {}),
+      type: 'run',
+      id,
+      modelPath,
+      input: { ...input, maxRunMemoryMB: limit, maxTokens },
+      cancel: cancelBuffer,
+      ...(onPartial ? { stream: true } : {}),
     };
     const promise = this.request<RunResult>(msg, `running ${modelPath}`, onProgress, onPartial);
     return Object.assign(promise, {
@@ -143,7 +149,11 @@ export class EngineHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const workerData = { faults: this.opts.faults, threads: this.opts.threads(), maxRunMemoryMB: this.opts.maxRunMemoryMB?.() };
+    const workerData = {
+      faults: this.opts.faults,
+      threads: this.opts.threads(),
+      maxRunMemoryMB: this.opts.maxRunMemoryMB?.(),
+    };
     const w = new Worker(this.opts.workerScript, { workerData, resourceLimits: this.resourceLimits() });
     this.starts++;
     w.on('message', (m: unknown) => this.onReply(m));
@@ -169,7 +179,11 @@ export class EngineHost {
     const mb = this.opts.maxRunMemoryMB?.();
     if (mb === undefined) return undefined;
     const allowed = (2 * mb + (this.opts.memoryHeadroomMB ?? 1024)) * MB;
-    const memory: NonNullable<Pending['memory']> = { computing: false, sampling: false, watch: undefined as unknown as NodeJS.Timeout };
+    const memory: NonNullable<Pending['memory']> = {
+      computing: false,
+      sampling: false,
+      watch: undefined as unknown as NodeJS.Timeout,
+    };
     const sample = async () => {
       const now = await this.engineBytes();
       const p = this.pending.get(id);
@@ -201,7 +215,8 @@ export class EngineHost {
    */
   private async engineBytes(): Promise<number | undefined> {
     if (!CAN_ASK_WORKER || this.opts.measure === 'process') return process.memoryUsage.rss();
-    const w = this.worker as (Worker & { getHeapStatistics(): Promise<{ used_heap_size: number; external_memory: number }> }) | undefined;
+    type HeapStats = { used_heap_size: number; external_memory: number };
+    const w = this.worker as (Worker & { getHeapStatistics(): Promise<HeapStats> }) | undefined;
     if (!w) return undefined;
     try {
       const s = await w.getHeapStatistics();

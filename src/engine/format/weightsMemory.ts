@@ -17,6 +17,7 @@ export interface LoadLimits {
 export const WEIGHTS_PER_RUN_MEMORY = 2;
 
 const MB = 1024 * 1024;
+const num = (x: number) => x.toLocaleString('en-US');
 const ITEM_SIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /**
@@ -73,8 +74,7 @@ export function checkWeightsMemory(blame: string, files: string[], limits: LoadL
   throw new ModelFormatError(
     blame,
     'weights',
-    `weights that fit in ${limitMB.toLocaleString('en-US')} MB (${WEIGHTS_PER_RUN_MEMORY} × ${runMB.toLocaleString('en-US')} MB, ` +
-      `setting attentionInspector.maxRunMemoryMB); ` +
-      `the safetensors headers describe ~${Math.ceil(bytes / MB).toLocaleString('en-US')} MB as float32 in ${count}, refused before reading them`,
+    `weights that fit in ${num(limitMB)} MB (${WEIGHTS_PER_RUN_MEMORY} × ${num(runMB)} MB, setting attentionInspector.maxRunMemoryMB); ` +
+      `the safetensors headers describe ~${num(Math.ceil(bytes / MB))} MB as float32 in ${count}, refused before reading them`,
   );
 }
