@@ -40,6 +40,8 @@ static int cpu_ok(void) {
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "attention native kernels: " #call " failed"); return NULL; } } while (0)
 #define FAIL(msg) do { napi_throw_type_error(env, NULL, msg); return NULL; } while (0)
+/* A kernel that could not allocate its scratch wrote nothing: an error, never a stale output. */
+#define KERNEL(call, what) do { if ((call) != AK_OK) { napi_throw_error(env, "ERR_NATIVE_NO_MEMORY", "attention native kernels: " what ": out of memory for the kernel's scratch"); return NULL; } } while (0)
 
 static napi_value args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
@@ -80,7 +82,14 @@ static int u8(napi_env env, napi_value v, size_t need, unsigned char **out) {
   return 1;
 }
 
-static int i32(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out) == napi_ok && *out >= -1; }
+/* An integer argument from −1 (act: none) to INT32_MAX. napi_get_value_int32 alone would wrap 2^32 + 5 to 5
+   and truncate 1.5 to 1: a size the caller did not mean, checked against arrays it did not size. */
+static int i32(napi_env env, napi_value v, int32_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= -1 && d <= INT32_MAX) || d != (double)(int32_t)d) return 0;
+  *out = (int32_t)d;
+  return 1;
+}
 static int f64(napi_env env, napi_value v, double *out) { return napi_get_value_double(env, v, out) == napi_ok; }
 
 /* Packed buffers are Float32Arrays with 16 floats of slack: the data starts at the first 64-byte boundary. */
@@ -125,7 +134,7 @@ static napi_value PackedFloats(napi_env env, napi_callback_info info) {
   napi_value argv[2], r;
   int32_t n, k;
   if (!args(env, info, 2, argv)) return NULL;
-  if (!i32(env, argv[0], &n) || !i32(env, argv[1], &k) || n < 0 || k < 0) FAIL("packedFloats(n, k): sizes must be integers ≥ 0");
+  if (!i32(env, argv[0], &n) || !i32(env, argv[1], &k) || n < 0 || k < 0) FAIL("packedFloats(n, k): sizes must be integers from 0 to 2^31 − 1");
   CHECK(napi_create_double(env, (double)packed_len(n, k), &r));
   return r;
 }
@@ -167,7 +176,7 @@ static napi_value Pack(napi_env env, napi_callback_info info) {
   int32_t n, k;
   float *w, *dst;
   if (!args(env, info, 4, argv)) return NULL;
-  if (!i32(env, argv[1], &n) || !i32(env, argv[2], &k) || n < 0 || k < 0) FAIL("pack: sizes must be integers ≥ 0");
+  if (!i32(env, argv[1], &n) || !i32(env, argv[2], &k) || n < 0 || k < 0) FAIL("pack: sizes must be integers from 0 to 2^31 − 1");
   if (!f32(env, argv[0], (size_t)n * k, 0, &w) || !f32(env, argv[3], packed_len(n, k), 0, &dst)) FAIL("pack(w, n, k, dst): w must be a Float32Array of n·k floats, dst of packedFloats(n, k)");
   advise_huge(dst, packed_len(n, k) * sizeof(float));
   K->pack_rows(w, n, k, aligned(dst));
@@ -198,7 +207,7 @@ static napi_value FeedForward(napi_env env, napi_callback_info info) {
   if (!f32(env, argv[0], (size_t)m * d, 0, &x) || !f32(env, argv[3], packed_len(hidden, d), 0, &p1) || !f32(env, argv[5], (size_t)hidden, 1, &b1) ||
       !f32(env, argv[6], packed_len(n, hidden), 0, &p2) || !f32(env, argv[8], (size_t)n, 1, &b2) || !f32(env, argv[10], (size_t)m * n, 0, &out))
     FAIL("feedForward: an array is missing or too short");
-  K->feed_forward(x, m, d, aligned(p1), hidden, b1, aligned(p2), n, b2, act, out);
+  KERNEL(K->feed_forward(x, m, d, aligned(p1), hidden, b1, aligned(p2), n, b2, act, out), "feedForward");
   return NULL;
 }
 
@@ -210,7 +219,7 @@ static napi_value Matmul(napi_env env, napi_callback_info info) {
   if (!args(env, info, 6, argv)) return NULL;
   if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || m < 0 || k < 0 || n < 0) FAIL("matmul: bad sizes");
   if (!f32(env, argv[0], (size_t)m * k, 0, &a) || !f32(env, argv[3], (size_t)k * n, 0, &b) || !f32(env, argv[5], (size_t)m * n, 0, &out)) FAIL("matmul: an array is missing or too short");
-  K->matmul(a, m, k, b, n, out);
+  KERNEL(K->matmul(a, m, k, b, n, out), "matmul");
   return NULL;
 }
 
@@ -271,7 +280,7 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
   if (!f32(env, argv[0], nq * w, 0, &q) || !f32(env, argv[1], nk * w, 0, &k) || !f32(env, argv[2], nk * w, 0, &v) || !u8(env, argv[7], (size_t)nq * nk, &mask) ||
       !f32(env, argv[9], hp, 0, &s) || !f32(env, argv[10], hp, 0, &p) || !f32(env, argv[11], nq * w, 0, &c) || !f32(env, argv[12], (size_t)heads * nq, 1, &ent))
     FAIL("attention: an array is missing or too short");
-  if (nq > 0 && nk > 0 && heads > 0 && dh > 0) K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent);
+  if (nq > 0 && nk > 0 && heads > 0 && dh > 0) KERNEL(K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent), "attention");
   return NULL;
 }
 

@@ -15,8 +15,16 @@ int ak_threads(void);
 void ak_set_min_parallel_work(double work);
 void ak_parallel(ak_chunk_fn fn, void *ctx, int chunks, double work);
 
+/* ⌈n / d⌉ for n ≥ 0, d ≥ 1, summed in size_t: n + d − 1 in int overflows when n is near INT32_MAX. */
+static inline int ak_ceil_div(int n, int d) { return (int)(((size_t)n + (size_t)d - 1) / (size_t)d); }
+
 /* Floats a packed [n, k] weight needs (panels·32·k). */
-static inline size_t ak_packed_floats(int n, int k) { return (size_t)((n + AK_NR - 1) / AK_NR) * AK_NR * (size_t)(k > 0 ? k : 1); }
+static inline size_t ak_packed_floats(int n, int k) { return (size_t)ak_ceil_div(n, AK_NR) * AK_NR * (size_t)(k > 0 ? k : 1); }
+
+/* What the kernels that use native scratch return: AK_NO_MEMORY when it could not be allocated (the
+   output is then not written, and the caller must not read it). */
+#define AK_OK 0
+#define AK_NO_MEMORY (-1)
 
 typedef struct {
   /* dst (64-byte aligned) ← W [n, k] as panels: panel p holds W[32p…32p+32, 0…k)ᵀ as k rows of 32. */
@@ -24,16 +32,16 @@ typedef struct {
   /* c[m, ldc] = act(bias + a[m, lda]·Bᵀ) for columns < n; act −1 none, 0 relu, 1 gelu, 2 gelu_new, 3 swish. */
   void (*gemm)(const float *a, int lda, int m, int k, const float *bp, int n, const float *bias, float *c, int ldc, int act);
   /* out[m, n] = fc2(act(fc1(x))), the hidden layer in native scratch. */
-  void (*feed_forward)(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out);
+  int (*feed_forward)(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out);
   /* c[m, n] = a[m, k]·b[k, n] */
-  void (*matmul)(const float *a, int m, int k, const float *b, int n, float *c);
+  int (*matmul)(const float *a, int m, int k, const float *b, int n, float *c);
   void (*activate)(float *x, size_t n, int kind);
   void (*layer_norm)(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps, float *out);
   /* out = x + y, then LayerNorm per row when gamma ≠ NULL; norms ≠ NULL: [3, rows] row norms of x, y, out. */
   void (*add_norm)(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms);
   /* Multi-head attention as attentionHeads in kernels.as: scores, probs [heads, nq, nk]; ctx [nq, heads·dHead];
      entropy (optional): [heads, nq] each row's −Σ p ln p. */
-  void (*attention)(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy);
+  int (*attention)(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy);
 } ak_kernels;
 
 /* Each defined in a unit compiled for its ISA: call only after the CPU check in addon.c. */

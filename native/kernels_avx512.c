@@ -66,7 +66,7 @@ INLINE __m512 vact(__m512 v, int kind) {
 
 /* columns 0…cols of src [k, ld] → panels (V of one head, B of a matmul). */
 static void pack_cols(const float *src, size_t ld, int k, int cols, float *dst) {
-  int panels = (cols + NR - 1) / NR;
+  int panels = ak_ceil_div(cols, NR);
   for (int p = 0; p < panels; p++) {
     float *out = dst + (size_t)p * k * NR;
     int w = cols - p * NR;

@@ -19,12 +19,12 @@
 
 /* rows of src (ld floats apart) → panels; rows ≥ n are zeros. */
 static void pack_rows(const float *src, size_t ld, int n, int k, float *dst) {
-  int panels = (n + NR - 1) / NR;
+  int panels = ak_ceil_div(n, NR);
   for (int p = 0; p < panels; p++) {
     float *out = dst + (size_t)p * k * NR;
     for (int j = 0; j < NR; j++) {
-      int r = p * NR + j;
-      if (r < n) {
+      size_t r = (size_t)p * NR + j; // the last panel's padding rows pass INT32_MAX when n is near it
+      if (r < (size_t)n) {
         const float *s = src + (size_t)r * ld;
         for (int kk = 0; kk < k; kk++) out[(size_t)kk * NR + j] = s[kk];
       } else {
@@ -76,17 +76,17 @@ static void gemm_chunk(void *ctx, int chunk) {
 static void gemm_strided(const float *a, size_t lda, int m, int k, const float *bp, int n, const float *bias, float *c, size_t ldc, int act) {
   if (m <= 0 || n <= 0) return;
   int nt = ak_threads();
-  gemm_job j = {a, bp, bias, c, lda, ldc, m, k, n, act, (n + NR - 1) / NR, 0, 0};
+  gemm_job j = {a, bp, bias, c, lda, ldc, m, k, n, act, ak_ceil_div(n, NR), 0, 0};
   // Split the output columns when there are enough panels (wide layers, one-row decoder
   // steps), else blocks of rows (multiples of MR). About 4 chunks per thread evens out the load.
   if (j.panels >= 4 * nt || m < 2 * MR * nt) {
     j.by_panels = 1;
-    j.per = (j.panels + 4 * nt - 1) / (4 * nt);
+    j.per = ak_ceil_div(j.panels, 4 * nt);
     if (j.per < 1) j.per = 1;
-    ak_parallel(gemm_chunk, &j, (j.panels + j.per - 1) / j.per, (double)m * n * k);
+    ak_parallel(gemm_chunk, &j, ak_ceil_div(j.panels, j.per), (double)m * n * k);
   } else {
-    j.per = ((m + 4 * nt - 1) / (4 * nt) + MR - 1) / MR * MR;
-    ak_parallel(gemm_chunk, &j, (m + j.per - 1) / j.per, (double)m * n * k);
+    j.per = ak_ceil_div(ak_ceil_div(m, 4 * nt), MR) * MR;
+    ak_parallel(gemm_chunk, &j, ak_ceil_div(m, j.per), (double)m * n * k);
   }
 }
 
@@ -96,7 +96,8 @@ static void ak_gemm(const float *a, int lda, int m, int k, const float *bp, int 
 
 // ---- scratch ------------------------------------------------------------------------------
 
-/* Per-thread reusable 64-byte-aligned scratch (pool threads live as long as the process). */
+/* Per-thread reusable 64-byte-aligned scratch (pool threads live as long as the process); NULL when
+   the allocation fails, and then the caller returns AK_NO_MEMORY: its output was not written. */
 static float *scratch(int slot, size_t floats) {
   static __thread float *buf[3];
   static __thread size_t cap[3];
@@ -109,18 +110,20 @@ static float *scratch(int slot, size_t floats) {
   return buf[slot];
 }
 
-static void ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out) {
+static int ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out) {
   float *h = scratch(0, (size_t)m * hidden); // [m, hidden]
-  if (!h) return;
+  if (!h) return AK_NO_MEMORY;
   gemm_strided(x, (size_t)d, m, d, p1, hidden, b1, h, (size_t)hidden, act);
   gemm_strided(h, (size_t)hidden, m, hidden, p2, n, b2, out, (size_t)n, -1);
+  return AK_OK;
 }
 
-static void ak_matmul(const float *a, int m, int k, const float *b, int n, float *c) {
+static int ak_matmul(const float *a, int m, int k, const float *b, int n, float *c) {
   float *bp = scratch(1, ak_packed_floats(n, k));
-  if (!bp) return;
+  if (!bp) return AK_NO_MEMORY;
   pack_cols(b, (size_t)n, k, n, bp);
   gemm_strided(a, (size_t)k, m, k, bp, n, NULL, c, (size_t)n, -1);
+  return AK_OK;
 }
 
 // ---- elementwise, layer norm, Add & Norm ----------------------------------------------------
@@ -158,11 +161,11 @@ static void layer_norm_chunk(void *ctx, int chunk) {
   for (int r = chunk * j->per; r < hi; r++) norm_row(j->x + (size_t)r * j->cols, j->out + (size_t)r * j->cols, j->cols, j->gamma, j->beta, j->eps);
 }
 
-static int rows_per_chunk(int rows) { int per = (rows + 7) / 8; return per < 1 ? 1 : per; }
+static int rows_per_chunk(int rows) { int per = ak_ceil_div(rows, 8); return per < 1 ? 1 : per; }
 
 static void ak_layer_norm(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps, float *out) {
   rows_job j = {x, NULL, gamma, beta, out, NULL, rows, cols, rows_per_chunk(rows), eps};
-  ak_parallel(layer_norm_chunk, &j, (rows + j.per - 1) / j.per, (double)rows * cols * 8);
+  ak_parallel(layer_norm_chunk, &j, ak_ceil_div(rows, j.per), (double)rows * cols * 8);
 }
 
 static void add_norm_chunk(void *ctx, int chunk) {
@@ -182,7 +185,7 @@ static void add_norm_chunk(void *ctx, int chunk) {
 
 static void ak_add_norm(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms) {
   rows_job j = {x, y, gamma, beta, out, norms, rows, cols, rows_per_chunk(rows), eps};
-  ak_parallel(add_norm_chunk, &j, (rows + j.per - 1) / j.per, (double)rows * cols * 12);
+  ak_parallel(add_norm_chunk, &j, ak_ceil_div(rows, j.per), (double)rows * cols * 12);
 }
 
 // ---- attention ----------------------------------------------------------------------------
@@ -193,6 +196,7 @@ typedef struct {
   float *scores, *probs, *ctx, *entropy;
   int nq, nk, heads, dHead;
   float scale;
+  int failed; /* set (by any pool thread) when a head's scratch could not be allocated */
 } attn_job;
 
 /* Scales row i of head h's scores in place (srow: the raw dot products) → srow; masked, stable
@@ -246,18 +250,22 @@ static void attention_head(void *ctx, int h) {
   const size_t width = (size_t)j->heads * dh, ho = (size_t)h * dh;
   float *kp = scratch(1, ak_packed_floats(nk, dh));
   float *vp = scratch(2, ak_packed_floats(dh, nk));
-  if (!kp || !vp) return;
+  if (!kp || !vp) {
+    __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
   float *s = j->scores + (size_t)h * nq * nk, *p = j->probs + (size_t)h * nq * nk;
   pack_rows(j->k + ho, width, nk, dh, kp);
-  gemm_range(j->q + ho, width, dh, kp, nk, NULL, s, (size_t)nk, 0, nq, 0, (nk + NR - 1) / NR, -1); // [nq, nk]
+  gemm_range(j->q + ho, width, dh, kp, nk, NULL, s, (size_t)nk, 0, nq, 0, ak_ceil_div(nk, NR), -1); // [nq, nk]
   for (int i = 0; i < nq; i++) softmax_row(j, h, i, s + (size_t)i * nk, p + (size_t)i * nk);
   pack_cols(j->v + ho, width, nk, dh, vp);
-  gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, (dh + NR - 1) / NR, -1); // [nq, dHead]
+  gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, ak_ceil_div(dh, NR), -1); // [nq, dHead]
 }
 
-static void ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy) {
-  attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, scale};
+static int ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy) {
+  attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, scale, 0};
   ak_parallel(attention_head, &j, heads, (double)heads * nq * nk * dHead * 2);
+  return j.failed ? AK_NO_MEMORY : AK_OK;
 }
 
 /* The unit's table (kernels.h): const ak_kernels ak_<isa> = AK_KERNELS; */

@@ -1,6 +1,7 @@
 // attention-inspector: the same engine from the terminal.
 //   attention-inspector info <model>
 //   attention-inspector run <model> (--ids 1,2,3 | --text "…") [--target-ids … | --target-text …] [--score S] [--out result.json]
+//                                   [--max-tokens 1024] [--max-memory-mb 2048]
 //   attention-inspector convert <hf-folder> --out model.json
 import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
@@ -8,12 +9,15 @@ import { loadModel, runModel, summarize } from './engine/run';
 import { convertToProjectFormat } from './engine/format/convert';
 import type { RnnScore, RunInput } from './engine/types';
 import { writeResultJson } from './engine/resultJson';
+import { DEFAULT_MAX_RUN_MEMORY_MB, DEFAULT_MAX_TOKENS } from './engine/limits';
 
 const USAGE = `usage:
   attention-inspector info <model>
   attention-inspector run <model> (--ids 1,2,3 | --text "...") [--target-ids 1,2 | --target-text "..."] [--score dot|general|additive|scaled-dot] [--out result.json]
+      [--max-tokens ${DEFAULT_MAX_TOKENS}] [--max-memory-mb ${DEFAULT_MAX_RUN_MEMORY_MB}]
   attention-inspector convert <hf-folder> --out model.json
-<model> is a project model JSON file or a Hugging Face folder (config.json + model.safetensors).`;
+<model> is a project model JSON file or a Hugging Face folder (config.json + model.safetensors).
+--max-tokens and --max-memory-mb are the extension's limits (maxSequenceLength, maxRunMemoryMB), same defaults.`;
 
 class UsageError extends Error {}
 
@@ -25,6 +29,20 @@ function parseIds(flag: string, v: string | undefined): number[] | undefined {
     return Number(p);
   });
 }
+
+function parseLimit(flag: string, v: string | undefined, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min) {
+    throw new UsageError(`${flag}: expected a whole number ≥ ${min}, got "${v}"`);
+  }
+  return Number(v);
+}
+
+/** The engine names the extension's settings in its limit errors; on the terminal, name the flag. */
+const FLAG_OF_SETTING: Record<string, string> = {
+  'setting attentionInspector.maxSequenceLength': 'raise it with --max-tokens',
+  'setting attentionInspector.maxRunMemoryMB': 'raise it with --max-memory-mb',
+};
 
 function main(argv: string[]): number {
   const [command, ...rest] = argv;
@@ -38,6 +56,8 @@ function main(argv: string[]): number {
       'target-text': { type: 'string' },
       score: { type: 'string' },
       out: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'max-memory-mb': { type: 'string' },
     },
   });
   const target = positionals[0];
@@ -46,9 +66,12 @@ function main(argv: string[]): number {
     return command ? 0 : 2;
   }
   if (!target) throw new UsageError(`${command}: missing <model>`);
+  // The model's weights must fit in the run memory limit too (checked before they are read).
+  const maxRunMemoryMB = parseLimit('--max-memory-mb', values['max-memory-mb'], DEFAULT_MAX_RUN_MEMORY_MB, 1);
+  const limits = { maxRunMemoryMB };
   switch (command) {
     case 'info': {
-      const s = summarize(loadModel(target));
+      const s = summarize(loadModel(target, limits));
       const lines = [`${s.name} (${s.architecture}, ${s.kind})`, `file: ${s.file}`, `parameters: ${s.parameters.toLocaleString('en-US')}`];
       for (const [k, v] of Object.entries(s.details)) lines.push(`${k}: ${v}`);
       if (s.scores) lines.push(`score functions: ${s.scores.join(', ')}`);
@@ -62,12 +85,14 @@ function main(argv: string[]): number {
         targetIds: parseIds('--target-ids', values['target-ids']),
         targetText: values['target-text'],
         score: values.score as RnnScore | undefined,
+        maxTokens: parseLimit('--max-tokens', values['max-tokens'], DEFAULT_MAX_TOKENS, 1),
+        maxRunMemoryMB,
       };
       if (!input.ids && input.text === undefined) throw new UsageError('run: give --ids or --text');
       if (input.score && !['dot', 'general', 'additive', 'scaled-dot'].includes(input.score)) {
         throw new UsageError(`--score: expected dot, general, additive or scaled-dot, got "${input.score}"`);
       }
-      const result = runModel(loadModel(target), input);
+      const result = runModel(loadModel(target, limits), input);
       if (values.out) {
         const fd = fs.openSync(values.out, 'w');
         try {
@@ -84,7 +109,7 @@ function main(argv: string[]): number {
     }
     case 'convert': {
       if (!values.out) throw new UsageError('convert: --out model.json is required');
-      const model = loadModel(target);
+      const model = loadModel(target, limits);
       convertToProjectFormat(model, values.out);
       console.log(`wrote ${values.out}`);
       return 0;
@@ -98,7 +123,8 @@ try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
   const err = e as Error;
-  console.error(`attention-inspector: ${err.message}`);
+  const message = Object.entries(FLAG_OF_SETTING).reduce((m, [setting, flag]) => m.replace(setting, flag), err.message);
+  console.error(`attention-inspector: ${message}`);
   if (err instanceof UsageError) console.error(USAGE);
   process.exitCode = err instanceof UsageError ? 2 : 1;
 }

@@ -34,6 +34,13 @@ export interface EngineHostOptions {
   /** attentionInspector.maxRunMemoryMB: sent with every run (the worker refuses a run estimated
    *  over it before computing) and, when a worker starts, its V8 heap limit (resourceLimits wins). */
   maxRunMemoryMB?: () => number;
+  /** attentionInspector.maxSequenceLength: sent with every run that does not give its own maxTokens. */
+  maxTokens?: () => number;
+  /** What the memory watch measures: 'worker' (default; the worker's own heap and external memory
+   *  where Node can tell, else the process) or 'process' (resident memory of the whole process). */
+  measure?: 'worker' | 'process';
+  /** Growth the memory watch allows beyond twice maxRunMemoryMB (default 1024 MB). */
+  memoryHeadroomMB?: number;
 }
 
 export interface RunHandle extends Promise<RunResult> {
@@ -48,19 +55,25 @@ interface Pending {
   partial?: { layers: AttentionLayer[]; show: (r: RunResult) => void };
   timer: NodeJS.Timeout;
   what: string;
-  /** Memory watch (see watchMemory): resident bytes when the work started, and its interval. */
-  memory?: { base: number; computing: boolean; watch: NodeJS.Timeout };
+  /** Memory watch (see watchMemory): the engine's bytes when the work started (set by the first
+   *  sample, and again after the first progress report), and its interval. */
+  memory?: { base?: number; computing: boolean; sampling: boolean; watch: NodeJS.Timeout };
 }
 
+type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens' | 'measure' | 'memoryHeadroomMB';
+
 const MB = 1024 * 1024;
-/** How often the host samples the process's resident memory while a request runs. */
+/** How often the host samples the engine's memory while a request runs. */
 const MEMORY_WATCH_MS = 100;
+/** worker.getHeapStatistics() exists (Node ≥ 22.16): the memory watch can measure the worker alone. */
+export const CAN_ASK_WORKER =
+  typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics === 'function';
 
 export class EngineHost {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly opts: Required<Omit<EngineHostOptions, 'resourceLimits' | 'maxRunMemoryMB'>> & Pick<EngineHostOptions, 'resourceLimits' | 'maxRunMemoryMB'>;
+  private readonly opts: Required<Omit<EngineHostOptions, Optional>> & Pick<EngineHostOptions, Optional>;
 
   constructor(opts: EngineHostOptions) {
     this.opts = { timeoutMs: 300_000, cancelGraceMs: 100, faults: false, threads: () => 0, ...opts };
@@ -79,7 +92,15 @@ export class EngineHost {
     const flag = new Int32Array(cancelBuffer);
     const id = this.nextId++;
     const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
-    const msg: WorkerRequest = { type: 'run', id, modelPath, input: { ...input, maxRunMemoryMB: limit }, cancel: cancelBuffer, ...(onPartial ? { stream: true } : {}) };
+    const maxTokens = input.maxTokens ?? this.opts.maxTokens?.();
+    const msg: WorkerRequest = {
+      type: 'run',
+      id,
+      modelPath,
+      input: { ...input, maxRunMemoryMB: limit, maxTokens },
+      cancel: cancelBuffer,
+      ...(onPartial ? { stream: true } : {}),
+    };
     const promise = this.request<RunResult>(msg, `running ${modelPath}`, onProgress, onPartial);
     return Object.assign(promise, {
       cancel: () => {
@@ -134,7 +155,12 @@ export class EngineHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.opts.workerScript, { workerData: { faults: this.opts.faults, threads: this.opts.threads() }, resourceLimits: this.resourceLimits() });
+    const workerData = {
+      faults: this.opts.faults,
+      threads: this.opts.threads(),
+      maxRunMemoryMB: this.opts.maxRunMemoryMB?.(),
+    };
+    const w = new Worker(this.opts.workerScript, { workerData, resourceLimits: this.resourceLimits() });
     this.starts++;
     w.on('message', (m: unknown) => this.onReply(m));
     w.on('error', (e: Error & { code?: string }) => {
@@ -150,24 +176,60 @@ export class EngineHost {
   /**
    * The worker shares this process: its typed arrays are outside its heap limit, so a run that
    * allocates without end (an architecture with no memory estimate, a bug) would grow until the
-   * OS kills the editor. While a request runs, the host samples resident memory and stops the
-   * worker when it has grown by more than twice maxRunMemoryMB (the run's tensors plus the
-   * worker's heap) + 1 GB of headroom. The baseline moves to the first progress report, so reading
-   * a big model file does not count against its run.
+   * OS kills the editor. While a request runs, the host samples the engine's memory (engineBytes)
+   * and stops the worker when it has grown by more than twice maxRunMemoryMB (the run's tensors
+   * plus the worker's heap) + 1 GB of headroom. The baseline moves to the first progress report,
+   * so reading a big model file does not count against its run.
    */
   private watchMemory(id: number, what: string): Pending['memory'] {
     const mb = this.opts.maxRunMemoryMB?.();
     if (mb === undefined) return undefined;
-    const allowed = (2 * mb + 1024) * MB;
-    const memory = { base: process.memoryUsage.rss(), computing: false, watch: undefined as unknown as NodeJS.Timeout };
-    memory.watch = setInterval(() => {
-      const grown = process.memoryUsage.rss() - memory.base;
+    const allowed = (2 * mb + (this.opts.memoryHeadroomMB ?? 1024)) * MB;
+    const memory: NonNullable<Pending['memory']> = {
+      computing: false,
+      sampling: false,
+      watch: undefined as unknown as NodeJS.Timeout,
+    };
+    const sample = async () => {
+      const now = await this.engineBytes();
+      const p = this.pending.get(id);
+      if (now === undefined || !p?.memory) return;
+      p.memory.base ??= now;
+      const grown = now - p.memory.base;
       if (grown <= allowed) return;
       const message = `The attention engine used ${Math.round(grown / MB).toLocaleString('en-US')} MB more memory while ${what}, over what the setting attentionInspector.maxRunMemoryMB (${mb.toLocaleString('en-US')} MB) allows; it was stopped and will start again for the next run.`;
       this.fail(id, new EngineError({ name: 'MemoryLimitError', message }), true);
+    };
+    memory.watch = setInterval(() => {
+      // One sample at a time: a busy worker answers getHeapStatistics only at its next interrupt check.
+      if (memory.sampling) return;
+      memory.sampling = true;
+      sample().finally(() => (memory.sampling = false)).catch(() => {});
     }, MEMORY_WATCH_MS);
     memory.watch.unref();
+    void sample();
     return memory;
+  }
+
+  /**
+   * The engine's own memory, in bytes: the worker isolate's V8 heap plus its external memory (the
+   * typed arrays and WASM memory the engine allocates), from worker.getHeapStatistics() — the
+   * host's and other extensions' allocations do not count. Where Node cannot ask a worker (before
+   * 22.16, e.g. older VS Code builds) it is the whole process's resident memory, so growth of the
+   * extension host during a run counts too. Memory the native kernels malloc (packed weights at
+   * load, bounded scratch) is in neither isolate figure; it is not what grows without end.
+   */
+  private async engineBytes(): Promise<number | undefined> {
+    if (!CAN_ASK_WORKER || this.opts.measure === 'process') return process.memoryUsage.rss();
+    type HeapStats = { used_heap_size: number; external_memory: number };
+    const w = this.worker as (Worker & { getHeapStatistics(): Promise<HeapStats> }) | undefined;
+    if (!w) return undefined;
+    try {
+      const s = await w.getHeapStatistics();
+      return s.used_heap_size + s.external_memory;
+    } catch {
+      return undefined; // not started yet, or exiting: the next sample answers
+    }
   }
 
   private resourceLimits(): ResourceLimits | undefined {
@@ -188,7 +250,7 @@ export class EngineHost {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'progress') {
-      if (p.memory && !p.memory.computing) p.memory = { ...p.memory, base: process.memoryUsage.rss(), computing: true };
+      if (p.memory && !p.memory.computing) Object.assign(p.memory, { base: undefined, computing: true });
       p.onProgress?.(m.progress);
       return;
     }

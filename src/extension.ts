@@ -12,7 +12,7 @@ import { ModelEditorProvider } from './editors/modelEditor';
 import { ModelCodeLensProvider } from './editors/modelCodeLens';
 import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
-import { DEFAULT_MAX_RUN_MEMORY_MB } from './engine/limits';
+import { readLimitSettings } from './settings';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -28,13 +28,23 @@ export interface AttentionInspectorApi {
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionInspectorApi {
-  const config = () => vscode.workspace.getConfiguration('attentionInspector');
+  const limits = () => {
+    const config = vscode.workspace.getConfiguration('attentionInspector');
+    return readLimitSettings((key) => config.get(key));
+  };
   const engine = new EngineHost({
     workerScript: path.join(context.extensionPath, 'dist', 'worker.js'),
-    timeoutMs: config().get<number>('runTimeoutSeconds', 300) * 1000,
-    threads: () => config().get<number>('engineThreads', 0),
-    maxRunMemoryMB: () => config().get<number>('maxRunMemoryMB', DEFAULT_MAX_RUN_MEMORY_MB),
+    timeoutMs: limits().settings.runTimeoutSeconds * 1000,
+    threads: () => limits().settings.engineThreads,
+    maxRunMemoryMB: () => limits().settings.maxRunMemoryMB,
+    maxTokens: () => limits().settings.maxSequenceLength,
   });
+  // Out-of-range values are used clamped; say so once at start and after each change.
+  const reportLimits = () => {
+    const { problems } = limits();
+    if (problems.length) void vscode.window.showWarningMessage(`Attention: ${problems.join(' ')}`);
+  };
+  reportLimits();
   const runner = new Runner(context.extensionUri, engine, vscodePrompter);
   const tree = new ModelTreeProvider(engine);
   const runView = new RunViewProvider(context.extensionUri, runner, {
@@ -67,6 +77,9 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
       engine.qk(result === runner.lastResult && runner.resultModel ? runner.resultModel : result.model.file, request),
     ),
     ...registerCommands(context.extensionUri, engine, runner),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('attentionInspector')) reportLimits();
+    }),
   );
   return {
     engine,

@@ -100,8 +100,8 @@ export class Runner implements vscode.Disposable {
 
   /** Starts a run without any UI of its own; the caller shows progress. */
   start(modelPath: string, input: RunInput, onProgress?: (message: string) => void, onPartial?: (r: RunResult) => void): RunHandle {
-    const maxTokens = vscode.workspace.getConfiguration('attentionInspector').get<number>('maxSequenceLength', 1024);
-    return this.engine.run(modelPath, { ...input, maxTokens }, (p) => onProgress?.(p.message), onPartial);
+    // The host adds the limits (attentionInspector.maxSequenceLength, maxRunMemoryMB), clamped.
+    return this.engine.run(modelPath, input, (p) => onProgress?.(p.message), onPartial);
   }
 
   /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */

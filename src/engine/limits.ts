@@ -12,6 +12,8 @@ import { isFixedScheme } from './positional';
 import { compressedLength } from './models/tdmcaAttention';
 
 export const DEFAULT_MAX_RUN_MEMORY_MB = 2048;
+/** Default of attentionInspector.maxSequenceLength (and the CLI's --max-tokens). */
+export const DEFAULT_MAX_TOKENS = 1024;
 const MB = 1024 * 1024;
 const F32 = 4;
 

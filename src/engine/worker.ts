@@ -13,7 +13,7 @@ import { TokenizerTimeoutError } from './format/tokenizer';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const data = workerData as { faults?: boolean; threads?: number } | undefined;
+const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number } | undefined;
 const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
@@ -21,6 +21,9 @@ const kernels = defaultKernels({ threads: data?.threads });
 const kernelInfo = 'name' in kernels ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) } : { kernels: 'reference', threads: 1 };
 
 const cache = new Map<string, { stamp: string; model: LoadedModel }>();
+/** attentionInspector.maxRunMemoryMB as last heard (at start, then with each run): it also caps a
+ *  model's weights, checked before they are read (format/weightsMemory.ts). */
+let maxRunMemoryMB = typeof data?.maxRunMemoryMB === 'number' ? data.maxRunMemoryMB : undefined;
 
 function stampOf(path: string): string {
   const st = fs.statSync(path);
@@ -50,7 +53,7 @@ function getModel(path: string): LoadedModel {
   if (failed && failed.stamp === `${stamp}|${stampOrGone(failed.error.file)}`) throw failed.error;
   let model: LoadedModel;
   try {
-    model = loadModel(path);
+    model = loadModel(path, { maxRunMemoryMB });
   } catch (e) {
     if (e instanceof TokenizerTimeoutError) timedOut.set(path, { stamp: `${stamp}|${stampOrGone(e.file)}`, error: e });
     throw e;
@@ -111,6 +114,7 @@ port.on('message', (msg: unknown) => {
       }
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
+        if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
         const model = getModel(msg.modelPath);
         const t0 = performance.now();
         const result = runModel(

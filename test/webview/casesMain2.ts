@@ -266,6 +266,32 @@ export const MAIN_CASES_2: Case[] = [
     },
   },
   {
+    name: 'export: SVG stays well-formed XML when a token holds a control character and a lone surrogate',
+    run: async (ctx) => {
+      const result = syntheticResult();
+      result.tokens.source[1] = 'th\u0001e\uD800';
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const from = ins.received.length;
+        await ins.send([{ type: 'exportRequest', requestId: 7, format: 'svg' }]);
+        const svg = String((await ins.waitForPosted((m) => m.type === 'exportReply' && m.requestId === 7, from)).image);
+        // Chromium's XML parser is strict: an ill-formed document comes back as a <parsererror>. In a
+        // blank page of its own: the inspector's CSP would report the SVG's style attribute.
+        const blank = await page.context().newPage();
+        const parsed = await blank.evaluate((text) => {
+          const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+          const error = doc.getElementsByTagName('parsererror')[0];
+          return { error: error?.textContent ?? null, texts: [...doc.getElementsByTagName('text')].map((t) => t.textContent) };
+        }, svg);
+        await blank.close();
+        equal(parsed.error, null, 'the SVG parses as XML');
+        check(parsed.texts.includes('the'), `the token's label without the control character: ${JSON.stringify(parsed.texts)}`);
+        await assertClean(ins);
+      });
+    },
+  },
+  {
     name: 'speed: BERT-base shape (12×12 heads, 512 tokens) — grid paints < 250 ms, a head switch renders < 50 ms',
     run: async (ctx) => {
       const result = bertBaseShaped(512);

@@ -90,8 +90,16 @@ export function exportPng(root: HTMLElement, title: string, theme: ThemeColors):
   return c.toDataURL('image/png');
 }
 
+/**
+ * Code points XML 1.0 does not allow in a document (its Char production): C0 controls other than
+ * tab, LF and CR, lone surrogates (the `u` flag sees an unpaired half as a code point of its own),
+ * U+FFFE and U+FFFF. A token from a tokenizer can be any of them; one in the SVG makes the file
+ * ill-formed, and viewers refuse to open it. They are dropped: no escape (&#1;) is allowed either.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s.replace(NOT_XML_CHAR, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 export function exportSvg(root: HTMLElement, title: string, theme: ThemeColors): string {

@@ -10,16 +10,17 @@ import type { Activation, LoadedModel, TransformerConfig } from './loaded';
 import { checkComputedTable, loadHfTokenizer, readJsonObject } from './modelJson';
 import { parseSafetensors } from './safetensors';
 import { readRegularFile } from './files';
+import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 
 export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian'] as const;
 
-export function readHfFolder(dir: string): LoadedModel {
+export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile)) throw new ModelFormatError(dir, 'config.json', 'a Hugging Face folder with config.json (not found)');
   const c = new HfConfig(configFile, readJsonObject(configFile));
   const type = c.raw.model_type;
-  const weights = readHfWeights(dir, configFile);
+  const weights = readHfWeights(dir, configFile, limits);
   let mapped: { config: TransformerConfig; weights: Map<string, Tensor> };
   if (type === 'bert') mapped = bert(c, weights);
   else if (type === 'gpt2') mapped = gpt2(c, weights);
@@ -90,7 +91,7 @@ interface HfWeights {
 }
 
 /** model.safetensors, or the shards listed by model.safetensors.index.json. */
-function readHfWeights(dir: string, configFile: string): HfWeights {
+function readHfWeights(dir: string, configFile: string, limits: LoadLimits | undefined): HfWeights {
   const single = path.join(dir, 'model.safetensors');
   const index = path.join(dir, 'model.safetensors.index.json');
   let files: string[];
@@ -109,6 +110,7 @@ function readHfWeights(dir: string, configFile: string): HfWeights {
     const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin')) ? ' (pytorch_model.bin is not read: save the model with safe_serialization=True)' : '';
     throw new ModelFormatError(configFile, 'model.safetensors', `a model.safetensors file beside config.json; not found${bin}`);
   }
+  checkWeightsMemory(files[0] === single ? single : index, files, limits);
   const w: HfWeights = { tensors: new Map(), fileOf: new Map() };
   for (const f of files) {
     if (!fs.existsSync(f)) throw new ModelFormatError(index, 'weight_map', `shard files that exist; ${f} is missing`);

@@ -11,6 +11,7 @@ import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceE
 import { parseSafetensors } from './safetensors';
 import { readRegularFile, resolveInModelFolder, statRegularFile } from './files';
 import { parseJsonText } from './jsonText';
+import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
 
@@ -47,7 +48,7 @@ interface ModelJson {
 
 type TransformerJson = Omit<TransformerConfig, 'encoder_layers' | 'decoder_layers'> & { encoder_layers?: number; decoder_layers?: number };
 
-export function readModelJson(file: string): LoadedModel {
+export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
   const doc = readJsonFile(file);
   const validate = validator();
   if (!validate(doc)) throw schemaError(file, validate.errors ?? []);
@@ -116,6 +117,7 @@ export function readModelJson(file: string): LoadedModel {
   } else if (doc.weights.safetensors !== undefined) {
     const sidecar = resolveInModelFolder(file, 'weights.safetensors', doc.weights.safetensors);
     if (!fs.existsSync(sidecar)) throw bad('weights.safetensors', `a safetensors file at ${sidecar} (not found)`);
+    checkWeightsMemory(file, [sidecar], limits);
     model.weights = parseSafetensors(sidecar, readRegularFile(sidecar));
   }
   return model;

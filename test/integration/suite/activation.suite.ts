@@ -4,6 +4,7 @@
 
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { api, exampleModel } from './helpers';
 
 const EXTENSION_ID = 'attention-inspector.attention-inspector';
 
@@ -61,6 +62,19 @@ suite('Activation', () => {
     assert.ok(containers.length > 0, 'no activity bar view container contributed');
     for (const { id } of containers) {
       await vscode.commands.executeCommand(`workbench.view.extension.${id}`);
+    }
+  });
+
+  test('a maxSequenceLength below its minimum (0) is used clamped to 1: a 2-token run is refused naming the limit', async () => {
+    // get() does not enforce package.json's minimum: the host reads the setting clamped (src/settings.ts).
+    const config = vscode.workspace.getConfiguration('attentionInspector');
+    await config.update('maxSequenceLength', 0, vscode.ConfigurationTarget.Global);
+    try {
+      const a = await api();
+      const model = (await exampleModel()).fsPath;
+      await assert.rejects(Promise.resolve(a.engine.run(model, { ids: [1, 2] })), /2 tokens is over the limit of 1 \(setting attentionInspector\.maxSequenceLength\)/);
+    } finally {
+      await config.update('maxSequenceLength', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 });

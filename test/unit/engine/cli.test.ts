@@ -69,3 +69,33 @@ test('convert writes the project format and the converted file gives the same at
     assert.deepEqual(b.attentions, a.attentions, `${name}: converted file differs`);
   }
 });
+
+// ---- limits: the extension's defaults (maxSequenceLength 1024, maxRunMemoryMB 2048) apply here too
+import { writeRandomTransformer } from '../../helpers/randomModel';
+
+const longModel = writeRandomTransformer(path.join(tmp, 'long'), { kind: 'encoder', dModel: 8, heads: 2, layers: 1, vocab: 16, maxPositions: 4096 });
+const idsOf = (n: number) => Array.from({ length: n }, (_, i) => i % 16).join(',');
+
+test('run refuses more than 1024 tokens by default (exit 1, naming the limit and its flag); --max-tokens raises it', () => {
+  const r = cli('run', longModel, '--ids', idsOf(1025));
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err.trim(), /^attention-inspector: ids: 1025 tokens is over the limit of 1024 \(raise it with --max-tokens\)$/);
+  const out = path.join(tmp, 'long.json');
+  const ok = cli('run', longModel, '--ids', idsOf(1025), '--max-tokens', '2000', '--out', out);
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).tokens.source.length, 1025);
+});
+
+test('run refuses a run estimated over 2048 MB by default (exit 1, naming the limit); --max-memory-mb changes it', () => {
+  // 64 heads × 6 layers × [1000, 1000] probabilities and scores ≈ 3 GB, refused before compute.
+  const wide = writeRandomTransformer(path.join(tmp, 'wide'), { kind: 'encoder', dModel: 64, heads: 64, layers: 6, vocab: 16, maxPositions: 1024 });
+  const r = cli('run', wide, '--ids', idsOf(1000));
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /this run needs ~[\d,]+ MB .*the limit is 2,048 MB \(raise it with --max-memory-mb\)/);
+  const small = cli('run', longModel, '--ids', idsOf(500), '--max-memory-mb', '1');
+  assert.equal(small.code, 1);
+  assert.match(small.err, /the limit is 1 MB \(raise it with --max-memory-mb\): at most about \d+ source tokens fit/);
+  const bad = cli('run', longModel, '--ids', '1', '--max-tokens', 'lots');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--max-tokens: expected a whole number ≥ 1, got "lots"/);
+});

@@ -112,6 +112,13 @@ test('a bad input is answered with an error naming the field, and the worker kee
   assert.equal(h.starts, 1);
 });
 
+test('the host\'s maxTokens (attentionInspector.maxSequenceLength) applies to every run that gives none', async () => {
+  const h = host({ maxTokens: () => 3 });
+  await assert.rejects(h.run(small, { text: 'w3 w4 w5 w6', targetIds: [1] }), /4 tokens is over the limit of 3/);
+  const r = await h.run(small, { text: 'w3 w4 w5', targetIds: [1] });
+  assert.equal(r.ids.source.length, 3);
+});
+
 test('a worker that exits is reported, requests queued behind it are answered, and the next run starts a new worker', async () => {
   const h = host();
   const crash = h.fault('exit');
