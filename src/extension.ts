@@ -13,6 +13,7 @@ import { ModelCodeLensProvider } from './editors/modelCodeLens';
 import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 import { readLimitSettings } from './settings';
+import { notify } from './notify';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -42,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   // Out-of-range values are used clamped; say so once at start and after each change.
   const reportLimits = () => {
     const { problems } = limits();
-    if (problems.length) void vscode.window.showWarningMessage(`Attention: ${problems.join(' ')}`);
+    if (problems.length) void notify.warning(`Attention: ${problems.join(' ')}`);
   };
   reportLimits();
   const runner = new Runner(context.extensionUri, engine, vscodePrompter);
