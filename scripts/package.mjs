@@ -14,7 +14,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outDir = path.join(root, 'dist-vsix');
 const NATIVE_LINE = '!dist/native/**';
 
-export const PACKAGES = {
+const PACKAGES = {
   'linux-x64': path.join(outDir, 'attention-inspector-linux-x64.vsix'),
   universal: path.join(outDir, 'attention-inspector-universal.vsix'),
 };
