@@ -13,6 +13,7 @@ import { ModelCodeLensProvider } from './editors/modelCodeLens';
 import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 import { DEFAULT_MAX_RUN_MEMORY_MB } from './engine/limits';
+import { startLoopMonitor } from './loopMonitor';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -49,7 +50,9 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
       InspectorPanel.revive(panel, context.extensionUri, state);
     },
   };
+  const loopMonitor = startLoopMonitor();
   context.subscriptions.push(
+    { dispose: () => loopMonitor?.dispose() },
     { dispose: () => void engine.dispose() },
     runner,
     tree,
