@@ -109,7 +109,11 @@ export class Runner implements vscode.Disposable {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Attention: running ${path.basename(modelPath)}`, cancellable: true },
         (progress, token) => {
-          const handle = this.start(modelPath, input, (message) => progress.report({ message }), (r) => this.showPartial(seq, r, opts));
+          const onProgress = (message: string) => {
+            progress.report({ message });
+            this.progressed(seq, modelPath, message);
+          };
+          const handle = this.start(modelPath, input, onProgress, (r) => this.showPartial(seq, r, opts));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
@@ -125,7 +129,7 @@ export class Runner implements vscode.Disposable {
   /** A side-panel run: progress in the view, cancellable by the next keystroke. */
   live(modelPath: string, input: RunInput): RunHandle {
     const seq = this.begin(modelPath, input);
-    const handle = this.start(modelPath, input, undefined, (r) => this.showPartial(seq, r, { live: true }));
+    const handle = this.start(modelPath, input, (m) => this.progressed(seq, modelPath, m), (r) => this.showPartial(seq, r, { live: true }));
     void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
@@ -155,8 +159,17 @@ export class Runner implements vscode.Disposable {
     this.current = modelPath;
     this.lastInput = input;
     this.running = true;
+    const seq = ++this.seq;
+    // At once, before the engine answers: what the panel shows is the previous run's.
+    this.progressed(seq, modelPath, 'starting');
     this.changed.fire();
-    return ++this.seq;
+    return seq;
+  }
+
+  /** Until its first layers are shown, a run's progress is a line above the previous result. */
+  private progressed(seq: number, modelPath: string, message: string): void {
+    if (seq !== this.seq || this.partial?.seq === seq) return;
+    InspectorPanel.current?.setRunStatus('running', `Running ${path.basename(modelPath)} (${message})… The heads below are from the previous run.`);
   }
 
   /**
@@ -165,8 +178,12 @@ export class Runner implements vscode.Disposable {
    */
   private showPartial(seq: number, result: RunResult, opts: RunOptions): void {
     if (seq !== this.seq || opts.show === false || (opts.live && !InspectorPanel.current)) return;
+    const panel = this.partial?.seq === seq ? InspectorPanel.current : undefined;
     this.partial = { seq, result };
-    InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`);
+    const title = `${result.model.name} — ${describeInput(result)}`;
+    // Later layers of the same run: only what changed, the open head stays.
+    if (panel) panel.extendResult(result, title);
+    else InspectorPanel.show(this.extensionUri, result, title);
   }
 
   /**
@@ -199,6 +216,12 @@ export class Runner implements vscode.Disposable {
   private fail(seq: number, modelPath: string, e: Error, live: boolean): void {
     if (seq !== this.seq) return;
     this.retractPartial(seq, e);
+    const cancelled = e.name === 'CancelledError';
+    // Said in the panel at once; with no earlier result, the stopped partial run says it itself.
+    InspectorPanel.current?.setRunStatus(
+      this.lastResult ? (cancelled ? 'cancelled' : 'failed') : 'idle',
+      cancelled ? 'Run cancelled. The panel shows the previous run.' : 'The run failed. The panel shows the previous run.',
+    );
     this.running = false;
     if (e.name !== 'CancelledError') this.lastError = e.message;
     this.report(modelPath, e, live);
