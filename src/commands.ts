@@ -14,8 +14,11 @@ import { modelPathOf, type ModelNode } from './views/modelTree';
 import { SelectionFollower } from './views/selectionFollower';
 import { showSafetensorsHeader } from './views/safetensorsDocument';
 import { revealWeights, type HeadTarget } from './views/revealWeights';
+import { wireSafe } from './commandResult';
 
-const cmd = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(`attentionInspector.${id}`, fn);
+// A run returned to the workbench (palette) crosses as JSON: see wireSafe.
+const cmd = (id: string, fn: (...args: never[]) => unknown) =>
+  vscode.commands.registerCommand(`attentionInspector.${id}`, async (...args: never[]) => wireSafe(await fn(...args)));
 
 export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, runner: Runner): vscode.Disposable[] {
   const pick = () => pickModel(runner.prompter);
