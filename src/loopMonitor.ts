@@ -16,9 +16,22 @@ export interface LoopSample {
   rssMB: number;
 }
 
+let markFile: string | undefined;
+
+/** With the monitor on, a line `{t, mark}` where the host's work on a run passes `label` (else nothing). */
+export function debugMark(label: string): void {
+  if (!markFile) return;
+  try {
+    fs.appendFileSync(markFile, `${JSON.stringify({ t: Date.now(), mark: label })}\n`);
+  } catch {
+    // as above
+  }
+}
+
 export function startLoopMonitor(env: NodeJS.ProcessEnv = process.env): { dispose(): void } | undefined {
   const file = env[LOOP_MONITOR_ENV];
   if (!file) return undefined;
+  markFile = file;
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const write = () => {

@@ -12,6 +12,7 @@ import type { InspectorView } from './protocol/views';
 import { describeInput } from './inputText';
 import { pickInput, type Prompter } from './prompts';
 import { ModelFileWatcher } from './views/modelFileWatcher';
+import { debugMark } from './loopMonitor';
 
 export type HeadRef = HeadFocus;
 
@@ -160,6 +161,7 @@ export class Runner implements vscode.Disposable {
     this.lastInput = input;
     this.running = true;
     const seq = ++this.seq;
+    debugMark(`begin ${seq}`);
     // At once, before the engine answers: what the panel shows is the previous run's.
     this.progressed(seq, modelPath, 'starting');
     this.changed.fire();
@@ -178,6 +180,7 @@ export class Runner implements vscode.Disposable {
    */
   private showPartial(seq: number, result: RunResult, opts: RunOptions): void {
     if (seq !== this.seq || opts.show === false || (opts.live && !InspectorPanel.current)) return;
+    debugMark(`partial ${seq}: ${result.attentions.length} layers`);
     const panel = this.partial?.seq === seq ? InspectorPanel.current : undefined;
     this.partial = { seq, result };
     const title = `${result.model.name} — ${describeInput(result)}`;
@@ -199,6 +202,7 @@ export class Runner implements vscode.Disposable {
   }
 
   private finish(seq: number, modelPath: string, result: RunResult, opts: RunOptions): void {
+    debugMark(`finish ${seq}`);
     if (seq !== this.seq) return; // a newer run replaced this one while it ran
     if (this.partial?.seq === seq) this.partial = undefined;
     this.lastResult = result;
@@ -210,7 +214,9 @@ export class Runner implements vscode.Disposable {
     if (opts.show !== false && (!opts.live || InspectorPanel.current)) {
       InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`, opts.focus, opts.view);
     }
+    debugMark(`finish ${seq}: panel posted`);
     this.changed.fire();
+    debugMark(`finish ${seq}: side panel posted`);
   }
 
   private fail(seq: number, modelPath: string, e: Error, live: boolean): void {

@@ -20,6 +20,7 @@ async function main(): Promise<number> {
   const result = await runScenario({
     size,
     n,
+    ...(small ? { cancelN: 1024 } : {}),
     warmRuns: Number(process.env.WARM ?? 2),
     switches: Number(process.env.SWITCHES ?? 6),
     runTimeoutMs: 180_000,

@@ -20,7 +20,7 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
     const value = unit === 'ms' ? ms(x) : x === undefined ? '—' : `${Math.round(x)}${unit ? ` ${unit}` : ''}`;
     rows.push({ name, value, x, ...(goal !== undefined ? { goal: `≤ ${goal}${unit ? ` ${unit}` : ''}`, pass: x !== undefined && x <= goal } : {}) });
   };
-  const worst = (xs: (number | undefined)[]) => (xs.some((x) => x === undefined) ? undefined : Math.max(...(xs as number[])));
+  const worst = (xs: (number | undefined)[]) => (xs.length === 0 || xs.some((x) => x === undefined) ? undefined : Math.max(...(xs as number[])));
   add('cold: Run → first heatmap', r.cold.firstHeatmapMs, 2500);
   add('cold: Run → finished', r.cold.finishedMs);
   const w = r.warm;

@@ -20,9 +20,13 @@ export interface ScenarioOptions {
   size: BertSize;
   /** Tokens (ids) per run. */
   n: number;
+  /** Tokens of the run that is cancelled (long enough to still be going when Cancel is clicked). */
+  cancelN?: number;
   warmRuns: number;
   /** Head switches during each warm run and after it. */
   switches: number;
+  /** Run the Cancel phase (default true). */
+  cancel?: boolean;
   /** How long one run may take before the scenario gives up on it. */
   runTimeoutMs: number;
   log?: (line: string) => void;
@@ -72,6 +76,7 @@ export interface ScenarioResult {
 }
 
 const INSPECTOR_RUNNING = /Running|stale/;
+const debug = (line: string) => process.env.AI_E2E_DEBUG && console.log(`    [debug] ${line}`);
 
 function ids(n: number, vocab: number): string {
   return `ids: ${Array.from({ length: n }, (_, i) => 1 + ((i * 37 + 11) % (vocab - 1))).join(', ')}`;
@@ -114,7 +119,8 @@ class HostLog {
   samples(from: number, to: number): LoopSample[] {
     const text = fs.existsSync(this.loopFile) ? fs.readFileSync(this.loopFile, 'utf8') : '';
     // A sample covers the LOOP_MONITOR_MS before its time stamp (a blocked loop stamps it late).
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LoopSample).filter((s) => s.t >= from && s.t <= to + 300);
+    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LoopSample | { t: number; mark: string });
+    return lines.filter((s): s is LoopSample => 'maxDelayMs' in s && s.t >= from && s.t <= to + 300);
   }
 
   reconnects(): number {
@@ -181,8 +187,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       warm.push(await timeRun(page, marks, host, o, () => box.press('Enter'), 'sidebar', true));
     }
 
-    log('cancel');
-    const cancel = await timeCancel(page, marks, host, o, input).catch((e: Error) => {
+    if (o.cancel !== false) log('cancel');
+    const cancel = o.cancel === false ? undefined : await timeCancel(page, marks, host, o, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
       problems.push(`cancel: ${e.message}`);
       return undefined;
     });
@@ -190,6 +196,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     return { size: o.size, n: o.n, cold, warm, cancel, idleHost, problems };
   } finally {
     marks.stop();
+    // The host's samples and marks (debugMark), to see where a long delay falls.
+    if (fs.existsSync(loopFile)) fs.copyFileSync(loopFile, path.join(root, 'artifacts', 'bench', `e2e-host-L${o.size.layers}.jsonl`));
     if (process.env.AI_E2E_KEEP) log(`server files kept: ${server.tempDir}`);
     await server.stop(!!process.env.AI_E2E_KEEP);
   }
@@ -250,11 +258,15 @@ async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): 
   const before = Date.now();
   try {
     await ins.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`).click({ timeout: 10_000 });
-  } catch {
+  } catch (e) {
+    debug(`switch to ${layer}/${head}: click failed: ${(e as Error).message.split('\n')[0]}`);
     return undefined; // the grid was redrawn under the click (a new layer arrived)
   }
   const click = await marks.next((m) => m.role === 'inspector' && m.kind === 'input:click' && m.value === `${layer}/${head}`, before, 5000);
-  if (!click) return undefined;
+  if (!click) {
+    debug(`switch to ${layer}/${head}: no click mark`);
+    return undefined;
+  }
   const shown = await marks.next((m) => m.role === 'inspector' && m.kind === 'head' && m.value === `Layer ${layer} · Head ${head}`, click.t, 60_000);
   return shown ? shown.t - click.t : 60_000;
 }
@@ -270,9 +282,16 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   await page.keyboard.press('Enter');
   const t0 = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:enter', before, 5000))?.t ?? before;
   const first = await marks.next((m) => m.role === 'inspector' && m.kind === 'head', t0, o.runTimeoutMs);
-  const toast = page.locator('.notification-toast').filter({ hasText: 'Attention: running' });
-  const cancelButton = toast.locator('.monaco-button').filter({ hasText: 'Cancel' }).first();
-  await cancelButton.waitFor({ state: 'visible', timeout: 10_000 });
+  // Toasts are not shown in this headless setup: Cancel from the notification center (status bar bell).
+  await page.locator('[id="status.notifications"] a, [id="status.notifications"]').first().click();
+  const center = page.locator('.notifications-center');
+  const cancelButton = center.locator('.notification-list-item').filter({ hasText: 'Attention: running' }).locator('.monaco-button').filter({ hasText: 'Cancel' }).first();
+  try {
+    await cancelButton.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch {
+    await page.screenshot({ path: path.join(repoRoot(), 'artifacts', 'bench', 'e2e-cancel-missing.png') });
+    return { firstHeatmapMs: first && first.t - t0, after: 'no Cancel button (the run had finished?)', host: host.figures(t0, Date.now(), rc) };
+  }
   const beforeClick = Date.now();
   await cancelButton.click();
   const click = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:click', beforeClick, 5000))?.t ?? beforeClick;
@@ -280,7 +299,7 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   let notificationMs: number | undefined;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await page.locator('.notification-toast').filter({ hasText: 'run cancelled' }).count()) {
+    if (await center.locator('.notification-list-item').filter({ hasText: 'run cancelled' }).count()) {
       notificationMs = Date.now() - click;
       break;
     }
