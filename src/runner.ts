@@ -45,6 +45,8 @@ export class Runner implements vscode.Disposable {
   private seq = 0;
   /** The partial result on screen while run `seq` goes on (see showPartial). */
   private partial?: { seq: number; result: RunResult };
+  /** The latest partial result not shown yet (showPartial shows it from a timer). */
+  private queuedPartial?: { seq: number; result: RunResult; opts: RunOptions };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -179,7 +181,20 @@ export class Runner implements vscode.Disposable {
    * rules as a finished run: only the latest run, and a live run only into an open panel.
    */
   private showPartial(seq: number, result: RunResult, opts: RunOptions): void {
-    if (seq !== this.seq || opts.show === false || (opts.live && !InspectorPanel.current)) return;
+    // The worker's messages are handled in one batch when several wait: showing each partial in
+    // its handler kept timers and the workbench's messages (Cancel) waiting until the run ended.
+    // Only the latest partial is shown, from a timer of its own.
+    const first = !this.queuedPartial;
+    this.queuedPartial = { seq, result, opts };
+    if (first) setTimeout(() => this.showQueuedPartial(), 0);
+  }
+
+  private showQueuedPartial(): void {
+    const q = this.queuedPartial;
+    this.queuedPartial = undefined;
+    if (!q) return;
+    const { seq, result, opts } = q;
+    if (seq !== this.seq || !this.running || opts.show === false || (opts.live && !InspectorPanel.current)) return;
     debugMark(`partial ${seq}: ${result.attentions.length} layers`);
     const panel = this.partial?.seq === seq ? InspectorPanel.current : undefined;
     this.partial = { seq, result };
