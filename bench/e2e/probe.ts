@@ -10,7 +10,8 @@ export type Role = 'inspector' | 'sidebar' | 'workbench';
 
 export interface Mark {
   role: Role;
-  /** 'input:click' | 'input:enter' | 'head' | 'grid' | 'status' | 'banner' | 'loading'. */
+  /** 'input:click' | 'input:enter' | 'head' | 'headDrawMs' (the page's own drawing time of that head) |
+   *  'grid' | 'status' | 'banner' | 'loading'. */
   kind: string;
   /** What was clicked (data-layer/data-head), the head title, or the status line. */
   value: string;
@@ -66,7 +67,10 @@ function probe(): void {
     let last: Record<string, string> = {};
     const check = (records: MutationRecord[]) => {
       for (const r of records) {
-        if (r.attributeName === 'data-head-ms') painted('head', text('.detail-title'));
+        if (r.attributeName === 'data-head-ms') {
+          painted('head', text('.detail-title'));
+          marks.push({ kind: 'headDrawMs', value: app.getAttribute('data-head-ms') ?? '', t: now() });
+        }
         if (r.attributeName === 'data-grid-ms') painted('grid', '');
       }
       const s = state();

@@ -34,6 +34,7 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   add('head switch during a run, max', during.length ? Math.max(...during) : undefined, 250);
   add(`head switch after a run, median (${after.length})`, after.length ? median(after) : undefined, 100);
   add('head switch after a run, max', after.length ? Math.max(...after) : undefined, 250);
+  if (r.cancel && r.cancel.inspectorMs === undefined) rows.push({ name: 'Cancel', value: r.cancel.after });
   add('Cancel → inspector stops saying Running', r.cancel?.inspectorMs, 200);
   add('Cancel → "run cancelled" notification', r.cancel?.notificationMs, 200);
   const hosts = [r.cold.host, ...w.map((x) => x.host), ...(r.cancel ? [r.cancel.host] : [])];

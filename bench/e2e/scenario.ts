@@ -212,9 +212,11 @@ async function timeRun(
   await enter();
   const t0 = (await marks.next((m) => m.role === from && m.kind === 'input:enter', before, 5000))?.t ?? before;
   const isInspector = (k: string) => (m: Mark) => m.role === 'inspector' && m.kind === k;
-  const stale = await marks.next((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value), t0, o.runTimeoutMs);
-  const first = await marks.next(isInspector('head'), t0, o.runTimeoutMs);
   const finished = (m: Mark) => isInspector('status')(m) && !INSPECTOR_RUNNING.test(m.value) && /ran in/.test(m.value);
+  // Waited for together: a short run may finish before anything says it is running.
+  const ending = marks.next(finished, t0, o.runTimeoutMs);
+  const staleP = marks.next((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value), t0, o.runTimeoutMs);
+  const first = await marks.next(isInspector('head'), t0, o.runTimeoutMs);
   const during: number[] = [];
   const after: number[] = [];
   if (switches && first) {
@@ -223,7 +225,8 @@ async function timeRun(
       if (ms !== undefined) during.push(ms);
     }
   }
-  const end = await marks.next(finished, stale?.t ?? t0, o.runTimeoutMs);
+  const end = await ending;
+  const stale = end ? marks.all.filter((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value) && m.t >= t0 && m.t <= end.t).sort((a, b) => a.t - b.t)[0] : await staleP;
   const tEnd = end?.t ?? Date.now();
   if (switches && end) {
     await sleep(300);
@@ -268,6 +271,8 @@ async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): 
     return undefined;
   }
   const shown = await marks.next((m) => m.role === 'inspector' && m.kind === 'head' && m.value === `Layer ${layer} · Head ${head}`, click.t, 60_000);
+  const draw = shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === 'headDrawMs' && m.t >= click.t && m.t <= shown.t).pop();
+  debug(`switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms, of which the page drew ${draw?.value ?? '?'} ms`);
   return shown ? shown.t - click.t : 60_000;
 }
 
@@ -281,7 +286,10 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   const before = Date.now();
   await page.keyboard.press('Enter');
   const t0 = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:enter', before, 5000))?.t ?? before;
-  const first = await marks.next((m) => m.role === 'inspector' && m.kind === 'head', t0, o.runTimeoutMs);
+  // Cancelled a second into the run, while the engine works (a small run may not stream before it ends).
+  await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && INSPECTOR_RUNNING.test(m.value), t0, 10_000);
+  await sleep(Math.max(0, t0 + 1000 - Date.now()));
+  const first = marks.all.filter((m) => m.role === 'inspector' && m.kind === 'head' && m.t >= t0).sort((a, b) => a.t - b.t)[0];
   // Toasts are not shown in this headless setup: Cancel from the notification center (status bar bell).
   await page.locator('[id="status.notifications"] a, [id="status.notifications"]').first().click();
   const center = page.locator('.notifications-center');
