@@ -16,8 +16,11 @@ import { showSafetensorsHeader } from './views/safetensorsDocument';
 import { revealWeights, type HeadTarget } from './views/revealWeights';
 import { notify } from './notify';
 import { uiText } from './uiText';
+import { wireSafe } from './commandResult';
 
-const cmd = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(`attentionInspector.${id}`, fn);
+// A run returned to the workbench (palette) crosses as JSON: see wireSafe.
+const cmd = (id: string, fn: (...args: never[]) => unknown) =>
+  vscode.commands.registerCommand(`attentionInspector.${id}`, async (...args: never[]) => wireSafe(await fn(...args)));
 
 export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, runner: Runner): vscode.Disposable[] {
   const pick = () => pickModel(runner.prompter);

@@ -264,7 +264,7 @@ export class EngineHost {
     clearTimeout(p.timer);
     clearInterval(p.memory?.watch);
     const answers: Record<Exclude<WorkerReply['type'], 'progress' | 'partial'>, () => void> = {
-      result: () => p.resolve((m as Extract<WorkerReply, { type: 'result' }>).result),
+      result: () => p.resolve(keepStreamed((m as Extract<WorkerReply, { type: 'result' }>).result, p.partial?.layers)),
       summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
       qk: () => p.resolve((m as Extract<WorkerReply, { type: 'qk' }>).qk),
       error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),
@@ -290,4 +290,19 @@ export class EngineHost {
       void w.terminate();
     }
   }
+}
+
+/**
+ * A streamed run's result carries every layer again. The host already holds equal copies of the
+ * streamed ones, and the panel's per-array summaries (headSummaries) were computed on those: keep
+ * them, so the duplicates are freed and nothing is summarised twice on the host's main thread.
+ */
+function keepStreamed(result: RunResult, streamed: AttentionLayer[] | undefined): RunResult {
+  if (!streamed?.length) return result;
+  const have = new Map(streamed.map((a) => [`${a.part}/${a.layer}`, a]));
+  const attentions = result.attentions.map((a) => {
+    const s = have.get(`${a.part}/${a.layer}`);
+    return s && s.heads === a.heads && s.probs.length === a.probs.length ? s : a;
+  });
+  return { ...result, attentions };
 }

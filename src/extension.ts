@@ -14,6 +14,7 @@ import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDoc
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 import { readLimitSettings } from './settings';
 import { notify } from './notify';
+import { startLoopMonitor } from './loopMonitor';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -60,7 +61,9 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
       InspectorPanel.revive(panel, context.extensionUri, state);
     },
   };
+  const loopMonitor = startLoopMonitor();
   context.subscriptions.push(
+    { dispose: () => loopMonitor?.dispose() },
     { dispose: () => void engine.dispose() },
     runner,
     tree,

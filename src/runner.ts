@@ -14,6 +14,7 @@ import { pickInput, type Prompter } from './prompts';
 import { ModelFileWatcher } from './views/modelFileWatcher';
 import { notify } from './notify';
 import { uiText } from './uiText';
+import { debugMark } from './loopMonitor';
 
 export type HeadRef = HeadFocus;
 
@@ -46,6 +47,8 @@ export class Runner implements vscode.Disposable {
   private seq = 0;
   /** The partial result on screen while run `seq` goes on (see showPartial). */
   private partial?: { seq: number; result: RunResult };
+  /** The latest partial result not shown yet (showPartial shows it from a timer). */
+  private queuedPartial?: { seq: number; result: RunResult; opts: RunOptions };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -111,7 +114,11 @@ export class Runner implements vscode.Disposable {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: uiText(`Attention: running ${path.basename(modelPath)}`), cancellable: true },
         (progress, token) => {
-          const handle = this.start(modelPath, input, (message) => progress.report({ message: uiText(message) }), (r) => this.showPartial(seq, r, opts));
+          const onProgress = (message: string) => {
+            progress.report({ message: uiText(message) });
+            this.progressed(seq, modelPath, message);
+          };
+          const handle = this.start(modelPath, input, onProgress, (r) => this.showPartial(seq, r, opts));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
@@ -127,7 +134,7 @@ export class Runner implements vscode.Disposable {
   /** A side-panel run: progress in the view, cancellable by the next keystroke. */
   live(modelPath: string, input: RunInput): RunHandle {
     const seq = this.begin(modelPath, input);
-    const handle = this.start(modelPath, input, undefined, (r) => this.showPartial(seq, r, { live: true }));
+    const handle = this.start(modelPath, input, (m) => this.progressed(seq, modelPath, m), (r) => this.showPartial(seq, r, { live: true }));
     void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
@@ -157,8 +164,18 @@ export class Runner implements vscode.Disposable {
     this.current = modelPath;
     this.lastInput = input;
     this.running = true;
+    const seq = ++this.seq;
+    debugMark(`begin ${seq}`);
+    // At once, before the engine answers: what the panel shows is the previous run's.
+    this.progressed(seq, modelPath, 'starting');
     this.changed.fire();
-    return ++this.seq;
+    return seq;
+  }
+
+  /** Until its first layers are shown, a run's progress is a line above the previous result. */
+  private progressed(seq: number, modelPath: string, message: string): void {
+    if (seq !== this.seq || this.partial?.seq === seq) return;
+    InspectorPanel.current?.setRunStatus('running', `Running ${path.basename(modelPath)} (${message})… The heads below are from the previous run.`);
   }
 
   /**
@@ -166,9 +183,27 @@ export class Runner implements vscode.Disposable {
    * rules as a finished run: only the latest run, and a live run only into an open panel.
    */
   private showPartial(seq: number, result: RunResult, opts: RunOptions): void {
-    if (seq !== this.seq || opts.show === false || (opts.live && !InspectorPanel.current)) return;
+    // The worker's messages are handled in one batch when several wait: showing each partial in
+    // its handler kept timers and the workbench's messages (Cancel) waiting until the run ended.
+    // Only the latest partial is shown, from a timer of its own.
+    const first = !this.queuedPartial;
+    this.queuedPartial = { seq, result, opts };
+    if (first) setTimeout(() => this.showQueuedPartial(), 0);
+  }
+
+  private showQueuedPartial(): void {
+    const q = this.queuedPartial;
+    this.queuedPartial = undefined;
+    if (!q) return;
+    const { seq, result, opts } = q;
+    if (seq !== this.seq || !this.running || opts.show === false || (opts.live && !InspectorPanel.current)) return;
+    debugMark(`partial ${seq}: ${result.attentions.length} layers`);
+    const panel = this.partial?.seq === seq ? InspectorPanel.current : undefined;
     this.partial = { seq, result };
-    InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`);
+    const title = `${result.model.name} — ${describeInput(result)}`;
+    // Later layers of the same run: only what changed, the open head stays.
+    if (panel) panel.extendResult(result, title);
+    else InspectorPanel.show(this.extensionUri, result, title);
   }
 
   /**
@@ -184,6 +219,7 @@ export class Runner implements vscode.Disposable {
   }
 
   private finish(seq: number, modelPath: string, result: RunResult, opts: RunOptions): void {
+    debugMark(`finish ${seq}`);
     if (seq !== this.seq) return; // a newer run replaced this one while it ran
     if (this.partial?.seq === seq) this.partial = undefined;
     this.lastResult = result;
@@ -195,12 +231,20 @@ export class Runner implements vscode.Disposable {
     if (opts.show !== false && (!opts.live || InspectorPanel.current)) {
       InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`, opts.focus, opts.view);
     }
+    debugMark(`finish ${seq}: panel posted`);
     this.changed.fire();
+    debugMark(`finish ${seq}: side panel posted`);
   }
 
   private fail(seq: number, modelPath: string, e: Error, live: boolean): void {
     if (seq !== this.seq) return;
     this.retractPartial(seq, e);
+    const cancelled = e.name === 'CancelledError';
+    // Said in the panel at once; with no earlier result, the stopped partial run says it itself.
+    InspectorPanel.current?.setRunStatus(
+      this.lastResult ? (cancelled ? 'cancelled' : 'failed') : 'idle',
+      cancelled ? 'Run cancelled. The panel shows the previous run.' : 'The run failed. The panel shows the previous run.',
+    );
     this.running = false;
     if (e.name !== 'CancelledError') this.lastError = e.message;
     this.report(modelPath, e, live);

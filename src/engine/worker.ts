@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
 import { loadModel, prepare, runModel, summarize } from './run';
 import { headQK } from './qkVectors';
-import type { PartialRun } from './types';
+import type { AttentionLayer, PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
@@ -82,6 +82,17 @@ const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(
 const STREAM_AFTER_MS = 60;
 const STREAM_EVERY_MS = 400;
 
+/** A layer with its own buffers (the mask too: the engine may share one mask between layers). */
+function copyLayer(a: AttentionLayer): AttentionLayer {
+  return {
+    ...a,
+    probs: a.probs.slice(),
+    scores: a.scores.slice(),
+    ...(a.mask && { mask: a.mask.slice() }),
+    ...(a.rowEntropy && { rowEntropy: a.rowEntropy.slice() }),
+  };
+}
+
 function streamer(id: number): (p: PartialRun) => void {
   const started = performance.now();
   let sent = 0;
@@ -89,8 +100,11 @@ function streamer(id: number): (p: PartialRun) => void {
   return (p) => {
     const now = performance.now();
     if (p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
-    // Posted without a transfer list: the layers are copied, the engine keeps its own arrays.
-    post({ type: 'partial', id, run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers: p.attentions.slice(sent), progress: p.progress });
+    // The engine keeps its own arrays: the layers are copied here and the copies handed over, so
+    // the copying is done on this thread, not while the host's main thread reads the message.
+    const layers = p.attentions.slice(sent).map(copyLayer);
+    const part = { type: 'partial', id, run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers, progress: p.progress } as const;
+    post(part, transferables({ model: p.model, tokens: p.tokens, ids: p.ids, attentions: layers, addNorm: [] }));
     sent = p.attentions.length;
     last = now;
   };

@@ -167,6 +167,12 @@ export class InspectorPanel {
     this.post(this.session.setResult(result, title, focus, view, score));
   }
 
+  /** The next partial result of the streamed run shown (see InspectorSession.extendResult). */
+  extendResult(result: RunResult, title: string): void {
+    this.panel.title = PANEL_PREFIX + title;
+    this.post(this.session.extendResult(result, title));
+  }
+
   /** Opens one head of the current run; false when there is no run or no such head. */
   focusHead(focus: HeadFocus): boolean {
     const m = this.session.focusHead(focus);
@@ -174,6 +180,11 @@ export class InspectorPanel {
     this.panel.reveal(undefined, true);
     this.post([m]);
     return true;
+  }
+
+  /** Says at once that a run started (the shown result is out of date), progressed, or stopped. */
+  setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
+    this.post([this.session.setRunStatus(state, message)]);
   }
 
   /** Shows an error banner above the current content. */

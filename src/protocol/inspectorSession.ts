@@ -17,6 +17,7 @@ import {
   type RequestHeadMessage,
   type RequestQkMessage,
   type RunMeta,
+  type RunStatusMessage,
 } from './webview';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
@@ -64,6 +65,8 @@ export class InspectorSession {
   /** A q/k computation is with the engine; `qkNext` is the newest request waiting for it (see queueQk). */
   private qkBusy = false;
   private qkNext: ((go: boolean) => void) | undefined;
+  /** A run under way (or just stopped) that has not replaced the shown one; re-sent after a reload. */
+  private status: RunStatusMessage | undefined;
 
   constructor(
     private readonly noRunMessage = NO_RUN_MESSAGE,
@@ -91,6 +94,7 @@ export class InspectorSession {
     this.titleValue = title;
     this.runIdValue++;
     this.lastError = undefined;
+    this.status = undefined;
     this.score = score;
     this.rolloutCache.clear();
     this.rolloutRuns.clear();
@@ -101,6 +105,24 @@ export class InspectorSession {
     }
     if (this.view === 'compare' && !view) this.view = undefined;
     return this.snapshot();
+  }
+
+  /**
+   * The next partial result of the streamed run on screen (or its end, still partial): the run
+   * keeps its id, so the page keeps the open head and its pending request, and only the metadata
+   * and thumbnails are sent, not the whole snapshot with a head. Anything else is a new run.
+   */
+  extendResult(result: RunResult, title: string): HostToWebview[] {
+    const shown = this.result;
+    const same = shown?.running && result.running && shown.model.file === result.model.file && shown.ids.source.join() === result.ids.source.join();
+    if (!same || !shown) return this.setResult(result, title);
+    this.result = result;
+    this.status = undefined;
+    const meta = runMeta(result, this.score);
+    return [
+      { type: 'runUpdate', runId: this.runIdValue, meta },
+      ...meta.parts.map((p): HostToWebview => ({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(result, p.part) })),
+    ];
   }
 
   get currentResult(): RunResult | undefined {
@@ -139,6 +161,13 @@ export class InspectorSession {
     return { type: 'focusHead', runId: this.runIdValue, ...this.focus };
   }
 
+  /** A run started, progressed or stopped without replacing the shown result ('idle' forgets it). */
+  setRunStatus(state: RunStatusMessage['state'], message: string): HostToWebview {
+    const m: RunStatusMessage = { type: 'runStatus', state, message };
+    this.status = state === 'idle' ? undefined : m;
+    return m;
+  }
+
   /** An error to show above whatever the panel shows now; re-sent if the webview reloads. */
   setError(message: string): HostToWebview {
     this.lastError = message;
@@ -175,6 +204,7 @@ export class InspectorSession {
       out.push({ type: 'noRun', message: this.noRunMessage });
     }
     if (this.lastError !== undefined) out.push({ type: 'error', message: this.lastError });
+    if (this.status) out.push(this.status);
     return out;
   }
 

@@ -66,6 +66,16 @@ export interface RunMessage {
   head?: HeadMessage;
 }
 
+/**
+ * More layers of the streamed run `runId` (the same run goes on: the open head and pending
+ * requests stay valid). Replaces the metadata; the thumbnails of every part follow.
+ */
+export interface RunUpdateMessage {
+  type: 'runUpdate';
+  runId: number;
+  meta: RunMeta;
+}
+
 export interface ThumbnailsMessage {
   type: 'thumbnails';
   runId: number;
@@ -127,6 +137,16 @@ export interface ErrorMessage {
   message: string;
 }
 
+/**
+ * A run started, went on, or ended without a result. The page keeps what it shows and says so at
+ * once: while a newer run goes on, the shown result is marked out of date. 'idle' clears the line.
+ */
+export interface RunStatusMessage {
+  type: 'runStatus';
+  state: 'running' | 'cancelled' | 'failed' | 'idle';
+  message: string;
+}
+
 /** No run to show (e.g. the panel was restored after a reload and the run was not kept). */
 export interface NoRunMessage {
   type: 'noRun';
@@ -135,6 +155,7 @@ export interface NoRunMessage {
 
 export type HostToWebview =
   | RunMessage
+  | RunUpdateMessage
   | ThumbnailsMessage
   | HeadMessage
   | HeadErrorMessage
@@ -142,6 +163,7 @@ export type HostToWebview =
   | AppMessage
   | ErrorMessage
   | NoRunMessage
+  | RunStatusMessage
   | HostToView;
 
 /** What the webview persists with setState (and the panel serializer gets back). */
@@ -321,6 +343,8 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
   switch (x.type) {
     case 'run':
       return isIndex(x.runId) && isString(x.title) && isRunMeta(x.meta) && (x.head === undefined || (isRecord(x.head) && x.head.type === 'head' && x.head.runId === x.runId && isHostToWebview(x.head)));
+    case 'runUpdate':
+      return isIndex(x.runId) && isRunMeta(x.meta);
     case 'thumbnails':
       return isIndex(x.runId) && isPart(x.part) && Array.isArray(x.thumbnails) && x.thumbnails.every(isThumbnail);
     case 'head': {
@@ -342,6 +366,8 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'error':
     case 'noRun':
       return isString(x.message);
+    case 'runStatus':
+      return (x.state === 'running' || x.state === 'cancelled' || x.state === 'failed' || x.state === 'idle') && isString(x.message);
     default:
       return isHostToView(x);
   }

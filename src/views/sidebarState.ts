@@ -33,12 +33,23 @@ export function sidebarState(runner: RunnerState): SidebarState {
   };
 }
 
+/**
+ * The view's thumbnails pool every probability of the run (151 MB for BERT-base at n = 512), and
+ * the state is posted at every start and end of a run: pool once per result, copy per message.
+ */
+const partsCache = new WeakMap<RunResult, SidebarPart[]>();
+
 export function sidebarParts(r: RunResult): SidebarPart[] {
-  return PART_ORDER.flatMap((part) => {
-    const layers = layersOf(r, part);
-    if (!layers.length) return [];
-    return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails: partThumbnails(r, part, SIDEBAR_THUMBNAIL) }];
-  });
+  let parts = partsCache.get(r);
+  if (!parts) {
+    parts = PART_ORDER.flatMap((part) => {
+      const layers = layersOf(r, part);
+      if (!layers.length) return [];
+      return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails: partThumbnails(r, part, SIDEBAR_THUMBNAIL) }];
+    });
+    partsCache.set(r, parts);
+  }
+  return parts.map((p) => ({ ...p, thumbnails: p.thumbnails.map((t) => ({ ...t, data: t.data.slice() })) }));
 }
 
 function baseName(p: string): string {

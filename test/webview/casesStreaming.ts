@@ -5,26 +5,24 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadModel, runModel } from '../../src/engine/run';
-import type { PartialRun, RunResult } from '../../src/engine/types';
+import type { RunResult } from '../../src/engine/types';
 import { writeRandomTransformer } from '../helpers/randomModel';
 import { assertClean, check, equal, hoverCell, screenshot, waitForHead, withInspector, type Case } from './helpers';
 
 /** A 4-layer encoder run, and the partial result the host shows after its second layer. */
-function runWithPartial(): { final: RunResult; partial: RunResult } {
+function runWithPartial(): { final: RunResult; partial: RunResult; partial3: RunResult } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-stream-view-'));
   try {
     const file = writeRandomTransformer(dir, { kind: 'encoder', dModel: 16, heads: 2, layers: 4 });
-    let at2: PartialRun | undefined;
-    let copy: RunResult['attentions'] = [];
+    const at = new Map<number, RunResult>();
     const final = runModel(loadModel(file), { ids: [3, 4, 5, 6, 7] }, undefined, (p) => {
-      if (p.attentions.length === 2) {
-        at2 = p;
-        copy = p.attentions.map((a) => ({ ...a, probs: a.probs.slice(), scores: a.scores.slice() }));
-      }
+      const copy = p.attentions.map((a) => ({ ...a, probs: a.probs.slice(), scores: a.scores.slice() }));
+      at.set(p.attentions.length, { model: p.model, tokens: p.tokens, ids: p.ids, attentions: copy, addNorm: [], running: { ...p.progress } });
     });
-    check(at2, 'the engine handed out the first two layers');
-    const partial: RunResult = { model: at2.model, tokens: at2.tokens, ids: at2.ids, attentions: copy, addNorm: [], running: at2.progress };
-    return { final, partial };
+    const partial = at.get(2);
+    const partial3 = at.get(3);
+    check(partial && partial3, 'the engine handed out the first two and three layers');
+    return { final, partial, partial3 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -77,6 +75,60 @@ export const STREAMING_CASES: Case[] = [
         const status = await page.textContent('.run-status.stopped');
         check(/The run was cancelled \(at encoder layer 3\/4\): only the 2 layers finished before it stopped are shown\./.test(status ?? ''), `status line: ${status}`);
         equal((await tiles(page)).length, 4, 'the two finished layers stay');
+        await assertClean(ins);
+      });
+    },
+  },
+  {
+    name: 'streaming: a new run marks the shown result out of date at once; Cancel says the previous run is back; its result clears the mark',
+    run: (ctx) => {
+      const { final } = runWithPartial();
+      return withInspector(ctx, final, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        check((await page.$('.stale')) === null, 'a finished run is not marked');
+        await ins.send([ins.session.setRunStatus('running', 'Running m (encoder layer 1/4)… The heads below are from the previous run.')]);
+        await page.waitForSelector('.run-pending.stale', { timeout: 5000 });
+        equal(await page.textContent('.run-pending-text'), 'Running m (encoder layer 1/4)… The heads below are from the previous run.', 'running line');
+        check(await page.$eval('main.layout', (e) => e.classList.contains('stale-content')), 'the previous heads are dimmed');
+        await screenshot(page, ctx.artifacts, 'streaming-stale');
+        // A reload in the middle gets the line again with the snapshot.
+        const again = ins.session.snapshot();
+        check(again.some((m) => m.type === 'runStatus' && m.state === 'running'), 'the snapshot carries the running line');
+        await ins.send([ins.session.setRunStatus('cancelled', 'Run cancelled. The panel shows the previous run.')]);
+        await page.waitForSelector('.run-pending.cancelled', { timeout: 5000 });
+        check((await page.$('.stale')) === null, 'no longer marked out of date');
+        check(!(await page.$eval('main.layout', (e) => e.classList.contains('stale-content'))), 'no longer dimmed');
+        await ins.send([ins.session.setRunStatus('running', 'Running m (starting)… The heads below are from the previous run.')]);
+        await page.waitForSelector('.run-pending.stale', { timeout: 5000 });
+        await ins.send(ins.session.setResult(final, 'next'));
+        await page.waitForFunction(() => !document.querySelector('.run-pending'), undefined, { timeout: 5000 });
+        check(!(await page.$eval('main.layout', (e) => e.classList.contains('stale-content'))), 'the new result is not dimmed');
+        check(!ins.session.snapshot().some((m) => m.type === 'runStatus'), 'the new result forgets the line');
+        await assertClean(ins);
+      });
+    },
+  },
+  {
+    name: 'streaming: more layers of the same run redraw the grid but keep the open head, without asking for it again',
+    run: (ctx) => {
+      const { partial, partial3 } = runWithPartial();
+      return withInspector(ctx, partial, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.click('.grid-cell[data-layer="1"][data-head="1"]');
+        await waitForHead(page, 1, 1);
+        const asked = ins.received.length;
+        const runId = ins.session.runId;
+        const sent = ins.session.extendResult(partial3, 'more');
+        equal(sent.map((m) => m.type).join(' '), 'runUpdate thumbnails', 'only the metadata and the thumbnails are sent');
+        await ins.send(sent);
+        await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 6, undefined, { timeout: 5000 });
+        await waitForHead(page, 1, 1);
+        equal(ins.session.runId, runId, 'the same run goes on');
+        check(!ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'), 'the open head is not asked for again');
+        check(/Running \(encoder layer 4\/4\)… Showing the 3 layers/.test((await page.textContent('.run-status')) ?? ''), 'the progress line moved on');
+        check(await page.$eval('.grid-cell[data-layer="1"][data-head="1"]', (e) => e.classList.contains('selected')), 'the open head stays selected');
         await assertClean(ins);
       });
     },

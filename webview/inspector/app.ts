@@ -167,6 +167,8 @@ export class InspectorApp {
         return; // an answer nobody waits for any more
       case 'run':
         return this.onRun(m.runId, m.title, m.meta, m.head);
+      case 'runUpdate':
+        return this.onRunUpdate(m.runId, m.meta);
       case 'thumbnails':
         if (m.runId !== this.runId) return;
         this.thumbs.set(m.part, m.thumbnails);
@@ -208,6 +210,10 @@ export class InspectorApp {
         this.banner.show(m.message);
         this.stepper.rerunFailed();
         return;
+      case 'runStatus':
+        this.header.setPending(m.state, m.message);
+        this.main.classList.toggle('stale-content', this.header.stale);
+        return;
       case 'noRun':
         this.appPane.hide();
         this.meta = undefined;
@@ -235,6 +241,7 @@ export class InspectorApp {
     this.banner.hide();
     this.save({ title });
     this.header.show(meta, title);
+    this.main.classList.remove('stale-content');
     this.controls.hidden = false;
     this.main.hidden = meta.parts.length === 0;
     if (meta.parts.length === 0) {
@@ -252,6 +259,24 @@ export class InspectorApp {
     const main = this.state.main && this.state.main !== 'compare' ? this.state.main : 'heads';
     this.switcher.set(main);
     this.showMain(main);
+  }
+
+  /**
+   * More layers of the streamed run on screen: the header and the grid are redrawn, the open head
+   * and its pending request stay. A run whose parts changed is shown afresh.
+   */
+  private onRunUpdate(runId: number, meta: RunMeta): void {
+    const old = this.meta;
+    if (runId !== this.runId || !old) return;
+    if (meta.parts.map((p) => p.part).join() !== old.parts.map((p) => p.part).join()) return this.onRun(runId, this.state.title ?? '', meta);
+    this.meta = meta;
+    this.header.show(meta, this.state.title ?? '');
+    this.main.classList.remove('stale-content');
+    const pm = this.partMeta(this.state.part);
+    if (pm) {
+      this.grid.setPart(pm, this.state.sort ?? 'grid');
+      if (this.state.layer !== undefined) this.grid.setSelected(this.state.layer, this.state.head ?? 0);
+    }
   }
 
   /** Shows one of the main views and fills it from what the page has. */

@@ -6,9 +6,31 @@ const MAX_CHIPS = 160;
 
 export class RunHeader {
   readonly root = el('header', { className: 'run-header' });
+  /** A newer run under way, or how the last one stopped (see setPending); cleared by show(). */
+  private pending: HTMLElement | undefined;
+
+  /**
+   * Says that a run started or went on (what is shown is out of date: marked `stale`), or that it
+   * was cancelled or failed (what is shown is the previous run); 'idle' removes the line.
+   */
+  setPending(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
+    this.pending?.remove();
+    this.pending = undefined;
+    if (state === 'idle') return;
+    this.pending = el('div', { className: `run-pending ${state === 'running' ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
+      state === 'running' ? el('progress', { className: 'run-progress', attrs: { 'aria-label': 'run progress' } }) : null,
+      el('span', { className: 'run-pending-text', text: message }),
+    ]);
+    this.root.appendChild(this.pending);
+  }
+
+  get stale(): boolean {
+    return !!this.pending?.classList.contains('stale');
+  }
 
   showEmpty(message: string, title?: string): void {
     clear(this.root);
+    this.pending = undefined;
     this.root.append(
       el('h1', { className: 'run-model', text: 'Attention Inspector' }),
       el('p', { className: 'empty-message', text: message }),
@@ -18,6 +40,7 @@ export class RunHeader {
 
   show(meta: RunMeta, title: string): void {
     clear(this.root);
+    this.pending = undefined;
     const m = meta.model;
     const titleRow = el('div', { className: 'run-title-row' }, [
       el('h1', { className: 'run-model', text: m.name }),

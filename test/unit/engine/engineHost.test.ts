@@ -96,6 +96,8 @@ test('a long run is streamed: partial results with the layers finished so far ar
       assert.deepEqual(a.probs, r.attentions[l].probs);
     });
   });
+  // The host keeps one copy of a streamed layer: the result holds the very arrays it streamed.
+  partials[partials.length - 1].result.attentions.forEach((a, l) => assert.equal(r.attentions[l].probs, a.probs, `layer ${l} is the streamed copy`));
   assert.equal(r.running, undefined);
   assert.ok(firstMs < totalMs, `first partial after ${firstMs.toFixed(0)} ms, result after ${totalMs.toFixed(0)} ms`);
 });

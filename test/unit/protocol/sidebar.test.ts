@@ -77,3 +77,12 @@ test('model page guards and the engine error split into file, field, expected', 
   assert.deepEqual(splitEngineError({ message: 'ENOENT: no such file' }, '/f.json'), { type: 'loadError', file: '/f.json', expected: 'ENOENT: no such file' });
   assert.equal(isHostToModelPage({ type: 'model', file: 'f', name: 'n', architecture: 'a', kind: 'k', parameters: 1, details: { x: {} }, examples: [] }), false);
 });
+
+test('sidebarState: each message has its own thumbnail buffers with the same numbers (the pooling is kept per run)', () => {
+  const r = syntheticResult();
+  const state = () => sidebarState({ current: '/m', resultModel: '/m', lastResult: r, running: false });
+  const a = state();
+  const b = state();
+  assert.deepEqual(b.parts, a.parts);
+  assert.notEqual(b.parts[0].thumbnails[0].data.buffer, a.parts[0].thumbnails[0].data.buffer, 'a posted message may take its buffers');
+});

@@ -180,3 +180,18 @@ test('session: the run message brings the head the page will open — first head
   run = runOf(s.setResult(short, 'four'));
   assert.equal(where(run.head), 'encoder/0/0/0', 'layer 0, head 0 of the same part');
 });
+
+test('session: a run status passes the guard, is re-sent after a reload, and a new result clears it', () => {
+  const s = new InspectorSession();
+  s.setResult(syntheticResult(), 'first');
+  const running = s.setRunStatus('running', 'Running m (layer 1/12)…');
+  assert.ok(isHostToWebview(running));
+  assert.deepEqual(s.snapshot().filter((m) => m.type === 'runStatus'), [running], 'a reloaded page is told again');
+  assert.ok(isHostToWebview(s.setRunStatus('cancelled', 'Run cancelled.')));
+  s.setRunStatus('idle', '');
+  assert.equal(s.snapshot().some((m) => m.type === 'runStatus'), false, 'idle forgets it');
+  s.setRunStatus('running', 'Running m…');
+  s.setResult(syntheticResult(), 'second');
+  assert.equal(s.snapshot().some((m) => m.type === 'runStatus'), false, 'the new result replaces the line');
+  for (const bad of [{ type: 'runStatus', state: 'paused', message: '' }, { type: 'runStatus', state: 'running' }]) assert.equal(isHostToWebview(bad), false);
+});

@@ -1,0 +1,324 @@
+// The end-to-end scenario of issue 20, driven in the real VS Code server (code-server's) with
+// Chromium: a random BERT-size folder is opened from the Run view, run with n ids (cold), run
+// again from the Run view's box (warm) while heads are switched, then run from the palette and
+// cancelled on the progress notification. Every figure runs from the input event to the painted
+// change, both timestamped inside the frames (probe.ts); the extension host's event-loop delay and
+// memory come from its loop monitor (src/loopMonitor.ts), reconnects from the server's logs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import {
+  findInstall, launchBrowser, newPage, repoRoot, runCommand, sleep, startServer, waitForPaletteItems, waitForWorkbench, workbenchUrl,
+  type RunningServer,
+} from '../../test/integration/harness';
+import { LOOP_MONITOR_ENV, type LoopSample } from '../../src/loopMonitor';
+import { installProbe, Marks, type Mark } from './probe';
+import { writeBertFolder, type BertSize } from './bertFolder';
+
+export interface ScenarioOptions {
+  size: BertSize;
+  /** Tokens (ids) per run. */
+  n: number;
+  /** Tokens of the run that is cancelled (long enough to still be going when Cancel is clicked). */
+  cancelN?: number;
+  warmRuns: number;
+  /** Head switches during each warm run and after it. */
+  switches: number;
+  /** Run the Cancel phase (default true). */
+  cancel?: boolean;
+  /** How long one run may take before the scenario gives up on it. */
+  runTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+/** One phase's window and what the extension host did in it. */
+export interface HostFigures {
+  maxDelayMs: number;
+  peakRssMB: number;
+  reconnects: number;
+}
+
+export interface RunFigures {
+  /** Enter → the inspector marks the shown result as out of date (a running status or stale mark). */
+  staleMs?: number;
+  firstHeatmapMs?: number;
+  finishedMs?: number;
+  /** The inspector's "ran in" badge at the end. */
+  ranIn?: string;
+  /** Head switches (click → that head's heatmap painted) while running, and after. */
+  switchDuringMs: number[];
+  switchAfterMs: number[];
+  /** Status lines the inspector showed, in order (to see progress and what it said). */
+  statuses: string[];
+  host: HostFigures;
+}
+
+export interface CancelFigures {
+  firstHeatmapMs?: number;
+  /** Cancel click → the inspector no longer says "Running". */
+  inspectorMs?: number;
+  /** Cancel click → the "run cancelled" notification is on screen (polled, ±50 ms). */
+  notificationMs?: number;
+  /** What the inspector said after Cancel. */
+  after: string;
+  host: HostFigures;
+}
+
+export interface ScenarioResult {
+  size: BertSize;
+  n: number;
+  cold: RunFigures;
+  warm: RunFigures[];
+  cancel?: CancelFigures;
+  idleHost: HostFigures;
+  problems: string[];
+}
+
+const INSPECTOR_RUNNING = /Running|stale/;
+const debug = (line: string) => process.env.AI_E2E_DEBUG && console.log(`    [debug] ${line}`);
+
+function ids(n: number, vocab: number): string {
+  return `ids: ${Array.from({ length: n }, (_, i) => 1 + ((i * 37 + 11) % (vocab - 1))).join(', ')}`;
+}
+
+/** The workspace with the model folder (cached between bench runs: writing 346 MB takes a while). */
+function modelWorkspace(size: BertSize): { workspace: string; name: string } {
+  const workspace = path.join(os.tmpdir(), 'attention-e2e-models', `bert-L${size.layers}-d${size.d}`);
+  const name = 'bert-random';
+  writeBertFolder(path.join(workspace, name), size);
+  return { workspace, name };
+}
+
+async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) if (await f.locator(selector).count().catch(() => 0)) return f;
+    if (Date.now() > deadline) throw new Error(`no frame shows ${selector} after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
+/** Answers a quick pick: type `text`, wait for a row, Enter. */
+async function answerQuickPick(page: Page, placeholder: RegExp, text: string, row?: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  const deadline = Date.now() + 20_000;
+  while (!placeholder.test((await input.getAttribute('placeholder')) ?? '')) {
+    if (Date.now() > deadline) throw new Error(`quick pick placeholder is "${await input.getAttribute('placeholder')}"`);
+    await sleep(100);
+  }
+  await input.fill(text);
+  if (row) await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: row }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  else await sleep(300);
+}
+
+class HostLog {
+  constructor(private readonly loopFile: string, private readonly server: RunningServer) {}
+
+  samples(from: number, to: number): LoopSample[] {
+    const text = fs.existsSync(this.loopFile) ? fs.readFileSync(this.loopFile, 'utf8') : '';
+    // A sample covers the LOOP_MONITOR_MS before its time stamp (a blocked loop stamps it late).
+    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LoopSample | { t: number; mark: string });
+    return lines.filter((s): s is LoopSample => 'maxDelayMs' in s && s.t >= from && s.t <= to + 300);
+  }
+
+  reconnects(): number {
+    let n = 0;
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.log')) n += (fs.readFileSync(p, 'utf8').match(/reconnect/gi) ?? []).length;
+      }
+    };
+    walk(this.server.tempDir);
+    return n;
+  }
+
+  figures(from: number, to: number, reconnectsBefore: number): HostFigures {
+    const s = this.samples(from, to);
+    return {
+      maxDelayMs: Math.max(0, ...s.map((x) => x.maxDelayMs)),
+      peakRssMB: Math.max(0, ...s.map((x) => x.rssMB)),
+      reconnects: this.reconnects() - reconnectsBefore,
+    };
+  }
+}
+
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
+  const log = o.log ?? (() => undefined);
+  const root = repoRoot();
+  const { workspace, name } = modelWorkspace(o.size);
+  const loopFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'attention-e2e-')), 'loop.jsonl');
+  const server = await startServer(findInstall(), { kind: 'vscode-server', label: 'e2e', env: { [LOOP_MONITOR_ENV]: loopFile } });
+  const host = new HostLog(loopFile, server);
+  const problems: string[] = [];
+  const page = await newPage(await launchBrowser());
+  page.setDefaultTimeout(30_000);
+  await installProbe(page);
+  const marks = new Marks(page);
+  marks.start();
+  const input = ids(o.n, o.size.vocab);
+  const inspector = (kind: string) => (m: Mark) => m.role === 'inspector' && m.kind === kind;
+  try {
+    await page.goto(workbenchUrl(server, workspace, [['extensionDevelopmentPath', root]]));
+    await waitForWorkbench(page);
+    await runCommand(page, 'Attention: Focus on Run View', 60_000);
+    const sidebar = await frameWith(page, 'textarea.input');
+    await sleep(2000);
+    const idleFrom = Date.now();
+    await sleep(2000);
+    const idleHost = host.figures(idleFrom, Date.now(), host.reconnects());
+
+    // Cold: the model chosen in the Run view; it has no examples, so the input is asked for.
+    log('cold run');
+    await sidebar.locator('button.choose').click();
+    await answerQuickPick(page, /model/i, name, name);
+    await page.keyboard.press('Enter');
+    await answerQuickPick(page, /Type an input/, input, 'run this text');
+    const cold = await timeRun(page, marks, host, o, async () => page.keyboard.press('Enter'), 'workbench', false);
+
+    const warm: RunFigures[] = [];
+    for (let i = 0; i < o.warmRuns; i++) {
+      log(`warm run ${i + 1}`);
+      const box = sidebar.locator('textarea.input');
+      await box.fill(input);
+      warm.push(await timeRun(page, marks, host, o, () => box.press('Enter'), 'sidebar', true));
+    }
+
+    if (o.cancel !== false) log('cancel');
+    const cancel = o.cancel === false ? undefined : await timeCancel(page, marks, host, o, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
+      problems.push(`cancel: ${e.message}`);
+      return undefined;
+    });
+    for (const m of marks.all.filter(inspector('banner')).filter((m) => m.value)) problems.push(`inspector banner: ${m.value}`);
+    return { size: o.size, n: o.n, cold, warm, cancel, idleHost, problems };
+  } finally {
+    marks.stop();
+    // The host's samples and marks (debugMark), to see where a long delay falls.
+    if (fs.existsSync(loopFile)) fs.copyFileSync(loopFile, path.join(root, 'artifacts', 'bench', `e2e-host-L${o.size.layers}.jsonl`));
+    if (process.env.AI_E2E_KEEP) log(`server files kept: ${server.tempDir}`);
+    await server.stop(!!process.env.AI_E2E_KEEP);
+  }
+}
+
+/** The part of a run after the Enter: stale mark, first heatmap, head switches, the end. */
+async function timeRun(
+  page: Page, marks: Marks, host: HostLog, o: ScenarioOptions, enter: () => Promise<void>, from: Mark['role'], switches: boolean,
+): Promise<RunFigures> {
+  const before = Date.now();
+  const rc = host.reconnects();
+  await enter();
+  const t0 = (await marks.next((m) => m.role === from && m.kind === 'input:enter', before, 5000))?.t ?? before;
+  const isInspector = (k: string) => (m: Mark) => m.role === 'inspector' && m.kind === k;
+  const finished = (m: Mark) => isInspector('status')(m) && !INSPECTOR_RUNNING.test(m.value) && /ran in/.test(m.value);
+  // Waited for together: a short run may finish before anything says it is running.
+  const ending = marks.next(finished, t0, o.runTimeoutMs);
+  const staleP = marks.next((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value), t0, o.runTimeoutMs);
+  const first = await marks.next(isInspector('head'), t0, o.runTimeoutMs);
+  const during: number[] = [];
+  const after: number[] = [];
+  if (switches && first) {
+    for (let i = 0; i < o.switches && !marks.all.some((m) => m.t > t0 && finished(m)); i++) {
+      const ms = await switchHead(page, marks, i, o.size);
+      if (ms !== undefined) during.push(ms);
+    }
+  }
+  const end = await ending;
+  const stale = end ? marks.all.filter((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value) && m.t >= t0 && m.t <= end.t).sort((a, b) => a.t - b.t)[0] : await staleP;
+  const tEnd = end?.t ?? Date.now();
+  if (switches && end) {
+    await sleep(300);
+    for (let i = 0; i < o.switches; i++) {
+      const ms = await switchHead(page, marks, 100 + i, o.size);
+      if (ms !== undefined) after.push(ms);
+    }
+  }
+  const statuses = marks.all.filter((m) => isInspector('status')(m) && m.t >= t0 && m.t <= tEnd).sort((a, b) => a.t - b.t).map((m) => `${Math.round(m.t - t0)} ms: ${m.value}`);
+  return {
+    staleMs: stale && stale.t - t0,
+    firstHeatmapMs: first && first.t - t0,
+    finishedMs: end && end.t - t0,
+    ranIn: end && /ran in ([\d.]+ m?s)/.exec(end.value)?.[1],
+    switchDuringMs: during,
+    switchAfterMs: after,
+    statuses,
+    host: host.figures(t0, Math.max(Date.now(), tEnd), rc),
+  };
+}
+
+/** Clicks a tile of the inspector's grid (one of the layers shown) and times it until that head is painted. */
+async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): Promise<number | undefined> {
+  const ins = await frameWith(page, '#app .run-header');
+  const layers = await ins.locator('.grid-cell[data-layer]').evaluateAll((es) => [...new Set(es.map((e) => Number(e.getAttribute('data-layer'))))]);
+  const title = await ins.locator('.detail-title').textContent();
+  if (!layers.length) return undefined;
+  let layer = layers[(k * 7) % layers.length];
+  let head = (k * 5 + 3) % size.heads;
+  if (title === `Layer ${layer} · Head ${head}`) head = (head + 1) % size.heads;
+  layer = layers.includes(layer) ? layer : layers[0];
+  const before = Date.now();
+  try {
+    await ins.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`).click({ timeout: 10_000 });
+  } catch (e) {
+    debug(`switch to ${layer}/${head}: click failed: ${(e as Error).message.split('\n')[0]}`);
+    return undefined; // the grid was redrawn under the click (a new layer arrived)
+  }
+  const click = await marks.next((m) => m.role === 'inspector' && m.kind === 'input:click' && m.value === `${layer}/${head}`, before, 5000);
+  if (!click) {
+    debug(`switch to ${layer}/${head}: no click mark`);
+    return undefined;
+  }
+  const shown = await marks.next((m) => m.role === 'inspector' && m.kind === 'head' && m.value === `Layer ${layer} · Head ${head}`, click.t, 60_000);
+  const draw = shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === 'headDrawMs' && m.t >= click.t && m.t <= shown.t).pop();
+  debug(`switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms, of which the page drew ${draw?.value ?? '?'} ms`);
+  return shown ? shown.t - click.t : 60_000;
+}
+
+/** Run with Input… from the palette, then Cancel on its progress notification. */
+async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOptions, input: string): Promise<CancelFigures> {
+  const rc = host.reconnects();
+  // Not runCommand: it waits for the palette to close, but this command opens its quick pick at once.
+  await waitForPaletteItems(page, 'Attention: Run with Input…', ['Attention: Run with Input…']);
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Run with Input…' }).first().click();
+  await answerQuickPick(page, /Type an input/, input, 'run this text');
+  const before = Date.now();
+  await page.keyboard.press('Enter');
+  const t0 = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:enter', before, 5000))?.t ?? before;
+  // Cancelled a second into the run, while the engine works (a small run may not stream before it ends).
+  await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && INSPECTOR_RUNNING.test(m.value), t0, 10_000);
+  await sleep(Math.max(0, t0 + 1000 - Date.now()));
+  const first = marks.all.filter((m) => m.role === 'inspector' && m.kind === 'head' && m.t >= t0).sort((a, b) => a.t - b.t)[0];
+  // Toasts are not shown in this headless setup: Cancel from the notification center (status bar bell).
+  await page.locator('[id="status.notifications"] a, [id="status.notifications"]').first().click();
+  const center = page.locator('.notifications-center');
+  const cancelButton = center.locator('.notification-list-item').filter({ hasText: 'Attention: running' }).locator('.monaco-button').filter({ hasText: 'Cancel' }).first();
+  try {
+    await cancelButton.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch {
+    await page.screenshot({ path: path.join(repoRoot(), 'artifacts', 'bench', 'e2e-cancel-missing.png') });
+    return { firstHeatmapMs: first && first.t - t0, after: 'no Cancel button (the run had finished?)', host: host.figures(t0, Date.now(), rc) };
+  }
+  const beforeClick = Date.now();
+  await cancelButton.click();
+  const click = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:click', beforeClick, 5000))?.t ?? beforeClick;
+  const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
+  let notificationMs: number | undefined;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await center.locator('.notification-list-item').filter({ hasText: 'run cancelled' }).count()) {
+      notificationMs = Date.now() - click;
+      break;
+    }
+    await sleep(50);
+  }
+  await sleep(500);
+  return {
+    firstHeatmapMs: first && first.t - t0,
+    inspectorMs: settled && settled.t - click,
+    notificationMs,
+    after: settled?.value ?? '(no change)',
+    host: host.figures(t0, Date.now(), rc),
+  };
+}

@@ -1,0 +1,49 @@
+// A debugging aid for the end-to-end benchmark (bench/e2e): with the environment variable
+// ATTENTION_INSPECTOR_LOOP_MONITOR=<file> set for the extension host, the extension appends one
+// JSON line to <file> every LOOP_MONITOR_MS: the longest event-loop delay of the extension host's
+// main thread in that interval, and the process's resident memory (the engine worker included).
+// Without the variable nothing is started. No vscode import.
+import * as fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export const LOOP_MONITOR_ENV = 'ATTENTION_INSPECTOR_LOOP_MONITOR';
+const LOOP_MONITOR_MS = 250;
+
+/** One line of the file. `maxDelayMs`: longest delay seen since the previous line. */
+export interface LoopSample {
+  t: number;
+  maxDelayMs: number;
+  rssMB: number;
+}
+
+let markFile: string | undefined;
+
+/** With the monitor on, a line `{t, mark}` where the host's work on a run passes `label` (else nothing). */
+export function debugMark(label: string): void {
+  if (!markFile) return;
+  try {
+    fs.appendFileSync(markFile, `${JSON.stringify({ t: Date.now(), mark: label })}\n`);
+  } catch {
+    // as above
+  }
+}
+
+export function startLoopMonitor(env: NodeJS.ProcessEnv = process.env): { dispose(): void } | undefined {
+  const file = env[LOOP_MONITOR_ENV];
+  if (!file) return undefined;
+  markFile = file;
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const write = () => {
+    const sample: LoopSample = { t: Date.now(), maxDelayMs: Math.round(h.max / 1e5) / 10, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
+    h.reset();
+    try {
+      fs.appendFileSync(file, `${JSON.stringify(sample)}\n`);
+    } catch {
+      // a debugging aid must never disturb the extension
+    }
+  };
+  const timer = setInterval(write, LOOP_MONITOR_MS);
+  timer.unref();
+  return { dispose: () => (clearInterval(timer), h.disable()) };
+}
