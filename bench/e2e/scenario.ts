@@ -197,7 +197,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   } finally {
     marks.stop();
     // The host's samples and marks (debugMark), to see where a long delay falls.
-    if (fs.existsSync(loopFile)) fs.copyFileSync(loopFile, path.join(root, 'artifacts', 'bench', `e2e-host-L${o.size.layers}.jsonl`));
+    if (fs.existsSync(loopFile)) {
+      const dir = path.join(root, 'artifacts', 'bench'); // absent on a fresh clone
+      fs.mkdirSync(dir, { recursive: true });
+      fs.copyFileSync(loopFile, path.join(dir, `e2e-host-L${o.size.layers}.jsonl`));
+    }
     if (process.env.AI_E2E_KEEP) log(`server files kept: ${server.tempDir}`);
     await server.stop(!!process.env.AI_E2E_KEEP);
   }
