@@ -19,6 +19,7 @@ import {
   type RunMeta,
   type RunStatusMessage,
 } from './webview';
+import { NewestOnly } from './newestOnly';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
 
@@ -62,9 +63,8 @@ export class InspectorSession {
   private rolloutCache = new Map<string, Float32Array[]>();
   private rolloutRuns = new Map<string, Promise<Float32Array[]>>();
   private nextExportId = 1;
-  /** A q/k computation is with the engine; `qkNext` is the newest request waiting for it (see queueQk). */
-  private qkBusy = false;
-  private qkNext: ((go: boolean) => void) | undefined;
+  /** q/k computations: one at a time in the engine, and only the newest request waits. */
+  private readonly qkQueue = new NewestOnly();
   /** A run under way (or just stopped) that has not replaced the shown one; re-sent after a reload. */
   private status: RunStatusMessage | undefined;
 
@@ -319,7 +319,7 @@ export class InspectorSession {
       head: req.head,
     };
     const source = this.qkSource;
-    return this.queueQk(() => source(r, request), () => fail('Superseded by a newer request.')).then(
+    return this.qkQueue.run(() => source(r, request), () => fail('Superseded by a newer request.')).then(
       (qk): HostToWebview => {
         if ('type' in qk) return qk; // superseded
         if (runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
@@ -331,28 +331,6 @@ export class InspectorSession {
       },
       (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
     );
-  }
-
-  /**
-   * One q/k computation at a time, and only the newest request waits: each is a forward pass in
-   * the engine worker (which cannot drop queued work), and a person clicking through heads only
-   * wants the last one. A waiting request that a newer one replaces gets `superseded`.
-   */
-  private async queueQk(start: () => Promise<HeadQK>, superseded: () => HostToWebview): Promise<HeadQK | HostToWebview> {
-    if (this.qkBusy) {
-      this.qkNext?.(false);
-      const go = await new Promise<boolean>((resolve) => (this.qkNext = resolve));
-      if (!go) return superseded();
-    }
-    this.qkBusy = true; // already set when handed over; kept set, so no third request slips in between
-    try {
-      return await start();
-    } finally {
-      const next = this.qkNext;
-      this.qkNext = undefined;
-      if (next) next(true);
-      else this.qkBusy = false;
-    }
   }
 
   /** The page opened this head of the current run: it is the selection now, and a focus on it is done. */
