@@ -32,14 +32,17 @@ export function sliceNorms(w: Float32Array, rows: number, cols: number, heads: n
   return Array.from(sums, Math.sqrt);
 }
 
-function tensorPrefix(model: LoadedModel, part: Part, layer: number): string {
-  // The Universal Transformer records one layer per recurrence step; all steps share layer 0.
-  const l = model.architecture === 'universal' ? 0 : layer;
+function tensorPrefix(part: Part, layer: number, sharedLayer: boolean): string {
+  // A shared layer (Universal Transformer) is recorded once per recurrence step; all read layer 0.
+  const l = sharedLayer ? 0 : layer;
   return `${part === 'encoder' ? 'encoder' : 'decoder'}.layers.${l}.${part === 'cross' ? 'cross_attn' : 'self_attn'}`;
 }
 
-/** Norms for each recorded attention layer whose projections exist under the canonical names. */
-export function headWeightNorms(model: LoadedModel, attentions: readonly AttentionLayer[]): HeadWeightNorms[] {
+/**
+ * Norms for each recorded attention layer whose projections exist under the canonical names.
+ * `sharedLayer`: every recorded layer is layer 0 applied again (the architecture's descriptor says).
+ */
+export function headWeightNorms(model: LoadedModel, attentions: readonly AttentionLayer[], sharedLayer = false): HeadWeightNorms[] {
   let byLayer = cache.get(model);
   if (!byLayer) cache.set(model, (byLayer = new Map()));
   const out: HeadWeightNorms[] = [];
@@ -47,7 +50,7 @@ export function headWeightNorms(model: LoadedModel, attentions: readonly Attenti
     const key = `${a.part}/${a.layer}/${a.heads}`;
     let n = byLayer.get(key);
     if (n === undefined) {
-      const prefix = tensorPrefix(model, a.part, a.layer);
+      const prefix = tensorPrefix(a.part, a.layer, sharedLayer);
       const of = (p: 'q' | 'k' | 'v' | 'o') => {
         const t = model.weights.get(`${prefix}.${p}.weight`);
         return t && t.shape.length === 2 ? sliceNorms(t.data, t.shape[0], t.shape[1], a.heads, p === 'o') : undefined;

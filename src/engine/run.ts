@@ -5,8 +5,8 @@ import { InputError } from './format/errors';
 import { checkTextLength } from './format/tokenizer';
 import type { Kernels } from './kernels';
 import { noControl, type RunControl } from './control';
-import { checkRunMemory } from './limits';
-import { buildModel } from './models/registry';
+import { checkRunMemory } from './runMemory';
+import { architectureOf, buildModel } from './models/registry';
 import { partShapes } from './models/parts';
 import { headWeightNorms } from './headNorms';
 import type { RunnableModel } from './models/runnable';
@@ -98,7 +98,7 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     },
     ...(out.app ? { app: out.app } : {}),
     ...(out.axisLabels ? { axisLabels: out.axisLabels } : {}),
-    ...withNorms(headWeightNorms(model, out.attentions)),
+    ...withNorms(headWeightNorms(model, out.attentions, architectureOf(model).sharedLayer)),
   };
 }
 

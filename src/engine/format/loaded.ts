@@ -176,16 +176,26 @@ export interface Tokenizer {
   readonly unkToken?: string;
 }
 
-export type ArchitectureConfig =
-  | { architecture: 'transformer'; config: TransformerConfig }
-  | { architecture: 'universal'; config: UniversalConfig }
-  | { architecture: 'tdmca'; config: TdmcaConfig }
-  | { architecture: 'rnn-seq2seq'; config: RnnSeq2seqConfig }
-  | { architecture: 'narm'; config: NarmConfig }
-  | { architecture: 'attention-rnn'; config: AttentionRnnConfig }
-  | { architecture: 'show-attend-tell'; config: ShowAttendTellConfig }
-  | { architecture: 'image-transformer'; config: ImageTransformerConfig }
-  | { architecture: 'sentence-encoder'; config: SentenceEncoderConfig };
+/**
+ * Architecture name (the model file's "architecture") → its config type. An architecture declared
+ * in its own file adds its entry there (`declare module '…/format/loaded' { interface
+ * ArchitectureConfigs { toy: ToyConfig } }`, see docs/adding-an-architecture.md).
+ */
+export interface ArchitectureConfigs {
+  transformer: TransformerConfig;
+  universal: UniversalConfig;
+  tdmca: TdmcaConfig;
+  'rnn-seq2seq': RnnSeq2seqConfig;
+  narm: NarmConfig;
+  'attention-rnn': AttentionRnnConfig;
+  'show-attend-tell': ShowAttendTellConfig;
+  'image-transformer': ImageTransformerConfig;
+  'sentence-encoder': SentenceEncoderConfig;
+}
+
+export type ArchitectureName = keyof ArchitectureConfigs & string;
+
+export type ArchitectureConfig = { [K in ArchitectureName]: { architecture: K; config: ArchitectureConfigs[K] } }[ArchitectureName];
 
 export type LoadedModel = ArchitectureConfig & {
   /** Path of the model JSON, or of the HF folder's config.json. Used in every error message. */
@@ -197,3 +207,6 @@ export type LoadedModel = ArchitectureConfig & {
   targetTokenizer?: Tokenizer;
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
 };
+
+/** A loaded model of one architecture. */
+export type ModelOf<K extends ArchitectureName> = LoadedModel & { architecture: K };

@@ -1,13 +1,17 @@
 // Reader for the project's own model file (docs/model-format.md): JSON → schema check (ajv) →
 // config with defaults → tokenizers → weights (inline base64 or a sidecar safetensors). Checks
 // that need arithmetic across fields (heads | d_model, ids < vocab size) are done in code after
-// the schema. Tensor names and shapes are the model builders' business (load.ts helpers).
+// the schema. The document's schema is model.schema.json; `config` is checked by the schema and
+// readConfig of the architecture's descriptor (models/registry.ts). Tensor names and shapes are
+// the model builders' business (TensorReader).
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './model.schema.json';
 import { ModelFormatError, showValue } from './errors';
-import type { AttentionRnnConfig, ImageTransformerConfig, LoadedModel, SentenceEncoderConfig, ShowAttendTellConfig, NarmConfig, RnnSeq2seqConfig, TdmcaConfig, Tokenizer, TransformerConfig, UniversalConfig } from './loaded';
+import type { LoadedModel, Tokenizer } from './loaded';
+import type { Architecture } from '../models/architecture';
+import { architectureNames, findArchitecture, registryVersion } from '../models/registry';
 import { parseSafetensors } from './safetensors';
 import { readRegularFile, resolveInModelFolder, statRegularFile } from './files';
 import { parseJsonText } from './jsonText';
@@ -39,19 +43,24 @@ interface ModelJson {
   version: 1;
   name?: string;
   description?: string;
-  architecture: 'transformer' | 'universal' | 'tdmca' | 'rnn-seq2seq' | 'narm' | 'attention-rnn' | 'show-attend-tell' | 'image-transformer' | 'sentence-encoder';
+  architecture: string;
   config: Record<string, unknown>;
   vocab?: VocabJson;
   examples?: ExampleJson[];
   weights: { safetensors?: string; inline?: Record<string, { shape: number[]; data: string }> };
 }
 
-type TransformerJson = Omit<TransformerConfig, 'encoder_layers' | 'decoder_layers'> & { encoder_layers?: number; decoder_layers?: number };
+export { checkComputedTable, MAX_COMPUTED_TABLE_BYTES } from './configChecks';
 
 export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
   const doc = readJsonFile(file);
   const validate = validator();
-  if (!validate(doc)) throw schemaError(file, validate.errors ?? []);
+  const docValid = validate(doc);
+  // The config is checked by its architecture's schema (when the document names a known one);
+  // its errors follow the document's, as one message.
+  const arch = isRecord(doc) && typeof doc.architecture === 'string' ? findArchitecture(doc.architecture) : undefined;
+  const configErrors = arch && isRecord(doc) && isRecord(doc.config) ? validateConfig(arch, doc.config) : [];
+  if (!docValid || configErrors.length) throw schemaError(file, [...(validate.errors ?? []), ...configErrors]);
   const bad = (field: string, expected: string) => new ModelFormatError(file, field, expected);
 
   const base = {
@@ -60,56 +69,11 @@ export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
     description: doc.description,
     examples: (doc.examples ?? []).map((e) => ({ text: e.text, targetText: e.target_text, ids: e.ids, targetIds: e.target_ids })),
   };
-  let model: LoadedModel;
-  let sizes: { source: number; target: number };
-  if (doc.architecture === 'transformer') {
-    const config = transformerConfig(file, doc.config as unknown as TransformerJson); // shape guaranteed by the schema
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'transformer', config, weights: new Map() };
-  } else if (doc.architecture === 'universal') {
-    const config = { ...(doc.config as unknown as UniversalConfig) }; // shape and defaults from the schema
-    checkHeads(file, config.d_model, config.heads);
-    checkComputedTable(file, 'config.max_positions', config.max_positions, config.d_model);
-    checkComputedTable(file, 'config.max_steps', config.max_steps, config.d_model);
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'universal', config, weights: new Map() };
-  } else if (doc.architecture === 'tdmca') {
-    const config = { ...(doc.config as unknown as TdmcaConfig) };
-    checkHeads(file, config.d_model, config.heads);
-    if (config.positions === 'sinusoidal') checkComputedTable(file, 'config.max_positions', config.max_positions, config.d_model);
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'tdmca', config, weights: new Map() };
-  }
- else if (doc.architecture === 'narm') {
-    const config = { ...(doc.config as unknown as NarmConfig) }; // shape and defaults from the schema
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'narm', config, weights: new Map() };
-  } else if (doc.architecture === 'show-attend-tell') {
-    const config = { ...(doc.config as unknown as ShowAttendTellConfig) }; // shape and defaults from the schema
-    checkId(file, 'bos_id', config.bos_id, config.tgt_vocab_size, 'tgt_vocab_size');
-    checkId(file, 'eos_id', config.eos_id, config.tgt_vocab_size, 'tgt_vocab_size');
-    sizes = { source: config.src_vocab_size, target: config.tgt_vocab_size };
-    model = { ...base, architecture: 'show-attend-tell', config, weights: new Map() };
-  } else if (doc.architecture === 'image-transformer') {
-    const config = { ...(doc.config as unknown as ImageTransformerConfig) };
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'image-transformer', config, weights: new Map() };
-  } else if (doc.architecture === 'sentence-encoder') {
-    const config = { ...(doc.config as unknown as SentenceEncoderConfig) };
-    checkHeads(file, config.embed_dim, config.heads);
-    checkHeads(file, config.d_model, config.heads);
-    checkComputedTable(file, 'config.max_positions', config.max_positions, config.embed_dim);
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'sentence-encoder', config, weights: new Map() };
-  } else if (doc.architecture === 'attention-rnn') {
-    const config = { ...(doc.config as unknown as AttentionRnnConfig) };
-    sizes = { source: config.vocab_size, target: config.vocab_size };
-    model = { ...base, architecture: 'attention-rnn', config, weights: new Map() };
-  } else {
-    const config = rnnConfig(file, doc.config as unknown as RnnSeq2seqConfig);
-    sizes = { source: config.src_vocab_size, target: config.tgt_vocab_size };
-    model = { ...base, architecture: 'rnn-seq2seq', config, weights: new Map() };
-  }
+  const a = arch!; // the schema's enum holds the registered names only
+  const json = { ...doc.config } as never; // shape and defaults guaranteed by the architecture's schema
+  const config = a.readConfig ? a.readConfig(file, json) : json;
+  const sizes = a.vocabSizes(config);
+  const model = { ...base, architecture: a.name, config, weights: new Map() } as LoadedModel;
   if (doc.vocab) Object.assign(model, tokenizers(file, doc.vocab, sizes));
 
   if (doc.weights.inline) {
@@ -121,56 +85,6 @@ export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
     model.weights = parseSafetensors(sidecar, readRegularFile(sidecar));
   }
   return model;
-}
-
-function transformerConfig(file: string, c: TransformerJson): TransformerConfig {
-  const cfg: TransformerConfig = {
-    ...c,
-    encoder_layers: c.kind === 'decoder' ? 0 : (c.encoder_layers ?? 0),
-    decoder_layers: c.kind === 'encoder' ? 0 : (c.decoder_layers ?? 0),
-  };
-  if (cfg.d_model % cfg.heads !== 0) {
-    throw new ModelFormatError(file, 'config.heads', `a divisor of config.d_model ${cfg.d_model} (head size = d_model / heads); found ${cfg.heads}`);
-  }
-  for (const key of ['bos_id', 'eos_id', 'decoder_start_id'] as const) checkId(file, key, cfg[key], cfg.vocab_size, 'vocab_size');
-  if (cfg.positions === 'sinusoidal' || cfg.positions === 'sinusoidal-marian') checkComputedTable(file, 'config.max_positions', cfg.max_positions, cfg.d_model);
-  return cfg;
-}
-
-function rnnConfig(file: string, c: RnnSeq2seqConfig): RnnSeq2seqConfig {
-  // dot and scaled-dot compare s (size H) with h_j (size H_enc): only possible when they match.
-  if ((c.score === 'dot' || c.score === 'scaled-dot') && c.bidirectional) {
-    throw new ModelFormatError(
-      file,
-      'config.score',
-      `"general" or "additive" for a bidirectional encoder (${c.score} needs hidden_size = encoder output size, here ${c.hidden_size} ≠ ${2 * c.hidden_size}); found "${c.score}"`,
-    );
-  }
-  checkId(file, 'bos_id', c.bos_id, c.tgt_vocab_size, 'tgt_vocab_size');
-  checkId(file, 'eos_id', c.eos_id, c.tgt_vocab_size, 'tgt_vocab_size');
-  return { ...c };
-}
-
-/** Largest sinusoidal table a builder computes (positions × d_model float32s) from a file's config. */
-export const MAX_COMPUTED_TABLE_BYTES = 64 * 1024 * 1024;
-
-/**
- * A computed table (sinusoidal positions, step signals) is allocated from config values alone,
- * before any tensor is checked: a max_positions of 2³² would ask for terabytes. Found by fuzzing.
- */
-export function checkComputedTable(file: string, field: string, rows: number, d: number): void {
-  if (rows * d * 4 <= MAX_COMPUTED_TABLE_BYTES) return;
-  const most = Math.floor(MAX_COMPUTED_TABLE_BYTES / 4 / d);
-  throw new ModelFormatError(file, field, `at most ${most} for d_model ${d} (its sinusoidal table, ${field.replace(/^config\./, '')} × d_model float32s, is computed and capped at ${MAX_COMPUTED_TABLE_BYTES / 1024 / 1024} MB); found ${rows}`);
-}
-
-function checkHeads(file: string, d: number, heads: number): void {
-  if (d % heads !== 0) throw new ModelFormatError(file, 'config.heads', `a divisor of config.d_model ${d} (head size = d_model / heads); found ${heads}`);
-}
-
-function checkId(
-file: string, key: string, id: number | undefined, size: number, sizeKey: string): void {
-  if (id !== undefined && id >= size) throw new ModelFormatError(file, `config.${key}`, `an id below config.${sizeKey} ${size}; found ${id}`);
 }
 
 function tokenizers(file: string, v: VocabJson, sizes: { source: number; target: number }): { sourceTokenizer: Tokenizer; targetTokenizer: Tokenizer } {
@@ -243,12 +157,35 @@ export function readJsonObject(file: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-let compiled: ValidateFunction<ModelJson> | undefined;
-function validator(): ValidateFunction<ModelJson> {
+let ajv: Ajv | undefined;
+let compiled: { version: number; validate: ValidateFunction<ModelJson> } | undefined;
+const configValidators = new WeakMap<Architecture, ValidateFunction>();
+
+function compiler(): Ajv {
   // useDefaults writes the schema's `default`s into the document: one source for the defaults.
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictRequired: false }).compile<ModelJson>(schema);
-  return compiled;
+  ajv ??= new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictRequired: false });
+  return ajv;
 }
+
+function validator(): ValidateFunction<ModelJson> {
+  // "architecture" is one of the registered names: the list is filled in from the registry.
+  if (compiled?.version !== registryVersion()) {
+    const { $id: _id, ...rest } = schema; // compiled again when an architecture is registered: no fixed id
+    const withNames = { ...rest, properties: { ...rest.properties, architecture: { enum: architectureNames() } } };
+    compiled = { version: registryVersion(), validate: compiler().compile<ModelJson>(withNames) };
+  }
+  return compiled.validate;
+}
+
+/** The architecture's config schema's errors, with paths under /config. */
+function validateConfig(arch: Architecture, config: Record<string, unknown>): ErrorObject[] {
+  let v = configValidators.get(arch);
+  if (!v) configValidators.set(arch, (v = compiler().compile(arch.configSchema)));
+  if (v(config)) return [];
+  return (v.errors ?? []).map((e) => ({ ...e, instancePath: `/config${e.instancePath}` }));
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** JSON path segment: `.name` for identifiers, `[3]` for indices, `["a.b"]` otherwise. */
 function key(k: string | number): string {

@@ -2,7 +2,7 @@
 // that any tensor left over (a misspelt name, a part the config does not use) is an error
 // instead of being silently ignored.
 import type { LoadedModel } from '../format/loaded';
-import { expectTensor, rejectUnusedTensors } from '../format/load';
+import { expectTensor, rejectUnusedTensors } from '../format/tensors';
 
 export class TensorReader {
   private readonly used = new Set<string>();

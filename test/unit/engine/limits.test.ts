@@ -23,7 +23,8 @@ test('an input longer than the model has positions is refused with the number it
 });
 
 // ---- memory limit (src/engine/limits.ts) -------------------------------------------------------
-import { checkRunMemory, estimateRunMemory, workerResourceLimits } from '../../../src/engine/limits';
+import { workerResourceLimits } from '../../../src/engine/limits';
+import { checkRunMemory, estimateRunMemory } from '../../../src/engine/runMemory';
 import type { LoadedModel, TransformerConfig } from '../../../src/engine/format/loaded';
 import type { RunInput, RunResult } from '../../../src/engine/types';
 import { allocations, installAllocationCounter, resetAllocations } from '../../helpers/allocations';

@@ -9,7 +9,7 @@ import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { parseSafetensors } from '../../../src/engine/format/safetensors';
 import { loadHfTokenizer } from '../../../src/engine/format/modelJson';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
-import { estimateRunMemory } from '../../../src/engine/limits';
+import { estimateRunMemory } from '../../../src/engine/runMemory';
 import { applyMutations, applyTextOps, describeMutations, mutations, pathsOf, serialise, textOps, type Json, type Mutation, type Path, type TextOp } from './mutate';
 import { hfConfigSeeds, projectSeeds, safetensorsSeeds, tokenizerSeeds } from './seeds';
 import { runCase, type Figures } from './outcome';
