@@ -10,7 +10,7 @@ import { referenceKernels, type Kernels } from '../kernels';
 import { TensorReader } from './tensorReader';
 import { additiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell } from '../rnnCells';
-import { CancelledError } from '../control';
+import { CancelledError, noControl, type RunControl } from '../control';
 import type { RunnableModel } from './runnable';
 import { pitchOf, type MusicData } from '../../protocol/apps/music';
 
@@ -30,7 +30,7 @@ export interface AttentionRnnRun {
 export interface AttentionRnn {
   readonly config: AttentionRnnConfig;
   readonly parameters: number;
-  run(primer: number[], signal?: { readonly cancelled: boolean }): AttentionRnnRun;
+  run(primer: number[], ctl?: RunControl): AttentionRnnRun;
 }
 
 export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = referenceKernels): AttentionRnn {
@@ -60,7 +60,7 @@ export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = r
   return {
     config: cfg,
     parameters: reader.parameterCount(),
-    run(primer, signal) {
+    run(primer, ctl = noControl) {
       if (!Array.isArray(primer) || primer.length === 0) throw new InputError('ids', 'a primer of at least one note is needed');
       primer.forEach((id, i) => {
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`ids[${i}]`, `${String(id)} is not a valid note id; expected an integer in [0, ${V - 1}]`);
@@ -79,7 +79,7 @@ export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = r
       const ha = new Float32Array(2 * H); // [2H]  [h_t ; a_t]
       let state = cell.zeroState();
       for (let t = 0; t < T; t++) {
-        if (signal?.cancelled) throw new CancelledError();
+        if (ctl.isCancelled()) throw new CancelledError();
         x.set(embed.subarray(ids[t] * E, (ids[t] + 1) * E), 0);
         state = cell.step(x, state);
         const h = state.h;
@@ -124,7 +124,7 @@ export function buildAttentionRnnRunnable(model: AttentionRnnModel, kernels?: Ke
     details: { notes: c.vocab_size, embed_dim: c.embed_dim, hidden_size: c.hidden_size, attention_dim: c.attention_dim, attn_length: c.attn_length, generate_steps: c.generate_steps },
     run: (ids, opts, ctl) => {
       if (opts.targetIds) throw new InputError('target_ids', 'the attention RNN continues the primer itself; give only the primer');
-      const r = rnn.run(ids, { get cancelled() { return ctl.isCancelled(); } });
+      const r = rnn.run(ids, ctl);
       const T = r.ids.length;
       const layer = { part: 'decoder' as const, layer: 0, heads: 1, queries: T, keys: T, probs: r.probs, scores: r.scores, mask: r.mask };
       const data: MusicData = {

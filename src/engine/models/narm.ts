@@ -10,7 +10,7 @@ import { tensor } from '../tensor';
 import type { AttentionLayer } from '../types';
 import { causalMask, sigmoidAdditiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell, runRnn } from '../rnnCells';
-import { CancelledError } from '../control';
+import { CancelledError, noControl, type RunControl } from '../control';
 import type { NarmData } from '../../protocol/apps/narm';
 import type { RunnableModel } from './runnable';
 
@@ -29,7 +29,7 @@ export interface NarmRun {
 export interface Narm {
   readonly config: NarmConfig;
   readonly parameters: number;
-  run(ids: number[], signal?: { readonly cancelled: boolean }): NarmRun;
+  run(ids: number[], ctl?: RunControl): NarmRun;
 }
 
 export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels): Narm {
@@ -59,7 +59,7 @@ export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels)
   return {
     config: cfg,
     parameters: reader.parameterCount(),
-    run(ids, signal) {
+    run(ids, ctl = noControl) {
       if (!Array.isArray(ids) || ids.length === 0) throw new InputError('ids', 'a session of at least one clicked item is needed');
       ids.forEach((id, i) => {
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`ids[${i}]`, `${String(id)} is not a valid item id; expected an integer in [0, ${V - 1}]`);
@@ -76,7 +76,7 @@ export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels)
       const predicted: number[] = [];
       const c = new Float32Array(2 * H); // [2H]  [c_g ; c_l]
       for (let t = 0; t < n; t++) {
-        if (signal?.cancelled) throw new CancelledError();
+        if (ctl.isCancelled()) throw new CancelledError();
         const e = sigmoidAdditiveScore(a1h.subarray(t * H, (t + 1) * H), a2h, t + 1, v); // [t+1]  keys 0…t
         scores.set(e, t * n);
         softmaxRow(e); // α_tj
@@ -126,7 +126,7 @@ export function buildNarmRunnable(model: NarmModel, kernels?: Kernels): Runnable
     details: { items: c.vocab_size, embed_dim: c.embed_dim, hidden_size: c.hidden_size, top_k: c.top_k },
     run: (ids, opts, ctl) => {
       if (opts.targetIds) throw new InputError('target_ids', 'a NARM model reads one session; give no target');
-      const r = narm.run(ids, { get cancelled() { return ctl.isCancelled(); } });
+      const r = narm.run(ids, ctl);
       const { layer, app } = narmOutput(narm, ids, r, token);
       return {
         targetIds: [],

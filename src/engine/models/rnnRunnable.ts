@@ -18,10 +18,7 @@ export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2s
       encoder_states: rnn.encoderSize, src_vocab_size: c.src_vocab_size, tgt_vocab_size: c.tgt_vocab_size,
     },
     run: (ids, opts, ctl) => {
-      const out = rnn.run(
-        { ids, targetIds: opts.targetIds, score: opts.score, withQK: !!opts.withQKV },
-        { onProgress: (p) => ctl.progress(p), signal: { get cancelled() { return ctl.isCancelled(); } } },
-      );
+      const out = rnn.run({ ids, targetIds: opts.targetIds, score: opts.score, withQK: !!opts.withQKV }, ctl);
       const { targetIds, attentions, addNorm, predicted, qkv } = out;
       return { targetIds, attentions, addNorm, predicted, qkv };
     },

@@ -6,12 +6,12 @@ import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels';
 import { TensorReader } from './tensorReader';
 import { tensor } from '../tensor';
-import type { AddNormStep, AttentionLayer, Progress, QKV, RnnScore } from '../types';
+import type { AddNormStep, AttentionLayer, QKV, RnnScore } from '../types';
 import {
   additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto,
 } from '../attention';
 import { gateCount, makeCell, runRnn, type RnnCell, type RnnWeights } from '../rnnCells';
-import { CancelledError } from '../control';
+import { CancelledError, noControl, type RunControl } from '../control';
 
 export type RnnSeq2seqModel = LoadedModel & { architecture: 'rnn-seq2seq' };
 
@@ -29,9 +29,6 @@ export interface RnnDecodeOptions {
   targetIds?: number[];
   /** Score function; default config.score. */
   score?: RnnScore;
-  onProgress?: (p: Progress) => void;
-  /** Polled before every decoder step; when set, the step throws CancelledError. */
-  signal?: { readonly cancelled: boolean };
 }
 
 export interface RnnDecoding {
@@ -68,10 +65,11 @@ export interface RnnSeq2seq {
    * another temperature). General and additive need weights trained with that score, so they are no switch. */
   switchableScores(): RnnScore[];
   encode(srcIds: number[]): RnnEncoding;
-  decode(enc: RnnEncoding, opts?: RnnDecodeOptions): RnnDecoding;
+  /** `ctl` is polled before every decoder step (CancelledError) and hears progress after each. */
+  decode(enc: RnnEncoding, opts?: RnnDecodeOptions, ctl?: RunControl): RnnDecoding;
   run(
     input: { ids: number[]; targetIds?: number[]; score?: RnnScore; withQK?: boolean },
-    opts?: Pick<RnnDecodeOptions, 'onProgress' | 'signal'>,
+    ctl?: RunControl,
   ): RnnRunOutput;
 }
 
@@ -184,7 +182,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     return { ids: [...srcIds], n, states, w1h };
   };
 
-  const decode = (enc: RnnEncoding, opts: RnnDecodeOptions = {}): RnnDecoding => {
+  const decode = (enc: RnnEncoding, opts: RnnDecodeOptions = {}, ctl: RunControl = noControl): RnnDecoding => {
     const score = resolveScore(opts.score);
     const { n, states } = enc;
     const teacher = opts.targetIds;
@@ -210,7 +208,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     const x = new Float32Array(E + Henc); // [E + H_enc]  [embed(y_t) ; c_t]
     const sc = new Float32Array(H + Henc); // [H + H_enc]  [s_t+1 ; c_t]
     for (let t = 0; t < inputs.length; t++) {
-      if (opts.signal?.cancelled) throw new CancelledError();
+      if (ctl.isCancelled()) throw new CancelledError();
       const e = scoreRow(state.h); // [n]  e_tj
       queryRows.push(state.h);
       scoreRows.push(Float32Array.from(e));
@@ -225,7 +223,7 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
       const logits = kernels.linear(sc, 1, H + Henc, w.outW, cfg.tgt_vocab_size, w.outB); // [tgt_vocab_size]
       const next = argmax(logits);
       predicted.push(next);
-      opts.onProgress?.({ done: t + 1, total: maxT, message: `decoder step ${t + 1} of ${teacher ? maxT : `at most ${maxT}`}` });
+      ctl.progress({ done: t + 1, total: maxT, message: `decoder step ${t + 1} of ${teacher ? maxT : `at most ${maxT}`}` });
       // Greedy: feed the prediction back unless it is EOS or the decoder inputs reach the limit.
       if (teacher) {
         if (t + 1 < teacher.length) inputs.push(teacher[t + 1]);
@@ -248,11 +246,11 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
     switchableScores: () => (isDotKind(cfg.score) ? available.filter(isDotKind) : [cfg.score]),
     encode,
     decode,
-    run(input, opts = {}) {
+    run(input, ctl = noControl) {
       resolveScore(input.score); // an unavailable score is reported before any work is done
-      if (opts.signal?.cancelled) throw new CancelledError();
+      if (ctl.isCancelled()) throw new CancelledError();
       const enc = encode(input.ids);
-      const d = decode(enc, { ...opts, targetIds: input.targetIds, score: input.score });
+      const d = decode(enc, { targetIds: input.targetIds, score: input.score }, ctl);
       const T = d.targetIds.length;
       const layer: AttentionLayer = { part: 'cross', layer: 0, heads: 1, queries: T, keys: enc.n, probs: d.probs, scores: d.scores };
       const qkv = input.withQK ? [qkOf(d, enc, w, H, Henc)] : undefined;

@@ -248,16 +248,16 @@ test('greedy: starts at bos, feeds predictions back, stops after eos or at max_t
 test('progress per decoder step, and cancellation throws CancelledError between steps', () => {
   const m = buildRnnSeq2seq(makeModel());
   const seen: Progress[] = [];
-  m.run({ ids: [3, 4], targetIds: [1, 3, 4] }, { onProgress: (p) => seen.push(p) });
+  m.run({ ids: [3, 4], targetIds: [1, 3, 4] }, { isCancelled: () => false, progress: (p) => seen.push(p) });
   assert.deepEqual(seen.map((p) => [p.done, p.total]), [[1, 3], [2, 3], [3, 3]]);
-  const signal = { cancelled: false };
+  let cancelled = false;
   let steps = 0;
-  const onProgress = (): void => {
-    if (++steps === 2) signal.cancelled = true;
+  const progress = (): void => {
+    if (++steps === 2) cancelled = true;
   };
-  assert.throws(() => m.run({ ids: [3, 4], targetIds: [1, 3, 4, 5] }, { onProgress, signal }), { name: 'CancelledError' });
+  assert.throws(() => m.run({ ids: [3, 4], targetIds: [1, 3, 4, 5] }, { isCancelled: () => cancelled, progress }), { name: 'CancelledError' });
   assert.equal(steps, 2);
-  assert.throws(() => m.run({ ids: [3] }, { signal: { cancelled: true } }), { name: 'CancelledError' });
+  assert.throws(() => m.run({ ids: [3] }, { isCancelled: () => true, progress: () => {} }), { name: 'CancelledError' });
 });
 
 // ------------------------------------------------------------------ PyTorch fixtures
