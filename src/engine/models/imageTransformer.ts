@@ -6,7 +6,7 @@
 //   logits_s = W·x_s + b: the distribution of the pixel at sequence position s + 1.
 // Attention is recorded as [heads, n, n] over the whole sequence with every key outside the
 // query's memory block masked (probability 0): the inspector's grid then indexes keys by pixel.
-import type { ImageTransformerConfig, LoadedModel, TransformerConfig } from '../format/loaded';
+import type { ImageTransformerConfig, LoadedModel } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels';
 import { scaledDotProductAttention } from '../attention';
@@ -37,21 +37,15 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
   const c: ImageTransformerConfig = model.config;
   const d = c.d_model;
   const N = c.height * c.width;
-  // The shared transformer layer code reads its sizes from a TransformerConfig: a decoder-only one.
-  const tcfg: TransformerConfig = {
-    kind: 'decoder', vocab_size: c.vocab_size, d_model: d, heads: c.heads, d_ff: c.d_ff, encoder_layers: 0, decoder_layers: c.layers,
-    activation: c.activation, norm: c.norm, layer_norm_eps: c.layer_norm_eps, positions: 'none', max_positions: N,
-    scale_embedding: false, embedding_norm: false, final_norm: c.final_norm, token_types: 0,
-  };
   const r = new TensorReader(model);
   const tokens = r.get('embed.tokens', [c.vocab_size, d]);
   const rowEmb = r.get('embed.rows', [c.height, d]);
   const colEmb = r.get('embed.cols', [c.width, d]);
-  const layers = Array.from({ length: c.layers }, (_, i) => readLayer(r, tcfg, 'decoder', i, false));
+  const layers = Array.from({ length: c.layers }, (_, i) => readLayer(r, c, 'decoder', i, false));
   const finalNorm = c.final_norm ? readNorm(r, 'decoder.final_norm', d) : undefined;
   const head = { w: r.get('lm_head.weight', [c.vocab_size, d]), b: r.get('lm_head.bias', [c.vocab_size]) };
   r.finish();
-  const runner = new LayerRunner(kernels, tcfg);
+  const runner = new LayerRunner(kernels, c);
   const spec: LocalSpec = {
     height: c.height, width: c.width, attention: c.attention, query_length: c.query_length, memory_length: c.memory_length,
     query_height: c.query_height, query_width: c.query_width, memory_above: c.memory_above, memory_left: c.memory_left, memory_right: c.memory_right,

@@ -5,7 +5,7 @@
 //     x = x + FFN(LN(x))
 //   sentence = l2normalize(tanh(W · mean_t x_t + b))        [d_model]
 // Layer 0 attends in embed_dim (256) and its output projection widens to d_model (512).
-// Attention, LayerNorm, FFN and Add come from transformerLayer.ts (LayerRunner), one runner per width.
+// Attention, LayerNorm, FFN and Add come from transformerLayer.ts (LayerRunner), one LayerSpec and runner per width.
 import type { LoadedModel, SentenceEncoderConfig } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import { referenceKernels } from '../kernels';
@@ -17,7 +17,6 @@ import { TensorReader } from './tensorReader';
 import {
   LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder,
 } from './transformerLayer';
-import { runnerConfig } from './universal';
 import type { ModelOutput, RunnableModel } from './runnable';
 
 type Model = LoadedModel & { architecture: 'sentence-encoder' };
@@ -73,7 +72,7 @@ export class SentenceEncoderModel {
     r.finish();
     this.parameters = r.parameterCount();
     for (const w of new Set([c.embed_dim, c.d_model])) {
-      this.runners.set(w, new LayerRunner(kernels, runnerConfig({ ...c, d_model: w, norm: 'pre' })));
+      this.runners.set(w, new LayerRunner(kernels, { d_model: w, heads: c.heads, d_ff: c.d_ff, norm: 'pre', layer_norm_eps: c.layer_norm_eps }));
     }
     this.timing = t2tTimingSignal(c.max_positions, c.embed_dim);
   }

@@ -11,7 +11,6 @@ import type { TdmcaData } from '../../protocol/apps/tdmca';
 import { TensorReader } from './tensorReader';
 import { LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
-import { runnerConfig } from './universal';
 import { compressedSpans, maskedSelfAttention, type Compression } from './tdmcaAttention';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
@@ -31,13 +30,12 @@ export class TdmcaModel {
     const c = (this.cfg = model.config);
     const d = c.d_model;
     const r = new TensorReader(model);
-    const lc = runnerConfig(c);
-    this.run = new LayerRunner(kernels, lc);
+    this.run = new LayerRunner(kernels, c);
     this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
     if (c.positions === 'learned') this.positions = r.get('embed.positions', [c.max_positions, d]);
     else if (c.positions === 'sinusoidal') this.positions = sinusoidalEncoding(c.max_positions, d, 'sinusoidal');
     c.layers.forEach((type, i) => {
-      const l: LayerWeights & { compress?: Compression } = readLayer(r, lc, 'decoder', i, false);
+      const l: LayerWeights & { compress?: Compression } = readLayer(r, c, 'decoder', i, false);
       if (type === 'compressed') {
         const conv = (name: string) => {
           const p = `decoder.layers.${i}.self_attn.${name}`;

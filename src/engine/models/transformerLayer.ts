@@ -1,7 +1,7 @@
 // One transformer layer, written the way the paper draws it: multi-head attention, Add & Norm,
 // position-wise feed-forward, Add & Norm — with pre-LN as the one switch (GPT-2).
 import type { Kernels } from '../kernels';
-import type { Activation, TransformerConfig } from '../format/loaded';
+import type { Activation } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
 import type { TensorReader } from './tensorReader';
 import { causalMask, scaledDotProductAttention } from '../attention';
@@ -51,7 +51,20 @@ function readAttention(r: TensorReader, prefix: string, d: number): AttentionWei
   return { q: lin('q'), k: lin('k'), v: lin('v'), o: lin('o') };
 }
 
-export function readLayer(r: TensorReader, cfg: TransformerConfig, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {
+/**
+ * What the shared layer code reads: widths, head count, where the LayerNorm sits and its ε. Every
+ * transformer-like config (transformer, universal, tdmca, image-transformer…) has these fields and
+ * is passed as it is; an architecture with several widths (the sentence encoder) makes one per width.
+ */
+export interface LayerSpec {
+  d_model: number;
+  heads: number;
+  d_ff: number;
+  norm: 'post' | 'pre';
+  layer_norm_eps: number;
+}
+
+export function readLayer(r: TensorReader, cfg: LayerSpec, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {
   const { d_model: d, d_ff } = cfg;
   const p = `${stack}.layers.${i}`;
   return {
@@ -129,7 +142,7 @@ export function recorder(withQKV: boolean | QkvOnly | undefined): Recorder {
 export class LayerRunner {
   constructor(
     private readonly kernels: Kernels,
-    private readonly cfg: TransformerConfig,
+    private readonly cfg: LayerSpec,
   ) {}
 
   linear(x: Float32Array, rows: number, l: Linear): Float32Array {

@@ -3,7 +3,7 @@
 // plus sinusoidal in the step number), and Adaptive Computation Time (Graves 2016) decides per
 // token how many steps it takes: a sigmoid unit gives a halting probability per step, and the
 // token halts once the running sum would pass the threshold 1 − ε.
-import type { LoadedModel, TransformerConfig, UniversalConfig } from '../format/loaded';
+import type { LoadedModel, UniversalConfig } from '../format/loaded';
 import type { Kernels } from '../kernels';
 import { referenceKernels } from '../kernels';
 import { InputError } from '../format/errors';
@@ -18,15 +18,6 @@ import { argmaxRows } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
 type Model = LoadedModel & { architecture: 'universal' };
-
-/** The LayerRunner speaks TransformerConfig; these are the only fields it reads. */
-export function runnerConfig(c: { vocab_size: number; d_model: number; heads: number; d_ff: number; activation: TransformerConfig['activation']; norm: 'post' | 'pre'; layer_norm_eps: number; max_positions: number }): TransformerConfig {
-  return {
-    kind: 'encoder', vocab_size: c.vocab_size, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff, encoder_layers: 1, decoder_layers: 0,
-    activation: c.activation, norm: c.norm, layer_norm_eps: c.layer_norm_eps, positions: 'none', max_positions: c.max_positions,
-    scale_embedding: false, embedding_norm: false, final_norm: false, token_types: 0,
-  };
-}
 
 /** What ACT decided, per token. */
 export interface ActTrace {
@@ -61,11 +52,10 @@ export class UniversalModel {
     const c = (this.cfg = model.config);
     const d = c.d_model;
     const r = new TensorReader(model);
-    const lc = runnerConfig(c);
-    this.run = new LayerRunner(kernels, lc);
+    this.run = new LayerRunner(kernels, c);
     this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
     // The shared layer is stored under the transformer's name for encoder layer 0.
-    this.layer = readLayer(r, lc, 'encoder', 0, false);
+    this.layer = readLayer(r, c, 'encoder', 0, false);
     this.haltW = r.get('halting.weight', [1, d]);
     this.haltB = r.get('halting.bias', [1])[0];
     if (c.final_norm) this.finalNorm = readNorm(r, 'encoder.final_norm', d);
