@@ -16,6 +16,7 @@ import { SENTENCE_EMBEDDING_CASES } from './casesSentenceEmbedding';
 import { STREAMING_CASES } from './casesStreaming';
 import { THEME_CASES } from './casesTheme';
 import { LABEL_CASES } from './casesLabels';
+import { TOY_CASES } from './casesToy';
 
 export type { Case, CaseContext } from './helpers';
 
@@ -36,5 +37,6 @@ export const CASES: Case[] = [
   ...STREAMING_CASES,
   ...THEME_CASES,
   ...LABEL_CASES,
+  ...TOY_CASES,
   ...SECURITY_CASES,
 ];
