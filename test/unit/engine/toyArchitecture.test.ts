@@ -68,3 +68,12 @@ test('in process: the summary lists the parts from the descriptor, and they matc
   const result = runModel(model, { text: 'the mat' });
   assert.deepEqual(result.attentions.map((a) => [a.part, a.layer, a.heads]), [['encoder', 0, TOY_HEADS]]);
 });
+
+test('docs/adding-an-architecture.md shows this very toy file (only the import paths differ)', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'adding-an-architecture.md'), 'utf8');
+  const block = /```ts\n\/\/ src\/engine\/architectures\/toyAttention\.ts\n([\s\S]*?)```/.exec(doc);
+  assert.ok(block, 'the toy code block is in the guide');
+  const body = (src: string) => src.slice(src.indexOf('/** The config')).replace(/declare module '[^']+'/, 'declare module');
+  const file = fs.readFileSync(path.join(ROOT, 'test', 'helpers', 'toyArchitecture.ts'), 'utf8');
+  assert.equal(body(block[1]), body(file));
+});
