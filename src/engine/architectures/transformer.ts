@@ -6,7 +6,10 @@ import { MLM_KIND } from '../../protocol/apps/mlm';
 import { buildTransformer } from '../models/transformerRunnable';
 import { count, id, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
-type Json = Omit<TransformerConfig, 'encoder_layers' | 'decoder_layers'> & { encoder_layers?: number; decoder_layers?: number };
+type Json = Omit<TransformerConfig, 'encoder_layers' | 'decoder_layers'> & {
+  encoder_layers?: number;
+  decoder_layers?: number;
+};
 
 export const transformer: Architecture<'transformer'> = {
   name: 'transformer',

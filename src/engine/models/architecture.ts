@@ -39,7 +39,10 @@ export interface RunShape {
 export const F32 = 4;
 
 /** Adds up the three kinds of memory. */
-export const runMemory = (m: Omit<RunMemory, 'total'>): RunMemory => ({ ...m, total: m.attention + m.traces + m.working });
+export const runMemory = (m: Omit<RunMemory, 'total'>): RunMemory => ({
+  ...m,
+  total: m.attention + m.traces + m.working,
+});
 
 /** JSON Schema building blocks for config schemas. */
 export const count = { type: 'integer', minimum: 1 } as const;
