@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
 import { loadModel, prepare, runModel, summarize } from './run';
 import { headQK } from './qkVectors';
+import { layerWeightNorms } from './headNorms';
+import { readModelFileFacts, readSafetensorsHeader } from './format/modelFileInfo';
 import type { AttentionLayer, PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
@@ -126,6 +128,15 @@ port.on('message', (msg: unknown) => {
         post({ type: 'qk', id: msg.id, qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
         break;
       }
+      case 'header':
+        post({ type: 'header', id: msg.id, header: readSafetensorsHeader(msg.file, msg.heads) });
+        break;
+      case 'modelFile':
+        post({ type: 'modelFile', id: msg.id, facts: readModelFileFacts(msg.file) });
+        break;
+      case 'norms':
+        post({ type: 'norms', id: msg.id, norms: layerWeightNorms(getModel(msg.modelPath), msg.part, msg.layer, msg.heads) });
+        break;
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
         if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
