@@ -16,7 +16,10 @@ import type { LoadedModel } from '../src/engine/format/loaded';
 import { BERT_BASE, W3_SHAPE, randomEncoderLayers, randomHidden, randomW3, runW1, runW2, runW3, w3LoadedModel } from './workloads';
 import { w1Onnx, w2Onnx, w3MemoryOnnx, w3StepOnnx } from './onnxGraph';
 import { engineBuffers } from '../src/engine/buffers';
+import { poolCounter } from '../test/helpers/poolCounter';
 import { median } from './stats';
+/** Counts the engine pool's takes from the start, so arrays given back before a measured run count as reused. */
+const engineCounts = poolCounter(engineBuffers);
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,9 +79,9 @@ async function main() {
   let w2Allocations: { fresh: number; reused: number; kept: number } | undefined;
   if (ONLY.includes('w2-512')) {
     runW2(K, BERT_BASE, layers, inputs['w2-512'], 512);
-    const s0 = engineBuffers.stats();
+    const s0 = engineCounts();
     const { rec } = runW2(K, BERT_BASE, layers, inputs['w2-512'], 512);
-    const s1 = engineBuffers.stats();
+    const s1 = engineCounts();
     w2Allocations = { fresh: s1.fresh - s0.fresh, reused: s1.reused - s0.reused, kept: rec.attentions.length * 3 + 1 };
     peakRssMB = process.resourceUsage().maxRSS / 1024;
   }

@@ -12,21 +12,10 @@
 
 import { adviseLarge } from './memoryAdvice';
 
-export interface PoolStats {
-  /** take() calls answered from the pool. */
-  reused: number;
-  /** take() calls that allocated. */
-  fresh: number;
-  /** Bytes the pool holds now. */
-  heldBytes: number;
-}
-
 export class BufferPool {
   private readonly free = new Map<number, Float32Array<ArrayBuffer>[]>(); // length → arrays given back; least recently given length first
   private readonly pooled = new WeakSet<Float32Array>(); // in `free` now: a second give() is ignored
   private held = 0;
-  private reused = 0;
-  private fresh = 0;
 
   /** `limitBytes`: what the pool may hold; past it, the lengths given back longest ago are left to the GC. */
   constructor(readonly limitBytes: number) {}
@@ -35,12 +24,10 @@ export class BufferPool {
   take(length: number): Float32Array<ArrayBuffer> {
     const a = this.free.get(length)?.pop();
     if (!a) {
-      this.fresh++;
       return adviseLarge(new Float32Array(length)); // e.g. a run's [heads, n, n] scores: huge pages where the native module is loaded
     }
     this.pooled.delete(a);
     this.held -= a.byteLength;
-    this.reused++;
     return a;
   }
 
@@ -77,8 +64,9 @@ export class BufferPool {
     this.held = 0;
   }
 
-  stats(): PoolStats {
-    return { reused: this.reused, fresh: this.fresh, heldBytes: this.held };
+  /** Bytes the pool holds now. */
+  get heldBytes(): number {
+    return this.held;
   }
 }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { loadModel } from '../../../src/engine/run';
 import { buildTransformer, greedyDecode } from '../../../src/engine/models/transformerRunnable';
-import { kvCacheDiscrepancy } from '../../../src/engine/models/kvCacheCheck';
+import { kvCacheDiscrepancy } from '../../helpers/kvCacheCheck';
 import { KVCache } from '../../../src/engine/models/transformerLayer';
 import { noControl } from '../../../src/engine/control';
 import {
