@@ -12,6 +12,7 @@ import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
 import { TokenizerTimeoutError } from './format/tokenizer';
+import { injectFault } from './debug';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -152,19 +153,8 @@ port.on('message', (msg: unknown) => {
         post({ type: 'result', id: msg.id, result }, transferables(result));
         break;
       }
-      case 'fault':
-        if (!faultsEnabled) throw new Error('fault injection is disabled');
-        if (msg.kind === 'exit') process.exit(3);
-        if (msg.kind === 'hang') for (;;); // eslint-disable-line no-constant-condition
-        if (msg.kind === 'alloc') {
-          // Typed arrays, outside the heap limit: only the host's memory watch can stop this.
-          const hog: Float32Array[] = [];
-          for (;;) hog.push(new Float32Array(16 * 1024 * 1024).fill(1));
-        }
-        { // oom: keep allocating until V8's heap limit for this worker is hit
-          const hog: number[][] = [];
-          for (;;) hog.push(new Array(1e6).fill(Math.random()));
-        }
+      case 'fault': // a test hook (debug.ts)
+        injectFault(msg.kind, faultsEnabled);
     }
   } catch (e) {
     post({ type: 'error', id: msg.id, error: errorInfo(e) });

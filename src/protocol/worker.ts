@@ -3,6 +3,7 @@
 // Both sides validate what they receive with the guards below before using it.
 import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
 import type { ModelFileFacts, SafetensorsHeaderInfo } from '../engine/format/modelFileInfo';
+import type { FaultKind } from '../engine/debug';
 import { isWeightBuffer } from '../engine/format/safetensors';
 import { isHeadQK } from './views';
 
@@ -17,8 +18,8 @@ export type WorkerRequest =
   | { type: 'modelFile'; id: number; file: string }
   /** One layer's per-head weight norms (the Models tree), from the loaded model. */
   | { type: 'norms'; id: number; modelPath: string; part: Part; layer: number; heads: number }
-  /** Test hook, honoured only when the worker was started with faults enabled. */
-  | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' | 'alloc' };
+  /** Test hook (engine/debug.ts), honoured only when the worker was started with faults enabled. */
+  | { type: 'fault'; id: number; kind: FaultKind };
 
 export interface EngineErrorInfo {
   name: string; // ModelFormatError | InputError | CancelledError | Error

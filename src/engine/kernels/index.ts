@@ -1,11 +1,10 @@
 // Which kernels the engine runs on. The worker (and the CLI) call defaultKernels() once and pass
-// the result to prepare(model, kernels); tests keep referenceKernels as the oracle.
-//   ATTENTION_KERNELS=native|wasm|reference   forces one kind (default: the fastest that runs here)
-//   ATTENTION_THREADS=N                       threads for the fast kernels (default: one per core)
-//   ATTENTION_NATIVE_ISA=avx2|avx512          which native kernels (default: AVX-512, else AVX2 + FMA)
+// the result to prepare(model, kernels); tests keep referenceKernels as the oracle. The debug
+// switches that force a kind or a thread count are read in ../debug.ts.
 import { referenceKernels, type Kernels } from '../kernels';
 import { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
 import { createNativeKernels, nativeModule, type NativeKernels } from './native';
+import { debugKnobs } from '../debug';
 
 export { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
 export { createNativeKernels, nativeModule, type NativeKernels } from './native';
@@ -26,12 +25,11 @@ let shared: { key: string; kernels: FastKernels | NativeKernels } | undefined;
  * threads are unavailable. Each fallback logs why.
  */
 export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => void = console.warn): Kernels {
-  const env = typeof process !== 'undefined' ? process.env : {};
-  const fromEnv = ['native', 'wasm', 'reference'].includes(env.ATTENTION_KERNELS ?? '') ? (env.ATTENTION_KERNELS as KernelChoice['kind']) : undefined;
-  const kind = choice.kind ?? fromEnv ?? 'fast';
+  const knobs = debugKnobs();
+  const kind = choice.kind ?? knobs.kernels ?? 'fast';
   if (kind === 'reference') return referenceKernels;
   // threads ≤ 0 (the setting's default 0) means one per core.
-  const asked = choice.threads !== undefined && choice.threads > 0 ? choice.threads : Number(env.ATTENTION_THREADS);
+  const asked = choice.threads !== undefined && choice.threads > 0 ? choice.threads : (knobs.threads ?? 0);
   const threads = asked > 0 ? Math.floor(asked) : defaultThreads();
   const native = kind === 'wasm' ? { why: 'the WASM kernels were asked for' } : nativeModule();
   const use = native.module ? 'native' : 'wasm';
