@@ -1,12 +1,7 @@
-// Reused Float32 buffers for the engine's intermediate activations.
-//
-// A transformer layer makes about eight [n, d] temporaries (Q, K, V, the heads' context, each
-// sub-layer's output, the hidden state between the two Add & Norms). The fast kernels take their
-// outputs from here and the layer code gives each temporary back as soon as it is dead, so a run
-// allocates them for its first layer only, and the runs after it none at all. New memory is not
-// free on the machines we measure on: a first touch costs 3–9 µs per 4 KB page (bench/faults.ts),
-// and W2 at n = 512 took 0.5–1.0 s depending only on how many fresh pages its temporaries got.
-//
+// Reused Float32 buffers for the engine's intermediate activations. A transformer layer makes
+// about eight [n, d] temporaries; the fast kernels take their outputs from here and the layer code
+// gives each back as soon as it is dead, so only a run's first layer allocates them: fresh memory
+// costs page faults on first touch (figures: docs/performance.md, "Memory").
 // What leaves the engine (scores, probabilities, norms) is taken here too but never given back:
 // it is transferred to the extension host.
 
