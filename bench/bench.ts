@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { createFastKernels, createNativeKernels, defaultThreads, nativeModule } from '../src/engine/kernels/index';
+import { createWasmKernels, createNativeKernels, defaultThreads, nativeModule } from '../src/engine/kernels/index';
 import { kernelBuild } from '../src/engine/kernels/heap';
 import { TransformerModel } from '../src/engine/models/transformer';
 import type { LoadedModel } from '../src/engine/format/loaded';
@@ -71,7 +71,7 @@ async function main() {
   const load0 = os.loadavg()[0];
   // MINW=<multiply-adds>: try another pool threshold (see pool.ts run()).
   const kopts = { threads: THREADS, ...(process.env.MINW ? { minParallelWork: Number(process.env.MINW) } : {}) };
-  const K = KERNELS === 'native' ? createNativeKernels(kopts) : createFastKernels(kopts);
+  const K = KERNELS === 'native' ? createNativeKernels(kopts) : createWasmKernels(kopts);
   // Peak RSS of our W2 n=512 before onnxruntime allocates anything (the process also holds
   // every workload's weights and inputs, made above).
   // And what a W2 n=512 run allocates once the buffer pool (src/engine/buffers.ts) has its temporaries.

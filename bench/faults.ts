@@ -7,7 +7,7 @@
 // This prints both kinds of run apart.
 import { defaultThreads } from '../src/engine/kernels/fast';
 import { createNativeKernels, nativeModule } from '../src/engine/kernels/native';
-import { createFastKernels } from '../src/engine/kernels/index';
+import { createWasmKernels } from '../src/engine/kernels/index';
 import { engineBuffers } from '../src/engine/buffers';
 import { poolCounter } from '../test/helpers/poolCounter';
 import { median } from './stats';
@@ -18,7 +18,7 @@ const engineCounts = poolCounter(engineBuffers);
 const runs = Number(process.argv[2] ?? 24);
 const n = Number(process.argv[3] ?? 512);
 const workload = process.argv[4] === 'w2' ? 'W2' : 'W1';
-const K = nativeModule().module ? createNativeKernels({ threads: defaultThreads() }) : createFastKernels();
+const K = nativeModule().module ? createNativeKernels({ threads: defaultThreads() }) : createWasmKernels();
 const layers = randomEncoderLayers({ ...BERT_BASE, layers: workload === 'W2' ? BERT_BASE.layers : 1 }, 5);
 const x = randomHidden(n, BERT_BASE.d, 11);
 const run = () => (workload === 'W2' ? runW2(K, BERT_BASE, layers, x, n) : runW1(K, BERT_BASE, layers[0], x, n));

@@ -2,11 +2,11 @@
 // the result to prepare(model, kernels); tests keep referenceKernels as the oracle. The debug
 // switches that force a kind or a thread count are read in ../debug.ts.
 import { referenceKernels, type Kernels } from '../kernels';
-import { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
+import { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './fast';
 import { createNativeKernels, nativeModule, type NativeKernels } from './native';
 import { debugKnobs } from '../debug';
 
-export { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
+export { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './fast';
 export { createNativeKernels, nativeModule, type NativeKernels } from './native';
 export { referenceKernels } from '../kernels';
 
@@ -16,7 +16,7 @@ export interface KernelChoice {
   threads?: number;
 }
 
-let shared: { key: string; kernels: FastKernels | NativeKernels } | undefined;
+let shared: { key: string; kernels: WasmKernels | NativeKernels } | undefined;
 
 /**
  * The kernels to run models on: the native kernels where the module was built and the CPU has
@@ -34,7 +34,7 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
   const native = kind === 'wasm' ? { why: 'the WASM kernels were asked for' } : nativeModule();
   const use = native.module ? 'native' : 'wasm';
   if (!native.module && kind !== 'wasm') log(`attention engine: the native kernels are unavailable (${native.why}); using the WASM kernels`);
-  if (use === 'wasm' && !fastKernelsAvailable()) {
+  if (use === 'wasm' && !wasmKernelsAvailable()) {
     log('attention engine: WebAssembly threads (SharedArrayBuffer) are unavailable; using the plain-JS reference kernels');
     return referenceKernels;
   }
@@ -43,7 +43,7 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
     shared?.kernels.dispose();
     shared = undefined;
     try {
-      shared = { key, kernels: use === 'native' ? createNativeKernels({ threads }) : createFastKernels({ threads }) };
+      shared = { key, kernels: use === 'native' ? createNativeKernels({ threads }) : createWasmKernels({ threads }) };
     } catch (e) {
       log(`attention engine: the ${use} kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`);
       return referenceKernels;
@@ -52,6 +52,6 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
   return shared.kernels;
 }
 
-export function fastKernelsAvailable(): boolean {
+export function wasmKernelsAvailable(): boolean {
   return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function';
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { BufferPool, engineBuffers } from '../../../src/engine/buffers';
 import { ADVISED_BYTES, setLargeBufferAdvice } from '../../../src/engine/memoryAdvice';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
-import { createFastKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
+import { createWasmKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
 import type { RunInput, RunResult } from '../../../src/engine/types';
 import { poolCounter } from '../../helpers/poolCounter';
 /** Counts the engine pool's takes from the start, so arrays given back before a measured run count as reused. */
@@ -82,7 +82,7 @@ test('a new array of ADVISED_BYTES or more is shown to the memory-advice hook be
 });
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-const kernelSets = [createFastKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+const kernelSets = [createWasmKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
 after(() => kernelSets.forEach((k) => k.dispose()));
 
 /** Every array a result keeps for the host: each layer's scores, probabilities and row entropies, the Add & Norm norms. */
