@@ -1,6 +1,6 @@
 // Step 1 of issue 7: the plain-TS reference kernels on W1 and W2 (no comparison), for profiling:
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=out/prof" node bench/run.js bench/baseline.ts w2 128
-import { referenceKernels, type Kernels } from '../src/engine/kernels';
+import { referenceKernels, type Kernels } from '../src/engine/kernels/reference';
 import { createWasmKernels } from '../src/engine/kernels/index';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW1, runW2 } from './workloads';
 

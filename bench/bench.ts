@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { createWasmKernels, createNativeKernels, defaultThreads, nativeModule } from '../src/engine/kernels/index';
-import { kernelBuild } from '../src/engine/kernels/heap';
+import { kernelBuild } from '../src/engine/kernels/wasm/heap';
 import { TransformerModel } from '../src/engine/models/transformer';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import { BERT_BASE, W3_SHAPE, randomEncoderLayers, randomHidden, randomW3, runW1, runW2, runW3, w3LoadedModel } from './workloads';

@@ -5,7 +5,7 @@
 // a W1 run returns 25 MB of scores and probabilities in new arrays (W2 n=512: 300 MB): whether the
 // allocator hands back pages it kept or fresh ones from the OS decides much of the run's time.
 // This prints both kinds of run apart.
-import { defaultThreads } from '../src/engine/kernels/fast';
+import { defaultThreads } from '../src/engine/kernels/wasm';
 import { createNativeKernels, nativeModule } from '../src/engine/kernels/native';
 import { createWasmKernels } from '../src/engine/kernels/index';
 import { engineBuffers } from '../src/engine/buffers';

@@ -4,7 +4,7 @@
 // one optional fused kernel (LayerRunner then takes its fallback), so that a shared, busy machine
 // slows every variant alike; prints medians over the runs.
 import { createWasmKernels, createNativeKernels, nativeModule } from '../src/engine/kernels/index';
-import type { Kernels } from '../src/engine/kernels';
+import type { Kernels } from '../src/engine/kernels/reference';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW2 } from './workloads';
 import { median } from './stats';
 

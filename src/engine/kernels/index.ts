@@ -1,14 +1,14 @@
 // Which kernels the engine runs on. The worker (and the CLI) call defaultKernels() once and pass
 // the result to prepare(model, kernels); tests keep referenceKernels as the oracle. The debug
 // switches that force a kind or a thread count are read in ../debug.ts.
-import { referenceKernels, type Kernels } from '../kernels';
-import { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './fast';
+import { referenceKernels, type Kernels } from './reference';
+import { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './wasm';
 import { createNativeKernels, nativeModule, type NativeKernels } from './native';
 import { debugKnobs } from '../debug';
 
-export { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './fast';
+export { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './wasm';
 export { createNativeKernels, nativeModule, type NativeKernels } from './native';
-export { referenceKernels } from '../kernels';
+export { referenceKernels } from './reference';
 
 export interface KernelChoice {
   /** fast: native where it runs, else WASM. */

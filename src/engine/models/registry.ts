@@ -1,6 +1,6 @@
 // Architecture name → builder. Adding an architecture is one new file and one line here.
 import type { LoadedModel } from '../format/loaded';
-import type { Kernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
 import type { RunnableModel } from './runnable';
 import { buildTransformer } from './transformerRunnable';
 import { buildRnnRunnable } from './rnnRunnable';

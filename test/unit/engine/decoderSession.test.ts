@@ -12,7 +12,7 @@ import { noControl } from '../../../src/engine/control';
 import {
   createWasmKernels, createNativeKernels, nativeModule, referenceKernels,
 } from '../../../src/engine/kernels/index';
-import type { Kernels } from '../../../src/engine/kernels';
+import type { Kernels } from '../../../src/engine/kernels/reference';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const FIX = path.join(ROOT, 'test', 'fixtures');

@@ -3,7 +3,7 @@
 // columns % 8 and % 32, k % 2, head sizes % 8), single-threaded and on 2 threads.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { referenceKernels as R } from '../../../src/engine/kernels';
+import { referenceKernels as R } from '../../../src/engine/kernels/reference';
 import { causalMask } from '../../../src/engine/attention';
 import { createWasmKernels } from '../../../src/engine/kernels/index';
 import { createNativeKernels, nativeModule } from '../../../src/engine/kernels/native';

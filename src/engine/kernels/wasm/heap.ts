@@ -4,8 +4,8 @@
 //   [top, …)             scratch for the current kernel call, reset at the start of each call
 // Weights are found by the identity of their Float32Array (models never mutate their weights);
 // when an array is garbage collected its block goes back to a free list.
-import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './wasm/kernels.wasm';
-import { debugKnobs } from '../debug';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels.wasm';
+import { debugKnobs } from '../../debug';
 
 export interface KernelExports {
   packRowsT(src: number, ld: number, rows: number, k: number, dst: number): void;

@@ -3,12 +3,12 @@
 // Per call: inputs are copied into reused scratch, the kernel runs, outputs are copied into the
 // Float32Array the interface returns (taken from engineBuffers, buffers.ts). Weights are packed
 // into panels once (heap.ts).
-import type { Activation } from '../format/loaded';
-import type { Kernels } from '../kernels';
-import type { HeadsAttention } from '../attention';
+import type { Activation } from '../../format/loaded';
+import type { Kernels } from '../reference';
+import type { HeadsAttention } from '../../attention';
 import { WasmHeap, kernelBuild } from './heap';
 import { ThreadPool } from './pool';
-import { engineBuffers } from '../buffers';
+import { engineBuffers } from '../../buffers';
 
 export interface WasmKernelOptions {
   /** Threads, the caller's included; default one per core (os.availableParallelism()). */
