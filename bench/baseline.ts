@@ -1,12 +1,12 @@
 // Step 1 of issue 7: the plain-TS reference kernels on W1 and W2 (no comparison), for profiling:
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=out/prof" node bench/run.js bench/baseline.ts w2 128
-import { referenceKernels, type Kernels } from '../src/engine/kernels';
-import { createFastKernels } from '../src/engine/kernels/index';
+import { referenceKernels, type Kernels } from '../src/engine/kernels/reference';
+import { createWasmKernels } from '../src/engine/kernels/index';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW1, runW2 } from './workloads';
 
 // args: [w1|w2|all] [n] [reference|fast1|fast2]
 const [which = 'all', nArg, kernelArg = 'reference'] = process.argv.slice(2);
-const kernels: Kernels = kernelArg === 'reference' ? referenceKernels : createFastKernels({ threads: Number(kernelArg.slice(4)) || 1 });
+const kernels: Kernels = kernelArg === 'reference' ? referenceKernels : createWasmKernels({ threads: Number(kernelArg.slice(4)) || 1 });
 const runs = kernelArg === 'reference' ? 1 : 5;
 const time = (label: string, f: () => void, runs: number) => {
   const ms: number[] = [];

@@ -9,14 +9,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { createFastKernels, createNativeKernels, defaultThreads, nativeModule } from '../src/engine/kernels/index';
-import { kernelBuild } from '../src/engine/kernels/heap';
+import { createWasmKernels, createNativeKernels, defaultThreads, nativeModule } from '../src/engine/kernels/index';
+import { kernelBuild } from '../src/engine/kernels/wasm/heap';
 import { TransformerModel } from '../src/engine/models/transformer';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import { BERT_BASE, W3_SHAPE, randomEncoderLayers, randomHidden, randomW3, runW1, runW2, runW3, w3LoadedModel } from './workloads';
 import { w1Onnx, w2Onnx, w3MemoryOnnx, w3StepOnnx } from './onnxGraph';
 import { engineBuffers } from '../src/engine/buffers';
+import { poolCounter } from '../test/helpers/poolCounter';
 import { median } from './stats';
+/** Counts the engine pool's takes from the start, so arrays given back before a measured run count as reused. */
+const engineCounts = poolCounter(engineBuffers);
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,7 +71,7 @@ async function main() {
   const load0 = os.loadavg()[0];
   // MINW=<multiply-adds>: try another pool threshold (see pool.ts run()).
   const kopts = { threads: THREADS, ...(process.env.MINW ? { minParallelWork: Number(process.env.MINW) } : {}) };
-  const K = KERNELS === 'native' ? createNativeKernels(kopts) : createFastKernels(kopts);
+  const K = KERNELS === 'native' ? createNativeKernels(kopts) : createWasmKernels(kopts);
   // Peak RSS of our W2 n=512 before onnxruntime allocates anything (the process also holds
   // every workload's weights and inputs, made above).
   // And what a W2 n=512 run allocates once the buffer pool (src/engine/buffers.ts) has its temporaries.
@@ -76,9 +79,9 @@ async function main() {
   let w2Allocations: { fresh: number; reused: number; kept: number } | undefined;
   if (ONLY.includes('w2-512')) {
     runW2(K, BERT_BASE, layers, inputs['w2-512'], 512);
-    const s0 = engineBuffers.stats();
+    const s0 = engineCounts();
     const { rec } = runW2(K, BERT_BASE, layers, inputs['w2-512'], 512);
-    const s1 = engineBuffers.stats();
+    const s1 = engineCounts();
     w2Allocations = { fresh: s1.fresh - s0.fresh, reused: s1.reused - s0.reused, kept: rec.attentions.length * 3 + 1 };
     peakRssMB = process.resourceUsage().maxRSS / 1024;
   }

@@ -2,12 +2,12 @@
 // Also prints GFLOP per CPU-second (process user+system time over all threads): on a shared,
 // loaded machine wall time mostly measures the other processes, CPU time much less so.
 //   node bench/run.js bench/gemm.ts [threads…]
-import { createFastKernels } from '../src/engine/kernels/index';
+import { createWasmKernels } from '../src/engine/kernels/index';
 import { randomHidden } from './workloads';
 
 const threadCounts = process.argv.slice(2).map(Number).filter((t) => t > 0);
 for (const threads of threadCounts.length ? threadCounts : [1, 2]) {
-  const K = createFastKernels({ threads });
+  const K = createWasmKernels({ threads });
   for (const [m, k, n] of [[512, 768, 768], [512, 768, 3072], [512, 3072, 768], [128, 768, 768], [1, 512, 512], [1, 512, 2048]]) {
     const x = randomHidden(m, k, 1), w = randomHidden(n, k, 2), b = randomHidden(1, n, 3);
     K.linear(x, m, k, w, n, b);

@@ -3,15 +3,15 @@
 // Runs W2 on the native or WASM kernels (default: the engine's choice) as the engine uses them ("all"), interleaved with variants that drop
 // one optional fused kernel (LayerRunner then takes its fallback), so that a shared, busy machine
 // slows every variant alike; prints medians over the runs.
-import { createFastKernels, createNativeKernels, nativeModule } from '../src/engine/kernels/index';
-import type { Kernels } from '../src/engine/kernels';
+import { createWasmKernels, createNativeKernels, nativeModule } from '../src/engine/kernels/index';
+import type { Kernels } from '../src/engine/kernels/reference';
 import { BERT_BASE, randomEncoderLayers, randomHidden, runW2 } from './workloads';
 import { median } from './stats';
 
 const n = Number(process.argv[2] ?? 128);
 const runs = Number(process.argv[3] ?? 7);
 const kind = process.argv[4] ?? (nativeModule().module ? 'native' : 'wasm');
-const K = kind === 'native' ? createNativeKernels() : createFastKernels();
+const K = kind === 'native' ? createNativeKernels() : createWasmKernels();
 const NAMES = ['linear', 'matmul', 'layerNorm', 'activate', 'attention', 'feedForward', 'addNorm'] as const;
 type Name = (typeof NAMES)[number];
 const OPTIONAL: Name[] = ['feedForward', 'addNorm'];

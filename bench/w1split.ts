@@ -1,9 +1,9 @@
 // Where W1's time goes: the four projections vs the attention kernel (for profiling notes).
-import { createFastKernels } from '../src/engine/kernels/index';
+import { createWasmKernels } from '../src/engine/kernels/index';
 import { BERT_BASE, randomEncoderLayers, randomHidden } from './workloads';
 
 const n = 512, d = BERT_BASE.d, H = BERT_BASE.heads;
-const K = createFastKernels({ threads: 2 });
+const K = createWasmKernels({ threads: 2 });
 const [layer] = randomEncoderLayers(BERT_BASE, 7);
 const x = randomHidden(n, d, 11);
 const w = layer.selfAttn;

@@ -5,7 +5,7 @@
 //   W3: 6-layer decoder (d = 512, 8 heads, d_ff = 2048) with cross-attention over a 64×512
 //       memory, 64 greedy steps with the KV cache
 // Inputs are random hidden states (no embedding lookup) for W1/W2; W3 embeds its own tokens.
-import type { Kernels } from '../src/engine/kernels';
+import type { Kernels } from '../src/engine/kernels/reference';
 import type { TransformerConfig } from '../src/engine/format/loaded';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import type { Tensor } from '../src/engine/tensor';

@@ -22,7 +22,7 @@ if (!fs.existsSync(path.join(dist, 'model.json'))) {
 }
 const target = path.join(outDir, 'use-lite-en.model.json');
 // Stale when older than the package or than the importer (a changed importer must re-convert).
-const inputs = [path.join(dist, 'model.json'), path.join(root, 'src', 'import', 'energeticAi.ts'), new URL(import.meta.url).pathname];
+const inputs = [path.join(dist, 'model.json'), path.join(root, 'scripts', 'import', 'energeticAi.ts'), new URL(import.meta.url).pathname];
 const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
 const stale = (f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < newest;
 if (!process.argv.includes('--force') && !stale(target) && !stale(path.join(outDir, 'use-lite-en.safetensors'))) {
@@ -32,7 +32,7 @@ if (!process.argv.includes('--force') && !stale(target) && !stale(path.join(outD
 // The importer is TypeScript (it shares the safetensors writer and format id with the engine):
 // bundle it once into out/ and load it.
 const bundle = path.join(root, 'out', 'import-energetic-ai.cjs');
-await esbuild.build({ entryPoints: [path.join(root, 'src', 'import', 'energeticAi.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
+await esbuild.build({ entryPoints: [path.join(root, 'scripts', 'import', 'energeticAi.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
 const { importEnergeticAi, writeImported } = createRequire(import.meta.url)(bundle);
 const files = writeImported(importEnergeticAi(dist), outDir);
 for (const f of files) console.log(`import:pretrained: wrote ${path.relative(process.cwd(), f)} (${(fs.statSync(f).size / 1e6).toFixed(1)} MB)`);

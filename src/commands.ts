@@ -87,9 +87,9 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
       }
       return runner.runExample(model, { focus });
     }),
-    cmd('showSafetensorsHeader', async (arg?: vscode.Uri) => showSafetensorsHeader(arg, runner)),
+    cmd('showSafetensorsHeader', async (arg?: vscode.Uri) => showSafetensorsHeader(arg, runner, engine)),
     cmd('revealWeights', async (t?: HeadTarget) => {
-      if (t?.uri instanceof vscode.Uri) return revealWeights(t, runner);
+      if (t?.uri instanceof vscode.Uri) return revealWeights(t, runner, engine);
       void notify.info('Attention: Reveal Weights starts from a head — right-click one in the Models tree.');
       return undefined;
     }),

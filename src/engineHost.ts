@@ -4,7 +4,8 @@
 // next request. No vscode import: the CLI and the tests use it as it is.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { isWorkerReply, type EngineErrorInfo, type WorkerReply, type WorkerRequest } from './protocol/worker';
-import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from './engine/types';
+import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from './engine/types';
+import type { ModelFileFacts, SafetensorsHeaderInfo } from './engine/format/modelFileInfo';
 import { workerResourceLimits } from './engine/limits';
 
 export class EngineError extends Error {
@@ -123,6 +124,23 @@ export class EngineHost {
   qk(modelPath: string, request: QkRequest): Promise<HeadQK> {
     const msg: WorkerRequest = { type: 'qk', id: this.nextId++, modelPath, request };
     return this.request<HeadQK>(msg, `computing q and k of ${modelPath}`);
+  }
+
+  /** A .safetensors file's header (per-head norms of the attention projections with `heads`), read by the worker. */
+  header(file: string, heads?: number): Promise<SafetensorsHeaderInfo> {
+    const msg: WorkerRequest = { type: 'header', id: this.nextId++, file, ...(heads ? { heads } : {}) };
+    return this.request<SafetensorsHeaderInfo>(msg, `reading the header of ${file}`);
+  }
+
+  /** What a project model JSON says beyond its summary (description, sidecar, heads), read by the worker. */
+  modelFile(file: string): Promise<ModelFileFacts> {
+    return this.request<ModelFileFacts>({ type: 'modelFile', id: this.nextId++, file }, `reading ${file}`);
+  }
+
+  /** One attention layer's per-head weight norms (null: no projections under the canonical names). */
+  norms(modelPath: string, part: Part, layer: number, heads: number): Promise<HeadWeightNorms | null> {
+    const msg: WorkerRequest = { type: 'norms', id: this.nextId++, modelPath, part, layer, heads };
+    return this.request<HeadWeightNorms | null>(msg, `computing weight norms of ${modelPath}`);
   }
 
   /** Test hook: make the worker exit, run out of heap, hang, or allocate typed arrays without end. */
@@ -267,6 +285,9 @@ export class EngineHost {
       result: () => p.resolve(keepStreamed((m as Extract<WorkerReply, { type: 'result' }>).result, p.partial?.layers)),
       summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
       qk: () => p.resolve((m as Extract<WorkerReply, { type: 'qk' }>).qk),
+      header: () => p.resolve((m as Extract<WorkerReply, { type: 'header' }>).header),
+      modelFile: () => p.resolve((m as Extract<WorkerReply, { type: 'modelFile' }>).facts),
+      norms: () => p.resolve((m as Extract<WorkerReply, { type: 'norms' }>).norms),
       error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),
     };
     answers[m.type]();

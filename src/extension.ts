@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     RunViewProvider.register(runView),
     ...ModelEditorProvider.register(editor),
     vscode.languages.registerCodeLensProvider(ModelCodeLensProvider.selector, new ModelCodeLensProvider()),
-    vscode.workspace.registerTextDocumentContentProvider(HEADER_SCHEME, new SafetensorsHeaderProvider()),
+    vscode.workspace.registerTextDocumentContentProvider(HEADER_SCHEME, new SafetensorsHeaderProvider(engine)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, serializer),
     // The stepper's score switch (RNN seq2seq): the same input again with another score; the panel shows it.
     InspectorPanel.onRerun((score) => runner.rerun({ score }, { show: false })),

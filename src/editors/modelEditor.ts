@@ -13,21 +13,15 @@ import type { Runner } from '../runner';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { modelPathOf } from '../views/modelTree';
 import { notify } from '../notify';
-import { readModelJsonCapped, sidecarOf } from '../views/modelFiles';
 
 export const MODEL_EDITOR = 'attentionInspector.modelFile';
 export const HF_CONFIG_EDITOR = 'attentionInspector.hfConfig';
 
-/** What the JSON itself says beyond the engine's summary: description and weights sidecar. */
-async function readExtras(file: string): Promise<{ description?: string; safetensors?: string }> {
+/** What the JSON itself says beyond the engine's summary: description and weights sidecar (read by the worker). */
+async function readExtras(engine: EngineHost, file: string): Promise<{ description?: string; safetensors?: string }> {
   try {
-    const j = (await readModelJsonCapped(file)) as { description?: unknown; weights?: { safetensors?: unknown } } | null;
-    if (typeof j !== 'object' || j === null) return {};
-    const side = await sidecarOf(file, j);
-    return {
-      ...(typeof j.description === 'string' ? { description: j.description } : {}),
-      ...(side !== undefined ? { safetensors: side } : {}),
-    };
+    const { description, safetensors } = await engine.modelFile(file);
+    return { ...(description !== undefined ? { description } : {}), ...(safetensors !== undefined ? { safetensors } : {}) };
   } catch {
     return {}; // the engine reports the JSON error itself
   }
@@ -111,7 +105,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     }
     const extras = path.basename(file) === 'config.json'
       ? { safetensors: path.join(path.dirname(file), 'model.safetensors') }
-      : await readExtras(file);
+      : await readExtras(this.engine, file);
     this.post(entry, modelPageMessage(summary, file, extras));
     // Opening a file never asks a question: without examples, the page's "Run with Input…" is there.
     if (!run || !summary.examples.length) return;

@@ -1,32 +1,16 @@
-// Reused Float32 buffers for the engine's intermediate activations.
-//
-// A transformer layer makes about eight [n, d] temporaries (Q, K, V, the heads' context, each
-// sub-layer's output, the hidden state between the two Add & Norms). The fast kernels take their
-// outputs from here and the layer code gives each temporary back as soon as it is dead, so a run
-// allocates them for its first layer only, and the runs after it none at all. New memory is not
-// free on the machines we measure on: a first touch costs 3–9 µs per 4 KB page (bench/faults.ts),
-// and W2 at n = 512 took 0.5–1.0 s depending only on how many fresh pages its temporaries got.
-//
+// Reused Float32 buffers for the engine's intermediate activations. A transformer layer makes
+// about eight [n, d] temporaries; the fast kernels take their outputs from here and the layer code
+// gives each back as soon as it is dead, so only a run's first layer allocates them: fresh memory
+// costs page faults on first touch (figures: docs/performance.md, "Memory").
 // What leaves the engine (scores, probabilities, norms) is taken here too but never given back:
 // it is transferred to the extension host.
 
 import { adviseLarge } from './memoryAdvice';
 
-export interface PoolStats {
-  /** take() calls answered from the pool. */
-  reused: number;
-  /** take() calls that allocated. */
-  fresh: number;
-  /** Bytes the pool holds now. */
-  heldBytes: number;
-}
-
 export class BufferPool {
   private readonly free = new Map<number, Float32Array<ArrayBuffer>[]>(); // length → arrays given back; least recently given length first
   private readonly pooled = new WeakSet<Float32Array>(); // in `free` now: a second give() is ignored
   private held = 0;
-  private reused = 0;
-  private fresh = 0;
 
   /** `limitBytes`: what the pool may hold; past it, the lengths given back longest ago are left to the GC. */
   constructor(readonly limitBytes: number) {}
@@ -35,12 +19,10 @@ export class BufferPool {
   take(length: number): Float32Array<ArrayBuffer> {
     const a = this.free.get(length)?.pop();
     if (!a) {
-      this.fresh++;
       return adviseLarge(new Float32Array(length)); // e.g. a run's [heads, n, n] scores: huge pages where the native module is loaded
     }
     this.pooled.delete(a);
     this.held -= a.byteLength;
-    this.reused++;
     return a;
   }
 
@@ -77,8 +59,9 @@ export class BufferPool {
     this.held = 0;
   }
 
-  stats(): PoolStats {
-    return { reused: this.reused, fresh: this.fresh, heldBytes: this.held };
+  /** Bytes the pool holds now. */
+  get heldBytes(): number {
+    return this.held;
   }
 }
 

@@ -39,27 +39,28 @@ function tensorPrefix(part: Part, layer: number, sharedLayer: boolean): string {
 }
 
 /**
- * Norms for each recorded attention layer whose projections exist under the canonical names.
+ * Norms of one attention layer's heads, where its projections exist under the canonical names (else null).
  * `sharedLayer`: every recorded layer is layer 0 applied again (the architecture's descriptor says).
  */
-export function headWeightNorms(model: LoadedModel, attentions: readonly AttentionLayer[], sharedLayer = false): HeadWeightNorms[] {
+export function layerWeightNorms(model: LoadedModel, part: Part, layer: number, heads: number, sharedLayer = false): HeadWeightNorms | null {
   let byLayer = cache.get(model);
   if (!byLayer) cache.set(model, (byLayer = new Map()));
-  const out: HeadWeightNorms[] = [];
-  for (const a of attentions) {
-    const key = `${a.part}/${a.layer}/${a.heads}`;
-    let n = byLayer.get(key);
-    if (n === undefined) {
-      const prefix = tensorPrefix(a.part, a.layer, sharedLayer);
-      const of = (p: 'q' | 'k' | 'v' | 'o') => {
-        const t = model.weights.get(`${prefix}.${p}.weight`);
-        return t && t.shape.length === 2 ? sliceNorms(t.data, t.shape[0], t.shape[1], a.heads, p === 'o') : undefined;
-      };
-      const q = of('q'), k = of('k'), v = of('v'), o = of('o');
-      n = q || k || v || o ? { part: a.part, layer: a.layer, ...(q && { q }), ...(k && { k }), ...(v && { v }), ...(o && { o }) } : null;
-      byLayer.set(key, n);
-    }
-    if (n) out.push(n);
+  const key = `${part}/${layer}/${heads}`;
+  let n = byLayer.get(key);
+  if (n === undefined) {
+    const prefix = tensorPrefix(part, layer, sharedLayer);
+    const of = (p: 'q' | 'k' | 'v' | 'o') => {
+      const t = model.weights.get(`${prefix}.${p}.weight`);
+      return t && t.shape.length === 2 ? sliceNorms(t.data, t.shape[0], t.shape[1], heads, p === 'o') : undefined;
+    };
+    const q = of('q'), k = of('k'), v = of('v'), o = of('o');
+    n = q || k || v || o ? { part, layer, ...(q && { q }), ...(k && { k }), ...(v && { v }), ...(o && { o }) } : null;
+    byLayer.set(key, n);
   }
-  return out;
+  return n;
+}
+
+/** Norms for each recorded attention layer whose projections exist under the canonical names. */
+export function headWeightNorms(model: LoadedModel, attentions: readonly AttentionLayer[], sharedLayer = false): HeadWeightNorms[] {
+  return attentions.map((a) => layerWeightNorms(model, a.part, a.layer, a.heads, sharedLayer)).filter((n): n is HeadWeightNorms => n !== null);
 }

@@ -1,7 +1,7 @@
 // New large buffers the engine is about to fill (a model file's bytes, big kernel outputs) are
 // shown to an optional hook first: the native module asks the kernel for transparent huge pages
-// there. On the VMs we measure on a 4 KB first-touch fault costs several µs, and reading a 340 MB
-// model or filling a run's scores touches every page once. Without the hook nothing changes but speed.
+// there, so that touching every page once (reading a model, filling a run's scores) faults far
+// fewer times (figures: docs/performance.md, "Memory"). Without the hook nothing changes but speed.
 
 /** Buffers smaller than this are left alone: a 2 MB huge page needs a 2 MB-aligned extent inside. */
 export const ADVISED_BYTES = 4 * 1024 * 1024;

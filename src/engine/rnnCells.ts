@@ -1,7 +1,7 @@
 // Recurrent cells in PyTorch's exact formulation and gate order (GRU: r, z, n; LSTM: i, f, g, o),
 // and a whole-sequence run in either direction. The RNN seq2seq model runs the encoder cell twice
 // (forward and reversed) for a bidirectional encoder, and the decoder cell one step at a time.
-import { referenceKernels, type Kernels } from './kernels';
+import { referenceKernels, type Kernels } from './kernels/reference';
 import { tensor, type Tensor } from './tensor';
 
 /** One recurrent layer's parameters, as torch.nn.GRU / torch.nn.LSTM store them (G = 3 or 4). */

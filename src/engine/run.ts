@@ -3,7 +3,7 @@
 import type { LoadedModel, Tokenizer } from './format/loaded';
 import { InputError } from './format/errors';
 import { checkTextLength } from './format/tokenizer';
-import type { Kernels } from './kernels';
+import type { Kernels } from './kernels/reference';
 import { noControl, type RunControl } from './control';
 import { checkRunMemory } from './runMemory';
 import { architectureOf, buildModel } from './models/registry';

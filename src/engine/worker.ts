@@ -5,11 +5,15 @@ import * as fs from 'node:fs';
 import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
 import { loadModel, prepare, runModel, summarize } from './run';
 import { headQK } from './qkVectors';
+import { layerWeightNorms } from './headNorms';
+import { architectureOf } from './models/registry';
+import { readModelFileFacts, readSafetensorsHeader } from './format/modelFileInfo';
 import type { AttentionLayer, PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
 import { TokenizerTimeoutError } from './format/tokenizer';
+import { injectFault } from './debug';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -126,6 +130,17 @@ port.on('message', (msg: unknown) => {
         post({ type: 'qk', id: msg.id, qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
         break;
       }
+      case 'header':
+        post({ type: 'header', id: msg.id, header: readSafetensorsHeader(msg.file, msg.heads) });
+        break;
+      case 'modelFile':
+        post({ type: 'modelFile', id: msg.id, facts: readModelFileFacts(msg.file) });
+        break;
+      case 'norms': {
+        const model = getModel(msg.modelPath);
+        post({ type: 'norms', id: msg.id, norms: layerWeightNorms(model, msg.part, msg.layer, msg.heads, architectureOf(model).sharedLayer) });
+        break;
+      }
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
         if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
@@ -141,19 +156,8 @@ port.on('message', (msg: unknown) => {
         post({ type: 'result', id: msg.id, result }, transferables(result));
         break;
       }
-      case 'fault':
-        if (!faultsEnabled) throw new Error('fault injection is disabled');
-        if (msg.kind === 'exit') process.exit(3);
-        if (msg.kind === 'hang') for (;;); // eslint-disable-line no-constant-condition
-        if (msg.kind === 'alloc') {
-          // Typed arrays, outside the heap limit: only the host's memory watch can stop this.
-          const hog: Float32Array[] = [];
-          for (;;) hog.push(new Float32Array(16 * 1024 * 1024).fill(1));
-        }
-        { // oom: keep allocating until V8's heap limit for this worker is hit
-          const hog: number[][] = [];
-          for (;;) hog.push(new Array(1e6).fill(Math.random()));
-        }
+      case 'fault': // a test hook (debug.ts)
+        injectFault(msg.kind, faultsEnabled);
     }
   } catch (e) {
     post({ type: 'error', id: msg.id, error: errorInfo(e) });

@@ -1,7 +1,9 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
+import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
+import type { ModelFileFacts, SafetensorsHeaderInfo } from '../engine/format/modelFileInfo';
+import type { FaultKind } from '../engine/debug';
 import { isWeightBuffer } from '../engine/format/safetensors';
 import { isHeadQK } from './views';
 
@@ -11,8 +13,13 @@ export type WorkerRequest =
   | { type: 'info'; id: number; modelPath: string }
   /** One head's q and k vectors (the Q·K view), recomputed on the ids of a finished run. */
   | { type: 'qk'; id: number; modelPath: string; request: QkRequest }
-  /** Test hook, honoured only when the worker was started with faults enabled. */
-  | { type: 'fault'; id: number; kind: 'exit' | 'oom' | 'hang' | 'alloc' };
+  /** Model files the views show are read here, never on the host's main thread (engine/format/modelFileInfo.ts). */
+  | { type: 'header'; id: number; file: string; heads?: number }
+  | { type: 'modelFile'; id: number; file: string }
+  /** One layer's per-head weight norms (the Models tree), from the loaded model. */
+  | { type: 'norms'; id: number; modelPath: string; part: Part; layer: number; heads: number }
+  /** Test hook (engine/debug.ts), honoured only when the worker was started with faults enabled. */
+  | { type: 'fault'; id: number; kind: FaultKind };
 
 export interface EngineErrorInfo {
   name: string; // ModelFormatError | InputError | CancelledError | Error
@@ -39,6 +46,9 @@ export type WorkerReply =
   | { type: 'result'; id: number; result: RunResult }
   | { type: 'summary'; id: number; summary: ModelSummary }
   | { type: 'qk'; id: number; qk: HeadQK }
+  | { type: 'header'; id: number; header: SafetensorsHeaderInfo }
+  | { type: 'modelFile'; id: number; facts: ModelFileFacts }
+  | { type: 'norms'; id: number; norms: HeadWeightNorms | null }
   | { type: 'error'; id: number; error: EngineErrorInfo };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -65,6 +75,12 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
       return typeof v.modelPath === 'string';
     case 'qk':
       return typeof v.modelPath === 'string' && isQkRequest(v.request);
+    case 'header':
+      return typeof v.file === 'string' && (v.heads === undefined || (isIndex(v.heads) && v.heads > 0));
+    case 'modelFile':
+      return typeof v.file === 'string';
+    case 'norms':
+      return typeof v.modelPath === 'string' && isPart(v.part) && isIndex(v.layer) && isIndex(v.heads) && v.heads > 0;
     case 'fault':
       return v.kind === 'exit' || v.kind === 'oom' || v.kind === 'hang' || v.kind === 'alloc';
     default:
@@ -99,11 +115,34 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
       return isObj(v.summary) && typeof v.summary.name === 'string';
     case 'qk':
       return isHeadQK(v.qk);
+    case 'header':
+      return isHeaderInfo(v.header);
+    case 'modelFile':
+      return isObj(v.facts) && isOptStr(v.facts.description) && isOptStr(v.facts.safetensors) && (v.facts.heads === undefined || isIndex(v.facts.heads));
+    case 'norms':
+      return v.norms === null || isHeadWeightNorms(v.norms);
     case 'error':
       return isObj(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
     default:
       return false;
   }
+}
+
+const isNums = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
+const isOptNums = (v: unknown) => v === undefined || isNums(v);
+
+function isHeaderInfo(v: unknown): v is SafetensorsHeaderInfo {
+  return (
+    isObj(v) && typeof v.file === 'string' && isId(v.headerBytes) && isObj(v.metadata) &&
+    Object.values(v.metadata).every((x) => typeof x === 'string') &&
+    Array.isArray(v.tensors) &&
+    v.tensors.every((t: unknown) =>
+      isObj(t) && typeof t.name === 'string' && typeof t.dtype === 'string' && isNums(t.shape) && isId(t.begin) && isId(t.end) && isOptNums(t.norms))
+  );
+}
+
+function isHeadWeightNorms(v: unknown): v is HeadWeightNorms {
+  return isObj(v) && isPart(v.part) && isIndex(v.layer) && isOptNums(v.q) && isOptNums(v.k) && isOptNums(v.v) && isOptNums(v.o);
 }
 
 /** The buffers of a result, handed over (not copied) when it crosses the thread boundary. */

@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost } from '../engineHost';
 import type { ModelSummary, Part } from '../engine/types';
-import { headWeightNorms } from './safetensorsHeader';
 
 export const MODEL_GLOBS = ['**/*.model.json', '**/config.json'];
 
@@ -85,9 +84,9 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
       case 'part':
         return Array.from({ length: node.layers }, (_, layer) => ({ kind: 'layer', uri: node.uri, part: node.part, layer, heads: node.heads }));
       case 'layer': {
-        // Head ↔ weights: each head's slice of W_Q, W_K, W_V, W_O (project JSON with a safetensors sidecar).
-        const w = node.uri.fsPath.endsWith('.model.json') ? await headWeightNorms(node.uri.fsPath, node.part, node.layer, node.heads) : undefined;
-        const at = (a: number[] | null | undefined, h: number) => (a ? a[h] : undefined);
+        // Head ↔ weights: each head's slice of W_Q, W_K, W_V, W_O, computed by the engine on the loaded model.
+        const w = await this.engine.norms(modelPathOf(node.uri), node.part, node.layer, node.heads).catch(() => null);
+        const at = (a: number[] | undefined, h: number) => (a ? a[h] : undefined);
         return Array.from({ length: node.heads }, (_, head) => ({
           kind: 'head', uri: node.uri, part: node.part, layer: node.layer, head,
           ...(w ? { norms: { q: at(w.q, head), k: at(w.k, head), v: at(w.v, head), o: at(w.o, head) } } : {}),

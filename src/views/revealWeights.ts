@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Part } from '../engine/types';
 import type { Runner } from '../runner';
 import { showSafetensorsHeader } from './safetensorsDocument';
-import { readModelJsonCapped, sidecarOf } from './modelFiles';
+import type { EngineHost } from '../engineHost';
 import { notify } from '../notify';
 
 export interface HeadTarget {
@@ -31,7 +31,7 @@ async function revealLine(editor: vscode.TextEditor, needle: string): Promise<bo
   return true;
 }
 
-export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vscode.TextEditor | undefined> {
+export async function revealWeights(t: HeadTarget, runner: Runner, engine: EngineHost): Promise<vscode.TextEditor | undefined> {
   const file = t.uri.fsPath;
   const name = queryTensorName(t.part, t.layer);
   if (!file.endsWith('.json') || path.basename(file) === 'config.json') {
@@ -40,13 +40,13 @@ export async function revealWeights(t: HeadTarget, runner: Runner): Promise<vsco
   }
   let sidecar: string | undefined;
   try {
-    sidecar = await sidecarOf(file, await readModelJsonCapped(file));
+    sidecar = (await engine.modelFile(file)).safetensors; // read by the worker: capped, regular files only
   } catch (e) {
     void notify.error(`Attention: cannot read ${path.basename(file)}: ${(e as Error).message}`);
     return undefined;
   }
   if (sidecar) {
-    const doc = await showSafetensorsHeader(vscode.Uri.file(sidecar), runner);
+    const doc = await showSafetensorsHeader(vscode.Uri.file(sidecar), runner, engine);
     const editor = vscode.window.activeTextEditor;
     if (doc && editor?.document === doc && (await revealLine(editor, name))) return editor;
     return editor;

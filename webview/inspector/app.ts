@@ -33,6 +33,7 @@ import { CompareView } from './views/compare';
 import { PositionalView } from './views/positional';
 import { QkView } from './views/qk';
 import { StepperView } from './views/stepper';
+import { recordPaint } from './paintTimings';
 
 export class InspectorApp {
   private state: InspectorState;
@@ -62,8 +63,6 @@ export class InspectorApp {
   private readonly positional: PositionalView;
   private readonly compare: CompareView;
   private wantCompare = false;
-  /** Timings of the last grid paint and head render (ms), read by the webview performance test. */
-  readonly timings = { grid: 0, head: 0 };
 
   constructor(
     private readonly root: HTMLElement,
@@ -178,9 +177,7 @@ export class InspectorApp {
           // Timed until the tiles show them: the atlas image decodes off the main thread.
           this.grid.setThumbnails(m.thumbnails).then(
             () => {
-              if (runId !== this.runId) return;
-              this.timings.grid = performance.now() - t0;
-              this.root.dataset.gridMs = this.timings.grid.toFixed(1);
+              if (runId === this.runId) recordPaint(this.root, 'grid', t0);
             },
             (e: unknown) => this.api.post({ type: 'webviewError', message: e instanceof Error ? e.message : String(e) }),
           );
@@ -371,8 +368,7 @@ export class InspectorApp {
     this.head = m; // only one full head is kept (the stepper's are its own)
     const t0 = performance.now();
     this.detail.showHead(m, pm, this.meta);
-    this.timings.head = performance.now() - t0;
-    this.root.dataset.headMs = this.timings.head.toFixed(1);
+    recordPaint(this.root, 'head', t0);
     if (this.state.main === 'qk') this.qk.show(m, pm, this.meta, this.state.query ?? 0);
   }
 

@@ -1,15 +1,14 @@
 // Which kernels the engine runs on. The worker (and the CLI) call defaultKernels() once and pass
-// the result to prepare(model, kernels); tests keep referenceKernels as the oracle.
-//   ATTENTION_KERNELS=native|wasm|reference   forces one kind (default: the fastest that runs here)
-//   ATTENTION_THREADS=N                       threads for the fast kernels (default: one per core)
-//   ATTENTION_NATIVE_ISA=avx2|avx512          which native kernels (default: AVX-512, else AVX2 + FMA)
-import { referenceKernels, type Kernels } from '../kernels';
-import { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
+// the result to prepare(model, kernels); tests keep referenceKernels as the oracle. The debug
+// switches that force a kind or a thread count are read in ../debug.ts.
+import { referenceKernels, type Kernels } from './reference';
+import { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './wasm';
 import { createNativeKernels, nativeModule, type NativeKernels } from './native';
+import { debugKnobs } from '../debug';
 
-export { createFastKernels, defaultThreads, type FastKernelOptions, type FastKernels } from './fast';
+export { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './wasm';
 export { createNativeKernels, nativeModule, type NativeKernels } from './native';
-export { referenceKernels } from '../kernels';
+export { referenceKernels } from './reference';
 
 export interface KernelChoice {
   /** fast: native where it runs, else WASM. */
@@ -17,7 +16,7 @@ export interface KernelChoice {
   threads?: number;
 }
 
-let shared: { key: string; kernels: FastKernels | NativeKernels } | undefined;
+let shared: { key: string; kernels: WasmKernels | NativeKernels } | undefined;
 
 /**
  * The kernels to run models on: the native kernels where the module was built and the CPU has
@@ -26,17 +25,16 @@ let shared: { key: string; kernels: FastKernels | NativeKernels } | undefined;
  * threads are unavailable. Each fallback logs why.
  */
 export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => void = console.warn): Kernels {
-  const env = typeof process !== 'undefined' ? process.env : {};
-  const fromEnv = ['native', 'wasm', 'reference'].includes(env.ATTENTION_KERNELS ?? '') ? (env.ATTENTION_KERNELS as KernelChoice['kind']) : undefined;
-  const kind = choice.kind ?? fromEnv ?? 'fast';
+  const knobs = debugKnobs();
+  const kind = choice.kind ?? knobs.kernels ?? 'fast';
   if (kind === 'reference') return referenceKernels;
   // threads ≤ 0 (the setting's default 0) means one per core.
-  const asked = choice.threads !== undefined && choice.threads > 0 ? choice.threads : Number(env.ATTENTION_THREADS);
+  const asked = choice.threads !== undefined && choice.threads > 0 ? choice.threads : (knobs.threads ?? 0);
   const threads = asked > 0 ? Math.floor(asked) : defaultThreads();
   const native = kind === 'wasm' ? { why: 'the WASM kernels were asked for' } : nativeModule();
   const use = native.module ? 'native' : 'wasm';
   if (!native.module && kind !== 'wasm') log(`attention engine: the native kernels are unavailable (${native.why}); using the WASM kernels`);
-  if (use === 'wasm' && !fastKernelsAvailable()) {
+  if (use === 'wasm' && !wasmKernelsAvailable()) {
     log('attention engine: WebAssembly threads (SharedArrayBuffer) are unavailable; using the plain-JS reference kernels');
     return referenceKernels;
   }
@@ -45,7 +43,7 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
     shared?.kernels.dispose();
     shared = undefined;
     try {
-      shared = { key, kernels: use === 'native' ? createNativeKernels({ threads }) : createFastKernels({ threads }) };
+      shared = { key, kernels: use === 'native' ? createNativeKernels({ threads }) : createWasmKernels({ threads }) };
     } catch (e) {
       log(`attention engine: the ${use} kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`);
       return referenceKernels;
@@ -54,6 +52,6 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
   return shared.kernels;
 }
 
-export function fastKernelsAvailable(): boolean {
+export function wasmKernelsAvailable(): boolean {
   return typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function';
 }

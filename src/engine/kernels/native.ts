@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Activation } from '../format/loaded';
-import type { Kernels } from '../kernels';
+import type { Kernels } from './reference';
 import type { HeadsAttention } from '../attention';
-import { defaultThreads } from './fast';
+import { defaultThreads } from './wasm';
 import { setLargeBufferAdvice } from '../memoryAdvice';
 import { engineBuffers } from '../buffers';
+import { debugKnobs } from '../debug';
 
 export const NATIVE_MODULE_NAME = 'attention-kernels.node';
 
@@ -63,7 +64,7 @@ let loaded: { module?: NativeModule; isa?: NativeIsa; file?: string; why?: strin
  * user's home folder, say) would be loaded into the extension host's process.
  */
 function findModule(): string | undefined {
-  const file = process.env.ATTENTION_NATIVE_MODULE || path.join(__dirname, 'native', NATIVE_MODULE_NAME);
+  const file = debugKnobs().nativeModule ?? path.join(__dirname, 'native', NATIVE_MODULE_NAME);
   return fs.existsSync(file) ? file : undefined;
 }
 
@@ -74,14 +75,14 @@ function findModule(): string | undefined {
  */
 export function nativeModule(): { module?: NativeModule; isa?: NativeIsa; file?: string; why?: string } {
   if (loaded) return loaded;
-  if (process.env.ATTENTION_KERNELS === 'wasm') return (loaded = { why: 'ATTENTION_KERNELS=wasm' });
+  if (debugKnobs().kernels === 'wasm') return (loaded = { why: 'ATTENTION_KERNELS=wasm' });
   const file = findModule();
   if (!file) return (loaded = { why: `no ${NATIVE_MODULE_NAME} was built for ${process.platform}-${process.arch} (it needs an x86-64 C compiler at build time)` });
   try {
     const module = createRequire(__filename)(file) as NativeModule;
     const info = module.info();
     const isa = info.isa !== undefined ? info.isa : info.avx512 ? 'avx512' : null; // a module built before AVX2 has no isa
-    const asked = process.env.ATTENTION_NATIVE_ISA;
+    const asked = debugKnobs().nativeIsa;
     if (!isa) return (loaded = { why: asked ? `this CPU cannot run ATTENTION_NATIVE_ISA=${asked} (avx512 or avx2)` : 'this CPU has neither AVX-512 nor AVX2 + FMA' });
     if (module.adviseHugePages) setLargeBufferAdvice((b) => module.adviseHugePages!(b)); // model files and big outputs made after this get huge pages
     return (loaded = { module, isa, file });

@@ -4,7 +4,7 @@
 // is here, so that no other file switches on the architecture's name.
 // See docs/adding-an-architecture.md for a worked toy example.
 import type { ArchitectureConfigs, ArchitectureName, ModelOf } from '../format/loaded';
-import type { Kernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
 import type { Part } from '../types';
 import type { RunnableModel } from './runnable';
 

@@ -6,7 +6,7 @@
 // A run reads the primer and then continues it greedily for generate_steps notes.
 import type { AttentionRnnConfig, LoadedModel } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
-import { referenceKernels, type Kernels } from '../kernels';
+import { referenceKernels, type Kernels } from '../kernels/reference';
 import { TensorReader } from './tensorReader';
 import { additiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell } from '../rnnCells';

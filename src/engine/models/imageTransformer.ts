@@ -8,7 +8,7 @@
 // query's memory block masked (probability 0): the inspector's grid then indexes keys by pixel.
 import type { ImageTransformerConfig, LoadedModel } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
-import { referenceKernels, type Kernels } from '../kernels';
+import { referenceKernels, type Kernels } from '../kernels/reference';
 import { scaledDotProductAttention } from '../attention';
 import { checkpoint } from '../control';
 import { TensorReader } from './tensorReader';

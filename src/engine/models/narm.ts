@@ -4,7 +4,7 @@
 // c = [c_g ; c_l]; bilinear decoder score_i = emb_iᵀ B c, softmax over all items.
 import type { LoadedModel, NarmConfig } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
-import { referenceKernels, type Kernels } from '../kernels';
+import { referenceKernels, type Kernels } from '../kernels/reference';
 import { TensorReader } from './tensorReader';
 import { tensor } from '../tensor';
 import type { AttentionLayer } from '../types';

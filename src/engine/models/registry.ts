@@ -2,7 +2,7 @@
 // (its Architecture descriptor, src/engine/architectures/) and one line in BUILT_IN below; see
 // docs/adding-an-architecture.md. Nothing else switches on an architecture's name.
 import type { ArchitectureName, LoadedModel } from '../format/loaded';
-import type { Kernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
 import type { Architecture } from './architecture';
 import type { RunnableModel } from './runnable';
 import { transformer } from '../architectures/transformer';

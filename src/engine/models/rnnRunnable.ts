@@ -1,6 +1,6 @@
 // The RNN encoder–decoder as the engine runs it.
 import type { LoadedModel } from '../format/loaded';
-import type { Kernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
 import type { RunnableModel } from './runnable';
 import { buildRnnSeq2seq } from './rnnSeq2seq';
 

@@ -3,7 +3,7 @@
 // shape-checked when the model is built, so a run can only fail on its input.
 import type { LoadedModel, RnnSeq2seqConfig } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
-import { referenceKernels, type Kernels } from '../kernels';
+import { referenceKernels, type Kernels } from '../kernels/reference';
 import { TensorReader } from './tensorReader';
 import { tensor } from '../tensor';
 import type { AddNormStep, AttentionLayer, QKV, RnnScore } from '../types';

@@ -7,8 +7,8 @@
 // Layer 0 attends in embed_dim (256) and its output projection widens to d_model (512).
 // Attention, LayerNorm, FFN and Add come from transformerLayer.ts (LayerRunner), one LayerSpec and runner per width.
 import type { LoadedModel, SentenceEncoderConfig } from '../format/loaded';
-import type { Kernels } from '../kernels';
-import { referenceKernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
+import { referenceKernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';

@@ -8,7 +8,7 @@
 //   (h_t, c_t) = LSTM([E y_t−1 ; z_t], (h_t−1, c_t−1)), logits_t = W_o·[h_t ; z_t] + b_o
 import type { LoadedModel, ShowAttendTellConfig } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
-import { referenceKernels, type Kernels } from '../kernels';
+import { referenceKernels, type Kernels } from '../kernels/reference';
 import { additiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell, type RnnState } from '../rnnCells';
 import { checkpoint } from '../control';

@@ -2,8 +2,8 @@
 // (causal inside blocks of block_size tokens) and memory-compressed attention (keys and values
 // shortened 3× by a strided convolution). Otherwise the transformer's layer: Add & Norm, FFN.
 import type { LoadedModel, TdmcaConfig } from '../format/loaded';
-import type { Kernels } from '../kernels';
-import { referenceKernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
+import { referenceKernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';

@@ -1,8 +1,8 @@
 // Transformer encoder, decoder-only and encoder–decoder models over the canonical tensors of
 // docs/model-format.md. Full (teacher-forced) passes record every layer's attention; a decoder
 // session steps one token at a time with a KV cache.
-import type { Kernels } from '../kernels';
-import { referenceKernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
+import { referenceKernels } from '../kernels/reference';
 import type { LoadedModel, TransformerConfig } from '../format/loaded';
 import { InputError } from '../format/errors';
 import { TensorReader } from './tensorReader';

@@ -1,6 +1,6 @@
 // One transformer layer, written the way the paper draws it: multi-head attention, Add & Norm,
 // position-wise feed-forward, Add & Norm — with pre-LN as the one switch (GPT-2).
-import type { Kernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
 import type { Activation } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
 import type { TensorReader } from './tensorReader';

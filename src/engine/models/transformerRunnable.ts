@@ -1,7 +1,7 @@
 // The transformer as the engine runs it: which stacks run for each kind, greedy decoding for
 // encoder–decoder models without a target.
 import type { LoadedModel } from '../format/loaded';
-import type { Kernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { checkpoint, type RunControl } from '../control';
 import { recorder, type Recorder } from './transformerLayer';

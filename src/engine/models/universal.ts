@@ -4,8 +4,8 @@
 // token how many steps it takes: a sigmoid unit gives a halting probability per step, and the
 // token halts once the running sum would pass the threshold 1 − ε.
 import type { LoadedModel, UniversalConfig } from '../format/loaded';
-import type { Kernels } from '../kernels';
-import { referenceKernels } from '../kernels';
+import type { Kernels } from '../kernels/reference';
+import { referenceKernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';

@@ -6,13 +6,13 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { loadModel } from '../../../src/engine/run';
 import { buildTransformer, greedyDecode } from '../../../src/engine/models/transformerRunnable';
-import { kvCacheDiscrepancy } from '../../../src/engine/models/kvCacheCheck';
+import { kvCacheDiscrepancy } from '../../helpers/kvCacheCheck';
 import { KVCache } from '../../../src/engine/models/transformerLayer';
 import { noControl } from '../../../src/engine/control';
 import {
-  createFastKernels, createNativeKernels, nativeModule, referenceKernels,
+  createWasmKernels, createNativeKernels, nativeModule, referenceKernels,
 } from '../../../src/engine/kernels/index';
-import type { Kernels } from '../../../src/engine/kernels';
+import type { Kernels } from '../../../src/engine/kernels/reference';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const FIX = path.join(ROOT, 'test', 'fixtures');
@@ -33,7 +33,7 @@ const FAMILIES = [
 
 // The reference kernels and the product's fast ones (the pool, and the native kernels where they run).
 const POOL = { threads: 2, minParallelWork: 0 };
-const pooled = [createFastKernels(POOL), ...(nativeModule().module ? [createNativeKernels(POOL)] : [])];
+const pooled = [createWasmKernels(POOL), ...(nativeModule().module ? [createNativeKernels(POOL)] : [])];
 after(() => pooled.forEach((k) => k.dispose()));
 const KERNELS: { name: string; kernels: Kernels }[] = [
   { name: 'reference', kernels: referenceKernels },

@@ -1,5 +1,5 @@
 // Per-head weight norms in a run: closed form on the worked example, and the engine's numbers
-// (from the loaded tensors) against the side panel's (read straight from the safetensors file).
+// (from the loaded tensors) against the header view's (read straight from the safetensors file).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { sliceNorms } from '../../../src/engine/headNorms';
 import { runMeta } from '../../../src/protocol/headData';
-import { headWeightNorms as sidecarNorms } from '../../../src/views/safetensorsHeader';
+import { readModelFileFacts, readSafetensorsHeader } from '../../../src/engine/format/modelFileInfo';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
@@ -27,18 +27,19 @@ test('sliceNorms: rows for q/k/v, columns for o, in closed form', () => {
   assert.equal(sliceNorms(w, 4, 2, 3, false), undefined, 'heads must divide the rows');
 });
 
-test('transformer-reverse: engine norms equal the sidecar reader’s for every part, layer and head', async () => {
+test('transformer-reverse: engine norms equal the header reader’s for every part, layer and head', () => {
   const file = path.join(ROOT, 'examples', 'transformer-reverse.model.json');
   const model = loadModel(file);
   const ex = model.examples[0];
   const r = runModel(model, { text: ex.text, targetText: ex.targetText });
   const parts = new Set(r.headNorms!.map((n) => n.part));
   assert.deepEqual([...parts].sort(), ['cross', 'decoder', 'encoder']);
+  const header = readSafetensorsHeader(readModelFileFacts(file).safetensors!, r.headNorms![0].q!.length);
   for (const n of r.headNorms!) {
-    const heads = n.q!.length;
-    const side = (await sidecarNorms(file, n.part, n.layer, heads))!;
+    const prefix = `${n.part === 'encoder' ? 'encoder' : 'decoder'}.layers.${n.layer}.${n.part === 'cross' ? 'cross_attn' : 'self_attn'}`;
     for (const k of ['q', 'k', 'v', 'o'] as const) {
-      n[k]!.forEach((x, h) => assert.ok(Math.abs(x - side[k]![h]) <= 1e-9 * Math.max(1, x), `${n.part} ${n.layer} ${k} head ${h}: ${x} vs ${side[k]![h]}`));
+      const side = header.tensors.find((t) => t.name === `${prefix}.${k}.weight`)!.norms!;
+      n[k]!.forEach((x, h) => assert.ok(Math.abs(x - side[h]) <= 1e-9 * Math.max(1, x), `${n.part} ${n.layer} ${k} head ${h}: ${x} vs ${side[h]}`));
     }
   }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activation, erf, referenceKernels as K } from '../../../src/engine/kernels';
+import { activation, erf, referenceKernels as K } from '../../../src/engine/kernels/reference';
 import { sinusoidalEncoding } from '../../../src/engine/positional';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6) => {

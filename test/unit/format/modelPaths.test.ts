@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { readModelJson } from '../../../src/engine/format/modelJson';
 import { parseSafetensors } from '../../../src/engine/format/safetensors';
 import { ModelFormatError } from '../../../src/engine/format/errors';
-import { sidecarOf } from '../../../src/views/modelFiles';
+import { readModelFileFacts } from '../../../src/engine/format/modelFileInfo';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-paths-'));
@@ -64,7 +64,7 @@ test('a symlink inside the folder that points outside is refused; one that stays
   fs.symlinkSync(path.join(outside, 'tokenizer.json'), path.join(dir, 'link-tokenizer.json'));
   const w = write(doc({ safetensors: 'link.safetensors' }));
   assert.throws(() => readModelJson(w), refused(w, 'weights.safetensors', 'link.safetensors'));
-  await assert.rejects(sidecarOf(w, { weights: { safetensors: 'link.safetensors' } }), refused(w, 'weights.safetensors', 'link.safetensors'));
+  assert.throws(() => readModelFileFacts(w), refused(w, 'weights.safetensors', 'link.safetensors'));
   const t = write(doc({ inline: {} }, { tokenizer_file: 'link-tokenizer.json' }));
   assert.throws(() => readModelJson(t), refused(t, 'vocab.tokenizer_file', 'link-tokenizer.json'));
   // A symlinked folder inside: the tokenizer it holds is read, and works.
@@ -73,7 +73,8 @@ test('a symlink inside the folder that points outside is refused; one that stays
   fs.symlinkSync(path.join(dir, 'real-tok'), path.join(dir, 'tok'));
   const ok = write(doc({ inline: {} }, { tokenizer_file: 'tok/tokenizer.json' }));
   assert.deepEqual(readModelJson(ok).sourceTokenizer!.encode('the cat').ids, [2, 5, 6, 3]);
-  assert.equal(await sidecarOf(ok, { weights: { safetensors: 'tok/tokenizer.json' } }), path.join(fs.realpathSync(dir), 'real-tok', 'tokenizer.json'));
+  const side = write(doc({ safetensors: 'tok/tokenizer.json' }));
+  assert.equal(readModelFileFacts(side).safetensors, path.join(fs.realpathSync(dir), 'real-tok', 'tokenizer.json'));
   // …but a tokenizer_config.json beside it that points out is refused too.
   fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(dir, 'real-tok', 'tokenizer_config.json'));
   assert.throws(() => readModelJson(ok), (e: unknown) => e instanceof ModelFormatError && e.field === 'vocab.tokenizer_file' && /leads outside/.test(e.expected));

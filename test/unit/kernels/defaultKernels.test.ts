@@ -3,13 +3,13 @@
 // WebAssembly threads are unavailable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultKernels, defaultThreads, nativeModule, referenceKernels, type FastKernels, type NativeKernels } from '../../../src/engine/kernels/index';
+import { defaultKernels, defaultThreads, nativeModule, referenceKernels, type WasmKernels, type NativeKernels } from '../../../src/engine/kernels/index';
 
 test('threads: the asked count, or one per core for 0', () => {
   for (const kind of ['wasm', 'fast'] as const) {
-    const one = defaultKernels({ kind, threads: 1 }, () => {}) as FastKernels;
+    const one = defaultKernels({ kind, threads: 1 }, () => {}) as WasmKernels;
     assert.equal(one.threads, 1);
-    const perCore = defaultKernels({ kind, threads: 0 }, () => {}) as FastKernels;
+    const perCore = defaultKernels({ kind, threads: 0 }, () => {}) as WasmKernels;
     assert.equal(perCore.threads, defaultThreads());
     perCore.dispose();
   }
@@ -17,7 +17,7 @@ test('threads: the asked count, or one per core for 0', () => {
 
 test('the default is the native kernels where they run, else WASM, saying why', () => {
   const logged: string[] = [];
-  const k = defaultKernels({ threads: 2 }, (why) => logged.push(why)) as FastKernels | NativeKernels;
+  const k = defaultKernels({ threads: 2 }, (why) => logged.push(why)) as WasmKernels | NativeKernels;
   const native = nativeModule();
   if (native.module) {
     assert.equal(k.name, native.isa === 'avx2' ? 'native AVX2' : 'native AVX-512');
@@ -26,7 +26,7 @@ test('the default is the native kernels where they run, else WASM, saying why', 
     assert.match(k.name, /^WASM/);
     assert.match(logged[0], /native kernels are unavailable \(.+\); using the WASM kernels/);
   }
-  assert.match((defaultKernels({ kind: 'wasm', threads: 2 }, assert.fail) as FastKernels).name, /^WASM/);
+  assert.match((defaultKernels({ kind: 'wasm', threads: 2 }, assert.fail) as WasmKernels).name, /^WASM/);
 });
 
 test('kind reference gives the reference kernels', () => {

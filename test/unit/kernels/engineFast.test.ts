@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { resultToJson } from '../../../src/engine/resultJson';
 import { runMeta } from '../../../src/protocol/headData';
-import { createFastKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
+import { createWasmKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
 
 function maxAbsDiff(a: unknown, b: unknown, where: string): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -24,7 +24,7 @@ const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures'
 const TOL = 1e-5;
 // Every job through the pool; the native kernels too where they run (fastKernels.test.ts fails
 // when they should and do not).
-const kernelSets = [createFastKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+const kernelSets = [createWasmKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
 after(() => kernelSets.forEach((k) => k.dispose()));
 
 const expectedDir = path.join(FIXTURES, 'expected');

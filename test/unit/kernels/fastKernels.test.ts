@@ -3,9 +3,9 @@
 // columns % 8 and % 32, k % 2, head sizes % 8), single-threaded and on 2 threads.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { referenceKernels as R } from '../../../src/engine/kernels';
+import { referenceKernels as R } from '../../../src/engine/kernels/reference';
 import { causalMask } from '../../../src/engine/attention';
-import { createFastKernels } from '../../../src/engine/kernels/index';
+import { createWasmKernels } from '../../../src/engine/kernels/index';
 import { createNativeKernels, nativeModule } from '../../../src/engine/kernels/native';
 import { rowNorms } from '../../../src/engine/models/transformerLayer';
 import { rng } from '../../helpers/randomModel';
@@ -15,7 +15,7 @@ const TOL = 1e-5;
 // minParallelWork 0: even the smallest job goes through the pool's chunking.
 const native = nativeModule();
 const pools = [
-  ...[createFastKernels({ threads: 1 }), createFastKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: 'wasm' })),
+  ...[createWasmKernels({ threads: 1 }), createWasmKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: 'wasm' })),
   ...(native.module ? [createNativeKernels({ threads: 1 }), createNativeKernels({ threads: 2, minParallelWork: 0 })].map((K) => Object.assign(K, { label: `native ${native.isa}` })) : []),
 ];
 after(() => pools.forEach((p) => p.dispose()));

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createNativeKernels, nativeModule } from '../../../src/engine/kernels/native';
-import { referenceKernels as R } from '../../../src/engine/kernels';
+import { referenceKernels as R } from '../../../src/engine/kernels/reference';
 import { nativeSkip, skipOutsideCi } from '../../helpers/ci';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');

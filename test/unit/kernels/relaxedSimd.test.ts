@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { kernelBuild } from '../../../src/engine/kernels/heap';
+import { kernelBuild } from '../../../src/engine/kernels/wasm/heap';
 
 const FLAG = '--experimental-wasm-relaxed-simd';
 

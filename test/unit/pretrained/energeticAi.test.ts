@@ -1,4 +1,4 @@
-// The imported Universal Sentence Encoder Lite (src/import/energeticAi.ts) against the original:
+// The imported Universal Sentence Encoder Lite (scripts/import/energeticAi.ts) against the original:
 //  - tokens: our tokenizer.json (@huggingface/tokenizers) vs the package's own tokenizer
 //    (@energetic-ai/embeddings' EmbeddingsModel.tokenizer), identical ids;
 //  - sentence embeddings: our engine on the converted files vs the package's whole pipeline
@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
-import { DEFAULT_DIST, importEnergeticAi, writeImported } from '../../../src/import/energeticAi';
+import { DEFAULT_DIST, importEnergeticAi, writeImported } from '../../../scripts/import/energeticAi';
 import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../src/protocol/apps/sentence-embedding';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');

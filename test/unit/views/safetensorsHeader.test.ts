@@ -1,5 +1,6 @@
 // The safetensors header view: names, dtypes and shapes as written, per-head norms equal to the
 // closed form for weights whose head slices hold constants, and a malformed header named precisely.
+// The engine's worker reads the file (engine/format/modelFileInfo.ts); the host only formats it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -7,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeSafetensors } from '../../../src/engine/format/safetensors';
 import { tensor } from '../../../src/engine/tensor';
-import { formatHeader, headNorms, readSafetensorsHeader } from '../../../src/views/safetensorsHeader';
+import { formatHeader } from '../../../src/views/safetensorsHeader';
+import { readModelFileFacts, readSafetensorsHeader } from '../../../src/engine/format/modelFileInfo';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 
 const D = 8; // d_model
@@ -33,7 +35,7 @@ function fixture(): { dir: string; file: string } {
 test('header lists every tensor with dtype and shape, sorted with layer numbers in order', async () => {
   const { dir, file } = fixture();
   try {
-    const h = await readSafetensorsHeader(file);
+    const h = readSafetensorsHeader(file);
     assert.deepEqual(h.tensors.map((t) => [t.name, t.dtype, t.shape]), [
       ['embed.tokens', 'F32', [10, D]],
       ['encoder.layers.0.self_attn.o.weight', 'F32', [D, D]],
@@ -41,7 +43,8 @@ test('header lists every tensor with dtype and shape, sorted with layer numbers 
       ['encoder.layers.1.ffn.fc1.bias', 'F32', [16]],
     ]);
     assert.deepEqual(h.metadata, { source: 'test' });
-    const text = await formatHeader(h, H);
+    assert.ok(h.tensors.every((t) => t.norms === undefined), 'no heads given: no norms read');
+    const text = formatHeader(readSafetensorsHeader(file, H));
     assert.match(text, /── encoder\.layers\.0 ──/);
     assert.match(text, /encoder\.layers\.0\.self_attn\.q\.weight\s+F32\s+\[8, 8\]\s+64/);
     assert.match(text, /224 parameters in total/); // 80 + 64 + 64 + 16
@@ -53,17 +56,17 @@ test('header lists every tensor with dtype and shape, sorted with layer numbers 
 test('per-head norms: q rows and o columns of each head, against the closed form', async () => {
   const { dir, file } = fixture();
   try {
-    const h = await readSafetensorsHeader(file);
+    const h = readSafetensorsHeader(file, H);
     const q = h.tensors.find((t) => t.name.endsWith('q.weight'))!;
     const o = h.tensors.find((t) => t.name.endsWith('o.weight'))!;
     // head h of q: 4 rows × 8 columns, all (h+1) → ‖·‖ = (h+1)·√32
-    const nq = (await headNorms(file, h, q, H))!;
+    const nq = q.norms!;
     assert.ok(Math.abs(nq[0] - Math.sqrt(32)) < 1e-5 && Math.abs(nq[1] - 2 * Math.sqrt(32)) < 1e-5, String(nq));
     // head h of o: 8 rows × 4 columns, 3 (head 0) or 0.5 (head 1)
-    const no = (await headNorms(file, h, o, H))!;
+    const no = o.norms!;
     assert.ok(Math.abs(no[0] - 3 * Math.sqrt(32)) < 1e-5 && Math.abs(no[1] - 0.5 * Math.sqrt(32)) < 1e-5, String(no));
-    assert.equal(await headNorms(file, h, q, 3), undefined, '8 rows do not split into 3 heads');
-    assert.match(await formatHeader(h, H), /per-head ‖W‖: h1 5\.657\s+h2 11\.314/);
+    assert.equal(readSafetensorsHeader(file, 3).tensors.find((t) => t.name.endsWith('q.weight'))!.norms, undefined, '8 rows do not split into 3 heads');
+    assert.match(formatHeader(h), /per-head ‖W‖: h1 5\.657\s+h2 11\.314/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -74,37 +77,37 @@ test('a truncated or malformed header names the file and the field', async () =>
   try {
     const short = path.join(dir, 'short.safetensors');
     fs.writeFileSync(short, Buffer.from([1, 2, 3]));
-    await assert.rejects(readSafetensorsHeader(short), (e: unknown) => e instanceof ModelFormatError && e.file === short && e.field === 'header length');
+    assert.throws(() => readSafetensorsHeader(short), (e: unknown) => e instanceof ModelFormatError && e.file === short && e.field === 'header length');
     const huge = path.join(dir, 'huge.safetensors');
     const b = Buffer.alloc(16);
     b.writeBigUInt64LE(1000n, 0);
     fs.writeFileSync(huge, b);
-    await assert.rejects(readSafetensorsHeader(huge), (e: unknown) => e instanceof ModelFormatError && e.field === 'header length' && /got 1000/.test(e.message));
+    assert.throws(() => readSafetensorsHeader(huge), (e: unknown) => e instanceof ModelFormatError && e.field === 'header length' && /got 1000/.test(e.message));
     const badShape = path.join(dir, 'shape.safetensors');
     const json = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }));
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(json.length), 0);
     fs.writeFileSync(badShape, Buffer.concat([len, json, Buffer.alloc(8)]));
-    await assert.rejects(readSafetensorsHeader(badShape), (e: unknown) => e instanceof ModelFormatError && e.field === 'w.shape');
+    assert.throws(() => readSafetensorsHeader(badShape), (e: unknown) => e instanceof ModelFormatError && e.field === 'w.shape');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('headWeightNorms: a model JSON with a sidecar gives each head its q rows / o columns norms', async () => {
-  const { headWeightNorms } = await import('../../../src/views/safetensorsHeader');
+test('model file facts: description, the sidecar resolved in the folder, heads; a sidecar outside is refused', () => {
   const { dir } = fixture();
   try {
     const json = path.join(dir, 'm.model.json');
-    fs.writeFileSync(json, JSON.stringify({ weights: { safetensors: 'm.safetensors' } }));
-    const n = (await headWeightNorms(json, 'encoder', 0, H))!;
-    assert.ok(Math.abs(n.q![0] - Math.sqrt(32)) < 1e-5 && Math.abs(n.q![1] - 2 * Math.sqrt(32)) < 1e-5);
-    assert.ok(Math.abs(n.o![1] - 0.5 * Math.sqrt(32)) < 1e-5);
-    assert.equal(n.k, null, 'no k tensor in the fixture');
-    assert.equal(await headWeightNorms(json, 'decoder', 0, H), undefined, 'no decoder layer');
-    fs.writeFileSync(json, JSON.stringify({ weights: { inline: {} } }));
-    assert.equal(await headWeightNorms(json, 'encoder', 0, H), undefined, 'inline weights: nothing to read');
+    fs.writeFileSync(json, JSON.stringify({ description: 'tiny', config: { heads: H }, weights: { safetensors: 'm.safetensors' } }));
+    assert.deepEqual(readModelFileFacts(json), { description: 'tiny', safetensors: path.join(fs.realpathSync(dir), 'm.safetensors'), heads: H });
+    fs.writeFileSync(json, JSON.stringify({ config: { heads: 'two' }, weights: { inline: {} } }));
+    assert.deepEqual(readModelFileFacts(json), {}, 'inline weights, heads not a number: nothing to tell');
+    const outside = `${dir}-outside.safetensors`; // exists: a missing path is left for the loader's "not found"
+    fs.writeFileSync(outside, '');
+    fs.writeFileSync(json, JSON.stringify({ weights: { safetensors: `../${path.basename(outside)}` } }));
+    assert.throws(() => readModelFileFacts(json), (e: unknown) => e instanceof ModelFormatError && e.field === 'weights.safetensors' && /leads outside/.test(e.expected));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(`${dir}-outside.safetensors`, { force: true });
   }
 });

@@ -4,7 +4,7 @@
 // Every pointer is a byte offset into the one shared memory. Every exported kernel ends with
 // (tid, nt): the calling thread's index and the thread count; it does its own slice (or takes
 // chunks from the shared counter, see nextChunk), so the same call runs on 1 thread or on the
-// pool (src/engine/kernels/pool.ts).
+// pool (src/engine/kernels/wasm/pool.ts).
 //
 // Matrices that play the role of B in C = A·B are first packed into panels of 8 columns:
 // panel p holds B[0…k, 8p…8p+8) as k rows of 8 floats (zero padded), so the inner loop reads
@@ -176,7 +176,7 @@ function gemmRange(a: usize, lda: i32, bp: usize, k: i32, bias: usize, c: usize,
 }
 
 // Work is handed out in chunks from a shared counter (set to 0 by the pool before each job,
-// src/engine/kernels/pool.ts: JOB_COUNTER) rather than split evenly up front: when a thread is
+// src/engine/kernels/wasm/pool.ts: JOB_COUNTER) rather than split evenly up front: when a thread is
 // descheduled (a busy machine) or starts late, the others take its chunks instead of waiting.
 const JOB_COUNTER: usize = 1 << 19;
 

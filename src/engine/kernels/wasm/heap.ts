@@ -4,7 +4,8 @@
 //   [top, …)             scratch for the current kernel call, reset at the start of each call
 // Weights are found by the identity of their Float32Array (models never mutate their weights);
 // when an array is garbage collected its block goes back to a free list.
-import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './wasm/kernels.wasm';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_RELAXED_BASE64 } from './kernels.wasm';
+import { debugKnobs } from '../../debug';
 
 export interface KernelExports {
   packRowsT(src: number, ld: number, rows: number, k: number, dst: number): void;
@@ -26,12 +27,12 @@ let compiled: { module: WebAssembly.Module; relaxed: boolean } | undefined;
 
 /**
  * The relaxed-SIMD build (fused multiply-add in the matmul) when this engine validates it, else
- * the plain SIMD build. AI_WASM_PLAIN=1 forces the plain one (tests compare both).
+ * the plain SIMD build. A debug switch (../debug.ts) forces the plain one (tests compare both).
  */
 export function kernelBuild(): { module: WebAssembly.Module; relaxed: boolean } {
   if (!compiled) {
     const relaxed = Buffer.from(KERNELS_WASM_RELAXED_BASE64, 'base64');
-    const useRelaxed = process.env.AI_WASM_PLAIN !== '1' && WebAssembly.validate(relaxed);
+    const useRelaxed = !debugKnobs().wasmPlain && WebAssembly.validate(relaxed);
     const bytes = useRelaxed ? relaxed : Buffer.from(KERNELS_WASM_BASE64, 'base64');
     compiled = { module: new WebAssembly.Module(bytes), relaxed: useRelaxed };
   }

@@ -3,14 +3,14 @@
 // Per call: inputs are copied into reused scratch, the kernel runs, outputs are copied into the
 // Float32Array the interface returns (taken from engineBuffers, buffers.ts). Weights are packed
 // into panels once (heap.ts).
-import type { Activation } from '../format/loaded';
-import type { Kernels } from '../kernels';
-import type { HeadsAttention } from '../attention';
+import type { Activation } from '../../format/loaded';
+import type { Kernels } from '../reference';
+import type { HeadsAttention } from '../../attention';
 import { WasmHeap, kernelBuild } from './heap';
 import { ThreadPool } from './pool';
-import { engineBuffers } from '../buffers';
+import { engineBuffers } from '../../buffers';
 
-export interface FastKernelOptions {
+export interface WasmKernelOptions {
   /** Threads, the caller's included; default one per core (os.availableParallelism()). */
   threads?: number;
   /** Jobs smaller than this (multiply-adds) run on the calling thread alone; tests set 0 to
@@ -18,7 +18,7 @@ export interface FastKernelOptions {
   minParallelWork?: number;
 }
 
-export interface FastKernels extends Kernels {
+export interface WasmKernels extends Kernels {
   readonly threads: number;
   /** Which build runs: relaxed SIMD (fused multiply-add) where the engine validates it. */
   readonly name: 'WASM relaxed SIMD' | 'WASM SIMD';
@@ -31,7 +31,7 @@ export interface FastKernels extends Kernels {
 
 const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
 
-export function createFastKernels(opts: FastKernelOptions = {}): FastKernels {
+export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
   const heap = new WasmHeap();
   const pool = new ThreadPool(heap, threads, opts.minParallelWork);

