@@ -4,7 +4,7 @@
 // heap limit cannot stop a run that asks for 10 GB of attention probabilities: this check does.
 // The heap limit (workerResourceLimits) bounds the rest — parsed JSON, strings, runaway loops.
 import type {
-  AttentionRnnConfig, ImageTransformerConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, SentenceEncoderConfig, ShowAttendTellConfig,
+  AttentionRnnConfig, HfDecoderConfig, ImageTransformerConfig, LoadedModel, NarmConfig, RnnSeq2seqConfig, SentenceEncoderConfig, ShowAttendTellConfig,
   TdmcaConfig, TransformerConfig, UniversalConfig,
 } from './format/loaded';
 import { InputError } from './format/errors';
@@ -178,6 +178,16 @@ function sentenceEncoderMemory(model: LoadedModel & { architecture: 'sentence-en
   return sum({ attention, traces, working });
 }
 
+/** Hugging Face decoders (hfDecoder.ts): [H, n, n] per layer (+ mask), q/k/v and K/V repeated per query head, logits. */
+function hfDecoderMemory(model: LoadedModel & { architecture: 'hf-decoder' }, s: RunShape): RunMemory {
+  const c: HfDecoderConfig = model.config;
+  const n = Math.max(s.source, 1);
+  const attention = c.layers * (c.heads * n * n * 2 * F32 + n * n);
+  const traces = c.layers * 2 * 3 * n * F32 + (s.withQKV ? c.layers * 3 * n * c.heads * c.head_dim * F32 : 0);
+  const working = n * (3 * c.d_ff + 6 * c.d_model + 5 * c.heads * c.head_dim) * F32 + n * c.vocab_size * F32;
+  return sum({ attention, traces, working });
+}
+
 /** Every architecture has one: a new architecture without an estimate fails the typecheck. */
 const ESTIMATORS: Record<LoadedModel['architecture'], Estimator> = {
   transformer: transformerMemory as Estimator,
@@ -189,6 +199,7 @@ const ESTIMATORS: Record<LoadedModel['architecture'], Estimator> = {
   'show-attend-tell': showAttendTellMemory as Estimator,
   'image-transformer': imageTransformerMemory as Estimator,
   'sentence-encoder': sentenceEncoderMemory as Estimator,
+  'hf-decoder': hfDecoderMemory as Estimator,
 };
 
 export function estimateRunMemory(model: LoadedModel, shape: RunShape): RunMemory | undefined {

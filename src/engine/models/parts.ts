@@ -30,6 +30,8 @@ export function partShapes(model: LoadedModel): PartShape[] {
       return [{ part: 'decoder', layers: model.config.layers, heads: model.config.heads }];
     case 'sentence-encoder':
       return [{ part: 'encoder', layers: model.config.layers, heads: model.config.heads }];
+    case 'hf-decoder':
+      return [{ part: 'decoder', layers: model.config.layers, heads: model.config.heads }];
     case 'rnn-seq2seq':
     case 'show-attend-tell':
       return one('cross');

@@ -11,6 +11,7 @@ import { buildAttentionRnnRunnable } from './attentionRnn';
 import { buildShowAttendTell } from './showAttendTell';
 import { buildImageTransformer } from './imageTransformer';
 import { buildSentenceEncoder } from './sentenceEncoder';
+import { buildHfDecoder } from './hfDecoder';
 
 export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel {
   switch (model.architecture) {
@@ -32,5 +33,7 @@ export function buildModel(model: LoadedModel, kernels?: Kernels): RunnableModel
       return buildImageTransformer(model, kernels);
     case 'sentence-encoder':
       return buildSentenceEncoder(model, kernels);
+    case 'hf-decoder':
+      return buildHfDecoder(model, kernels);
   }
 }

@@ -1,0 +1,102 @@
+// The modern Hugging Face decoder families against what transformers 5.18 itself computed
+// (test/fixtures/gen_hf_families.py, eager attention, output_attentions=True): every probability of
+// every layer and head within 1e-5, the last position's logits within 1e-4, and the greedy
+// continuation equal — on the reference kernels and on the fast (WASM / native) ones.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadModel, runModel } from '../../../src/engine/run';
+import { resultToJson } from '../../../src/engine/resultJson';
+import { buildHfDecoder } from '../../../src/engine/models/hfDecoder';
+import { createFastKernels, createNativeKernels, nativeModule, referenceKernels, type Kernels } from '../../../src/engine/kernels/index';
+import { ModelFormatError } from '../../../src/engine/format/errors';
+import type { LoadedModel } from '../../../src/engine/format/loaded';
+
+const DIR = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf-families');
+const PROB_TOL = 1e-5;
+const LOGIT_TOL = 1e-4;
+
+function maxAbsDiff(a: unknown, b: unknown, where: string): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    assert.equal(a.length, b.length, `${where}: length ${a.length} vs expected ${b.length}`);
+    return a.reduce((m: number, x, i) => Math.max(m, maxAbsDiff(x, b[i], `${where}[${i}]`)), 0);
+  }
+  assert.equal(typeof a, 'number', `${where}: not a number`);
+  return Math.abs((a as number) - (b as number));
+}
+
+interface Expected {
+  input_ids: number[];
+  attentions: { decoder: number[][][][] };
+  logits_last: number[];
+  greedy: number[];
+}
+
+const FAMILIES = ['llama', 'llama3-rope', 'llama-linear-rope', 'llama-dynamic-rope', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'phi3', 'gpt_neox', 'olmo2'];
+
+const fast = [createFastKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+after(() => fast.forEach((k) => k.dispose()));
+const KERNELS: [string, Kernels][] = [['reference', referenceKernels], ...fast.map((k, i): [string, Kernels] => [i === 0 ? 'wasm' : 'native', k])];
+
+/** Max abs error of attentions, logits_last, and the greedy ids, for one family on one kernel set. */
+export function checkFamily(name: string, kernels: Kernels): { attention: number; logits: number; greedy: number[]; expected: Expected } {
+  const exp = JSON.parse(fs.readFileSync(path.join(DIR, name, 'expected.json'), 'utf8')) as Expected;
+  const model = loadModel(path.join(DIR, name));
+  assert.equal(model.architecture, 'hf-decoder');
+  const result = runModel(model, { ids: exp.input_ids });
+  const got = resultToJson(result) as { attentions: Record<string, number[][][][]> };
+  assert.deepEqual(Object.keys(got.attentions), ['decoder']);
+  const built = buildHfDecoder(model as LoadedModel & { architecture: 'hf-decoder' }, kernels);
+  const out = built.run(exp.input_ids, {}, { isCancelled: () => false, progress: () => {} });
+  const nested = resultToJson({ ...result, attentions: out.attentions }) as { attentions: { decoder: number[][][][] } };
+  const attention = Math.max(maxAbsDiff(got.attentions.decoder, exp.attentions.decoder, 'decoder'), maxAbsDiff(nested.attentions.decoder, exp.attentions.decoder, 'decoder'));
+  const m = built.model;
+  const h = m.forward(exp.input_ids, 0, undefined, undefined, { isCancelled: () => false, progress: () => {} });
+  const logits = m.logits(h.subarray((exp.input_ids.length - 1) * m.cfg.d_model), 1);
+  return { attention, logits: maxAbsDiff(Array.from(logits), exp.logits_last, 'logits_last'), greedy: m.generate(exp.input_ids, exp.greedy.length), expected: exp };
+}
+
+for (const name of FAMILIES) {
+  for (const [kind, kernels] of KERNELS) {
+    test(`${name} matches transformers (${kind} kernels)`, (t) => {
+      const r = checkFamily(name, kernels);
+      t.diagnostic(`max abs error: attention ${r.attention.toExponential(2)}, logits_last ${r.logits.toExponential(2)}`);
+      assert.ok(r.attention <= PROB_TOL, `attention: max abs error ${r.attention.toExponential(2)} > ${PROB_TOL}`);
+      assert.ok(r.logits <= LOGIT_TOL, `logits_last: max abs error ${r.logits.toExponential(2)} > ${LOGIT_TOL}`);
+      assert.deepEqual(r.greedy, r.expected.greedy, 'greedy continuation');
+    });
+  }
+}
+
+/** A copy of a fixture folder with config.json edited. */
+function withConfig(name: string, edit: (c: Record<string, unknown>) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hfdec-'));
+  for (const f of fs.readdirSync(path.join(DIR, name))) fs.copyFileSync(path.join(DIR, name, f), path.join(dir, f));
+  const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  edit(c);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
+  return dir;
+}
+
+function expectFormatError(dir: string, field: string, words: RegExp): void {
+  assert.throws(() => loadModel(dir), (e: unknown) => {
+    assert.ok(e instanceof ModelFormatError, String(e));
+    assert.equal(e.file, path.join(dir, 'config.json'));
+    assert.equal(e.field, field);
+    assert.match(e.expected, words);
+    return true;
+  });
+}
+
+test('unsupported model_type, rope_scaling type and attention options name the file, the key and what is supported', () => {
+  expectFormatError(withConfig('llama', (c) => (c.model_type = 'mixtral')), 'model_type', /"llama".*"gemma3_text".*found "mixtral"/);
+  expectFormatError(withConfig('llama3-rope', (c) => ((c.rope_scaling as Record<string, unknown>).rope_type = 'yarn')), 'rope_scaling.rope_type', /"default", "linear", "dynamic", "llama3".*found "yarn"/);
+  expectFormatError(withConfig('qwen3', (c) => ((c.rope_parameters as Record<string, unknown>).rope_type = 'longrope')), 'rope_parameters.rope_type', /found "longrope"/);
+  expectFormatError(withConfig('llama3-rope', (c) => delete (c.rope_scaling as Record<string, unknown>).low_freq_factor), 'rope_scaling.low_freq_factor', /positive number for rope_type "llama3"/);
+  expectFormatError(withConfig('gemma3', (c) => (c.use_bidirectional_attention = true)), 'use_bidirectional_attention', /only causal/);
+  expectFormatError(withConfig('llama', (c) => (c.hidden_act = 'relu2')), 'hidden_act', /silu.*found "relu2"/);
+  expectFormatError(withConfig('mistral', (c) => (c.num_key_value_heads = 3)), 'num_key_value_heads', /divisor of num_attention_heads 4/);
+  expectFormatError(withConfig('llama', (c) => (c.tie_word_embeddings = 'yes')), 'tie_word_embeddings', /true or false/);
+});
