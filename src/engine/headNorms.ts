@@ -50,7 +50,11 @@ export function headWeightNorms(model: LoadedModel, attentions: readonly Attenti
       const prefix = tensorPrefix(model, a.part, a.layer);
       const of = (p: 'q' | 'k' | 'v' | 'o') => {
         const t = model.weights.get(`${prefix}.${p}.weight`);
-        return t && t.shape.length === 2 ? sliceNorms(t.data, t.shape[0], t.shape[1], a.heads, p === 'o') : undefined;
+        if (!t || t.shape.length !== 2) return undefined;
+        // GQA/MQA (hf-decoder): K and V have kv_heads slices; each query head gets its shared one's.
+        const kv = model.architecture === 'hf-decoder' && (p === 'k' || p === 'v') ? model.config.kv_heads : a.heads;
+        const norms = sliceNorms(t.data, t.shape[0], t.shape[1], kv, false);
+        return p === 'o' ? sliceNorms(t.data, t.shape[0], t.shape[1], a.heads, true) : norms?.length === a.heads ? norms : norms && Array.from({ length: a.heads }, (_, h) => norms[Math.floor((h * kv) / a.heads)]);
       };
       const q = of('q'), k = of('k'), v = of('v'), o = of('o');
       n = q || k || v || o ? { part: a.part, layer: a.layer, ...(q && { q }), ...(k && { k }), ...(v && { v }), ...(o && { o }) } : null;

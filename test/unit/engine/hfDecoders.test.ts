@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { resultToJson } from '../../../src/engine/resultJson';
 import { buildHfDecoder } from '../../../src/engine/models/hfDecoder';
-import { createFastKernels, createNativeKernels, nativeModule, referenceKernels, type Kernels } from '../../../src/engine/kernels/index';
+import { createFastKernels, createNativeKernels, nativeModule, referenceKernels } from '../../../src/engine/kernels/index';
+import type { Kernels } from '../../../src/engine/kernels';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
 
@@ -69,6 +70,16 @@ for (const name of FAMILIES) {
     });
   }
 }
+
+test('GQA: the head-norm view gives each query head the norm of the K/V head it shares (llama: 4 query, 2 K/V heads)', () => {
+  const model = loadModel(path.join(DIR, 'llama'));
+  const r = runModel(model, { ids: [5, 6, 7] });
+  const k = model.weights.get('decoder.layers.0.self_attn.k.weight')!; // [2·16, 64]
+  const norm = (rows: number) => Math.sqrt(k.data.subarray(rows * 64, (rows + 16) * 64).reduce((s, x) => s + x * x, 0));
+  const got = r.headNorms?.find((n) => n.layer === 0)?.k;
+  assert.ok(got && got.length === 4);
+  [norm(0), norm(0), norm(16), norm(16)].forEach((want, h) => assert.ok(Math.abs(got[h] - want) < 1e-4, `head ${h}: ${got[h]} vs ${want}`));
+});
 
 /** A copy of a fixture folder with config.json edited. */
 function withConfig(name: string, edit: (c: Record<string, unknown>) => void): string {
