@@ -12,6 +12,7 @@ import { resultToJson } from '../../../src/engine/resultJson';
 import { buildHfDecoder } from '../../../src/engine/models/hfDecoder';
 import { createFastKernels, createNativeKernels, nativeModule, referenceKernels } from '../../../src/engine/kernels/index';
 import type { Kernels } from '../../../src/engine/kernels';
+import { headQK } from '../../../src/engine/qkVectors';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
 
@@ -79,6 +80,25 @@ test('GQA: the head-norm view gives each query head the norm of the K/V head it 
   const got = r.headNorms?.find((n) => n.layer === 0)?.k;
   assert.ok(got && got.length === 4);
   [norm(0), norm(0), norm(16), norm(16)].forEach((want, h) => assert.ok(Math.abs(got[h] - want) < 1e-4, `head ${h}: ${got[h]} vs ${want}`));
+});
+
+test('Q·K view: the rotated q and k of a head (after q/k norm and RoPE) give its scores', () => {
+  for (const name of ['llama', 'qwen3', 'gemma3', 'gpt_neox']) {
+    const model = loadModel(path.join(DIR, name));
+    const ids = [4, 9, 16, 25, 36, 49];
+    const run = runModel(model, { ids });
+    const a = run.attentions.find((x) => x.layer === 1)!;
+    const head = a.heads - 1;
+    const qk = headQK(model, { ids, part: 'decoder', layer: 1, head });
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = 0; j < ids.length; j++) {
+        let dot = 0;
+        for (let c = 0; c < qk.dims; c++) dot += qk.q[i * qk.dims + c] * qk.k[j * qk.dims + c];
+        const score = a.scores[(head * ids.length + i) * ids.length + j];
+        assert.ok(Math.abs(dot * qk.scale - score) < 1e-5, `${name} (${i}, ${j}): q·k·scale ${dot * qk.scale} vs score ${score}`);
+      }
+    }
+  }
 });
 
 /** A copy of a fixture folder with config.json edited. */
