@@ -252,16 +252,19 @@ export class HfDecoderModel {
 
   /**
    * Greedy continuation as generate(do_sample=False) makes it: the prompt once, then one token per
-   * step over the KV cache, up to `steps` tokens or an eos id (kept, as HF keeps it).
+   * step over the KV cache, up to `steps` tokens or an eos id (kept, as HF keeps it). `onLogits`
+   * hears each step's [vocab] logits.
    */
-  generate(ids: number[], steps: number, ctl: RunControl = noControl): number[] {
+  generate(ids: number[], steps: number, ctl: RunControl = noControl, onLogits?: (logits: Float32Array) => void): number[] {
     const caches = this.layers.map(() => new LayerCache());
     const out: number[] = [];
     let input = ids;
     for (let s = 0; s < steps; s++) {
       const first = caches[0]?.length ?? 0;
       const h = this.forward(input, first, caches, undefined, ctl);
-      const next = argmaxRows(this.logits(h.subarray((input.length - 1) * this.cfg.d_model), 1), 1)[0];
+      const logits = this.logits(h.subarray((input.length - 1) * this.cfg.d_model), 1);
+      onLogits?.(logits);
+      const next = argmaxRows(logits, 1)[0];
       out.push(next);
       if (this.cfg.eos_ids.includes(next)) break;
       input = [next];

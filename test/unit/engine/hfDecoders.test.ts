@@ -1,7 +1,8 @@
 // The modern Hugging Face decoder families against what transformers 5.18 itself computed
 // (test/fixtures/gen_hf_families.py, eager attention, output_attentions=True): every probability of
-// every layer and head within 1e-5, the last position's logits within 1e-4, and the greedy
-// continuation equal — on the reference kernels and on the fast (WASM / native) ones.
+// every layer and head within 1e-5, the last position's logits and every greedy step's logits
+// (the KV-cache path) within 1e-4, and the greedy continuation equal — on the reference kernels
+// and on the fast (WASM / native) ones.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -34,6 +35,8 @@ interface Expected {
   attentions: { decoder: number[][][][] };
   logits_last: number[];
   greedy: number[];
+  /** Each generated step's logits (the KV-cache steps, with dynamic RoPE's per-step frequencies). */
+  greedy_logits: number[][];
 }
 
 const FAMILIES = ['llama', 'llama3-rope', 'llama-linear-rope', 'llama-dynamic-rope', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'phi3', 'gpt_neox', 'olmo2'];
@@ -43,7 +46,7 @@ after(() => fast.forEach((k) => k.dispose()));
 const KERNELS: [string, Kernels][] = [['reference', referenceKernels], ...fast.map((k, i): [string, Kernels] => [i === 0 ? 'wasm' : 'native', k])];
 
 /** Max abs error of attentions, logits_last, and the greedy ids, for one family on one kernel set. */
-export function checkFamily(name: string, kernels: Kernels): { attention: number; logits: number; greedy: number[]; expected: Expected } {
+export function checkFamily(name: string, kernels: Kernels): { attention: number; logits: number; stepLogits: number; greedy: number[]; expected: Expected } {
   const exp = JSON.parse(fs.readFileSync(path.join(DIR, name, 'expected.json'), 'utf8')) as Expected;
   const model = loadModel(path.join(DIR, name));
   assert.equal(model.architecture, 'hf-decoder');
@@ -57,16 +60,20 @@ export function checkFamily(name: string, kernels: Kernels): { attention: number
   const m = built.model;
   const h = m.forward(exp.input_ids, 0, undefined, undefined, { isCancelled: () => false, progress: () => {} });
   const logits = m.logits(h.subarray((exp.input_ids.length - 1) * m.cfg.d_model), 1);
-  return { attention, logits: maxAbsDiff(Array.from(logits), exp.logits_last, 'logits_last'), greedy: m.generate(exp.input_ids, exp.greedy.length), expected: exp };
+  const steps: number[][] = [];
+  const greedy = m.generate(exp.input_ids, exp.greedy.length, undefined, (l) => steps.push(Array.from(l)));
+  const stepLogits = maxAbsDiff(steps, exp.greedy_logits, 'greedy_logits');
+  return { attention, logits: maxAbsDiff(Array.from(logits), exp.logits_last, 'logits_last'), stepLogits, greedy, expected: exp };
 }
 
 for (const name of FAMILIES) {
   for (const [kind, kernels] of KERNELS) {
     test(`${name} matches transformers (${kind} kernels)`, (t) => {
       const r = checkFamily(name, kernels);
-      t.diagnostic(`max abs error: attention ${r.attention.toExponential(2)}, logits_last ${r.logits.toExponential(2)}`);
+      t.diagnostic(`max abs error: attention ${r.attention.toExponential(2)}, logits_last ${r.logits.toExponential(2)}, greedy steps' logits ${r.stepLogits.toExponential(2)}`);
       assert.ok(r.attention <= PROB_TOL, `attention: max abs error ${r.attention.toExponential(2)} > ${PROB_TOL}`);
       assert.ok(r.logits <= LOGIT_TOL, `logits_last: max abs error ${r.logits.toExponential(2)} > ${LOGIT_TOL}`);
+      assert.ok(r.stepLogits <= LOGIT_TOL, `greedy steps' logits: max abs error ${r.stepLogits.toExponential(2)} > ${LOGIT_TOL}`);
       assert.deepEqual(r.greedy, r.expected.greedy, 'greedy continuation');
     });
   }
