@@ -9,7 +9,9 @@ import type { Activation, HfDecoderConfig, LoadedModel, RopeParams } from './loa
 import { loadHfTokenizer, readJsonObject } from './modelJson';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 
-export const HF_DECODER_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3_text', 'phi3', 'gpt_neox', 'olmo2'] as const;
+export const HF_DECODER_TYPES = [
+  'llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3_text', 'phi3', 'gpt_neox', 'olmo2',
+] as const;
 type Family = (typeof HF_DECODER_TYPES)[number];
 
 export function isHfDecoderType(t: unknown): t is Family {
@@ -26,7 +28,8 @@ class Keys {
   ) {}
   private bad(key: string, what: string): never {
     const v = this.raw[key];
-    throw new ModelFormatError(this.file, key, `${what}; ${v === undefined ? 'the key is missing' : `found ${showValue(v)}`}`);
+    const found = v === undefined ? 'the key is missing' : `found ${showValue(v)}`;
+    throw new ModelFormatError(this.file, key, `${what}; ${found}`);
   }
   int(key: string, fallback?: number): number {
     const v = this.raw[key] ?? fallback;
@@ -60,9 +63,14 @@ class Keys {
   }
 }
 
-const ACTIVATIONS: Record<string, Activation> = { silu: 'swish', swish: 'swish', gelu: 'gelu', gelu_new: 'gelu_new', gelu_pytorch_tanh: 'gelu_new' };
+const ACTIVATIONS: Record<string, Activation> = {
+  silu: 'swish', swish: 'swish', gelu: 'gelu', gelu_new: 'gelu_new', gelu_pytorch_tanh: 'gelu_new',
+};
 
-export function readHfDecoder(dir: string, configFile: string, raw: Raw, w: { tensors: Map<string, Tensor>; fileOf: Map<string, string> }): LoadedModel {
+/** readHfWeights' result (hf.ts): every tensor and the safetensors file it came from. */
+type HfTensors = { tensors: Map<string, Tensor>; fileOf: Map<string, string> };
+
+export function readHfDecoder(dir: string, configFile: string, raw: Raw, w: HfTensors): LoadedModel {
   const type = raw.model_type as Family;
   const c = new Keys(configFile, raw);
   const config = decoderConfig(c, type);
@@ -75,7 +83,8 @@ export function readHfDecoder(dir: string, configFile: string, raw: Raw, w: { te
     const eos = new Keys(genFile, readJsonObject(genFile)).ids('eos_token_id');
     if (eos.length) config.eos_ids = eos;
   }
-  const archs = Array.isArray(raw.architectures) ? ` (${raw.architectures.filter((a) => typeof a === 'string').join(', ')})` : '';
+  const names = Array.isArray(raw.architectures) ? raw.architectures.filter((a) => typeof a === 'string') : [];
+  const archs = names.length ? ` (${names.join(', ')})` : '';
   return {
     file: configFile,
     name: path.basename(path.resolve(dir)),
@@ -95,10 +104,14 @@ function decoderConfig(c: Keys, type: Family): HfDecoderConfig {
   const d = c.int('hidden_size');
   const heads = c.int('num_attention_heads');
   const kvHeads = neox ? heads : c.int('num_key_value_heads', heads);
-  if (heads % kvHeads !== 0) throw new ModelFormatError(c.file, 'num_key_value_heads', `a divisor of num_attention_heads ${heads}; found ${kvHeads}`);
+  if (heads % kvHeads !== 0) {
+    throw new ModelFormatError(c.file, 'num_key_value_heads', `a divisor of num_attention_heads ${heads}; found ${kvHeads}`);
+  }
   // LlamaAttention: getattr(config, "head_dim", hidden_size // num_attention_heads); GPTNeoX has none.
   const headDim = neox ? d / heads : c.int('head_dim', d / heads);
-  if (!Number.isInteger(headDim)) throw new ModelFormatError(c.file, 'num_attention_heads', `a divisor of hidden_size ${d}; found ${heads}`);
+  if (!Number.isInteger(headDim)) {
+    throw new ModelFormatError(c.file, 'num_attention_heads', `a divisor of hidden_size ${d}; found ${heads}`);
+  }
   const layers = c.int('num_hidden_layers');
   const actKey = type === 'gemma2' || type === 'gemma3_text' ? 'hidden_activation' : 'hidden_act';
   const act = c.raw[actKey] ?? (gemma ? 'gelu_pytorch_tanh' : neox ? 'gelu' : 'silu');
@@ -150,8 +163,10 @@ function slidingWindows(c: Keys, type: Family, layers: number): (number | null)[
   const window = () => c.int('sliding_window');
   const types = c.raw.layer_types;
   if (types != null) {
-    if (!Array.isArray(types) || types.length !== layers || !types.every((t) => t === 'full_attention' || t === 'sliding_attention')) {
-      throw new ModelFormatError(c.file, 'layer_types', `a list of ${layers} "full_attention" / "sliding_attention"; found ${showValue(types)}`);
+    const known = (t: unknown) => t === 'full_attention' || t === 'sliding_attention';
+    if (!Array.isArray(types) || types.length !== layers || !types.every(known)) {
+      const want = `a list of ${layers} "full_attention" / "sliding_attention"`;
+      throw new ModelFormatError(c.file, 'layer_types', `${want}; found ${showValue(types)}`);
     }
     // Qwen2Attention: the window applies only when use_sliding_window (create_sliding_window_causal_mask).
     const off = (type === 'qwen2' || type === 'qwen3') && c.raw.use_sliding_window !== true;
@@ -183,10 +198,12 @@ function ropePerLayer(c: Keys, type: Family, cfg: HfDecoderConfig): RopeParams[]
   if (type === 'gemma3_text') {
     // Gemma3RotaryEmbedding: one table per layer type; sliding layers use rope_local_base_freq.
     const nested = isObj(params) && (isObj(params.full_attention) || isObj(params.sliding_attention));
-    const full = nested ? (params.full_attention as Raw) : { rope_theta: c.raw.rope_theta ?? 1e6, ...(isObj(c.raw.rope_scaling) ? c.raw.rope_scaling : {}) };
+    const scaling = isObj(c.raw.rope_scaling) ? c.raw.rope_scaling : {};
+    const full = nested ? (params.full_attention as Raw) : { rope_theta: c.raw.rope_theta ?? 1e6, ...scaling };
     const local = nested ? (params.sliding_attention as Raw) : { rope_theta: c.raw.rope_local_base_freq ?? 1e4 };
     const field = nested ? 'rope_parameters' : 'rope_scaling';
-    const f = ropeParams(c, field, full, cfg, 1e6), l = ropeParams(c, nested ? field : 'rope_local_base_freq', local, cfg, 1e4);
+    const f = ropeParams(c, field, full, cfg, 1e6);
+    const l = ropeParams(c, nested ? field : 'rope_local_base_freq', local, cfg, 1e4);
     return cfg.sliding_window.map((w) => (w === null ? f : l));
   }
   let p: Raw;
@@ -195,11 +212,14 @@ function ropePerLayer(c: Keys, type: Family, cfg: HfDecoderConfig): RopeParams[]
   else {
     field = 'rope_scaling';
     const scaling = c.raw.rope_scaling;
-    if (scaling != null && !isObj(scaling)) throw new ModelFormatError(c.file, field, `an object {rope_type, factor, …} or null; found ${showValue(scaling)}`);
+    if (scaling != null && !isObj(scaling)) {
+      throw new ModelFormatError(c.file, field, `an object {rope_type, factor, …} or null; found ${showValue(scaling)}`);
+    }
     p = { rope_theta: c.raw.rope_theta, ...(scaling ?? {}) };
   }
   // GPT-NeoX's older key for the rotated fraction of each head is rotary_pct.
-  const partial = p.partial_rotary_factor ?? c.raw.partial_rotary_factor ?? (type === 'gpt_neox' ? c.raw.rotary_pct : undefined);
+  const neoxPct = type === 'gpt_neox' ? c.raw.rotary_pct : undefined;
+  const partial = p.partial_rotary_factor ?? c.raw.partial_rotary_factor ?? neoxPct;
   const one = ropeParams(c, field, { ...p, partial_rotary_factor: partial }, cfg, 10000);
   return cfg.sliding_window.map(() => one);
 }
@@ -209,18 +229,22 @@ const ROPE_TYPES = ['default', 'linear', 'dynamic', 'llama3'];
 function ropeParams(c: Keys, field: string, p: Raw, cfg: HfDecoderConfig, defaultTheta: number): RopeParams {
   const type = p.rope_type ?? p.type ?? 'default';
   if (typeof type !== 'string' || !ROPE_TYPES.includes(type)) {
-    throw new ModelFormatError(c.file, `${field}.rope_type`, `one of ${ROPE_TYPES.map((t) => `"${t}"`).join(', ')} (the RoPE scalings implemented); found ${showValue(type)}`);
+    const known = ROPE_TYPES.map((t) => `"${t}"`).join(', ');
+    throw new ModelFormatError(c.file, `${field}.rope_type`, `one of ${known} (the RoPE scalings implemented); found ${showValue(type)}`);
   }
   const num = (key: string, fallback?: number): number => {
     const v = p[key] ?? fallback;
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new ModelFormatError(c.file, `${field}.${key}`, `a positive number for rope_type "${type}"; found ${showValue(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+      throw new ModelFormatError(c.file, `${field}.${key}`, `a positive number for rope_type "${type}"; found ${showValue(v)}`);
+    }
     return v;
   };
   const fraction = p.partial_rotary_factor == null ? 1 : num('partial_rotary_factor');
   // int(head_dim * partial_rotary_factor), as every rope init function computes dim.
   const rotaryDim = Math.floor(cfg.head_dim * fraction);
   if (rotaryDim % 2 !== 0 || rotaryDim > cfg.head_dim || rotaryDim === 0) {
-    throw new ModelFormatError(c.file, `${field}.partial_rotary_factor`, `a fraction of head_dim ${cfg.head_dim} giving an even number of dims; found ${fraction}`);
+    const want = `a fraction of head_dim ${cfg.head_dim} giving an even number of dims`;
+    throw new ModelFormatError(c.file, `${field}.partial_rotary_factor`, `${want}; found ${fraction}`);
   }
   const out: RopeParams = { type: type as RopeParams['type'], theta: num('rope_theta', defaultTheta), rotaryDim };
   if (type !== 'default') out.factor = num('factor');
@@ -236,7 +260,7 @@ function ropeParams(c: Keys, field: string, p: Raw, cfg: HfDecoderConfig, defaul
 type Rule = [RegExp, string];
 
 /** HF names → canonical names; fused projections split; the tied head resolved. */
-function mapWeights(c: Keys, type: Family, cfg: HfDecoderConfig, w: { tensors: Map<string, Tensor>; fileOf: Map<string, string> }): Map<string, Tensor> {
+function mapWeights(c: Keys, type: Family, cfg: HfDecoderConfig, w: HfTensors): Map<string, Tensor> {
   const L = '^layers\\.(\\d+)\\.';
   const D = 'decoder.layers.$1';
   // post_attention_layernorm is the FFN's pre-norm in Llama, but a norm of the attention output in
@@ -276,16 +300,25 @@ function mapWeights(c: Keys, type: Family, cfg: HfDecoderConfig, w: { tensors: M
     const name = hfName.replace(strip, '');
     if (ignore.some((r) => r.test(name))) continue;
     const rule = rules.find(([re]) => re.test(name));
-    if (!rule) throw new ModelFormatError(file, hfName, `a parameter of a ${type} checkpoint this reader maps; this name is not one`);
+    if (!rule) {
+      throw new ModelFormatError(file, hfName, `a parameter of a ${type} checkpoint this reader maps; this name is not one`);
+    }
     const canonical = name.replace(rule[0], rule[1]);
     if (canonical.includes('.qkv.')) splitQkv(file, hfName, canonical, t, cfg, type === 'gpt_neox', out);
-    else if (canonical.includes('.gate_up.')) splitRows(file, hfName, t, [cfg.d_ff, cfg.d_ff], ['gate', 'up'].map((p) => canonical.replace('.gate_up.', `.${p}.`)), out);
+    else if (canonical.includes('.gate_up.')) {
+      // Phi3MLP.forward: gate_up_proj(x).chunk(2) → gate, then up.
+      const names = ['gate', 'up'].map((p) => canonical.replace('.gate_up.', `.${p}.`));
+      splitRows(file, hfName, t, [cfg.d_ff, cfg.d_ff], names, out);
+    }
     else out.set(canonical, t);
   }
   // tie_word_embeddings: the head is the token embedding (HF ties even over a stored lm_head).
   const tied = c.bool('tie_word_embeddings', type === 'gemma' || type === 'gemma2' || type === 'gemma3_text');
   if (tied) out.delete('lm_head.weight');
-  else if (!out.has('lm_head.weight')) throw new ModelFormatError(c.file, 'tie_word_embeddings', `true, or an lm_head.weight tensor in the checkpoint; found false and no lm_head.weight`);
+  else if (!out.has('lm_head.weight')) {
+    const want = 'true, or an lm_head.weight tensor in the checkpoint; found false and no lm_head.weight';
+    throw new ModelFormatError(c.file, 'tie_word_embeddings', want);
+  }
   return out;
 }
 
@@ -294,13 +327,24 @@ function mapWeights(c: Keys, type: Family, cfg: HfDecoderConfig, w: { tensors: M
  * (Phi3Attention.forward: qkv[..., :query_pos] …). GPT-NeoX's query_key_value is viewed as
  * [heads, 3·head_size] (GPTNeoXAttention.forward), so the q, k, v rows interleave per head.
  */
-function splitQkv(file: string, hfName: string, name: string, t: Tensor, cfg: HfDecoderConfig, perHead: boolean, out: Map<string, Tensor>): void {
+function splitQkv(
+  file: string,
+  hfName: string,
+  name: string,
+  t: Tensor,
+  cfg: HfDecoderConfig,
+  perHead: boolean,
+  out: Map<string, Tensor>,
+): void {
   const { heads, kv_heads: kv, head_dim: hd } = cfg;
   const names = ['q', 'k', 'v'].map((p) => name.replace('.qkv.', `.${p}.`));
   if (!perHead) return splitRows(file, hfName, t, [heads * hd, kv * hd, kv * hd], names, out);
   const cols = t.shape.length === 2 ? t.shape[1] : 1;
   const want = t.shape.length === 2 ? [3 * heads * hd, cols] : [3 * heads * hd];
-  if (!sameShape(t.shape, want)) throw new ModelFormatError(file, hfName, `shape ${shapeString(want)} for a fused q, k, v projection; found ${shapeString(t.shape)}`);
+  if (!sameShape(t.shape, want)) {
+    const found = shapeString(t.shape);
+    throw new ModelFormatError(file, hfName, `shape ${shapeString(want)} for a fused q, k, v projection; found ${found}`);
+  }
   const parts = names.map(() => new Float32Array(heads * hd * cols));
   for (let h = 0; h < heads; h++) {
     for (let p = 0; p < 3; p++) {
@@ -316,7 +360,8 @@ function splitRows(file: string, hfName: string, t: Tensor, rows: number[], name
   const total = rows.reduce((a, b) => a + b, 0);
   const cols = t.shape.length === 2 ? t.shape[1] : 1;
   if (t.shape[0] !== total || t.shape.length > 2) {
-    throw new ModelFormatError(file, hfName, `${total} rows (${rows.join(' + ')}) for a fused projection; found shape ${shapeString(t.shape)}`);
+    const want = `${total} rows (${rows.join(' + ')}) for a fused projection`;
+    throw new ModelFormatError(file, hfName, `${want}; found shape ${shapeString(t.shape)}`);
   }
   let at = 0;
   rows.forEach((r, i) => {

@@ -132,7 +132,9 @@ export class HfDecoderModel {
     const { d_model: d, vocab_size: V, embed_scale: s } = this.cfg;
     const x = new Float32Array(ids.length * d);
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`${field}[${i}]`, `token id ${id} is outside the vocabulary 0…${V - 1}`);
+      if (!Number.isInteger(id) || id < 0 || id >= V) {
+        throw new InputError(`${field}[${i}]`, `token id ${id} is outside the vocabulary 0…${V - 1}`);
+      }
       for (let j = 0; j < d; j++) x[i * d + j] = this.tokens[id * d + j] * s;
     });
     return x;
@@ -189,7 +191,15 @@ export class HfDecoderModel {
     return this.linear(gate, n, l.down!);
   }
 
-  private attention(x: Float32Array, n: number, l: Layer, layer: number, positions: number[], cache: LayerCache | undefined, rec?: Recorder): Float32Array {
+  private attention(
+    x: Float32Array, // [n, d], normed
+    n: number,
+    l: Layer,
+    layer: number,
+    positions: number[],
+    cache: LayerCache | undefined,
+    rec?: Recorder,
+  ): Float32Array {
     const c = this.cfg;
     const { heads: H, kv_heads: KV, head_dim: hd } = c;
     let q = this.linear(x, n, l.q); // [n, H·hd]
@@ -232,9 +242,11 @@ export class HfDecoderModel {
     const att = c.attn_softcap
       ? softcappedAttention(q, kx, vx, n, nk, H, hd, mask, c.attn_softcap)
       : (this.kernels.attention ?? scaledDotProductAttention)(q, kx, vx, n, nk, H, hd, mask);
-    rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs: att.probs, scores: att.scores, mask });
+    const { probs, scores } = att; // [H, n, nk]
+    rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs, scores, mask });
     if (rec?.qkv && (!rec.qkvOnly || (rec.qkvOnly.part === 'decoder' && rec.qkvOnly.layer === layer))) {
-      const recorded = { part: 'decoder' as const, layer, heads: H, headDim: hd, queries: n, keys: nk, q: byHead(q, n, H, hd), k: byHead(kx, nk, H, hd), v: byHead(vx, nk, H, hd) };
+      const vectors = { q: byHead(q, n, H, hd), k: byHead(kx, nk, H, hd), v: byHead(vx, nk, H, hd) };
+      const recorded = { part: 'decoder' as const, layer, heads: H, headDim: hd, queries: n, keys: nk, ...vectors };
       rec.qkv.push(recorded);
       rec.qkvOnly?.found?.(recorded);
     }
@@ -290,7 +302,10 @@ function rowNorms(x: Float32Array, rows: number): Float32Array {
   return out;
 }
 
-function record(rec: Recorder | undefined, step: Omit<AddNormStep, 'residualNorm' | 'sublayerNorm' | 'outputNorm'>, x: Float32Array, y: Float32Array, out: Float32Array, n: number): void {
+type Step = Omit<AddNormStep, 'residualNorm' | 'sublayerNorm' | 'outputNorm'>;
+
+/** The residual's, the sub-layer's and the sum's row norms (the inspector's Add & Norm view). */
+function record(rec: Recorder | undefined, step: Step, x: Float32Array, y: Float32Array, out: Float32Array, n: number): void {
   rec?.addNorm.push({ ...step, residualNorm: rowNorms(x, n), sublayerNorm: rowNorms(y, n), outputNorm: rowNorms(out, n) });
 }
 
@@ -312,7 +327,17 @@ export function repeatKv(x: Float32Array, n: number, kvHeads: number, heads: num
  * Gemma2's eager_attention_forward with softcap: scores q·k/√hd (scaling already folded into q),
  * then tanh(s / cap) · cap before the mask and softmax. `scores` holds the capped values.
  */
-export function softcappedAttention(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, hd: number, mask: Uint8Array, cap: number): HeadsAttention {
+export function softcappedAttention(
+  q: Float32Array, // [nq, heads·hd]
+  k: Float32Array, // [nk, heads·hd]
+  v: Float32Array,
+  nq: number,
+  nk: number,
+  heads: number,
+  hd: number,
+  mask: Uint8Array, // [nq, nk], 1 = hidden
+  cap: number,
+): HeadsAttention {
   const width = heads * hd;
   const scale = 1 / Math.sqrt(hd);
   const scores = new Float32Array(heads * nq * nk);
@@ -339,7 +364,9 @@ export function softcappedAttention(q: Float32Array, k: Float32Array, v: Float32
 /** [n, H·hd] → [H, n, hd]. */
 function byHead(x: Float32Array, n: number, heads: number, hd: number): Float32Array {
   const out = new Float32Array(heads * n * hd);
-  for (let h = 0; h < heads; h++) for (let i = 0; i < n; i++) out.set(x.subarray((i * heads + h) * hd, (i * heads + h + 1) * hd), (h * n + i) * hd);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < n; i++) out.set(x.subarray((i * heads + h) * hd, (i * heads + h + 1) * hd), (h * n + i) * hd);
+  }
   return out;
 }
 
@@ -353,9 +380,9 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
     parameters: t.parameters,
     hasTarget: false,
     details: {
-      kind: 'decoder', model_type: c.model_type, d_model: c.d_model, heads: c.heads, kv_heads: c.kv_heads, head_dim: c.head_dim,
-      d_ff: c.d_ff, decoder_layers: c.layers, activation: c.activation, norm: c.norm, positions: `rope ${c.rope[0]?.type ?? ''}`,
-      attention: windows, vocab_size: c.vocab_size,
+      kind: 'decoder', model_type: c.model_type, d_model: c.d_model, heads: c.heads, kv_heads: c.kv_heads,
+      head_dim: c.head_dim, d_ff: c.d_ff, decoder_layers: c.layers, activation: c.activation, norm: c.norm,
+      positions: `rope ${c.rope[0]?.type ?? ''}`, attention: windows, vocab_size: c.vocab_size,
     },
     run: (ids, opts, ctl): ModelOutput => {
       if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');

@@ -85,7 +85,9 @@ export function ropeTables(invFreq: Float32Array, positions: number[]): { cos: F
  * angles, as apply_rotary_pos_emb does with rotate_half — dim i pairs with dim i + rotaryDim/2
  * (not 2i with 2i+1). Dims past rotaryDim pass through (GPT-NeoX's partial rotary).
  */
-export function applyRope(x: Float32Array, rows: number, heads: number, headDim: number, t: { cos: Float32Array; sin: Float32Array }): void {
+type Tables = { cos: Float32Array; sin: Float32Array };
+
+export function applyRope(x: Float32Array, rows: number, heads: number, headDim: number, t: Tables): void {
   const half = t.cos.length / rows;
   for (let r = 0; r < rows; r++) {
     for (let h = 0; h < heads; h++) {

@@ -39,11 +39,18 @@ interface Expected {
   greedy_logits: number[][];
 }
 
-const FAMILIES = ['llama', 'llama3-rope', 'llama-linear-rope', 'llama-dynamic-rope', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'phi3', 'gpt_neox', 'olmo2'];
+const FAMILIES = [
+  'llama', 'llama3-rope', 'llama-linear-rope', 'llama-dynamic-rope', 'mistral', 'qwen2', 'qwen3',
+  'gemma', 'gemma2', 'gemma3', 'phi3', 'gpt_neox', 'olmo2',
+];
 
-const fast = [createFastKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+const opts = { threads: 2, minParallelWork: 0 }; // parallel paths even on these tiny shapes
+const fast = [createFastKernels(opts), ...(nativeModule().module ? [createNativeKernels(opts)] : [])];
 after(() => fast.forEach((k) => k.dispose()));
-const KERNELS: [string, Kernels][] = [['reference', referenceKernels], ...fast.map((k, i): [string, Kernels] => [i === 0 ? 'wasm' : 'native', k])];
+const KERNELS: [string, Kernels][] = [
+  ['reference', referenceKernels],
+  ...fast.map((k, i): [string, Kernels] => [i === 0 ? 'wasm' : 'native', k]),
+];
 
 /** Max abs error of attentions, logits_last, and the greedy ids, for one family on one kernel set. */
 export function checkFamily(name: string, kernels: Kernels): { attention: number; logits: number; stepLogits: number; greedy: number[]; expected: Expected } {
@@ -56,7 +63,10 @@ export function checkFamily(name: string, kernels: Kernels): { attention: number
   const built = buildHfDecoder(model as LoadedModel & { architecture: 'hf-decoder' }, kernels);
   const out = built.run(exp.input_ids, {}, { isCancelled: () => false, progress: () => {} });
   const nested = resultToJson({ ...result, attentions: out.attentions }) as { attentions: { decoder: number[][][][] } };
-  const attention = Math.max(maxAbsDiff(got.attentions.decoder, exp.attentions.decoder, 'decoder'), maxAbsDiff(nested.attentions.decoder, exp.attentions.decoder, 'decoder'));
+  const attention = Math.max(
+    maxAbsDiff(got.attentions.decoder, exp.attentions.decoder, 'decoder'), // as runModel runs it
+    maxAbsDiff(nested.attentions.decoder, exp.attentions.decoder, 'decoder'), // on these kernels
+  );
   const m = built.model;
   const h = m.forward(exp.input_ids, 0, undefined, undefined, { isCancelled: () => false, progress: () => {} });
   const logits = m.logits(h.subarray((exp.input_ids.length - 1) * m.cfg.d_model), 1);
@@ -130,11 +140,20 @@ function expectFormatError(dir: string, field: string, words: RegExp): void {
 
 test('unsupported model_type, rope_scaling type and attention options name the file, the key and what is supported', () => {
   expectFormatError(withConfig('llama', (c) => (c.model_type = 'mixtral')), 'model_type', /"llama".*"gemma3_text".*found "mixtral"/);
-  expectFormatError(withConfig('llama3-rope', (c) => ((c.rope_scaling as Record<string, unknown>).rope_type = 'yarn')), 'rope_scaling.rope_type', /"default", "linear", "dynamic", "llama3".*found "yarn"/);
-  expectFormatError(withConfig('qwen3', (c) => ((c.rope_parameters as Record<string, unknown>).rope_type = 'longrope')), 'rope_parameters.rope_type', /found "longrope"/);
-  expectFormatError(withConfig('llama3-rope', (c) => delete (c.rope_scaling as Record<string, unknown>).low_freq_factor), 'rope_scaling.low_freq_factor', /positive number for rope_type "llama3"/);
-  expectFormatError(withConfig('gemma3', (c) => (c.use_bidirectional_attention = true)), 'use_bidirectional_attention', /only causal/);
+  const scaling = (c: Record<string, unknown>) => c.rope_scaling as Record<string, unknown>;
+  const yarn = withConfig('llama3-rope', (c) => (scaling(c).rope_type = 'yarn'));
+  expectFormatError(yarn, 'rope_scaling.rope_type', /"default", "linear", "dynamic", "llama3".*found "yarn"/);
+  const longrope = withConfig('qwen3', (c) => ((c.rope_parameters as Record<string, unknown>).rope_type = 'longrope'));
+  expectFormatError(longrope, 'rope_parameters.rope_type', /found "longrope"/);
+  const noLow = withConfig('llama3-rope', (c) => delete scaling(c).low_freq_factor);
+  expectFormatError(noLow, 'rope_scaling.low_freq_factor', /positive number for rope_type "llama3"/);
+  const bidirectional = withConfig('gemma3', (c) => (c.use_bidirectional_attention = true));
+  expectFormatError(bidirectional, 'use_bidirectional_attention', /only causal/);
   expectFormatError(withConfig('llama', (c) => (c.hidden_act = 'relu2')), 'hidden_act', /silu.*found "relu2"/);
-  expectFormatError(withConfig('mistral', (c) => (c.num_key_value_heads = 3)), 'num_key_value_heads', /divisor of num_attention_heads 4/);
+  const kv3 = withConfig('mistral', (c) => (c.num_key_value_heads = 3));
+  expectFormatError(kv3, 'num_key_value_heads', /divisor of num_attention_heads 4/);
   expectFormatError(withConfig('llama', (c) => (c.tie_word_embeddings = 'yes')), 'tie_word_embeddings', /true or false/);
+  // qwen2 stores no lm_head (tied): untied, the head is missing, not silently random.
+  const untied = withConfig('qwen2', (c) => (c.tie_word_embeddings = false));
+  expectFormatError(untied, 'tie_word_embeddings', /no lm_head\.weight/);
 });
