@@ -114,7 +114,9 @@ function decoderConfig(c: Keys, type: Family): HfDecoderConfig {
   }
   const layers = c.int('num_hidden_layers');
   const actKey = type === 'gemma2' || type === 'gemma3_text' ? 'hidden_activation' : 'hidden_act';
-  const act = c.raw[actKey] ?? (gemma ? 'gelu_pytorch_tanh' : neox ? 'gelu' : 'silu');
+  let act = c.raw[actKey] ?? (gemma ? 'gelu_pytorch_tanh' : neox ? 'gelu' : 'silu');
+  // GemmaConfig.__post_init__: the official configs' legacy "gelu" means the tanh approximation.
+  if (type === 'gemma' && act === 'gelu') act = 'gelu_pytorch_tanh';
   if (typeof act !== 'string' || !Object.hasOwn(ACTIVATIONS, act)) {
     throw new ModelFormatError(c.file, actKey, `one of ${Object.keys(ACTIVATIONS).join(', ')}; found ${showValue(act)}`);
   }

@@ -52,10 +52,12 @@ const KERNELS: [string, Kernels][] = [
   ...fast.map((k, i): [string, Kernels] => [i === 0 ? 'wasm' : 'native', k]),
 ];
 
+type Check = { attention: number; logits: number; stepLogits: number; greedy: number[]; expected: Expected };
+
 /** Max abs error of attentions, logits_last, and the greedy ids, for one family on one kernel set. */
-export function checkFamily(name: string, kernels: Kernels): { attention: number; logits: number; stepLogits: number; greedy: number[]; expected: Expected } {
-  const exp = JSON.parse(fs.readFileSync(path.join(DIR, name, 'expected.json'), 'utf8')) as Expected;
-  const model = loadModel(path.join(DIR, name));
+export function checkFamily(name: string, kernels: Kernels, dir = path.join(DIR, name)): Check {
+  const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+  const model = loadModel(dir);
   assert.equal(model.architecture, 'hf-decoder');
   const result = runModel(model, { ids: exp.input_ids });
   const got = resultToJson(result) as { attentions: Record<string, number[][][][]> };
@@ -137,6 +139,14 @@ function expectFormatError(dir: string, field: string, words: RegExp): void {
     return true;
   });
 }
+
+test('gemma: the legacy hidden_act "gelu" of the official configs is the tanh approximation, as GemmaConfig makes it', () => {
+  // At these tiny activations exact and tanh GELU agree within the tolerances, so the mapping itself is checked.
+  const dir = withConfig('gemma', (c) => (c.hidden_act = 'gelu'));
+  assert.equal((loadModel(dir).config as { activation: string }).activation, 'gelu_new');
+  const r = checkFamily('gemma', referenceKernels, dir);
+  assert.ok(r.attention <= PROB_TOL && r.logits <= LOGIT_TOL, `attention ${r.attention}, logits ${r.logits}`);
+});
 
 test('unsupported model_type, rope_scaling type and attention options name the file, the key and what is supported', () => {
   expectFormatError(withConfig('llama', (c) => (c.model_type = 'mixtral')), 'model_type', /"llama".*"gemma3_text".*found "mixtral"/);
