@@ -49,9 +49,21 @@ export function layerWeightNorms(model: LoadedModel, part: Part, layer: number, 
   let n = byLayer.get(key);
   if (n === undefined) {
     const prefix = tensorPrefix(part, layer, sharedLayer);
-    const of = (p: 'q' | 'k' | 'v' | 'o') => {
+    const weight = (p: 'q' | 'k' | 'v' | 'o') => {
       const t = model.weights.get(`${prefix}.${p}.weight`);
-      return t && t.shape.length === 2 ? sliceNorms(t.data, t.shape[0], t.shape[1], heads, p === 'o') : undefined;
+      return t && t.shape.length === 2 ? t : undefined;
+    };
+    // GQA/MQA: K and V have fewer rows than Q (kv_heads × d_head); each query head gets the norm
+    // of the K/V head it shares.
+    const qRows = weight('q')?.shape[0];
+    const of = (p: 'q' | 'k' | 'v' | 'o') => {
+      const t = weight(p);
+      if (!t) return undefined;
+      if (p === 'o') return sliceNorms(t.data, t.shape[0], t.shape[1], heads, true);
+      const kv = qRows !== undefined && qRows % heads === 0 && t.shape[0] < qRows ? t.shape[0] / (qRows / heads) : heads;
+      if (!Number.isInteger(kv) || kv <= 0 || heads % kv !== 0) return undefined;
+      const norms = sliceNorms(t.data, t.shape[0], t.shape[1], kv, false);
+      return norms && (kv === heads ? norms : Array.from({ length: heads }, (_, h) => norms[Math.floor((h * kv) / heads)]));
     };
     const q = of('q'), k = of('k'), v = of('v'), o = of('o');
     n = q || k || v || o ? { part, layer, ...(q && { q }), ...(k && { k }), ...(v && { v }), ...(o && { o }) } : null;

@@ -43,11 +43,17 @@ function sameProbability(shown: string, expected: number, what: string): void {
 
 const PART_ORDER: Part[] = ['encoder', 'decoder', 'cross'];
 
-function engineCase(name: string, shot: string): Case {
+/** A Hugging Face family folder (test/fixtures/hf-families, expected.json from transformers itself) as a fixture entry. */
+function hfFamily(name: string): { entry: IndexEntry; expected: Expected } {
+  const exp = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'hf-families', name, 'expected.json'), 'utf8')) as Expected & { input_ids: number[] };
+  return { entry: { case: name, model: path.join('hf-families', name), ids: exp.input_ids, target_ids: null, expected: '' }, expected: exp };
+}
+
+function engineCase(name: string, shot: string, source = fixture): Case {
   return {
-    name: `real engine: ${name} from test/fixtures matches the PyTorch reference`,
+    name: `real engine: ${name} from test/fixtures matches the ${source === fixture ? 'PyTorch' : 'transformers'} reference`,
     run: async (ctx) => {
-      const { entry, expected } = fixture(name);
+      const { entry, expected } = source(name);
       const model = loadModel(path.join(FIXTURES, entry.model));
       const result = runModel(model, { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}) });
       const parts = PART_ORDER.filter((p) => expected.attentions[p]);
@@ -102,4 +108,5 @@ export const ENGINE_CASES: Case[] = [
   engineCase('transformer-encdec', 'engine-transformer-encdec'),
   engineCase('gpt2', 'engine-gpt2-decoder-only'),
   engineCase('rnn-gru-additive', 'engine-rnn-gru-additive'),
+  engineCase('llama', 'engine-hf-llama-gqa', hfFamily), // 4 query heads over 2 K/V heads, RoPE
 ];

@@ -2,6 +2,7 @@
 // every config field spelt out, and a sidecar safetensors with the canonical tensor names.
 import * as fs from 'fs';
 import * as path from 'path';
+import { ModelFormatError } from './errors';
 import type { LoadedModel, Tokenizer } from './loaded';
 import { FORMAT_ID } from './modelJson';
 import { writeSafetensors } from './safetensors';
@@ -13,6 +14,10 @@ export function sidecarName(outJsonPath: string): string {
 }
 
 export function convertToProjectFormat(model: LoadedModel, outJsonPath: string): void {
+  if (model.architecture === 'hf-decoder') {
+    // The project format has no rotary decoder architecture: such folders are opened as they are.
+    throw new ModelFormatError(model.file, 'model_type', `bert, gpt2 or marian to convert; a ${model.config.model_type} folder opens directly, without conversion`);
+  }
   const outDir = path.dirname(path.resolve(outJsonPath));
   fs.mkdirSync(outDir, { recursive: true });
   const weightsName = sidecarName(outJsonPath);

@@ -11,9 +11,10 @@ import { checkComputedTable, loadHfTokenizer, readJsonObject } from './modelJson
 import { parseSafetensors } from './safetensors';
 import { readRegularFile } from './files';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
+import { HF_DECODER_TYPES, isHfDecoderType, readHfDecoder } from './hfDecoders';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 
-export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian'] as const;
+export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', ...HF_DECODER_TYPES] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const configFile = path.join(dir, 'config.json');
@@ -21,6 +22,7 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const c = new HfConfig(configFile, readJsonObject(configFile));
   const type = c.raw.model_type;
   const weights = readHfWeights(dir, configFile, limits);
+  if (isHfDecoderType(type)) return readHfDecoder(dir, configFile, c.raw, weights); // llama, qwen, gemma… (hfDecoders.ts)
   let mapped: { config: TransformerConfig; weights: Map<string, Tensor> };
   if (type === 'bert') mapped = bert(c, weights);
   else if (type === 'gpt2') mapped = gpt2(c, weights);

@@ -166,6 +166,61 @@ export interface SentenceEncoderConfig {
   embedding_scale: number;
 }
 
+/** RoPE of one layer, as Hugging Face's rope_parameters describe it (see models/rope.ts). */
+export interface RopeParams {
+  type: 'default' | 'linear' | 'dynamic' | 'llama3';
+  theta: number;
+  /** Rotated dimensions of each head (head_dim · partial_rotary_factor), even. */
+  rotaryDim: number;
+  /** linear, dynamic, llama3 */
+  factor?: number;
+  /** llama3 */
+  lowFreqFactor?: number;
+  highFreqFactor?: number;
+  originalMaxPositions?: number;
+  /** dynamic: max_position_embeddings, beyond which the base grows. */
+  maxPositions?: number;
+}
+
+/**
+ * Modern Hugging Face decoder-only families (llama, mistral, qwen2/3, gemma 1–3, phi3, gpt_neox,
+ * olmo2) as one pre-norm rotary decoder with switches; format/hfDecoders.ts maps each config.json.
+ */
+export interface HfDecoderConfig {
+  model_type: string;
+  vocab_size: number;
+  d_model: number;
+  layers: number;
+  heads: number;
+  /** K/V heads (GQA / MQA): query head h uses K/V head ⌊h / (heads / kv_heads)⌋. */
+  kv_heads: number;
+  head_dim: number;
+  d_ff: number;
+  norm: 'rms' | 'rms-gemma' | 'layernorm';
+  norm_eps: number;
+  activation: Activation;
+  /** gated: down(act(gate(x)) · up(x)); plain: fc2(act(fc1(x))). */
+  mlp: 'gated' | 'plain';
+  qkv_bias: boolean;
+  o_bias: boolean;
+  mlp_bias: boolean;
+  /** RMSNorm of q and k before RoPE: over each head (qwen3, gemma3) or the whole projection (olmo2). */
+  qk_norm: 'none' | 'per-head' | 'whole';
+  /** parallel (GPT-NeoX): x + attn(ln1(x)) + mlp(ln2(x)). */
+  residual: 'sequential' | 'parallel';
+  embed_scale: number;
+  query_scale: number;
+  attn_softcap?: number;
+  final_softcap?: number;
+  /** Per layer: the sliding window (keys q−w < k ≤ q visible), or null for full causal attention. */
+  sliding_window: (number | null)[];
+  /** Per layer. */
+  rope: RopeParams[];
+  max_positions: number;
+  bos_id?: number;
+  eos_ids: number[];
+}
+
 /** Text → ids for one side (source or target) of a model. */
 export interface Tokenizer {
   encode(text: string): { ids: number[]; tokens: string[] };
@@ -191,6 +246,7 @@ export interface ArchitectureConfigs {
   'show-attend-tell': ShowAttendTellConfig;
   'image-transformer': ImageTransformerConfig;
   'sentence-encoder': SentenceEncoderConfig;
+  'hf-decoder': HfDecoderConfig;
 }
 
 export type ArchitectureName = keyof ArchitectureConfigs & string;

@@ -14,6 +14,7 @@ import { attentionRnn } from '../architectures/attentionRnn';
 import { showAttendTell } from '../architectures/showAttendTell';
 import { imageTransformer } from '../architectures/imageTransformer';
 import { sentenceEncoder } from '../architectures/sentenceEncoder';
+import { hfDecoder } from '../architectures/hfDecoder';
 
 const BUILT_IN: Architecture<ArchitectureName>[] = [
   transformer,
@@ -25,6 +26,7 @@ const BUILT_IN: Architecture<ArchitectureName>[] = [
   showAttendTell,
   imageTransformer,
   sentenceEncoder,
+  hfDecoder,
 ];
 
 const registry = new Map<string, Architecture>(BUILT_IN.map((a) => [a.name, a]));

@@ -55,6 +55,12 @@ suite('Model page', () => {
     assert.strictEqual(gpt2.type, 'model');
     assert.match(gpt2.architecture, /gpt2|transformer/);
     assert.ok(gpt2.safetensors?.endsWith('model.safetensors'));
+    // A modern decoder folder (llama: GQA, RoPE) opens in the page and runs in the engine worker, per query head.
+    const llamaDir = path.join(fixtures, 'hf-families', 'llama');
+    const llama = (await openPage(path.join(llamaDir, 'config.json'), 'attentionInspector.hfConfig')) as ModelPageModel;
+    assert.deepStrictEqual([llama.type, llama.architecture, llama.details.kv_heads], ['model', 'hf-decoder', 2]);
+    const run = await a.engine.run(llamaDir, { ids: [13, 59, 42, 17] });
+    assert.deepStrictEqual(run.attentions.map((x) => [x.part, x.layer, x.heads, x.keys]), [['decoder', 0, 4, 4], ['decoder', 1, 4, 4]]);
     const bad = (await openPage(path.join(fixtures, 'malformed', 'hf-no-weights', 'config.json'), 'attentionInspector.hfConfig')) as ModelPageError;
     assert.deepStrictEqual([bad.type, bad.field], ['loadError', 'model.safetensors']);
     assert.match(bad.expected, /model\.safetensors file beside config\.json/);
