@@ -30,7 +30,7 @@ export interface EngineHostOptions {
   resourceLimits?: ResourceLimits;
   faults?: boolean;
   /** Threads for the engine's WASM kernels (0: one per core); read each time a worker starts, so
-   *  a changed setting (attentionInspector.engineThreads) applies from the next restart. */
+   *  a changed setting (attentionInspector.engineThreads) applies to the next worker (restartWhenIdle). */
   threads?: () => number;
   /** attentionInspector.maxRunMemoryMB: sent with every run (the worker refuses a run estimated
    *  over it before computing) and, when a worker starts, its V8 heap limit (resourceLimits wins). */

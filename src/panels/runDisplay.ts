@@ -69,11 +69,16 @@ export class RunDisplay {
         else s.show(e.result, runTitle(e.result));
         return;
       }
-      case 'finished':
+      case 'finished': {
+        const streamed = this.partial?.seq === e.seq && s.isOpen();
         if (this.partial?.seq === e.seq) this.partial = undefined;
         // A live run must not pull focus or open a panel the person did not ask for.
-        if (e.opts.show !== false && (!e.opts.live || s.isOpen())) s.show(e.result, runTitle(e.result), e.opts.focus, e.opts.view);
+        if (e.opts.show === false || (e.opts.live && !s.isOpen())) return;
+        // The end of the streamed run on screen: only what the page has not got yet.
+        if (streamed && !e.opts.focus && !e.opts.view) s.extend(e.result, runTitle(e.result));
+        else s.show(e.result, runTitle(e.result), e.opts.focus, e.opts.view);
         return;
+      }
       case 'failed':
         return this.failed(e);
       case 'reshow':
@@ -93,17 +98,19 @@ export class RunDisplay {
     const shown = this.partial;
     this.partial = undefined;
     const cancelled = e.error.name === 'CancelledError';
-    if (shown?.seq === e.seq && s.isOpen()) {
-      const r = e.previous ?? { ...shown.result, running: { ...shown.result.running!, stopped: cancelled ? ('cancelled' as const) : ('failed' as const) } };
-      s.show(r, runTitle(r));
-    }
-    // Said in the panel at once; with no earlier result, the stopped partial run says it itself.
-    if (s.isOpen()) {
+    const say = () =>
       s.setStatus(
         e.previous ? (cancelled ? 'cancelled' : 'failed') : 'idle',
         cancelled ? 'Run cancelled. The panel shows the previous run.' : 'The run failed. The panel shows the previous run.',
       );
+    if (shown?.seq === e.seq && s.isOpen()) {
+      // Said at once, before the page redraws the run it puts back (a whole run), and again after
+      // it, since a shown run clears the line; with no earlier result, the stopped run says it.
+      if (e.previous) say();
+      const r = e.previous ?? { ...shown.result, running: { ...shown.result.running!, stopped: cancelled ? ('cancelled' as const) : ('failed' as const) } };
+      s.show(r, runTitle(r));
     }
+    if (s.isOpen()) say();
     if (!cancelled && !e.live) s.showError(e.error.message);
   }
 }

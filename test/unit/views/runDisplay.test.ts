@@ -50,7 +50,11 @@ test('a streamed run: running line, first layers shown, more layers extend it, t
     { type: 'finished', seq: 1, result: result('b', 4), opts: {} },
   ];
   for (const e of events) d.handle(e);
-  assert.deepEqual(screen.log, ['status running', 'status running', 'show b 2', 'extend 3', 'show b 4']);
+  assert.deepEqual(screen.log, ['status running', 'status running', 'show b 2', 'extend 3', 'extend 4']);
+  screen.log.length = 0;
+  d.handle({ type: 'partial', seq: 2, result: result('c', 1, true), opts: {} });
+  d.handle({ type: 'finished', seq: 2, result: result('c', 4), opts: { focus: { part: 'encoder', layer: 3, head: 0 } } });
+  assert.deepEqual(screen.log, ['show c 1', 'show c 4'], 'a head to open: the whole run again');
 });
 
 test('a cancelled streamed run puts the previous run back and says so; with none, the partial stays marked', () => {
@@ -59,7 +63,7 @@ test('a cancelled streamed run puts the previous run back and says so; with none
   const cancelled = { name: 'CancelledError', message: 'run cancelled' };
   d.handle({ type: 'partial', seq: 2, result: result('b', 2, true), opts: {} });
   d.handle({ type: 'failed', seq: 2, model: '/m/b.json', error: cancelled, live: false, previous: result('a', 4) });
-  assert.deepEqual(screen.log, ['show b 2', 'show a 4', 'status cancelled']);
+  assert.deepEqual(screen.log, ['show b 2', 'status cancelled', 'show a 4', 'status cancelled'], 'said before the redraw, and kept');
   screen.log.length = 0;
   d.handle({ type: 'partial', seq: 3, result: result('c', 1, true), opts: {} });
   d.handle({ type: 'failed', seq: 3, model: '/m/c.json', error: cancelled, live: false });
