@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost } from './engineHost';
 import type { RunInput, RunResult } from './engine/types';
-import { InspectorPanel } from './panels/inspectorPanel';
+import type { Inspector } from './panels/inspector';
 import type { InspectorView } from './protocol/views';
 import type { HeadFocus } from './protocol/webview';
 import { describeInput, inputAsText } from './inputText';
@@ -22,7 +22,7 @@ import { wireSafe } from './commandResult';
 const cmd = (id: string, fn: (...args: never[]) => unknown) =>
   vscode.commands.registerCommand(`attentionInspector.${id}`, async (...args: never[]) => wireSafe(await fn(...args)));
 
-export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, runner: Runner): vscode.Disposable[] {
+export function registerCommands(inspector: Inspector, engine: EngineHost, runner: Runner): vscode.Disposable[] {
   const pick = () => pickModel(runner.prompter);
   const modelFrom = async (arg: unknown) => (arg instanceof vscode.Uri ? modelPathOf(arg) : pick());
   const follower = new SelectionFollower(runner, pick);
@@ -31,7 +31,7 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
   async function openView(view: InspectorView, fits: (r: RunResult) => boolean, missing: (r: RunResult) => string): Promise<boolean> {
     const result = await runner.ensureResult(pick);
     if (!result) return false;
-    if (!fits(result) || !InspectorPanel.showView(view)) {
+    if (!fits(result) || !inspector.showView(view)) {
       void notify.info(`Attention: ${missing(result)}`);
       return false;
     }
@@ -65,10 +65,10 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
     cmd('showPositionalEncoding', () =>
       openView('positional', (r) => r.positional !== undefined, (r) => `${r.model.name} adds no fixed positional encoding (positions: ${String(r.model.details.positions ?? 'none')}).`),
     ),
-    cmd('compareInputs', () => compare(extensionUri, runner, pick)),
+    cmd('compareInputs', () => compare(inspector, runner, pick)),
     cmd('exportView', async () => {
       if (!(await runner.ensureResult(pick))) return undefined;
-      const file = await InspectorPanel.exportView();
+      const file = await inspector.exportView();
       if (file) void notify.info(`Attention: exported ${path.basename(file)}`);
       return file;
     }),
@@ -82,7 +82,7 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
       // A head of the last run opens at once (live runs may not have opened the panel yet);
       // another model's head needs a run first.
       if (runner.resultModel === model && runner.lastResult) {
-        if (!InspectorPanel.current?.focusHead(focus)) runner.showLast(focus);
+        if (!inspector.focusHead(focus)) runner.showLast(focus);
         return runner.lastResult;
       }
       return runner.runExample(model, { focus });
@@ -97,7 +97,7 @@ export function registerCommands(extensionUri: vscode.Uri, engine: EngineHost, r
 }
 
 /** Compare Inputs…: two inputs on one model, or two models on one input → the attention diff. */
-async function compare(extensionUri: vscode.Uri, runner: Runner, pick: () => Promise<string | undefined>): Promise<boolean> {
+async function compare(inspector: Inspector, runner: Runner, pick: () => Promise<string | undefined>): Promise<boolean> {
   const modes = [
     { label: 'Two inputs on one model', description: 'how the attention changes with the input', two: 'inputs' as const },
     { label: 'Two models on one input', description: 'e.g. before / after fine-tuning', two: 'models' as const },
@@ -132,15 +132,14 @@ async function compare(extensionUri: vscode.Uri, runner: Runner, pick: () => Pro
   } catch (e) {
     const err = e as Error;
     if (err.name !== 'CancelledError') {
-      InspectorPanel.showError(extensionUri, err.message);
+      inspector.showError(err.message);
       void notify.error(`Attention: compare: ${err.message}`);
     }
     return false;
   }
   const label = (r: RunResult, input: RunInput) => (mode.two === 'models' ? r.model.name : inputAsText(input) || describeInput(r));
   const [ra, rb] = results;
-  InspectorPanel.showCompare(
-    extensionUri,
+  inspector.showCompare(
     { result: ra, label: `A: ${label(ra, inputA)}` },
     { result: rb, label: `B: ${label(rb, inputB)}` },
     mode.two === 'models' ? `${ra.model.name} vs ${rb.model.name}` : `${ra.model.name}: A vs B`,

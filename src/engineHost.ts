@@ -21,8 +21,9 @@ export class EngineError extends Error {
 
 export interface EngineHostOptions {
   workerScript: string;
-  /** A request that takes longer is cancelled and rejected. */
-  timeoutMs?: number;
+  /** A request that takes longer is cancelled and rejected; a function is read at each request, so
+   *  a changed setting (attentionInspector.runTimeoutSeconds) applies to the next one. */
+  timeoutMs?: number | (() => number);
   /** After Cancel, how long the worker may take to reach a checkpoint before it is terminated
    *  (a plain-JS layer of a big model can take longer than a person should wait). Default 100 ms:
    *  Cancel must answer within 200 ms (issue 8), and timers run late on a busy machine. */
@@ -30,7 +31,7 @@ export interface EngineHostOptions {
   resourceLimits?: ResourceLimits;
   faults?: boolean;
   /** Threads for the engine's WASM kernels (0: one per core); read each time a worker starts, so
-   *  a changed setting (attentionInspector.engineThreads) applies from the next restart. */
+   *  a changed setting (attentionInspector.engineThreads) applies to the next worker (restartWhenIdle). */
   threads?: () => number;
   /** attentionInspector.maxRunMemoryMB: sent with every run (the worker refuses a run estimated
    *  over it before computing) and, when a worker starts, its V8 heap limit (resourceLimits wins). */
@@ -74,6 +75,8 @@ export class EngineHost {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Set by restartWhenIdle while requests are pending: the worker is stopped when they end. */
+  private retire = false;
   private readonly opts: Required<Omit<EngineHostOptions, Optional>> & Pick<EngineHostOptions, Optional>;
 
   constructor(opts: EngineHostOptions) {
@@ -152,8 +155,18 @@ export class EngineHost {
   async restart(reason = 'the engine was restarted'): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
+    this.retire = false;
     for (const id of [...this.pending.keys()]) this.fail(id, new EngineError({ name: 'EngineRestarted', message: reason }), false);
     if (w) await w.terminate();
+  }
+
+  /**
+   * A setting the worker reads when it starts changed (threads, heap limit): stop the worker now
+   * when it is idle, else when its pending requests end, so the next request starts a fresh one.
+   */
+  restartWhenIdle(): void {
+    if (this.pending.size === 0) void this.restart('settings changed');
+    else this.retire = true;
   }
 
   dispose(): Promise<void> {
@@ -161,10 +174,12 @@ export class EngineHost {
   }
 
   private request<T>(msg: WorkerRequest, what: string, onProgress?: (p: Progress) => void, onPartial?: (r: RunResult) => void): Promise<T> {
+    const t = this.opts.timeoutMs;
+    const timeoutMs = typeof t === 'function' ? t() : t;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(msg.id, new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${this.opts.timeoutMs / 1000} s and was stopped` }), true);
-      }, this.opts.timeoutMs);
+        this.fail(msg.id, new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${timeoutMs / 1000} s and was stopped` }), true);
+      }, timeoutMs);
       const partial = onPartial && { layers: [], show: onPartial };
       this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, partial, timer, what, memory: this.watchMemory(msg.id, what) });
       this.ensureWorker().postMessage(msg);
@@ -291,6 +306,13 @@ export class EngineHost {
       error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),
     };
     answers[m.type]();
+    this.retireIfIdle();
+  }
+
+  private retireIfIdle(): void {
+    if (!this.retire || this.pending.size > 0) return;
+    this.retire = false;
+    void this.restart('settings changed');
   }
 
   /** Rejects one request; with `stopWorker`, also terminates the worker that is stuck on it. */
@@ -301,6 +323,7 @@ export class EngineHost {
     clearTimeout(p.timer);
     clearInterval(p.memory?.watch);
     p.reject(e);
+    this.retireIfIdle();
     if (stopWorker && this.worker) {
       const w = this.worker;
       this.worker = undefined;

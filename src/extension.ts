@@ -12,7 +12,8 @@ import { ModelEditorProvider } from './editors/modelEditor';
 import { ModelCodeLensProvider } from './editors/modelCodeLens';
 import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
-import { readLimitSettings } from './settings';
+import { Inspector } from './panels/inspector';
+import { Settings } from './settings';
 import { notify } from './notify';
 import { startLoopMonitor } from './loopMonitor';
 
@@ -30,24 +31,25 @@ export interface AttentionInspectorApi {
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionInspectorApi {
-  const limits = () => {
+  const settings = new Settings(() => {
     const config = vscode.workspace.getConfiguration('attentionInspector');
-    return readLimitSettings((key) => config.get(key));
-  };
+    return (key) => config.get(key);
+  });
+  // Each read sees the settings as they are now: a change applies to the next run, no reload.
   const engine = new EngineHost({
     workerScript: path.join(context.extensionPath, 'dist', 'worker.js'),
-    timeoutMs: limits().settings.runTimeoutSeconds * 1000,
-    threads: () => limits().settings.engineThreads,
-    maxRunMemoryMB: () => limits().settings.maxRunMemoryMB,
-    maxTokens: () => limits().settings.maxSequenceLength,
+    timeoutMs: () => settings.current.runTimeoutSeconds * 1000,
+    threads: () => settings.current.engineThreads,
+    maxRunMemoryMB: () => settings.current.maxRunMemoryMB,
+    maxTokens: () => settings.current.maxSequenceLength,
   });
   // Out-of-range values are used clamped; say so once at start and after each change.
-  const reportLimits = () => {
-    const { problems } = limits();
+  const reportLimits = (problems: string[]) => {
     if (problems.length) void notify.warning(`Attention: ${problems.join(' ')}`);
   };
-  reportLimits();
-  const runner = new Runner(context.extensionUri, engine, vscodePrompter);
+  reportLimits(settings.read().problems);
+  const runner: Runner = new Runner(engine, vscodePrompter, (): boolean => inspector.isOpen());
+  const inspector = new Inspector(context.extensionUri, runner, engine);
   const tree = new ModelTreeProvider(engine);
   const runView = new RunViewProvider(context.extensionUri, runner, {
     chooseModel: () => pickModel(runner.prompter),
@@ -55,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
       await vscode.commands.executeCommand('attentionInspector.openHead', { uri: vscode.Uri.file(runner.resultModel ?? runner.current ?? ''), ...focus });
     },
   });
-  const editor = new ModelEditorProvider(context.extensionUri, engine, runner);
+  const editor = new ModelEditorProvider(context.extensionUri, engine, runner, inspector);
   const serializer: vscode.WebviewPanelSerializer = {
     async deserializeWebviewPanel(panel, state) {
       InspectorPanel.revive(panel, context.extensionUri, state);
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     { dispose: () => loopMonitor?.dispose() },
     { dispose: () => void engine.dispose() },
     runner,
+    inspector,
     tree,
     runView,
     vscode.window.registerTreeDataProvider('attentionInspector.models', tree),
@@ -74,15 +77,13 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     vscode.languages.registerCodeLensProvider(ModelCodeLensProvider.selector, new ModelCodeLensProvider()),
     vscode.workspace.registerTextDocumentContentProvider(HEADER_SCHEME, new SafetensorsHeaderProvider(engine)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, serializer),
-    // The stepper's score switch (RNN seq2seq): the same input again with another score; the panel shows it.
-    InspectorPanel.onRerun((score) => runner.rerun({ score }, { show: false })),
-    // The Q·K view's vectors: the run's ids through its model file again (the worker keeps it loaded).
-    InspectorPanel.onQk((result, request) =>
-      engine.qk(result === runner.lastResult && runner.resultModel ? runner.resultModel : result.model.file, request),
-    ),
-    ...registerCommands(context.extensionUri, engine, runner),
+    ...registerCommands(inspector, engine, runner),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('attentionInspector')) reportLimits();
+      if (!e.affectsConfiguration('attentionInspector')) return;
+      const { restartWorker, problems } = settings.changed();
+      reportLimits(problems);
+      // Threads and the heap limit are the worker's from its start: a fresh one takes the new values.
+      if (restartWorker) engine.restartWhenIdle();
     }),
   );
   return {
@@ -93,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     editor,
     serializer,
     setPrompter: (p) => (runner.prompter = p ?? vscodePrompter),
-    inspector: () => InspectorPanel.current,
+    inspector: () => inspector.panel,
   };
 }
 

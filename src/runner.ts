@@ -1,15 +1,15 @@
-// Runs a model in the engine and shows the result (or the error, keeping the previous result
-// visible) in the inspector panel. Palette runs get a progress notification with Cancel; live runs
-// from the side panel show progress in the view instead and never pop notifications per keystroke.
-// Remembers the last model + input so other commands, the panel's re-run and file changes reuse it.
+// Runs a model in the engine and emits each run's life as events (started, progress, partial,
+// finished, failed): the inspector subscribes (panels/runDisplay.ts decides what it shows). Palette
+// runs get a progress notification with Cancel; live runs from the side panel show progress in the
+// view instead and never pop notifications per keystroke. Remembers the last model + input so
+// other commands, the panel's re-run and file changes reuse it.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost, RunHandle } from './engineHost';
 import type { ModelSummary, RunInput, RunResult } from './engine/types';
 import type { HeadFocus } from './protocol/webview';
-import { InspectorPanel } from './panels/inspectorPanel';
 import type { InspectorView } from './protocol/views';
-import { describeInput } from './inputText';
+import type { RunEvent } from './panels/runDisplay';
 import { pickInput, type Prompter } from './prompts';
 import { ModelFileWatcher } from './views/modelFileWatcher';
 import { notify } from './notify';
@@ -42,18 +42,20 @@ export class Runner implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a run starts, ends or fails (the side panel redraws). */
   readonly onDidChange = this.changed.event;
+  private readonly events = new vscode.EventEmitter<RunEvent>();
+  /** The latest run's life, and results or problems to show (the inspector subscribes). */
+  readonly onRun = this.events.event;
   private readonly watcher: ModelFileWatcher;
-  /** Bumped by each run; only the latest run may change the state or the panel. */
+  /** Bumped by each run; only the latest run may change the state or emit events. */
   private seq = 0;
-  /** The partial result on screen while run `seq` goes on (see showPartial). */
-  private partial?: { seq: number; result: RunResult };
-  /** The latest partial result not shown yet (showPartial shows it from a timer). */
+  /** The latest partial result not emitted yet (emitPartial emits it from a timer). */
   private queuedPartial?: { seq: number; result: RunResult; opts: RunOptions };
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
     private readonly engine: EngineHost,
     public prompter: Prompter,
+    /** Whether a run is on screen (an inspector is open): file changes re-run only then. */
+    private readonly shown: () => boolean = () => false,
   ) {
     this.watcher = new ModelFileWatcher({
       changed: (restartEngine) => void this.onModelChanged(restartEngine),
@@ -64,6 +66,7 @@ export class Runner implements vscode.Disposable {
   dispose(): void {
     this.watcher.dispose();
     this.changed.dispose();
+    this.events.dispose();
   }
 
   /** The model's summary, or undefined after showing why it cannot be read. */
@@ -95,7 +98,7 @@ export class Runner implements vscode.Disposable {
 
   /** The current run, or (with no prior state) a model chosen by the person and its first example. */
   async ensureResult(pick: () => Promise<string | undefined>, opts: RunOptions = {}): Promise<RunResult | undefined> {
-    if (this.lastResult && InspectorPanel.current) return this.lastResult;
+    if (this.lastResult && this.shown()) return this.lastResult;
     if (this.current && this.lastInput) return this.run(this.current, this.lastInput, opts);
     const model = await pick();
     return model ? this.runExample(model, opts) : undefined;
@@ -118,7 +121,7 @@ export class Runner implements vscode.Disposable {
             progress.report({ message: uiText(message) });
             this.progressed(seq, modelPath, message);
           };
-          const handle = this.start(modelPath, input, onProgress, (r) => this.showPartial(seq, r, opts));
+          const handle = this.start(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
@@ -134,7 +137,7 @@ export class Runner implements vscode.Disposable {
   /** A side-panel run: progress in the view, cancellable by the next keystroke. */
   live(modelPath: string, input: RunInput): RunHandle {
     const seq = this.begin(modelPath, input);
-    const handle = this.start(modelPath, input, (m) => this.progressed(seq, modelPath, m), (r) => this.showPartial(seq, r, { live: true }));
+    const handle = this.start(modelPath, input, (m) => this.progressed(seq, modelPath, m), (r) => this.emitPartial(seq, r, { live: true }));
     void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
@@ -150,7 +153,7 @@ export class Runner implements vscode.Disposable {
   showLast(focus?: HeadFocus): boolean {
     const r = this.lastResult;
     if (!r) return false;
-    InspectorPanel.show(this.extensionUri, r, `${r.model.name} — ${describeInput(r)}`, focus);
+    this.events.fire({ type: 'reshow', result: r, focus });
     return true;
   }
 
@@ -167,70 +170,44 @@ export class Runner implements vscode.Disposable {
     const seq = ++this.seq;
     debugMark(`begin ${seq}`);
     // At once, before the engine answers: what the panel shows is the previous run's.
-    this.progressed(seq, modelPath, 'starting');
+    this.events.fire({ type: 'started', seq, model: modelPath });
     this.changed.fire();
     return seq;
   }
 
-  /** Until its first layers are shown, a run's progress is a line above the previous result. */
   private progressed(seq: number, modelPath: string, message: string): void {
-    if (seq !== this.seq || this.partial?.seq === seq) return;
-    InspectorPanel.current?.setRunStatus('running', `Running ${path.basename(modelPath)} (${message})… The heads below are from the previous run.`);
+    if (seq === this.seq) this.events.fire({ type: 'progress', seq, model: modelPath, message });
   }
 
   /**
-   * A long run's first layers, shown before it ends (the engine streams them), under the same
-   * rules as a finished run: only the latest run, and a live run only into an open panel.
+   * A long run's first layers, before it ends (the engine streams them). The worker's messages
+   * are handled in one batch when several wait: emitting each partial in its handler kept timers
+   * and the workbench's messages (Cancel) waiting until the run ended. Only the latest partial is
+   * emitted, from a timer of its own.
    */
-  private showPartial(seq: number, result: RunResult, opts: RunOptions): void {
-    // The worker's messages are handled in one batch when several wait: showing each partial in
-    // its handler kept timers and the workbench's messages (Cancel) waiting until the run ended.
-    // Only the latest partial is shown, from a timer of its own.
+  private emitPartial(seq: number, result: RunResult, opts: RunOptions): void {
     const first = !this.queuedPartial;
     this.queuedPartial = { seq, result, opts };
-    if (first) setTimeout(() => this.showQueuedPartial(), 0);
+    if (first) setTimeout(() => this.emitQueuedPartial(), 0);
   }
 
-  private showQueuedPartial(): void {
+  private emitQueuedPartial(): void {
     const q = this.queuedPartial;
     this.queuedPartial = undefined;
-    if (!q) return;
-    const { seq, result, opts } = q;
-    if (seq !== this.seq || !this.running || opts.show === false || (opts.live && !InspectorPanel.current)) return;
-    debugMark(`partial ${seq}: ${result.attentions.length} layers`);
-    const panel = this.partial?.seq === seq ? InspectorPanel.current : undefined;
-    this.partial = { seq, result };
-    const title = `${result.model.name} — ${describeInput(result)}`;
-    // Later layers of the same run: only what changed, the open head stays.
-    if (panel) panel.extendResult(result, title);
-    else InspectorPanel.show(this.extensionUri, result, title);
-  }
-
-  /**
-   * A run that showed partial results and then failed or was cancelled: put the last finished
-   * run back, or, when there is none, keep the partial layers marked as stopped.
-   */
-  private retractPartial(seq: number, e: Error): void {
-    const shown = this.partial;
-    this.partial = undefined;
-    if (!shown || shown.seq !== seq || !InspectorPanel.current) return;
-    const r = this.lastResult ?? { ...shown.result, running: { ...shown.result.running!, stopped: e.name === 'CancelledError' ? 'cancelled' : 'failed' } };
-    InspectorPanel.show(this.extensionUri, r, `${r.model.name} — ${describeInput(r)}`);
+    if (!q || q.seq !== this.seq || !this.running) return;
+    debugMark(`partial ${q.seq}: ${q.result.attentions.length} layers`);
+    this.events.fire({ type: 'partial', seq: q.seq, result: q.result, opts: q.opts });
   }
 
   private finish(seq: number, modelPath: string, result: RunResult, opts: RunOptions): void {
     debugMark(`finish ${seq}`);
     if (seq !== this.seq) return; // a newer run replaced this one while it ran
-    if (this.partial?.seq === seq) this.partial = undefined;
     this.lastResult = result;
     this.resultModel = modelPath;
     this.running = false;
     this.lastError = undefined;
     this.watcher.watch(modelPath);
-    // A live run must not pull focus or open a panel the person did not ask for.
-    if (opts.show !== false && (!opts.live || InspectorPanel.current)) {
-      InspectorPanel.show(this.extensionUri, result, `${result.model.name} — ${describeInput(result)}`, opts.focus, opts.view);
-    }
+    this.events.fire({ type: 'finished', seq, result, opts });
     debugMark(`finish ${seq}: panel posted`);
     this.changed.fire();
     debugMark(`finish ${seq}: side panel posted`);
@@ -238,39 +215,38 @@ export class Runner implements vscode.Disposable {
 
   private fail(seq: number, modelPath: string, e: Error, live: boolean): void {
     if (seq !== this.seq) return;
-    this.retractPartial(seq, e);
-    const cancelled = e.name === 'CancelledError';
-    // Said in the panel at once; with no earlier result, the stopped partial run says it itself.
-    InspectorPanel.current?.setRunStatus(
-      this.lastResult ? (cancelled ? 'cancelled' : 'failed') : 'idle',
-      cancelled ? 'Run cancelled. The panel shows the previous run.' : 'The run failed. The panel shows the previous run.',
-    );
     this.running = false;
     if (e.name !== 'CancelledError') this.lastError = e.message;
-    this.report(modelPath, e, live);
+    const error = { name: e.name, message: e.message };
+    this.events.fire({ type: 'failed', seq, model: modelPath, error, live, previous: this.lastResult });
+    this.notifyFailure(modelPath, e, live);
     this.changed.fire();
   }
 
+  /** A failure that is not a run's (the model cannot be read): said in the panel and a notification. */
   private report(modelPath: string, e: Error, live: boolean): void {
-    if (e.name === 'CancelledError') {
-      if (!live) void notify.info('Attention: run cancelled.');
-      return;
+    if (e.name !== 'CancelledError') {
+      this.lastError = e.message;
+      if (!live) this.events.fire({ type: 'problem', message: e.message, open: true });
     }
-    this.lastError = e.message;
+    this.notifyFailure(modelPath, e, live);
+  }
+
+  private notifyFailure(modelPath: string, e: Error, live: boolean): void {
     if (live) return; // the side panel shows it under the input box
-    InspectorPanel.showError(this.extensionUri, e.message);
-    void notify.error(`Attention: ${path.basename(modelPath)}: ${e.message}`);
+    if (e.name === 'CancelledError') void notify.info('Attention: run cancelled.');
+    else void notify.error(`Attention: ${path.basename(modelPath)}: ${e.message}`);
   }
 
   private async onModelChanged(restartEngine: boolean): Promise<void> {
-    if (!this.current || !this.lastInput || !InspectorPanel.current) return;
+    if (!this.current || !this.lastInput || !this.shown()) return;
     // The worker caches a model by the stamp of its main file; a changed sidecar needs a fresh worker.
     if (restartEngine) await this.engine.restart('model files changed on disk');
     await this.rerun();
   }
 
   private onModelDeleted(file: string): void {
-    if (!InspectorPanel.current) return;
-    InspectorPanel.showError(this.extensionUri, `${file} was deleted. The panel still shows its last run; open another model to continue.`);
+    const message = `${file} was deleted. The panel still shows its last run; open another model to continue.`;
+    this.events.fire({ type: 'problem', message, open: false });
   }
 }

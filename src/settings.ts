@@ -1,4 +1,4 @@
-// The limit settings, read through one function that clamps each to a sane range. VS Code's
+// The limit settings, read in this one place, through one function that clamps each to a sane range. VS Code's
 // `get()` does not enforce package.json's `minimum`, so a settings.json can hold 0, -1, 1e9, NaN
 // or a string; unclamped, engineThreads 1e6 would spawn a million pool threads and a timeout over
 // 2^31 ms makes Node's setTimeout fire at once. No vscode import: the CLI and plain-Node tests use it.
@@ -87,4 +87,39 @@ export function readLimitSettings(get: (key: keyof LimitSettings) => unknown, m:
     }
   }
   return { settings, problems };
+}
+
+/** The settings a running engine worker was started with: a change to one of them restarts it. */
+const WORKER_KEYS: readonly (keyof LimitSettings)[] = ['engineThreads', 'maxRunMemoryMB'];
+
+/**
+ * The extension's settings as they are now: `get` gives VS Code's configuration getter (a plain
+ * object in tests) and is called at every read, so a changed value applies to the next run
+ * without a reload; `changed` says whether a change needs a fresh engine worker.
+ */
+export class Settings {
+  private seen: LimitSettings;
+
+  constructor(
+    private readonly get: () => (key: keyof LimitSettings) => unknown,
+    private readonly machine: Machine = thisMachine(),
+  ) {
+    this.seen = this.read().settings;
+  }
+
+  read(): ReadSettings {
+    return readLimitSettings(this.get(), this.machine);
+  }
+
+  get current(): LimitSettings {
+    return this.read().settings;
+  }
+
+  /** After a configuration change: whether a setting the worker starts with differs from before. */
+  changed(): { restartWorker: boolean; problems: string[] } {
+    const { settings, problems } = this.read();
+    const restartWorker = WORKER_KEYS.some((k) => settings[k] !== this.seen[k]);
+    this.seen = settings;
+    return { restartWorker, problems };
+  }
 }

@@ -10,7 +10,7 @@ import type { ModelSummary } from '../engine/types';
 import { isModelPageToHost, splitEngineError, type HostToModelPage } from '../protocol/modelPage';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';
-import { InspectorPanel } from '../panels/inspectorPanel';
+import type { Inspector } from '../panels/inspector';
 import { modelPathOf } from '../views/modelTree';
 import { notify } from '../notify';
 
@@ -52,6 +52,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     private readonly extensionUri: vscode.Uri,
     private readonly engine: EngineHost,
     private readonly runner: Runner,
+    private readonly inspector: Inspector,
     /** Whether opening a page also runs the model (off in a test that only looks at the page). */
     readonly options: { autoRun: boolean } = { autoRun: true },
   ) {}
@@ -110,10 +111,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     // Opening a file never asks a question: without examples, the page's "Run with Input…" is there.
     if (!run || !summary.examples.length) return;
     // The inspector opens beside this page; one already open in this page's group would cover it.
-    const insp = InspectorPanel.current;
-    if (insp && insp.panel.viewColumn !== undefined && insp.panel.viewColumn === entry.panel.viewColumn) {
-      insp.panel.reveal(vscode.ViewColumn.Beside, true);
-    }
+    const column = this.inspector.viewColumn;
+    if (column !== undefined && column === entry.panel.viewColumn) this.inspector.moveBeside();
     // Not awaited: VS Code waits for resolveCustomEditor, and the page is ready before the run ends.
     void this.runner.runExample(modelPath);
   }

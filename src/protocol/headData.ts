@@ -217,11 +217,14 @@ function layerNorms(result: RunResult, part: Part, layer: number): Pick<LayerMet
   return { norms: { ...(q && { q: [...q] }), ...(k && { k: [...k] }), ...(v && { v: [...v] }), ...(o && { o: [...o] }) } };
 }
 
-/** Metadata and per-head statistics for every part of a run (no full matrices). */
-export function runMeta(result: RunResult, score?: RnnScore): RunMeta {
+/** Which layers to describe: all of them, or (a streamed run's update) those not sent before. */
+export type LayerFilter = (l: AttentionLayer) => boolean;
+
+/** Metadata and per-head statistics for every part of a run (no full matrices), of the layers `only` keeps. */
+export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter): RunMeta {
   const parts: PartMeta[] = [];
   for (const part of PART_ORDER) {
-    const layers = layersOf(result, part);
+    const layers = layersOf(result, part).filter((l) => !only || only(l));
     if (layers.length === 0) continue;
     const { queries, keys } = layers[0];
     const { queryTokens, keyTokens } = axisTokens(result, part, queries, keys);
@@ -271,10 +274,27 @@ function runScore(result: RunResult, asked?: RnnScore): RnnScore | undefined {
   return d === 'dot' || d === 'general' || d === 'additive' || d === 'scaled-dot' ? d : undefined;
 }
 
-/** Thumbnails of every head of one part, each at most size × size. */
-export function partThumbnails(result: RunResult, part: Part, size = THUMBNAIL_SIZE): Thumbnail[] {
+/**
+ * A streamed run's update (runMeta of its new layers, or at its end of all) applied to the
+ * metadata the page has: the update's layers are added to their parts, replacing those of the same
+ * index (a new part is added in PART_ORDER); the rest of the update replaces the old fields.
+ */
+export function mergeRunMeta(old: RunMeta, update: RunMeta): RunMeta {
+  const parts = PART_ORDER.flatMap((part): PartMeta[] => {
+    const a = old.parts.find((p) => p.part === part);
+    const b = update.parts.find((p) => p.part === part);
+    if (!a || !b) return a ? [a] : b ? [b] : [];
+    const updated = new Set(b.layers.map((l) => l.layer));
+    const layers = [...a.layers.filter((l) => !updated.has(l.layer)), ...b.layers].sort((x, y) => x.layer - y.layer);
+    return [{ ...a, layers }];
+  });
+  return { ...update, parts };
+}
+
+/** Thumbnails of every head of one part (of the layers `only` keeps), each at most size × size. */
+export function partThumbnails(result: RunResult, part: Part, size = THUMBNAIL_SIZE, only?: LayerFilter): Thumbnail[] {
   const out: Thumbnail[] = [];
-  for (const l of layersOf(result, part)) {
+  for (const l of layersOf(result, part).filter((x) => !only || only(x))) {
     const summaries = size === THUMBNAIL_SIZE ? headSummaries(l) : undefined;
     for (let h = 0; h < l.heads; h++) {
       const pooled = summaries ? summaries[h].thumb : averagePool(l.probs, h * l.queries * l.keys, l.queries, l.keys, size, size);

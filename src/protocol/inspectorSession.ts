@@ -1,7 +1,7 @@
 // The host side of the inspector conversation, without vscode: holds the last RunResult and turns
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
-import type { HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
+import type { AttentionLayer, HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { meanOverHeads, rolloutSteps } from './aggregates';
 import { compareHead, compareRuns, type CompareInput } from './compare';
 import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
@@ -67,6 +67,8 @@ export class InspectorSession {
   private readonly qkQueue = new NewestOnly();
   /** A run under way (or just stopped) that has not replaced the shown one; re-sent after a reload. */
   private status: RunStatusMessage | undefined;
+  /** The layers (`part/layer`) of the shown run whose statistics and thumbnails the page has. */
+  private sentLayers = new Set<string>();
 
   constructor(
     private readonly noRunMessage = NO_RUN_MESSAGE,
@@ -108,21 +110,34 @@ export class InspectorSession {
   }
 
   /**
-   * The next partial result of the streamed run on screen (or its end, still partial): the run
-   * keeps its id, so the page keeps the open head and its pending request, and only the metadata
-   * and thumbnails are sent, not the whole snapshot with a head. Anything else is a new run.
+   * The next partial result of the streamed run on screen, or its end: the run keeps its id, so
+   * the page keeps the open head and its pending request, and only a delta is sent: the metadata
+   * with the new layers' statistics and the new layers' thumbnails (each layer's are sent once).
+   * Anything else (another model or input, a stopped run) is a new run.
    */
   extendResult(result: RunResult, title: string): HostToWebview[] {
     const shown = this.result;
-    const same = shown?.running && result.running && shown.model.file === result.model.file && shown.ids.source.join() === result.ids.source.join();
+    const same = shown?.running && !shown.running.stopped && shown.model.file === result.model.file && shown.ids.source.join() === result.ids.source.join();
     if (!same || !shown) return this.setResult(result, title);
     this.result = result;
+    this.titleValue = title;
     this.status = undefined;
-    const meta = runMeta(result, this.score);
-    return [
-      { type: 'runUpdate', runId: this.runIdValue, meta },
-      ...meta.parts.map((p): HostToWebview => ({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(result, p.part) })),
+    this.rolloutCache.clear(); // computed over the layers there were
+    this.rolloutRuns.clear();
+    const fresh = (l: AttentionLayer) => !this.sentLayers.has(layerKey(l));
+    // The end brings what the layers had not while streaming (weight norms): all statistics then.
+    const meta = runMeta(result, this.score, result.running ? fresh : undefined);
+    const runId = this.runIdValue;
+    const out: HostToWebview[] = [
+      { type: 'runUpdate', runId, meta },
+      ...meta.parts.flatMap((p): HostToWebview[] => {
+        const thumbnails = partThumbnails(result, p.part, undefined, fresh);
+        return thumbnails.length ? [{ type: 'thumbnails', runId, part: p.part, thumbnails, append: true }] : [];
+      }),
+      ...(result.app && !result.running ? [{ type: 'app', runId, ...result.app } as HostToWebview] : []),
     ];
+    for (const l of result.attentions) this.sentLayers.add(layerKey(l));
+    return out;
   }
 
   get currentResult(): RunResult | undefined {
@@ -180,6 +195,7 @@ export class InspectorSession {
     const r = this.result;
     if (r) {
       const meta = runMeta(r, this.score);
+      this.sentLayers = new Set(r.attentions.map(layerKey));
       const open = this.openingHead(meta);
       const head = open && this.headMessage(r, open.part, open.layer, open.head, 0);
       out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...(head && head.type === 'head' ? { head } : {}) });
@@ -213,6 +229,8 @@ export class InspectorSession {
     if (!isWebviewToHost(raw)) return { replies: [], log: `ignored malformed webview message: ${describe(raw)}` };
     switch (raw.type) {
       case 'ready':
+        // A restored page knows which head it had open; this host may not (the host decides).
+        this.selected ??= raw.selection && { part: raw.selection.part, layer: raw.selection.layer, head: raw.selection.head };
         return { replies: this.snapshot() };
       case 'requestHead': {
         const reply = this.answerHead(raw);
@@ -368,21 +386,23 @@ export class InspectorSession {
   }
 
   /**
-   * The head the page will open when this run arrives, as its onRun decides: the focus if one is
-   * set, else its selection (the head it last asked for) in that part, or the first part when this
-   * run has not got it, when the layer and head exist there, else that part's first layer, head 0.
-   * A guess the page checks: when it opens another head it asks for it as usual.
+   * Which head opens when this run arrives; the host alone decides, the page opens the head sent
+   * with the run: the focus if one is set, else the selection (the head the page last opened) in
+   * its part, or the first part when this run has not got it, when the layer and head exist there,
+   * else that part's first layer, head 0.
    */
   private openingHead(meta: RunMeta): HeadFocus | undefined {
     if (this.focus) return this.focus;
     const sel = this.selected;
     const pm = meta.parts.find((p) => p.part === sel?.part) ?? meta.parts[0];
     if (!pm || pm.layers.length === 0) return undefined;
-    // Like the page, a layer and head that exist carry over even when the part had to change.
+    // A layer and head that exist carry over even when the part had to change.
     const same = sel && pm.layers.find((l) => l.layer === sel.layer);
     return same && sel && sel.head < same.heads ? { part: pm.part, layer: sel.layer, head: sel.head } : { part: pm.part, layer: pm.layers[0].layer, head: 0 };
   }
 }
+
+const layerKey = (l: AttentionLayer) => `${l.part}/${l.layer}`;
 
 function describe(x: unknown): string {
   let s: string;

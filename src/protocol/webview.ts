@@ -16,9 +16,14 @@ const MAX_INDEX = 1_000_000;
 
 // ---- webview → host ---------------------------------------------------------------------------
 
-/** The page loaded (first time or after being hidden); the host answers with `run` or `noRun`. */
+/**
+ * The page loaded (first time or after being hidden); the host answers with `run` or `noRun`.
+ * `selection`: the head the page had open (its saved state), for a host that does not know it
+ * (a panel restored after a reload): the host decides which head opens.
+ */
 export interface ReadyMessage {
   type: 'ready';
+  selection?: HeadFocus;
 }
 
 /** Full data of one head. Always answered by `head` or `headError` with the same requestId. */
@@ -60,15 +65,17 @@ export interface RunMessage {
   title: string;
   meta: RunMeta;
   /**
-   * The head the page will open for this run (the one it last asked for, or the focus), sent
-   * along so the first heatmap needs no request and answer. requestId 0: nobody asked.
+   * The head the page opens for this run, decided by the host (the focus, else the one the page
+   * last opened), sent along so the first heatmap needs no request and answer. requestId 0.
    */
   head?: HeadMessage;
 }
 
 /**
- * More layers of the streamed run `runId` (the same run goes on: the open head and pending
- * requests stay valid). Replaces the metadata; the thumbnails of every part follow.
+ * More layers of the streamed run `runId`, or its end (the same run goes on: the open head and
+ * pending requests stay valid). A delta: `meta.parts` holds only the layers not sent before (the
+ * page appends them, see mergeRunMeta); the rest of `meta` replaces the page's. The new layers'
+ * thumbnails follow (`append`).
  */
 export interface RunUpdateMessage {
   type: 'runUpdate';
@@ -81,6 +88,8 @@ export interface ThumbnailsMessage {
   runId: number;
   part: Part;
   thumbnails: Thumbnail[];
+  /** More heads of the part (new layers of a streamed run), after those the page has. */
+  append?: boolean;
 }
 
 /** One head in full: [queries, keys] probabilities, raw scores and the mask if there is one. */
@@ -230,7 +239,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (!isRecord(x)) return false;
   switch (x.type) {
     case 'ready':
-      return true;
+      return x.selection === undefined || isHeadFocus(x.selection);
     case 'requestHead':
       return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'headShown':
@@ -346,7 +355,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'runUpdate':
       return isIndex(x.runId) && isRunMeta(x.meta);
     case 'thumbnails':
-      return isIndex(x.runId) && isPart(x.part) && Array.isArray(x.thumbnails) && x.thumbnails.every(isThumbnail);
+      return isIndex(x.runId) && isPart(x.part) && Array.isArray(x.thumbnails) && x.thumbnails.every(isThumbnail) && (x.append === undefined || typeof x.append === 'boolean');
     case 'head': {
       if (!isIndex(x.runId) || !isIndex(x.requestId) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
       if (!isCount(x.queries) || !isCount(x.keys)) return false;

@@ -1,6 +1,6 @@
 // The side panel's state message, from the runner's state. No vscode import (unit-tested).
 import type { RunInput, RunResult } from '../engine/types';
-import { PART_ORDER, layersOf, partThumbnails } from '../protocol/headData';
+import { PART_ORDER, averagePool, headSummaries, layersOf } from '../protocol/headData';
 import type { SidebarPart, SidebarState } from '../protocol/sidebar';
 import { inputAsText } from '../inputText';
 
@@ -34,8 +34,11 @@ export function sidebarState(runner: RunnerState): SidebarState {
 }
 
 /**
- * The view's thumbnails pool every probability of the run (151 MB for BERT-base at n = 512), and
- * the state is posted at every start and end of a run: pool once per result, copy per message.
+ * The view's thumbnails are pooled from the inspector's (headSummaries, computed once per layer as
+ * it streams in), not from every probability of the run (151 MB for BERT-base at n = 512, a pass
+ * that held up the host's main thread at the end of every run); up to 32 tokens they are exact,
+ * beyond an average of near-equal bins. The state is posted at every start and end of a run: pool
+ * once per result, copy per message.
  */
 const partsCache = new WeakMap<RunResult, SidebarPart[]>();
 
@@ -45,7 +48,10 @@ export function sidebarParts(r: RunResult): SidebarPart[] {
     parts = PART_ORDER.flatMap((part) => {
       const layers = layersOf(r, part);
       if (!layers.length) return [];
-      return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails: partThumbnails(r, part, SIDEBAR_THUMBNAIL) }];
+      const thumbnails = layers.flatMap((l) =>
+        headSummaries(l).map(({ thumb }, head) => ({ layer: l.layer, head, ...averagePool(thumb.data, 0, thumb.rows, thumb.cols, SIDEBAR_THUMBNAIL, SIDEBAR_THUMBNAIL) })),
+      );
+      return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails }];
     });
     partsCache.set(r, parts);
   }

@@ -2,7 +2,7 @@
 // whatever settings.json holds, so each value must come out clamped, whole and reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLimitSettings, MAX_ENGINE_THREADS, MAX_RUN_TIMEOUT_SECONDS, type LimitSettings } from '../../src/settings';
+import { readLimitSettings, Settings, MAX_ENGINE_THREADS, MAX_RUN_TIMEOUT_SECONDS, type LimitSettings } from '../../src/settings';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -60,4 +60,20 @@ test('a non-number gets the default, and the problem does not quote the string',
   assert.equal(r.problems.length, 4);
   assert.doesNotMatch(r.problems.join(' '), /command:|\[Click/);
   assert.match(r.problems.join(' '), /maxSequenceLength is not a number \(string\)/);
+});
+
+test('Settings reads the values as they are now, and says when a change needs a fresh engine worker', () => {
+  const values: Partial<Record<keyof LimitSettings, unknown>> = { runTimeoutSeconds: 30 };
+  const s = new Settings(() => (k) => values[k], machine);
+  assert.equal(s.current.runTimeoutSeconds, 30);
+  values.runTimeoutSeconds = 5; // no reload: the next read has it
+  assert.equal(s.current.runTimeoutSeconds, 5);
+  assert.deepEqual(s.changed(), { restartWorker: false, problems: [] }, 'a timeout needs no new worker');
+  values.engineThreads = 3;
+  assert.equal(s.changed().restartWorker, true, 'the worker starts its kernel threads once');
+  assert.equal(s.changed().restartWorker, false, 'reported once');
+  values.maxRunMemoryMB = -1;
+  const c = s.changed();
+  assert.equal(c.restartWorker, true, 'the heap limit is the worker\'s from its start');
+  assert.equal(c.problems.length, 1);
 });

@@ -186,7 +186,7 @@ export const STATE_CASES: Case[] = [
       }),
   },
   {
-    name: 'a new run keeps the open head and brings its data along (no request); when the host guessed another head, the page asks for its own',
+    name: 'a new run keeps the open head and brings its data along (no request); the page opens the head the host sends, the host alone decides',
     run: (ctx) =>
       withInspector(ctx, syntheticResult(), async (ins) => {
         const { page } = ins;
@@ -205,15 +205,16 @@ export const STATE_CASES: Case[] = [
         const diag = await cellPixel(page, 3, 3);
         const off = await cellPixel(page, 3, 0);
         check(colourDistance(diag, off) > 60, `diagonal ${diag} vs off-diagonal ${off}`);
-        // The host's idea of the selection goes wrong (as after a page reload it did not see): the
-        // page still opens its own head, asking for it.
+        // One side decides which head opens: the host. When its selection is another head, the
+        // page opens that one, from the run message, and keeps no rule of its own.
         ins.session.handle({ type: 'headShown', runId: ins.session.runId, part: 'encoder', layer: 0, head: 1 });
         from = ins.received.length;
         await ins.send(ins.session.setResult(syntheticResult(), 'third run'));
-        const req = await ins.waitForPosted((m) => m.type === 'requestHead', from);
-        equal(`${req.part}/${req.layer}/${req.head}`, 'encoder/1/2', 'the page asks for the head it keeps');
-        await waitForHead(page, 1, 2);
-        equal(ins.received.slice(from).filter((m) => (m as { type?: string }).type === 'headShown').length, 0, 'the head sent with the run was not shown');
+        const next = await ins.waitForPosted((m) => m.type === 'headShown', from);
+        equal(`${next.part}/${next.layer}/${next.head}`, 'encoder/0/1', 'the page opens the head the host decided');
+        await waitForHead(page, 0, 1);
+        equal(requests(), before, 'still no request');
+        check(await page.$eval('.grid-cell[data-layer="0"][data-head="1"]', (e) => e.classList.contains('selected')), 'the grid selects it');
         await assertClean(ins);
       }),
   },

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { loadModel, runModel } from '../../src/engine/run';
 import type { RunResult } from '../../src/engine/types';
 import { writeRandomTransformer } from '../helpers/randomModel';
-import { assertClean, check, equal, hoverCell, screenshot, waitForHead, withInspector, type Case } from './helpers';
+import { assertClean, cellPixel, check, colourDistance, equal, hoverCell, screenPixels, screenshot, waitForHead, withInspector, type Case } from './helpers';
 
 /** A 4-layer encoder run, and the partial result the host shows after its second layer. */
 function runWithPartial(): { final: RunResult; partial: RunResult; partial3: RunResult } {
@@ -129,6 +129,44 @@ export const STREAMING_CASES: Case[] = [
         check(!ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'), 'the open head is not asked for again');
         check(/Running \(encoder layer 4\/4\)… Showing the 3 layers/.test((await page.textContent('.run-status')) ?? ''), 'the progress line moved on');
         check(await page.$eval('.grid-cell[data-layer="1"][data-head="1"]', (e) => e.classList.contains('selected')), 'the open head stays selected');
+        await assertClean(ins);
+      });
+    },
+  },
+  {
+    name: 'streaming: the end of the run on screen is a delta too: the last layers\' tiles join the grid, the open head stays, the run time shows',
+    run: (ctx) => {
+      const { final, partial, partial3 } = runWithPartial();
+      return withInspector(ctx, partial, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.click('.grid-cell[data-layer="1"][data-head="0"]');
+        await waitForHead(page, 1, 0);
+        await ins.send(ins.session.extendResult(partial3, 'more'));
+        await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 6, undefined, { timeout: 5000 });
+        const asked = ins.received.length;
+        const sent = ins.session.extendResult({ ...final, engine: { kernels: 'WASM SIMD', threads: 1, ms: 42 } }, 'final');
+        const thumbs = sent.flatMap((m) => (m.type === 'thumbnails' ? m.thumbnails.map((t) => `${t.layer}.${t.head}`) : []));
+        equal(thumbs.join(' '), '3.0 3.1', 'only the last layer\'s thumbnails cross');
+        await ins.send(sent);
+        await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 8, undefined, { timeout: 5000 });
+        await page.waitForFunction(() => !document.querySelector('.run-status'), undefined, { timeout: 5000 });
+        equal(await page.textContent('.run-engine'), 'ran in 42 ms', 'run time badge');
+        await waitForHead(page, 1, 0);
+        check(!ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'), 'the open head is not asked for again');
+        // Every tile shows its own head: each layer's tile cells have the colours of its heatmap.
+        for (const layer of [0, 2, 3]) {
+          await page.click(`.grid-cell[data-layer="${layer}"][data-head="1"]`);
+          await waitForHead(page, layer, 1);
+          const box = await page.locator(`.grid-cell[data-layer="${layer}"][data-head="1"] .thumb`).boundingBox();
+          check(box, 'tile picture on screen');
+          const n = 5;
+          const at = Array.from({ length: n * n }, (_, k) => ({ x: box.x + ((k % n) + 0.5) * (box.width / n), y: box.y + (Math.floor(k / n) + 0.5) * (box.height / n) }));
+          const tile = await screenPixels(page, box, at);
+          let worst = 0;
+          for (let k = 0; k < n * n; k++) worst = Math.max(worst, colourDistance(tile[k], await cellPixel(page, Math.floor(k / n), k % n)));
+          check(worst <= 4, `layer ${layer} head 1: a tile cell differs from its heatmap cell by ${worst.toFixed(1)}`);
+        }
         await assertClean(ins);
       });
     },

@@ -14,6 +14,7 @@ import {
   type Thumbnail,
   type WebviewToHost,
 } from '../../src/protocol/webview';
+import { mergeRunMeta } from '../../src/protocol/headData';
 import { clear, custom, el, selectValue, setSelectValue } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';
@@ -128,7 +129,8 @@ export class InspectorApp {
       this.appPane.redraw({ theme: this.theme });
       for (const v of [this.qk, this.stepper, this.aggregates, this.positional, this.compare]) v.setTheme(this.theme);
     });
-    this.api.post({ type: 'ready' });
+    const { part, layer, head } = this.state;
+    this.api.post({ type: 'ready', ...(part && layer !== undefined ? { selection: { part, layer, head: head ?? 0 } } : {}) });
   }
 
   private onMessage(data: unknown): void {
@@ -168,14 +170,15 @@ export class InspectorApp {
         return this.onRun(m.runId, m.title, m.meta, m.head);
       case 'runUpdate':
         return this.onRunUpdate(m.runId, m.meta);
-      case 'thumbnails':
+      case 'thumbnails': {
         if (m.runId !== this.runId) return;
-        this.thumbs.set(m.part, m.thumbnails);
+        const all = m.append ? [...(this.thumbs.get(m.part) ?? []), ...m.thumbnails] : m.thumbnails;
+        this.thumbs.set(m.part, all);
         if (m.part === this.state.part) {
           const t0 = performance.now();
           const runId = this.runId;
           // Timed until the tiles show them: the atlas image decodes off the main thread.
-          this.grid.setThumbnails(m.thumbnails).then(
+          this.grid.setThumbnails(all).then(
             () => {
               if (runId === this.runId) recordPaint(this.root, 'grid', t0);
             },
@@ -183,6 +186,7 @@ export class InspectorApp {
           );
         }
         return;
+      }
       case 'head':
         return this.loader.answer(m, this.runId);
       case 'focusHead': {
@@ -236,7 +240,8 @@ export class InspectorApp {
     this.appPane.hide();
     this.tokens = { source: [...meta.tokens.source], target: [...meta.tokens.target] };
     this.banner.hide();
-    this.save({ title });
+    // The host decided which head opens (and sent it along); the page follows.
+    this.save(head ? { title, part: head.part, layer: head.layer, head: head.head } : { title });
     this.header.show(meta, title);
     this.main.classList.remove('stale-content');
     this.controls.hidden = false;
@@ -259,14 +264,22 @@ export class InspectorApp {
   }
 
   /**
-   * More layers of the streamed run on screen: the header and the grid are redrawn, the open head
-   * and its pending request stay. A run whose parts changed is shown afresh.
+   * More layers of the streamed run on screen (a delta, see mergeRunMeta), or its end: the header
+   * and the grid are redrawn, the open head and its pending request stay. A run whose parts
+   * changed is shown afresh.
    */
-  private onRunUpdate(runId: number, meta: RunMeta): void {
+  private onRunUpdate(runId: number, update: RunMeta): void {
     const old = this.meta;
     if (runId !== this.runId || !old) return;
-    if (meta.parts.map((p) => p.part).join() !== old.parts.map((p) => p.part).join()) return this.onRun(runId, this.state.title ?? '', meta);
+    const meta = mergeRunMeta(old, update);
+    if (meta.parts.map((p) => p.part).join() !== old.parts.map((p) => p.part).join()) {
+      const thumbs = new Map(this.thumbs); // the update's thumbnails are appended to these
+      this.onRun(runId, this.state.title ?? '', meta);
+      this.thumbs = thumbs;
+      return this.rebuildGrid();
+    }
     this.meta = meta;
+    if (this.state.main && this.state.main !== 'heads') this.showMain(this.state.main);
     this.header.show(meta, this.state.title ?? '');
     this.main.classList.remove('stale-content');
     const pm = this.partMeta(this.state.part);

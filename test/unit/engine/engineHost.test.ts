@@ -237,3 +237,21 @@ test('a run over maxRunMemoryMB is refused by the worker with the numbers, befor
   assert.equal(r.ids.source[0], 3);
   assert.equal(h.starts, 1);
 });
+
+test('settings apply without a reload: the timeout is read at each request, and a worker setting restarts the worker once it is idle', async () => {
+  let timeoutMs = 30_000;
+  let threads = 1;
+  const h = host({ timeoutMs: () => timeoutMs, threads: () => threads });
+  assert.equal((await h.run(small, { ids: [5], targetIds: [1] })).engine?.threads, 1);
+  timeoutMs = 300; // the setting changed after the host was made
+  await assert.rejects(h.fault('hang'), (e: Error) => e.name === 'TimeoutError' && /0\.3 s/.test(e.message));
+  timeoutMs = 30_000;
+  const running = h.run(small, { ids: [6], targetIds: [1] });
+  const starts = h.starts; // the hang's timeout stopped the last worker: this run started one
+  threads = 2;
+  h.restartWhenIdle(); // a run is pending: it finishes on the old worker
+  assert.equal((await running).engine?.threads, 1);
+  const next = await h.run(small, { ids: [7], targetIds: [1] });
+  assert.equal(next.engine?.threads, 2, 'the next run has a fresh worker with the new threads');
+  assert.equal(h.starts, starts + 1);
+});

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_INPUT } from '../../../src/protocol/sidebar';
 import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../src/protocol/modelPage';
 import { sidebarState } from '../../../src/views/sidebarState';
+import { averagePool, headSummaries } from '../../../src/protocol/headData';
 import { syntheticResult } from '../../webview/synthetic';
 
 test('isSidebarToHost accepts each well-formed message', () => {
@@ -85,4 +86,19 @@ test('sidebarState: each message has its own thumbnail buffers with the same num
   const b = state();
   assert.deepEqual(b.parts, a.parts);
   assert.notEqual(b.parts[0].thumbnails[0].data.buffer, a.parts[0].thumbnails[0].data.buffer, 'a posted message may take its buffers');
+});
+
+test('sidebar thumbnails come from the inspector\'s per-layer summaries, not a second pass over every probability', () => {
+  const n = 100;
+  const probs = new Float32Array(n * n).map((_, k) => ((k * 7919) % 101) / 101 / 50);
+  const layer = { part: 'encoder' as const, layer: 0, heads: 1, queries: n, keys: n, probs, scores: new Float32Array(n * n) };
+  const r = { ...syntheticResult(), attentions: [layer] };
+  const exact = averagePool(probs, 0, n, n, 12, 12).data;
+  headSummaries(layer); // what the inspector computed when the layer streamed in
+  probs.fill(0); // a pass over the probabilities now would see zeros
+  const t = sidebarState({ current: '/m', resultModel: '/m', lastResult: r, running: false }).parts[0].thumbnails[0];
+  assert.equal(t.rows, 12);
+  let worst = 0;
+  for (let k = 0; k < 144; k++) worst = Math.max(worst, Math.abs(t.data[k] - exact[k]));
+  assert.ok(worst < 0.1 * Math.max(...exact), `pooled from the 32×32 summary, within 10 % of the exact 12×12 pooling: ${worst}`);
 });

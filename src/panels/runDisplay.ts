@@ -1,0 +1,116 @@
+// What the inspector shows of the runs: the runner emits a run's life as events (started,
+// progress, partial, finished, failed) and this subscriber alone decides what the panel shows of
+// them. It keeps the display state (which run's partial layers are on screen); the runner keeps
+// only the runs. No vscode import: the rules are unit-tested with a fake screen.
+import * as path from 'node:path';
+import type { RunResult } from '../engine/types';
+import type { InspectorView } from '../protocol/views';
+import type { HeadFocus } from '../protocol/webview';
+import { describeInput } from '../inputText';
+
+/** How a run was asked for (the runner's RunOptions, as far as showing it goes). */
+export interface ShowOptions {
+  focus?: HeadFocus;
+  view?: InspectorView;
+  /** From the side panel as the person types: shown only in a panel that is open. */
+  live?: boolean;
+  /** false: the caller shows the result itself (e.g. the panel's own re-run). */
+  show?: boolean;
+}
+
+export type RunEvent =
+  /** `seq` numbers the runs; the runner emits events of its latest run only. */
+  | { type: 'started'; seq: number; model: string }
+  | { type: 'progress'; seq: number; model: string; message: string }
+  | { type: 'partial'; seq: number; result: RunResult; opts: ShowOptions }
+  | { type: 'finished'; seq: number; result: RunResult; opts: ShowOptions }
+  /** `previous`: the last finished run, which the panel shows again. */
+  | { type: 'failed'; seq: number; model: string; error: { name: string; message: string }; live: boolean; previous?: RunResult }
+  /** Show a finished run again (the panel was closed), opening `focus`. */
+  | { type: 'reshow'; result: RunResult; focus?: HeadFocus }
+  /** A problem to say in the panel; `open`: also when no panel is open (it opens one). */
+  | { type: 'problem'; message: string; open: boolean };
+
+/** The inspector as the display drives it (InspectorPanel in VS Code, a fake in tests). */
+export interface InspectorScreen {
+  isOpen(): boolean;
+  /** Replaces the shown run, opening the panel when none is. */
+  show(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView): void;
+  /** More of the streamed run on screen (its id and open head stay). */
+  extend(result: RunResult, title: string): void;
+  /** A line above the shown run; the panel must be open. */
+  setStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void;
+  /** An error banner, opening the panel when none is. */
+  showError(message: string): void;
+}
+
+export const runTitle = (r: RunResult): string => `${r.model.name} — ${describeInput(r)}`;
+
+export class RunDisplay {
+  /** The run whose partial layers are on screen (and its latest partial result). */
+  private partial?: { seq: number; result: RunResult };
+
+  constructor(private readonly screen: InspectorScreen) {}
+
+  handle(e: RunEvent): void {
+    const s = this.screen;
+    switch (e.type) {
+      case 'started':
+      case 'progress':
+        // Until its first layers are shown, a run's progress is a line above the previous result.
+        if (this.partial?.seq === e.seq || !s.isOpen()) return;
+        s.setStatus('running', `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})… The heads below are from the previous run.`);
+        return;
+      case 'partial': {
+        if (e.opts.show === false || (e.opts.live && !s.isOpen())) return;
+        const extending = this.partial?.seq === e.seq && s.isOpen();
+        this.partial = { seq: e.seq, result: e.result };
+        if (extending) s.extend(e.result, runTitle(e.result));
+        else s.show(e.result, runTitle(e.result));
+        return;
+      }
+      case 'finished': {
+        const streamed = this.partial?.seq === e.seq && s.isOpen();
+        if (this.partial?.seq === e.seq) this.partial = undefined;
+        // A live run must not pull focus or open a panel the person did not ask for.
+        if (e.opts.show === false || (e.opts.live && !s.isOpen())) return;
+        // The end of the streamed run on screen: only what the page has not got yet.
+        if (streamed && !e.opts.focus && !e.opts.view) s.extend(e.result, runTitle(e.result));
+        else s.show(e.result, runTitle(e.result), e.opts.focus, e.opts.view);
+        return;
+      }
+      case 'failed':
+        return this.failed(e);
+      case 'reshow':
+        return s.show(e.result, runTitle(e.result), e.focus);
+      case 'problem':
+        if (e.open || s.isOpen()) s.showError(e.message);
+        return;
+    }
+  }
+
+  /**
+   * A run that showed partial results and then failed or was cancelled: put the last finished run
+   * back, or, when there is none, keep the partial layers marked as stopped. Then say so.
+   */
+  private failed(e: Extract<RunEvent, { type: 'failed' }>): void {
+    const s = this.screen;
+    const shown = this.partial;
+    this.partial = undefined;
+    const cancelled = e.error.name === 'CancelledError';
+    const say = () =>
+      s.setStatus(
+        e.previous ? (cancelled ? 'cancelled' : 'failed') : 'idle',
+        cancelled ? 'Run cancelled. The panel shows the previous run.' : 'The run failed. The panel shows the previous run.',
+      );
+    if (shown?.seq === e.seq && s.isOpen()) {
+      // Said at once, before the page redraws the run it puts back (a whole run), and again after
+      // it, since a shown run clears the line; with no earlier result, the stopped run says it.
+      if (e.previous) say();
+      const r = e.previous ?? { ...shown.result, running: { ...shown.result.running!, stopped: cancelled ? ('cancelled' as const) : ('failed' as const) } };
+      s.show(r, runTitle(r));
+    }
+    if (s.isOpen()) say();
+    if (!cancelled && !e.live) s.showError(e.error.message);
+  }
+}

@@ -1,0 +1,93 @@
+// What the inspector shows of the runner's events: a running line over the previous run until the
+// first layers come, then the partial run (extended, not replaced), the finished run; a failure
+// after partial layers puts the previous run back; live runs never open a panel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RunDisplay, type InspectorScreen, type RunEvent } from '../../../src/panels/runDisplay';
+import type { RunResult } from '../../../src/engine/types';
+
+function result(name: string, layers: number, running?: boolean): RunResult {
+  return {
+    model: { name, file: `/m/${name}.json`, architecture: 'transformer', kind: 'encoder', parameters: 1, details: {} },
+    tokens: { source: ['a', 'b'], target: [] },
+    ids: { source: [1, 2], target: [] },
+    attentions: Array.from({ length: layers }, (_, layer) => ({
+      part: 'encoder' as const, layer, heads: 1, queries: 2, keys: 2, probs: new Float32Array(4), scores: new Float32Array(4),
+    })),
+    addNorm: [],
+    ...(running ? { running: { done: layers, total: 4, message: 'encoder layer' } } : {}),
+  } as unknown as RunResult;
+}
+
+/** A screen that records what it was asked to do, in words. */
+function fakeScreen(open = false): InspectorScreen & { log: string[]; open: boolean; shown?: RunResult } {
+  const s = {
+    log: [] as string[],
+    open,
+    shown: undefined as RunResult | undefined,
+    isOpen: () => s.open,
+    show: (r: RunResult) => {
+      s.open = true;
+      s.shown = r;
+      s.log.push(`show ${r.model.name} ${r.attentions.length}${r.running?.stopped ? ` ${r.running.stopped}` : ''}`);
+    },
+    extend: (r: RunResult) => s.log.push(`extend ${r.attentions.length}`),
+    setStatus: (state: string) => s.log.push(`status ${state}`),
+    showError: (m: string) => ((s.open = true), s.log.push(`error ${m}`)),
+  };
+  return s;
+}
+
+test('a streamed run: running line, first layers shown, more layers extend it, the end replaces it', () => {
+  const screen = fakeScreen(true);
+  const d = new RunDisplay(screen);
+  const events: RunEvent[] = [
+    { type: 'started', seq: 1, model: '/m/b.json' },
+    { type: 'progress', seq: 1, model: '/m/b.json', message: 'encoder layer 1/4' },
+    { type: 'partial', seq: 1, result: result('b', 2, true), opts: {} },
+    { type: 'progress', seq: 1, model: '/m/b.json', message: 'encoder layer 3/4' },
+    { type: 'partial', seq: 1, result: result('b', 3, true), opts: {} },
+    { type: 'finished', seq: 1, result: result('b', 4), opts: {} },
+  ];
+  for (const e of events) d.handle(e);
+  assert.deepEqual(screen.log, ['status running', 'status running', 'show b 2', 'extend 3', 'extend 4']);
+  screen.log.length = 0;
+  d.handle({ type: 'partial', seq: 2, result: result('c', 1, true), opts: {} });
+  d.handle({ type: 'finished', seq: 2, result: result('c', 4), opts: { focus: { part: 'encoder', layer: 3, head: 0 } } });
+  assert.deepEqual(screen.log, ['show c 1', 'show c 4'], 'a head to open: the whole run again');
+});
+
+test('a cancelled streamed run puts the previous run back and says so; with none, the partial stays marked', () => {
+  const screen = fakeScreen(true);
+  const d = new RunDisplay(screen);
+  const cancelled = { name: 'CancelledError', message: 'run cancelled' };
+  d.handle({ type: 'partial', seq: 2, result: result('b', 2, true), opts: {} });
+  d.handle({ type: 'failed', seq: 2, model: '/m/b.json', error: cancelled, live: false, previous: result('a', 4) });
+  assert.deepEqual(screen.log, ['show b 2', 'status cancelled', 'show a 4', 'status cancelled'], 'said before the redraw, and kept');
+  screen.log.length = 0;
+  d.handle({ type: 'partial', seq: 3, result: result('c', 1, true), opts: {} });
+  d.handle({ type: 'failed', seq: 3, model: '/m/c.json', error: cancelled, live: false });
+  assert.deepEqual(screen.log, ['show c 1', 'show c 1 cancelled', 'status idle']);
+});
+
+test('a failed palette run shows its error; a failed live run and a cancelled one do not', () => {
+  const screen = fakeScreen(true);
+  const d = new RunDisplay(screen);
+  d.handle({ type: 'failed', seq: 1, model: '/m/a.json', error: { name: 'EngineError', message: 'bad' }, live: false, previous: result('a', 1) });
+  d.handle({ type: 'failed', seq: 2, model: '/m/a.json', error: { name: 'EngineError', message: 'bad' }, live: true, previous: result('a', 1) });
+  assert.deepEqual(screen.log, ['status failed', 'error bad', 'status failed']);
+});
+
+test('live runs and progress never open a panel; a palette run does', () => {
+  const screen = fakeScreen(false);
+  const d = new RunDisplay(screen);
+  d.handle({ type: 'started', seq: 1, model: '/m/a.json' });
+  d.handle({ type: 'partial', seq: 1, result: result('a', 1, true), opts: { live: true } });
+  d.handle({ type: 'finished', seq: 1, result: result('a', 2), opts: { live: true } });
+  d.handle({ type: 'problem', message: 'a.json was deleted', open: false });
+  assert.deepEqual(screen.log, []);
+  d.handle({ type: 'finished', seq: 2, result: result('a', 2), opts: {} });
+  d.handle({ type: 'finished', seq: 3, result: result('a', 3), opts: { show: false } });
+  d.handle({ type: 'problem', message: 'gone', open: false });
+  assert.deepEqual(screen.log, ['show a 2', 'error gone']);
+});
