@@ -4,6 +4,7 @@
 import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
 import { isWeightBuffer } from '../engine/format/safetensors';
 import { isHeadQK } from './views';
+import { isId, isIndex, isOptString, isPart, isRecord } from '../../common/guards';
 
 export type WorkerRequest =
   /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
@@ -41,14 +42,11 @@ export type WorkerReply =
   | { type: 'qk'; id: number; qk: HeadQK }
   | { type: 'error'; id: number; error: EngineErrorInfo };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isIds = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
-const isOptStr = (v: unknown) => v === undefined || typeof v === 'string';
 
 export function isRunInput(v: unknown): v is RunInput {
   return (
-    isObj(v) && isOptStr(v.text) && isOptStr(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
+    isRecord(v) && isOptString(v.text) && isOptString(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
     (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0)) &&
@@ -57,7 +55,7 @@ export function isRunInput(v: unknown): v is RunInput {
 }
 
 export function isWorkerRequest(v: unknown): v is WorkerRequest {
-  if (!isObj(v) || !isId(v.id)) return false;
+  if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'run':
       return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer && (v.stream === undefined || typeof v.stream === 'boolean');
@@ -72,35 +70,32 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
   }
 }
 
-const isIndex = (v: unknown): v is number => isId(v) && v <= 1_000_000;
-const isPart = (v: unknown) => v === 'encoder' || v === 'decoder' || v === 'cross';
-
 export function isQkRequest(v: unknown): v is QkRequest {
   return (
-    isObj(v) && Array.isArray(v.ids) && v.ids.length > 0 && isIds(v.ids) && isIds(v.targetIds) &&
+    isRecord(v) && Array.isArray(v.ids) && v.ids.length > 0 && isIds(v.ids) && isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     isPart(v.part) && isIndex(v.layer) && isIndex(v.head)
   );
 }
 
-const isProgress = (v: unknown) => isObj(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
-const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isObj(a) && a.probs instanceof Float32Array);
+const isProgress = (v: unknown) => isRecord(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
+const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isRecord(a) && a.probs instanceof Float32Array);
 
 export function isWorkerReply(v: unknown): v is WorkerReply {
-  if (!isObj(v) || !isId(v.id)) return false;
+  if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'progress':
       return isProgress(v.progress);
     case 'partial':
-      return isObj(v.run) && isObj(v.run.model) && isObj(v.run.tokens) && isObj(v.run.ids) && isLayers(v.layers) && isProgress(v.progress);
+      return isRecord(v.run) && isRecord(v.run.model) && isRecord(v.run.tokens) && isRecord(v.run.ids) && isLayers(v.layers) && isProgress(v.progress);
     case 'result':
-      return isObj(v.result) && isLayers(v.result.attentions);
+      return isRecord(v.result) && isLayers(v.result.attentions);
     case 'summary':
-      return isObj(v.summary) && typeof v.summary.name === 'string';
+      return isRecord(v.summary) && typeof v.summary.name === 'string';
     case 'qk':
       return isHeadQK(v.qk);
     case 'error':
-      return isObj(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
+      return isRecord(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
     default:
       return false;
   }
