@@ -42,6 +42,9 @@ export type WorkerReply =
   | { type: 'qk'; id: number; qk: HeadQK }
   | { type: 'error'; id: number; error: EngineErrorInfo };
 
+/** Replies about a request that is still going (progress, layers so far); the others end it. */
+export type WorkerNote = Extract<WorkerReply, { type: 'progress' | 'partial' }>;
+
 const isIds = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
 
 export function isRunInput(v: unknown): v is RunInput {
