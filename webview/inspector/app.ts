@@ -26,7 +26,7 @@ import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
 import { exportReply } from './exporter';
 import { HeadLoader } from './headLoader';
-import { Requests } from './requests';
+import { pageRpc, Requests } from './requests';
 import { ViewSwitcher } from './switcher';
 import { AggregatesView } from './views/aggregates';
 import { CompareView } from './views/compare';
@@ -70,7 +70,8 @@ export class InspectorApp {
     private readonly api: VsCodeApi<WebviewToHost, InspectorState>,
   ) {
     this.state = sanitizeState(api.getState());
-    this.requests = new Requests((m) => this.api.post(m));
+    const rpc = pageRpc((m) => this.api.post(m));
+    this.requests = new Requests(rpc);
     this.switcher = new ViewSwitcher((v) => this.showMain(v), (on) => this.setSink(on));
     this.qk = new QkView(this.tooltip, this.theme, this.requests, (query) => this.save({ query }));
     this.stepper = new StepperView(this.tooltip, this.theme, this.requests, {
@@ -82,7 +83,7 @@ export class InspectorApp {
     this.compare = new CompareView(this.tooltip, this.theme, this.requests);
     this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
     this.detail = new DetailPane(this.tooltip, this.theme, (view) => this.save({ view }), (scale) => this.save({ scale }));
-    this.loader = new HeadLoader((m) => this.api.post(m), { show: (m) => this.showHead(m), loading: (t) => this.detail.showLoading(t), error: (t) => this.banner.show(t) });
+    this.loader = new HeadLoader(rpc, { show: (m) => this.showHead(m), loading: (t) => this.detail.showLoading(t), error: (t) => this.banner.show(t) });
     this.detail.setView(this.state.view ?? 'heatmap');
     this.detail.setScale(this.state.scale ?? 'head');
 
@@ -164,6 +165,8 @@ export class InspectorApp {
       case 'compareHead':
       case 'qk':
       case 'viewError':
+      case 'head':
+      case 'headError':
         return; // an answer nobody waits for any more
       case 'run':
         return this.onRun(m.runId, m.title, m.meta, m.head);
@@ -186,8 +189,6 @@ export class InspectorApp {
           );
         }
         return;
-      case 'head':
-        return this.loader.answer(m, this.runId);
       case 'focusHead': {
         const pm = this.partMeta(m.part);
         const layer = pm?.layers.find((l) => l.layer === m.layer);
@@ -200,8 +201,6 @@ export class InspectorApp {
         this.select(m.part, m.layer, m.head);
         return;
       }
-      case 'headError':
-        return this.loader.failed(m);
       case 'app':
         if (m.runId !== this.runId) return;
         this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens });
