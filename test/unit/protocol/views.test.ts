@@ -120,7 +120,6 @@ test('session: rerun only with a score the model lists; export replies reach the
   assert.ok(meta?.type === 'run' && meta.meta.score === 'dot' && meta.meta.scores?.join() === 'dot,additive');
   const e = s.handle(exp({ requestId: 7, image: '<svg/>' }));
   assert.equal(e.event?.kind, 'export');
-  assert.equal(s.exportRequest('png')?.message.type, 'exportRequest');
 });
 
 test('session: compare snapshot carries the ranking and switches to the compare view; showView checks it exists', () => {
