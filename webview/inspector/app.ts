@@ -25,6 +25,7 @@ import { RunHeader } from './header';
 import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
 import { exportReply } from './exporter';
+import { receiver } from '../../common/rpc';
 import { HeadLoader } from './headLoader';
 import { pageRpc, Requests } from './requests';
 import { ViewSwitcher } from './switcher';
@@ -133,13 +134,8 @@ export class InspectorApp {
     this.api.post({ type: 'ready' });
   }
 
-  private onMessage(data: unknown): void {
-    if (!isHostToWebview(data)) {
-      this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' });
-      return;
-    }
-    this.handle(data);
-  }
+  private readonly onMessage = receiver(isHostToWebview, (m) => this.handle(m), () =>
+    this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' }));
 
   private handle(m: HostToWebview): void {
     if (this.requests.settle(m)) return;
