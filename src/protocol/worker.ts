@@ -2,7 +2,6 @@
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
 import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
-import { isWeightBuffer } from '../engine/format/safetensors';
 import { isHeadQK } from './views';
 import { isId, isIndex, isOptString, isPart, isRecord } from '../../common/guards';
 
@@ -102,28 +101,4 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
     default:
       return false;
   }
-}
-
-/** The buffers of a result, handed over (not copied) when it crosses the thread boundary. */
-export function transferables(result: RunResult): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  // A view onto model weights (safetensors' zero-copy tensors) is copied, not handed over: moving
-  // its buffer would empty every weight of the model the worker keeps.
-  const add = (a?: ArrayBufferView) => a && !isWeightBuffer(a.buffer) && out.add(a.buffer as ArrayBuffer);
-  for (const a of result.attentions) [a.probs, a.scores, a.mask, a.rowEntropy].forEach(add);
-  for (const s of result.addNorm) [s.residualNorm, s.sublayerNorm, s.outputNorm].forEach(add);
-  for (const q of result.qkv ?? []) [q.q, q.k, q.v].forEach(add);
-  add(result.positional?.data);
-  collectTypedArrays(result.app?.data, add);
-  return [...out];
-}
-
-/**
- * Every typed array inside plain objects/arrays (application view data), to transfer them. Builders
- * must give app data its own buffers: a view onto model weights would detach the cached model.
- */
-function collectTypedArrays(x: unknown, add: (a: ArrayBufferView) => void, depth = 0): void {
-  if (depth > 8 || typeof x !== 'object' || x === null) return;
-  if (ArrayBuffer.isView(x)) return add(x);
-  for (const v of Array.isArray(x) ? x : Object.values(x)) collectTypedArrays(v, add, depth + 1);
 }
