@@ -1,6 +1,6 @@
 // App view data of the Image Transformer models (architecture "image-transformer"): the pixels in
 // generation order, where each sits in the image, and every layer's local self-attention.
-import type { LocalSpec } from '../../engine/models/localAttention';
+import type { LocalSpec } from '../../../common/localAttention';
 
 import { isId, isRecord } from '../../../common/guards';
 

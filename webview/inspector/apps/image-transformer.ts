@@ -3,7 +3,7 @@
 // outlined solid, the memory block dashed. Click a pixel, or move with the arrow keys on the
 // focused image; layer and head (or their mean) are chosen above.
 import { isImageTransformerData, type ImageTransformerData } from '../../../src/protocol/apps/image-transformer';
-import { blocksOf, type Rect } from '../../../src/engine/models/localAttention';
+import { blocksOf, type Rect } from '../../../common/localAttention';
 import { makeRamp, rgbCss } from '../../shared/theme';
 import { el, fmt, sizeCanvas } from '../../shared/dom';
 import { AppDataError, type AppContext, type AppRenderer } from './types';
