@@ -3,7 +3,7 @@
 // crash or out-of-memory rejects what was pending with a clear error and starts afresh on the
 // next request. No vscode import: the CLI and the tests use it as it is.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { isWorkerReply, type EngineErrorInfo, type PartialReply, type WorkerNote, type WorkerReply, type WorkerRequest } from './protocol/worker';
+import { isWorkerReply, type EngineErrorInfo, type PartialReply, type WorkerNote, type WorkerReply, type WorkerRequest } from '../common/worker';
 import { RpcClient, type Routed } from '../common/rpc';
 import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from './engine/types';
 import { workerResourceLimits } from './engine/limits';

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost } from '../engineHost';
 import type { ModelSummary } from '../engine/types';
-import { isModelPageToHost, splitEngineError, type HostToModelPage, type ModelPageToHost } from '../protocol/modelPage';
+import { isModelPageToHost, splitEngineError, type HostToModelPage, type ModelPageToHost } from '../../common/modelPage';
 import { receiver } from '../../common/rpc';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';

@@ -4,9 +4,9 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import type { HeadQK, QkRequest, RnnScore, RunResult } from '../engine/types';
-import { exportHeadText, exportTitle } from '../protocol/exportData';
+import { exportHeadText, exportTitle } from '../../common/exportData';
 import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
-import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../protocol/webview';
+import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../../common/webview';
 import { CancelledError, RpcClient } from '../../common/rpc';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 import { notify } from '../notify';

@@ -2,9 +2,9 @@
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
 import type { HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
-import { meanOverHeads, rolloutSteps } from './aggregates';
-import { compareHead, compareRuns, type CompareInput } from './compare';
-import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
+import { meanOverHeads, rolloutSteps } from '../../common/aggregates';
+import { compareHead, compareRuns, type CompareInput } from '../../common/compare';
+import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from '../../common/headData';
 import {
   isWebviewToHost,
   MAX_WEBVIEW_TEXT,
@@ -17,7 +17,7 @@ import {
   type RequestQkMessage,
   type RunMeta,
   type RunStatusMessage,
-} from './webview';
+} from '../../common/webview';
 import { NewestOnly } from './newestOnly';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';

@@ -4,14 +4,14 @@
 // time (its page is then reloaded), so it asks with `ready` and gets the whole state again.
 import * as vscode from 'vscode';
 import type { RunResult } from '../engine/types';
-import { isSidebarToHost, type SidebarState, type SidebarToHost } from '../protocol/sidebar';
+import { isSidebarToHost, type SidebarState, type SidebarToHost } from '../../common/sidebar';
 import { receiver } from '../../common/rpc';
 import { sidebarState } from './sidebarState';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import { parseTypedInput } from '../inputText';
 import { LiveRun } from './liveRun';
 import { RUN_VIEW_ID, type Runner } from '../runner';
-import type { HeadFocus } from '../protocol/webview';
+import type { HeadFocus } from '../../common/webview';
 
 export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view?: vscode.WebviewView;

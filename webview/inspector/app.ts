@@ -13,7 +13,7 @@ import {
   type RunMeta,
   type Thumbnail,
   type WebviewToHost,
-} from '../../src/protocol/webview';
+} from '../../common/webview';
 import { clear, custom, el, selectValue, setSelectValue } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';

@@ -3,7 +3,7 @@
 // Requests go through the page's one RpcClient (requests.ts), which matches the answers.
 import { CancelledError } from '../../common/rpc';
 import type { Part } from '../../src/engine/types';
-import type { HeadMessage } from '../../src/protocol/webview';
+import type { HeadMessage } from '../../common/webview';
 import type { PageRpc } from './requests';
 
 export const REQUEST_TIMEOUT_MS = 10_000;

@@ -5,7 +5,7 @@
 import { RpcClient, type Routed } from '../../common/rpc';
 import type {
   AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, QkMessage, WebviewToHost,
-} from '../../src/protocol/webview';
+} from '../../common/webview';
 
 // Generous: the rollout of a 512-token, 12-layer run takes seconds on a busy host.
 export const VIEW_REQUEST_TIMEOUT_MS = 60_000;

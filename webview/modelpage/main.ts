@@ -1,7 +1,7 @@
 // Entry of the model page (dist/webview/modelpage.js), the read-only custom editor of a model file:
 // what the model is, its examples (click to run), and actions; or, for a file that cannot be read,
 // the file, the field and what was expected. All text goes in through textContent.
-import { isHostToModelPage, type HostToModelPage, type ModelPageToHost } from '../../src/protocol/modelPage';
+import { isHostToModelPage, type HostToModelPage, type ModelPageToHost } from '../../common/modelPage';
 import { clear, el, fmtCount } from '../shared/dom';
 import { vscodeApi } from '../shared/vscodeApi';
 import { receiver } from '../../common/rpc';

@@ -1,7 +1,7 @@
 // Entry of the side panel's "Run" view (dist/webview/sidebar.js): the input box (each keystroke is
 // sent; the host waits for a pause and cancels the previous run), the current run's tokens, and a
 // small grid of heads. Tokens are always inserted as text, never as HTML.
-import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../src/protocol/sidebar';
+import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../common/sidebar';
 import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
 import { clear, displayToken, el } from '../shared/dom';
 import { makeRamp, onThemeChange, readTheme } from '../shared/theme';

@@ -6,7 +6,7 @@ import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { InputError, ModelFormatError, showValue } from './errors';
 import { readJsonObject } from './modelJson';
 import { isRecord as isObj } from '../../../common/guards';
-import type { TokenizerPattern } from '../../protocol/tokenizer';
+import type { TokenizerPattern } from '../../../common/tokenizer';
 
 export interface LoadedHf {
   impl: HfTokenizerImpl;

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { sliceNorms } from '../../../src/engine/headNorms';
-import { runMeta } from '../../../src/protocol/headData';
+import { runMeta } from '../../../common/headData';
 import { headWeightNorms as sidecarNorms } from '../../../src/views/safetensorsHeader';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');

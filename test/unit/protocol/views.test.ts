@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InspectorSession } from '../../../src/protocol/inspectorSession';
-import { isHostToWebview, isWebviewToHost, sanitizeState, type HostToWebview } from '../../../src/protocol/webview';
-import { meanOverHeads } from '../../../src/protocol/aggregates';
+import { isHostToWebview, isWebviewToHost, sanitizeState, type HostToWebview } from '../../../common/webview';
+import { meanOverHeads } from '../../../common/aggregates';
 import { syntheticResult } from '../../webview/synthetic';
 
 const agg = (o: Record<string, unknown> = {}) => ({ type: 'requestAggregate', requestId: 1, runId: 1, part: 'encoder', layer: 0, kind: 'mean', ...o });

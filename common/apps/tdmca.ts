@@ -2,7 +2,7 @@
 // compressed key summarises, the layer pattern and local block size, and the attention of every
 // memory-compressed layer (so the view can draw any query's row over the token strip).
 
-import { isCount, isRecord } from '../../../common/guards';
+import { isCount, isRecord } from '../guards';
 
 export interface TdmcaData {
   /** Local attention: tokens [b·blockSize, (b+1)·blockSize) form block b. */

@@ -2,8 +2,8 @@
 // sides. Big numbers cross as typed arrays, one head at a time; the rest is small JSON.
 // Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
-import type { Part } from '../engine/types';
-import { isCount, isFiniteOrNull, isIndex, isPart, isRecord, isString, isStrings } from '../../common/guards';
+import type { Part } from '../src/engine/types';
+import { isCount, isFiniteOrNull, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 import { STAT_KEYS, type HeadStats, type PartMeta, type RunMeta, type Thumbnail } from './headData';
 import { isHostToView, isInspectorView, isRnnScore, isViewToHost, type HostToView, type InspectorView, type ViewToHost } from './views';
 

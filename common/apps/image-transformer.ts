@@ -1,8 +1,8 @@
 // App view data of the Image Transformer models (architecture "image-transformer"): the pixels in
 // generation order, where each sits in the image, and every layer's local self-attention.
-import type { LocalSpec } from '../../../common/localAttention';
+import type { LocalSpec } from '../localAttention';
 
-import { isId, isRecord } from '../../../common/guards';
+import { isId, isRecord } from '../guards';
 
 export const IMAGE_TRANSFORMER = 'image-transformer';
 

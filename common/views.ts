@@ -1,8 +1,8 @@
 // Messages of the inspector's main-panel views beyond the head grid (Q·K, decoder stepper,
 // aggregates, positional encoding, compare, export, re-run). Declared here to keep webview.ts
 // short; webview.ts folds them into its unions and guards. No vscode or Node imports.
-import type { HeadQK, Part, RnnScore } from '../engine/types';
-import { isCount, isIndex, isPart, isRecord, isString, isStrings } from '../../common/guards';
+import type { HeadQK, Part, RnnScore } from '../src/engine/types';
+import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 
 /** The main panel's views, in the order of the view switcher. */
 export type InspectorView = 'heads' | 'qk' | 'stepper' | 'aggregates' | 'positional' | 'compare';

@@ -2,7 +2,7 @@
 // JSON file or a Hugging Face folder's config.json. It shows what the model is (or exactly why it
 // cannot be read: file, field, what was expected) next to the inspector that runs it.
 // No vscode or Node imports (the webview bundles this file).
-import { isOptString, isRecord, isString, isStrings } from '../../common/guards';
+import { isOptString, isRecord, isString, isStrings } from './guards';
 
 export interface ModelPageModel {
   type: 'model';

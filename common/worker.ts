@@ -1,9 +1,9 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
+import type { AttentionLayer, HeadQK, ModelSummary, Progress, QkRequest, RunInput, RunResult } from '../src/engine/types';
 import { isHeadQK } from './views';
-import { isId, isIndex, isOptString, isPart, isRecord } from '../../common/guards';
+import { isId, isIndex, isOptString, isPart, isRecord } from './guards';
 
 export type WorkerRequest =
   /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */

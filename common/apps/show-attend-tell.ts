@@ -1,7 +1,7 @@
 // App view data of the Show, Attend and Tell models (architecture "show-attend-tell"): the input
 // image, the CNN's location grid, and per generated word the soft attention α over the locations.
 
-import { isCount, isRecord } from '../../../common/guards';
+import { isCount, isRecord } from '../guards';
 
 export const SHOW_ATTEND_TELL = 'show-attend-tell';
 

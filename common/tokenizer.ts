@@ -3,7 +3,7 @@
 // for each reply synchronously, with a time budget: the library's patterns are backtracking JS
 // regular expressions, and a hostile tokenizer.json can make one run for hours. Every request but
 // `drop` gets exactly one reply with its id; both sides check what they receive with the guards.
-import { isId, isOptString, isRecord } from '../../common/guards';
+import { isId, isOptString, isRecord } from './guards';
 
 export type TokenizerRequest =
   /** Read tokenizer.json (and tokenizer_config.json if given), check it and build the tokenizer. */

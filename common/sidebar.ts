@@ -2,8 +2,8 @@
 // the person types, the tokens of the current run and a small head grid. Declared once for both
 // sides, each direction with a guard: the host treats the webview's messages as untrusted input.
 // No vscode or Node imports (the webview bundles this file).
-import type { Part } from '../engine/types';
-import { isCount, isIndex, isPart, isRecord, isString, isStrings } from '../../common/guards';
+import type { Part } from '../src/engine/types';
+import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 
 /** Longest input text the host accepts from the view (the engine caps tokens separately). */
 export const MAX_SIDEBAR_INPUT = 20_000;

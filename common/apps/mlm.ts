@@ -2,7 +2,7 @@
 // guesses, most probable first. Produced by src/engine/models/mlmView.ts, drawn by
 // webview/inspector/apps/mlm.ts.
 
-import { isRecord } from '../../../common/guards';
+import { isRecord } from '../guards';
 
 export const MLM_KIND = 'mlm';
 

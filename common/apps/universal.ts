@@ -2,7 +2,7 @@
 // steps ACT gave each token, its ponder cost, and the per-step halting probabilities and weights.
 // Token labels come from the run (source side); index i here is token i.
 
-import { isNumber, isNumbers, isRecord } from '../../../common/guards';
+import { isNumber, isNumbers, isRecord } from '../guards';
 
 export interface UniversalData {
   maxSteps: number;

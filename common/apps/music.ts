@@ -2,7 +2,7 @@
 // generated continuation as notes on a piano roll, and for each step the attention over the
 // previous `window` steps (the row of the step that predicted the next note).
 
-import { isRecord } from '../../../common/guards';
+import { isRecord } from '../guards';
 
 export interface MusicStep {
   id: number;

@@ -1,7 +1,7 @@
 // App view of a NARM session recommender (RunResult.app.kind = 'narm'): the clicked items with
 // the local encoder's attention α over them, and the top recommended next items.
 
-import { isNumber, isRecord } from '../../../common/guards';
+import { isNumber, isRecord } from '../guards';
 
 export interface NarmData {
   /** The session in click order; alpha = α_tj with t the last click (sums to 1 over the session). */

@@ -1,7 +1,7 @@
 // App view of a sentence encoder (RunResult.app.kind = 'sentence-embedding'): the sentence's
 // embedding (mean of the last layer → tanh dense → L2 normalisation) and the norms on the way.
 
-import { isNumber, isRecord } from '../../../common/guards';
+import { isNumber, isRecord } from '../guards';
 
 export const SENTENCE_EMBEDDING = 'sentence-embedding';
 
