@@ -132,6 +132,10 @@ export class RpcClient<Out, In, R = In, N = never> {
  * The receiving side of messages that need no reply (or whose replies the handler posts itself):
  * `raw` reaches `handle` only when `guard` accepts it; anything else goes to `malformed`.
  */
-export function receiver<T>(guard: (x: unknown) => x is T, handle: (m: T) => void, malformed?: (raw: unknown) => void): (raw: unknown) => void {
+export function receiver<T>(
+  guard: (x: unknown) => x is T,
+  handle: (m: T) => void,
+  malformed?: (raw: unknown) => void,
+): (raw: unknown) => void {
   return (raw) => (guard(raw) ? handle(raw) : malformed?.(raw));
 }

@@ -183,8 +183,10 @@ export class EngineHost {
     const call = this.calls.request<T>(make, {
       timeoutMs: this.opts.timeoutMs,
       what,
-      timeoutError: () =>
-        new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${this.opts.timeoutMs / 1000} s and was stopped` }),
+      timeoutError: () => {
+        const message = `${what} took longer than ${this.opts.timeoutMs / 1000} s and was stopped`;
+        return new EngineError({ name: 'TimeoutError', message });
+      },
       onTimeout: () => this.stopWorker(),
       onNote: (m) => {
         if (m.type === 'partial') return onPartial?.(m);
@@ -283,7 +285,8 @@ export class EngineHost {
   private crashed(w: Worker, how: string): void {
     if (this.worker !== w) return; // already replaced (restart, or a second event of the same death)
     this.worker = undefined;
-    this.calls.failAll((what) => new EngineError({ name: 'EngineCrashed', message: `The attention engine ${how} while ${what}. It will start again for the next run.` }));
+    const message = (what: string) => `The attention engine ${how} while ${what}. It will start again for the next run.`;
+    this.calls.failAll((what) => new EngineError({ name: 'EngineCrashed', message: message(what) }));
   }
 
   private onReply(m: unknown): void {
@@ -301,7 +304,8 @@ export class EngineHost {
     const w = this.worker;
     if (!w) return;
     this.worker = undefined;
-    this.calls.failAll((what) => new EngineError({ name: 'EngineRestarted', message: `The engine was restarted while ${what}.` }));
+    const message = (what: string) => `The engine was restarted while ${what}.`;
+    this.calls.failAll((what) => new EngineError({ name: 'EngineRestarted', message: message(what) }));
     void w.terminate();
   }
 }
