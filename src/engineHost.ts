@@ -3,7 +3,8 @@
 // crash or out-of-memory rejects what was pending with a clear error and starts afresh on the
 // next request. No vscode import: the CLI and the tests use it as it is.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { isWorkerReply, type EngineErrorInfo, type WorkerReply, type WorkerRequest } from './protocol/worker';
+import { isWorkerReply, type EngineErrorInfo, type PartialReply, type WorkerNote, type WorkerReply, type WorkerRequest } from '../common/worker';
+import { RpcClient, type Routed } from '../common/rpc';
 import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from './engine/types';
 import type { ModelFileFacts, SafetensorsHeaderInfo } from './engine/format/modelFileInfo';
 import { workerResourceLimits } from './engine/limits';
@@ -49,17 +50,38 @@ export interface RunHandle extends Promise<RunResult> {
   cancel(): void;
 }
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-  onProgress?: (p: Progress) => void;
-  /** Streaming runs: the layers received so far, and who shows them. */
-  partial?: { layers: AttentionLayer[]; show: (r: RunResult) => void };
-  timer: NodeJS.Timeout;
-  what: string;
-  /** Memory watch (see watchMemory): the engine's bytes when the work started (set by the first
-   *  sample, and again after the first progress report), and its interval. */
-  memory?: { base?: number; computing: boolean; sampling: boolean; watch: NodeJS.Timeout };
+/** Memory watch (see watchMemory): the engine's bytes when the work started (set by the first
+ *  sample, and again after the first progress report), and its interval. */
+interface MemoryWatch {
+  base?: number;
+  computing: boolean;
+  sampling: boolean;
+  watch: NodeJS.Timeout;
+}
+
+type Answer = RunResult | ModelSummary | HeadQK | SafetensorsHeaderInfo | ModelFileFacts | HeadWeightNorms | null;
+
+/** The worker's final answers settle a request; progress and partial results are notes about it. */
+function routeReply(m: WorkerReply): Routed<Answer, WorkerNote> {
+  switch (m.type) {
+    case 'progress':
+    case 'partial':
+      return { id: m.id, note: m };
+    case 'result':
+      return { id: m.id, reply: m.result };
+    case 'summary':
+      return { id: m.id, reply: m.summary };
+    case 'qk':
+      return { id: m.id, reply: m.qk };
+    case 'header':
+      return { id: m.id, reply: m.header };
+    case 'modelFile':
+      return { id: m.id, reply: m.facts };
+    case 'norms':
+      return { id: m.id, reply: m.norms };
+    case 'error':
+      return { id: m.id, error: new EngineError(m.error) };
+  }
 }
 
 type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens' | 'measure' | 'memoryHeadroomMB';
@@ -73,8 +95,10 @@ export const CAN_ASK_WORKER =
 
 export class EngineHost {
   private worker?: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly calls = new RpcClient<WorkerRequest, WorkerReply, Answer, WorkerNote>(
+    (m) => this.ensureWorker().postMessage(m),
+    routeReply,
+  );
   /** Set by restartWhenIdle while requests are pending: the worker is stopped when they end. */
   private retire = false;
   private readonly opts: Required<Omit<EngineHostOptions, Optional>> & Pick<EngineHostOptions, Optional>;
@@ -94,25 +118,35 @@ export class EngineHost {
   run(modelPath: string, input: RunInput, onProgress?: (p: Progress) => void, onPartial?: (r: RunResult) => void): RunHandle {
     const cancelBuffer = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancelBuffer);
-    const id = this.nextId++;
     const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
     const maxTokens = input.maxTokens ?? this.opts.maxTokens?.();
-    const msg: WorkerRequest = {
-      type: 'run',
-      id,
-      modelPath,
-      input: { ...input, maxRunMemoryMB: limit, maxTokens },
-      cancel: cancelBuffer,
-      ...(onPartial ? { stream: true } : {}),
-    };
-    const promise = this.request<RunResult>(msg, `running ${modelPath}`, onProgress, onPartial);
+    /** Streaming runs: the layers received so far. */
+    const streamed: AttentionLayer[] = [];
+    const onPartialReply = onPartial && ((m: PartialReply) => {
+      streamed.push(...m.layers);
+      onPartial({ ...m.run, attentions: [...streamed], addNorm: [], running: m.progress });
+    });
+    const call = this.request<RunResult>(
+      (id) => ({
+        type: 'run',
+        id,
+        modelPath,
+        input: { ...input, maxRunMemoryMB: limit, maxTokens },
+        cancel: cancelBuffer,
+        ...(onPartial ? { stream: true } : {}),
+      }),
+      `running ${modelPath}`,
+      onProgress,
+      onPartialReply,
+    );
+    const promise = call.then((result) => keepStreamed(result, streamed));
     return Object.assign(promise, {
       cancel: () => {
-        if (!this.pending.has(id)) return;
+        if (!this.calls.has(call.id)) return;
         Atomics.store(flag, 0, 1);
         // The engine checks the flag between layers; if it is stuck inside one, stop the worker.
         const grace = setTimeout(() => {
-          if (this.pending.has(id)) this.fail(id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }), true);
+          this.fail(call.id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }), true);
         }, this.opts.cancelGraceMs);
         promise.finally(() => clearTimeout(grace)).catch(() => {});
       },
@@ -120,35 +154,32 @@ export class EngineHost {
   }
 
   info(modelPath: string): Promise<ModelSummary> {
-    return this.request<ModelSummary>({ type: 'info', id: this.nextId++, modelPath }, `reading ${modelPath}`);
+    return this.request<ModelSummary>((id) => ({ type: 'info', id, modelPath }), `reading ${modelPath}`);
   }
 
   /** One head's q and k vectors (the Q·K view), recomputed on the ids of a finished run. */
   qk(modelPath: string, request: QkRequest): Promise<HeadQK> {
-    const msg: WorkerRequest = { type: 'qk', id: this.nextId++, modelPath, request };
-    return this.request<HeadQK>(msg, `computing q and k of ${modelPath}`);
+    return this.request<HeadQK>((id) => ({ type: 'qk', id, modelPath, request }), `computing q and k of ${modelPath}`);
   }
 
   /** A .safetensors file's header (per-head norms of the attention projections with `heads`), read by the worker. */
   header(file: string, heads?: number): Promise<SafetensorsHeaderInfo> {
-    const msg: WorkerRequest = { type: 'header', id: this.nextId++, file, ...(heads ? { heads } : {}) };
-    return this.request<SafetensorsHeaderInfo>(msg, `reading the header of ${file}`);
+    return this.request<SafetensorsHeaderInfo>((id) => ({ type: 'header', id, file, ...(heads ? { heads } : {}) }), `reading the header of ${file}`);
   }
 
   /** What a project model JSON says beyond its summary (description, sidecar, heads), read by the worker. */
   modelFile(file: string): Promise<ModelFileFacts> {
-    return this.request<ModelFileFacts>({ type: 'modelFile', id: this.nextId++, file }, `reading ${file}`);
+    return this.request<ModelFileFacts>((id) => ({ type: 'modelFile', id, file }), `reading ${file}`);
   }
 
   /** One attention layer's per-head weight norms (null: no projections under the canonical names). */
   norms(modelPath: string, part: Part, layer: number, heads: number): Promise<HeadWeightNorms | null> {
-    const msg: WorkerRequest = { type: 'norms', id: this.nextId++, modelPath, part, layer, heads };
-    return this.request<HeadWeightNorms | null>(msg, `computing weight norms of ${modelPath}`);
+    return this.request<HeadWeightNorms | null>((id) => ({ type: 'norms', id, modelPath, part, layer, heads }), `computing weight norms of ${modelPath}`);
   }
 
   /** Test hook: make the worker exit, run out of heap, hang, or allocate typed arrays without end. */
   fault(kind: 'exit' | 'oom' | 'hang' | 'alloc'): Promise<unknown> {
-    return this.request({ type: 'fault', id: this.nextId++, kind }, `fault ${kind}`);
+    return this.request((id) => ({ type: 'fault', id, kind }), `fault ${kind}`);
   }
 
   /** Stops the worker; anything pending is rejected. The next request starts a new one. */
@@ -156,7 +187,7 @@ export class EngineHost {
     const w = this.worker;
     this.worker = undefined;
     this.retire = false;
-    for (const id of [...this.pending.keys()]) this.fail(id, new EngineError({ name: 'EngineRestarted', message: reason }), false);
+    this.calls.failAll(() => new EngineError({ name: 'EngineRestarted', message: reason }));
     if (w) await w.terminate();
   }
 
@@ -165,25 +196,54 @@ export class EngineHost {
    * when it is idle, else when its pending requests end, so the next request starts a fresh one.
    */
   restartWhenIdle(): void {
-    if (this.pending.size === 0) void this.restart('settings changed');
+    if (this.calls.size === 0) void this.restart('settings changed');
     else this.retire = true;
+  }
+
+  private retireIfIdle(): void {
+    if (!this.retire || this.calls.size > 0) return;
+    this.retire = false;
+    void this.restart('settings changed');
   }
 
   dispose(): Promise<void> {
     return this.restart('the engine was shut down');
   }
 
-  private request<T>(msg: WorkerRequest, what: string, onProgress?: (p: Progress) => void, onPartial?: (r: RunResult) => void): Promise<T> {
+  /**
+   * Sends one request to the worker (started if needed). A timeout rejects it and stops the worker
+   * stuck on it; the memory watch runs until it settles.
+   */
+  private request<T extends Answer>(
+    make: (id: number) => WorkerRequest,
+    what: string,
+    onProgress?: (p: Progress) => void,
+    onPartial?: (m: PartialReply) => void,
+  ): Promise<T> & { id: number } {
+    let memory: MemoryWatch | undefined;
     const t = this.opts.timeoutMs;
     const timeoutMs = typeof t === 'function' ? t() : t;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(msg.id, new EngineError({ name: 'TimeoutError', message: `${what} took longer than ${timeoutMs / 1000} s and was stopped` }), true);
-      }, timeoutMs);
-      const partial = onPartial && { layers: [], show: onPartial };
-      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, onProgress, partial, timer, what, memory: this.watchMemory(msg.id, what) });
-      this.ensureWorker().postMessage(msg);
+    const call = this.calls.request<T>(make, {
+      timeoutMs,
+      what,
+      timeoutError: () => {
+        const message = `${what} took longer than ${timeoutMs / 1000} s and was stopped`;
+        return new EngineError({ name: 'TimeoutError', message });
+      },
+      onTimeout: () => this.stopWorker(),
+      onNote: (m) => {
+        if (m.type === 'partial') return onPartial?.(m);
+        if (memory && !memory.computing) Object.assign(memory, { base: undefined, computing: true });
+        onProgress?.(m.progress);
+      },
+      onSettle: () => {
+        clearInterval(memory?.watch);
+        // After the client has let go of the call: retire a worker whose settings changed.
+        queueMicrotask(() => this.retireIfIdle());
+      },
     });
+    if (this.calls.has(call.id)) memory = this.watchMemory(call.id, what);
+    return call;
   }
 
   private ensureWorker(): Worker {
@@ -214,21 +274,20 @@ export class EngineHost {
    * plus the worker's heap) + 1 GB of headroom. The baseline moves to the first progress report,
    * so reading a big model file does not count against its run.
    */
-  private watchMemory(id: number, what: string): Pending['memory'] {
+  private watchMemory(id: number, what: string): MemoryWatch | undefined {
     const mb = this.opts.maxRunMemoryMB?.();
     if (mb === undefined) return undefined;
     const allowed = (2 * mb + (this.opts.memoryHeadroomMB ?? 1024)) * MB;
-    const memory: NonNullable<Pending['memory']> = {
+    const memory: MemoryWatch = {
       computing: false,
       sampling: false,
       watch: undefined as unknown as NodeJS.Timeout,
     };
     const sample = async () => {
       const now = await this.engineBytes();
-      const p = this.pending.get(id);
-      if (now === undefined || !p?.memory) return;
-      p.memory.base ??= now;
-      const grown = now - p.memory.base;
+      if (now === undefined || !this.calls.has(id)) return;
+      memory.base ??= now;
+      const grown = now - memory.base;
       if (grown <= allowed) return;
       const message = `The attention engine used ${Math.round(grown / MB).toLocaleString('en-US')} MB more memory while ${what}, over what the setting attentionInspector.maxRunMemoryMB (${mb.toLocaleString('en-US')} MB) allows; it was stopped and will start again for the next run.`;
       this.fail(id, new EngineError({ name: 'MemoryLimitError', message }), true);
@@ -273,66 +332,28 @@ export class EngineHost {
   private crashed(w: Worker, how: string): void {
     if (this.worker !== w) return; // already replaced (restart, or a second event of the same death)
     this.worker = undefined;
-    for (const [id, p] of [...this.pending]) {
-      this.fail(id, new EngineError({ name: 'EngineCrashed', message: `The attention engine ${how} while ${p.what}. It will start again for the next run.` }), false);
-    }
+    const message = (what: string) => `The attention engine ${how} while ${what}. It will start again for the next run.`;
+    this.calls.failAll((what) => new EngineError({ name: 'EngineCrashed', message: message(what) }));
   }
 
   private onReply(m: unknown): void {
-    if (!isWorkerReply(m)) return; // a malformed reply cannot be matched; the timeout answers it
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    if (m.type === 'progress') {
-      if (p.memory && !p.memory.computing) Object.assign(p.memory, { base: undefined, computing: true });
-      p.onProgress?.(m.progress);
-      return;
-    }
-    if (m.type === 'partial') {
-      if (!p.partial) return;
-      p.partial.layers.push(...m.layers);
-      p.partial.show({ ...m.run, attentions: [...p.partial.layers], addNorm: [], running: m.progress });
-      return;
-    }
-    this.pending.delete(m.id);
-    clearTimeout(p.timer);
-    clearInterval(p.memory?.watch);
-    const answers: Record<Exclude<WorkerReply['type'], 'progress' | 'partial'>, () => void> = {
-      result: () => p.resolve(keepStreamed((m as Extract<WorkerReply, { type: 'result' }>).result, p.partial?.layers)),
-      summary: () => p.resolve((m as Extract<WorkerReply, { type: 'summary' }>).summary),
-      qk: () => p.resolve((m as Extract<WorkerReply, { type: 'qk' }>).qk),
-      header: () => p.resolve((m as Extract<WorkerReply, { type: 'header' }>).header),
-      modelFile: () => p.resolve((m as Extract<WorkerReply, { type: 'modelFile' }>).facts),
-      norms: () => p.resolve((m as Extract<WorkerReply, { type: 'norms' }>).norms),
-      error: () => p.reject(new EngineError((m as Extract<WorkerReply, { type: 'error' }>).error)),
-    };
-    answers[m.type]();
-    this.retireIfIdle();
-  }
-
-  private retireIfIdle(): void {
-    if (!this.retire || this.pending.size > 0) return;
-    this.retire = false;
-    void this.restart('settings changed');
+    // A malformed reply cannot be matched; the timeout answers its request.
+    if (isWorkerReply(m)) this.calls.receive(m);
   }
 
   /** Rejects one request; with `stopWorker`, also terminates the worker that is stuck on it. */
   private fail(id: number, e: Error, stopWorker: boolean): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    clearInterval(p.memory?.watch);
-    p.reject(e);
-    this.retireIfIdle();
-    if (stopWorker && this.worker) {
-      const w = this.worker;
-      this.worker = undefined;
-      // Other requests queued behind the stuck one die with it: answer them too.
-      for (const [other, q] of [...this.pending]) {
-        this.fail(other, new EngineError({ name: 'EngineRestarted', message: `The engine was restarted while ${q.what}.` }), false);
-      }
-      void w.terminate();
-    }
+    if (this.calls.fail(id, e) && stopWorker) this.stopWorker();
+  }
+
+  /** Terminates the worker; requests queued behind the stuck one die with it: answer them too. */
+  private stopWorker(): void {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = undefined;
+    const message = (what: string) => `The engine was restarted while ${what}.`;
+    this.calls.failAll((what) => new EngineError({ name: 'EngineRestarted', message: message(what) }));
+    void w.terminate();
   }
 }
 

@@ -18,7 +18,7 @@
 // is counted in `unstagedBytes`, so a figure that carries transport says so.
 import { createHash } from 'node:crypto';
 import type { Inspector } from '../../test/webview/harness';
-import type { HostToWebview } from '../../src/protocol/webview';
+import type { HostToWebview } from '../../common/webview';
 
 export type PaintKind = 'grid' | 'head';
 

@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import type { RunResult } from '../../src/engine/types';
 import { openInspector, type Inspector } from '../../test/webview/harness';
-import { sliceHead } from '../../src/protocol/headData';
+import { sliceHead } from '../../common/headData';
 import { markBefore, Probe, typedArraysOf, type Posted } from './probe';
 
 export interface GridTrial {

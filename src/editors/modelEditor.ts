@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost } from '../engineHost';
 import type { ModelSummary } from '../engine/types';
-import { isModelPageToHost, splitEngineError, type HostToModelPage } from '../protocol/modelPage';
+import { isModelPageToHost, splitEngineError, type HostToModelPage, type ModelPageToHost } from '../../common/modelPage';
+import { receiver } from '../../common/rpc';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';
 import type { Inspector } from '../panels/inspector';
@@ -83,7 +84,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
       watcher.onDidChange(reload),
       watcher.onDidCreate(reload),
       watcher.onDidDelete(() => this.post(entry, { type: 'loadError', file, expected: 'the file was deleted' })),
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(doc.uri, entry, raw)),
+      panel.webview.onDidReceiveMessage(receiver(isModelPageToHost, (m) => void this.onMessage(doc.uri, entry, m))),
     ];
     panel.onDidDispose(() => {
       subs.forEach((s) => s.dispose());
@@ -122,8 +123,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     void entry.panel.webview.postMessage(m);
   }
 
-  private async onMessage(uri: vscode.Uri, entry: { panel: vscode.WebviewPanel; last?: HostToModelPage }, raw: unknown): Promise<void> {
-    if (!isModelPageToHost(raw)) return;
+  private async onMessage(uri: vscode.Uri, entry: { panel: vscode.WebviewPanel; last?: HostToModelPage }, raw: ModelPageToHost): Promise<void> {
     const modelPath = modelPathOf(uri);
     switch (raw.type) {
       case 'ready':

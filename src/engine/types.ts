@@ -127,7 +127,7 @@ export interface RunResult {
   predicted?: { ids: number[]; tokens: string[] };
   /**
    * What only this architecture has to show (an image with per-word attention maps, halting
-   * steps, a piano roll…). Each kind's data is declared and guarded in src/protocol/apps/<kind>.ts
+   * steps, a piano roll…). Each kind's data is declared and guarded in common/apps/<kind>.ts
    * and drawn by webview/inspector/apps/<kind>.ts; both are registered in one index file each.
    */
   app?: AppData;

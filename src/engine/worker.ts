@@ -2,7 +2,8 @@
 // when the file changes on disk.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
-import { isWorkerRequest, transferables, type EngineErrorInfo, type WorkerReply } from '../protocol/worker';
+import { isWorkerRequest, type EngineErrorInfo, type WorkerReply } from '../../common/worker';
+import { transferables } from './transfer';
 import { loadModel, prepare, runModel, summarize } from './run';
 import { headQK } from './qkVectors';
 import { layerWeightNorms } from './headNorms';

@@ -5,8 +5,8 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from '../engineHost';
 import type { RunResult } from '../engine/types';
-import type { InspectorView } from '../protocol/views';
-import type { HeadFocus } from '../protocol/webview';
+import type { InspectorView } from '../../common/views';
+import type { HeadFocus } from '../../common/webview';
 import type { Runner } from '../runner';
 import { InspectorPanel } from './inspectorPanel';
 import { RunDisplay } from './runDisplay';

@@ -4,9 +4,10 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import type { HeadQK, QkRequest, RnnScore, RunResult } from '../engine/types';
-import { exportHeadText, exportTitle } from '../protocol/exportData';
+import { exportHeadText, exportTitle } from '../../common/exportData';
 import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
-import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../protocol/webview';
+import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../../common/webview';
+import { CancelledError, RpcClient } from '../../common/rpc';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 import { notify } from '../notify';
 
@@ -34,7 +35,11 @@ export class InspectorPanel {
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
   private static qkHandler: QkHandler | undefined;
-  private readonly exports = new Map<number, (reply: ExportReplyMessage | undefined) => void>();
+  /** The host's requests to the page (Export View): answered by an exportReply with their id. */
+  private readonly toPage = new RpcClient<HostToWebview, ExportReplyMessage>(
+    (m) => this.post([m]),
+    (r) => ({ id: r.requestId, reply: r }),
+  );
 
   /**
    * Opens (or reveals) the inspector and shows `result`. Safe to call for every new run. With
@@ -197,8 +202,7 @@ export class InspectorPanel {
     this.disposed = true;
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
     while (this.disposables.length) this.disposables.pop()?.dispose();
-    for (const done of this.exports.values()) done(undefined);
-    this.exports.clear();
+    this.toPage.failAll(new CancelledError('the panel was closed'));
     this.panel.dispose();
     this.disposeEmitter.fire();
     this.disposeEmitter.dispose();
@@ -216,8 +220,7 @@ export class InspectorPanel {
 
   private async onEvent(e: SessionEvent): Promise<void> {
     if (e.kind === 'export') {
-      this.exports.get(e.reply.requestId)?.(e.reply);
-      this.exports.delete(e.reply.requestId);
+      this.toPage.receive(e.reply);
       return;
     }
     const handler = InspectorPanel.rerunHandler;
@@ -245,20 +248,12 @@ export class InspectorPanel {
     ];
     const pick = await vscode.window.showQuickPick(items, { title: 'Attention: Export View', placeHolder: 'Format' });
     if (!pick || this.disposed) return undefined;
-    const req = this.session.exportRequest(pick.format);
     const result = this.session.currentResult;
-    if (!req || !result) return undefined;
-    const reply = await new Promise<ExportReplyMessage | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.exports.delete(req.requestId);
-        resolve(undefined);
-      }, EXPORT_TIMEOUT_MS);
-      this.exports.set(req.requestId, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      this.post([req.message]);
-    });
+    if (!result) return undefined;
+    const format = pick.format;
+    const reply = await this.toPage
+      .request<ExportReplyMessage>((requestId) => ({ type: 'exportRequest', requestId, format }), { timeoutMs: EXPORT_TIMEOUT_MS })
+      .catch(() => undefined); // no answer in time, or the panel closed: said below
     if (!reply || reply.error) {
       void notify.error(`Attention: cannot export — ${reply?.error ?? 'the panel did not answer (is it visible?)'}`);
       return undefined;

@@ -4,8 +4,8 @@
 // only the runs. No vscode import: the rules are unit-tested with a fake screen.
 import * as path from 'node:path';
 import type { RunResult } from '../engine/types';
-import type { InspectorView } from '../protocol/views';
-import type { HeadFocus } from '../protocol/webview';
+import type { InspectorView } from '../../common/views';
+import type { HeadFocus } from '../../common/webview';
 import { describeInput } from '../inputText';
 
 /** How a run was asked for (the runner's RunOptions, as far as showing it goes). */

@@ -2,13 +2,12 @@
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
 import type { AttentionLayer, HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
-import { meanOverHeads, rolloutSteps } from './aggregates';
-import { compareHead, compareRuns, type CompareInput } from './compare';
-import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from './headData';
+import { meanOverHeads, rolloutSteps } from '../../common/aggregates';
+import { compareHead, compareRuns, type CompareInput } from '../../common/compare';
+import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from '../../common/headData';
 import {
   isWebviewToHost,
   MAX_WEBVIEW_TEXT,
-  type ExportFormat,
   type ExportReplyMessage,
   type HeadFocus,
   type HostToWebview,
@@ -18,7 +17,7 @@ import {
   type RequestQkMessage,
   type RunMeta,
   type RunStatusMessage,
-} from './webview';
+} from '../../common/webview';
 import { NewestOnly } from './newestOnly';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
@@ -62,7 +61,6 @@ export class InspectorSession {
   /** Rollout per part, filled one layer at a time (index = position in layersOf). */
   private rolloutCache = new Map<string, Float32Array[]>();
   private rolloutRuns = new Map<string, Promise<Float32Array[]>>();
-  private nextExportId = 1;
   /** q/k computations: one at a time in the engine, and only the newest request waits. */
   private readonly qkQueue = new NewestOnly();
   /** A run under way (or just stopped) that has not replaced the shown one; re-sent after a reload. */
@@ -159,13 +157,6 @@ export class InspectorSession {
     if (view === 'compare' && this.compare?.a.result !== this.result) return undefined;
     this.view = view;
     return { type: 'showView', view, seq: ++this.viewSeq };
-  }
-
-  /** Asks the page for an export; the answer comes back as a SessionEvent with this requestId. */
-  exportRequest(format: ExportFormat): { requestId: number; message: HostToWebview } | undefined {
-    if (!this.result) return undefined;
-    const requestId = this.nextExportId++;
-    return { requestId, message: { type: 'exportRequest', requestId, format } };
   }
 
   /** Opens a head of the current run; undefined when there is no run or no such head. */

@@ -4,13 +4,14 @@
 // time (its page is then reloaded), so it asks with `ready` and gets the whole state again.
 import * as vscode from 'vscode';
 import type { RunResult } from '../engine/types';
-import { isSidebarToHost, type SidebarState } from '../protocol/sidebar';
+import { isSidebarToHost, type SidebarState, type SidebarToHost } from '../../common/sidebar';
+import { receiver } from '../../common/rpc';
 import { sidebarState } from './sidebarState';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import { parseTypedInput } from '../inputText';
 import { LiveRun } from './liveRun';
 import { RUN_VIEW_ID, type Runner } from '../runner';
-import type { HeadFocus } from '../protocol/webview';
+import type { HeadFocus } from '../../common/webview';
 
 export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view?: vscode.WebviewView;
@@ -43,7 +44,9 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = buildWebviewHtml(view.webview, this.extensionUri, { name: 'sidebar', title: 'Attention: Run', styles: ['sidebar.css'] });
     this.disposables.push(
-      view.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
+      view.webview.onDidReceiveMessage(
+        receiver(isSidebarToHost, (m) => void this.onMessage(m), () => console.warn('[attention-inspector] dropped a malformed message from the side panel')),
+      ),
       view.onDidChangeVisibility(() => view.visible && this.post()),
       view.onDidDispose(() => (this.view = undefined)),
     );
@@ -60,11 +63,7 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     this.live.type(text);
   }
 
-  private async onMessage(raw: unknown): Promise<void> {
-    if (!isSidebarToHost(raw)) {
-      console.warn('[attention-inspector] dropped a malformed message from the side panel');
-      return;
-    }
+  private async onMessage(raw: SidebarToHost): Promise<void> {
     switch (raw.type) {
       case 'ready':
         return this.post();

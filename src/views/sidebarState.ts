@@ -1,7 +1,7 @@
 // The side panel's state message, from the runner's state. No vscode import (unit-tested).
 import type { RunInput, RunResult } from '../engine/types';
-import { PART_ORDER, averagePool, headSummaries, layersOf } from '../protocol/headData';
-import type { SidebarPart, SidebarState } from '../protocol/sidebar';
+import { PART_ORDER, averagePool, headSummaries, layersOf } from '../../common/headData';
+import type { SidebarPart, SidebarState } from '../../common/sidebar';
 import { inputAsText } from '../inputText';
 
 export interface RunnerState {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Part } from '../../src/engine/types';
 import { loadModel, runModel } from '../../src/engine/run';
-import { axisTokens } from '../../src/protocol/headData';
+import { axisTokens } from '../../common/headData';
 import { ROOT } from './harness';
 import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, hoverCell, screenshot, texts, waitForHead, withInspector, type Case } from './helpers';
 

@@ -11,7 +11,7 @@ import type { RunResult } from '../../src/engine/types';
 import { InspectorSession, type QkSource } from '../../src/protocol/inspectorSession';
 import { loadModel } from '../../src/engine/run';
 import { headQK } from '../../src/engine/qkVectors';
-import type { HostToWebview } from '../../src/protocol/webview';
+import type { HostToWebview } from '../../common/webview';
 import { buildWebviewHtml } from '../../src/webviewHtml';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');

@@ -13,8 +13,8 @@ import {
   type RunMeta,
   type Thumbnail,
   type WebviewToHost,
-} from '../../src/protocol/webview';
-import { mergeRunMeta } from '../../src/protocol/headData';
+} from '../../common/webview';
+import { mergeRunMeta } from '../../common/headData';
 import { clear, custom, el, selectValue, setSelectValue } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';
@@ -26,8 +26,9 @@ import { RunHeader } from './header';
 import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
 import { exportReply } from './exporter';
+import { receiver } from '../../common/rpc';
 import { HeadLoader } from './headLoader';
-import { Requests } from './requests';
+import { pageRpc, Requests } from './requests';
 import { ViewSwitcher } from './switcher';
 import { AggregatesView } from './views/aggregates';
 import { CompareView } from './views/compare';
@@ -70,7 +71,8 @@ export class InspectorApp {
     private readonly api: VsCodeApi<WebviewToHost, InspectorState>,
   ) {
     this.state = sanitizeState(api.getState());
-    this.requests = new Requests((m) => this.api.post(m));
+    const rpc = pageRpc((m) => this.api.post(m));
+    this.requests = new Requests(rpc);
     this.switcher = new ViewSwitcher((v) => this.showMain(v), (on) => this.setSink(on));
     this.qk = new QkView(this.tooltip, this.theme, this.requests, (query) => this.save({ query }));
     this.stepper = new StepperView(this.tooltip, this.theme, this.requests, {
@@ -82,7 +84,7 @@ export class InspectorApp {
     this.compare = new CompareView(this.tooltip, this.theme, this.requests);
     this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
     this.detail = new DetailPane(this.tooltip, this.theme, (view) => this.save({ view }), (scale) => this.save({ scale }));
-    this.loader = new HeadLoader((m) => this.api.post(m), { show: (m) => this.showHead(m), loading: (t) => this.detail.showLoading(t), error: (t) => this.banner.show(t) });
+    this.loader = new HeadLoader(rpc, { show: (m) => this.showHead(m), loading: (t) => this.detail.showLoading(t), error: (t) => this.banner.show(t) });
     this.detail.setView(this.state.view ?? 'heatmap');
     this.detail.setScale(this.state.scale ?? 'head');
 
@@ -133,13 +135,8 @@ export class InspectorApp {
     this.api.post({ type: 'ready', ...(part && layer !== undefined ? { selection: { part, layer, head: head ?? 0 } } : {}) });
   }
 
-  private onMessage(data: unknown): void {
-    if (!isHostToWebview(data)) {
-      this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' });
-      return;
-    }
-    this.handle(data);
-  }
+  private readonly onMessage = receiver(isHostToWebview, (m) => this.handle(m), () =>
+    this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' }));
 
   private handle(m: HostToWebview): void {
     if (this.requests.settle(m)) return;
@@ -165,6 +162,8 @@ export class InspectorApp {
       case 'compareHead':
       case 'qk':
       case 'viewError':
+      case 'head':
+      case 'headError':
         return; // an answer nobody waits for any more
       case 'run':
         return this.onRun(m.runId, m.title, m.meta, m.head);
@@ -187,8 +186,6 @@ export class InspectorApp {
         }
         return;
       }
-      case 'head':
-        return this.loader.answer(m, this.runId);
       case 'focusHead': {
         const pm = this.partMeta(m.part);
         const layer = pm?.layers.find((l) => l.layer === m.layer);
@@ -201,8 +198,6 @@ export class InspectorApp {
         this.select(m.part, m.layer, m.head);
         return;
       }
-      case 'headError':
-        return this.loader.failed(m);
       case 'app':
         if (m.runId !== this.runId) return;
         this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens });

@@ -1,6 +1,6 @@
 // The architecture's own view, below the heads: looks up the renderer for the run's `app.kind`
 // and shows its title and what to look for. Unknown kinds and bad data give a message, not a throw.
-import type { AppMessage } from '../../src/protocol/webview';
+import type { AppMessage } from '../../common/webview';
 import { clear, el } from '../shared/dom';
 import { APP_RENDERERS } from './apps/index';
 import { AppDataError, type AppContext, type AppHandle } from './apps/types';

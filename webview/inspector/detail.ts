@@ -1,7 +1,7 @@
 // The right-hand pane: one head in full, as a heatmap or as lines, with its colour legend and a
 // sentence saying how to read it.
-import type { HeadMessage, PartMeta, RunMeta } from '../../src/protocol/webview';
-import type { InspectorState } from '../../src/protocol/webview';
+import type { HeadMessage, PartMeta, RunMeta } from '../../common/webview';
+import type { InspectorState } from '../../common/webview';
 import { custom, el, fmt, sizeCanvas } from '../shared/dom';
 import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
 import { HeatmapView, headMax } from './heatmap';

@@ -2,7 +2,7 @@
 // (title, axis names, token labels, legends) is redrawn at its positions, under a title line naming
 // model, layer, head and input. PNG is one raster; SVG keeps the text as <text> and embeds each
 // canvas as an <image>. Token text is escaped for SVG and drawn with fillText for PNG — never HTML.
-import type { ExportReplyMessage, ExportRequestMessage, HeadMessage, InspectorView, RunMeta } from '../../src/protocol/webview';
+import type { ExportReplyMessage, ExportRequestMessage, HeadMessage, InspectorView, RunMeta } from '../../common/webview';
 import type { ThemeColors } from '../shared/theme';
 
 const TEXT_SELECTOR = [

@@ -1,7 +1,7 @@
 // The head grid: every layer × head of one part as a small attention thumbnail. Rows are layers,
 // columns are heads; sorted by a statistic it becomes a ranked list of heads instead.
 // Keyboard: arrow keys move, Home/End jump, Enter or Space opens the focused head.
-import type { PartMeta, Thumbnail } from '../../src/protocol/webview';
+import type { PartMeta, Thumbnail } from '../../common/webview';
 import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
 import { clear, el, fmt } from '../shared/dom';
 import { makeRamp, type ThemeColors } from '../shared/theme';

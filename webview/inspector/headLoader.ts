@@ -1,7 +1,10 @@
 // Getting one head's full data for the inspector: from the run message when the host sent the
 // right one along, else by asking (one request at a time, with a timeout and a delayed loading line).
+// Requests go through the page's one RpcClient (requests.ts), which matches the answers.
+import { CancelledError } from '../../common/rpc';
 import type { Part } from '../../src/engine/types';
-import type { HeadErrorMessage, HeadMessage, WebviewToHost } from '../../src/protocol/webview';
+import type { HeadMessage } from '../../common/webview';
+import type { PageRpc } from './requests';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 /**
@@ -16,7 +19,6 @@ interface Pending {
   part: Part;
   layer: number;
   head: number;
-  timer: ReturnType<typeof setTimeout>;
   loading: ReturnType<typeof setTimeout>;
 }
 
@@ -33,10 +35,9 @@ export class HeadLoader {
   private pending: Pending | undefined;
   /** The head the host sent with the run (the one it expects the page to open), until used. */
   private sent: HeadMessage | undefined;
-  private nextRequestId = 1;
 
   constructor(
-    private readonly post: (m: WebviewToHost) => void,
+    private readonly rpc: PageRpc,
     private readonly view: HeadLoaderView,
   ) {}
 
@@ -56,44 +57,41 @@ export class HeadLoader {
     const sent = this.sent;
     if (sent && sent.runId === runId && sent.part === part && sent.layer === layer && sent.head === head) {
       this.sent = undefined;
-      this.post({ type: 'headShown', runId, part, layer, head });
+      this.rpc.notify({ type: 'headShown', runId, part, layer, head });
       return this.view.show(sent);
     }
-    const requestId = this.nextRequestId++;
-    const timer = setTimeout(() => {
-      if (this.pending?.requestId !== requestId) return;
-      this.cancel();
-      this.view.loading('');
-      this.view.error(`The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`);
-    }, REQUEST_TIMEOUT_MS);
+    const call = this.rpc.request<HeadMessage>((requestId) => ({ type: 'requestHead', requestId, runId, part, layer, head }), {
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      timeoutError: () =>
+        new Error(`The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`),
+    });
+    const requestId = call.id;
     const loading = setTimeout(() => {
       if (this.pending?.requestId === requestId) this.view.loading(`Loading layer ${layer} · head ${head}…`);
     }, LOADING_DELAY_MS);
-    this.pending = { requestId, part, layer, head, timer, loading };
-    this.post({ type: 'requestHead', requestId, runId, part, layer, head });
-  }
-
-  /** The host's answer; stale ones (another request, an earlier run) are dropped. */
-  answer(m: HeadMessage, runId: number): void {
-    if (m.runId !== runId || m.requestId !== this.pending?.requestId) return;
-    this.cancel();
-    this.view.show(m);
-  }
-
-  /** The host could not answer the pending request. */
-  failed(m: HeadErrorMessage): void {
-    if (m.requestId !== this.pending?.requestId) return;
-    this.cancel();
-    this.view.loading('');
-    this.view.error(m.message);
+    this.pending = { requestId, part, layer, head, loading };
+    call.then(
+      (m) => {
+        // Stale answers (another request, an earlier run) are dropped.
+        if (this.pending?.requestId !== requestId || m.runId !== runId) return;
+        this.cancel();
+        this.view.show(m);
+      },
+      (e: Error) => {
+        if (this.pending?.requestId !== requestId) return;
+        this.cancel();
+        this.view.loading('');
+        this.view.error(e.message);
+      },
+    );
   }
 
   /** Forgets the pending request (its answer will be dropped). */
   cancel(): void {
-    if (this.pending) {
-      clearTimeout(this.pending.timer);
-      clearTimeout(this.pending.loading);
-    }
+    const p = this.pending;
     this.pending = undefined;
+    if (!p) return;
+    clearTimeout(p.loading);
+    this.rpc.fail(p.requestId, new CancelledError('another head was asked for'));
   }
 }

@@ -1,5 +1,5 @@
 // The run summary at the top: model, architecture, size and the tokens the model saw.
-import type { RunMeta } from '../../src/protocol/webview';
+import type { RunMeta } from '../../common/webview';
 import { clear, displayToken, el, fmtCount } from '../shared/dom';
 
 const MAX_CHIPS = 160;

@@ -1,6 +1,6 @@
 // Head detail as a heatmap: one row per query token, one column per key token, colour = attention
 // probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
-import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
+import type { HeadMessage, PartMeta } from '../../common/webview';
 import { clear, displayToken, el, fmt, keyLabel, sizeCanvas } from '../shared/dom';
 import { hatchPattern, luminance, makeRamp, mix, rampLut, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';

@@ -1,7 +1,7 @@
 // Words the inspector uses for parts and statistics, in one place.
 import type { Part } from '../../src/engine/types';
-import type { HeadStats, RunMeta } from '../../src/protocol/webview';
-import type { LayerMeta } from '../../src/protocol/headData';
+import type { HeadStats, RunMeta } from '../../common/webview';
+import type { LayerMeta } from '../../common/headData';
 import { fmt } from '../shared/dom';
 
 export function partLabel(part: Part, meta: RunMeta): string {

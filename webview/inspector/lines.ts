@@ -1,7 +1,7 @@
 // Head detail as lines (BertViz style): query tokens on the left, key tokens on the right, one
 // line per pair whose opacity and width grow with the probability. Hover a token to see only its
 // lines, with the probabilities written next to the tokens on the other side.
-import type { HeadMessage, PartMeta } from '../../src/protocol/webview';
+import type { HeadMessage, PartMeta } from '../../common/webview';
 import { clear, displayToken, el, fmt, sizeCanvas } from '../shared/dom';
 import { rgbCss, type ThemeColors } from '../shared/theme';
 import { KEY_AXIS_TITLE, QUERY_AXIS_TITLE } from './heatmap';

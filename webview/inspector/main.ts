@@ -5,7 +5,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import type { InspectorState, WebviewToHost } from '../../src/protocol/webview';
+import type { InspectorState, WebviewToHost } from '../../common/webview';
 import { vscodeApi } from '../shared/vscodeApi';
 import { InspectorApp } from './app';
 

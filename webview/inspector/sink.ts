@@ -1,7 +1,7 @@
 // The attention-sink display transform in the page: the first key and separator keys are hidden
 // and each row renormalised (same function the host's CSV/JSON export uses), with one label text
 // every view shows while it is on, so nobody mistakes the picture for the model's own numbers.
-import { hideSinkColumns, sinkColumns } from '../../src/protocol/aggregates';
+import { hideSinkColumns, sinkColumns } from '../../common/aggregates';
 import { displayToken, el } from '../shared/dom';
 
 export const SINK_LABEL = 'Display transform: attention to the first token and [SEP]/end tokens hidden, rows renormalised — not the model’s own numbers.';

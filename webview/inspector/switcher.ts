@@ -1,6 +1,6 @@
 // The view switcher at the top of the panel: a tab list (role=tablist) — arrow keys move between
 // tabs, Enter/Space or click selects — plus the attention-sink display-transform toggle.
-import type { InspectorView } from '../../src/protocol/webview';
+import type { InspectorView } from '../../common/webview';
 import { custom, el } from '../shared/dom';
 
 export const VIEW_LABELS: Record<InspectorView, string> = {

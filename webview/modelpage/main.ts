@@ -1,9 +1,10 @@
 // Entry of the model page (dist/webview/modelpage.js), the read-only custom editor of a model file:
 // what the model is, its examples (click to run), and actions; or, for a file that cannot be read,
 // the file, the field and what was expected. All text goes in through textContent.
-import { isHostToModelPage, type HostToModelPage, type ModelPageToHost } from '../../src/protocol/modelPage';
+import { isHostToModelPage, type HostToModelPage, type ModelPageToHost } from '../../common/modelPage';
 import { clear, el, fmtCount } from '../shared/dom';
 import { vscodeApi } from '../shared/vscodeApi';
+import { receiver } from '../../common/rpc';
 
 const api = vscodeApi<ModelPageToHost, unknown>();
 const root = document.getElementById('app')!;
@@ -16,9 +17,8 @@ const button = (text: string, msg: ModelPageToHost, primary = false) => {
   return b;
 };
 
-window.addEventListener('message', (e: MessageEvent<unknown>) => {
-  if (isHostToModelPage(e.data)) render(e.data);
-});
+const onHost = receiver(isHostToModelPage, render);
+window.addEventListener('message', (e: MessageEvent<unknown>) => onHost(e.data));
 api.post({ type: 'ready' });
 
 function render(m: HostToModelPage): void {

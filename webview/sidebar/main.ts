@@ -1,11 +1,12 @@
 // Entry of the side panel's "Run" view (dist/webview/sidebar.js): the input box (each keystroke is
 // sent; the host waits for a pause and cancels the previous run), the current run's tokens, and a
 // small grid of heads. Tokens are always inserted as text, never as HTML.
-import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../src/protocol/sidebar';
+import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../common/sidebar';
 import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
 import { clear, displayToken, el } from '../shared/dom';
 import { makeRamp, onThemeChange, readTheme } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
+import { receiver } from '../../common/rpc';
 
 const api = vscodeApi<SidebarToHost, { input?: string }>();
 const PART_NAMES = { encoder: 'Encoder self-attention', decoder: 'Decoder self-attention', cross: 'Cross-attention' } as const;
@@ -44,11 +45,11 @@ input.addEventListener('keydown', (e) => {
 });
 input.addEventListener('blur', () => (typing = false));
 
-window.addEventListener('message', (e: MessageEvent<unknown>) => {
-  if (!isHostToSidebar(e.data)) return;
-  last = e.data;
-  render(e.data);
+const onHost = receiver(isHostToSidebar, (s) => {
+  last = s;
+  render(s);
 });
+window.addEventListener('message', (e: MessageEvent<unknown>) => onHost(e.data));
 onThemeChange(() => last && renderGrid(last.parts));
 api.post({ type: 'ready' });
 

@@ -5,7 +5,8 @@
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { InputError, ModelFormatError, showValue } from './errors';
 import { readJsonObject } from './modelJson';
-import type { TokenizerPattern } from '../../protocol/tokenizer';
+import { isRecord as isObj } from '../../../common/guards';
+import type { TokenizerPattern } from '../../../common/tokenizer';
 
 export interface LoadedHf {
   impl: HfTokenizerImpl;
@@ -100,7 +101,6 @@ function checkNesting(file: string, json: unknown): void {
  * an array indexed by id and later walks it to its length, so one id of 10⁹ would hang it.
  */
 function checkTokenIds(file: string, json: Record<string, unknown>): void {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const vocab = isObj(json.model) ? json.model.vocab : undefined;
   const ids: [string, unknown][] = isObj(vocab) ? Object.entries(vocab).map(([tok, id]) => [`model.vocab[${JSON.stringify(tok)}]`, id]) : [];
   const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];

@@ -6,6 +6,7 @@ import { jsonErrorDetail } from './jsonText';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../tensor';
 import { ModelFormatError, showValue } from './errors';
+import { isId as isCount, isRecord as isObject } from '../../../common/guards';
 
 export type Dtype = 'F32' | 'F16' | 'BF16';
 const ITEM_SIZE: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -182,14 +183,6 @@ export function halfToFloat(h: number): number {
   if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals: frac · 2⁻¹⁴ · 2⁻¹⁰
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isCount(v: unknown): boolean {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 function describe(v: unknown): string {

@@ -3,7 +3,7 @@
 // thread, with a time budget (tokenizerClient.ts).
 import type { Tokenizer } from './loaded';
 import { InputError, ModelFormatError, showValue } from './errors';
-import type { TokenizerErrorInfo, TokenizerPattern, TokenizerReply, TokenizerRequest } from '../../protocol/tokenizer';
+import type { TokenizerErrorInfo, TokenizerPattern, TokenizerReply, TokenizerRequest } from '../../../common/tokenizer';
 import {
   callTokenizerThread, currentTokenizerGeneration, dropInTokenizerThread, encodeBudgetMs, requestId, TokenizerTimeout,
   ENCODE_BUDGET_MS, LOAD_BUDGET_MS,

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { isTokenizerReply, type TokenizerReply, type TokenizerRequest } from '../../protocol/tokenizer';
+import { isTokenizerReply, type TokenizerReply, type TokenizerRequest } from '../../../common/tokenizer';
 
 /** Encoding a text may take this long, plus ENCODE_MS_PER_CHAR for each character. */
 export const ENCODE_BUDGET_MS = 2000;

@@ -2,7 +2,7 @@
 // tokenizers of the thread that started it, answers on the port it was given, and after each
 // reply raises the shared signal the caller waits on (see tokenizerClient.ts).
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { isTokenizerRequest, type TokenizerErrorInfo, type TokenizerReply } from '../../protocol/tokenizer';
+import { isTokenizerRequest, type TokenizerErrorInfo, type TokenizerReply } from '../../../common/tokenizer';
 import { encode, loadHf, probe, type LoadedHf } from './hfTokenizerCore';
 
 const { port, signal } = workerData as { port: MessagePort; signal: SharedArrayBuffer };

@@ -13,9 +13,9 @@ import { scaledDotProductAttention } from '../attention';
 import { checkpoint } from '../control';
 import { TensorReader } from './tensorReader';
 import { LayerRunner, readLayer, readNorm, type AttentionWeights, type Recorder } from './transformerLayer';
-import { generationOrder, localMask, type LocalSpec } from './localAttention';
+import { generationOrder, localMask, type LocalSpec } from '../../../common/localAttention';
 import type { RunnableModel } from './runnable';
-import { IMAGE_TRANSFORMER, type ImageTransformerData } from '../../protocol/apps/image-transformer';
+import { IMAGE_TRANSFORMER, type ImageTransformerData } from '../../../common/apps/image-transformer';
 
 type Model = LoadedModel & { architecture: 'image-transformer' };
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionInspectorApi } from '../../../src/extension';
-import type { ModelPageError, ModelPageModel } from '../../../src/protocol/modelPage';
+import type { ModelPageError, ModelPageModel } from '../../../common/modelPage';
 import { api, EXTENSION_ID, resetState, waitFor } from './helpers';
 
 interface Case {

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionInspectorApi } from '../../../src/extension';
-import type { ModelPageModel, ModelPageError } from '../../../src/protocol/modelPage';
+import type { ModelPageModel, ModelPageError } from '../../../common/modelPage';
 import { ModelCodeLensProvider } from '../../../src/editors/modelCodeLens';
 import { api, exampleModel, resetState, scripted, waitFor } from './helpers';
 import { W2_VOCAB, writeW2Model } from '../../helpers/w2Model';

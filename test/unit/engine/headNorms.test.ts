@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { sliceNorms } from '../../../src/engine/headNorms';
-import { runMeta } from '../../../src/protocol/headData';
+import { runMeta } from '../../../common/headData';
 import { readModelFileFacts, readSafetensorsHeader } from '../../../src/engine/format/modelFileInfo';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');

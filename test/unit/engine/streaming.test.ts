@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import type { PartialRun } from '../../../src/engine/types';
-import { isWorkerReply, isWorkerRequest } from '../../../src/protocol/worker';
+import { isWorkerReply, isWorkerRequest } from '../../../common/worker';
 import { writeRandomTransformer } from '../../helpers/randomModel';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-stream-'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isWeightBuffer, parseSafetensors, parseSafetensorsWithMetadata, writeSafetensors, halfToFloat } from '../../../src/engine/format/safetensors';
-import { transferables } from '../../../src/protocol/worker';
+import { transferables } from '../../../src/engine/transfer';
 import type { RunResult } from '../../../src/engine/types';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import { tensor, type Tensor } from '../../../src/engine/tensor';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { InspectorSession } from '../../../src/protocol/inspectorSession';
-import { isHostToWebview, isWebviewToHost } from '../../../src/protocol/webview';
+import { isHostToWebview, isWebviewToHost } from '../../../common/webview';
 import { syntheticResult } from '../../webview/synthetic';
 
 const seed = Number(process.env.AI_FUZZ_SEED ?? 20261125);

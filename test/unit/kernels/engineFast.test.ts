@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { resultToJson } from '../../../src/engine/resultJson';
-import { runMeta } from '../../../src/protocol/headData';
+import { runMeta } from '../../../common/headData';
 import { createWasmKernels, createNativeKernels, nativeModule } from '../../../src/engine/kernels/index';
 
 function maxAbsDiff(a: unknown, b: unknown, where: string): number {

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { loadModel } from '../../../src/engine/format/load';
 import { runModel } from '../../../src/engine/run';
 import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
-import { blocksOf, generationOrder, localMask, type LocalSpec } from '../../../src/engine/models/localAttention';
-import { isImageTransformerData, type ImageTransformerData } from '../../../src/protocol/apps/image-transformer';
+import { blocksOf, generationOrder, localMask, type LocalSpec } from '../../../common/localAttention';
+import { isImageTransformerData, type ImageTransformerData } from '../../../common/apps/image-transformer';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const TOL = 1e-5;

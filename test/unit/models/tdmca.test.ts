@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import { compressedCausalMask, compressedLength, compressedSpans, localCausalMask, stridedConv } from '../../../src/engine/models/tdmcaAttention';
-import { isTdmcaData, type TdmcaData } from '../../../src/protocol/apps/tdmca';
+import { isTdmcaData, type TdmcaData } from '../../../common/apps/tdmca';
 import { assertFormatError as assertBadFile, writeVariant as writeBadVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');

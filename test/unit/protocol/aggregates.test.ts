@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttentionLayer, RunResult } from '../../../src/engine/types';
-import { headJsd, hideSinkColumns, jsd, meanOverHeads, rollout, sinkColumns } from '../../../src/protocol/aggregates';
-import { compareHead, compareRuns } from '../../../src/protocol/compare';
-import { exportHeadText, exportTitle } from '../../../src/protocol/exportData';
+import { headJsd, hideSinkColumns, jsd, meanOverHeads, rollout, sinkColumns } from '../../../common/aggregates';
+import { compareHead, compareRuns } from '../../../common/compare';
+import { exportHeadText, exportTitle } from '../../../common/exportData';
 import { syntheticResult } from '../../webview/synthetic';
 
 const close = (a: number, b: number, what: string, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);

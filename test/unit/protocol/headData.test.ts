@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AttentionLayer, RunResult } from '../../../src/engine/types';
-import { averagePool, axisTokens, headStats, headSummaries, partThumbnails, runMeta, sliceHead, THUMBNAIL_SIZE } from '../../../src/protocol/headData';
+import { averagePool, axisTokens, headStats, headSummaries, partThumbnails, runMeta, sliceHead, THUMBNAIL_SIZE } from '../../../common/headData';
 import { HEADS, LAYERS, SOURCE, syntheticResult, TARGET } from '../../webview/synthetic';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);

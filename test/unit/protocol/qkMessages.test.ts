@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InspectorSession, type QkSource } from '../../../src/protocol/inspectorSession';
-import { isHostToWebview, isWebviewToHost, type HostToWebview } from '../../../src/protocol/webview';
-import { isWorkerReply, isWorkerRequest } from '../../../src/protocol/worker';
+import { isHostToWebview, isWebviewToHost, type HostToWebview } from '../../../common/webview';
+import { isWorkerReply, isWorkerRequest } from '../../../common/worker';
 import type { HeadQK, QkRequest } from '../../../src/engine/types';
 import { syntheticResult } from '../../webview/synthetic';
 

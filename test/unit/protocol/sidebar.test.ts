@@ -2,10 +2,10 @@
 // host sends passes the guards the pages apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_INPUT } from '../../../src/protocol/sidebar';
-import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../src/protocol/modelPage';
+import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_INPUT } from '../../../common/sidebar';
+import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../common/modelPage';
 import { sidebarState } from '../../../src/views/sidebarState';
-import { averagePool, headSummaries } from '../../../src/protocol/headData';
+import { averagePool, headSummaries } from '../../../common/headData';
 import { syntheticResult } from '../../webview/synthetic';
 
 test('isSidebarToHost accepts each well-formed message', () => {

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import type { RunResult } from '../../../src/engine/types';
 import { InspectorSession } from '../../../src/protocol/inspectorSession';
-import { mergeRunMeta, partThumbnails, runMeta } from '../../../src/protocol/headData';
-import { isHostToWebview, isWebviewToHost, type HostToWebview, type RunMeta, type Thumbnail } from '../../../src/protocol/webview';
+import { mergeRunMeta, partThumbnails, runMeta } from '../../../common/headData';
+import { isHostToWebview, isWebviewToHost, type HostToWebview, type RunMeta, type Thumbnail } from '../../../common/webview';
 import { writeRandomTransformer } from '../../helpers/randomModel';
 
 /** A 4-layer encoder run and its partial results after 2 and 3 layers, as the engine hands them out. */

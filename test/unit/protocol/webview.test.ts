@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
 import { InspectorSession } from '../../../src/protocol/inspectorSession';
-import { isHostToWebview, isWebviewToHost, MAX_WEBVIEW_TEXT, sanitizeState, type HeadMessage } from '../../../src/protocol/webview';
+import { isHostToWebview, isWebviewToHost, MAX_WEBVIEW_TEXT, sanitizeState, type HeadMessage } from '../../../common/webview';
 import { buildWebviewHtml, contentSecurityPolicy, localResourceRoots, makeNonce } from '../../../src/webviewHtml';
 import { prob, syntheticResult } from '../../webview/synthetic';
 

@@ -2,7 +2,7 @@
 // Zuidema), and every head's entropy as a bar chart. The matrices are computed by the host and
 // arrive one [n, n] at a time; the entropies come with the run's statistics.
 import type { Part } from '../../../src/engine/types';
-import type { AggregateMessage, PartMeta, RunMeta } from '../../../src/protocol/webview';
+import type { AggregateMessage, PartMeta, RunMeta } from '../../../common/webview';
 import { clear, el, fmt } from '../../shared/dom';
 import { makeRamp, rgbCss, type ThemeColors } from '../../shared/theme';
 import { legend, MatrixView } from '../matrix';

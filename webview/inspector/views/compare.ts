@@ -4,7 +4,7 @@
 // own tokens, with no difference: query i of one run is not query i of the other.
 import type {
   CompareAxis, CompareHeadMessage, CompareHeadRef, CompareHeadSide, CompareMessage, CompareRank,
-} from '../../../src/protocol/webview';
+} from '../../../common/webview';
 import { clear, displayToken, el, fmt } from '../../shared/dom';
 import type { ThemeColors } from '../../shared/theme';
 import { legend, MatrixView } from '../matrix';

@@ -1,7 +1,7 @@
 // Positional encoding: the fixed (sinusoidal) matrix, position × dimension, and for a chosen
 // position its dot product with every position — the similarity that lets attention find
 // neighbours. Models without a fixed encoding get a sentence saying so.
-import type { PositionalMessage, RunMeta } from '../../../src/protocol/webview';
+import type { PositionalMessage, RunMeta } from '../../../common/webview';
 import { clear, el, fmt } from '../../shared/dom';
 import { rgbCss, type ThemeColors } from '../../shared/theme';
 import { legend, MatrixView } from '../matrix';

@@ -2,7 +2,7 @@
 // after, with softmax(QKᵀ/√d_k)V written out in numbers for the clicked (or arrow-selected) key,
 // and that score's dot product dimension by dimension (qkVectors.ts), so the formula can be
 // followed by hand. Uses the head open in the head detail.
-import type { HeadMessage, PartMeta, QkMessage, RunMeta } from '../../../src/protocol/webview';
+import type { HeadMessage, PartMeta, QkMessage, RunMeta } from '../../../common/webview';
 import { clear, displayToken, el, fmt } from '../../shared/dom';
 import { hatchPattern, rgbCss, type ThemeColors } from '../../shared/theme';
 import type { Requests } from '../requests';

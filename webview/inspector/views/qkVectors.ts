@@ -2,7 +2,7 @@
 // and key, each dimension's q_c, k_c and q_c·k_c as a strip of coloured cells (hover for the
 // numbers), then Σ, the scale, the score and its softmax probability. The vectors come from the
 // host, one head at a time (the engine recomputes them; a run does not keep them).
-import type { HeadMessage, QkMessage } from '../../../src/protocol/webview';
+import type { HeadMessage, QkMessage } from '../../../common/webview';
 import { clear, el, fmt, sizeCanvas } from '../../shared/dom';
 import { makeDivergingRamp, rgbCss, luminance, type ThemeColors } from '../../shared/theme';
 import type { Tooltip } from '../tooltip';

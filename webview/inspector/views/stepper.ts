@@ -4,7 +4,7 @@
 // seq2seq with a dot or scaled-dot score the two can be switched (a temperature; that re-runs the
 // model on the host); a general or additive model only has weights for its own score.
 import type { RnnScore } from '../../../src/engine/types';
-import type { HeadMessage, PartMeta, RunMeta } from '../../../src/protocol/webview';
+import type { HeadMessage, PartMeta, RunMeta } from '../../../common/webview';
 import { clear, custom, displayToken, el, fmt } from '../../shared/dom';
 import type { ThemeColors } from '../../shared/theme';
 import { MatrixView } from '../matrix';

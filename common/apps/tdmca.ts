@@ -2,6 +2,8 @@
 // compressed key summarises, the layer pattern and local block size, and the attention of every
 // memory-compressed layer (so the view can draw any query's row over the token strip).
 
+import { isCount, isRecord } from '../guards';
+
 export interface TdmcaData {
   /** Local attention: tokens [b·blockSize, (b+1)·blockSize) form block b. */
   blockSize: number;
@@ -14,11 +16,9 @@ export interface TdmcaData {
   compressed: { layer: number; heads: number; keys: number; probs: number[] }[];
 }
 
-const isRec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isCount = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1;
 
 export function isTdmcaData(x: unknown): x is TdmcaData {
-  if (!isRec(x) || !isCount(x.blockSize) || !isCount(x.compression) || !Array.isArray(x.spans) || !Array.isArray(x.layers) || !Array.isArray(x.compressed)) return false;
+  if (!isRecord(x) || !isCount(x.blockSize) || !isCount(x.compression) || !Array.isArray(x.spans) || !Array.isArray(x.layers) || !Array.isArray(x.compressed)) return false;
   const m = x.spans.length;
   let prevEnd = 0;
   for (const s of x.spans) {
@@ -27,10 +27,10 @@ export function isTdmcaData(x: unknown): x is TdmcaData {
   }
   const n = prevEnd; // spans tile the sequence 0 … n
   if (m === 0) return false;
-  if (!x.layers.every((l) => isRec(l) && Number.isInteger(l.layer) && (l.type === 'local' || l.type === 'compressed'))) return false;
+  if (!x.layers.every((l) => isRecord(l) && Number.isInteger(l.layer) && (l.type === 'local' || l.type === 'compressed'))) return false;
   return x.compressed.every(
     (c) =>
-      isRec(c) && Number.isInteger(c.layer) && isCount(c.heads) && c.keys === m && Array.isArray(c.probs) &&
+      isRecord(c) && Number.isInteger(c.layer) && isCount(c.heads) && c.keys === m && Array.isArray(c.probs) &&
       c.probs.length === (c.heads as number) * n * m && c.probs.every((p) => typeof p === 'number' && p >= 0 && p <= 1),
   );
 }

@@ -1,6 +1,8 @@
 // App view data of the Image Transformer models (architecture "image-transformer"): the pixels in
 // generation order, where each sits in the image, and every layer's local self-attention.
-import type { LocalSpec } from '../../engine/models/localAttention';
+import type { LocalSpec } from '../localAttention';
+
+import { isId, isRecord } from '../guards';
 
 export const IMAGE_TRANSFORMER = 'image-transformer';
 
@@ -22,20 +24,18 @@ export interface ImageTransformerData {
   probs: Float32Array;
 }
 
-const nat = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-
 export function isImageTransformerData(x: unknown): x is ImageTransformerData {
-  if (typeof x !== 'object' || x === null) return false;
+  if (!isRecord(x)) return false;
   const d = x as Partial<ImageTransformerData>;
   const s = d.spec;
-  if (typeof s !== 'object' || s === null || !nat(s.height) || !nat(s.width) || (s.attention !== 'local-1d' && s.attention !== 'local-2d')) return false;
+  if (typeof s !== 'object' || s === null || !isId(s.height) || !isId(s.width) || (s.attention !== 'local-1d' && s.attention !== 'local-2d')) return false;
   const px = s.height * s.width;
-  if (!Array.isArray(d.order) || d.order.length !== px || !d.order.every((p) => nat(p) && p < px)) return false;
+  if (!Array.isArray(d.order) || d.order.length !== px || !d.order.every((p) => isId(p) && p < px)) return false;
   if (!(d.palette instanceof Uint8Array) || d.palette.length % 3 !== 0 || d.palette.length === 0) return false;
   const colours = d.palette.length / 3;
-  const ok = (a: unknown) => Array.isArray(a) && a.every((v) => nat(v) && v < colours);
+  const ok = (a: unknown) => Array.isArray(a) && a.every((v) => isId(v) && v < colours);
   if (!ok(d.ids) || !ok(d.predicted) || d.ids!.length === 0 || d.ids!.length > px || d.predicted!.length !== d.ids!.length) return false;
-  if (!nat(d.layers) || !nat(d.heads) || d.layers < 1 || d.heads < 1) return false;
+  if (!isId(d.layers) || !isId(d.heads) || d.layers < 1 || d.heads < 1) return false;
   const n = d.ids!.length;
   return d.probs instanceof Float32Array && d.probs.length === d.layers * d.heads * n * n;
 }

@@ -1,7 +1,8 @@
 // Messages of the inspector's main-panel views beyond the head grid (Q·K, decoder stepper,
 // aggregates, positional encoding, compare, export, re-run). Declared here to keep webview.ts
 // short; webview.ts folds them into its unions and guards. No vscode or Node imports.
-import type { HeadQK, Part, RnnScore } from '../engine/types';
+import type { HeadQK, Part, RnnScore } from '../src/engine/types';
+import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 
 /** The main panel's views, in the order of the view switcher. */
 export type InspectorView = 'heads' | 'qk' | 'stepper' | 'aggregates' | 'positional' | 'compare';
@@ -218,15 +219,6 @@ export type HostToView =
 
 // ---- guards -----------------------------------------------------------------------------------
 
-type Rec = Record<string, unknown>;
-const MAX_INDEX = 1_000_000;
-
-const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INDEX;
-const isCount = (x: unknown): x is number => isIndex(x) && x > 0;
-const isString = (x: unknown, max = Infinity): x is string => typeof x === 'string' && x.length <= max;
-const isStrings = (x: unknown, n: number): x is string[] => Array.isArray(x) && x.length === n && x.every((s) => typeof s === 'string');
-export const isPartName = (x: unknown): x is Part => x === 'encoder' || x === 'decoder' || x === 'cross';
 export const isInspectorView = (x: unknown): x is InspectorView => INSPECTOR_VIEWS.some((v) => v === x);
 export const isRnnScore = (x: unknown): x is RnnScore => RNN_SCORES.some((s) => s === x);
 export const isExportFormat = (x: unknown): x is ExportFormat => EXPORT_FORMATS.some((f) => f === x);
@@ -234,7 +226,7 @@ const QK_FORMS: readonly unknown[] = ['scaled-dot', 'dot', 'general', 'additive'
 
 /** Shapes must match: the Q·K view reads q[i·dims + c] and k[j·dims + c] without further checks. */
 export function isHeadQK(x: unknown): x is HeadQK {
-  if (!isRecord(x) || !isPartName(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
+  if (!isRecord(x) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
   if (!isIndex(x.queries) || !isIndex(x.keys) || !isIndex(x.dims) || !QK_FORMS.includes(x.form)) return false;
   if (typeof x.scale !== 'number' || !Number.isFinite(x.scale)) return false;
   const fits = (a: unknown, rows: number) => a instanceof Float32Array && a.length === rows * (x.dims as number);
@@ -244,7 +236,7 @@ export function isHeadQK(x: unknown): x is HeadQK {
 const isAggregateKind = (x: unknown): x is AggregateKind => x === 'mean' || x === 'rollout';
 
 function isExportHead(x: unknown): boolean {
-  return isRecord(x) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+  return isRecord(x) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
 }
 
 /** Untrusted messages from the page for the views; anything else is dropped by the host. */
@@ -254,13 +246,13 @@ export function isViewToHost(x: unknown): x is ViewToHost {
     case 'rerun':
       return isIndex(x.runId) && isRnnScore(x.score);
     case 'requestAggregate':
-      return isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isAggregateKind(x.kind);
+      return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isAggregateKind(x.kind);
     case 'requestPositional':
       return isIndex(x.requestId) && isIndex(x.runId);
     case 'requestCompareHead':
-      return isIndex(x.requestId) && isIndex(x.compareId) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+      return isIndex(x.requestId) && isIndex(x.compareId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'requestQk':
-      return isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+      return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'exportReply':
       return (
         isIndex(x.requestId) && isString(x.title, 1000) && typeof x.sink === 'boolean' &&
@@ -281,12 +273,12 @@ function isCompareAxis(x: unknown): x is CompareAxis {
 }
 
 function isComparePart(x: unknown): x is ComparePart {
-  if (!isRecord(x) || !isPartName(x.part) || !isCompareAxis(x.a) || !isCompareAxis(x.b)) return false;
+  if (!isRecord(x) || !isPart(x.part) || !isCompareAxis(x.a) || !isCompareAxis(x.b)) return false;
   return x.sameShape === (x.a.queries === x.b.queries && x.a.keys === x.b.keys); // a boolean, and the truth
 }
 
 const isHeadRef = (x: unknown): x is CompareHeadRef =>
-  isRecord(x) && isPartName(x.part) && isIndex(x.layer) && isIndex(x.head);
+  isRecord(x) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
 const isRank = (x: unknown): x is CompareRank =>
   isRecord(x) && isHeadRef(x) && typeof x.jsd === 'number' && Number.isFinite(x.jsd);
 
@@ -307,7 +299,7 @@ export function isHostToView(x: unknown): x is HostToView {
       return isInspectorView(x.view) && isIndex(x.seq);
     case 'aggregate':
       return (
-        isIndex(x.requestId) && isIndex(x.runId) && isPartName(x.part) && isIndex(x.layer) && isAggregateKind(x.kind) &&
+        isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isAggregateKind(x.kind) &&
         isCount(x.queries) && isCount(x.keys) && x.data instanceof Float32Array && x.data.length === x.queries * x.keys
       );
     case 'positional':

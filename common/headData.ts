@@ -1,7 +1,7 @@
 // What the inspector webview is sent, derived from a RunResult: run metadata with per-head summary
 // statistics, small average-pooled thumbnails for the head grid, and one full head on request.
 // Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
-import type { AttentionLayer, Part, RnnScore, RunResult } from '../engine/types';
+import type { AttentionLayer, Part, RnnScore, RunResult } from '../src/engine/types';
 
 /** Summary numbers of one head, each averaged over the query rows. */
 export interface HeadStats {

@@ -9,12 +9,20 @@
 //   A block's memory extends memory_above rows above it and memory_left / memory_right columns to
 //   either side (clipped at the image border).
 // In both, a key is visible when it is in the query's memory block and not later in the sequence.
-import type { ImageTransformerConfig } from '../format/loaded';
 
-export type LocalSpec = Pick<
-  ImageTransformerConfig,
-  'height' | 'width' | 'attention' | 'query_length' | 'memory_length' | 'query_height' | 'query_width' | 'memory_above' | 'memory_left' | 'memory_right'
->;
+/** The image and block sizes (the fields of the model's config of the same names). */
+export interface LocalSpec {
+  height: number;
+  width: number;
+  attention: 'local-1d' | 'local-2d';
+  query_length?: number;
+  memory_length?: number;
+  query_height?: number;
+  query_width?: number;
+  memory_above?: number;
+  memory_left?: number;
+  memory_right?: number;
+}
 
 /** order[s] = row-major pixel index (row · width + col) of sequence position s. */
 export function generationOrder(spec: LocalSpec): Int32Array {

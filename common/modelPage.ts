@@ -2,6 +2,7 @@
 // JSON file or a Hugging Face folder's config.json. It shows what the model is (or exactly why it
 // cannot be read: file, field, what was expected) next to the inspector that runs it.
 // No vscode or Node imports (the webview bundles this file).
+import { isOptString, isRecord, isString, isStrings } from './guards';
 
 export interface ModelPageModel {
   type: 'model';
@@ -35,11 +36,6 @@ export type ModelPageToHost =
   | { type: 'reopenAsText' }
   | { type: 'showHeader' };
 
-type Rec = Record<string, unknown>;
-const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
-const isOptStr = (x: unknown) => x === undefined || isStr(x);
-
 export function isModelPageToHost(x: unknown): x is ModelPageToHost {
   if (!isRecord(x)) return false;
   switch (x.type) {
@@ -57,13 +53,13 @@ export function isModelPageToHost(x: unknown): x is ModelPageToHost {
 
 export function isHostToModelPage(x: unknown): x is HostToModelPage {
   if (!isRecord(x)) return false;
-  if (x.type === 'loadError') return isStr(x.file) && isOptStr(x.field) && isStr(x.expected);
+  if (x.type === 'loadError') return isString(x.file) && isOptString(x.field) && isString(x.expected);
   if (x.type !== 'model') return false;
   return (
-    isStr(x.file) && isStr(x.name) && isStr(x.architecture) && isStr(x.kind) && typeof x.parameters === 'number' &&
-    isOptStr(x.description) && isOptStr(x.safetensors) &&
+    isString(x.file) && isString(x.name) && isString(x.architecture) && isString(x.kind) && typeof x.parameters === 'number' &&
+    isOptString(x.description) && isOptString(x.safetensors) &&
     isRecord(x.details) && Object.values(x.details).every((v) => ['string', 'number', 'boolean'].includes(typeof v)) &&
-    Array.isArray(x.examples) && x.examples.every(isStr)
+    isStrings(x.examples)
   );
 }
 

@@ -3,7 +3,7 @@
 // with row i of the other, which only means something when the rows line up: heads are ranked and
 // B − A is drawn only where both runs have the same [queries, keys]. Where the token counts differ
 // the heads are listed unranked and each run's head is shown on its own axes, never padded or cut.
-import type { RunResult } from '../engine/types';
+import type { RunResult } from '../src/engine/types';
 import { headJsd } from './aggregates';
 import { axisTokens, findLayer, layersOf, PART_ORDER } from './headData';
 import type { CompareAxis, CompareHeadMessage, CompareHeadRef, ComparePart, CompareRank } from './views';

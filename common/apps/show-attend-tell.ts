@@ -1,6 +1,8 @@
 // App view data of the Show, Attend and Tell models (architecture "show-attend-tell"): the input
 // image, the CNN's location grid, and per generated word the soft attention α over the locations.
 
+import { isCount, isRecord } from '../guards';
+
 export const SHOW_ATTEND_TELL = 'show-attend-tell';
 
 export interface ShowAttendTellData {
@@ -20,12 +22,10 @@ export interface ShowAttendTellData {
   beta?: Float32Array;
 }
 
-const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
-
 export function isShowAttendTellData(x: unknown): x is ShowAttendTellData {
-  if (typeof x !== 'object' || x === null) return false;
+  if (!isRecord(x)) return false;
   const d = x as Partial<ShowAttendTellData>;
-  if (!posInt(d.height) || !posInt(d.width) || !posInt(d.rows) || !posInt(d.cols)) return false;
+  if (!isCount(d.height) || !isCount(d.width) || !isCount(d.rows) || !isCount(d.cols)) return false;
   if (!(d.image instanceof Uint8Array) || d.image.length !== d.height * d.width * 3) return false;
   if (!Array.isArray(d.words) || !d.words.every((w) => typeof w === 'string')) return false;
   if (!(d.alpha instanceof Float32Array) || d.alpha.length !== d.words.length * d.rows * d.cols) return false;

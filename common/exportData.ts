@@ -2,10 +2,10 @@
 // (the page only says which head is on screen). Both carry a title naming model, part, layer,
 // head and input, and — when the page had the attention-sink display transform on — the
 // transformed matrix next to the model's own numbers, labelled as such.
-import type { RunResult } from '../engine/types';
+import type { RunResult } from '../src/engine/types';
 import { hideSinkColumns, sinkColumns } from './aggregates';
 import { axisTokens, findLayer, sliceHead } from './headData';
-import type { Part } from '../engine/types';
+import type { Part } from '../src/engine/types';
 
 export interface ExportHead {
   part: Part;

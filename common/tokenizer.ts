@@ -3,6 +3,7 @@
 // for each reply synchronously, with a time budget: the library's patterns are backtracking JS
 // regular expressions, and a hostile tokenizer.json can make one run for hours. Every request but
 // `drop` gets exactly one reply with its id; both sides check what they receive with the guards.
+import { isId, isOptString, isRecord } from './guards';
 
 export type TokenizerRequest =
   /** Read tokenizer.json (and tokenizer_config.json if given), check it and build the tokenizer. */
@@ -34,15 +35,12 @@ export type TokenizerReply =
   | { type: 'encoded'; id: number; ids: number[]; tokens: string[] }
   | { type: 'error'; id: number; error: TokenizerErrorInfo };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const isOptStr = (v: unknown) => v === undefined || typeof v === 'string';
 
 export function isTokenizerRequest(v: unknown): v is TokenizerRequest {
-  if (!isObj(v) || !isId(v.id)) return false;
+  if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'load':
-      return typeof v.file === 'string' && isOptStr(v.configFile);
+      return typeof v.file === 'string' && isOptString(v.configFile);
     case 'probe':
     case 'drop':
       return isId(v.handle);
@@ -53,10 +51,10 @@ export function isTokenizerRequest(v: unknown): v is TokenizerRequest {
   }
 }
 
-const isPattern = (v: unknown) => isObj(v) && typeof v.field === 'string' && typeof v.source === 'string';
+const isPattern = (v: unknown) => isRecord(v) && typeof v.field === 'string' && typeof v.source === 'string';
 
 export function isTokenizerReply(v: unknown): v is TokenizerReply {
-  if (!isObj(v) || !isId(v.id)) return false;
+  if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'loaded':
       return (
@@ -70,8 +68,8 @@ export function isTokenizerReply(v: unknown): v is TokenizerReply {
       );
     case 'error':
       return (
-        isObj(v.error) && typeof v.error.name === 'string' && typeof v.error.message === 'string' &&
-        isOptStr(v.error.file) && isOptStr(v.error.field) && isOptStr(v.error.expected)
+        isRecord(v.error) && typeof v.error.name === 'string' && typeof v.error.message === 'string' &&
+        isOptString(v.error.file) && isOptString(v.error.field) && isOptString(v.error.expected)
       );
     default:
       return false;

@@ -1,6 +1,6 @@
 // Numbers the aggregate, compare and attention-sink views show, computed where the full run is
 // (the host) so only small matrices cross to the webview. Pure functions on Float32Arrays.
-import type { AttentionLayer } from '../engine/types';
+import type { AttentionLayer } from '../src/engine/types';
 import { SEPARATOR_TOKENS } from './headData';
 
 /** Mean over heads of one layer: [queries, keys]. Rows still sum to 1 (a mean of distributions). */

@@ -2,11 +2,11 @@
 // the person types, the tokens of the current run and a small head grid. Declared once for both
 // sides, each direction with a guard: the host treats the webview's messages as untrusted input.
 // No vscode or Node imports (the webview bundles this file).
-import type { Part } from '../engine/types';
+import type { Part } from '../src/engine/types';
+import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 
 /** Longest input text the host accepts from the view (the engine caps tokens separately). */
 export const MAX_SIDEBAR_INPUT = 20_000;
-const MAX_INDEX = 1_000_000;
 
 // ---- webview → host ---------------------------------------------------------------------------
 
@@ -51,13 +51,7 @@ export type HostToSidebar = SidebarState;
 
 // ---- guards -----------------------------------------------------------------------------------
 
-type Rec = Record<string, unknown>;
-const isRecord = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INDEX;
-const isCount = (x: unknown): x is number => isIndex(x) && x > 0;
-const isPart = (x: unknown): x is Part => x === 'encoder' || x === 'decoder' || x === 'cross';
-const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
-const isText = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_SIDEBAR_INPUT;
+const isText = (x: unknown): x is string => isString(x, MAX_SIDEBAR_INPUT);
 
 export function isSidebarToHost(x: unknown): x is SidebarToHost {
   if (!isRecord(x)) return false;

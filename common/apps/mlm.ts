@@ -2,6 +2,8 @@
 // guesses, most probable first. Produced by src/engine/models/mlmView.ts, drawn by
 // webview/inspector/apps/mlm.ts.
 
+import { isRecord } from '../guards';
+
 export const MLM_KIND = 'mlm';
 
 export interface MlmGuess {
@@ -25,19 +27,19 @@ export interface MlmData {
 }
 
 function isGuess(x: unknown): x is MlmGuess {
-  if (typeof x !== 'object' || x === null) return false;
-  const g = x as Record<string, unknown>;
+  if (!isRecord(x)) return false;
+  const g = x;
   return Number.isInteger(g.id) && typeof g.token === 'string' && typeof g.probability === 'number' && g.probability >= 0 && g.probability <= 1;
 }
 
 function isMask(x: unknown): x is MlmMask {
-  if (typeof x !== 'object' || x === null) return false;
-  const m = x as Record<string, unknown>;
+  if (!isRecord(x)) return false;
+  const m = x;
   return Number.isInteger(m.position) && (m.position as number) >= 0 && Array.isArray(m.guesses) && m.guesses.length > 0 && m.guesses.every(isGuess);
 }
 
 export function isMlmData(x: unknown): x is MlmData {
-  if (typeof x !== 'object' || x === null) return false;
-  const d = x as Record<string, unknown>;
+  if (!isRecord(x)) return false;
+  const d = x;
   return typeof d.maskToken === 'string' && Array.isArray(d.masks) && d.masks.every(isMask);
 }

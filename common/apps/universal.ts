@@ -2,6 +2,8 @@
 // steps ACT gave each token, its ponder cost, and the per-step halting probabilities and weights.
 // Token labels come from the run (source side); index i here is token i.
 
+import { isNumber, isNumbers, isRecord } from '../guards';
+
 export interface UniversalData {
   maxSteps: number;
   /** 1 − ε: a token halts once its summed halting probability would pass this. */
@@ -20,20 +22,16 @@ export interface UniversalData {
   weights: number[][];
 }
 
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isRec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const numbers = (x: unknown, n: number): x is number[] => Array.isArray(x) && x.length === n && x.every(isNum);
-
 export function isUniversalData(x: unknown): x is UniversalData {
-  if (!isRec(x) || !Number.isInteger(x.maxSteps) || !isNum(x.threshold) || !Number.isInteger(x.steps)) return false;
+  if (!isRecord(x) || !Number.isInteger(x.maxSteps) || !isNumber(x.threshold) || !Number.isInteger(x.steps)) return false;
   const steps = x.steps as number;
   if (steps < 1 || steps > (x.maxSteps as number) || !Array.isArray(x.haltingStep) || x.haltingStep.length === 0) return false;
   const n = x.haltingStep.length;
-  const matrix = (m: unknown) => Array.isArray(m) && m.length === steps && m.every((row) => numbers(row, n));
+  const matrix = (m: unknown) => Array.isArray(m) && m.length === steps && m.every((row) => isNumbers(row, n));
   return (
     x.haltingStep.every((s) => Number.isInteger(s) && s >= 1 && s <= steps) &&
-    numbers(x.remainder, n) &&
-    numbers(x.ponder, n) &&
+    isNumbers(x.remainder, n) &&
+    isNumbers(x.ponder, n) &&
     matrix(x.halting) &&
     matrix(x.weights)
   );

@@ -2,6 +2,8 @@
 // generated continuation as notes on a piano roll, and for each step the attention over the
 // previous `window` steps (the row of the step that predicted the next note).
 
+import { isRecord } from '../guards';
+
 export interface MusicStep {
   id: number;
   token: string;
@@ -41,13 +43,13 @@ export function pitchName(p: number): string {
 }
 
 export function isMusicData(x: unknown): x is MusicData {
-  if (typeof x !== 'object' || x === null) return false;
-  const d = x as Record<string, unknown>;
+  if (!isRecord(x)) return false;
+  const d = x;
   if (!Array.isArray(d.steps) || d.steps.length === 0) return false;
   const T = d.steps.length;
   const stepOk = (s: unknown): boolean => {
-    if (typeof s !== 'object' || s === null) return false;
-    const r = s as Record<string, unknown>;
+    if (!isRecord(s)) return false;
+    const r = s;
     return Number.isInteger(r.id) && typeof r.token === 'string' && (r.pitch === null || (Number.isInteger(r.pitch) && (r.pitch as number) >= 0 && (r.pitch as number) <= 127));
   };
   return (

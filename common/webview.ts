@@ -2,7 +2,8 @@
 // sides. Big numbers cross as typed arrays, one head at a time; the rest is small JSON.
 // Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
-import type { Part } from '../engine/types';
+import type { Part } from '../src/engine/types';
+import { isCount, isFiniteOrNull, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 import { STAT_KEYS, type HeadStats, type PartMeta, type RunMeta, type Thumbnail } from './headData';
 import { isHostToView, isInspectorView, isRnnScore, isViewToHost, type HostToView, type InspectorView, type ViewToHost } from './views';
 
@@ -11,8 +12,6 @@ export * from './views';
 
 /** Longest error text the host accepts from a webview; longer is cut, never trusted for length. */
 export const MAX_WEBVIEW_TEXT = 2000;
-/** Upper bound on any index a webview may send (layers, heads, ids). */
-const MAX_INDEX = 1_000_000;
 
 // ---- webview → host ---------------------------------------------------------------------------
 
@@ -204,36 +203,6 @@ export interface InspectorState {
 
 // ---- guards -----------------------------------------------------------------------------------
 
-type Rec = Record<string, unknown>;
-
-function isRecord(x: unknown): x is Rec {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-export function isPart(x: unknown): x is Part {
-  return x === 'encoder' || x === 'decoder' || x === 'cross';
-}
-
-function isIndex(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= MAX_INDEX;
-}
-
-function isCount(x: unknown): x is number {
-  return isIndex(x) && x > 0;
-}
-
-function isString(x: unknown, max = Infinity): x is string {
-  return typeof x === 'string' && x.length <= max;
-}
-
-function isStringArray(x: unknown, length?: number): x is string[] {
-  return Array.isArray(x) && (length === undefined || x.length === length) && x.every((s) => typeof s === 'string');
-}
-
-function isFiniteOrNull(x: unknown): x is number | null {
-  return x === null || (typeof x === 'number' && Number.isFinite(x));
-}
-
 /** Validates untrusted input from the webview. Anything else is dropped by the host. */
 export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (!isRecord(x)) return false;
@@ -294,7 +263,7 @@ function isStats(x: unknown): x is HeadStats {
 
 function isPartMeta(x: unknown): x is PartMeta {
   if (!isRecord(x) || !isPart(x.part) || !isCount(x.queries) || !isCount(x.keys)) return false;
-  if (!isStringArray(x.queryTokens, x.queries) || !isStringArray(x.keyTokens, x.keys)) return false;
+  if (!isStrings(x.queryTokens, x.queries) || !isStrings(x.keyTokens, x.keys)) return false;
   return (
     Array.isArray(x.layers) &&
     x.layers.every(
@@ -319,8 +288,8 @@ function isRunMeta(x: unknown): x is RunMeta {
   const m = x.model;
   return (
     isString(m.name) && isString(m.file) && isString(m.architecture) && isString(m.kind) && typeof m.parameters === 'number' &&
-    isStringArray(x.tokens.source) && isStringArray(x.tokens.target) &&
-    (x.predicted === undefined || isStringArray(x.predicted)) &&
+    isStrings(x.tokens.source) && isStrings(x.tokens.target) &&
+    (x.predicted === undefined || isStrings(x.predicted)) &&
     isString(x.scoreLabel) &&
     (x.scores === undefined || (Array.isArray(x.scores) && x.scores.every(isRnnScore))) &&
     (x.score === undefined || isRnnScore(x.score)) &&

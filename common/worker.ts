@@ -1,11 +1,11 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from '../engine/types';
-import type { ModelFileFacts, SafetensorsHeaderInfo } from '../engine/format/modelFileInfo';
-import type { FaultKind } from '../engine/debug';
-import { isWeightBuffer } from '../engine/format/safetensors';
+import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from '../src/engine/types';
+import type { ModelFileFacts, SafetensorsHeaderInfo } from '../src/engine/format/modelFileInfo';
+import type { FaultKind } from '../src/engine/debug';
 import { isHeadQK } from './views';
+import { isId, isIndex, isNumbers, isOptString, isPart, isRecord } from './guards';
 
 export type WorkerRequest =
   /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
@@ -51,14 +51,14 @@ export type WorkerReply =
   | { type: 'norms'; id: number; norms: HeadWeightNorms | null }
   | { type: 'error'; id: number; error: EngineErrorInfo };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+/** Replies about a request that is still going (progress, layers so far); the others end it. */
+export type WorkerNote = Extract<WorkerReply, { type: 'progress' | 'partial' }>;
+
 const isIds = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
-const isOptStr = (v: unknown) => v === undefined || typeof v === 'string';
 
 export function isRunInput(v: unknown): v is RunInput {
   return (
-    isObj(v) && isOptStr(v.text) && isOptStr(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
+    isRecord(v) && isOptString(v.text) && isOptString(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
     (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0)) &&
@@ -67,7 +67,7 @@ export function isRunInput(v: unknown): v is RunInput {
 }
 
 export function isWorkerRequest(v: unknown): v is WorkerRequest {
-  if (!isObj(v) || !isId(v.id)) return false;
+  if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'run':
       return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer && (v.stream === undefined || typeof v.stream === 'boolean');
@@ -88,83 +88,55 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
   }
 }
 
-const isIndex = (v: unknown): v is number => isId(v) && v <= 1_000_000;
-const isPart = (v: unknown) => v === 'encoder' || v === 'decoder' || v === 'cross';
-
 export function isQkRequest(v: unknown): v is QkRequest {
   return (
-    isObj(v) && Array.isArray(v.ids) && v.ids.length > 0 && isIds(v.ids) && isIds(v.targetIds) &&
+    isRecord(v) && Array.isArray(v.ids) && v.ids.length > 0 && isIds(v.ids) && isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     isPart(v.part) && isIndex(v.layer) && isIndex(v.head)
   );
 }
 
-const isProgress = (v: unknown) => isObj(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
-const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isObj(a) && a.probs instanceof Float32Array);
+const isProgress = (v: unknown) => isRecord(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
+const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isRecord(a) && a.probs instanceof Float32Array);
 
 export function isWorkerReply(v: unknown): v is WorkerReply {
-  if (!isObj(v) || !isId(v.id)) return false;
+  if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'progress':
       return isProgress(v.progress);
     case 'partial':
-      return isObj(v.run) && isObj(v.run.model) && isObj(v.run.tokens) && isObj(v.run.ids) && isLayers(v.layers) && isProgress(v.progress);
+      return isRecord(v.run) && isRecord(v.run.model) && isRecord(v.run.tokens) && isRecord(v.run.ids) && isLayers(v.layers) && isProgress(v.progress);
     case 'result':
-      return isObj(v.result) && isLayers(v.result.attentions);
+      return isRecord(v.result) && isLayers(v.result.attentions);
     case 'summary':
-      return isObj(v.summary) && typeof v.summary.name === 'string';
+      return isRecord(v.summary) && typeof v.summary.name === 'string';
     case 'qk':
       return isHeadQK(v.qk);
     case 'header':
       return isHeaderInfo(v.header);
     case 'modelFile':
-      return isObj(v.facts) && isOptStr(v.facts.description) && isOptStr(v.facts.safetensors) && (v.facts.heads === undefined || isIndex(v.facts.heads));
+      return isRecord(v.facts) && isOptString(v.facts.description) && isOptString(v.facts.safetensors) && (v.facts.heads === undefined || isIndex(v.facts.heads));
     case 'norms':
       return v.norms === null || isHeadWeightNorms(v.norms);
     case 'error':
-      return isObj(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
+      return isRecord(v.error) && typeof v.error.message === 'string' && typeof v.error.name === 'string';
     default:
       return false;
   }
 }
 
-const isNums = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
-const isOptNums = (v: unknown) => v === undefined || isNums(v);
+const isOptNums = (v: unknown) => v === undefined || isNumbers(v);
 
 function isHeaderInfo(v: unknown): v is SafetensorsHeaderInfo {
   return (
-    isObj(v) && typeof v.file === 'string' && isId(v.headerBytes) && isObj(v.metadata) &&
+    isRecord(v) && typeof v.file === 'string' && isId(v.headerBytes) && isRecord(v.metadata) &&
     Object.values(v.metadata).every((x) => typeof x === 'string') &&
     Array.isArray(v.tensors) &&
     v.tensors.every((t: unknown) =>
-      isObj(t) && typeof t.name === 'string' && typeof t.dtype === 'string' && isNums(t.shape) && isId(t.begin) && isId(t.end) && isOptNums(t.norms))
+      isRecord(t) && typeof t.name === 'string' && typeof t.dtype === 'string' && isNumbers(t.shape) && isId(t.begin) && isId(t.end) && isOptNums(t.norms))
   );
 }
 
 function isHeadWeightNorms(v: unknown): v is HeadWeightNorms {
-  return isObj(v) && isPart(v.part) && isIndex(v.layer) && isOptNums(v.q) && isOptNums(v.k) && isOptNums(v.v) && isOptNums(v.o);
-}
-
-/** The buffers of a result, handed over (not copied) when it crosses the thread boundary. */
-export function transferables(result: RunResult): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  // A view onto model weights (safetensors' zero-copy tensors) is copied, not handed over: moving
-  // its buffer would empty every weight of the model the worker keeps.
-  const add = (a?: ArrayBufferView) => a && !isWeightBuffer(a.buffer) && out.add(a.buffer as ArrayBuffer);
-  for (const a of result.attentions) [a.probs, a.scores, a.mask, a.rowEntropy].forEach(add);
-  for (const s of result.addNorm) [s.residualNorm, s.sublayerNorm, s.outputNorm].forEach(add);
-  for (const q of result.qkv ?? []) [q.q, q.k, q.v].forEach(add);
-  add(result.positional?.data);
-  collectTypedArrays(result.app?.data, add);
-  return [...out];
-}
-
-/**
- * Every typed array inside plain objects/arrays (application view data), to transfer them. Builders
- * must give app data its own buffers: a view onto model weights would detach the cached model.
- */
-function collectTypedArrays(x: unknown, add: (a: ArrayBufferView) => void, depth = 0): void {
-  if (depth > 8 || typeof x !== 'object' || x === null) return;
-  if (ArrayBuffer.isView(x)) return add(x);
-  for (const v of Array.isArray(x) ? x : Object.values(x)) collectTypedArrays(v, add, depth + 1);
+  return isRecord(v) && isPart(v.part) && isIndex(v.layer) && isOptNums(v.q) && isOptNums(v.k) && isOptNums(v.v) && isOptNums(v.o);
 }

@@ -1,6 +1,8 @@
 // App view of a NARM session recommender (RunResult.app.kind = 'narm'): the clicked items with
 // the local encoder's attention α over them, and the top recommended next items.
 
+import { isNumber, isRecord } from '../guards';
+
 export interface NarmData {
   /** The session in click order; alpha = α_tj with t the last click (sums to 1 over the session). */
   clicked: { id: number; token: string; alpha: number }[];
@@ -8,12 +10,9 @@ export interface NarmData {
   recommended: { id: number; token: string; probability: number }[];
 }
 
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isRec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
 export function isNarmData(x: unknown): x is NarmData {
-  if (!isRec(x) || !Array.isArray(x.clicked) || !Array.isArray(x.recommended) || x.clicked.length === 0) return false;
+  if (!isRecord(x) || !Array.isArray(x.clicked) || !Array.isArray(x.recommended) || x.clicked.length === 0) return false;
   const item = (e: unknown, key: 'alpha' | 'probability'): boolean =>
-    isRec(e) && Number.isInteger(e.id) && typeof e.token === 'string' && isNum(e[key]) && (e[key] as number) >= 0 && (e[key] as number) <= 1;
+    isRecord(e) && Number.isInteger(e.id) && typeof e.token === 'string' && isNumber(e[key]) && (e[key] as number) >= 0 && (e[key] as number) <= 1;
   return x.clicked.every((e) => item(e, 'alpha')) && x.recommended.every((e) => item(e, 'probability'));
 }

@@ -1,6 +1,8 @@
 // App view of a sentence encoder (RunResult.app.kind = 'sentence-embedding'): the sentence's
 // embedding (mean of the last layer → tanh dense → L2 normalisation) and the norms on the way.
 
+import { isNumber, isRecord } from '../guards';
+
 export const SENTENCE_EMBEDDING = 'sentence-embedding';
 
 export interface SentenceEmbeddingData {
@@ -16,18 +18,15 @@ export interface SentenceEmbeddingData {
   tokens: number;
 }
 
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isRec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
 /** At most this many dimensions are drawn; a bigger payload is refused, not drawn slowly. */
 export const MAX_EMBEDDING_DIMS = 4096;
 
 export function isSentenceEmbeddingData(x: unknown): x is SentenceEmbeddingData {
-  if (!isRec(x) || !Array.isArray(x.embedding)) return false;
+  if (!isRecord(x) || !Array.isArray(x.embedding)) return false;
   const e = x.embedding;
   return (
-    e.length >= 1 && e.length <= MAX_EMBEDDING_DIMS && e.every(isNum) &&
-    isNum(x.pooledNorm) && x.pooledNorm >= 0 && isNum(x.tanhNorm) && x.tanhNorm >= 0 && isNum(x.norm) && x.norm >= 0 &&
+    e.length >= 1 && e.length <= MAX_EMBEDDING_DIMS && e.every(isNumber) &&
+    isNumber(x.pooledNorm) && x.pooledNorm >= 0 && isNumber(x.tanhNorm) && x.tanhNorm >= 0 && isNumber(x.norm) && x.norm >= 0 &&
     Number.isInteger(x.tokens) && (x.tokens as number) >= 1
   );
 }
