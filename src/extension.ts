@@ -15,6 +15,7 @@ import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 import { readLimitSettings } from './settings';
 import { notify } from './notify';
 import { startLoopMonitor } from './loopMonitor';
+import { RunRestorer } from './panels/restore';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -48,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   };
   reportLimits();
   const runner = new Runner(context.extensionUri, engine, vscodePrompter);
+  // Before the Run view and the serializer: both show what it restores.
+  const restorer = new RunRestorer(context, runner);
   const tree = new ModelTreeProvider(engine);
   const runView = new RunViewProvider(context.extensionUri, runner, {
     chooseModel: () => pickModel(runner.prompter),
@@ -59,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   const serializer: vscode.WebviewPanelSerializer = {
     async deserializeWebviewPanel(panel, state) {
       InspectorPanel.revive(panel, context.extensionUri, state);
+      void restorer.revived(); // not awaited: VS Code waits for this before showing the panel
     },
   };
   const loopMonitor = startLoopMonitor();
@@ -66,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     { dispose: () => loopMonitor?.dispose() },
     { dispose: () => void engine.dispose() },
     runner,
+    restorer,
     tree,
     runView,
     vscode.window.registerTreeDataProvider('attentionInspector.models', tree),

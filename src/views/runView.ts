@@ -7,7 +7,7 @@ import type { RunResult } from '../engine/types';
 import { isSidebarToHost, type SidebarState } from '../protocol/sidebar';
 import { sidebarState } from './sidebarState';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
-import { parseTypedInput } from '../inputText';
+import { parseTypedInput, type InputVocab } from '../inputText';
 import { LiveRun } from './liveRun';
 import { RUN_VIEW_ID, type Runner } from '../runner';
 import type { HeadFocus } from '../protocol/webview';
@@ -16,6 +16,8 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private view?: vscode.WebviewView;
   private readonly disposables: vscode.Disposable[] = [];
   readonly live: LiveRun<RunResult>;
+  /** The typed input's problem, or the live run's error; cleared when the next run starts. */
+  private inputError: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -25,9 +27,14 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   ) {
     this.live = new LiveRun<RunResult>(
       {
-        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text)),
+        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text, this.vocab())),
+        onStart: () => (this.inputError = undefined),
         onResult: () => undefined, // the runner's change event redraws
-        onError: () => undefined, // shown under the box from runner.lastError
+        onError: (_text, e) => {
+          // A typed input the model cannot take never reaches the runner: say it here.
+          this.inputError = e.name === 'CancelledError' ? undefined : e.message;
+          this.post();
+        },
       },
       delayMs,
     );
@@ -51,7 +58,20 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
 
   /** What the view shows now (tests read it). */
   state(): SidebarState {
-    return sidebarState(this.runner);
+    return sidebarState(this.runner, this.inputError);
+  }
+
+  /** The current model's ids range, when known from its last run. */
+  private vocab(): InputVocab | undefined {
+    const r = this.runner.lastResult;
+    return r && this.runner.resultModel === this.runner.current ? r.model.vocab : undefined;
+  }
+
+  /** After a reload the runner has the model and input back but no result: run it once. */
+  private restoreRun(): void {
+    const { current, lastInput, lastResult, running, lastError } = this.runner;
+    if (!current || !lastInput || lastResult || running || lastError || this.live.busy) return;
+    this.runner.live(current, lastInput).catch(() => undefined);
   }
 
   /** Same as the person typing `text` into the box. */
@@ -67,6 +87,7 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     }
     switch (raw.type) {
       case 'ready':
+        this.restoreRun();
         return this.post();
       case 'input':
         if (!this.runner.current) return this.post();
