@@ -40,6 +40,7 @@ export function summarize(model: LoadedModel): ModelSummary {
     examples: model.examples,
     ...(model.sourceTokenizer?.unkToken !== undefined ? { unkToken: model.sourceTokenizer.unkToken } : {}),
     ...sourceVocab(model),
+    ...(model.openFirst ? { openFirst: model.openFirst } : {}),
   };
 }
 
