@@ -18,6 +18,8 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   readonly live: LiveRun<RunResult>;
   /** The typed input's problem, or the live run's error; cleared when the next run starts. */
   private inputError: string | undefined;
+  /** The model and input came back from the workspace state (a reload) and nothing ran since. */
+  private restorePending: boolean;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -38,7 +40,13 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
       },
       delayMs,
     );
-    this.disposables.push(runner.onDidChange(() => this.post()));
+    this.restorePending = !!runner.current && !!runner.lastInput && !runner.lastResult;
+    this.disposables.push(
+      runner.onDidChange(() => {
+        this.restorePending = false; // a run started (the inspector's own restore, or the person's)
+        this.post();
+      }),
+    );
   }
 
   static register(provider: RunViewProvider): vscode.Disposable {
@@ -67,9 +75,11 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     return r && this.runner.resultModel === this.runner.current ? r.model.vocab : undefined;
   }
 
-  /** After a reload the runner has the model and input back but no result: run it once. */
+  /** After a reload the runner has the model and input back but no result: run it, once. */
   private restoreRun(): void {
     const { current, lastInput, lastResult, running, lastError } = this.runner;
+    if (!this.restorePending) return;
+    this.restorePending = false;
     if (!current || !lastInput || lastResult || running || lastError || this.live.busy) return;
     this.runner.live(current, lastInput).catch(() => undefined);
   }
