@@ -42,6 +42,8 @@ export interface SidebarState {
   status: 'idle' | 'running' | 'error';
   /** Error or hint text under the box. */
   message?: string;
+  /** The box's hint when the model needs something particular (ids only, and their range). */
+  placeholder?: string;
   /** `unk`: the tokenizer's unknown-word token, marked in the strip. */
   tokens: { source: string[]; target: string[]; unk?: string };
   parts: SidebarPart[];
@@ -87,6 +89,7 @@ export function isHostToSidebar(x: unknown): x is HostToSidebar {
   if (!isRecord(x) || x.type !== 'state') return false;
   if (x.model !== undefined && !(isRecord(x.model) && typeof x.model.name === 'string' && typeof x.model.file === 'string')) return false;
   if (x.message !== undefined && typeof x.message !== 'string') return false;
+  if (x.placeholder !== undefined && !(typeof x.placeholder === 'string' && x.placeholder.length <= 500)) return false;
   return (
     typeof x.input === 'string' &&
     (x.status === 'idle' || x.status === 'running' || x.status === 'error') &&

@@ -53,7 +53,12 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
-export type WebviewToHost = ReadyMessage | RequestHeadMessage | HeadShownMessage | WebviewErrorMessage | ViewToHost;
+/** The "Run again" button of a panel whose run was lost (the extension host stopped). */
+export interface RunAgainMessage {
+  type: 'runAgain';
+}
+
+export type WebviewToHost = ReadyMessage | RequestHeadMessage | HeadShownMessage | WebviewErrorMessage | RunAgainMessage | ViewToHost;
 
 // ---- host → webview ---------------------------------------------------------------------------
 
@@ -159,6 +164,8 @@ export interface RunStatusMessage {
 export interface NoRunMessage {
   type: 'noRun';
   message: string;
+  /** Label of a button that runs the lost run again (answered with `runAgain`). */
+  runAgain?: string;
 }
 
 export type HostToWebview =
@@ -209,6 +216,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   switch (x.type) {
     case 'ready':
       return x.selection === undefined || isHeadFocus(x.selection);
+    case 'runAgain':
+      return true;
     case 'requestHead':
       return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'headShown':
@@ -342,8 +351,9 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'app':
       return isIndex(x.runId) && isString(x.kind, 100) && isString(x.title, 500) && isString(x.explain, 5000) && 'data' in x;
     case 'error':
-    case 'noRun':
       return isString(x.message);
+    case 'noRun':
+      return isString(x.message) && (x.runAgain === undefined || isString(x.runAgain, 200));
     case 'runStatus':
       return (x.state === 'running' || x.state === 'cancelled' || x.state === 'failed' || x.state === 'idle') && isString(x.message);
     default:

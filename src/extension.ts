@@ -16,6 +16,7 @@ import { Inspector } from './panels/inspector';
 import { Settings } from './settings';
 import { notify } from './notify';
 import { startLoopMonitor } from './loopMonitor';
+import { RunRestorer } from './panels/restore';
 
 export interface AttentionInspectorApi {
   engine: EngineHost;
@@ -50,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   reportLimits(settings.read().problems);
   const runner: Runner = new Runner(engine, vscodePrompter, (): boolean => inspector.isOpen());
   const inspector = new Inspector(context.extensionUri, runner, engine);
+  // Before the Run view and the serializer: both show what it restores.
+  const restorer = new RunRestorer(context, runner);
   const tree = new ModelTreeProvider(engine);
   const runView = new RunViewProvider(context.extensionUri, runner, {
     chooseModel: () => pickModel(runner.prompter),
@@ -61,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   const serializer: vscode.WebviewPanelSerializer = {
     async deserializeWebviewPanel(panel, state) {
       InspectorPanel.revive(panel, context.extensionUri, state);
+      void restorer.revived(); // not awaited: VS Code waits for this before showing the panel
     },
   };
   const loopMonitor = startLoopMonitor();
@@ -69,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     { dispose: () => void engine.dispose() },
     runner,
     inspector,
+    restorer,
     tree,
     runView,
     vscode.window.registerTreeDataProvider('attentionInspector.models', tree),

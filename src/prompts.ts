@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ModelSummary, RunInput } from './engine/types';
 import { findModels, modelPathOf } from './views/modelTree';
-import { parseTypedInput } from './inputText';
+import { inputPlaceholder, parseTypedInput, TypedInputError } from './inputText';
 import { uiText } from './uiText';
 
 export interface Prompter {
@@ -79,10 +79,21 @@ export async function pickInput(prompter: Prompter, summary: ModelSummary, title
     description: ex.targetText !== undefined ? uiText(`→ ${ex.targetText}`) : `example ${i + 1}`,
     input: { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds },
   }));
-  const answer = await prompter.pickOrType(items, {
-    title: title ?? uiText(`Attention: input for ${summary.name}`),
-    placeholder: items.length ? 'Pick an example or type an input (or "ids: 1, 2, 3")' : 'Type an input (or "ids: 1, 2, 3")',
-  });
-  if (answer === undefined) return undefined;
-  return typeof answer === 'string' ? parseTypedInput(answer) : answer.input;
+  const baseTitle = title ?? uiText(`Attention: input for ${summary.name}`);
+  let problem: string | undefined;
+  for (;;) {
+    // A typed input the model cannot take is asked again, the reason in the title.
+    const answer = await prompter.pickOrType(items, {
+      title: problem ? `${baseTitle} — ${problem}` : baseTitle,
+      placeholder: inputPlaceholder(summary.vocab, items.length > 0),
+    });
+    if (answer === undefined) return undefined;
+    if (typeof answer !== 'string') return answer.input;
+    try {
+      return parseTypedInput(answer, summary.vocab);
+    } catch (e) {
+      if (!(e instanceof TypedInputError)) throw e;
+      problem = e.message;
+    }
+  }
 }

@@ -85,7 +85,9 @@ export class Runner implements vscode.Disposable {
     if (!summary) return undefined;
     const ex = summary.examples[0];
     if (!ex) return this.askAndRun(modelPath, opts, summary);
-    return this.run(modelPath, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds }, opts);
+    // Opening a model shows the head its file names first (open_first), unless the caller names one.
+    const focus = opts.focus ?? summary.openFirst;
+    return this.run(modelPath, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds }, { ...opts, ...(focus ? { focus } : {}) });
   }
 
   /** Asks for an input (the model's examples offered) and runs it. */

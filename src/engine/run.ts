@@ -39,7 +39,16 @@ export function summarize(model: LoadedModel): ModelSummary {
     parts: partShapes(model),
     examples: model.examples,
     ...(model.sourceTokenizer?.unkToken !== undefined ? { unkToken: model.sourceTokenizer.unkToken } : {}),
+    ...sourceVocab(model),
+    ...(model.openFirst ? { openFirst: model.openFirst } : {}),
   };
+}
+
+/** The prompts say up front whether a model reads text or only ids, and their range. */
+function sourceVocab(model: LoadedModel): Pick<ModelSummary, 'vocab'> {
+  const c = model.config as unknown as Record<string, unknown>;
+  const size = model.sourceTokenizer?.size ?? c.src_vocab_size ?? c.vocab_size;
+  return typeof size === 'number' && size > 0 ? { vocab: { tokenizer: !!model.sourceTokenizer, size } } : {};
 }
 
 /** Text or ids → ids and display tokens for one side of the model. */

@@ -112,6 +112,10 @@ export interface ModelSummary {
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
   /** The token unknown words of the input become ([UNK], <unk>…), where the tokenizer has one. */
   unkToken?: string;
+  /** The head the inspector opens first, named by the model file (its description points at it). */
+  openFirst?: { part: Part; layer: number; head: number };
+  /** What the source side reads: text (through its tokenizer) or only ids, each below `size`. */
+  vocab?: { tokenizer: boolean; size: number };
 }
 
 export interface RunResult {

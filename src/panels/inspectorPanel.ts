@@ -34,6 +34,7 @@ export class InspectorPanel {
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
+  private static runAgainHandler: (() => Promise<unknown>) | undefined;
   private static qkHandler: QkHandler | undefined;
   /** The host's requests to the page (Export View): answered by an exportReply with their id. */
   private readonly toPage = new RpcClient<HostToWebview, ExportReplyMessage>(
@@ -104,6 +105,24 @@ export class InspectorPanel {
     });
   }
 
+  /** What the "Run again" button of a panel whose run was lost does (see showLost). */
+  static onRunAgain(handler: () => Promise<unknown>): vscode.Disposable {
+    InspectorPanel.runAgainHandler = handler;
+    return new vscode.Disposable(() => {
+      if (InspectorPanel.runAgainHandler === handler) InspectorPanel.runAgainHandler = undefined;
+    });
+  }
+
+  /**
+   * A panel that says its run was lost (`message`) and offers a button (`runAgain`, its label)
+   * that runs it again; opened in `column`, where the lost panel was.
+   */
+  static showLost(extensionUri: vscode.Uri, message: string, runAgain: string | undefined, column?: vscode.ViewColumn): InspectorPanel {
+    const p = InspectorPanel.current ?? InspectorPanel.create(extensionUri, column);
+    p.post(p.session.setNoRun(message, runAgain));
+    return p;
+  }
+
   /** How the host computes one head's q and k vectors for the Q·K view (the engine worker). */
   static onQk(handler: QkHandler): vscode.Disposable {
     InspectorPanel.qkHandler = handler;
@@ -136,11 +155,11 @@ export class InspectorPanel {
     return p;
   }
 
-  private static create(extensionUri: vscode.Uri): InspectorPanel {
+  private static create(extensionUri: vscode.Uri, column = vscode.ViewColumn.Beside): InspectorPanel {
     const panel = vscode.window.createWebviewPanel(
       INSPECTOR_VIEW_TYPE,
       'Attention Inspector',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { viewColumn: column, preserveFocus: true },
       { ...webviewOptions(extensionUri), retainContextWhenHidden: false },
     );
     return new InspectorPanel(panel, extensionUri);
@@ -221,6 +240,10 @@ export class InspectorPanel {
   private async onEvent(e: SessionEvent): Promise<void> {
     if (e.kind === 'export') {
       this.toPage.receive(e.reply);
+      return;
+    }
+    if (e.kind === 'runAgain') {
+      await InspectorPanel.runAgainHandler?.();
       return;
     }
     const handler = InspectorPanel.rerunHandler;

@@ -23,7 +23,7 @@ import { NewestOnly } from './newestOnly';
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
 
 /** Something the panel acts on beyond posting replies (it needs VS Code to do it). */
-export type SessionEvent = { kind: 'rerun'; score: RnnScore } | { kind: 'export'; reply: ExportReplyMessage };
+export type SessionEvent = { kind: 'rerun'; score: RnnScore } | { kind: 'export'; reply: ExportReplyMessage } | { kind: 'runAgain' };
 
 export interface Handled {
   replies: HostToWebview[];
@@ -68,8 +68,11 @@ export class InspectorSession {
   /** The layers (`part/layer`) of the shown run whose statistics and thumbnails the page has. */
   private sentLayers = new Set<string>();
 
+  /** The button a panel without a run offers (its run was lost with the extension host). */
+  private runAgain: string | undefined;
+
   constructor(
-    private readonly noRunMessage = NO_RUN_MESSAGE,
+    private noRunMessage = NO_RUN_MESSAGE,
     private readonly qkSource?: QkSource,
   ) {}
 
@@ -208,11 +211,18 @@ export class InspectorSession {
       if (this.view) out.push({ type: 'showView', view: this.view, seq: this.viewSeq });
       if (this.focus) out.push({ type: 'focusHead', runId: this.runIdValue, ...this.focus });
     } else {
-      out.push({ type: 'noRun', message: this.noRunMessage });
+      out.push({ type: 'noRun', message: this.noRunMessage, ...(this.runAgain ? { runAgain: this.runAgain } : {}) });
     }
     if (this.lastError !== undefined) out.push({ type: 'error', message: this.lastError });
     if (this.status) out.push(this.status);
     return out;
+  }
+
+  /** A panel with no run says why (`message`) and offers a button with this label; returns what to post. */
+  setNoRun(message: string, runAgain?: string): HostToWebview[] {
+    this.noRunMessage = message;
+    this.runAgain = runAgain;
+    return this.result ? [] : this.snapshot();
   }
 
   /** Validates an untrusted message and answers it. Invalid messages get no reply, only a log line. */
@@ -233,6 +243,8 @@ export class InspectorSession {
         if (layer && raw.head < layer.heads) this.opened(raw);
         return { replies: [] };
       }
+      case 'runAgain':
+        return { replies: [], event: this.runAgain && !this.result ? { kind: 'runAgain' } : undefined };
       case 'webviewError':
         return { replies: [], log: `webview error: ${raw.message.slice(0, MAX_WEBVIEW_TEXT)}` };
       case 'rerun': {

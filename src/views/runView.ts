@@ -8,7 +8,7 @@ import { isSidebarToHost, type SidebarState, type SidebarToHost } from '../../co
 import { receiver } from '../../common/rpc';
 import { sidebarState } from './sidebarState';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
-import { parseTypedInput } from '../inputText';
+import { parseTypedInput, type InputVocab } from '../inputText';
 import { LiveRun } from './liveRun';
 import { RUN_VIEW_ID, type Runner } from '../runner';
 import type { HeadFocus } from '../../common/webview';
@@ -17,6 +17,10 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private view?: vscode.WebviewView;
   private readonly disposables: vscode.Disposable[] = [];
   readonly live: LiveRun<RunResult>;
+  /** The typed input's problem, or the live run's error; cleared when the next run starts. */
+  private inputError: string | undefined;
+  /** The model and input came back from the workspace state (a reload) and nothing ran since. */
+  private restorePending: boolean;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -26,13 +30,24 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   ) {
     this.live = new LiveRun<RunResult>(
       {
-        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text)),
+        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text, this.vocab())),
+        onStart: () => (this.inputError = undefined),
         onResult: () => undefined, // the runner's change event redraws
-        onError: () => undefined, // shown under the box from runner.lastError
+        onError: (_text, e) => {
+          // A typed input the model cannot take never reaches the runner: say it here.
+          this.inputError = e.name === 'CancelledError' ? undefined : e.message;
+          this.post();
+        },
       },
       delayMs,
     );
-    this.disposables.push(runner.onDidChange(() => this.post()));
+    this.restorePending = !!runner.current && !!runner.lastInput && !runner.lastResult;
+    this.disposables.push(
+      runner.onDidChange(() => {
+        this.restorePending = false; // a run started (the inspector's own restore, or the person's)
+        this.post();
+      }),
+    );
   }
 
   static register(provider: RunViewProvider): vscode.Disposable {
@@ -54,7 +69,22 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
 
   /** What the view shows now (tests read it). */
   state(): SidebarState {
-    return sidebarState(this.runner);
+    return sidebarState(this.runner, this.inputError);
+  }
+
+  /** The current model's ids range, when known from its last run. */
+  private vocab(): InputVocab | undefined {
+    const r = this.runner.lastResult;
+    return r && this.runner.resultModel === this.runner.current ? r.model.vocab : undefined;
+  }
+
+  /** After a reload the runner has the model and input back but no result: run it, once. */
+  private restoreRun(): void {
+    const { current, lastInput, lastResult, running, lastError } = this.runner;
+    if (!this.restorePending) return;
+    this.restorePending = false;
+    if (!current || !lastInput || lastResult || running || lastError || this.live.busy) return;
+    this.runner.live(current, lastInput).catch(() => undefined);
   }
 
   /** Same as the person typing `text` into the box. */
@@ -66,6 +96,7 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private async onMessage(raw: SidebarToHost): Promise<void> {
     switch (raw.type) {
       case 'ready':
+        this.restoreRun();
         return this.post();
       case 'input':
         if (!this.runner.current) return this.post();

@@ -2,7 +2,7 @@
 import type { RunInput, RunResult } from '../engine/types';
 import { PART_ORDER, averagePool, headSummaries, layersOf } from '../../common/headData';
 import type { SidebarPart, SidebarState } from '../../common/sidebar';
-import { inputAsText } from '../inputText';
+import { inputAsText, inputPlaceholder } from '../inputText';
 
 export interface RunnerState {
   current?: string;
@@ -16,20 +16,28 @@ export interface RunnerState {
 /** Side of the sidebar's head thumbnails (cells are drawn at ~16 px). */
 const SIDEBAR_THUMBNAIL = 12;
 
-/** The view's state from the runner's, as the message the webview renders. */
-export function sidebarState(runner: RunnerState): SidebarState {
+/**
+ * The view's state from the runner's, as the message the webview renders. `inputError` is the
+ * view's own (typed input the model cannot take, a live run that failed); it wins over the runner's.
+ * Tokens and heads are shown only when they are the current model's: never a new model's name
+ * and error beside the previous model's tokens and grid.
+ */
+export function sidebarState(runner: RunnerState, inputError?: string): SidebarState {
   const r = runner.lastResult;
-  const sameModel = r && runner.resultModel === runner.current;
+  const sameModel = r && runner.resultModel === runner.current ? r : undefined;
+  const error = inputError ?? runner.lastError;
+  const vocab = sameModel?.model.vocab;
   return {
     type: 'state',
-    ...(runner.current ? { model: { name: sameModel ? r.model.name : baseName(runner.current), file: runner.current } } : {}),
+    ...(runner.current ? { model: { name: sameModel ? sameModel.model.name : baseName(runner.current), file: runner.current } } : {}),
     input: inputAsText(runner.lastInput),
-    status: runner.running ? 'running' : runner.lastError ? 'error' : 'idle',
-    ...(runner.lastError ? { message: runner.lastError } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
-    tokens: r
-      ? { source: [...r.tokens.source], target: [...r.tokens.target], ...(r.model.unkToken !== undefined ? { unk: r.model.unkToken } : {}) }
+    status: runner.running ? 'running' : error ? 'error' : 'idle',
+    ...(error ? { message: error } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
+    ...(vocab && !vocab.tokenizer ? { placeholder: `${inputPlaceholder(vocab, false)}. Enter runs now.` } : {}),
+    tokens: sameModel
+      ? { source: [...sameModel.tokens.source], target: [...sameModel.tokens.target], ...(sameModel.model.unkToken !== undefined ? { unk: sameModel.model.unkToken } : {}) }
       : { source: [], target: [] },
-    parts: r ? sidebarParts(r) : [],
+    parts: sameModel ? sidebarParts(sameModel) : [],
   };
 }
 

@@ -217,7 +217,7 @@ export class InspectorApp {
         this.main.hidden = true;
         this.switcher.root.hidden = true;
         this.setVisibleView(undefined);
-        this.header.showEmpty(m.message, this.state.title);
+        this.header.showEmpty(m.message, this.state.title, m.runAgain ? { label: m.runAgain, run: () => this.api.post({ type: 'runAgain' }) } : undefined);
         return;
     }
   }

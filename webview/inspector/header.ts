@@ -28,7 +28,8 @@ export class RunHeader {
     return !!this.pending?.classList.contains('stale');
   }
 
-  showEmpty(message: string, title?: string): void {
+  /** No run to show: why, what was shown before, and (for a run that was lost) a button to run it again. */
+  showEmpty(message: string, title?: string, runAgain?: { label: string; run(): void }): void {
     clear(this.root);
     this.pending = undefined;
     this.root.append(
@@ -36,6 +37,14 @@ export class RunHeader {
       el('p', { className: 'empty-message', text: message }),
     );
     if (title) this.root.appendChild(el('p', { className: 'run-details', text: `Last shown here: ${title}` }));
+    if (runAgain) {
+      const b = el('button', { className: 'run-again', text: runAgain.label, attrs: { type: 'button' } });
+      b.addEventListener('click', () => {
+        b.disabled = true;
+        runAgain.run();
+      });
+      this.root.appendChild(b);
+    }
   }
 
   show(meta: RunMeta, title: string): void {

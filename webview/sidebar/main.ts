@@ -15,9 +15,10 @@ const CELL = 18;
 const root = document.getElementById('app')!;
 const modelName = el('span', { className: 'model-name', text: 'No model' });
 const choose = el('button', { className: 'choose', text: 'Choose model…', attrs: { type: 'button' } });
+const PLACEHOLDER = 'Type an input: it runs as you type (Enter runs now, Shift+Enter for a new line)';
 const input = el('textarea', {
   className: 'input',
-  attrs: { rows: '3', 'aria-label': 'Model input', placeholder: 'Type an input: it runs as you type (Enter runs now, Shift+Enter for a new line)', spellcheck: 'false' },
+  attrs: { rows: '3', 'aria-label': 'Model input', placeholder: PLACEHOLDER, spellcheck: 'false' },
 });
 const status = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
 const tokens = el('section', { className: 'tokens', attrs: { 'aria-label': 'Tokens' } });
@@ -62,6 +63,7 @@ function render(s: SidebarState): void {
     api.setState({ input: s.input });
   }
   input.disabled = !s.model;
+  input.placeholder = s.placeholder ?? PLACEHOLDER;
   status.className = `status ${s.status}`;
   status.textContent = s.status === 'running' ? 'Running…' : s.message ?? '';
   root.classList.toggle('running', s.status === 'running');

@@ -258,6 +258,8 @@ export type LoadedModel = ArchitectureConfig & {
   file: string;
   name: string;
   description?: string;
+  /** The head the inspector opens first (the model file's open_first). */
+  openFirst?: { part: 'encoder' | 'decoder' | 'cross'; layer: number; head: number };
   weights: Map<string, Tensor>;
   sourceTokenizer?: Tokenizer;
   targetTokenizer?: Tokenizer;

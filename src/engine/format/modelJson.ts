@@ -18,6 +18,20 @@ import { parseJsonText } from './jsonText';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { HfTokenizer, vocabTokenizer, type SplitMode } from './tokenizer';
 import { sizeOf, type Tensor } from '../tensor';
+import { partShapes } from '../models/parts';
+import type { Part } from '../types';
+
+type HeadRef = { part: Part; layer: number; head: number };
+
+/** open_first must name a head the model has (the schema checked its shape). */
+function checkOpenFirst(file: string, model: LoadedModel, ref: HeadRef): HeadRef {
+  const shapes = partShapes(model);
+  const shape = shapes.find((s) => s.part === ref.part);
+  if (!shape) throw new ModelFormatError(file, 'open_first.part', `one of ${shapes.map((s) => `"${s.part}"`).join(', ')}; found "${ref.part}"`);
+  if (ref.layer >= shape.layers) throw new ModelFormatError(file, 'open_first.layer', `a ${ref.part} layer 0…${shape.layers - 1}; found ${ref.layer}`);
+  if (ref.head >= shape.heads) throw new ModelFormatError(file, 'open_first.head', `a head 0…${shape.heads - 1}; found ${ref.head}`);
+  return ref;
+}
 
 export const FORMAT_ID = 'attention-inspector/model';
 
@@ -43,6 +57,7 @@ interface ModelJson {
   version: 1;
   name?: string;
   description?: string;
+  open_first?: HeadRef;
   architecture: string;
   config: Record<string, unknown>;
   vocab?: VocabJson;
@@ -75,6 +90,7 @@ export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
   const sizes = a.vocabSizes(config);
   const model = { ...base, architecture: a.name, config, weights: new Map() } as LoadedModel;
   if (doc.vocab) Object.assign(model, tokenizers(file, doc.vocab, sizes));
+  if (doc.open_first) model.openFirst = checkOpenFirst(file, model, doc.open_first);
 
   if (doc.weights.inline) {
     for (const [name, t] of Object.entries(doc.weights.inline)) model.weights.set(name, decodeInline(file, name, t));

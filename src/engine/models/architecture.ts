@@ -75,7 +75,7 @@ export interface Architecture<K extends ArchitectureName = ArchitectureName> {
   build(model: ModelOf<K>, kernels?: Kernels): RunnableModel;
   /**
    * RunResult.app kinds its runs may carry; each is drawn by webview/inspector/apps/<kind>.ts
-   * (with its data type and guard in src/protocol/apps/<kind>.ts). None: the heads only.
+   * (with its data type and guard in common/apps/<kind>.ts). None: the heads only.
    */
   readonly appKinds?: readonly string[];
   /** Every recorded layer reuses layer 0's weights (Universal Transformer): head norms read layer 0. */

@@ -101,6 +101,8 @@ export interface StartOptions {
 
 export interface RunningServer {
   port: number;
+  /** The server's pid, which leads its process group (the extension host is in it). */
+  pid: number;
   origin: string; // http://127.0.0.1:PORT
   tempDir: string;
   userDataDir: string;
@@ -170,6 +172,7 @@ export async function startServer(install: ServerInstall, opts: StartOptions): P
   let stopped = false;
   const server: RunningServer = {
     port,
+    pid,
     origin: `http://127.0.0.1:${port}`,
     tempDir,
     userDataDir,

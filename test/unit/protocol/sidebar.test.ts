@@ -102,3 +102,30 @@ test('sidebar thumbnails come from the inspector\'s per-layer summaries, not a s
   for (let k = 0; k < 144; k++) worst = Math.max(worst, Math.abs(t.data[k] - exact[k]));
   assert.ok(worst < 0.1 * Math.max(...exact), `pooled from the 32×32 summary, within 10 % of the exact 12×12 pooling: ${worst}`);
 });
+
+// Issue 20: a new model's name and error appeared beside the previous model's tokens and grid.
+test('sidebarState never mixes models: another model chosen (running or failed) shows none of the old tokens or heads', () => {
+  const r = syntheticResult();
+  const old = { resultModel: '/a/old.model.json', lastResult: r };
+  for (const s of [
+    sidebarState({ ...old, current: '/b/new.model.json', running: false, lastError: 'config.json: d_model: a positive integer' }),
+    sidebarState({ ...old, current: '/b/new.model.json', running: true }),
+  ]) {
+    assert.equal(s.model?.name, 'new.model.json');
+    assert.deepEqual(s.tokens, { source: [], target: [] });
+    assert.deepEqual(s.parts, []);
+    assert.ok(isHostToSidebar(s));
+  }
+});
+
+test('sidebarState: the view\'s own input error wins, and an ids-only model says so in the box', () => {
+  const r = syntheticResult();
+  const idsOnly = { ...r, model: { ...r.model, vocab: { tokenizer: false, size: 50 } } };
+  const s = sidebarState({ current: '/m', resultModel: '/m', lastResult: idsOnly, running: false }, '“x” is not a token id');
+  assert.equal(s.status, 'error');
+  assert.equal(s.message, '“x” is not a token id');
+  assert.match(s.placeholder ?? '', /token ids 0…49/);
+  assert.ok(isHostToSidebar(s));
+  assert.equal(sidebarState({ current: '/m', resultModel: '/m', lastResult: r, running: false }).placeholder, undefined);
+  assert.equal(isHostToSidebar({ ...s, placeholder: 7 }), false);
+});
