@@ -27,6 +27,17 @@ export interface TransformerConfig {
   eos_id?: number;
   decoder_start_id?: number;
   max_target_length?: number;
+  // Options some Hugging Face families need (docs/model-format.md); absent = off.
+  /** Token, position and type embeddings (and their norm) are this wide; `embed.project` maps them to d_model. */
+  embedding_size?: number;
+  /** Row of the position table that position 0 reads: the table has max_positions + offset rows. */
+  position_offset?: number;
+  /** fairseq make_positions: a token with this id reads row position_pad_id and does not advance the position. */
+  position_pad_id?: number;
+  /** Encoder and decoder each have their own position table and embedding norm (`encoder.embed.*`, `decoder.embed.*`). */
+  per_stack_embeddings?: boolean;
+  /** Stored encoder layers; layer i runs stored layer ⌊i / (encoder_layers / shared_layer_groups)⌋. */
+  shared_layer_groups?: number;
 }
 
 export interface RnnSeq2seqConfig {

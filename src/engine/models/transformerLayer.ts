@@ -136,8 +136,9 @@ export class LayerRunner {
     return this.kernels.linear(x, rows, l.in, l.w, l.out, l.b);
   }
 
-  layerNorm(x: Float32Array, rows: number, n: Norm): Float32Array {
-    return this.kernels.layerNorm(x, rows, this.cfg.d_model, n.gamma, n.beta, this.cfg.layer_norm_eps);
+  /** `width`: the rows' length when not d_model (an embedding_size-wide embedding norm). */
+  layerNorm(x: Float32Array, rows: number, n: Norm, width = this.cfg.d_model): Float32Array {
+    return this.kernels.layerNorm(x, rows, width, n.gamma, n.beta, this.cfg.layer_norm_eps);
   }
 
   /**
