@@ -13,9 +13,10 @@ import { readRegularFile } from './files';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 import { isHfEncoderType, readHfEncoder } from './hfEncoders';
+import { isHfSeq2seqType, readHfSeq2seq } from './hfSeq2seq';
 
 // Literal (not spread from hfEncoders): that module imports this one, so its constants may not be set yet here.
-export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', 'roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert'] as const;
+export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', 'roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert', 'bart', 'mbart'] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const configFile = path.join(dir, 'config.json');
@@ -28,6 +29,7 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   else if (type === 'gpt2') mapped = gpt2(c, weights);
   else if (type === 'marian') mapped = marian(c, weights);
   else if (isHfEncoderType(type)) mapped = readHfEncoder(type, c, weights);
+  else if (isHfSeq2seqType(type)) mapped = readHfSeq2seq(type, c, weights);
   else {
     const found = type === undefined ? 'it is missing' : `found ${showValue(type)}`;
     throw new ModelFormatError(configFile, 'model_type', `one of ${HF_MODEL_TYPES.map((t) => `"${t}"`).join(', ')}; ${found}`);

@@ -91,6 +91,33 @@ for (const family of ENCODER_FAMILIES) {
   });
 }
 
+const SEQ2SEQ_FAMILIES = ['bart', 'mbart'];
+
+for (const family of SEQ2SEQ_FAMILIES) {
+  test(`${family}: every attention probability, the last logits and the greedy tokens match transformers`, (t) => {
+    const err = checkAttentions(family);
+    const exp = readExpected(family);
+    const model = loadModel(path.join(FAMILIES, family));
+    assert.ok(model.architecture === 'transformer');
+    const m = buildTransformer(model).model;
+    const target = exp.decoder_input_ids!;
+    const h = m.decodeFull(target, m.encode(exp.input_ids));
+    const logits = m.logits(h, target.length);
+    const last = Array.from(logits.subarray((target.length - 1) * m.cfg.vocab_size));
+    const logitsErr = maxAbsDiff(last, exp.logits_last, `${family} logits`);
+    assert.ok(logitsErr <= HIDDEN_TOL, `${family} last logits: max abs error ${logitsErr.toExponential(2)}`);
+    // generate() keeps the EOS it stopped on (or stops at max_new_tokens); the engine stops before EOS.
+    const greedy = runModel(model, { ids: exp.input_ids }).ids.target!;
+    const hf = exp.greedy!;
+    const stopped = hf[hf.length - 1] === m.cfg.eos_id;
+    assert.deepEqual(stopped ? [...greedy, m.cfg.eos_id] : greedy.slice(0, hf.length), hf, `${family} greedy tokens`);
+    t.diagnostic(`${family}: attention max abs error ${err.toExponential(2)}, logits ${logitsErr.toExponential(2)}, greedy ${JSON.stringify(hf)}`);
+  });
+  test(`${family}: the same attention on the product's native and WASM kernels`, (t) => {
+    for (const [kind, k] of productKernels()) t.diagnostic(`${family} ${kind}: attention max abs error ${checkAttentions(family, k).toExponential(2)}`);
+  });
+}
+
 /** A copy of a fixture folder with config.json changed by `edit`. */
 function withConfig(family: string, edit: (cfg: Record<string, unknown>) => void): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ai-${family}-`));
@@ -114,14 +141,17 @@ function assertRejected(dir: string, field: string, expected: RegExp): void {
   }
 }
 
-test('unsupported encoder options are refused, naming the file, the field and what is supported', () => {
+test('unsupported encoder and seq2seq options are refused, naming the file, the field and what is supported', () => {
   assertRejected(withConfig('albert', (c) => (c.inner_group_num = 2)), 'inner_group_num', /^1 \(one layer per group/);
   assertRejected(withConfig('albert', (c) => (c.num_hidden_groups = 4)), 'num_hidden_groups', /at most num_hidden_layers 3/);
   assertRejected(withConfig('roberta', (c) => (c.position_embedding_type = 'relative_key')), 'position_embedding_type', /"absolute"/);
   assertRejected(withConfig('roberta', (c) => (c.max_position_embeddings = 2)), 'max_position_embeddings', /more than pad_token_id \+ 1 = 2/);
   assertRejected(withConfig('electra', (c) => (c.is_decoder = true)), 'is_decoder', /false/);
   assertRejected(withConfig('distilbert', (c) => (c.activation = 'tanh')), 'activation', /one of relu, gelu/);
-  assertRejected(withConfig('distilbert', (c) => (c.model_type = 'deberta')), 'model_type', /"roberta", "xlm-roberta", "distilbert", "electra", "albert".*found "deberta"/);
+  assertRejected(withConfig('distilbert', (c) => (c.model_type = 'deberta')), 'model_type', /"roberta", "xlm-roberta", "distilbert", "electra", "albert", "bart", "mbart"; found "deberta"/);
+  assertRejected(withConfig('bart', (c) => (c.decoder_attention_heads = 2)), 'decoder_attention_heads', /the same as encoder_attention_heads 4/);
+  assertRejected(withConfig('mbart', (c) => (c.decoder_ffn_dim = 64)), 'decoder_ffn_dim', /the same as encoder_ffn_dim 112/);
+  assertRejected(withConfig('bart', (c) => (c.activation_function = 'gelu_fast')), 'activation_function', /one of relu, gelu, gelu_new, swish, silu/);
 });
 
 test('convert writes the new options into the project format, which reads back to the same attention', () => {
