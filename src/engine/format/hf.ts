@@ -16,7 +16,7 @@ import { isHfEncoderType, readHfEncoder } from './hfEncoders';
 import { isHfSeq2seqType, readHfSeq2seq } from './hfSeq2seq';
 
 // Literal (not spread from hfEncoders): that module imports this one, so its constants may not be set yet here.
-export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', 'roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert', 'bart', 'mbart'] as const;
+export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', 'roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert', 'bart', 'mbart', 't5'] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const configFile = path.join(dir, 'config.json');

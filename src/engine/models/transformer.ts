@@ -79,9 +79,19 @@ export class TransformerModel {
     const groups = Array.from({ length: stored }, (_, g) => readLayer(r, c, 'encoder', g, false));
     for (let i = 0; i < c.encoder_layers; i++) this.encoderLayers.push(groups[Math.floor(i / (c.encoder_layers / stored))]);
     for (let i = 0; i < c.decoder_layers; i++) this.decoderLayers.push(readLayer(r, c, 'decoder', i, cross));
+    if (c.relative_attention) {
+      // T5Stack: only block 0 has relative_attention_bias; its bias is passed on to every block.
+      const { buckets, max_distance: maxDistance } = c.relative_attention;
+      const stacks: [Stack, LayerWeights[]][] = [['encoder', this.encoderLayers], ['decoder', this.decoderLayers]];
+      for (const [stack, layers] of stacks) {
+        if (!layers.length) continue;
+        const table = r.get(`${stack}.relative_bias`, [buckets, c.heads]);
+        for (const l of layers) l.selfAttn.relativeBias = { table, buckets, maxDistance, bidirectional: stack === 'encoder' };
+      }
+    }
     if (c.final_norm) {
-      if (c.encoder_layers) this.encoderFinal = readNorm(r, 'encoder.final_norm', d);
-      if (c.decoder_layers) this.decoderFinal = readNorm(r, 'decoder.final_norm', d);
+      if (c.encoder_layers) this.encoderFinal = readNorm(r, 'encoder.final_norm', d, c.rms_norm);
+      if (c.decoder_layers) this.decoderFinal = readNorm(r, 'decoder.final_norm', d, c.rms_norm);
     }
     // Without its own lm_head the output projection is tied to the token embeddings.
     this.hasOwnHead = r.has('lm_head.weight');
@@ -271,7 +281,14 @@ export class TransformerModel {
 
   /** [rows, vocab] next-token logits from decoder hidden states (lm_head, or tied embeddings). */
   logits(hidden: Float32Array, rows: number): Float32Array {
-    return this.run.linear(hidden, rows, { w: this.lmHead.w, b: this.lmHead.b, out: this.cfg.vocab_size, in: this.cfg.d_model });
+    const head = { w: this.lmHead.w, b: this.lmHead.b, out: this.cfg.vocab_size, in: this.cfg.d_model };
+    const s = this.cfg.lm_head_input_scale;
+    if (s === undefined) return this.run.linear(hidden, rows, head);
+    // T5ForConditionalGeneration.forward: sequence_output * model_dim**-0.5 (in float32) before lm_head.
+    const scaled = Float32Array.from(hidden, (v) => v * s);
+    const out = this.run.linear(scaled, rows, head);
+    this.run.release(scaled);
+    return out;
   }
 }
 

@@ -5,6 +5,7 @@ import type { Activation, TransformerConfig } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
 import type { TensorReader } from './tensorReader';
 import { causalMask, scaledDotProductAttention } from '../attention';
+import { relativePositionBias, type RelativeBias } from '../relativePosition';
 import { engineBuffers } from '../buffers';
 
 export interface Linear {
@@ -22,6 +23,8 @@ export interface AttentionWeights {
   k: Linear;
   v: Linear;
   o: Linear;
+  /** T5: the stack's relative position bias, added to this attention's scores. */
+  relativeBias?: RelativeBias;
 }
 export interface LayerWeights {
   selfAttn: AttentionWeights;
@@ -30,6 +33,8 @@ export interface LayerWeights {
   crossNorm?: Norm;
   fc1: Linear;
   fc2: Linear;
+  /** gated_ffn: the activated branch; fc1 is then the linear one. */
+  gate?: Linear;
   ffnNorm: Norm;
 }
 
@@ -42,26 +47,30 @@ export function readLinear(r: TensorReader, name: string, out: number, inp: numb
   };
 }
 
-export function readNorm(r: TensorReader, name: string, d: number): Norm {
-  return { gamma: r.get(`${name}.weight`, [d]), beta: r.get(`${name}.bias`, [d]) };
+/** `rms`: RMSNorm has a weight only; beta is zeros, never read from the file. */
+export function readNorm(r: TensorReader, name: string, d: number, rms = false): Norm {
+  return { gamma: r.get(`${name}.weight`, [d]), beta: rms ? new Float32Array(d) : r.get(`${name}.bias`, [d]) };
 }
 
-function readAttention(r: TensorReader, prefix: string, d: number): AttentionWeights {
-  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, d, d);
+function readAttention(r: TensorReader, prefix: string, d: number, bias: boolean): AttentionWeights {
+  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, d, d, bias);
   return { q: lin('q'), k: lin('k'), v: lin('v'), o: lin('o') };
 }
 
 export function readLayer(r: TensorReader, cfg: TransformerConfig, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {
   const { d_model: d, d_ff } = cfg;
   const p = `${stack}.layers.${i}`;
+  const bias = cfg.linear_bias !== false;
+  const rms = cfg.rms_norm === true;
   return {
-    selfAttn: readAttention(r, `${p}.self_attn`, d),
-    selfNorm: readNorm(r, `${p}.self_attn_norm`, d),
-    cross: withCross ? readAttention(r, `${p}.cross_attn`, d) : undefined,
-    crossNorm: withCross ? readNorm(r, `${p}.cross_attn_norm`, d) : undefined,
-    fc1: readLinear(r, `${p}.ffn.fc1`, d_ff, d),
-    fc2: readLinear(r, `${p}.ffn.fc2`, d, d_ff),
-    ffnNorm: readNorm(r, `${p}.ffn_norm`, d),
+    selfAttn: readAttention(r, `${p}.self_attn`, d, bias),
+    selfNorm: readNorm(r, `${p}.self_attn_norm`, d, rms),
+    cross: withCross ? readAttention(r, `${p}.cross_attn`, d, bias) : undefined,
+    crossNorm: withCross ? readNorm(r, `${p}.cross_attn_norm`, d, rms) : undefined,
+    fc1: readLinear(r, `${p}.ffn.fc1`, d_ff, d, bias),
+    fc2: readLinear(r, `${p}.ffn.fc2`, d, d_ff, bias),
+    gate: cfg.gated_ffn ? readLinear(r, `${p}.ffn.gate`, d_ff, d, bias) : undefined,
+    ffnNorm: readNorm(r, `${p}.ffn_norm`, d, rms),
   };
 }
 
@@ -138,6 +147,7 @@ export class LayerRunner {
 
   /** `width`: the rows' length when not d_model (an embedding_size-wide embedding norm). */
   layerNorm(x: Float32Array, rows: number, n: Norm, width = this.cfg.d_model): Float32Array {
+    if (this.cfg.rms_norm) return rmsNorm(x, rows, width, n.gamma, this.cfg.layer_norm_eps);
     return this.kernels.layerNorm(x, rows, width, n.gamma, n.beta, this.cfg.layer_norm_eps);
   }
 
@@ -177,7 +187,12 @@ export class LayerRunner {
     } else {
       ({ k, v, length: nk } = kv);
     }
-    const att = (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
+    // T5's unscaled, position-biased scores go through the reference function, which takes both.
+    const bias = w.relativeBias && relativePositionBias(w.relativeBias, heads, rows, nk, nk - rows); // queries are the last rows
+    const opts = this.cfg.unscaled_attention || bias ? { scale: this.cfg.unscaled_attention ? 1 : undefined, bias } : undefined;
+    const att = opts
+      ? scaledDotProductAttention(q, k, v, rows, nk, heads, dHead, mask, opts)
+      : (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
     rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
     const only = rec?.qkvOnly;
     if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) {
@@ -203,10 +218,22 @@ export class LayerRunner {
 
   /** Position-wise feed-forward: fc2(act(fc1(x))). */
   feedForward(x: Float32Array, rows: number, l: LayerWeights, act: Activation): Float32Array {
+    if (l.gate) return this.gatedFeedForward(x, rows, l, act);
     if (this.kernels.feedForward) return this.kernels.feedForward(x, rows, l.fc1, l.fc2, act); // hidden layer kept inside the kernels
     const h = this.linear(x, rows, l.fc1); // [rows, d_ff]
     this.kernels.activate(h, act);
     return this.linear(h, rows, l.fc2); // [rows, d]
+  }
+
+  /** T5DenseGatedActDense.forward: wo(act(wi_0(x)) ⊙ wi_1(x)); here fc2(act(gate(x)) ⊙ fc1(x)). */
+  private gatedFeedForward(x: Float32Array, rows: number, l: LayerWeights, act: Activation): Float32Array {
+    const g = this.linear(x, rows, l.gate!); // [rows, d_ff]
+    this.kernels.activate(g, act);
+    const up = this.linear(x, rows, l.fc1);
+    for (let i = 0; i < g.length; i++) g[i] *= up[i];
+    const out = this.linear(g, rows, l.fc2); // [rows, d]
+    engineBuffers.give(g, up);
+    return out;
   }
 
   /**
@@ -239,6 +266,19 @@ export class LayerRunner {
     rec?.addNorm.push({ ...step, residualNorm: rowNorms(x, rows), sublayerNorm: rowNorms(y, rows), outputNorm: rowNorms(out, rows) });
     return out;
   }
+}
+
+/** T5LayerNorm.forward: x / √(mean(x²) + eps) · w, without subtracting the mean and without a bias. */
+export function rmsNorm(x: Float32Array, rows: number, cols: number, w: Float32Array, eps: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let ms = 0;
+    for (let c = 0; c < cols; c++) ms += x[o + c] * x[o + c];
+    const inv = 1 / Math.sqrt(ms / cols + eps);
+    for (let c = 0; c < cols; c++) out[o + c] = w[c] * (x[o + c] * inv);
+  }
+  return out;
 }
 
 export function rowNorms(x: Float32Array, rows: number): Float32Array {

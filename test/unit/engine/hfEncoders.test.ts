@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import { convertToProjectFormat } from '../../../src/engine/format/convert';
+import { relativePositionBucket } from '../../../src/engine/relativePosition';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { defaultKernels, type FastKernels } from '../../../src/engine/kernels/index';
 import type { Kernels } from '../../../src/engine/kernels';
@@ -91,7 +92,7 @@ for (const family of ENCODER_FAMILIES) {
   });
 }
 
-const SEQ2SEQ_FAMILIES = ['bart', 'mbart'];
+const SEQ2SEQ_FAMILIES = ['bart', 'mbart', 't5', 't5-v1_1'];
 
 for (const family of SEQ2SEQ_FAMILIES) {
   test(`${family}: every attention probability, the last logits and the greedy tokens match transformers`, (t) => {
@@ -148,24 +149,40 @@ test('unsupported encoder and seq2seq options are refused, naming the file, the 
   assertRejected(withConfig('roberta', (c) => (c.max_position_embeddings = 2)), 'max_position_embeddings', /more than pad_token_id \+ 1 = 2/);
   assertRejected(withConfig('electra', (c) => (c.is_decoder = true)), 'is_decoder', /false/);
   assertRejected(withConfig('distilbert', (c) => (c.activation = 'tanh')), 'activation', /one of relu, gelu/);
-  assertRejected(withConfig('distilbert', (c) => (c.model_type = 'deberta')), 'model_type', /"roberta", "xlm-roberta", "distilbert", "electra", "albert", "bart", "mbart"; found "deberta"/);
+  assertRejected(withConfig('distilbert', (c) => (c.model_type = 'deberta')), 'model_type', /"roberta", "xlm-roberta", "distilbert", "electra", "albert", "bart", "mbart", "t5"; found "deberta"/);
   assertRejected(withConfig('bart', (c) => (c.decoder_attention_heads = 2)), 'decoder_attention_heads', /the same as encoder_attention_heads 4/);
   assertRejected(withConfig('mbart', (c) => (c.decoder_ffn_dim = 64)), 'decoder_ffn_dim', /the same as encoder_ffn_dim 112/);
   assertRejected(withConfig('bart', (c) => (c.activation_function = 'gelu_fast')), 'activation_function', /one of relu, gelu, gelu_new, swish, silu/);
+  assertRejected(withConfig('t5', (c) => (c.d_kv = 8)), 'd_kv', /d_model \/ num_heads = 16 .*found 8/);
+  assertRejected(withConfig('t5-v1_1', (c) => (c.feed_forward_proj = 'gated-tanh')), 'feed_forward_proj', /"relu", "gelu".*found "gated-tanh"/);
 });
 
 test('convert writes the new options into the project format, which reads back to the same attention', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-convert-'));
   try {
-    for (const family of ENCODER_FAMILIES) {
+    for (const family of [...ENCODER_FAMILIES, ...SEQ2SEQ_FAMILIES]) {
       const out = path.join(dir, `${family}.model.json`);
       convertToProjectFormat(loadModel(path.join(FAMILIES, family)), out);
       const exp = readExpected(family);
-      const got = resultToJson(runModel(loadModel(out), { ids: exp.input_ids })) as { attentions: Record<string, number[][][][]> };
-      const err = maxAbsDiff(got.attentions.encoder, exp.attentions.encoder, `${family} converted`);
-      assert.ok(err <= PROB_TOL, `${family} converted: max abs error ${err.toExponential(2)}`);
+      const run = runModel(loadModel(out), { ids: exp.input_ids, targetIds: exp.decoder_input_ids });
+      const got = resultToJson(run) as { attentions: Record<string, number[][][][]> };
+      for (const part of Object.keys(exp.attentions)) {
+        const err = maxAbsDiff(got.attentions[part], exp.attentions[part], `${family} converted ${part}`);
+        assert.ok(err <= PROB_TOL, `${family} converted ${part}: max abs error ${err.toExponential(2)}`);
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("T5's relative position buckets equal transformers' for real configurations, far beyond the fixtures' 12 tokens", () => {
+  const file = path.join(FAMILIES, '..', 'hf-t5-buckets.json');
+  const ref = JSON.parse(fs.readFileSync(file, 'utf8')) as { first: number; buckets: Record<string, number[]> };
+  assert.ok(Object.keys(ref.buckets).length >= 8);
+  for (const [key, buckets] of Object.entries(ref.buckets)) {
+    const [n, maxDistance, bi] = key.split('/').map(Number);
+    const got = buckets.map((_, i) => relativePositionBucket(ref.first + i, bi === 1, n, maxDistance));
+    assert.deepEqual(got, buckets, key);
   }
 });
