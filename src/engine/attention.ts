@@ -53,7 +53,7 @@ export function scaledDotProductAttention(
   heads: number,
   dHead: number,
   mask?: Uint8Array, // [nq, nk]
-  /** `scale` instead of 1/√d_head (T5: 1); `bias` [heads, nq, nk] added to the scaled scores (T5's relative positions). */
+  /** `scale` instead of 1/√d_head (T5: 1); `bias` [heads, nq, nk] added to the scaled scores (T5's positions). */
   opts?: { scale?: number; bias?: Float32Array },
 ): HeadsAttention {
   const width = heads * dHead;

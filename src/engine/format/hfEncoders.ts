@@ -33,7 +33,10 @@ export function readHfEncoder(type: EncoderType, c: HfConfig, w: HfWeights): Map
 }
 
 /** An encoder-only BERT-like config: post-LN, learned positions, embedding LayerNorm. */
-function encoderConfig(c: HfConfig, keys: { d: string; heads: string; ff: string; layers: string }, act: string, actDefault: 'gelu' | 'gelu_new'): TransformerConfig {
+type Act = 'gelu' | 'gelu_new';
+type SizeKeys = { d: string; heads: string; ff: string; layers: string };
+
+function encoderConfig(c: HfConfig, keys: SizeKeys, act: string, actDefault: Act): TransformerConfig {
   c.heads(keys.d, keys.heads);
   return {
     kind: 'encoder',
@@ -55,10 +58,15 @@ function encoderConfig(c: HfConfig, keys: { d: string; heads: string; ff: string
   };
 }
 
-const BERT_KEYS = { d: 'hidden_size', heads: 'num_attention_heads', ff: 'intermediate_size', layers: 'num_hidden_layers' };
+const BERT_KEYS: SizeKeys = {
+  d: 'hidden_size',
+  heads: 'num_attention_heads',
+  ff: 'intermediate_size',
+  layers: 'num_hidden_layers',
+};
 
 /** Options every BERT-derived config here shares and this engine implements one value of. */
-function bertLike(c: HfConfig, actDefault: 'gelu' | 'gelu_new'): TransformerConfig {
+function bertLike(c: HfConfig, actDefault: Act): TransformerConfig {
   c.require('position_embedding_type', 'absolute', 'only absolute learned positions are implemented');
   c.require('is_decoder', false, 'the encoder is read as an encoder; a causal BERT-style decoder is not implemented');
   c.require('add_cross_attention', false, 'an encoder without cross-attention');
@@ -98,7 +106,10 @@ function roberta(type: EncoderType, c: HfConfig, w: HfWeights): Mapped {
   // (rows 0…padding_idx are never read by a real token); a padding token reads row padding_idx.
   const pad = c.raw.pad_token_id == null ? 1 : (c.optionalId('pad_token_id') as number);
   const rows = config.max_positions;
-  if (rows <= pad + 1) throw new ModelFormatError(c.file, 'max_position_embeddings', `more than pad_token_id + 1 = ${pad + 1} (RoBERTa's positions start after the padding row); found ${rows}`);
+  if (rows <= pad + 1) {
+    const why = `more than pad_token_id + 1 = ${pad + 1} (RoBERTa's positions start after the padding row)`;
+    throw new ModelFormatError(c.file, 'max_position_embeddings', `${why}; found ${rows}`);
+  }
   Object.assign(config, { max_positions: rows - pad - 1, position_offset: pad + 1, position_pad_id: pad });
   // Task heads (lm_head.* is a dense + LayerNorm transform, not one linear) are not shown.
   const ignore = [/^(pooler|lm_head|classifier|qa_outputs)\./, BUFFERS];
@@ -111,7 +122,8 @@ function electra(c: HfConfig, w: HfWeights): Mapped {
   const e = c.int('embedding_size', 128);
   if (e !== config.d_model) config.embedding_size = e;
   const rules: Rule[] = [...bertLayerRules(), [new RegExp(`^embeddings_project\\.${P}$`), 'embed.project.$1']];
-  const ignore = [/^(discriminator_predictions|generator_predictions|generator_lm_head|classifier|qa_outputs|sequence_summary)\./, BUFFERS];
+  const heads = /^(discriminator_predictions|generator_predictions|generator_lm_head|classifier|qa_outputs|sequence_summary)\./;
+  const ignore = [heads, BUFFERS];
   return { config, weights: rename(w, 'electra', /^electra\./, rules, ignore).tensors };
 }
 
@@ -119,21 +131,26 @@ function distilbert(c: HfConfig, w: HfWeights): Mapped {
   // Embeddings and TransformerBlock: nn.LayerNorm(eps=1e-12), fixed; no token types. With
   // sinusoidal_pos_embds the table is written into position_embeddings.weight and saved, so it
   // is read like a learned one.
-  const config = encoderConfig(c, { d: 'dim', heads: 'n_heads', ff: 'hidden_dim', layers: 'n_layers' }, 'activation', 'gelu');
+  const keys = { d: 'dim', heads: 'n_heads', ff: 'hidden_dim', layers: 'n_layers' };
+  const config = encoderConfig(c, keys, 'activation', 'gelu');
   const L = 'transformer\\.layer\\.(\\d+)';
   const E = 'encoder.layers.$1';
   const rules: Rule[] = [
     [/^embeddings\.word_embeddings\.weight$/, 'embed.tokens'],
     [/^embeddings\.position_embeddings\.weight$/, 'embed.positions'],
     [new RegExp(`^embeddings\\.LayerNorm\\.${P}$`), 'embed.norm.$1'],
-    ...(['q', 'k', 'v'] as const).map((p): Rule => [new RegExp(`^${L}\\.attention\\.${p}_lin\\.${P}$`), `${E}.self_attn.${p}.$2`]),
+    ...(['q', 'k', 'v'] as const).map((p): Rule => [
+      new RegExp(`^${L}\\.attention\\.${p}_lin\\.${P}$`),
+      `${E}.self_attn.${p}.$2`,
+    ]),
     [new RegExp(`^${L}\\.attention\\.out_lin\\.${P}$`), `${E}.self_attn.o.$2`],
     [new RegExp(`^${L}\\.sa_layer_norm\\.${P}$`), `${E}.self_attn_norm.$2`],
     [new RegExp(`^${L}\\.ffn\\.lin1\\.${P}$`), `${E}.ffn.fc1.$2`],
     [new RegExp(`^${L}\\.ffn\\.lin2\\.${P}$`), `${E}.ffn.fc2.$2`],
     [new RegExp(`^${L}\\.output_layer_norm\\.${P}$`), `${E}.ffn_norm.$2`],
   ];
-  const ignore = [/^(vocab_transform|vocab_layer_norm|vocab_projector|pre_classifier|classifier|qa_outputs)\./, BUFFERS];
+  const heads = /^(vocab_transform|vocab_layer_norm|vocab_projector|pre_classifier|classifier|qa_outputs)\./;
+  const ignore = [heads, BUFFERS];
   return { config, weights: rename(w, 'distilbert', /^distilbert\./, rules, ignore).tensors };
 }
 
@@ -141,9 +158,13 @@ function albert(c: HfConfig, w: HfWeights): Mapped {
   const config = bertLike(c, 'gelu_new');
   // AlbertLayerGroup runs inner_group_num layers per step, each recorded: not implemented.
   const inner = c.int('inner_group_num', 1);
-  if (inner !== 1) throw new ModelFormatError(c.file, 'inner_group_num', `1 (one layer per group; several are not implemented); found ${showValue(inner)}`);
+  if (inner !== 1) {
+    throw new ModelFormatError(c.file, 'inner_group_num', `1 (one layer per group; several are not implemented); found ${showValue(inner)}`);
+  }
   const groups = c.int('num_hidden_groups', 1);
-  if (groups > config.encoder_layers) throw new ModelFormatError(c.file, 'num_hidden_groups', `at most num_hidden_layers ${config.encoder_layers}; found ${groups}`);
+  if (groups > config.encoder_layers) {
+    throw new ModelFormatError(c.file, 'num_hidden_groups', `at most num_hidden_layers ${config.encoder_layers}; found ${groups}`);
+  }
   // AlbertEmbeddings are embedding_size wide; AlbertTransformer.forward maps them to hidden_size
   // with embedding_hidden_mapping_in (always present, even when the sizes are equal).
   Object.assign(config, { embedding_size: c.int('embedding_size', 128), shared_layer_groups: groups });
@@ -152,7 +173,10 @@ function albert(c: HfConfig, w: HfWeights): Mapped {
   const rules: Rule[] = [
     ...bertLayerRules().slice(0, 4),
     [new RegExp(`^encoder\\.embedding_hidden_mapping_in\\.${P}$`), 'embed.project.$1'],
-    ...(['query', 'key', 'value'] as const).map((p): Rule => [new RegExp(`^${G}\\.attention\\.${p}\\.${P}$`), `${E}.self_attn.${p[0]}.$2`]),
+    ...(['query', 'key', 'value'] as const).map((p): Rule => [
+      new RegExp(`^${G}\\.attention\\.${p}\\.${P}$`),
+      `${E}.self_attn.${p[0]}.$2`,
+    ]),
     [new RegExp(`^${G}\\.attention\\.dense\\.${P}$`), `${E}.self_attn.o.$2`],
     [new RegExp(`^${G}\\.attention\\.LayerNorm\\.${P}$`), `${E}.self_attn_norm.$2`],
     [new RegExp(`^${G}\\.ffn\\.${P}$`), `${E}.ffn.fc1.$2`],

@@ -1,5 +1,5 @@
-// Hugging Face encoder–decoder families beyond Marian: bart, mbart and t5 (v1.0 and v1.1 / flan). Config and parameter names
-// map onto TransformerConfig and the canonical tensors of docs/model-format.md; the semantics
+// Hugging Face encoder–decoder families beyond Marian: bart, mbart and t5 (v1.0 and v1.1 / flan).
+// Config and parameter names map onto TransformerConfig and the canonical tensors of docs/model-format.md; the semantics
 // follow transformers' modeling_bart.py / modeling_mbart.py / modeling_t5.py, each quirk naming its function.
 // hf.ts dispatches here; its helpers are used only inside functions (see hfEncoders.ts).
 import { ModelFormatError, showValue } from './errors';
@@ -24,7 +24,8 @@ export function readHfSeq2seq(type: Seq2seqType, c: HfConfig, w: HfWeights): Map
 function sameForBothStacks(c: HfConfig, pairs: [string, string][]): void {
   for (const [a, b] of pairs) {
     if (c.raw[a] != null && c.raw[a] !== c.raw[b]) {
-      throw new ModelFormatError(c.file, a, `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks); found ${showValue(c.raw[a])}`);
+      const want = `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks)`;
+      throw new ModelFormatError(c.file, a, `${want}; found ${showValue(c.raw[a])}`);
     }
   }
 }
@@ -38,7 +39,10 @@ function sameForBothStacks(c: HfConfig, pairs: [string, string][]): void {
  */
 function bart(type: Seq2seqType, c: HfConfig, w: HfWeights): Mapped {
   c.heads('d_model', 'encoder_attention_heads');
-  sameForBothStacks(c, [['decoder_attention_heads', 'encoder_attention_heads'], ['decoder_ffn_dim', 'encoder_ffn_dim']]);
+  sameForBothStacks(c, [
+    ['decoder_attention_heads', 'encoder_attention_heads'],
+    ['decoder_ffn_dim', 'encoder_ffn_dim'],
+  ]);
   const pre = type === 'mbart';
   const config: TransformerConfig = {
     kind: 'encoder-decoder',
@@ -65,10 +69,16 @@ function bart(type: Seq2seqType, c: HfConfig, w: HfWeights): Mapped {
   };
   const S = '(encoder|decoder)';
   const attn = (hf: string, ours: string): Rule[] => [
-    ...(['q', 'k', 'v'] as const).map((p): Rule => [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`), `$1.layers.$2.${ours}.${p}.$3`]),
+    ...(['q', 'k', 'v'] as const).map((p): Rule => [
+      new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`),
+      `$1.layers.$2.${ours}.${p}.$3`,
+    ]),
     [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.out_proj\\.${P}$`), `$1.layers.$2.${ours}.o.$3`],
   ];
-  const layer = (hf: string, ours: string): Rule => [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${P}$`), `$1.layers.$2.${ours}.$3`];
+  const layer = (hf: string, ours: string): Rule => [
+    new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${P}$`),
+    `$1.layers.$2.${ours}.$3`,
+  ];
   const rules: Rule[] = [
     // The shared table may also be saved as each stack's embed_tokens; all copies must agree.
     [/^(shared|encoder\.embed_tokens|decoder\.embed_tokens)\.weight$/, 'embed.tokens.$1'],
@@ -91,7 +101,9 @@ function bart(type: Seq2seqType, c: HfConfig, w: HfWeights): Mapped {
   oneTokenTable(out, renamed.source);
   dropTiedHead(out);
   const bias = out.get('lm_head.bias'); // final_logits_bias is [1, vocab]
-  if (bias && bias.shape.length === 2 && bias.shape[0] === 1) out.set('lm_head.bias', { shape: [bias.shape[1]], data: bias.data });
+  if (bias && bias.shape.length === 2 && bias.shape[0] === 1) {
+    out.set('lm_head.bias', { shape: [bias.shape[1]], data: bias.data });
+  }
   return { config, weights: out };
 }
 
@@ -106,7 +118,8 @@ function oneTokenTable(out: Map<string, Tensor>, source: Map<string, { file: str
     const { file, hfName } = source.get(key) ?? { file: '', hfName: key };
     if (!first) first = { hfName, t };
     else if (!sameShape(t.shape, first.t.shape) || t.data.some((x, i) => x !== first!.t.data[i])) {
-      throw new ModelFormatError(file, hfName, `the same values as ${first.hfName} (encoder and decoder share one embedding)`);
+      const want = `the same values as ${first.hfName} (encoder and decoder share one embedding)`;
+      throw new ModelFormatError(file, hfName, want);
     }
   }
   if (first) out.set('embed.tokens', first.t);
@@ -124,12 +137,25 @@ function t5(c: HfConfig, w: HfWeights): Mapped {
   const d = c.int('d_model');
   const heads = c.int('num_heads');
   const dKv = c.int('d_kv');
-  if (dKv * heads !== d) throw new ModelFormatError(c.file, 'd_kv', `d_model / num_heads = ${d / heads} (an inner dimension num_heads × d_kv ≠ d_model is not implemented); found ${dKv}`);
+  if (dKv * heads !== d) {
+    const want = `d_model / num_heads = ${d / heads} (an inner dimension num_heads × d_kv ≠ d_model is not implemented)`;
+    throw new ModelFormatError(c.file, 'd_kv', `${want}; found ${dKv}`);
+  }
   const ff = typeof c.raw.feed_forward_proj === 'string' ? c.raw.feed_forward_proj : 'relu';
   const [gate, actName] = ff.startsWith('gated-') ? [true, ff.slice(6)] : [false, ff];
-  const acts: Record<string, Activation> = { relu: 'relu', gelu: gate ? 'gelu_new' : 'gelu', gelu_new: 'gelu_new', silu: 'swish', swish: 'swish' };
-  if (!Object.hasOwn(acts, actName)) throw new ModelFormatError(c.file, 'feed_forward_proj', `"relu", "gelu", "gelu_new", "silu" or "gated-" + one of them; found ${showValue(c.raw.feed_forward_proj)}`);
-  const scaleOut = typeof c.raw.scale_decoder_outputs === 'boolean' ? c.raw.scale_decoder_outputs : c.raw.tie_word_embeddings !== false;
+  const acts: Record<string, Activation> = {
+    relu: 'relu',
+    gelu: gate ? 'gelu_new' : 'gelu',
+    gelu_new: 'gelu_new',
+    silu: 'swish',
+    swish: 'swish',
+  };
+  if (!Object.hasOwn(acts, actName)) {
+    const want = '"relu", "gelu", "gelu_new", "silu" or "gated-" + one of them';
+    throw new ModelFormatError(c.file, 'feed_forward_proj', `${want}; found ${showValue(c.raw.feed_forward_proj)}`);
+  }
+  const raw = c.raw;
+  const scaleOut = typeof raw.scale_decoder_outputs === 'boolean' ? raw.scale_decoder_outputs : raw.tie_word_embeddings !== false;
   const layers = c.int('num_layers');
   const config: TransformerConfig = {
     kind: 'encoder-decoder',
@@ -154,7 +180,10 @@ function t5(c: HfConfig, w: HfWeights): Mapped {
     linear_bias: false,
     gated_ffn: gate,
     unscaled_attention: true,
-    relative_attention: { buckets: c.int('relative_attention_num_buckets', 32), max_distance: c.int('relative_attention_max_distance', 128) },
+    relative_attention: {
+      buckets: c.int('relative_attention_num_buckets', 32),
+      max_distance: c.int('relative_attention_max_distance', 128),
+    },
     ...(scaleOut ? { lm_head_input_scale: d ** -0.5 } : {}),
   };
   const B = '(encoder|decoder)\\.block\\.(\\d+)\\.layer';

@@ -34,7 +34,7 @@ export interface TransformerConfig {
   position_offset?: number;
   /** fairseq make_positions: a token with this id reads row position_pad_id and does not advance the position. */
   position_pad_id?: number;
-  /** Encoder and decoder each have their own position table and embedding norm (`encoder.embed.*`, `decoder.embed.*`). */
+  /** Encoder and decoder each have their own position table and embedding norm (`{encoder,decoder}.embed.*`). */
   per_stack_embeddings?: boolean;
   /** Stored encoder layers; layer i runs stored layer ⌊i / (encoder_layers / shared_layer_groups)⌋. */
   shared_layer_groups?: number;

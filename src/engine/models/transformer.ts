@@ -8,7 +8,8 @@ import { InputError } from '../format/errors';
 import { TensorReader } from './tensorReader';
 import { isFixedScheme, sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import { KVCache, LayerRunner, readLayer, readLinear, readNorm, type LayerWeights, type Linear, type Norm, type Recorder } from './transformerLayer';
+import { KVCache, LayerRunner, readLayer, readLinear, readNorm } from './transformerLayer';
+import type { LayerWeights, Linear, Norm, Recorder } from './transformerLayer';
 
 type Model = LoadedModel & { architecture: 'transformer' };
 type CrossKV = { k: Float32Array; v: Float32Array; length: number }; // [m, d] each
@@ -64,8 +65,10 @@ export class TransformerModel {
       positions: c.positions === 'learned' ? r.get(`${prefix}.positions`, [rows, e]) : this.positions,
       norm: c.embedding_norm ? readNorm(r, `${prefix}.norm`, e) : undefined,
     });
-    if (!c.per_stack_embeddings) this.stackEmbed = { encoder: stackEmbedding('embed'), decoder: stackEmbedding('embed') };
-    else {
+    if (!c.per_stack_embeddings) {
+      const both = stackEmbedding('embed');
+      this.stackEmbed = { encoder: both, decoder: both };
+    } else {
       this.stackEmbed = {};
       if (c.encoder_layers) this.stackEmbed.encoder = stackEmbedding('encoder.embed');
       if (c.decoder_layers) this.stackEmbed.decoder = stackEmbedding('decoder.embed');
@@ -77,7 +80,9 @@ export class TransformerModel {
     // group int(i / (num_hidden_layers / num_hidden_groups)) for layer i.
     const stored = c.shared_layer_groups ?? c.encoder_layers;
     const groups = Array.from({ length: stored }, (_, g) => readLayer(r, c, 'encoder', g, false));
-    for (let i = 0; i < c.encoder_layers; i++) this.encoderLayers.push(groups[Math.floor(i / (c.encoder_layers / stored))]);
+    for (let i = 0; i < c.encoder_layers; i++) {
+      this.encoderLayers.push(groups[Math.floor(i / (c.encoder_layers / stored))]);
+    }
     for (let i = 0; i < c.decoder_layers; i++) this.decoderLayers.push(readLayer(r, c, 'decoder', i, cross));
     if (c.relative_attention) {
       // T5Stack: only block 0 has relative_attention_bias; its bias is passed on to every block.
@@ -86,7 +91,8 @@ export class TransformerModel {
       for (const [stack, layers] of stacks) {
         if (!layers.length) continue;
         const table = r.get(`${stack}.relative_bias`, [buckets, c.heads]);
-        for (const l of layers) l.selfAttn.relativeBias = { table, buckets, maxDistance, bidirectional: stack === 'encoder' };
+        const bidirectional = stack === 'encoder';
+        for (const l of layers) l.selfAttn.relativeBias = { table, buckets, maxDistance, bidirectional };
       }
     }
     if (c.final_norm) {
@@ -97,7 +103,9 @@ export class TransformerModel {
     this.hasOwnHead = r.has('lm_head.weight');
     this.lmHead = {
       // Tying needs e = d; an encoder with narrower embeddings and no lm_head has no logits.
-      w: r.has('lm_head.weight') || (e !== d && c.kind !== 'encoder') ? r.get('lm_head.weight', [c.vocab_size, d]) : this.tokens,
+      w: r.has('lm_head.weight') || (e !== d && c.kind !== 'encoder')
+        ? r.get('lm_head.weight', [c.vocab_size, d])
+        : this.tokens,
       b: r.has('lm_head.bias') ? r.get('lm_head.bias', [c.vocab_size]) : undefined,
     };
     r.finish();

@@ -188,8 +188,9 @@ export class LayerRunner {
       ({ k, v, length: nk } = kv);
     }
     // T5's unscaled, position-biased scores go through the reference function, which takes both.
-    const bias = w.relativeBias && relativePositionBias(w.relativeBias, heads, rows, nk, nk - rows); // queries are the last rows
-    const opts = this.cfg.unscaled_attention || bias ? { scale: this.cfg.unscaled_attention ? 1 : undefined, bias } : undefined;
+    const bias = w.relativeBias && relativePositionBias(w.relativeBias, heads, rows, nk, nk - rows); // queries: last rows
+    const unscaled = this.cfg.unscaled_attention;
+    const opts = unscaled || bias ? { scale: unscaled ? 1 : undefined, bias } : undefined;
     const att = opts
       ? scaledDotProductAttention(q, k, v, rows, nk, heads, dHead, mask, opts)
       : (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
