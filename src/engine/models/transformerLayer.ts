@@ -198,7 +198,9 @@ export class LayerRunner {
     const only = rec?.qkvOnly;
     if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) {
       const split = splitHeads(q, k, v, rows, nk, heads, dHead);
-      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...split };
+      // T5: the Q·K view's score is q·k, unscaled (its position bias is no q·k term, so not in it).
+      const form = unscaled ? { form: 'dot' as const } : {};
+      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...split, ...form };
       rec.qkv.push(recorded);
       only?.found?.(recorded);
     }

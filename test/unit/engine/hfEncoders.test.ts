@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 import { convertToProjectFormat } from '../../../src/engine/format/convert';
 import { relativePositionBucket } from '../../../src/engine/relativePosition';
+import { recorder } from '../../../src/engine/models/transformerLayer';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { defaultKernels, type FastKernels } from '../../../src/engine/kernels/index';
 import type { Kernels } from '../../../src/engine/kernels';
@@ -185,4 +186,16 @@ test("T5's relative position buckets equal transformers' for real configurations
     const got = buckets.map((_, i) => relativePositionBucket(ref.first + i, bi === 1, n, maxDistance));
     assert.deepEqual(got, buckets, key);
   }
+});
+
+test('T5 hands the Q·K view its unscaled dot product; the scaled families keep the default', () => {
+  const form = (family: string) => {
+    const model = loadModel(path.join(FAMILIES, family));
+    assert.ok(model.architecture === 'transformer');
+    const rec = recorder(true);
+    buildTransformer(model).model.encode(readExpected(family).input_ids, rec);
+    return rec.qkv![0].form;
+  };
+  assert.equal(form('t5'), 'dot');
+  assert.equal(form('roberta'), undefined);
 });
