@@ -53,9 +53,12 @@ export function scaledDotProductAttention(
   heads: number,
   dHead: number,
   mask?: Uint8Array, // [nq, nk]
+  /** `scale` instead of 1/√d_head (T5: 1); `bias` [heads, nq, nk] added to the scaled scores (T5's positions). */
+  opts?: { scale?: number; bias?: Float32Array },
 ): HeadsAttention {
   const width = heads * dHead;
-  const scale = 1 / Math.sqrt(dHead);
+  const scale = opts?.scale ?? 1 / Math.sqrt(dHead);
+  const bias = opts?.bias;
   const scores = new Float32Array(heads * nq * nk);
   const probs = new Float32Array(heads * nq * nk);
   const context = new Float32Array(nq * width);
@@ -69,7 +72,7 @@ export function scaledDotProductAttention(
         const ko = j * width + ho;
         let s = 0;
         for (let c = 0; c < dHead; c++) s += q[qo + c] * k[ko + c];
-        rowBuf[j] = s * scale;
+        rowBuf[j] = bias ? s * scale + bias[so + j] : s * scale;
         scores[so + j] = rowBuf[j];
       }
       softmaxRow(rowBuf, mask?.subarray(i * nk, (i + 1) * nk));

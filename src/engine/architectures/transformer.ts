@@ -38,6 +38,23 @@ export const transformer: Architecture<'transformer'> = {
       eos_id: id,
       decoder_start_id: id,
       max_target_length: count,
+      embedding_size: { ...count, description: 'embeddings this wide, then embed.project to d_model (ELECTRA, ALBERT)' },
+      position_offset: { type: 'integer', minimum: 0, description: 'position table row of position 0 (BART 2, RoBERTa pad + 1)' },
+      position_pad_id: { ...id, description: 'fairseq make_positions: this id reads its own row and does not advance positions (RoBERTa)' },
+      per_stack_embeddings: { type: 'boolean', description: 'encoder.embed.* and decoder.embed.* positions and norm (BART)' },
+      shared_layer_groups: { ...count, description: 'stored encoder layers shared in groups (ALBERT)' },
+      rms_norm: { type: 'boolean', description: 'RMSNorm (weight only) instead of LayerNorm (T5)' },
+      linear_bias: { type: 'boolean', description: 'false: attention and feed-forward linears have no bias tensors (T5)' },
+      gated_ffn: { type: 'boolean', description: 'fc2(act(ffn.gate(x)) * ffn.fc1(x)) (T5 v1.1)' },
+      unscaled_attention: { type: 'boolean', description: 'scores q·k without 1/sqrt(d_head) (T5)' },
+      relative_attention: {
+        type: 'object',
+        required: ['buckets', 'max_distance'],
+        additionalProperties: false,
+        properties: { buckets: count, max_distance: count },
+        description: 'T5 relative position buckets; {S}.relative_bias [buckets, heads]',
+      },
+      lm_head_input_scale: { type: 'number', exclusiveMinimum: 0, description: 'decoder output x this before lm_head (T5: d_model^-0.5)' },
     },
     allOf: [
       {

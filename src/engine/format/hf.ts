@@ -13,8 +13,12 @@ import { readRegularFile } from './files';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { HF_DECODER_TYPES, isHfDecoderType, readHfDecoder } from './hfDecoders';
 import { sameShape, shapeString, type Tensor } from '../tensor';
+import { isHfEncoderType, readHfEncoder } from './hfEncoders';
+import { isHfSeq2seqType, readHfSeq2seq } from './hfSeq2seq';
 
-export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', ...HF_DECODER_TYPES] as const;
+// The encoder/seq2seq names are literal (not spread from hfEncoders): that module imports this one, so
+// its constants may not be set yet here; hfDecoders imports nothing from here.
+export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', 'roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert', 'bart', 'mbart', 't5', ...HF_DECODER_TYPES] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const configFile = path.join(dir, 'config.json');
@@ -27,6 +31,8 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   if (type === 'bert') mapped = bert(c, weights);
   else if (type === 'gpt2') mapped = gpt2(c, weights);
   else if (type === 'marian') mapped = marian(c, weights);
+  else if (isHfEncoderType(type)) mapped = readHfEncoder(type, c, weights);
+  else if (isHfSeq2seqType(type)) mapped = readHfSeq2seq(type, c, weights);
   else {
     const found = type === undefined ? 'it is missing' : `found ${showValue(type)}`;
     throw new ModelFormatError(configFile, 'model_type', `one of ${HF_MODEL_TYPES.map((t) => `"${t}"`).join(', ')}; ${found}`);
@@ -48,7 +54,7 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
 }
 
 /** config.json accessors: a missing or mistyped key is a ModelFormatError naming the key. */
-class HfConfig {
+export class HfConfig {
   constructor(
     readonly file: string,
     readonly raw: Record<string, unknown>,
@@ -86,7 +92,7 @@ class HfConfig {
   }
 }
 
-interface HfWeights {
+export interface HfWeights {
   tensors: Map<string, Tensor>;
   /** Which safetensors file each HF name came from, for error messages. */
   fileOf: Map<string, string>;
@@ -125,8 +131,8 @@ function readHfWeights(dir: string, configFile: string, limits: LoadLimits | und
   return w;
 }
 
-type Rule = [RegExp, string];
-const P = '(weight|bias|gamma|beta)'; // old BERT checkpoints name LayerNorm parameters gamma/beta
+export type Rule = [RegExp, string];
+export const P = '(weight|bias|gamma|beta)'; // old BERT checkpoints name LayerNorm parameters gamma/beta
 
 interface Renamed {
   tensors: Map<string, Tensor>;
@@ -135,7 +141,7 @@ interface Renamed {
 }
 
 /** Renames every HF tensor by the first matching rule; unmatched, non-ignored names are errors. */
-function rename(w: HfWeights, type: string, strip: RegExp, rules: Rule[], ignore: RegExp[]): Renamed {
+export function rename(w: HfWeights, type: string, strip: RegExp, rules: Rule[], ignore: RegExp[]): Renamed {
   const out: Renamed = { tensors: new Map(), source: new Map() };
   for (const [hfName, t] of w.tensors) {
     const file = w.fileOf.get(hfName) ?? '';
@@ -249,7 +255,7 @@ function gpt2(c: HfConfig, w: HfWeights) {
 }
 
 /** A saved lm_head.weight equal to the token embedding is the tied head: keep one copy. */
-function dropTiedHead(out: Map<string, Tensor>): Map<string, Tensor> {
+export function dropTiedHead(out: Map<string, Tensor>): Map<string, Tensor> {
   const head = out.get('lm_head.weight');
   const tokens = out.get('embed.tokens');
   if (head && tokens && sameShape(head.shape, tokens.shape) && head.data.every((x, i) => x === tokens.data[i])) out.delete('lm_head.weight');

@@ -27,6 +27,29 @@ export interface TransformerConfig {
   eos_id?: number;
   decoder_start_id?: number;
   max_target_length?: number;
+  // Options some Hugging Face families need (docs/model-format.md); absent = off.
+  /** Token, position and type embeddings (and their norm) are this wide; `embed.project` maps them to d_model. */
+  embedding_size?: number;
+  /** Row of the position table that position 0 reads: the table has max_positions + offset rows. */
+  position_offset?: number;
+  /** fairseq make_positions: a token with this id reads row position_pad_id and does not advance the position. */
+  position_pad_id?: number;
+  /** Encoder and decoder each have their own position table and embedding norm (`{encoder,decoder}.embed.*`). */
+  per_stack_embeddings?: boolean;
+  /** Stored encoder layers; layer i runs stored layer ⌊i / (encoder_layers / shared_layer_groups)⌋. */
+  shared_layer_groups?: number;
+  /** RMSNorm instead of LayerNorm: x·w / √(mean(x²) + eps), no mean, no bias tensors (T5LayerNorm). */
+  rms_norm?: boolean;
+  /** false: the attention and feed-forward linears have no bias tensors (T5). */
+  linear_bias?: boolean;
+  /** Gated feed-forward fc2(act(ffn.gate(x)) ⊙ ffn.fc1(x)) (T5 v1.1's gated-gelu). */
+  gated_ffn?: boolean;
+  /** Scores are q·k, not q·k/√d_head (T5). */
+  unscaled_attention?: boolean;
+  /** T5 relative position buckets: `{S}.relative_bias` [buckets, heads] added to every self-attention score. */
+  relative_attention?: { buckets: number; max_distance: number };
+  /** The decoder output is multiplied by this before the LM head (T5 with tied embeddings: d_model^-0.5). */
+  lm_head_input_scale?: number;
 }
 
 export interface RnnSeq2seqConfig {

@@ -8,10 +8,14 @@ import { InputError } from '../format/errors';
 import { TensorReader } from './tensorReader';
 import { isFixedScheme, sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import { KVCache, LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+import { KVCache, LayerRunner, readLayer, readLinear, readNorm } from './transformerLayer';
+import type { LayerWeights, Linear, Norm, Recorder } from './transformerLayer';
 
 type Model = LoadedModel & { architecture: 'transformer' };
 type CrossKV = { k: Float32Array; v: Float32Array; length: number }; // [m, d] each
+type Stack = 'encoder' | 'decoder';
+/** A stack's position table and embedding norm: shared by both stacks, or each its own (per_stack_embeddings). */
+type StackEmbedding = { positions?: Float32Array; norm?: Norm };
 
 export interface StepResult {
   /** Per decoder layer: [heads, t+1] self-attention of the new token over itself and the past. */
@@ -34,9 +38,10 @@ export interface DecoderSession {
 export class TransformerModel {
   readonly cfg: TransformerConfig;
   private readonly tokens: Float32Array; // [vocab, d]
-  private readonly positions?: Float32Array; // [max_positions, d]
-  private readonly tokenType?: Float32Array; // [d] row 0 of the type table
-  private readonly embedNorm?: Norm;
+  private readonly positions?: Float32Array; // [max_positions, d] fixed (sinusoidal) table
+  private readonly tokenType?: Float32Array; // [e] row 0 of the type table
+  private readonly stackEmbed: Partial<Record<Stack, StackEmbedding>>;
+  private readonly project?: Linear; // embedding_size e → d_model
   private readonly encoderLayers: LayerWeights[] = [];
   private readonly decoderLayers: LayerWeights[] = [];
   private readonly encoderFinal?: Norm;
@@ -52,22 +57,55 @@ export class TransformerModel {
     const d = c.d_model;
     const r = new TensorReader(model);
     this.run = new LayerRunner(kernels, c);
-    this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
-    if (c.positions === 'learned') this.positions = r.get('embed.positions', [c.max_positions, d]);
-    else if (isFixedScheme(c.positions)) this.positions = sinusoidalEncoding(c.max_positions, d, c.positions);
-    if (c.token_types > 0) this.tokenType = r.get('embed.token_types', [c.token_types, d]).subarray(0, d);
-    if (c.embedding_norm) this.embedNorm = readNorm(r, 'embed.norm', d);
+    const e = c.embedding_size ?? d;
+    this.tokens = r.get('embed.tokens', [c.vocab_size, e]);
+    if (isFixedScheme(c.positions)) this.positions = sinusoidalEncoding(c.max_positions, d, c.positions);
+    const rows = c.max_positions + (c.position_offset ?? 0);
+    const stackEmbedding = (prefix: string): StackEmbedding => ({
+      positions: c.positions === 'learned' ? r.get(`${prefix}.positions`, [rows, e]) : this.positions,
+      norm: c.embedding_norm ? readNorm(r, `${prefix}.norm`, e) : undefined,
+    });
+    if (!c.per_stack_embeddings) {
+      const both = stackEmbedding('embed');
+      this.stackEmbed = { encoder: both, decoder: both };
+    } else {
+      this.stackEmbed = {};
+      if (c.encoder_layers) this.stackEmbed.encoder = stackEmbedding('encoder.embed');
+      if (c.decoder_layers) this.stackEmbed.decoder = stackEmbedding('decoder.embed');
+    }
+    if (c.token_types > 0) this.tokenType = r.get('embed.token_types', [c.token_types, e]).subarray(0, e);
+    if (c.embedding_size !== undefined) this.project = readLinear(r, 'embed.project', d, e);
     const cross = c.kind === 'encoder-decoder';
-    for (let i = 0; i < c.encoder_layers; i++) this.encoderLayers.push(readLayer(r, c, 'encoder', i, false));
+    // Shared layers (ALBERT): only the stored groups are read; AlbertTransformer.forward picks
+    // group int(i / (num_hidden_layers / num_hidden_groups)) for layer i.
+    const stored = c.shared_layer_groups ?? c.encoder_layers;
+    const groups = Array.from({ length: stored }, (_, g) => readLayer(r, c, 'encoder', g, false));
+    for (let i = 0; i < c.encoder_layers; i++) {
+      this.encoderLayers.push(groups[Math.floor(i / (c.encoder_layers / stored))]);
+    }
     for (let i = 0; i < c.decoder_layers; i++) this.decoderLayers.push(readLayer(r, c, 'decoder', i, cross));
+    if (c.relative_attention) {
+      // T5Stack: only block 0 has relative_attention_bias; its bias is passed on to every block.
+      const { buckets, max_distance: maxDistance } = c.relative_attention;
+      const stacks: [Stack, LayerWeights[]][] = [['encoder', this.encoderLayers], ['decoder', this.decoderLayers]];
+      for (const [stack, layers] of stacks) {
+        if (!layers.length) continue;
+        const table = r.get(`${stack}.relative_bias`, [buckets, c.heads]);
+        const bidirectional = stack === 'encoder';
+        for (const l of layers) l.selfAttn.relativeBias = { table, buckets, maxDistance, bidirectional };
+      }
+    }
     if (c.final_norm) {
-      if (c.encoder_layers) this.encoderFinal = readNorm(r, 'encoder.final_norm', d);
-      if (c.decoder_layers) this.decoderFinal = readNorm(r, 'decoder.final_norm', d);
+      if (c.encoder_layers) this.encoderFinal = readNorm(r, 'encoder.final_norm', d, c.rms_norm);
+      if (c.decoder_layers) this.decoderFinal = readNorm(r, 'decoder.final_norm', d, c.rms_norm);
     }
     // Without its own lm_head the output projection is tied to the token embeddings.
     this.hasOwnHead = r.has('lm_head.weight');
     this.lmHead = {
-      w: r.has('lm_head.weight') ? r.get('lm_head.weight', [c.vocab_size, d]) : this.tokens,
+      // Tying needs e = d; an encoder with narrower embeddings and no lm_head has no logits.
+      w: r.has('lm_head.weight') || (e !== d && c.kind !== 'encoder')
+        ? r.get('lm_head.weight', [c.vocab_size, d])
+        : this.tokens,
       b: r.has('lm_head.bias') ? r.get('lm_head.bias', [c.vocab_size]) : undefined,
     };
     r.finish();
@@ -79,28 +117,42 @@ export class TransformerModel {
     return isFixedScheme(this.cfg.positions) ? this.positions : undefined;
   }
 
-  /** Token embedding (× √d_model when scale_embedding) + position + token type, then optional LayerNorm. */
-  embed(ids: number[], firstPosition: number, field: string): Float32Array {
+  /**
+   * Token embedding (× √d_model when scale_embedding) + position + token type, then optional
+   * LayerNorm, then the optional projection embedding_size → d_model (ElectraModel.forward's
+   * embeddings_project, AlbertTransformer's embedding_hidden_mapping_in).
+   */
+  embed(ids: number[], firstPosition: number, field: string, stack: Stack = 'encoder'): Float32Array {
     const c = this.cfg;
-    const d = c.d_model;
-    const scale = c.scale_embedding ? Math.sqrt(d) : 1;
-    const x = this.run.take(ids.length * d); // [n, d], every element written below
+    const e = c.embedding_size ?? c.d_model;
+    const { positions, norm } = this.stackEmbed[stack] ?? {};
+    const scale = c.scale_embedding ? Math.sqrt(c.d_model) : 1;
+    const offset = c.position_offset ?? 0;
+    const pad = c.position_pad_id;
+    let position = firstPosition; // the next non-padding token's position
+    const x = this.run.take(ids.length * e); // [n, e], every element written below
     ids.forEach((id, i) => {
       if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) {
         throw new InputError(`${field}[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
       }
-      const p = firstPosition + i;
-      if (this.positions && p >= c.max_positions) {
+      // RobertaEmbeddings.create_position_ids_from_input_ids: padding reads row padding_idx and
+      // is not counted; BartLearnedPositionalEmbedding.forward: row = position + offset 2.
+      const row = id === pad ? pad : offset + position++;
+      if (positions && position > c.max_positions) {
         throw new InputError(field, `at most ${c.max_positions} tokens fit this model's positions, got ${firstPosition + ids.length}`);
       }
-      for (let j = 0; j < d; j++) {
-        let v = this.tokens[id * d + j] * scale;
-        if (this.positions) v += this.positions[p * d + j];
+      for (let j = 0; j < e; j++) {
+        let v = this.tokens[id * e + j] * scale;
+        if (positions) v += positions[row * e + j];
         if (this.tokenType) v += this.tokenType[j];
-        x[i * d + j] = v;
+        x[i * e + j] = v;
       }
     });
-    return this.embedNorm ? this.normAndRelease(x, ids.length, this.embedNorm) : x;
+    const normed = norm ? this.normAndRelease(x, ids.length, norm, e) : x;
+    if (!this.project) return normed;
+    const out = this.run.linear(normed, ids.length, this.project); // [n, d]
+    this.run.release(normed);
+    return out;
   }
 
   /** Encoder stack over the source ids → hidden states [n, d]. */
@@ -119,8 +171,8 @@ export class TransformerModel {
   }
 
   /** LayerNorm (a stack's final one, the embedding's) into a new array; x is dead after. */
-  private normAndRelease(x: Float32Array, n: number, norm: Norm): Float32Array {
-    const out = this.run.layerNorm(x, n, norm);
+  private normAndRelease(x: Float32Array, n: number, norm: Norm, width?: number): Float32Array {
+    const out = this.run.layerNorm(x, n, norm, width);
     this.run.release(x);
     return out;
   }
@@ -212,7 +264,7 @@ export class TransformerModel {
     stream: boolean,
   ): Float32Array {
     const n = ids.length;
-    let x = this.embed(ids, firstPosition, field);
+    let x = this.embed(ids, firstPosition, field, 'decoder');
     this.decoderLayers.forEach((l, layer) => {
       const layers = this.decoderLayers.length;
       checkpoint(ctl, layer, layers, `decoder layer ${layer + 1}/${layers}`, stream ? rec?.attentions : undefined);
@@ -237,7 +289,14 @@ export class TransformerModel {
 
   /** [rows, vocab] next-token logits from decoder hidden states (lm_head, or tied embeddings). */
   logits(hidden: Float32Array, rows: number): Float32Array {
-    return this.run.linear(hidden, rows, { w: this.lmHead.w, b: this.lmHead.b, out: this.cfg.vocab_size, in: this.cfg.d_model });
+    const head = { w: this.lmHead.w, b: this.lmHead.b, out: this.cfg.vocab_size, in: this.cfg.d_model };
+    const s = this.cfg.lm_head_input_scale;
+    if (s === undefined) return this.run.linear(hidden, rows, head);
+    // T5ForConditionalGeneration.forward: sequence_output * model_dim**-0.5 (in float32) before lm_head.
+    const scaled = Float32Array.from(hidden, (v) => v * s);
+    const out = this.run.linear(scaled, rows, head);
+    this.run.release(scaled);
+    return out;
   }
 }
 

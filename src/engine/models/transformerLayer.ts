@@ -5,6 +5,7 @@ import type { Activation } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
 import type { TensorReader } from './tensorReader';
 import { causalMask, scaledDotProductAttention } from '../attention';
+import { relativePositionBias, type RelativeBias } from '../relativePosition';
 import { engineBuffers } from '../buffers';
 
 export interface Linear {
@@ -22,6 +23,8 @@ export interface AttentionWeights {
   k: Linear;
   v: Linear;
   o: Linear;
+  /** T5: the stack's relative position bias, added to this attention's scores. */
+  relativeBias?: RelativeBias;
 }
 export interface LayerWeights {
   selfAttn: AttentionWeights;
@@ -30,6 +33,8 @@ export interface LayerWeights {
   crossNorm?: Norm;
   fc1: Linear;
   fc2: Linear;
+  /** gated_ffn: the activated branch; fc1 is then the linear one. */
+  gate?: Linear;
   ffnNorm: Norm;
 }
 
@@ -42,12 +47,13 @@ export function readLinear(r: TensorReader, name: string, out: number, inp: numb
   };
 }
 
-export function readNorm(r: TensorReader, name: string, d: number): Norm {
-  return { gamma: r.get(`${name}.weight`, [d]), beta: r.get(`${name}.bias`, [d]) };
+/** `rms`: RMSNorm has a weight only; beta is zeros, never read from the file. */
+export function readNorm(r: TensorReader, name: string, d: number, rms = false): Norm {
+  return { gamma: r.get(`${name}.weight`, [d]), beta: rms ? new Float32Array(d) : r.get(`${name}.bias`, [d]) };
 }
 
-function readAttention(r: TensorReader, prefix: string, d: number): AttentionWeights {
-  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, d, d);
+function readAttention(r: TensorReader, prefix: string, d: number, bias: boolean): AttentionWeights {
+  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, d, d, bias);
   return { q: lin('q'), k: lin('k'), v: lin('v'), o: lin('o') };
 }
 
@@ -62,19 +68,27 @@ export interface LayerSpec {
   d_ff: number;
   norm: 'post' | 'pre';
   layer_norm_eps: number;
+  /** T5's quirks (absent: BERT-style layers): no bias tensors, RMSNorm, a gated FFN, q·k unscaled. */
+  linear_bias?: boolean;
+  rms_norm?: boolean;
+  gated_ffn?: boolean;
+  unscaled_attention?: boolean;
 }
 
 export function readLayer(r: TensorReader, cfg: LayerSpec, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {
   const { d_model: d, d_ff } = cfg;
   const p = `${stack}.layers.${i}`;
+  const bias = cfg.linear_bias !== false;
+  const rms = cfg.rms_norm === true;
   return {
-    selfAttn: readAttention(r, `${p}.self_attn`, d),
-    selfNorm: readNorm(r, `${p}.self_attn_norm`, d),
-    cross: withCross ? readAttention(r, `${p}.cross_attn`, d) : undefined,
-    crossNorm: withCross ? readNorm(r, `${p}.cross_attn_norm`, d) : undefined,
-    fc1: readLinear(r, `${p}.ffn.fc1`, d_ff, d),
-    fc2: readLinear(r, `${p}.ffn.fc2`, d, d_ff),
-    ffnNorm: readNorm(r, `${p}.ffn_norm`, d),
+    selfAttn: readAttention(r, `${p}.self_attn`, d, bias),
+    selfNorm: readNorm(r, `${p}.self_attn_norm`, d, rms),
+    cross: withCross ? readAttention(r, `${p}.cross_attn`, d, bias) : undefined,
+    crossNorm: withCross ? readNorm(r, `${p}.cross_attn_norm`, d, rms) : undefined,
+    fc1: readLinear(r, `${p}.ffn.fc1`, d_ff, d, bias),
+    fc2: readLinear(r, `${p}.ffn.fc2`, d, d_ff, bias),
+    gate: cfg.gated_ffn ? readLinear(r, `${p}.ffn.gate`, d_ff, d, bias) : undefined,
+    ffnNorm: readNorm(r, `${p}.ffn_norm`, d, rms),
   };
 }
 
@@ -149,8 +163,10 @@ export class LayerRunner {
     return this.kernels.linear(x, rows, l.in, l.w, l.out, l.b);
   }
 
-  layerNorm(x: Float32Array, rows: number, n: Norm): Float32Array {
-    return this.kernels.layerNorm(x, rows, this.cfg.d_model, n.gamma, n.beta, this.cfg.layer_norm_eps);
+  /** `width`: the rows' length when not d_model (an embedding_size-wide embedding norm). */
+  layerNorm(x: Float32Array, rows: number, n: Norm, width = this.cfg.d_model): Float32Array {
+    if (this.cfg.rms_norm) return rmsNorm(x, rows, width, n.gamma, this.cfg.layer_norm_eps);
+    return this.kernels.layerNorm(x, rows, width, n.gamma, n.beta, this.cfg.layer_norm_eps);
   }
 
   /**
@@ -189,12 +205,20 @@ export class LayerRunner {
     } else {
       ({ k, v, length: nk } = kv);
     }
-    const att = (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
+    // T5's unscaled, position-biased scores go through the reference function, which takes both.
+    const bias = w.relativeBias && relativePositionBias(w.relativeBias, heads, rows, nk, nk - rows); // queries: last rows
+    const unscaled = this.cfg.unscaled_attention;
+    const opts = unscaled || bias ? { scale: unscaled ? 1 : undefined, bias } : undefined;
+    const att = opts
+      ? scaledDotProductAttention(q, k, v, rows, nk, heads, dHead, mask, opts)
+      : (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
     rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
     const only = rec?.qkvOnly;
     if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) {
       const split = splitHeads(q, k, v, rows, nk, heads, dHead);
-      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...split };
+      // T5: the Q·K view's score is q·k, unscaled (its position bias is no q·k term, so not in it).
+      const form = unscaled ? { form: 'dot' as const } : {};
+      const recorded: QKV = { ...where, heads, headDim: dHead, queries: rows, keys: nk, ...split, ...form };
       rec.qkv.push(recorded);
       only?.found?.(recorded);
     }
@@ -215,10 +239,22 @@ export class LayerRunner {
 
   /** Position-wise feed-forward: fc2(act(fc1(x))). */
   feedForward(x: Float32Array, rows: number, l: LayerWeights, act: Activation): Float32Array {
+    if (l.gate) return this.gatedFeedForward(x, rows, l, act);
     if (this.kernels.feedForward) return this.kernels.feedForward(x, rows, l.fc1, l.fc2, act); // hidden layer kept inside the kernels
     const h = this.linear(x, rows, l.fc1); // [rows, d_ff]
     this.kernels.activate(h, act);
     return this.linear(h, rows, l.fc2); // [rows, d]
+  }
+
+  /** T5DenseGatedActDense.forward: wo(act(wi_0(x)) ⊙ wi_1(x)); here fc2(act(gate(x)) ⊙ fc1(x)). */
+  private gatedFeedForward(x: Float32Array, rows: number, l: LayerWeights, act: Activation): Float32Array {
+    const g = this.linear(x, rows, l.gate!); // [rows, d_ff]
+    this.kernels.activate(g, act);
+    const up = this.linear(x, rows, l.fc1);
+    for (let i = 0; i < g.length; i++) g[i] *= up[i];
+    const out = this.linear(g, rows, l.fc2); // [rows, d]
+    engineBuffers.give(g, up);
+    return out;
   }
 
   /**
@@ -251,6 +287,19 @@ export class LayerRunner {
     rec?.addNorm.push({ ...step, residualNorm: rowNorms(x, rows), sublayerNorm: rowNorms(y, rows), outputNorm: rowNorms(out, rows) });
     return out;
   }
+}
+
+/** T5LayerNorm.forward: x / √(mean(x²) + eps) · w, without subtracting the mean and without a bias. */
+export function rmsNorm(x: Float32Array, rows: number, cols: number, w: Float32Array, eps: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let ms = 0;
+    for (let c = 0; c < cols; c++) ms += x[o + c] * x[o + c];
+    const inv = 1 / Math.sqrt(ms / cols + eps);
+    for (let c = 0; c < cols; c++) out[o + c] = w[c] * (x[o + c] * inv);
+  }
+  return out;
 }
 
 export function rowNorms(x: Float32Array, rows: number): Float32Array {

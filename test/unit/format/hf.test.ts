@@ -240,7 +240,7 @@ test('config errors name the key', () => {
       () => readHfFolder(folder(config, bertTensors(''))),
       (e: unknown) => e instanceof ModelFormatError && e.field === field && re.test(e.expected) && e.file.endsWith('config.json'),
     );
-  check({ ...BERT_CONFIG, model_type: 'mixtral' }, 'model_type', /one of "bert", "gpt2", "marian", .*; found "mixtral"/);
+  check({ ...BERT_CONFIG, model_type: 'mixtral' }, 'model_type', /one of "bert", "gpt2", "marian", "roberta", .*"t5", "llama", .*; found "mixtral"/);
   check({ ...BERT_CONFIG, model_type: undefined }, 'model_type', /it is missing/);
   check({ ...BERT_CONFIG, vocab_size: undefined }, 'vocab_size', /a positive integer; the key is missing/);
   check({ ...BERT_CONFIG, num_attention_heads: 3 }, 'num_attention_heads', /a divisor of hidden_size 4; found 3/);
