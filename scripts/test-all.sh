@@ -102,7 +102,7 @@ if wants lint; then
     npx --no-install eslint --max-warnings 0 . ; e_rc=$?
     echo "prettier exit $p_rc, eslint exit $e_rc"
   } 2>&1 | grep -v '^npm warn' | tee "$LOGS/lint.log"
-  unformatted=$(grep -cE '^[^ ].*\.(ts|js|mjs)$' "$LOGS/lint.log")
+  unformatted=$(grep -cE '^[^ /].*\.(ts|js|mjs)$' "$LOGS/lint.log")
   problems=$(grep -cE '^ +[0-9]+:[0-9]+ +(error|warning) ' "$LOGS/lint.log")
   if grep -q '^prettier exit 0, eslint exit 0$' "$LOGS/lint.log"; then record lint 1 0 $((SECONDS - t0))
   else record lint 0 $(( unformatted + problems > 0 ? unformatted + problems : 1 )) $((SECONDS - t0)) "npm run format, then fix what eslint reports"; fi
