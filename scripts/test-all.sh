@@ -6,7 +6,7 @@
 #   bash scripts/test-all.sh                       # every level
 #   bash scripts/test-all.sh unit integration      # build + only these levels
 #
-# Levels: typecheck install unit webview integration ui package. Each prints its own output, then a
+# Levels: typecheck lint install unit webview integration ui package. Each prints its own output, then a
 # `N passed, N failed` line which is read here. A level fails when it exits non-zero, prints no
 # summary, or ran zero tests. Full logs: artifacts/test-logs/<level>.log.
 # The last line printed is the total `N passed, N failed`; the exit code is 1 if anything failed.
@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
 LOGS="$ROOT/artifacts/test-logs"
-ALL_LEVELS=(typecheck install unit webview integration ui package)
+ALL_LEVELS=(typecheck lint install unit webview integration ui package)
 LEVELS=("$@")
 ((${#LEVELS[@]})) || LEVELS=("${ALL_LEVELS[@]}")
 for l in "${LEVELS[@]}"; do
@@ -90,6 +90,22 @@ if wants typecheck; then
   errors=$(grep -cE 'error TS[0-9]+' "$LOGS/typecheck.log")
   if ((rc == 0)); then record typecheck 1 0 $((SECONDS - t0))
   else record typecheck 0 $((errors > 0 ? errors : 1)) $((SECONDS - t0)) "type errors"; fi
+fi
+
+# Formatting (prettier) and lint rules (eslint, incl. a hard line-length limit): one failure per
+# file that prettier would change, plus one per eslint problem. `npm run format` fixes most.
+if wants lint; then
+  header lint
+  t0=$SECONDS
+  {
+    npx --no-install prettier --list-different . ; p_rc=$?
+    npx --no-install eslint --max-warnings 0 . ; e_rc=$?
+    echo "prettier exit $p_rc, eslint exit $e_rc"
+  } 2>&1 | grep -v '^npm warn' | tee "$LOGS/lint.log"
+  unformatted=$(grep -cE '^[^ /].*\.(ts|js|mjs)$' "$LOGS/lint.log")
+  problems=$(grep -cE '^ +[0-9]+:[0-9]+ +(error|warning) ' "$LOGS/lint.log")
+  if grep -q '^prettier exit 0, eslint exit 0$' "$LOGS/lint.log"; then record lint 1 0 $((SECONDS - t0))
+  else record lint 0 $(( unformatted + problems > 0 ? unformatted + problems : 1 )) $((SECONDS - t0)) "npm run format, then fix what eslint reports"; fi
 fi
 
 if ((BUILT)); then
