@@ -88,7 +88,8 @@ async function main() {
 
 module.exports = { devNativeModuleBanner };
 
-if (require.main === module) main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

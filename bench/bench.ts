@@ -36,16 +36,21 @@ const KERNELS = arg('kernels', nativeModule().module ? 'native' : 'wasm');
 // The issue's goals: PyTorch's figures on this machine type for W2, half of onnxruntime-web for W1, onnxruntime-web for W3.
 const GOAL: Record<string, (theirs: number) => number> = { w1: (t) => t / 2, 'w2-128': () => 162, 'w2-512': () => 650, w3: (t) => t };
 
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), a.length === b.length ? 0 : Infinity);
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), a.length === b.length ? 0 : Infinity);
 
 /** Warm-up (packs weights, JIT; not counted), then `RUNS` timed runs of a and b taken in turns,
  *  so that a change in the machine's load hits both sides alike. */
 async function timePair(a: () => unknown, b: () => unknown): Promise<[number[], number[]]> {
   await a();
   await b();
-  const ta: number[] = [], tb: number[] = [];
+  const ta: number[] = [],
+    tb: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    for (const [f, t] of [[a, ta], [b, tb]] as const) {
+    for (const [f, t] of [
+      [a, ta],
+      [b, tb],
+    ] as const) {
       if (GAP_MS > 0) await new Promise((ok) => setTimeout(ok, GAP_MS));
       const t0 = performance.now();
       await f();
@@ -65,7 +70,11 @@ interface Row {
 
 const layers = randomEncoderLayers(BERT_BASE, 7);
 const w3 = randomW3(21);
-const inputs = { w1: randomHidden(512, BERT_BASE.d, 11), 'w2-128': randomHidden(128, BERT_BASE.d, 11), 'w2-512': randomHidden(512, BERT_BASE.d, 11) };
+const inputs = {
+  w1: randomHidden(512, BERT_BASE.d, 11),
+  'w2-128': randomHidden(128, BERT_BASE.d, 11),
+  'w2-512': randomHidden(512, BERT_BASE.d, 11),
+};
 
 async function main() {
   const load0 = os.loadavg()[0];
@@ -90,7 +99,8 @@ async function main() {
   const f32 = (t: ort.Tensor) => t.data as Float32Array;
   const rows: Row[] = [];
   for (const w of ONLY) {
-    let oursMs: number[] = [], theirsMs: number[] = [];
+    let oursMs: number[] = [],
+      theirsMs: number[] = [];
     let check = '';
     let ok = true;
     if (w === 'w1' || w === 'w2-128' || w === 'w2-512') {
@@ -155,19 +165,29 @@ async function main() {
 
   // ---- report ----
   const load1 = os.loadavg()[0];
-  const name = (w: string) => ({ w1: 'W1 attention layer n=512', 'w2-128': 'W2 BERT-base n=128', 'w2-512': 'W2 BERT-base n=512', w3: 'W3 decoder 64 steps' })[w] ?? w;
-  console.log(`\n${os.cpus()[0]?.model ?? '?'} · ${os.cpus().length} cores · ${THREADS} threads · Node ${process.version}, ${K.name} kernels · median of ${RUNS} · load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+  const name = (w: string) =>
+    ({ w1: 'W1 attention layer n=512', 'w2-128': 'W2 BERT-base n=128', 'w2-512': 'W2 BERT-base n=512', w3: 'W3 decoder 64 steps' })[w] ?? w;
+  console.log(
+    `\n${os.cpus()[0]?.model ?? '?'} · ${os.cpus().length} cores · ${THREADS} threads · Node ${process.version}, ${K.name} kernels · median of ${RUNS} · load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`,
+  );
   console.log('| workload | ours (ms) | onnxruntime-web (ms) | ours/theirs | goal (ms) | same result |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) {
-    const a = median(r.oursMs), b = median(r.theirsMs), g = GOAL[r.workload]?.(b);
+    const a = median(r.oursMs),
+      b = median(r.theirsMs),
+      g = GOAL[r.workload]?.(b);
     const goal = g === undefined ? '–' : `≤ ${g.toFixed(0)}: ${a <= g ? 'met' : 'not met'}`;
-    console.log(`| ${name(r.workload)} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${goal} | ${r.ok ? 'yes' : 'NO'}: ${r.check} |`);
+    console.log(
+      `| ${name(r.workload)} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${goal} | ${r.ok ? 'yes' : 'NO'}: ${r.check} |`,
+    );
   }
-  if (peakRssMB !== undefined) console.log(`peak RSS of our W2 n=512 (before onnxruntime; the process also holds W1–W3's weights): ${peakRssMB.toFixed(0)} MB`);
+  if (peakRssMB !== undefined)
+    console.log(`peak RSS of our W2 n=512 (before onnxruntime; the process also holds W1–W3's weights): ${peakRssMB.toFixed(0)} MB`);
   if (w2Allocations) {
     const a = w2Allocations;
-    console.log(`a second W2 n=512 run: ${a.fresh} new arrays (its result keeps ${a.kept}: each layer's scores, probabilities and row entropies, and the output), ${a.reused} reused from the engine's buffer pool`);
+    console.log(
+      `a second W2 n=512 run: ${a.fresh} new arrays (its result keeps ${a.kept}: each layer's scores, probabilities and row entropies, and the output), ${a.reused} reused from the engine's buffer pool`,
+    );
   }
   const json = {
     date: new Date().toISOString(),
@@ -179,7 +199,13 @@ async function main() {
     runs: RUNS,
     peakRssMBAfterW2n512: peakRssMB,
     w2n512SecondRunArrays: w2Allocations,
-    rows: rows.map((r) => ({ ...r, oursMedianMs: median(r.oursMs), theirsMedianMs: median(r.theirsMs), ratio: median(r.oursMs) / median(r.theirsMs), goalMs: GOAL[r.workload]?.(median(r.theirsMs)) })),
+    rows: rows.map((r) => ({
+      ...r,
+      oursMedianMs: median(r.oursMs),
+      theirsMedianMs: median(r.theirsMs),
+      ratio: median(r.oursMs) / median(r.theirsMs),
+      goalMs: GOAL[r.workload]?.(median(r.theirsMs)),
+    })),
   };
   const file = path.join('artifacts', 'bench', 'latest.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });

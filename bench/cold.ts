@@ -15,7 +15,8 @@ import { median } from './stats';
 if (process.argv[2] === '--child') {
   const kernels = defaultKernels(); // loads the native module first, as the worker does
   const faults = () => process.resourceUsage().minorPageFault;
-  let f0 = faults(), t0 = performance.now();
+  let f0 = faults(),
+    t0 = performance.now();
   const model = loadModel(process.argv[3]);
   const load = { ms: performance.now() - t0, faults: faults() - f0 };
   prepare(model, kernels);
@@ -36,8 +37,13 @@ if (process.argv[2] === '--child') {
       rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
     }
     console.log(`cold BERT-base model (the file in the OS cache after the first) on ${rows[0].kernels}, ${runs} new processes:`);
-    for (const r of rows) console.log(`  read + parse ${r.load.ms.toFixed(0)} ms (${r.load.faults} faults), first run ${r.run.ms.toFixed(0)} ms (${r.run.faults} faults)`);
-    console.log(`median: read ${median(rows.map((r) => r.load.ms)).toFixed(0)} ms, first run ${median(rows.map((r) => r.run.ms)).toFixed(0)} ms, together ${median(rows.map((r) => r.load.ms + r.run.ms)).toFixed(0)} ms`);
+    for (const r of rows)
+      console.log(
+        `  read + parse ${r.load.ms.toFixed(0)} ms (${r.load.faults} faults), first run ${r.run.ms.toFixed(0)} ms (${r.run.faults} faults)`,
+      );
+    console.log(
+      `median: read ${median(rows.map((r) => r.load.ms)).toFixed(0)} ms, first run ${median(rows.map((r) => r.run.ms)).toFixed(0)} ms, together ${median(rows.map((r) => r.load.ms + r.run.ms)).toFixed(0)} ms`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -40,5 +40,9 @@ const many = samples.filter((s) => s.faults >= pages / 10);
 console.log(`${workload} n=${n} on ${K.name}, ${runs} runs: ms (minor page faults)`);
 console.log(samples.map((s) => `${s.ms.toFixed(1)} (${s.faults})`).join(', '));
 console.log(`runs with < ${Math.round(pages / 10)} faults: ${few.length}, median ${median(few.map((s) => s.ms)).toFixed(1)} ms`);
-console.log(`runs with more: ${many.length}, median ${median(many.map((s) => s.ms)).toFixed(1)} ms, median ${median(many.map((s) => s.faults))} faults`);
-console.log(`arrays per run: ${median(samples.map((s) => s.fresh))} new (the result's), ${median(samples.map((s) => s.reused))} from the engine's buffer pool`);
+console.log(
+  `runs with more: ${many.length}, median ${median(many.map((s) => s.ms)).toFixed(1)} ms, median ${median(many.map((s) => s.faults))} faults`,
+);
+console.log(
+  `arrays per run: ${median(samples.map((s) => s.fresh))} new (the result's), ${median(samples.map((s) => s.reused))} from the engine's buffer pool`,
+);

@@ -5,11 +5,23 @@
 import { createWasmKernels } from '../src/engine/kernels/index';
 import { randomHidden } from './workloads';
 
-const threadCounts = process.argv.slice(2).map(Number).filter((t) => t > 0);
+const threadCounts = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((t) => t > 0);
 for (const threads of threadCounts.length ? threadCounts : [1, 2]) {
   const K = createWasmKernels({ threads });
-  for (const [m, k, n] of [[512, 768, 768], [512, 768, 3072], [512, 3072, 768], [128, 768, 768], [1, 512, 512], [1, 512, 2048]]) {
-    const x = randomHidden(m, k, 1), w = randomHidden(n, k, 2), b = randomHidden(1, n, 3);
+  for (const [m, k, n] of [
+    [512, 768, 768],
+    [512, 768, 3072],
+    [512, 3072, 768],
+    [128, 768, 768],
+    [1, 512, 512],
+    [1, 512, 2048],
+  ]) {
+    const x = randomHidden(m, k, 1),
+      w = randomHidden(n, k, 2),
+      b = randomHidden(1, n, 3);
     K.linear(x, m, k, w, n, b);
     const reps = Math.max(5, Math.round(2e9 / (2 * m * k * n)));
     const times: number[] = [];
@@ -22,9 +34,12 @@ for (const threads of threadCounts.length ? threadCounts : [1, 2]) {
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000 / reps;
     times.sort((a, b) => a - b);
-    const best = times[0], med = times[times.length >> 1];
+    const best = times[0],
+      med = times[times.length >> 1];
     const gf = (ms: number) => ((2 * m * k * n) / ms / 1e6).toFixed(1);
-    console.log(`threads=${threads} ${m}×${k}→${n}: best ${best.toFixed(2)} ms = ${gf(best)} GFLOP/s, median ${gf(med)}, per CPU-second ${gf(cpuMs)}`);
+    console.log(
+      `threads=${threads} ${m}×${k}→${n}: best ${best.toFixed(2)} ms = ${gf(best)} GFLOP/s, median ${gf(med)}, per CPU-second ${gf(cpuMs)}`,
+    );
   }
   K.dispose();
 }

@@ -42,12 +42,21 @@ class Builder {
     return this.linear(g.op('Reshape', [ctx, g.ints([-1, this.d])]), w.o);
   }
   selfAttention(x: string, w: AttentionWeights, probsName: string): string {
-    return this.attend(this.split(this.linear(x, w.q), [1, 0, 2]), this.split(this.linear(x, w.k), [1, 2, 0]), this.split(this.linear(x, w.v), [1, 0, 2]), w, probsName);
+    return this.attend(
+      this.split(this.linear(x, w.q), [1, 0, 2]),
+      this.split(this.linear(x, w.k), [1, 2, 0]),
+      this.split(this.linear(x, w.v), [1, 0, 2]),
+      w,
+      probsName,
+    );
   }
   /** Post-LN residual: LayerNorm(x + sub). */
   addNorm(x: string, sub: string, n: Norm, eps: number): string {
     const g = this.g;
-    return g.op('LayerNormalization', [g.op('Add', [x, sub]), this.w(n.gamma, [this.d]), this.w(n.beta, [this.d])], { axis: { i: -1 }, epsilon: { f: eps } });
+    return g.op('LayerNormalization', [g.op('Add', [x, sub]), this.w(n.gamma, [this.d]), this.w(n.beta, [this.d])], {
+      axis: { i: -1 },
+      epsilon: { f: eps },
+    });
   }
   feedForward(x: string, l: LayerWeights, act: 'gelu' | 'relu'): string {
     const g = this.g;
@@ -55,7 +64,10 @@ class Builder {
     const a =
       act === 'relu'
         ? g.op('Relu', [h])
-        : g.op('Mul', [g.op('Mul', [h, g.scalar(0.5)]), g.op('Add', [g.op('Erf', [g.op('Mul', [h, g.scalar(Math.SQRT1_2)])]), g.scalar(1)])]);
+        : g.op('Mul', [
+            g.op('Mul', [h, g.scalar(0.5)]),
+            g.op('Add', [g.op('Erf', [g.op('Mul', [h, g.scalar(Math.SQRT1_2)])]), g.scalar(1)]),
+          ]);
     return this.linear(a, l.fc2);
   }
 }

@@ -53,7 +53,9 @@ for (let r = 0; r < runs; r++) {
     samples[i].push(spent);
   });
 }
-console.log(`W2 n=${n}, ${K.name} kernels, ${K.threads} threads, medians of ${runs} interleaved runs (ms; "other" = JS between kernel calls)`);
+console.log(
+  `W2 n=${n}, ${K.name} kernels, ${K.threads} threads, medians of ${runs} interleaved runs (ms; "other" = JS between kernel calls)`,
+);
 const keys = ['total', ...NAMES, 'other'].filter((k) => samples.some((s) => s[0].has(k)));
 console.log(['variant'.padEnd(16), ...keys.map((k) => k.padStart(12))].join(''));
 variants.forEach((v, i) => {

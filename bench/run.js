@@ -13,7 +13,18 @@ async function main() {
   await buildWasm({ ifStale: true });
   const { buildNative } = await import('../scripts/build-native.mjs'); // the native kernels, where they build
   buildNative({ ifStale: true });
-  esbuild.buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, packages: 'external', logLevel: 'warning', banner: { js: devNativeModuleBanner() } });
+  esbuild.buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    packages: 'external',
+    logLevel: 'warning',
+    banner: { js: devNativeModuleBanner() },
+  });
   const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
   const r = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
   process.exit(r.status ?? 1);

@@ -9,7 +9,14 @@ import type { Kernels } from '../src/engine/kernels/reference';
 import type { TransformerConfig } from '../src/engine/format/loaded';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import type { Tensor } from '../src/engine/tensor';
-import { LayerRunner, type AttentionWeights, type LayerWeights, type Linear, type Norm, type Recorder } from '../src/engine/models/transformerLayer';
+import {
+  LayerRunner,
+  type AttentionWeights,
+  type LayerWeights,
+  type Linear,
+  type Norm,
+  type Recorder,
+} from '../src/engine/models/transformerLayer';
 import { argmaxRows, TransformerModel } from '../src/engine/models/transformer';
 import { rng } from '../test/helpers/randomModel';
 
@@ -61,9 +68,22 @@ export function randomEncoderLayers(s: EncoderShape, seed: number, cross = false
 
 export function encoderConfig(s: EncoderShape): TransformerConfig {
   return {
-    kind: 'encoder', vocab_size: 1, d_model: s.d, heads: s.heads, d_ff: s.dFf, encoder_layers: s.layers, decoder_layers: 0,
-    activation: 'gelu', norm: 'post', layer_norm_eps: 1e-12, positions: 'none', max_positions: 4096,
-    scale_embedding: false, embedding_norm: false, final_norm: false, token_types: 0,
+    kind: 'encoder',
+    vocab_size: 1,
+    d_model: s.d,
+    heads: s.heads,
+    d_ff: s.dFf,
+    encoder_layers: s.layers,
+    decoder_layers: 0,
+    activation: 'gelu',
+    norm: 'post',
+    layer_norm_eps: 1e-12,
+    positions: 'none',
+    max_positions: 4096,
+    scale_embedding: false,
+    embedding_norm: false,
+    final_norm: false,
+    token_types: 0,
   };
 }
 
@@ -89,14 +109,27 @@ export function runW1(kernels: Kernels, s: EncoderShape, layer: LayerWeights, x:
 }
 
 /** W2: the encoder loop of TransformerModel.encode, starting from a hidden state. */
-export function runW2(kernels: Kernels, s: EncoderShape, layers: LayerWeights[], x0: Float32Array, n: number): { out: Float32Array; rec: Recorder } {
+export function runW2(
+  kernels: Kernels,
+  s: EncoderShape,
+  layers: LayerWeights[],
+  x0: Float32Array,
+  n: number,
+): { out: Float32Array; rec: Recorder } {
   const cfg = encoderConfig(s);
   const run = new LayerRunner(kernels, cfg);
   const rec: Recorder = { attentions: [], addNorm: [] };
   let x = x0;
   layers.forEach((l, layer) => {
     const where = { part: 'encoder' as const, layer };
-    const mid = run.addNorm(x, n, l.selfNorm, (h) => run.attention(h, n, l.selfAttn, 'self', where, rec), { ...where, sublayer: 'self_attn' }, rec);
+    const mid = run.addNorm(
+      x,
+      n,
+      l.selfNorm,
+      (h) => run.attention(h, n, l.selfAttn, 'self', where, rec),
+      { ...where, sublayer: 'self_attn' },
+      rec,
+    );
     if (x !== x0) run.release(x);
     x = run.addNorm(mid, n, l.ffnNorm, (h) => run.feedForward(h, n, l, cfg.activation), { ...where, sublayer: 'ffn' }, rec);
     run.release(mid);
@@ -118,9 +151,24 @@ export function randomW3(seed: number): W3Model {
   const tokens = randomArray(rand, s.vocab * s.d, s.d);
   const memory = randomHidden(s.memory, s.d, seed + 2);
   const config: TransformerConfig = {
-    kind: 'encoder-decoder', vocab_size: s.vocab, d_model: s.d, heads: s.heads, d_ff: s.dFf, encoder_layers: 0, decoder_layers: s.layers,
-    activation: 'relu', norm: 'post', layer_norm_eps: 1e-5, positions: 'sinusoidal', max_positions: 128,
-    scale_embedding: true, embedding_norm: false, final_norm: false, token_types: 0, bos_id: 1, decoder_start_id: 1,
+    kind: 'encoder-decoder',
+    vocab_size: s.vocab,
+    d_model: s.d,
+    heads: s.heads,
+    d_ff: s.dFf,
+    encoder_layers: 0,
+    decoder_layers: s.layers,
+    activation: 'relu',
+    norm: 'post',
+    layer_norm_eps: 1e-5,
+    positions: 'sinusoidal',
+    max_positions: 128,
+    scale_embedding: true,
+    embedding_norm: false,
+    final_norm: false,
+    token_types: 0,
+    bos_id: 1,
+    decoder_start_id: 1,
   };
   return { config, layers, tokens, memory };
 }
@@ -141,7 +189,10 @@ export function w3LoadedModel(m: W3Model): LoadedModel {
       put(`${name}.weight`, [d], x.gamma);
       put(`${name}.bias`, [d], x.beta);
     };
-    for (const [att, w] of [['self_attn', l.selfAttn], ['cross_attn', l.cross!]] as const) {
+    for (const [att, w] of [
+      ['self_attn', l.selfAttn],
+      ['cross_attn', l.cross!],
+    ] as const) {
       for (const k of ['q', 'k', 'v', 'o'] as const) putLin(`${p}.${att}.${k}`, w[k]);
     }
     putNorm(`${p}.self_attn_norm`, l.selfNorm);
@@ -154,7 +205,11 @@ export function w3LoadedModel(m: W3Model): LoadedModel {
 }
 
 /** W3: start token, then 64 greedy steps through the KV-cache session (no EOS stop). */
-export function runW3(kernels: Kernels, m: W3Model, model = new TransformerModel(w3LoadedModel(m) as LoadedModel & { architecture: 'transformer' }, kernels)): number[] {
+export function runW3(
+  kernels: Kernels,
+  m: W3Model,
+  model = new TransformerModel(w3LoadedModel(m) as LoadedModel & { architecture: 'transformer' }, kernels),
+): number[] {
   const session = model.session(m.memory);
   const out = [m.config.decoder_start_id!];
   for (let step = 0; step < W3_SHAPE.steps; step++) {

@@ -40,7 +40,8 @@ export function* rolloutSteps(layers: AttentionLayer[]): Generator<Float32Array 
   const n = layers[0].queries;
   let acc: Float64Array | undefined;
   for (const l of layers) {
-    if (l.queries !== n || l.keys !== n) throw new RangeError(`rollout needs square self-attention; ${l.part} layer ${l.layer} is ${l.queries}×${l.keys}`);
+    if (l.queries !== n || l.keys !== n)
+      throw new RangeError(`rollout needs square self-attention; ${l.part} layer ${l.layer} is ${l.queries}×${l.keys}`);
     const mean = meanOverHeads(l);
     const a = new Float64Array(n * n); // [n, n] Â = 0.5·A + 0.5·I, row-normalised
     for (let i = 0; i < n; i++) {

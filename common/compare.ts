@@ -20,8 +20,11 @@ export interface CompareData {
   message?: string;
 }
 
-const axis = (r: RunResult, part: CompareHeadRef['part'], queries: number, keys: number): CompareAxis =>
-  ({ queries, keys, ...axisTokens(r, part, queries, keys) });
+const axis = (r: RunResult, part: CompareHeadRef['part'], queries: number, keys: number): CompareAxis => ({
+  queries,
+  keys,
+  ...axisTokens(r, part, queries, keys),
+});
 const shape = (x: { queries: number; keys: number }) => `${x.queries} × ${x.keys}`;
 
 /**
@@ -41,7 +44,8 @@ export function compareRuns(a: CompareInput, b: CompareInput): CompareData {
       if (la.length + lb.length > 0) missing.push(`only ${la.length ? a.label : b.label} has ${part} attention`);
       continue;
     }
-    const x0 = la[0], y0 = lb[0];
+    const x0 = la[0],
+      y0 = lb[0];
     const sameShape = x0.queries === y0.queries && x0.keys === y0.keys;
     const heads: CompareHeadRef[] = [];
     for (const x of la) {
@@ -55,8 +59,7 @@ export function compareRuns(a: CompareInput, b: CompareInput): CompareData {
     if (!sameShape && heads.length === 0 && !ranking.some((r) => r.part === part)) continue;
     if (!sameShape) {
       unranked.push(...heads);
-      differ.push(`${part} attention is ${shape(x0)} tokens (queries × keys) in ${a.label} ` +
-        `but ${shape(y0)} in ${b.label}`);
+      differ.push(`${part} attention is ${shape(x0)} tokens (queries × keys) in ${a.label} ` + `but ${shape(y0)} in ${b.label}`);
     }
     const [ax, bx] = [axis(a.result, part, x0.queries, x0.keys), axis(b.result, part, y0.queries, y0.keys)];
     parts.push({ part, a: ax, b: bx, sameShape });

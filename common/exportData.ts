@@ -49,7 +49,9 @@ export function exportHeadText(result: RunResult, head: ExportHead, format: 'csv
         keyTokens,
         probabilities: rows(s.probs),
         scores: rows(s.scores),
-        ...(s.mask ? { mask: Array.from({ length: s.queries }, (_, i) => Array.from(s.mask!.subarray(i * s.keys, (i + 1) * s.keys))) } : {}),
+        ...(s.mask
+          ? { mask: Array.from({ length: s.queries }, (_, i) => Array.from(s.mask!.subarray(i * s.keys, (i + 1) * s.keys))) }
+          : {}),
         ...(shown ? { displayTransform: { name: 'attention sink hidden', hiddenKeys: hidden, probabilities: rows(shown) } } : {}),
       },
       null,
@@ -59,7 +61,8 @@ export function exportHeadText(result: RunResult, head: ExportHead, format: 'csv
   const lines = [`# ${title}`, '# rows: query = token attending; columns: key = token attended to; values: attention probability'];
   const table = (m: Float32Array) => {
     lines.push(['query \\ key', ...keyTokens].map(csvCell).join(','));
-    for (let i = 0; i < s.queries; i++) lines.push([csvCell(queryTokens[i]), ...Array.from(m.subarray(i * s.keys, (i + 1) * s.keys), (v) => String(v))].join(','));
+    for (let i = 0; i < s.queries; i++)
+      lines.push([csvCell(queryTokens[i]), ...Array.from(m.subarray(i * s.keys, (i + 1) * s.keys), (v) => String(v))].join(','));
   };
   table(s.probs);
   if (shown) {

@@ -101,7 +101,8 @@ export function axisTokens(result: RunResult, part: Part, queries: number, keys:
   const q = part === 'encoder' ? source : decoderSide;
   const k = part === 'cross' ? source : part === 'encoder' ? source : decoderSide;
   const own = result.axisLabels?.find((a) => a.part === part);
-  const fit = (tokens: string[], n: number) => (tokens.length === n ? [...tokens] : Array.from({ length: n }, (_, i) => tokens[i] ?? `#${i}`));
+  const fit = (tokens: string[], n: number) =>
+    tokens.length === n ? [...tokens] : Array.from({ length: n }, (_, i) => tokens[i] ?? `#${i}`);
   return { queryTokens: fit(own?.queries ?? q, queries), keyTokens: fit(own?.keys ?? k, keys) };
 }
 
@@ -240,7 +241,12 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
         masked: hasMasked(l.mask),
         stats: Array.from({ length: l.heads }, (_, h) =>
           headStats(
-            l.probs, h * l.queries * l.keys, l.queries, l.keys, keyTokens, part !== 'cross',
+            l.probs,
+            h * l.queries * l.keys,
+            l.queries,
+            l.keys,
+            keyTokens,
+            part !== 'cross',
             l.rowEntropy?.subarray(h * l.queries, (h + 1) * l.queries),
             l.rowEntropy ? headSummaries(l)[h].max : undefined,
           ),
@@ -259,7 +265,9 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
     scoreLabel: ['rnn-seq2seq', 'narm', 'attention-rnn'].includes(m.architecture) ? 'score e_tj' : 'score q·k/√d_k',
     ...(m.scores && m.scores.length > 0 ? { scores: [...m.scores] } : {}),
     ...(runScore(result, score) ? { score: runScore(result, score) } : {}),
-    ...(result.positional ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } } : {}),
+    ...(result.positional
+      ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } }
+      : {}),
     parts,
     ...(result.running ? { running: { ...result.running } } : {}),
     ...(result.engine ? { engine: { ...result.engine } } : {}),

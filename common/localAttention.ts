@@ -56,7 +56,10 @@ export interface Rect {
  * positions ([first, last] sequence positions, which may wrap across rows); local-2d blocks are
  * rectangles.
  */
-export function blocksOf(spec: LocalSpec, s: number): { kind: '1d'; query: [number, number]; memory: [number, number] } | { kind: '2d'; query: Rect; memory: Rect } {
+export function blocksOf(
+  spec: LocalSpec,
+  s: number,
+): { kind: '1d'; query: [number, number]; memory: [number, number] } | { kind: '2d'; query: Rect; memory: Rect } {
   const { height: H, width: W } = spec;
   if (spec.attention === 'local-1d') {
     const lq = spec.query_length ?? 1;

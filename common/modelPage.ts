@@ -30,11 +30,7 @@ export interface ModelPageError {
 export type HostToModelPage = ModelPageModel | ModelPageError;
 
 export type ModelPageToHost =
-  | { type: 'ready' }
-  | { type: 'runExample'; index: number }
-  | { type: 'runWithInput' }
-  | { type: 'reopenAsText' }
-  | { type: 'showHeader' };
+  { type: 'ready' } | { type: 'runExample'; index: number } | { type: 'runWithInput' } | { type: 'reopenAsText' } | { type: 'showHeader' };
 
 export function isModelPageToHost(x: unknown): x is ModelPageToHost {
   if (!isRecord(x)) return false;
@@ -56,9 +52,15 @@ export function isHostToModelPage(x: unknown): x is HostToModelPage {
   if (x.type === 'loadError') return isString(x.file) && isOptString(x.field) && isString(x.expected);
   if (x.type !== 'model') return false;
   return (
-    isString(x.file) && isString(x.name) && isString(x.architecture) && isString(x.kind) && typeof x.parameters === 'number' &&
-    isOptString(x.description) && isOptString(x.safetensors) &&
-    isRecord(x.details) && Object.values(x.details).every((v) => ['string', 'number', 'boolean'].includes(typeof v)) &&
+    isString(x.file) &&
+    isString(x.name) &&
+    isString(x.architecture) &&
+    isString(x.kind) &&
+    typeof x.parameters === 'number' &&
+    isOptString(x.description) &&
+    isOptString(x.safetensors) &&
+    isRecord(x.details) &&
+    Object.values(x.details).every((v) => ['string', 'number', 'boolean'].includes(typeof v)) &&
     isStrings(x.examples)
   );
 }

@@ -78,8 +78,14 @@ function isSidebarPart(x: unknown): x is SidebarPart {
     x.thumbnails.length === x.layers * heads &&
     x.thumbnails.every(
       (t: unknown) =>
-        isRecord(t) && isIndex(t.layer) && isIndex(t.head) && t.head < heads && isCount(t.rows) && isCount(t.cols) &&
-        t.data instanceof Float32Array && t.data.length === t.rows * t.cols,
+        isRecord(t) &&
+        isIndex(t.layer) &&
+        isIndex(t.head) &&
+        t.head < heads &&
+        isCount(t.rows) &&
+        isCount(t.cols) &&
+        t.data instanceof Float32Array &&
+        t.data.length === t.rows * t.cols,
     )
   );
 }
@@ -93,8 +99,11 @@ export function isHostToSidebar(x: unknown): x is HostToSidebar {
   return (
     typeof x.input === 'string' &&
     (x.status === 'idle' || x.status === 'running' || x.status === 'error') &&
-    isRecord(x.tokens) && isStrings(x.tokens.source) && isStrings(x.tokens.target) &&
+    isRecord(x.tokens) &&
+    isStrings(x.tokens.source) &&
+    isStrings(x.tokens.target) &&
     (x.tokens.unk === undefined || (typeof x.tokens.unk === 'string' && x.tokens.unk.length <= 100)) &&
-    Array.isArray(x.parts) && x.parts.every(isSidebarPart)
+    Array.isArray(x.parts) &&
+    x.parts.every(isSidebarPart)
   );
 }

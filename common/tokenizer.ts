@@ -35,7 +35,6 @@ export type TokenizerReply =
   | { type: 'encoded'; id: number; ids: number[]; tokens: string[] }
   | { type: 'error'; id: number; error: TokenizerErrorInfo };
 
-
 export function isTokenizerRequest(v: unknown): v is TokenizerRequest {
   if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
@@ -58,18 +57,29 @@ export function isTokenizerReply(v: unknown): v is TokenizerReply {
   switch (v.type) {
     case 'loaded':
       return (
-        isId(v.handle) && Array.isArray(v.tokens) && v.tokens.every((t) => t === null || typeof t === 'string') &&
-        Array.isArray(v.patterns) && v.patterns.every(isPattern) && (v.unkToken === undefined || typeof v.unkToken === 'string')
+        isId(v.handle) &&
+        Array.isArray(v.tokens) &&
+        v.tokens.every((t) => t === null || typeof t === 'string') &&
+        Array.isArray(v.patterns) &&
+        v.patterns.every(isPattern) &&
+        (v.unkToken === undefined || typeof v.unkToken === 'string')
       );
     case 'encoded':
       return (
-        Array.isArray(v.ids) && v.ids.every(isId) && Array.isArray(v.tokens) &&
-        v.tokens.length === v.ids.length && v.tokens.every((t) => typeof t === 'string')
+        Array.isArray(v.ids) &&
+        v.ids.every(isId) &&
+        Array.isArray(v.tokens) &&
+        v.tokens.length === v.ids.length &&
+        v.tokens.every((t) => typeof t === 'string')
       );
     case 'error':
       return (
-        isRecord(v.error) && typeof v.error.name === 'string' && typeof v.error.message === 'string' &&
-        isOptString(v.error.file) && isOptString(v.error.field) && isOptString(v.error.expected)
+        isRecord(v.error) &&
+        typeof v.error.name === 'string' &&
+        typeof v.error.message === 'string' &&
+        isOptString(v.error.file) &&
+        isOptString(v.error.field) &&
+        isOptString(v.error.expected)
       );
     default:
       return false;

@@ -201,12 +201,7 @@ export interface ExportRequestMessage {
 }
 
 export type ViewToHost =
-  | RerunMessage
-  | RequestAggregateMessage
-  | RequestPositionalMessage
-  | RequestCompareHeadMessage
-  | RequestQkMessage
-  | ExportReplyMessage;
+  RerunMessage | RequestAggregateMessage | RequestPositionalMessage | RequestCompareHeadMessage | RequestQkMessage | ExportReplyMessage;
 export type HostToView =
   | ShowViewMessage
   | AggregateMessage
@@ -255,7 +250,9 @@ export function isViewToHost(x: unknown): x is ViewToHost {
       return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'exportReply':
       return (
-        isIndex(x.requestId) && isString(x.title, 1000) && typeof x.sink === 'boolean' &&
+        isIndex(x.requestId) &&
+        isString(x.title, 1000) &&
+        typeof x.sink === 'boolean' &&
         (x.image === undefined || isString(x.image, MAX_EXPORT_CHARS)) &&
         (x.head === undefined || isExportHead(x.head)) &&
         (x.error === undefined || isString(x.error, 2000))
@@ -266,10 +263,7 @@ export function isViewToHost(x: unknown): x is ViewToHost {
 }
 
 function isCompareAxis(x: unknown): x is CompareAxis {
-  return (
-    isRecord(x) && isCount(x.queries) && isCount(x.keys) &&
-    isStrings(x.queryTokens, x.queries) && isStrings(x.keyTokens, x.keys)
-  );
+  return isRecord(x) && isCount(x.queries) && isCount(x.keys) && isStrings(x.queryTokens, x.queries) && isStrings(x.keyTokens, x.keys);
 }
 
 function isComparePart(x: unknown): x is ComparePart {
@@ -277,10 +271,8 @@ function isComparePart(x: unknown): x is ComparePart {
   return x.sameShape === (x.a.queries === x.b.queries && x.a.keys === x.b.keys); // a boolean, and the truth
 }
 
-const isHeadRef = (x: unknown): x is CompareHeadRef =>
-  isRecord(x) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
-const isRank = (x: unknown): x is CompareRank =>
-  isRecord(x) && isHeadRef(x) && typeof x.jsd === 'number' && Number.isFinite(x.jsd);
+const isHeadRef = (x: unknown): x is CompareHeadRef => isRecord(x) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+const isRank = (x: unknown): x is CompareRank => isRecord(x) && isHeadRef(x) && typeof x.jsd === 'number' && Number.isFinite(x.jsd);
 
 function isCompareHeadSide(x: unknown): x is CompareHeadSide {
   if (!isRecord(x) || !isCount(x.queries) || !isCount(x.keys)) return false;
@@ -299,13 +291,25 @@ export function isHostToView(x: unknown): x is HostToView {
       return isInspectorView(x.view) && isIndex(x.seq);
     case 'aggregate':
       return (
-        isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isAggregateKind(x.kind) &&
-        isCount(x.queries) && isCount(x.keys) && x.data instanceof Float32Array && x.data.length === x.queries * x.keys
+        isIndex(x.requestId) &&
+        isIndex(x.runId) &&
+        isPart(x.part) &&
+        isIndex(x.layer) &&
+        isAggregateKind(x.kind) &&
+        isCount(x.queries) &&
+        isCount(x.keys) &&
+        x.data instanceof Float32Array &&
+        x.data.length === x.queries * x.keys
       );
     case 'positional':
       return (
-        isIndex(x.requestId) && isIndex(x.runId) && isCount(x.positions) && isCount(x.dims) && isString(x.scheme, 100) &&
-        x.data instanceof Float32Array && x.data.length === x.positions * x.dims
+        isIndex(x.requestId) &&
+        isIndex(x.runId) &&
+        isCount(x.positions) &&
+        isCount(x.dims) &&
+        isString(x.scheme, 100) &&
+        x.data instanceof Float32Array &&
+        x.data.length === x.positions * x.dims
       );
     case 'qk':
       return isIndex(x.requestId) && isIndex(x.runId) && isHeadQK(x);
@@ -313,15 +317,20 @@ export function isHostToView(x: unknown): x is HostToView {
       return isIndex(x.requestId) && isString(x.message, 5000);
     case 'compare':
       return (
-        isIndex(x.compareId) && isString(x.title, 2000) && isSide(x.a) && isSide(x.b) &&
-        Array.isArray(x.parts) && x.parts.every(isComparePart) && Array.isArray(x.ranking) && x.ranking.every(isRank) &&
-        Array.isArray(x.unranked) && x.unranked.every(isHeadRef) &&
+        isIndex(x.compareId) &&
+        isString(x.title, 2000) &&
+        isSide(x.a) &&
+        isSide(x.b) &&
+        Array.isArray(x.parts) &&
+        x.parts.every(isComparePart) &&
+        Array.isArray(x.ranking) &&
+        x.ranking.every(isRank) &&
+        Array.isArray(x.unranked) &&
+        x.unranked.every(isHeadRef) &&
         (x.message === undefined || isString(x.message, 5000))
       );
     case 'compareHead':
-      return (
-        isIndex(x.requestId) && isIndex(x.compareId) && isHeadRef(x) && isCompareHeadSide(x.a) && isCompareHeadSide(x.b)
-      );
+      return isIndex(x.requestId) && isIndex(x.compareId) && isHeadRef(x) && isCompareHeadSide(x.a) && isCompareHeadSide(x.b);
     case 'exportRequest':
       return isIndex(x.requestId) && isExportFormat(x.format);
     default:

@@ -277,8 +277,13 @@ function isPartMeta(x: unknown): x is PartMeta {
     Array.isArray(x.layers) &&
     x.layers.every(
       (l: unknown) =>
-        isRecord(l) && isIndex(l.layer) && isCount(l.heads) && typeof l.masked === 'boolean' &&
-        Array.isArray(l.stats) && l.stats.length === l.heads && l.stats.every(isStats) &&
+        isRecord(l) &&
+        isIndex(l.layer) &&
+        isCount(l.heads) &&
+        typeof l.masked === 'boolean' &&
+        Array.isArray(l.stats) &&
+        l.stats.length === l.heads &&
+        l.stats.every(isStats) &&
         (l.norms === undefined || isNorms(l.norms, l.heads)),
     )
   );
@@ -288,7 +293,11 @@ function isPartMeta(x: unknown): x is PartMeta {
 function isNorms(x: unknown, heads: number): boolean {
   if (!isRecord(x)) return false;
   return (['q', 'k', 'v', 'o'] as const).every(
-    (key) => x[key] === undefined || (Array.isArray(x[key]) && (x[key] as unknown[]).length === heads && (x[key] as unknown[]).every((n) => typeof n === 'number' && Number.isFinite(n))),
+    (key) =>
+      x[key] === undefined ||
+      (Array.isArray(x[key]) &&
+        (x[key] as unknown[]).length === heads &&
+        (x[key] as unknown[]).every((n) => typeof n === 'number' && Number.isFinite(n))),
   );
 }
 
@@ -296,31 +305,51 @@ function isRunMeta(x: unknown): x is RunMeta {
   if (!isRecord(x) || !isRecord(x.model) || !isRecord(x.details) || !isRecord(x.tokens)) return false;
   const m = x.model;
   return (
-    isString(m.name) && isString(m.file) && isString(m.architecture) && isString(m.kind) && typeof m.parameters === 'number' &&
-    isStrings(x.tokens.source) && isStrings(x.tokens.target) &&
+    isString(m.name) &&
+    isString(m.file) &&
+    isString(m.architecture) &&
+    isString(m.kind) &&
+    typeof m.parameters === 'number' &&
+    isStrings(x.tokens.source) &&
+    isStrings(x.tokens.target) &&
     (x.predicted === undefined || isStrings(x.predicted)) &&
     isString(x.scoreLabel) &&
     (x.scores === undefined || (Array.isArray(x.scores) && x.scores.every(isRnnScore))) &&
     (x.score === undefined || isRnnScore(x.score)) &&
-    (x.positional === undefined || (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
-    Array.isArray(x.parts) && x.parts.every(isPartMeta) &&
+    (x.positional === undefined ||
+      (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
+    Array.isArray(x.parts) &&
+    x.parts.every(isPartMeta) &&
     (x.running === undefined || isRunning(x.running)) &&
-    (x.engine === undefined || (isRecord(x.engine) && isString(x.engine.kernels, 100) && isCount(x.engine.threads) && typeof x.engine.ms === 'number' && x.engine.ms >= 0)) &&
+    (x.engine === undefined ||
+      (isRecord(x.engine) &&
+        isString(x.engine.kernels, 100) &&
+        isCount(x.engine.threads) &&
+        typeof x.engine.ms === 'number' &&
+        x.engine.ms >= 0)) &&
     (x.unkToken === undefined || isString(x.unkToken, 100))
   );
 }
 
 function isRunning(x: unknown): boolean {
   return (
-    isRecord(x) && isIndex(x.done) && isCount(x.total) && isString(x.message, 200) &&
+    isRecord(x) &&
+    isIndex(x.done) &&
+    isCount(x.total) &&
+    isString(x.message, 200) &&
     (x.stopped === undefined || x.stopped === 'cancelled' || x.stopped === 'failed')
   );
 }
 
 function isThumbnail(x: unknown): x is Thumbnail {
   return (
-    isRecord(x) && isIndex(x.layer) && isIndex(x.head) && isCount(x.rows) && isCount(x.cols) &&
-    x.data instanceof Float32Array && x.data.length === x.rows * x.cols
+    isRecord(x) &&
+    isIndex(x.layer) &&
+    isIndex(x.head) &&
+    isCount(x.rows) &&
+    isCount(x.cols) &&
+    x.data instanceof Float32Array &&
+    x.data.length === x.rows * x.cols
   );
 }
 
@@ -329,18 +358,31 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
   if (!isRecord(x)) return false;
   switch (x.type) {
     case 'run':
-      return isIndex(x.runId) && isString(x.title) && isRunMeta(x.meta) && (x.head === undefined || (isRecord(x.head) && x.head.type === 'head' && x.head.runId === x.runId && isHostToWebview(x.head)));
+      return (
+        isIndex(x.runId) &&
+        isString(x.title) &&
+        isRunMeta(x.meta) &&
+        (x.head === undefined || (isRecord(x.head) && x.head.type === 'head' && x.head.runId === x.runId && isHostToWebview(x.head)))
+      );
     case 'runUpdate':
       return isIndex(x.runId) && isRunMeta(x.meta);
     case 'thumbnails':
-      return isIndex(x.runId) && isPart(x.part) && Array.isArray(x.thumbnails) && x.thumbnails.every(isThumbnail) && (x.append === undefined || typeof x.append === 'boolean');
+      return (
+        isIndex(x.runId) &&
+        isPart(x.part) &&
+        Array.isArray(x.thumbnails) &&
+        x.thumbnails.every(isThumbnail) &&
+        (x.append === undefined || typeof x.append === 'boolean')
+      );
     case 'head': {
       if (!isIndex(x.runId) || !isIndex(x.requestId) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
       if (!isCount(x.queries) || !isCount(x.keys)) return false;
       const n = x.queries * x.keys;
       return (
-        x.probs instanceof Float32Array && x.probs.length === n &&
-        x.scores instanceof Float32Array && x.scores.length === n &&
+        x.probs instanceof Float32Array &&
+        x.probs.length === n &&
+        x.scores instanceof Float32Array &&
+        x.scores.length === n &&
         (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
       );
     }

@@ -1,7 +1,17 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from '../src/engine/types';
+import type {
+  AttentionLayer,
+  HeadQK,
+  HeadWeightNorms,
+  ModelSummary,
+  Part,
+  Progress,
+  QkRequest,
+  RunInput,
+  RunResult,
+} from '../src/engine/types';
 import type { ModelFileFacts, SafetensorsHeaderInfo } from '../src/engine/format/modelFileInfo';
 import type { FaultKind } from '../src/engine/debug';
 import { isHeadQK } from './views';
@@ -58,7 +68,11 @@ const isIds = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x
 
 export function isRunInput(v: unknown): v is RunInput {
   return (
-    isRecord(v) && isOptString(v.text) && isOptString(v.targetText) && isIds(v.ids) && isIds(v.targetIds) &&
+    isRecord(v) &&
+    isOptString(v.text) &&
+    isOptString(v.targetText) &&
+    isIds(v.ids) &&
+    isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
     (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0)) &&
@@ -70,7 +84,12 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
   if (!isRecord(v) || !isId(v.id)) return false;
   switch (v.type) {
     case 'run':
-      return typeof v.modelPath === 'string' && isRunInput(v.input) && v.cancel instanceof SharedArrayBuffer && (v.stream === undefined || typeof v.stream === 'boolean');
+      return (
+        typeof v.modelPath === 'string' &&
+        isRunInput(v.input) &&
+        v.cancel instanceof SharedArrayBuffer &&
+        (v.stream === undefined || typeof v.stream === 'boolean')
+      );
     case 'info':
       return typeof v.modelPath === 'string';
     case 'qk':
@@ -90,13 +109,20 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
 
 export function isQkRequest(v: unknown): v is QkRequest {
   return (
-    isRecord(v) && Array.isArray(v.ids) && v.ids.length > 0 && isIds(v.ids) && isIds(v.targetIds) &&
+    isRecord(v) &&
+    Array.isArray(v.ids) &&
+    v.ids.length > 0 &&
+    isIds(v.ids) &&
+    isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
-    isPart(v.part) && isIndex(v.layer) && isIndex(v.head)
+    isPart(v.part) &&
+    isIndex(v.layer) &&
+    isIndex(v.head)
   );
 }
 
-const isProgress = (v: unknown) => isRecord(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
+const isProgress = (v: unknown) =>
+  isRecord(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
 const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isRecord(a) && a.probs instanceof Float32Array);
 
 export function isWorkerReply(v: unknown): v is WorkerReply {
@@ -105,7 +131,14 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
     case 'progress':
       return isProgress(v.progress);
     case 'partial':
-      return isRecord(v.run) && isRecord(v.run.model) && isRecord(v.run.tokens) && isRecord(v.run.ids) && isLayers(v.layers) && isProgress(v.progress);
+      return (
+        isRecord(v.run) &&
+        isRecord(v.run.model) &&
+        isRecord(v.run.tokens) &&
+        isRecord(v.run.ids) &&
+        isLayers(v.layers) &&
+        isProgress(v.progress)
+      );
     case 'result':
       return isRecord(v.result) && isLayers(v.result.attentions);
     case 'summary':
@@ -115,7 +148,12 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
     case 'header':
       return isHeaderInfo(v.header);
     case 'modelFile':
-      return isRecord(v.facts) && isOptString(v.facts.description) && isOptString(v.facts.safetensors) && (v.facts.heads === undefined || isIndex(v.facts.heads));
+      return (
+        isRecord(v.facts) &&
+        isOptString(v.facts.description) &&
+        isOptString(v.facts.safetensors) &&
+        (v.facts.heads === undefined || isIndex(v.facts.heads))
+      );
     case 'norms':
       return v.norms === null || isHeadWeightNorms(v.norms);
     case 'error':
@@ -129,11 +167,22 @@ const isOptNums = (v: unknown) => v === undefined || isNumbers(v);
 
 function isHeaderInfo(v: unknown): v is SafetensorsHeaderInfo {
   return (
-    isRecord(v) && typeof v.file === 'string' && isId(v.headerBytes) && isRecord(v.metadata) &&
+    isRecord(v) &&
+    typeof v.file === 'string' &&
+    isId(v.headerBytes) &&
+    isRecord(v.metadata) &&
     Object.values(v.metadata).every((x) => typeof x === 'string') &&
     Array.isArray(v.tensors) &&
-    v.tensors.every((t: unknown) =>
-      isRecord(t) && typeof t.name === 'string' && typeof t.dtype === 'string' && isNumbers(t.shape) && isId(t.begin) && isId(t.end) && isOptNums(t.norms))
+    v.tensors.every(
+      (t: unknown) =>
+        isRecord(t) &&
+        typeof t.name === 'string' &&
+        typeof t.dtype === 'string' &&
+        isNumbers(t.shape) &&
+        isId(t.begin) &&
+        isId(t.end) &&
+        isOptNums(t.norms),
+    )
   );
 }
 

@@ -19,16 +19,23 @@ const mtime = (f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : -1);
 
 /** Builds the module; returns true when it exists afterwards. Never throws: the WASM kernels are the fallback. */
 export function buildNative({ ifStale = false, log = console.log } = {}) {
-  const sources = fs.readdirSync(src).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(src, f));
+  const sources = fs
+    .readdirSync(src)
+    .filter((f) => /\.[ch]$/.test(f))
+    .map((f) => path.join(src, f));
   if (ifStale && mtime(NATIVE_MODULE) >= Math.max(...sources.map(mtime), mtime(fileURLToPath(import.meta.url)))) return true;
   if (process.platform === 'win32' || process.arch !== 'x64') {
-    log(`build-native: skipped (${process.platform}-${process.arch}: the native kernels are x86-64 only); the engine uses the WASM kernels`);
+    log(
+      `build-native: skipped (${process.platform}-${process.arch}: the native kernels are x86-64 only); the engine uses the WASM kernels`,
+    );
     return false;
   }
   const cc = process.env.CC || 'cc';
   let include;
   try {
-    include = createRequire(import.meta.url).resolve('node-api-headers/include/node_api.h').replace(/[\\/]node_api\.h$/, '');
+    include = createRequire(import.meta.url)
+      .resolve('node-api-headers/include/node_api.h')
+      .replace(/[\\/]node_api\.h$/, '');
   } catch {
     log('build-native: skipped (node-api-headers is not installed: run npm ci); the engine uses the WASM kernels');
     return false;
@@ -59,7 +66,14 @@ export function buildNative({ ifStale = false, log = console.log } = {}) {
     // Node unloads an addon when the last worker that loaded it ends, but the pool's threads live
     // on inside it (a restarted engine's first run then hung).
     const tmp = NATIVE_MODULE + '.tmp';
-    const link = run(['-shared', '-pthread', ...objs, '-o', tmp, ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,nodelete'])]);
+    const link = run([
+      '-shared',
+      '-pthread',
+      ...objs,
+      '-o',
+      tmp,
+      ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,nodelete']),
+    ]);
     if (link.error || link.status !== 0) {
       log(`build-native: linking failed; the engine uses the WASM kernels\n${link.error?.message ?? link.stderr}`);
       return false;

@@ -26,9 +26,24 @@ export async function buildWasm({ ifStale = false } = {}) {
     let binary;
     const { error, stderr } = await asc.main(
       [
-        'kernels.ts', '--outFile', 'kernels.wasm',
-        '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--enable', 'threads', ...extra,
-        '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536',
+        'kernels.ts',
+        '--outFile',
+        'kernels.wasm',
+        '-O3',
+        '--noAssert',
+        '--runtime',
+        'stub',
+        '--enable',
+        'simd',
+        '--enable',
+        'threads',
+        ...extra,
+        '--importMemory',
+        '--sharedMemory',
+        '--initialMemory',
+        '32',
+        '--maximumMemory',
+        '65536',
       ],
       {
         // asc wants a .ts entry; the source is kept as .as so the project's tsc does not read it.

@@ -32,7 +32,16 @@ if (!process.argv.includes('--force') && !stale(target) && !stale(path.join(outD
 // The importer is TypeScript (it shares the safetensors writer and format id with the engine):
 // bundle it once into out/ and load it.
 const bundle = path.join(root, 'out', 'import-energetic-ai.cjs');
-await esbuild.build({ entryPoints: [path.join(root, 'scripts', 'import', 'energeticAi.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: [path.join(root, 'scripts', 'import', 'energeticAi.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: bundle,
+  logLevel: 'warning',
+});
 const { importEnergeticAi, writeImported } = createRequire(import.meta.url)(bundle);
 const files = writeImported(importEnergeticAi(dist), outDir);
-for (const f of files) console.log(`import:pretrained: wrote ${path.relative(process.cwd(), f)} (${(fs.statSync(f).size / 1e6).toFixed(1)} MB)`);
+for (const f of files)
+  console.log(`import:pretrained: wrote ${path.relative(process.cwd(), f)} (${(fs.statSync(f).size / 1e6).toFixed(1)} MB)`);

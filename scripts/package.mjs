@@ -38,7 +38,13 @@ function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-vscodeignore-'));
   try {
     const universalIgnore = path.join(tmp, '.vscodeignore');
-    fs.writeFileSync(universalIgnore, ignore.split('\n').filter((l) => l !== NATIVE_LINE).join('\n'));
+    fs.writeFileSync(
+      universalIgnore,
+      ignore
+        .split('\n')
+        .filter((l) => l !== NATIVE_LINE)
+        .join('\n'),
+    );
     vsce(['--ignoreFile', universalIgnore, '--out', PACKAGES.universal]);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

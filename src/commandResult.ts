@@ -7,7 +7,12 @@
 import type { RunResult } from './engine/types';
 
 function isRunResult(v: unknown): v is RunResult {
-  return typeof v === 'object' && v !== null && Array.isArray((v as { attentions?: unknown }).attentions) && typeof (v as { model?: unknown }).model === 'object';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as { attentions?: unknown }).attentions) &&
+    typeof (v as { model?: unknown }).model === 'object'
+  );
 }
 
 /** `v`, made cheap to serialise when it is a run (its JSON is then a summary, not its arrays). */

@@ -45,7 +45,7 @@ export function registerCommands(inspector: Inspector, engine: EngineHost, runne
       return model ? runner.runExample(model) : undefined;
     }),
     cmd('runWithInput', async (arg?: vscode.Uri) => {
-      const model = arg instanceof vscode.Uri ? modelPathOf(arg) : runner.current ?? (await pick());
+      const model = arg instanceof vscode.Uri ? modelPathOf(arg) : (runner.current ?? (await pick()));
       return model ? runner.askAndRun(model) : undefined;
     }),
     cmd('runOnSelection', async () => {
@@ -60,10 +60,18 @@ export function registerCommands(inspector: Inspector, engine: EngineHost, runne
     }),
     cmd('toggleFollowSelection', () => follower.toggle()),
     cmd('stepDecoder', () =>
-      openView('stepper', (r) => r.attentions.some((a) => a.part !== 'encoder'), (r) => `${r.model.name} has no decoder to step through (it is ${r.model.kind === 'encoder' ? 'an encoder' : `a ${r.model.kind}`}).`),
+      openView(
+        'stepper',
+        (r) => r.attentions.some((a) => a.part !== 'encoder'),
+        (r) => `${r.model.name} has no decoder to step through (it is ${r.model.kind === 'encoder' ? 'an encoder' : `a ${r.model.kind}`}).`,
+      ),
     ),
     cmd('showPositionalEncoding', () =>
-      openView('positional', (r) => r.positional !== undefined, (r) => `${r.model.name} adds no fixed positional encoding (positions: ${String(r.model.details.positions ?? 'none')}).`),
+      openView(
+        'positional',
+        (r) => r.positional !== undefined,
+        (r) => `${r.model.name} adds no fixed positional encoding (positions: ${String(r.model.details.positions ?? 'none')}).`,
+      ),
     ),
     cmd('compareInputs', () => compare(inspector, runner, pick)),
     cmd('exportView', async () => {
@@ -114,9 +122,14 @@ async function compare(inspector: Inspector, runner: Runner, pick: () => Promise
     if (!b || !(await runner.summary(b))) return false;
     modelB = b;
   }
-  const inputA = await pickInput(runner.prompter, summaryA, mode.two === 'inputs' ? 'Attention: first input (A)' : 'Attention: input for both models');
+  const inputA = await pickInput(
+    runner.prompter,
+    summaryA,
+    mode.two === 'inputs' ? 'Attention: first input (A)' : 'Attention: input for both models',
+  );
   if (!inputA) return false;
-  const inputB: RunInput | undefined = mode.two === 'inputs' ? await pickInput(runner.prompter, summaryA, 'Attention: second input (B)') : inputA;
+  const inputB: RunInput | undefined =
+    mode.two === 'inputs' ? await pickInput(runner.prompter, summaryA, 'Attention: second input (B)') : inputA;
   if (!inputB) return false;
   let results: [RunResult, RunResult];
   try {

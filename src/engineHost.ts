@@ -3,7 +3,14 @@
 // crash or out-of-memory rejects what was pending with a clear error and starts afresh on the
 // next request. No vscode import: the CLI and the tests use it as it is.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { isWorkerReply, type EngineErrorInfo, type PartialReply, type WorkerNote, type WorkerReply, type WorkerRequest } from '../common/worker';
+import {
+  isWorkerReply,
+  type EngineErrorInfo,
+  type PartialReply,
+  type WorkerNote,
+  type WorkerReply,
+  type WorkerRequest,
+} from '../common/worker';
 import { RpcClient, type Routed } from '../common/rpc';
 import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from './engine/types';
 import type { ModelFileFacts, SafetensorsHeaderInfo } from './engine/format/modelFileInfo';
@@ -90,8 +97,7 @@ const MB = 1024 * 1024;
 /** How often the host samples the engine's memory while a request runs. */
 const MEMORY_WATCH_MS = 100;
 /** worker.getHeapStatistics() exists (Node ≥ 22.16): the memory watch can measure the worker alone. */
-export const CAN_ASK_WORKER =
-  typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics === 'function';
+export const CAN_ASK_WORKER = typeof (Worker.prototype as { getHeapStatistics?: unknown }).getHeapStatistics === 'function';
 
 export class EngineHost {
   private worker?: Worker;
@@ -122,10 +128,12 @@ export class EngineHost {
     const maxTokens = input.maxTokens ?? this.opts.maxTokens?.();
     /** Streaming runs: the layers received so far. */
     const streamed: AttentionLayer[] = [];
-    const onPartialReply = onPartial && ((m: PartialReply) => {
-      streamed.push(...m.layers);
-      onPartial({ ...m.run, attentions: [...streamed], addNorm: [], running: m.progress });
-    });
+    const onPartialReply =
+      onPartial &&
+      ((m: PartialReply) => {
+        streamed.push(...m.layers);
+        onPartial({ ...m.run, attentions: [...streamed], addNorm: [], running: m.progress });
+      });
     const call = this.request<RunResult>(
       (id) => ({
         type: 'run',
@@ -164,7 +172,10 @@ export class EngineHost {
 
   /** A .safetensors file's header (per-head norms of the attention projections with `heads`), read by the worker. */
   header(file: string, heads?: number): Promise<SafetensorsHeaderInfo> {
-    return this.request<SafetensorsHeaderInfo>((id) => ({ type: 'header', id, file, ...(heads ? { heads } : {}) }), `reading the header of ${file}`);
+    return this.request<SafetensorsHeaderInfo>(
+      (id) => ({ type: 'header', id, file, ...(heads ? { heads } : {}) }),
+      `reading the header of ${file}`,
+    );
   }
 
   /** What a project model JSON says beyond its summary (description, sidecar, heads), read by the worker. */
@@ -174,7 +185,10 @@ export class EngineHost {
 
   /** One attention layer's per-head weight norms (null: no projections under the canonical names). */
   norms(modelPath: string, part: Part, layer: number, heads: number): Promise<HeadWeightNorms | null> {
-    return this.request<HeadWeightNorms | null>((id) => ({ type: 'norms', id, modelPath, part, layer, heads }), `computing weight norms of ${modelPath}`);
+    return this.request<HeadWeightNorms | null>(
+      (id) => ({ type: 'norms', id, modelPath, part, layer, heads }),
+      `computing weight norms of ${modelPath}`,
+    );
   }
 
   /** Test hook: make the worker exit, run out of heap, hang, or allocate typed arrays without end. */
@@ -296,7 +310,9 @@ export class EngineHost {
       // One sample at a time: a busy worker answers getHeapStatistics only at its next interrupt check.
       if (memory.sampling) return;
       memory.sampling = true;
-      sample().finally(() => (memory.sampling = false)).catch(() => {});
+      sample()
+        .finally(() => (memory.sampling = false))
+        .catch(() => {});
     }, MEMORY_WATCH_MS);
     memory.watch.unref();
     void sample();

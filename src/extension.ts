@@ -57,7 +57,10 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   const runView = new RunViewProvider(context.extensionUri, runner, {
     chooseModel: () => pickModel(runner.prompter),
     openHead: async (focus) => {
-      await vscode.commands.executeCommand('attentionInspector.openHead', { uri: vscode.Uri.file(runner.resultModel ?? runner.current ?? ''), ...focus });
+      await vscode.commands.executeCommand('attentionInspector.openHead', {
+        uri: vscode.Uri.file(runner.resultModel ?? runner.current ?? ''),
+        ...focus,
+      });
     },
   });
   const editor = new ModelEditorProvider(context.extensionUri, engine, runner, inspector);

@@ -36,10 +36,13 @@ export function parseTypedInput(text: string, vocab?: InputVocab): RunInput {
   if (!parts.length) throw new TypedInputError(`Give at least one token id (${idRange(vocab)}) after “ids:”, e.g. ids: 1, 2, 3.`);
   const ids = parts.map((p) => {
     if (!/^\d+$/.test(p)) {
-      throw new TypedInputError(`“${p.slice(0, 40)}” is not a token id: ids are whole numbers (${idRange(vocab)}) separated by commas or spaces.`);
+      throw new TypedInputError(
+        `“${p.slice(0, 40)}” is not a token id: ids are whole numbers (${idRange(vocab)}) separated by commas or spaces.`,
+      );
     }
     const id = Number(p);
-    if (vocab && id >= vocab.size) throw new TypedInputError(`Token id ${p.slice(0, 40)} is outside this model's vocabulary (${idRange(vocab)}).`);
+    if (vocab && id >= vocab.size)
+      throw new TypedInputError(`Token id ${p.slice(0, 40)} is outside this model's vocabulary (${idRange(vocab)}).`);
     return id;
   });
   return { ids };
@@ -48,7 +51,8 @@ export function parseTypedInput(text: string, vocab?: InputVocab): RunInput {
 /** The input prompt's hint: says up front when a model takes only ids, and their range. */
 export function inputPlaceholder(vocab: InputVocab | undefined, examples: boolean): string {
   const pick = examples ? 'Pick an example or type an input' : 'Type an input';
-  if (vocab && !vocab.tokenizer) return `${pick}: token ids ${idRange(vocab)}, e.g. "ids: 1, 2, 3" (this model has no tokenizer, so no text)`;
+  if (vocab && !vocab.tokenizer)
+    return `${pick}: token ids ${idRange(vocab)}, e.g. "ids: 1, 2, 3" (this model has no tokenizer, so no text)`;
   return `${pick} (or "ids: 1, 2, 3")`;
 }
 

@@ -35,7 +35,11 @@ export function startLoopMonitor(env: NodeJS.ProcessEnv = process.env): { dispos
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const write = () => {
-    const sample: LoopSample = { t: Date.now(), maxDelayMs: Math.round(h.max / 1e5) / 10, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
+    const sample: LoopSample = {
+      t: Date.now(),
+      maxDelayMs: Math.round(h.max / 1e5) / 10,
+      rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+    };
     h.reset();
     try {
       fs.appendFileSync(file, `${JSON.stringify(sample)}\n`);

@@ -57,7 +57,10 @@ export async function pickModel(prompter: Prompter, title = 'Attention: choose a
     uri,
   }));
   const browse: ModelItem = { label: '$(folder-opened) Browse…', description: 'a model JSON file or a Hugging Face folder' };
-  const pick = await prompter.pick([...items, browse], { title, placeHolder: found.length ? 'A model of this workspace' : 'No model files in this workspace: browse for one' });
+  const pick = await prompter.pick([...items, browse], {
+    title,
+    placeHolder: found.length ? 'A model of this workspace' : 'No model files in this workspace: browse for one',
+  });
   if (!pick) return undefined;
   if (pick.uri) return modelPathOf(pick.uri);
   const chosen = await prompter.openDialog({

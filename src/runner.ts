@@ -87,7 +87,11 @@ export class Runner implements vscode.Disposable {
     if (!ex) return this.askAndRun(modelPath, opts, summary);
     // Opening a model shows the head its file names first (open_first), unless the caller names one.
     const focus = opts.focus ?? summary.openFirst;
-    return this.run(modelPath, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds }, { ...opts, ...(focus ? { focus } : {}) });
+    return this.run(
+      modelPath,
+      { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds },
+      { ...opts, ...(focus ? { focus } : {}) },
+    );
   }
 
   /** Asks for an input (the model's examples offered) and runs it. */
@@ -117,7 +121,11 @@ export class Runner implements vscode.Disposable {
     const seq = this.begin(modelPath, input);
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: uiText(`Attention: running ${path.basename(modelPath)}`), cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: uiText(`Attention: running ${path.basename(modelPath)}`),
+          cancellable: true,
+        },
         (progress, token) => {
           const onProgress = (message: string) => {
             progress.report({ message: uiText(message) });
@@ -139,7 +147,12 @@ export class Runner implements vscode.Disposable {
   /** A side-panel run: progress in the view, cancellable by the next keystroke. */
   live(modelPath: string, input: RunInput): RunHandle {
     const seq = this.begin(modelPath, input);
-    const handle = this.start(modelPath, input, (m) => this.progressed(seq, modelPath, m), (r) => this.emitPartial(seq, r, { live: true }));
+    const handle = this.start(
+      modelPath,
+      input,
+      (m) => this.progressed(seq, modelPath, m),
+      (r) => this.emitPartial(seq, r, { live: true }),
+    );
     void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),

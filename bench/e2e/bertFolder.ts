@@ -30,7 +30,8 @@ function tensorList(s: BertSize): [string, number[], Init][] {
   ];
   for (let i = 0; i < s.layers; i++) {
     const p = `encoder.layer.${i}`;
-    const lin = (name: string, o: number, n: number) => out.push([`${p}.${name}.weight`, [o, n], 'normal'], [`${p}.${name}.bias`, [o], 'zeros']);
+    const lin = (name: string, o: number, n: number) =>
+      out.push([`${p}.${name}.weight`, [o, n], 'normal'], [`${p}.${name}.bias`, [o], 'zeros']);
     const norm = (name: string) => out.push([`${p}.${name}.weight`, [s.d], 'ones'], [`${p}.${name}.bias`, [s.d], 'zeros']);
     for (const k of ['query', 'key', 'value']) lin(`attention.self.${k}`, s.d, s.d);
     lin('attention.output.dense', s.d, s.d);
@@ -85,21 +86,25 @@ export function writeBertFolder(dir: string, size: BertSize = BERT_BASE_SIZE, se
   }
   fs.writeFileSync(
     config,
-    JSON.stringify({
-      architectures: ['BertModel'],
-      model_type: 'bert',
-      hidden_act: 'gelu',
-      hidden_size: size.d,
-      intermediate_size: size.dFf,
-      num_attention_heads: size.heads,
-      num_hidden_layers: size.layers,
-      max_position_embeddings: size.positions,
-      type_vocab_size: 2,
-      vocab_size: size.vocab,
-      layer_norm_eps: 1e-12,
-      position_embedding_type: 'absolute',
-      pad_token_id: 0,
-    }, null, 2),
+    JSON.stringify(
+      {
+        architectures: ['BertModel'],
+        model_type: 'bert',
+        hidden_act: 'gelu',
+        hidden_size: size.d,
+        intermediate_size: size.dFf,
+        num_attention_heads: size.heads,
+        num_hidden_layers: size.layers,
+        max_position_embeddings: size.positions,
+        type_vocab_size: 2,
+        vocab_size: size.vocab,
+        layer_norm_eps: 1e-12,
+        position_embedding_type: 'absolute',
+        pad_token_id: 0,
+      },
+      null,
+      2,
+    ),
   );
   fs.writeFileSync(stamp, key);
   return config;

@@ -16,7 +16,9 @@ async function main(): Promise<number> {
   const small = process.argv.includes('--small');
   const size = small ? { ...BERT_BASE_SIZE, layers: 2 } : BERT_BASE_SIZE;
   const n = small ? 128 : 512;
-  console.log(`e2e bench: ${size.layers} layers, ${(parameterCount(size) / 1e6).toFixed(1)} M parameters, n = ${n}; load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+  console.log(
+    `e2e bench: ${size.layers} layers, ${(parameterCount(size) / 1e6).toFixed(1)} M parameters, n = ${n}; load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+  );
   const result = await runScenario({
     size,
     n,
@@ -30,7 +32,10 @@ async function main(): Promise<number> {
   printTable(rows, result);
   const out = path.join(repoRoot(), 'artifacts', 'bench', small ? 'e2e-small.json' : 'e2e.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ when: new Date().toISOString(), load: os.loadavg(), cores: os.cpus().length, rows, result }, null, 2));
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ when: new Date().toISOString(), load: os.loadavg(), cores: os.cpus().length, rows, result }, null, 2),
+  );
   console.log(`written: ${path.relative(process.cwd(), out)}`);
   return 0;
 }
@@ -41,7 +46,11 @@ function printTable(rows: E2eRow[], r: ScenarioResult): void {
     const verdict = row.pass === undefined ? '' : row.pass ? 'ok' : 'MISS';
     console.log(`${row.name.padEnd(w)}  ${row.value.padStart(16)}  ${(row.goal ?? '').padEnd(12)} ${verdict}`);
   }
-  r.warm.forEach((x, i) => console.log(`warm run ${i + 1} statuses: ${x.statuses.slice(0, 4).join(' / ')}${x.statuses.length > 4 ? ` … (${x.statuses.length})` : ''}`));
+  r.warm.forEach((x, i) =>
+    console.log(
+      `warm run ${i + 1} statuses: ${x.statuses.slice(0, 4).join(' / ')}${x.statuses.length > 4 ? ` … (${x.statuses.length})` : ''}`,
+    ),
+  );
   for (const p of r.problems) console.log(`problem: ${p}`);
   void median;
 }

@@ -39,9 +39,13 @@ function probe(): void {
   const listen = () => {
     // document.open (VS Code's webview frames) removes the window's listeners: add them again.
     window.addEventListener('click', (e) => marks.push({ kind: 'input:click', value: target(e), t: now() }), true);
-    window.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') marks.push({ kind: 'input:enter', value: '', t: now() });
-    }, true);
+    window.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key === 'Enter') marks.push({ kind: 'input:enter', value: '', t: now() });
+      },
+      true,
+    );
   };
   listen();
   let attached: Element | null = null;
@@ -59,7 +63,9 @@ function probe(): void {
       app.querySelector('.run-header')
         ? {
             // The run's status line, the engine badge ("ran in …"), the empty-panel message, staleness.
-            status: [text('.run-status'), text('.run-engine'), text('.empty-message'), app.querySelector('.stale') ? 'stale' : ''].join(' | '),
+            status: [text('.run-status'), text('.run-engine'), text('.empty-message'), app.querySelector('.stale') ? 'stale' : ''].join(
+              ' | ',
+            ),
             banner: visible('.error-banner') ? text('.error-text') : '',
             loading: text('.detail-status'),
           }
@@ -109,7 +115,11 @@ export class Marks {
     try {
       const got = await f.evaluate(() => {
         const w = window as unknown as { __e2eMarks?: { kind: string; value: string; t: number }[] };
-        const role = document.querySelector('#app .run-header') ? 'inspector' : document.querySelector('#app textarea.input') ? 'sidebar' : 'workbench';
+        const role = document.querySelector('#app .run-header')
+          ? 'inspector'
+          : document.querySelector('#app textarea.input')
+            ? 'sidebar'
+            : 'workbench';
         return { role, marks: w.__e2eMarks ? w.__e2eMarks.splice(0) : [] };
       });
       for (const m of got.marks) this.all.push({ role: got.role as Role, ...m });

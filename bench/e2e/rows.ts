@@ -18,9 +18,15 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   const rows: E2eRow[] = [];
   const add = (name: string, x: number | undefined, goal?: number, unit = 'ms') => {
     const value = unit === 'ms' ? ms(x) : x === undefined ? '—' : `${Math.round(x)}${unit ? ` ${unit}` : ''}`;
-    rows.push({ name, value, x, ...(goal !== undefined ? { goal: `≤ ${goal}${unit ? ` ${unit}` : ''}`, pass: x !== undefined && x <= goal } : {}) });
+    rows.push({
+      name,
+      value,
+      x,
+      ...(goal !== undefined ? { goal: `≤ ${goal}${unit ? ` ${unit}` : ''}`, pass: x !== undefined && x <= goal } : {}),
+    });
   };
-  const worst = (xs: (number | undefined)[]) => (xs.length === 0 || xs.some((x) => x === undefined) ? undefined : Math.max(...(xs as number[])));
+  const worst = (xs: (number | undefined)[]) =>
+    xs.length === 0 || xs.some((x) => x === undefined) ? undefined : Math.max(...(xs as number[]));
   add('cold: Run → first heatmap', r.cold.firstHeatmapMs, 2500);
   add('cold: Run → finished', r.cold.finishedMs);
   const w = r.warm;
@@ -41,6 +47,11 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   add('ext host event-loop delay, max over runs', Math.max(...hosts.map((h) => h.maxDelayMs)), 50);
   add('ext host event-loop delay, idle', r.idleHost.maxDelayMs);
   add('ext host RSS, peak', Math.max(...hosts.map((h) => h.peakRssMB)), undefined, 'MB');
-  add('ext host reconnects', hosts.reduce((s, h) => s + h.reconnects, 0), 0, '');
+  add(
+    'ext host reconnects',
+    hosts.reduce((s, h) => s + h.reconnects, 0),
+    0,
+    '',
+  );
   return rows;
 }

@@ -9,7 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
-  findInstall, launchBrowser, newPage, repoRoot, runCommand, sleep, startServer, waitForPaletteItems, waitForWorkbench, workbenchUrl,
+  findInstall,
+  launchBrowser,
+  newPage,
+  repoRoot,
+  runCommand,
+  sleep,
+  startServer,
+  waitForPaletteItems,
+  waitForWorkbench,
+  workbenchUrl,
   type RunningServer,
 } from '../../test/integration/harness';
 import { LOOP_MONITOR_ENV, type LoopSample } from '../../src/loopMonitor';
@@ -93,7 +102,14 @@ function modelWorkspace(size: BertSize): { workspace: string; name: string } {
 async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    for (const f of page.frames()) if (await f.locator(selector).count().catch(() => 0)) return f;
+    for (const f of page.frames())
+      if (
+        await f
+          .locator(selector)
+          .count()
+          .catch(() => 0)
+      )
+        return f;
     if (Date.now() > deadline) throw new Error(`no frame shows ${selector} after ${timeoutMs / 1000} s`);
     await sleep(200);
   }
@@ -109,17 +125,28 @@ async function answerQuickPick(page: Page, placeholder: RegExp, text: string, ro
     await sleep(100);
   }
   await input.fill(text);
-  if (row) await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: row }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  if (row)
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ hasText: row })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
   else await sleep(300);
 }
 
 class HostLog {
-  constructor(private readonly loopFile: string, private readonly server: RunningServer) {}
+  constructor(
+    private readonly loopFile: string,
+    private readonly server: RunningServer,
+  ) {}
 
   samples(from: number, to: number): LoopSample[] {
     const text = fs.existsSync(this.loopFile) ? fs.readFileSync(this.loopFile, 'utf8') : '';
     // A sample covers the LOOP_MONITOR_MS before its time stamp (a blocked loop stamps it late).
-    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LoopSample | { t: number; mark: string });
+    const lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LoopSample | { t: number; mark: string });
     return lines.filter((s): s is LoopSample => 'maxDelayMs' in s && s.t >= from && s.t <= to + 300);
   }
 
@@ -188,10 +215,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     }
 
     if (o.cancel !== false) log('cancel');
-    const cancel = o.cancel === false ? undefined : await timeCancel(page, marks, host, o, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
-      problems.push(`cancel: ${e.message}`);
-      return undefined;
-    });
+    const cancel =
+      o.cancel === false
+        ? undefined
+        : await timeCancel(page, marks, host, o, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
+            problems.push(`cancel: ${e.message}`);
+            return undefined;
+          });
     for (const m of marks.all.filter(inspector('banner')).filter((m) => m.value)) problems.push(`inspector banner: ${m.value}`);
     return { size: o.size, n: o.n, cold, warm, cancel, idleHost, problems };
   } finally {
@@ -209,7 +239,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
 /** The part of a run after the Enter: stale mark, first heatmap, head switches, the end. */
 async function timeRun(
-  page: Page, marks: Marks, host: HostLog, o: ScenarioOptions, enter: () => Promise<void>, from: Mark['role'], switches: boolean,
+  page: Page,
+  marks: Marks,
+  host: HostLog,
+  o: ScenarioOptions,
+  enter: () => Promise<void>,
+  from: Mark['role'],
+  switches: boolean,
 ): Promise<RunFigures> {
   const before = Date.now();
   const rc = host.reconnects();
@@ -230,7 +266,11 @@ async function timeRun(
     }
   }
   const end = await ending;
-  const stale = end ? marks.all.filter((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value) && m.t >= t0 && m.t <= end.t).sort((a, b) => a.t - b.t)[0] : await staleP;
+  const stale = end
+    ? marks.all
+        .filter((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value) && m.t >= t0 && m.t <= end.t)
+        .sort((a, b) => a.t - b.t)[0]
+    : await staleP;
   const tEnd = end?.t ?? Date.now();
   if (switches && end) {
     await sleep(300);
@@ -239,7 +279,10 @@ async function timeRun(
       if (ms !== undefined) after.push(ms);
     }
   }
-  const statuses = marks.all.filter((m) => isInspector('status')(m) && m.t >= t0 && m.t <= tEnd).sort((a, b) => a.t - b.t).map((m) => `${Math.round(m.t - t0)} ms: ${m.value}`);
+  const statuses = marks.all
+    .filter((m) => isInspector('status')(m) && m.t >= t0 && m.t <= tEnd)
+    .sort((a, b) => a.t - b.t)
+    .map((m) => `${Math.round(m.t - t0)} ms: ${m.value}`);
   return {
     staleMs: stale && stale.t - t0,
     firstHeatmapMs: first && first.t - t0,
@@ -255,7 +298,9 @@ async function timeRun(
 /** Clicks a tile of the inspector's grid (one of the layers shown) and times it until that head is painted. */
 async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): Promise<number | undefined> {
   const ins = await frameWith(page, '#app .run-header');
-  const layers = await ins.locator('.grid-cell[data-layer]').evaluateAll((es) => [...new Set(es.map((e) => Number(e.getAttribute('data-layer'))))]);
+  const layers = await ins
+    .locator('.grid-cell[data-layer]')
+    .evaluateAll((es) => [...new Set(es.map((e) => Number(e.getAttribute('data-layer'))))]);
   const title = await ins.locator('.detail-title').textContent();
   if (!layers.length) return undefined;
   let layer = layers[(k * 7) % layers.length];
@@ -274,9 +319,16 @@ async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): 
     debug(`switch to ${layer}/${head}: no click mark`);
     return undefined;
   }
-  const shown = await marks.next((m) => m.role === 'inspector' && m.kind === 'head' && m.value === `Layer ${layer} · Head ${head}`, click.t, 60_000);
-  const draw = shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === 'headDrawMs' && m.t >= click.t && m.t <= shown.t).pop();
-  debug(`switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms, of which the page drew ${draw?.value ?? '?'} ms`);
+  const shown = await marks.next(
+    (m) => m.role === 'inspector' && m.kind === 'head' && m.value === `Layer ${layer} · Head ${head}`,
+    click.t,
+    60_000,
+  );
+  const draw =
+    shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === 'headDrawMs' && m.t >= click.t && m.t <= shown.t).pop();
+  debug(
+    `switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms, of which the page drew ${draw?.value ?? '?'} ms`,
+  );
   return shown ? shown.t - click.t : 60_000;
 }
 
@@ -297,12 +349,21 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   // Toasts are not shown in this headless setup: Cancel from the notification center (status bar bell).
   await page.locator('[id="status.notifications"] a, [id="status.notifications"]').first().click();
   const center = page.locator('.notifications-center');
-  const cancelButton = center.locator('.notification-list-item').filter({ hasText: 'Attention: running' }).locator('.monaco-button').filter({ hasText: 'Cancel' }).first();
+  const cancelButton = center
+    .locator('.notification-list-item')
+    .filter({ hasText: 'Attention: running' })
+    .locator('.monaco-button')
+    .filter({ hasText: 'Cancel' })
+    .first();
   try {
     await cancelButton.waitFor({ state: 'visible', timeout: 10_000 });
   } catch {
     await page.screenshot({ path: path.join(repoRoot(), 'artifacts', 'bench', 'e2e-cancel-missing.png') });
-    return { firstHeatmapMs: first && first.t - t0, after: 'no Cancel button (the run had finished?)', host: host.figures(t0, Date.now(), rc) };
+    return {
+      firstHeatmapMs: first && first.t - t0,
+      after: 'no Cancel button (the run had finished?)',
+      host: host.figures(t0, Date.now(), rc),
+    };
   }
   const beforeClick = Date.now();
   await cancelButton.click();

@@ -43,7 +43,14 @@ export interface RunTrial {
   posted: Posted[];
 }
 
-export async function runTrial(host: EngineHost, ins: Inspector, probe: Probe, model: string, n: number, streaming: boolean): Promise<RunTrial> {
+export async function runTrial(
+  host: EngineHost,
+  ins: Inspector,
+  probe: Probe,
+  model: string,
+  n: number,
+  streaming: boolean,
+): Promise<RunTrial> {
   await probe.takeMarks();
   probe.posted = [];
   probe.unstagedBytes = 0;

@@ -186,7 +186,8 @@ export class Probe {
       this.staged.add(h);
       items.push([h, kindOf(v), bytesOf(v).toString('base64')]);
     }
-    if (items.length) await this.ins.page.evaluate((it) => (window as unknown as { __benchStage(i: unknown): void }).__benchStage(it), items);
+    if (items.length)
+      await this.ins.page.evaluate((it) => (window as unknown as { __benchStage(i: unknown): void }).__benchStage(it), items);
   }
 
   /** Posts host messages as the panel would (all at once, in order), counting their bytes. */

@@ -87,7 +87,14 @@ export async function gridTrial(ins: Inspector, probe: Probe, shared: RunResult,
  * `count` switches alternating a click on a tile and the keyboard (arrow keys to a neighbour,
  * then Enter), each to a different head than the one open. Starts from the selected head (0, 0).
  */
-export async function switchTrials(ins: Inspector, probe: Probe, result: RunResult, count: number, layers = 12, heads = 12): Promise<SwitchTrial[]> {
+export async function switchTrials(
+  ins: Inspector,
+  probe: Probe,
+  result: RunResult,
+  count: number,
+  layers = 12,
+  heads = 12,
+): Promise<SwitchTrial[]> {
   const { page } = ins;
   const out: SwitchTrial[] = [];
   let seed = 99;
@@ -121,10 +128,19 @@ export async function switchTrials(ins: Inspector, probe: Probe, result: RunResu
     const layer = Math.floor(target / heads);
     const head = target % heads;
     const title = await page.locator('.detail-title').textContent();
-    if (title !== `Layer ${layer} · Head ${head}`) throw new Error(`switch ${i} (${how}) opened “${title}”, expected layer ${layer} head ${head}`);
+    if (title !== `Layer ${layer} · Head ${head}`)
+      throw new Error(`switch ${i} (${how}) opened “${title}”, expected layer ${layer} head ${head}`);
     const input = markBefore(marks, how === 'click' ? 'input:click' : 'input:enter', p.page);
     if (process.env.DEBUG) console.log(marks.map((m) => `${(m.t - input).toFixed(1)} ${m.name}`).join(' | '));
-    out.push({ how, layer, head, inputToPaintedMs: p.page - input, messageToPaintedMs: p.page - markBefore(marks, 'message:head', p.page), drawMs: p.js, unstagedBytes: probe.unstagedBytes });
+    out.push({
+      how,
+      layer,
+      head,
+      inputToPaintedMs: p.page - input,
+      messageToPaintedMs: p.page - markBefore(marks, 'message:head', p.page),
+      drawMs: p.js,
+      unstagedBytes: probe.unstagedBytes,
+    });
     await page.waitForTimeout(50); // let the tooltip and focus settle; not timed
   }
   return out;

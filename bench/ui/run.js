@@ -7,6 +7,16 @@ const { spawnSync } = require('child_process');
 
 const root = path.join(__dirname, '..', '..');
 const outfile = path.join(root, 'out', 'bench', 'ui', 'ui.js');
-esbuild.buildSync({ entryPoints: [path.join(__dirname, 'ui.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, packages: 'external', logLevel: 'warning' });
+esbuild.buildSync({
+  entryPoints: [path.join(__dirname, 'ui.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  packages: 'external',
+  logLevel: 'warning',
+});
 const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

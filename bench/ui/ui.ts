@@ -55,7 +55,9 @@ function chromiumVersion(): string {
 
 function engineCommit(): string {
   try {
-    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', 'src/engineHost.ts'], { cwd: ROOT, encoding: 'utf8' }).trim().slice(0, 120);
+    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', 'src/engineHost.ts'], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .slice(0, 120);
   } catch {
     return 'unknown';
   }
@@ -70,7 +72,14 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const rows: Row[] = [];
   const bytes: Record<string, unknown> = {};
@@ -90,22 +99,59 @@ async function main(): Promise<void> {
     if (unstaged) console.warn(`warning: ${unstaged} bytes of typed arrays crossed unstaged in timed paths of (a)/(b)`);
     await ins.close();
     rows.push(
-      { name: '(a) grid 144 heads n=512: run posted → painted', samples: grids.map((g) => g.postedToPaintedMs), goal: 250, stat: 'median', note: 'page clock, from the run message reaching the page (postMessage of run + thumbnails, grid built, drawn, painted)' },
-      { name: '(a) … host setResult + page', samples: grids.map((g) => g.hostPlusPageMs), goal: 250, stat: 'median', note: 'the extension’s whole path to the grid but the IPC of 0.6 MB of thumbnails' },
+      {
+        name: '(a) grid 144 heads n=512: run posted → painted',
+        samples: grids.map((g) => g.postedToPaintedMs),
+        goal: 250,
+        stat: 'median',
+        note: 'page clock, from the run message reaching the page (postMessage of run + thumbnails, grid built, drawn, painted)',
+      },
+      {
+        name: '(a) … host setResult + page',
+        samples: grids.map((g) => g.hostPlusPageMs),
+        goal: 250,
+        stat: 'median',
+        note: 'the extension’s whole path to the grid but the IPC of 0.6 MB of thumbnails',
+      },
       { name: '(a) … host setResult (meta, stats, thumbnails)', samples: grids.map((g) => g.hostPrepMs), stat: 'median' },
-      { name: '(a) … thumbnails message → tiles show them (data-grid-ms)', samples: grids.map((g) => g.drawMs), stat: 'median', note: 'atlas built, its image decoded and set on the tiles; the decode waits behind the page’s other work' },
+      {
+        name: '(a) … thumbnails message → tiles show them (data-grid-ms)',
+        samples: grids.map((g) => g.drawMs),
+        stat: 'median',
+        note: 'atlas built, its image decoded and set on the tiles; the decode waits behind the page’s other work',
+      },
       { name: '(a) … run posted → first heatmap painted', samples: grids.map((g) => g.firstHeatmapMs), stat: 'median' },
-      { name: `(b) switch head n=512: input → painted`, samples: switches.map((s) => s.inputToPaintedMs), goal: 50, stat: 'median', note: 'click / Enter → heatmap frame: request to the host and reply (through Playwright, arrays staged), the page' },
+      {
+        name: `(b) switch head n=512: input → painted`,
+        samples: switches.map((s) => s.inputToPaintedMs),
+        goal: 50,
+        stat: 'median',
+        note: 'click / Enter → heatmap frame: request to the host and reply (through Playwright, arrays staged), the page',
+      },
       { name: `(b) … max of ${SWITCHES}`, samples: switches.map((s) => s.inputToPaintedMs), goal: 50, stat: 'max' },
-      { name: '(b) … head message → painted', samples: switches.map((s) => s.messageToPaintedMs), goal: 50, stat: 'median', note: 'the page’s own cost: draw, layout, paint' },
+      {
+        name: '(b) … head message → painted',
+        samples: switches.map((s) => s.messageToPaintedMs),
+        goal: 50,
+        stat: 'median',
+        note: 'the page’s own cost: draw, layout, paint',
+      },
       { name: '(b) … max', samples: switches.map((s) => s.messageToPaintedMs), goal: 50, stat: 'max' },
       { name: '(b) … heatmap draw in JS (data-head-ms)', samples: switches.map((s) => s.drawMs), stat: 'median' },
     );
     const a = sumBytes(grids[0].posted);
-    bytes.a = { n, layers: 12, heads: 12, fullTensorBytes: 12 * 12 * n * n * 4, postedTypedBytes: a.typed, postedJsonBytes: a.json, byType: a.byType };
+    bytes.a = {
+      n,
+      layers: 12,
+      heads: 12,
+      fullTensorBytes: 12 * 12 * n * n * 4,
+      postedTypedBytes: a.typed,
+      postedJsonBytes: a.json,
+      byType: a.byType,
+    };
     extra.switches = switches;
     extra.gridTimeline = grids[0].timeline;
-    if (process.env.DEBUG) console.log(grids.map((g) => g.timeline.join("\n")).join("\n---\n"));
+    if (process.env.DEBUG) console.log(grids.map((g) => g.timeline.join('\n')).join('\n---\n'));
 
     if (ENGINE) {
       // (c): W2 (BERT-base shape, random weights) at n = 128 through the real EngineHost.
@@ -137,7 +183,13 @@ async function main(): Promise<void> {
       if (unstagedC) console.warn(`warning: ${unstagedC} bytes of typed arrays crossed unstaged in timed paths of (c)`);
       await page.ins.close();
       rows.push(
-        { name: '(c) W2 n=128 warm: Run → first heatmap, whole result', samples: whole.map((r) => r.firstHeatmapMs), goal: 300, stat: 'median', note: 'no onPartial: engine (Node clock) + setResult + page (page clock: run posted → heatmap painted); array transport left out' },
+        {
+          name: '(c) W2 n=128 warm: Run → first heatmap, whole result',
+          samples: whole.map((r) => r.firstHeatmapMs),
+          goal: 300,
+          stat: 'median',
+          note: 'no onPartial: engine (Node clock) + setResult + page (page clock: run posted → heatmap painted); array transport left out',
+        },
         {
           name: '(c) W2 n=128 warm: Run → first heatmap, streaming',
           samples: streamed.map((r) => r.firstHeatmapMs),
@@ -147,15 +199,40 @@ async function main(): Promise<void> {
         },
         { name: '(c) … Run → first partial result in the host (warm)', samples: streamed.map((r) => r.firstResultMs), stat: 'median' },
         { name: '(c) … engine run alone (warm)', samples: whole.map((r) => r.engineMs), stat: 'median' },
-        { name: '(c) … Run → final result’s grid painted (warm, whole result)', samples: whole.map((r) => r.finalHeatmapMs), stat: 'median' },
-        { name: '(c) W2 n=128 cold (new worker, streaming): Run → first heatmap', samples: cold.map((r) => r.firstHeatmapMs), goal: 300, stat: 'median', note: 'a new worker each: start, kernels, model load (the file is in the OS cache after the first)' },
+        {
+          name: '(c) … Run → final result’s grid painted (warm, whole result)',
+          samples: whole.map((r) => r.finalHeatmapMs),
+          stat: 'median',
+        },
+        {
+          name: '(c) W2 n=128 cold (new worker, streaming): Run → first heatmap',
+          samples: cold.map((r) => r.firstHeatmapMs),
+          goal: 300,
+          stat: 'median',
+          note: 'a new worker each: start, kernels, model load (the file is in the OS cache after the first)',
+        },
         { name: '(c) … cold: Run → first partial result in the host', samples: cold.map((r) => r.firstResultMs), stat: 'median' },
         { name: '(c) … cold engine run alone', samples: cold.map((r) => r.engineMs), stat: 'median' },
       );
       const c = sumBytes(whole[0].posted);
-      bytes.c = { n: nc, layers: 12, heads: 12, fullTensorBytes: 12 * 12 * nc * nc * 4, postedTypedBytes: c.typed, postedJsonBytes: c.json, byType: c.byType };
+      bytes.c = {
+        n: nc,
+        layers: 12,
+        heads: 12,
+        fullTensorBytes: 12 * 12 * nc * nc * 4,
+        postedTypedBytes: c.typed,
+        postedJsonBytes: c.json,
+        byType: c.byType,
+      };
       const cs = sumBytes(streamed[0].posted);
-      bytes.cStreaming = { n: nc, fullTensorBytes: 12 * 12 * nc * nc * 4, postedTypedBytes: cs.typed, postedJsonBytes: cs.json, byType: cs.byType, partials: streamed[0].partials };
+      bytes.cStreaming = {
+        n: nc,
+        fullTensorBytes: 12 * 12 * nc * nc * 4,
+        postedTypedBytes: cs.typed,
+        postedJsonBytes: cs.json,
+        byType: cs.byType,
+        partials: streamed[0].partials,
+      };
       extra.engine = { engineHostCommit: engineCommit(), cold, whole, streamed };
     }
   } finally {
@@ -189,11 +266,20 @@ const statOf = (r: Row) => (r.stat === 'max' ? Math.max(...r.samples) : median(r
 const pass = (r: Row) => (r.goal === undefined ? undefined : statOf(r) < r.goal);
 
 function printTable(rows: Row[], bytes: Record<string, unknown>, machine: Record<string, unknown>): void {
-  console.log(`\nUI bench — ${machine.cpu}, ${machine.cores} cores, ${machine.chromium}, load average ${(machine.loadAverage as { start: number }).start.toFixed(2)}`);
+  console.log(
+    `\nUI bench — ${machine.cpu}, ${machine.cores} cores, ${machine.chromium}, load average ${(machine.loadAverage as { start: number }).start.toFixed(2)}`,
+  );
   const lines = [['measure', 'stat', 'ms', 'range (ms)', 'goal', 'result']];
   for (const r of rows) {
     const p = pass(r);
-    lines.push([r.name, `${r.stat} of ${r.samples.length}`, fmt(statOf(r)), `${fmt(Math.min(...r.samples))}–${fmt(Math.max(...r.samples))}`, r.goal === undefined ? '' : `< ${r.goal}`, p === undefined ? '' : p ? 'pass' : 'FAIL']);
+    lines.push([
+      r.name,
+      `${r.stat} of ${r.samples.length}`,
+      fmt(statOf(r)),
+      `${fmt(Math.min(...r.samples))}–${fmt(Math.max(...r.samples))}`,
+      r.goal === undefined ? '' : `< ${r.goal}`,
+      p === undefined ? '' : p ? 'pass' : 'FAIL',
+    ]);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => [...l[i]].length)));
   for (const [k, l] of lines.entries()) {
@@ -203,9 +289,19 @@ function printTable(rows: Row[], bytes: Record<string, unknown>, machine: Record
   for (const r of rows) if (r.note) console.log(`  ${r.name}: ${r.note}`);
   console.log('\n(d) bytes posted to the page (typed arrays) vs the whole [layers, heads, n, n] float32 tensor:');
   for (const [k, v] of Object.entries(bytes)) {
-    const b = v as { n: number; fullTensorBytes: number; postedTypedBytes: number; postedJsonBytes: number; byType: Record<string, { count: number; typed: number }> };
-    const per = Object.entries(b.byType).map(([t, x]) => `${t}×${x.count} ${(x.typed / 1024).toFixed(0)} KiB`).join(', ');
-    console.log(`  ${k.padEnd(10)} n=${b.n}: ${(b.postedTypedBytes / 1e6).toFixed(2)} MB typed + ${(b.postedJsonBytes / 1e6).toFixed(2)} MB JSON  vs  12·12·n²·4 = ${(b.fullTensorBytes / 1e6).toFixed(1)} MB  (${((100 * b.postedTypedBytes) / b.fullTensorBytes).toFixed(1)} %)  [${per}]`);
+    const b = v as {
+      n: number;
+      fullTensorBytes: number;
+      postedTypedBytes: number;
+      postedJsonBytes: number;
+      byType: Record<string, { count: number; typed: number }>;
+    };
+    const per = Object.entries(b.byType)
+      .map(([t, x]) => `${t}×${x.count} ${(x.typed / 1024).toFixed(0)} KiB`)
+      .join(', ');
+    console.log(
+      `  ${k.padEnd(10)} n=${b.n}: ${(b.postedTypedBytes / 1e6).toFixed(2)} MB typed + ${(b.postedJsonBytes / 1e6).toFixed(2)} MB JSON  vs  12·12·n²·4 = ${(b.fullTensorBytes / 1e6).toFixed(1)} MB  (${((100 * b.postedTypedBytes) / b.fullTensorBytes).toFixed(1)} %)  [${per}]`,
+    );
   }
 }
 

@@ -28,7 +28,14 @@ export function isImageTransformerData(x: unknown): x is ImageTransformerData {
   if (!isRecord(x)) return false;
   const d = x as Partial<ImageTransformerData>;
   const s = d.spec;
-  if (typeof s !== 'object' || s === null || !isId(s.height) || !isId(s.width) || (s.attention !== 'local-1d' && s.attention !== 'local-2d')) return false;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !isId(s.height) ||
+    !isId(s.width) ||
+    (s.attention !== 'local-1d' && s.attention !== 'local-2d')
+  )
+    return false;
   const px = s.height * s.width;
   if (!Array.isArray(d.order) || d.order.length !== px || !d.order.every((p) => isId(p) && p < px)) return false;
   if (!(d.palette instanceof Uint8Array) || d.palette.length % 3 !== 0 || d.palette.length === 0) return false;

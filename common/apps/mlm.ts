@@ -29,13 +29,21 @@ export interface MlmData {
 function isGuess(x: unknown): x is MlmGuess {
   if (!isRecord(x)) return false;
   const g = x;
-  return Number.isInteger(g.id) && typeof g.token === 'string' && typeof g.probability === 'number' && g.probability >= 0 && g.probability <= 1;
+  return (
+    Number.isInteger(g.id) && typeof g.token === 'string' && typeof g.probability === 'number' && g.probability >= 0 && g.probability <= 1
+  );
 }
 
 function isMask(x: unknown): x is MlmMask {
   if (!isRecord(x)) return false;
   const m = x;
-  return Number.isInteger(m.position) && (m.position as number) >= 0 && Array.isArray(m.guesses) && m.guesses.length > 0 && m.guesses.every(isGuess);
+  return (
+    Number.isInteger(m.position) &&
+    (m.position as number) >= 0 &&
+    Array.isArray(m.guesses) &&
+    m.guesses.length > 0 &&
+    m.guesses.every(isGuess)
+  );
 }
 
 export function isMlmData(x: unknown): x is MlmData {

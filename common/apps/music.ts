@@ -50,13 +50,22 @@ export function isMusicData(x: unknown): x is MusicData {
   const stepOk = (s: unknown): boolean => {
     if (!isRecord(s)) return false;
     const r = s;
-    return Number.isInteger(r.id) && typeof r.token === 'string' && (r.pitch === null || (Number.isInteger(r.pitch) && (r.pitch as number) >= 0 && (r.pitch as number) <= 127));
+    return (
+      Number.isInteger(r.id) &&
+      typeof r.token === 'string' &&
+      (r.pitch === null || (Number.isInteger(r.pitch) && (r.pitch as number) >= 0 && (r.pitch as number) <= 127))
+    );
   };
   return (
     d.steps.every(stepOk) &&
-    Number.isInteger(d.primerLength) && (d.primerLength as number) >= 1 && (d.primerLength as number) <= T &&
-    Number.isInteger(d.window) && (d.window as number) >= 1 &&
-    d.attention instanceof Float32Array && d.attention.length === T * T &&
-    d.probability instanceof Float32Array && d.probability.length === T
+    Number.isInteger(d.primerLength) &&
+    (d.primerLength as number) >= 1 &&
+    (d.primerLength as number) <= T &&
+    Number.isInteger(d.window) &&
+    (d.window as number) >= 1 &&
+    d.attention instanceof Float32Array &&
+    d.attention.length === T * T &&
+    d.probability instanceof Float32Array &&
+    d.probability.length === T
   );
 }

@@ -13,6 +13,11 @@ export interface NarmData {
 export function isNarmData(x: unknown): x is NarmData {
   if (!isRecord(x) || !Array.isArray(x.clicked) || !Array.isArray(x.recommended) || x.clicked.length === 0) return false;
   const item = (e: unknown, key: 'alpha' | 'probability'): boolean =>
-    isRecord(e) && Number.isInteger(e.id) && typeof e.token === 'string' && isNumber(e[key]) && (e[key] as number) >= 0 && (e[key] as number) <= 1;
+    isRecord(e) &&
+    Number.isInteger(e.id) &&
+    typeof e.token === 'string' &&
+    isNumber(e[key]) &&
+    (e[key] as number) >= 0 &&
+    (e[key] as number) <= 1;
   return x.clicked.every((e) => item(e, 'alpha')) && x.recommended.every((e) => item(e, 'probability'));
 }

@@ -25,8 +25,16 @@ export function isSentenceEmbeddingData(x: unknown): x is SentenceEmbeddingData 
   if (!isRecord(x) || !Array.isArray(x.embedding)) return false;
   const e = x.embedding;
   return (
-    e.length >= 1 && e.length <= MAX_EMBEDDING_DIMS && e.every(isNumber) &&
-    isNumber(x.pooledNorm) && x.pooledNorm >= 0 && isNumber(x.tanhNorm) && x.tanhNorm >= 0 && isNumber(x.norm) && x.norm >= 0 &&
-    Number.isInteger(x.tokens) && (x.tokens as number) >= 1
+    e.length >= 1 &&
+    e.length <= MAX_EMBEDDING_DIMS &&
+    e.every(isNumber) &&
+    isNumber(x.pooledNorm) &&
+    x.pooledNorm >= 0 &&
+    isNumber(x.tanhNorm) &&
+    x.tanhNorm >= 0 &&
+    isNumber(x.norm) &&
+    x.norm >= 0 &&
+    Number.isInteger(x.tokens) &&
+    (x.tokens as number) >= 1
   );
 }

@@ -16,9 +16,16 @@ export interface TdmcaData {
   compressed: { layer: number; heads: number; keys: number; probs: number[] }[];
 }
 
-
 export function isTdmcaData(x: unknown): x is TdmcaData {
-  if (!isRecord(x) || !isCount(x.blockSize) || !isCount(x.compression) || !Array.isArray(x.spans) || !Array.isArray(x.layers) || !Array.isArray(x.compressed)) return false;
+  if (
+    !isRecord(x) ||
+    !isCount(x.blockSize) ||
+    !isCount(x.compression) ||
+    !Array.isArray(x.spans) ||
+    !Array.isArray(x.layers) ||
+    !Array.isArray(x.compressed)
+  )
+    return false;
   const m = x.spans.length;
   let prevEnd = 0;
   for (const s of x.spans) {
@@ -30,7 +37,12 @@ export function isTdmcaData(x: unknown): x is TdmcaData {
   if (!x.layers.every((l) => isRecord(l) && Number.isInteger(l.layer) && (l.type === 'local' || l.type === 'compressed'))) return false;
   return x.compressed.every(
     (c) =>
-      isRecord(c) && Number.isInteger(c.layer) && isCount(c.heads) && c.keys === m && Array.isArray(c.probs) &&
-      c.probs.length === (c.heads as number) * n * m && c.probs.every((p) => typeof p === 'number' && p >= 0 && p <= 1),
+      isRecord(c) &&
+      Number.isInteger(c.layer) &&
+      isCount(c.heads) &&
+      c.keys === m &&
+      Array.isArray(c.probs) &&
+      c.probs.length === (c.heads as number) * n * m &&
+      c.probs.every((p) => typeof p === 'number' && p >= 0 && p <= 1),
   );
 }

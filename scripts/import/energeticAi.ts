@@ -100,7 +100,8 @@ export function importEnergeticAi(dir = DEFAULT_DIST, name = 'use-lite-en'): Imp
   const emb = f('module/Embeddings_en');
   const [vocab, embedDim] = emb.shape;
   const layers: number[] = [];
-  while (weights.float.has(`${VARS}Layer_${layers.length}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`)) layers.push(layers.length);
+  while (weights.float.has(`${VARS}Layer_${layers.length}/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0`))
+    layers.push(layers.length);
   const dModel = f(`${VARS}Layer_0/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0`).shape[3];
   const dFf = f(`${STACK}Layer_0/TransformerLayer/FFN/conv1/Tensordot/Reshape_1`).shape[1];
   // split_heads reshapes [.., width] → [.., heads, width/heads]: Layer_1 stores `heads` (shape/2), Layer_0 the head size (shape/3).
@@ -129,7 +130,11 @@ export function importEnergeticAi(dir = DEFAULT_DIST, name = 'use-lite-en'): Imp
       put(`${p}.self_attn.${s}.weight`, [w, w], all.slice(i * w * w, (i + 1) * w * w));
       put(`${p}.self_attn.${s}.bias`, [w], qkvBias.slice(i * w, (i + 1) * w));
     });
-    put(`${p}.self_attn.o.weight`, [dModel, w], transpose(f(`${pre}MultiheadAttention/output_transform_single/kernel/part_0`).data, w, dModel));
+    put(
+      `${p}.self_attn.o.weight`,
+      [dModel, w],
+      transpose(f(`${pre}MultiheadAttention/output_transform_single/kernel/part_0`).data, w, dModel),
+    );
     put(`${p}.self_attn.o.bias`, [dModel], f(`${apply}MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat`).data);
     if (w !== dModel) {
       // AdjustResidualInput: the residual path is projected w → d_model by a dense layer.
@@ -138,9 +143,17 @@ export function importEnergeticAi(dir = DEFAULT_DIST, name = 'use-lite-en'): Imp
     }
     put(`${p}.ffn_norm.weight`, [dModel], f(`${apply}FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat`).data);
     put(`${p}.ffn_norm.bias`, [dModel], f(`${apply}FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat`).data);
-    put(`${p}.ffn.fc1.weight`, [dFf, dModel], transpose(f(`${STACK}Layer_${l}/TransformerLayer/FFN/conv1/Tensordot/Reshape_1`).data, dModel, dFf));
+    put(
+      `${p}.ffn.fc1.weight`,
+      [dFf, dModel],
+      transpose(f(`${STACK}Layer_${l}/TransformerLayer/FFN/conv1/Tensordot/Reshape_1`).data, dModel, dFf),
+    );
     put(`${p}.ffn.fc1.bias`, [dFf], f(`${apply}FFN/conv1/bias/ConcatPartitions/concat`).data);
-    put(`${p}.ffn.fc2.weight`, [dModel, dFf], transpose(f(`${STACK}Layer_${l}/TransformerLayer/FFN/conv2/Tensordot/Reshape_1`).data, dFf, dModel));
+    put(
+      `${p}.ffn.fc2.weight`,
+      [dModel, dFf],
+      transpose(f(`${STACK}Layer_${l}/TransformerLayer/FFN/conv2/Tensordot/Reshape_1`).data, dFf, dModel),
+    );
     put(`${p}.ffn.fc2.bias`, [dModel], f(`${apply}FFN/conv2/bias/ConcatPartitions/concat`).data);
   }
   put('pooler.dense.weight', [dModel, dModel], transpose(f('module/Encoder_en/hidden_layers/tanh_layer_0/weights').data, dModel, dModel));
@@ -178,7 +191,11 @@ export function importEnergeticAi(dir = DEFAULT_DIST, name = 'use-lite-en'): Imp
     ],
     weights: { safetensors: `${name}.safetensors` },
   };
-  return { doc, tensors, tokenizer: sentencePieceTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as [string, number][]) };
+  return {
+    doc,
+    tensors,
+    tokenizer: sentencePieceTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as [string, number][]),
+  };
 }
 
 /** The package's own tokenizer (@energetic-ai/embeddings lib/tokenizer.ts) treats ids 0–5 as reserved: never produced from text. */

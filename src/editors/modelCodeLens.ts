@@ -28,10 +28,7 @@ function headLens(range: vscode.Range, model: vscode.Uri, part: Part, layer: num
 }
 
 export class ModelCodeLensProvider implements vscode.CodeLensProvider {
-  static selector: vscode.DocumentSelector = [
-    { pattern: '**/*.model.json' },
-    { scheme: HEADER_SCHEME },
-  ];
+  static selector: vscode.DocumentSelector = [{ pattern: '**/*.model.json' }, { scheme: HEADER_SCHEME }];
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     return doc.uri.scheme === HEADER_SCHEME ? this.headerLenses(doc) : this.jsonLenses(doc);
@@ -50,7 +47,13 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
         out.push(headLens(line.range, doc.uri, part, 0));
       } else if ((m = SIDECAR.exec(text))) {
         const file = vscode.Uri.file(path.resolve(path.dirname(doc.uri.fsPath), m[1]));
-        out.push(new vscode.CodeLens(line.range, { title: '$(list-tree) Show Safetensors Header', command: 'attentionInspector.showSafetensorsHeader', arguments: [file] }));
+        out.push(
+          new vscode.CodeLens(line.range, {
+            title: '$(list-tree) Show Safetensors Header',
+            command: 'attentionInspector.showSafetensorsHeader',
+            arguments: [file],
+          }),
+        );
       } else if ((m = TENSOR.exec(text))) {
         const part = partOf(m[2], m[4]);
         const key = `${part}.${m[3]}`;

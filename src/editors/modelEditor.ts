@@ -28,7 +28,11 @@ async function readExtras(engine: EngineHost, file: string): Promise<{ descripti
   }
 }
 
-export function modelPageMessage(summary: ModelSummary, file: string, extras: { description?: string; safetensors?: string }): HostToModelPage {
+export function modelPageMessage(
+  summary: ModelSummary,
+  file: string,
+  extras: { description?: string; safetensors?: string },
+): HostToModelPage {
   return {
     type: 'model',
     file,
@@ -74,10 +78,16 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     const file = doc.uri.fsPath;
     const key = doc.uri.toString();
     panel.webview.options = webviewOptions(this.extensionUri);
-    panel.webview.html = buildWebviewHtml(panel.webview, this.extensionUri, { name: 'modelpage', title: path.basename(file), styles: ['sidebar.css'] });
+    panel.webview.html = buildWebviewHtml(panel.webview, this.extensionUri, {
+      name: 'modelpage',
+      title: path.basename(file),
+      styles: ['sidebar.css'],
+    });
     const entry: { panel: vscode.WebviewPanel; last?: HostToModelPage } = { panel };
     this.pages.set(key, entry);
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    );
     const reload = () => void this.load(doc.uri, entry, false);
     const subs = [
       watcher,
@@ -105,9 +115,10 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
       void notify.error(`Attention: cannot open ${path.basename(file)}: ${err.field ? `${err.field}: ` : ''}${err.expected}`);
       return;
     }
-    const extras = path.basename(file) === 'config.json'
-      ? { safetensors: path.join(path.dirname(file), 'model.safetensors') }
-      : await readExtras(this.engine, file);
+    const extras =
+      path.basename(file) === 'config.json'
+        ? { safetensors: path.join(path.dirname(file), 'model.safetensors') }
+        : await readExtras(this.engine, file);
     this.post(entry, modelPageMessage(summary, file, extras));
     // Opening a file never asks a question: without examples, the page's "Run with Input…" is there.
     if (!run || !summary.examples.length) return;
@@ -123,7 +134,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
     void entry.panel.webview.postMessage(m);
   }
 
-  private async onMessage(uri: vscode.Uri, entry: { panel: vscode.WebviewPanel; last?: HostToModelPage }, raw: ModelPageToHost): Promise<void> {
+  private async onMessage(
+    uri: vscode.Uri,
+    entry: { panel: vscode.WebviewPanel; last?: HostToModelPage },
+    raw: ModelPageToHost,
+  ): Promise<void> {
     const modelPath = modelPathOf(uri);
     switch (raw.type) {
       case 'ready':

@@ -42,7 +42,13 @@ function tensorPrefix(part: Part, layer: number, sharedLayer: boolean): string {
  * Norms of one attention layer's heads, where its projections exist under the canonical names (else null).
  * `sharedLayer`: every recorded layer is layer 0 applied again (the architecture's descriptor says).
  */
-export function layerWeightNorms(model: LoadedModel, part: Part, layer: number, heads: number, sharedLayer = false): HeadWeightNorms | null {
+export function layerWeightNorms(
+  model: LoadedModel,
+  part: Part,
+  layer: number,
+  heads: number,
+  sharedLayer = false,
+): HeadWeightNorms | null {
   let byLayer = cache.get(model);
   if (!byLayer) cache.set(model, (byLayer = new Map()));
   const key = `${part}/${layer}/${heads}`;
@@ -65,7 +71,10 @@ export function layerWeightNorms(model: LoadedModel, part: Part, layer: number, 
       const norms = sliceNorms(t.data, t.shape[0], t.shape[1], kv, false);
       return norms && (kv === heads ? norms : Array.from({ length: heads }, (_, h) => norms[Math.floor((h * kv) / heads)]));
     };
-    const q = of('q'), k = of('k'), v = of('v'), o = of('o');
+    const q = of('q'),
+      k = of('k'),
+      v = of('v'),
+      o = of('o');
     n = q || k || v || o ? { part, layer, ...(q && { q }), ...(k && { k }), ...(v && { v }), ...(o && { o }) } : null;
     byLayer.set(key, n);
   }
@@ -74,5 +83,7 @@ export function layerWeightNorms(model: LoadedModel, part: Part, layer: number, 
 
 /** Norms for each recorded attention layer whose projections exist under the canonical names. */
 export function headWeightNorms(model: LoadedModel, attentions: readonly AttentionLayer[], sharedLayer = false): HeadWeightNorms[] {
-  return attentions.map((a) => layerWeightNorms(model, a.part, a.layer, a.heads, sharedLayer)).filter((n): n is HeadWeightNorms => n !== null);
+  return attentions
+    .map((a) => layerWeightNorms(model, a.part, a.layer, a.heads, sharedLayer))
+    .filter((n): n is HeadWeightNorms => n !== null);
 }

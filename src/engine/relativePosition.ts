@@ -19,12 +19,7 @@ const f = Math.fround;
  * logarithmic branch is computed in float32 step by step as torch does on a float tensor, then
  * truncated, so bucket edges that fall on whole numbers land where PyTorch puts them.
  */
-export function relativePositionBucket(
-  relative: number,
-  bidirectional: boolean,
-  numBuckets: number,
-  maxDistance: number,
-): number {
+export function relativePositionBucket(relative: number, bidirectional: boolean, numBuckets: number, maxDistance: number): number {
   let bucket = 0;
   let n = numBuckets;
   let rel = relative;
@@ -43,13 +38,7 @@ export function relativePositionBucket(
 }
 
 /** T5Attention.compute_bias: [heads, nq, nk] bias for queries at positions offset… and keys 0…nk−1. */
-export function relativePositionBias(
-  b: RelativeBias,
-  heads: number,
-  nq: number,
-  nk: number,
-  offset: number,
-): Float32Array {
+export function relativePositionBias(b: RelativeBias, heads: number, nq: number, nk: number, offset: number): Float32Array {
   const out = new Float32Array(heads * nq * nk);
   for (let i = 0; i < nq; i++) {
     for (let j = 0; j < nk; j++) {

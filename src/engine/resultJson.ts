@@ -9,7 +9,9 @@ export function nestAttentions(layers: AttentionLayer[], part: Part): number[][]
   if (mine.length === 0) return undefined;
   return mine.map((l) =>
     Array.from({ length: l.heads }, (_, h) =>
-      Array.from({ length: l.queries }, (_, i) => Array.from(l.probs.subarray((h * l.queries + i) * l.keys, (h * l.queries + i + 1) * l.keys))),
+      Array.from({ length: l.queries }, (_, i) =>
+        Array.from(l.probs.subarray((h * l.queries + i) * l.keys, (h * l.queries + i + 1) * l.keys)),
+      ),
     ),
   );
 }
@@ -28,7 +30,6 @@ export function resultToJson(r: RunResult): object {
     attentions,
   };
 }
-
 
 /**
  * Writes the text of JSON.stringify(resultToJson(r)) in pieces of about `chunk` characters: a

@@ -97,13 +97,7 @@ export interface RnnCell {
   stepFromInputGates(gi: Float32Array, state: RnnState): RnnState;
 }
 
-export function makeCell(
-  kind: CellKind,
-  w: RnnWeights,
-  inputSize: number,
-  H: number,
-  kernels: Kernels = referenceKernels,
-): RnnCell {
+export function makeCell(kind: CellKind, w: RnnWeights, inputSize: number, H: number, kernels: Kernels = referenceKernels): RnnCell {
   const G = gateCount(kind) * H;
   const stepFromInputGates = (gi: Float32Array, state: RnnState): RnnState => {
     const gh = kernels.linear(state.h, 1, H, w.weight_hh, G, w.bias_hh); // [G·H]

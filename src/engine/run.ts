@@ -82,14 +82,27 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     // Text is what the decoder should produce; its inputs start with the start token.
     tgt = { ids: [r.decoderStartId, ...tgt.ids], tokens: [tgtTok?.token(r.decoderStartId) ?? String(r.decoderStartId), ...tgt.tokens] };
   }
-  for (const [side, seq] of [['ids', src], ['target_ids', tgt]] as const) {
+  for (const [side, seq] of [
+    ['ids', src],
+    ['target_ids', tgt],
+  ] as const) {
     if (seq && input.maxTokens !== undefined && seq.ids.length > input.maxTokens) {
-      throw new InputError(side, `${seq.ids.length} tokens is over the limit of ${input.maxTokens} (setting attentionInspector.maxSequenceLength)`);
+      throw new InputError(
+        side,
+        `${seq.ids.length} tokens is over the limit of ${input.maxTokens} (setting attentionInspector.maxSequenceLength)`,
+      );
     }
   }
-  if (input.maxRunMemoryMB !== undefined) checkRunMemory(model, { source: src.ids.length, target: tgt?.ids.length, withQKV: input.withQKV }, input.maxRunMemoryMB);
-  const base = { model: summarize(model), tokens: { source: src.tokens, target: tgt?.tokens ?? [] }, ids: { source: src.ids, target: tgt?.ids ?? [] } };
-  const control: RunControl = onPartial ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) } : ctl;
+  if (input.maxRunMemoryMB !== undefined)
+    checkRunMemory(model, { source: src.ids.length, target: tgt?.ids.length, withQKV: input.withQKV }, input.maxRunMemoryMB);
+  const base = {
+    model: summarize(model),
+    tokens: { source: src.tokens, target: tgt?.tokens ?? [] },
+    ids: { source: src.ids, target: tgt?.ids ?? [] },
+  };
+  const control: RunControl = onPartial
+    ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) }
+    : ctl;
   const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, control);
   const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
   const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;

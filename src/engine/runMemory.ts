@@ -33,7 +33,7 @@ export function checkRunMemory(model: LoadedModel, shape: RunShape, limitMB: num
     lo > 0
       ? `at most about ${lo.toLocaleString('en-US')} source tokens fit`
       : shape.target === undefined
-        ? 'even one source token does not fit, because greedy decoding runs up to the model\'s max_target_length: give target ids'
+        ? "even one source token does not fit, because greedy decoding runs up to the model's max_target_length: give target ids"
         : 'even one source token does not fit with this target';
   throw new InputError(
     'ids',
@@ -41,4 +41,3 @@ export function checkRunMemory(model: LoadedModel, shape: RunShape, limitMB: num
       `working memory ${mb(need.working)}); the limit is ${limitMB.toLocaleString('en-US')} MB (setting attentionInspector.maxRunMemoryMB): ${fit}`,
   );
 }
-

@@ -23,7 +23,10 @@ const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
 const kernels = defaultKernels({ threads: data?.threads });
-const kernelInfo = 'name' in kernels ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) } : { kernels: 'reference', threads: 1 };
+const kernelInfo =
+  'name' in kernels
+    ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) }
+    : { kernels: 'reference', threads: 1 };
 
 const cache = new Map<string, { stamp: string; model: LoadedModel }>();
 /** attentionInspector.maxRunMemoryMB as last heard (at start, then with each run): it also caps a
@@ -139,7 +142,11 @@ port.on('message', (msg: unknown) => {
         break;
       case 'norms': {
         const model = getModel(msg.modelPath);
-        post({ type: 'norms', id: msg.id, norms: layerWeightNorms(model, msg.part, msg.layer, msg.heads, architectureOf(model).sharedLayer) });
+        post({
+          type: 'norms',
+          id: msg.id,
+          norms: layerWeightNorms(model, msg.part, msg.layer, msg.heads, architectureOf(model).sharedLayer),
+        });
         break;
       }
       case 'run': {

@@ -6,7 +6,14 @@ import * as vscode from 'vscode';
 import type { HeadQK, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { exportHeadText, exportTitle } from '../../common/exportData';
 import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
-import { sanitizeState, type ExportFormat, type ExportReplyMessage, type HeadFocus, type HostToWebview, type InspectorView } from '../../common/webview';
+import {
+  sanitizeState,
+  type ExportFormat,
+  type ExportReplyMessage,
+  type HeadFocus,
+  type HostToWebview,
+  type InspectorView,
+} from '../../common/webview';
 import { CancelledError, RpcClient } from '../../common/rpc';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 import { notify } from '../notify';
@@ -296,12 +303,15 @@ export class InspectorPanel {
     } else {
       const text = reply.head && exportHeadText(result, reply.head, pick.format, reply.sink);
       if (!text) {
-        void notify.error('Attention: open a head first; CSV and JSON export one head\'s matrix.');
+        void notify.error("Attention: open a head first; CSV and JSON export one head's matrix.");
         return undefined;
       }
       bytes = Buffer.from(text, 'utf8');
     }
-    const name = (reply.title || exportTitle(result, reply.head, 'view')).split(' · input')[0].replace(/[^\w.-]+/g, '-').slice(0, 80);
+    const name = (reply.title || exportTitle(result, reply.head, 'view'))
+      .split(' · input')[0]
+      .replace(/[^\w.-]+/g, '-')
+      .slice(0, 80);
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const target = await vscode.window.showSaveDialog({
       title: 'Attention: Export View',

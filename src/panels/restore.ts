@@ -69,7 +69,9 @@ export class RunRestorer implements vscode.Disposable {
   /** Closes the inspector tabs no host owns and opens a panel in their place that says so. */
   private async replaceDeadPanels(): Promise<void> {
     if (InspectorPanel.current) return;
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(INSPECTOR_VIEW_TYPE));
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(INSPECTOR_VIEW_TYPE));
     if (!tabs.length) return;
     const column = tabs[0].group.viewColumn;
     await vscode.window.tabGroups.close(tabs, true);

@@ -59,7 +59,10 @@ export class RunDisplay {
       case 'progress':
         // Until its first layers are shown, a run's progress is a line above the previous result.
         if (this.partial?.seq === e.seq || !s.isOpen()) return;
-        s.setStatus('running', `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})… The heads below are from the previous run.`);
+        s.setStatus(
+          'running',
+          `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})… The heads below are from the previous run.`,
+        );
         return;
       case 'partial': {
         if (e.opts.show === false || (e.opts.live && !s.isOpen())) return;
@@ -107,7 +110,10 @@ export class RunDisplay {
       // Said at once, before the page redraws the run it puts back (a whole run), and again after
       // it, since a shown run clears the line; with no earlier result, the stopped run says it.
       if (e.previous) say();
-      const r = e.previous ?? { ...shown.result, running: { ...shown.result.running!, stopped: cancelled ? ('cancelled' as const) : ('failed' as const) } };
+      const r = e.previous ?? {
+        ...shown.result,
+        running: { ...shown.result.running!, stopped: cancelled ? ('cancelled' as const) : ('failed' as const) },
+      };
       s.show(r, runTitle(r));
     }
     if (s.isOpen()) say();

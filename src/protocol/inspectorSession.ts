@@ -118,7 +118,11 @@ export class InspectorSession {
    */
   extendResult(result: RunResult, title: string): HostToWebview[] {
     const shown = this.result;
-    const same = shown?.running && !shown.running.stopped && shown.model.file === result.model.file && shown.ids.source.join() === result.ids.source.join();
+    const same =
+      shown?.running &&
+      !shown.running.stopped &&
+      shown.model.file === result.model.file &&
+      shown.ids.source.join() === result.ids.source.join();
     if (!same || !shown) return this.setResult(result, title);
     this.result = result;
     this.titleValue = title;
@@ -250,7 +254,9 @@ export class InspectorSession {
       case 'rerun': {
         const allowed = this.result?.model.scores ?? [];
         if (raw.runId !== this.runIdValue || !allowed.includes(raw.score)) {
-          return { replies: [this.setError(`This model cannot re-run with the “${raw.score}” score (it has: ${allowed.join(', ') || 'none'}).`)] };
+          return {
+            replies: [this.setError(`This model cannot re-run with the “${raw.score}” score (it has: ${allowed.join(', ') || 'none'}).`)],
+          };
         }
         return { replies: [], event: { kind: 'rerun', score: raw.score } };
       }
@@ -260,13 +266,28 @@ export class InspectorSession {
       }
       case 'requestPositional': {
         const pe = this.result?.positional;
-        if (!this.result || raw.runId !== this.runIdValue) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That request belongs to an earlier run.' }] };
-        if (!pe) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'This model has no fixed positional encoding.' }] };
-        return { replies: [{ type: 'positional', requestId: raw.requestId, runId: this.runIdValue, positions: pe.positions, dims: pe.dims, scheme: pe.scheme, data: pe.data.slice() }] };
+        if (!this.result || raw.runId !== this.runIdValue)
+          return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That request belongs to an earlier run.' }] };
+        if (!pe)
+          return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'This model has no fixed positional encoding.' }] };
+        return {
+          replies: [
+            {
+              type: 'positional',
+              requestId: raw.requestId,
+              runId: this.runIdValue,
+              positions: pe.positions,
+              dims: pe.dims,
+              scheme: pe.scheme,
+              data: pe.data.slice(),
+            },
+          ],
+        };
       }
       case 'requestCompareHead': {
         const c = this.compare;
-        if (!c || raw.compareId !== c.id) return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That comparison is no longer open.' }] };
+        if (!c || raw.compareId !== c.id)
+          return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That comparison is no longer open.' }] };
         const m = compareHead(c.a.result, c.b.result, raw);
         return { replies: [typeof m === 'string' ? { type: 'viewError', requestId: raw.requestId, message: m } : m] };
       }
@@ -293,10 +314,21 @@ export class InspectorSession {
     if (idx < 0) return fail(`This run has no ${req.part} layer ${req.layer}.`);
     const l = layers[idx];
     const answer = (data: Float32Array): HostToWebview => ({
-      type: 'aggregate', requestId: req.requestId, runId: req.runId, part: req.part, layer: req.layer, kind: req.kind, queries: l.queries, keys: l.keys, data,
+      type: 'aggregate',
+      requestId: req.requestId,
+      runId: req.runId,
+      part: req.part,
+      layer: req.layer,
+      kind: req.kind,
+      queries: l.queries,
+      keys: l.keys,
+      data,
     });
     if (req.kind === 'mean') return answer(meanOverHeads(l));
-    if (req.part === 'cross') return fail('Rollout follows self-attention through the residual stream; cross-attention has no such chain. Choose the encoder or decoder.');
+    if (req.part === 'cross')
+      return fail(
+        'Rollout follows self-attention through the residual stream; cross-attention has no such chain. Choose the encoder or decoder.',
+      );
     if (l.queries > MAX_ROLLOUT_TOKENS) return fail(`Rollout of ${l.queries} tokens is not computed (limit ${MAX_ROLLOUT_TOKENS}).`);
     const cached = this.rolloutCache.get(req.part);
     if (cached) return answer(cached[idx].slice());
@@ -340,18 +372,23 @@ export class InspectorSession {
       head: req.head,
     };
     const source = this.qkSource;
-    return this.qkQueue.run(() => source(r, request), () => fail('Superseded by a newer request.')).then(
-      (qk): HostToWebview => {
-        if ('type' in qk) return qk; // superseded
-        if (runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
-        // The engine ran again: its shape must be the run's, or the page would pair wrong numbers.
-        if (qk.queries !== layer.queries || qk.keys !== layer.keys) {
-          return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
-        }
-        return { type: 'qk', requestId: req.requestId, runId, ...qk };
-      },
-      (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
-    );
+    return this.qkQueue
+      .run(
+        () => source(r, request),
+        () => fail('Superseded by a newer request.'),
+      )
+      .then(
+        (qk): HostToWebview => {
+          if ('type' in qk) return qk; // superseded
+          if (runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
+          // The engine ran again: its shape must be the run's, or the page would pair wrong numbers.
+          if (qk.queries !== layer.queries || qk.keys !== layer.keys) {
+            return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
+          }
+          return { type: 'qk', requestId: req.requestId, runId, ...qk };
+        },
+        (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
+      );
   }
 
   /** The page opened this head of the current run: it is the selection now, and a focus on it is done. */
@@ -363,7 +400,8 @@ export class InspectorSession {
 
   private answerHead(req: RequestHeadMessage): HostToWebview {
     if (!this.result) return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'No run is loaded.' };
-    if (req.runId !== this.runIdValue) return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'That head belongs to an earlier run.' };
+    if (req.runId !== this.runIdValue)
+      return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'That head belongs to an earlier run.' };
     return this.headMessage(this.result, req.part, req.layer, req.head, req.requestId);
   }
 
@@ -401,7 +439,9 @@ export class InspectorSession {
     if (!pm || pm.layers.length === 0) return undefined;
     // A layer and head that exist carry over even when the part had to change.
     const same = sel && pm.layers.find((l) => l.layer === sel.layer);
-    return same && sel && sel.head < same.heads ? { part: pm.part, layer: sel.layer, head: sel.head } : { part: pm.part, layer: pm.layers[0].layer, head: 0 };
+    return same && sel && sel.head < same.heads
+      ? { part: pm.part, layer: sel.layer, head: sel.head }
+      : { part: pm.part, layer: pm.layers[0].layer, head: 0 };
   }
 }
 

@@ -44,7 +44,11 @@ export class ModelFileWatcher {
     const dir = modelPath.endsWith('.json') ? path.dirname(modelPath) : modelPath;
     const main = modelPath.endsWith('.json') ? modelPath : path.join(modelPath, 'config.json');
     try {
-      this.watcher = fs.watch(dir, { persistent: false }, (_event, name) => name && this.onEvent(modelPath, main, path.join(dir, name.toString())));
+      this.watcher = fs.watch(
+        dir,
+        { persistent: false },
+        (_event, name) => name && this.onEvent(modelPath, main, path.join(dir, name.toString())),
+      );
       this.watcher.on('error', () => this.stop()); // the folder itself went away
     } catch {
       this.watched = undefined; // nothing to watch (e.g. the folder is gone); runs report that themselves

@@ -20,7 +20,9 @@ export async function findModels(): Promise<vscode.Uri[]> {
   for (const glob of MODEL_GLOBS) {
     for (const uri of await vscode.workspace.findFiles(glob, '**/node_modules/**', 200)) {
       if (uri.path.endsWith('/config.json')) {
-        const st = await Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(uri, '..', 'model.safetensors'))).catch(() => undefined);
+        const st = await Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(uri, '..', 'model.safetensors'))).catch(
+          () => undefined,
+        );
         if (!st) continue;
       }
       found.push(uri);
@@ -82,13 +84,23 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
       case 'model':
         return node.summary ? partsOf(node.summary).map((p) => ({ kind: 'part', uri: node.uri, ...p })) : [];
       case 'part':
-        return Array.from({ length: node.layers }, (_, layer) => ({ kind: 'layer', uri: node.uri, part: node.part, layer, heads: node.heads }));
+        return Array.from({ length: node.layers }, (_, layer) => ({
+          kind: 'layer',
+          uri: node.uri,
+          part: node.part,
+          layer,
+          heads: node.heads,
+        }));
       case 'layer': {
         // Head ↔ weights: each head's slice of W_Q, W_K, W_V, W_O, computed by the engine on the loaded model.
         const w = await this.engine.norms(modelPathOf(node.uri), node.part, node.layer, node.heads).catch(() => null);
         const at = (a: number[] | undefined, h: number) => (a ? a[h] : undefined);
         return Array.from({ length: node.heads }, (_, head) => ({
-          kind: 'head', uri: node.uri, part: node.part, layer: node.layer, head,
+          kind: 'head',
+          uri: node.uri,
+          part: node.part,
+          layer: node.layer,
+          head,
           ...(w ? { norms: { q: at(w.q, head), k: at(w.k, head), v: at(w.v, head), o: at(w.o, head) } } : {}),
         }));
       }
@@ -111,7 +123,11 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
         return item;
       }
       case 'part': {
-        const names = { encoder: 'Encoder self-attention', decoder: 'Decoder self-attention (causal)', cross: 'Cross-attention (Q: decoder, K/V: encoder)' };
+        const names = {
+          encoder: 'Encoder self-attention',
+          decoder: 'Decoder self-attention (causal)',
+          cross: 'Cross-attention (Q: decoder, K/V: encoder)',
+        };
         const item = new vscode.TreeItem(names[node.part], C.Collapsed);
         item.description = `${node.layers} layer${node.layers === 1 ? '' : 's'} × ${node.heads} head${node.heads === 1 ? '' : 's'}`;
         return item;
@@ -123,7 +139,9 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
         item.iconPath = new vscode.ThemeIcon('eye');
         const n = node.norms;
         if (n) {
-          const parts = (['q', 'k', 'v', 'o'] as const).filter((k) => n[k] !== undefined).map((k) => `‖W${k.toUpperCase()}‖ ${n[k]!.toFixed(2)}`);
+          const parts = (['q', 'k', 'v', 'o'] as const)
+            .filter((k) => n[k] !== undefined)
+            .map((k) => `‖W${k.toUpperCase()}‖ ${n[k]!.toFixed(2)}`);
           item.description = parts.join(' ');
           item.tooltip = `Frobenius norm of this head's slice of each projection (rows of W_Q, W_K, W_V; columns of W_O):\n${parts.join('\n')}`;
         }

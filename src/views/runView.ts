@@ -57,10 +57,18 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     view.webview.options = webviewOptions(this.extensionUri);
-    view.webview.html = buildWebviewHtml(view.webview, this.extensionUri, { name: 'sidebar', title: 'Attention: Run', styles: ['sidebar.css'] });
+    view.webview.html = buildWebviewHtml(view.webview, this.extensionUri, {
+      name: 'sidebar',
+      title: 'Attention: Run',
+      styles: ['sidebar.css'],
+    });
     this.disposables.push(
       view.webview.onDidReceiveMessage(
-        receiver(isSidebarToHost, (m) => void this.onMessage(m), () => console.warn('[attention-inspector] dropped a malformed message from the side panel')),
+        receiver(
+          isSidebarToHost,
+          (m) => void this.onMessage(m),
+          () => console.warn('[attention-inspector] dropped a malformed message from the side panel'),
+        ),
       ),
       view.onDidChangeVisibility(() => view.visible && this.post()),
       view.onDidDispose(() => (this.view = undefined)),

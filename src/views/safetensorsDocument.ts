@@ -61,15 +61,28 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return (await real(a)) === (await real(b));
 }
 
-export async function showSafetensorsHeader(arg: vscode.Uri | undefined, runner: Runner, engine: EngineHost): Promise<vscode.TextDocument | undefined> {
+export async function showSafetensorsHeader(
+  arg: vscode.Uri | undefined,
+  runner: Runner,
+  engine: EngineHost,
+): Promise<vscode.TextDocument | undefined> {
   let file = arg instanceof vscode.Uri ? arg.fsPath : undefined;
   if (!file) {
     const found = await vscode.workspace.findFiles('**/*.safetensors', '**/node_modules/**', 200);
-    const items = found.map((u) => ({ label: uiText(path.basename(u.fsPath)), description: uiText(vscode.workspace.asRelativePath(u)), uri: u }));
+    const items = found.map((u) => ({
+      label: uiText(path.basename(u.fsPath)),
+      description: uiText(vscode.workspace.asRelativePath(u)),
+      uri: u,
+    }));
     const browse = { label: '$(folder-opened) Browse…', description: '', uri: undefined as vscode.Uri | undefined };
-    const pick = await runner.prompter.pick([...items, browse], { title: 'Attention: Show Safetensors Header', placeHolder: 'A .safetensors file' });
+    const pick = await runner.prompter.pick([...items, browse], {
+      title: 'Attention: Show Safetensors Header',
+      placeHolder: 'A .safetensors file',
+    });
     if (!pick) return undefined;
-    file = pick.uri?.fsPath ?? (await runner.prompter.openDialog({ canSelectMany: false, filters: { Safetensors: ['safetensors'] } }))?.[0]?.fsPath;
+    file =
+      pick.uri?.fsPath ??
+      (await runner.prompter.openDialog({ canSelectMany: false, filters: { Safetensors: ['safetensors'] } }))?.[0]?.fsPath;
     if (!file) return undefined;
   }
   const known = await knownModel(file, runner, engine);

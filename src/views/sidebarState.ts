@@ -35,7 +35,11 @@ export function sidebarState(runner: RunnerState, inputError?: string): SidebarS
     ...(error ? { message: error } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
     ...(vocab && !vocab.tokenizer ? { placeholder: `${inputPlaceholder(vocab, false)}. Enter runs now.` } : {}),
     tokens: sameModel
-      ? { source: [...sameModel.tokens.source], target: [...sameModel.tokens.target], ...(sameModel.model.unkToken !== undefined ? { unk: sameModel.model.unkToken } : {}) }
+      ? {
+          source: [...sameModel.tokens.source],
+          target: [...sameModel.tokens.target],
+          ...(sameModel.model.unkToken !== undefined ? { unk: sameModel.model.unkToken } : {}),
+        }
       : { source: [], target: [] },
     parts: sameModel ? sidebarParts(sameModel) : [],
   };
@@ -57,7 +61,11 @@ export function sidebarParts(r: RunResult): SidebarPart[] {
       const layers = layersOf(r, part);
       if (!layers.length) return [];
       const thumbnails = layers.flatMap((l) =>
-        headSummaries(l).map(({ thumb }, head) => ({ layer: l.layer, head, ...averagePool(thumb.data, 0, thumb.rows, thumb.cols, SIDEBAR_THUMBNAIL, SIDEBAR_THUMBNAIL) })),
+        headSummaries(l).map(({ thumb }, head) => ({
+          layer: l.layer,
+          head,
+          ...averagePool(thumb.data, 0, thumb.rows, thumb.cols, SIDEBAR_THUMBNAIL, SIDEBAR_THUMBNAIL),
+        })),
       );
       return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails }];
     });

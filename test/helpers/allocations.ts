@@ -8,7 +8,20 @@ export class AllocationCapExceeded extends Error {
   override readonly name = 'AllocationCapExceeded';
 }
 
-const NAMES = ['ArrayBuffer', 'SharedArrayBuffer', 'Float32Array', 'Float64Array', 'Uint8Array', 'Uint16Array', 'Uint32Array', 'Int8Array', 'Int16Array', 'Int32Array', 'BigInt64Array', 'BigUint64Array'] as const;
+const NAMES = [
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'Float32Array',
+  'Float64Array',
+  'Uint8Array',
+  'Uint16Array',
+  'Uint32Array',
+  'Int8Array',
+  'Int16Array',
+  'Int32Array',
+  'BigInt64Array',
+  'BigUint64Array',
+] as const;
 
 interface Counter {
   /** Bytes requested since the last reset. */
@@ -24,10 +37,14 @@ let installed = false;
 
 function bytesOf(name: string, args: unknown[]): number {
   const a = args[0];
-  const item = name === 'ArrayBuffer' || name === 'SharedArrayBuffer' ? 1 : ((globalThis as unknown as Record<string, { BYTES_PER_ELEMENT: number }>)[name].BYTES_PER_ELEMENT ?? 1);
+  const item =
+    name === 'ArrayBuffer' || name === 'SharedArrayBuffer'
+      ? 1
+      : ((globalThis as unknown as Record<string, { BYTES_PER_ELEMENT: number }>)[name].BYTES_PER_ELEMENT ?? 1);
   if (typeof a === 'number') return a * item;
   if (a instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && a instanceof SharedArrayBuffer)) return 0; // a view: no new memory
-  if (a && typeof a === 'object' && 'length' in a && typeof (a as { length: unknown }).length === 'number') return (a as { length: number }).length * item;
+  if (a && typeof a === 'object' && 'length' in a && typeof (a as { length: unknown }).length === 'number')
+    return (a as { length: number }).length * item;
   return 0;
 }
 
@@ -46,7 +63,9 @@ export function installAllocationCounter(): void {
           counter.total += n;
           counter.largest = Math.max(counter.largest, n);
           if (n > counter.cap || counter.total > counter.cap) {
-            throw new AllocationCapExceeded(`new ${name}(${n} bytes) would bring this case to ${counter.total} bytes; the cap is ${counter.cap}`);
+            throw new AllocationCapExceeded(
+              `new ${name}(${n} bytes) would bring this case to ${counter.total} bytes; the cap is ${counter.cap}`,
+            );
           }
         }
         // Subclasses keep their own newTarget; direct calls construct the real class.

@@ -17,7 +17,9 @@ export function skipOutsideCi(reason: string | false): string | false {
 export function nativeSkip(): string | false {
   const { module, why } = nativeModule();
   if (module) return false;
-  const cannot = process.arch !== 'x64' || process.env.ATTENTION_KERNELS === 'wasm' ||
+  const cannot =
+    process.arch !== 'x64' ||
+    process.env.ATTENTION_KERNELS === 'wasm' ||
     /neither AVX-512 nor AVX2|cannot run ATTENTION_NATIVE_ISA/.test(why ?? '');
   return cannot ? `no native kernels: ${why}` : skipOutsideCi(`no native kernels: ${why}`);
 }

@@ -9,7 +9,12 @@ import { ModelFormatError } from '../../src/engine/format/errors';
 export type ModelDoc = Record<string, any>;
 
 /** Writes `source` with `edit` applied to its parsed JSON into `dir`; returns the new file. */
-export function writeVariant(source: string, dir: string, edit: (doc: ModelDoc) => void, name = `bad-${Math.random().toString(36).slice(2)}`): string {
+export function writeVariant(
+  source: string,
+  dir: string,
+  edit: (doc: ModelDoc) => void,
+  name = `bad-${Math.random().toString(36).slice(2)}`,
+): string {
   const doc = JSON.parse(fs.readFileSync(source, 'utf8')) as ModelDoc;
   edit(doc);
   const file = path.join(dir, `${name}.model.json`);

@@ -12,7 +12,17 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { execOrThrow as run, findInstall, makeTempHome, runDriver, repoRoot, startServer, Steps, type RunningServer, type ServerInstall } from '../integration/harness';
+import {
+  execOrThrow as run,
+  findInstall,
+  makeTempHome,
+  runDriver,
+  repoRoot,
+  startServer,
+  Steps,
+  type RunningServer,
+  type ServerInstall,
+} from '../integration/harness';
 
 const CS_VERSION = '4.139.1';
 
@@ -71,7 +81,8 @@ async function main(): Promise<number> {
     async () => {
       server = await startServer(install!, { kind: 'code-server', label: 'install' });
       const page = await get(server.origin + '/');
-      if (!/<html/i.test(page) || !/workbench/i.test(page)) throw new Error(`GET / did not return the workbench page:\n${page.slice(0, 300)}`);
+      if (!/<html/i.test(page) || !/workbench/i.test(page))
+        throw new Error(`GET / did not return the workbench page:\n${page.slice(0, 300)}`);
     },
     { timeoutMs: 90_000 },
   );

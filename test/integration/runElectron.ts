@@ -18,7 +18,13 @@ async function main(): Promise<void> {
       extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'suite', 'index.js'),
       // Test env for the extension host; the suite prints to this process's stdout already.
       extensionTestsEnv: process.env.AI_TEST_GREP ? { AI_TEST_GREP: process.env.AI_TEST_GREP } : {},
-      launchArgs: [path.join(root, 'examples'), '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+      launchArgs: [
+        path.join(root, 'examples'),
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+      ],
     });
   } catch (e) {
     console.error(`integration tests (Electron) failed: ${(e as Error).message ?? e}`);

@@ -66,11 +66,20 @@ export const coreChecks: UiCheck[] = [
       if (!container) throw new Error('package.json contributes no activity bar container');
       // aria-label is the title, plus " (keybinding)" once one is bound.
       const t = container.title;
-      await page.locator(`.activitybar a.action-label[aria-label="${t}"], .activitybar a.action-label[aria-label^="${t} ("]`).first().click();
+      await page
+        .locator(`.activitybar a.action-label[aria-label="${t}"], .activitybar a.action-label[aria-label^="${t} ("]`)
+        .first()
+        .click();
       const title = page.locator('.sidebar .composite.title h2, .sidebar .composite.title .title-label');
-      await title.filter({ hasText: new RegExp(container.title, 'i') }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await title
+        .filter({ hasText: new RegExp(container.title, 'i') })
+        .first()
+        .waitFor({ state: 'visible', timeout: 10_000 });
       for (const view of manifest.contributes.views?.[container.id] ?? []) {
-        await page.locator('.sidebar .pane-header, .sidebar .composite.title').filter({ hasText: new RegExp(view.name, 'i') }).first()
+        await page
+          .locator('.sidebar .pane-header, .sidebar .composite.title')
+          .filter({ hasText: new RegExp(view.name, 'i') })
+          .first()
           .waitFor({ state: 'visible', timeout: 10_000 });
       }
     },
@@ -111,7 +120,9 @@ async function main(): Promise<number> {
       page = await newPage(await launchBrowser());
       steps.page = page;
       if (process.env.AI_VERBOSE === '1') page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
-      await page.goto(workbenchUrl(server, path.join(root, 'examples'), [['extensionDevelopmentPath', extensionPath]]), { timeout: 90_000 });
+      await page.goto(workbenchUrl(server, path.join(root, 'examples'), [['extensionDevelopmentPath', extensionPath]]), {
+        timeout: 90_000,
+      });
       await waitForWorkbench(page);
     },
     { critical: true, screenshot: true },
@@ -122,11 +133,11 @@ async function main(): Promise<number> {
     checks = [...coreChecks, ...contributedChecks()].filter((c) => !only || only.test(c.name));
   });
   for (const check of checks) {
-    await steps.step(
-      check.name,
-      () => check.run({ page: page!, server: server!, root, manifest, steps }),
-      { timeoutMs: check.timeoutMs, screenshot: check.screenshot ?? true, critical: check.critical },
-    );
+    await steps.step(check.name, () => check.run({ page: page!, server: server!, root, manifest, steps }), {
+      timeoutMs: check.timeoutMs,
+      screenshot: check.screenshot ?? true,
+      critical: check.critical,
+    });
     await page?.keyboard.press('Escape').catch(() => undefined);
   }
 

@@ -37,7 +37,16 @@ import {
 
 const ID = 'attention-inspector.attention-inspector';
 /** Everything in the .vsix lives under extension/ and in one of these (vsce renames README etc.). */
-const ALLOWED = [/^dist\//, /^media\//, /^examples\//, /^docs\/screenshot\.png$/, /^package\.json$/, /^readme\.md$/i, /^license(\.txt)?$/i, /^changelog\.md$/i];
+const ALLOWED = [
+  /^dist\//,
+  /^media\//,
+  /^examples\//,
+  /^docs\/screenshot\.png$/,
+  /^package\.json$/,
+  /^readme\.md$/i,
+  /^license(\.txt)?$/i,
+  /^changelog\.md$/i,
+];
 const NATIVE = 'dist/native/attention-kernels.node';
 const EXAMPLE = 'transformer-reverse';
 
@@ -83,38 +92,44 @@ async function main(): Promise<number> {
     const inExt = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
     const label = `${target.name}:`;
 
-    await steps.step(`${label} holds only dist/, media/, examples/, the README (+ its screenshot), LICENSE, CHANGELOG, package.json`, async () => {
-      const bad = [
-        ...inExt.filter((e) => !ALLOWED.some((re) => re.test(e))),
-        ...inExt.filter((e) => /(^|\/)node_modules\//.test(e) || e.endsWith('.map') || e.endsWith('.ts')),
-        ...entries.filter((e) => !e.startsWith('extension/') && !['extension.vsixmanifest', '[Content_Types].xml'].includes(e)),
-      ];
-      if (bad.length) throw new Error(`unexpected files in the .vsix:\n${[...new Set(bad)].join('\n')}`);
-      const byDir = new Map<string, number>();
-      for (const e of inExt) byDir.set(e.split('/')[0], (byDir.get(e.split('/')[0]) ?? 0) + 1);
-      console.log(`      ${entries.length} files: ${[...byDir].map(([d, n]) => `${d} (${n})`).join(', ')}`);
-    });
+    await steps.step(
+      `${label} holds only dist/, media/, examples/, the README (+ its screenshot), LICENSE, CHANGELOG, package.json`,
+      async () => {
+        const bad = [
+          ...inExt.filter((e) => !ALLOWED.some((re) => re.test(e))),
+          ...inExt.filter((e) => /(^|\/)node_modules\//.test(e) || e.endsWith('.map') || e.endsWith('.ts')),
+          ...entries.filter((e) => !e.startsWith('extension/') && !['extension.vsixmanifest', '[Content_Types].xml'].includes(e)),
+        ];
+        if (bad.length) throw new Error(`unexpected files in the .vsix:\n${[...new Set(bad)].join('\n')}`);
+        const byDir = new Map<string, number>();
+        for (const e of inExt) byDir.set(e.split('/')[0], (byDir.get(e.split('/')[0]) ?? 0) + 1);
+        console.log(`      ${entries.length} files: ${[...byDir].map(([d, n]) => `${d} (${n})`).join(', ')}`);
+      },
+    );
 
-    await steps.step(`${label} has every file package.json points at; the native module ${target.name === 'universal' ? 'is absent' : 'and its target platform are there'}`, async () => {
-      const wanted = [
-        manifest.main,
-        ...Object.values(manifest.bin ?? {}),
-        'dist/worker.js',
-        // The thread the engine runs Hugging Face tokenizers in (stopped when a pattern runs too long).
-        'dist/tokenizerWorker.js',
-        ...(target.name === 'linux-x64' ? [NATIVE] : []),
-        ...(manifest.contributes.viewsContainers?.activitybar ?? []).map((c) => (c as { icon?: string }).icon ?? ''),
-      ].filter(Boolean);
-      const have = new Set(inExt);
-      const missing = wanted.map((p) => path.posix.normalize(p)).filter((p) => !have.has(p));
-      if (missing.length) throw new Error(`missing from the .vsix: ${missing.join(', ')}`);
-      const platform = /TargetPlatform="([^"]+)"/.exec(zipText(target.file, 'extension.vsixmanifest'))?.[1];
-      if (target.name === 'universal') {
-        const native = inExt.filter((e) => e.startsWith('dist/native/') || e.endsWith('.node'));
-        if (native.length) throw new Error(`the universal package carries native code: ${native.join(', ')}`);
-        if (platform) throw new Error(`the universal package names a target platform: ${platform}`);
-      } else if (platform !== target.name) throw new Error(`TargetPlatform is ${platform ?? 'absent'}, expected ${target.name}`);
-    });
+    await steps.step(
+      `${label} has every file package.json points at; the native module ${target.name === 'universal' ? 'is absent' : 'and its target platform are there'}`,
+      async () => {
+        const wanted = [
+          manifest.main,
+          ...Object.values(manifest.bin ?? {}),
+          'dist/worker.js',
+          // The thread the engine runs Hugging Face tokenizers in (stopped when a pattern runs too long).
+          'dist/tokenizerWorker.js',
+          ...(target.name === 'linux-x64' ? [NATIVE] : []),
+          ...(manifest.contributes.viewsContainers?.activitybar ?? []).map((c) => (c as { icon?: string }).icon ?? ''),
+        ].filter(Boolean);
+        const have = new Set(inExt);
+        const missing = wanted.map((p) => path.posix.normalize(p)).filter((p) => !have.has(p));
+        if (missing.length) throw new Error(`missing from the .vsix: ${missing.join(', ')}`);
+        const platform = /TargetPlatform="([^"]+)"/.exec(zipText(target.file, 'extension.vsixmanifest'))?.[1];
+        if (target.name === 'universal') {
+          const native = inExt.filter((e) => e.startsWith('dist/native/') || e.endsWith('.node'));
+          if (native.length) throw new Error(`the universal package carries native code: ${native.join(', ')}`);
+          if (platform) throw new Error(`the universal package names a target platform: ${platform}`);
+        } else if (platform !== target.name) throw new Error(`TargetPlatform is ${platform ?? 'absent'}, expected ${target.name}`);
+      },
+    );
 
     await steps.step(`${label} size is within budget`, async () => {
       const max = Number(process.env.AI_VSIX_MAX_MB) || 10;
@@ -131,12 +146,22 @@ async function main(): Promise<number> {
       async () => {
         const log = run(
           install.node,
-          [install.codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', path.join(home.dir, 'user'), '--install-extension', target.file, '--force'],
+          [
+            install.codeServerEntry,
+            '--extensions-dir',
+            extensionsDir,
+            '--user-data-dir',
+            path.join(home.dir, 'user'),
+            '--install-extension',
+            target.file,
+            '--force',
+          ],
           root,
           home.env,
         );
         const dir = fs.readdirSync(extensionsDir).find((d) => d.startsWith(`${ID}-${manifest.version}`));
-        if (!dir || !fs.existsSync(path.join(extensionsDir, dir, manifest.main))) throw new Error(`${manifest.main} not installed:\n${log}`);
+        if (!dir || !fs.existsSync(path.join(extensionsDir, dir, manifest.main)))
+          throw new Error(`${manifest.main} not installed:\n${log}`);
         // A native module lying in folders above the extension (as in a user's home folder) must not be
         // loaded: the engine takes only its own dist/native/. The decoy is a real, working module.
         if (target.name === 'universal') {
@@ -161,7 +186,9 @@ async function main(): Promise<number> {
         await waitForPaletteItems(page, 'Attention: ', paletteTitles(manifest)); // internal commands are hidden
         await waitForPaletteItems(page, 'Attention: Open Model…', ['Attention: Open Model…']);
         await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Open Model…' }).first().click();
-        await page.locator('.quick-input-widget input[placeholder="A model of this workspace"]').waitFor({ state: 'visible', timeout: 60_000 });
+        await page
+          .locator('.quick-input-widget input[placeholder="A model of this workspace"]')
+          .waitFor({ state: 'visible', timeout: 60_000 });
         await pickInQuickOpen(page, EXAMPLE);
         const f = await frameWith(page, '.run-engine[title]', 60_000);
         const note = (await f.locator('.run-engine').first().getAttribute('title')) ?? '';

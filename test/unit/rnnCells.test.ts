@@ -28,7 +28,7 @@ test('gateCount: GRU 3, LSTM 4', () => {
   assert.equal(gateCount('lstm'), 4);
 });
 
-test('GRU, zero weights: h\' = (1−z)·n + z·h with r, z, n from the biases alone', () => {
+test("GRU, zero weights: h' = (1−z)·n + z·h with r, z, n from the biases alone", () => {
   // H = 2; biases ordered r, z, n per PyTorch. b_hn is scaled by r, b_in is not.
   const b_ih = [0.3, -0.2, 0.5, 1.0, 0.1, -0.4];
   const b_hh = [0.2, 0.4, -0.1, 0.0, 0.7, 0.2];
@@ -61,7 +61,7 @@ test('GRU, 1 unit with known numbers (r multiplies W_hn·h + b_hn, PyTorch style
   close(makeCell('gru', w, 1, 1).step(Float32Array.from([2]), { h: Float32Array.from([0.5]), c: null }).h, out, 0);
 });
 
-test('LSTM, 1 unit with known numbers: gates i, f, g, o; c\' = f·c + i·g; h\' = o·tanh(c\')', () => {
+test("LSTM, 1 unit with known numbers: gates i, f, g, o; c' = f·c + i·g; h' = o·tanh(c')", () => {
   const w: RnnWeights = {
     weight_ih: Float32Array.from([0.5, -0.3, 0.8, 0.1]),
     weight_hh: Float32Array.from([0.2, 0.4, -0.6, 0.9]),
@@ -88,7 +88,10 @@ test('LSTM, zero weights from the zero state: c = σ(b_i)·tanh(b_g), h = σ(b_o
   const out = lstmCell(new Float32Array(3), new Float32Array(H), new Float32Array(H), w, H);
   const c = [0, 1].map((u) => sigmoid(b[u]) * Math.tanh(b[4 + u]));
   close(out.c ?? [], c);
-  close(out.h, [0, 1].map((u) => sigmoid(b[6 + u]) * Math.tanh(c[u])));
+  close(
+    out.h,
+    [0, 1].map((u) => sigmoid(b[6 + u]) * Math.tanh(c[u])),
+  );
 });
 
 test('runRnn, GRU with zero weights: h_t = (1 − z^(t+1))·n forward, (1 − z^(n−t))·n reversed', () => {
@@ -99,7 +102,10 @@ test('runRnn, GRU with zero weights: h_t = (1 − z^(t+1))·n forward, (1 − z^
   const w = biasOnly(3, 2, 4, b_ih, b_hh);
   const cell = makeCell('gru', w, 4, 2);
   const n = 5;
-  const xs = tensor([n, 4], Float32Array.from({ length: n * 4 }, (_, i) => i * 0.1));
+  const xs = tensor(
+    [n, 4],
+    Float32Array.from({ length: n * 4 }, (_, i) => i * 0.1),
+  );
   const z = sigmoid(0.4);
   const nn = Math.tanh(0.8);
   const fwd = runRnn(cell, xs, false);

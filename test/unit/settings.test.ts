@@ -7,10 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const machine = { cores: 8, totalMemoryMB: 16_384 };
-const read = (values: Partial<Record<keyof LimitSettings, unknown>>, m = machine) =>
-  readLimitSettings((k) => values[k], m);
+const read = (values: Partial<Record<keyof LimitSettings, unknown>>, m = machine) => readLimitSettings((k) => values[k], m);
 
-test('absent settings give package.json\'s defaults and no problems', () => {
+test("absent settings give package.json's defaults and no problems", () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
   const props = pkg.contributes.configuration.properties;
   const { settings, problems } = read({});
@@ -33,12 +32,9 @@ test('a huge engineThreads is capped at twice the cores, and never above the har
   assert.equal(read({ engineThreads: -3 }).settings.engineThreads, 0);
 });
 
-test('below package.json\'s minimum is raised to it (get() does not enforce minimum)', () => {
+test("below package.json's minimum is raised to it (get() does not enforce minimum)", () => {
   const { settings, problems } = read({ maxSequenceLength: 0, maxRunMemoryMB: 1, runTimeoutSeconds: -5 });
-  assert.deepEqual(
-    { n: settings.maxSequenceLength, mb: settings.maxRunMemoryMB, s: settings.runTimeoutSeconds },
-    { n: 1, mb: 64, s: 1 },
-  );
+  assert.deepEqual({ n: settings.maxSequenceLength, mb: settings.maxRunMemoryMB, s: settings.runTimeoutSeconds }, { n: 1, mb: 64, s: 1 });
   assert.equal(problems.length, 3);
 });
 
@@ -48,7 +44,7 @@ test('a timeout that would overflow setTimeout (2^31 ms) is capped at one day', 
   assert.ok(r.settings.runTimeoutSeconds * 1000 < 2 ** 31);
 });
 
-test('run memory above the machine\'s memory is capped at it; fractions are rounded down', () => {
+test("run memory above the machine's memory is capped at it; fractions are rounded down", () => {
   assert.equal(read({ maxRunMemoryMB: 1e9 }).settings.maxRunMemoryMB, 16_384);
   assert.equal(read({ maxSequenceLength: 100.7 }).settings.maxSequenceLength, 100);
 });
@@ -74,6 +70,6 @@ test('Settings reads the values as they are now, and says when a change needs a 
   assert.equal(s.changed().restartWorker, false, 'reported once');
   values.maxRunMemoryMB = -1;
   const c = s.changed();
-  assert.equal(c.restartWorker, true, 'the heap limit is the worker\'s from its start');
+  assert.equal(c.restartWorker, true, "the heap limit is the worker's from its start");
   assert.equal(c.problems.length, 1);
 });

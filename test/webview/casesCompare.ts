@@ -21,7 +21,10 @@ export const COMPARE_CASES: Case[] = [
       await withInspector(ctx, a, async (ins) => {
         const { page } = ins;
         await waitForHead(page, 0, 0);
-        const [sideA, sideB] = [{ result: a, label: 'six tokens' }, { result: b, label: 'seven tokens' }];
+        const [sideA, sideB] = [
+          { result: a, label: 'six tokens' },
+          { result: b, label: 'seven tokens' },
+        ];
         await ins.send(ins.session.setCompare(sideA, sideB, 'six vs seven'));
         await page.waitForSelector('.compare-view:not([hidden]) .compare-diff .matrix-canvas', { timeout: 5000 });
         // Decoder self-attention is 5 × 5 in both runs: ranked, with its difference drawn.

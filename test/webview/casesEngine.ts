@@ -7,7 +7,20 @@ import type { Part } from '../../src/engine/types';
 import { loadModel, runModel } from '../../src/engine/run';
 import { axisTokens } from '../../common/headData';
 import { ROOT } from './harness';
-import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, hoverCell, screenshot, texts, waitForHead, withInspector, type Case } from './helpers';
+import {
+  assertClean,
+  cellPixel,
+  check,
+  chooseOption,
+  colourDistance,
+  equal,
+  hoverCell,
+  screenshot,
+  texts,
+  waitForHead,
+  withInspector,
+  type Case,
+} from './helpers';
 
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
@@ -45,8 +58,13 @@ const PART_ORDER: Part[] = ['encoder', 'decoder', 'cross'];
 
 /** A Hugging Face family folder (test/fixtures/hf-families, expected.json from transformers itself) as a fixture entry. */
 function hfFamily(name: string): { entry: IndexEntry; expected: Expected } {
-  const exp = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'hf-families', name, 'expected.json'), 'utf8')) as Expected & { input_ids: number[] };
-  return { entry: { case: name, model: path.join('hf-families', name), ids: exp.input_ids, target_ids: null, expected: '' }, expected: exp };
+  const exp = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'hf-families', name, 'expected.json'), 'utf8')) as Expected & {
+    input_ids: number[];
+  };
+  return {
+    entry: { case: name, model: path.join('hf-families', name), ids: exp.input_ids, target_ids: null, expected: '' },
+    expected: exp,
+  };
 }
 
 function engineCase(name: string, shot: string, source = fixture): Case {
@@ -57,49 +75,54 @@ function engineCase(name: string, shot: string, source = fixture): Case {
       const model = loadModel(path.join(FIXTURES, entry.model));
       const result = runModel(model, { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}) });
       const parts = PART_ORDER.filter((p) => expected.attentions[p]);
-      await withInspector(ctx, result, async (ins) => {
-        const { page } = ins;
-        await waitForHead(page, 0, 0);
-        for (const [n, part] of parts.entries()) {
-          const ref = expected.attentions[part]!;
-          if (n > 0) {
-            await chooseOption(page, '.part-select', part);
-            await ins.waitForPosted((m) => m.type === 'requestHead' && m.part === part);
-            await waitForHead(page, 0, 0);
+      await withInspector(
+        ctx,
+        result,
+        async (ins) => {
+          const { page } = ins;
+          await waitForHead(page, 0, 0);
+          for (const [n, part] of parts.entries()) {
+            const ref = expected.attentions[part]!;
+            if (n > 0) {
+              await chooseOption(page, '.part-select', part);
+              await ins.waitForPosted((m) => m.type === 'requestHead' && m.part === part);
+              await waitForHead(page, 0, 0);
+            }
+            const layers = ref.length;
+            const heads = ref[0].length;
+            equal(await page.locator('.grid-cell').count(), layers * heads, `${part}: tiles = layers × heads`);
+            const L = layers - 1;
+            const H = heads - 1;
+            if (L > 0 || H > 0) {
+              await page.click(`.grid-cell[data-layer="${L}"][data-head="${H}"]`);
+              await waitForHead(page, L, H);
+            }
+            const head = ref[L][H];
+            const { queryTokens, keyTokens } = axisTokens(result, part, head.length, head[0].length);
+            equal((await texts(page, '.query-label')).join('\u0001'), queryTokens.join('\u0001'), `${part}: query labels`);
+            equal((await texts(page, '.key-label')).join('\u0001'), keyTokens.join('\u0001'), `${part}: key labels`);
+            // The last query row sees every key (also under a causal mask): its most and least attended keys.
+            const i = head.length - 1;
+            const row = head[i];
+            const hi = row.indexOf(Math.max(...row));
+            const lo = row.indexOf(Math.min(...row));
+            sameProbability((await hoverCell(page, i, hi)).probability, row[hi], `${part} L${L} H${H} (${i},${hi})`);
+            sameProbability((await hoverCell(page, i, lo)).probability, row[lo], `${part} L${L} H${H} (${i},${lo})`);
+            if (row[hi] - row[lo] > 0.2) {
+              const d = colourDistance(await cellPixel(page, i, hi), await cellPixel(page, i, lo));
+              check(d > 40, `${part}: strongest and weakest cells look different (distance ${d.toFixed(1)})`);
+            }
+            if (part === 'decoder' && head[0].length > 1) {
+              const tip = await hoverCell(page, 0, head[0].length - 1);
+              check(tip.probability.includes('masked'), `${part}: causal cell (0, last) reported as masked`);
+            }
           }
-          const layers = ref.length;
-          const heads = ref[0].length;
-          equal(await page.locator('.grid-cell').count(), layers * heads, `${part}: tiles = layers × heads`);
-          const L = layers - 1;
-          const H = heads - 1;
-          if (L > 0 || H > 0) {
-            await page.click(`.grid-cell[data-layer="${L}"][data-head="${H}"]`);
-            await waitForHead(page, L, H);
-          }
-          const head = ref[L][H];
-          const { queryTokens, keyTokens } = axisTokens(result, part, head.length, head[0].length);
-          equal((await texts(page, '.query-label')).join('\u0001'), queryTokens.join('\u0001'), `${part}: query labels`);
-          equal((await texts(page, '.key-label')).join('\u0001'), keyTokens.join('\u0001'), `${part}: key labels`);
-          // The last query row sees every key (also under a causal mask): its most and least attended keys.
-          const i = head.length - 1;
-          const row = head[i];
-          const hi = row.indexOf(Math.max(...row));
-          const lo = row.indexOf(Math.min(...row));
-          sameProbability((await hoverCell(page, i, hi)).probability, row[hi], `${part} L${L} H${H} (${i},${hi})`);
-          sameProbability((await hoverCell(page, i, lo)).probability, row[lo], `${part} L${L} H${H} (${i},${lo})`);
-          if (row[hi] - row[lo] > 0.2) {
-            const d = colourDistance(await cellPixel(page, i, hi), await cellPixel(page, i, lo));
-            check(d > 40, `${part}: strongest and weakest cells look different (distance ${d.toFixed(1)})`);
-          }
-          if (part === 'decoder' && head[0].length > 1) {
-            const tip = await hoverCell(page, 0, head[0].length - 1);
-            check(tip.probability.includes('masked'), `${part}: causal cell (0, last) reported as masked`);
-          }
-        }
-        await hoverCell(page, 0, 0);
-        await screenshot(page, ctx.artifacts, shot);
-        await assertClean(ins);
-      }, { title: `${name} (ids from the fixture index)` });
+          await hoverCell(page, 0, 0);
+          await screenshot(page, ctx.artifacts, shot);
+          await assertClean(ins);
+        },
+        { title: `${name} (ids from the fixture index)` },
+      );
     },
   };
 }

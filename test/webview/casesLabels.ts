@@ -20,7 +20,12 @@ export const LABEL_CASES: Case[] = [
         equal(await writingMode(page, '.heatmap .key-label[data-index="1"]'), 'horizontal-tb', '"a" reads upright');
         equal(await writingMode(page, '.heatmap .key-label[data-index="2"]'), 'sideways-lr', '"cat" stays sideways');
         check(await sinkShown(page), 'the sink toggle is offered on the heads view');
-        for (const [view, offered] of [['qk', false], ['positional', false], ['stepper', true], ['aggregates', true]] as const) {
+        for (const [view, offered] of [
+          ['qk', false],
+          ['positional', false],
+          ['stepper', true],
+          ['aggregates', true],
+        ] as const) {
           await page.click(`.view-tab[data-view="${view}"]`);
           await page.waitForSelector(`.${view}-view:not([hidden])`, { timeout: 3000 });
           equal(await sinkShown(page), offered, `sink toggle on the ${view} view`);
@@ -38,7 +43,9 @@ export const LABEL_CASES: Case[] = [
       await withInspector(ctx, result, async (ins) => {
         const { page } = ins;
         await waitForHead(page, 0, 0);
-        const chips = await page.$$eval('.token-rows .chip', (cs) => cs.map((c) => ({ text: c.textContent, unk: c.classList.contains('unk'), title: c.getAttribute('title') })));
+        const chips = await page.$$eval('.token-rows .chip', (cs) =>
+          cs.map((c) => ({ text: c.textContent, unk: c.classList.contains('unk'), title: c.getAttribute('title') })),
+        );
         const marked = chips.filter((c) => c.unk);
         equal(marked.map((c) => c.text).join(' '), '[UNK]', 'only the unknown-word token is marked');
         check(/not in the vocabulary/.test(marked[0].title ?? ''), `its title says why: ${marked[0].title}`);

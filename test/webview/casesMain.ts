@@ -13,10 +13,17 @@ import { HOSTILE_TOKEN, SOURCE, syntheticResult } from './synthetic';
 
 const BACKGROUND: [number, number, number] = [0x1f, 0x1f, 0x1f]; // --vscode-editor-background of themes/dark.css
 
-function run(name: string, score?: 'dot' | 'general' | 'additive' | 'scaled-dot'): { result: RunResult; expected: ReturnType<typeof fixture>['expected'] } {
+function run(
+  name: string,
+  score?: 'dot' | 'general' | 'additive' | 'scaled-dot',
+): { result: RunResult; expected: ReturnType<typeof fixture>['expected'] } {
   const { entry, expected } = fixture(name);
   const model = loadModel(path.join(FIXTURES, entry.model));
-  const result = runModel(model, { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}), ...(score ? { score } : {}) });
+  const result = runModel(model, {
+    ids: entry.ids,
+    ...(entry.target_ids ? { targetIds: entry.target_ids } : {}),
+    ...(score ? { score } : {}),
+  });
   return { result, expected };
 }
 
@@ -85,8 +92,14 @@ export const MAIN_CASES: Case[] = [
         near(m[3], z, 'Σ exp(s − max)', 0.0005 + 1e-4 * z);
         near(m[4], p[j], 'probability vs PyTorch', 5e-5 + 1e-5);
         const title = (await texts(page, '.qk-formula-title'))[0];
-        check(title.includes(`“${result.tokens.source[i]}” (#${i})`) && title.includes(`“${result.tokens.source[j]}” (#${j})`), `formula title: ${title}`);
-        check((await texts(page, '.qk-col-title')).some((t) => t.startsWith('score before softmax')), 'bar column titled');
+        check(
+          title.includes(`“${result.tokens.source[i]}” (#${i})`) && title.includes(`“${result.tokens.source[j]}” (#${j})`),
+          `formula title: ${title}`,
+        );
+        check(
+          (await texts(page, '.qk-col-title')).some((t) => t.startsWith('score before softmax')),
+          'bar column titled',
+        );
         await screenshot(page, ctx.artifacts, 'view-qk');
         await page.reload();
         await page.waitForSelector('.qk-view:not([hidden])', { timeout: 5000 });
@@ -128,8 +141,17 @@ export const MAIN_CASES: Case[] = [
         await page.waitForSelector('.stepper-pane:nth-child(2) .matrix-canvas', { timeout: 5000 });
         const T = result.tokens.target.length;
         const step = async () => (await texts(page, '.step-text'))[0];
-        check((await step()).startsWith(`Step 1 of ${T}: decoder input “${result.tokens.target[0]}” → predicts “${result.predicted!.tokens[0]}”`), await step());
-        equal((await texts(page, '.stepper-pane h3')).join(' | '), 'Self-attention (causal) | Cross-attention (decoder → encoder)', 'side-by-side titles');
+        check(
+          (await step()).startsWith(
+            `Step 1 of ${T}: decoder input “${result.tokens.target[0]}” → predicts “${result.predicted!.tokens[0]}”`,
+          ),
+          await step(),
+        );
+        equal(
+          (await texts(page, '.stepper-pane h3')).join(' | '),
+          'Self-attention (causal) | Cross-attention (decoder → encoder)',
+          'side-by-side titles',
+        );
         await page.focus('.stepper-view');
         await page.keyboard.press('ArrowRight');
         await page.click('.step-next');
@@ -173,13 +195,20 @@ export const MAIN_CASES: Case[] = [
         const radios = await page.$$eval('.score-radios vscode-radio', (rs) => rs.map((r) => r.getAttribute('value')));
         equal(radios.join(), scores.join(), 'score switch lists the model’s scores');
         const e0 = expected.scores!.cross![0][0][0]; // PyTorch e_0j for the dot score
-        near((await hoverMatrix(page, '.stepper-pane', 0, 2)).probability, expected.attentions.cross![0][0][0][2], 'alignment row 1 vs PyTorch');
+        near(
+          (await hoverMatrix(page, '.stepper-pane', 0, 2)).probability,
+          expected.attentions.cross![0][0][0][2],
+          'alignment row 1 vs PyTorch',
+        );
         check(same(await matrixPixel(page, '.stepper-pane', 1, 0), BACKGROUND), 'row 2 blank at step 1');
         // A re-run that fails (cancelled, engine error): the banner says so and the switch goes back.
         const first = ins.received.length;
         await page.click('.score-radios vscode-radio[value="scaled-dot"]');
         await ins.waitForPosted((m) => m.type === 'rerun', first);
-        check((await texts(page, '.stepper-view .view-message'))[0].startsWith('Re-running with the scaled-dot score'), 'says it is re-running');
+        check(
+          (await texts(page, '.stepper-view .view-message'))[0].startsWith('Re-running with the scaled-dot score'),
+          'says it is re-running',
+        );
         await ins.send([{ type: 'error', message: 'The re-run with the scaled-dot score did not finish; the previous result stays.' }]);
         await page.waitForFunction(() => document.querySelector('.stepper-view .view-message')?.textContent === '');
         equal(await page.$eval('.score-radios vscode-radio[value="dot"]', (r) => r.hasAttribute('checked')), true, 'switch back on dot');
@@ -190,13 +219,19 @@ export const MAIN_CASES: Case[] = [
         // The host's part (InspectorPanel.onEvent): re-run with that score and show it in the stepper.
         const again = run('rnn-gru-dot', 'scaled-dot').result;
         await ins.send(ins.session.setResult(again, 're-run', undefined, 'stepper', 'scaled-dot'));
-        await page.waitForFunction(() => document.querySelector('.stepper-view .view-subtitle')?.textContent?.endsWith('score: scaled-dot'));
+        await page.waitForFunction(() =>
+          document.querySelector('.stepper-view .view-subtitle')?.textContent?.endsWith('score: scaled-dot'),
+        );
         // Step 1's decoder state does not depend on the score: its row is softmax(e_0j / √H_enc) of PyTorch's dot scores.
         const h = Number(result.model.details.encoder_states);
         const scaled = e0.map((x) => x / Math.sqrt(h));
         const m = Math.max(...scaled);
         const z = scaled.reduce((a, x) => a + Math.exp(x - m), 0);
-        near((await hoverMatrix(page, '.stepper-pane', 0, 2)).probability, Math.exp(scaled[2] - m) / z, 'alignment row 1 after re-run with scaled dot');
+        near(
+          (await hoverMatrix(page, '.stepper-pane', 0, 2)).probability,
+          Math.exp(scaled[2] - m) / z,
+          'alignment row 1 after re-run with scaled dot',
+        );
         await screenshot(page, ctx.artifacts, 'view-stepper-rnn');
         await assertClean(ins);
       });
@@ -234,7 +269,11 @@ export const MAIN_CASES: Case[] = [
         await page.focus('.stepper-view');
         await page.keyboard.press('End');
         const text = (await texts(page, '.step-text'))[0];
-        equal(text, `Step ${n} of ${n}: decoder input “${result.tokens.source[n - 1]}” → predicts “${result.predicted!.tokens[n - 1]}”`, 'last step');
+        equal(
+          text,
+          `Step ${n} of ${n}: decoder input “${result.tokens.source[n - 1]}” → predicts “${result.predicted!.tokens[n - 1]}”`,
+          'last step',
+        );
         const ref = expected.attentions.decoder![0][0][n - 1];
         near((await hoverMatrix(page, '.stepper-pane', n - 1, 0)).probability, ref[0], 'last row vs PyTorch');
         await page.keyboard.press('ArrowLeft');

@@ -12,7 +12,10 @@ import { HOSTILE_TOKEN, syntheticResult } from './synthetic';
 
 function engineRun(name: string): { result: RunResult; expected: ReturnType<typeof fixture>['expected'] } {
   const { entry, expected } = fixture(name);
-  const result = runModel(loadModel(path.join(FIXTURES, entry.model)), { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}) });
+  const result = runModel(loadModel(path.join(FIXTURES, entry.model)), {
+    ids: entry.ids,
+    ...(entry.target_ids ? { targetIds: entry.target_ids } : {}),
+  });
   return { result, expected };
 }
 
@@ -32,12 +35,16 @@ export async function hoverMatrix(page: Page, scope: string, i: number, j: numbe
 }
 
 async function matrixPixel(page: Page, scope: string, i: number, j: number): Promise<[number, number, number]> {
-  return page.$eval(`${scope} .matrix-canvas`, (c, [i, j]) => {
-    const canvas = c as HTMLCanvasElement;
-    const cell = Number(canvas.dataset.cell);
-    const d = canvas.getContext('2d')!.getImageData(Math.floor((j + 0.5) * cell), Math.floor((i + 0.5) * cell), 1, 1).data;
-    return [d[0], d[1], d[2]] as [number, number, number];
-  }, [i, j] as [number, number]);
+  return page.$eval(
+    `${scope} .matrix-canvas`,
+    (c, [i, j]) => {
+      const canvas = c as HTMLCanvasElement;
+      const cell = Number(canvas.dataset.cell);
+      const d = canvas.getContext('2d')!.getImageData(Math.floor((j + 0.5) * cell), Math.floor((i + 0.5) * cell), 1, 1).data;
+      return [d[0], d[1], d[2]] as [number, number, number];
+    },
+    [i, j] as [number, number],
+  );
 }
 
 function near(shown: string, expected: number, what: string, tol = 0.0005 + 1e-5): void {
@@ -51,7 +58,7 @@ function rolloutRef(layers: number[][][][]): number[][] {
   for (const heads of layers) {
     const n = heads[0].length;
     const a = Array.from({ length: n }, (_, i) => {
-      const row = Array.from({ length: n }, (_, j) => 0.5 * heads.reduce((s, h) => s + h[i][j], 0) / heads.length + (i === j ? 0.5 : 0));
+      const row = Array.from({ length: n }, (_, j) => (0.5 * heads.reduce((s, h) => s + h[i][j], 0)) / heads.length + (i === j ? 0.5 : 0));
       const sum = row.reduce((x, y) => x + y, 0);
       return row.map((v) => v / sum);
     });
@@ -72,7 +79,7 @@ function bertBaseShaped(n: number): RunResult {
   const base = syntheticResult();
   const tokens = Array.from({ length: n }, (_, i) => (i === 0 ? '[CLS]' : i === n - 1 ? '[SEP]' : `w${i}`));
   let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const scores = new Float32Array(12 * n * n); // shared by all layers: only its shape matters here
   const attentions: AttentionLayer[] = [];
   for (let l = 0; l < 12; l++) {
@@ -85,7 +92,13 @@ function bertBaseShaped(n: number): RunResult {
     }
     attentions.push({ part: 'encoder', layer: l, heads: 12, queries: n, keys: n, probs, scores });
   }
-  return { ...base, model: { ...base.model, name: 'bert-base-shaped', kind: 'encoder' }, tokens: { source: tokens, target: [] }, ids: { source: tokens.map((_, i) => i), target: [] }, attentions };
+  return {
+    ...base,
+    model: { ...base.model, name: 'bert-base-shaped', kind: 'encoder' },
+    tokens: { source: tokens, target: [] },
+    ids: { source: tokens.map((_, i) => i), target: [] },
+    attentions,
+  };
 }
 
 export const MAIN_CASES_2: Case[] = [
@@ -99,7 +112,11 @@ export const MAIN_CASES_2: Case[] = [
         await waitForHead(page, 0, 0);
         await openView(page, 'aggregates');
         await page.selectOption('.agg-layer', '1');
-        await page.waitForFunction(() => document.querySelector('.agg-rollout h3')?.textContent === 'Rollout · layers 0…1' && !!document.querySelector('.agg-rollout .matrix-canvas'));
+        await page.waitForFunction(
+          () =>
+            document.querySelector('.agg-rollout h3')?.textContent === 'Rollout · layers 0…1' &&
+            !!document.querySelector('.agg-rollout .matrix-canvas'),
+        );
         const i = 3;
         const j = 1;
         const mean = enc[1].reduce((s, h) => s + h[i][j], 0) / enc[1].length;
@@ -117,7 +134,9 @@ export const MAIN_CASES_2: Case[] = [
         near((await tooltip(page))['entropy (nats)'], ent, 'entropy tooltip of L1 H2');
         await screenshot(page, ctx.artifacts, 'view-aggregates');
         await page.selectOption('.agg-part', 'cross');
-        await page.waitForFunction(() => document.querySelector('.agg-rollout .view-message')?.textContent?.includes('cross-attention has no such chain'));
+        await page.waitForFunction(() =>
+          document.querySelector('.agg-rollout .view-message')?.textContent?.includes('cross-attention has no such chain'),
+        );
         await assertClean(ins);
       });
     },
@@ -168,7 +187,8 @@ export const MAIN_CASES_2: Case[] = [
       const l1 = b.attentions.find((l) => l.part === 'encoder' && l.layer === 1)!;
       const n = l1.queries * l1.keys;
       for (let i = 0; i < l1.queries; i++) for (let j = 0; j < l1.keys; j++) l1.probs[n + i * l1.keys + j] = j === 1 ? 1 : 0; // head 1 → key 1
-      const rows = (l: AttentionLayer, h: number) => Array.from({ length: l.queries }, (_, i) => Array.from(l.probs.subarray(h * n + i * l.keys, h * n + (i + 1) * l.keys)));
+      const rows = (l: AttentionLayer, h: number) =>
+        Array.from({ length: l.queries }, (_, i) => Array.from(l.probs.subarray(h * n + i * l.keys, h * n + (i + 1) * l.keys)));
       const la = a.attentions.find((l) => l.part === 'encoder' && l.layer === 1)!;
       const ra = rows(la, 1);
       const rb = rows(l1, 1);
@@ -180,7 +200,11 @@ export const MAIN_CASES_2: Case[] = [
         await page.waitForSelector('.compare-view:not([hidden]) .compare-diff .matrix-canvas', { timeout: 5000 });
         equal((await texts(page, '.jsd-item .jsd-head'))[0], 'encoder L1 H1', 'largest divergence first');
         near((await texts(page, '.jsd-item .jsd-value'))[0].replace('JSD ', ''), jsd, 'JSD in bits', 1e-4);
-        check((await texts(page, '.compare-diff .legend-min'))[0].startsWith('-') && (await texts(page, '.compare-diff .legend-max'))[0].startsWith('+'), 'diverging legend −…+');
+        check(
+          (await texts(page, '.compare-diff .legend-min'))[0].startsWith('-') &&
+            (await texts(page, '.compare-diff .legend-max'))[0].startsWith('+'),
+          'diverging legend −…+',
+        );
         const i = 2;
         const tip = await hoverMatrix(page, '.compare-diff', i, 1);
         near(tip['B − A'], 1 - ra[i][1], 'B − A at the key B moved to');
@@ -251,13 +275,19 @@ export const MAIN_CASES_2: Case[] = [
         check(bytes.readUInt32BE(16) > 300 && bytes.readUInt32BE(20) > 200, 'image has the size of the view');
         const svg = String((await ask('svg', 2)).image);
         check(svg.startsWith('<svg') && svg.includes('<title>synthetic-enc-dec · encoder layer 1 head 2'), 'SVG title');
-        check(svg.includes('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;') && !svg.includes(HOSTILE_TOKEN), 'hostile token escaped in SVG');
+        check(
+          svg.includes('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;') && !svg.includes(HOSTILE_TOKEN),
+          'hostile token escaped in SVG',
+        );
         check(svg.includes('>query = token attending<') && svg.includes('<image '), 'axis names as text, heatmap as image');
         await openView(page, 'aggregates');
         await page.waitForSelector('.agg-rollout .matrix-canvas', { timeout: 5000 });
         const agg = await ask('svg', 4);
         check(String(agg.title).startsWith('synthetic-enc-dec · aggregates · input:'), `aggregates export title: ${agg.title}`);
-        check(String(agg.image).includes('>Mean over heads · layer 0<') && (String(agg.image).match(/<image /g) ?? []).length >= 3, 'both matrices and the entropy chart exported');
+        check(
+          String(agg.image).includes('>Mean over heads · layer 0<') && (String(agg.image).match(/<image /g) ?? []).length >= 3,
+          'both matrices and the entropy chart exported',
+        );
         await openView(page, 'heads');
         const csv = await ask('csv', 3);
         equal(JSON.stringify(csv.head), JSON.stringify({ part: 'encoder', layer: 1, head: 2 }), 'CSV export names the open head');
@@ -301,7 +331,12 @@ export const MAIN_CASES_2: Case[] = [
         equal(await page.locator('.grid-cell').count(), 144, 'all 144 heads in the grid');
         // The grid is painted when the thumbnails arrive (data-grid-ms is set once the tiles show
         // them); re-send them twice for three samples.
-        const gridMs = async () => Number(await (await page.waitForFunction(() => document.getElementById('app')?.getAttribute('data-grid-ms'), undefined, { timeout: 5000 })).jsonValue());
+        const gridMs = async () =>
+          Number(
+            await (
+              await page.waitForFunction(() => document.getElementById('app')?.getAttribute('data-grid-ms'), undefined, { timeout: 5000 })
+            ).jsonValue(),
+          );
         const grids = [await gridMs()];
         for (let n = 0; n < 2; n++) {
           await page.evaluate(() => document.getElementById('app')?.removeAttribute('data-grid-ms'));
@@ -311,7 +346,15 @@ export const MAIN_CASES_2: Case[] = [
         const fastestGrid = Math.min(...grids);
         const heads: number[] = [];
         const roundTrips: number[] = [];
-        for (const [l, h] of [[5, 7], [11, 11], [0, 3], [7, 1], [3, 9], [9, 0], [2, 2]]) {
+        for (const [l, h] of [
+          [5, 7],
+          [11, 11],
+          [0, 3],
+          [7, 1],
+          [3, 9],
+          [9, 0],
+          [2, 2],
+        ]) {
           const t0 = Date.now();
           await page.click(`.grid-cell[data-layer="${l}"][data-head="${h}"]`);
           await waitForHead(page, l, h);
@@ -323,10 +366,16 @@ export const MAIN_CASES_2: Case[] = [
         const sorted = [...heads].sort((a, b) => a - b);
         const median = sorted[3];
         const best = sorted[0];
-        console.log(`      grid of 144 heads painted in ${grids.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${fastestGrid.toFixed(1)}); head render ${heads.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${best.toFixed(1)}, median ${median.toFixed(1)}); click → drawn incl. the test harness's base64 transport ${roundTrips.join(', ')} ms; load average ${os.loadavg()[0].toFixed(1)}`);
+        console.log(
+          `      grid of 144 heads painted in ${grids.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${fastestGrid.toFixed(1)}); head render ${heads.map((x) => x.toFixed(1)).join(', ')} ms (fastest ${best.toFixed(1)}, median ${median.toFixed(1)}); click → drawn incl. the test harness's base64 transport ${roundTrips.join(', ')} ms; load average ${os.loadavg()[0].toFixed(1)}`,
+        );
         check(fastestGrid > 0 && fastestGrid < 250, `grid paint ${fastestGrid} ms ≥ 250 ms`);
         check(best < 50, `head render ${best} ms ≥ 50 ms even in the fastest of 7 switches`);
-        equal(ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length, 7, 'one request per clicked head, nothing else (the first came with the run)');
+        equal(
+          ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length,
+          7,
+          'one request per clicked head, nothing else (the first came with the run)',
+        );
         await assertClean(ins);
       });
     },
@@ -338,28 +387,36 @@ export const MAIN_CASES_2: Case[] = [
       const b = syntheticResult();
       const l0 = b.attentions.find((l) => l.part === 'cross' && l.layer === 0)!;
       for (let i = 0; i < l0.queries; i++) for (let j = 0; j < l0.keys; j++) l0.probs[i * l0.keys + j] = j === 0 ? 1 : 0; // head 0 → key 0
-      await withInspector(ctx, a, async (ins) => {
-        const { page } = ins;
-        await waitForHead(page, 0, 0);
-        await openView(page, 'stepper');
-        await page.waitForSelector('.stepper-pane .matrix-canvas', { timeout: 5000 });
-        const blank = await matrixPixel(page, '.stepper-pane:nth-child(1)', 3, 0);
-        check(blank.every((c) => c > 250), `future row is the white editor background: ${blank}`);
-        await ins.send(ins.session.setCompare({ result: a, label: 'A' }, { result: b, label: 'B' }, 'A vs B'));
-        await page.waitForSelector('.compare-view:not([hidden]) .compare-diff .matrix-canvas', { timeout: 5000 });
-        equal((await texts(page, '.jsd-item .jsd-head'))[0], 'cross L0 H0', 'changed head first');
-        const pos = await matrixPixel(page, '.compare-diff', 1, 0);
-        const la = a.attentions.find((l) => l.part === 'cross' && l.layer === 0)!;
-        const row1 = Array.from(la.probs.subarray(la.keys, 2 * la.keys));
-        const lost = row1.indexOf(Math.max(...row1.slice(1))); // the key A attended most and B not at all
-        const neg = await matrixPixel(page, '.compare-diff', 1, lost);
-        check(pos[2] > pos[0] + 40, `more in B: blue on white (${pos})`);
-        check(neg[0] > neg[2] + 20, `less in B: red on white (${neg})`);
-        const colour = await page.$eval('.compare-view h2', (e) => getComputedStyle(e).color);
-        check(colour !== 'rgb(255, 255, 255)', `heading not white on white: ${colour}`);
-        await screenshot(page, ctx.artifacts, 'view-compare-light');
-        await assertClean(ins);
-      }, { light: true });
+      await withInspector(
+        ctx,
+        a,
+        async (ins) => {
+          const { page } = ins;
+          await waitForHead(page, 0, 0);
+          await openView(page, 'stepper');
+          await page.waitForSelector('.stepper-pane .matrix-canvas', { timeout: 5000 });
+          const blank = await matrixPixel(page, '.stepper-pane:nth-child(1)', 3, 0);
+          check(
+            blank.every((c) => c > 250),
+            `future row is the white editor background: ${blank}`,
+          );
+          await ins.send(ins.session.setCompare({ result: a, label: 'A' }, { result: b, label: 'B' }, 'A vs B'));
+          await page.waitForSelector('.compare-view:not([hidden]) .compare-diff .matrix-canvas', { timeout: 5000 });
+          equal((await texts(page, '.jsd-item .jsd-head'))[0], 'cross L0 H0', 'changed head first');
+          const pos = await matrixPixel(page, '.compare-diff', 1, 0);
+          const la = a.attentions.find((l) => l.part === 'cross' && l.layer === 0)!;
+          const row1 = Array.from(la.probs.subarray(la.keys, 2 * la.keys));
+          const lost = row1.indexOf(Math.max(...row1.slice(1))); // the key A attended most and B not at all
+          const neg = await matrixPixel(page, '.compare-diff', 1, lost);
+          check(pos[2] > pos[0] + 40, `more in B: blue on white (${pos})`);
+          check(neg[0] > neg[2] + 20, `less in B: red on white (${neg})`);
+          const colour = await page.$eval('.compare-view h2', (e) => getComputedStyle(e).color);
+          check(colour !== 'rgb(255, 255, 255)', `heading not white on white: ${colour}`);
+          await screenshot(page, ctx.artifacts, 'view-compare-light');
+          await assertClean(ins);
+        },
+        { light: true },
+      );
     },
   },
 ];

@@ -19,7 +19,11 @@ async function openQk(page: Page): Promise<void> {
 
 /** The printed lines of the dot-product pane, once it shows key `j`. */
 async function dotLines(page: Page, j: number): Promise<{ title: string; sum: string; scale: string; score: string; prob: string }> {
-  await page.waitForFunction((j) => document.querySelector('.qk-dot-title')?.textContent?.includes(`(#${j})`) && !!document.querySelector('.qk-dot-sum'), j, { timeout: 10_000 });
+  await page.waitForFunction(
+    (j) => document.querySelector('.qk-dot-title')?.textContent?.includes(`(#${j})`) && !!document.querySelector('.qk-dot-sum'),
+    j,
+    { timeout: 10_000 },
+  );
   const one = async (sel: string) => (await texts(page, sel))[0] ?? '';
   return {
     title: await one('.qk-dot-title'),
@@ -54,7 +58,8 @@ export const QK_CASES: Case[] = [
         await waitForHead(page, 0, 0);
         await page.click('.grid-cell[data-layer="1"][data-head="1"]');
         await waitForHead(page, 1, 1);
-        const i = 2, j = 4;
+        const i = 2,
+          j = 4;
         const cellTip = await hoverCell(page, i, j);
         const heatScore = cellTip[Object.keys(cellTip).find((k) => k.startsWith('score'))!];
         const heatProb = cellTip.probability;
@@ -79,7 +84,10 @@ export const QK_CASES: Case[] = [
         for (let c = 0; c < dHead; c++) {
           const tip = await hoverDim(page, c, dHead);
           const p = num(tip['q_c·k_c']);
-          check(Math.abs(num(tip.q_c) * num(tip.k_c) - p) <= 1e-4 * (1 + Math.abs(num(tip.q_c)) + Math.abs(num(tip.k_c))), `dimension ${c}: ${JSON.stringify(tip)}`);
+          check(
+            Math.abs(num(tip.q_c) * num(tip.k_c) - p) <= 1e-4 * (1 + Math.abs(num(tip.q_c)) + Math.abs(num(tip.k_c))),
+            `dimension ${c}: ${JSON.stringify(tip)}`,
+          );
           added += p;
         }
         check(Math.abs(added - sum) <= dHead * 0.00005 + 0.0001, `products add to ${added}, Σ printed ${sum}`);
@@ -88,7 +96,10 @@ export const QK_CASES: Case[] = [
         await page.click('.qk-key[data-index="1"]');
         const l1 = await dotLines(page, 1);
         const s1 = expected.scores!.encoder![1][1][i][1];
-        check(Math.abs(num(/ = (-?[\d.]+) {2}\(heatmap/.exec(l1.score)?.[1]) - s1) <= 0.0005 + 1e-5, `key 1 score ${l1.score} vs PyTorch ${s1}`);
+        check(
+          Math.abs(num(/ = (-?[\d.]+) {2}\(heatmap/.exec(l1.score)?.[1]) - s1) <= 0.0005 + 1e-5,
+          `key 1 score ${l1.score} vs PyTorch ${s1}`,
+        );
         equal(ins.received.filter((x) => (x as { type?: string }).type === 'requestQk').length, 1, 'q and k requests for one head');
         await assertClean(ins);
       });
@@ -113,7 +124,11 @@ export const QK_CASES: Case[] = [
         const l = await dotLines(page, 2);
         check(l.title.startsWith('q = sᵀW of query') && l.title.includes('k = h of key'), `title: ${l.title}`);
         equal(l.scale, '× 1 (the general score is not scaled)', 'general: no scale');
-        equal(/ = (-?[\d.]+) {2}\(heatmap/.exec(l.score)?.[1], tip[Object.keys(tip).find((k) => k.startsWith('score'))!], 'general score vs heatmap');
+        equal(
+          / = (-?[\d.]+) {2}\(heatmap/.exec(l.score)?.[1],
+          tip[Object.keys(tip).find((k) => k.startsWith('score'))!],
+          'general score vs heatmap',
+        );
         await screenshot(page, ctx.artifacts, 'view-qk-rnn-general');
         await assertClean(ins);
       });
@@ -121,7 +136,9 @@ export const QK_CASES: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         await openQk(page);
-        await page.waitForFunction(() => document.querySelector('.qk-dot-message')?.textContent?.includes('not a dot product'), undefined, { timeout: 10_000 });
+        await page.waitForFunction(() => document.querySelector('.qk-dot-message')?.textContent?.includes('not a dot product'), undefined, {
+          timeout: 10_000,
+        });
         check(await page.$eval('.qk-dot-strip', (c) => (c as HTMLElement).hidden), 'no strip for the additive score');
         await assertClean(ins);
       });

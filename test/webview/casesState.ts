@@ -4,7 +4,21 @@ import { loadModel, runModel } from '../../src/engine/run';
 import { ROOT } from './harness';
 import { LOADING_DELAY_MS } from '../../webview/inspector/headLoader';
 import type { RunResult } from '../../src/engine/types';
-import { assertClean, cellPixel, check, chooseOption, colourDistance, equal, screenPixels, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
+import {
+  assertClean,
+  cellPixel,
+  check,
+  chooseOption,
+  colourDistance,
+  equal,
+  screenPixels,
+  screenshot,
+  texts,
+  tooltip,
+  waitForHead,
+  withInspector,
+  type Case,
+} from './helpers';
 import { HEADS, LAYERS, SOURCE, syntheticResult } from './synthetic';
 
 /** Mean attention to key 0 of one encoder head, computed here from the result. */
@@ -24,7 +38,10 @@ export const STATE_CASES: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         const subtitle = await page.textContent('.detail-subtitle');
-        check(/weights ‖W_Q‖ 1\.41\d*, ‖W_K‖ 1\.41\d*, ‖W_V‖ 1\.41\d*, ‖W_O‖ 1\.41\d*/.test(subtitle ?? ''), `subtitle names the weight norms: ${subtitle}`);
+        check(
+          /weights ‖W_Q‖ 1\.41\d*, ‖W_K‖ 1\.41\d*, ‖W_V‖ 1\.41\d*, ‖W_O‖ 1\.41\d*/.test(subtitle ?? ''),
+          `subtitle names the weight norms: ${subtitle}`,
+        );
         await page.hover('.grid-cell[data-layer="0"][data-head="0"]');
         const tip = await tooltip(page);
         equal(tip['‖W_O‖ head slice'], Math.SQRT2.toFixed(3), 'tooltip ‖W_O‖');
@@ -62,7 +79,9 @@ export const STATE_CASES: Case[] = [
         await page.focus('.grid-cell[data-layer="0"][data-head="0"]');
         await page.keyboard.press('ArrowRight');
         await page.keyboard.press('ArrowDown');
-        const focused = await page.evaluate(() => `${document.activeElement?.getAttribute('data-layer')}/${document.activeElement?.getAttribute('data-head')}`);
+        const focused = await page.evaluate(
+          () => `${document.activeElement?.getAttribute('data-layer')}/${document.activeElement?.getAttribute('data-head')}`,
+        );
         equal(focused, '1/1', 'focused tile after → ↓');
         const from = ins.received.length;
         await page.keyboard.press('Enter');
@@ -83,7 +102,11 @@ export const STATE_CASES: Case[] = [
         await page.evaluate(() => {
           const status = document.querySelector('.detail-status')!;
           const log: string[] = ((window as unknown as { __statusLog: string[] }).__statusLog = []);
-          new MutationObserver(() => log.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+          new MutationObserver(() => log.push(status.textContent ?? '')).observe(status, {
+            childList: true,
+            characterData: true,
+            subtree: true,
+          });
         });
         const statusLog = () => page.evaluate(() => (window as unknown as { __statusLog: string[] }).__statusLog.splice(0));
         await page.click('.grid-cell[data-layer="1"][data-head="1"]');
@@ -99,7 +122,9 @@ export const STATE_CASES: Case[] = [
         };
         const clicked = Date.now();
         await page.click('.grid-cell[data-layer="0"][data-head="2"]');
-        await page.waitForFunction(() => document.querySelector('.detail-status')?.textContent === 'Loading layer 0 · head 2…', undefined, { timeout: 1400 });
+        await page.waitForFunction(() => document.querySelector('.detail-status')?.textContent === 'Loading layer 0 · head 2…', undefined, {
+          timeout: 1400,
+        });
         check(Date.now() - clicked >= LOADING_DELAY_MS - 20, `loading line shown only after the delay (${Date.now() - clicked} ms)`);
         await waitForHead(page, 0, 2);
         equal((await statusLog()).at(-1), '', 'status line empty once the head is drawn');
@@ -113,22 +138,33 @@ export const STATE_CASES: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         await page.waitForFunction(() => !!document.querySelector('#app')?.getAttribute('data-grid-ms'), undefined, { timeout: 5000 });
-        for (const [part, layer, head] of [['encoder', 1, 1], ['encoder', 1, 2], ['cross', 0, 1]] as const) {
+        for (const [part, layer, head] of [
+          ['encoder', 1, 1],
+          ['encoder', 1, 2],
+          ['cross', 0, 1],
+        ] as const) {
           if ((await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value)) !== part) {
             await chooseOption(page, '.part-select', part);
             await page.waitForFunction(() => !!document.querySelector('.grid-cell .thumb[style*="url"]'), undefined, { timeout: 5000 });
           }
           await page.click(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`);
           await waitForHead(page, layer, head);
-          const rows = Number(await page.getAttribute('.heatmap-canvas', 'height')) / Number(await page.getAttribute('.heatmap-canvas', 'data-cell'));
-          const cols = Number(await page.getAttribute('.heatmap-canvas', 'width')) / Number(await page.getAttribute('.heatmap-canvas', 'data-cell'));
+          const rows =
+            Number(await page.getAttribute('.heatmap-canvas', 'height')) / Number(await page.getAttribute('.heatmap-canvas', 'data-cell'));
+          const cols =
+            Number(await page.getAttribute('.heatmap-canvas', 'width')) / Number(await page.getAttribute('.heatmap-canvas', 'data-cell'));
           const thumb = page.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"] .thumb`);
           const box = await thumb.boundingBox();
           check(box, 'tile picture not on screen');
           // The head keeps its shape in the tile: a 7×6 cross head is wider than tall by 6/7.
-          check(Math.abs(box.width / box.height - cols / rows) < 0.03, `${part} L${layer} H${head}: tile ${box.width}×${box.height} for ${rows}×${cols} cells`);
+          check(
+            Math.abs(box.width / box.height - cols / rows) < 0.03,
+            `${part} L${layer} H${head}: tile ${box.width}×${box.height} for ${rows}×${cols} cells`,
+          );
           const at: { x: number; y: number }[] = [];
-          for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) at.push({ x: box.x + ((j + 0.5) * box.width) / cols, y: box.y + ((i + 0.5) * box.height) / rows });
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < cols; j++)
+              at.push({ x: box.x + ((j + 0.5) * box.width) / cols, y: box.y + ((i + 0.5) * box.height) / rows });
           const tile = await screenPixels(page, box, at);
           let worst = 0;
           for (let i = 0; i < rows; i++) {
@@ -153,7 +189,9 @@ export const STATE_CASES: Case[] = [
         const ranked: { l: number; h: number; v: number }[] = [];
         for (let l = 0; l < LAYERS; l++) for (let h = 0; h < HEADS; h++) ranked.push({ l, h, v: toFirst(result, l, h) });
         ranked.sort((a, b) => b.v - a.v || a.l - b.l || a.h - b.h);
-        const shown = await page.$$eval('.grid-cell', (cells) => cells.map((c) => `${c.getAttribute('data-layer')}/${c.getAttribute('data-head')}`));
+        const shown = await page.$$eval('.grid-cell', (cells) =>
+          cells.map((c) => `${c.getAttribute('data-layer')}/${c.getAttribute('data-head')}`),
+        );
         equal(shown.join(' '), ranked.map((r) => `${r.l}/${r.h}`).join(' '), 'order of tiles');
         equal((await texts(page, '.cell-value'))[0], ranked[0].v.toFixed(2), 'value on the first tile');
         await screenshot(page, ctx.artifacts, 'grid-sorted-to-first');
@@ -198,7 +236,11 @@ export const STATE_CASES: Case[] = [
         let from = ins.received.length;
         await ins.send(ins.session.setResult(syntheticResult(), 'second run'));
         const shown = await ins.waitForPosted((m) => m.type === 'headShown', from);
-        equal(`${shown.part}/${shown.layer}/${shown.head}/${shown.runId}`, `encoder/1/2/${ins.session.runId}`, 'the open head of the new run, opened from the run message');
+        equal(
+          `${shown.part}/${shown.layer}/${shown.head}/${shown.runId}`,
+          `encoder/1/2/${ins.session.runId}`,
+          'the open head of the new run, opened from the run message',
+        );
         await waitForHead(page, 1, 2);
         equal(requests(), before, 'no request for it');
         // The diagonal head's heatmap is drawn from that data: its brightest cells are the diagonal.
@@ -214,7 +256,10 @@ export const STATE_CASES: Case[] = [
         equal(`${next.part}/${next.layer}/${next.head}`, 'encoder/0/1', 'the page opens the head the host decided');
         await waitForHead(page, 0, 1);
         equal(requests(), before, 'still no request');
-        check(await page.$eval('.grid-cell[data-layer="0"][data-head="1"]', (e) => e.classList.contains('selected')), 'the grid selects it');
+        check(
+          await page.$eval('.grid-cell[data-layer="0"][data-head="1"]', (e) => e.classList.contains('selected')),
+          'the grid selects it',
+        );
         await assertClean(ins);
       }),
   },
@@ -250,7 +295,9 @@ export const STATE_CASES: Case[] = [
         const shown = await ins.waitForPosted((m) => m.type === 'headShown' && m.part === 'decoder', from);
         equal(`${shown.layer}/${shown.head}`, '1/2', 'focused head opened');
         await waitForHead(page, 1, 2);
-        const asked = ins.received.slice(from).filter((m) => (m as { type?: string; part?: string }).type === 'requestHead' && (m as { part?: string }).part === 'decoder');
+        const asked = ins.received
+          .slice(from)
+          .filter((m) => (m as { type?: string; part?: string }).type === 'requestHead' && (m as { part?: string }).part === 'decoder');
         equal(asked.length, 0, 'no request for the focused head');
         equal(ins.session.snapshot().filter((m) => m.type === 'focusHead').length, 0, 'the host’s focus is done');
         equal(await page.$eval('.part-select', (s) => (s as HTMLElement & { value: string }).value), 'decoder', 'part switched');
@@ -281,7 +328,20 @@ export const STATE_CASES: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         const from = ins.received.length;
-        await ins.send([{ type: 'head', runId: 1, requestId: 99, part: 'encoder', layer: 0, head: 0, queries: 6, keys: 6, probs: new Float32Array(5), scores: new Float32Array(36) }]);
+        await ins.send([
+          {
+            type: 'head',
+            runId: 1,
+            requestId: 99,
+            part: 'encoder',
+            layer: 0,
+            head: 0,
+            queries: 6,
+            keys: 6,
+            probs: new Float32Array(5),
+            scores: new Float32Array(36),
+          },
+        ]);
         const err = await ins.waitForPosted((m) => m.type === 'webviewError', from);
         check(String(err.message).includes('malformed'), 'webviewError names the problem');
         const handled = ins.session.handle({ type: 'requestHead', requestId: -1, runId: 1, part: 'encoder', layer: 0, head: 0 });

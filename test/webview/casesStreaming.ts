@@ -7,7 +7,19 @@ import * as path from 'path';
 import { loadModel, runModel } from '../../src/engine/run';
 import type { RunResult } from '../../src/engine/types';
 import { writeRandomTransformer } from '../helpers/randomModel';
-import { assertClean, cellPixel, check, colourDistance, equal, hoverCell, screenPixels, screenshot, waitForHead, withInspector, type Case } from './helpers';
+import {
+  assertClean,
+  cellPixel,
+  check,
+  colourDistance,
+  equal,
+  hoverCell,
+  screenPixels,
+  screenshot,
+  waitForHead,
+  withInspector,
+  type Case,
+} from './helpers';
 
 /** A 4-layer encoder run, and the partial result the host shows after its second layer. */
 function runWithPartial(): { final: RunResult; partial: RunResult; partial3: RunResult } {
@@ -17,7 +29,14 @@ function runWithPartial(): { final: RunResult; partial: RunResult; partial3: Run
     const at = new Map<number, RunResult>();
     const final = runModel(loadModel(file), { ids: [3, 4, 5, 6, 7] }, undefined, (p) => {
       const copy = p.attentions.map((a) => ({ ...a, probs: a.probs.slice(), scores: a.scores.slice() }));
-      at.set(p.attentions.length, { model: p.model, tokens: p.tokens, ids: p.ids, attentions: copy, addNorm: [], running: { ...p.progress } });
+      at.set(p.attentions.length, {
+        model: p.model,
+        tokens: p.tokens,
+        ids: p.ids,
+        attentions: copy,
+        addNorm: [],
+        running: { ...p.progress },
+      });
     });
     const partial = at.get(2);
     const partial3 = at.get(3);
@@ -28,7 +47,8 @@ function runWithPartial(): { final: RunResult; partial: RunResult; partial3: Run
   }
 }
 
-const tiles = (page: import('playwright-core').Page) => page.$$eval('.grid-cell', (cells) => cells.map((c) => `${(c as HTMLElement).dataset.layer}.${(c as HTMLElement).dataset.head}`));
+const tiles = (page: import('playwright-core').Page) =>
+  page.$$eval('.grid-cell', (cells) => cells.map((c) => `${(c as HTMLElement).dataset.layer}.${(c as HTMLElement).dataset.head}`));
 
 export const STREAMING_CASES: Case[] = [
   {
@@ -40,7 +60,10 @@ export const STREAMING_CASES: Case[] = [
         await waitForHead(page, 0, 0);
         equal((await tiles(page)).join(' '), '0.0 0.1 1.0 1.1', 'only the two finished layers are tiles');
         const status = await page.textContent('.run-status');
-        check(/Running \(encoder layer 3\/4\)… Showing the 2 layers finished so far; the rest appear when the run ends\./.test(status ?? ''), `status line: ${status}`);
+        check(
+          /Running \(encoder layer 3\/4\)… Showing the 2 layers finished so far; the rest appear when the run ends\./.test(status ?? ''),
+          `status line: ${status}`,
+        );
         equal(await page.getAttribute('.run-progress', 'value'), '2', 'progress value');
         equal(await page.getAttribute('.run-progress', 'max'), '4', 'progress max');
         check((await page.$('.run-engine')) === null, 'no run time while the run goes on');
@@ -54,12 +77,19 @@ export const STREAMING_CASES: Case[] = [
         await waitForHead(page, 1, 1);
         check((await page.$('.run-status')) === null, 'the progress line is gone');
         equal(await page.textContent('.run-engine'), 'ran in 117 ms', 'run time badge');
-        equal(await page.getAttribute('.run-engine', 'title'), 'The engine ran this on the native AVX-512 kernels, 2 threads (setting attentionInspector.engineThreads).', 'badge tooltip');
+        equal(
+          await page.getAttribute('.run-engine', 'title'),
+          'The engine ran this on the native AVX-512 kernels, 2 threads (setting attentionInspector.engineThreads).',
+          'badge tooltip',
+        );
         // What the detail shows is the final run's number for that cell.
         const a = final.attentions[1];
         const tip = await hoverCell(page, 2, 3);
         const want = a.probs[(1 * a.queries + 2) * a.keys + 3];
-        check(Math.abs(Number(tip.probability) - want) <= 0.0005, `cell (2, 3) of layer 1 head 1: shown ${tip.probability}, run ${want.toFixed(6)}`);
+        check(
+          Math.abs(Number(tip.probability) - want) <= 0.0005,
+          `cell (2, 3) of layer 1 head 1: shown ${tip.probability}, run ${want.toFixed(6)}`,
+        );
         await assertClean(ins);
       });
     },
@@ -73,7 +103,10 @@ export const STREAMING_CASES: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         const status = await page.textContent('.run-status.stopped');
-        check(/The run was cancelled \(at encoder layer 3\/4\): only the 2 layers finished before it stopped are shown\./.test(status ?? ''), `status line: ${status}`);
+        check(
+          /The run was cancelled \(at encoder layer 3\/4\): only the 2 layers finished before it stopped are shown\./.test(status ?? ''),
+          `status line: ${status}`,
+        );
         equal((await tiles(page)).length, 4, 'the two finished layers stay');
         await assertClean(ins);
       });
@@ -89,12 +122,19 @@ export const STREAMING_CASES: Case[] = [
         check((await page.$('.stale')) === null, 'a finished run is not marked');
         await ins.send([ins.session.setRunStatus('running', 'Running m (encoder layer 1/4)… The heads below are from the previous run.')]);
         await page.waitForSelector('.run-pending.stale', { timeout: 5000 });
-        equal(await page.textContent('.run-pending-text'), 'Running m (encoder layer 1/4)… The heads below are from the previous run.', 'running line');
+        equal(
+          await page.textContent('.run-pending-text'),
+          'Running m (encoder layer 1/4)… The heads below are from the previous run.',
+          'running line',
+        );
         check(await page.$eval('main.layout', (e) => e.classList.contains('stale-content')), 'the previous heads are dimmed');
         await screenshot(page, ctx.artifacts, 'streaming-stale');
         // A reload in the middle gets the line again with the snapshot.
         const again = ins.session.snapshot();
-        check(again.some((m) => m.type === 'runStatus' && m.state === 'running'), 'the snapshot carries the running line');
+        check(
+          again.some((m) => m.type === 'runStatus' && m.state === 'running'),
+          'the snapshot carries the running line',
+        );
         await ins.send([ins.session.setRunStatus('cancelled', 'Run cancelled. The panel shows the previous run.')]);
         await page.waitForSelector('.run-pending.cancelled', { timeout: 5000 });
         check((await page.$('.stale')) === null, 'no longer marked out of date');
@@ -126,15 +166,24 @@ export const STREAMING_CASES: Case[] = [
         await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 6, undefined, { timeout: 5000 });
         await waitForHead(page, 1, 1);
         equal(ins.session.runId, runId, 'the same run goes on');
-        check(!ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'), 'the open head is not asked for again');
-        check(/Running \(encoder layer 4\/4\)… Showing the 3 layers/.test((await page.textContent('.run-status')) ?? ''), 'the progress line moved on');
-        check(await page.$eval('.grid-cell[data-layer="1"][data-head="1"]', (e) => e.classList.contains('selected')), 'the open head stays selected');
+        check(
+          !ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'),
+          'the open head is not asked for again',
+        );
+        check(
+          /Running \(encoder layer 4\/4\)… Showing the 3 layers/.test((await page.textContent('.run-status')) ?? ''),
+          'the progress line moved on',
+        );
+        check(
+          await page.$eval('.grid-cell[data-layer="1"][data-head="1"]', (e) => e.classList.contains('selected')),
+          'the open head stays selected',
+        );
         await assertClean(ins);
       });
     },
   },
   {
-    name: 'streaming: the end of the run on screen is a delta too: the last layers\' tiles join the grid, the open head stays, the run time shows',
+    name: "streaming: the end of the run on screen is a delta too: the last layers' tiles join the grid, the open head stays, the run time shows",
     run: (ctx) => {
       const { final, partial, partial3 } = runWithPartial();
       return withInspector(ctx, partial, async (ins) => {
@@ -147,13 +196,16 @@ export const STREAMING_CASES: Case[] = [
         const asked = ins.received.length;
         const sent = ins.session.extendResult({ ...final, engine: { kernels: 'WASM SIMD', threads: 1, ms: 42 } }, 'final');
         const thumbs = sent.flatMap((m) => (m.type === 'thumbnails' ? m.thumbnails.map((t) => `${t.layer}.${t.head}`) : []));
-        equal(thumbs.join(' '), '3.0 3.1', 'only the last layer\'s thumbnails cross');
+        equal(thumbs.join(' '), '3.0 3.1', "only the last layer's thumbnails cross");
         await ins.send(sent);
         await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 8, undefined, { timeout: 5000 });
         await page.waitForFunction(() => !document.querySelector('.run-status'), undefined, { timeout: 5000 });
         equal(await page.textContent('.run-engine'), 'ran in 42 ms', 'run time badge');
         await waitForHead(page, 1, 0);
-        check(!ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'), 'the open head is not asked for again');
+        check(
+          !ins.received.slice(asked).some((m) => (m as { type?: string }).type === 'requestHead'),
+          'the open head is not asked for again',
+        );
         // Every tile shows its own head: each layer's tile cells have the colours of its heatmap.
         for (const layer of [0, 2, 3]) {
           await page.click(`.grid-cell[data-layer="${layer}"][data-head="1"]`);
@@ -161,7 +213,10 @@ export const STREAMING_CASES: Case[] = [
           const box = await page.locator(`.grid-cell[data-layer="${layer}"][data-head="1"] .thumb`).boundingBox();
           check(box, 'tile picture on screen');
           const n = 5;
-          const at = Array.from({ length: n * n }, (_, k) => ({ x: box.x + ((k % n) + 0.5) * (box.width / n), y: box.y + (Math.floor(k / n) + 0.5) * (box.height / n) }));
+          const at = Array.from({ length: n * n }, (_, k) => ({
+            x: box.x + ((k % n) + 0.5) * (box.width / n),
+            y: box.y + (Math.floor(k / n) + 0.5) * (box.height / n),
+          }));
           const tile = await screenPixels(page, box, at);
           let worst = 0;
           for (let k = 0; k < n * n; k++) worst = Math.max(worst, colourDistance(tile[k], await cellPixel(page, Math.floor(k / n), k % n)));

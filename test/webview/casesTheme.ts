@@ -27,11 +27,20 @@ async function switchTheme(page: Page, to: 'light' | 'dark'): Promise<void> {
 }
 
 async function matrixPixel(page: Page, scope: string, i: number, j: number): Promise<number[]> {
-  return page.$eval(`${scope} .matrix-canvas`, (c, [i, j]) => {
-    const canvas = c as HTMLCanvasElement;
-    const cell = Number(canvas.dataset.cell);
-    return Array.from(canvas.getContext('2d')!.getImageData(Math.floor((j + 0.5) * cell), Math.floor((i + 0.5) * cell), 1, 1).data.slice(0, 3));
-  }, [i, j] as [number, number]);
+  return page.$eval(
+    `${scope} .matrix-canvas`,
+    (c, [i, j]) => {
+      const canvas = c as HTMLCanvasElement;
+      const cell = Number(canvas.dataset.cell);
+      return Array.from(
+        canvas
+          .getContext('2d')!
+          .getImageData(Math.floor((j + 0.5) * cell), Math.floor((i + 0.5) * cell), 1, 1)
+          .data.slice(0, 3),
+      );
+    },
+    [i, j] as [number, number],
+  );
 }
 
 const white = (px: number[]) => px.every((c) => c > 245);
@@ -42,7 +51,10 @@ export const THEME_CASES: Case[] = [
     name: 'live theme switch: the positional encoding and compare matrices redraw in the new theme',
     run: async (ctx) => {
       const { entry } = fixture('transformer-encdec');
-      const result = runModel(loadModel(path.join(FIXTURES, entry.model)), { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}) });
+      const result = runModel(loadModel(path.join(FIXTURES, entry.model)), {
+        ids: entry.ids,
+        ...(entry.target_ids ? { targetIds: entry.target_ids } : {}),
+      });
       await withInspector(ctx, result, async (ins) => {
         const { page } = ins;
         await waitForHead(page, 0, 0);

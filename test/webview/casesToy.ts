@@ -19,27 +19,32 @@ export const TOY_CASES: Case[] = [
         const result = runModel(model, { text: 'the cat sat on the mat' });
         const ids = result.ids.source;
         const ref = toyReference(ids, TOY_HEADS, true);
-        await withInspector(ctx, result, async (ins) => {
-          const { page } = ins;
-          await waitForHead(page, 0, 0);
-          equal(await page.locator('.grid-cell').count(), TOY_HEADS, 'tiles = 1 layer × heads');
-          const tokens = ['the', 'cat', 'sat', 'on', 'the', 'mat'];
-          equal((await texts(page, '.query-label')).join(' '), tokens.join(' '), 'query labels');
-          equal((await texts(page, '.key-label')).join(' '), tokens.join(' '), 'key labels');
-          const h = TOY_HEADS - 1;
-          await page.click(`.grid-cell[data-layer="0"][data-head="${h}"]`);
-          await waitForHead(page, 0, h);
-          const i = ids.length - 1;
-          for (const j of [0, 2, i]) {
-            const shown = Number((await hoverCell(page, i, j)).probability);
-            const want = ref[h][i][j];
-            check(Math.abs(shown - want) <= 0.0005 + 1e-5, `head ${h} (${i},${j}): shown ${shown}, formula ${want.toFixed(6)}`);
-          }
-          const masked = await hoverCell(page, 0, 1);
-          check(masked.probability.includes('masked'), `causal cell (0, 1) reported as masked: ${masked.probability}`);
-          await screenshot(page, ctx.artifacts, 'toy-architecture');
-          await assertClean(ins);
-        }, { title: 'toy (test/helpers/toyArchitecture.ts)' });
+        await withInspector(
+          ctx,
+          result,
+          async (ins) => {
+            const { page } = ins;
+            await waitForHead(page, 0, 0);
+            equal(await page.locator('.grid-cell').count(), TOY_HEADS, 'tiles = 1 layer × heads');
+            const tokens = ['the', 'cat', 'sat', 'on', 'the', 'mat'];
+            equal((await texts(page, '.query-label')).join(' '), tokens.join(' '), 'query labels');
+            equal((await texts(page, '.key-label')).join(' '), tokens.join(' '), 'key labels');
+            const h = TOY_HEADS - 1;
+            await page.click(`.grid-cell[data-layer="0"][data-head="${h}"]`);
+            await waitForHead(page, 0, h);
+            const i = ids.length - 1;
+            for (const j of [0, 2, i]) {
+              const shown = Number((await hoverCell(page, i, j)).probability);
+              const want = ref[h][i][j];
+              check(Math.abs(shown - want) <= 0.0005 + 1e-5, `head ${h} (${i},${j}): shown ${shown}, formula ${want.toFixed(6)}`);
+            }
+            const masked = await hoverCell(page, 0, 1);
+            check(masked.probability.includes('masked'), `causal cell (0, 1) reported as masked: ${masked.probability}`);
+            await screenshot(page, ctx.artifacts, 'toy-architecture');
+            await assertClean(ins);
+          },
+          { title: 'toy (test/helpers/toyArchitecture.ts)' },
+        );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -1,7 +1,18 @@
 // Cases about what the detail view shows: labels, hover numbers, masked cells, pixels, lines.
 // Expected numbers come from the RunResult or from closed forms, never from the webview.
 import {
-  assertClean, cellPixel, check, chooseOption, colourDistance, equal, hoverCell, screenshot, texts, waitForHead, withInspector, type Case,
+  assertClean,
+  cellPixel,
+  check,
+  chooseOption,
+  colourDistance,
+  equal,
+  hoverCell,
+  screenshot,
+  texts,
+  waitForHead,
+  withInspector,
+  type Case,
 } from './helpers';
 import { DIAGONAL_SCORE, HEADS, LAYERS, largeResult, prob, SOURCE, syntheticResult, TARGET } from './synthetic';
 
@@ -21,7 +32,11 @@ export const VIEW_CASES: Case[] = [
         // The first head comes with the run: the page opens it without asking, and says so.
         const shown = await ins.waitForPosted((m) => m.type === 'headShown');
         equal(`${shown.part}/${shown.layer}/${shown.head}`, 'encoder/0/0', 'default head opened');
-        equal(ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length, 0, 'no request for the head that came with the run');
+        equal(
+          ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length,
+          0,
+          'no request for the head that came with the run',
+        );
         const titles = await texts(page, '.heatmap .axis-title');
         check(titles.includes(QUERY_AXIS_TITLE) && titles.includes(KEY_AXIS_TITLE), `axis titles: ${titles.join(' | ')}`);
         equal((await texts(page, '.query-label')).join(' '), SOURCE.join(' '), 'query labels');
@@ -174,7 +189,11 @@ export const VIEW_CASES: Case[] = [
           await page.click('.grid-cell[data-layer="1"][data-head="2"]');
           await waitForHead(page, 1, 2);
           equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(0, 0, 0)', 'high-contrast background');
-          equal(await page.evaluate(() => getComputedStyle(document.querySelector('.detail-pane h2, .detail-pane .axis-title, h2')!).color), 'rgb(255, 255, 255)', 'headings are white');
+          equal(
+            await page.evaluate(() => getComputedStyle(document.querySelector('.detail-pane h2, .detail-pane .axis-title, h2')!).color),
+            'rgb(255, 255, 255)',
+            'headings are white',
+          );
           // The strongest cell must stand out from the weakest one (and from the black page).
           const hi = await cellPixel(page, 2, 2);
           const lo = await cellPixel(page, 2, 0);

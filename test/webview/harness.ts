@@ -59,7 +59,11 @@ export async function startServer(): Promise<TestServer> {
         cspSource: origin,
         asWebviewUri: (u: vscode.Uri) => new FakeUri(u.path.slice(ROOT.length), origin) as unknown as vscode.Uri,
       };
-      let html = buildWebviewHtml(webview, new FakeUri(ROOT) as unknown as vscode.Uri, { name: 'inspector', title: 'Attention Inspector', styles: ['inspector.css'] });
+      let html = buildWebviewHtml(webview, new FakeUri(ROOT) as unknown as vscode.Uri, {
+        name: 'inspector',
+        title: 'Attention Inspector',
+        styles: ['inspector.css'],
+      });
       // VS Code injects the theme's --vscode-* variables; we link a captured theme instead.
       html = html.replace('<head>', `<head>\n    <link rel="stylesheet" href="${origin}/themes/${theme}.css">`);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -96,14 +100,23 @@ export async function startServer(): Promise<TestServer> {
 }
 
 /** Typed arrays cross page.evaluate as base64, rebuilt as typed arrays in the page (as VS Code does). */
-type Encoded = { __typed: 'Float32Array' | 'Uint8Array'; b64: string } | Encoded[] | { [k: string]: Encoded } | string | number | boolean | null;
+type Encoded =
+  { __typed: 'Float32Array' | 'Uint8Array'; b64: string } | Encoded[] | { [k: string]: Encoded } | string | number | boolean | null;
 
 function encode(x: unknown): Encoded {
   if (x instanceof Float32Array || x instanceof Uint8Array) {
-    return { __typed: x instanceof Float32Array ? 'Float32Array' : 'Uint8Array', b64: Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64') };
+    return {
+      __typed: x instanceof Float32Array ? 'Float32Array' : 'Uint8Array',
+      b64: Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64'),
+    };
   }
   if (Array.isArray(x)) return x.map(encode);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, encode(v)]));
+  if (x && typeof x === 'object')
+    return Object.fromEntries(
+      Object.entries(x)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, encode(v)]),
+    );
   return x as string | number | boolean | null;
 }
 
@@ -166,7 +179,13 @@ const engineQk: QkSource = async (result, request) => headQK(loadModel(result.mo
 export type ThemeName = 'dark' | 'light' | 'high-contrast';
 const THEME_CLASS: Record<ThemeName, string> = { dark: 'vscode-dark', light: 'vscode-light', 'high-contrast': 'vscode-high-contrast' };
 
-export async function openInspector(browser: Browser, origin: string, result: RunResult | undefined, title = 'synthetic run', light: boolean | ThemeName = false): Promise<Inspector> {
+export async function openInspector(
+  browser: Browser,
+  origin: string,
+  result: RunResult | undefined,
+  title = 'synthetic run',
+  light: boolean | ThemeName = false,
+): Promise<Inspector> {
   const theme: ThemeName = light === true ? 'light' : light === false ? 'dark' : light;
   const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
@@ -184,7 +203,10 @@ export async function openInspector(browser: Browser, origin: string, result: Ru
   });
   const send = async (messages: HostToWebview[]) => {
     for (const m of messages) {
-      await page.evaluate((json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)), JSON.stringify(encode(m)));
+      await page.evaluate(
+        (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
+        JSON.stringify(encode(m)),
+      );
     }
   };
   await page.exposeBinding('__toHost', async (_src, msg: unknown) => {
@@ -199,7 +221,9 @@ export async function openInspector(browser: Browser, origin: string, result: Ru
   const waitForPosted = async (pred: (m: Record<string, unknown>) => boolean, from = 0) => {
     const deadline = Date.now() + 5000;
     for (;;) {
-      const hit = received.slice(from).find((m): m is Record<string, unknown> => !!m && typeof m === 'object' && pred(m as Record<string, unknown>));
+      const hit = received
+        .slice(from)
+        .find((m): m is Record<string, unknown> => !!m && typeof m === 'object' && pred(m as Record<string, unknown>));
       if (hit) return hit;
       if (Date.now() > deadline) throw new Error(`webview did not post the expected message; got ${JSON.stringify(received.slice(from))}`);
       await new Promise((r) => setTimeout(r, 25));

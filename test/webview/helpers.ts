@@ -16,7 +16,10 @@ export function equal<T>(actual: T, expected: T, what: string): void {
 /** Waits until the detail pane shows `Layer l · Head h` and its heatmap or lines are drawn. */
 export async function waitForHead(page: Page, layer: number, head: number): Promise<void> {
   await page.waitForFunction(
-    (t) => document.querySelector('.detail-title')?.textContent === t && !!document.querySelector('.detail-body canvas') && document.querySelector('.detail-status')?.textContent === '',
+    (t) =>
+      document.querySelector('.detail-title')?.textContent === t &&
+      !!document.querySelector('.detail-body canvas') &&
+      document.querySelector('.detail-status')?.textContent === '',
     `Layer ${layer} · Head ${head}`,
     { timeout: 5000 },
   );
@@ -73,7 +76,11 @@ export async function cellPixel(page: Page, i: number, j: number): Promise<[numb
  * RGB of on-screen pixels as a person sees them: a screenshot of the box, decoded by the page
  * (the page's CSP allows data: images). `at` lists points in page coordinates inside the box.
  */
-export async function screenPixels(page: Page, box: { x: number; y: number; width: number; height: number }, at: { x: number; y: number }[]): Promise<[number, number, number][]> {
+export async function screenPixels(
+  page: Page,
+  box: { x: number; y: number; width: number; height: number },
+  at: { x: number; y: number }[],
+): Promise<[number, number, number][]> {
   const shot = await pngPixels(page, await page.screenshot({ clip: box }));
   const sx = shot.width / box.width; // screenshot pixels per CSS pixel
   return at.map(({ x, y }) => {

@@ -43,7 +43,14 @@ async function main(): Promise<number> {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const ctx: CaseContext = { browser, origin: server.origin, artifacts: ARTIFACTS };
     for (const c of CASES) {
@@ -55,7 +62,7 @@ async function main(): Promise<number> {
         console.log(`  ✓ ${c.name} (${Date.now() - started} ms)`);
       } catch (e) {
         failed++;
-        console.log(`  ✗ ${c.name}\n      ${(e instanceof Error ? e.stack ?? e.message : String(e)).split('\n').join('\n      ')}`);
+        console.log(`  ✗ ${c.name}\n      ${(e instanceof Error ? (e.stack ?? e.message) : String(e)).split('\n').join('\n      ')}`);
       }
     }
   } catch (e) {

@@ -14,7 +14,7 @@ export const PAYLOADS = [
   'javascript:window.__pwned="js-url"',
   '"><svg onload="window.__pwned=\'svg\'">',
   '<iframe srcdoc="<script>parent.__pwned=\'iframe\'</script>">',
-  '&lt;b&gt;not bold&lt;/b&gt; <b>bold?</b> {{constructor.constructor(\'alert(1)\')()}}',
+  "&lt;b&gt;not bold&lt;/b&gt; <b>bold?</b> {{constructor.constructor('alert(1)')()}}",
 ];
 const MODEL_NAME = '<img src=x onerror="alert(\'model\')">';
 const FILE_NAME = '/models/</script><script>alert("file")</script>.model.json';
@@ -25,7 +25,12 @@ function hostileResult(): RunResult {
   const r = syntheticResult();
   check(r.tokens.source.length === PAYLOADS.length, 'the synthetic run has one source token per payload');
   r.tokens.source = [...PAYLOADS];
-  r.model = { ...r.model, name: MODEL_NAME, file: FILE_NAME, details: { ...r.model.details, note: '<b onmouseover="window.__pwned=\'details\'">x</b>' } };
+  r.model = {
+    ...r.model,
+    name: MODEL_NAME,
+    file: FILE_NAME,
+    details: { ...r.model.details, note: '<b onmouseover="window.__pwned=\'details\'">x</b>' },
+  };
   return r;
 }
 
@@ -36,7 +41,8 @@ async function assertNoActiveMarkup(page: Page): Promise<void> {
     for (const e of Array.from(document.querySelectorAll('*'))) {
       for (const a of Array.from(e.attributes)) {
         if (/^on/i.test(a.name)) bad.push(`${e.tagName} ${a.name}`);
-        if (/^(href|src|action|formaction|srcdoc)$/i.test(a.name) && /javascript:|<script/i.test(a.value)) bad.push(`${e.tagName} ${a.name}=${a.value}`);
+        if (/^(href|src|action|formaction|srcdoc)$/i.test(a.name) && /javascript:|<script/i.test(a.value))
+          bad.push(`${e.tagName} ${a.name}=${a.value}`);
       }
     }
     const scripts = Array.from(document.querySelectorAll('script')).length;
@@ -95,10 +101,18 @@ export const SECURITY_CASES: Case[] = [
             csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
             scriptNonce: (document.querySelector('script') as HTMLScriptElement | null)?.nonce ?? '',
           }));
-          const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+          const directives = new Map(
+            csp
+              .split(';')
+              .map((d) => d.trim().split(/\s+/))
+              .map(([k, ...v]) => [k, v]),
+          );
           equal(directives.get('default-src')?.join(' '), "'none'", 'default-src');
           const script = directives.get('script-src') ?? [];
-          check(script.length === 1 && /^'nonce-[A-Za-z0-9+/]{22}==?'$/.test(script[0]), `script-src is exactly one 128-bit nonce: ${script.join(' ')}`);
+          check(
+            script.length === 1 && /^'nonce-[A-Za-z0-9+/]{22}==?'$/.test(script[0]),
+            `script-src is exactly one 128-bit nonce: ${script.join(' ')}`,
+          );
           equal(script[0], `'nonce-${scriptNonce}'`, 'the script tag carries the CSP nonce');
           check(!/unsafe-inline|unsafe-eval|\*/.test(csp), `no 'unsafe-inline', 'unsafe-eval' or wildcards: ${csp}`);
           nonces.push(scriptNonce);
@@ -125,9 +139,15 @@ export const SECURITY_CASES: Case[] = [
           document.body.appendChild(s);
         });
         await page.waitForTimeout(200);
-        const state = await page.evaluate(() => ({ pwned: (window as unknown as { __pwned?: unknown }).__pwned ?? null, csp: (window as unknown as { __cspViolations: string[] }).__cspViolations }));
+        const state = await page.evaluate(() => ({
+          pwned: (window as unknown as { __pwned?: unknown }).__pwned ?? null,
+          csp: (window as unknown as { __cspViolations: string[] }).__cspViolations,
+        }));
         equal(state.pwned, null, 'window.__pwned after inserting an inline handler and an inline script');
-        check(state.csp.some((v) => v.startsWith('script-src')), `the CSP reported the blocked inline code: ${state.csp.join('; ')}`);
+        check(
+          state.csp.some((v) => v.startsWith('script-src')),
+          `the CSP reported the blocked inline code: ${state.csp.join('; ')}`,
+        );
       }),
   },
   {
@@ -138,15 +158,26 @@ export const SECURITY_CASES: Case[] = [
         await waitForHead(page, 0, 0);
         const before = ins.received.length;
         const junk = [
-          null, 42, 'ready', [], { type: 'requestHead' }, { type: 'requestHead', runId: 1, requestId: 1, part: '__proto__', layer: 0, head: 0 },
-          { type: 'requestHead', runId: 1, requestId: -1, part: 'encoder', layer: 1e300, head: NaN }, { type: 'rerun', runId: 1, score: '<img src=x>' },
-          { type: 'webviewError', message: 'x'.repeat(100_000) }, { type: 'constructor' }, { type: 'exportReply', requestId: 'x' },
+          null,
+          42,
+          'ready',
+          [],
+          { type: 'requestHead' },
+          { type: 'requestHead', runId: 1, requestId: 1, part: '__proto__', layer: 0, head: 0 },
+          { type: 'requestHead', runId: 1, requestId: -1, part: 'encoder', layer: 1e300, head: NaN },
+          { type: 'rerun', runId: 1, score: '<img src=x>' },
+          { type: 'webviewError', message: 'x'.repeat(100_000) },
+          { type: 'constructor' },
+          { type: 'exportReply', requestId: 'x' },
         ];
         const replies = junk.map((m) => ins.session.handle(m).replies.length);
         // Only well-formed requests are answered; junk gets no reply (the panel logs it).
         equal(replies.filter((n) => n > 0).length, 0, 'replies to malformed messages');
         // Through the page's own channel too.
-        await page.evaluate((ms) => ms.forEach((m) => (window as unknown as { __toHost(x: unknown): void }).__toHost(m)), junk.filter((m) => m !== null && typeof m === 'object'));
+        await page.evaluate(
+          (ms) => ms.forEach((m) => (window as unknown as { __toHost(x: unknown): void }).__toHost(m)),
+          junk.filter((m) => m !== null && typeof m === 'object'),
+        );
         check(ins.received.length > before, 'the page’s messages reached the host');
         await page.click('.grid-cell[data-layer="1"][data-head="2"]');
         await waitForHead(page, 1, 2);

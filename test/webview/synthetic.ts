@@ -36,7 +36,14 @@ export function softmax64(scores: number[], masked: boolean[] = []): number[] {
 
 type HeadScores = (queries: number, keys: number, i: number, j: number) => number;
 
-function layer(part: Part, index: number, queries: number, keys: number, causal: boolean, headScore: (h: number) => HeadScores): AttentionLayer {
+function layer(
+  part: Part,
+  index: number,
+  queries: number,
+  keys: number,
+  causal: boolean,
+  headScore: (h: number) => HeadScores,
+): AttentionLayer {
   const n = queries * keys;
   const probs = new Float32Array(HEADS * n);
   const scores = new Float32Array(HEADS * n);
@@ -46,7 +53,10 @@ function layer(part: Part, index: number, queries: number, keys: number, causal:
     const f = headScore(h);
     for (let i = 0; i < queries; i++) {
       const row = Array.from({ length: keys }, (_, j) => f(queries, keys, i, j));
-      const p = softmax64(row, row.map((_, j) => !!mask?.[i * keys + j]));
+      const p = softmax64(
+        row,
+        row.map((_, j) => !!mask?.[i * keys + j]),
+      );
       for (let j = 0; j < keys; j++) {
         scores[h * n + i * keys + j] = row[j];
         probs[h * n + i * keys + j] = p[j];
@@ -70,11 +80,13 @@ export function syntheticResult(source: readonly string[] = SOURCE, target: read
   const T = target.length;
   const attentions: AttentionLayer[] = [];
   for (let l = 0; l < LAYERS; l++) {
-    attentions.push(layer('encoder', l, S, S, false, (h) => {
-      if (l === 0 && h === 0) return () => 0; // Q = 0: uniform rows
-      if (l === 1 && h === 2) return (_q, _k, i, j) => (i === j ? DIAGONAL_SCORE : 0);
-      return randomQK(100 + l * 10 + h, S, S);
-    }));
+    attentions.push(
+      layer('encoder', l, S, S, false, (h) => {
+        if (l === 0 && h === 0) return () => 0; // Q = 0: uniform rows
+        if (l === 1 && h === 2) return (_q, _k, i, j) => (i === j ? DIAGONAL_SCORE : 0);
+        return randomQK(100 + l * 10 + h, S, S);
+      }),
+    );
     attentions.push(layer('decoder', l, T, T, true, (h) => randomQK(200 + l * 10 + h, T, T)));
     attentions.push(layer('cross', l, T, S, false, (h) => randomQK(300 + l * 10 + h, T, S)));
   }

@@ -73,7 +73,10 @@ export class InspectorApp {
     this.state = sanitizeState(api.getState());
     const rpc = pageRpc((m) => this.api.post(m));
     this.requests = new Requests(rpc);
-    this.switcher = new ViewSwitcher((v) => this.showMain(v), (on) => this.setSink(on));
+    this.switcher = new ViewSwitcher(
+      (v) => this.showMain(v),
+      (on) => this.setSink(on),
+    );
     this.qk = new QkView(this.tooltip, this.theme, this.requests, (query) => this.save({ query }));
     this.stepper = new StepperView(this.tooltip, this.theme, this.requests, {
       step: (step) => this.save({ step }),
@@ -83,8 +86,17 @@ export class InspectorApp {
     this.positional = new PositionalView(this.tooltip, this.theme, this.requests, (position) => this.save({ position }));
     this.compare = new CompareView(this.tooltip, this.theme, this.requests);
     this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
-    this.detail = new DetailPane(this.tooltip, this.theme, (view) => this.save({ view }), (scale) => this.save({ scale }));
-    this.loader = new HeadLoader(rpc, { show: (m) => this.showHead(m), loading: (t) => this.detail.showLoading(t), error: (t) => this.banner.show(t) });
+    this.detail = new DetailPane(
+      this.tooltip,
+      this.theme,
+      (view) => this.save({ view }),
+      (scale) => this.save({ scale }),
+    );
+    this.loader = new HeadLoader(rpc, {
+      show: (m) => this.showHead(m),
+      loading: (t) => this.detail.showLoading(t),
+      error: (t) => this.banner.show(t),
+    });
     this.detail.setView(this.state.view ?? 'heatmap');
     this.detail.setScale(this.state.scale ?? 'head');
 
@@ -102,12 +114,25 @@ export class InspectorApp {
     );
     const gridPane = el('section', { className: 'grid-pane', attrs: { 'aria-label': 'Heads' } }, [
       el('h2', { text: 'Heads' }),
-      el('p', { className: 'explain', text: 'Each tile is one head’s attention pattern, shrunk (rows = queries, columns = keys). Rows of tiles are layers (L0 is nearest the input), columns are heads. Hover for statistics; click or press Enter to open.' }),
+      el('p', {
+        className: 'explain',
+        text: 'Each tile is one head’s attention pattern, shrunk (rows = queries, columns = keys). Rows of tiles are layers (L0 is nearest the input), columns are heads. Hover for statistics; click or press Enter to open.',
+      }),
       this.grid.root,
     ]);
     this.main.append(gridPane, this.detail.root);
     this.headsView.append(this.controls, this.main, this.appPane.root);
-    this.root.append(this.banner.root, this.header.root, this.switcher.root, this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root);
+    this.root.append(
+      this.banner.root,
+      this.header.root,
+      this.switcher.root,
+      this.headsView,
+      this.qk.root,
+      this.stepper.root,
+      this.aggregates.root,
+      this.positional.root,
+      this.compare.root,
+    );
     this.appPane.hide();
     this.controls.hidden = true;
     this.main.hidden = true;
@@ -135,8 +160,11 @@ export class InspectorApp {
     this.api.post({ type: 'ready', ...(part && layer !== undefined ? { selection: { part, layer, head: head ?? 0 } } : {}) });
   }
 
-  private readonly onMessage = receiver(isHostToWebview, (m) => this.handle(m), () =>
-    this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' }));
+  private readonly onMessage = receiver(
+    isHostToWebview,
+    (m) => this.handle(m),
+    () => this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' }),
+  );
 
   private handle(m: HostToWebview): void {
     if (this.requests.settle(m)) return;
@@ -217,7 +245,11 @@ export class InspectorApp {
         this.main.hidden = true;
         this.switcher.root.hidden = true;
         this.setVisibleView(undefined);
-        this.header.showEmpty(m.message, this.state.title, m.runAgain ? { label: m.runAgain, run: () => this.api.post({ type: 'runAgain' }) } : undefined);
+        this.header.showEmpty(
+          m.message,
+          this.state.title,
+          m.runAgain ? { label: m.runAgain, run: () => this.api.post({ type: 'runAgain' }) } : undefined,
+        );
         return;
     }
   }
@@ -326,10 +358,20 @@ export class InspectorApp {
 
   /** Answers the host's Export View: an image of the current view, or which head is open. */
   private exportView(m: ExportRequestMessage): void {
-    const root = [this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root].find((r) => !r.hidden);
-    this.api.post(exportReply(m, { view: this.state.main ?? 'heads', head: this.head, meta: this.meta, sink: !!this.state.sink, root, theme: this.theme }));
+    const root = [this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root].find(
+      (r) => !r.hidden,
+    );
+    this.api.post(
+      exportReply(m, {
+        view: this.state.main ?? 'heads',
+        head: this.head,
+        meta: this.meta,
+        sink: !!this.state.sink,
+        root,
+        theme: this.theme,
+      }),
+    );
   }
-
 
   private partMeta(part: Part | undefined): PartMeta | undefined {
     return this.meta?.parts.find((p) => p.part === part);
@@ -354,7 +396,10 @@ export class InspectorApp {
     if (!pm) return;
     this.grid.setPart(pm, this.state.sort ?? 'grid');
     const t = this.thumbs.get(pm.part);
-    if (t) this.grid.setThumbnails(t).catch((e: unknown) => this.api.post({ type: 'webviewError', message: e instanceof Error ? e.message : String(e) }));
+    if (t)
+      this.grid
+        .setThumbnails(t)
+        .catch((e: unknown) => this.api.post({ type: 'webviewError', message: e instanceof Error ? e.message : String(e) }));
   }
 
   /** Selects one head: remembers it and asks the host for its full data. */

@@ -4,7 +4,11 @@ import { el } from '../shared/dom';
 
 export class ErrorBanner {
   private readonly text = el('div', { className: 'error-text' });
-  private readonly dismiss = el('button', { className: 'error-dismiss', text: 'Dismiss', attrs: { type: 'button', title: 'Hide this message' } });
+  private readonly dismiss = el('button', {
+    className: 'error-dismiss',
+    text: 'Dismiss',
+    attrs: { type: 'button', title: 'Hide this message' },
+  });
   readonly root = el('div', { className: 'error-banner', attrs: { role: 'alert' } }, [
     el('span', { className: 'error-icon', text: '⚠', attrs: { 'aria-hidden': 'true' } }),
     this.text,

@@ -31,8 +31,15 @@ export class DetailPane {
   private readonly legendBar = el('canvas', { className: 'legend-bar', attrs: { 'aria-hidden': 'true' } });
   private readonly legendMax = el('span', { className: 'legend-max' });
   private readonly maskSwatch = el('canvas', { className: 'legend-swatch', attrs: { 'aria-hidden': 'true' } });
-  private readonly maskLegend = el('span', { className: 'legend-mask' }, [this.maskSwatch, el('span', { text: 'masked (key after query)' })]);
-  private readonly scaleBox = custom('vscode-checkbox', { className: 'scale-toggle', text: 'fixed scale 0…1', attrs: { title: 'Off: brightest = this head\'s largest probability. On: brightest = 1, so heads compare.' } });
+  private readonly maskLegend = el('span', { className: 'legend-mask' }, [
+    this.maskSwatch,
+    el('span', { text: 'masked (key after query)' }),
+  ]);
+  private readonly scaleBox = custom('vscode-checkbox', {
+    className: 'scale-toggle',
+    text: 'fixed scale 0…1',
+    attrs: { title: "Off: brightest = this head's largest probability. On: brightest = 1, so heads compare." },
+  });
   private readonly legend = el('div', { className: 'legend', attrs: { 'aria-label': 'colour legend' } }, [
     el('span', { className: 'legend-caption', text: 'probability' }),
     el('span', { className: 'legend-min', text: '0' }),
@@ -79,10 +86,7 @@ export class DetailPane {
       this.setScale(s);
       this.onScaleChange(s);
     });
-    const head = el('div', { className: 'detail-header' }, [
-      el('div', {}, [this.title, this.subtitle]),
-      this.radios,
-    ]);
+    const head = el('div', { className: 'detail-header' }, [el('div', {}, [this.title, this.subtitle]), this.radios]);
     this.root.append(head, this.legend, this.badge, this.explain, this.status, this.body);
     this.legend.hidden = true;
     this.setView('heatmap');
@@ -182,7 +186,15 @@ export class DetailPane {
     if (this.view === 'heatmap') {
       // Room left for the canvas: pane width minus the query labels and the vertical axis title.
       const width = Math.max(120, (this.width || this.root.clientWidth) - 190);
-      this.heatmap.render(d.head, s.part, s.meta.scoreLabel, width, this.scaleMax(), d.hidden, d.hidden.size > 0 ? s.head.probs : undefined);
+      this.heatmap.render(
+        d.head,
+        s.part,
+        s.meta.scoreLabel,
+        width,
+        this.scaleMax(),
+        d.hidden,
+        d.hidden.size > 0 ? s.head.probs : undefined,
+      );
       if (this.body.childNodes.length !== 1 || this.body.firstChild !== this.heatmap.root) this.body.replaceChildren(this.heatmap.root);
     } else {
       this.lines.render(d.head, s.part, this.scaleMax());

@@ -6,10 +6,34 @@ import type { ExportReplyMessage, ExportRequestMessage, HeadMessage, InspectorVi
 import type { ThemeColors } from '../shared/theme';
 
 const TEXT_SELECTOR = [
-  'h2', 'h3', '.detail-subtitle', '.view-subtitle', '.axis-title', '.token-label', '.legend-caption', '.legend-min', '.legend-max',
-  '.step-text', '.transform-badge', '.jsd-head', '.jsd-value', '.qk-formula-title', '.qk-line span', '.entropy-layer',
-  '.entropy-axis', '.dots-label', '.position-text', '.view-message', '.col-label', '.row-label', '.cell-caption', '.cell-value', '.qk-col-title',
-  '.qk-dot-title', '.qk-dot-axis', '.qk-dot-message',
+  'h2',
+  'h3',
+  '.detail-subtitle',
+  '.view-subtitle',
+  '.axis-title',
+  '.token-label',
+  '.legend-caption',
+  '.legend-min',
+  '.legend-max',
+  '.step-text',
+  '.transform-badge',
+  '.jsd-head',
+  '.jsd-value',
+  '.qk-formula-title',
+  '.qk-line span',
+  '.entropy-layer',
+  '.entropy-axis',
+  '.dots-label',
+  '.position-text',
+  '.view-message',
+  '.col-label',
+  '.row-label',
+  '.cell-caption',
+  '.cell-value',
+  '.qk-col-title',
+  '.qk-dot-title',
+  '.qk-dot-axis',
+  '.qk-dot-message',
 ].join(',');
 const TITLE_H = 28;
 
@@ -51,7 +75,16 @@ function collect(root: HTMLElement): { items: Item[]; width: number; height: num
     if (!text || !visible(e) || e.querySelector(TEXT_SELECTOR)) continue;
     const r = e.getBoundingClientRect();
     const cs = getComputedStyle(e);
-    add({ kind: 'text', x: r.left - base.left, y: r.top - base.top, w: r.width, h: r.height, text, vertical: cs.writingMode.startsWith('vertical'), font: `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}` });
+    add({
+      kind: 'text',
+      x: r.left - base.left,
+      y: r.top - base.top,
+      w: r.width,
+      h: r.height,
+      text,
+      vertical: cs.writingMode.startsWith('vertical'),
+      font: `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`,
+    });
   }
   return { items, width: Math.ceil(width) + 8, height: Math.ceil(height) + 8 };
 }
@@ -99,7 +132,13 @@ export function exportPng(root: HTMLElement, title: string, theme: ThemeColors):
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 export function escapeXml(s: string): string {
-  return s.replace(NOT_XML_CHAR, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(NOT_XML_CHAR, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 export function exportSvg(root: HTMLElement, title: string, theme: ThemeColors): string {
@@ -116,7 +155,9 @@ export function exportSvg(root: HTMLElement, title: string, theme: ThemeColors):
   for (const it of items) {
     const y = it.y + TITLE_H;
     if (it.kind === 'canvas' && it.canvas) {
-      out.push(`<image x="${it.x}" y="${y}" width="${it.w}" height="${it.h}" style="image-rendering:pixelated" href="${it.canvas.toDataURL('image/png')}"/>`);
+      out.push(
+        `<image x="${it.x}" y="${y}" width="${it.w}" height="${it.h}" style="image-rendering:pixelated" href="${it.canvas.toDataURL('image/png')}"/>`,
+      );
     } else if (it.text) {
       const size = /(\d+(?:\.\d+)?)px/.exec(it.font ?? '')?.[1] ?? '12';
       const t = escapeXml(it.text);

@@ -55,7 +55,8 @@ export class HeadGrid {
     if (sort === 'grid') {
       const header = el('div', { className: 'grid-row grid-header', attrs: { role: 'row' } });
       header.appendChild(el('div', { className: 'grid-corner', text: '', attrs: { role: 'columnheader' } }));
-      for (let h = 0; h < heads; h++) header.appendChild(el('div', { className: 'col-label', text: `H${h}`, attrs: { role: 'columnheader' } }));
+      for (let h = 0; h < heads; h++)
+        header.appendChild(el('div', { className: 'col-label', text: `H${h}`, attrs: { role: 'columnheader' } }));
       this.root.appendChild(header);
       for (const l of part.layers) {
         const row = el('div', { className: 'grid-row', attrs: { role: 'row' } });
@@ -103,16 +104,20 @@ export class HeadGrid {
   private makeCell(layer: number, head: number, sort: SortKey | undefined): HTMLElement {
     const stats = this.part?.layers.find((l) => l.layer === layer)?.stats[head];
     const thumb = el('div', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
-    const cell = el('div', {
-      className: 'grid-cell',
-      attrs: {
-        role: 'gridcell',
-        tabindex: '-1',
-        'data-layer': String(layer),
-        'data-head': String(head),
-        'aria-label': `Layer ${layer}, head ${head}` + (stats ? `, entropy ${fmt(stats.entropy, 2)}, max ${fmt(stats.max, 2)}` : ''),
+    const cell = el(
+      'div',
+      {
+        className: 'grid-cell',
+        attrs: {
+          role: 'gridcell',
+          tabindex: '-1',
+          'data-layer': String(layer),
+          'data-head': String(head),
+          'aria-label': `Layer ${layer}, head ${head}` + (stats ? `, entropy ${fmt(stats.entropy, 2)}, max ${fmt(stats.max, 2)}` : ''),
+        },
       },
-    }, [thumb]);
+      [thumb],
+    );
     if (sort && sort !== 'grid' && stats) {
       cell.appendChild(el('div', { className: 'cell-caption', text: `L${layer} H${head}` }));
       cell.appendChild(el('div', { className: 'cell-value', text: fmt(stats[sort], 2) }));
@@ -143,15 +148,20 @@ export class HeadGrid {
     const lm = this.part?.layers.find((l) => l.layer === c.layer);
     const s = lm?.stats[c.head];
     if (!s) return;
-    this.tooltip.show(`Layer ${c.layer} · Head ${c.head}`, [
-      { label: STAT_LABELS.entropy, value: fmt(s.entropy) },
-      { label: STAT_LABELS.max, value: fmt(s.max) },
-      { label: STAT_LABELS.toFirst, value: fmt(s.toFirst) },
-      { label: STAT_LABELS.toSep, value: s.toSep === null ? 'no [SEP] token' : fmt(s.toSep) },
-      { label: STAT_LABELS.toSelf, value: s.toSelf === null ? 'n/a (cross)' : fmt(s.toSelf) },
-      ...normRows(lm?.norms, c.head),
-      { label: '', value: 'click or Enter to open', kind: 'hint' },
-    ], x, y);
+    this.tooltip.show(
+      `Layer ${c.layer} · Head ${c.head}`,
+      [
+        { label: STAT_LABELS.entropy, value: fmt(s.entropy) },
+        { label: STAT_LABELS.max, value: fmt(s.max) },
+        { label: STAT_LABELS.toFirst, value: fmt(s.toFirst) },
+        { label: STAT_LABELS.toSep, value: s.toSep === null ? 'no [SEP] token' : fmt(s.toSep) },
+        { label: STAT_LABELS.toSelf, value: s.toSelf === null ? 'n/a (cross)' : fmt(s.toSelf) },
+        ...normRows(lm?.norms, c.head),
+        { label: '', value: 'click or Enter to open', kind: 'hint' },
+      ],
+      x,
+      y,
+    );
   }
 
   /** Draws every tile from one atlas image (see atlas.ts); resolves when the tiles show it. */
@@ -164,7 +174,10 @@ export class HeadGrid {
     if (!tiles.length) return this.setAtlas(undefined);
     let atlas: Atlas;
     try {
-      atlas = await buildAtlas(tiles.map((x) => x.t), makeRamp(this.theme));
+      atlas = await buildAtlas(
+        tiles.map((x) => x.t),
+        makeRamp(this.theme),
+      );
     } catch (e) {
       throw new Error(`head grid: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -191,12 +204,24 @@ export class HeadGrid {
     if (n === 0) return;
     let i = this.focusIndex;
     switch (e.key) {
-      case 'ArrowRight': i = Math.min(n - 1, i + 1); break;
-      case 'ArrowLeft': i = Math.max(0, i - 1); break;
-      case 'ArrowDown': i = i + this.columns < n ? i + this.columns : i; break;
-      case 'ArrowUp': i = i - this.columns >= 0 ? i - this.columns : i; break;
-      case 'Home': i = 0; break;
-      case 'End': i = n - 1; break;
+      case 'ArrowRight':
+        i = Math.min(n - 1, i + 1);
+        break;
+      case 'ArrowLeft':
+        i = Math.max(0, i - 1);
+        break;
+      case 'ArrowDown':
+        i = i + this.columns < n ? i + this.columns : i;
+        break;
+      case 'ArrowUp':
+        i = i - this.columns >= 0 ? i - this.columns : i;
+        break;
+      case 'Home':
+        i = 0;
+        break;
+      case 'End':
+        i = n - 1;
+        break;
       case 'Enter':
       case ' ': {
         const c = this.cells[i];

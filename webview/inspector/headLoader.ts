@@ -63,7 +63,9 @@ export class HeadLoader {
     const call = this.rpc.request<HeadMessage>((requestId) => ({ type: 'requestHead', requestId, runId, part, layer, head }), {
       timeoutMs: REQUEST_TIMEOUT_MS,
       timeoutError: () =>
-        new Error(`The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`),
+        new Error(
+          `The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`,
+        ),
     });
     const requestId = call.id;
     const loading = setTimeout(() => {

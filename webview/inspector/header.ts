@@ -17,10 +17,14 @@ export class RunHeader {
     this.pending?.remove();
     this.pending = undefined;
     if (state === 'idle') return;
-    this.pending = el('div', { className: `run-pending ${state === 'running' ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
-      state === 'running' ? el('progress', { className: 'run-progress', attrs: { 'aria-label': 'run progress' } }) : null,
-      el('span', { className: 'run-pending-text', text: message }),
-    ]);
+    this.pending = el(
+      'div',
+      { className: `run-pending ${state === 'running' ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } },
+      [
+        state === 'running' ? el('progress', { className: 'run-progress', attrs: { 'aria-label': 'run progress' } }) : null,
+        el('span', { className: 'run-pending-text', text: message }),
+      ],
+    );
     this.root.appendChild(this.pending);
   }
 
@@ -60,7 +64,9 @@ export class RunHeader {
         ? el('span', {
             className: 'badge run-engine',
             text: `ran in ${fmtMs(meta.engine.ms)}`,
-            attrs: { title: `The engine ran this on the ${meta.engine.kernels} kernels, ${meta.engine.threads} thread${meta.engine.threads === 1 ? '' : 's'} (setting attentionInspector.engineThreads).` },
+            attrs: {
+              title: `The engine ran this on the ${meta.engine.kernels} kernels, ${meta.engine.threads} thread${meta.engine.threads === 1 ? '' : 's'} (setting attentionInspector.engineThreads).`,
+            },
           })
         : null,
     ]);
@@ -82,7 +88,13 @@ export class RunHeader {
     const encoderOnly = /\bencoder\b/i.test(m.kind) && !/decoder/i.test(m.kind);
     if (meta.predicted) addRow(encoderOnly ? 'output at each token' : 'predicted next', meta.predicted);
     this.root.appendChild(rows);
-    if (meta.running) this.root.appendChild(runningStatus(meta.running, meta.parts.reduce((n, p) => n + p.layers.length, 0)));
+    if (meta.running)
+      this.root.appendChild(
+        runningStatus(
+          meta.running,
+          meta.parts.reduce((n, p) => n + p.layers.length, 0),
+        ),
+      );
   }
 }
 

@@ -69,7 +69,15 @@ export class HeatmapView {
   }
 
   /** `scaleMax` is the probability drawn brightest (the head's max, or 1). */
-  render(head: HeadMessage, part: PartMeta, scoreLabel: string, width: number, scaleMax: number, hidden: ReadonlySet<number> = new Set(), original?: Float32Array): void {
+  render(
+    head: HeadMessage,
+    part: PartMeta,
+    scoreLabel: string,
+    width: number,
+    scaleMax: number,
+    hidden: ReadonlySet<number> = new Set(),
+    original?: Float32Array,
+  ): void {
     this.head = head;
     this.hidden = hidden;
     this.original = original;
@@ -89,7 +97,10 @@ export class HeatmapView {
       this.labelsFor = { part, key: labelKey };
       this.buildLabels(part, step);
     }
-    this.canvas.setAttribute('aria-label', `Attention of layer ${head.layer} head ${head.head}: ${head.queries} queries by ${head.keys} keys`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `Attention of layer ${head.layer} head ${head.head}: ${head.queries} queries by ${head.keys} keys`,
+    );
     this.canvas.dataset.cell = String(this.cell);
     this.draw();
   }
@@ -106,7 +117,13 @@ export class HeatmapView {
     });
     part.queryTokens.forEach((t, i) => {
       const shown = i % step === 0;
-      this.queryLabels.appendChild(el('div', { className: 'token-label query-label', text: shown ? displayToken(t) : '', attrs: { title: `query ${i}: ${t}`, 'data-index': String(i) } }));
+      this.queryLabels.appendChild(
+        el('div', {
+          className: 'token-label query-label',
+          text: shown ? displayToken(t) : '',
+          attrs: { title: `query ${i}: ${t}`, 'data-index': String(i) },
+        }),
+      );
     });
   }
 
@@ -196,7 +213,13 @@ export class HeatmapView {
         if (h.mask?.[k] || this.hidden.has(j)) continue;
         const p = h.probs[k];
         const bright = luminance(ramp(max > 0 ? p / max : 0)) > 0.5;
-        ctx.fillStyle = bright ? (dark ? this.theme.css.background : 'rgb(0, 0, 0)') : dark ? this.theme.css.foreground : 'rgb(255, 255, 255)';
+        ctx.fillStyle = bright
+          ? dark
+            ? this.theme.css.background
+            : 'rgb(0, 0, 0)'
+          : dark
+            ? this.theme.css.foreground
+            : 'rgb(255, 255, 255)';
         ctx.globalAlpha = 0.85;
         ctx.fillText(p.toFixed(2).replace(/^0\./, '.'), (j + 0.5) * c, (i + 0.5) * c);
       }
@@ -217,18 +240,29 @@ export class HeatmapView {
     const masked = !!h.mask?.[k];
     const q = part.queryTokens[i] ?? `#${i}`;
     const key = part.keyTokens[j] ?? `#${j}`;
-    this.tooltip.show(`Layer ${h.layer} · Head ${h.head}`, [
-      { label: 'query', value: `${displayToken(q)}  (#${i})`, kind: 'token' },
-      { label: 'key', value: `${displayToken(key)}  (#${j})`, kind: 'token' },
-      masked
-        ? { label: 'probability', value: '0 — masked (key comes after the query)', kind: 'masked' }
-        : this.hidden.has(j)
-          ? { label: 'probability', value: `hidden by display transform (model: ${fmt(this.original?.[k] ?? h.probs[k])})`, kind: 'masked' }
-          : { label: 'probability', value: fmt(h.probs[k]), kind: 'prob' },
-      ...(this.original && !masked && !this.hidden.has(j) ? [{ label: 'model probability', value: `${fmt(this.original[k])} (before display transform)` }] : []),
-      { label: this.scoreLabel, value: masked ? `${fmt(h.scores[k])} (before mask)` : fmt(h.scores[k]) },
-      { label: 'masked', value: masked ? 'yes' : 'no' },
-    ], e.clientX, e.clientY);
+    this.tooltip.show(
+      `Layer ${h.layer} · Head ${h.head}`,
+      [
+        { label: 'query', value: `${displayToken(q)}  (#${i})`, kind: 'token' },
+        { label: 'key', value: `${displayToken(key)}  (#${j})`, kind: 'token' },
+        masked
+          ? { label: 'probability', value: '0 — masked (key comes after the query)', kind: 'masked' }
+          : this.hidden.has(j)
+            ? {
+                label: 'probability',
+                value: `hidden by display transform (model: ${fmt(this.original?.[k] ?? h.probs[k])})`,
+                kind: 'masked',
+              }
+            : { label: 'probability', value: fmt(h.probs[k]), kind: 'prob' },
+        ...(this.original && !masked && !this.hidden.has(j)
+          ? [{ label: 'model probability', value: `${fmt(this.original[k])} (before display transform)` }]
+          : []),
+        { label: this.scoreLabel, value: masked ? `${fmt(h.scores[k])} (before mask)` : fmt(h.scores[k]) },
+        { label: 'masked', value: masked ? 'yes' : 'no' },
+      ],
+      e.clientX,
+      e.clientY,
+    );
     this.cursor.hidden = false;
     this.cursor.style.left = `${j * this.cell}px`;
     this.cursor.style.top = `${i * this.cell}px`;

@@ -55,8 +55,11 @@ export class LinesView {
     tokens.forEach((t, i) => {
       const weight = el('span', { className: 'weight' });
       const label = el('span', { className: 'token-text', text: displayToken(t) });
-      const item = el('div', { className: `token-label lines-${side}`, attrs: { 'data-index': String(i), title: `${side} ${i}: ${t}` } },
-        side === 'query' ? [weight, label] : [label, weight]);
+      const item = el(
+        'div',
+        { className: `token-label lines-${side}`, attrs: { 'data-index': String(i), title: `${side} ${i}: ${t}` } },
+        side === 'query' ? [weight, label] : [label, weight],
+      );
       item.addEventListener('mouseenter', () => this.setFocus({ side, index: i }));
       container.appendChild(item);
     });

@@ -71,7 +71,9 @@ export class MatrixView {
       this.keyLabels.appendChild(keyLabel(t, j % step === 0, `${j}: ${t}`));
     });
     spec.rowLabels.forEach((t, i) => {
-      this.queryLabels.appendChild(el('div', { className: 'token-label query-label', text: i % step === 0 ? displayToken(t) : '', attrs: { title: `${i}: ${t}` } }));
+      this.queryLabels.appendChild(
+        el('div', { className: 'token-label query-label', text: i % step === 0 ? displayToken(t) : '', attrs: { title: `${i}: ${t}` } }),
+      );
     });
     this.canvas.setAttribute('aria-label', spec.ariaLabel);
     this.canvas.dataset.cell = String(this.cell);
@@ -147,7 +149,12 @@ export class MatrixView {
     if (i < 0 || j < 0 || i >= s.rows || j >= s.cols) return this.clearHover();
     this.tooltip.show(s.tipTitle, s.tip(i, j), e.clientX, e.clientY);
     this.cursor.hidden = false;
-    Object.assign(this.cursor.style, { left: `${j * this.cell}px`, top: `${i * this.cell}px`, width: `${this.cell}px`, height: `${this.cell}px` });
+    Object.assign(this.cursor.style, {
+      left: `${j * this.cell}px`,
+      top: `${i * this.cell}px`,
+      width: `${this.cell}px`,
+      height: `${this.cell}px`,
+    });
   }
 
   private clearHover(): void {

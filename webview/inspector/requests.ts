@@ -4,7 +4,13 @@
 // viewError/headError, or a timeout — so a view never waits forever.
 import { RpcClient, type Routed } from '../../common/rpc';
 import type {
-  AggregateMessage, CompareHeadMessage, HeadMessage, HostToWebview, PositionalMessage, QkMessage, WebviewToHost,
+  AggregateMessage,
+  CompareHeadMessage,
+  HeadMessage,
+  HostToWebview,
+  PositionalMessage,
+  QkMessage,
+  WebviewToHost,
 } from '../../common/webview';
 
 // Generous: the rollout of a 512-token, 12-layer run takes seconds on a busy host.

@@ -4,7 +4,8 @@
 import { hideSinkColumns, sinkColumns } from '../../common/aggregates';
 import { displayToken, el } from '../shared/dom';
 
-export const SINK_LABEL = 'Display transform: attention to the first token and [SEP]/end tokens hidden, rows renormalised — not the model’s own numbers.';
+export const SINK_LABEL =
+  'Display transform: attention to the first token and [SEP]/end tokens hidden, rows renormalised — not the model’s own numbers.';
 
 export interface SinkApplied {
   probs: Float32Array;

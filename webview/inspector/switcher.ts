@@ -18,7 +18,10 @@ export class ViewSwitcher {
   readonly sinkBox = custom('vscode-checkbox', {
     className: 'sink-toggle',
     text: 'Hide attention sink (display transform)',
-    attrs: { title: 'Hides attention to the first token and [SEP]/end tokens and renormalises each row, so the rest of the pattern is visible. The model’s numbers are not changed.' },
+    attrs: {
+      title:
+        'Hides attention to the first token and [SEP]/end tokens and renormalises each row, so the rest of the pattern is visible. The model’s numbers are not changed.',
+    },
   });
   private readonly buttons = new Map<InspectorView, HTMLElement>();
   private current: InspectorView = 'heads';
@@ -28,7 +31,11 @@ export class ViewSwitcher {
     private readonly onSink: (on: boolean) => void,
   ) {
     for (const v of Object.keys(VIEW_LABELS) as InspectorView[]) {
-      const b = el('button', { className: 'view-tab', text: VIEW_LABELS[v], attrs: { type: 'button', role: 'tab', 'data-view': v, 'aria-selected': 'false', tabindex: '-1' } });
+      const b = el('button', {
+        className: 'view-tab',
+        text: VIEW_LABELS[v],
+        attrs: { type: 'button', role: 'tab', 'data-view': v, 'aria-selected': 'false', tabindex: '-1' },
+      });
       b.addEventListener('click', () => this.choose(v));
       this.buttons.set(v, b);
       this.tabs.appendChild(b);

@@ -8,7 +8,8 @@
  * (BITMAPINFOHEADER, BI_RGB, top-down rows padded to 4 bytes).
  */
 export function encodeBmp24(px: Uint32Array, width: number, height: number): Uint8Array<ArrayBuffer> {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`BMP size ${width}×${height}: expected positive integers`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`BMP size ${width}×${height}: expected positive integers`);
   if (px.length !== width * height) throw new RangeError(`BMP ${width}×${height}: expected ${width * height} pixels, got ${px.length}`);
   const stride = Math.ceil((width * 3) / 4) * 4;
   const headers = 14 + 40;

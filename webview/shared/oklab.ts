@@ -15,7 +15,9 @@ const fromLinear = (x: number) => {
 };
 
 export function rgbToOklab([r8, g8, b8]: RGB): Lab {
-  const r = toLinear(r8), g = toLinear(g8), b = toLinear(b8);
+  const r = toLinear(r8),
+    g = toLinear(g8),
+    b = toLinear(b8);
   const l = Math.cbrt(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b);
   const m = Math.cbrt(0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b);
   const s = Math.cbrt(0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b);

@@ -61,14 +61,34 @@ export function rgbCss(c: RGB, alpha = 1): string {
 export function readTheme(): ThemeColors {
   const dark = document.body.classList.contains('vscode-light') ? false : true;
   const background = pick(['--vscode-editor-background', '--vscode-sideBar-background'], [0, 0, 0], dark ? [30, 30, 30] : [255, 255, 255]);
-  const foreground = pick(['--vscode-editor-foreground', '--vscode-foreground'], background, luminance(background) < 0.5 ? [204, 204, 204] : [51, 51, 51]);
+  const foreground = pick(
+    ['--vscode-editor-foreground', '--vscode-foreground'],
+    background,
+    luminance(background) < 0.5 ? [204, 204, 204] : [51, 51, 51],
+  );
   const accent = pick(['--vscode-charts-blue', '--vscode-textLink-foreground', '--vscode-focusBorder'], background, [55, 148, 255]);
   const muted = pick(['--vscode-disabledForeground', '--vscode-descriptionForeground'], background, mix(background, foreground, 0.45));
-  const border = pick(['--vscode-editorWidget-border', '--vscode-panel-border', '--vscode-widget-border'], background, mix(background, foreground, 0.2));
+  const border = pick(
+    ['--vscode-editorWidget-border', '--vscode-panel-border', '--vscode-widget-border'],
+    background,
+    mix(background, foreground, 0.2),
+  );
   const focus = pick(['--vscode-focusBorder'], background, accent);
   return {
-    background, foreground, accent, muted, border, focus,
-    css: { background: rgbCss(background), foreground: rgbCss(foreground), accent: rgbCss(accent), muted: rgbCss(muted), border: rgbCss(border), focus: rgbCss(focus) },
+    background,
+    foreground,
+    accent,
+    muted,
+    border,
+    focus,
+    css: {
+      background: rgbCss(background),
+      foreground: rgbCss(foreground),
+      accent: rgbCss(accent),
+      muted: rgbCss(muted),
+      border: rgbCss(border),
+      focus: rgbCss(focus),
+    },
   };
 }
 

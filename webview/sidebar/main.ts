@@ -65,7 +65,7 @@ function render(s: SidebarState): void {
   input.disabled = !s.model;
   input.placeholder = s.placeholder ?? PLACEHOLDER;
   status.className = `status ${s.status}`;
-  status.textContent = s.status === 'running' ? 'Running…' : s.message ?? '';
+  status.textContent = s.status === 'running' ? 'Running…' : (s.message ?? '');
   root.classList.toggle('running', s.status === 'running');
   renderTokens(s.tokens);
   renderGrid(s.parts);
@@ -76,11 +76,15 @@ function renderTokens(t: SidebarState['tokens']): void {
   const row = (label: string, list: string[]) =>
     el('div', { className: 'token-row' }, [
       el('span', { className: 'token-label', text: `${label} (${list.length})` }),
-      el('div', { className: 'token-list' }, list.map((tok, i) => {
-        const unknown = t.unk !== undefined && tok === t.unk;
-        const title = unknown ? `#${i}: ${tok}, a word not in the vocabulary` : `#${i}: ${tok}`;
-        return el('span', { className: unknown ? 'token unk' : 'token', text: displayToken(tok), attrs: { title } });
-      })),
+      el(
+        'div',
+        { className: 'token-list' },
+        list.map((tok, i) => {
+          const unknown = t.unk !== undefined && tok === t.unk;
+          const title = unknown ? `#${i}: ${tok}, a word not in the vocabulary` : `#${i}: ${tok}`;
+          return el('span', { className: unknown ? 'token unk' : 'token', text: displayToken(tok), attrs: { title } });
+        }),
+      ),
     ]);
   if (t.source.length) tokens.append(row('Source', t.source));
   if (t.target.length) tokens.append(row('Target', t.target));
@@ -103,7 +107,17 @@ function renderGrid(parts: SidebarPart[]): void {
       for (let h = 0; h < p.heads; h++) {
         const t = p.thumbnails[l * p.heads + h];
         const label = `${PART_NAMES[p.part]}, layer ${l}, head ${h}`;
-        const b = el('button', { className: 'head', attrs: { type: 'button', title: label, 'aria-label': label, 'data-part': p.part, 'data-layer': String(l), 'data-head': String(h) } });
+        const b = el('button', {
+          className: 'head',
+          attrs: {
+            type: 'button',
+            title: label,
+            'aria-label': label,
+            'data-part': p.part,
+            'data-layer': String(l),
+            'data-head': String(h),
+          },
+        });
         // One image for all tiles (see atlas.ts): a canvas each made every frame of the view slow.
         const thumb = el('span', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
         b.append(thumb);
@@ -118,7 +132,10 @@ function renderGrid(parts: SidebarPart[]): void {
     atlas?.dispose();
     atlas = undefined;
   } else {
-    buildAtlas(tiles.map((x) => x.t), makeRamp(readTheme())).then(
+    buildAtlas(
+      tiles.map((x) => x.t),
+      makeRamp(readTheme()),
+    ).then(
       (a) => {
         if (seq !== gridSeq) return a.dispose();
         tiles.forEach(({ el, t }, k) => showTile(el, a, k, t, CELL - 2, 'fill'));
@@ -126,7 +143,10 @@ function renderGrid(parts: SidebarPart[]): void {
         atlas = a;
       },
       (e: unknown) => {
-        if (seq === gridSeq) grid.append(el('p', { className: 'hint', text: `The head thumbnails could not be drawn: ${e instanceof Error ? e.message : String(e)}` }));
+        if (seq === gridSeq)
+          grid.append(
+            el('p', { className: 'hint', text: `The head thumbnails could not be drawn: ${e instanceof Error ? e.message : String(e)}` }),
+          );
       },
     );
   }

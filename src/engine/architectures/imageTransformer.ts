@@ -20,7 +20,7 @@ export const imageTransformer: Architecture<'image-transformer'> = {
       layers: count,
       activation: { enum: ['relu', 'gelu', 'gelu_new', 'swish'], default: 'relu' },
       norm: { enum: ['post', 'pre'], default: 'post' },
-      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-05 },
+      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-5 },
       final_norm: { type: 'boolean', default: false },
       attention: { enum: ['local-1d', 'local-2d'] },
       query_length: count,
@@ -41,11 +41,11 @@ export const imageTransformer: Architecture<'image-transformer'> = {
         then: {
           required: ['query_length', 'memory_length'],
           properties: {
-            query_height: { not: {  }, description: 'a local-2d field; local-1d uses query_length' },
-            query_width: { not: {  }, description: 'a local-2d field; local-1d uses query_length' },
-            memory_above: { not: {  }, description: 'a local-2d field; local-1d uses memory_length' },
-            memory_left: { not: {  }, description: 'a local-2d field; local-1d uses memory_length' },
-            memory_right: { not: {  }, description: 'a local-2d field; local-1d uses memory_length' },
+            query_height: { not: {}, description: 'a local-2d field; local-1d uses query_length' },
+            query_width: { not: {}, description: 'a local-2d field; local-1d uses query_length' },
+            memory_above: { not: {}, description: 'a local-2d field; local-1d uses memory_length' },
+            memory_left: { not: {}, description: 'a local-2d field; local-1d uses memory_length' },
+            memory_right: { not: {}, description: 'a local-2d field; local-1d uses memory_length' },
           },
           description: 'required when attention is "local-1d"',
         },
@@ -55,8 +55,8 @@ export const imageTransformer: Architecture<'image-transformer'> = {
         then: {
           required: ['query_height', 'query_width', 'memory_above', 'memory_left', 'memory_right'],
           properties: {
-            query_length: { not: {  }, description: 'a local-1d field; local-2d uses query_height × query_width' },
-            memory_length: { not: {  }, description: 'a local-1d field; local-2d uses memory_above/left/right' },
+            query_length: { not: {}, description: 'a local-1d field; local-2d uses query_height × query_width' },
+            memory_length: { not: {}, description: 'a local-1d field; local-2d uses memory_above/left/right' },
           },
           description: 'required when attention is "local-2d"',
         },

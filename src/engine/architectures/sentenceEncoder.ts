@@ -19,7 +19,7 @@ export const sentenceEncoder: Architecture<'sentence-encoder'> = {
       d_ff: count,
       layers: count,
       activation: { enum: ['relu', 'gelu', 'gelu_new', 'swish'], default: 'relu' },
-      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-06 },
+      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-6 },
       max_positions: { ...count, default: 128 },
       positions: { enum: ['t2t-timing'], default: 't2t-timing' },
       embedding_scale: { type: 'number', default: 1 },

@@ -85,6 +85,7 @@ function showAttendTellMemory(model: ModelOf<'show-attend-tell'>, s: RunShape): 
   const attention = T * L * 2 * F32 * 2; // probs + scores, and the copies the app view keeps
   const pixels = c.image_size * c.image_size;
   const maxChannels = Math.max(3, ...c.conv.map((st) => st.channels));
-  const working = pixels * maxChannels * F32 * 2 + pixels * 3 * (F32 + 1) + L * c.attention_dim * F32 + T * L * 8 * 2 + c.tgt_vocab_size * F32;
+  const working =
+    pixels * maxChannels * F32 * 2 + pixels * 3 * (F32 + 1) + L * c.attention_dim * F32 + T * L * 8 * 2 + c.tgt_vocab_size * F32;
   return runMemory({ attention, traces: 0, working });
 }

@@ -18,7 +18,7 @@ export const tdmca: Architecture<'tdmca'> = {
       d_ff: count,
       activation: { enum: ['relu', 'gelu', 'gelu_new', 'swish'] },
       norm: { enum: ['post', 'pre'], default: 'pre' },
-      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-05 },
+      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-5 },
       positions: { enum: ['sinusoidal', 'learned', 'none'], default: 'sinusoidal' },
       max_positions: { ...count, default: 512 },
       layers: { type: 'array', minItems: 1, items: { enum: ['local', 'compressed'] } },

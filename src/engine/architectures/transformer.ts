@@ -27,7 +27,7 @@ export const transformer: Architecture<'transformer'> = {
       decoder_layers: { type: 'integer', minimum: 0 },
       activation: { enum: ['relu', 'gelu', 'gelu_new', 'swish'] },
       norm: { enum: ['post', 'pre'] },
-      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-05 },
+      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-5 },
       positions: { enum: ['sinusoidal', 'sinusoidal-marian', 'learned', 'none'] },
       max_positions: { ...count, default: 512 },
       scale_embedding: { type: 'boolean', default: false },
@@ -86,7 +86,8 @@ export const transformer: Architecture<'transformer'> = {
     };
     checkHeads(file, cfg.d_model, cfg.heads);
     for (const key of ['bos_id', 'eos_id', 'decoder_start_id'] as const) checkId(file, key, cfg[key], cfg.vocab_size, 'vocab_size');
-    if (cfg.positions === 'sinusoidal' || cfg.positions === 'sinusoidal-marian') checkComputedTable(file, 'config.max_positions', cfg.max_positions, cfg.d_model);
+    if (cfg.positions === 'sinusoidal' || cfg.positions === 'sinusoidal-marian')
+      checkComputedTable(file, 'config.max_positions', cfg.max_positions, cfg.d_model);
     return cfg;
   },
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),

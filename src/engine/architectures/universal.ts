@@ -17,7 +17,7 @@ export const universal: Architecture<'universal'> = {
       d_ff: count,
       activation: { enum: ['relu', 'gelu', 'gelu_new', 'swish'] },
       norm: { enum: ['post', 'pre'], default: 'post' },
-      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-05 },
+      layer_norm_eps: { type: 'number', exclusiveMinimum: 0, default: 1e-5 },
       max_positions: { ...count, default: 512 },
       max_steps: count,
       halting_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.99 },

@@ -16,7 +16,11 @@ export function sidecarName(outJsonPath: string): string {
 export function convertToProjectFormat(model: LoadedModel, outJsonPath: string): void {
   if (model.architecture === 'hf-decoder') {
     // The project format has no rotary decoder architecture: such folders are opened as they are.
-    throw new ModelFormatError(model.file, 'model_type', `bert, gpt2 or marian to convert; a ${model.config.model_type} folder opens directly, without conversion`);
+    throw new ModelFormatError(
+      model.file,
+      'model_type',
+      `bert, gpt2 or marian to convert; a ${model.config.model_type} folder opens directly, without conversion`,
+    );
   }
   const outDir = path.dirname(path.resolve(outJsonPath));
   fs.mkdirSync(outDir, { recursive: true });
@@ -51,7 +55,15 @@ function vocab(model: LoadedModel, outDir: string): { vocab?: object } {
   if (src instanceof VocabTokenizer) {
     const s = src.spec;
     const target = tgt instanceof VocabTokenizer && !sameTokens(tgt.spec.tokens, s.tokens) ? { target_tokens: tgt.spec.tokens } : {};
-    return { vocab: { tokens: s.tokens, ...target, split: s.split, ...(s.unk_token !== undefined ? { unk_token: s.unk_token } : {}), lowercase: s.lowercase } };
+    return {
+      vocab: {
+        tokens: s.tokens,
+        ...target,
+        split: s.split,
+        ...(s.unk_token !== undefined ? { unk_token: s.unk_token } : {}),
+        lowercase: s.lowercase,
+      },
+    };
   }
   throw new Error(`cannot write a ${kindOf(src)} tokenizer in the project format`);
 }

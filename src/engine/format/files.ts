@@ -61,7 +61,11 @@ export function isInside(root: string, p: string): boolean {
 
 /** The error for a path a model names that leads out of the model's folder. */
 export function outsideError(modelFile: string, field: string, rel: string): ModelFormatError {
-  return new ModelFormatError(modelFile, field, `a file inside the model's folder ${path.dirname(modelFile)}; ${showValue(rel)} leads outside it`);
+  return new ModelFormatError(
+    modelFile,
+    field,
+    `a file inside the model's folder ${path.dirname(modelFile)}; ${showValue(rel)} leads outside it`,
+  );
 }
 
 /**

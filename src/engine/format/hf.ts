@@ -18,7 +18,20 @@ import { isHfSeq2seqType, readHfSeq2seq } from './hfSeq2seq';
 
 // The encoder/seq2seq names are literal (not spread from hfEncoders): that module imports this one, so
 // its constants may not be set yet here; hfDecoders imports nothing from here.
-export const HF_MODEL_TYPES = ['bert', 'gpt2', 'marian', 'roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert', 'bart', 'mbart', 't5', ...HF_DECODER_TYPES] as const;
+export const HF_MODEL_TYPES = [
+  'bert',
+  'gpt2',
+  'marian',
+  'roberta',
+  'xlm-roberta',
+  'distilbert',
+  'electra',
+  'albert',
+  'bart',
+  'mbart',
+  't5',
+  ...HF_DECODER_TYPES,
+] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const configFile = path.join(dir, 'config.json');
@@ -70,7 +83,9 @@ export class HfConfig {
     return this.get(key, fallback, 'a positive integer', (v) => Number.isInteger(v) && (v as number) > 0) as number;
   }
   optionalId(key: string): number | undefined {
-    return this.raw[key] == null ? undefined : (this.get(key, undefined, 'a token id', (v) => Number.isInteger(v) && (v as number) >= 0) as number);
+    return this.raw[key] == null
+      ? undefined
+      : (this.get(key, undefined, 'a token id', (v) => Number.isInteger(v) && (v as number) >= 0) as number);
   }
   num(key: string, fallback?: number): number {
     return this.get(key, fallback, 'a positive number', (v) => typeof v === 'number' && v > 0) as number;
@@ -83,7 +98,8 @@ export class HfConfig {
   /** A key whose other values this engine does not implement. */
   require(key: string, value: unknown, why: string): void {
     const v = this.raw[key];
-    if (v !== undefined && v !== null && v !== value) throw new ModelFormatError(this.file, key, `${JSON.stringify(value)} (${why}); found ${showValue(v)}`);
+    if (v !== undefined && v !== null && v !== value)
+      throw new ModelFormatError(this.file, key, `${JSON.stringify(value)} (${why}); found ${showValue(v)}`);
   }
   heads(dModelKey: string, headsKey: string): void {
     const d = this.int(dModelKey);
@@ -106,16 +122,23 @@ function readHfWeights(dir: string, configFile: string, limits: LoadLimits | und
   if (fs.existsSync(single)) files = [single];
   else if (fs.existsSync(index)) {
     const map = readJsonObject(index).weight_map;
-    if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ModelFormatError(index, 'weight_map', 'an object {tensor name: shard file}');
+    if (typeof map !== 'object' || map === null || Array.isArray(map))
+      throw new ModelFormatError(index, 'weight_map', 'an object {tensor name: shard file}');
     // Shards sit beside the index: a name with a path in it could point anywhere on the disk.
     for (const [name, f] of Object.entries(map)) {
       if (typeof f !== 'string' || f === '' || f === '.' || f === '..' || /[\\/]/.test(f)) {
-        throw new ModelFormatError(index, `weight_map[${JSON.stringify(name)}]`, `the file name of a shard in this folder; found ${showValue(f)}`);
+        throw new ModelFormatError(
+          index,
+          `weight_map[${JSON.stringify(name)}]`,
+          `the file name of a shard in this folder; found ${showValue(f)}`,
+        );
       }
     }
     files = [...new Set(Object.values(map as Record<string, string>).map((f) => path.join(dir, f)))];
   } else {
-    const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin')) ? ' (pytorch_model.bin is not read: save the model with safe_serialization=True)' : '';
+    const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin'))
+      ? ' (pytorch_model.bin is not read: save the model with safe_serialization=True)'
+      : '';
     throw new ModelFormatError(configFile, 'model.safetensors', `a model.safetensors file beside config.json; not found${bin}`);
   }
   checkWeightsMemory(files[0] === single ? single : index, files, limits);
@@ -149,7 +172,10 @@ export function rename(w: HfWeights, type: string, strip: RegExp, rules: Rule[],
     if (ignore.some((r) => r.test(name))) continue;
     const rule = rules.find(([re]) => re.test(name));
     if (!rule) throw new ModelFormatError(file, hfName, `a parameter of a ${type} checkpoint this reader maps; this name is not one`);
-    const canonical = name.replace(rule[0], rule[1]).replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+    const canonical = name
+      .replace(rule[0], rule[1])
+      .replace(/\.gamma$/, '.weight')
+      .replace(/\.beta$/, '.bias');
     const other = out.source.get(canonical);
     if (other) throw new ModelFormatError(file, hfName, `one tensor for ${canonical}; ${other.hfName} maps there too`);
     out.tensors.set(canonical, t);
@@ -258,7 +284,8 @@ function gpt2(c: HfConfig, w: HfWeights) {
 export function dropTiedHead(out: Map<string, Tensor>): Map<string, Tensor> {
   const head = out.get('lm_head.weight');
   const tokens = out.get('embed.tokens');
-  if (head && tokens && sameShape(head.shape, tokens.shape) && head.data.every((x, i) => x === tokens.data[i])) out.delete('lm_head.weight');
+  if (head && tokens && sameShape(head.shape, tokens.shape) && head.data.every((x, i) => x === tokens.data[i]))
+    out.delete('lm_head.weight');
   return out;
 }
 
@@ -268,7 +295,11 @@ function splitQkv(file: string, hfName: string, name: string, t: Tensor, d: numb
   const shape = isWeight ? [3 * d, d] : [3 * d];
   if (!sameShape(t.shape, shape)) {
     const want = isWeight ? `[${d}, ${3 * d}] (Conv1D [in, out])` : shapeString(shape);
-    throw new ModelFormatError(file, hfName, `shape ${want} for a fused q, k, v projection; found ${shapeString(isWeight ? [...t.shape].reverse() : t.shape)}`);
+    throw new ModelFormatError(
+      file,
+      hfName,
+      `shape ${want} for a fused q, k, v projection; found ${shapeString(isWeight ? [...t.shape].reverse() : t.shape)}`,
+    );
   }
   const per = t.data.length / 3;
   ['q', 'k', 'v'].forEach((p, i) => {
@@ -291,7 +322,12 @@ function marian(c: HfConfig, w: HfWeights) {
     ['decoder_ffn_dim', 'encoder_ffn_dim'],
     ['decoder_vocab_size', 'vocab_size'],
   ]) {
-    if (c.raw[a] != null && c.raw[a] !== c.raw[b]) throw new ModelFormatError(c.file, a, `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks); found ${showValue(c.raw[a])}`);
+    if (c.raw[a] != null && c.raw[a] !== c.raw[b])
+      throw new ModelFormatError(
+        c.file,
+        a,
+        `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks); found ${showValue(c.raw[a])}`,
+      );
   }
   c.require('normalize_before', false, 'Marian is post-LN');
   c.require('share_encoder_decoder_embeddings', true, 'one token embedding is shared by encoder and decoder');
@@ -321,7 +357,10 @@ function marian(c: HfConfig, w: HfWeights) {
     (['q', 'k', 'v'] as const)
       .map((p): Rule => [new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`), `$1.layers.$2.${ours}.${p}.$3`])
       .concat([[new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.out_proj\\.${P}$`), `$1.layers.$2.${ours}.o.$3`]]);
-  const layer = (hf: string, ours: string): Rule => [new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.${P}$`), `$1.layers.$2.${ours}.$3`];
+  const layer = (hf: string, ours: string): Rule => [
+    new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.${P}$`),
+    `$1.layers.$2.${ours}.$3`,
+  ];
   const rules: Rule[] = [
     // The same table is stored up to three times; all must agree (checked below).
     [/^(shared|encoder\.embed_tokens|decoder\.embed_tokens)\.weight$/, 'embed.tokens.$1'],
@@ -354,6 +393,7 @@ function marian(c: HfConfig, w: HfWeights) {
   if (first) out.set('embed.tokens', first.t);
   dropTiedHead(out);
   const bias = out.get('lm_head.bias');
-  if (bias) out.set('lm_head.bias', { shape: bias.shape.length === 2 && bias.shape[0] === 1 ? [bias.shape[1]] : bias.shape, data: bias.data });
+  if (bias)
+    out.set('lm_head.bias', { shape: bias.shape.length === 2 && bias.shape[0] === 1 ? [bias.shape[1]] : bias.shape, data: bias.data });
   return { config, weights: out };
 }

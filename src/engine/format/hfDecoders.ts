@@ -10,7 +10,16 @@ import { loadHfTokenizer, readJsonObject } from './modelJson';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 
 export const HF_DECODER_TYPES = [
-  'llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3_text', 'phi3', 'gpt_neox', 'olmo2',
+  'llama',
+  'mistral',
+  'qwen2',
+  'qwen3',
+  'gemma',
+  'gemma2',
+  'gemma3_text',
+  'phi3',
+  'gpt_neox',
+  'olmo2',
 ] as const;
 type Family = (typeof HF_DECODER_TYPES)[number];
 
@@ -64,7 +73,11 @@ class Keys {
 }
 
 const ACTIVATIONS: Record<string, Activation> = {
-  silu: 'swish', swish: 'swish', gelu: 'gelu', gelu_new: 'gelu_new', gelu_pytorch_tanh: 'gelu_new',
+  silu: 'swish',
+  swish: 'swish',
+  gelu: 'gelu',
+  gelu_new: 'gelu_new',
+  gelu_pytorch_tanh: 'gelu_new',
 };
 
 /** readHfWeights' result (hf.ts): every tensor and the safetensors file it came from. */
@@ -311,8 +324,7 @@ function mapWeights(c: Keys, type: Family, cfg: HfDecoderConfig, w: HfTensors): 
       // Phi3MLP.forward: gate_up_proj(x).chunk(2) → gate, then up.
       const names = ['gate', 'up'].map((p) => canonical.replace('.gate_up.', `.${p}.`));
       splitRows(file, hfName, t, [cfg.d_ff, cfg.d_ff], names, out);
-    }
-    else out.set(canonical, t);
+    } else out.set(canonical, t);
   }
   // tie_word_embeddings: the head is the token embedding (HF ties even over a stored lm_head).
   const tied = c.bool('tie_word_embeddings', type === 'gemma' || type === 'gemma2' || type === 'gemma3_text');

@@ -139,10 +139,7 @@ function distilbert(c: HfConfig, w: HfWeights): Mapped {
     [/^embeddings\.word_embeddings\.weight$/, 'embed.tokens'],
     [/^embeddings\.position_embeddings\.weight$/, 'embed.positions'],
     [new RegExp(`^embeddings\\.LayerNorm\\.${P}$`), 'embed.norm.$1'],
-    ...(['q', 'k', 'v'] as const).map((p): Rule => [
-      new RegExp(`^${L}\\.attention\\.${p}_lin\\.${P}$`),
-      `${E}.self_attn.${p}.$2`,
-    ]),
+    ...(['q', 'k', 'v'] as const).map((p): Rule => [new RegExp(`^${L}\\.attention\\.${p}_lin\\.${P}$`), `${E}.self_attn.${p}.$2`]),
     [new RegExp(`^${L}\\.attention\\.out_lin\\.${P}$`), `${E}.self_attn.o.$2`],
     [new RegExp(`^${L}\\.sa_layer_norm\\.${P}$`), `${E}.self_attn_norm.$2`],
     [new RegExp(`^${L}\\.ffn\\.lin1\\.${P}$`), `${E}.ffn.fc1.$2`],
@@ -159,7 +156,11 @@ function albert(c: HfConfig, w: HfWeights): Mapped {
   // AlbertLayerGroup runs inner_group_num layers per step, each recorded: not implemented.
   const inner = c.int('inner_group_num', 1);
   if (inner !== 1) {
-    throw new ModelFormatError(c.file, 'inner_group_num', `1 (one layer per group; several are not implemented); found ${showValue(inner)}`);
+    throw new ModelFormatError(
+      c.file,
+      'inner_group_num',
+      `1 (one layer per group; several are not implemented); found ${showValue(inner)}`,
+    );
   }
   const groups = c.int('num_hidden_groups', 1);
   if (groups > config.encoder_layers) {
@@ -173,10 +174,7 @@ function albert(c: HfConfig, w: HfWeights): Mapped {
   const rules: Rule[] = [
     ...bertLayerRules().slice(0, 4),
     [new RegExp(`^encoder\\.embedding_hidden_mapping_in\\.${P}$`), 'embed.project.$1'],
-    ...(['query', 'key', 'value'] as const).map((p): Rule => [
-      new RegExp(`^${G}\\.attention\\.${p}\\.${P}$`),
-      `${E}.self_attn.${p[0]}.$2`,
-    ]),
+    ...(['query', 'key', 'value'] as const).map((p): Rule => [new RegExp(`^${G}\\.attention\\.${p}\\.${P}$`), `${E}.self_attn.${p[0]}.$2`]),
     [new RegExp(`^${G}\\.attention\\.dense\\.${P}$`), `${E}.self_attn.o.$2`],
     [new RegExp(`^${G}\\.attention\\.LayerNorm\\.${P}$`), `${E}.self_attn_norm.$2`],
     [new RegExp(`^${G}\\.ffn\\.${P}$`), `${E}.ffn.fc1.$2`],

@@ -75,10 +75,7 @@ function bart(type: Seq2seqType, c: HfConfig, w: HfWeights): Mapped {
     ]),
     [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.out_proj\\.${P}$`), `$1.layers.$2.${ours}.o.$3`],
   ];
-  const layer = (hf: string, ours: string): Rule => [
-    new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${P}$`),
-    `$1.layers.$2.${ours}.$3`,
-  ];
+  const layer = (hf: string, ours: string): Rule => [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${P}$`), `$1.layers.$2.${ours}.$3`];
   const rules: Rule[] = [
     // The shared table may also be saved as each stack's embed_tokens; all copies must agree.
     [/^(shared|encoder\.embed_tokens|decoder\.embed_tokens)\.weight$/, 'embed.tokens.$1'],

@@ -60,11 +60,19 @@ export function encode(file: string, t: LoadedHf, text: string): { ids: number[]
     enc = t.impl.encode(text);
   } catch (e) {
     // The probe passed, so this text reaches a part of the file the probe did not.
-    throw new ModelFormatError(file, 'tokenizer', `a tokenizer.json that can encode the input text (${(e as Error)?.message ?? String(e)})`);
+    throw new ModelFormatError(
+      file,
+      'tokenizer',
+      `a tokenizer.json that can encode the input text (${(e as Error)?.message ?? String(e)})`,
+    );
   }
   // A vocabulary without an unk token maps unknown pieces to undefined: report, don't run.
   const bad = enc.ids.findIndex((id) => id === undefined);
-  if (bad >= 0) throw new InputError('text', `text the tokenizer can encode; ${showValue(enc.tokens[bad])} has no id and the tokenizer has no unk token`);
+  if (bad >= 0)
+    throw new InputError(
+      'text',
+      `text the tokenizer can encode; ${showValue(enc.tokens[bad])} has no id and the tokenizer has no unk token`,
+    );
   // Fields the library takes as they are (a Unigram unk_id of 5e-324) reach the ids and tokens.
   const odd = enc.ids.findIndex((id, i) => !(Number.isInteger(id) && id >= 0 && typeof enc.tokens[i] === 'string'));
   if (odd >= 0) {
@@ -75,7 +83,11 @@ export function encode(file: string, t: LoadedHf, text: string): { ids: number[]
 }
 
 const libraryError = (file: string, field: string, e: unknown) =>
-  new ModelFormatError(file, field, `a tokenizer.json that @huggingface/tokenizers can load and run (${(e as Error)?.message ?? String(e)})`);
+  new ModelFormatError(
+    file,
+    field,
+    `a tokenizer.json that @huggingface/tokenizers can load and run (${(e as Error)?.message ?? String(e)})`,
+  );
 
 /** Deepest nesting of arrays/objects accepted; real tokenizer.json files nest fewer than 10 deep. */
 const MAX_TOKENIZER_DEPTH = 64;
@@ -89,7 +101,8 @@ function checkNesting(file: string, json: unknown): void {
   while (stack.length) {
     const [v, at, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_TOKENIZER_DEPTH) throw new ModelFormatError(file, at || '(document)', `values nested at most ${MAX_TOKENIZER_DEPTH} deep; this one is deeper`);
+    if (depth >= MAX_TOKENIZER_DEPTH)
+      throw new ModelFormatError(file, at || '(document)', `values nested at most ${MAX_TOKENIZER_DEPTH} deep; this one is deeper`);
     // The field named is where the deep value hangs in the document (two levels), not the whole chain.
     const name = (k: string) => (depth >= 2 ? at : Array.isArray(v) ? `${at}[${k}]` : at ? `${at}.${k}` : k);
     for (const [k, child] of Object.entries(v)) stack.push([child, name(k), depth + 1]);
@@ -102,7 +115,9 @@ function checkNesting(file: string, json: unknown): void {
  */
 function checkTokenIds(file: string, json: Record<string, unknown>): void {
   const vocab = isObj(json.model) ? json.model.vocab : undefined;
-  const ids: [string, unknown][] = isObj(vocab) ? Object.entries(vocab).map(([tok, id]) => [`model.vocab[${JSON.stringify(tok)}]`, id]) : [];
+  const ids: [string, unknown][] = isObj(vocab)
+    ? Object.entries(vocab).map(([tok, id]) => [`model.vocab[${JSON.stringify(tok)}]`, id])
+    : [];
   const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
   added.forEach((t, i) => isObj(t) && ids.push([`added_tokens[${i}].id`, t.id]));
   const count = (Array.isArray(vocab) ? vocab.length : ids.length - added.length) + added.length;

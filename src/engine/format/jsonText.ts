@@ -21,6 +21,10 @@ export function parseJsonText(file: string, text: string): unknown {
     const m = /at position (\d+)/.exec(msg);
     if (!m && !/end of JSON input/.test(msg)) throw new ModelFormatError(file, 'JSON', `valid JSON (${jsonErrorDetail(e)})`);
     const before = text.slice(0, m ? Number(m[1]) : text.length).split('\n');
-    throw new ModelFormatError(file, `line ${before.length}, column ${before[before.length - 1].length + 1}`, `valid JSON (${jsonErrorDetail(e)})`);
+    throw new ModelFormatError(
+      file,
+      `line ${before.length}, column ${before[before.length - 1].length + 1}`,
+      `valid JSON (${jsonErrorDetail(e)})`,
+    );
   }
 }

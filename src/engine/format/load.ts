@@ -24,7 +24,8 @@ export function loadModel(p: string, limits?: LoadLimits): LoadedModel {
     throw new ModelFormatError(p, 'path', `${WHAT} (nothing exists at this path)`);
   }
   if (stat.isDirectory()) {
-    if (!fs.existsSync(path.join(p, 'config.json'))) throw new ModelFormatError(p, 'config.json', `${WHAT}; this folder has no config.json`);
+    if (!fs.existsSync(path.join(p, 'config.json')))
+      throw new ModelFormatError(p, 'config.json', `${WHAT}; this folder has no config.json`);
     return readHfFolder(p, limits);
   }
   if (path.basename(p) === 'config.json') {

@@ -106,7 +106,8 @@ export function readSafetensorsHeader(file: string, heads?: number): Safetensors
   const { fd, size } = openRegularFile(file, what);
   try {
     const head = new Uint8Array(8);
-    if (readAt(fd, head, 0) < 8) throw new ModelFormatError(file, 'header length', `8 bytes of little-endian header length; the file has ${size} bytes`);
+    if (readAt(fd, head, 0) < 8)
+      throw new ModelFormatError(file, 'header length', `8 bytes of little-endian header length; the file has ${size} bytes`);
     const len = Number(Buffer.from(head).readBigUInt64LE(0));
     if (len > DEFAULT_MAX_HEADER_BYTES || 8 + len > size) {
       throw new ModelFormatError(file, 'header length', `at most ${Math.min(DEFAULT_MAX_HEADER_BYTES, size - 8)} bytes, got ${len}`);

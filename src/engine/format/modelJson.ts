@@ -27,8 +27,10 @@ type HeadRef = { part: Part; layer: number; head: number };
 function checkOpenFirst(file: string, model: LoadedModel, ref: HeadRef): HeadRef {
   const shapes = partShapes(model);
   const shape = shapes.find((s) => s.part === ref.part);
-  if (!shape) throw new ModelFormatError(file, 'open_first.part', `one of ${shapes.map((s) => `"${s.part}"`).join(', ')}; found "${ref.part}"`);
-  if (ref.layer >= shape.layers) throw new ModelFormatError(file, 'open_first.layer', `a ${ref.part} layer 0…${shape.layers - 1}; found ${ref.layer}`);
+  if (!shape)
+    throw new ModelFormatError(file, 'open_first.part', `one of ${shapes.map((s) => `"${s.part}"`).join(', ')}; found "${ref.part}"`);
+  if (ref.layer >= shape.layers)
+    throw new ModelFormatError(file, 'open_first.layer', `a ${ref.part} layer 0…${shape.layers - 1}; found ${ref.layer}`);
   if (ref.head >= shape.heads) throw new ModelFormatError(file, 'open_first.head', `a head 0…${shape.heads - 1}; found ${ref.head}`);
   return ref;
 }
@@ -103,7 +105,11 @@ export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
   return model;
 }
 
-function tokenizers(file: string, v: VocabJson, sizes: { source: number; target: number }): { sourceTokenizer: Tokenizer; targetTokenizer: Tokenizer } {
+function tokenizers(
+  file: string,
+  v: VocabJson,
+  sizes: { source: number; target: number },
+): { sourceTokenizer: Tokenizer; targetTokenizer: Tokenizer } {
   if (v.tokenizer_file !== undefined) {
     const tokFile = resolveInModelFolder(file, 'vocab.tokenizer_file', v.tokenizer_file);
     // The tokenizer_config.json read beside it must not lead out of the folder either.
@@ -119,17 +125,28 @@ function tokenizers(file: string, v: VocabJson, sizes: { source: number; target:
   const source = vocabTokenizer(file, 'vocab.tokens', spec(tokens), 'text');
   if (v.target_tokens === undefined) {
     if (sizes.target !== sizes.source) {
-      throw new ModelFormatError(file, 'vocab.target_tokens', `a target vocabulary of ${sizes.target} tokens (the source and target sizes differ); it is missing`);
+      throw new ModelFormatError(
+        file,
+        'vocab.target_tokens',
+        `a target vocabulary of ${sizes.target} tokens (the source and target sizes differ); it is missing`,
+      );
     }
     return { sourceTokenizer: source, targetTokenizer: vocabTokenizer(file, 'vocab.tokens', spec(tokens), 'target_text') };
   }
   if (v.target_tokens.length !== sizes.target) {
-    throw new ModelFormatError(file, 'vocab.target_tokens', `one token per id of the target vocabulary (${sizes.target}); found ${v.target_tokens.length}`);
+    throw new ModelFormatError(
+      file,
+      'vocab.target_tokens',
+      `one token per id of the target vocabulary (${sizes.target}); found ${v.target_tokens.length}`,
+    );
   }
   if (v.unk_token !== undefined && !v.target_tokens.includes(v.unk_token)) {
     throw new ModelFormatError(file, 'vocab.unk_token', `one of the tokens in vocab.target_tokens too; "${v.unk_token}" is not`);
   }
-  return { sourceTokenizer: source, targetTokenizer: vocabTokenizer(file, 'vocab.target_tokens', { ...spec(v.target_tokens), unk_token: v.unk_token }, 'target_text') };
+  return {
+    sourceTokenizer: source,
+    targetTokenizer: vocabTokenizer(file, 'vocab.target_tokens', { ...spec(v.target_tokens), unk_token: v.unk_token }, 'target_text'),
+  };
 }
 
 /** Reads a tokenizer.json and the tokenizer_config.json beside it, if any. */
@@ -147,12 +164,20 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function decodeInline(file: string, name: string, t: { shape: number[]; data: string }): Tensor {
   const field = `weights.inline${key(name)}.data`;
   if (t.data.length % 4 !== 0 || !BASE64.test(t.data)) {
-    throw new ModelFormatError(file, field, `base64 text (A–Z a–z 0–9 + /, '=' padding, length a multiple of 4); found ${t.data.length} characters`);
+    throw new ModelFormatError(
+      file,
+      field,
+      `base64 text (A–Z a–z 0–9 + /, '=' padding, length a multiple of 4); found ${t.data.length} characters`,
+    );
   }
   const bytes = Buffer.from(t.data, 'base64');
   const n = sizeOf(t.shape);
   if (bytes.length !== n * 4) {
-    throw new ModelFormatError(file, field, `${n * 4} bytes (${n} float32 values for shape [${t.shape.join(', ')}]); the base64 decodes to ${bytes.length}`);
+    throw new ModelFormatError(
+      file,
+      field,
+      `${n * 4} bytes (${n} float32 values for shape [${t.shape.join(', ')}]); the base64 decodes to ${bytes.length}`,
+    );
   }
   const data = new Float32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -238,22 +263,36 @@ function describeError(e: ErrorObject): { field: string; expected: string } {
       const near = known.find((k) => editDistance(k, name) <= 2);
       return {
         field: jsonPath(e.instancePath, name),
-        expected: near ? `no such field; did you mean "${near}"?` : `no such field${known.length ? `; known fields: ${known.join(', ')}` : ''}`,
+        expected: near
+          ? `no such field; did you mean "${near}"?`
+          : `no such field${known.length ? `; known fields: ${known.join(', ')}` : ''}`,
       };
     }
     case 'enum':
-      return { field: jsonPath(e.instancePath), expected: `one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; found ${show(e.data)}` };
+      return {
+        field: jsonPath(e.instancePath),
+        expected: `one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; found ${show(e.data)}`,
+      };
     case 'const':
       return { field: jsonPath(e.instancePath), expected: `exactly ${JSON.stringify(p.allowedValue)}${why}; found ${show(e.data)}` };
     case 'type':
-      return { field: jsonPath(e.instancePath), expected: `${p.type === 'integer' || p.type === 'array' || p.type === 'object' ? 'an' : 'a'} ${String(p.type)}; found ${show(e.data)}` };
+      return {
+        field: jsonPath(e.instancePath),
+        expected: `${p.type === 'integer' || p.type === 'array' || p.type === 'object' ? 'an' : 'a'} ${String(p.type)}; found ${show(e.data)}`,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { field: jsonPath(e.instancePath), expected: `a number ${String(p.comparison).replace('>=', '≥').replace('<=', '≤')} ${String(p.limit)}; found ${show(e.data)}` };
+      return {
+        field: jsonPath(e.instancePath),
+        expected: `a number ${String(p.comparison).replace('>=', '≥').replace('<=', '≤')} ${String(p.limit)}; found ${show(e.data)}`,
+      };
     case 'minItems':
-      return { field: jsonPath(e.instancePath), expected: `at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}; found ${Array.isArray(e.data) ? e.data.length : show(e.data)}` };
+      return {
+        field: jsonPath(e.instancePath),
+        expected: `at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}; found ${Array.isArray(e.data) ? e.data.length : show(e.data)}`,
+      };
     case 'not':
       return { field: jsonPath(e.instancePath), expected: `absent${why}` };
     default:

@@ -67,11 +67,18 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
     if (name === '') throw bad(f, 'a non-empty tensor name');
     if (!isObject(entry)) throw bad(f, `an object {dtype, shape, data_offsets}; found ${describe(entry)}`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) { // not `in`: "constructor" would pass
-      const what = typeof dtype !== 'string' ? describe(dtype) : KNOWN_OTHER.includes(dtype) ? `${dtype}, which is not supported` : `unknown dtype "${dtype}"`;
+    if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) {
+      // not `in`: "constructor" would pass
+      const what =
+        typeof dtype !== 'string'
+          ? describe(dtype)
+          : KNOWN_OTHER.includes(dtype)
+            ? `${dtype}, which is not supported`
+            : `unknown dtype "${dtype}"`;
       throw bad(`${f}.dtype`, `F32, F16 or BF16; found ${what}`);
     }
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`${f}.shape`, `an array of non-negative integers; found ${showValue(shape)}`);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      throw bad(`${f}.shape`, `an array of non-negative integers; found ${showValue(shape)}`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
       throw bad(`${f}.data_offsets`, `[begin, end], two non-negative integers; found ${showValue(offsets)}`);
     }
@@ -82,7 +89,10 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
     const dims = shape as number[];
     const need = sizeOf(dims) * ITEM_SIZE[dtype as Dtype];
     if (end - begin !== need) {
-      throw bad(`${f}.data_offsets`, `${need} bytes for ${dtype} shape [${dims.join(', ')}]; the range [${begin}, ${end}] has ${end - begin}`);
+      throw bad(
+        `${f}.data_offsets`,
+        `${need} bytes for ${dtype} shape [${dims.join(', ')}]; the range [${begin}, ${end}] has ${end - begin}`,
+      );
     }
     spans.push({ name, begin, end, dtype: dtype as Dtype, shape: dims });
   }
@@ -93,7 +103,10 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
   for (let i = 1; i < sorted.length; i++) {
     const [prev, cur] = [sorted[i - 1], sorted[i]];
     if (cur.begin < prev.end) {
-      throw bad(`tensor "${cur.name}".data_offsets`, `a range not overlapping tensor "${prev.name}" [${prev.begin}, ${prev.end}]; found [${cur.begin}, ${cur.end}]`);
+      throw bad(
+        `tensor "${cur.name}".data_offsets`,
+        `a range not overlapping tensor "${prev.name}" [${prev.begin}, ${prev.end}]; found [${cur.begin}, ${cur.end}]`,
+      );
     }
   }
 
@@ -109,7 +122,8 @@ export function writeSafetensors(tensors: Map<string, Tensor>, metadata?: Record
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (t.data.length !== sizeOf(t.shape)) throw new Error(`tensor "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    if (t.data.length !== sizeOf(t.shape))
+      throw new Error(`tensor "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.length * 4] };
     offset += t.data.length * 4;
   }

@@ -8,7 +8,8 @@ import { sameShape, shapeString, type Tensor } from '../tensor';
 export function expectTensor(model: LoadedModel, name: string, shape: number[]): Tensor {
   const t = model.weights.get(name);
   if (!t) throw new ModelFormatError(model.file, name, `a tensor of shape ${shapeString(shape)}; it is missing`);
-  if (!sameShape(t.shape, shape)) throw new ModelFormatError(model.file, name, `shape ${shapeString(shape)}; found ${shapeString(t.shape)}`);
+  if (!sameShape(t.shape, shape))
+    throw new ModelFormatError(model.file, name, `shape ${shapeString(shape)}; found ${shapeString(t.shape)}`);
   return t;
 }
 

@@ -5,8 +5,14 @@ import type { Tokenizer } from './loaded';
 import { InputError, ModelFormatError, showValue } from './errors';
 import type { TokenizerErrorInfo, TokenizerPattern, TokenizerReply, TokenizerRequest } from '../../../common/tokenizer';
 import {
-  callTokenizerThread, currentTokenizerGeneration, dropInTokenizerThread, encodeBudgetMs, requestId, TokenizerTimeout,
-  ENCODE_BUDGET_MS, LOAD_BUDGET_MS,
+  callTokenizerThread,
+  currentTokenizerGeneration,
+  dropInTokenizerThread,
+  encodeBudgetMs,
+  requestId,
+  TokenizerTimeout,
+  ENCODE_BUDGET_MS,
+  LOAD_BUDGET_MS,
 } from './tokenizerClient';
 
 export type SplitMode = 'whitespace' | 'chars';
@@ -47,7 +53,9 @@ export class VocabTokenizer implements Tokenizer {
   encode(text: string): { ids: number[]; tokens: string[] } {
     const s = this.spec.lowercase ? text.toLowerCase() : text;
     const pieces =
-      this.spec.split === 'whitespace' ? s.split(/\s+/u).filter((p) => p.length > 0) : Array.from(s).filter((c) => this.keepsWhitespace || !/\s/u.test(c));
+      this.spec.split === 'whitespace'
+        ? s.split(/\s+/u).filter((p) => p.length > 0)
+        : Array.from(s).filter((c) => this.keepsWhitespace || !/\s/u.test(c));
     const ids: number[] = [];
     const tokens: string[] = [];
     for (const p of pieces) {
@@ -94,9 +102,7 @@ export function checkTextLength(field: string, text: string): void {
 }
 
 /** Drops a tokenizer in the tokenizer thread when its HfTokenizer is collected (a reloaded model). */
-const dropped = new FinalizationRegistry<{ handle: number; generation: number }>((h) =>
-  dropInTokenizerThread(h.handle, h.generation),
-);
+const dropped = new FinalizationRegistry<{ handle: number; generation: number }>((h) => dropInTokenizerThread(h.handle, h.generation));
 
 /**
  * A Hugging Face `tokenizer.json`, run by @huggingface/tokenizers in the tokenizer thread

@@ -45,7 +45,14 @@ port.on('message', (msg: unknown) => {
         const t = loadHf(msg.file, msg.configFile);
         const handle = nextHandle++;
         loaded.set(handle, { file: msg.file, t });
-        reply({ type: 'loaded', id: msg.id, handle, tokens: t.tokens, patterns: t.patterns, ...(t.unkToken === undefined ? {} : { unkToken: t.unkToken }) });
+        reply({
+          type: 'loaded',
+          id: msg.id,
+          handle,
+          tokens: t.tokens,
+          patterns: t.patterns,
+          ...(t.unkToken === undefined ? {} : { unkToken: t.unkToken }),
+        });
         break;
       }
       case 'probe': {

@@ -33,7 +33,8 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
   const threads = asked > 0 ? Math.floor(asked) : defaultThreads();
   const native = kind === 'wasm' ? { why: 'the WASM kernels were asked for' } : nativeModule();
   const use = native.module ? 'native' : 'wasm';
-  if (!native.module && kind !== 'wasm') log(`attention engine: the native kernels are unavailable (${native.why}); using the WASM kernels`);
+  if (!native.module && kind !== 'wasm')
+    log(`attention engine: the native kernels are unavailable (${native.why}); using the WASM kernels`);
   if (use === 'wasm' && !wasmKernelsAvailable()) {
     log('attention engine: WebAssembly threads (SharedArrayBuffer) are unavailable; using the plain-JS reference kernels');
     return referenceKernels;
@@ -45,7 +46,9 @@ export function defaultKernels(choice: KernelChoice = {}, log: (why: string) => 
     try {
       shared = { key, kernels: use === 'native' ? createNativeKernels({ threads }) : createWasmKernels({ threads }) };
     } catch (e) {
-      log(`attention engine: the ${use} kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`);
+      log(
+        `attention engine: the ${use} kernels could not start (${e instanceof Error ? e.message : String(e)}); using the plain-JS reference kernels`,
+      );
       return referenceKernels;
     }
   }

@@ -27,13 +27,58 @@ interface NativeModule {
   /** Absent from modules built before it. */
   adviseHugePages?(bytes: Uint8Array): void;
   pack(w: Float32Array, n: number, k: number, dst: Float32Array): void;
-  linear(x: Float32Array, m: number, k: number, packed: Float32Array, n: number, bias: Float32Array | null, out: Float32Array, act: number): void;
-  feedForward(x: Float32Array, m: number, d: number, p1: Float32Array, hidden: number, b1: Float32Array | null, p2: Float32Array, n: number, b2: Float32Array | null, act: number, out: Float32Array): void;
+  linear(
+    x: Float32Array,
+    m: number,
+    k: number,
+    packed: Float32Array,
+    n: number,
+    bias: Float32Array | null,
+    out: Float32Array,
+    act: number,
+  ): void;
+  feedForward(
+    x: Float32Array,
+    m: number,
+    d: number,
+    p1: Float32Array,
+    hidden: number,
+    b1: Float32Array | null,
+    p2: Float32Array,
+    n: number,
+    b2: Float32Array | null,
+    act: number,
+    out: Float32Array,
+  ): void;
   matmul(a: Float32Array, m: number, k: number, b: Float32Array, n: number, out: Float32Array): void;
   activate(x: Float32Array, kind: number): void;
   layerNorm(x: Float32Array, rows: number, cols: number, gamma: Float32Array, beta: Float32Array, eps: number, out: Float32Array): void;
-  addNorm(x: Float32Array, y: Float32Array, rows: number, cols: number, gamma: Float32Array | null, beta: Float32Array | null, eps: number, out: Float32Array, norms: Float32Array | null): void;
-  attention(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask: Uint8Array | null, scale: number, scores: Float32Array, probs: Float32Array, ctx: Float32Array, entropy: Float32Array | null): void;
+  addNorm(
+    x: Float32Array,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    eps: number,
+    out: Float32Array,
+    norms: Float32Array | null,
+  ): void;
+  attention(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    nq: number,
+    nk: number,
+    heads: number,
+    dHead: number,
+    mask: Uint8Array | null,
+    scale: number,
+    scores: Float32Array,
+    probs: Float32Array,
+    ctx: Float32Array,
+    entropy: Float32Array | null,
+  ): void;
 }
 
 export type NativeIsa = 'avx512' | 'avx2';
@@ -77,13 +122,19 @@ export function nativeModule(): { module?: NativeModule; isa?: NativeIsa; file?:
   if (loaded) return loaded;
   if (debugKnobs().kernels === 'wasm') return (loaded = { why: 'ATTENTION_KERNELS=wasm' });
   const file = findModule();
-  if (!file) return (loaded = { why: `no ${NATIVE_MODULE_NAME} was built for ${process.platform}-${process.arch} (it needs an x86-64 C compiler at build time)` });
+  if (!file)
+    return (loaded = {
+      why: `no ${NATIVE_MODULE_NAME} was built for ${process.platform}-${process.arch} (it needs an x86-64 C compiler at build time)`,
+    });
   try {
     const module = createRequire(__filename)(file) as NativeModule;
     const info = module.info();
     const isa = info.isa !== undefined ? info.isa : info.avx512 ? 'avx512' : null; // a module built before AVX2 has no isa
     const asked = debugKnobs().nativeIsa;
-    if (!isa) return (loaded = { why: asked ? `this CPU cannot run ATTENTION_NATIVE_ISA=${asked} (avx512 or avx2)` : 'this CPU has neither AVX-512 nor AVX2 + FMA' });
+    if (!isa)
+      return (loaded = {
+        why: asked ? `this CPU cannot run ATTENTION_NATIVE_ISA=${asked} (avx512 or avx2)` : 'this CPU has neither AVX-512 nor AVX2 + FMA',
+      });
     if (module.adviseHugePages) setLargeBufferAdvice((b) => module.adviseHugePages!(b)); // model files and big outputs made after this get huge pages
     return (loaded = { module, isa, file });
   } catch (e) {
@@ -147,7 +198,20 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     feedForward(x, m, fc1, fc2, act) {
       use();
       const out = take(m * fc2.out);
-      if (m > 0 && fc2.out > 0) N.feedForward(x, m, fc1.in, pack(fc1.w, fc1.out, fc1.in), fc1.out, orNull(fc1.b), pack(fc2.w, fc2.out, fc2.in), fc2.out, orNull(fc2.b), ACTIVATIONS[act], out);
+      if (m > 0 && fc2.out > 0)
+        N.feedForward(
+          x,
+          m,
+          fc1.in,
+          pack(fc1.w, fc1.out, fc1.in),
+          fc1.out,
+          orNull(fc1.b),
+          pack(fc2.w, fc2.out, fc2.in),
+          fc2.out,
+          orNull(fc2.b),
+          ACTIVATIONS[act],
+          out,
+        );
       return out;
     },
     addNorm(x, y, rows, cols, norm, withNorms) {
@@ -155,13 +219,17 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
       const out = take(rows * cols);
       const norms = withNorms ? take(3 * rows) : null;
       N.addNorm(x, y, rows, cols, norm?.gamma ?? null, norm?.beta ?? null, norm?.eps ?? 0, out, norms);
-      const split = norms ? { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) } : undefined; // own buffers: each is transferred
+      const split = norms
+        ? { residual: norms.slice(0, rows), sublayer: norms.slice(rows, 2 * rows), output: norms.slice(2 * rows) }
+        : undefined; // own buffers: each is transferred
       engineBuffers.give(norms ?? undefined);
       return { out, norms: split };
     },
     attention(q, k, v, nq, nk, heads, dHead, mask): HeadsAttention {
       use();
-      const scores = take(heads * nq * nk), probs = take(heads * nq * nk), context = take(nq * heads * dHead);
+      const scores = take(heads * nq * nk),
+        probs = take(heads * nq * nk),
+        context = take(nq * heads * dHead);
       const rowEntropy = take(heads * nq);
       N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context, rowEntropy);
       return { scores, probs, context, rowEntropy };

@@ -32,7 +32,16 @@ export interface Kernels {
    * Multi-head scaled dot-product attention with every head's scores and probabilities, as
    * scaledDotProductAttention (attention.ts) defines it. Optional: callers fall back to that.
    */
-  attention?(q: Float32Array, k: Float32Array, v: Float32Array, nq: number, nk: number, heads: number, dHead: number, mask?: Uint8Array): HeadsAttention;
+  attention?(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    nq: number,
+    nk: number,
+    heads: number,
+    dHead: number,
+    mask?: Uint8Array,
+  ): HeadsAttention;
   /**
    * Position-wise feed-forward fc2(act(fc1(x))) of x [m, fc1.in] → [m, fc2.out], without handing
    * the [m, fc1.out] hidden layer back. Optional: callers fall back to linear, activate, linear.
@@ -43,7 +52,14 @@ export interface Kernels {
    * (post-LN); with `withNorms`, the row norms of x, y and the result. Optional: callers fall back
    * to a JS add, layerNorm and rowNorms.
    */
-  addNorm?(x: Float32Array, y: Float32Array, rows: number, cols: number, norm: { gamma: Float32Array; beta: Float32Array; eps: number } | undefined, withNorms: boolean): AddNormResult;
+  addNorm?(
+    x: Float32Array,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    norm: { gamma: Float32Array; beta: Float32Array; eps: number } | undefined,
+    withNorms: boolean,
+  ): AddNormResult;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -55,9 +71,15 @@ export function erf(x: number): number {
   const r =
     t *
     Math.exp(
-      -z * z - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - r : r - 1;
 }

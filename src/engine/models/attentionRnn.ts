@@ -44,12 +44,18 @@ export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = r
   const { vocab_size: V, embed_dim: E, hidden_size: H, attention_dim: A, attn_length: n } = cfg;
   const reader = new TensorReader(model);
   const embed = reader.get('embed', [V, E]); // [V, E]
-  const cell = makeCell('lstm', {
-    weight_ih: reader.get('rnn.weight_ih', [4 * H, E + H]),
-    weight_hh: reader.get('rnn.weight_hh', [4 * H, H]),
-    bias_ih: reader.get('rnn.bias_ih', [4 * H]),
-    bias_hh: reader.get('rnn.bias_hh', [4 * H]),
-  }, E + H, H, kernels);
+  const cell = makeCell(
+    'lstm',
+    {
+      weight_ih: reader.get('rnn.weight_ih', [4 * H, E + H]),
+      weight_hh: reader.get('rnn.weight_hh', [4 * H, H]),
+      bias_ih: reader.get('rnn.bias_ih', [4 * H]),
+      bias_hh: reader.get('rnn.bias_hh', [4 * H]),
+    },
+    E + H,
+    H,
+    kernels,
+  );
   const W1 = reader.get('attention.W1', [A, H]); // keys: previous outputs h_i
   const W2 = reader.get('attention.W2', [A, 2 * H]); // query: the new state [c_t ; h_t]
   const v = reader.get('attention.v', [A]);
@@ -63,7 +69,8 @@ export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = r
     run(primer, ctl = noControl) {
       if (!Array.isArray(primer) || primer.length === 0) throw new InputError('ids', 'a primer of at least one note is needed');
       primer.forEach((id, i) => {
-        if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`ids[${i}]`, `${String(id)} is not a valid note id; expected an integer in [0, ${V - 1}]`);
+        if (!Number.isInteger(id) || id < 0 || id >= V)
+          throw new InputError(`ids[${i}]`, `${String(id)} is not a valid note id; expected an integer in [0, ${V - 1}]`);
       });
       const T = primer.length + cfg.generate_steps;
       const ids = [...primer];
@@ -121,7 +128,14 @@ export function buildAttentionRnnRunnable(model: AttentionRnnModel, kernels?: Ke
     kind: 'Attention RNN (melody)',
     parameters: rnn.parameters,
     hasTarget: false,
-    details: { notes: c.vocab_size, embed_dim: c.embed_dim, hidden_size: c.hidden_size, attention_dim: c.attention_dim, attn_length: c.attn_length, generate_steps: c.generate_steps },
+    details: {
+      notes: c.vocab_size,
+      embed_dim: c.embed_dim,
+      hidden_size: c.hidden_size,
+      attention_dim: c.attention_dim,
+      attn_length: c.attn_length,
+      generate_steps: c.generate_steps,
+    },
     run: (ids, opts, ctl) => {
       if (opts.targetIds) throw new InputError('target_ids', 'the attention RNN continues the primer itself; give only the primer');
       const r = rnn.run(ids, ctl);

@@ -24,7 +24,7 @@ export function conv2d(x: FeatureMap, weight: Float32Array, bias: Float32Array, 
       for (let ox = 0; ox < Wo; ox++) {
         let s = bias[o];
         for (let c = 0; c < C; c++) {
-          const wBase = ((o * C + c) * k) * k;
+          const wBase = (o * C + c) * k * k;
           const xBase = c * H * W;
           for (let ky = 0; ky < k; ky++) {
             const iy = oy + ky - pad;

@@ -83,7 +83,8 @@ export class HfDecoderModel {
     });
     const optional = (name: string) => (r.has(`${name}.weight`) ? norm(name) : undefined);
     this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
-    const qRows = c.heads * c.head_dim, kvRows = c.kv_heads * c.head_dim;
+    const qRows = c.heads * c.head_dim,
+      kvRows = c.kv_heads * c.head_dim;
     for (let i = 0; i < c.layers; i++) {
       const p = `decoder.layers.${i}`;
       const a = `${p}.self_attn`;
@@ -220,7 +221,9 @@ export class HfDecoderModel {
     const tables = ropeTables(ropeInvFreq(rope, positions[positions.length - 1] + 1), positions);
     applyRope(q, n, H, hd, tables);
     applyRope(k, n, KV, hd, tables);
-    let keys = k, values = v, nk = n;
+    let keys = k,
+      values = v,
+      nk = n;
     if (cache) {
       cache.append(k, v, n);
       ({ k: keys, v: values, length: nk } = cache);
@@ -235,7 +238,8 @@ export class HfDecoderModel {
       for (let j = 0; j < nk; j++) mask[i * nk + j] = j > qi || (window !== null && j <= qi - window) ? 1 : 0;
     }
     // repeat_kv: query head h reads K/V head ⌊h / (H / KV)⌋.
-    const kx = repeatKv(keys, nk, KV, H, hd), vx = repeatKv(values, nk, KV, H, hd);
+    const kx = repeatKv(keys, nk, KV, H, hd),
+      vx = repeatKv(values, nk, KV, H, hd);
     // The kernels scale by 1/√hd: fold the family's own scaling (Gemma2: query_pre_attn_scalar) into q.
     const fold = c.query_scale * Math.sqrt(hd);
     if (fold !== 1) for (let i = 0; i < q.length; i++) q[i] *= fold;
@@ -380,9 +384,19 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
     parameters: t.parameters,
     hasTarget: false,
     details: {
-      kind: 'decoder', model_type: c.model_type, d_model: c.d_model, heads: c.heads, kv_heads: c.kv_heads,
-      head_dim: c.head_dim, d_ff: c.d_ff, decoder_layers: c.layers, activation: c.activation, norm: c.norm,
-      positions: `rope ${c.rope[0]?.type ?? ''}`, attention: windows, vocab_size: c.vocab_size,
+      kind: 'decoder',
+      model_type: c.model_type,
+      d_model: c.d_model,
+      heads: c.heads,
+      kv_heads: c.kv_heads,
+      head_dim: c.head_dim,
+      d_ff: c.d_ff,
+      decoder_layers: c.layers,
+      activation: c.activation,
+      norm: c.norm,
+      positions: `rope ${c.rope[0]?.type ?? ''}`,
+      attention: windows,
+      vocab_size: c.vocab_size,
     },
     run: (ids, opts, ctl): ModelOutput => {
       if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');

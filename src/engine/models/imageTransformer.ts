@@ -26,10 +26,13 @@ function checkConfig(model: Model): void {
   };
   if (c.d_model % c.heads !== 0) bad('heads', `a divisor of config.d_model ${c.d_model}; found ${c.heads}`);
   if (c.attention === 'local-2d') {
-    if (c.height % (c.query_height ?? 1) !== 0) bad('query_height', `a divisor of config.height ${c.height} (blocks tile the image); found ${c.query_height}`);
-    if (c.width % (c.query_width ?? 1) !== 0) bad('query_width', `a divisor of config.width ${c.width} (blocks tile the image); found ${c.query_width}`);
+    if (c.height % (c.query_height ?? 1) !== 0)
+      bad('query_height', `a divisor of config.height ${c.height} (blocks tile the image); found ${c.query_height}`);
+    if (c.width % (c.query_width ?? 1) !== 0)
+      bad('query_width', `a divisor of config.width ${c.width} (blocks tile the image); found ${c.query_width}`);
   }
-  if (c.palette && c.palette.length !== c.vocab_size) bad('palette', `one colour per pixel id (${c.vocab_size}); found ${c.palette.length}`);
+  if (c.palette && c.palette.length !== c.vocab_size)
+    bad('palette', `one colour per pixel id (${c.vocab_size}); found ${c.palette.length}`);
 }
 
 export function buildImageTransformer(model: Model, kernels: Kernels = referenceKernels): RunnableModel {
@@ -47,8 +50,16 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
   r.finish();
   const runner = new LayerRunner(kernels, c);
   const spec: LocalSpec = {
-    height: c.height, width: c.width, attention: c.attention, query_length: c.query_length, memory_length: c.memory_length,
-    query_height: c.query_height, query_width: c.query_width, memory_above: c.memory_above, memory_left: c.memory_left, memory_right: c.memory_right,
+    height: c.height,
+    width: c.width,
+    attention: c.attention,
+    query_length: c.query_length,
+    memory_length: c.memory_length,
+    query_height: c.query_height,
+    query_width: c.query_width,
+    memory_above: c.memory_above,
+    memory_left: c.memory_left,
+    memory_right: c.memory_right,
   };
   const order = generationOrder(spec);
   const palette = paletteBytes(c);
@@ -69,17 +80,28 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
     parameters: r.parameterCount(),
     hasTarget: false,
     details: {
-      image: `${c.height}×${c.width}`, attention: c.attention,
+      image: `${c.height}×${c.width}`,
+      attention: c.attention,
       ...(c.attention === 'local-1d'
         ? { query_length: c.query_length ?? 1, memory_length: c.memory_length ?? 0 }
-        : { query_block: `${c.query_height}×${c.query_width}`, memory: `${c.memory_above} above, ${c.memory_left} left, ${c.memory_right} right` }),
-      d_model: d, heads: c.heads, d_ff: c.d_ff, layers: c.layers, norm: `${c.norm}-LN`, vocab_size: c.vocab_size,
+        : {
+            query_block: `${c.query_height}×${c.query_width}`,
+            memory: `${c.memory_above} above, ${c.memory_left} left, ${c.memory_right} right`,
+          }),
+      d_model: d,
+      heads: c.heads,
+      d_ff: c.d_ff,
+      layers: c.layers,
+      norm: `${c.norm}-LN`,
+      vocab_size: c.vocab_size,
     },
     run(ids, opts, ctl) {
       if (opts.targetIds) throw new InputError('target_ids', 'an Image Transformer takes its pixels as ids (no target side)');
-      if (ids.length === 0 || ids.length > N) throw new InputError('ids', `1 to ${N} pixel ids (a ${c.height}×${c.width} image in generation order); found ${ids.length}`);
+      if (ids.length === 0 || ids.length > N)
+        throw new InputError('ids', `1 to ${N} pixel ids (a ${c.height}×${c.width} image in generation order); found ${ids.length}`);
       ids.forEach((id, i) => {
-        if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) throw new InputError(`ids[${i}]`, `${String(id)} is not a pixel id; expected an integer in [0, ${c.vocab_size - 1}]`);
+        if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size)
+          throw new InputError(`ids[${i}]`, `${String(id)} is not a pixel id; expected an integer in [0, ${c.vocab_size - 1}]`);
       });
       const n = ids.length;
       const x = new Float32Array(n * d); // [n, d]
@@ -93,15 +115,38 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
       let h: Float32Array = x;
       layers.forEach((l, i) => {
         checkpoint(ctl, i, c.layers, `layer ${i + 1} of ${c.layers}`, rec.attentions);
-        h = runner.addNorm(h, n, l.selfNorm, (inp) => localAttention(inp, n, l.selfAttn, mask, i, rec), { part: 'decoder', layer: i, sublayer: 'self_attn' }, rec);
-        h = runner.addNorm(h, n, l.ffnNorm, (inp) => runner.feedForward(inp, n, l, c.activation), { part: 'decoder', layer: i, sublayer: 'ffn' }, rec);
+        h = runner.addNorm(
+          h,
+          n,
+          l.selfNorm,
+          (inp) => localAttention(inp, n, l.selfAttn, mask, i, rec),
+          { part: 'decoder', layer: i, sublayer: 'self_attn' },
+          rec,
+        );
+        h = runner.addNorm(
+          h,
+          n,
+          l.ffnNorm,
+          (inp) => runner.feedForward(inp, n, l, c.activation),
+          { part: 'decoder', layer: i, sublayer: 'ffn' },
+          rec,
+        );
       });
       if (finalNorm) h = runner.layerNorm(h, n, finalNorm);
       const logits = kernels.linear(h, n, d, head.w, c.vocab_size, head.b); // [n, vocab]
       const predicted = Array.from({ length: n }, (_, s) => argmax(logits.subarray(s * c.vocab_size, (s + 1) * c.vocab_size)));
       const probs = new Float32Array(c.layers * c.heads * n * n); // [layers, heads, n, n]
       rec.attentions.forEach((a, i) => probs.set(a.probs, i * c.heads * n * n));
-      const data: ImageTransformerData = { spec, order: [...order], ids: [...ids], predicted, palette, layers: c.layers, heads: c.heads, probs };
+      const data: ImageTransformerData = {
+        spec,
+        order: [...order],
+        ids: [...ids],
+        predicted,
+        palette,
+        layers: c.layers,
+        heads: c.heads,
+        probs,
+      };
       return {
         targetIds: [],
         attentions: rec.attentions,
@@ -110,7 +155,8 @@ export function buildImageTransformer(model: Model, kernels: Kernels = reference
         app: {
           kind: IMAGE_TRANSFORMER,
           title: 'Local attention over the image',
-          explain: 'Click a pixel: the pixels it attends to are painted over the image (brighter = more weight), inside its memory block (dashed outline); its query block is outlined solid. Pixels after it in generation order are never attended; this attention is what predicts the next pixel in generation order.',
+          explain:
+            'Click a pixel: the pixels it attends to are painted over the image (brighter = more weight), inside its memory block (dashed outline); its query block is outlined solid. Pixels after it in generation order are never attended; this attention is what predicts the next pixel in generation order.',
           data,
         },
       };
@@ -123,7 +169,10 @@ function paletteBytes(c: ImageTransformerConfig): Uint8Array {
   const p = new Uint8Array(c.vocab_size * 3);
   for (let i = 0; i < c.vocab_size; i++) {
     const rgb = c.palette?.[i] ?? Array(3).fill(c.vocab_size === 1 ? 0 : Math.round((255 * i) / (c.vocab_size - 1)));
-    p.set(rgb.map((v) => Math.max(0, Math.min(255, Math.round(v)))), i * 3);
+    p.set(
+      rgb.map((v) => Math.max(0, Math.min(255, Math.round(v)))),
+      i * 3,
+    );
   }
   return p;
 }

@@ -42,12 +42,18 @@ export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels)
   const H = cfg.hidden_size;
   const reader = new TensorReader(model);
   const embed = reader.get('embed', [V, E]); // [V, E]
-  const gru = makeCell('gru', {
-    weight_ih: reader.get('gru.weight_ih', [3 * H, E]),
-    weight_hh: reader.get('gru.weight_hh', [3 * H, H]),
-    bias_ih: reader.get('gru.bias_ih', [3 * H]),
-    bias_hh: reader.get('gru.bias_hh', [3 * H]),
-  }, E, H, kernels);
+  const gru = makeCell(
+    'gru',
+    {
+      weight_ih: reader.get('gru.weight_ih', [3 * H, E]),
+      weight_hh: reader.get('gru.weight_hh', [3 * H, H]),
+      bias_ih: reader.get('gru.bias_ih', [3 * H]),
+      bias_hh: reader.get('gru.bias_hh', [3 * H]),
+    },
+    E,
+    H,
+    kernels,
+  );
   const A1 = reader.get('attention.A1', [H, H]); // applied to the query h_t
   const A2 = reader.get('attention.A2', [H, H]); // applied to each item state h_j
   const v = reader.get('attention.v', [H]);
@@ -62,7 +68,8 @@ export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels)
     run(ids, ctl = noControl) {
       if (!Array.isArray(ids) || ids.length === 0) throw new InputError('ids', 'a session of at least one clicked item is needed');
       ids.forEach((id, i) => {
-        if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`ids[${i}]`, `${String(id)} is not a valid item id; expected an integer in [0, ${V - 1}]`);
+        if (!Number.isInteger(id) || id < 0 || id >= V)
+          throw new InputError(`ids[${i}]`, `${String(id)} is not a valid item id; expected an integer in [0, ${V - 1}]`);
       });
       const n = ids.length;
       const xs = new Float32Array(n * E); // [n, E]
@@ -94,15 +101,19 @@ export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels)
 }
 
 /** The attention layer and the app view of one run (tokens label the items). */
-export function narmOutput(
-  narm: Narm,
-  ids: number[],
-  r: NarmRun,
-  token: (id: number) => string,
-): { layer: AttentionLayer; app: NarmData } {
+export function narmOutput(narm: Narm, ids: number[], r: NarmRun, token: (id: number) => string): { layer: AttentionLayer; app: NarmData } {
   const n = ids.length;
   const V = narm.config.vocab_size;
-  const layer: AttentionLayer = { part: 'encoder', layer: 0, heads: 1, queries: n, keys: n, probs: r.probs, scores: r.scores, mask: r.mask };
+  const layer: AttentionLayer = {
+    part: 'encoder',
+    layer: 0,
+    heads: 1,
+    queries: n,
+    keys: n,
+    probs: r.probs,
+    scores: r.scores,
+    mask: r.mask,
+  };
   const last = r.itemProbs.subarray((n - 1) * V, n * V);
   const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => last[b] - last[a] || a - b);
   return {
@@ -136,7 +147,8 @@ export function buildNarmRunnable(model: NarmModel, kernels?: Kernels): Runnable
         app: {
           kind: 'narm',
           title: 'Session attention and recommendations',
-          explain: 'Bars on the left: how much the local encoder attends to each clicked item (α for the last click; the head grid shows α after every click). Right: the items the bilinear decoder ranks highest for the next click.',
+          explain:
+            'Bars on the left: how much the local encoder attends to each clicked item (α for the last click; the head grid shows α after every click). Right: the items the bilinear decoder ranks highest for the next click.',
           data: app,
         },
       };

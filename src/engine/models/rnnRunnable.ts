@@ -14,8 +14,14 @@ export function buildRnnRunnable(model: LoadedModel & { architecture: 'rnn-seq2s
     decoderStartId: c.bos_id,
     scores: rnn.switchableScores(), // what the inspector's switch offers; a run's `score` may pick any available
     details: {
-      cell: c.cell, bidirectional: c.bidirectional, score: c.score, embed_dim: c.embed_dim, hidden_size: c.hidden_size,
-      encoder_states: rnn.encoderSize, src_vocab_size: c.src_vocab_size, tgt_vocab_size: c.tgt_vocab_size,
+      cell: c.cell,
+      bidirectional: c.bidirectional,
+      score: c.score,
+      embed_dim: c.embed_dim,
+      hidden_size: c.hidden_size,
+      encoder_states: rnn.encoderSize,
+      src_vocab_size: c.src_vocab_size,
+      tgt_vocab_size: c.tgt_vocab_size,
     },
     run: (ids, opts, ctl) => {
       const out = rnn.run({ ids, targetIds: opts.targetIds, score: opts.score, withQK: !!opts.withQKV }, ctl);

@@ -7,9 +7,7 @@ import { referenceKernels, type Kernels } from '../kernels/reference';
 import { TensorReader } from './tensorReader';
 import { tensor } from '../tensor';
 import type { AddNormStep, AttentionLayer, QKV, RnnScore } from '../types';
-import {
-  additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto,
-} from '../attention';
+import { additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto } from '../attention';
 import { gateCount, makeCell, runRnn, type RnnCell, type RnnWeights } from '../rnnCells';
 import { CancelledError, noControl, type RunControl } from '../control';
 
@@ -67,10 +65,7 @@ export interface RnnSeq2seq {
   encode(srcIds: number[]): RnnEncoding;
   /** `ctl` is polled before every decoder step (CancelledError) and hears progress after each. */
   decode(enc: RnnEncoding, opts?: RnnDecodeOptions, ctl?: RunControl): RnnDecoding;
-  run(
-    input: { ids: number[]; targetIds?: number[]; score?: RnnScore; withQK?: boolean },
-    ctl?: RunControl,
-  ): RnnRunOutput;
+  run(input: { ids: number[]; targetIds?: number[]; score?: RnnScore; withQK?: boolean }, ctl?: RunControl): RnnRunOutput;
 }
 
 const SCORE_ORDER: readonly RnnScore[] = ['dot', 'general', 'additive', 'scaled-dot'];
@@ -153,17 +148,18 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
   };
   reader.finish();
 
-  const available = SCORE_ORDER.filter((s) =>
-    s === 'general' ? w.general !== null : s === 'additive' ? w.additive !== null : H === Henc,
-  );
+  const available = SCORE_ORDER.filter((s) => (s === 'general' ? w.general !== null : s === 'additive' ? w.additive !== null : H === Henc));
   const parameters = reader.parameterCount();
 
   const resolveScore = (score: RnnScore | undefined): RnnScore => {
     const s = score ?? cfg.score;
     if (available.includes(s)) return s;
-    const why = (s === 'dot' || s === 'scaled-dot') && H !== Henc ? ` (dot scores need H = H_enc; here ${H} ≠ ${Henc})`
-      : s === 'general' || s === 'additive' ? ` (the file has no ${s === 'general' ? 'attention.W' : 'attention.W1/W2/v'})`
-      : '';
+    const why =
+      (s === 'dot' || s === 'scaled-dot') && H !== Henc
+        ? ` (dot scores need H = H_enc; here ${H} ≠ ${Henc})`
+        : s === 'general' || s === 'additive'
+          ? ` (the file has no ${s === 'general' ? 'attention.W' : 'attention.W1/W2/v'})`
+          : '';
     throw new InputError('score', `"${String(s)}" is not available for this model${why}; available: ${available.join(', ')}`);
   };
 
@@ -232,7 +228,10 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
       }
     }
     const decoded = {
-      probs: concat(probRows, n), scores: concat(scoreRows, n), states: concat(stateRows, H), queries: concat(queryRows, H),
+      probs: concat(probRows, n),
+      scores: concat(scoreRows, n),
+      states: concat(stateRows, H),
+      queries: concat(queryRows, H),
     };
     return { score, targetIds: inputs, predicted, ...decoded };
   };

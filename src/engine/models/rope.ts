@@ -49,7 +49,10 @@ export function ropeInvFreq(p: RopeParams, seqLen: number): Float32Array {
 /** _compute_llama3_parameters: long wavelengths divided by factor, the middle band interpolated. */
 function llama3InvFreq(p: RopeParams): Float32Array {
   const inv = defaultInvFreq(p.theta, p.rotaryDim);
-  const factor = p.factor!, low = p.lowFreqFactor!, high = p.highFreqFactor!, old = p.originalMaxPositions!;
+  const factor = p.factor!,
+    low = p.lowFreqFactor!,
+    high = p.highFreqFactor!,
+    old = p.originalMaxPositions!;
   const lowWavelen = old / low;
   const highWavelen = old / high;
   for (let i = 0; i < inv.length; i++) {
@@ -93,8 +96,10 @@ export function applyRope(x: Float32Array, rows: number, heads: number, headDim:
     for (let h = 0; h < heads; h++) {
       const o = (r * heads + h) * headDim;
       for (let i = 0; i < half; i++) {
-        const c = t.cos[r * half + i], s = t.sin[r * half + i];
-        const a = x[o + i], b = x[o + i + half];
+        const c = t.cos[r * half + i],
+          s = t.sin[r * half + i];
+        const a = x[o + i],
+          b = x[o + i + half];
         x[o + i] = f32(a * c) - f32(b * s); // q·cos + (−x2)·sin
         x[o + i + half] = f32(b * c) + f32(a * s); // q·cos + x1·sin
       }

@@ -14,9 +14,7 @@ import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../../common/apps/sentence-embedding';
 import { TensorReader } from './tensorReader';
-import {
-  LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder,
-} from './transformerLayer';
+import { LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
 import type { ModelOutput, RunnableModel } from './runnable';
 
 type Model = LoadedModel & { architecture: 'sentence-encoder' };
@@ -72,7 +70,10 @@ export class SentenceEncoderModel {
     r.finish();
     this.parameters = r.parameterCount();
     for (const w of new Set([c.embed_dim, c.d_model])) {
-      this.runners.set(w, new LayerRunner(kernels, { d_model: w, heads: c.heads, d_ff: c.d_ff, norm: 'pre', layer_norm_eps: c.layer_norm_eps }));
+      this.runners.set(
+        w,
+        new LayerRunner(kernels, { d_model: w, heads: c.heads, d_ff: c.d_ff, norm: 'pre', layer_norm_eps: c.layer_norm_eps }),
+      );
     }
     this.timing = t2tTimingSignal(c.max_positions, c.embed_dim);
   }
@@ -90,7 +91,8 @@ export class SentenceEncoderModel {
     const s = c.embedding_scale;
     let x: Float32Array = new Float32Array(n * e); // [n, embed_dim]
     ids.forEach((id, t) => {
-      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) throw new InputError(`ids[${t}]`, `a token id from 0 to ${c.vocab_size - 1}; found ${id}`);
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size)
+        throw new InputError(`ids[${t}]`, `a token id from 0 to ${c.vocab_size - 1}; found ${id}`);
       for (let j = 0; j < e; j++) x[t * e + j] = s * this.tokens[id * e + j] + this.timing[t * e + j];
     });
     const D = this.runners.get(c.d_model)!;
@@ -99,7 +101,9 @@ export class SentenceEncoderModel {
       const W = this.runners.get(l.width)!;
       const where = { part: 'encoder' as const, layer: i };
       const attend = (h: Float32Array) => W.attention(h, n, l.weights.selfAttn, 'self', where, rec); // [n, d_model]
-      x = l.residual ? projectedResidual(W, x, n, l, attend, i, rec) : D.addNorm(x, n, l.weights.selfNorm, attend, { ...where, sublayer: 'self_attn' }, rec);
+      x = l.residual
+        ? projectedResidual(W, x, n, l, attend, i, rec)
+        : D.addNorm(x, n, l.weights.selfNorm, attend, { ...where, sublayer: 'self_attn' }, rec);
       x = D.addNorm(x, n, l.weights.ffnNorm, (h) => D.feedForward(h, n, l.weights, c.activation), { ...where, sublayer: 'ffn' }, rec);
     });
     const d = c.d_model;
@@ -119,13 +123,26 @@ export class SentenceEncoderModel {
  * attention output is already d_model wide, so the residual is projected: P(x) + Attention(LN(x)).
  */
 function projectedResidual(
-  W: LayerRunner, x: Float32Array, n: number, l: EncoderLayer, attend: (h: Float32Array) => Float32Array, layer: number, rec?: Recorder,
+  W: LayerRunner,
+  x: Float32Array,
+  n: number,
+  l: EncoderLayer,
+  attend: (h: Float32Array) => Float32Array,
+  layer: number,
+  rec?: Recorder,
 ): Float32Array {
   const y = attend(W.layerNorm(x, n, l.weights.selfNorm)); // [n, d_model]
   const res = W.linear(x, n, l.residual!); // [n, d_model]
   const out = new Float32Array(y.length);
   for (let i = 0; i < out.length; i++) out[i] = res[i] + y[i];
-  rec?.addNorm.push({ part: 'encoder', layer, sublayer: 'self_attn', residualNorm: rowNorms(res, n), sublayerNorm: rowNorms(y, n), outputNorm: rowNorms(out, n) });
+  rec?.addNorm.push({
+    part: 'encoder',
+    layer,
+    sublayer: 'self_attn',
+    residualNorm: rowNorms(res, n),
+    sublayerNorm: rowNorms(y, n),
+    outputNorm: rowNorms(out, n),
+  });
   return out;
 }
 
@@ -138,8 +155,17 @@ export function buildSentenceEncoder(model: Model, kernels?: Kernels): RunnableM
     parameters: m.parameters,
     hasTarget: false,
     details: {
-      kind: 'sentence encoder', embed_dim: c.embed_dim, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff, encoder_layers: c.layers, // encoder_layers + heads: the side panel's tree lists the heads from these
-      activation: c.activation, norm: 'pre-LN', positions: c.positions, pooling: 'mean → tanh dense → L2', vocab_size: c.vocab_size,
+      kind: 'sentence encoder',
+      embed_dim: c.embed_dim,
+      d_model: c.d_model,
+      heads: c.heads,
+      d_ff: c.d_ff,
+      encoder_layers: c.layers, // encoder_layers + heads: the side panel's tree lists the heads from these
+      activation: c.activation,
+      norm: 'pre-LN',
+      positions: c.positions,
+      pooling: 'mean → tanh dense → L2',
+      vocab_size: c.vocab_size,
     },
     run(ids, opts, ctl): ModelOutput {
       if (opts.targetIds) throw new InputError('target_ids', 'a sentence encoder has no target side');

@@ -25,7 +25,12 @@ function gridSize(model: Model): number {
   let size = model.config.image_size;
   model.config.conv.forEach((st, i) => {
     size = Math.floor(size / st.pool);
-    if (size < 1) throw new ModelFormatError(model.file, `config.conv[${i}].pool`, `a pool that leaves at least 1×1 locations of the ${model.config.image_size}-pixel image; the grid is empty after stage ${i}`);
+    if (size < 1)
+      throw new ModelFormatError(
+        model.file,
+        `config.conv[${i}].pool`,
+        `a pool that leaves at least 1×1 locations of the ${model.config.image_size}-pixel image; the grid is empty after stage ${i}`,
+      );
   });
   return size;
 }
@@ -38,13 +43,29 @@ export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKe
   const stages: { w: Float32Array; b: Float32Array; out: number; k: number; pool: number }[] = [];
   let inC = 3;
   c.conv.forEach((st, i) => {
-    if (st.kernel % 2 !== 1) throw new ModelFormatError(model.file, `config.conv[${i}].kernel`, `an odd kernel size (same padding keeps the image size); found ${st.kernel}`);
-    stages.push({ w: r.get(`encoder.conv.${i}.weight`, [st.channels, inC, st.kernel, st.kernel]), b: r.get(`encoder.conv.${i}.bias`, [st.channels]), out: st.channels, k: st.kernel, pool: st.pool });
+    if (st.kernel % 2 !== 1)
+      throw new ModelFormatError(
+        model.file,
+        `config.conv[${i}].kernel`,
+        `an odd kernel size (same padding keeps the image size); found ${st.kernel}`,
+      );
+    stages.push({
+      w: r.get(`encoder.conv.${i}.weight`, [st.channels, inC, st.kernel, st.kernel]),
+      b: r.get(`encoder.conv.${i}.bias`, [st.channels]),
+      out: st.channels,
+      k: st.kernel,
+      pool: st.pool,
+    });
     inC = st.channels;
   });
   const D = inC;
   const { embed_dim: E, hidden_size: H, attention_dim: A, tgt_vocab_size: V } = c;
-  const lin = (name: string, out: number, inp: number) => ({ w: r.get(`${name}.weight`, [out, inp]), b: r.get(`${name}.bias`, [out]), out, inp });
+  const lin = (name: string, out: number, inp: number) => ({
+    w: r.get(`${name}.weight`, [out, inp]),
+    b: r.get(`${name}.bias`, [out]),
+    out,
+    inp,
+  });
   const initH = lin('decoder.init_h', H, D);
   const initC = lin('decoder.init_c', H, D);
   const attEnc = lin('attention.encoder', A, D);
@@ -52,15 +73,22 @@ export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKe
   const v = r.get('attention.v', [A]);
   const gate = c.gate ? lin('decoder.gate', 1, H) : null;
   const embed = r.get('decoder.embed', [V, E]);
-  const cell = makeCell('lstm', {
-    weight_ih: r.get('decoder.rnn.weight_ih', [4 * H, E + D]),
-    weight_hh: r.get('decoder.rnn.weight_hh', [4 * H, H]),
-    bias_ih: r.get('decoder.rnn.bias_ih', [4 * H]),
-    bias_hh: r.get('decoder.rnn.bias_hh', [4 * H]),
-  }, E + D, H, kernels);
+  const cell = makeCell(
+    'lstm',
+    {
+      weight_ih: r.get('decoder.rnn.weight_ih', [4 * H, E + D]),
+      weight_hh: r.get('decoder.rnn.weight_hh', [4 * H, H]),
+      bias_ih: r.get('decoder.rnn.bias_ih', [4 * H]),
+      bias_hh: r.get('decoder.rnn.bias_hh', [4 * H]),
+    },
+    E + D,
+    H,
+    kernels,
+  );
   const out = lin('decoder.out', V, H + D);
   r.finish();
-  const apply = (l: { w: Float32Array; b: Float32Array; out: number; inp: number }, x: Float32Array, rows = 1) => kernels.linear(x, rows, l.inp, l.w, l.out, l.b);
+  const apply = (l: { w: Float32Array; b: Float32Array; out: number; inp: number }, x: Float32Array, rows = 1) =>
+    kernels.linear(x, rows, l.inp, l.w, l.out, l.b);
   const word = (id: number) => model.targetTokenizer?.token(id) ?? String(id);
   const sceneWord = (id: number) => model.sourceTokenizer?.token(id) ?? String(id);
 
@@ -69,7 +97,15 @@ export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKe
     parameters: r.parameterCount(),
     hasTarget: true,
     decoderStartId: c.bos_id,
-    details: { image: `${c.image_size}×${c.image_size}`, locations: `${grid}×${grid}`, annotation_dim: D, embed_dim: E, hidden_size: H, attention_dim: A, gate: c.gate },
+    details: {
+      image: `${c.image_size}×${c.image_size}`,
+      locations: `${grid}×${grid}`,
+      annotation_dim: D,
+      embed_dim: E,
+      hidden_size: H,
+      attention_dim: A,
+      gate: c.gate,
+    },
     run(ids, opts, ctl) {
       checkIds(ids, 'ids', c.src_vocab_size);
       if (opts.targetIds) checkIds(opts.targetIds, 'target_ids', V);
@@ -131,7 +167,9 @@ export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKe
         targetIds: inputs,
         predicted,
         addNorm: [],
-        attentions: [{ part: 'cross', layer: 0, heads: 1, queries: T, keys: L, probs: Float32Array.from(alpha), scores: Float32Array.from(scores) }],
+        attentions: [
+          { part: 'cross', layer: 0, heads: 1, queries: T, keys: L, probs: Float32Array.from(alpha), scores: Float32Array.from(scores) },
+        ],
         // Keys are image locations, not the scene words: label them by grid cell (row, column).
         axisLabels: [{ part: 'cross', keys: Array.from({ length: L }, (_, i) => `(${Math.floor(i / grid)},${i % grid})`) }],
         app: {
@@ -149,7 +187,8 @@ function toRgbBytes(img: FeatureMap): Uint8Array {
   const { height: Hh, width: W } = img;
   const outB = new Uint8Array(Hh * W * 3); // [H, W, 3]
   for (let y = 0; y < Hh; y++) {
-    for (let x = 0; x < W; x++) for (let ch = 0; ch < 3; ch++) outB[(y * W + x) * 3 + ch] = Math.round(255 * img.data[(ch * Hh + y) * W + x]);
+    for (let x = 0; x < W; x++)
+      for (let ch = 0; ch < 3; ch++) outB[(y * W + x) * 3 + ch] = Math.round(255 * img.data[(ch * Hh + y) * W + x]);
   }
   return outB;
 }
@@ -157,7 +196,8 @@ function toRgbBytes(img: FeatureMap): Uint8Array {
 function checkIds(ids: number[], field: string, vocab: number): void {
   if (ids.length === 0) throw new InputError(field, 'at least one token is needed');
   ids.forEach((id, i) => {
-    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new InputError(`${field}[${i}]`, `${String(id)} is not a valid id; expected an integer in [0, ${vocab - 1}]`);
+    if (!Number.isInteger(id) || id < 0 || id >= vocab)
+      throw new InputError(`${field}[${i}]`, `${String(id)} is not a valid id; expected an integer in [0, ${vocab - 1}]`);
   });
 }
 

@@ -60,17 +60,26 @@ export class TdmcaModel {
     const d = c.d_model;
     const n = ids.length;
     if (n === 0) throw new InputError('ids', 'at least one token is needed');
-    if (this.positions && n > c.max_positions) throw new InputError('ids', `at most ${c.max_positions} tokens fit this model's positions, got ${n}`);
+    if (this.positions && n > c.max_positions)
+      throw new InputError('ids', `at most ${c.max_positions} tokens fit this model's positions, got ${n}`);
     let x: Float32Array = new Float32Array(n * d); // [n, d]
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) throw new InputError(`ids[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size)
+        throw new InputError(`ids[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
       for (let j = 0; j < d; j++) x[i * d + j] = this.tokens[id * d + j] + (this.positions ? this.positions[i * d + j] : 0);
     });
     this.layers.forEach((l, layer) => {
       checkpoint(ctl, layer, this.layers.length, `${c.layers[layer]} layer ${layer + 1}/${this.layers.length}`, rec?.attentions);
       const where = { part: 'decoder' as const, layer };
       const how = l.compress ? { compress: l.compress } : { block: c.block_size };
-      x = this.run.addNorm(x, n, l.selfNorm, (h) => maskedSelfAttention(this.run, h, n, l.selfAttn, c.heads, how, where, rec), { ...where, sublayer: 'self_attn' }, rec);
+      x = this.run.addNorm(
+        x,
+        n,
+        l.selfNorm,
+        (h) => maskedSelfAttention(this.run, h, n, l.selfAttn, c.heads, how, where, rec),
+        { ...where, sublayer: 'self_attn' },
+        rec,
+      );
       x = this.run.addNorm(x, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, c.activation), { ...where, sublayer: 'ffn' }, rec);
     });
     return this.finalNorm ? this.run.layerNorm(x, n, this.finalNorm) : x;
@@ -91,8 +100,15 @@ export function buildTdmca(model: Model, kernels?: Kernels): RunnableModel & { m
     parameters: t.parameters,
     hasTarget: false,
     details: {
-      d_model: c.d_model, heads: c.heads, d_ff: c.d_ff, layers: c.layers.map((l) => (l === 'local' ? 'L' : 'M')).join(''),
-      block_size: c.block_size, compression: c.compression, norm: `${c.norm}-LN`, positions: c.positions, vocab_size: c.vocab_size,
+      d_model: c.d_model,
+      heads: c.heads,
+      d_ff: c.d_ff,
+      layers: c.layers.map((l) => (l === 'local' ? 'L' : 'M')).join(''),
+      block_size: c.block_size,
+      compression: c.compression,
+      norm: `${c.norm}-LN`,
+      positions: c.positions,
+      vocab_size: c.vocab_size,
     },
     run: (ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput => {
       if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');

@@ -47,7 +47,15 @@ export function compressedCausalMask(n: number, m: number, stride: number): Uint
  * [d_out, d_in, kernel]) on x [n, d_in] zero-padded at the end to a multiple of the stride
  * → [⌈n/stride⌉, d_out]. Each output row summarises `stride` consecutive positions.
  */
-export function stridedConv(x: Float32Array, n: number, dIn: number, w: Float32Array, b: Float32Array, dOut: number, stride: number): Float32Array {
+export function stridedConv(
+  x: Float32Array,
+  n: number,
+  dIn: number,
+  w: Float32Array,
+  b: Float32Array,
+  dOut: number,
+  stride: number,
+): Float32Array {
   const m = compressedLength(n, stride);
   const out = new Float32Array(m * dOut); // [m, d_out]
   for (let j = 0; j < m; j++) {

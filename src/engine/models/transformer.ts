@@ -87,7 +87,10 @@ export class TransformerModel {
     if (c.relative_attention) {
       // T5Stack: only block 0 has relative_attention_bias; its bias is passed on to every block.
       const { buckets, max_distance: maxDistance } = c.relative_attention;
-      const stacks: [Stack, LayerWeights[]][] = [['encoder', this.encoderLayers], ['decoder', this.decoderLayers]];
+      const stacks: [Stack, LayerWeights[]][] = [
+        ['encoder', this.encoderLayers],
+        ['decoder', this.decoderLayers],
+      ];
       for (const [stack, layers] of stacks) {
         if (!layers.length) continue;
         const table = r.get(`${stack}.relative_bias`, [buckets, c.heads]);
@@ -103,9 +106,7 @@ export class TransformerModel {
     this.hasOwnHead = r.has('lm_head.weight');
     this.lmHead = {
       // Tying needs e = d; an encoder with narrower embeddings and no lm_head has no logits.
-      w: r.has('lm_head.weight') || (e !== d && c.kind !== 'encoder')
-        ? r.get('lm_head.weight', [c.vocab_size, d])
-        : this.tokens,
+      w: r.has('lm_head.weight') || (e !== d && c.kind !== 'encoder') ? r.get('lm_head.weight', [c.vocab_size, d]) : this.tokens,
       b: r.has('lm_head.bias') ? r.get('lm_head.bias', [c.vocab_size]) : undefined,
     };
     r.finish();
@@ -162,9 +163,23 @@ export class TransformerModel {
     this.encoderLayers.forEach((l, layer) => {
       checkpoint(ctl, layer, this.encoderLayers.length, `encoder layer ${layer + 1}/${this.encoderLayers.length}`, rec?.attentions);
       const where = { part: 'encoder' as const, layer };
-      const mid = this.run.addNorm(x, n, l.selfNorm, (h) => this.run.attention(h, n, l.selfAttn, 'self', where, rec), { ...where, sublayer: 'self_attn' }, rec);
+      const mid = this.run.addNorm(
+        x,
+        n,
+        l.selfNorm,
+        (h) => this.run.attention(h, n, l.selfAttn, 'self', where, rec),
+        { ...where, sublayer: 'self_attn' },
+        rec,
+      );
       this.run.release(x); // the embedding or the layer before's output: made here, held nowhere else
-      x = this.run.addNorm(mid, n, l.ffnNorm, (h) => this.run.feedForward(h, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+      x = this.run.addNorm(
+        mid,
+        n,
+        l.ffnNorm,
+        (h) => this.run.feedForward(h, n, l, this.cfg.activation),
+        { ...where, sublayer: 'ffn' },
+        rec,
+      );
       this.run.release(mid);
     });
     return this.encoderFinal ? this.normAndRelease(x, n, this.encoderFinal) : x;

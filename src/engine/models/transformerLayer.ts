@@ -197,7 +197,8 @@ export class LayerRunner {
       if (kv === 'causal') mask = causalMask(rows, rows); // key j > query i → hidden
     } else if ('cache' in kv) {
       const offset = kv.cache.length;
-      const kNew = this.linear(x, rows, w.k), vNew = this.linear(x, rows, w.v); // [rows, d], copied into the cache
+      const kNew = this.linear(x, rows, w.k),
+        vNew = this.linear(x, rows, w.v); // [rows, d], copied into the cache
       kv.cache.append(kNew, vNew, rows);
       dead.push(kNew, vNew);
       ({ k, v, length: nk } = kv.cache); // [nk, d]
@@ -212,7 +213,16 @@ export class LayerRunner {
     const att = opts
       ? scaledDotProductAttention(q, k, v, rows, nk, heads, dHead, mask, opts)
       : (this.kernels.attention ?? scaledDotProductAttention)(q, k, v, rows, nk, heads, dHead, mask); // probs [heads, rows, nk]
-    rec?.attentions.push({ ...where, heads, queries: rows, keys: nk, probs: att.probs, scores: att.scores, mask, ...(att.rowEntropy && { rowEntropy: att.rowEntropy }) });
+    rec?.attentions.push({
+      ...where,
+      heads,
+      queries: rows,
+      keys: nk,
+      probs: att.probs,
+      scores: att.scores,
+      mask,
+      ...(att.rowEntropy && { rowEntropy: att.rowEntropy }),
+    });
     const only = rec?.qkvOnly;
     if (rec?.qkv && (!only || (only.part === where.part && only.layer === where.layer))) {
       const split = splitHeads(q, k, v, rows, nk, heads, dHead);
@@ -277,7 +287,8 @@ export class LayerRunner {
     if (normed) engineBuffers.give(normed);
     if (this.kernels.addNorm) {
       const r = this.kernels.addNorm(x, y, rows, this.cfg.d_model, pre ? undefined : { ...norm, eps: this.cfg.layer_norm_eps }, !!rec);
-      if (rec && r.norms) rec.addNorm.push({ ...step, residualNorm: r.norms.residual, sublayerNorm: r.norms.sublayer, outputNorm: r.norms.output });
+      if (rec && r.norms)
+        rec.addNorm.push({ ...step, residualNorm: r.norms.residual, sublayerNorm: r.norms.sublayer, outputNorm: r.norms.output });
       engineBuffers.give(y);
       return r.out;
     }
@@ -318,7 +329,8 @@ function splitHeads(q: Float32Array, k: Float32Array, v: Float32Array, nq: numbe
   const split = (x: Float32Array, n: number) => {
     const out = new Float32Array(heads * n * dHead);
     for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < n; i++) out.set(x.subarray(i * heads * dHead + h * dHead, i * heads * dHead + (h + 1) * dHead), (h * n + i) * dHead);
+      for (let i = 0; i < n; i++)
+        out.set(x.subarray(i * heads * dHead + h * dHead, i * heads * dHead + (h + 1) * dHead), (h * n + i) * dHead);
     }
     return out;
   };

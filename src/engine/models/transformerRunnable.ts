@@ -17,7 +17,8 @@ export function buildTransformer(model: Model, kernels?: Kernels): RunnableModel
   // An encoder with its own LM head is a masked LM: it shows its guesses at each mask token.
   const tok = model.sourceTokenizer;
   const mask = c.kind === 'encoder' && t.hasOwnHead ? findMaskToken(tok) : undefined;
-  const mlm = mask && ((logits: Float32Array, ids: number[]) => mlmView(logits, ids, c.vocab_size, mask, (id) => (tok ? tok.token(id) : String(id))));
+  const mlm =
+    mask && ((logits: Float32Array, ids: number[]) => mlmView(logits, ids, c.vocab_size, mask, (id) => (tok ? tok.token(id) : String(id))));
   return {
     model: t,
     kind: c.kind,
@@ -25,9 +26,16 @@ export function buildTransformer(model: Model, kernels?: Kernels): RunnableModel
     hasTarget: c.kind === 'encoder-decoder',
     decoderStartId: c.decoder_start_id ?? c.bos_id,
     details: {
-      kind: c.kind, d_model: c.d_model, heads: c.heads, d_ff: c.d_ff,
-      encoder_layers: c.encoder_layers, decoder_layers: c.decoder_layers,
-      activation: c.activation, norm: `${c.norm}-LN`, positions: c.positions, vocab_size: c.vocab_size,
+      kind: c.kind,
+      d_model: c.d_model,
+      heads: c.heads,
+      d_ff: c.d_ff,
+      encoder_layers: c.encoder_layers,
+      decoder_layers: c.decoder_layers,
+      activation: c.activation,
+      norm: `${c.norm}-LN`,
+      positions: c.positions,
+      vocab_size: c.vocab_size,
     },
     run: (ids, opts, ctl) => runTransformer(t, ids, opts, ctl, mlm),
   };

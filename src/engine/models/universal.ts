@@ -11,9 +11,7 @@ import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import type { UniversalData } from '../../../common/apps/universal';
 import { TensorReader } from './tensorReader';
-import {
-  LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder,
-} from './transformerLayer';
+import { LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
@@ -75,18 +73,27 @@ export class UniversalModel {
     if (n > c.max_positions) throw new InputError('ids', `at most ${c.max_positions} tokens fit this model's positions, got ${n}`);
     const x = new Float32Array(n * d); // [n, d] the recurrent state
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size) throw new InputError(`ids[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocab_size)
+        throw new InputError(`ids[${i}]`, `token id ${id} is outside the vocabulary 0…${c.vocab_size - 1}`);
       x.set(this.tokens.subarray(id * d, (id + 1) * d), i * d);
     });
     const out = new Float32Array(n * d); // [n, d] Σ_t w_t · y_t
     const cum = new Float64Array(n); // Σ p of the steps taken so far
-    const act: ActTrace = { steps: 0, haltingStep: new Array(n).fill(0), remainder: new Array(n).fill(0), ponder: new Array(n).fill(0), halting: [], weights: [] };
+    const act: ActTrace = {
+      steps: 0,
+      haltingStep: new Array(n).fill(0),
+      remainder: new Array(n).fill(0),
+      ponder: new Array(n).fill(0),
+      halting: [],
+      weights: [],
+    };
     const running = (i: number) => act.haltingStep[i] === 0;
     for (let t = 0; t < c.max_steps && act.haltingStep.some((s) => s === 0); t++) {
       checkpoint(ctl, t, c.max_steps, `recurrence step ${t + 1}/${c.max_steps}`, rec?.attentions);
       // Coordinates: position signal + step signal, added to the state before every step.
       const xin = new Float32Array(n * d);
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xin[i * d + j] = x[i * d + j] + this.positionSignal[i * d + j] + this.stepSignal[t * d + j];
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < d; j++) xin[i * d + j] = x[i * d + j] + this.positionSignal[i * d + j] + this.stepSignal[t * d + j];
       const p = this.haltingProbabilities(xin, n); // [n]
       const y = this.step(xin, n, t, rec); // [n, d]; every token is transformed, halted rows are not used
       const pRow = new Array<number>(n).fill(0);
@@ -130,8 +137,22 @@ export class UniversalModel {
   private step(x: Float32Array, n: number, t: number, rec?: Recorder): Float32Array {
     const l = this.layer;
     const where = { part: 'encoder' as const, layer: t }; // layer index = recurrence step
-    const h = this.run.addNorm(x, n, l.selfNorm, (v) => this.run.attention(v, n, l.selfAttn, 'self', where, rec), { ...where, sublayer: 'self_attn' }, rec);
-    const out = this.run.addNorm(h, n, l.ffnNorm, (v) => this.run.feedForward(v, n, l, this.cfg.activation), { ...where, sublayer: 'ffn' }, rec);
+    const h = this.run.addNorm(
+      x,
+      n,
+      l.selfNorm,
+      (v) => this.run.attention(v, n, l.selfAttn, 'self', where, rec),
+      { ...where, sublayer: 'self_attn' },
+      rec,
+    );
+    const out = this.run.addNorm(
+      h,
+      n,
+      l.ffnNorm,
+      (v) => this.run.feedForward(v, n, l, this.cfg.activation),
+      { ...where, sublayer: 'ffn' },
+      rec,
+    );
     this.run.release(h); // x stays: the recurrence may keep it
     return out;
   }
@@ -152,8 +173,14 @@ export function buildUniversal(model: Model, kernels?: Kernels): RunnableModel &
     parameters: u.parameters,
     hasTarget: false,
     details: {
-      d_model: c.d_model, heads: c.heads, d_ff: c.d_ff, shared_layer: `${c.norm}-LN`, max_steps: c.max_steps,
-      halting_threshold: c.halting_threshold, activation: c.activation, vocab_size: c.vocab_size,
+      d_model: c.d_model,
+      heads: c.heads,
+      d_ff: c.d_ff,
+      shared_layer: `${c.norm}-LN`,
+      max_steps: c.max_steps,
+      halting_threshold: c.halting_threshold,
+      activation: c.activation,
+      vocab_size: c.vocab_size,
     },
     run: (ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput => {
       if (opts.targetIds) throw new InputError('target_ids', 'a Universal Transformer encoder has no target side');

@@ -104,7 +104,11 @@ export async function waitForPaletteItems(page: Page, text: string, titles: stri
 /** Runs a command the way a person does: F1, type its full title, Enter on the matching row. */
 export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
   await waitForPaletteItems(page, title, [title], timeoutMs);
-  await page.locator(PALETTE_ROWS).filter({ has: page.locator('.label-name', { hasText: title }) }).first().click();
+  await page
+    .locator(PALETTE_ROWS)
+    .filter({ has: page.locator('.label-name', { hasText: title }) })
+    .first()
+    .click();
   await page.locator(PALETTE_INPUT).waitFor({ state: 'hidden', timeout: 5000 });
 }
 
@@ -143,7 +147,13 @@ export async function frameWith(page: Page, selector: string, timeoutMs = 30_000
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const f of page.frames()) {
-      if (await f.locator(selector).count().catch(() => 0)) return f;
+      if (
+        await f
+          .locator(selector)
+          .count()
+          .catch(() => 0)
+      )
+        return f;
     }
     if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${timeoutMs / 1000} s`);
     await sleep(300);

@@ -26,7 +26,9 @@ export interface Manifest {
 /** Titles the command palette shows: every contributed command except those hidden with `when: false`. */
 export function paletteTitles(manifest: Manifest): string[] {
   const hidden = new Set((manifest.contributes.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
-  return manifest.contributes.commands.filter((c) => !hidden.has(c.command)).map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
+  return manifest.contributes.commands
+    .filter((c) => !hidden.has(c.command))
+    .map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
 }
 
 export interface UiContext {

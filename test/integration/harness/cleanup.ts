@@ -55,7 +55,11 @@ export function runDriver(main: () => Promise<number>): void {
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.once(sig, () => {
       console.error(`\n[harness] ${sig}: stopping`);
       void finish(code, true);

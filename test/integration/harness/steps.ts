@@ -73,7 +73,11 @@ export class Steps {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
 function ms(t0: number): string {
@@ -81,5 +85,9 @@ function ms(t0: number): string {
 }
 
 function indent(s: string): string {
-  return s.split('\n').slice(0, 12).map((l) => `      ${l}`).join('\n');
+  return s
+    .split('\n')
+    .slice(0, 12)
+    .map((l) => `      ${l}`)
+    .join('\n');
 }

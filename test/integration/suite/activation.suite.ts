@@ -72,7 +72,10 @@ suite('Activation', () => {
     try {
       const a = await api();
       const model = (await exampleModel()).fsPath;
-      await assert.rejects(Promise.resolve(a.engine.run(model, { ids: [1, 2] })), /2 tokens is over the limit of 1 \(setting attentionInspector\.maxSequenceLength\)/);
+      await assert.rejects(
+        Promise.resolve(a.engine.run(model, { ids: [1, 2] })),
+        /2 tokens is over the limit of 1 \(setting attentionInspector\.maxSequenceLength\)/,
+      );
     } finally {
       await config.update('maxSequenceLength', undefined, vscode.ConfigurationTarget.Global);
     }

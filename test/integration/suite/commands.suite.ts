@@ -29,7 +29,11 @@ suite('Commands from the palette', () => {
 
   test('Restricted Mode: supported, and the manifest says what is limited', () => {
     const ext = vscode.extensions.getExtension('attention-inspector.attention-inspector')!;
-    const trust = ext.packageJSON.capabilities?.untrustedWorkspaces as { supported: unknown; description?: string; restrictedConfigurations?: string[] };
+    const trust = ext.packageJSON.capabilities?.untrustedWorkspaces as {
+      supported: unknown;
+      description?: string;
+      restrictedConfigurations?: string[];
+    };
     assert.strictEqual(trust?.supported, true);
     assert.match(trust.description ?? '', /only reads model files/);
     const settings = Object.keys(ext.packageJSON.contributes.configuration.properties as object);

@@ -15,7 +15,11 @@ export async function api(): Promise<AttentionInspectorApi> {
   return ext.activate();
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -45,7 +49,9 @@ export function scripted(...answers: Answer[]): ScriptedPrompter {
     if ('escape' in a) return undefined;
     if ('type' in a) return a.type;
     if ('first' in a) return items[0];
-    const found = items.find((i) => (typeof a.pick === 'string' ? i.label.includes(a.pick) || (i.description ?? '').includes(a.pick) : a.pick.test(i.label)));
+    const found = items.find((i) =>
+      typeof a.pick === 'string' ? i.label.includes(a.pick) || (i.description ?? '').includes(a.pick) : a.pick.test(i.label),
+    );
     if (!found) throw new Error(`"${title}": no item matches ${String(a.pick)}; items: ${items.map((i) => i.label).join(' | ')}`);
     return found;
   };
@@ -69,7 +75,10 @@ export function scripted(...answers: Answer[]): ScriptedPrompter {
 export async function exampleModel(): Promise<vscode.Uri> {
   const found = await vscode.workspace.findFiles('**/*.model.json', '**/node_modules/**');
   assert.ok(found.length, 'no *.model.json in the test workspace (examples/)');
-  return found.find((u) => path.basename(u.fsPath) === 'rnn-reverse-additive.model.json') ?? found.sort((a, b) => a.fsPath.localeCompare(b.fsPath))[0];
+  return (
+    found.find((u) => path.basename(u.fsPath) === 'rnn-reverse-additive.model.json') ??
+    found.sort((a, b) => a.fsPath.localeCompare(b.fsPath))[0]
+  );
 }
 
 /** Forget every run and close the inspector, so a command starts with no prior state. */

@@ -22,7 +22,13 @@ suite('Workspace text in notifications', () => {
   suiteSetup(async () => {
     a = await api();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-hostile-'));
-    const base = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'fixtures', 'project', 'narm-small.model.json');
+    const base = path.join(
+      vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath,
+      'test',
+      'fixtures',
+      'project',
+      'narm-small.model.json',
+    );
     const doc = JSON.parse(fs.readFileSync(base, 'utf8')) as { weights: { inline: Record<string, unknown> } };
     // An extra tensor: the engine rejects it by name ("no such tensor in a narm model").
     doc.weights.inline[HOSTILE] = Object.values(doc.weights.inline)[0];
@@ -44,7 +50,11 @@ suite('Workspace text in notifications', () => {
   suiteTeardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   function assertNoLink(message: string, mentions: string): void {
-    assert.deepStrictEqual([...message.matchAll(LINK)].map((m) => m[2]), [], `a link in: ${message}`);
+    assert.deepStrictEqual(
+      [...message.matchAll(LINK)].map((m) => m[2]),
+      [],
+      `a link in: ${message}`,
+    );
     assert.ok(message.includes(mentions), `the message still names "${mentions}": ${message}`);
   }
 

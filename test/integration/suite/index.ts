@@ -22,7 +22,10 @@ export async function run(): Promise<void> {
     console.log(line);
     if (report) fs.appendFileSync(report, line + '\n');
   };
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.suite.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.suite.js'))
+    .sort();
   if (!files.length) {
     out(`no *.suite.js files in ${__dirname}`);
     out('0 passed, 1 failed');
@@ -84,7 +87,9 @@ function reporter(out: Out): new (runner: Mocha.Runner) => Mocha.reporters.Base 
           out('');
           out(`${i + 1}) ${title}`);
           // Frames inside VS Code itself say nothing about our code.
-          const lines = String(err?.stack ?? err).split('\n').filter((l) => !/^\s+at .*(extensionHostProcess|workbench)\.js/.test(l));
+          const lines = String(err?.stack ?? err)
+            .split('\n')
+            .filter((l) => !/^\s+at .*(extensionHostProcess|workbench)\.js/.test(l));
           out(`   ${lines.slice(0, 20).join('\n   ')}`);
         });
         out('');

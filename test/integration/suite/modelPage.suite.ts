@@ -33,7 +33,9 @@ suite('Model page', () => {
 
   test('every malformed model JSON of the corpus: the page names its field and what was expected', async function () {
     this.timeout(120_000);
-    const cases = (JSON.parse(fs.readFileSync(path.join(fixtures, 'malformed', 'cases.json'), 'utf8')) as Case[]).filter((c) => c.file.endsWith('.model.json'));
+    const cases = (JSON.parse(fs.readFileSync(path.join(fixtures, 'malformed', 'cases.json'), 'utf8')) as Case[]).filter((c) =>
+      c.file.endsWith('.model.json'),
+    );
     assert.ok(cases.length > 10);
     const wrong: string[] = [];
     for (const c of cases) {
@@ -41,7 +43,12 @@ suite('Model page', () => {
       // The file named is the model JSON or, for a bad sidecar, the sidecar path it gives.
       const stem = c.file.replace(/\.model\.json$/, '');
       const named = path.relative(path.join(fixtures, 'malformed'), page.file);
-      if (page.type !== 'loadError' || page.field !== c.field || !page.expected.includes(c.error) || ![c.file, `${stem}.safetensors`, ''].includes(named)) {
+      if (
+        page.type !== 'loadError' ||
+        page.field !== c.field ||
+        !page.expected.includes(c.error) ||
+        ![c.file, `${stem}.safetensors`, ''].includes(named)
+      ) {
         wrong.push(`${c.file}: got ${JSON.stringify(page)}`);
       }
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -60,15 +67,28 @@ suite('Model page', () => {
     const llama = (await openPage(path.join(llamaDir, 'config.json'), 'attentionInspector.hfConfig')) as ModelPageModel;
     assert.deepStrictEqual([llama.type, llama.architecture, llama.details.kv_heads], ['model', 'hf-decoder', 2]);
     const run = await a.engine.run(llamaDir, { ids: [13, 59, 42, 17] });
-    assert.deepStrictEqual(run.attentions.map((x) => [x.part, x.layer, x.heads, x.keys]), [['decoder', 0, 4, 4], ['decoder', 1, 4, 4]]);
-    const bad = (await openPage(path.join(fixtures, 'malformed', 'hf-no-weights', 'config.json'), 'attentionInspector.hfConfig')) as ModelPageError;
+    assert.deepStrictEqual(
+      run.attentions.map((x) => [x.part, x.layer, x.heads, x.keys]),
+      [
+        ['decoder', 0, 4, 4],
+        ['decoder', 1, 4, 4],
+      ],
+    );
+    const bad = (await openPage(
+      path.join(fixtures, 'malformed', 'hf-no-weights', 'config.json'),
+      'attentionInspector.hfConfig',
+    )) as ModelPageError;
     assert.deepStrictEqual([bad.type, bad.field], ['loadError', 'model.safetensors']);
     assert.match(bad.expected, /model\.safetensors file beside config\.json/);
   });
 
   test('an ordinary config.json keeps the JSON editor (the page is only an option for it)', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const editors = ext.packageJSON.contributes.customEditors as { viewType: string; priority: string; selector: { filenamePattern: string }[] }[];
+    const editors = ext.packageJSON.contributes.customEditors as {
+      viewType: string;
+      priority: string;
+      selector: { filenamePattern: string }[];
+    }[];
     const hf = editors.find((e) => e.viewType === 'attentionInspector.hfConfig')!;
     assert.deepStrictEqual([hf.priority, hf.selector[0].filenamePattern], ['option', 'config.json']);
     const json = editors.find((e) => e.viewType === 'attentionInspector.modelFile')!;

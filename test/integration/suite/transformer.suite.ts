@@ -27,7 +27,7 @@ suite('Transformer example', () => {
     assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.showPositionalEncoding'), true);
   });
 
-  test('the extension host\'s engine runs on the native kernels where the CPU has AVX-512 or AVX2, and says so', async () => {
+  test("the extension host's engine runs on the native kernels where the CPU has AVX-512 or AVX2, and says so", async () => {
     a.setPrompter(scripted({ pick: 'transformer-reverse.model.json' }));
     assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.stepDecoder'), true);
     const e = a.runner.lastResult?.engine;
@@ -35,7 +35,8 @@ suite('Transformer example', () => {
     const cpu = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
     // The module needs the whole AVX-512 set it was built for, or AVX2 with FMA.
     const has = (f: string) => new RegExp(`\\b${f}\\b`).test(cpu);
-    if (process.arch === 'x64' && ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every(has)) assert.strictEqual(e.kernels, 'native AVX-512');
+    if (process.arch === 'x64' && ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every(has))
+      assert.strictEqual(e.kernels, 'native AVX-512');
     else if (process.arch === 'x64' && has('avx2') && has('fma')) assert.strictEqual(e.kernels, 'native AVX2');
     else assert.match(e.kernels, /^WASM/);
     assert.ok(e.threads >= 1 && e.ms > 0);
@@ -60,7 +61,10 @@ suite('Transformer example', () => {
     assert.match(doc.getText(), /per-head ‖W‖: h1 \d+\.\d{3}\s+h2 \d+\.\d{3}\s+h3 \d+\.\d{3}\s+h4 \d+\.\d{3}/);
     const lenses = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri, 10)) as vscode.CodeLens[];
     const titles = lenses.map((l) => l.command?.title ?? '');
-    assert.deepStrictEqual(titles.filter((t) => t.includes('encoder layer')), ['$(eye) Inspect encoder layer 0 heads', '$(eye) Inspect encoder layer 1 heads']);
+    assert.deepStrictEqual(
+      titles.filter((t) => t.includes('encoder layer')),
+      ['$(eye) Inspect encoder layer 0 heads', '$(eye) Inspect encoder layer 1 heads'],
+    );
     assert.strictEqual(titles.filter((t) => t.includes('cross-attention')).length, 2);
     const lens = lenses.find((l) => l.command?.title.includes('cross-attention layer 1'))!;
     await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
@@ -68,13 +72,21 @@ suite('Transformer example', () => {
     assert.ok(a.inspector());
   });
 
-  test('Reveal Weights from a head goes to its layer\'s q projection in the header view', async () => {
-    const ed = (await vscode.commands.executeCommand('attentionInspector.revealWeights', { uri: model!, part: 'cross', layer: 1, head: 2 })) as vscode.TextEditor;
+  test("Reveal Weights from a head goes to its layer's q projection in the header view", async () => {
+    const ed = (await vscode.commands.executeCommand('attentionInspector.revealWeights', {
+      uri: model!,
+      part: 'cross',
+      layer: 1,
+      head: 2,
+    })) as vscode.TextEditor;
     assert.ok(ed, 'an editor is shown');
     assert.strictEqual(ed.document.uri.scheme, 'attention-safetensors');
     assert.strictEqual(ed.document.getText(ed.selection), 'decoder.layers.1.cross_attn.q.weight');
     const ext = vscode.extensions.getExtension('attention-inspector.attention-inspector')!;
     const ctx = ext.packageJSON.contributes.menus['view/item/context'] as { command: string; when: string }[];
-    assert.ok(ctx.some((m) => m.command === 'attentionInspector.revealWeights' && m.when.includes('viewItem == head')), 'offered on tree heads');
+    assert.ok(
+      ctx.some((m) => m.command === 'attentionInspector.revealWeights' && m.when.includes('viewItem == head')),
+      'offered on tree heads',
+    );
   });
 });

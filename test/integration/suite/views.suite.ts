@@ -65,7 +65,16 @@ suite('Editor, side panel and file changes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-bad-'));
     temp.push(dir);
     const bad = path.join(dir, 'bad.model.json');
-    fs.writeFileSync(bad, JSON.stringify({ format: 'attention-inspector/model', version: 1, name: 'bad', architecture: 'transformer', config: { kind: 'encoder', d_model: -3 } }));
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({
+        format: 'attention-inspector/model',
+        version: 1,
+        name: 'bad',
+        architecture: 'transformer',
+        config: { kind: 'encoder', d_model: -3 },
+      }),
+    );
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(bad), 'attentionInspector.modelFile');
     const page = (await waitFor('the error page', () => a.editor.pages.get(vscode.Uri.file(bad).toString())?.last)) as ModelPageError;
     assert.strictEqual(page.type, 'loadError');
@@ -108,26 +117,40 @@ suite('Editor, side panel and file changes', () => {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919) % W2_VOCAB);
     // A finished short run opens the panel (live runs only fill an open one).
     await a.runner.run(w2, { ids: ids(8) });
-    await waitFor('the panel with the short run', () => a.inspector()?.result?.tokens.source.length === 8 && !a.inspector()?.result?.running);
+    await waitFor(
+      'the panel with the short run',
+      () => a.inspector()?.result?.tokens.source.length === 8 && !a.inspector()?.result?.running,
+    );
 
     // 1. No finished run to go back to: the partial layers stay, marked cancelled.
     a.runner.lastResult = undefined;
     let run = a.runner.live(w2, { ids: ids(512) });
-    const partial = await waitFor('a partial result in the panel', () => {
-      const r = a.inspector()?.result;
-      return r?.running && r.tokens.source.length === 512 ? r : undefined;
-    }, 60_000);
+    const partial = await waitFor(
+      'a partial result in the panel',
+      () => {
+        const r = a.inspector()?.result;
+        return r?.running && r.tokens.source.length === 512 ? r : undefined;
+      },
+      60_000,
+    );
     run.cancel();
     await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
     const kept = a.inspector()?.result;
     assert.strictEqual(kept?.running?.stopped, 'cancelled', 'the partial run is marked cancelled');
-    assert.ok(kept.attentions.length >= partial.attentions.length && kept.attentions.length < 12, `finished layers kept: ${kept.attentions.length} of 12`);
+    assert.ok(
+      kept.attentions.length >= partial.attentions.length && kept.attentions.length < 12,
+      `finished layers kept: ${kept.attentions.length} of 12`,
+    );
     assert.strictEqual(a.runner.lastResult, undefined, 'a cancelled run is not the last result');
 
     // 2. With a finished run before: the cancel puts it back.
     const finished = await a.runner.live(w2, { ids: ids(16) });
     run = a.runner.live(w2, { ids: ids(512) });
-    await waitFor('the second partial result', () => a.inspector()?.result?.running && a.inspector()?.result?.tokens.source.length === 512, 60_000);
+    await waitFor(
+      'the second partial result',
+      () => a.inspector()?.result?.running && a.inspector()?.result?.tokens.source.length === 512,
+      60_000,
+    );
     run.cancel();
     await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
     const back = a.inspector()?.result;
@@ -177,15 +200,24 @@ suite('Editor, side panel and file changes', () => {
     const json = JSON.parse(fs.readFileSync(model.fsPath, 'utf8')) as { weights?: { safetensors?: string } };
     const side = json.weights?.safetensors;
     assert.ok(side, 'the example model has a safetensors sidecar');
-    const doc = (await vscode.commands.executeCommand('attentionInspector.showSafetensorsHeader', vscode.Uri.joinPath(model, '..', side))) as vscode.TextDocument;
+    const doc = (await vscode.commands.executeCommand(
+      'attentionInspector.showSafetensorsHeader',
+      vscode.Uri.joinPath(model, '..', side),
+    )) as vscode.TextDocument;
     const text = doc.getText();
     assert.match(text, /^Safetensors header of /);
     // Every tensor the header names appears with a dtype and a shape.
     const raw = fs.readFileSync(path.join(path.dirname(model.fsPath), side));
-    const header = JSON.parse(raw.subarray(8, 8 + Number(raw.readBigUInt64LE(0))).toString('utf8')) as Record<string, { dtype: string; shape: number[] }>;
+    const header = JSON.parse(raw.subarray(8, 8 + Number(raw.readBigUInt64LE(0))).toString('utf8')) as Record<
+      string,
+      { dtype: string; shape: number[] }
+    >;
     for (const [name, t] of Object.entries(header)) {
       if (name === '__metadata__') continue;
-      assert.ok(text.includes(`${name}`) && new RegExp(`${name.replace(/\./g, '\\.')}\\s+${t.dtype}\\s+\\[${t.shape.join(', ')}\\]`).test(text), `${name} ${t.dtype} [${t.shape}]`);
+      assert.ok(
+        text.includes(`${name}`) && new RegExp(`${name.replace(/\./g, '\\.')}\\s+${t.dtype}\\s+\\[${t.shape.join(', ')}\\]`).test(text),
+        `${name} ${t.dtype} [${t.shape}]`,
+      );
     }
   });
 
@@ -193,12 +225,25 @@ suite('Editor, side panel and file changes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-lens-'));
     temp.push(dir);
     const file = path.join(dir, 'lens.model.json');
-    fs.writeFileSync(file, [
-      '{', '  "config": {', '    "encoder_layers": 2,', '    "decoder_layers": 1', '  },', '  "weights": { "inline": {',
-      '    "encoder.layers.0.self_attn.q.weight": {},', '    "encoder.layers.0.self_attn.k.weight": {},',
-      '    "encoder.layers.1.self_attn.q.weight": {},', '    "decoder.layers.0.self_attn.q.weight": {},',
-      '    "decoder.layers.0.cross_attn.q.weight": {}', '  } },', '  "other": { "safetensors": "w.safetensors" }', '}',
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        '{',
+        '  "config": {',
+        '    "encoder_layers": 2,',
+        '    "decoder_layers": 1',
+        '  },',
+        '  "weights": { "inline": {',
+        '    "encoder.layers.0.self_attn.q.weight": {},',
+        '    "encoder.layers.0.self_attn.k.weight": {},',
+        '    "encoder.layers.1.self_attn.q.weight": {},',
+        '    "decoder.layers.0.self_attn.q.weight": {},',
+        '    "decoder.layers.0.cross_attn.q.weight": {}',
+        '  } },',
+        '  "other": { "safetensors": "w.safetensors" }',
+        '}',
+      ].join('\n'),
+    );
     // The provider the extension registers for **/*.model.json, on the document VS Code opens.
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     assert.strictEqual(vscode.languages.match(ModelCodeLensProvider.selector, doc) > 0, true, 'the lens selector matches a *.model.json');
@@ -218,6 +263,9 @@ suite('Editor, side panel and file changes', () => {
     assert.deepStrictEqual({ ...arg, uri: arg.uri.fsPath }, { uri: file, part: 'cross', layer: 0, head: 0 });
     // And VS Code itself finds the same lenses through the registered provider.
     const viaVsCode = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri, 10)) as vscode.CodeLens[];
-    assert.deepStrictEqual(viaVsCode.map((l) => `${l.range.start.line}: ${l.command?.title}`), titles);
+    assert.deepStrictEqual(
+      viaVsCode.map((l) => `${l.range.start.line}: ${l.command?.title}`),
+      titles,
+    );
   });
 });

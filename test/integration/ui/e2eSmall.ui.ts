@@ -13,7 +13,12 @@ export const checks: UiCheck[] = [
     screenshot: false,
     async run() {
       const r = await runScenario({
-        size: { ...BERT_BASE_SIZE, layers: 2 }, n: 128, warmRuns: 1, switches: 3, runTimeoutMs: 120_000, cancel: false,
+        size: { ...BERT_BASE_SIZE, layers: 2 },
+        n: 128,
+        warmRuns: 1,
+        switches: 3,
+        runTimeoutMs: 120_000,
+        cancel: false,
         log: (l) => console.log(`      … ${l}`),
       });
       for (const row of e2eRows(r)) console.log(`      ${row.name}: ${row.value}${row.goal ? ` (goal ${row.goal})` : ''}`);
@@ -23,7 +28,8 @@ export const checks: UiCheck[] = [
       if (!w || w.finishedMs === undefined) problems.push('the warm run never finished');
       // Marked at once, by the host, not when the first new layer arrives (issue 20: up to 50 s).
       if (w?.staleMs === undefined || w.staleMs > 2000) problems.push(`previous result marked stale after ${w?.staleMs} ms (bound 2000)`);
-      else if (w.firstHeatmapMs !== undefined && w.staleMs >= w.firstHeatmapMs) problems.push('the previous result was not marked stale before the new heatmap came');
+      else if (w.firstHeatmapMs !== undefined && w.staleMs >= w.firstHeatmapMs)
+        problems.push('the previous result was not marked stale before the new heatmap came');
       const switches = [...(w?.switchDuringMs ?? []), ...(w?.switchAfterMs ?? [])];
       if (w && w.switchAfterMs.length === 0) problems.push('no head switch after the run was timed');
       if (switches.some((x) => x > 3000)) problems.push(`a head switch took ${Math.max(...switches)} ms (bound 3000)`);

@@ -14,7 +14,8 @@ async function checkTile(f: Frame, selector: string, where: string): Promise<voi
   const tile = f.locator(selector).first();
   const deadline = Date.now() + 15_000;
   let bg = '';
-  while (!(bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage)).startsWith('url("blob:') && Date.now() < deadline) await sleep(100);
+  while (!(bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage)).startsWith('url("blob:') && Date.now() < deadline)
+    await sleep(100);
   if (!bg.startsWith('url("blob:')) throw new Error(`${where}: tile background is ${bg}`);
   const shot = await pngPixels(f, await tile.screenshot());
   const seen = new Set<number>();
@@ -32,7 +33,9 @@ export const checks: UiCheck[] = [
       // Not runCommand: it waits for the palette to close, but this command opens the next quick pick at once.
       await waitForPaletteItems(page, 'Attention: Open Model…', ['Attention: Open Model…']);
       await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Open Model…' }).first().click();
-      await page.locator('.quick-input-widget input[placeholder="A model of this workspace"]').waitFor({ state: 'visible', timeout: 15_000 });
+      await page
+        .locator('.quick-input-widget input[placeholder="A model of this workspace"]')
+        .waitFor({ state: 'visible', timeout: 15_000 });
       await pickInQuickOpen(page, EXAMPLE);
       const f = await frameWith(page, 'canvas.heatmap-canvas[aria-label^="Attention of layer"]', 60_000);
       const label = await f.locator('canvas.heatmap-canvas').first().getAttribute('aria-label');
@@ -94,7 +97,11 @@ export const checks: UiCheck[] = [
       if (!examples) throw new Error('the model page lists no examples');
       await steps.screenshot('entry-model-page');
       await f.locator('button', { hasText: 'Reopen as Text' }).click();
-      await page.locator('.editor-instance .monaco-editor .view-lines').filter({ hasText: '"architecture"' }).first().waitFor({ timeout: 15_000 });
+      await page
+        .locator('.editor-instance .monaco-editor .view-lines')
+        .filter({ hasText: '"architecture"' })
+        .first()
+        .waitFor({ timeout: 15_000 });
     },
   },
 ];

@@ -36,7 +36,11 @@ export const checks: UiCheck[] = [
         await waitForPaletteItems(page, 'Go to File', ['Go to File...']);
         await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Go to File...' }).first().click();
         await page.locator('.quick-input-widget input[placeholder^="Search files by name"]').fill(file);
-        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'hostile.model.json' }).first().click({ timeout: 45_000 });
+        await page
+          .locator('.quick-input-list .monaco-list-row')
+          .filter({ hasText: 'hostile.model.json' })
+          .first()
+          .click({ timeout: 45_000 });
         // The notification center lists the error once the engine has answered.
         const message = page.locator('.notifications-center .notification-list-item-message').filter({ hasText: 'Click to repair' });
         const deadline = Date.now() + 30_000;
@@ -48,7 +52,10 @@ export const checks: UiCheck[] = [
           await sleep(1000);
         }
         const text = (await message.first().textContent()) ?? '';
-        const links = await message.first().locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? a.textContent ?? ''));
+        const links = await message
+          .first()
+          .locator('a')
+          .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? a.textContent ?? ''));
         console.log(`      notification: ${text}`);
         await page.keyboard.press('Escape');
         if (links.length) throw new Error(`the notification has links: ${JSON.stringify(links)}`);

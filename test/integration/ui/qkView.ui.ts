@@ -10,10 +10,14 @@ export const checks: UiCheck[] = [
       await page.keyboard.press('Escape');
       await waitForPaletteItems(page, 'Attention: Open Model…', ['Attention: Open Model…']);
       await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Open Model…' }).first().click();
-      await page.locator('.quick-input-widget input[placeholder="A model of this workspace"]').waitFor({ state: 'visible', timeout: 15_000 });
+      await page
+        .locator('.quick-input-widget input[placeholder="A model of this workspace"]')
+        .waitFor({ state: 'visible', timeout: 15_000 });
       await pickInQuickOpen(page, 'transformer-reverse');
       const f = await frameWith(page, '.run-model', 60_000);
-      await f.waitForFunction(() => document.querySelector('.run-model')?.textContent === 'transformer-reverse', undefined, { timeout: 60_000 });
+      await f.waitForFunction(() => document.querySelector('.run-model')?.textContent === 'transformer-reverse', undefined, {
+        timeout: 60_000,
+      });
       await f.locator('.view-tab[data-view="qk"]').click();
       await f.locator('.qk-dot-sum').waitFor({ timeout: 30_000 });
       const title = (await f.locator('.qk-dot-title').textContent()) ?? '';

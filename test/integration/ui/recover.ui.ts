@@ -12,8 +12,21 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import {
-  findInstall, frameWith, launchBrowser, newPage, pickInQuickOpen, repoRoot, runCommand, sleep, startServer, waitForPaletteItems,
-  waitForWorkbench, workbenchUrl, type RunningServer, type Steps, type UiCheck,
+  findInstall,
+  frameWith,
+  launchBrowser,
+  newPage,
+  pickInQuickOpen,
+  repoRoot,
+  runCommand,
+  sleep,
+  startServer,
+  waitForPaletteItems,
+  waitForWorkbench,
+  workbenchUrl,
+  type RunningServer,
+  type Steps,
+  type UiCheck,
 } from '../harness';
 import { writeBertFolder } from '../../../bench/e2e/bertFolder';
 
@@ -48,12 +61,17 @@ async function shownRun(page: Page, timeoutMs: number): Promise<Frame> {
   for (;;) {
     for (const f of page.frames()) {
       const ok = await f
-        .evaluate((m) => document.querySelector('.run-model')?.textContent === m && !!document.querySelector('canvas.heatmap-canvas'), MODEL)
+        .evaluate(
+          (m) => document.querySelector('.run-model')?.textContent === m && !!document.querySelector('canvas.heatmap-canvas'),
+          MODEL,
+        )
         .catch(() => false);
       if (ok) return f;
     }
     if (Date.now() > deadline) {
-      throw new Error(`no inspector shows a run of ${MODEL} after ${timeoutMs / 1000} s; inspectors show ${JSON.stringify(await inspectorTexts(page))}`);
+      throw new Error(
+        `no inspector shows a run of ${MODEL} after ${timeoutMs / 1000} s; inspectors show ${JSON.stringify(await inspectorTexts(page))}`,
+      );
     }
     await sleep(250);
   }
@@ -64,7 +82,11 @@ async function inspectorTexts(page: Page): Promise<string[]> {
   const texts: string[] = [];
   for (const f of page.frames()) {
     const t = await f
-      .evaluate(() => (document.querySelector('.run-header') ? `${document.querySelector('.run-header')?.textContent ?? ''} | ${document.querySelector('.error-banner')?.textContent ?? ''}` : ''))
+      .evaluate(() =>
+        document.querySelector('.run-header')
+          ? `${document.querySelector('.run-header')?.textContent ?? ''} | ${document.querySelector('.error-banner')?.textContent ?? ''}`
+          : '',
+      )
       .catch(() => '');
     if (t) texts.push(t.replace(/\s+/g, ' ').slice(0, 300));
   }
@@ -73,7 +95,11 @@ async function inspectorTexts(page: Page): Promise<string[]> {
 
 /** An extensions folder holding this clone's build as an installed extension (a copy: VS Code serves no webview file through a link). */
 function installedExtensions(root: string): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-recover-ext-'));
   const ext = path.join(dir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
   fs.mkdirSync(ext);
@@ -96,7 +122,11 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 async function lostPanel(page: Page): Promise<Frame | undefined> {
   for (const f of page.frames()) {
     const ok = await f
-      .evaluate(() => /stopped unexpectedly/.test(document.querySelector('.empty-message')?.textContent ?? '') && !!document.querySelector('button.run-again'))
+      .evaluate(
+        () =>
+          /stopped unexpectedly/.test(document.querySelector('.empty-message')?.textContent ?? '') &&
+          !!document.querySelector('button.run-again'),
+      )
       .catch(() => false);
     if (ok) return f;
   }
@@ -161,7 +191,8 @@ export const checks: UiCheck[] = [
           return /Type an input/.test(p) ? p : undefined;
         });
         console.log(`      input prompt: "${placeholder}"`);
-        if (!placeholder.includes(`token ids 0…${WIDE.size.vocab - 1}`)) throw new Error(`the prompt does not say ids 0…${WIDE.size.vocab - 1}: "${placeholder}"`);
+        if (!placeholder.includes(`token ids 0…${WIDE.size.vocab - 1}`))
+          throw new Error(`the prompt does not say ids 0…${WIDE.size.vocab - 1}: "${placeholder}"`);
         const ids = Array.from({ length: 500 }, (_, i) => (i * 7) % WIDE.size.vocab).join(', ');
         await box.fill(`ids: ${ids}`);
         await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'run this text' }).first().click();
@@ -221,8 +252,11 @@ export const checks: UiCheck[] = [
         await box.pressSequentially('d c b 7', { delay: 40 });
         await box.press('Enter');
         await until('the Run view shows the tokens of "d c b 7"', 60_000, async () =>
-          (await rv.locator('.token-row').first().locator('.token').allTextContents()).join(' ') === 'd c b 7' ? true : undefined);
-        await until('the inspector shows "d c b 7"', 60_000, async () => ((await inspectorTexts(page)).some((t) => t.includes('d c b 7')) ? true : undefined));
+          (await rv.locator('.token-row').first().locator('.token').allTextContents()).join(' ') === 'd c b 7' ? true : undefined,
+        );
+        await until('the inspector shows "d c b 7"', 60_000, async () =>
+          (await inspectorTexts(page)).some((t) => t.includes('d c b 7')) ? true : undefined,
+        );
         await sleep(1500); // the workspace state is written by the workbench shortly after
         const t2 = Date.now();
         await runCommand(page, 'Developer: Reload Window');
@@ -240,7 +274,8 @@ export const checks: UiCheck[] = [
         const input = await rv2.locator('textarea.input').inputValue();
         console.log(`      Run view after the reload: model "${model}", input "${input}"`);
         if (model !== MODEL || input !== 'd c b 7') throw new Error(`the Run view has model "${model}" and input "${input}"`);
-        if ((await inspectorTabs(page)).length !== 1) throw new Error(`inspector tabs after the reload: ${JSON.stringify(await inspectorTabs(page))}`);
+        if ((await inspectorTabs(page)).length !== 1)
+          throw new Error(`inspector tabs after the reload: ${JSON.stringify(await inspectorTabs(page))}`);
         await steps.screenshot('recover-reloaded');
         failed = false;
       } finally {

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { additiveScore, causalMask, dotScore, generalScore, scaledDotProductAttention, scaledDotScore, softmaxRow } from '../../../src/engine/attention';
+import {
+  additiveScore,
+  causalMask,
+  dotScore,
+  generalScore,
+  scaledDotProductAttention,
+  scaledDotScore,
+  softmaxRow,
+} from '../../../src/engine/attention';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6) => {
   assert.equal(a.length, b.length);

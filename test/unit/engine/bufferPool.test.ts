@@ -45,7 +45,9 @@ test('give() keeps only whole, unshared, attached buffers, each once', () => {
 
 test('past its limit the pool drops the lengths given back longest ago', () => {
   const pool = new BufferPool(64);
-  const old4 = new Float32Array(4), a8 = new Float32Array(8), b4 = new Float32Array(4);
+  const old4 = new Float32Array(4),
+    a8 = new Float32Array(8),
+    b4 = new Float32Array(4);
   pool.give(old4, a8); // 48 bytes
   pool.give(new Float32Array(17)); // 68 bytes alone: over the limit, not kept
   assert.equal(pool.heldBytes, 48);
@@ -82,7 +84,10 @@ test('a new array of ADVISED_BYTES or more is shown to the memory-advice hook be
 });
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-const kernelSets = [createWasmKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+const kernelSets = [
+  createWasmKernels({ threads: 2, minParallelWork: 0 }),
+  ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : []),
+];
 after(() => kernelSets.forEach((k) => k.dispose()));
 
 /** Every array a result keeps for the host: each layer's scores, probabilities and row entropies, the Add & Norm norms. */
@@ -94,7 +99,11 @@ const copyProbs = (r: RunResult) => r.attentions.map((a) => Float32Array.from(a.
 for (const kernels of kernelSets) {
   for (const [name, fixture, input] of <[string, string, RunInput][]>[
     ['an encoder (BERT)', 'hf/bert', { ids: [34, 47, 16, 32, 44, 22, 30] }],
-    ['an encoder–decoder, teacher-forced', 'project/transformer-encdec.model.json', { ids: [38, 14, 4, 20, 12, 12, 22], targetIds: [1, 16, 33, 9, 36, 17] }],
+    [
+      'an encoder–decoder, teacher-forced',
+      'project/transformer-encdec.model.json',
+      { ids: [38, 14, 4, 20, 12, 12, 22], targetIds: [1, 16, 33, 9, 36, 17] },
+    ],
     ['an encoder–decoder, greedy with the KV cache', 'project/transformer-encdec.model.json', { ids: [38, 14, 4, 20, 12, 12, 22] }],
   ]) {
     test(`${kernels.name}: a second run of ${name} allocates no more than its result keeps`, () => {
@@ -108,7 +117,10 @@ for (const kernels of kernelSets) {
       const kept = keptArrays(second);
       assert.ok(after.reused - before.reused > second.attentions.length, `temporaries reused: ${after.reused - before.reused}`);
       // At most: a kept array may also come from the pool when some temporary had its length.
-      assert.ok(after.fresh - before.fresh <= kept, `new arrays in the second run: ${after.fresh - before.fresh}, its result keeps ${kept}`);
+      assert.ok(
+        after.fresh - before.fresh <= kept,
+        `new arrays in the second run: ${after.fresh - before.fresh}, its result keeps ${kept}`,
+      );
       // Reused buffers never alias a result: the first run's probabilities are unchanged, and both runs agree.
       first.attentions.forEach((a, i) => assert.deepEqual(a.probs, firstProbs[i], `first run, attention ${i}`));
       second.attentions.forEach((a, i) => assert.deepEqual(a.probs, firstProbs[i], `second run, attention ${i}`));
@@ -127,7 +139,8 @@ for (const kernels of kernelSets) {
     got.attentions.forEach((a, i) => {
       const b = ref.attentions[i];
       let diff = 0;
-      for (let j = 0; j < a.probs.length; j++) diff = Math.max(diff, Math.abs(a.probs[j] - b.probs[j]), Math.abs(a.scores[j] - b.scores[j]));
+      for (let j = 0; j < a.probs.length; j++)
+        diff = Math.max(diff, Math.abs(a.probs[j] - b.probs[j]), Math.abs(a.scores[j] - b.scores[j]));
       assert.ok(diff <= 1e-5, `attention ${i}: ${diff.toExponential(2)} from the reference kernels`);
     });
     assert.deepEqual(got.predicted?.ids, ref.predicted?.ids);

@@ -73,7 +73,14 @@ test('convert writes the project format and the converted file gives the same at
 // ---- limits: the extension's defaults (maxSequenceLength 1024, maxRunMemoryMB 2048) apply here too
 import { writeRandomTransformer } from '../../helpers/randomModel';
 
-const longModel = writeRandomTransformer(path.join(tmp, 'long'), { kind: 'encoder', dModel: 8, heads: 2, layers: 1, vocab: 16, maxPositions: 4096 });
+const longModel = writeRandomTransformer(path.join(tmp, 'long'), {
+  kind: 'encoder',
+  dModel: 8,
+  heads: 2,
+  layers: 1,
+  vocab: 16,
+  maxPositions: 4096,
+});
 const idsOf = (n: number) => Array.from({ length: n }, (_, i) => i % 16).join(',');
 
 test('run refuses more than 1024 tokens by default (exit 1, naming the limit and its flag); --max-tokens raises it', () => {
@@ -88,7 +95,14 @@ test('run refuses more than 1024 tokens by default (exit 1, naming the limit and
 
 test('run refuses a run estimated over 2048 MB by default (exit 1, naming the limit); --max-memory-mb changes it', () => {
   // 64 heads × 6 layers × [1000, 1000] probabilities and scores ≈ 3 GB, refused before compute.
-  const wide = writeRandomTransformer(path.join(tmp, 'wide'), { kind: 'encoder', dModel: 64, heads: 64, layers: 6, vocab: 16, maxPositions: 1024 });
+  const wide = writeRandomTransformer(path.join(tmp, 'wide'), {
+    kind: 'encoder',
+    dModel: 64,
+    heads: 64,
+    layers: 6,
+    vocab: 16,
+    maxPositions: 1024,
+  });
   const r = cli('run', wide, '--ids', idsOf(1000));
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /this run needs ~[\d,]+ MB .*the limit is 2,048 MB \(raise it with --max-memory-mb\)/);

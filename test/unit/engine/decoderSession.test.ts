@@ -9,9 +9,7 @@ import { buildTransformer, greedyDecode } from '../../../src/engine/models/trans
 import { kvCacheDiscrepancy } from '../../helpers/kvCacheCheck';
 import { KVCache } from '../../../src/engine/models/transformerLayer';
 import { noControl } from '../../../src/engine/control';
-import {
-  createWasmKernels, createNativeKernels, nativeModule, referenceKernels,
-} from '../../../src/engine/kernels/index';
+import { createWasmKernels, createNativeKernels, nativeModule, referenceKernels } from '../../../src/engine/kernels/index';
 import type { Kernels } from '../../../src/engine/kernels/reference';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
@@ -21,14 +19,22 @@ const TOL = 1e-5;
 
 // One model per decoder family: GPT-2 and Marian read from Hugging Face folders, the project
 // format's decoder-only and encoder–decoder fixtures, and the trained reversal example.
-const family = (name: string, file: string, e: { ids: number[]; target_ids?: number[] | null }) =>
-  ({ name, file, ids: e.ids, targetIds: e.target_ids ?? [] });
+const family = (name: string, file: string, e: { ids: number[]; target_ids?: number[] | null }) => ({
+  name,
+  file,
+  ids: e.ids,
+  targetIds: e.target_ids ?? [],
+});
 const FAMILIES = [
   ...['gpt2', 'marian'].map((n) => family(`HF ${n}`, path.join(FIX, 'hf', n), expected(n))),
   ...['transformer-decoder-prenorm', 'transformer-encdec'].map((n) =>
-    family(`project ${n}`, path.join(FIX, 'project', `${n}.model.json`), expected(n))),
-  family('example transformer-reverse', path.join(ROOT, 'examples', 'transformer-reverse.model.json'),
-    JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'transformer-reverse.expected.json'), 'utf8'))),
+    family(`project ${n}`, path.join(FIX, 'project', `${n}.model.json`), expected(n)),
+  ),
+  family(
+    'example transformer-reverse',
+    path.join(ROOT, 'examples', 'transformer-reverse.model.json'),
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'transformer-reverse.expected.json'), 'utf8')),
+  ),
 ];
 
 // The reference kernels and the product's fast ones (the pool, and the native kernels where they run).

@@ -80,7 +80,10 @@ test('a long run is streamed: partial results with the layers finished so far ar
   settled = true;
   const totalMs = performance.now() - t0;
   assert.ok(partials.length >= 1, 'at least one partial result');
-  assert.ok(partials.every((p) => !p.settled), 'no partial after the result');
+  assert.ok(
+    partials.every((p) => !p.settled),
+    'no partial after the result',
+  );
   const first = partials[0].result;
   assert.equal(first.running?.total, 12);
   assert.ok(first.attentions.length >= 1 && first.attentions.length < 12, `${first.attentions.length} of 12 layers in the first partial`);
@@ -97,7 +100,9 @@ test('a long run is streamed: partial results with the layers finished so far ar
     });
   });
   // The host keeps one copy of a streamed layer: the result holds the very arrays it streamed.
-  partials[partials.length - 1].result.attentions.forEach((a, l) => assert.equal(r.attentions[l].probs, a.probs, `layer ${l} is the streamed copy`));
+  partials[partials.length - 1].result.attentions.forEach((a, l) =>
+    assert.equal(r.attentions[l].probs, a.probs, `layer ${l} is the streamed copy`),
+  );
   assert.equal(r.running, undefined);
   assert.ok(firstMs < totalMs, `first partial after ${firstMs.toFixed(0)} ms, result after ${totalMs.toFixed(0)} ms`);
 });
@@ -114,7 +119,7 @@ test('a bad input is answered with an error naming the field, and the worker kee
   assert.equal(h.starts, 1);
 });
 
-test('the host\'s maxTokens (attentionInspector.maxSequenceLength) applies to every run that gives none', async () => {
+test("the host's maxTokens (attentionInspector.maxSequenceLength) applies to every run that gives none", async () => {
   const h = host({ maxTokens: () => 3 });
   await assert.rejects(h.run(small, { text: 'w3 w4 w5 w6', targetIds: [1] }), /4 tokens is over the limit of 3/);
   const r = await h.run(small, { text: 'w3 w4 w5', targetIds: [1] });
@@ -144,7 +149,10 @@ test('a worker that allocates typed arrays without end (outside its heap limit) 
   const t0 = performance.now();
   await assert.rejects(h.fault('alloc'), (e: Error) => {
     assert.equal(e.name, 'MemoryLimitError');
-    assert.match(e.message, /used [\d,]+ MB more memory while fault alloc, over what the setting attentionInspector\.maxRunMemoryMB \(64 MB\) allows/);
+    assert.match(
+      e.message,
+      /used [\d,]+ MB more memory while fault alloc, over what the setting attentionInspector\.maxRunMemoryMB \(64 MB\) allows/,
+    );
     return true;
   });
   console.log(`runaway allocation stopped after ${(performance.now() - t0).toFixed(0)} ms`);
@@ -181,57 +189,74 @@ test('a hung worker is stopped by the timeout and the request is answered', asyn
   assert.equal(r.ids.source[0], 6);
 });
 
-test('a tokenizer.json whose pattern never finishes: info answers within 5 s, naming the pattern, and the requests queued behind it go on', { timeout: 30_000 }, async () => {
-  const h = host();
-  await h.info(small); // the worker is up
-  const t0 = performance.now();
-  const hostile = h.info(REDOS); // its probe encode backtracks for hours in @huggingface/tokenizers
-  const next = h.info(small); // queued behind it in the same worker
-  await assert.rejects(hostile, (e: Error & { file?: string; field?: string }) => {
-    assert.equal(e.name, 'ModelFormatError');
-    assert.equal(e.file, path.join(REDOS, 'tokenizer.json'));
-    assert.equal(e.field, 'pre_tokenizer.pattern.Regex');
-    assert.match(e.message, /still running on a short probe text after 2 s and the tokenizer was stopped/);
-    return true;
-  });
-  assert.equal((await next).name, (await h.info(small)).name);
-  const ms = performance.now() - t0;
-  console.log(`hostile tokenizer answered, and the next info, in ${ms.toFixed(0)} ms`);
-  assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
-  const r = await h.run(small, { ids: [3], targetIds: [1] });
-  assert.equal(r.ids.source[0], 3);
-  assert.equal(h.starts, 1, 'the engine worker kept running (and its loaded models)');
-});
-
-test('a model whose tokenizer ran out of time answers at once on the next info, until its tokenizer.json changes', { timeout: 30_000 }, async () => {
-  const dir = path.join(tmp, 'redos');
-  fs.cpSync(REDOS, dir, { recursive: true });
-  const h = host();
-  const timedInfo = async () => {
+test(
+  'a tokenizer.json whose pattern never finishes: info answers within 5 s, naming the pattern, and the requests queued behind it go on',
+  { timeout: 30_000 },
+  async () => {
+    const h = host();
+    await h.info(small); // the worker is up
     const t0 = performance.now();
-    const e = await h.info(dir).then(() => undefined, (err: Error) => err);
-    return { message: e?.message, ms: performance.now() - t0 };
-  };
-  const first = await timedInfo();
-  assert.match(first.message ?? '', /tokenizer\.json: pre_tokenizer\.pattern\.Regex: .* after 2 s/);
-  const again = await timedInfo(); // a Models tree refresh
-  assert.equal(again.message, first.message);
-  assert.ok(again.ms < 1000, `${again.ms.toFixed(0)} ms`);
-  fs.utimesSync(path.join(dir, 'tokenizer.json'), new Date(), new Date(Date.now() + 5000)); // edited
-  const edited = await timedInfo();
-  assert.equal(edited.message, first.message);
-  assert.ok(edited.ms >= 2000, `loaded and probed again: ${edited.ms.toFixed(0)} ms`);
-});
+    const hostile = h.info(REDOS); // its probe encode backtracks for hours in @huggingface/tokenizers
+    const next = h.info(small); // queued behind it in the same worker
+    await assert.rejects(hostile, (e: Error & { file?: string; field?: string }) => {
+      assert.equal(e.name, 'ModelFormatError');
+      assert.equal(e.file, path.join(REDOS, 'tokenizer.json'));
+      assert.equal(e.field, 'pre_tokenizer.pattern.Regex');
+      assert.match(e.message, /still running on a short probe text after 2 s and the tokenizer was stopped/);
+      return true;
+    });
+    assert.equal((await next).name, (await h.info(small)).name);
+    const ms = performance.now() - t0;
+    console.log(`hostile tokenizer answered, and the next info, in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+    const r = await h.run(small, { ids: [3], targetIds: [1] });
+    assert.equal(r.ids.source[0], 3);
+    assert.equal(h.starts, 1, 'the engine worker kept running (and its loaded models)');
+  },
+);
+
+test(
+  'a model whose tokenizer ran out of time answers at once on the next info, until its tokenizer.json changes',
+  { timeout: 30_000 },
+  async () => {
+    const dir = path.join(tmp, 'redos');
+    fs.cpSync(REDOS, dir, { recursive: true });
+    const h = host();
+    const timedInfo = async () => {
+      const t0 = performance.now();
+      const e = await h.info(dir).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      return { message: e?.message, ms: performance.now() - t0 };
+    };
+    const first = await timedInfo();
+    assert.match(first.message ?? '', /tokenizer\.json: pre_tokenizer\.pattern\.Regex: .* after 2 s/);
+    const again = await timedInfo(); // a Models tree refresh
+    assert.equal(again.message, first.message);
+    assert.ok(again.ms < 1000, `${again.ms.toFixed(0)} ms`);
+    fs.utimesSync(path.join(dir, 'tokenizer.json'), new Date(), new Date(Date.now() + 5000)); // edited
+    const edited = await timedInfo();
+    assert.equal(edited.message, first.message);
+    assert.ok(edited.ms >= 2000, `loaded and probed again: ${edited.ms.toFixed(0)} ms`);
+  },
+);
 
 test('a run over maxRunMemoryMB is refused by the worker with the numbers, before computing, and the worker stays', async () => {
   const h = host({ maxRunMemoryMB: () => 256 });
   const progress: string[] = [];
-  await assert.rejects(h.run(w2, { ids: w2Ids }, (p) => progress.push(p.message)), (e: Error & { field?: string }) => {
-    assert.equal(e.name, 'InputError');
-    assert.equal(e.field, 'ids');
-    assert.match(e.message, /this run needs ~\d+ MB .*the limit is 256 MB \(setting attentionInspector\.maxRunMemoryMB\).*at most about \d+ source tokens fit/);
-    return true;
-  });
+  await assert.rejects(
+    h.run(w2, { ids: w2Ids }, (p) => progress.push(p.message)),
+    (e: Error & { field?: string }) => {
+      assert.equal(e.name, 'InputError');
+      assert.equal(e.field, 'ids');
+      assert.match(
+        e.message,
+        /this run needs ~\d+ MB .*the limit is 256 MB \(setting attentionInspector\.maxRunMemoryMB\).*at most about \d+ source tokens fit/,
+      );
+      return true;
+    },
+  );
   assert.deepEqual(progress, [], 'no layer was started');
   const r = await h.run(small, { ids: [3], targetIds: [1] });
   assert.equal(r.ids.source[0], 3);

@@ -39,26 +39,36 @@ test('transformer-reverse: engine norms equal the header reader’s for every pa
     const prefix = `${n.part === 'encoder' ? 'encoder' : 'decoder'}.layers.${n.layer}.${n.part === 'cross' ? 'cross_attn' : 'self_attn'}`;
     for (const k of ['q', 'k', 'v', 'o'] as const) {
       const side = header.tensors.find((t) => t.name === `${prefix}.${k}.weight`)!.norms!;
-      n[k]!.forEach((x, h) => assert.ok(Math.abs(x - side[h]) <= 1e-9 * Math.max(1, x), `${n.part} ${n.layer} ${k} head ${h}: ${x} vs ${side[h]}`));
+      n[k]!.forEach((x, h) =>
+        assert.ok(Math.abs(x - side[h]) <= 1e-9 * Math.max(1, x), `${n.part} ${n.layer} ${k} head ${h}: ${x} vs ${side[h]}`),
+      );
     }
   }
 });
 
 test('sliceNorms equals the plain definition ‖slice‖₂ for random shapes, by rows and by columns (property)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (heads, dh, other, byColumn, seed) => {
-      const rows = byColumn ? other : heads * dh;
-      const cols = byColumn ? heads * dh : other;
-      let s = seed;
-      const w = Float32Array.from({ length: rows * cols }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
-      const want = Array.from({ length: heads }, (_, h) => {
-        let sum = 0;
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (Math.floor((byColumn ? c : r) / dh) === h) sum += w[r * cols + c] ** 2;
-        return Math.sqrt(sum);
-      });
-      const got = sliceNorms(w, rows, cols, heads, byColumn)!;
-      got.forEach((g, h) => assert.ok(Math.abs(g - want[h]) <= 1e-12 * Math.max(1, want[h]), `head ${h}: ${g} vs ${want[h]}`));
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      (heads, dh, other, byColumn, seed) => {
+        const rows = byColumn ? other : heads * dh;
+        const cols = byColumn ? heads * dh : other;
+        let s = seed;
+        const w = Float32Array.from({ length: rows * cols }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
+        const want = Array.from({ length: heads }, (_, h) => {
+          let sum = 0;
+          for (let r = 0; r < rows; r++)
+            for (let c = 0; c < cols; c++) if (Math.floor((byColumn ? c : r) / dh) === h) sum += w[r * cols + c] ** 2;
+          return Math.sqrt(sum);
+        });
+        const got = sliceNorms(w, rows, cols, heads, byColumn)!;
+        got.forEach((g, h) => assert.ok(Math.abs(g - want[h]) <= 1e-12 * Math.max(1, want[h]), `head ${h}: ${g} vs ${want[h]}`));
+      },
+    ),
     { numRuns: 200 },
   );
 });

@@ -40,8 +40,19 @@ interface Expected {
 }
 
 const FAMILIES = [
-  'llama', 'llama3-rope', 'llama-linear-rope', 'llama-dynamic-rope', 'mistral', 'qwen2', 'qwen3',
-  'gemma', 'gemma2', 'gemma3', 'phi3', 'gpt_neox', 'olmo2',
+  'llama',
+  'llama3-rope',
+  'llama-linear-rope',
+  'llama-dynamic-rope',
+  'mistral',
+  'qwen2',
+  'qwen3',
+  'gemma',
+  'gemma2',
+  'gemma3',
+  'phi3',
+  'gpt_neox',
+  'olmo2',
 ];
 
 const opts = { threads: 2, minParallelWork: 0 }; // parallel paths even on these tiny shapes
@@ -82,7 +93,9 @@ for (const name of FAMILIES) {
   for (const [kind, kernels] of KERNELS) {
     test(`${name} matches transformers (${kind} kernels)`, (t) => {
       const r = checkFamily(name, kernels);
-      t.diagnostic(`max abs error: attention ${r.attention.toExponential(2)}, logits_last ${r.logits.toExponential(2)}, greedy steps' logits ${r.stepLogits.toExponential(2)}`);
+      t.diagnostic(
+        `max abs error: attention ${r.attention.toExponential(2)}, logits_last ${r.logits.toExponential(2)}, greedy steps' logits ${r.stepLogits.toExponential(2)}`,
+      );
       assert.ok(r.attention <= PROB_TOL, `attention: max abs error ${r.attention.toExponential(2)} > ${PROB_TOL}`);
       assert.ok(r.logits <= LOGIT_TOL, `logits_last: max abs error ${r.logits.toExponential(2)} > ${LOGIT_TOL}`);
       assert.ok(r.stepLogits <= LOGIT_TOL, `greedy steps' logits: max abs error ${r.stepLogits.toExponential(2)} > ${LOGIT_TOL}`);
@@ -131,13 +144,16 @@ function withConfig(name: string, edit: (c: Record<string, unknown>) => void): s
 }
 
 function expectFormatError(dir: string, field: string, words: RegExp): void {
-  assert.throws(() => loadModel(dir), (e: unknown) => {
-    assert.ok(e instanceof ModelFormatError, String(e));
-    assert.equal(e.file, path.join(dir, 'config.json'));
-    assert.equal(e.field, field);
-    assert.match(e.expected, words);
-    return true;
-  });
+  assert.throws(
+    () => loadModel(dir),
+    (e: unknown) => {
+      assert.ok(e instanceof ModelFormatError, String(e));
+      assert.equal(e.file, path.join(dir, 'config.json'));
+      assert.equal(e.field, field);
+      assert.match(e.expected, words);
+      return true;
+    },
+  );
 }
 
 test('gemma: the legacy hidden_act "gelu" of the official configs is the tanh approximation, as GemmaConfig makes it', () => {
@@ -149,7 +165,11 @@ test('gemma: the legacy hidden_act "gelu" of the official configs is the tanh ap
 });
 
 test('unsupported model_type, rope_scaling type and attention options name the file, the key and what is supported', () => {
-  expectFormatError(withConfig('llama', (c) => (c.model_type = 'mixtral')), 'model_type', /"llama".*"gemma3_text".*found "mixtral"/);
+  expectFormatError(
+    withConfig('llama', (c) => (c.model_type = 'mixtral')),
+    'model_type',
+    /"llama".*"gemma3_text".*found "mixtral"/,
+  );
   const scaling = (c: Record<string, unknown>) => c.rope_scaling as Record<string, unknown>;
   const yarn = withConfig('llama3-rope', (c) => (scaling(c).rope_type = 'yarn'));
   expectFormatError(yarn, 'rope_scaling.rope_type', /"default", "linear", "dynamic", "llama3".*found "yarn"/);
@@ -159,10 +179,18 @@ test('unsupported model_type, rope_scaling type and attention options name the f
   expectFormatError(noLow, 'rope_scaling.low_freq_factor', /positive number for rope_type "llama3"/);
   const bidirectional = withConfig('gemma3', (c) => (c.use_bidirectional_attention = true));
   expectFormatError(bidirectional, 'use_bidirectional_attention', /only causal/);
-  expectFormatError(withConfig('llama', (c) => (c.hidden_act = 'relu2')), 'hidden_act', /silu.*found "relu2"/);
+  expectFormatError(
+    withConfig('llama', (c) => (c.hidden_act = 'relu2')),
+    'hidden_act',
+    /silu.*found "relu2"/,
+  );
   const kv3 = withConfig('mistral', (c) => (c.num_key_value_heads = 3));
   expectFormatError(kv3, 'num_key_value_heads', /divisor of num_attention_heads 4/);
-  expectFormatError(withConfig('llama', (c) => (c.tie_word_embeddings = 'yes')), 'tie_word_embeddings', /true or false/);
+  expectFormatError(
+    withConfig('llama', (c) => (c.tie_word_embeddings = 'yes')),
+    'tie_word_embeddings',
+    /true or false/,
+  );
   // qwen2 stores no lm_head (tied): untied, the head is missing, not silently random.
   const untied = withConfig('qwen2', (c) => (c.tie_word_embeddings = false));
   expectFormatError(untied, 'tie_word_embeddings', /no lm_head\.weight/);

@@ -89,7 +89,8 @@ for (const family of ENCODER_FAMILIES) {
     t.diagnostic(`${family}: attention max abs error ${err.toExponential(2)}, hidden ${hiddenErr.toExponential(2)}`);
   });
   test(`${family}: the same on the product's native and WASM kernels`, (t) => {
-    for (const [kind, k] of productKernels()) t.diagnostic(`${family} ${kind}: attention max abs error ${checkAttentions(family, k).toExponential(2)}`);
+    for (const [kind, k] of productKernels())
+      t.diagnostic(`${family} ${kind}: attention max abs error ${checkAttentions(family, k).toExponential(2)}`);
   });
 }
 
@@ -113,10 +114,13 @@ for (const family of SEQ2SEQ_FAMILIES) {
     const hf = exp.greedy!;
     const stopped = hf[hf.length - 1] === m.cfg.eos_id;
     assert.deepEqual(stopped ? [...greedy, m.cfg.eos_id] : greedy.slice(0, hf.length), hf, `${family} greedy tokens`);
-    t.diagnostic(`${family}: attention max abs error ${err.toExponential(2)}, logits ${logitsErr.toExponential(2)}, greedy ${JSON.stringify(hf)}`);
+    t.diagnostic(
+      `${family}: attention max abs error ${err.toExponential(2)}, logits ${logitsErr.toExponential(2)}, greedy ${JSON.stringify(hf)}`,
+    );
   });
   test(`${family}: the same attention on the product's native and WASM kernels`, (t) => {
-    for (const [kind, k] of productKernels()) t.diagnostic(`${family} ${kind}: attention max abs error ${checkAttentions(family, k).toExponential(2)}`);
+    for (const [kind, k] of productKernels())
+      t.diagnostic(`${family} ${kind}: attention max abs error ${checkAttentions(family, k).toExponential(2)}`);
   });
 }
 
@@ -136,7 +140,8 @@ function assertRejected(dir: string, field: string, expected: RegExp): void {
   try {
     assert.throws(
       () => buildTransformer(loadModel(dir) as Parameters<typeof buildTransformer>[0]),
-      (e: unknown) => e instanceof ModelFormatError && e.file === path.join(dir, 'config.json') && e.field === field && expected.test(e.expected),
+      (e: unknown) =>
+        e instanceof ModelFormatError && e.file === path.join(dir, 'config.json') && e.field === field && expected.test(e.expected),
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -144,18 +149,66 @@ function assertRejected(dir: string, field: string, expected: RegExp): void {
 }
 
 test('unsupported encoder and seq2seq options are refused, naming the file, the field and what is supported', () => {
-  assertRejected(withConfig('albert', (c) => (c.inner_group_num = 2)), 'inner_group_num', /^1 \(one layer per group/);
-  assertRejected(withConfig('albert', (c) => (c.num_hidden_groups = 4)), 'num_hidden_groups', /at most num_hidden_layers 3/);
-  assertRejected(withConfig('roberta', (c) => (c.position_embedding_type = 'relative_key')), 'position_embedding_type', /"absolute"/);
-  assertRejected(withConfig('roberta', (c) => (c.max_position_embeddings = 2)), 'max_position_embeddings', /more than pad_token_id \+ 1 = 2/);
-  assertRejected(withConfig('electra', (c) => (c.is_decoder = true)), 'is_decoder', /false/);
-  assertRejected(withConfig('distilbert', (c) => (c.activation = 'tanh')), 'activation', /one of relu, gelu/);
-  assertRejected(withConfig('distilbert', (c) => (c.model_type = 'deberta')), 'model_type', /"roberta", "xlm-roberta", "distilbert", "electra", "albert", "bart", "mbart", "t5"; found "deberta"/);
-  assertRejected(withConfig('bart', (c) => (c.decoder_attention_heads = 2)), 'decoder_attention_heads', /the same as encoder_attention_heads 4/);
-  assertRejected(withConfig('mbart', (c) => (c.decoder_ffn_dim = 64)), 'decoder_ffn_dim', /the same as encoder_ffn_dim 112/);
-  assertRejected(withConfig('bart', (c) => (c.activation_function = 'gelu_fast')), 'activation_function', /one of relu, gelu, gelu_new, swish, silu/);
-  assertRejected(withConfig('t5', (c) => (c.d_kv = 8)), 'd_kv', /d_model \/ num_heads = 16 .*found 8/);
-  assertRejected(withConfig('t5-v1_1', (c) => (c.feed_forward_proj = 'gated-tanh')), 'feed_forward_proj', /"relu", "gelu".*found "gated-tanh"/);
+  assertRejected(
+    withConfig('albert', (c) => (c.inner_group_num = 2)),
+    'inner_group_num',
+    /^1 \(one layer per group/,
+  );
+  assertRejected(
+    withConfig('albert', (c) => (c.num_hidden_groups = 4)),
+    'num_hidden_groups',
+    /at most num_hidden_layers 3/,
+  );
+  assertRejected(
+    withConfig('roberta', (c) => (c.position_embedding_type = 'relative_key')),
+    'position_embedding_type',
+    /"absolute"/,
+  );
+  assertRejected(
+    withConfig('roberta', (c) => (c.max_position_embeddings = 2)),
+    'max_position_embeddings',
+    /more than pad_token_id \+ 1 = 2/,
+  );
+  assertRejected(
+    withConfig('electra', (c) => (c.is_decoder = true)),
+    'is_decoder',
+    /false/,
+  );
+  assertRejected(
+    withConfig('distilbert', (c) => (c.activation = 'tanh')),
+    'activation',
+    /one of relu, gelu/,
+  );
+  assertRejected(
+    withConfig('distilbert', (c) => (c.model_type = 'deberta')),
+    'model_type',
+    /"roberta", "xlm-roberta", "distilbert", "electra", "albert", "bart", "mbart", "t5"; found "deberta"/,
+  );
+  assertRejected(
+    withConfig('bart', (c) => (c.decoder_attention_heads = 2)),
+    'decoder_attention_heads',
+    /the same as encoder_attention_heads 4/,
+  );
+  assertRejected(
+    withConfig('mbart', (c) => (c.decoder_ffn_dim = 64)),
+    'decoder_ffn_dim',
+    /the same as encoder_ffn_dim 112/,
+  );
+  assertRejected(
+    withConfig('bart', (c) => (c.activation_function = 'gelu_fast')),
+    'activation_function',
+    /one of relu, gelu, gelu_new, swish, silu/,
+  );
+  assertRejected(
+    withConfig('t5', (c) => (c.d_kv = 8)),
+    'd_kv',
+    /d_model \/ num_heads = 16 .*found 8/,
+  );
+  assertRejected(
+    withConfig('t5-v1_1', (c) => (c.feed_forward_proj = 'gated-tanh')),
+    'feed_forward_proj',
+    /"relu", "gelu".*found "gated-tanh"/,
+  );
 });
 
 test('convert writes the new options into the project format, which reads back to the same attention', () => {

@@ -52,9 +52,21 @@ const CASES: [string, string, RunInput][] = [
   ['HF gpt2 (decoder-only, causal masks, logits)', path.join(FIX, 'hf', 'gpt2'), { ids: [5, 6, 7, 8, 9, 10, 11] }],
   ['HF marian (encoder–decoder, cross-attention)', path.join(FIX, 'hf', 'marian'), { ids: [4, 5, 6, 0], targetIds: [49, 7, 8] }],
   ['project transformer-encdec', path.join(FIX, 'project', 'transformer-encdec.model.json'), { ids: [3, 4, 5], targetIds: [1, 6] }],
-  ['project rnn-gru-additive (RNN seq2seq)', path.join(FIX, 'project', 'rnn-gru-additive.model.json'), { ids: [3, 4, 5, 6], targetIds: [1, 7, 8] }],
-  ['random encoder, d 64, 48 tokens, with Q/K/V', randomFile('enc64', { kind: 'encoder', dModel: 64, heads: 4, layers: 3, maxPositions: 64 }), { ids: Array.from({ length: 48 }, (_, i) => 3 + (i % 9)), withQKV: true }],
-  ['random decoder, d 32, 40 tokens', randomFile('dec32', { kind: 'decoder', dModel: 32, heads: 4, layers: 2, maxPositions: 64 }), { ids: Array.from({ length: 40 }, (_, i) => 3 + (i % 9)) }],
+  [
+    'project rnn-gru-additive (RNN seq2seq)',
+    path.join(FIX, 'project', 'rnn-gru-additive.model.json'),
+    { ids: [3, 4, 5, 6], targetIds: [1, 7, 8] },
+  ],
+  [
+    'random encoder, d 64, 48 tokens, with Q/K/V',
+    randomFile('enc64', { kind: 'encoder', dModel: 64, heads: 4, layers: 3, maxPositions: 64 }),
+    { ids: Array.from({ length: 48 }, (_, i) => 3 + (i % 9)), withQKV: true },
+  ],
+  [
+    'random decoder, d 32, 40 tokens',
+    randomFile('dec32', { kind: 'decoder', dModel: 32, heads: 4, layers: 2, maxPositions: 64 }),
+    { ids: Array.from({ length: 40 }, (_, i) => 3 + (i % 9)) },
+  ],
 ];
 
 for (const [what, file, input] of CASES) {
@@ -70,19 +82,41 @@ for (const [what, file, input] of CASES) {
     const kept = resultBytes(r);
     // What the run returns is predicted to within 5 %: it is a closed form of the shapes.
     const ratio = (est.attention + est.traces) / kept;
-    assert.ok(ratio > 0.95 && ratio < 1.05, `returned tensors: estimate ${est.attention + est.traces} B, actual ${kept} B (×${ratio.toFixed(3)})`);
+    assert.ok(
+      ratio > 0.95 && ratio < 1.05,
+      `returned tensors: estimate ${est.attention + est.traces} B, actual ${kept} B (×${ratio.toFixed(3)})`,
+    );
     // The peak lies between what stays alive (kept) and everything allocated on the way; so must
     // the estimate of it.
-    console.log(`${what}: returned ${kept} B, estimate ${est.attention + est.traces} B; peak estimate ${est.total} B, allocated ${allocated} B`);
-    assert.ok(est.total >= kept && est.total <= allocated, `total estimate ${est.total} B outside [kept ${kept} B, allocated ${allocated} B]`);
+    console.log(
+      `${what}: returned ${kept} B, estimate ${est.attention + est.traces} B; peak estimate ${est.total} B, allocated ${allocated} B`,
+    );
+    assert.ok(
+      est.total >= kept && est.total <= allocated,
+      `total estimate ${est.total} B outside [kept ${kept} B, allocated ${allocated} B]`,
+    );
   });
 }
 
 /** A config-only BERT-base (the W2 shape): the estimate reads the config, not the weights. */
 const bertBase = (): LoadedModel => {
   const config: TransformerConfig = {
-    kind: 'encoder', vocab_size: 30522, d_model: 768, heads: 12, d_ff: 3072, encoder_layers: 12, decoder_layers: 0, activation: 'gelu', norm: 'post',
-    layer_norm_eps: 1e-12, positions: 'learned', max_positions: 512, scale_embedding: false, embedding_norm: true, final_norm: false, token_types: 2,
+    kind: 'encoder',
+    vocab_size: 30522,
+    d_model: 768,
+    heads: 12,
+    d_ff: 3072,
+    encoder_layers: 12,
+    decoder_layers: 0,
+    activation: 'gelu',
+    norm: 'post',
+    layer_norm_eps: 1e-12,
+    positions: 'learned',
+    max_positions: 512,
+    scale_embedding: false,
+    embedding_norm: true,
+    final_norm: false,
+    token_types: 2,
   };
   return { architecture: 'transformer', config, file: 'bert-base/config.json', name: 'bert-base', weights: new Map(), examples: [] };
 };
@@ -111,12 +145,15 @@ test('a run over maxRunMemoryMB is refused before any layer is computed', () => 
   const m = loadModel(path.join(FIX, 'hf', 'gpt2'));
   const progress: string[] = [];
   const ctl = { isCancelled: () => false, progress: (p: { message: string }) => void progress.push(p.message) };
-  assert.throws(() => runModel(m, { ids: [1, 2, 3, 4, 5, 6, 7, 8], maxRunMemoryMB: 0.01 }, ctl), (e: unknown) => e instanceof InputError && /the limit is 0\.01 MB/.test(e.message));
+  assert.throws(
+    () => runModel(m, { ids: [1, 2, 3, 4, 5, 6, 7, 8], maxRunMemoryMB: 0.01 }, ctl),
+    (e: unknown) => e instanceof InputError && /the limit is 0\.01 MB/.test(e.message),
+  );
   assert.deepEqual(progress, []);
   assert.equal(runModel(m, { ids: [1, 2], maxRunMemoryMB: 64 }).tokens.source.length, 2);
 });
 
-test('greedy decoding is estimated at the model\'s max_target_length, and the refusal says to give targets', () => {
+test("greedy decoding is estimated at the model's max_target_length, and the refusal says to give targets", () => {
   const m = loadModel(path.join(FIX, 'project', 'transformer-encdec.model.json'));
   const greedy = estimateRunMemory(m, { source: 3 })!;
   const forced = estimateRunMemory(m, { source: 3, target: 2 })!;
@@ -129,7 +166,8 @@ test('the worker heap limit follows the same setting (never below 256 MB)', () =
   assert.deepEqual(workerResourceLimits(64), { maxOldGenerationSizeMb: 256 });
 });
 
-const attentionBytes = (r: RunResult) => r.attentions.reduce((n, a) => n + a.probs.byteLength + a.scores.byteLength + (a.mask?.byteLength ?? 0), 0);
+const attentionBytes = (r: RunResult) =>
+  r.attentions.reduce((n, a) => n + a.probs.byteLength + a.scores.byteLength + (a.mask?.byteLength ?? 0), 0);
 
 for (const name of ['tdmca-lmlml', 'tdmca-post-learned']) {
   test(`memory estimate, T-DMCA (local and compressed layers): ${name}`, () => {
@@ -167,17 +205,30 @@ test('memory estimate, melody attention RNN: [T, T] for T = primer + generate_st
   assert.ok(est.total >= resultBytes(r));
   // The bug fuzzing saw: a file's generate_steps sized the run's arrays. Now it is refused first.
   (m.config as { generate_steps: number }).generate_steps = 1_000_000;
-  assert.throws(() => runModel(m, { text, maxRunMemoryMB: 2048 }), (e: unknown) => e instanceof InputError && /this run needs ~[\d,]+ MB/.test(e.message));
+  assert.throws(
+    () => runModel(m, { text, maxRunMemoryMB: 2048 }),
+    (e: unknown) => e instanceof InputError && /this run needs ~[\d,]+ MB/.test(e.message),
+  );
 });
 
 // Architectures whose attention layout has no simple closed form here: the estimate must cover what
 // the run returns, and not overstate it by more than the working memory it adds.
-for (const name of ['narm-small', 'narm-wide', 'show-attend-tell-small', 'show-attend-tell-nogate', 'image-transformer-1d', 'image-transformer-2d']) {
+for (const name of [
+  'narm-small',
+  'narm-wide',
+  'show-attend-tell-small',
+  'show-attend-tell-nogate',
+  'image-transformer-1d',
+  'image-transformer-2d',
+]) {
   test(`memory estimate covers the run: ${name}`, () => {
     const m = loadModel(path.join(FIX, 'project', `${name}.model.json`));
     const ex = m.examples[0];
     const r = runModel(m, { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds });
-    const est = estimateRunMemory(m, { source: r.ids.source.length, ...(ex.targetIds || ex.targetText ? { target: r.ids.target.length } : {}) });
+    const est = estimateRunMemory(m, {
+      source: r.ids.source.length,
+      ...(ex.targetIds || ex.targetText ? { target: r.ids.target.length } : {}),
+    });
     assert.ok(est, 'every architecture has an estimate');
     assert.ok(est.attention >= attentionBytes(r), `attention ${est.attention} ≥ ${attentionBytes(r)}`);
     assert.ok(est.attention <= 2 * attentionBytes(r) + 4096, `attention ${est.attention} ≤ 2 × ${attentionBytes(r)}`);

@@ -43,7 +43,7 @@ if (!CAN_ASK_WORKER) {
   });
 } else {
   // First, while the process has not yet held (and freed) a hog whose pages a later one could reuse.
-  test('measuring the whole process instead (the old watch) stops the engine for the host\'s growth', async () => {
+  test("measuring the whole process instead (the old watch) stops the engine for the host's growth", async () => {
     const h = host({ timeoutMs: 20_000, measure: 'process' });
     const hang = h.fault('hang');
     await sleep(300);
@@ -64,7 +64,7 @@ if (!CAN_ASK_WORKER) {
     await assert.rejects(hang, /restarted/);
   });
 
-  test('the engine\'s own runaway typed-array allocation is still stopped', async () => {
+  test("the engine's own runaway typed-array allocation is still stopped", async () => {
     const h = host();
     await assert.rejects(h.fault('alloc'), (e: Error) => e.name === 'MemoryLimitError' && /while fault alloc/.test(e.message));
   });

@@ -116,7 +116,7 @@ test('an architecture that does not record q and k says so (the page shows it in
 const hosts: EngineHost[] = [];
 after(() => Promise.all(hosts.map((h) => h.dispose())));
 
-test('through the worker (fast kernels): the vectors cross as typed arrays and match that run\'s scores', async () => {
+test("through the worker (fast kernels): the vectors cross as typed arrays and match that run's scores", async () => {
   const host = new EngineHost({ workerScript: path.join(ROOT, 'dist', 'worker.js') });
   hosts.push(host);
   const modelPath = file('examples/transformer-reverse.model.json');

@@ -11,10 +11,17 @@ import type { AttentionLayer, RunResult } from '../../../src/engine/types';
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 
 function fixtureRun(model: string): RunResult {
-  const index = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'index.json'), 'utf8')) as { model: string; ids: number[]; target_ids: number[] | null }[];
+  const index = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'index.json'), 'utf8')) as {
+    model: string;
+    ids: number[];
+    target_ids: number[] | null;
+  }[];
   const entry = index.find((e) => e.model.endsWith(model));
   assert.ok(entry, `expected/index.json lists ${model}`);
-  return runModel(loadModel(path.join(FIXTURES, entry.model)), { ids: entry.ids, ...(entry.target_ids ? { targetIds: entry.target_ids } : {}) });
+  return runModel(loadModel(path.join(FIXTURES, entry.model)), {
+    ids: entry.ids,
+    ...(entry.target_ids ? { targetIds: entry.target_ids } : {}),
+  });
 }
 
 for (const model of ['transformer-encdec.model.json', 'transformer-decoder-prenorm.model.json', 'hf/marian']) {
@@ -36,10 +43,14 @@ test('writeResultJson: pieces stay near the chunk size however large the run', (
   const r = { ...fixtureRun('transformer-encdec.model.json'), attentions: [layer(0), layer(1)], predicted: undefined };
   const sizes: number[] = [];
   let text = '';
-  writeResultJson(r, (t) => {
-    sizes.push(t.length);
-    text += t;
-  }, 1 << 16);
+  writeResultJson(
+    r,
+    (t) => {
+      sizes.push(t.length);
+      text += t;
+    },
+    1 << 16,
+  );
   const rowText = JSON.stringify(Array.from(r.attentions[0].probs.subarray(0, keys))).length;
   assert.ok(Math.max(...sizes) <= (1 << 16) + rowText + 16, `largest piece ${Math.max(...sizes)} characters`);
   const parsed = JSON.parse(text) as { attentions: { encoder: number[][][][] } };

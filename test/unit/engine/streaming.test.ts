@@ -14,7 +14,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-stream-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** What the partial held at the moment it was handed out (the engine's array keeps growing). */
-const snapshot = (p: PartialRun) => ({ layers: p.attentions.map((a) => `${a.part}${a.layer}`), progress: { ...p.progress }, first: p.attentions[0] });
+const snapshot = (p: PartialRun) => ({
+  layers: p.attentions.map((a) => `${a.part}${a.layer}`),
+  progress: { ...p.progress },
+  first: p.attentions[0],
+});
 
 test('an encoder–decoder run hands out its finished layers at each layer checkpoint, each a prefix of the final result', () => {
   const file = writeRandomTransformer(tmp, { kind: 'encoder-decoder', dModel: 16, layers: 3 });
@@ -26,14 +30,20 @@ test('an encoder–decoder run hands out its finished layers at each layer check
   });
   // Encoder checkpoints before layers 1 and 2 (layer 0's has nothing finished yet), then the
   // decoder's before its layers 0, 1, 2: the encoder is done, the decoder layers (self + cross) grow.
-  assert.deepEqual(seen.map((s) => s.layers.join(' ')), [
-    'encoder0',
-    'encoder0 encoder1',
-    'encoder0 encoder1 encoder2',
-    'encoder0 encoder1 encoder2 decoder0 cross0',
-    'encoder0 encoder1 encoder2 decoder0 cross0 decoder1 cross1',
-  ]);
-  assert.deepEqual(seen.map((s) => `${s.progress.done}/${s.progress.total}`), ['1/3', '2/3', '0/3', '1/3', '2/3']);
+  assert.deepEqual(
+    seen.map((s) => s.layers.join(' ')),
+    [
+      'encoder0',
+      'encoder0 encoder1',
+      'encoder0 encoder1 encoder2',
+      'encoder0 encoder1 encoder2 decoder0 cross0',
+      'encoder0 encoder1 encoder2 decoder0 cross0 decoder1 cross1',
+    ],
+  );
+  assert.deepEqual(
+    seen.map((s) => `${s.progress.done}/${s.progress.total}`),
+    ['1/3', '2/3', '0/3', '1/3', '2/3'],
+  );
   assert.match(seen[0].progress.message, /encoder layer 2\/3/);
   // The layers handed out are the very ones the final result holds (same numbers, same objects).
   for (const s of seen) assert.equal(s.first, r.attentions[0]);
@@ -60,7 +70,13 @@ test('the worker protocol: run requests may ask to stream, partial replies are c
   const run = { model: { name: 'm' }, tokens: { source: ['a'], target: [] }, ids: { source: [1], target: [] } };
   const progress = { done: 1, total: 2, message: 'encoder layer 2/2' };
   assert.ok(isWorkerReply({ type: 'partial', id: 1, run, layers: [layer], progress }));
-  assert.ok(!isWorkerReply({ type: 'partial', id: 1, run, layers: [{ ...layer, probs: [0.5] }], progress }), 'probs must be a Float32Array');
-  assert.ok(!isWorkerReply({ type: 'partial', id: 1, run, layers: [layer], progress: { done: 1, total: 2 } }), 'progress needs its message');
+  assert.ok(
+    !isWorkerReply({ type: 'partial', id: 1, run, layers: [{ ...layer, probs: [0.5] }], progress }),
+    'probs must be a Float32Array',
+  );
+  assert.ok(
+    !isWorkerReply({ type: 'partial', id: 1, run, layers: [layer], progress: { done: 1, total: 2 } }),
+    'progress needs its message',
+  );
   assert.ok(!isWorkerReply({ type: 'partial', id: 1, layers: [layer], progress }), 'the run (model, tokens) is required');
 });

@@ -66,7 +66,10 @@ test('in process: the summary lists the parts from the descriptor, and they matc
   const s = summarize(model);
   assert.deepEqual(s.parts, [{ part: 'encoder', layers: 1, heads: TOY_HEADS }]);
   const result = runModel(model, { text: 'the mat' });
-  assert.deepEqual(result.attentions.map((a) => [a.part, a.layer, a.heads]), [['encoder', 0, TOY_HEADS]]);
+  assert.deepEqual(
+    result.attentions.map((a) => [a.part, a.layer, a.heads]),
+    [['encoder', 0, TOY_HEADS]],
+  );
 });
 
 test('docs/adding-an-architecture.md shows this very toy file (only the import paths differ)', () => {

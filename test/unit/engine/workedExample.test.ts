@@ -9,7 +9,11 @@ const FILE = path.join(__dirname, '../../../../docs/worked-example.model.json');
 
 test('docs worked example: attention equals softmax(e_i·e_j/√2) computed by hand', () => {
   const r = runModel(loadModel(FILE), { text: 'a b c' });
-  const emb = [[1, 0], [0, 1], [1, 1]]; // a, b, c as in the doc
+  const emb = [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ]; // a, b, c as in the doc
   const layer = r.attentions.find((a) => a.part === 'encoder' && a.layer === 0)!;
   assert.deepEqual([layer.heads, layer.queries, layer.keys], [1, 3, 3]);
   for (let i = 0; i < 3; i++) {

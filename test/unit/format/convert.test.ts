@@ -19,7 +19,10 @@ function assertSameModel(a: LoadedModel, b: LoadedModel): void {
   for (const [name, t] of a.weights) {
     const u = b.weights.get(name)!;
     assert.deepEqual(u.shape, t.shape, name);
-    assert.ok(u.data.every((x, i) => Object.is(x, t.data[i])), `${name}: values differ`);
+    assert.ok(
+      u.data.every((x, i) => Object.is(x, t.data[i])),
+      `${name}: values differ`,
+    );
   }
 }
 

@@ -75,7 +75,8 @@ function assertCanonical(m: LoadedModel): void {
     expectTensor(m, name, shape);
     used.add(name);
   }
-  if (m.weights.has('lm_head.weight')) used.add(expectTensor(m, 'lm_head.weight', [m.config.vocab_size, m.config.d_model]) && 'lm_head.weight');
+  if (m.weights.has('lm_head.weight'))
+    used.add(expectTensor(m, 'lm_head.weight', [m.config.vocab_size, m.config.d_model]) && 'lm_head.weight');
   if (m.weights.has('lm_head.bias')) used.add(expectTensor(m, 'lm_head.bias', [m.config.vocab_size]) && 'lm_head.bias');
   rejectUnusedTensors(m, used);
 }
@@ -84,8 +85,14 @@ function bertTensors(prefix: string, gammaBeta = false): [string, Tensor][] {
   const [w, b] = gammaBeta ? ['gamma', 'beta'] : ['weight', 'bias'];
   const e = `${prefix}embeddings`;
   const L = `${prefix}encoder.layer.0`;
-  const lin = (p: string, o: number, i: number): [string, Tensor][] => [[`${p}.weight`, ramp([o, i])], [`${p}.bias`, ramp([o])]];
-  const ln = (p: string): [string, Tensor][] => [[`${p}.${w}`, ramp([4], 1)], [`${p}.${b}`, ramp([4])]];
+  const lin = (p: string, o: number, i: number): [string, Tensor][] => [
+    [`${p}.weight`, ramp([o, i])],
+    [`${p}.bias`, ramp([o])],
+  ];
+  const ln = (p: string): [string, Tensor][] => [
+    [`${p}.${w}`, ramp([4], 1)],
+    [`${p}.${b}`, ramp([4])],
+  ];
   return [
     [`${e}.word_embeddings.weight`, ramp([5, 4])],
     [`${e}.position_embeddings.weight`, ramp([6, 4])],
@@ -104,8 +111,17 @@ function bertTensors(prefix: string, gammaBeta = false): [string, Tensor][] {
 }
 
 const BERT_CONFIG = {
-  model_type: 'bert', vocab_size: 5, hidden_size: 4, num_attention_heads: 2, intermediate_size: 8, num_hidden_layers: 1,
-  max_position_embeddings: 6, type_vocab_size: 2, hidden_act: 'gelu', layer_norm_eps: 1e-12, position_embedding_type: 'absolute',
+  model_type: 'bert',
+  vocab_size: 5,
+  hidden_size: 4,
+  num_attention_heads: 2,
+  intermediate_size: 8,
+  num_hidden_layers: 1,
+  max_position_embeddings: 6,
+  type_vocab_size: 2,
+  hidden_act: 'gelu',
+  layer_norm_eps: 1e-12,
+  position_embedding_type: 'absolute',
 };
 
 test('BERT: post-LN, gelu, token types, embedding norm; pooler ignored', () => {
@@ -114,15 +130,32 @@ test('BERT: post-LN, gelu, token types, embedding norm; pooler ignored', () => {
   assert.ok(m.architecture === 'transformer');
   if (m.architecture !== 'transformer') return;
   assert.deepEqual(m.config, {
-    kind: 'encoder', vocab_size: 5, d_model: 4, heads: 2, d_ff: 8, encoder_layers: 1, decoder_layers: 0, activation: 'gelu', norm: 'post',
-    layer_norm_eps: 1e-12, positions: 'learned', max_positions: 6, scale_embedding: false, embedding_norm: true, final_norm: false, token_types: 2,
+    kind: 'encoder',
+    vocab_size: 5,
+    d_model: 4,
+    heads: 2,
+    d_ff: 8,
+    encoder_layers: 1,
+    decoder_layers: 0,
+    activation: 'gelu',
+    norm: 'post',
+    layer_norm_eps: 1e-12,
+    positions: 'learned',
+    max_positions: 6,
+    scale_embedding: false,
+    embedding_norm: true,
+    final_norm: false,
+    token_types: 2,
   });
   assert.equal(m.weights.get('encoder.layers.0.self_attn.q.weight')!.data[0], 100);
   assert.equal(m.file, path.join(tmp, `m${n - 1}`, 'config.json'));
 });
 
 test('BertForMaskedLM: bert. prefix, old gamma/beta names, cls.* head ignored, tokenizer.json with [CLS]/[SEP]', () => {
-  const cls: [string, Tensor][] = [['cls.predictions.bias', ramp([5])], ['cls.predictions.transform.dense.weight', ramp([4, 4])]];
+  const cls: [string, Tensor][] = [
+    ['cls.predictions.bias', ramp([5])],
+    ['cls.predictions.transform.dense.weight', ramp([4, 4])],
+  ];
   const dir = folder({ ...BERT_CONFIG, architectures: ['BertForMaskedLM'] }, [...bertTensors('bert.', true), ...cls]);
   fs.copyFileSync(path.join(ROOT, 'test/fixtures/tokenizers/bert-wordpiece/tokenizer.json'), path.join(dir, 'tokenizer.json'));
   const m = readHfFolder(dir);
@@ -142,22 +175,48 @@ test('GPT-2: Conv1D weights transposed, c_attn split into q, k, v; buffers ignor
   const tensors: [string, Tensor][] = [
     [`${T}wte.weight`, ramp([5, d])],
     [`${T}wpe.weight`, ramp([6, d])],
-    [`${T}h.0.ln_1.weight`, ramp([d])], [`${T}h.0.ln_1.bias`, ramp([d])],
-    [`${T}h.0.attn.c_attn.weight`, cAttnW], [`${T}h.0.attn.c_attn.bias`, cAttnB],
-    [`${T}h.0.attn.c_proj.weight`, ramp([d, d], 200)], [`${T}h.0.attn.c_proj.bias`, ramp([d])],
-    [`${T}h.0.attn.bias`, ramp([1, 1, 6, 6])], [`${T}h.0.attn.masked_bias`, ramp([])],
-    [`${T}h.0.ln_2.weight`, ramp([d])], [`${T}h.0.ln_2.bias`, ramp([d])],
-    [`${T}h.0.mlp.c_fc.weight`, cFc], [`${T}h.0.mlp.c_fc.bias`, ramp([16])],
-    [`${T}h.0.mlp.c_proj.weight`, ramp([16, d])], [`${T}h.0.mlp.c_proj.bias`, ramp([d])],
-    [`${T}ln_f.weight`, ramp([d])], [`${T}ln_f.bias`, ramp([d])],
+    [`${T}h.0.ln_1.weight`, ramp([d])],
+    [`${T}h.0.ln_1.bias`, ramp([d])],
+    [`${T}h.0.attn.c_attn.weight`, cAttnW],
+    [`${T}h.0.attn.c_attn.bias`, cAttnB],
+    [`${T}h.0.attn.c_proj.weight`, ramp([d, d], 200)],
+    [`${T}h.0.attn.c_proj.bias`, ramp([d])],
+    [`${T}h.0.attn.bias`, ramp([1, 1, 6, 6])],
+    [`${T}h.0.attn.masked_bias`, ramp([])],
+    [`${T}h.0.ln_2.weight`, ramp([d])],
+    [`${T}h.0.ln_2.bias`, ramp([d])],
+    [`${T}h.0.mlp.c_fc.weight`, cFc],
+    [`${T}h.0.mlp.c_fc.bias`, ramp([16])],
+    [`${T}h.0.mlp.c_proj.weight`, ramp([16, d])],
+    [`${T}h.0.mlp.c_proj.bias`, ramp([d])],
+    [`${T}ln_f.weight`, ramp([d])],
+    [`${T}ln_f.bias`, ramp([d])],
     ['lm_head.weight', ramp([5, d])],
   ];
-  const config = { model_type: 'gpt2', vocab_size: 5, n_embd: d, n_head: 2, n_layer: 1, n_positions: 6, n_inner: null, bos_token_id: 4, eos_token_id: 4 };
+  const config = {
+    model_type: 'gpt2',
+    vocab_size: 5,
+    n_embd: d,
+    n_head: 2,
+    n_layer: 1,
+    n_positions: 6,
+    n_inner: null,
+    bos_token_id: 4,
+    eos_token_id: 4,
+  };
   const m = readHfFolder(folder(config, tensors));
   assertCanonical(m);
   if (m.architecture !== 'transformer') return;
   assert.deepEqual(
-    { kind: m.config.kind, d_ff: m.config.d_ff, norm: m.config.norm, final_norm: m.config.final_norm, act: m.config.activation, eps: m.config.layer_norm_eps, bos: m.config.bos_id },
+    {
+      kind: m.config.kind,
+      d_ff: m.config.d_ff,
+      norm: m.config.norm,
+      final_norm: m.config.final_norm,
+      act: m.config.activation,
+      eps: m.config.layer_norm_eps,
+      bos: m.config.bos_id,
+    },
     { kind: 'decoder', d_ff: 16, norm: 'pre', final_norm: true, act: 'gelu_new', eps: 1e-5, bos: 4 },
   );
   // y = x·W for Conv1D, so the canonical [out, in] weight is W transposed: W_q[o][i] = c_attn[i][o].
@@ -178,10 +237,16 @@ test('GPT-2: Conv1D weights transposed, c_attn split into q, k, v; buffers ignor
 });
 
 test('GPT-2: a c_attn of the wrong shape names the HF tensor', () => {
-  const dir = folder({ model_type: 'gpt2', vocab_size: 5, n_embd: 4, n_head: 2, n_layer: 1, n_positions: 6 }, [['h.0.attn.c_attn.weight', ramp([4, 8])]]);
+  const dir = folder({ model_type: 'gpt2', vocab_size: 5, n_embd: 4, n_head: 2, n_layer: 1, n_positions: 6 }, [
+    ['h.0.attn.c_attn.weight', ramp([4, 8])],
+  ]);
   assert.throws(
     () => readHfFolder(dir),
-    (e: unknown) => e instanceof ModelFormatError && e.field === 'h.0.attn.c_attn.weight' && /\[4, 12\] \(Conv1D \[in, out\]\).*found \[4, 8\]/.test(e.expected) && e.file.endsWith('model.safetensors'),
+    (e: unknown) =>
+      e instanceof ModelFormatError &&
+      e.field === 'h.0.attn.c_attn.weight' &&
+      /\[4, 12\] \(Conv1D \[in, out\]\).*found \[4, 8\]/.test(e.expected) &&
+      e.file.endsWith('model.safetensors'),
   );
 });
 
@@ -209,9 +274,22 @@ function marianTensors(d = 4, ff = 8, v = 5, decoderEmbed?: Tensor): [string, Te
 }
 
 const MARIAN_CONFIG = {
-  model_type: 'marian', vocab_size: 5, d_model: 4, encoder_attention_heads: 2, decoder_attention_heads: 2, encoder_ffn_dim: 8, decoder_ffn_dim: 8,
-  encoder_layers: 1, decoder_layers: 1, activation_function: 'swish', max_position_embeddings: 8, scale_embedding: true,
-  bos_token_id: 0, eos_token_id: 0, decoder_start_token_id: 4, pad_token_id: 4,
+  model_type: 'marian',
+  vocab_size: 5,
+  d_model: 4,
+  encoder_attention_heads: 2,
+  decoder_attention_heads: 2,
+  encoder_ffn_dim: 8,
+  decoder_ffn_dim: 8,
+  encoder_layers: 1,
+  decoder_layers: 1,
+  activation_function: 'swish',
+  max_position_embeddings: 8,
+  scale_embedding: true,
+  bos_token_id: 0,
+  eos_token_id: 0,
+  decoder_start_token_id: 4,
+  pad_token_id: 4,
 };
 
 test('Marian: enc-dec, swish, scaled sinusoidal-marian positions, shared embeddings, final_logits_bias → lm_head.bias', () => {
@@ -231,7 +309,13 @@ test('Marian: enc-dec, swish, scaled sinusoidal-marian positions, shared embeddi
 
 test('Marian: a decoder embedding that differs from the shared one is an error', () => {
   const dir = folder(MARIAN_CONFIG, marianTensors(4, 8, 5, ramp([5, 4], 1)));
-  assert.throws(() => readHfFolder(dir), (e: unknown) => e instanceof ModelFormatError && e.field === 'model.decoder.embed_tokens.weight' && /same values as model.shared.weight/.test(e.expected));
+  assert.throws(
+    () => readHfFolder(dir),
+    (e: unknown) =>
+      e instanceof ModelFormatError &&
+      e.field === 'model.decoder.embed_tokens.weight' &&
+      /same values as model.shared.weight/.test(e.expected),
+  );
 });
 
 test('config errors name the key', () => {
@@ -240,7 +324,11 @@ test('config errors name the key', () => {
       () => readHfFolder(folder(config, bertTensors(''))),
       (e: unknown) => e instanceof ModelFormatError && e.field === field && re.test(e.expected) && e.file.endsWith('config.json'),
     );
-  check({ ...BERT_CONFIG, model_type: 'mixtral' }, 'model_type', /one of "bert", "gpt2", "marian", "roberta", .*"t5", "llama", .*; found "mixtral"/);
+  check(
+    { ...BERT_CONFIG, model_type: 'mixtral' },
+    'model_type',
+    /one of "bert", "gpt2", "marian", "roberta", .*"t5", "llama", .*; found "mixtral"/,
+  );
   check({ ...BERT_CONFIG, model_type: undefined }, 'model_type', /it is missing/);
   check({ ...BERT_CONFIG, vocab_size: undefined }, 'vocab_size', /a positive integer; the key is missing/);
   check({ ...BERT_CONFIG, num_attention_heads: 3 }, 'num_attention_heads', /a divisor of hidden_size 4; found 3/);
@@ -251,10 +339,17 @@ test('config errors name the key', () => {
 
 test('unknown tensor names and a missing model.safetensors are errors', () => {
   const dir = folder(BERT_CONFIG, [...bertTensors(''), ['encoder.layer.0.attention.self.rotary.weight', ramp([2])]]);
-  assert.throws(() => readHfFolder(dir), (e: unknown) => e instanceof ModelFormatError && e.field === 'encoder.layer.0.attention.self.rotary.weight' && e.file.endsWith('model.safetensors'));
+  assert.throws(
+    () => readHfFolder(dir),
+    (e: unknown) =>
+      e instanceof ModelFormatError && e.field === 'encoder.layer.0.attention.self.rotary.weight' && e.file.endsWith('model.safetensors'),
+  );
   fs.rmSync(path.join(dir, 'model.safetensors'));
   fs.writeFileSync(path.join(dir, 'pytorch_model.bin'), '');
-  assert.throws(() => readHfFolder(dir), (e: unknown) => e instanceof ModelFormatError && e.field === 'model.safetensors' && /safe_serialization/.test(e.expected));
+  assert.throws(
+    () => readHfFolder(dir),
+    (e: unknown) => e instanceof ModelFormatError && e.field === 'model.safetensors' && /safe_serialization/.test(e.expected),
+  );
 });
 
 test('sharded checkpoints (model.safetensors.index.json)', () => {

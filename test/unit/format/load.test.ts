@@ -17,7 +17,18 @@ function model(names: [string, number[]][]): LoadedModel {
     file: 'm.model.json',
     name: 'm',
     architecture: 'rnn-seq2seq',
-    config: { cell: 'gru', src_vocab_size: 2, tgt_vocab_size: 2, embed_dim: 2, hidden_size: 2, bidirectional: false, score: 'dot', bos_id: 0, eos_id: 1, max_target_length: 4 },
+    config: {
+      cell: 'gru',
+      src_vocab_size: 2,
+      tgt_vocab_size: 2,
+      embed_dim: 2,
+      hidden_size: 2,
+      bidirectional: false,
+      score: 'dot',
+      bos_id: 0,
+      eos_id: 1,
+      max_target_length: 4,
+    },
     weights: new Map(names.map(([n, s]) => [n, tensor(s)])),
     examples: [],
   };
@@ -41,7 +52,11 @@ test('expectTensor returns the tensor, or names it with the expected shape', () 
 });
 
 test('rejectUnusedTensors names the first unused tensor and lists the rest', () => {
-  const m = model([['a', [1]], ['b', [1]], ['c', [1]]]);
+  const m = model([
+    ['a', [1]],
+    ['b', [1]],
+    ['c', [1]],
+  ]);
   rejectUnusedTensors(m, new Set(['a', 'b', 'c']));
   assert.throws(() => rejectUnusedTensors(m, new Set(['a'])), isError('b', /no such tensor in a rnn-seq2seq model.*also unused: c$/));
 });
@@ -54,7 +69,10 @@ test('loadModel: project JSON, HF folder, HF config.json, a project file called 
   assert.equal(loadModel(path.join(bert, 'config.json')).description, 'Hugging Face bert checkpoint (BertModel)');
   const dir = fs.mkdtempSync(path.join(tmp, 'cfg-'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ format: 'attention-inspector/model', version: 1 }));
-  assert.throws(() => loadModel(path.join(dir, 'config.json')), isError('architecture', /required field is missing/, path.join(dir, 'config.json')));
+  assert.throws(
+    () => loadModel(path.join(dir, 'config.json')),
+    isError('architecture', /required field is missing/, path.join(dir, 'config.json')),
+  );
 });
 
 test('loadModel: anything else says what was expected', () => {

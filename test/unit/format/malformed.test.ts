@@ -14,7 +14,10 @@ test('the corpus is complete: at least 12 cases, and every model file in it has 
   assert.ok(cases.length >= 12);
   const listed = new Set(cases.map((c) => c.file));
   const entries = fs.readdirSync(DIR).filter((f) => !f.endsWith('.safetensors') && f !== 'cases.json' && f !== 'make.mjs');
-  assert.deepEqual(entries.filter((f) => !listed.has(f)), []);
+  assert.deepEqual(
+    entries.filter((f) => !listed.has(f)),
+    [],
+  );
 });
 
 for (const c of cases) {

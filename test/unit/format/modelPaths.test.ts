@@ -24,8 +24,20 @@ fs.writeFileSync(path.join(outside, 'secret.txt'), SECRET);
 fs.copyFileSync(path.join(ROOT, 'test/fixtures/tokenizers/bert-wordpiece/tokenizer.json'), path.join(outside, 'tokenizer.json'));
 
 const doc = (weights: object, vocab?: object) => ({
-  format: 'attention-inspector/model', version: 1, architecture: 'transformer',
-  config: { kind: 'encoder', vocab_size: 20, d_model: 4, heads: 2, d_ff: 8, encoder_layers: 1, activation: 'relu', norm: 'post', positions: 'sinusoidal' },
+  format: 'attention-inspector/model',
+  version: 1,
+  architecture: 'transformer',
+  config: {
+    kind: 'encoder',
+    vocab_size: 20,
+    d_model: 4,
+    heads: 2,
+    d_ff: 8,
+    encoder_layers: 1,
+    activation: 'relu',
+    norm: 'post',
+    positions: 'sinusoidal',
+  },
   ...(vocab ? { vocab } : { vocab: { tokens: Array.from({ length: 20 }, (_, i) => `t${i}`) } }),
   weights,
 });
@@ -77,31 +89,43 @@ test('a symlink inside the folder that points outside is refused; one that stays
   assert.equal(readModelFileFacts(side).safetensors, path.join(fs.realpathSync(dir), 'real-tok', 'tokenizer.json'));
   // …but a tokenizer_config.json beside it that points out is refused too.
   fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(dir, 'real-tok', 'tokenizer_config.json'));
-  assert.throws(() => readModelJson(ok), (e: unknown) => e instanceof ModelFormatError && e.field === 'vocab.tokenizer_file' && /leads outside/.test(e.expected));
+  assert.throws(
+    () => readModelJson(ok),
+    (e: unknown) => e instanceof ModelFormatError && e.field === 'vocab.tokenizer_file' && /leads outside/.test(e.expected),
+  );
 });
 
 test('a tokenizer file that is not JSON: the error names file and position but not its bytes', () => {
   fs.writeFileSync(path.join(dir, 'bad-tokenizer.json'), SECRET);
   const t = write(doc({ inline: {} }, { tokenizer_file: 'bad-tokenizer.json' }));
-  assert.throws(() => readModelJson(t), (e: unknown) => {
-    assert.ok(e instanceof ModelFormatError, String(e));
-    assert.equal(e.file, path.join(fs.realpathSync(dir), 'bad-tokenizer.json'));
-    assert.match(e.expected, /^valid JSON \(/);
-    for (const part of ['SECRET', 'hunter2', "'S'"]) assert.ok(!e.message.includes(part), e.message);
-    return true;
-  });
+  assert.throws(
+    () => readModelJson(t),
+    (e: unknown) => {
+      assert.ok(e instanceof ModelFormatError, String(e));
+      assert.equal(e.file, path.join(fs.realpathSync(dir), 'bad-tokenizer.json'));
+      assert.match(e.expected, /^valid JSON \(/);
+      for (const part of ['SECRET', 'hunter2', "'S'"]) assert.ok(!e.message.includes(part), e.message);
+      return true;
+    },
+  );
   // Bad JSON with a position: line and column, still no text.
   fs.writeFileSync(path.join(dir, 'bad-tokenizer.json'), `{"k": "v" ${SECRET}}`);
-  assert.throws(() => readModelJson(t), (e: unknown) => e instanceof ModelFormatError && e.field === 'line 1, column 11' && !e.message.includes('SECRET'));
+  assert.throws(
+    () => readModelJson(t),
+    (e: unknown) => e instanceof ModelFormatError && e.field === 'line 1, column 11' && !e.message.includes('SECRET'),
+  );
 });
 
 test('a safetensors header that is not JSON: no bytes of it in the error', () => {
   const json = Buffer.from(`${SECRET}${' '.repeat(8)}`);
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length), 0);
-  assert.throws(() => parseSafetensors('x.safetensors', Buffer.concat([len, json])), (e: unknown) => {
-    assert.ok(e instanceof ModelFormatError && e.field === 'header', String(e));
-    assert.ok(!e.message.includes('SECRET') && !e.message.includes("'S'"), e.message);
-    return true;
-  });
+  assert.throws(
+    () => parseSafetensors('x.safetensors', Buffer.concat([len, json])),
+    (e: unknown) => {
+      assert.ok(e instanceof ModelFormatError && e.field === 'header', String(e));
+      assert.ok(!e.message.includes('SECRET') && !e.message.includes("'S'"), e.message);
+      return true;
+    },
+  );
 });

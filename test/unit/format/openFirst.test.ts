@@ -33,7 +33,14 @@ test('transformer-reverse opens first the head that is the anti-diagonal, of all
   assert.ok(first, 'transformer-reverse names a head to open first');
   const r = runModel(model, { text: 'a t t e n t i o n' });
   const scored = r.attentions.flatMap((a) =>
-    a.part === 'cross' ? Array.from({ length: a.heads }, (_, h) => ({ part: a.part, layer: a.layer, head: h, score: antiDiagonal(a.probs, a.queries, a.keys, h) })) : [],
+    a.part === 'cross'
+      ? Array.from({ length: a.heads }, (_, h) => ({
+          part: a.part,
+          layer: a.layer,
+          head: h,
+          score: antiDiagonal(a.probs, a.queries, a.keys, h),
+        }))
+      : [],
   );
   const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
   assert.deepEqual(first, { part: best.part, layer: best.layer, head: best.head }, `anti-diagonal scores: ${JSON.stringify(scored)}`);
@@ -53,9 +60,17 @@ test('open_first naming a head the model lacks, or malformed, is a load error na
   for (const [value, message] of cases) {
     const file = path.join(tmp, 'm.model.json');
     fs.writeFileSync(file, JSON.stringify({ ...doc, open_first: value }));
-    assert.throws(() => loadModel(file), (e: Error) => e instanceof ModelFormatError && message.test(e.message), JSON.stringify(value));
+    assert.throws(
+      () => loadModel(file),
+      (e: Error) => e instanceof ModelFormatError && message.test(e.message),
+      JSON.stringify(value),
+    );
   }
-  const encoderOnly = { ...doc, config: { ...(doc.config as object), kind: 'encoder', decoder_layers: 0 }, open_first: { part: 'cross', layer: 0, head: 0 } };
+  const encoderOnly = {
+    ...doc,
+    config: { ...(doc.config as object), kind: 'encoder', decoder_layers: 0 },
+    open_first: { part: 'cross', layer: 0, head: 0 },
+  };
   fs.writeFileSync(path.join(tmp, 'e.model.json'), JSON.stringify(encoderOnly));
   assert.throws(() => loadModel(path.join(tmp, 'e.model.json')), /open_first\.part: one of "encoder"; found "cross"/);
 });

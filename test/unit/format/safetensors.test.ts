@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isWeightBuffer, parseSafetensors, parseSafetensorsWithMetadata, writeSafetensors, halfToFloat } from '../../../src/engine/format/safetensors';
+import {
+  isWeightBuffer,
+  parseSafetensors,
+  parseSafetensorsWithMetadata,
+  writeSafetensors,
+  halfToFloat,
+} from '../../../src/engine/format/safetensors';
 import { transferables } from '../../../src/engine/transfer';
 import type { RunResult } from '../../../src/engine/types';
 import { ModelFormatError } from '../../../src/engine/format/errors';
@@ -58,19 +64,31 @@ test('round trip keeps names, shapes, values and metadata; header is 8-byte alig
 test('F32 at an unaligned offset decodes', () => {
   const data = new Uint8Array(6);
   new DataView(data.buffer).setFloat32(2, 1.5, true);
-  const t = parseSafetensors('x', raw({ pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } }, data));
+  const t = parseSafetensors(
+    'x',
+    raw({ pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } }, data),
+  );
   assert.equal(t.get('x')!.data[0], 1.5);
 });
 
 test('aligned F32 tensors are views into the file’s bytes (no copy); the buffer is marked so results never transfer it', () => {
   const w = Float32Array.from({ length: 12 }, (_, i) => i / 3 - 1);
-  const bytes = writeSafetensors(new Map([['w', tensor([3, 4], w)], ['b', tensor([4], Float32Array.from([1, 2, 3, 4]))]]));
+  const bytes = writeSafetensors(
+    new Map([
+      ['w', tensor([3, 4], w)],
+      ['b', tensor([4], Float32Array.from([1, 2, 3, 4]))],
+    ]),
+  );
   const t = parseSafetensors('v.safetensors', bytes);
   for (const name of ['w', 'b']) assert.equal(t.get(name)!.data.buffer, bytes.buffer, `${name} shares the file's buffer`);
   assert.deepEqual([...t.get('w')!.data], [...w]);
   assert.ok(isWeightBuffer(bytes.buffer));
   // A run result holding such a view (say, an app's data) copies it rather than moving the buffer.
-  const result = { attentions: [], addNorm: [], app: { data: { weights: t.get('w')!.data, own: new Float32Array(3) } } } as unknown as RunResult;
+  const result = {
+    attentions: [],
+    addNorm: [],
+    app: { data: { weights: t.get('w')!.data, own: new Float32Array(3) } },
+  } as unknown as RunResult;
   const moved = transferables(result);
   assert.equal(moved.length, 1, 'only the result’s own array moves');
   assert.ok(!moved.includes(bytes.buffer as ArrayBuffer));
@@ -79,7 +97,10 @@ test('aligned F32 tensors are views into the file’s bytes (no copy); the buffe
 test('an unaligned F32 tensor is copied (own buffer, same values); the file is not marked', () => {
   const data = new Uint8Array(6);
   new DataView(data.buffer).setFloat32(2, -2.25, true);
-  const bytes = raw({ pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } }, data);
+  const bytes = raw(
+    { pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } },
+    data,
+  );
   const x = parseSafetensors('u', bytes).get('x')!.data;
   assert.equal(x[0], -2.25);
   assert.notEqual(x.buffer, bytes.buffer);
@@ -100,7 +121,10 @@ test('F16 decoding: normals, subnormals, signed zero, infinities, NaN', () => {
     [0x7c00, Infinity],
     [0xfc00, -Infinity],
   ];
-  const bytes = raw({ h: { dtype: 'F16', shape: [cases.length + 3], data_offsets: [0, (cases.length + 3) * 2] } }, u16s(...cases.map((c) => c[0]), 0x8000, 0x7e00, 0xfc01));
+  const bytes = raw(
+    { h: { dtype: 'F16', shape: [cases.length + 3], data_offsets: [0, (cases.length + 3) * 2] } },
+    u16s(...cases.map((c) => c[0]), 0x8000, 0x7e00, 0xfc01),
+  );
   const d = parseSafetensors('h', bytes).get('h')!.data;
   cases.forEach(([, v], i) => assert.equal(d[i], v, `case ${i}`));
   assert.ok(Object.is(d[cases.length], -0));
@@ -122,10 +146,13 @@ test('file shorter than 8 bytes', () => rejects(new Uint8Array(5), 'header lengt
 
 test('header length above the cap', () => {
   rejects(raw({}, new Uint8Array(0), 2n ** 40n), 'header length', /at most 104857600 bytes/);
-  rejects(raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), 'header length', /at most 16 bytes/, { maxHeaderBytes: 16 });
+  rejects(raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), 'header length', /at most 16 bytes/, {
+    maxHeaderBytes: 16,
+  });
 });
 
-test('header length beyond the end of the file', () => rejects(raw({}, new Uint8Array(0), 100n), 'header length', /fits in the file \(2 bytes.*declares 100/));
+test('header length beyond the end of the file', () =>
+  rejects(raw({}, new Uint8Array(0), 100n), 'header length', /fits in the file \(2 bytes.*declares 100/));
 
 test('header not JSON / not UTF-8 / not an object', () => {
   rejects(raw('{"a": '), 'header', /UTF-8 JSON object/);
@@ -145,7 +172,11 @@ test('__metadata__ must map strings to strings', () => {
 test('entry must be an object', () => rejects(raw({ w: 3 }), 'tensor "w"', /dtype, shape, data_offsets/));
 
 test('unsupported and unknown dtypes name the tensor and dtype', () => {
-  rejects(raw({ ids: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), 'tensor "ids".dtype', /F32, F16 or BF16; found I64, which is not supported/);
+  rejects(
+    raw({ ids: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)),
+    'tensor "ids".dtype',
+    /F32, F16 or BF16; found I64, which is not supported/,
+  );
   rejects(raw({ w: { dtype: 'Q4', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), 'tensor "w".dtype', /unknown dtype "Q4"/);
   rejects(raw({ w: { shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), 'tensor "w".dtype', /found undefined/);
 });
@@ -166,7 +197,11 @@ test('data_offsets must be two integers within the data section', () => {
 });
 
 test('data_offsets length must match shape × item size', () => {
-  rejects(raw({ w: { dtype: 'F16', shape: [2, 2], data_offsets: [0, 16] } }, new Uint8Array(16)), 'tensor "w".data_offsets', /8 bytes for F16 shape \[2, 2\].*has 16/);
+  rejects(
+    raw({ w: { dtype: 'F16', shape: [2, 2], data_offsets: [0, 16] } }, new Uint8Array(16)),
+    'tensor "w".data_offsets',
+    /8 bytes for F16 shape \[2, 2\].*has 16/,
+  );
 });
 
 test('overlapping ranges are rejected naming both tensors', () => {

@@ -59,7 +59,8 @@ test('BERT WordPiece tokenizer.json: ids worked out by hand, [CLS] … [SEP] fro
 test('a missing or unreadable tokenizer file is a ModelFormatError', () => {
   assert.throws(
     () => loadHfTokenizer(path.join(ROOT, 'no/such/tokenizer.json'), 'model.json', 'vocab.tokenizer_file'),
-    (e: unknown) => e instanceof ModelFormatError && e.file === 'model.json' && e.field === 'vocab.tokenizer_file' && /not found/.test(e.expected),
+    (e: unknown) =>
+      e instanceof ModelFormatError && e.file === 'model.json' && e.field === 'vocab.tokenizer_file' && /not found/.test(e.expected),
   );
 });
 

@@ -38,28 +38,33 @@ test('a pattern that hangs the probe: loading fails within 5 s, naming tokenizer
   assert.match(r.error.message, /"\(\?:\.\|\.\|\.\)\*QQ" was still running on a short probe text after 2 s and the tokenizer was stopped/);
 });
 
-test('a pattern that hangs on the input (34 × "a" for (a|a)*b): encode fails within the budget; the tokenizers work again after', LIMIT, () => {
-  const bert = load(BERT_TOKENIZER);
-  const tok = load(BACKTRACKING); // the probe text has no "a": it loads
-  assert.deepEqual(tok.encode('hello ab'), { ids: [4, 3], tokens: ['hello', 'ab'] });
-  const r = timed(() => tok.encode('a'.repeat(34)));
-  assert.ok(r.ms < 5000, `${r.ms.toFixed(0)} ms`);
-  assert.ok(r.error instanceof ModelFormatError, String(r.error));
-  assert.equal(r.error.field, 'pre_tokenizer.pretokenizers[1].pattern.Regex');
-  assert.match(r.error.message, /"\(a\|a\)\*b" was still running on a text of 34 characters after 2 s/);
-  // The thread was stopped with every tokenizer in it; each is loaded again on its next use.
-  const again = timed(() => bert.encode('The cat played, unbelievable!'));
-  assert.ok(again.ms < 5000, `${again.ms.toFixed(0)} ms`);
-  assert.deepEqual(again.value?.ids, [2, 5, 6, 10, 12, 13, 16, 17, 18, 15, 3]);
-  assert.deepEqual(tok.encode('hello ab').ids, [4, 3]);
-});
+test(
+  'a pattern that hangs on the input (34 × "a" for (a|a)*b): encode fails within the budget; the tokenizers work again after',
+  LIMIT,
+  () => {
+    const bert = load(BERT_TOKENIZER);
+    const tok = load(BACKTRACKING); // the probe text has no "a": it loads
+    assert.deepEqual(tok.encode('hello ab'), { ids: [4, 3], tokens: ['hello', 'ab'] });
+    const r = timed(() => tok.encode('a'.repeat(34)));
+    assert.ok(r.ms < 5000, `${r.ms.toFixed(0)} ms`);
+    assert.ok(r.error instanceof ModelFormatError, String(r.error));
+    assert.equal(r.error.field, 'pre_tokenizer.pretokenizers[1].pattern.Regex');
+    assert.match(r.error.message, /"\(a\|a\)\*b" was still running on a text of 34 characters after 2 s/);
+    // The thread was stopped with every tokenizer in it; each is loaded again on its next use.
+    const again = timed(() => bert.encode('The cat played, unbelievable!'));
+    assert.ok(again.ms < 5000, `${again.ms.toFixed(0)} ms`);
+    assert.deepEqual(again.value?.ids, [2, 5, 6, 10, 12, 13, 16, 17, 18, 15, 3]);
+    assert.deepEqual(tok.encode('hello ab').ids, [4, 3]);
+  },
+);
 
 test(`a text over ${MAX_TEXT_CHARS} characters is refused before encoding, naming the limit`, LIMIT, () => {
   const tok = load(BERT_TOKENIZER);
   const long = 'a '.repeat(MAX_TEXT_CHARS / 2) + 'b';
   assert.throws(
     () => tok.encode(long),
-    (e: unknown) => e instanceof InputError && e.field === 'text' && e.expected === 'a text of at most 100,000 characters; this one has 100,001',
+    (e: unknown) =>
+      e instanceof InputError && e.field === 'text' && e.expected === 'a text of at most 100,000 characters; this one has 100,001',
   );
   assert.equal(tok.encode('a '.repeat(MAX_TEXT_CHARS / 2)).ids.length, MAX_TEXT_CHARS / 2 + 2); // at the limit: [CLS] a … a [SEP]
   // A run checks it for every tokenizer (here the project vocabulary), on the side it is given for.

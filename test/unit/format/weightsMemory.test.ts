@@ -24,7 +24,9 @@ const MB = 1024 * 1024;
 /** A safetensors file whose one tensor has `count` values of `dtype`; the data section is a hole. */
 function sparseSafetensors(file: string, dtype: 'F32' | 'F16', count: number, claimBytes?: number): string {
   const bytes = count * (dtype === 'F32' ? 4 : 2);
-  const header = Buffer.from(JSON.stringify({ 'bert.embeddings.word_embeddings.weight': { dtype, shape: [count], data_offsets: [0, bytes] } }));
+  const header = Buffer.from(
+    JSON.stringify({ 'bert.embeddings.word_embeddings.weight': { dtype, shape: [count], data_offsets: [0, bytes] } }),
+  );
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   fs.writeFileSync(file, Buffer.concat([len, header]));
@@ -48,14 +50,27 @@ function shardedFolder(name: string, shards: number, mbEach: number): string {
 }
 
 const isWeightsError = (mb: RegExp) => (e: unknown) =>
-  e instanceof ModelFormatError && e.field === 'weights' && mb.test(e.message) && /setting attentionInspector\.maxRunMemoryMB/.test(e.message);
+  e instanceof ModelFormatError &&
+  e.field === 'weights' &&
+  mb.test(e.message) &&
+  /setting attentionInspector\.maxRunMemoryMB/.test(e.message);
 
 test('three 40 MB shards are refused over a 64 MB limit (maxRunMemoryMB 32), before any is read, naming the total', () => {
   const dir = shardedFolder('sharded', 3, 40);
   // F32 weights take their files' size (headers included): 3 × (40 MB + a header) → 121 MB.
-  const total = Math.ceil(fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0) / MB);
+  const total = Math.ceil(
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.safetensors'))
+      .reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0) / MB,
+  );
   assert.equal(total, 121);
-  assert.throws(() => loadModel(dir, { maxRunMemoryMB: 32 }), isWeightsError(/fit in 64 MB \(2 × 32 MB, setting attentionInspector\.maxRunMemoryMB\); .*describe ~121 MB as float32 in 3 files, refused before reading/));
+  assert.throws(
+    () => loadModel(dir, { maxRunMemoryMB: 32 }),
+    isWeightsError(
+      /fit in 64 MB \(2 × 32 MB, setting attentionInspector\.maxRunMemoryMB\); .*describe ~121 MB as float32 in 3 files, refused before reading/,
+    ),
+  );
   assert.match(String(catchMessage(() => loadModel(dir, { maxRunMemoryMB: 32 }))), /model\.safetensors\.index\.json: weights:/);
 });
 
@@ -69,7 +84,7 @@ test('F16 weights count at float32 size: a 30 MB file whose tensors decode to 60
   assert.throws(() => loadModel(dir, { maxRunMemoryMB: 25 }), isWeightsError(/describe ~60 MB as float32 in one file/));
 });
 
-test('a project model\'s safetensors sidecar is checked the same way', () => {
+test("a project model's safetensors sidecar is checked the same way", () => {
   const json = writeRandomTransformer(path.join(tmp, 'project'), { kind: 'encoder', dModel: 8, heads: 2, layers: 1 });
   const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
   sparseSafetensors(path.join(tmp, 'project', 'big.safetensors'), 'F32', (80 * MB) / 4);
@@ -91,7 +106,10 @@ test('the engine worker applies maxRunMemoryMB to loading (info and run)', async
   const dir = shardedFolder('sharded-host', 2, 48);
   const h = new EngineHost({ workerScript: path.join(ROOT, 'dist', 'worker.js'), maxRunMemoryMB: () => 32 });
   hosts.push(h);
-  await assert.rejects(h.info(dir), (e: Error & { field?: string }) => e.field === 'weights' && /~97 MB as float32 in 2 files/.test(e.message));
+  await assert.rejects(
+    h.info(dir),
+    (e: Error & { field?: string }) => e.field === 'weights' && /~97 MB as float32 in 2 files/.test(e.message),
+  );
   await assert.rejects(h.run(dir, { ids: [1, 2] }), (e: Error & { field?: string }) => e.field === 'weights');
 });
 

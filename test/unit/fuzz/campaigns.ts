@@ -10,7 +10,19 @@ import { parseSafetensors } from '../../../src/engine/format/safetensors';
 import { loadHfTokenizer } from '../../../src/engine/format/modelJson';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
 import { estimateRunMemory } from '../../../src/engine/runMemory';
-import { applyMutations, applyTextOps, describeMutations, mutations, pathsOf, serialise, textOps, type Json, type Mutation, type Path, type TextOp } from './mutate';
+import {
+  applyMutations,
+  applyTextOps,
+  describeMutations,
+  mutations,
+  pathsOf,
+  serialise,
+  textOps,
+  type Json,
+  type Mutation,
+  type Path,
+  type TextOp,
+} from './mutate';
 import { hfConfigSeeds, projectSeeds, safetensorsSeeds, tokenizerSeeds } from './seeds';
 import { runCase, type Figures } from './outcome';
 
@@ -64,7 +76,8 @@ function mutatedText(doc: Json, paths: Path[], c: JsonCase): string {
   const s = serialise(applyMutations(doc, paths, c.muts));
   return c.text ? applyTextOps(s, c.text) : s;
 }
-const describeJson = (name: string, paths: Path[], c: JsonCase) => `${name}: ${describeMutations(paths, c.muts)}${c.text ? `; text ${JSON.stringify(c.text)}` : ''}`;
+const describeJson = (name: string, paths: Path[], c: JsonCase) =>
+  `${name}: ${describeMutations(paths, c.muts)}${c.text ? `; text ${JSON.stringify(c.text)}` : ''}`;
 
 export function projectCampaign(tmp: string): Campaign<JsonCase> {
   const seeds = projectSeeds().map((s) => {
@@ -84,7 +97,13 @@ export function projectCampaign(tmp: string): Campaign<JsonCase> {
       const s = seeds[c.seed % seeds.length];
       const text = mutatedText(s.doc, s.paths, c);
       fs.writeFileSync(s.file, text);
-      runCase(f, () => describeJson(s.name, s.paths, c), capFor(text.length), () => loadAndBuild(s.file), runShort);
+      runCase(
+        f,
+        () => describeJson(s.name, s.paths, c),
+        capFor(text.length),
+        () => loadAndBuild(s.file),
+        runShort,
+      );
     },
   };
 }
@@ -100,7 +119,20 @@ interface StCase {
 }
 
 const lengthField = fc.oneof(
-  fc.constantFrom(0n, 1n, 2n, 7n, 8n, 2n ** 31n, 2n ** 32n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, 100n * 1024n * 1024n, 100n * 1024n * 1024n + 1n),
+  fc.constantFrom(
+    0n,
+    1n,
+    2n,
+    7n,
+    8n,
+    2n ** 31n,
+    2n ** 32n,
+    2n ** 53n,
+    2n ** 63n,
+    2n ** 64n - 1n,
+    100n * 1024n * 1024n,
+    100n * 1024n * 1024n + 1n,
+  ),
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
   fc.bigInt({ min: 0n, max: 4096n }),
 );
@@ -119,7 +151,13 @@ export function safetensorsCampaign(tmp: string): Campaign<StCase> {
       seed: fc.nat(),
       muts: sometimes(75, mutations(2)), // mostly structural, a quarter byte-level only
       length: sometimes(15, lengthField),
-      flips: fc.oneof({ weight: 3, arbitrary: fc.constant([] as { at: number; byte: number }[]) }, { weight: 1, arbitrary: fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 3 }) }),
+      flips: fc.oneof(
+        { weight: 3, arbitrary: fc.constant([] as { at: number; byte: number }[]) },
+        {
+          weight: 1,
+          arbitrary: fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 3 }),
+        },
+      ),
       cut: sometimes(10, fc.nat()),
       append: sometimes(5, fc.integer({ min: 1, max: 64 })),
       full: fc.integer({ min: 0, max: 99 }).map((n) => n < 15),
@@ -159,7 +197,13 @@ export function hfConfigCampaign(tmp: string): Campaign<JsonCase> {
       const s = seeds[c.seed % seeds.length];
       const text = mutatedText(s.doc, s.paths, c);
       fs.writeFileSync(path.join(s.dir, 'config.json'), text);
-      runCase(f, () => describeJson(s.name, s.paths, c), capFor(text.length), () => loadAndBuild(s.dir), runShort);
+      runCase(
+        f,
+        () => describeJson(s.name, s.paths, c),
+        capFor(text.length),
+        () => loadAndBuild(s.dir),
+        runShort,
+      );
     },
   };
 }
@@ -194,5 +238,10 @@ export function tokenizerCampaign(tmp: string): Campaign<JsonCase> {
   };
 }
 
-export const CAMPAIGNS = { project: projectCampaign, safetensors: safetensorsCampaign, hfConfig: hfConfigCampaign, tokenizer: tokenizerCampaign };
+export const CAMPAIGNS = {
+  project: projectCampaign,
+  safetensors: safetensorsCampaign,
+  hfConfig: hfConfigCampaign,
+  tokenizer: tokenizerCampaign,
+};
 export type CampaignName = keyof typeof CAMPAIGNS;

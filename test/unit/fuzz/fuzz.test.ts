@@ -42,7 +42,9 @@ function runCampaign(campaign: CampaignName, i: number): Promise<{ figures?: Fig
       clearInterval(watchdog);
       void worker.terminate();
       const input = JSON.stringify(last.input, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
-      resolve({ failure: `case ${last.index} of ${campaign} (seed ${job.seed}) did not finish in ${CASE_LIMIT_MS} ms: a hang\n  input: ${input}` });
+      resolve({
+        failure: `case ${last.index} of ${campaign} (seed ${job.seed}) did not finish in ${CASE_LIMIT_MS} ms: a hang\n  input: ${input}`,
+      });
     }, 250);
     worker.on('message', (m: FuzzMessage) => {
       if (m.type === 'case') last = { index: m.index, at: performance.now(), input: m.input };
@@ -60,13 +62,17 @@ function runCampaign(campaign: CampaignName, i: number): Promise<{ figures?: Fig
 }
 
 NAMES.forEach((name, i) => {
-  test(`fuzz ${name}: every mutated file is accepted or rejected with a reader error naming file and field`, { timeout: 600_000 }, async () => {
-    const r = await runCampaign(name, i);
-    if (r.figures) results.push(r.figures);
-    if (r.failure) failures.push(r.failure.split('\n')[0]);
-    if (r.failure) assert.fail(r.failure);
-    assert.ok(r.figures && r.figures.slowest.ms < CASE_LIMIT_MS);
-  });
+  test(
+    `fuzz ${name}: every mutated file is accepted or rejected with a reader error naming file and field`,
+    { timeout: 600_000 },
+    async () => {
+      const r = await runCampaign(name, i);
+      if (r.figures) results.push(r.figures);
+      if (r.failure) failures.push(r.failure.split('\n')[0]);
+      if (r.failure) assert.fail(r.failure);
+      assert.ok(r.figures && r.figures.slowest.ms < CASE_LIMIT_MS);
+    },
+  );
 });
 
 test('the fuzz run tried at least 10,000 files in total', { skip: only !== undefined || scale < 1 }, () => {
@@ -86,13 +92,26 @@ function report(all: Figures[]): void {
       `${f.campaign}: ${f.tried} files, ${f.accepted} accepted by the reader (${f.ran} of them also ran a short input${f.notRun ? `, ${f.notRun} not run: no memory estimate for their architecture` : ''}), ${rejected} rejected, ` +
         `slowest ${f.slowest.ms.toFixed(1)} ms, largest allocation ${mb(f.largestAllocation)} (case total ≤ ${mb(f.largestCaseAllocation)}), ${(f.ms / 1000).toFixed(1)} s`,
     );
-    lines.push(`  by error: ${Object.entries(f.rejected).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `  by error: ${Object.entries(f.rejected)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     const top = Object.entries(f.fields).sort((a, b) => b[1] - a[1]);
-    lines.push(`  by field (${top.length} kinds): ${top.slice(0, 12).map(([k, v]) => `${k.replace(/^(\S+)( \(run\))?\s+(.*)$/, '$3$2')} ${v}`).join(', ')}${top.length > 12 ? ', …' : ''}`);
+    lines.push(
+      `  by field (${top.length} kinds): ${top
+        .slice(0, 12)
+        .map(([k, v]) => `${k.replace(/^(\S+)( \(run\))?\s+(.*)$/, '$3$2')} ${v}`)
+        .join(', ')}${top.length > 12 ? ', …' : ''}`,
+    );
     lines.push(`  slowest case: ${f.slowest.what.slice(0, 200)}`);
   }
   const tried = all.reduce((s, f) => s + f.tried, 0);
-  lines.push(failures.length ? `total: ${tried} files; FAILED: ${failures.join(' | ')}` : `total: ${tried} files, 0 hangs, 0 crashes (uncaught errors), 0 over the allocation cap`);
+  lines.push(
+    failures.length
+      ? `total: ${tried} files; FAILED: ${failures.join(' | ')}`
+      : `total: ${tried} files, 0 hangs, 0 crashes (uncaught errors), 0 over the allocation cap`,
+  );
   console.log(lines.join('\n'));
   const out = path.join(__dirname, '..', '..', '..', '..', 'artifacts');
   fs.mkdirSync(out, { recursive: true });

@@ -15,8 +15,7 @@ export interface FuzzJob {
   tmp: string;
 }
 export type FuzzMessage =
-  | { type: 'case'; index: number; input: unknown }
-  | { type: 'done'; figures: ReturnType<typeof newFigures>; failure?: string };
+  { type: 'case'; index: number; input: unknown } | { type: 'done'; figures: ReturnType<typeof newFigures>; failure?: string };
 
 const port = parentPort!;
 const job = workerData as FuzzJob;
@@ -34,5 +33,7 @@ const details = fc.check(
   { seed: job.seed, numRuns, endOnFailure: false },
 );
 figures.ms = performance.now() - t0;
-const failure = details.failed ? `${fc.defaultReportMessage(details)}\n${(details.errorInstance as Error | undefined)?.message ?? ''}` : undefined;
+const failure = details.failed
+  ? `${fc.defaultReportMessage(details)}\n${(details.errorInstance as Error | undefined)?.message ?? ''}`
+  : undefined;
 port.postMessage({ type: 'done', figures, failure } satisfies FuzzMessage);

@@ -8,13 +8,96 @@ export type Path = (string | number)[];
 
 /** Values that have broken parsers before: edges of number ranges, wrong types, hostile text. */
 const INTERESTING: Json[] = [
-  0, -1, 1, 2, 3, 7, 1.5, -0.5, 0.1, 1e-320, 1e308, -1e308, 2 ** 31, 2 ** 32, 2 ** 31 - 1, 2 ** 53, 2 ** 53 - 1, 2 ** 53 + 2, 1e15, 65536, 1e6,
-  '', 'x', '0', '-1', '1e999', 'NaN', 'Infinity', '🙂', '\u0000', '\ud800', ' ', '\n', 'a'.repeat(300),
-  '<img src=x onerror=alert(1)>', '../../../../etc/passwd', '/dev/zero', '.', '..', '__proto__', 'constructor',
-  'F32', 'F16', 'BF16', 'I64', 'U8', 'F8_E4M3', 'encoder', 'decoder', 'encoder-decoder', 'sinusoidal', 'sinusoidal-marian', 'learned', 'none',
-  'gelu', 'relu', 'swish', 'silu', 'pre', 'post', 'gru', 'lstm', 'additive', 'dot', 'general', 'scaled-dot', 'bert', 'gpt2', 'marian',
-  'WordPiece', 'BPE', 'Unigram', 'WordLevel', 'Sequence', 'TemplateProcessing', 'ByteLevel', 'Metaspace', 'BertPreTokenizer',
-  null, true, false, [], {}, [0], [1, 2], [-1], [2 ** 53 - 1, 2 ** 53 - 1], [0, 2 ** 40], { a: 1 }, { dtype: 'F32', shape: [], data_offsets: [0, 4] },
+  0,
+  -1,
+  1,
+  2,
+  3,
+  7,
+  1.5,
+  -0.5,
+  0.1,
+  1e-320,
+  1e308,
+  -1e308,
+  2 ** 31,
+  2 ** 32,
+  2 ** 31 - 1,
+  2 ** 53,
+  2 ** 53 - 1,
+  2 ** 53 + 2,
+  1e15,
+  65536,
+  1e6,
+  '',
+  'x',
+  '0',
+  '-1',
+  '1e999',
+  'NaN',
+  'Infinity',
+  '🙂',
+  '\u0000',
+  '\ud800',
+  ' ',
+  '\n',
+  'a'.repeat(300),
+  '<img src=x onerror=alert(1)>',
+  '../../../../etc/passwd',
+  '/dev/zero',
+  '.',
+  '..',
+  '__proto__',
+  'constructor',
+  'F32',
+  'F16',
+  'BF16',
+  'I64',
+  'U8',
+  'F8_E4M3',
+  'encoder',
+  'decoder',
+  'encoder-decoder',
+  'sinusoidal',
+  'sinusoidal-marian',
+  'learned',
+  'none',
+  'gelu',
+  'relu',
+  'swish',
+  'silu',
+  'pre',
+  'post',
+  'gru',
+  'lstm',
+  'additive',
+  'dot',
+  'general',
+  'scaled-dot',
+  'bert',
+  'gpt2',
+  'marian',
+  'WordPiece',
+  'BPE',
+  'Unigram',
+  'WordLevel',
+  'Sequence',
+  'TemplateProcessing',
+  'ByteLevel',
+  'Metaspace',
+  'BertPreTokenizer',
+  null,
+  true,
+  false,
+  [],
+  {},
+  [0],
+  [1, 2],
+  [-1],
+  [2 ** 53 - 1, 2 ** 53 - 1],
+  [0, 2 ** 40],
+  { a: 1 },
+  { dtype: 'F32', shape: [], data_offsets: [0, 4] },
 ];
 
 export type Op =
@@ -46,8 +129,18 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: value.map((v) => ({ op: 'set' as const, value: v })) },
   { weight: 4, arbitrary: fc.constantFrom(1, -1, 2, -2, 0.5, 1000, -1000, 2 ** 32, 1e9).map((by) => ({ op: 'nudge' as const, by })) },
   { weight: 2, arbitrary: fc.constant({ op: 'retype' as const }) },
-  { weight: 2, arbitrary: fc.constantFrom('__proto__', 'constructor', 'x', '', 'weight', 'embed.tokens', '__metadata__').map((to) => ({ op: 'rename' as const, to })) },
-  { weight: 2, arbitrary: fc.record({ key: fc.constantFrom('extra', '__proto__', 'dtype', 'shape', 'unk_token', 'type'), value }).map((r) => ({ op: 'add' as const, ...r })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('__proto__', 'constructor', 'x', '', 'weight', 'embed.tokens', '__metadata__')
+      .map((to) => ({ op: 'rename' as const, to })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ key: fc.constantFrom('extra', '__proto__', 'dtype', 'shape', 'unk_token', 'type'), value })
+      .map((r) => ({ op: 'add' as const, ...r })),
+  },
   { weight: 2, arbitrary: fc.nat().map((fromIndex) => ({ op: 'copy' as const, fromIndex })) },
   { weight: 1, arbitrary: fc.constantFrom(50, 20_000).map((depth) => ({ op: 'nest' as const, depth })) },
 );
@@ -127,7 +220,16 @@ export function applyMutations(doc: Json, paths: Path[], muts: Mutation[]): Json
         rec[key] = typeof cur === 'number' ? (o.by === 0.5 ? cur + 0.5 : cur + o.by) : Array.isArray(cur) ? [...cur, o.by] : o.by;
         break;
       case 'retype':
-        rec[key] = typeof cur === 'number' ? String(cur) : typeof cur === 'string' && cur.trim() !== '' && !Number.isNaN(Number(cur)) ? Number(cur) : Array.isArray(cur) ? { ...cur } : cur && typeof cur === 'object' ? Object.values(cur) : [cur];
+        rec[key] =
+          typeof cur === 'number'
+            ? String(cur)
+            : typeof cur === 'string' && cur.trim() !== '' && !Number.isNaN(Number(cur))
+              ? Number(cur)
+              : Array.isArray(cur)
+                ? { ...cur }
+                : cur && typeof cur === 'object'
+                  ? Object.values(cur)
+                  : [cur];
         break;
       case 'rename':
         if (!Array.isArray(parent)) {
@@ -136,7 +238,8 @@ export function applyMutations(doc: Json, paths: Path[], muts: Mutation[]): Json
         }
         break;
       case 'add':
-        if (cur && typeof cur === 'object' && !Array.isArray(cur)) Object.defineProperty(cur, o.key, { value: o.value, enumerable: true, writable: true, configurable: true });
+        if (cur && typeof cur === 'object' && !Array.isArray(cur))
+          Object.defineProperty(cur, o.key, { value: o.value, enumerable: true, writable: true, configurable: true });
         else if (Array.isArray(cur)) cur.push(o.value);
         break;
       case 'copy': {

@@ -25,7 +25,20 @@ export interface Figures {
 }
 
 export function newFigures(campaign: string, seed: number): Figures {
-  return { campaign, seed, tried: 0, accepted: 0, ran: 0, notRun: 0, rejected: {}, fields: {}, slowest: { ms: 0, what: '' }, largestAllocation: 0, largestCaseAllocation: 0, ms: 0 };
+  return {
+    campaign,
+    seed,
+    tried: 0,
+    accepted: 0,
+    ran: 0,
+    notRun: 0,
+    rejected: {},
+    fields: {},
+    slowest: { ms: 0, what: '' },
+    largestAllocation: 0,
+    largestCaseAllocation: 0,
+    ms: 0,
+  };
 }
 
 /** Groups fields so the tally stays readable: tensor names and indices become placeholders. */
@@ -52,7 +65,9 @@ export function checkRejection(e: unknown): { name: string; field: string } {
   }
   if (e instanceof AllocationCapExceeded) throw new Error(`allocation over the cap: ${e.message}`);
   const err = e as Error;
-  throw new Error(`uncaught ${err?.name ?? typeof e}: ${err?.message ?? String(e)}\n${err?.stack?.split('\n').slice(1, 6).join('\n') ?? ''}`);
+  throw new Error(
+    `uncaught ${err?.name ?? typeof e}: ${err?.message ?? String(e)}\n${err?.stack?.split('\n').slice(1, 6).join('\n') ?? ''}`,
+  );
 }
 
 export type Stage = 'read' | 'run';

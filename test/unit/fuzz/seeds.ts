@@ -19,7 +19,10 @@ export interface ProjectSeed {
 export function projectSeeds(): ProjectSeed[] {
   const files = [
     ...fs.readdirSync(path.join(FIX, 'project')).map((f) => path.join(FIX, 'project', f)),
-    ...fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.model.json')).map((f) => path.join(ROOT, 'examples', f)),
+    ...fs
+      .readdirSync(path.join(ROOT, 'examples'))
+      .filter((f) => f.endsWith('.model.json'))
+      .map((f) => path.join(ROOT, 'examples', f)),
   ].filter((f) => f.endsWith('.model.json'));
   return files.map((f) => {
     const doc = JSON.parse(fs.readFileSync(f, 'utf8')) as Json & { weights: { safetensors?: string } };
@@ -45,7 +48,11 @@ export function splitSafetensors(bytes: Uint8Array): { header: Json; data: Uint8
 }
 
 export function safetensorsSeeds(): SafetensorsSeed[] {
-  const seeds: SafetensorsSeed[] = HF_DIRS.map((d) => ({ name: path.basename(d), hfDir: d, ...splitSafetensors(fs.readFileSync(path.join(d, 'model.safetensors'))) }));
+  const seeds: SafetensorsSeed[] = HF_DIRS.map((d) => ({
+    name: path.basename(d),
+    hfDir: d,
+    ...splitSafetensors(fs.readFileSync(path.join(d, 'model.safetensors'))),
+  }));
   for (const p of projectSeeds()) {
     if (p.sidecar) seeds.push({ name: p.sidecar.name, ...splitSafetensors(fs.readFileSync(p.sidecar.from)) });
   }
@@ -71,10 +78,22 @@ export interface JsonSeed {
 }
 
 export function hfConfigSeeds(): (JsonSeed & { dir: string })[] {
-  return HF_DIRS.map((dir) => ({ name: path.basename(dir), dir, doc: JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Json }));
+  return HF_DIRS.map((dir) => ({
+    name: path.basename(dir),
+    dir,
+    doc: JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Json,
+  }));
 }
 
-const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+const special = (id: number, content: string) => ({
+  id,
+  content,
+  single_word: false,
+  lstrip: false,
+  rstrip: false,
+  normalized: false,
+  special: true,
+});
 
 export function tokenizerSeeds(): JsonSeed[] {
   const bert = JSON.parse(fs.readFileSync(path.join(FIX, 'tokenizers', 'bert-wordpiece', 'tokenizer.json'), 'utf8')) as Json;
@@ -95,8 +114,15 @@ export function tokenizerSeeds(): JsonSeed[] {
         post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
         decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
         model: {
-          type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false,
-          vocab: bpeVocab, merges: ['h e', 'l l', 'he ll', 'hell o', 'Ġ w', 'o r', 'Ġw or', 'l d', 'Ġwor ld'],
+          type: 'BPE',
+          dropout: null,
+          unk_token: '<unk>',
+          continuing_subword_prefix: null,
+          end_of_word_suffix: null,
+          fuse_unk: false,
+          byte_fallback: false,
+          vocab: bpeVocab,
+          merges: ['h e', 'l l', 'he ll', 'hell o', 'Ġ w', 'o r', 'Ġw or', 'l d', 'Ġwor ld'],
         },
       },
     },
@@ -107,7 +133,12 @@ export function tokenizerSeeds(): JsonSeed[] {
         added_tokens: [special(0, '<unk>'), special(1, '<s>')],
         normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Lowercase' }] },
         pre_tokenizer: { type: 'Whitespace' },
-        post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }], special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } } },
+        post_processor: {
+          type: 'TemplateProcessing',
+          single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+          pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+          special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+        },
         decoder: null,
         model: { type: 'WordLevel', vocab: { '<unk>': 0, '<s>': 1, hello: 2, world: 3, the: 4, cat: 5 }, unk_token: '<unk>' },
       },
@@ -119,9 +150,19 @@ export function tokenizerSeeds(): JsonSeed[] {
         added_tokens: [special(0, '<unk>'), special(1, '</s>')],
         normalizer: { type: 'Precompiled', precompiled_charsmap: null },
         pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-        post_processor: { type: 'TemplateProcessing', single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }], special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } } },
+        post_processor: {
+          type: 'TemplateProcessing',
+          single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+          pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }],
+          special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
+        },
         decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-        model: { type: 'Unigram', unk_id: 0, byte_fallback: false, vocab: [['<unk>', 0], ['</s>', 0], ['▁hello', -1], ['▁world', -1.5], ['▁', -2], ...letters.map((c): [string, number] => [c, -4])] },
+        model: {
+          type: 'Unigram',
+          unk_id: 0,
+          byte_fallback: false,
+          vocab: [['<unk>', 0], ['</s>', 0], ['▁hello', -1], ['▁world', -1.5], ['▁', -2], ...letters.map((c): [string, number] => [c, -4])],
+        },
       },
     },
   ];

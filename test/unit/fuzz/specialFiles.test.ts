@@ -12,8 +12,20 @@ import { ModelFormatError } from '../../../src/engine/format/errors';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-special-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const model = (weights: object, vocab?: object) => ({
-  format: 'attention-inspector/model', version: 1, architecture: 'transformer',
-  config: { kind: 'encoder', vocab_size: 4, d_model: 4, heads: 2, d_ff: 8, encoder_layers: 1, activation: 'relu', norm: 'post', positions: 'sinusoidal' },
+  format: 'attention-inspector/model',
+  version: 1,
+  architecture: 'transformer',
+  config: {
+    kind: 'encoder',
+    vocab_size: 4,
+    d_model: 4,
+    heads: 2,
+    d_ff: 8,
+    encoder_layers: 1,
+    activation: 'relu',
+    norm: 'post',
+    positions: 'sinusoidal',
+  },
   ...(vocab ? { vocab } : {}),
   weights,
 });
@@ -50,7 +62,11 @@ for (const [what, doc, name] of [
     const t0 = performance.now();
     assert.throws(
       () => loadModel(f),
-      (e: unknown) => e instanceof ModelFormatError && e.file === fs.realpathSync(fifo) && e.field === 'file' && /a regular file; found a pipe/.test(e.message),
+      (e: unknown) =>
+        e instanceof ModelFormatError &&
+        e.file === fs.realpathSync(fifo) &&
+        e.field === 'file' &&
+        /a regular file; found a pipe/.test(e.message),
     );
     assert.ok(performance.now() - t0 < 5000); // not read forever (the first load also compiles the schema)
   });

@@ -3,7 +3,14 @@
 // WebAssembly threads are unavailable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultKernels, defaultThreads, nativeModule, referenceKernels, type WasmKernels, type NativeKernels } from '../../../src/engine/kernels/index';
+import {
+  defaultKernels,
+  defaultThreads,
+  nativeModule,
+  referenceKernels,
+  type WasmKernels,
+  type NativeKernels,
+} from '../../../src/engine/kernels/index';
 
 test('threads: the asked count, or one per core for 0', () => {
   for (const kind of ['wasm', 'fast'] as const) {
@@ -39,7 +46,10 @@ test('without SharedArrayBuffer the engine falls back to the reference kernels a
   try {
     // @ts-expect-error: simulating a host without WebAssembly threads
     delete globalThis.SharedArrayBuffer;
-    assert.equal(defaultKernels({ kind: 'wasm', threads: 2 }, (why) => logged.push(why)), referenceKernels);
+    assert.equal(
+      defaultKernels({ kind: 'wasm', threads: 2 }, (why) => logged.push(why)),
+      referenceKernels,
+    );
   } finally {
     globalThis.SharedArrayBuffer = sab;
   }

@@ -24,7 +24,10 @@ const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures'
 const TOL = 1e-5;
 // Every job through the pool; the native kernels too where they run (fastKernels.test.ts fails
 // when they should and do not).
-const kernelSets = [createWasmKernels({ threads: 2, minParallelWork: 0 }), ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : [])];
+const kernelSets = [
+  createWasmKernels({ threads: 2, minParallelWork: 0 }),
+  ...(nativeModule().module ? [createNativeKernels({ threads: 2, minParallelWork: 0 })] : []),
+];
 after(() => kernelSets.forEach((k) => k.dispose()));
 
 const expectedDir = path.join(FIXTURES, 'expected');
@@ -37,42 +40,59 @@ const cases = fs
 
 test('the fast kernels see the PyTorch fixtures', () => assert.ok(cases.length >= 8, `${cases.length} fixtures`));
 
-for (const fast of kernelSets) for (const file of cases) {
-  test(`${fast.name} kernels match PyTorch and the reference kernels: ${file}`, () => {
-    const exp = JSON.parse(fs.readFileSync(path.join(expectedDir, file), 'utf8')) as {
-      fixture: string; ids: number[]; target_ids?: number[] | null; attentions: Record<string, number[][][][]>; predicted_ids?: number[];
-    };
-    const greedy = file.endsWith('-greedy.json');
-    const input = { ids: exp.ids, targetIds: greedy ? undefined : (exp.target_ids ?? undefined) };
-    const fastModel = loadModel(path.join(FIXTURES, exp.fixture));
-    prepare(fastModel, fast); // what the worker does once per loaded model
-    const got = runModel(fastModel, input);
-    const ref = runModel(loadModel(path.join(FIXTURES, exp.fixture)), input);
-    const gotJson = resultToJson(got) as { attentions: Record<string, number[][][][]>; scores?: Record<string, number[][][][]> };
-    const refJson = resultToJson(ref) as typeof gotJson;
-    for (const part of Object.keys(exp.attentions)) {
-      const vsTorch = maxAbsDiff(gotJson.attentions[part], exp.attentions[part], part);
-      assert.ok(vsTorch <= TOL, `${part}: ${vsTorch.toExponential(2)} from PyTorch`);
-    }
-    assert.deepEqual(got.ids, ref.ids, 'ids');
-    assert.deepEqual(got.predicted?.ids, ref.predicted?.ids, 'predictions');
-    assert.equal(got.attentions.length, ref.attentions.length);
-    got.attentions.forEach((a, i) => {
-      const r = ref.attentions[i];
-      for (const key of ['probs', 'scores'] as const) {
-        let worst = 0;
-        for (let j = 0; j < r[key].length; j++) worst = Math.max(worst, Math.abs(a[key][j] - r[key][j]) / Math.max(1, Math.abs(r[key][j])));
-        assert.ok(worst <= TOL, `${a.part} layer ${a.layer} ${key}: ${worst.toExponential(2)} from the reference kernels`);
+for (const fast of kernelSets)
+  for (const file of cases) {
+    test(`${fast.name} kernels match PyTorch and the reference kernels: ${file}`, () => {
+      const exp = JSON.parse(fs.readFileSync(path.join(expectedDir, file), 'utf8')) as {
+        fixture: string;
+        ids: number[];
+        target_ids?: number[] | null;
+        attentions: Record<string, number[][][][]>;
+        predicted_ids?: number[];
+      };
+      const greedy = file.endsWith('-greedy.json');
+      const input = { ids: exp.ids, targetIds: greedy ? undefined : (exp.target_ids ?? undefined) };
+      const fastModel = loadModel(path.join(FIXTURES, exp.fixture));
+      prepare(fastModel, fast); // what the worker does once per loaded model
+      const got = runModel(fastModel, input);
+      const ref = runModel(loadModel(path.join(FIXTURES, exp.fixture)), input);
+      const gotJson = resultToJson(got) as { attentions: Record<string, number[][][][]>; scores?: Record<string, number[][][][]> };
+      const refJson = resultToJson(ref) as typeof gotJson;
+      for (const part of Object.keys(exp.attentions)) {
+        const vsTorch = maxAbsDiff(gotJson.attentions[part], exp.attentions[part], part);
+        assert.ok(vsTorch <= TOL, `${part}: ${vsTorch.toExponential(2)} from PyTorch`);
       }
+      assert.deepEqual(got.ids, ref.ids, 'ids');
+      assert.deepEqual(got.predicted?.ids, ref.predicted?.ids, 'predictions');
+      assert.equal(got.attentions.length, ref.attentions.length);
+      got.attentions.forEach((a, i) => {
+        const r = ref.attentions[i];
+        for (const key of ['probs', 'scores'] as const) {
+          let worst = 0;
+          for (let j = 0; j < r[key].length; j++)
+            worst = Math.max(worst, Math.abs(a[key][j] - r[key][j]) / Math.max(1, Math.abs(r[key][j])));
+          assert.ok(worst <= TOL, `${a.part} layer ${a.layer} ${key}: ${worst.toExponential(2)} from the reference kernels`);
+        }
+      });
+      if (exp.predicted_ids) assert.deepEqual(got.predicted?.ids, exp.predicted_ids, 'greedy predictions');
+      if (fast.name.startsWith('native') && /^(bert|gpt2|marian)/.test(file))
+        assert.ok(
+          got.attentions.every((a) => a.rowEntropy),
+          'the native softmax gave every layer its row entropies',
+        );
+      const fromKernels = runMeta(got);
+      const fromProbs = runMeta({ ...got, attentions: got.attentions.map(({ rowEntropy: _, ...a }) => a) });
+      fromKernels.parts.forEach((p, i) =>
+        p.layers.forEach((l, j) =>
+          l.stats.forEach((s, h) => {
+            const e = fromProbs.parts[i].layers[j].stats[h];
+            assert.ok(
+              Math.abs(s.entropy - e.entropy) <= 1e-5 * Math.max(1, e.entropy),
+              `${p.part} layer ${l.layer} head ${h} entropy ${s.entropy} vs ${e.entropy}`,
+            );
+            assert.deepEqual({ ...s, entropy: 0 }, { ...e, entropy: 0 });
+          }),
+        ),
+      );
     });
-    if (exp.predicted_ids) assert.deepEqual(got.predicted?.ids, exp.predicted_ids, 'greedy predictions');
-    if (fast.name.startsWith('native') && /^(bert|gpt2|marian)/.test(file)) assert.ok(got.attentions.every((a) => a.rowEntropy), 'the native softmax gave every layer its row entropies');
-    const fromKernels = runMeta(got);
-    const fromProbs = runMeta({ ...got, attentions: got.attentions.map(({ rowEntropy: _, ...a }) => a) });
-    fromKernels.parts.forEach((p, i) => p.layers.forEach((l, j) => l.stats.forEach((s, h) => {
-      const e = fromProbs.parts[i].layers[j].stats[h];
-      assert.ok(Math.abs(s.entropy - e.entropy) <= 1e-5 * Math.max(1, e.entropy), `${p.part} layer ${l.layer} head ${h} entropy ${s.entropy} vs ${e.entropy}`);
-      assert.deepEqual({ ...s, entropy: 0 }, { ...e, entropy: 0 });
-    })));
-  });
-}
+  }

@@ -39,7 +39,9 @@ test('a job posted right after the pool is re-made runs (pool start-up)', { skip
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /300 rounds/);
   const K = createNativeKernels({ threads: 2, minParallelWork: 0 });
-  const x = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.cos(i)), g = new Float32Array(48).fill(1), b = new Float32Array(48);
+  const x = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.cos(i)),
+    g = new Float32Array(48).fill(1),
+    b = new Float32Array(48);
   const want = R.layerNorm(x, 64, 48, g, b, 1e-5);
   assert.ok(K.layerNorm(x, 64, 48, g, b, 1e-5).every((v, j) => Math.abs(v - want[j]) < 1e-5));
 });
@@ -56,7 +58,12 @@ test('the native kernels and the engine on them pass under AddressSanitizer', { 
     const include = path.dirname(require.resolve('node-api-headers/include/node_api.h'));
     const flags = ['-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer', '-fPIC', '-pthread', '-std=gnu11', `-I${include}`];
     const objs: string[] = [];
-    for (const [file, extra] of [['addon.c', []], ['pool.c', []], ['kernels_avx512.c', ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-Wno-psabi']], ['kernels_avx2.c', ['-mavx2', '-mfma', '-Wno-psabi']]] as const) {
+    for (const [file, extra] of [
+      ['addon.c', []],
+      ['pool.c', []],
+      ['kernels_avx512.c', ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-Wno-psabi']],
+      ['kernels_avx2.c', ['-mavx2', '-mfma', '-Wno-psabi']],
+    ] as const) {
       const obj = path.join(dir, file.replace('.c', '.o'));
       const r = spawnSync('gcc', [...flags, ...extra, '-c', path.join(ROOT, 'native', file), '-o', obj], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -71,7 +78,13 @@ test('the native kernels and the engine on them pass under AddressSanitizer', { 
       const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-name-pattern=native', ...files], {
         encoding: 'utf8',
         timeout: 270_000,
-        env: { ...env, ATTENTION_NATIVE_MODULE: mod, ATTENTION_NATIVE_ISA: isa, LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1' },
+        env: {
+          ...env,
+          ATTENTION_NATIVE_MODULE: mod,
+          ATTENTION_NATIVE_ISA: isa,
+          LD_PRELOAD: asan,
+          ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1',
+        },
       });
       const summary = (r.stdout.match(/^# (pass|fail) \d+$/gm) ?? []).join(', ');
       assert.doesNotMatch(r.stderr, /ERROR: AddressSanitizer/, `${isa}: ${r.stderr.slice(0, 4000)}`);

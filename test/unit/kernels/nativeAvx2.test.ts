@@ -16,7 +16,9 @@ test('the child runs the native AVX2 kernels', { skip: !inChild }, () => {
   assert.equal(createNativeKernels({ threads: 1 }).name, 'native AVX2');
 });
 
-const skip = inChild || (!native.module ? `no native kernels: ${native.why}` : native.isa === 'avx2' ? 'this process runs the AVX2 kernels already' : false);
+const skip =
+  inChild ||
+  (!native.module ? `no native kernels: ${native.why}` : native.isa === 'avx2' ? 'this process runs the AVX2 kernels already' : false);
 
 test('the native AVX2 kernels match the reference kernels and PyTorch', { skip, timeout: 300_000 }, () => {
   const files = ['nativeAvx2.test.js', 'fastKernels.test.js', 'engineFast.test.js'].map((f) => path.join(__dirname, f));

@@ -22,7 +22,9 @@ test('sizes outside int32, or not whole, throw instead of wrapping', { skip }, (
     assert.throws(() => m.packedFloats(bad, 1), /sizes must be integers from 0 to 2\^31 − 1/, `packedFloats(${bad}, 1)`);
   }
   // matmul with m = 2^32 + 1 wrapped to 1 used to pass the length checks and run on 1 row.
-  const a = new Float32Array(4), b = new Float32Array(4), out = new Float32Array(4);
+  const a = new Float32Array(4),
+    b = new Float32Array(4),
+    out = new Float32Array(4);
   assert.throws(() => m.matmul(a, 2 ** 32 + 1, 2, b, 2, out), /matmul: bad sizes/);
   assert.throws(() => m.activate(a, 2 ** 32 + 1), /kind 0…3/);
 });
@@ -56,5 +58,8 @@ test('a kernel whose scratch cannot be allocated throws, and leaves no stale out
     env: { ...process.env, MOD: native.file, NODE: process.execPath, CHILD: child },
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout.trim(), /^threw ERR_NATIVE_NO_MEMORY: attention native kernels: feedForward: out of memory for the kernel's scratch$/);
+  assert.match(
+    r.stdout.trim(),
+    /^threw ERR_NATIVE_NO_MEMORY: attention native kernels: feedForward: out of memory for the kernel's scratch$/,
+  );
 });

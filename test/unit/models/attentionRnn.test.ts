@@ -17,8 +17,16 @@ const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtur
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-attnrnn-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Case { primer: number[]; ids: number[]; probs: number[][]; scores: number[][]; predicted: number[]; probability: number[] }
-const expected = (name: string): Case[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
+interface Case {
+  primer: number[];
+  ids: number[];
+  probs: number[][];
+  scores: number[][];
+  predicted: number[];
+  probability: number[];
+}
+const expected = (name: string): Case[] =>
+  (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
 const load = (name: string): AttentionRnnModel => loadModel(path.join(FIXTURES, 'project', `${name}.model.json`)) as AttentionRnnModel;
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -55,7 +63,11 @@ test('window of 1: every step after the first puts weight 1 on the step before i
   const T = r.ids.length;
   for (let t = 0; t < T; t++) {
     const row = [...r.probs.subarray(t * T, (t + 1) * T)];
-    assert.deepEqual(row, row.map((_, i) => (t > 0 && i === t - 1 ? 1 : 0)), `row ${t}`);
+    assert.deepEqual(
+      row,
+      row.map((_, i) => (t > 0 && i === t - 1 ? 1 : 0)),
+      `row ${t}`,
+    );
   }
 });
 
@@ -75,7 +87,10 @@ test('runModel: the primer is the source, the whole melody the target; one decod
   assert.ok(isMusicData(data));
   assert.equal(data.primerLength, c.primer.length);
   assert.equal(data.window, 3);
-  assert.deepEqual(data.steps.map((s) => s.pitch), tokens(c.ids).map((t) => pitchOf(t)));
+  assert.deepEqual(
+    data.steps.map((s) => s.pitch),
+    tokens(c.ids).map((t) => pitchOf(t)),
+  );
   assert.ok(maxAbs(data.attention, c.probs.flat()) <= 1e-5);
 });
 
@@ -94,9 +109,18 @@ test('pitch names: C4 = 60, sharps and flats, MIDI numbers; rests and specials h
 
 test('bad input: an unknown note or a target side is an InputError', () => {
   const model = load('attention-rnn-small');
-  assert.throws(() => runModel(model, { ids: [2, 99] }), (e: unknown) => e instanceof InputError && e.field === 'ids[1]');
-  assert.throws(() => runModel(model, { ids: [2], targetIds: [3] }), (e: unknown) => e instanceof InputError && e.field === 'target_ids');
-  assert.throws(() => runModel(model, { text: 'C4 H9' }), (e: unknown) => e instanceof InputError);
+  assert.throws(
+    () => runModel(model, { ids: [2, 99] }),
+    (e: unknown) => e instanceof InputError && e.field === 'ids[1]',
+  );
+  assert.throws(
+    () => runModel(model, { ids: [2], targetIds: [3] }),
+    (e: unknown) => e instanceof InputError && e.field === 'target_ids',
+  );
+  assert.throws(
+    () => runModel(model, { text: 'C4 H9' }),
+    (e: unknown) => e instanceof InputError,
+  );
 });
 
 function broken(change: (doc: ModelDoc) => void): () => unknown {
@@ -107,10 +131,34 @@ function broken(change: (doc: ModelDoc) => void): () => unknown {
 const assertFormatError = (fn: () => unknown, field: string, text: RegExp) => assertBadFile(fn, /bad-.*\.model\.json$/, field, text);
 
 test('malformed attention-rnn files name the file and the field', () => {
-  assertFormatError(broken((d) => delete d.config.attn_length), 'config.attn_length', /required/);
-  assertFormatError(broken((d) => (d.config.attn_length = 0)), 'config.attn_length', /≥ 1/);
-  assertFormatError(broken((d) => (d.config.generate_steps = -1)), 'config.generate_steps', /≥ 0/);
-  assertFormatError(broken((d) => (d.config.attention_dim = 4)), 'attention.W1', /shape \[4, 6\]; found \[7, 6\]/);
-  assertFormatError(broken((d) => delete d.weights.inline['out.bias']), 'out.bias', /it is missing/);
-  assertFormatError(broken((d) => (d.weights.inline['rnn.bias'] = d.weights.inline['out.bias'])), 'rnn.bias', /no such tensor/);
+  assertFormatError(
+    broken((d) => delete d.config.attn_length),
+    'config.attn_length',
+    /required/,
+  );
+  assertFormatError(
+    broken((d) => (d.config.attn_length = 0)),
+    'config.attn_length',
+    /≥ 1/,
+  );
+  assertFormatError(
+    broken((d) => (d.config.generate_steps = -1)),
+    'config.generate_steps',
+    /≥ 0/,
+  );
+  assertFormatError(
+    broken((d) => (d.config.attention_dim = 4)),
+    'attention.W1',
+    /shape \[4, 6\]; found \[7, 6\]/,
+  );
+  assertFormatError(
+    broken((d) => delete d.weights.inline['out.bias']),
+    'out.bias',
+    /it is missing/,
+  );
+  assertFormatError(
+    broken((d) => (d.weights.inline['rnn.bias'] = d.weights.inline['out.bias'])),
+    'rnn.bias',
+    /no such tensor/,
+  );
 });

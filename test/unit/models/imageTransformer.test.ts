@@ -32,7 +32,10 @@ function maxDiff(a: ArrayLike<number>, b: number[]): number {
 }
 
 for (const name of ['image-transformer-1d', 'image-transformer-2d']) {
-  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { model: string; cases: Case[] };
+  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as {
+    model: string;
+    cases: Case[];
+  };
   const model = loadModel(path.join(FIXTURES, expected.model));
   expected.cases.forEach((c, k) => {
     test(`${name} case ${k} (${c.ids.length} pixels) matches PyTorch ≤ ${TOL}`, () => {
@@ -42,7 +45,7 @@ for (const name of ['image-transformer-1d', 'image-transformer-2d']) {
       r.attentions.forEach((a, l) => {
         assert.equal(a.part, 'decoder');
         assert.deepEqual([a.heads, a.queries, a.keys], [c.probs[l].length, c.ids.length, c.ids.length]);
-        assert.deepEqual([...a.mask!], c.mask.flat(), 'the local mask equals the reference\'s, built from pixel coordinates');
+        assert.deepEqual([...a.mask!], c.mask.flat(), "the local mask equals the reference's, built from pixel coordinates");
         const diff = maxDiff(a.probs, c.probs[l].flat(2));
         assert.ok(diff <= TOL, `layer ${l}: max |Δp| = ${diff}`);
         // Scores are compared where they are used (unmasked): masked scores are not part of the softmax.
@@ -56,13 +59,26 @@ for (const name of ['image-transformer-1d', 'image-transformer-2d']) {
       assert.deepEqual([...d.order], c.order);
       assert.deepEqual(d.ids, c.ids);
       const n = c.ids.length;
-      assert.deepEqual([...d.probs.subarray(n * n, 2 * n * n)], [...r.attentions[0].probs.subarray(n * n, 2 * n * n)], 'layer 0 head 1 in the view data');
+      assert.deepEqual(
+        [...d.probs.subarray(n * n, 2 * n * n)],
+        [...r.attentions[0].probs.subarray(n * n, 2 * n * n)],
+        'layer 0 head 1 in the view data',
+      );
     });
   });
 }
 
 const SPEC_1D: LocalSpec = { height: 3, width: 4, attention: 'local-1d', query_length: 3, memory_length: 2 };
-const SPEC_2D: LocalSpec = { height: 4, width: 4, attention: 'local-2d', query_height: 2, query_width: 2, memory_above: 1, memory_left: 1, memory_right: 1 };
+const SPEC_2D: LocalSpec = {
+  height: 4,
+  width: 4,
+  attention: 'local-2d',
+  query_height: 2,
+  query_width: 2,
+  memory_above: 1,
+  memory_left: 1,
+  memory_right: 1,
+};
 
 test('local-1d: block boundaries and the band-shaped causal mask', () => {
   assert.deepEqual(blocksOf(SPEC_1D, 0), { kind: '1d', query: [0, 2], memory: [0, 2] });
@@ -81,7 +97,11 @@ test('local-2d: generation order is block by block, memory extends above / left 
   // 2×2 blocks of a 4×4 image: block 0 = pixels 0, 1, 4, 5, then block 1 = 2, 3, 6, 7, …
   assert.deepEqual([...generationOrder(SPEC_2D)], [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15]);
   // Sequence position 12 is pixel 10 = (2, 2), block (2…3, 2…3): memory rows 1…3, cols 1…3.
-  assert.deepEqual(blocksOf(SPEC_2D, 12), { kind: '2d', query: { top: 2, left: 2, bottom: 3, right: 3 }, memory: { top: 1, left: 1, bottom: 3, right: 3 } });
+  assert.deepEqual(blocksOf(SPEC_2D, 12), {
+    kind: '2d',
+    query: { top: 2, left: 2, bottom: 3, right: 3 },
+    memory: { top: 1, left: 1, bottom: 3, right: 3 },
+  });
   const m = localMask(SPEC_2D, 16);
   const order = generationOrder(SPEC_2D);
   const visiblePixels = (s: number) => order.filter((_, j) => !m[s * 16 + j]).sort((a, b) => a - b);
@@ -101,9 +121,18 @@ test('a 1-pixel input: its only key has probability 1 in every head and layer', 
 
 test('bad input: too many pixels or an id outside the palette', () => {
   const m = loadModel(path.join(FIXTURES, 'project', 'image-transformer-1d.model.json'));
-  assert.throws(() => runModel(m, { ids: new Array(21).fill(0) }), (e: unknown) => e instanceof InputError && e.field === 'ids' && /1 to 20/.test(e.message));
-  assert.throws(() => runModel(m, { ids: [0, 6] }), (e: unknown) => e instanceof InputError && e.field === 'ids[1]');
-  assert.throws(() => runModel(m, { ids: [0], targetIds: [1] }), (e: unknown) => e instanceof InputError && e.field === 'target_ids');
+  assert.throws(
+    () => runModel(m, { ids: new Array(21).fill(0) }),
+    (e: unknown) => e instanceof InputError && e.field === 'ids' && /1 to 20/.test(e.message),
+  );
+  assert.throws(
+    () => runModel(m, { ids: [0, 6] }),
+    (e: unknown) => e instanceof InputError && e.field === 'ids[1]',
+  );
+  assert.throws(
+    () => runModel(m, { ids: [0], targetIds: [1] }),
+    (e: unknown) => e instanceof InputError && e.field === 'target_ids',
+  );
 });
 
 test('malformed configs and weights name the file and the field', () => {
@@ -114,13 +143,16 @@ test('malformed configs and weights name the file and the field', () => {
     const file = path.join(dir, 'bad.model.json');
     try {
       fs.writeFileSync(file, JSON.stringify(doc));
-      assert.throws(() => runModel(loadModel(file), { ids: [0] }), (e: unknown) => {
-        assert.ok(e instanceof ModelFormatError, String(e));
-        assert.equal(e.field, field);
-        assert.match(e.message, re);
-        assert.equal(e.file, file);
-        return true;
-      });
+      assert.throws(
+        () => runModel(loadModel(file), { ids: [0] }),
+        (e: unknown) => {
+          assert.ok(e instanceof ModelFormatError, String(e));
+          assert.equal(e.field, field);
+          assert.match(e.message, re);
+          assert.equal(e.file, file);
+          return true;
+        },
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -133,7 +165,12 @@ test('malformed configs and weights name the file and the field', () => {
   expectError('image-transformer-1d', (d) => void (d.config.heads = 3), 'config.heads', /divisor of config.d_model 8/);
   expectError('image-transformer-2d', (d) => void d.config.palette.pop(), 'config.palette', /one colour per pixel id \(4\)/);
   expectError('image-transformer-1d', (d) => void (d.config.height = 5), 'embed.rows', /shape \[5, 8\]/);
-  expectError('image-transformer-1d', (d) => void (d.weights.inline['decoder.final_norm.weight'] = d.weights.inline['embed.rows']), 'decoder.final_norm.weight', /no such tensor/);
+  expectError(
+    'image-transformer-1d',
+    (d) => void (d.weights.inline['decoder.final_norm.weight'] = d.weights.inline['embed.rows']),
+    'decoder.final_norm.weight',
+    /no such tensor/,
+  );
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

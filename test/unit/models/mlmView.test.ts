@@ -18,7 +18,9 @@ function tokenizer(tokens: string[], wrap = false): Tokenizer {
         if (id === undefined) throw new Error(`${p} not in vocabulary`);
         return id;
       });
-      return wrap ? { ids: [index.get('[CLS]')!, ...ids, index.get('[SEP]')!], tokens: ['[CLS]', ...pieces, '[SEP]'] } : { ids, tokens: pieces };
+      return wrap
+        ? { ids: [index.get('[CLS]')!, ...ids, index.get('[SEP]')!], tokens: ['[CLS]', ...pieces, '[SEP]'] }
+        : { ids, tokens: pieces };
     },
   };
 }
@@ -46,9 +48,16 @@ test('top-5 guesses at each mask are the softmax over the vocabulary, most proba
   const [m] = app!.data.masks;
   assert.equal(app!.data.masks.length, 1);
   assert.equal(m.position, 1);
-  assert.deepEqual(m.guesses.map((g) => g.token), ['f', 'e', 'd', 'c', 'b']);
+  assert.deepEqual(
+    m.guesses.map((g) => g.token),
+    ['f', 'e', 'd', 'c', 'b'],
+  );
   m.guesses.forEach((g, k) => assert.ok(Math.abs(g.probability - (7 - k) / 28) < 1e-6, `${g.token}: ${g.probability}`));
-  assert.equal(mlmView(logits, [1, 2], vocab, { id: 0, token: '[MASK]' }, (id) => names[id]), undefined, 'no mask in the input: no view');
+  assert.equal(
+    mlmView(logits, [1, 2], vocab, { id: 0, token: '[MASK]' }, (id) => names[id]),
+    undefined,
+    'no mask in the input: no view',
+  );
 });
 
 test('the guard refuses malformed view data', () => {

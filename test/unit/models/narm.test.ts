@@ -16,8 +16,15 @@ const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtur
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-narm-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Case { ids: number[]; probs: number[][]; scores: number[][]; item_probs: number[][]; predicted: number[] }
-const expected = (name: string): Case[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
+interface Case {
+  ids: number[];
+  probs: number[][];
+  scores: number[][];
+  item_probs: number[][];
+  predicted: number[];
+}
+const expected = (name: string): Case[] =>
+  (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { cases: Case[] }).cases;
 const load = (name: string): NarmModel => loadModel(path.join(FIXTURES, 'project', `${name}.model.json`)) as NarmModel;
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -58,23 +65,51 @@ test('runModel: one encoder layer (row t = α after click t, masked j > t) and t
   assert.equal(layer.part, 'encoder');
   assert.equal(layer.queries, c.ids.length);
   assert.ok(maxAbs(layer.probs, c.probs.flat()) <= 1e-5);
-  assert.deepEqual(r.predicted?.tokens, c.predicted.map((i) => `item${i}`));
+  assert.deepEqual(
+    r.predicted?.tokens,
+    c.predicted.map((i) => `item${i}`),
+  );
   assert.equal(r.app?.kind, 'narm');
   const data = r.app?.data;
   assert.ok(isNarmData(data));
   const last = c.probs[c.probs.length - 1];
-  assert.deepEqual(data.clicked.map((e) => e.token), text.split(' '));
-  assert.ok(maxAbs(data.clicked.map((e) => e.alpha), last) <= 1e-5);
+  assert.deepEqual(
+    data.clicked.map((e) => e.token),
+    text.split(' '),
+  );
+  assert.ok(
+    maxAbs(
+      data.clicked.map((e) => e.alpha),
+      last,
+    ) <= 1e-5,
+  );
   const ref = c.item_probs[c.item_probs.length - 1];
-  const top = ref.map((p, i) => [p, i]).sort((a, b) => b[0] - a[0]).slice(0, 4);
-  assert.deepEqual(data.recommended.map((e) => e.id), top.map(([, i]) => i));
-  assert.ok(maxAbs(data.recommended.map((e) => e.probability), top.map(([p]) => p)) <= 1e-5);
+  const top = ref
+    .map((p, i) => [p, i])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 4);
+  assert.deepEqual(
+    data.recommended.map((e) => e.id),
+    top.map(([, i]) => i),
+  );
+  assert.ok(
+    maxAbs(
+      data.recommended.map((e) => e.probability),
+      top.map(([p]) => p),
+    ) <= 1e-5,
+  );
 });
 
 test('bad input: an unknown item id or a target side is an InputError', () => {
   const model = load('narm-small');
-  assert.throws(() => runModel(model, { ids: [1, 12] }), (e: unknown) => e instanceof InputError && e.field === 'ids[1]');
-  assert.throws(() => runModel(model, { ids: [1], targetIds: [2] }), (e: unknown) => e instanceof InputError && e.field === 'target_ids');
+  assert.throws(
+    () => runModel(model, { ids: [1, 12] }),
+    (e: unknown) => e instanceof InputError && e.field === 'ids[1]',
+  );
+  assert.throws(
+    () => runModel(model, { ids: [1], targetIds: [2] }),
+    (e: unknown) => e instanceof InputError && e.field === 'target_ids',
+  );
 });
 
 function broken(change: (doc: ModelDoc) => void): () => unknown {
@@ -85,11 +120,39 @@ function broken(change: (doc: ModelDoc) => void): () => unknown {
 const assertFormatError = (fn: () => unknown, field: string, text: RegExp) => assertBadFile(fn, /bad-.*\.model\.json$/, field, text);
 
 test('malformed NARM files name the file and the field', () => {
-  assertFormatError(broken((d) => delete d.config.hidden_size), 'config.hidden_size', /required/);
-  assertFormatError(broken((d) => (d.config.top_k = 0)), 'config.top_k', /≥ 1/);
-  assertFormatError(broken((d) => (d.config.hidden_sze = 3)), 'config.hidden_sze', /did you mean "hidden_size"/);
-  assertFormatError(broken((d) => delete d.weights.inline['decoder.B']), 'decoder.B', /shape \[6, 10\]; it is missing/);
-  assertFormatError(broken((d) => (d.weights.inline['attention.A3'] = d.weights.inline['attention.A1'])), 'attention.A3', /no such tensor/);
-  assertFormatError(broken((d) => (d.config.embed_dim = 7)), 'embed', /shape \[12, 7\]; found \[12, 6\]/);
-  assertFormatError(broken((d) => d.vocab.tokens.pop()), 'vocab.tokens', /one token per id/);
+  assertFormatError(
+    broken((d) => delete d.config.hidden_size),
+    'config.hidden_size',
+    /required/,
+  );
+  assertFormatError(
+    broken((d) => (d.config.top_k = 0)),
+    'config.top_k',
+    /≥ 1/,
+  );
+  assertFormatError(
+    broken((d) => (d.config.hidden_sze = 3)),
+    'config.hidden_sze',
+    /did you mean "hidden_size"/,
+  );
+  assertFormatError(
+    broken((d) => delete d.weights.inline['decoder.B']),
+    'decoder.B',
+    /shape \[6, 10\]; it is missing/,
+  );
+  assertFormatError(
+    broken((d) => (d.weights.inline['attention.A3'] = d.weights.inline['attention.A1'])),
+    'attention.A3',
+    /no such tensor/,
+  );
+  assertFormatError(
+    broken((d) => (d.config.embed_dim = 7)),
+    'embed',
+    /shape \[12, 7\]; found \[12, 6\]/,
+  );
+  assertFormatError(
+    broken((d) => d.vocab.tokens.pop()),
+    'vocab.tokens',
+    /one token per id/,
+  );
 });

@@ -8,8 +8,12 @@ import { loadModel, runModel } from '../../../src/engine/run';
 import { partShapes } from '../../../src/engine/models/parts';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
-const files = ['examples', 'test/fixtures/project']
-  .flatMap((d) => fs.readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.model.json')).map((f) => path.join(ROOT, d, f)));
+const files = ['examples', 'test/fixtures/project'].flatMap((d) =>
+  fs
+    .readdirSync(path.join(ROOT, d))
+    .filter((f) => f.endsWith('.model.json'))
+    .map((f) => path.join(ROOT, d, f)),
+);
 
 test('there are models to check', () => assert.ok(files.length >= 20, `${files.length} model files`));
 

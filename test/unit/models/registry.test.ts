@@ -15,7 +15,7 @@ test('the built-in families are registered once each, by the names model files u
   assert.throws(() => registerArchitecture(findArchitecture('narm')!), /registered already/);
 });
 
-test("every view kind a descriptor names is drawn by the inspector (webview/inspector/apps/)", () => {
+test('every view kind a descriptor names is drawn by the inspector (webview/inspector/apps/)', () => {
   for (const n of architectureNames()) {
     for (const kind of findArchitecture(n)!.appKinds ?? []) assert.ok(APP_RENDERERS[kind], `${n}: no renderer for app kind "${kind}"`);
   }

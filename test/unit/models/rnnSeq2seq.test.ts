@@ -14,8 +14,17 @@ import type { Progress } from '../../../src/engine/types';
 // ------------------------------------------------------------------ in-memory models
 
 const BASE: RnnSeq2seqConfig = {
-  cell: 'gru', src_vocab_size: 7, tgt_vocab_size: 8, embed_dim: 3, hidden_size: 4, bidirectional: false,
-  score: 'dot', attention_dim: 5, bos_id: 1, eos_id: 2, max_target_length: 6,
+  cell: 'gru',
+  src_vocab_size: 7,
+  tgt_vocab_size: 8,
+  embed_dim: 3,
+  hidden_size: 4,
+  bidirectional: false,
+  score: 'dot',
+  attention_dim: 5,
+  bos_id: 1,
+  eos_id: 2,
+  max_target_length: 6,
 };
 
 /** The doc's tensor table for a config, plus the attention tensors of the listed scores. */
@@ -25,13 +34,21 @@ function tensorShapes(c: RnnSeq2seqConfig, extra: ('general' | 'additive')[]): [
   const G = (c.cell === 'gru' ? 3 : 4) * H;
   const E = c.embed_dim;
   const rnn = (p: string, inp: number): [string, number[]][] => [
-    [`${p}.weight_ih`, [G, inp]], [`${p}.weight_hh`, [G, H]], [`${p}.bias_ih`, [G]], [`${p}.bias_hh`, [G]],
+    [`${p}.weight_ih`, [G, inp]],
+    [`${p}.weight_hh`, [G, H]],
+    [`${p}.bias_ih`, [G]],
+    [`${p}.bias_hh`, [G]],
   ];
   const out: [string, number[]][] = [
-    ['encoder.embed', [c.src_vocab_size, E]], ...rnn('encoder.rnn', E),
+    ['encoder.embed', [c.src_vocab_size, E]],
+    ...rnn('encoder.rnn', E),
     ...(c.bidirectional ? rnn('encoder.rnn_reverse', E) : []),
-    ['decoder.init.weight', [H, He]], ['decoder.init.bias', [H]], ['decoder.embed', [c.tgt_vocab_size, E]],
-    ...rnn('decoder.rnn', E + He), ['decoder.out.weight', [c.tgt_vocab_size, H + He]], ['decoder.out.bias', [c.tgt_vocab_size]],
+    ['decoder.init.weight', [H, He]],
+    ['decoder.init.bias', [H]],
+    ['decoder.embed', [c.tgt_vocab_size, E]],
+    ...rnn('decoder.rnn', E + He),
+    ['decoder.out.weight', [c.tgt_vocab_size, H + He]],
+    ['decoder.out.bias', [c.tgt_vocab_size]],
   ];
   if (extra.includes('general')) out.push(['attention.W', [H, He]]);
   const A = c.attention_dim ?? 5;
@@ -82,7 +99,12 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-function assertThrowsField<E extends Error & { field: string }>(fn: () => unknown, cls: new (...a: never[]) => E, field: string, text?: RegExp): E {
+function assertThrowsField<E extends Error & { field: string }>(
+  fn: () => unknown,
+  cls: new (...a: never[]) => E,
+  field: string,
+  text?: RegExp,
+): E {
   let caught: unknown;
   try {
     fn();
@@ -104,7 +126,11 @@ const zEnc = [0, 1, 2, 3].map((u) => sigmoid(encB.ih[4 + u]));
 const nEnc = [0, 1, 2, 3].map((u) => Math.tanh(encB.ih[8 + u]));
 const hAfter = (k: number): number[] => [0, 1, 2, 3].map((u) => (1 - zEnc[u] ** k) * nEnc[u]);
 
-function biasOnlyModel(config: Partial<RnnSeq2seqConfig> = {}, set: Record<string, number[]> = {}, scores: Spec['scores'] = []): RnnSeq2seqModel {
+function biasOnlyModel(
+  config: Partial<RnnSeq2seqConfig> = {},
+  set: Record<string, number[]> = {},
+  scores: Spec['scores'] = [],
+): RnnSeq2seqModel {
   return makeModel({
     config,
     scores,
@@ -116,10 +142,17 @@ function biasOnlyModel(config: Partial<RnnSeq2seqConfig> = {}, set: Record<strin
 test('encoder states: bias-only GRU unrolls to h_j = (1 − z^(j+1))·n; bidirectional concatenates the reversed run', () => {
   const uni = buildRnnSeq2seq(biasOnlyModel()).encode([3, 4, 5]);
   assert.ok(maxAbs(uni.states, [...hAfter(1), ...hAfter(2), ...hAfter(3)]) < 1e-6);
-  const bi = buildRnnSeq2seq(biasOnlyModel({ bidirectional: true, score: 'general' }, {
-    'encoder.rnn_reverse.bias_ih': encB.ih, 'encoder.rnn_reverse.bias_hh': encB.hh,
-    'attention.W': new Array<number>(32).fill(0),
-  }, ['general']));
+  const bi = buildRnnSeq2seq(
+    biasOnlyModel(
+      { bidirectional: true, score: 'general' },
+      {
+        'encoder.rnn_reverse.bias_ih': encB.ih,
+        'encoder.rnn_reverse.bias_hh': encB.hh,
+        'attention.W': new Array<number>(32).fill(0),
+      },
+      ['general'],
+    ),
+  );
   const enc = bi.encode([3, 4, 5]);
   assert.equal(bi.encoderSize, 8);
   assert.ok(maxAbs(enc.states, [...hAfter(1), ...hAfter(3), ...hAfter(2), ...hAfter(2), ...hAfter(3), ...hAfter(1)]) < 1e-6);
@@ -140,11 +173,13 @@ test('dot score: e_tj = s_t·h_j and α = softmax, against hand-computed s_0 and
 
 test('LSTM decoder: the cell state starts at 0, so s_1 = σ(b_o)·tanh(σ(b_i)·tanh(b_g))', () => {
   const b = [0.3, -0.2, 0.1, 0.7, 0, 0, 0, 0, 1.1, -0.4, 0.6, 0.9, -0.5, 0.8, 0.2, 1.5]; // i f g o, H = 4
-  const m = buildRnnSeq2seq(makeModel({
-    config: { cell: 'lstm' },
-    zero: ['encoder.rnn', 'decoder.init.weight', 'decoder.rnn'],
-    set: { 'decoder.rnn.bias_ih': b, 'decoder.init.bias': [3, 3, 3, 3] }, // f would matter if c_0 ≠ 0
-  }));
+  const m = buildRnnSeq2seq(
+    makeModel({
+      config: { cell: 'lstm' },
+      zero: ['encoder.rnn', 'decoder.init.weight', 'decoder.rnn'],
+      set: { 'decoder.rnn.bias_ih': b, 'decoder.init.bias': [3, 3, 3, 3] }, // f would matter if c_0 ≠ 0
+    }),
+  );
   const out = m.decode(m.encode([1, 2]), { targetIds: [1, 3] });
   const s1 = [0, 1, 2, 3].map((u) => sigmoid(b[12 + u]) * Math.tanh(sigmoid(b[u]) * Math.tanh(b[8 + u])));
   assert.ok(maxAbs(out.states.subarray(0, 4), s1) < 1e-6);
@@ -177,7 +212,12 @@ test('availableScores: dot kinds only when H = H_enc; general / additive only wi
   const bi = buildRnnSeq2seq(makeModel({ config: { bidirectional: true, score: 'additive' }, scores: ['additive'] }));
   assert.deepEqual(bi.availableScores(), ['additive']);
   assertThrowsField(() => bi.run({ ids: [1], score: 'dot' }), InputError, 'score', /H = H_enc.*available: additive/);
-  assertThrowsField(() => all.run({ ids: [1], score: 'bogus' as 'dot' }), InputError, 'score', /available: dot, general, additive, scaled-dot/);
+  assertThrowsField(
+    () => all.run({ ids: [1], score: 'bogus' as 'dot' }),
+    InputError,
+    'score',
+    /available: dot, general, additive, scaled-dot/,
+  );
   const dotOnly = buildRnnSeq2seq(makeModel());
   assertThrowsField(() => dotOnly.run({ ids: [1], score: 'general' }), InputError, 'score', /attention\.W.*available: dot, scaled-dot/);
 });
@@ -208,7 +248,12 @@ test('tensors: wrong shape, missing, extra, partial score sets and impossible co
   assertThrowsField(() => buildRnnSeq2seq(partial), ModelFormatError, 'attention.W2', /missing/);
   const noGeneral = makeModel({ config: { score: 'general' } });
   assertThrowsField(() => buildRnnSeq2seq(noGeneral), ModelFormatError, 'attention.W', /\[4, 4\].*missing/);
-  assertThrowsField(() => buildRnnSeq2seq(makeModel({ config: { bidirectional: true }, scores: ['general'] })), ModelFormatError, 'config.score', /H_enc = 8/);
+  assertThrowsField(
+    () => buildRnnSeq2seq(makeModel({ config: { bidirectional: true }, scores: ['general'] })),
+    ModelFormatError,
+    'config.score',
+    /H_enc = 8/,
+  );
   assertThrowsField(() => buildRnnSeq2seq(makeModel({ config: { eos_id: 8 } })), ModelFormatError, 'config.eos_id', /\[0, 7\]/);
   // Tensors of a score that is not selected are allowed, and still shape-checked.
   assert.doesNotThrow(() => buildRnnSeq2seq(makeModel({ scores: ['general', 'additive'] })));
@@ -249,13 +294,22 @@ test('progress per decoder step, and cancellation throws CancelledError between 
   const m = buildRnnSeq2seq(makeModel());
   const seen: Progress[] = [];
   m.run({ ids: [3, 4], targetIds: [1, 3, 4] }, { isCancelled: () => false, progress: (p) => seen.push(p) });
-  assert.deepEqual(seen.map((p) => [p.done, p.total]), [[1, 3], [2, 3], [3, 3]]);
+  assert.deepEqual(
+    seen.map((p) => [p.done, p.total]),
+    [
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ],
+  );
   let cancelled = false;
   let steps = 0;
   const progress = (): void => {
     if (++steps === 2) cancelled = true;
   };
-  assert.throws(() => m.run({ ids: [3, 4], targetIds: [1, 3, 4, 5] }, { isCancelled: () => cancelled, progress }), { name: 'CancelledError' });
+  assert.throws(() => m.run({ ids: [3, 4], targetIds: [1, 3, 4, 5] }, { isCancelled: () => cancelled, progress }), {
+    name: 'CancelledError',
+  });
   assert.equal(steps, 2);
   assert.throws(() => m.run({ ids: [3] }, { isCancelled: () => true, progress: () => {} }), { name: 'CancelledError' });
 });
@@ -264,7 +318,13 @@ test('progress per decoder step, and cancellation throws CancelledError between 
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 
-interface IndexEntry { case: string; model: string; ids: number[]; target_ids: number[] | null; expected: string }
+interface IndexEntry {
+  case: string;
+  model: string;
+  ids: number[];
+  target_ids: number[] | null;
+  expected: string;
+}
 interface Expected {
   ids: number[];
   target_ids: number[];
@@ -320,6 +380,8 @@ for (const entry of entries) {
 
 test('fixture error summary', () => {
   assert.ok(entries.length > 0, 'no fixture ran');
-  console.log(`rnn fixtures: ${entries.length} cases; max |Δ| α ${worst.probs.toExponential(2)}, e ${worst.scores.toExponential(2)}, ` +
-    `encoder h ${worst.encoder.toExponential(2)}, decoder s ${worst.decoder.toExponential(2)}`);
+  console.log(
+    `rnn fixtures: ${entries.length} cases; max |Δ| α ${worst.probs.toExponential(2)}, e ${worst.scores.toExponential(2)}, ` +
+      `encoder h ${worst.encoder.toExponential(2)}, decoder s ${worst.decoder.toExponential(2)}`,
+  );
 });

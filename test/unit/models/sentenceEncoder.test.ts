@@ -18,7 +18,8 @@ const CFG = { vocab_size: 5, embed_dim: 4, d_model: 6, heads: 2, d_ff: 3, layers
 function tensors(poolerBias: number[]): Map<string, { shape: number[]; data: number[] }> {
   const { vocab_size: v, embed_dim: e, d_model: d, d_ff: f } = CFG;
   const m = new Map<string, { shape: number[]; data: number[] }>();
-  const put = (n: string, shape: number[], fill: (i: number) => number = () => 0) => m.set(n, { shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => fill(i)) });
+  const put = (n: string, shape: number[], fill: (i: number) => number = () => 0) =>
+    m.set(n, { shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => fill(i)) });
   put('embed.tokens', [v, e], (i) => Math.floor(i / e) + 1);
   for (let l = 0; l < CFG.layers; l++) {
     const w = l === 0 ? e : d;
@@ -51,7 +52,10 @@ function writeModel(dir: string, config: object, weights: Map<string, { shape: n
   const inline: Record<string, { shape: number[]; data: string }> = {};
   for (const [n, t] of weights) inline[n] = { shape: t.shape, data: Buffer.from(new Float32Array(t.data).buffer).toString('base64') };
   const file = path.join(dir, 'se.model.json');
-  fs.writeFileSync(file, JSON.stringify({ format: 'attention-inspector/model', version: 1, architecture: 'sentence-encoder', config, weights: { inline } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ format: 'attention-inspector/model', version: 1, architecture: 'sentence-encoder', config, weights: { inline } }),
+  );
   return file;
 }
 
@@ -72,7 +76,13 @@ test('zero attention weights give uniform rows; embedding = tanh(pooler bias) / 
   try {
     const bias = [0.5, -1, 2, 0, 0.25, -0.75];
     const r = runModel(loadModel(writeModel(dir, CFG, tensors(bias))), { ids: [1, 2, 3] });
-    assert.deepEqual(r.attentions.map((a) => [a.part, a.layer, a.heads, a.queries, a.keys]), [['encoder', 0, 2, 3, 3], ['encoder', 1, 2, 3, 3]]);
+    assert.deepEqual(
+      r.attentions.map((a) => [a.part, a.layer, a.heads, a.queries, a.keys]),
+      [
+        ['encoder', 0, 2, 3, 3],
+        ['encoder', 1, 2, 3, 3],
+      ],
+    );
     for (const a of r.attentions) for (const p of a.probs) assert.ok(Math.abs(p - 1 / 3) < 1e-7, 'q = k = 0 → uniform');
     assert.equal(r.app?.kind, 'sentence-embedding');
     const d = r.app!.data as SentenceEmbeddingData;
@@ -98,13 +108,25 @@ test('malformed sentence-encoder files and inputs name file + field', () => {
   const dir = tmp();
   try {
     const bias = [0, 0, 0, 0, 0, 0];
-    assert.throws(() => loadModel(writeModel(dir, { ...CFG, heads: 3 }, tensors(bias))), (e: unknown) => e instanceof ModelFormatError && e.field === 'config.heads' && e.message.includes('se.model.json'));
+    assert.throws(
+      () => loadModel(writeModel(dir, { ...CFG, heads: 3 }, tensors(bias))),
+      (e: unknown) => e instanceof ModelFormatError && e.field === 'config.heads' && e.message.includes('se.model.json'),
+    );
     const noProj = tensors(bias);
     noProj.delete('encoder.layers.0.residual_proj.weight');
-    assert.throws(() => runModel(loadModel(writeModel(dir, CFG, noProj)), { ids: [1] }), (e: unknown) => e instanceof ModelFormatError && /residual_proj\.weight/.test(e.message));
+    assert.throws(
+      () => runModel(loadModel(writeModel(dir, CFG, noProj)), { ids: [1] }),
+      (e: unknown) => e instanceof ModelFormatError && /residual_proj\.weight/.test(e.message),
+    );
     const model = loadModel(writeModel(dir, CFG, tensors(bias)));
-    assert.throws(() => runModel(model, { ids: Array(9).fill(1) }), (e: unknown) => e instanceof InputError && /at most 8 tokens/.test(e.message));
-    assert.throws(() => runModel(model, { ids: [7] }), (e: unknown) => e instanceof InputError);
+    assert.throws(
+      () => runModel(model, { ids: Array(9).fill(1) }),
+      (e: unknown) => e instanceof InputError && /at most 8 tokens/.test(e.message),
+    );
+    assert.throws(
+      () => runModel(model, { ids: [7] }),
+      (e: unknown) => e instanceof InputError,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -113,7 +135,18 @@ test('malformed sentence-encoder files and inputs name file + field', () => {
 test('the sentence-embedding guard refuses what the view cannot draw', () => {
   const ok = { embedding: [0.6, -0.8], pooledNorm: 1, tanhNorm: 0.5, norm: 1, tokens: 2 };
   assert.ok(isSentenceEmbeddingData(ok));
-  for (const bad of [null, [], { ...ok, embedding: [] }, { ...ok, embedding: [NaN] }, { ...ok, embedding: 'x' }, { ...ok, norm: -1 }, { ...ok, tokens: 0 }, { ...ok, tokens: 1.5 }, { ...ok, tanhNorm: undefined }, { ...ok, embedding: Array(5000).fill(0) }]) {
+  for (const bad of [
+    null,
+    [],
+    { ...ok, embedding: [] },
+    { ...ok, embedding: [NaN] },
+    { ...ok, embedding: 'x' },
+    { ...ok, norm: -1 },
+    { ...ok, tokens: 0 },
+    { ...ok, tokens: 1.5 },
+    { ...ok, tanhNorm: undefined },
+    { ...ok, embedding: Array(5000).fill(0) },
+  ]) {
     assert.equal(isSentenceEmbeddingData(bad), false, JSON.stringify(bad)?.slice(0, 60));
   }
 });

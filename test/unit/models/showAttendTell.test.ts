@@ -36,7 +36,10 @@ function maxDiff(a: ArrayLike<number>, b: number[]): number {
 }
 
 for (const name of ['show-attend-tell-small', 'show-attend-tell-nogate']) {
-  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as { model: string; cases: Case[] };
+  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', 'models', `${name}.json`), 'utf8')) as {
+    model: string;
+    cases: Case[];
+  };
   const model = loadModel(path.join(FIXTURES, expected.model));
   expected.cases.forEach((c, k) => {
     test(`${name} case ${k} ("${c.text}"${c.given_target_ids ? ', teacher-forced' : ', greedy'}) matches PyTorch ≤ ${TOL}`, () => {
@@ -54,7 +57,7 @@ for (const name of ['show-attend-tell-small', 'show-attend-tell-nogate']) {
       assert.equal(app.kind, 'show-attend-tell');
       assert.ok(isShowAttendTellData(app.data));
       const d = app.data as ShowAttendTellData;
-      assert.deepEqual([...d.image], c.image, 'the drawn image equals numpy\'s drawing, byte for byte');
+      assert.deepEqual([...d.image], c.image, "the drawn image equals numpy's drawing, byte for byte");
       assert.equal(d.rows * d.cols, att.keys);
       assert.deepEqual(d.words, r.predicted?.tokens, 'one word per attention row: what that step outputs');
       if (model.architecture === 'show-attend-tell' && model.config.gate) assert.ok(maxDiff(d.beta!, c.beta) <= TOL, 'β_t');
@@ -75,26 +78,44 @@ test('conv2d / relu / maxPool2d in closed form (a 3×3 box filter, then 2×2 poo
 });
 
 test('scene front end: triples of words, shapes at pixel centres, later objects on top', () => {
-  const scene = { colours: { red: [1, 0, 0] as [number, number, number], blue: [0, 0, 1] as [number, number, number] }, shapes: ['circle' as const, 'square' as const], positions: { mid: [2, 2] as [number, number] }, radius: 1 };
+  const scene = {
+    colours: { red: [1, 0, 0] as [number, number, number], blue: [0, 0, 1] as [number, number, number] },
+    shapes: ['circle' as const, 'square' as const],
+    positions: { mid: [2, 2] as [number, number] },
+    radius: 1,
+  };
   const img = drawScene(parseScene(['red', 'square', 'mid', 'blue', 'circle', 'mid'], scene), scene, 4);
   // Square: |d| ≤ 0.8 around (2, 2) covers pixels 1…2; the circle (r = 1) covers the same 2×2 pixels.
   const red = [...img.data.subarray(0, 16)];
   const blue = [...img.data.subarray(32, 48)];
-  assert.deepEqual(red.map((v) => v), new Array(16).fill(0), 'the blue circle covers the whole red square');
+  assert.deepEqual(
+    red.map((v) => v),
+    new Array(16).fill(0),
+    'the blue circle covers the whole red square',
+  );
   assert.deepEqual(blue, [0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
-  assert.throws(() => parseScene(['red', 'square'], scene), (e: unknown) => e instanceof InputError && e.field === 'text');
-  assert.throws(() => parseScene(['red', 'moon', 'mid'], scene), (e: unknown) => e instanceof InputError && e.field === 'text[1]' && /shape word/.test(e.message));
+  assert.throws(
+    () => parseScene(['red', 'square'], scene),
+    (e: unknown) => e instanceof InputError && e.field === 'text',
+  );
+  assert.throws(
+    () => parseScene(['red', 'moon', 'mid'], scene),
+    (e: unknown) => e instanceof InputError && e.field === 'text[1]' && /shape word/.test(e.message),
+  );
 });
 
 test('a 1×1 location grid: α is exactly 1 at every step', () => {
-  const r = withDoc((d) => {
-    d.config.conv = [{ channels: 6, kernel: 3, pool: 12 }];
-    // Keep the first stage's weights with this shape, drop the second stage.
-    delete d.weights.inline['encoder.conv.1.weight'];
-    delete d.weights.inline['encoder.conv.1.bias'];
-    d.weights.inline['encoder.conv.0.weight'] = zeros([6, 3, 3, 3]);
-    d.weights.inline['encoder.conv.0.bias'] = zeros([6]);
-  }, (m) => runModel(m, { text: 'red circle top-left' }));
+  const r = withDoc(
+    (d) => {
+      d.config.conv = [{ channels: 6, kernel: 3, pool: 12 }];
+      // Keep the first stage's weights with this shape, drop the second stage.
+      delete d.weights.inline['encoder.conv.1.weight'];
+      delete d.weights.inline['encoder.conv.1.bias'];
+      d.weights.inline['encoder.conv.0.weight'] = zeros([6, 3, 3, 3]);
+      d.weights.inline['encoder.conv.0.bias'] = zeros([6]);
+    },
+    (m) => runModel(m, { text: 'red circle top-left' }),
+  );
   const att = r.attentions[0];
   assert.equal(att.keys, 1);
   assert.deepEqual([...att.probs], new Array(att.queries).fill(1));
@@ -102,13 +123,16 @@ test('a 1×1 location grid: α is exactly 1 at every step', () => {
 
 test('malformed configs and weights name the file and the field', () => {
   const expectError = (edit: (d: Doc) => void, field: string, re: RegExp) =>
-    assert.throws(() => withDoc(edit, (m) => runModel(m, { text: 'red circle top-left' })), (e: unknown) => {
-      assert.ok(e instanceof ModelFormatError, String(e));
-      assert.equal(e.field, field);
-      assert.match(e.message, re);
-      assert.ok(e.file.endsWith('bad.model.json'));
-      return true;
-    });
+    assert.throws(
+      () => withDoc(edit, (m) => runModel(m, { text: 'red circle top-left' })),
+      (e: unknown) => {
+        assert.ok(e instanceof ModelFormatError, String(e));
+        assert.equal(e.field, field);
+        assert.match(e.message, re);
+        assert.ok(e.file.endsWith('bad.model.json'));
+        return true;
+      },
+    );
   expectError((d) => void (d.config.conv[1].pool = 9), 'config.conv[1].pool', /at least 1×1/);
   expectError((d) => void (d.config.conv[0].kernel = 4), 'config.conv[0].kernel', /odd kernel/);
   expectError((d) => void delete d.config.attention_dim, 'config.attention_dim', /required/);
@@ -121,8 +145,14 @@ test('malformed configs and weights name the file and the field', () => {
 
 test('bad input is an InputError naming the word', () => {
   const m = loadModel(path.join(FIXTURES, 'project', 'show-attend-tell-small.model.json'));
-  assert.throws(() => runModel(m, { text: 'red circle' }), (e: unknown) => e instanceof InputError && e.field === 'text');
-  assert.throws(() => runModel(m, { ids: [1, 2, 99] }), (e: unknown) => e instanceof InputError && e.field === 'ids[2]');
+  assert.throws(
+    () => runModel(m, { text: 'red circle' }),
+    (e: unknown) => e instanceof InputError && e.field === 'text',
+  );
+  assert.throws(
+    () => runModel(m, { ids: [1, 2, 99] }),
+    (e: unknown) => e instanceof InputError && e.field === 'ids[2]',
+  );
 });
 
 // ------------------------------------------------------------------ edited copies of a fixture

@@ -8,7 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { ModelFormatError } from '../../../src/engine/format/errors';
-import { compressedCausalMask, compressedLength, compressedSpans, localCausalMask, stridedConv } from '../../../src/engine/models/tdmcaAttention';
+import {
+  compressedCausalMask,
+  compressedLength,
+  compressedSpans,
+  localCausalMask,
+  stridedConv,
+} from '../../../src/engine/models/tdmcaAttention';
 import { isTdmcaData, type TdmcaData } from '../../../common/apps/tdmca';
 import { assertFormatError as assertBadFile, writeVariant as writeBadVariant, type ModelDoc } from '../../helpers/malformed';
 
@@ -53,7 +59,11 @@ test('local mask: block-diagonal and causal inside each block (n = 7, block 3)',
 
 test('compressed keys: ⌈n/3⌉ of them, spans tile the sequence, key j visible from query 3j+2 on', () => {
   for (let n = 1; n <= 10; n++) assert.equal(compressedLength(n, 3), Math.ceil(n / 3));
-  assert.deepEqual(compressedSpans(8, 3), [[0, 3], [3, 6], [6, 8]]);
+  assert.deepEqual(compressedSpans(8, 3), [
+    [0, 3],
+    [3, 6],
+    [6, 8],
+  ]);
   const m = compressedCausalMask(8, 3, 3);
   const rows = Array.from({ length: 8 }, (_, i) => Array.from(m.subarray(i * 3, i * 3 + 3)).join(''));
   // The partial last block [6, 8) is never visible: it would mix in tokens after query 7.
@@ -90,7 +100,8 @@ test('engine output: local rows are exactly 0 outside the block mask, compressed
   }
   const compressed = result.attentions.filter((a) => a.keys === Math.ceil(n / 3));
   assert.equal(compressed.length, 2, 'LMLML has two memory-compressed layers');
-  for (const a of compressed) for (const i of [0, 1]) assert.ok(!a.mask!.subarray(i * a.keys, (i + 1) * a.keys).includes(0), `query ${i} sees no complete block`);
+  for (const a of compressed)
+    for (const i of [0, 1]) assert.ok(!a.mask!.subarray(i * a.keys, (i + 1) * a.keys).includes(0), `query ${i} sees no complete block`);
 });
 
 test('no look-ahead: a prefix gives the same attention rows as the full sequence', () => {
@@ -113,15 +124,26 @@ test('no look-ahead: a prefix gives the same attention rows as the full sequence
   });
 });
 
-test('app data: spans, layer pattern and the compressed layers\' probabilities', () => {
+test("app data: spans, layer pattern and the compressed layers' probabilities", () => {
   const ids = load('tdmca-lmlml.json').ids;
   const result = runModel(loadModel(LMLML), { ids });
   assert.equal(result.app?.kind, 'tdmca');
   assert.ok(isTdmcaData(result.app?.data));
   const data = result.app.data as TdmcaData;
-  assert.deepEqual(data.spans, [[0, 3], [3, 6], [6, 9], [9, 11]]);
-  assert.deepEqual(data.layers.map((l) => l.type), ['local', 'compressed', 'local', 'compressed', 'local']);
-  assert.deepEqual(data.compressed.map((c) => c.layer), [1, 3]);
+  assert.deepEqual(data.spans, [
+    [0, 3],
+    [3, 6],
+    [6, 9],
+    [9, 11],
+  ]);
+  assert.deepEqual(
+    data.layers.map((l) => l.type),
+    ['local', 'compressed', 'local', 'compressed', 'local'],
+  );
+  assert.deepEqual(
+    data.compressed.map((c) => c.layer),
+    [1, 3],
+  );
   for (const c of data.compressed) assert.deepEqual(c.probs, Array.from(result.attentions[c.layer].probs));
 });
 
@@ -129,20 +151,49 @@ test('app data: spans, layer pattern and the compressed layers\' probabilities',
 
 const variant = (name: string, edit: (doc: ModelDoc) => void) => writeBadVariant(LMLML, tmp, edit, name);
 
-const assertFormatError = (file: string, field: string, text: RegExp) => assertBadFile(() => runModel(loadModel(file), { ids: [1, 2, 3] }), file, field, text);
+const assertFormatError = (file: string, field: string, text: RegExp) =>
+  assertBadFile(() => runModel(loadModel(file), { ids: [1, 2, 3] }), file, field, text);
 
 test('malformed tdmca files name the file and the field', () => {
-  assertFormatError(variant('kind', (d) => ((d.config.layers as string[])[1] = 'global')), 'config.layers[1]', /one of "local", "compressed"; found "global"/);
-  assertFormatError(variant('block', (d) => (d.config.block_size = 0)), 'config.block_size', /≥ 1; found 0/);
-  assertFormatError(variant('no-layers', (d) => delete d.config.layers), 'config.layers', /required/);
-  assertFormatError(variant('heads', (d) => (d.config.heads = 5)), 'config.heads', /divisor of config\.d_model 16/);
-  assertFormatError(variant('no-conv', (d) => delete d.weights.inline['decoder.layers.1.self_attn.compress_v.weight']), 'decoder.layers.1.self_attn.compress_v.weight', /shape \[16, 16, 3\]; it is missing/);
+  assertFormatError(
+    variant('kind', (d) => ((d.config.layers as string[])[1] = 'global')),
+    'config.layers[1]',
+    /one of "local", "compressed"; found "global"/,
+  );
+  assertFormatError(
+    variant('block', (d) => (d.config.block_size = 0)),
+    'config.block_size',
+    /≥ 1; found 0/,
+  );
+  assertFormatError(
+    variant('no-layers', (d) => delete d.config.layers),
+    'config.layers',
+    /required/,
+  );
+  assertFormatError(
+    variant('heads', (d) => (d.config.heads = 5)),
+    'config.heads',
+    /divisor of config\.d_model 16/,
+  );
+  assertFormatError(
+    variant('no-conv', (d) => delete d.weights.inline['decoder.layers.1.self_attn.compress_v.weight']),
+    'decoder.layers.1.self_attn.compress_v.weight',
+    /shape \[16, 16, 3\]; it is missing/,
+  );
   // A compression tensor on a local layer is a part the config does not use.
   assertFormatError(
-    variant('conv-on-local', (d) => (d.weights.inline['decoder.layers.0.self_attn.compress_k.bias'] = d.weights.inline['decoder.layers.1.self_attn.compress_k.bias'])),
+    variant(
+      'conv-on-local',
+      (d) =>
+        (d.weights.inline['decoder.layers.0.self_attn.compress_k.bias'] = d.weights.inline['decoder.layers.1.self_attn.compress_k.bias']),
+    ),
     'decoder.layers.0.self_attn.compress_k.bias',
     /no such tensor in a tdmca model/,
   );
   // compression 2 with 3-tap convolution weights stored: the shape names what was expected.
-  assertFormatError(variant('stride', (d) => (d.config.compression = 2)), 'decoder.layers.1.self_attn.compress_k.weight', /shape \[16, 16, 2\]; found \[16, 16, 3\]/);
+  assertFormatError(
+    variant('stride', (d) => (d.config.compression = 2)),
+    'decoder.layers.1.self_attn.compress_k.weight',
+    /shape \[16, 16, 2\]; found \[16, 16, 3\]/,
+  );
 });

@@ -57,7 +57,7 @@ for (const file of cases) {
   });
 }
 
-test('ACT closed form: each token\'s step weights sum to 1, R = 1 − Σp before halting, ponder = N + R', () => {
+test("ACT closed form: each token's step weights sum to 1, R = 1 − Σp before halting, ponder = N + R", () => {
   for (const file of cases) {
     const exp = load(file);
     const { data } = universalRun(loadModel(path.join(FIXTURES, exp.fixture)), exp.ids);
@@ -98,24 +98,51 @@ test('halting bias +30: every token halts after one step with remainder 1; bias 
 
 // ------------------------------------------------------------------ malformed files
 
-const writeVariant = (name: string, edit: (doc: ModelDoc) => void) => writeBadVariant(path.join(FIXTURES, 'project', 'universal-post.model.json'), tmp, edit, name);
+const writeVariant = (name: string, edit: (doc: ModelDoc) => void) =>
+  writeBadVariant(path.join(FIXTURES, 'project', 'universal-post.model.json'), tmp, edit, name);
 
-const assertFormatError = (file: string, field: string, text: RegExp) => assertBadFile(() => runModel(loadModel(file), { ids: [1, 2] }), file, field, text);
+const assertFormatError = (file: string, field: string, text: RegExp) =>
+  assertBadFile(() => runModel(loadModel(file), { ids: [1, 2] }), file, field, text);
 
 test('malformed universal files name the file and the field', () => {
-  assertFormatError(writeVariant('no-steps', (d) => delete d.config.max_steps), 'config.max_steps', /required/);
-  assertFormatError(writeVariant('threshold', (d) => (d.config.halting_threshold = 1.5)), 'config.halting_threshold', /≤ 1; found 1\.5/);
-  assertFormatError(writeVariant('heads', (d) => (d.config.heads = 3)), 'config.heads', /divisor of config\.d_model 16/);
-  assertFormatError(writeVariant('typo', (d) => (d.config.max_step = 4)), 'config.max_step', /did you mean "max_steps"/);
-  assertFormatError(writeVariant('no-halt', (d) => delete d.weights.inline['halting.weight']), 'halting.weight', /shape \[1, 16\]; it is missing/);
   assertFormatError(
-    writeVariant('two-layers', (d) => (d.weights.inline['encoder.layers.1.ffn.fc1.bias'] = d.weights.inline['encoder.layers.0.ffn.fc1.bias'])),
+    writeVariant('no-steps', (d) => delete d.config.max_steps),
+    'config.max_steps',
+    /required/,
+  );
+  assertFormatError(
+    writeVariant('threshold', (d) => (d.config.halting_threshold = 1.5)),
+    'config.halting_threshold',
+    /≤ 1; found 1\.5/,
+  );
+  assertFormatError(
+    writeVariant('heads', (d) => (d.config.heads = 3)),
+    'config.heads',
+    /divisor of config\.d_model 16/,
+  );
+  assertFormatError(
+    writeVariant('typo', (d) => (d.config.max_step = 4)),
+    'config.max_step',
+    /did you mean "max_steps"/,
+  );
+  assertFormatError(
+    writeVariant('no-halt', (d) => delete d.weights.inline['halting.weight']),
+    'halting.weight',
+    /shape \[1, 16\]; it is missing/,
+  );
+  assertFormatError(
+    writeVariant(
+      'two-layers',
+      (d) => (d.weights.inline['encoder.layers.1.ffn.fc1.bias'] = d.weights.inline['encoder.layers.0.ffn.fc1.bias']),
+    ),
     'encoder.layers.1.ffn.fc1.bias',
     /no such tensor in a universal model/,
   );
 });
 
 test('a target side is refused: the UT here is an encoder', () => {
-  const built = buildUniversal(loadModel(path.join(FIXTURES, 'project', 'universal-post.model.json')) as LoadedModel & { architecture: 'universal' });
+  const built = buildUniversal(
+    loadModel(path.join(FIXTURES, 'project', 'universal-post.model.json')) as LoadedModel & { architecture: 'universal' },
+  );
   assert.throws(() => built.run([1, 2], { targetIds: [1] }, { isCancelled: () => false, progress: () => {} }), /target_ids/);
 });

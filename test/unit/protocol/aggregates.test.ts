@@ -16,7 +16,15 @@ function layer(heads: number[][], n: number, part: AttentionLayer['part'] = 'enc
 }
 
 test('meanOverHeads: identity and swap heads average to one half everywhere', () => {
-  const m = meanOverHeads(layer([[1, 0, 0, 1], [0, 1, 1, 0]], 2));
+  const m = meanOverHeads(
+    layer(
+      [
+        [1, 0, 0, 1],
+        [0, 1, 1, 0],
+      ],
+      2,
+    ),
+  );
   assert.deepEqual(Array.from(m), [0.5, 0.5, 0.5, 0.5]);
 });
 
@@ -75,7 +83,10 @@ test('compareRuns: a run against itself ranks every head with JSD 0', () => {
   assert.equal(c.message, undefined);
   assert.equal(c.ranking.length, 2 * 3 * 3); // 2 layers × 3 heads × (encoder, decoder, cross)
   for (const x of c.ranking) close(x.jsd, 0, `${x.part} ${x.layer}/${x.head}`);
-  assert.deepEqual(c.parts.map((p) => p.part), ['encoder', 'decoder', 'cross']);
+  assert.deepEqual(
+    c.parts.map((p) => p.part),
+    ['encoder', 'decoder', 'cross'],
+  );
 });
 
 test('compareRuns ranks by JSD: one changed head comes first with its closed-form divergence', () => {
@@ -110,13 +121,15 @@ test('compareRuns with different token counts: both runs kept, only same-shape p
   // Decoder self-attention is 5 × 5 in both: ranked. Encoder (6 × 6 vs 7 × 7) and cross (5 × 6 vs 5 × 7): not.
   assert.deepEqual([...new Set(c.ranking.map((r) => r.part))], ['decoder']);
   assert.equal(c.ranking.length, 2 * 3);
-  assert.deepEqual(c.unranked.map((r) => `${r.part} ${r.layer}/${r.head}`), ['encoder', 'cross'].flatMap((p) =>
-    [0, 1].flatMap((l) => [0, 1, 2].map((h) => `${p} ${l}/${h}`))));
+  assert.deepEqual(
+    c.unranked.map((r) => `${r.part} ${r.layer}/${r.head}`),
+    ['encoder', 'cross'].flatMap((p) => [0, 1].flatMap((l) => [0, 1, 2].map((h) => `${p} ${l}/${h}`))),
+  );
   const enc = c.parts.find((p) => p.part === 'encoder')!;
   assert.equal(enc.sameShape, false);
   assert.deepEqual([enc.a.queries, enc.a.keys, enc.b.queries, enc.b.keys], [6, 6, 7, 7]);
   assert.deepEqual(enc.a.keyTokens, a.tokens.source);
-  assert.deepEqual(enc.b.keyTokens, b.tokens.source, "B keeps its own tokens");
+  assert.deepEqual(enc.b.keyTokens, b.tokens.source, 'B keeps its own tokens');
   assert.equal(c.parts.find((p) => p.part === 'decoder')!.sameShape, true);
   assert.match(c.message ?? '', /encoder attention is 6 × 6 tokens \(queries × keys\) in first input but 7 × 7 in second input/);
   assert.match(c.message ?? '', /cross attention is 5 × 6 .* but 5 × 7/);
@@ -139,7 +152,7 @@ test('compareRuns with different token counts: both runs kept, only same-shape p
   assert.ok(typeof dec !== 'string' && dec.a.mask?.length === 25 && dec.b.mask?.length === 9, 'each side its own causal mask');
 });
 
-test('export CSV/JSON: title names model, layer, head and input; numbers are the run\'s own', () => {
+test("export CSV/JSON: title names model, layer, head and input; numbers are the run's own", () => {
   const r = syntheticResult();
   const head = { part: 'encoder' as const, layer: 1, head: 2 };
   assert.equal(exportTitle(r, head, ''), `synthetic-enc-dec · encoder layer 1 head 2 · input: ${r.tokens.source.join(' ')}`);

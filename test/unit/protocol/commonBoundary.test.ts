@@ -46,12 +46,17 @@ test('nothing under common/ brings engine code (or Node, or vscode) at run time'
     const rel = path.relative(ROOT, f);
     const { inputs, external } = await bundled(rel);
     assert.deepEqual(engineCode(inputs), [], `${rel} pulls engine code at run time`);
-    assert.deepEqual(external.filter((x) => x === 'vscode' || x.startsWith('node:') || x === 'fs'), [], `${rel} needs Node or vscode`);
+    assert.deepEqual(
+      external.filter((x) => x === 'vscode' || x.startsWith('node:') || x === 'fs'),
+      [],
+      `${rel} needs Node or vscode`,
+    );
   }
 });
 
 test('the webview bundles carry no engine code', async () => {
-  const entries = fs.readdirSync(path.join(ROOT, 'webview'), { withFileTypes: true })
+  const entries = fs
+    .readdirSync(path.join(ROOT, 'webview'), { withFileTypes: true })
     .filter((e) => e.isDirectory() && fs.existsSync(path.join(ROOT, 'webview', e.name, 'main.ts')))
     .map((e) => path.join('webview', e.name, 'main.ts'));
   assert.ok(entries.length >= 3, 'inspector, side bar, model page');

@@ -3,7 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AttentionLayer, RunResult } from '../../../src/engine/types';
-import { averagePool, axisTokens, headStats, headSummaries, partThumbnails, runMeta, sliceHead, THUMBNAIL_SIZE } from '../../../common/headData';
+import {
+  averagePool,
+  axisTokens,
+  headStats,
+  headSummaries,
+  partThumbnails,
+  runMeta,
+  sliceHead,
+  THUMBNAIL_SIZE,
+} from '../../../common/headData';
 import { HEADS, LAYERS, SOURCE, syntheticResult, TARGET } from '../../webview/synthetic';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -37,22 +46,28 @@ test('averagePool reads from an offset (one head inside [heads, q, k])', () => {
 
 test('averagePool keeps the total mass: Σ bin mean × bin area = Σ matrix (property)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), (rows, cols, R, C) => {
-      const m = Float32Array.from({ length: rows * cols }, (_, i) => ((i * 7919) % 97) / 97);
-      const p = averagePool(m, 0, rows, cols, R, C);
-      assert.ok(p.rows <= R && p.cols <= C && p.rows <= rows && p.cols <= cols);
-      let total = 0;
-      for (let bi = 0; bi < p.rows; bi++) {
-        const h = Math.floor(((bi + 1) * rows) / p.rows) - Math.floor((bi * rows) / p.rows);
-        for (let bj = 0; bj < p.cols; bj++) {
-          const w = Math.floor(((bj + 1) * cols) / p.cols) - Math.floor((bj * cols) / p.cols);
-          assert.ok(h >= 1 && w >= 1, 'every bin is non-empty');
-          total += p.data[bi * p.cols + bj] * h * w;
+    fc.property(
+      fc.integer({ min: 1, max: 70 }),
+      fc.integer({ min: 1, max: 70 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 40 }),
+      (rows, cols, R, C) => {
+        const m = Float32Array.from({ length: rows * cols }, (_, i) => ((i * 7919) % 97) / 97);
+        const p = averagePool(m, 0, rows, cols, R, C);
+        assert.ok(p.rows <= R && p.cols <= C && p.rows <= rows && p.cols <= cols);
+        let total = 0;
+        for (let bi = 0; bi < p.rows; bi++) {
+          const h = Math.floor(((bi + 1) * rows) / p.rows) - Math.floor((bi * rows) / p.rows);
+          for (let bj = 0; bj < p.cols; bj++) {
+            const w = Math.floor(((bj + 1) * cols) / p.cols) - Math.floor((bj * cols) / p.cols);
+            assert.ok(h >= 1 && w >= 1, 'every bin is non-empty');
+            total += p.data[bi * p.cols + bj] * h * w;
+          }
         }
-      }
-      const expected = m.reduce((a, b) => a + b, 0);
-      close(total, expected, 1e-3);
-    }),
+        const expected = m.reduce((a, b) => a + b, 0);
+        close(total, expected, 1e-3);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -91,7 +106,11 @@ test('headStats: cross-attention has no self share; a fully masked row counts as
 function layer(heads: number, q: number, k: number): AttentionLayer {
   const n = heads * q * k;
   return {
-    part: 'encoder', layer: 0, heads, queries: q, keys: k,
+    part: 'encoder',
+    layer: 0,
+    heads,
+    queries: q,
+    keys: k,
     probs: Float32Array.from({ length: n }, (_, i) => i),
     scores: Float32Array.from({ length: n }, (_, i) => -i),
   };
@@ -125,14 +144,23 @@ test('axisTokens: encoder, decoder, cross, decoder-only and mismatched lengths',
 });
 
 test("axisTokens: a run's own axis labels replace the tokens on that part only", () => {
-  const r: RunResult = { ...syntheticResult(), axisLabels: [{ part: 'cross', keys: ['(0,0)', '(0,1)', '(1,0)', '(1,1)', '(2,0)', '(2,1)'] }] };
-  assert.deepEqual(axisTokens(r, 'cross', 5, 6), { queryTokens: TARGET, keyTokens: ['(0,0)', '(0,1)', '(1,0)', '(1,1)', '(2,0)', '(2,1)'] });
+  const r: RunResult = {
+    ...syntheticResult(),
+    axisLabels: [{ part: 'cross', keys: ['(0,0)', '(0,1)', '(1,0)', '(1,1)', '(2,0)', '(2,1)'] }],
+  };
+  assert.deepEqual(axisTokens(r, 'cross', 5, 6), {
+    queryTokens: TARGET,
+    keyTokens: ['(0,0)', '(0,1)', '(1,0)', '(1,1)', '(2,0)', '(2,1)'],
+  });
   assert.deepEqual(axisTokens(r, 'encoder', 6, 6).keyTokens, SOURCE);
 });
 
 test('runMeta: parts in order with per-head stats and no big arrays', () => {
   const meta = runMeta(syntheticResult());
-  assert.deepEqual(meta.parts.map((p) => p.part), ['encoder', 'decoder', 'cross']);
+  assert.deepEqual(
+    meta.parts.map((p) => p.part),
+    ['encoder', 'decoder', 'cross'],
+  );
   for (const p of meta.parts) {
     assert.equal(p.layers.length, LAYERS);
     for (const l of p.layers) assert.equal(l.stats.length, HEADS);
@@ -158,22 +186,28 @@ test('partThumbnails: one per head, at most 32×32, pooled from a large head', (
 
 test('headSummaries (one pass) equals averagePool and a plain max for every head (property)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (heads, queries, keys, seed) => {
-      let s = seed;
-      const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
-      const probs = Float32Array.from({ length: heads * queries * keys }, rnd); // [heads, q, k]
-      const layer: AttentionLayer = { part: 'encoder', layer: 0, heads, queries, keys, probs, scores: new Float32Array(probs.length) };
-      const got = headSummaries(layer);
-      assert.equal(got.length, heads);
-      for (let h = 0; h < heads; h++) {
-        const want = averagePool(probs, h * queries * keys, queries, keys, THUMBNAIL_SIZE, THUMBNAIL_SIZE);
-        assert.deepEqual([got[h].thumb.rows, got[h].thumb.cols], [want.rows, want.cols]);
-        for (let i = 0; i < want.data.length; i++) close(got[h].thumb.data[i], want.data[i], 1e-6);
-        let max = 0;
-        for (const v of probs.subarray(h * queries * keys, (h + 1) * queries * keys)) max = Math.max(max, v);
-        assert.equal(got[h].max, max);
-      }
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 80 }),
+      fc.integer({ min: 1, max: 80 }),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      (heads, queries, keys, seed) => {
+        let s = seed;
+        const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+        const probs = Float32Array.from({ length: heads * queries * keys }, rnd); // [heads, q, k]
+        const layer: AttentionLayer = { part: 'encoder', layer: 0, heads, queries, keys, probs, scores: new Float32Array(probs.length) };
+        const got = headSummaries(layer);
+        assert.equal(got.length, heads);
+        for (let h = 0; h < heads; h++) {
+          const want = averagePool(probs, h * queries * keys, queries, keys, THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+          assert.deepEqual([got[h].thumb.rows, got[h].thumb.cols], [want.rows, want.cols]);
+          for (let i = 0; i < want.data.length; i++) close(got[h].thumb.data[i], want.data[i], 1e-6);
+          let max = 0;
+          for (const v of probs.subarray(h * queries * keys, (h + 1) * queries * keys)) max = Math.max(max, v);
+          assert.equal(got[h].max, max);
+        }
+      },
+    ),
     { numRuns: 60 },
   );
 });

@@ -10,8 +10,17 @@ import { syntheticResult } from '../../webview/synthetic';
 
 const req = (o: Record<string, unknown> = {}) => ({ type: 'requestQk', requestId: 7, runId: 1, part: 'encoder', layer: 0, head: 1, ...o });
 const vectors = (o: Partial<HeadQK> = {}): HeadQK => ({
-  part: 'encoder', layer: 0, head: 1, queries: 2, keys: 3, dims: 4,
-  q: new Float32Array(8), k: new Float32Array(12), form: 'scaled-dot', scale: 0.5, ...o,
+  part: 'encoder',
+  layer: 0,
+  head: 1,
+  queries: 2,
+  keys: 3,
+  dims: 4,
+  q: new Float32Array(8),
+  k: new Float32Array(12),
+  form: 'scaled-dot',
+  scale: 0.5,
+  ...o,
 });
 
 test('requestQk from the page: well-formed passes, malformed is rejected', () => {
@@ -24,7 +33,14 @@ test('requestQk from the page: well-formed passes, malformed is rejected', () =>
 test('qk to the page and from the worker: array lengths must match queries/keys × dims', () => {
   const m = { type: 'qk', requestId: 7, runId: 1, ...vectors() };
   assert.ok(isHostToWebview(m));
-  for (const bad of [{ q: new Float32Array(7) }, { k: new Float32Array(13) }, { dims: 5 }, { form: 'cosine' }, { scale: Infinity }, { q: Array(8).fill(0) }]) {
+  for (const bad of [
+    { q: new Float32Array(7) },
+    { k: new Float32Array(13) },
+    { dims: 5 },
+    { form: 'cosine' },
+    { scale: Infinity },
+    { q: Array(8).fill(0) },
+  ]) {
     assert.equal(isHostToWebview({ ...m, ...bad }), false, JSON.stringify(Object.keys(bad)));
     assert.equal(isWorkerReply({ type: 'qk', id: 1, qk: { ...vectors(), ...bad } }), false);
   }
@@ -37,12 +53,20 @@ test('qk to the page and from the worker: array lengths must match queries/keys 
   assert.equal(isWorkerRequest({ ...w, request: { ...w.request, ids: ['1'] } }), false);
 });
 
-test('the session asks its source with the run\'s own ids and answers with the vectors', async () => {
+test("the session asks its source with the run's own ids and answers with the vectors", async () => {
   const asked: QkRequest[] = [];
   const source: QkSource = async (run, request) => {
     asked.push(request);
     const n = run.tokens.source.length; // encoder self-attention: n × n
-    return vectors({ part: request.part, layer: request.layer, head: request.head, queries: n, keys: n, q: new Float32Array(4 * n), k: new Float32Array(4 * n) });
+    return vectors({
+      part: request.part,
+      layer: request.layer,
+      head: request.head,
+      queries: n,
+      keys: n,
+      q: new Float32Array(4 * n),
+      k: new Float32Array(4 * n),
+    });
   };
   const s = new InspectorSession(undefined, source);
   const r = syntheticResult();
@@ -80,7 +104,11 @@ test('one q/k computation at a time: a waiting request is dropped when a newer o
   const n = r.tokens.source.length;
   const s = new InspectorSession(undefined, (_run, request) => {
     started.push(request.head);
-    return new Promise((resolve) => release.push(() => resolve(vectors({ head: request.head, queries: n, keys: n, q: new Float32Array(4 * n), k: new Float32Array(4 * n) }))));
+    return new Promise((resolve) =>
+      release.push(() =>
+        resolve(vectors({ head: request.head, queries: n, keys: n, q: new Float32Array(4 * n), k: new Float32Array(4 * n) })),
+      ),
+    );
   });
   s.setResult(r, 't');
   const ask = (head: number) => s.handle(req({ runId: s.runId, head, requestId: 10 + head })).later!;

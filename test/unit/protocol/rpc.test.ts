@@ -21,7 +21,10 @@ test('replies are matched to their requests by id, in any order; each id is new'
   const a = rpc.request<string>((id) => ({ type: 'ask', id, q: 'a' }), { timeoutMs: 1000 });
   const b = rpc.request<string>((id) => ({ type: 'ask', id, q: 'b' }), { timeoutMs: 1000 });
   assert.notEqual(a.id, b.id);
-  assert.deepEqual(sent.map((m) => m.type === 'ask' && m.id), [a.id, b.id]);
+  assert.deepEqual(
+    sent.map((m) => m.type === 'ask' && m.id),
+    [a.id, b.id],
+  );
   assert.equal(rpc.receive({ type: 'answer', id: b.id, a: 'B' }), true);
   assert.equal(rpc.receive({ type: 'answer', id: a.id, a: 'A' }), true);
   assert.deepEqual(await Promise.all([a, b]), ['A', 'B']);
@@ -55,7 +58,10 @@ test('a request that gets no answer is rejected after its timeout, once, and its
   let timedOut = 0;
   let settled = 0;
   const a = rpc.request<string>((id) => ({ type: 'ask', id, q: 'a' }), {
-    timeoutMs: 20, what: 'asking a', onTimeout: () => timedOut++, onSettle: () => settled++,
+    timeoutMs: 20,
+    what: 'asking a',
+    onTimeout: () => timedOut++,
+    onSettle: () => settled++,
   });
   await assert.rejects(a, (e: Error) => e instanceof TimeoutError && /asking a within 0.02 s/.test(e.message));
   assert.equal(rpc.receive({ type: 'answer', id: a.id, a: 'late' }), false);
@@ -66,7 +72,11 @@ test('fail and failAll reject what is open (with what each asked), and the timer
   const { rpc } = client();
   const a = rpc.request<string>((id) => ({ type: 'ask', id, q: 'a' }), { timeoutMs: 50, what: 'a' });
   const b = rpc.request<string>((id) => ({ type: 'ask', id, q: 'b' }), { timeoutMs: 50, what: 'b' });
-  const c = rpc.request<string>((id) => ({ type: 'ask', id, q: 'c' }), { timeoutMs: 50, what: 'c', onTimeout: () => assert.fail('timed out after cancel') });
+  const c = rpc.request<string>((id) => ({ type: 'ask', id, q: 'c' }), {
+    timeoutMs: 50,
+    what: 'c',
+    onTimeout: () => assert.fail('timed out after cancel'),
+  });
   assert.equal(rpc.fail(a.id, new CancelledError('newer request')), true);
   assert.equal(rpc.fail(a.id, new Error('twice')), false);
   rpc.failAll((what) => new Error(`restarted while ${what}`));
@@ -90,7 +100,11 @@ test('receiver passes only what the guard accepts', () => {
   const got: string[] = [];
   const bad: unknown[] = [];
   const isText = (x: unknown): x is string => typeof x === 'string';
-  const on = receiver(isText, (s) => got.push(s), (raw) => bad.push(raw));
+  const on = receiver(
+    isText,
+    (s) => got.push(s),
+    (raw) => bad.push(raw),
+  );
   on('hello');
   on({ type: 'hello' });
   assert.deepEqual(got, ['hello']);

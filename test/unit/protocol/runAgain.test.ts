@@ -8,9 +8,16 @@ import { syntheticResult } from '../../webview/synthetic';
 test('a lost run: the page gets the reason and a Run again button; the button asks the host once there is no run', () => {
   const s = new InspectorSession();
   const posted = s.setNoRun('The extension host stopped unexpectedly.', 'Run again');
-  assert.deepEqual(posted.filter((m) => m.type === 'noRun'), [{ type: 'noRun', message: 'The extension host stopped unexpectedly.', runAgain: 'Run again' }]);
+  assert.deepEqual(
+    posted.filter((m) => m.type === 'noRun'),
+    [{ type: 'noRun', message: 'The extension host stopped unexpectedly.', runAgain: 'Run again' }],
+  );
   assert.ok(posted.every(isHostToWebview));
-  assert.deepEqual(s.handle({ type: 'ready' }).replies.find((m) => m.type === 'noRun'), posted.find((m) => m.type === 'noRun'), 'a reloaded page gets it again');
+  assert.deepEqual(
+    s.handle({ type: 'ready' }).replies.find((m) => m.type === 'noRun'),
+    posted.find((m) => m.type === 'noRun'),
+    'a reloaded page gets it again',
+  );
   assert.ok(isWebviewToHost({ type: 'runAgain' }));
   assert.deepEqual(s.handle({ type: 'runAgain' }).event, { kind: 'runAgain' });
   s.setResult(syntheticResult(), 'x');

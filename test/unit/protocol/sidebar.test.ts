@@ -10,25 +10,47 @@ import { syntheticResult } from '../../webview/synthetic';
 
 test('isSidebarToHost accepts each well-formed message', () => {
   for (const m of [
-    { type: 'ready' }, { type: 'chooseModel' }, { type: 'input', text: '' }, { type: 'input', text: 'the cat' },
-    { type: 'runNow', text: 'x' }, { type: 'openHead', part: 'cross', layer: 0, head: 3 },
-  ]) assert.ok(isSidebarToHost(m), JSON.stringify(m));
+    { type: 'ready' },
+    { type: 'chooseModel' },
+    { type: 'input', text: '' },
+    { type: 'input', text: 'the cat' },
+    { type: 'runNow', text: 'x' },
+    { type: 'openHead', part: 'cross', layer: 0, head: 3 },
+  ])
+    assert.ok(isSidebarToHost(m), JSON.stringify(m));
 });
 
 test('isSidebarToHost rejects malformed or hostile input', () => {
   const bad: unknown[] = [
-    null, 'ready', [], {}, { type: 'READY' }, { type: 'run', text: 'x' }, { type: 'input' }, { type: 'input', text: 42 },
-    { type: 'input', text: 'x'.repeat(MAX_SIDEBAR_INPUT + 1) }, { type: 'runNow', text: { toString: 'x' } },
-    { type: 'openHead', part: 'all', layer: 0, head: 0 }, { type: 'openHead', part: 'encoder', layer: -1, head: 0 },
-    { type: 'openHead', part: 'encoder', layer: 0, head: 0.5 }, { type: 'openHead', part: 'encoder', layer: 0, head: '1' },
-    { type: 'openHead', part: 'encoder', layer: 1e9, head: 0 }, { type: 'openHead', part: 'encoder', layer: NaN, head: 0 },
+    null,
+    'ready',
+    [],
+    {},
+    { type: 'READY' },
+    { type: 'run', text: 'x' },
+    { type: 'input' },
+    { type: 'input', text: 42 },
+    { type: 'input', text: 'x'.repeat(MAX_SIDEBAR_INPUT + 1) },
+    { type: 'runNow', text: { toString: 'x' } },
+    { type: 'openHead', part: 'all', layer: 0, head: 0 },
+    { type: 'openHead', part: 'encoder', layer: -1, head: 0 },
+    { type: 'openHead', part: 'encoder', layer: 0, head: 0.5 },
+    { type: 'openHead', part: 'encoder', layer: 0, head: '1' },
+    { type: 'openHead', part: 'encoder', layer: 1e9, head: 0 },
+    { type: 'openHead', part: 'encoder', layer: NaN, head: 0 },
   ];
   for (const b of bad) assert.equal(isSidebarToHost(b), false, JSON.stringify(b) ?? String(b));
 });
 
 test('sidebarState of a run: tokens, one grid entry per layer × head, passes the view guard', () => {
   const r = syntheticResult();
-  const s = sidebarState({ current: '/m.model.json', resultModel: '/m.model.json', lastResult: r, lastInput: { text: 'a b' }, running: false });
+  const s = sidebarState({
+    current: '/m.model.json',
+    resultModel: '/m.model.json',
+    lastResult: r,
+    lastInput: { text: 'a b' },
+    running: false,
+  });
   assert.equal(s.input, 'a b');
   assert.equal(s.status, 'idle');
   assert.deepEqual(s.tokens.source, r.tokens.source);
@@ -53,7 +75,12 @@ test('sidebarState without a model asks for one; an error shows its message; ids
   assert.equal(none.model, undefined);
   assert.match(none.message ?? '', /Choose a model/);
   assert.ok(isHostToSidebar(none));
-  const err = sidebarState({ current: '/x/m.model.json', running: false, lastError: 'input: token "zz" is not in the vocabulary', lastInput: { ids: [4, 5] } });
+  const err = sidebarState({
+    current: '/x/m.model.json',
+    running: false,
+    lastError: 'input: token "zz" is not in the vocabulary',
+    lastInput: { ids: [4, 5] },
+  });
   assert.equal(err.status, 'error');
   assert.equal(err.model?.name, 'm.model.json');
   assert.equal(err.input, 'ids: 4, 5');
@@ -63,7 +90,10 @@ test('sidebarState without a model asks for one; an error shows its message; ids
 test('isHostToSidebar rejects thumbnails whose data does not match their shape', () => {
   const s = sidebarState({ current: '/m', resultModel: '/m', lastResult: syntheticResult(), running: false });
   const t = s.parts[0].thumbnails[0];
-  assert.equal(isHostToSidebar({ ...s, parts: [{ ...s.parts[0], thumbnails: [{ ...t, rows: t.rows + 1 }, ...s.parts[0].thumbnails.slice(1)] }] }), false);
+  assert.equal(
+    isHostToSidebar({ ...s, parts: [{ ...s.parts[0], thumbnails: [{ ...t, rows: t.rows + 1 }, ...s.parts[0].thumbnails.slice(1)] }] }),
+    false,
+  );
   assert.equal(isHostToSidebar({ ...s, parts: [{ ...s.parts[0], thumbnails: s.parts[0].thumbnails.slice(1) }] }), false);
   assert.equal(isHostToSidebar({ ...s, tokens: { source: [1], target: [] } }), false);
   assert.equal(isHostToSidebar({ ...s, status: 'busy' }), false);
@@ -71,12 +101,32 @@ test('isHostToSidebar rejects thumbnails whose data does not match their shape',
 
 test('model page guards and the engine error split into file, field, expected', () => {
   assert.ok(isModelPageToHost({ type: 'runExample', index: 2 }));
-  for (const b of [{ type: 'runExample', index: -1 }, { type: 'runExample', index: 1.5 }, { type: 'eval' }, null]) assert.equal(isModelPageToHost(b), false);
-  const e = splitEngineError({ message: '/m/x.model.json: config.d_model: a positive integer, got -3', file: '/m/x.model.json', field: 'config.d_model' }, '/other');
+  for (const b of [{ type: 'runExample', index: -1 }, { type: 'runExample', index: 1.5 }, { type: 'eval' }, null])
+    assert.equal(isModelPageToHost(b), false);
+  const e = splitEngineError(
+    { message: '/m/x.model.json: config.d_model: a positive integer, got -3', file: '/m/x.model.json', field: 'config.d_model' },
+    '/other',
+  );
   assert.deepEqual(e, { type: 'loadError', file: '/m/x.model.json', field: 'config.d_model', expected: 'a positive integer, got -3' });
   assert.ok(isHostToModelPage(e));
-  assert.deepEqual(splitEngineError({ message: 'ENOENT: no such file' }, '/f.json'), { type: 'loadError', file: '/f.json', expected: 'ENOENT: no such file' });
-  assert.equal(isHostToModelPage({ type: 'model', file: 'f', name: 'n', architecture: 'a', kind: 'k', parameters: 1, details: { x: {} }, examples: [] }), false);
+  assert.deepEqual(splitEngineError({ message: 'ENOENT: no such file' }, '/f.json'), {
+    type: 'loadError',
+    file: '/f.json',
+    expected: 'ENOENT: no such file',
+  });
+  assert.equal(
+    isHostToModelPage({
+      type: 'model',
+      file: 'f',
+      name: 'n',
+      architecture: 'a',
+      kind: 'k',
+      parameters: 1,
+      details: { x: {} },
+      examples: [],
+    }),
+    false,
+  );
 });
 
 test('sidebarState: each message has its own thumbnail buffers with the same numbers (the pooling is kept per run)', () => {
@@ -88,7 +138,7 @@ test('sidebarState: each message has its own thumbnail buffers with the same num
   assert.notEqual(b.parts[0].thumbnails[0].data.buffer, a.parts[0].thumbnails[0].data.buffer, 'a posted message may take its buffers');
 });
 
-test('sidebar thumbnails come from the inspector\'s per-layer summaries, not a second pass over every probability', () => {
+test("sidebar thumbnails come from the inspector's per-layer summaries, not a second pass over every probability", () => {
   const n = 100;
   const probs = new Float32Array(n * n).map((_, k) => ((k * 7919) % 101) / 101 / 50);
   const layer = { part: 'encoder' as const, layer: 0, heads: 1, queries: n, keys: n, probs, scores: new Float32Array(n * n) };
@@ -118,7 +168,7 @@ test('sidebarState never mixes models: another model chosen (running or failed) 
   }
 });
 
-test('sidebarState: the view\'s own input error wins, and an ids-only model says so in the box', () => {
+test("sidebarState: the view's own input error wins, and an ids-only model says so in the box", () => {
   const r = syntheticResult();
   const idsOnly = { ...r, model: { ...r.model, vocab: { tokenizer: false, size: 50 } } };
   const s = sidebarState({ current: '/m', resultModel: '/m', lastResult: idsOnly, running: false }, '“x” is not a token id');

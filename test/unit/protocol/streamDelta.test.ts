@@ -21,7 +21,14 @@ function streamedRun(): { final: RunResult; at: Map<number, RunResult> } {
     const at = new Map<number, RunResult>();
     const final = runModel(loadModel(file), { ids: [3, 4, 5, 6, 7] }, undefined, (p) => {
       const copy = p.attentions.map((a) => ({ ...a, probs: a.probs.slice(), scores: a.scores.slice() }));
-      at.set(p.attentions.length, { model: p.model, tokens: p.tokens, ids: p.ids, attentions: copy, addNorm: [], running: { ...p.progress } });
+      at.set(p.attentions.length, {
+        model: p.model,
+        tokens: p.tokens,
+        ids: p.ids,
+        attentions: copy,
+        addNorm: [],
+        running: { ...p.progress },
+      });
     });
     return { final, at };
   } finally {
@@ -29,10 +36,11 @@ function streamedRun(): { final: RunResult; at: Map<number, RunResult> } {
   }
 }
 
-const of = <T extends HostToWebview['type']>(ms: HostToWebview[], type: T) => ms.filter((m): m is Extract<HostToWebview, { type: T }> => m.type === type);
+const of = <T extends HostToWebview['type']>(ms: HostToWebview[], type: T) =>
+  ms.filter((m): m is Extract<HostToWebview, { type: T }> => m.type === type);
 const tiles = (ts: Thumbnail[]) => ts.map((t) => `${t.layer}.${t.head}`).join(' ');
 
-test('each streamed layer\'s statistics and thumbnails are sent once; the merged metadata is the whole run\'s', () => {
+test("each streamed layer's statistics and thumbnails are sent once; the merged metadata is the whole run's", () => {
   const { final, at } = streamedRun();
   const s = new InspectorSession();
   const first = s.setResult(at.get(2)!, 't');
@@ -40,17 +48,23 @@ test('each streamed layer\'s statistics and thumbnails are sent once; the merged
   let thumbs = of(first, 'thumbnails')[0].thumbnails;
   assert.equal(tiles(thumbs), '0.0 0.1 1.0 1.1');
   const runId = s.runId;
-  for (const [next, want] of [[at.get(3)!, '2.0 2.1'], [final, '3.0 3.1']] as const) {
+  for (const [next, want] of [
+    [at.get(3)!, '2.0 2.1'],
+    [final, '3.0 3.1'],
+  ] as const) {
     const sent = s.extendResult(next, 't');
     for (const m of sent) assert.ok(isHostToWebview(m), `${m.type} passes the page's guard`);
     const update = of(sent, 'runUpdate')[0];
     assert.equal(update.runId, runId, 'the same run goes on');
     // While streaming, only the new layer's statistics; at the end all (weight norms come with it).
-    assert.deepEqual(update.meta.parts[0].layers.map((l) => l.layer), next.running ? [Number(want[0])] : [0, 1, 2, 3]);
+    assert.deepEqual(
+      update.meta.parts[0].layers.map((l) => l.layer),
+      next.running ? [Number(want[0])] : [0, 1, 2, 3],
+    );
     const t = of(sent, 'thumbnails');
     assert.equal(t.length, 1);
     assert.equal(t[0].append, true);
-    assert.equal(tiles(t[0].thumbnails), want, 'only the new layer\'s thumbnails');
+    assert.equal(tiles(t[0].thumbnails), want, "only the new layer's thumbnails");
     meta = mergeRunMeta(meta, update.meta);
     thumbs = [...thumbs, ...t[0].thumbnails];
   }
@@ -71,7 +85,7 @@ test('a reload in the middle of the stream gets every layer again, then deltas f
   assert.equal(of(more, 'thumbnails').length, 0, 'nothing new, nothing re-sent');
 });
 
-test('the host decides which head opens: a restored page\'s saved selection, sent with ready', () => {
+test("the host decides which head opens: a restored page's saved selection, sent with ready", () => {
   const { final } = streamedRun();
   const s = new InspectorSession();
   s.setResult(final, 't');
@@ -81,6 +95,10 @@ test('the host decides which head opens: a restored page\'s saved selection, sen
   s.handle({ type: 'requestHead', requestId: 1, runId: s.runId, part: 'encoder', layer: 3, head: 0 });
   const next = of(s.setResult(final, 't'), 'run')[0].head;
   assert.deepEqual(next && [next.layer, next.head], [3, 0]);
-  assert.equal(isWebviewToHost({ type: 'ready', selection: { part: 'all', layer: 0, head: 0 } }), false, 'a malformed selection is refused');
+  assert.equal(
+    isWebviewToHost({ type: 'ready', selection: { part: 'all', layer: 0, head: 0 } }),
+    false,
+    'a malformed selection is refused',
+  );
   assert.equal(isWebviewToHost({ type: 'ready', selection: { part: 'encoder', layer: -1, head: 0 } }), false);
 });

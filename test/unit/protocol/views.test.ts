@@ -6,35 +6,66 @@ import { isHostToWebview, isWebviewToHost, sanitizeState, type HostToWebview } f
 import { meanOverHeads } from '../../../common/aggregates';
 import { syntheticResult } from '../../webview/synthetic';
 
-const agg = (o: Record<string, unknown> = {}) => ({ type: 'requestAggregate', requestId: 1, runId: 1, part: 'encoder', layer: 0, kind: 'mean', ...o });
+const agg = (o: Record<string, unknown> = {}) => ({
+  type: 'requestAggregate',
+  requestId: 1,
+  runId: 1,
+  part: 'encoder',
+  layer: 0,
+  kind: 'mean',
+  ...o,
+});
 const exp = (o: Record<string, unknown> = {}) => ({ type: 'exportReply', requestId: 1, title: 't', sink: false, ...o });
 
 test('view messages from the page: well-formed ones pass', () => {
   for (const m of [
     { type: 'rerun', runId: 1, score: 'additive' },
-    agg(), agg({ kind: 'rollout', part: 'decoder' }),
+    agg(),
+    agg({ kind: 'rollout', part: 'decoder' }),
     { type: 'requestPositional', requestId: 3, runId: 1 },
     { type: 'requestCompareHead', requestId: 1, compareId: 1, part: 'cross', layer: 0, head: 2 },
-    exp({ image: '<svg/>' }), exp({ head: { part: 'encoder', layer: 0, head: 1 }, sink: true }), exp({ error: 'no view' }),
-  ]) assert.ok(isWebviewToHost(m), JSON.stringify(m));
+    exp({ image: '<svg/>' }),
+    exp({ head: { part: 'encoder', layer: 0, head: 1 }, sink: true }),
+    exp({ error: 'no view' }),
+  ])
+    assert.ok(isWebviewToHost(m), JSON.stringify(m));
 });
 
 test('view messages from the page: malformed ones are rejected', () => {
   const bad: unknown[] = [
-    { type: 'rerun', runId: 1, score: 'cosine' }, { type: 'rerun', runId: 1 }, { type: 'rerun', score: 'dot' },
-    agg({ kind: 'max' }), agg({ part: 'all' }), agg({ layer: -1 }), agg({ requestId: 1.5 }),
+    { type: 'rerun', runId: 1, score: 'cosine' },
+    { type: 'rerun', runId: 1 },
+    { type: 'rerun', score: 'dot' },
+    agg({ kind: 'max' }),
+    agg({ part: 'all' }),
+    agg({ layer: -1 }),
+    agg({ requestId: 1.5 }),
     { type: 'requestPositional', requestId: '1', runId: 1 },
     { type: 'requestCompareHead', requestId: 1, compareId: -1, part: 'cross', layer: 0, head: 0 },
     { type: 'requestCompareHead', requestId: 1, compareId: 1, part: 'cross', layer: 0 },
-    exp({ sink: 'yes' }), exp({ title: 'x'.repeat(1001) }), exp({ image: 42 }), exp({ head: { part: 'encoder', layer: 0, head: -1 } }),
-    exp({ error: { m: 1 } }), { type: 'exportReply', requestId: 1, sink: false },
+    exp({ sink: 'yes' }),
+    exp({ title: 'x'.repeat(1001) }),
+    exp({ image: 42 }),
+    exp({ head: { part: 'encoder', layer: 0, head: -1 } }),
+    exp({ error: { m: 1 } }),
+    { type: 'exportReply', requestId: 1, sink: false },
     { type: 'showView', view: 'heads', seq: 1 }, // host → page only
   ];
   for (const b of bad) assert.equal(isWebviewToHost(b), false, JSON.stringify(b));
 });
 
 test('view messages from the host: shapes must match array lengths', () => {
-  const a = { type: 'aggregate', requestId: 1, runId: 1, part: 'encoder', layer: 0, kind: 'mean', queries: 2, keys: 3, data: new Float32Array(6) };
+  const a = {
+    type: 'aggregate',
+    requestId: 1,
+    runId: 1,
+    part: 'encoder',
+    layer: 0,
+    kind: 'mean',
+    queries: 2,
+    keys: 3,
+    data: new Float32Array(6),
+  };
   assert.ok(isHostToWebview(a));
   assert.equal(isHostToWebview({ ...a, data: new Float32Array(5) }), false);
   assert.equal(isHostToWebview({ ...a, data: [0, 0, 0, 0, 0, 0] }), false);
@@ -52,7 +83,16 @@ test('view messages from the host: shapes must match array lengths', () => {
   assert.ok(isHostToWebview({ type: 'exportRequest', requestId: 1, format: 'svg' }));
   assert.equal(isHostToWebview({ type: 'exportRequest', requestId: 1, format: 'pdf' }), false);
   assert.equal(isHostToWebview({ type: 'viewError', requestId: 1 }), false);
-  const cmp = { type: 'compare', compareId: 1, title: 't', a: { label: 'a', model: 'm' }, b: { label: 'b', model: 'm' }, parts: [], ranking: [{ part: 'encoder', layer: 0, head: 0, jsd: 0.1 }], unranked: [] };
+  const cmp = {
+    type: 'compare',
+    compareId: 1,
+    title: 't',
+    a: { label: 'a', model: 'm' },
+    b: { label: 'b', model: 'm' },
+    parts: [],
+    ranking: [{ part: 'encoder', layer: 0, head: 0, jsd: 0.1 }],
+    unranked: [],
+  };
   assert.ok(isHostToWebview(cmp));
   assert.equal(isHostToWebview({ ...cmp, ranking: [{ part: 'encoder', layer: 0, head: 0, jsd: NaN }] }), false);
   assert.equal(isHostToWebview({ ...cmp, unranked: undefined }), false);
@@ -66,7 +106,13 @@ test('view messages from the host: shapes must match array lengths', () => {
 
 test('sanitizeState keeps the new view fields only when well-formed', () => {
   assert.deepEqual(sanitizeState({ main: 'stepper', sink: true, step: 3, query: 1, position: 4, aggPart: 'decoder', aggLayer: 1 }), {
-    main: 'stepper', sink: true, step: 3, query: 1, position: 4, aggPart: 'decoder', aggLayer: 1,
+    main: 'stepper',
+    sink: true,
+    step: 3,
+    query: 1,
+    position: 4,
+    aggPart: 'decoder',
+    aggLayer: 1,
   });
   assert.deepEqual(sanitizeState({ main: 'x', sink: 1, step: -1, query: 0.5, position: '2', aggPart: 'all', aggLayer: null }), {});
 });
@@ -99,7 +145,10 @@ test('session answers aggregates: mean of a layer, rollout, and a message for cr
 test('session: positional encoding is sent when the run has one, otherwise a message', () => {
   const s = new InspectorSession();
   s.setResult(syntheticResult(), 't');
-  assert.match(only(s.handle({ type: 'requestPositional', requestId: 4, runId: 1 }).replies, 'viewError').message, /no fixed positional encoding/);
+  assert.match(
+    only(s.handle({ type: 'requestPositional', requestId: 4, runId: 1 }).replies, 'viewError').message,
+    /no fixed positional encoding/,
+  );
   const data = Float32Array.from([0, 1, 0.84, 0.54]);
   s.setResult({ ...syntheticResult(), positional: { positions: 2, dims: 2, scheme: 'sinusoidal', data } }, 't');
   const p = only(s.handle({ type: 'requestPositional', requestId: 5, runId: 2 }).replies, 'positional');
@@ -133,10 +182,17 @@ test('session: compare snapshot carries the ranking and switches to the compare 
   const c = out.find((m) => m.type === 'compare');
   assert.ok(c && c.type === 'compare' && c.ranking.length === 18 && c.a.label === 'A');
   assert.ok(out.some((m) => m.type === 'showView' && m.view === 'compare'));
-  const h = only(s.handle({ type: 'requestCompareHead', requestId: 2, compareId: c.compareId, part: 'cross', layer: 1, head: 2 }).replies, 'compareHead');
+  const h = only(
+    s.handle({ type: 'requestCompareHead', requestId: 2, compareId: c.compareId, part: 'cross', layer: 1, head: 2 }).replies,
+    'compareHead',
+  );
   assert.equal(h.a.keys, 6);
   assert.equal(h.b.keys, 6);
-  assert.match(only(s.handle({ type: 'requestCompareHead', requestId: 3, compareId: 99, part: 'cross', layer: 1, head: 2 }).replies, 'viewError').message, /no longer open/);
+  assert.match(
+    only(s.handle({ type: 'requestCompareHead', requestId: 3, compareId: 99, part: 'cross', layer: 1, head: 2 }).replies, 'viewError')
+      .message,
+    /no longer open/,
+  );
   // A new ordinary run leaves compare mode.
   const next = s.setResult(syntheticResult(), 'next');
   assert.ok(!next.some((m) => m.type === 'compare' || (m.type === 'showView' && m.view === 'compare')));

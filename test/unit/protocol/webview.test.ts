@@ -7,7 +7,15 @@ import { isHostToWebview, isWebviewToHost, MAX_WEBVIEW_TEXT, sanitizeState, type
 import { buildWebviewHtml, contentSecurityPolicy, localResourceRoots, makeNonce } from '../../../src/webviewHtml';
 import { prob, syntheticResult } from '../../webview/synthetic';
 
-const req = (over: Record<string, unknown> = {}) => ({ type: 'requestHead', requestId: 1, runId: 1, part: 'encoder', layer: 0, head: 0, ...over });
+const req = (over: Record<string, unknown> = {}) => ({
+  type: 'requestHead',
+  requestId: 1,
+  runId: 1,
+  part: 'encoder',
+  layer: 0,
+  head: 0,
+  ...over,
+});
 
 test('isWebviewToHost accepts the three well-formed messages', () => {
   assert.ok(isWebviewToHost({ type: 'ready' }));
@@ -17,17 +25,39 @@ test('isWebviewToHost accepts the three well-formed messages', () => {
 
 test('isWebviewToHost rejects malformed or hostile input', () => {
   const bad: unknown[] = [
-    null, undefined, 42, 'ready', [], [{ type: 'ready' }], {}, { type: 'READY' }, { type: 'runModel' },
-    req({ part: 'everything' }), req({ layer: -1 }), req({ head: 1.5 }), req({ head: '0' }), req({ layer: NaN }),
-    req({ layer: Infinity }), req({ head: 1e12 }), req({ requestId: undefined }), req({ runId: null }),
-    { type: 'webviewError', message: 'x'.repeat(MAX_WEBVIEW_TEXT + 1) }, { type: 'webviewError', message: { toString: 1 } },
+    null,
+    undefined,
+    42,
+    'ready',
+    [],
+    [{ type: 'ready' }],
+    {},
+    { type: 'READY' },
+    { type: 'runModel' },
+    req({ part: 'everything' }),
+    req({ layer: -1 }),
+    req({ head: 1.5 }),
+    req({ head: '0' }),
+    req({ layer: NaN }),
+    req({ layer: Infinity }),
+    req({ head: 1e12 }),
+    req({ requestId: undefined }),
+    req({ runId: null }),
+    { type: 'webviewError', message: 'x'.repeat(MAX_WEBVIEW_TEXT + 1) },
+    { type: 'webviewError', message: { toString: 1 } },
   ];
   for (const b of bad) assert.equal(isWebviewToHost(b), false, JSON.stringify(b) ?? String(b));
 });
 
 test('sanitizeState keeps only well-formed fields', () => {
   assert.deepEqual(sanitizeState({ part: 'cross', layer: 2, head: 3, view: 'lines', sort: 'entropy', scale: 'one', title: 't' }), {
-    part: 'cross', layer: 2, head: 3, view: 'lines', sort: 'entropy', scale: 'one', title: 't',
+    part: 'cross',
+    layer: 2,
+    head: 3,
+    view: 'lines',
+    sort: 'entropy',
+    scale: 'one',
+    title: 't',
   });
   assert.deepEqual(sanitizeState({ part: 'x', layer: -2, head: 'a', view: 'svg', sort: 'constructor', scale: 2 }), {});
   assert.deepEqual(sanitizeState('nope'), {});
@@ -36,10 +66,19 @@ test('sanitizeState keeps only well-formed fields', () => {
 
 test('session: ready without a run answers noRun; with a run, run + thumbnails per part', () => {
   const s = new InspectorSession();
-  assert.deepEqual(s.handle({ type: 'ready' }).replies.map((m) => m.type), ['noRun']);
+  assert.deepEqual(
+    s.handle({ type: 'ready' }).replies.map((m) => m.type),
+    ['noRun'],
+  );
   const sent = s.setResult(syntheticResult(), 'first');
-  assert.deepEqual(sent.map((m) => m.type), ['run', 'thumbnails', 'thumbnails', 'thumbnails']);
-  assert.deepEqual(s.handle({ type: 'ready' }).replies.map((m) => m.type), ['run', 'thumbnails', 'thumbnails', 'thumbnails']);
+  assert.deepEqual(
+    sent.map((m) => m.type),
+    ['run', 'thumbnails', 'thumbnails', 'thumbnails'],
+  );
+  assert.deepEqual(
+    s.handle({ type: 'ready' }).replies.map((m) => m.type),
+    ['run', 'thumbnails', 'thumbnails', 'thumbnails'],
+  );
   for (const m of sent) assert.ok(isHostToWebview(m), `${m.type} passes the webview guard`);
 });
 
@@ -138,14 +177,26 @@ test('session: a focus head is sent after the run and re-sent after reloads unti
   const again = s.handle({ type: 'ready' }).replies;
   assert.equal(again[again.length - 1].type, 'focusHead', 'still pending after a reload');
   s.handle(req({ runId: s.runId, part: 'encoder', layer: 0, head: 0 }));
-  assert.ok(s.snapshot().some((m) => m.type === 'focusHead'), 'another head does not clear it');
+  assert.ok(
+    s.snapshot().some((m) => m.type === 'focusHead'),
+    'another head does not clear it',
+  );
   s.handle(req({ runId: s.runId, part: 'cross', layer: 1, head: 2 }));
   assert.ok(!s.snapshot().some((m) => m.type === 'focusHead'), 'cleared once the webview asked for it');
   assert.equal(s.focusHead({ part: 'cross', layer: 1, head: 3 }), undefined, 'no head 3');
   assert.equal(s.focusHead({ part: 'encoder', layer: 5, head: 0 }), undefined, 'no layer 5');
-  assert.deepEqual(s.focusHead({ part: 'decoder', layer: 0, head: 1 }), { type: 'focusHead', runId: s.runId, part: 'decoder', layer: 0, head: 1 });
+  assert.deepEqual(s.focusHead({ part: 'decoder', layer: 0, head: 1 }), {
+    type: 'focusHead',
+    runId: s.runId,
+    part: 'decoder',
+    layer: 0,
+    head: 1,
+  });
   const s2 = new InspectorSession();
-  assert.ok(!s2.setResult(syntheticResult(), 't', { part: 'encoder', layer: 7, head: 0 }).some((m) => m.type === 'focusHead'), 'invalid focus dropped');
+  assert.ok(
+    !s2.setResult(syntheticResult(), 't', { part: 'encoder', layer: 7, head: 0 }).some((m) => m.type === 'focusHead'),
+    'invalid focus dropped',
+  );
 });
 
 test('session: the run message brings the head the page will open — first head, then the last one opened, the focus, or layer 0 when the layer is gone', () => {
@@ -186,12 +237,28 @@ test('session: a run status passes the guard, is re-sent after a reload, and a n
   s.setResult(syntheticResult(), 'first');
   const running = s.setRunStatus('running', 'Running m (layer 1/12)…');
   assert.ok(isHostToWebview(running));
-  assert.deepEqual(s.snapshot().filter((m) => m.type === 'runStatus'), [running], 'a reloaded page is told again');
+  assert.deepEqual(
+    s.snapshot().filter((m) => m.type === 'runStatus'),
+    [running],
+    'a reloaded page is told again',
+  );
   assert.ok(isHostToWebview(s.setRunStatus('cancelled', 'Run cancelled.')));
   s.setRunStatus('idle', '');
-  assert.equal(s.snapshot().some((m) => m.type === 'runStatus'), false, 'idle forgets it');
+  assert.equal(
+    s.snapshot().some((m) => m.type === 'runStatus'),
+    false,
+    'idle forgets it',
+  );
   s.setRunStatus('running', 'Running m…');
   s.setResult(syntheticResult(), 'second');
-  assert.equal(s.snapshot().some((m) => m.type === 'runStatus'), false, 'the new result replaces the line');
-  for (const bad of [{ type: 'runStatus', state: 'paused', message: '' }, { type: 'runStatus', state: 'running' }]) assert.equal(isHostToWebview(bad), false);
+  assert.equal(
+    s.snapshot().some((m) => m.type === 'runStatus'),
+    false,
+    'the new result replaces the line',
+  );
+  for (const bad of [
+    { type: 'runStatus', state: 'paused', message: '' },
+    { type: 'runStatus', state: 'running' },
+  ])
+    assert.equal(isHostToWebview(bad), false);
 });

@@ -13,7 +13,12 @@ test('wireSafe: a run serialises to a short summary, keeps its arrays for caller
   assert.ok(same.attentions[0].probs instanceof Float32Array);
   const wire = JSON.stringify(same);
   assert.ok(wire.length < 300 && wire.length * 20 < full, `${wire.length} bytes on the wire (the arrays as JSON: ${full})`);
-  assert.deepEqual(JSON.parse(wire), { model: r.model.name, file: r.model.file, tokens: r.tokens.source.length, layers: r.attentions.length });
+  assert.deepEqual(JSON.parse(wire), {
+    model: r.model.name,
+    file: r.model.file,
+    tokens: r.tokens.source.length,
+    layers: r.attentions.length,
+  });
   assert.ok(!Object.keys(same).includes('toJSON'), 'not an enumerable field');
   for (const v of [true, undefined, 'x', { a: 1 }]) assert.deepEqual(wireSafe(v), v);
 });

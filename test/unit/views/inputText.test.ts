@@ -19,7 +19,10 @@ test('describeInput shows at most six tokens', () => {
 // Issue 20: `ids: 1, x` gave the id NaN, and the engine said "token id NaN is outside the vocabulary".
 test('typed ids: never NaN; a word among ids, an empty list or an id past the vocabulary is said in words', () => {
   const vocab = { tokenizer: true, size: 40 };
-  assert.throws(() => parseTypedInput('ids: 1, x'), (e: Error) => e.name === 'TypedInputError' && /“x” is not a token id/.test(e.message) && !/NaN/.test(e.message));
+  assert.throws(
+    () => parseTypedInput('ids: 1, x'),
+    (e: Error) => e.name === 'TypedInputError' && /“x” is not a token id/.test(e.message) && !/NaN/.test(e.message),
+  );
   assert.throws(() => parseTypedInput('ids: 1.5'), /“1\.5” is not a token id/);
   assert.throws(() => parseTypedInput('ids: -1'), /“-1” is not a token id/);
   assert.throws(() => parseTypedInput('ids:   '), /at least one token id/);

@@ -29,7 +29,10 @@ test('typing within the pause starts a single run of the last text', async () =>
   try {
     const { started, start } = fakeRuns();
     const results: string[] = [];
-    const live = new LiveRun<string>({ start, onResult: (t, r) => results.push(`${t}=${r}`), onError: () => assert.fail('no error expected') }, 400);
+    const live = new LiveRun<string>(
+      { start, onResult: (t, r) => results.push(`${t}=${r}`), onError: () => assert.fail('no error expected') },
+      400,
+    );
     live.type('t');
     mock.timers.tick(200);
     live.type('th');
@@ -38,7 +41,10 @@ test('typing within the pause starts a single run of the last text', async () =>
     mock.timers.tick(399);
     assert.equal(started.length, 0, 'nothing runs before a 400 ms pause');
     mock.timers.tick(1);
-    assert.deepEqual(started.map((s) => s.text), ['the']);
+    assert.deepEqual(
+      started.map((s) => s.text),
+      ['the'],
+    );
     started[0].resolve('ok');
     await tick();
     assert.deepEqual(results, ['the=ok']);
@@ -54,7 +60,10 @@ test('a keystroke cancels the run under way; only the newest result is reported'
     const { started, start } = fakeRuns();
     const results: string[] = [];
     const errors: string[] = [];
-    const live = new LiveRun<string>({ start, onResult: (t) => results.push(t), onError: (t, e) => errors.push(`${t}: ${e.message}`) }, 400);
+    const live = new LiveRun<string>(
+      { start, onResult: (t) => results.push(t), onError: (t, e) => errors.push(`${t}: ${e.message}`) },
+      400,
+    );
     live.type('the cat');
     mock.timers.tick(400);
     assert.equal(started.length, 1);
@@ -106,7 +115,10 @@ test('cancel() drops the pending pause but the runner can be used again', () => 
     assert.equal(started.length, 0);
     live.type('b');
     mock.timers.tick(400);
-    assert.deepEqual(started.map((s) => s.text), ['b']);
+    assert.deepEqual(
+      started.map((s) => s.text),
+      ['b'],
+    );
     started[0].resolve('x');
   } finally {
     mock.timers.reset();

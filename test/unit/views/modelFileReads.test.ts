@@ -76,7 +76,10 @@ test('an oversize model JSON is refused by its size before it is read or parsed;
   fs.truncateSync(big, MAX_FACTS_JSON_BYTES + 1); // sparse, and not JSON: refused before any parse
   const expected = new RegExp(`a model JSON file of at most ${MAX_FACTS_JSON_BYTES} bytes; the file has ${MAX_FACTS_JSON_BYTES + 1}$`);
   await assert.rejects(within(engine.modelFile(big)), isError(big, expected));
-  assert.throws(() => readCappedFile(big, 10, 'a tokenizer'), (e: unknown) => e instanceof ModelFormatError && /^a tokenizer of at most 10 bytes/.test(e.expected));
+  assert.throws(
+    () => readCappedFile(big, 10, 'a tokenizer'),
+    (e: unknown) => e instanceof ModelFormatError && /^a tokenizer of at most 10 bytes/.test(e.expected),
+  );
   const sub = path.join(dir, 'd.safetensors');
   fs.mkdirSync(sub);
   await assert.rejects(within(engine.header(sub)), isError(sub, /found a directory$/));

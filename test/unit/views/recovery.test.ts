@@ -19,8 +19,17 @@ test('saved runs round-trip without the limits; malformed saved values are ignor
     view: { model: '/w/a.model.json', input: { text: 'd c b' } },
     shown: { model: '/w/b.model.json', input: { ids: [1, 2], maxTokens: 9, maxRunMemoryMB: 5 } },
   });
-  assert.deepEqual(loadRuns(m), { view: { model: '/w/a.model.json', input: { text: 'd c b' } }, shown: { model: '/w/b.model.json', input: { ids: [1, 2] } } });
-  for (const bad of [7, 'x', { view: { model: 3, input: {} } }, { shown: { model: '/m', input: { ids: ['1'] } } }, { view: { model: '', input: {} } }]) {
+  assert.deepEqual(loadRuns(m), {
+    view: { model: '/w/a.model.json', input: { text: 'd c b' } },
+    shown: { model: '/w/b.model.json', input: { ids: [1, 2] } },
+  });
+  for (const bad of [
+    7,
+    'x',
+    { view: { model: 3, input: {} } },
+    { shown: { model: '/m', input: { ids: ['1'] } } },
+    { view: { model: '', input: {} } },
+  ]) {
     m.data.set('attentionInspector.lastRun', bad);
     assert.deepEqual(loadRuns(m), {}, JSON.stringify(bad));
   }

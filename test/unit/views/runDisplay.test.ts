@@ -12,7 +12,13 @@ function result(name: string, layers: number, running?: boolean): RunResult {
     tokens: { source: ['a', 'b'], target: [] },
     ids: { source: [1, 2], target: [] },
     attentions: Array.from({ length: layers }, (_, layer) => ({
-      part: 'encoder' as const, layer, heads: 1, queries: 2, keys: 2, probs: new Float32Array(4), scores: new Float32Array(4),
+      part: 'encoder' as const,
+      layer,
+      heads: 1,
+      queries: 2,
+      keys: 2,
+      probs: new Float32Array(4),
+      scores: new Float32Array(4),
     })),
     addNorm: [],
     ...(running ? { running: { done: layers, total: 4, message: 'encoder layer' } } : {}),
@@ -73,8 +79,22 @@ test('a cancelled streamed run puts the previous run back and says so; with none
 test('a failed palette run shows its error; a failed live run and a cancelled one do not', () => {
   const screen = fakeScreen(true);
   const d = new RunDisplay(screen);
-  d.handle({ type: 'failed', seq: 1, model: '/m/a.json', error: { name: 'EngineError', message: 'bad' }, live: false, previous: result('a', 1) });
-  d.handle({ type: 'failed', seq: 2, model: '/m/a.json', error: { name: 'EngineError', message: 'bad' }, live: true, previous: result('a', 1) });
+  d.handle({
+    type: 'failed',
+    seq: 1,
+    model: '/m/a.json',
+    error: { name: 'EngineError', message: 'bad' },
+    live: false,
+    previous: result('a', 1),
+  });
+  d.handle({
+    type: 'failed',
+    seq: 2,
+    model: '/m/a.json',
+    error: { name: 'EngineError', message: 'bad' },
+    live: true,
+    previous: result('a', 1),
+  });
   assert.deepEqual(screen.log, ['status failed', 'error bad', 'status failed']);
 });
 

@@ -36,14 +36,20 @@ test('header lists every tensor with dtype and shape, sorted with layer numbers 
   const { dir, file } = fixture();
   try {
     const h = readSafetensorsHeader(file);
-    assert.deepEqual(h.tensors.map((t) => [t.name, t.dtype, t.shape]), [
-      ['embed.tokens', 'F32', [10, D]],
-      ['encoder.layers.0.self_attn.o.weight', 'F32', [D, D]],
-      ['encoder.layers.0.self_attn.q.weight', 'F32', [D, D]],
-      ['encoder.layers.1.ffn.fc1.bias', 'F32', [16]],
-    ]);
+    assert.deepEqual(
+      h.tensors.map((t) => [t.name, t.dtype, t.shape]),
+      [
+        ['embed.tokens', 'F32', [10, D]],
+        ['encoder.layers.0.self_attn.o.weight', 'F32', [D, D]],
+        ['encoder.layers.0.self_attn.q.weight', 'F32', [D, D]],
+        ['encoder.layers.1.ffn.fc1.bias', 'F32', [16]],
+      ],
+    );
     assert.deepEqual(h.metadata, { source: 'test' });
-    assert.ok(h.tensors.every((t) => t.norms === undefined), 'no heads given: no norms read');
+    assert.ok(
+      h.tensors.every((t) => t.norms === undefined),
+      'no heads given: no norms read',
+    );
     const text = formatHeader(readSafetensorsHeader(file, H));
     assert.match(text, /── encoder\.layers\.0 ──/);
     assert.match(text, /encoder\.layers\.0\.self_attn\.q\.weight\s+F32\s+\[8, 8\]\s+64/);
@@ -65,7 +71,11 @@ test('per-head norms: q rows and o columns of each head, against the closed form
     // head h of o: 8 rows × 4 columns, 3 (head 0) or 0.5 (head 1)
     const no = o.norms!;
     assert.ok(Math.abs(no[0] - 3 * Math.sqrt(32)) < 1e-5 && Math.abs(no[1] - 0.5 * Math.sqrt(32)) < 1e-5, String(no));
-    assert.equal(readSafetensorsHeader(file, 3).tensors.find((t) => t.name.endsWith('q.weight'))!.norms, undefined, '8 rows do not split into 3 heads');
+    assert.equal(
+      readSafetensorsHeader(file, 3).tensors.find((t) => t.name.endsWith('q.weight'))!.norms,
+      undefined,
+      '8 rows do not split into 3 heads',
+    );
     assert.match(formatHeader(h), /per-head ‖W‖: h1 5\.657\s+h2 11\.314/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -77,18 +87,27 @@ test('a truncated or malformed header names the file and the field', async () =>
   try {
     const short = path.join(dir, 'short.safetensors');
     fs.writeFileSync(short, Buffer.from([1, 2, 3]));
-    assert.throws(() => readSafetensorsHeader(short), (e: unknown) => e instanceof ModelFormatError && e.file === short && e.field === 'header length');
+    assert.throws(
+      () => readSafetensorsHeader(short),
+      (e: unknown) => e instanceof ModelFormatError && e.file === short && e.field === 'header length',
+    );
     const huge = path.join(dir, 'huge.safetensors');
     const b = Buffer.alloc(16);
     b.writeBigUInt64LE(1000n, 0);
     fs.writeFileSync(huge, b);
-    assert.throws(() => readSafetensorsHeader(huge), (e: unknown) => e instanceof ModelFormatError && e.field === 'header length' && /got 1000/.test(e.message));
+    assert.throws(
+      () => readSafetensorsHeader(huge),
+      (e: unknown) => e instanceof ModelFormatError && e.field === 'header length' && /got 1000/.test(e.message),
+    );
     const badShape = path.join(dir, 'shape.safetensors');
     const json = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }));
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(json.length), 0);
     fs.writeFileSync(badShape, Buffer.concat([len, json, Buffer.alloc(8)]));
-    assert.throws(() => readSafetensorsHeader(badShape), (e: unknown) => e instanceof ModelFormatError && e.field === 'w.shape');
+    assert.throws(
+      () => readSafetensorsHeader(badShape),
+      (e: unknown) => e instanceof ModelFormatError && e.field === 'w.shape',
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -99,13 +118,20 @@ test('model file facts: description, the sidecar resolved in the folder, heads; 
   try {
     const json = path.join(dir, 'm.model.json');
     fs.writeFileSync(json, JSON.stringify({ description: 'tiny', config: { heads: H }, weights: { safetensors: 'm.safetensors' } }));
-    assert.deepEqual(readModelFileFacts(json), { description: 'tiny', safetensors: path.join(fs.realpathSync(dir), 'm.safetensors'), heads: H });
+    assert.deepEqual(readModelFileFacts(json), {
+      description: 'tiny',
+      safetensors: path.join(fs.realpathSync(dir), 'm.safetensors'),
+      heads: H,
+    });
     fs.writeFileSync(json, JSON.stringify({ config: { heads: 'two' }, weights: { inline: {} } }));
     assert.deepEqual(readModelFileFacts(json), {}, 'inline weights, heads not a number: nothing to tell');
     const outside = `${dir}-outside.safetensors`; // exists: a missing path is left for the loader's "not found"
     fs.writeFileSync(outside, '');
     fs.writeFileSync(json, JSON.stringify({ weights: { safetensors: `../${path.basename(outside)}` } }));
-    assert.throws(() => readModelFileFacts(json), (e: unknown) => e instanceof ModelFormatError && e.field === 'weights.safetensors' && /leads outside/.test(e.expected));
+    assert.throws(
+      () => readModelFileFacts(json),
+      (e: unknown) => e instanceof ModelFormatError && e.field === 'weights.safetensors' && /leads outside/.test(e.expected),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(`${dir}-outside.safetensors`, { force: true });

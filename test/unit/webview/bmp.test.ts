@@ -23,7 +23,11 @@ test('encodeBmp24: a 3×2 image, byte for byte', () => {
   assert.equal(v.getUint16(28, true), 24, 'bits per pixel');
   assert.equal(v.getUint32(30, true), 0, 'BI_RGB');
   assert.equal(v.getUint32(34, true), 24, 'image size');
-  assert.deepEqual(Array.from(b.subarray(54, 66)), [0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 0, 0], 'top row: red, green, blue as BGR, 3 padding bytes');
+  assert.deepEqual(
+    Array.from(b.subarray(54, 66)),
+    [0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 0, 0],
+    'top row: red, green, blue as BGR, 3 padding bytes',
+  );
   assert.deepEqual(Array.from(b.subarray(66, 78)), [3, 2, 1, 30, 20, 10, 255, 255, 255, 0, 0, 0], 'second row; alpha dropped');
 });
 

@@ -9,7 +9,8 @@ import { escapeXml } from '../../../webview/inspector/exporter';
 function xmlChars(s: string): boolean {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    const ok = c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+    const ok =
+      c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
     if (!ok) return false;
   }
   return true;

@@ -36,7 +36,8 @@ for (const name of ['dark', 'light', 'high-contrast']) {
 
     assert.ok(deltaE(labs[0], bg) < 0.01, `t = 0 is the background (ΔE ${deltaE(labs[0], bg).toFixed(4)})`);
     const away = labs.map((c) => Math.abs(c[0] - bg[0]));
-    for (let i = 1; i < away.length; i++) assert.ok(away[i] >= away[i - 1] - 1e-3, `lightness moves away from the background at t = ${i / 32}`);
+    for (let i = 1; i < away.length; i++)
+      assert.ok(away[i] >= away[i - 1] - 1e-3, `lightness moves away from the background at t = ${i / 32}`);
 
     const steps = labs.slice(1).map((c, i) => deltaE(labs[i], c));
     const mean = steps.reduce((a, b) => a + b, 0) / steps.length;
@@ -47,6 +48,9 @@ for (const name of ['dark', 'light', 'high-contrast']) {
     assert.equal(fromBg.indexOf(Math.max(...fromBg)), labs.length - 1, 'the top is the colour most different from the background');
     const top = labs[labs.length - 1];
     assert.ok(chroma(top) > 0.1, `the top is vivid (OKLCH chroma ${chroma(top).toFixed(3)})`);
-    assert.ok(Math.abs(top[0] - bg[0]) > 0.55, `the top's lightness is far from the background's (${top[0].toFixed(2)} vs ${bg[0].toFixed(2)})`);
+    assert.ok(
+      Math.abs(top[0] - bg[0]) > 0.55,
+      `the top's lightness is far from the background's (${top[0].toFixed(2)} vs ${bg[0].toFixed(2)})`,
+    );
   });
 }

@@ -88,7 +88,8 @@ export const imageTransformerRenderer: AppRenderer = {
       canvas.dataset.top = String(top);
       const p = d.order[selected];
       const next = selected + 1 < Hh * W ? d.order[selected + 1] : -1;
-      caption.textContent = `Pixel row ${Math.floor(p / W)}, column ${p % W} (sequence position ${selected}, colour ${d.ids[selected]}): ` +
+      caption.textContent =
+        `Pixel row ${Math.floor(p / W)}, column ${p % W} (sequence position ${selected}, colour ${d.ids[selected]}): ` +
         `most attention on row ${Math.floor(d.order[top] / W)}, column ${d.order[top] % W} (${fmt(w[top])}).` +
         (next >= 0 ? ` Predicted next pixel (row ${Math.floor(next / W)}, column ${next % W}): colour ${d.predicted[selected]}.` : '');
     };
@@ -99,7 +100,7 @@ export const imageTransformerRenderer: AppRenderer = {
       const rects = (r: Rect | [number, number]): Rect[] => (Array.isArray(r) ? runRects(r[0], r[1]) : [r]);
       const runRects = (from: number, to: number): Rect[] => {
         const out: Rect[] = [];
-        for (let p = from; p <= to; ) {
+        for (let p = from; p <= to;) {
           const y = Math.floor(p / W);
           const end = Math.min(to, y * W + W - 1);
           out.push({ top: y, bottom: y, left: p % W, right: end % W });
@@ -109,7 +110,12 @@ export const imageTransformerRenderer: AppRenderer = {
       };
       // Each outline over a wider background-coloured line, so it shows on light and dark pixels alike.
       const stroke = (r: Rect, inset: number, colour: string, width: number, dash: number[]) => {
-        const args = [r.left * k + inset, r.top * k + inset, (r.right - r.left + 1) * k - 2 * inset, (r.bottom - r.top + 1) * k - 2 * inset] as const;
+        const args = [
+          r.left * k + inset,
+          r.top * k + inset,
+          (r.right - r.left + 1) * k - 2 * inset,
+          (r.bottom - r.top + 1) * k - 2 * inset,
+        ] as const;
         g.setLineDash([]);
         g.strokeStyle = theme.css.background;
         g.lineWidth = width + 2;
@@ -145,7 +151,16 @@ export const imageTransformerRenderer: AppRenderer = {
       const p = d.order[selected];
       const y = Math.floor(p / W);
       const x = p % W;
-      const to = ev.key === 'ArrowLeft' ? [y, x - 1] : ev.key === 'ArrowRight' ? [y, x + 1] : ev.key === 'ArrowUp' ? [y - 1, x] : ev.key === 'ArrowDown' ? [y + 1, x] : null;
+      const to =
+        ev.key === 'ArrowLeft'
+          ? [y, x - 1]
+          : ev.key === 'ArrowRight'
+            ? [y, x + 1]
+            : ev.key === 'ArrowUp'
+              ? [y - 1, x]
+              : ev.key === 'ArrowDown'
+                ? [y + 1, x]
+                : null;
       if (ev.key === 'Home' || ev.key === 'End') {
         ev.preventDefault();
         return select(ev.key === 'Home' ? 0 : n - 1);
@@ -168,7 +183,12 @@ export const imageTransformerRenderer: AppRenderer = {
         const why = s > selected ? 'later in generation order (masked)' : inMemory ? fmt(w, 4) : 'outside the memory block (masked)';
         rows.push({ label: `attention from position ${selected}`, value: why });
       }
-      ctx.tooltip.show('pixel', rows.map((r) => ({ ...r, kind: r.label.startsWith('attention') ? 'prob' : undefined })), ev.clientX, ev.clientY);
+      ctx.tooltip.show(
+        'pixel',
+        rows.map((r) => ({ ...r, kind: r.label.startsWith('attention') ? 'prob' : undefined })),
+        ev.clientX,
+        ev.clientY,
+      );
     });
     canvas.addEventListener('mouseleave', () => ctx.tooltip.hide());
 
@@ -179,11 +199,15 @@ export const imageTransformerRenderer: AppRenderer = {
         paint(sw);
         return el('span', { className: 'itx-legend-item' }, [sw, el('span', { text })]);
       };
-      const blocks = d.spec.attention === 'local-1d'
-        ? `query block: ${d.spec.query_length} positions in raster order; memory: it plus the ${d.spec.memory_length} before it`
-        : `query block ${d.spec.query_height}×${d.spec.query_width}; memory ${d.spec.memory_above} rows above, ${d.spec.memory_left} left, ${d.spec.memory_right} right`;
+      const blocks =
+        d.spec.attention === 'local-1d'
+          ? `query block: ${d.spec.query_length} positions in raster order; memory: it plus the ${d.spec.memory_length} before it`
+          : `query block ${d.spec.query_height}×${d.spec.query_width}; memory ${d.spec.memory_above} rows above, ${d.spec.memory_left} left, ${d.spec.memory_right} right`;
       legend.replaceChildren(
-        item((s) => (s.style.background = `linear-gradient(to right, ${rgbCss(ramp(0))}, ${rgbCss(ramp(1))})`), 'attention / largest weight of the pixel (square size ∝ √weight)'),
+        item(
+          (s) => (s.style.background = `linear-gradient(to right, ${rgbCss(ramp(0))}, ${rgbCss(ramp(1))})`),
+          'attention / largest weight of the pixel (square size ∝ √weight)',
+        ),
         item((s) => (s.style.border = `2px solid ${theme.css.focus}`), 'query block'),
         item((s) => (s.style.border = `1.5px dashed ${theme.css.foreground}`), 'memory block'),
         el('span', { className: 'itx-legend-item', text: blocks }),

@@ -12,7 +12,9 @@ export const mlmRenderer: AppRenderer = {
   render(container, data, ctx) {
     if (!isMlmData(data)) throw new AppDataError('the masked-LM data is not a list of mask positions with their top guesses.');
     if (data.masks.length === 0) {
-      container.append(el('p', { className: 'app-message', text: `The input has no ${data.maskToken}: put one where a word should be guessed.` }));
+      container.append(
+        el('p', { className: 'app-message', text: `The input has no ${data.maskToken}: put one where a word should be guessed.` }),
+      );
       return;
     }
     const source = ctx.tokens.source;
@@ -22,7 +24,11 @@ export const mlmRenderer: AppRenderer = {
       const sentence = el(
         'p',
         { className: 'mlm-sentence' },
-        source.map((t, i) => (i === m.position ? el('mark', { className: 'mlm-fill', text: displayToken(best.token) }) : el('span', { text: `${displayToken(t)}` }))),
+        source.map((t, i) =>
+          i === m.position
+            ? el('mark', { className: 'mlm-fill', text: displayToken(best.token) })
+            : el('span', { text: `${displayToken(t)}` }),
+        ),
       );
       const rows = m.guesses.map((g, rank) => {
         const bar = el('span', { className: 'mlm-bar' });
@@ -37,7 +43,11 @@ export const mlmRenderer: AppRenderer = {
         el('div', { className: 'mlm-mask', attrs: { 'data-position': String(m.position) } }, [
           el('h3', { text: `${data.maskToken} at position ${m.position}` }),
           sentence,
-          el('ol', { className: 'mlm-guesses', attrs: { 'aria-label': `top ${m.guesses.length} guesses for position ${m.position}` } }, rows),
+          el(
+            'ol',
+            { className: 'mlm-guesses', attrs: { 'aria-label': `top ${m.guesses.length} guesses for position ${m.position}` } },
+            rows,
+          ),
         ]),
       );
     }

@@ -51,7 +51,14 @@ export const musicRenderer: AppRenderer = {
     const caption = el('p', { className: 'music-caption' });
     const legend = el('div', { className: 'music-legend' });
     const L = layout(d, Math.max(320, container.clientWidth || 900));
-    Object.assign(canvas.dataset, { col: String(L.col), row: String(L.row), left: String(GUTTER), top: String(TOP), lowest: String(L.lo), pitches: String(L.pitches) });
+    Object.assign(canvas.dataset, {
+      col: String(L.col),
+      row: String(L.row),
+      left: String(GUTTER),
+      top: String(TOP),
+      lowest: String(L.lo),
+      pitches: String(L.pitches),
+    });
 
     const weights = (k: number | null): Float32Array | null => (k === null ? null : d.attention.subarray((k - 1) * T, k * T));
 
@@ -147,8 +154,10 @@ export const musicRenderer: AppRenderer = {
       let top = 0;
       if (w) for (let i = 1; i < T; i++) if (w[i] > w[top]) top = i;
       const back = selected - 1 - top;
-      return `Step ${selected}: ${displayToken(s.token)} (generated, P = ${d.probability[selected].toFixed(3)}). ` +
-        `The step that chose it attends most to step ${top} (${displayToken(d.steps[top].token)}, ${back} step${back === 1 ? '' : 's'} back): ${w ? w[top].toFixed(3) : '—'}.`;
+      return (
+        `Step ${selected}: ${displayToken(s.token)} (generated, P = ${d.probability[selected].toFixed(3)}). ` +
+        `The step that chose it attends most to step ${top} (${displayToken(d.steps[top].token)}, ${back} step${back === 1 ? '' : 's'} back): ${w ? w[top].toFixed(3) : '—'}.`
+      );
     };
 
     const select = (k: number | null): void => {
@@ -165,7 +174,16 @@ export const musicRenderer: AppRenderer = {
     canvas.addEventListener('keydown', (ev) => {
       if (selected === null) return;
       const at = generated.indexOf(selected);
-      const next = ev.key === 'ArrowRight' ? at + 1 : ev.key === 'ArrowLeft' ? at - 1 : ev.key === 'Home' ? 0 : ev.key === 'End' ? generated.length - 1 : null;
+      const next =
+        ev.key === 'ArrowRight'
+          ? at + 1
+          : ev.key === 'ArrowLeft'
+            ? at - 1
+            : ev.key === 'Home'
+              ? 0
+              : ev.key === 'End'
+                ? generated.length - 1
+                : null;
       if (next === null) return;
       ev.preventDefault();
       select(generated[Math.max(0, Math.min(generated.length - 1, next))]);
@@ -176,14 +194,25 @@ export const musicRenderer: AppRenderer = {
       const s = d.steps[i];
       const w = weights(selected);
       const inWindow = selected !== null && i >= selected - 1 - d.window && i < selected - 1;
-      ctx.tooltip.show(displayToken(s.token), [
-        { label: 'step', value: `${i} (${i < d.primerLength ? 'primer' : 'generated'})` },
-        { label: 'pitch', value: s.pitch === null ? 'none (rest)' : `${pitchName(s.pitch)} · MIDI ${s.pitch}` },
-        ...(i > 0 ? [{ label: 'P(this note)', value: d.probability[i].toFixed(4) }] : []),
-        ...(selected !== null && w
-          ? [{ label: `attention from step ${selected}`, value: inWindow ? w[i].toFixed(4) : 'outside the window', kind: inWindow ? 'prob' : 'masked' }]
-          : []),
-      ], ev.clientX, ev.clientY);
+      ctx.tooltip.show(
+        displayToken(s.token),
+        [
+          { label: 'step', value: `${i} (${i < d.primerLength ? 'primer' : 'generated'})` },
+          { label: 'pitch', value: s.pitch === null ? 'none (rest)' : `${pitchName(s.pitch)} · MIDI ${s.pitch}` },
+          ...(i > 0 ? [{ label: 'P(this note)', value: d.probability[i].toFixed(4) }] : []),
+          ...(selected !== null && w
+            ? [
+                {
+                  label: `attention from step ${selected}`,
+                  value: inWindow ? w[i].toFixed(4) : 'outside the window',
+                  kind: inWindow ? 'prob' : 'masked',
+                },
+              ]
+            : []),
+        ],
+        ev.clientX,
+        ev.clientY,
+      );
     });
     canvas.addEventListener('mouseleave', () => ctx.tooltip.hide());
 

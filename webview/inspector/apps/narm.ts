@@ -45,7 +45,10 @@ export const narmRenderer: AppRenderer = {
     };
 
     const clicked = d.clicked.map((e, j) => {
-      const { row, bar } = barRow(`${j + 1}. ${displayToken(e.token)}`, e.alpha, e.alpha.toFixed(3), { 'data-position': String(j), 'data-id': String(e.id) });
+      const { row, bar } = barRow(`${j + 1}. ${displayToken(e.token)}`, e.alpha, e.alpha.toFixed(3), {
+        'data-position': String(j),
+        'data-id': String(e.id),
+      });
       if (j === best) bar.classList.add('top');
       bars.push(bar);
       hover(row, displayToken(e.token), [
@@ -55,7 +58,10 @@ export const narmRenderer: AppRenderer = {
       return row;
     });
     const recommended = d.recommended.map((e, rank) => {
-      const { row, bar } = barRow(`${rank + 1}. ${displayToken(e.token)}`, e.probability, percent(e.probability), { 'data-rank': String(rank), 'data-id': String(e.id) });
+      const { row, bar } = barRow(`${rank + 1}. ${displayToken(e.token)}`, e.probability, percent(e.probability), {
+        'data-rank': String(rank),
+        'data-id': String(e.id),
+      });
       bars.push(bar);
       hover(row, displayToken(e.token), [
         { label: 'rank', value: String(rank + 1) },
@@ -72,7 +78,11 @@ export const narmRenderer: AppRenderer = {
         ]),
         el('div', { className: 'narm-column' }, [
           el('h3', { text: `Recommended next · top ${d.recommended.length}` }),
-          el('ol', { className: 'narm-list narm-recommended', attrs: { 'aria-label': 'recommended items with their probability' } }, recommended),
+          el(
+            'ol',
+            { className: 'narm-list narm-recommended', attrs: { 'aria-label': 'recommended items with their probability' } },
+            recommended,
+          ),
         ]),
       ]),
     );

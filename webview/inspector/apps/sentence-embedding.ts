@@ -11,7 +11,8 @@ const CELL = 9; // CSS px per dimension
 
 export const sentenceEmbeddingRenderer: AppRenderer = {
   render(container, data, ctx) {
-    if (!isSentenceEmbeddingData(data)) throw new AppDataError('the sentence-embedding data is not a list of finite numbers with its norms.');
+    if (!isSentenceEmbeddingData(data))
+      throw new AppDataError('the sentence-embedding data is not a list of finite numbers with its norms.');
     const d: SentenceEmbeddingData = data;
     const dims = d.embedding.length;
     const rows = Math.ceil(dims / COLS);

@@ -32,7 +32,11 @@ export const showAttendTellRenderer: AppRenderer = {
     });
     const canvas = el('canvas', {
       className: 'sat-image',
-      attrs: { tabindex: '0', role: 'img', 'aria-label': 'image with the attention of the selected word; left and right arrows change the word' },
+      attrs: {
+        tabindex: '0',
+        role: 'img',
+        'aria-label': 'image with the attention of the selected word; left and right arrows change the word',
+      },
     });
     Object.assign(canvas.dataset, { scale: String(scale), rows: String(d.rows), cols: String(d.cols) });
     const caption = el('p', { className: 'sat-caption' });
@@ -70,7 +74,8 @@ export const showAttendTellRenderer: AppRenderer = {
       canvas.dataset.selected = String(selected);
       canvas.dataset.top = String(top);
       const beta = d.beta ? `; gate β = ${fmt(d.beta[selected])}` : '';
-      caption.textContent = `“${displayToken(d.words[selected])}” (word ${selected + 1} of ${T}): most attention on location ` +
+      caption.textContent =
+        `“${displayToken(d.words[selected])}” (word ${selected + 1} of ${T}): most attention on location ` +
         `row ${Math.floor(top / d.cols)}, column ${top % d.cols} (α = ${fmt(a[top])})${beta}.`;
     };
 
@@ -80,7 +85,16 @@ export const showAttendTellRenderer: AppRenderer = {
       draw();
     };
     canvas.addEventListener('keydown', (ev) => {
-      const next = ev.key === 'ArrowRight' ? selected + 1 : ev.key === 'ArrowLeft' ? selected - 1 : ev.key === 'Home' ? 0 : ev.key === 'End' ? T - 1 : null;
+      const next =
+        ev.key === 'ArrowRight'
+          ? selected + 1
+          : ev.key === 'ArrowLeft'
+            ? selected - 1
+            : ev.key === 'Home'
+              ? 0
+              : ev.key === 'End'
+                ? T - 1
+                : null;
       if (next === null) return;
       ev.preventDefault();
       select(Math.max(0, Math.min(T - 1, next)));
@@ -92,11 +106,16 @@ export const showAttendTellRenderer: AppRenderer = {
       if (cx < 0 || cy < 0 || cx >= d.cols || cy >= d.rows) return ctx.tooltip.hide();
       const i = cy * d.cols + cx;
       const px = (n: number, cell: number) => `${Math.floor((n * cell) / scale)}–${Math.ceil(((n + 1) * cell) / scale) - 1}`;
-      ctx.tooltip.show(`location ${i}`, [
-        { label: 'grid cell', value: `row ${cy}, column ${cx}` },
-        { label: 'image pixels', value: `rows ${px(cy, cellH)}, columns ${px(cx, cellW)}` },
-        { label: `α for “${displayToken(d.words[selected])}”`, value: fmt(alphaOf(selected)[i], 4), kind: 'prob' },
-      ], ev.clientX, ev.clientY);
+      ctx.tooltip.show(
+        `location ${i}`,
+        [
+          { label: 'grid cell', value: `row ${cy}, column ${cx}` },
+          { label: 'image pixels', value: `rows ${px(cy, cellH)}, columns ${px(cx, cellW)}` },
+          { label: `α for “${displayToken(d.words[selected])}”`, value: fmt(alphaOf(selected)[i], 4), kind: 'prob' },
+        ],
+        ev.clientX,
+        ev.clientY,
+      );
     });
     canvas.addEventListener('mouseleave', () => ctx.tooltip.hide());
 
@@ -106,7 +125,10 @@ export const showAttendTellRenderer: AppRenderer = {
       const ring = el('span', { className: 'sat-swatch' });
       ring.style.border = `2px solid ${theme.css.focus}`;
       legend.replaceChildren(
-        el('span', { className: 'sat-legend-item' }, [swatch, el('span', { text: `α / largest α of the word (0 → 1), on a ${d.rows}×${d.cols} grid of locations` })]),
+        el('span', { className: 'sat-legend-item' }, [
+          swatch,
+          el('span', { text: `α / largest α of the word (0 → 1), on a ${d.rows}×${d.cols} grid of locations` }),
+        ]),
         el('span', { className: 'sat-legend-item' }, [ring, el('span', { text: 'most attended location' })]),
       );
     };

@@ -20,16 +20,22 @@ export const tdmcaRenderer: AppRenderer = {
     let theme = ctx.theme;
 
     const layerSelect = el('select', { className: 'tdmca-layer', attrs: { 'aria-label': 'memory-compressed layer' } });
-    d.compressed.forEach((c, k) => layerSelect.append(el('option', { text: `Layer ${c.layer} (memory-compressed)`, attrs: { value: String(k) } })));
+    d.compressed.forEach((c, k) =>
+      layerSelect.append(el('option', { text: `Layer ${c.layer} (memory-compressed)`, attrs: { value: String(k) } })),
+    );
     const headSelect = el('select', { className: 'tdmca-head', attrs: { 'aria-label': 'head' } });
     const fillHeads = () => {
       clear(headSelect);
-      for (let h = 0; h < d.compressed[state.layer].heads; h++) headSelect.append(el('option', { text: `Head ${h}`, attrs: { value: String(h) } }));
+      for (let h = 0; h < d.compressed[state.layer].heads; h++)
+        headSelect.append(el('option', { text: `Head ${h}`, attrs: { value: String(h) } }));
       headSelect.value = String(state.head);
     };
     const queryLabel = el('span', { className: 'tdmca-query-label' });
 
-    const strip = el('div', { className: 'tdmca-strip', attrs: { role: 'group', 'aria-label': 'tokens, local blocks and compressed keys' } });
+    const strip = el('div', {
+      className: 'tdmca-strip',
+      attrs: { role: 'group', 'aria-label': 'tokens, local blocks and compressed keys' },
+    });
     strip.style.gridTemplateColumns = `repeat(${n}, minmax(2.6em, max-content))`;
     const place = (e: HTMLElement, row: number, start: number, end: number) => {
       e.style.gridRow = String(row);
@@ -53,15 +59,25 @@ export const tdmcaRenderer: AppRenderer = {
       return e;
     });
     const keys = d.spans.map(([s, e], j) => {
-      const k = el('div', { className: 'tdmca-key', attrs: { tabindex: '0', 'data-key': String(j), 'data-start': String(s), 'data-end': String(e) } });
+      const k = el('div', {
+        className: 'tdmca-key',
+        attrs: { tabindex: '0', 'data-key': String(j), 'data-start': String(s), 'data-end': String(e) },
+      });
       place(k, 3, s, e);
       const show = (x: number, y: number) => {
         const p = prob(j);
-        ctx.tooltip.show(`compressed key ${j}`, [
-          { label: 'summarises', value: `tokens ${s}–${e - 1}: ${tokens.slice(s, e).join(' ')}`, kind: 'token' },
-          { label: 'query', value: `${state.query}: ${tokens[state.query]}`, kind: 'token' },
-          hidden(j) ? { label: 'attention', value: 'masked (contains tokens after the query)', kind: 'masked' } : { label: 'attention', value: p.toFixed(4), kind: 'prob' },
-        ], x, y);
+        ctx.tooltip.show(
+          `compressed key ${j}`,
+          [
+            { label: 'summarises', value: `tokens ${s}–${e - 1}: ${tokens.slice(s, e).join(' ')}`, kind: 'token' },
+            { label: 'query', value: `${state.query}: ${tokens[state.query]}`, kind: 'token' },
+            hidden(j)
+              ? { label: 'attention', value: 'masked (contains tokens after the query)', kind: 'masked' }
+              : { label: 'attention', value: p.toFixed(4), kind: 'prob' },
+          ],
+          x,
+          y,
+        );
       };
       k.addEventListener('mousemove', (ev) => show(ev.clientX, ev.clientY));
       k.addEventListener('mouseleave', () => ctx.tooltip.hide());
@@ -122,7 +138,10 @@ export const tdmcaRenderer: AppRenderer = {
     paint(theme);
     container.append(
       el('div', { className: 'tdmca-controls' }, [layerSelect, headSelect, queryLabel]),
-      el('p', { className: 'tdmca-legend', text: `Each bar under the tokens is one compressed key (kernel = stride = ${d.compression}); its shade is the query's attention to it. Hatched: hidden from this query. Brackets above: local blocks of ${d.blockSize}. Click a token to query from it.` }),
+      el('p', {
+        className: 'tdmca-legend',
+        text: `Each bar under the tokens is one compressed key (kernel = stride = ${d.compression}); its shade is the query's attention to it. Hatched: hidden from this query. Brackets above: local blocks of ${d.blockSize}. Click a token to query from it.`,
+      }),
       el('div', { className: 'tdmca-scroll' }, [strip]),
     );
     return { redraw: (c: AppContext) => paint(c.theme) };

@@ -11,7 +11,8 @@ const STEP_PX = 18;
 
 export const universalRenderer: AppRenderer = {
   render(container, data, ctx) {
-    if (!isUniversalData(data)) throw new AppDataError('the Universal Transformer data has no consistent halting steps, remainders and per-step weights.');
+    if (!isUniversalData(data))
+      throw new AppDataError('the Universal Transformer data has no consistent halting steps, remainders and per-step weights.');
     const d: UniversalData = data;
     const n = d.haltingStep.length;
     const segments: { el: HTMLElement; w: number }[] = [];
@@ -27,17 +28,28 @@ export const universalRenderer: AppRenderer = {
       }
       const track = el('div', { className: 'ut-track' }, [bar]);
       track.style.height = `${d.steps * STEP_PX}px`; // as tall as the longest-running token
-      const col = el('div', { className: 'ut-col', attrs: { tabindex: '0', 'data-token': String(i), 'aria-label': `${token}: ${N} steps, ponder ${d.ponder[i].toFixed(2)}` } }, [
-        el('span', { className: 'ut-steps', text: String(N) }),
-        track,
-        el('span', { className: 'ut-token', text: token }),
-        el('span', { className: 'ut-ponder', text: d.ponder[i].toFixed(2) }),
-      ]);
+      const col = el(
+        'div',
+        {
+          className: 'ut-col',
+          attrs: { tabindex: '0', 'data-token': String(i), 'aria-label': `${token}: ${N} steps, ponder ${d.ponder[i].toFixed(2)}` },
+        },
+        [
+          el('span', { className: 'ut-steps', text: String(N) }),
+          track,
+          el('span', { className: 'ut-token', text: token }),
+          el('span', { className: 'ut-ponder', text: d.ponder[i].toFixed(2) }),
+        ],
+      );
       const rows = [
         { label: 'steps N', value: `${N} of at most ${d.maxSteps}` },
         { label: 'remainder R', value: d.remainder[i].toFixed(4) },
         { label: 'ponder N + R', value: d.ponder[i].toFixed(4) },
-        ...Array.from({ length: N }, (_, t) => ({ label: `step ${t + 1}`, value: `p ${d.halting[t][i].toFixed(3)} · weight ${d.weights[t][i].toFixed(3)}`, kind: 'prob' })),
+        ...Array.from({ length: N }, (_, t) => ({
+          label: `step ${t + 1}`,
+          value: `p ${d.halting[t][i].toFixed(3)} · weight ${d.weights[t][i].toFixed(3)}`,
+          kind: 'prob',
+        })),
       ];
       const show = (x: number, y: number) => ctx.tooltip.show(token, rows, x, y);
       col.addEventListener('mousemove', (ev) => show(ev.clientX, ev.clientY));
@@ -61,7 +73,10 @@ export const universalRenderer: AppRenderer = {
     paint(ctx);
     const mean = d.ponder.reduce((s, v) => s + v, 0) / n;
     container.append(
-      el('p', { className: 'ut-legend', text: `Head grid: Layer n = recurrence step n + 1 of the one shared layer (${d.steps} step${d.steps === 1 ? '' : 's'} run, at most ${d.maxSteps}). Bars: steps per token; segment shade = that step's weight in the token's output. Numbers under the tokens: ponder N + R (mean ${mean.toFixed(2)}).` }),
+      el('p', {
+        className: 'ut-legend',
+        text: `Head grid: Layer n = recurrence step n + 1 of the one shared layer (${d.steps} step${d.steps === 1 ? '' : 's'} run, at most ${d.maxSteps}). Bars: steps per token; segment shade = that step's weight in the token's output. Numbers under the tokens: ponder N + R (mean ${mean.toFixed(2)}).`,
+      }),
       el('div', { className: 'ut-chart', attrs: { role: 'group', 'aria-label': 'recurrence steps per token' } }, columns),
     );
     return { redraw: paint };

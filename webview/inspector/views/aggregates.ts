@@ -43,7 +43,10 @@ export class AggregatesView {
     this.layerSelect.addEventListener('change', () => this.choose(this.part, Number(this.layerSelect.value)));
     this.root.append(
       el('h2', { text: 'Aggregates' }),
-      el('p', { className: 'explain', text: 'Mean over heads: the average of all heads of one layer. Rollout (Abnar & Zuidema): each layer’s head-mean mixed with the residual connection, 0.5·A + 0.5·I, rows renormalised, multiplied through the layers up to this one — how much each input token flows into each position. Entropy: how spread out each head’s attention is (0 = one key per query).' }),
+      el('p', {
+        className: 'explain',
+        text: 'Mean over heads: the average of all heads of one layer. Rollout (Abnar & Zuidema): each layer’s head-mean mixed with the residual connection, 0.5·A + 0.5·I, rows renormalised, multiplied through the layers up to this one — how much each input token flows into each position. Entropy: how spread out each head’s attention is (0 = one key per query).',
+      }),
       el('div', { className: 'controls' }, [
         el('label', { className: 'control' }, [el('span', { text: 'attention' }), this.partSelect]),
         el('label', { className: 'control' }, [el('span', { text: 'layer' }), this.layerSelect]),
@@ -88,7 +91,8 @@ export class AggregatesView {
     if (!pm) return;
     if (part !== this.part || this.layerSelect.options.length === 0 || quiet) {
       clear(this.layerSelect);
-      for (const l of pm.layers) this.layerSelect.appendChild(el('option', { text: `layer ${l.layer}`, attrs: { value: String(l.layer) } }));
+      for (const l of pm.layers)
+        this.layerSelect.appendChild(el('option', { text: `layer ${l.layer}`, attrs: { value: String(l.layer) } }));
     }
     this.part = part;
     this.layer = pm.layers.some((l) => l.layer === layer) ? layer : pm.layers[0].layer;
@@ -127,18 +131,31 @@ export class AggregatesView {
       let max = 0;
       for (const v of probs) max = Math.max(max, v);
       into.appendChild(legend(this.theme, 'seq', max, m.kind === 'mean' ? 'mean probability' : 'rollout share', (v) => fmt(v, 3)));
-      view.render({
-        rows: m.queries, cols: m.keys, data: probs, rowLabels: pm.queryTokens, colLabels: pm.keyTokens,
-        rowTitle: m.kind === 'rollout' ? 'position (after this layer)' : 'query = token attending',
-        colTitle: m.kind === 'rollout' ? 'input token flowing in' : 'key = token attended to',
-        scale: 'seq', max, hiddenCols: hidden, maxCell: 24,
-        ariaLabel: `${title} of ${pm.part} layer ${m.layer}`, tipTitle: title,
-        tip: (i, j) => [
-          { label: 'row', value: `${pm.queryTokens[i]} (#${i})`, kind: 'token' },
-          { label: 'column', value: `${pm.keyTokens[j]} (#${j})`, kind: 'token' },
-          hidden.has(j) ? { label: 'value', value: `hidden by display transform (${fmt(m.data[i * m.keys + j])})`, kind: 'masked' } : { label: 'value', value: fmt(probs[i * m.keys + j]), kind: 'prob' },
-        ],
-      }, width);
+      view.render(
+        {
+          rows: m.queries,
+          cols: m.keys,
+          data: probs,
+          rowLabels: pm.queryTokens,
+          colLabels: pm.keyTokens,
+          rowTitle: m.kind === 'rollout' ? 'position (after this layer)' : 'query = token attending',
+          colTitle: m.kind === 'rollout' ? 'input token flowing in' : 'key = token attended to',
+          scale: 'seq',
+          max,
+          hiddenCols: hidden,
+          maxCell: 24,
+          ariaLabel: `${title} of ${pm.part} layer ${m.layer}`,
+          tipTitle: title,
+          tip: (i, j) => [
+            { label: 'row', value: `${pm.queryTokens[i]} (#${i})`, kind: 'token' },
+            { label: 'column', value: `${pm.keyTokens[j]} (#${j})`, kind: 'token' },
+            hidden.has(j)
+              ? { label: 'value', value: `hidden by display transform (${fmt(m.data[i * m.keys + j])})`, kind: 'masked' }
+              : { label: 'value', value: fmt(probs[i * m.keys + j]), kind: 'prob' },
+          ],
+        },
+        width,
+      );
       into.appendChild(view.root);
     };
     box(this.meanBox, this.mean, this.last.mean, `Mean over heads · layer ${this.layer}`, true);

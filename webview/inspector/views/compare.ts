@@ -3,7 +3,12 @@
 // Where the runs' token counts differ, heads are listed unranked and A and B are shown each on its
 // own tokens, with no difference: query i of one run is not query i of the other.
 import type {
-  CompareAxis, CompareHeadMessage, CompareHeadRef, CompareHeadSide, CompareMessage, CompareRank,
+  CompareAxis,
+  CompareHeadMessage,
+  CompareHeadRef,
+  CompareHeadSide,
+  CompareMessage,
+  CompareRank,
 } from '../../../common/webview';
 import { clear, displayToken, el, fmt } from '../../shared/dom';
 import type { ThemeColors } from '../../shared/theme';
@@ -59,7 +64,10 @@ export class CompareView {
     this.root.append(
       el('h2', { text: 'Compare (attention diff)' }),
       this.sub,
-      el('p', { className: 'explain', text: 'Heads of run A and run B, ranked by Jensen–Shannon divergence (bits, 0 = identical, 1 = disjoint) between their attention rows, averaged over query rows. Query i of A is compared with query i of B, so the ranking and the difference need the same number of tokens in both runs; otherwise A and B are shown side by side. Pick a head to see A, B and the difference B − A (blue = more attention in B, red = more in A).' }),
+      el('p', {
+        className: 'explain',
+        text: 'Heads of run A and run B, ranked by Jensen–Shannon divergence (bits, 0 = identical, 1 = disjoint) between their attention rows, averaged over query rows. Query i of A is compared with query i of B, so the ranking and the difference need the same number of tokens in both runs; otherwise A and B are shown side by side. Pick a head to see A, B and the difference B − A (blue = more attention in B, red = more in A).',
+      }),
       this.message,
       el('div', { className: 'compare-layout' }, [lists, this.panes]),
     );
@@ -92,7 +100,8 @@ export class CompareView {
     this.unrankedTitle.hidden = !data?.unranked.length;
     if (!data) {
       this.sub.textContent = '';
-      this.message.textContent = 'Nothing to compare. Use “Attention: Compare Inputs…” to compare two inputs on one model or two models on one input.';
+      this.message.textContent =
+        'Nothing to compare. Use “Attention: Compare Inputs…” to compare two inputs on one model or two models on one input.';
       return;
     }
     this.sub.textContent = `A: ${data.a.label} (${data.a.model})  ·  B: ${data.b.label} (${data.b.model})`;
@@ -132,16 +141,18 @@ export class CompareView {
       li.classList.toggle('selected', li.querySelector('.jsd-head')?.textContent === headName(r));
     }
     const t = ++this.ticket;
-    this.requests.send<CompareHeadMessage>({ type: 'requestCompareHead', compareId: data.compareId, part: r.part, layer: r.layer, head: r.head }).then(
-      (h) => {
-        if (t !== this.ticket) return;
-        this.head = h;
-        this.render();
-      },
-      (e: Error) => {
-        if (t === this.ticket) this.message.textContent = e.message;
-      },
-    );
+    this.requests
+      .send<CompareHeadMessage>({ type: 'requestCompareHead', compareId: data.compareId, part: r.part, layer: r.layer, head: r.head })
+      .then(
+        (h) => {
+          if (t !== this.ticket) return;
+          this.head = h;
+          this.render();
+        },
+        (e: Error) => {
+          if (t === this.ticket) this.message.textContent = e.message;
+        },
+      );
   }
 
   private render(): void {
@@ -161,19 +172,39 @@ export class CompareView {
     type Tip = (k: number, i: number, j: number) => { label: string; value: string; kind?: 'token' | 'prob' }[];
     // One heatmap: `side` gives its shape and mask, `axes` its token labels, `values` what is drawn.
     const pane = (
-      view: MatrixView, label: string, cls: string,
-      axes: CompareAxis, side: CompareHeadSide, values: SinkApplied, max: number, tip: Tip,
+      view: MatrixView,
+      label: string,
+      cls: string,
+      axes: CompareAxis,
+      side: CompareHeadSide,
+      values: SinkApplied,
+      max: number,
+      tip: Tip,
     ) => {
-      view.render({
-        rows: side.queries, cols: side.keys, data: values.probs, rowLabels: axes.queryTokens, colLabels: axes.keyTokens,
-        rowTitle: 'query = token attending', colTitle: 'key = token attended to',
-        scale: cls === 'diff' ? 'div' : 'seq', max, mask: side.mask, hiddenCols: values.hidden, maxCell: 24,
-        ariaLabel: `${label}: ${title}`, tipTitle: label,
-        tip: (i, j) => tip(i * side.keys + j, i, j),
-      }, width);
-      const lg = cls === 'diff'
-        ? legend(this.theme, 'div', max, 'B − A', (v) => (v > 0 ? `+${fmt(v, 3)}` : fmt(v, 3)))
-        : legend(this.theme, 'seq', 1, 'probability', (v) => fmt(v, 0));
+      view.render(
+        {
+          rows: side.queries,
+          cols: side.keys,
+          data: values.probs,
+          rowLabels: axes.queryTokens,
+          colLabels: axes.keyTokens,
+          rowTitle: 'query = token attending',
+          colTitle: 'key = token attended to',
+          scale: cls === 'diff' ? 'div' : 'seq',
+          max,
+          mask: side.mask,
+          hiddenCols: values.hidden,
+          maxCell: 24,
+          ariaLabel: `${label}: ${title}`,
+          tipTitle: label,
+          tip: (i, j) => tip(i * side.keys + j, i, j),
+        },
+        width,
+      );
+      const lg =
+        cls === 'diff'
+          ? legend(this.theme, 'div', max, 'B − A', (v) => (v > 0 ? `+${fmt(v, 3)}` : fmt(v, 3)))
+          : legend(this.theme, 'seq', 1, 'probability', (v) => fmt(v, 0));
       const title3 = el('h3', { text: label });
       this.panes.appendChild(el('div', { className: `compare-pane compare-${cls}` }, [title3, lg, view.root]));
     };
@@ -181,19 +212,23 @@ export class CompareView {
       // Different token counts: each run on its own axes, no row-by-row difference.
       if (A.hidden.size > 0) this.panes.appendChild(sinkBadge(A.hidden, part.a.keyTokens));
       if (B.hidden.size > 0) this.panes.appendChild(sinkBadge(B.hidden, part.b.keyTokens));
-      const own = (x: CompareAxis, S: SinkApplied, name: string): Tip => (k, i, j) => [
-        { label: 'query', value: `${displayToken(x.queryTokens[i])} (#${i})`, kind: 'token' },
-        { label: 'key', value: `${displayToken(x.keyTokens[j])} (#${j})`, kind: 'token' },
-        { label: name, value: fmt(S.probs[k]), kind: 'prob' },
-      ];
-      this.panes.appendChild(el('p', {
-        className: 'compare-shape-note',
-        attrs: { role: 'note' },
-        text:
-          `A has ${h.a.queries} × ${h.a.keys} and B has ${h.b.queries} × ${h.b.keys} tokens (queries × keys) ` +
-          `in ${h.part} attention. Query i of A is not query i of B, so this head has no JSD ranking and no ` +
-          'B − A difference: A and B are shown side by side, each with its own tokens.',
-      }));
+      const own =
+        (x: CompareAxis, S: SinkApplied, name: string): Tip =>
+        (k, i, j) => [
+          { label: 'query', value: `${displayToken(x.queryTokens[i])} (#${i})`, kind: 'token' },
+          { label: 'key', value: `${displayToken(x.keyTokens[j])} (#${j})`, kind: 'token' },
+          { label: name, value: fmt(S.probs[k]), kind: 'prob' },
+        ];
+      this.panes.appendChild(
+        el('p', {
+          className: 'compare-shape-note',
+          attrs: { role: 'note' },
+          text:
+            `A has ${h.a.queries} × ${h.a.keys} and B has ${h.b.queries} × ${h.b.keys} tokens (queries × keys) ` +
+            `in ${h.part} attention. Query i of A is not query i of B, so this head has no JSD ranking and no ` +
+            'B − A difference: A and B are shown side by side, each with its own tokens.',
+        }),
+      );
       pane(this.a, `A: ${data.a.label}`, 'a', part.a, h.a, A, 1, own(part.a, A, 'A'));
       pane(this.b, `B: ${data.b.label}`, 'b', part.b, h.b, B, 1, own(part.b, B, 'B'));
       return;

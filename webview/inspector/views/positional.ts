@@ -28,7 +28,10 @@ export class PositionalView {
   readonly root = el('section', { className: 'positional-view view', attrs: { 'aria-label': 'Positional encoding', tabindex: '0' } });
   private readonly sub = el('div', { className: 'view-subtitle' });
   private readonly message = el('p', { className: 'view-message', attrs: { role: 'status' } });
-  private readonly slider = el('input', { className: 'position-slider', attrs: { type: 'range', min: '0', max: '0', value: '0', 'aria-label': 'Position' } });
+  private readonly slider = el('input', {
+    className: 'position-slider',
+    attrs: { type: 'range', min: '0', max: '0', value: '0', 'aria-label': 'Position' },
+  });
   private readonly posText = el('span', { className: 'position-text' });
   private readonly body = el('div', { className: 'positional-body' });
   private readonly dots = el('div', { className: 'position-dots' });
@@ -55,7 +58,10 @@ export class PositionalView {
     this.root.append(
       el('h2', { text: 'Positional encoding' }),
       this.sub,
-      el('p', { className: 'explain', text: 'Each row is the vector added to the token embedding at that position; each column one dimension. Low dimensions oscillate fast, high ones slowly. Below: for the chosen position (slider or ←/→), its dot product with every position — nearby positions score high, so attention can find neighbours.' }),
+      el('p', {
+        className: 'explain',
+        text: 'Each row is the vector added to the token embedding at that position; each column one dimension. Low dimensions oscillate fast, high ones slowly. Below: for the chosen position (slider or ←/→), its dot product with every position — nearby positions score high, so attention can find neighbours.',
+      }),
       this.message,
       this.body,
     );
@@ -75,9 +81,10 @@ export class PositionalView {
     const shape = meta.positional;
     if (!shape) {
       this.sub.textContent = `${meta.model.name} · ${meta.model.architecture}`;
-      this.message.textContent = meta.model.architecture === 'rnn-seq2seq'
-        ? 'This model has no positional encoding: a recurrent network reads tokens in order, so position is implicit in its state.'
-        : 'This model has no fixed positional encoding (it learns its position embeddings, or uses none), so there is no formula-given matrix to show.';
+      this.message.textContent =
+        meta.model.architecture === 'rnn-seq2seq'
+          ? 'This model has no positional encoding: a recurrent network reads tokens in order, so position is implicit in its state.'
+          : 'This model has no fixed positional encoding (it learns its position embeddings, or uses none), so there is no formula-given matrix to show.';
       return;
     }
     this.sub.textContent = `${shape.scheme} · ${shape.positions} positions × ${shape.dims} dimensions`;
@@ -111,20 +118,40 @@ export class PositionalView {
     if (!pe) return;
     clear(this.body);
     const width = Math.max(200, Math.min(900, (this.root.clientWidth || 1200) - 220));
-    this.matrix.render({
-      rows: pe.positions, cols: pe.dims, data: pe.data,
-      rowLabels: Array.from({ length: pe.positions }, (_, i) => `pos ${i}`),
-      colLabels: Array.from({ length: pe.dims }, (_, d) => `d${d}`),
-      rowTitle: 'position', colTitle: 'dimension',
-      scale: 'div', max: 1, maxCell: 16,
-      ariaLabel: `Positional encoding, ${pe.positions} positions by ${pe.dims} dimensions`, tipTitle: 'Positional encoding',
-      tip: (i, j) => [
-        { label: 'position', value: String(i) },
-        { label: 'dimension', value: `${j} (${pe.scheme === 'sinusoidal' ? (j % 2 === 0 ? 'sin' : 'cos') : j < Math.ceil(pe.dims / 2) ? 'sin' : 'cos'})` },
-        { label: 'value', value: fmt(pe.data[i * pe.dims + j], 4), kind: 'prob' },
-      ],
-    }, width);
-    this.body.append(legend(this.theme, 'div', 1, 'value', (v) => fmt(v, 0)), this.matrix.root, el('div', { className: 'controls' }, [el('label', { className: 'control' }, [el('span', { text: 'position' }), this.slider]), this.posText]), this.dots);
+    this.matrix.render(
+      {
+        rows: pe.positions,
+        cols: pe.dims,
+        data: pe.data,
+        rowLabels: Array.from({ length: pe.positions }, (_, i) => `pos ${i}`),
+        colLabels: Array.from({ length: pe.dims }, (_, d) => `d${d}`),
+        rowTitle: 'position',
+        colTitle: 'dimension',
+        scale: 'div',
+        max: 1,
+        maxCell: 16,
+        ariaLabel: `Positional encoding, ${pe.positions} positions by ${pe.dims} dimensions`,
+        tipTitle: 'Positional encoding',
+        tip: (i, j) => [
+          { label: 'position', value: String(i) },
+          {
+            label: 'dimension',
+            value: `${j} (${pe.scheme === 'sinusoidal' ? (j % 2 === 0 ? 'sin' : 'cos') : j < Math.ceil(pe.dims / 2) ? 'sin' : 'cos'})`,
+          },
+          { label: 'value', value: fmt(pe.data[i * pe.dims + j], 4), kind: 'prob' },
+        ],
+      },
+      width,
+    );
+    this.body.append(
+      legend(this.theme, 'div', 1, 'value', (v) => fmt(v, 0)),
+      this.matrix.root,
+      el('div', { className: 'controls' }, [
+        el('label', { className: 'control' }, [el('span', { text: 'position' }), this.slider]),
+        this.posText,
+      ]),
+      this.dots,
+    );
     this.slider.value = String(this.position);
     this.renderDots();
   }
@@ -150,7 +177,11 @@ export class PositionalView {
       ctx.fillRect(d[k] < 0 ? zero - w : zero, k * ROW_H + 2, Math.max(1, w), ROW_H - 4);
     }
     const labels = el('div', { className: 'dots-labels' });
-    for (let k = 0; k < pe.positions; k++) labels.appendChild(el('div', { className: 'dots-label', text: `pos ${k}  ${fmt(d[k], 2)}`, attrs: { 'data-index': String(k) } }));
-    this.dots.append(el('div', { className: 'axis-title', text: `dot product with position ${this.position} (negative ← 0 → positive)` }), el('div', { className: 'dots-row' }, [labels, c]));
+    for (let k = 0; k < pe.positions; k++)
+      labels.appendChild(el('div', { className: 'dots-label', text: `pos ${k}  ${fmt(d[k], 2)}`, attrs: { 'data-index': String(k) } }));
+    this.dots.append(
+      el('div', { className: 'axis-title', text: `dot product with position ${this.position} (negative ← 0 → positive)` }),
+      el('div', { className: 'dots-row' }, [labels, c]),
+    );
   }
 }

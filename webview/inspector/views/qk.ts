@@ -30,14 +30,24 @@ export function qkFormula(head: HeadMessage, part: PartMeta, rnn: boolean, i: nu
   for (let x = 0; x < K; x++) if (live(x)) z += Math.exp(head.scores[row + x] - max);
   const s = head.scores[row + j];
   const sName = rnn ? `e(${q}, ${k})` : `q_${q}·k_${k}/√d_k`;
-  const lines: QkLine[] = [{ label: 'formula', text: rnn ? 'α_t = softmax(e_t), context_t = Σ_j α_tj·h_j' : 'softmax(QKᵀ/√d_k)·V, one row: p_j = exp(s_j − max s) / Σ exp(s − max s)' }];
+  const lines: QkLine[] = [
+    {
+      label: 'formula',
+      text: rnn
+        ? 'α_t = softmax(e_t), context_t = Σ_j α_tj·h_j'
+        : 'softmax(QKᵀ/√d_k)·V, one row: p_j = exp(s_j − max s) / Σ exp(s − max s)',
+    },
+  ];
   if (!live(j)) {
     lines.push({ label: 'score', text: `${sName} = ${fmt(s)}, but key #${j} comes after query #${i}: masked → −∞` });
     lines.push({ label: 'probability', text: 'p = exp(−∞) / Σ = 0 (masked)' });
   } else {
     const p = Math.exp(s - max) / z;
     lines.push({ label: 'score', text: `s = ${sName} = ${fmt(s)}` });
-    lines.push({ label: 'probability', text: `p = exp(${fmt(s)} − ${fmt(max)}) / ${fmt(z)} = ${fmt(p, 4)}  (model: ${fmt(head.probs[row + j], 4)})` });
+    lines.push({
+      label: 'probability',
+      text: `p = exp(${fmt(s)} − ${fmt(max)}) / ${fmt(z)} = ${fmt(p, 4)}  (model: ${fmt(head.probs[row + j], 4)})`,
+    });
   }
   const terms = Array.from({ length: K }, (_, x) => x)
     .filter(live)
@@ -45,7 +55,10 @@ export function qkFormula(head: HeadMessage, part: PartMeta, rnn: boolean, i: nu
     .slice(0, 4)
     .map((x) => `${fmt(head.probs[row + x])}·${rnn ? 'h' : 'v'}_${displayToken(part.keyTokens[x] ?? `#${x}`)}`);
   const rest = K - Math.min(4, terms.length);
-  lines.push({ label: 'output', text: `${rnn ? 'context' : 'output'}_${q} = ${terms.join(' + ')}${rest > 0 ? ` + … (${rest} more)` : ''}` });
+  lines.push({
+    label: 'output',
+    text: `${rnn ? 'context' : 'output'}_${q} = ${terms.join(' + ')}${rest > 0 ? ` + … (${rest} more)` : ''}`,
+  });
   return lines;
 }
 
@@ -104,8 +117,15 @@ export class QkView {
     this.root.append(
       this.heading,
       this.sub,
-      el('p', { className: 'explain', text: 'Pick a query token (←/→). Each row is a key: the left bar is its score before softmax (negative to the left), the right bar its probability after. Click a row or use ↑/↓ to see the formula with that key’s numbers, and below it the dot product q·k of that query and key, dimension by dimension. The attention-sink transform does not apply here: these are the model’s own numbers.' }),
-      el('div', { className: 'controls' }, [el('label', { className: 'control' }, [el('span', { text: 'query = token attending' }), this.querySelect]), prev, next]),
+      el('p', {
+        className: 'explain',
+        text: 'Pick a query token (←/→). Each row is a key: the left bar is its score before softmax (negative to the left), the right bar its probability after. Click a row or use ↑/↓ to see the formula with that key’s numbers, and below it the dot product q·k of that query and key, dimension by dimension. The attention-sink transform does not apply here: these are the model’s own numbers.',
+      }),
+      el('div', { className: 'controls' }, [
+        el('label', { className: 'control' }, [el('span', { text: 'query = token attending' }), this.querySelect]),
+        prev,
+        next,
+      ]),
       this.formula,
       this.vectors.root,
       this.table,
@@ -132,7 +152,9 @@ export class QkView {
     this.sub.textContent = `Layer ${head.layer} · Head ${head.head} · ${part.part}`;
     if (!same) {
       clear(this.querySelect);
-      part.queryTokens.forEach((t, i) => this.querySelect.appendChild(el('option', { text: `#${i} ${displayToken(t)}`, attrs: { value: String(i) } })));
+      part.queryTokens.forEach((t, i) =>
+        this.querySelect.appendChild(el('option', { text: `#${i} ${displayToken(t)}`, attrs: { value: String(i) } })),
+      );
     }
     this.setQuery(Math.min(query, head.queries - 1), false);
   }
@@ -142,18 +164,21 @@ export class QkView {
     const entry: NonNullable<QkView['qk']> = { head };
     this.qk = entry;
     const { runId, part, layer } = head;
-    this.requests.send<QkMessage>({ type: 'requestQk', runId, part, layer, head: head.head }).then(
-      (v) => {
-        const fits = v.queries === head.queries && v.keys === head.keys;
-        if (fits) entry.v = v;
-        else entry.error = `q and k came for ${v.queries}×${v.keys}, not ${head.queries}×${head.keys}.`;
-      },
-      (e: unknown) => {
-        entry.error = e instanceof Error ? e.message : String(e);
-      },
-    ).finally(() => {
-      if (this.qk === entry) this.draw();
-    });
+    this.requests
+      .send<QkMessage>({ type: 'requestQk', runId, part, layer, head: head.head })
+      .then(
+        (v) => {
+          const fits = v.queries === head.queries && v.keys === head.keys;
+          if (fits) entry.v = v;
+          else entry.error = `q and k came for ${v.queries}×${v.keys}, not ${head.queries}×${head.keys}.`;
+        },
+        (e: unknown) => {
+          entry.error = e instanceof Error ? e.message : String(e);
+        },
+      )
+      .finally(() => {
+        if (this.qk === entry) this.draw();
+      });
   }
 
   private setQuery(i: number, user: boolean): void {
@@ -186,7 +211,13 @@ export class QkView {
     clear(this.labels);
     for (let j = 0; j < K; j++) {
       const masked = !!head.mask?.[row + j];
-      this.labels.appendChild(el('div', { className: `token-label qk-key${j === this.key ? ' focus' : ''}${masked ? ' masked' : ''}`, text: displayToken(part.keyTokens[j] ?? `#${j}`), attrs: { 'data-index': String(j) } }));
+      this.labels.appendChild(
+        el('div', {
+          className: `token-label qk-key${j === this.key ? ' focus' : ''}${masked ? ' masked' : ''}`,
+          text: displayToken(part.keyTokens[j] ?? `#${j}`),
+          attrs: { 'data-index': String(j) },
+        }),
+      );
     }
     let absMax = 0;
     for (let j = 0; j < K; j++) absMax = Math.max(absMax, Math.abs(head.scores[row + j]));
@@ -194,9 +225,19 @@ export class QkView {
     this.bars(this.probCanvas, (j) => head.probs[row + j], 1, false, row);
     clear(this.formula);
     const key = displayToken(part.keyTokens[this.key] ?? '');
-    this.formula.append(el('div', { className: 'qk-formula-title', text: `query “${displayToken(part.queryTokens[this.query] ?? '')}” (#${this.query}) → key “${key}” (#${this.key})` }));
+    this.formula.append(
+      el('div', {
+        className: 'qk-formula-title',
+        text: `query “${displayToken(part.queryTokens[this.query] ?? '')}” (#${this.query}) → key “${key}” (#${this.key})`,
+      }),
+    );
     for (const l of qkFormula(head, part, s.meta.model.architecture === 'rnn-seq2seq', this.query, this.key)) {
-      this.formula.append(el('div', { className: `qk-line qk-line-${l.label}` }, [el('span', { className: 'tooltip-label', text: l.label }), el('span', { className: 'qk-text', text: l.text })]));
+      this.formula.append(
+        el('div', { className: `qk-line qk-line-${l.label}` }, [
+          el('span', { className: 'tooltip-label', text: l.label }),
+          el('span', { className: 'qk-text', text: l.text }),
+        ]),
+      );
     }
     const qk = this.qk?.head === head ? this.qk : undefined;
     const names = { query: displayToken(part.queryTokens[this.query] ?? ''), key };

@@ -167,11 +167,16 @@ export class QkVectorsPane {
       return;
     }
     const { q, k, products } = s.dot;
-    this.tooltip.show(`dimension ${c}`, [
-      { label: 'q_c', value: fmt(q[c], 4) },
-      { label: 'k_c', value: fmt(k[c], 4) },
-      { label: 'q_c·k_c', value: fmt(products[c], 4) },
-      { label: 'share of Σ', value: s.dot.sum !== 0 ? `${fmt((100 * products[c]) / s.dot.sum, 1)} %` : '—' },
-    ], e.clientX, e.clientY);
+    this.tooltip.show(
+      `dimension ${c}`,
+      [
+        { label: 'q_c', value: fmt(q[c], 4) },
+        { label: 'k_c', value: fmt(k[c], 4) },
+        { label: 'q_c·k_c', value: fmt(products[c], 4) },
+        { label: 'share of Σ', value: s.dot.sum !== 0 ? `${fmt((100 * products[c]) / s.dot.sum, 1)} %` : '—' },
+      ],
+      e.clientX,
+      e.clientY,
+    );
   }
 }

@@ -12,7 +12,12 @@ import type { Requests } from '../requests';
 import { applySink, sinkBadge } from '../sink';
 import type { Tooltip } from '../tooltip';
 
-const SCORE_LABELS: Record<RnnScore, string> = { dot: 'dot  h·s', general: 'general  h·W·s', additive: 'additive  vᵀtanh(W[h;s])', 'scaled-dot': 'scaled dot  h·s/√d' };
+const SCORE_LABELS: Record<RnnScore, string> = {
+  dot: 'dot  h·s',
+  general: 'general  h·W·s',
+  additive: 'additive  vᵀtanh(W[h;s])',
+  'scaled-dot': 'scaled dot  h·s/√d',
+};
 
 const SCORE_NOTE =
   'a trained model has weights for its own score only, and dot ↔ scaled-dot is the one switch defined on them. ' +
@@ -28,7 +33,10 @@ export class StepperView {
   private readonly sub = el('div', { className: 'view-subtitle' });
   private readonly message = el('p', { className: 'view-message', attrs: { role: 'status' } });
   private readonly stepText = el('div', { className: 'step-text', attrs: { 'aria-live': 'polite' } });
-  private readonly slider = el('input', { className: 'step-slider', attrs: { type: 'range', min: '1', max: '1', value: '1', 'aria-label': 'Decoder step' } });
+  private readonly slider = el('input', {
+    className: 'step-slider',
+    attrs: { type: 'range', min: '1', max: '1', value: '1', 'aria-label': 'Decoder step' },
+  });
   private readonly prev = el('button', { className: 'step-button step-prev', text: '← previous', attrs: { type: 'button' } });
   private readonly next = el('button', { className: 'step-button step-next', text: 'next →', attrs: { type: 'button' } });
   private readonly layerSelect = el('select', { className: 'stepper-layer', attrs: { 'aria-label': 'Layer and head' } });
@@ -73,8 +81,17 @@ export class StepperView {
     this.root.append(
       el('h2', { text: 'Decoder stepper' }),
       this.sub,
-      el('p', { className: 'explain', text: 'Step through generation with the buttons, the slider or ←/→ (Home/End). At step t the decoder has seen target tokens 1…t: rows below t are not computed yet (blank), future keys in self-attention are masked (hatched). The framed row is the current step; its prediction is written above.' }),
-      el('div', { className: 'controls' }, [this.prev, this.slider, this.next, el('label', { className: 'control' }, [el('span', { text: 'layer · head' }), this.layerSelect]), this.scoreBox]),
+      el('p', {
+        className: 'explain',
+        text: 'Step through generation with the buttons, the slider or ←/→ (Home/End). At step t the decoder has seen target tokens 1…t: rows below t are not computed yet (blank), future keys in self-attention are masked (hatched). The framed row is the current step; its prediction is written above.',
+      }),
+      el('div', { className: 'controls' }, [
+        this.prev,
+        this.slider,
+        this.next,
+        el('label', { className: 'control' }, [el('span', { text: 'layer · head' }), this.layerSelect]),
+        this.scoreBox,
+      ]),
       this.stepText,
       this.message,
       this.badge,
@@ -107,8 +124,11 @@ export class StepperView {
     this.t = Math.min(step, dec.queries - 1);
     if (changed) {
       clear(this.layerSelect);
-      for (const l of dec.layers) for (let h = 0; h < l.heads; h++) this.layerSelect.appendChild(el('option', { text: `layer ${l.layer} · head ${h}`, attrs: { value: `${l.layer}/${h}` } }));
-      if (!dec.layers.some((l) => l.layer === this.choice.layer && this.choice.head < l.heads)) this.choice = { layer: dec.layers[0].layer, head: 0 };
+      for (const l of dec.layers)
+        for (let h = 0; h < l.heads; h++)
+          this.layerSelect.appendChild(el('option', { text: `layer ${l.layer} · head ${h}`, attrs: { value: `${l.layer}/${h}` } }));
+      if (!dec.layers.some((l) => l.layer === this.choice.layer && this.choice.head < l.heads))
+        this.choice = { layer: dec.layers[0].layer, head: 0 };
       this.layerSelect.value = `${this.choice.layer}/${this.choice.head}`;
       this.buildScoreSwitch(meta);
       this.heads = {};
@@ -174,7 +194,13 @@ export class StepperView {
     const want = (p: PartMeta | undefined) => {
       const l = p?.layers.find((x) => x.layer === this.choice.layer);
       if (!p || !l || this.choice.head >= l.heads) return Promise.resolve(undefined);
-      return this.requests.send<HeadMessage>({ type: 'requestHead', runId: this.runId, part: p.part, layer: this.choice.layer, head: this.choice.head });
+      return this.requests.send<HeadMessage>({
+        type: 'requestHead',
+        runId: this.runId,
+        part: p.part,
+        layer: this.choice.layer,
+        head: this.choice.head,
+      });
     };
     this.message.textContent = 'Loading…';
     try {
@@ -209,7 +235,9 @@ export class StepperView {
     this.sub.textContent = `${meta.model.name} · ${meta.model.kind} · layer ${this.choice.layer} · head ${this.choice.head}${meta.score ? ` · score: ${meta.score}` : ''}`;
     const input = dec.queryTokens[this.t] ?? `#${this.t}`;
     const predicted = meta.predicted?.[this.t];
-    this.stepText.textContent = `Step ${this.t + 1} of ${T}: decoder input “${displayToken(input)}”` + (predicted !== undefined ? ` → predicts “${displayToken(predicted)}”` : '');
+    this.stepText.textContent =
+      `Step ${this.t + 1} of ${T}: decoder input “${displayToken(input)}”` +
+      (predicted !== undefined ? ` → predicts “${displayToken(predicted)}”` : '');
     this.tooltip.hide(); // a tooltip from the previous step would show stale numbers
     clear(this.panes);
     clear(this.badge);
@@ -219,28 +247,52 @@ export class StepperView {
       const { probs, hidden } = applySink(this.sink, h.probs, h.queries, h.keys, p.keyTokens);
       if (hidden.size > 0 && !this.badge.firstChild) this.badge.appendChild(sinkBadge(hidden, p.keyTokens));
       const rowLabels = p.queryTokens.map((t, i) => (meta.predicted?.[i] !== undefined && i <= this.t ? `${t} → ${meta.predicted[i]}` : t));
-      m.render({
-        rows: h.queries, cols: h.keys, data: probs, rowLabels, colLabels: p.keyTokens,
-        rowTitle: 'query = target token attending (step)', colTitle: keyTitle,
-        scale: 'seq', max: 1, mask: h.mask, hiddenCols: hidden, visibleRows: this.t + 1, currentRow: this.t, maxCell: 28,
-        ariaLabel: `${title}, step ${this.t + 1} of ${T}`, tipTitle: title,
-        tip: (i, j) => {
-          const k = i * h.keys + j;
-          const masked = !!h.mask?.[k];
-          return [
-            { label: 'query', value: `${displayToken(p.queryTokens[i])} (#${i})`, kind: 'token' },
-            { label: 'key', value: `${displayToken(p.keyTokens[j])} (#${j})`, kind: 'token' },
-            i > this.t ? { label: 'probability', value: `not yet computed at step ${this.t + 1}`, kind: 'hint' }
-              : masked ? { label: 'probability', value: '0 — masked (key comes after the query)', kind: 'masked' }
-              : hidden.has(j) ? { label: 'probability', value: `hidden by display transform (model: ${fmt(h.probs[k])})`, kind: 'masked' }
-              : { label: 'probability', value: fmt(probs[k]), kind: 'prob' },
-            { label: meta.scoreLabel, value: fmt(h.scores[k]) },
-          ];
+      m.render(
+        {
+          rows: h.queries,
+          cols: h.keys,
+          data: probs,
+          rowLabels,
+          colLabels: p.keyTokens,
+          rowTitle: 'query = target token attending (step)',
+          colTitle: keyTitle,
+          scale: 'seq',
+          max: 1,
+          mask: h.mask,
+          hiddenCols: hidden,
+          visibleRows: this.t + 1,
+          currentRow: this.t,
+          maxCell: 28,
+          ariaLabel: `${title}, step ${this.t + 1} of ${T}`,
+          tipTitle: title,
+          tip: (i, j) => {
+            const k = i * h.keys + j;
+            const masked = !!h.mask?.[k];
+            return [
+              { label: 'query', value: `${displayToken(p.queryTokens[i])} (#${i})`, kind: 'token' },
+              { label: 'key', value: `${displayToken(p.keyTokens[j])} (#${j})`, kind: 'token' },
+              i > this.t
+                ? { label: 'probability', value: `not yet computed at step ${this.t + 1}`, kind: 'hint' }
+                : masked
+                  ? { label: 'probability', value: '0 — masked (key comes after the query)', kind: 'masked' }
+                  : hidden.has(j)
+                    ? { label: 'probability', value: `hidden by display transform (model: ${fmt(h.probs[k])})`, kind: 'masked' }
+                    : { label: 'probability', value: fmt(probs[k]), kind: 'prob' },
+              { label: meta.scoreLabel, value: fmt(h.scores[k]) },
+            ];
+          },
         },
-      }, width);
+        width,
+      );
       this.panes.appendChild(el('div', { className: 'stepper-pane' }, [el('h3', { text: title }), m.root]));
     };
     add(this.self, this.heads.self, this.selfPart(), 'Self-attention (causal)', 'key = earlier target token attended to');
-    add(this.cross, this.heads.cross, this.crossPart(), meta.model.architecture === 'rnn-seq2seq' ? 'Alignment (decoder → encoder)' : 'Cross-attention (decoder → encoder)', 'key = source token attended to');
+    add(
+      this.cross,
+      this.heads.cross,
+      this.crossPart(),
+      meta.model.architecture === 'rnn-seq2seq' ? 'Alignment (decoder → encoder)' : 'Cross-attention (decoder → encoder)',
+      'key = source token attended to',
+    );
   }
 }
