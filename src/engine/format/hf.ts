@@ -66,6 +66,8 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   };
 }
 
+const MAX_HF_INT = 2 ** 24;
+
 /** config.json accessors: a missing or mistyped key is a ModelFormatError naming the key. */
 export class HfConfig {
   constructor(
@@ -80,7 +82,13 @@ export class HfConfig {
     return v;
   }
   int(key: string, fallback?: number): number {
-    return this.get(key, fallback, 'a positive integer', (v) => Number.isInteger(v) && (v as number) > 0) as number;
+    // Sizes and counts index arrays: past 2²⁴ (16,777,216), a typo (or a hostile file) would only fail later, inside a builder.
+    return this.get(
+      key,
+      fallback,
+      'a positive integer up to 16,777,216',
+      (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_HF_INT,
+    ) as number;
   }
   optionalId(key: string): number | undefined {
     return this.raw[key] == null

@@ -4,7 +4,7 @@ import type { LoadedModel } from '../format/loaded';
 import type { Kernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { checkpoint, type RunControl } from '../control';
-import { recorder, type Recorder } from './transformerLayer';
+import { recorder } from './transformerLayer';
 import { argmaxRows, TransformerModel } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 import { findMaskToken, mlmView } from './mlmView';

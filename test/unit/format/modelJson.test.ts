@@ -321,6 +321,17 @@ test('the committed project fixtures all load', () => {
 
 test('a bad config is named before a missing document field (as the single schema did)', () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ai-order-')), 'bad.model.json');
-  fs.writeFileSync(file, JSON.stringify({ format: 'attention-inspector/model', version: 1, architecture: 'transformer', config: { kind: 'encoder', d_model: -3 } }));
-  assert.throws(() => readModelJson(file), (e: ModelFormatError) => e.field.startsWith('config') && /; weights: required field is missing\)$/.test(e.expected));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'attention-inspector/model',
+      version: 1,
+      architecture: 'transformer',
+      config: { kind: 'encoder', d_model: -3 },
+    }),
+  );
+  assert.throws(
+    () => readModelJson(file),
+    (e: ModelFormatError) => e.field.startsWith('config') && /; weights: required field is missing\)$/.test(e.expected),
+  );
 });
