@@ -89,6 +89,18 @@ export function resolveInModelFolder(modelFile: string, field: string, rel: stri
 }
 
 /**
+ * A model folder's display name: "org/name" for a Hugging Face cache snapshot
+ * (models--org--name/snapshots/<rev>), whose own folder name is only a commit hash; else the folder's name.
+ */
+export function modelFolderName(dir: string): string {
+  const abs = path.resolve(dir);
+  const snapshots = path.dirname(abs);
+  const repo = path.basename(path.dirname(snapshots));
+  if (path.basename(snapshots) === 'snapshots' && repo.startsWith('models--')) return repo.slice('models--'.length).split('--').join('/');
+  return path.basename(abs);
+}
+
+/**
  * The Hugging Face cache stores a snapshot's files as symlinks into its repository's blobs folder
  * (models--org--name/snapshots/<rev>/x → ../../blobs/<hash>): for a folder laid out so, that blobs
  * folder (real path) is inside the model too. Any other folder has none.

@@ -9,7 +9,7 @@ import { ModelFormatError, showValue } from './errors';
 import type { Activation, LoadedModel, TransformerConfig } from './loaded';
 import { checkComputedTable, loadHfTokenizer, readJsonObject } from './modelJson';
 import { parseSafetensors } from './safetensors';
-import { readRegularFile } from './files';
+import { modelFolderName, readRegularFile } from './files';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { readShards } from './hfShards';
 import { HF_DECODER_TYPES, isHfDecoderType, readHfDecoder } from './hfDecoders';
@@ -56,7 +56,7 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const archs = Array.isArray(c.raw.architectures) ? ` (${c.raw.architectures.filter((a) => typeof a === 'string').join(', ')})` : '';
   return {
     file: configFile,
-    name: path.basename(path.resolve(dir)),
+    name: modelFolderName(dir),
     description: `Hugging Face ${String(type)} checkpoint${archs}`,
     architecture: 'transformer',
     config: mapped.config,

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { ModelFormatError, showValue } from './errors';
 import type { Activation, HfDecoderConfig, LoadedModel, RopeParams } from './loaded';
 import { loadHfTokenizer, readJsonObject } from './modelJson';
+import { modelFolderName } from './files';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 
 export const HF_DECODER_TYPES = [
@@ -100,7 +101,7 @@ export function readHfDecoder(dir: string, configFile: string, raw: Raw, w: HfTe
   const archs = names.length ? ` (${names.join(', ')})` : '';
   return {
     file: configFile,
-    name: path.basename(path.resolve(dir)),
+    name: modelFolderName(dir),
     description: `Hugging Face ${type} checkpoint${archs}`,
     architecture: 'hf-decoder',
     config,

@@ -179,6 +179,8 @@ function hfCacheRepo(src: string, cache: string): string {
 test('a Hugging Face cache snapshot whose shards are symlinks into its blobs runs; a link out of the cache does not', () => {
   const snap = hfCacheRepo(sharded(2), path.join(tmp, 'cache'));
   assert.deepEqual(run(snap), run(LLAMA));
+  // Its name is the repository's, not the snapshot folder's commit hash.
+  assert.equal(loadModel(snap).name, 'org/tiny-llama');
   // The same symlink pointing at a file outside this repository's blobs is refused.
   const shard = path.join(snap, 'model-00002-of-00002.safetensors');
   fs.copyFileSync(shard, path.join(tmp, 'outside.safetensors'));
