@@ -2,6 +2,9 @@
 // statistics, small average-pooled thumbnails for the head grid, and one full head on request.
 // Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
 import type { AttentionLayer, Part, RnnScore, RunResult } from '../src/engine/types';
+import { THUMBNAIL_SIZE, headSummaries } from './layerSummary';
+
+export { THUMBNAIL_SIZE, headSummaries, type HeadSummary } from './layerSummary';
 
 /** Summary numbers of one head, each averaged over the query rows. */
 export interface HeadStats {
@@ -80,7 +83,6 @@ export interface HeadSlice {
 }
 
 export const PART_ORDER: readonly Part[] = ['encoder', 'decoder', 'cross'];
-export const THUMBNAIL_SIZE = 32;
 /** Key tokens counted as separators for the "attention to [SEP]" statistic. */
 export const SEPARATOR_TOKENS: ReadonlySet<string> = new Set(['[SEP]', '</s>', '<eos>', '[EOS]', '<|endoftext|>', '<sep>']);
 
@@ -121,6 +123,8 @@ export function headStats(
   rowEntropy?: Float32Array,
   /** The head's largest probability when already known (headSummaries): with rowEntropy, no pass over the cells. */
   knownMax?: number,
+  /** The head's mean row entropy when the worker sent it (layerSummary): with knownMax, no pass over the cells. */
+  knownEntropy?: number,
 ): HeadStats {
   const sepKeys: number[] = [];
   keyTokens.forEach((t, j) => {
@@ -131,12 +135,14 @@ export function headStats(
   let toFirst = 0;
   let toSep = 0;
   let toSelf = 0;
+  // With both known, only the first, separator and diagonal cells are read: O(queries), not O(queries·keys).
+  const cells = knownEntropy === undefined || knownMax === undefined;
   for (let i = 0; i < queries; i++) {
     const row = offset + i * keys;
-    if (rowEntropy) {
+    if (cells && rowEntropy) {
       entropy += rowEntropy[i];
       if (knownMax === undefined) for (let j = 0; j < keys; j++) if (probs[row + j] > max) max = probs[row + j];
-    } else {
+    } else if (cells) {
       for (let j = 0; j < keys; j++) {
         const p = probs[row + j];
         if (p > 0) entropy -= p * Math.log(p);
@@ -149,7 +155,7 @@ export function headStats(
   }
   const n = Math.max(queries, 1);
   return {
-    entropy: entropy / n,
+    entropy: knownEntropy ?? entropy / n,
     max: knownMax ?? max,
     toFirst: toFirst / n,
     toSep: sepKeys.length > 0 ? toSep / n : null,
@@ -248,7 +254,8 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
             keyTokens,
             part !== 'cross',
             l.rowEntropy?.subarray(h * l.queries, (h + 1) * l.queries),
-            l.rowEntropy ? headSummaries(l)[h].max : undefined,
+            l.rowEntropy || l.summary ? headSummaries(l)[h].max : undefined,
+            l.summary?.entropy[h],
           ),
         ),
         ...layerNorms(result, part, l.layer),
@@ -310,80 +317,5 @@ export function partThumbnails(result: RunResult, part: Part, size = THUMBNAIL_S
       out.push({ layer: l.layer, head: h, rows: pooled.rows, cols: pooled.cols, data: pooled.data.slice() });
     }
   }
-  return out;
-}
-
-export interface HeadSummary {
-  /** The head's largest probability. */
-  max: number;
-  /** averagePool of the head to THUMBNAIL_SIZE × THUMBNAIL_SIZE. */
-  thumb: { rows: number; cols: number; data: Float32Array };
-}
-
-const summaryCache = new WeakMap<Float32Array, HeadSummary[]>();
-
-/**
- * Max and thumbnail of every head of a layer in one pass over its probabilities, kept per probs
- * array. The statistics and the thumbnails each read all of [heads, n, n] (151 MB for BERT-base
- * at n = 512, ~45 ms per pass on the extension host); together they read it once.
- */
-export function headSummaries(l: AttentionLayer): HeadSummary[] {
-  const hit = summaryCache.get(l.probs);
-  if (hit) return hit;
-  const rows = l.queries;
-  const cols = l.keys;
-  const R = Math.max(1, Math.min(rows, THUMBNAIL_SIZE));
-  const C = Math.max(1, Math.min(cols, THUMBNAIL_SIZE));
-  // averagePool's bin edges: bin i covers ⌊i·n/bins⌋ … ⌊(i+1)·n/bins⌋−1.
-  const rowEdge = binEdges(rows, R);
-  const colEdge = binEdges(cols, C);
-  const p = l.probs;
-  const out: HeadSummary[] = [];
-  for (let h = 0; h < l.heads; h++) {
-    const offset = h * rows * cols;
-    const data = new Float32Array(R * C); // [R, C]
-    let max = 0;
-    for (let i = 0; i < R; i++) {
-      const acc = new Float64Array(C); // bin row i's sums
-      // Row by row, so the pass reads memory in order; each bin's run of columns sums in a register.
-      for (let r = rowEdge[i]; r < rowEdge[i + 1]; r++) {
-        const base = offset + r * cols;
-        for (let j = 0; j < C; j++) {
-          // Two independent sums and maxima: the loop is bound by their dependency chains, not loads.
-          let s0 = 0;
-          let s1 = 0;
-          let m0 = max;
-          let m1 = max;
-          let c = base + colEdge[j];
-          const end = base + colEdge[j + 1];
-          for (; c + 1 < end; c += 2) {
-            const a = p[c];
-            const b = p[c + 1];
-            s0 += a;
-            s1 += b;
-            m0 = a > m0 ? a : m0;
-            m1 = b > m1 ? b : m1;
-          }
-          if (c < end) {
-            s0 += p[c];
-            m0 = p[c] > m0 ? p[c] : m0;
-          }
-          acc[j] += s0 + s1;
-          max = m0 > m1 ? m0 : m1;
-        }
-      }
-      const rowsIn = rowEdge[i + 1] - rowEdge[i];
-      for (let j = 0; j < C; j++) data[i * C + j] = rows > 0 && cols > 0 ? acc[j] / (rowsIn * (colEdge[j + 1] - colEdge[j])) : 0;
-    }
-    out.push({ max, thumb: { rows: R, cols: C, data } });
-  }
-  summaryCache.set(l.probs, out);
-  return out;
-}
-
-/** The bins+1 edges of averagePool's bins over n indices: bin b is [edge[b], edge[b+1]). */
-function binEdges(n: number, bins: number): Int32Array {
-  const out = new Int32Array(bins + 1);
-  for (let b = 0; b <= bins; b++) out[b] = Math.floor((b * n) / bins);
   return out;
 }

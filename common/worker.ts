@@ -15,6 +15,7 @@ import type {
 import type { ModelFileFacts, SafetensorsHeaderInfo } from '../src/engine/format/modelFileInfo';
 import type { FaultKind } from '../src/engine/debug';
 import { isHeadQK } from './views';
+import { isLayerSummary } from './layerSummary';
 import { isId, isIndex, isNumbers, isOptString, isPart, isRecord } from './guards';
 
 export type WorkerRequest =
@@ -123,7 +124,11 @@ export function isQkRequest(v: unknown): v is QkRequest {
 
 const isProgress = (v: unknown) =>
   isRecord(v) && typeof v.done === 'number' && typeof v.total === 'number' && typeof v.message === 'string';
-const isLayers = (v: unknown) => Array.isArray(v) && v.every((a: unknown) => isRecord(a) && a.probs instanceof Float32Array);
+const isLayers = (v: unknown) =>
+  Array.isArray(v) &&
+  v.every(
+    (a: unknown) => isRecord(a) && a.probs instanceof Float32Array && (a.summary === undefined || isLayerSummary(a.summary, a.heads)),
+  );
 
 export function isWorkerReply(v: unknown): v is WorkerReply {
   if (!isRecord(v) || !isId(v.id)) return false;

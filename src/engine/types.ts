@@ -18,6 +18,21 @@ export interface AttentionLayer {
   mask?: Uint8Array;
   /** [heads, queries] each row's entropy −Σ p ln p, when the kernels computed it with the softmax. */
   rowEntropy?: Float32Array;
+  /** Per-head summaries the engine worker computed before handing the layer over (common/layerSummary.ts). */
+  summary?: LayerSummary;
+}
+
+/** Per-head numbers of one layer, so the host need not read its probabilities to show the grid. */
+export interface LayerSummary {
+  /** [heads] largest probability. */
+  max: Float32Array;
+  /** [heads] mean row entropy in nats (HeadStats.entropy). */
+  entropy: Float64Array;
+  /** Thumbnail size: min(queries, 32) × min(keys, 32). */
+  rows: number;
+  cols: number;
+  /** [heads, rows, cols] average-pooled probabilities (averagePool's bins). */
+  thumbs: Float32Array;
 }
 
 /** Add & Norm trace of one sub-layer: what went in, what the sub-layer added, what came out. */

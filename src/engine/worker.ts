@@ -15,6 +15,7 @@ import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
 import { TokenizerTimeoutError } from './format/tokenizer';
 import { injectFault } from './debug';
+import { layerSummary } from '../../common/layerSummary';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -98,6 +99,8 @@ function copyLayer(a: AttentionLayer): AttentionLayer {
     scores: a.scores.slice(),
     ...(a.mask && { mask: a.mask.slice() }),
     ...(a.rowEntropy && { rowEntropy: a.rowEntropy.slice() }),
+    // Small (≤ 48 KB a layer), so copied with the message, not transferred: the final result reuses it.
+    summary: layerSummary(a),
   };
 }
 
@@ -110,6 +113,7 @@ function streamer(id: number): (p: PartialRun) => void {
     if (p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
     // The engine keeps its own arrays: the layers are copied here and the copies handed over, so
     // the copying is done on this thread, not while the host's main thread reads the message.
+    // With each layer its summaries (maxima, entropies, thumbnails), made here so the host only relays them.
     const layers = p.attentions.slice(sent).map(copyLayer);
     const part = { type: 'partial', id, run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers, progress: p.progress } as const;
     post(part, transferables({ model: p.model, tokens: p.tokens, ids: p.ids, attentions: layers, addNorm: [] }));
@@ -161,6 +165,8 @@ port.on('message', (msg: unknown) => {
           msg.stream ? streamer(msg.id) : undefined,
         );
         result.engine = { ...kernelInfo, ms: performance.now() - t0 };
+        // Streamed layers were summarised already (layerSummary keeps them per probs array).
+        for (const a of result.attentions) a.summary = layerSummary(a);
         post({ type: 'result', id: msg.id, result }, transferables(result));
         break;
       }

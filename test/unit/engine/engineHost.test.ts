@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { EngineHost } from '../../../src/engineHost';
+import { layerSummary } from '../../../common/layerSummary';
 import type { RunResult } from '../../../src/engine/types';
 import { writeRandomTransformer } from '../../helpers/randomModel';
 import { W2_VOCAB, writeW2Model } from '../../helpers/w2Model';
@@ -104,6 +105,10 @@ test('a long run is streamed: partial results with the layers finished so far ar
     assert.equal(r.attentions[l].probs, a.probs, `layer ${l} is the streamed copy`),
   );
   assert.equal(r.running, undefined);
+  // Every layer comes summarised by the worker, with the numbers the host would compute from it.
+  r.attentions.forEach((a, l) =>
+    assert.deepStrictEqual(a.summary, layerSummary({ ...a, summary: undefined, probs: a.probs.slice() }), `layer ${l}`),
+  );
   assert.ok(firstMs < totalMs, `first partial after ${firstMs.toFixed(0)} ms, result after ${totalMs.toFixed(0)} ms`);
 });
 
