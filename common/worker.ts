@@ -15,6 +15,7 @@ import type {
 import type { ModelFileFacts, SafetensorsHeaderInfo } from '../src/engine/format/modelFileInfo';
 import type { FaultKind } from '../src/engine/debug';
 import { isHeadQK } from './views';
+import { isChatInput } from './tokenizer';
 import { isId, isIndex, isNumbers, isOptString, isPart, isRecord } from './guards';
 
 export type WorkerRequest =
@@ -70,6 +71,7 @@ export function isRunInput(v: unknown): v is RunInput {
   return (
     isRecord(v) &&
     isOptString(v.text) &&
+    (v.chat === undefined || isChatInput(v.chat)) &&
     isOptString(v.targetText) &&
     isIds(v.ids) &&
     isIds(v.targetIds) &&
