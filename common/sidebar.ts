@@ -13,10 +13,10 @@ export const MAX_SIDEBAR_INPUT = 20_000;
 export type SidebarToHost =
   /** The view loaded (first time or re-shown): the host answers with `state`. */
   | { type: 'ready' }
-  /** The input box changed; the host re-runs after a short pause (live). */
-  | { type: 'input'; text: string }
+  /** The input box changed; the host re-runs after a short pause (live). `chat`: through the chat template. */
+  | { type: 'input'; text: string; chat?: boolean }
   /** Enter in the input box: run now, no pause. */
-  | { type: 'runNow'; text: string }
+  | { type: 'runNow'; text: string; chat?: boolean }
   /** A head of the grid was clicked or chosen with the keyboard: open it in the main panel. */
   | { type: 'openHead'; part: Part; layer: number; head: number }
   /** "Choose model…": the host asks with a quick pick. */
@@ -47,6 +47,8 @@ export interface SidebarState {
   /** `unk`: the tokenizer's unknown-word token, marked in the strip. */
   tokens: { source: string[]; target: string[]; unk?: string };
   parts: SidebarPart[];
+  /** The model has a chat template: the view offers "Apply chat template" (the box is the user message). */
+  chatTemplate?: boolean;
 }
 
 export type HostToSidebar = SidebarState;
@@ -63,7 +65,7 @@ export function isSidebarToHost(x: unknown): x is SidebarToHost {
       return true;
     case 'input':
     case 'runNow':
-      return isText(x.text);
+      return isText(x.text) && (x.chat === undefined || typeof x.chat === 'boolean');
     case 'openHead':
       return isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     default:
@@ -104,6 +106,7 @@ export function isHostToSidebar(x: unknown): x is HostToSidebar {
     isStrings(x.tokens.target) &&
     (x.tokens.unk === undefined || (typeof x.tokens.unk === 'string' && x.tokens.unk.length <= 100)) &&
     Array.isArray(x.parts) &&
-    x.parts.every(isSidebarPart)
+    x.parts.every(isSidebarPart) &&
+    (x.chatTemplate === undefined || typeof x.chatTemplate === 'boolean')
   );
 }

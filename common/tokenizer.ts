@@ -11,8 +11,18 @@ export type TokenizerRequest =
   /** Encode a probe text: a broken file is reported when it is opened, naming the part to blame. */
   | { type: 'probe'; id: number; handle: number }
   | { type: 'encode'; id: number; handle: number; text: string }
+  /** Render the chat template for these messages and encode it without adding special tokens again. */
+  | { type: 'chat'; id: number; handle: number; chat: ChatInput }
   /** The tokenizer is no longer used (no reply). */
   | { type: 'drop'; id: number; handle: number };
+
+/** A chat prompt: an optional system message and the user's message (RunInput.chat). */
+export interface ChatInput {
+  system?: string;
+  user: string;
+}
+
+export const isChatInput = (v: unknown): v is ChatInput => isRecord(v) && typeof v.user === 'string' && isOptString(v.system);
 
 /** A regular expression of the file, with its JSON path: named when the tokenizer runs out of time. */
 export interface TokenizerPattern {
@@ -31,7 +41,16 @@ export interface TokenizerErrorInfo {
 
 export type TokenizerReply =
   /** `tokens[id]` is the token of id (null where the vocabulary has none); size = tokens.length. */
-  | { type: 'loaded'; id: number; handle: number; tokens: (string | null)[]; patterns: TokenizerPattern[]; unkToken?: string }
+  | {
+      type: 'loaded';
+      id: number;
+      handle: number;
+      tokens: (string | null)[];
+      patterns: TokenizerPattern[];
+      unkToken?: string;
+      /** The folder has a chat template (tokenizer_config.json's chat_template or chat_template.jinja). */
+      chatTemplate: boolean;
+    }
   | { type: 'encoded'; id: number; ids: number[]; tokens: string[] }
   | { type: 'error'; id: number; error: TokenizerErrorInfo };
 
@@ -45,6 +64,8 @@ export function isTokenizerRequest(v: unknown): v is TokenizerRequest {
       return isId(v.handle);
     case 'encode':
       return isId(v.handle) && typeof v.text === 'string';
+    case 'chat':
+      return isId(v.handle) && isChatInput(v.chat);
     default:
       return false;
   }
@@ -62,7 +83,8 @@ export function isTokenizerReply(v: unknown): v is TokenizerReply {
         v.tokens.every((t) => t === null || typeof t === 'string') &&
         Array.isArray(v.patterns) &&
         v.patterns.every(isPattern) &&
-        (v.unkToken === undefined || typeof v.unkToken === 'string')
+        (v.unkToken === undefined || typeof v.unkToken === 'string') &&
+        typeof v.chatTemplate === 'boolean'
       );
     case 'encoded':
       return (

@@ -16,6 +16,7 @@ import type { ModelFileFacts, SafetensorsHeaderInfo } from '../src/engine/format
 import type { FaultKind } from '../src/engine/debug';
 import { isHeadQK } from './views';
 import { isLayerSummary } from './layerSummary';
+import { isChatInput } from './tokenizer';
 import { isId, isIndex, isNumbers, isOptString, isPart, isRecord } from './guards';
 
 export type WorkerRequest =
@@ -71,6 +72,7 @@ export function isRunInput(v: unknown): v is RunInput {
   return (
     isRecord(v) &&
     isOptString(v.text) &&
+    (v.chat === undefined || isChatInput(v.chat)) &&
     isOptString(v.targetText) &&
     isIds(v.ids) &&
     isIds(v.targetIds) &&

@@ -1,6 +1,7 @@
 // attention-inspector: the same engine from the terminal.
 //   attention-inspector info <model>
-//   attention-inspector run <model> (--ids 1,2,3 | --text "…") [--target-ids … | --target-text …] [--score S] [--out result.json]
+//   attention-inspector run <model> (--ids 1,2,3 | --text "…" | --chat-user "…" [--chat-system "…"]) [--target-ids … | --target-text …]
+//                                   [--score S] [--out result.json]
 //                                   [--max-tokens 1024] [--max-memory-mb 2048]
 //   attention-inspector convert <hf-folder> --out model.json
 import { parseArgs } from 'node:util';
@@ -13,7 +14,8 @@ import { DEFAULT_MAX_RUN_MEMORY_MB, DEFAULT_MAX_TOKENS } from './engine/limits';
 
 const USAGE = `usage:
   attention-inspector info <model>
-  attention-inspector run <model> (--ids 1,2,3 | --text "...") [--target-ids 1,2 | --target-text "..."] [--score dot|general|additive|scaled-dot] [--out result.json]
+  attention-inspector run <model> (--ids 1,2,3 | --text "..." | --chat-user "..." [--chat-system "..."]) [--target-ids 1,2 | --target-text "..."]
+      [--score dot|general|additive|scaled-dot] [--out result.json]
       [--max-tokens ${DEFAULT_MAX_TOKENS}] [--max-memory-mb ${DEFAULT_MAX_RUN_MEMORY_MB}]
   attention-inspector convert <hf-folder> --out model.json
 <model> is a project model JSON file or a Hugging Face folder (config.json + model.safetensors).
@@ -52,6 +54,8 @@ function main(argv: string[]): number {
     options: {
       ids: { type: 'string' },
       text: { type: 'string' },
+      'chat-user': { type: 'string' },
+      'chat-system': { type: 'string' },
       'target-ids': { type: 'string' },
       'target-text': { type: 'string' },
       score: { type: 'string' },
@@ -82,13 +86,15 @@ function main(argv: string[]): number {
       const input: RunInput = {
         ids: parseIds('--ids', values.ids),
         text: values.text,
+        ...(values['chat-user'] !== undefined ? { chat: { user: values['chat-user'], system: values['chat-system'] } } : {}),
         targetIds: parseIds('--target-ids', values['target-ids']),
         targetText: values['target-text'],
         score: values.score as RnnScore | undefined,
         maxTokens: parseLimit('--max-tokens', values['max-tokens'], DEFAULT_MAX_TOKENS, 1),
         maxRunMemoryMB,
       };
-      if (!input.ids && input.text === undefined) throw new UsageError('run: give --ids or --text');
+      if (values['chat-system'] !== undefined && !input.chat) throw new UsageError('--chat-system: give --chat-user too');
+      if (!input.ids && input.text === undefined && !input.chat) throw new UsageError('run: give --ids, --text or --chat-user');
       if (input.score && !['dot', 'general', 'additive', 'scaled-dot'].includes(input.score)) {
         throw new UsageError(`--score: expected dot, general, additive or scaled-dot, got "${input.score}"`);
       }

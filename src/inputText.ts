@@ -60,6 +60,7 @@ export function inputPlaceholder(vocab: InputVocab | undefined, examples: boolea
 export function inputAsText(input: RunInput | undefined): string {
   if (!input) return '';
   if (input.text !== undefined) return input.text;
+  if (input.chat) return input.chat.user;
   return input.ids ? `ids: ${input.ids.join(', ')}` : '';
 }
 

@@ -81,7 +81,7 @@ export async function pickModel(prompter: Prompter, title = 'Attention: choose a
   return chosen?.[0] ? modelPathOf(chosen[0]) : undefined;
 }
 
-type InputItem = vscode.QuickPickItem & { input: RunInput };
+type InputItem = vscode.QuickPickItem & { input: RunInput; chat?: true };
 
 /** The model's example inputs offered first; typing gives a new input. */
 export async function pickInput(prompter: Prompter, summary: ModelSummary, title?: string): Promise<RunInput | undefined> {
@@ -90,6 +90,10 @@ export async function pickInput(prompter: Prompter, summary: ModelSummary, title
     description: ex.targetText !== undefined ? uiText(`→ ${ex.targetText}`) : `example ${i + 1}`,
     input: { text: ex.text, ids: ex.ids, targetText: ex.targetText, targetIds: ex.targetIds },
   }));
+  if (summary.chatTemplate) {
+    const description = "system and user messages through tokenizer_config.json's chat_template";
+    items.unshift({ label: '$(comment-discussion) Apply chat template…', description, alwaysShow: true, input: {}, chat: true });
+  }
   const baseTitle = title ?? uiText(`Attention: input for ${summary.name}`);
   let problem: string | undefined;
   for (;;) {
@@ -99,12 +103,27 @@ export async function pickInput(prompter: Prompter, summary: ModelSummary, title
       placeholder: inputPlaceholder(summary.vocab, items.length > 0),
     });
     if (answer === undefined) return undefined;
-    if (typeof answer !== 'string') return answer.input;
+    if (typeof answer !== 'string') return answer.chat ? askChat(prompter, baseTitle) : answer.input;
     try {
       return parseTypedInput(answer, summary.vocab);
     } catch (e) {
       if (!(e instanceof TypedInputError)) throw e;
       problem = e.message;
     }
+  }
+}
+
+/** The chat template's messages: the user's, and a system message first if the person adds one. */
+async function askChat(prompter: Prompter, title: string): Promise<RunInput | undefined> {
+  const addSystem: vscode.QuickPickItem = { label: '$(gear) Add a system message first…', alwaysShow: true };
+  let system: string | undefined;
+  for (;;) {
+    const placeholder = system === undefined ? 'Type the user message' : uiText(`System: ${system} — type the user message`);
+    const user = await prompter.pickOrType(system === undefined ? [addSystem] : [], { title: `${title} — chat template`, placeholder });
+    if (user === undefined) return undefined;
+    if (typeof user === 'string') return { chat: { user, ...(system !== undefined ? { system } : {}) } };
+    const s = await prompter.pickOrType([], { title: `${title} — system message`, placeholder: 'Type the system message' });
+    if (s === undefined) return undefined;
+    if (typeof s === 'string') system = s;
   }
 }

@@ -39,6 +39,7 @@ export function summarize(model: LoadedModel): ModelSummary {
     parts: partShapes(model),
     examples: model.examples,
     ...(model.sourceTokenizer?.unkToken !== undefined ? { unkToken: model.sourceTokenizer.unkToken } : {}),
+    ...(model.sourceTokenizer?.chatTemplate ? { chatTemplate: true } : {}),
     ...sourceVocab(model),
     ...(model.openFirst ? { openFirst: model.openFirst } : {}),
   };
@@ -68,13 +69,22 @@ function resolve(
   return tok.encode(text);
 }
 
+/** The chat template's prompt for input.chat: its special tokens (BOS…) are the template's own. */
+function resolveChat(input: RunInput, tok: Tokenizer | undefined): { ids: number[]; tokens: string[] } {
+  if (input.text !== undefined || input.ids) throw new InputError('chat', 'give either a chat prompt or text or ids, not both');
+  if (!tok?.encodeChat || !tok.chatTemplate) {
+    throw new InputError('chat', 'a model whose tokenizer_config.json has a chat_template; this one has none (give text instead)');
+  }
+  return tok.encodeChat(input.chat!);
+}
+
 /**
  * Runs `input`. With `onPartial`, the layers finished so far are also handed out at each of the
  * model's checkpoints (encoder/decoder layers, recurrence steps) while the run goes on.
  */
 export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = noControl, onPartial?: (p: PartialRun) => void): RunResult {
   const r = prepare(model);
-  const src = resolve('source', input.text, input.ids, model.sourceTokenizer);
+  const src = input.chat ? resolveChat(input, model.sourceTokenizer) : resolve('source', input.text, input.ids, model.sourceTokenizer);
   if (!src) throw new InputError('ids', 'give input text or ids');
   const tgtTok = model.targetTokenizer ?? model.sourceTokenizer;
   let tgt = resolve('target', input.targetText, input.targetIds, tgtTok);

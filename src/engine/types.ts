@@ -1,6 +1,8 @@
 // Types shared by the engine, the worker protocol, the CLI and the webviews. No Node or vscode
 // imports here: the webview bundle imports this file too.
 
+import type { ChatInput } from '../../common/tokenizer';
+
 export type Part = 'encoder' | 'decoder' | 'cross';
 
 /** One layer of one attention part, all heads. Typed arrays cross threads as transferables. */
@@ -98,6 +100,8 @@ export interface RunInput {
   /** Source text (tokenized by the model's tokenizer) or ids used as given. */
   text?: string;
   ids?: number[];
+  /** Instead of text: the tokenizer's chat template rendered for [system?, user] (Hugging Face chat models). */
+  chat?: ChatInput;
   targetText?: string;
   targetIds?: number[];
   /** RNN seq2seq: run with another score function than the file's default. */
@@ -127,6 +131,8 @@ export interface ModelSummary {
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
   /** The token unknown words of the input become ([UNK], <unk>…), where the tokenizer has one. */
   unkToken?: string;
+  /** The tokenizer has a chat template: the input prompt offers "Apply chat template". */
+  chatTemplate?: boolean;
   /** The head the inspector opens first, named by the model file (its description points at it). */
   openFirst?: { part: Part; layer: number; head: number };
   /** What the source side reads: text (through its tokenizer) or only ids, each below `size`. */

@@ -21,6 +21,8 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private inputError: string | undefined;
   /** The model and input came back from the workspace state (a reload) and nothing ran since. */
   private restorePending: boolean;
+  /** The view's "Apply chat template" box: the typed text is the chat's user message. */
+  private chat = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -30,7 +32,7 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   ) {
     this.live = new LiveRun<RunResult>(
       {
-        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text, this.vocab())),
+        start: (text) => this.runner.live(this.runner.current!, this.chat ? { chat: { user: text } } : parseTypedInput(text, this.vocab())),
         onStart: () => (this.inputError = undefined),
         onResult: () => undefined, // the runner's change event redraws
         onError: (_text, e) => {
@@ -107,9 +109,11 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
         this.restoreRun();
         return this.post();
       case 'input':
+        this.chat = raw.chat === true;
         if (!this.runner.current) return this.post();
         return raw.text.trim() ? this.live.type(raw.text) : undefined;
       case 'runNow':
+        this.chat = raw.chat === true;
         if (!this.runner.current) return this.post();
         return raw.text.trim() ? this.live.now(raw.text) : undefined;
       case 'chooseModel': {

@@ -42,6 +42,7 @@ export function sidebarState(runner: RunnerState, inputError?: string): SidebarS
         }
       : { source: [], target: [] },
     parts: sameModel ? sidebarParts(sameModel) : [],
+    ...(sameModel?.model.chatTemplate ? { chatTemplate: true } : {}),
   };
 }
 

@@ -20,10 +20,19 @@ const input = el('textarea', {
   className: 'input',
   attrs: { rows: '3', 'aria-label': 'Model input', placeholder: PLACEHOLDER, spellcheck: 'false' },
 });
+const chatBox = el('input', { attrs: { type: 'checkbox', 'aria-label': 'Apply chat template' } });
+const chatRow = el(
+  'label',
+  { className: 'chat', attrs: { title: "The text is the user message of tokenizer_config.json's chat_template" } },
+  [chatBox, el('span', { text: ' Apply chat template' })],
+);
+chatRow.hidden = true;
 const status = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
 const tokens = el('section', { className: 'tokens', attrs: { 'aria-label': 'Tokens' } });
 const grid = el('section', { className: 'grid', attrs: { 'aria-label': 'Heads' } });
-root.append(el('div', { className: 'model' }, [modelName, choose]), input, status, tokens, grid);
+root.append(el('div', { className: 'model' }, [modelName, choose]), input, chatRow, status, tokens, grid);
+/** Whether the typed text goes through the chat template (only offered when the model has one). */
+const chat = () => !chatRow.hidden && chatBox.checked;
 
 let last: SidebarState | undefined;
 /** While the person types, the host's echo of an older input must not overwrite the box. */
@@ -36,12 +45,13 @@ choose.addEventListener('click', () => api.post({ type: 'chooseModel' }));
 input.addEventListener('input', () => {
   typing = true;
   api.setState({ input: input.value });
-  api.post({ type: 'input', text: input.value });
+  api.post({ type: 'input', text: input.value, chat: chat() });
 });
+chatBox.addEventListener('change', () => input.value.trim() && api.post({ type: 'runNow', text: input.value, chat: chat() }));
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) {
     e.preventDefault();
-    api.post({ type: 'runNow', text: input.value });
+    api.post({ type: 'runNow', text: input.value, chat: chat() });
   }
 });
 input.addEventListener('blur', () => (typing = false));
@@ -63,6 +73,7 @@ function render(s: SidebarState): void {
     api.setState({ input: s.input });
   }
   input.disabled = !s.model;
+  chatRow.hidden = !s.chatTemplate;
   input.placeholder = s.placeholder ?? PLACEHOLDER;
   status.className = `status ${s.status}`;
   status.textContent = s.status === 'running' ? 'Running…' : (s.message ?? '');

@@ -6,7 +6,8 @@ import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { InputError, ModelFormatError, showValue } from './errors';
 import { readJsonObject } from './modelJson';
 import { isRecord as isObj } from '../../../common/guards';
-import type { TokenizerPattern } from '../../../common/tokenizer';
+import type { ChatInput, TokenizerPattern } from '../../../common/tokenizer';
+import { readChatTemplate, renderChat, type ChatTemplate } from './chatTemplate';
 
 export interface LoadedHf {
   impl: HfTokenizerImpl;
@@ -17,6 +18,7 @@ export interface LoadedHf {
   patterns: TokenizerPattern[];
   /** The token unknown words become ([UNK], <unk>…), where the model names one. */
   unkToken?: string;
+  chatTemplate?: ChatTemplate;
 }
 
 /** Reads, checks and builds the tokenizer. Errors from the library become a ModelFormatError on `file`. */
@@ -34,7 +36,8 @@ export function loadHf(file: string, configFile?: string): LoadedHf {
     const bad = tokens.findIndex((t) => t !== null && typeof t !== 'string');
     if (bad >= 0) throw new ModelFormatError(file, `model.vocab[${bad}]`, `a token that is a string; found ${showValue(tokens[bad])}`);
     const t = tokens as (string | null)[];
-    return { impl, json, config, tokens: t, patterns: patternsOf(json), unkToken: unkTokenOf(json, t) };
+    const chatTemplate = readChatTemplate(configFile, config);
+    return { impl, json, config, tokens: t, patterns: patternsOf(json), unkToken: unkTokenOf(json, t), chatTemplate };
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw libraryError(file, blame(json, config), e);
@@ -54,10 +57,15 @@ export function probe(file: string, t: LoadedHf): void {
   }
 }
 
-export function encode(file: string, t: LoadedHf, text: string): { ids: number[]; tokens: string[] } {
+/**
+ * `tokenizer(text)` in transformers: special tokens come from tokenizer.json's post_processor. With a
+ * tokenizer.json, transformers 5 drops tokenizer_config.json's add_bos_token/add_eos_token
+ * (tokenization_utils_base._from_pretrained), so they change nothing here either.
+ */
+export function encode(file: string, t: LoadedHf, text: string, addSpecialTokens = true): { ids: number[]; tokens: string[] } {
   let enc: { ids: number[]; tokens: string[] };
   try {
-    enc = t.impl.encode(text);
+    enc = t.impl.encode(text, { add_special_tokens: addSpecialTokens });
   } catch (e) {
     // The probe passed, so this text reaches a part of the file the probe did not.
     throw new ModelFormatError(
@@ -80,6 +88,17 @@ export function encode(file: string, t: LoadedHf, text: string): { ids: number[]
     throw new ModelFormatError(file, 'model', `a tokenizer.json that encodes to string tokens with integer ids; found ${found}`);
   }
   return { ids: enc.ids, tokens: enc.tokens };
+}
+
+/**
+ * apply_chat_template(messages, add_generation_prompt=True, tokenize=True): the rendered prompt is
+ * encoded with add_special_tokens=False, since the template writes BOS itself where it wants one.
+ */
+export function encodeChat(file: string, t: LoadedHf, chat: ChatInput): { ids: number[]; tokens: string[] } {
+  if (t.chatTemplate === undefined) {
+    throw new InputError('chat', 'a model whose tokenizer_config.json has a chat_template; this one has none (give text instead)');
+  }
+  return encode(file, t, renderChat(t.chatTemplate, chat), false);
 }
 
 const libraryError = (file: string, field: string, e: unknown) =>

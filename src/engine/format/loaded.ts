@@ -2,6 +2,7 @@
 // the project format's terms and tensors under the canonical names of docs/model-format.md.
 import type { Tensor } from '../tensor';
 import type { RnnScore } from '../types';
+import type { ChatInput } from '../../../common/tokenizer';
 
 export type Activation = 'relu' | 'gelu' | 'gelu_new' | 'swish';
 export type PositionScheme = 'sinusoidal' | 'sinusoidal-marian' | 'learned' | 'none';
@@ -252,6 +253,9 @@ export interface Tokenizer {
   readonly size: number;
   /** The token unknown words become, where the vocabulary has one (the token strips mark it). */
   readonly unkToken?: string;
+  /** A Hugging Face tokenizer with a chat template: encodeChat renders and encodes it. */
+  readonly chatTemplate?: boolean;
+  encodeChat?(chat: ChatInput): { ids: number[]; tokens: string[] };
 }
 
 /**

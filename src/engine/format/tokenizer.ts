@@ -3,7 +3,7 @@
 // thread, with a time budget (tokenizerClient.ts).
 import type { Tokenizer } from './loaded';
 import { InputError, ModelFormatError, showValue } from './errors';
-import type { TokenizerErrorInfo, TokenizerPattern, TokenizerReply, TokenizerRequest } from '../../../common/tokenizer';
+import type { ChatInput, TokenizerErrorInfo, TokenizerPattern, TokenizerReply, TokenizerRequest } from '../../../common/tokenizer';
 import {
   callTokenizerThread,
   currentTokenizerGeneration,
@@ -115,6 +115,8 @@ export class HfTokenizer implements Tokenizer {
   private tokens: (string | null)[] = [];
   private patterns: TokenizerPattern[] = [];
   unkToken: string | undefined;
+  /** The folder has a chat template (encodeChat renders it). */
+  chatTemplate = false;
 
   private constructor(
     /** Path of tokenizer.json; convert copies it beside the converted model. */
@@ -145,6 +147,17 @@ export class HfTokenizer implements Tokenizer {
     return { ids: r.ids, tokens: r.tokens };
   }
 
+  /** The chat template rendered for these messages, encoded as transformers' apply_chat_template does. */
+  encodeChat(chat: ChatInput): { ids: number[]; tokens: string[] } {
+    checkTextLength('chat', (chat.system ?? '') + chat.user);
+    if (currentTokenizerGeneration() !== this.generation) this.loadInThread();
+    const what = `a chat prompt of ${(chat.user.length + (chat.system?.length ?? 0)).toLocaleString('en-US')} characters`;
+    const budget = encodeBudgetMs(chat.user.length + (chat.system?.length ?? 0));
+    const r = this.call({ type: 'chat', id: requestId(), handle: this.handle, chat }, budget, what);
+    if (r.type !== 'encoded') throw new Error(`tokenizer thread: unexpected ${r.type} reply to chat`);
+    return { ids: r.ids, tokens: r.tokens };
+  }
+
   token(id: number): string {
     return (Number.isInteger(id) && id >= 0 && id < this.tokens.length ? this.tokens[id] : null) ?? `[${id}]`;
   }
@@ -153,7 +166,7 @@ export class HfTokenizer implements Tokenizer {
     const r = this.call({ type: 'load', id: requestId(), file: this.file, configFile: this.configFile }, LOAD_BUDGET_MS);
     if (r.type !== 'loaded') throw new Error(`tokenizer thread: unexpected ${r.type} reply to load`);
     if (this.handle) dropped.unregister(this);
-    ({ handle: this.handle, tokens: this.tokens, patterns: this.patterns, unkToken: this.unkToken } = r);
+    ({ handle: this.handle, tokens: this.tokens, patterns: this.patterns, unkToken: this.unkToken, chatTemplate: this.chatTemplate } = r);
     this.generation = currentTokenizerGeneration() ?? 0;
     dropped.register(this, { handle: this.handle, generation: this.generation }, this);
   }

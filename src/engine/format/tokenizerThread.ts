@@ -3,7 +3,7 @@
 // reply raises the shared signal the caller waits on (see tokenizerClient.ts).
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { isTokenizerRequest, type TokenizerErrorInfo, type TokenizerReply } from '../../../common/tokenizer';
-import { encode, loadHf, probe, type LoadedHf } from './hfTokenizerCore';
+import { encode, encodeChat, loadHf, probe, type LoadedHf } from './hfTokenizerCore';
 
 const { port, signal } = workerData as { port: MessagePort; signal: SharedArrayBuffer };
 const flag = new Int32Array(signal);
@@ -52,6 +52,7 @@ port.on('message', (msg: unknown) => {
           tokens: t.tokens,
           patterns: t.patterns,
           ...(t.unkToken === undefined ? {} : { unkToken: t.unkToken }),
+          chatTemplate: t.chatTemplate !== undefined,
         });
         break;
       }
@@ -69,6 +70,11 @@ port.on('message', (msg: unknown) => {
       case 'encode': {
         const { file, t } = tokenizer(msg.handle);
         reply({ type: 'encoded', id: msg.id, ...encode(file, t, msg.text) });
+        break;
+      }
+      case 'chat': {
+        const { file, t } = tokenizer(msg.handle);
+        reply({ type: 'encoded', id: msg.id, ...encodeChat(file, t, msg.chat) });
         break;
       }
     }

@@ -179,3 +179,16 @@ test("sidebarState: the view's own input error wins, and an ids-only model says 
   assert.equal(sidebarState({ current: '/m', resultModel: '/m', lastResult: r, running: false }).placeholder, undefined);
   assert.equal(isHostToSidebar({ ...s, placeholder: 7 }), false);
 });
+
+test('Run view chat template: offered when the model has one, the chat input shows its user message, chat flag guarded', () => {
+  const r = syntheticResult();
+  const base = { current: '/m', resultModel: '/m', lastInput: { chat: { system: 's', user: 'hi' } }, running: false };
+  assert.equal(sidebarState({ ...base, lastResult: r }).chatTemplate, undefined);
+  const s = sidebarState({ ...base, lastResult: { ...r, model: { ...r.model, chatTemplate: true } } });
+  assert.equal(s.chatTemplate, true);
+  assert.equal(s.input, 'hi');
+  assert.ok(isHostToSidebar(s));
+  assert.ok(!isHostToSidebar({ ...s, chatTemplate: 'yes' }));
+  assert.ok(isSidebarToHost({ type: 'input', text: 'x', chat: true }));
+  assert.ok(!isSidebarToHost({ type: 'runNow', text: 'x', chat: 1 }));
+});

@@ -35,6 +35,15 @@ test('saved runs round-trip without the limits; malformed saved values are ignor
   }
 });
 
+test('a chat prompt survives a reload; a malformed one is ignored', async () => {
+  const m = memento();
+  const chat = { system: 'Be brief.', user: 'Hi' };
+  await saveRuns(m, { view: { model: '/w/llama', input: { chat } } });
+  assert.deepEqual(loadRuns(m), { view: { model: '/w/llama', input: { chat } } });
+  m.data.set('attentionInspector.lastRun', { view: { model: '/w/llama', input: { chat: { system: 'x' } } } });
+  assert.deepEqual(loadRuns(m), {});
+});
+
 test('host marks: a host that never deactivated and whose process is gone is reported once; living or cleanly ended ones are not', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marks-'));
   try {
