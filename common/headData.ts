@@ -28,6 +28,8 @@ export interface LayerMeta {
   stats: HeadStats[];
   /** Per-head weight norms ‖W_Q‖, ‖W_K‖, ‖W_V‖ (rows) and ‖W_O‖ (columns), where the model has them. */
   norms?: { q?: number[]; k?: number[]; v?: number[]; o?: number[] };
+  /** GQA/MQA: how many K/V heads the `heads` query heads share (a divisor of heads, below it). */
+  kvHeads?: number;
 }
 
 export interface PartMeta {
@@ -83,6 +85,11 @@ export const PART_ORDER: readonly Part[] = ['encoder', 'decoder', 'cross'];
 export const THUMBNAIL_SIZE = 32;
 /** Key tokens counted as separators for the "attention to [SEP]" statistic. */
 export const SEPARATOR_TOKENS: ReadonlySet<string> = new Set(['[SEP]', '</s>', '<eos>', '[EOS]', '<|endoftext|>', '<sep>']);
+
+/** The K/V head query head `head` reads under GQA/MQA, as repeat_kv pairs them: ⌊head / (heads / kvHeads)⌋. */
+export function kvHeadOf(head: number, heads: number, kvHeads: number): number {
+  return Math.floor(head / (heads / kvHeads));
+}
 
 /** The AttentionLayers of one part, ordered by layer index. */
 export function layersOf(result: RunResult, part: Part): AttentionLayer[] {
@@ -252,6 +259,7 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
           ),
         ),
         ...layerNorms(result, part, l.layer),
+        ...(l.kvHeads !== undefined && l.kvHeads < l.heads ? { kvHeads: l.kvHeads } : {}),
       })),
     });
   }

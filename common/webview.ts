@@ -284,7 +284,8 @@ function isPartMeta(x: unknown): x is PartMeta {
         Array.isArray(l.stats) &&
         l.stats.length === l.heads &&
         l.stats.every(isStats) &&
-        (l.norms === undefined || isNorms(l.norms, l.heads)),
+        (l.norms === undefined || isNorms(l.norms, l.heads)) &&
+        (l.kvHeads === undefined || (isCount(l.kvHeads) && l.kvHeads < l.heads && l.heads % l.kvHeads === 0)),
     )
   );
 }

@@ -18,6 +18,8 @@ export interface AttentionLayer {
   mask?: Uint8Array;
   /** [heads, queries] each row's entropy −Σ p ln p, when the kernels computed it with the softmax. */
   rowEntropy?: Float32Array;
+  /** GQA/MQA: the K/V heads the query heads share (kvHeadOf in common/headData.ts); absent when each head has its own. */
+  kvHeads?: number;
 }
 
 /** Add & Norm trace of one sub-layer: what went in, what the sub-layer added, what came out. */
@@ -108,7 +110,7 @@ export interface ModelSummary {
   /** Score functions the trained model is defined for (RNN seq2seq only): its own, and dot ↔ scaled-dot. */
   scores?: RnnScore[];
   /** Attention parts with layers × heads, known from the config (layers is an upper bound for recurrent models); the side panel's tree lists these. */
-  parts: { part: Part; layers: number; heads: number }[];
+  parts: { part: Part; layers: number; heads: number; kvHeads?: number }[];
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
   /** The token unknown words of the input become ([UNK], <unk>…), where the tokenizer has one. */
   unkToken?: string;

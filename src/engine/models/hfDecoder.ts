@@ -247,7 +247,8 @@ export class HfDecoderModel {
       ? softcappedAttention(q, kx, vx, n, nk, H, hd, mask, c.attn_softcap)
       : (this.kernels.attention ?? scaledDotProductAttention)(q, kx, vx, n, nk, H, hd, mask);
     const { probs, scores } = att; // [H, n, nk]
-    rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs, scores, mask });
+    const shared = KV < H ? { kvHeads: KV } : {};
+    rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs, scores, mask, ...shared });
     if (rec?.qkv && (!rec.qkvOnly || (rec.qkvOnly.part === 'decoder' && rec.qkvOnly.layer === layer))) {
       const vectors = { q: byHead(q, n, H, hd), k: byHead(kx, nk, H, hd), v: byHead(vx, nk, H, hd) };
       const recorded = { part: 'decoder' as const, layer, heads: H, headDim: hd, queries: n, keys: nk, ...vectors };
