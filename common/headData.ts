@@ -1,7 +1,7 @@
 // What the inspector webview is sent, derived from a RunResult: run metadata with per-head summary
 // statistics, small average-pooled thumbnails for the head grid, and one full head on request.
 // Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
-import type { AttentionLayer, Part, RnnScore, RunResult } from '../src/engine/types';
+import type { AttentionLayer, Part, RnnScore, RopeInfo, RunResult } from '../src/engine/types';
 
 /** Summary numbers of one head, each averaged over the query rows. */
 export interface HeadStats {
@@ -54,6 +54,8 @@ export interface RunMeta {
   score?: RnnScore;
   /** Shape of the fixed positional encoding, when the model has one (the data is sent on request). */
   positional?: { positions: number; dims: number; scheme: string };
+  /** RoPE models: the rotary frequencies per group of layers (small: head_dim/2 numbers each). */
+  rope?: RopeInfo[];
   parts: PartMeta[];
   /** A run still going (or stopped early): only the layers finished so far are in `parts`. */
   running?: { done: number; total: number; message: string; stopped?: 'cancelled' | 'failed' };
@@ -273,6 +275,7 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
     scoreLabel: ['rnn-seq2seq', 'narm', 'attention-rnn'].includes(m.architecture) ? 'score e_tj' : 'score q·k/√d_k',
     ...(m.scores && m.scores.length > 0 ? { scores: [...m.scores] } : {}),
     ...(runScore(result, score) ? { score: runScore(result, score) } : {}),
+    ...(result.rope && { rope: result.rope.map((r) => ({ ...r, layers: [...r.layers], invFreq: [...r.invFreq] })) }),
     ...(result.positional
       ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } }
       : {}),

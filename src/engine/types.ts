@@ -120,6 +120,21 @@ export interface ModelSummary {
   vocab?: { tokenizer: boolean; size: number };
 }
 
+/** Rotary position embedding of a group of layers with equal RoPE parameters, as the run used it. */
+export interface RopeInfo {
+  layers: number[];
+  type: string;
+  /** rope_theta (the base). */
+  theta: number;
+  /** linear, dynamic, llama3: the scaling factor. */
+  factor?: number;
+  headDim: number;
+  /** Rotated dims per head (< headDim: partial rotary, GPT-NeoX); pairs are (i, i + rotaryDim/2). */
+  rotaryDim: number;
+  /** [rotaryDim/2] θ_i in radians per position, after scaling (dynamic: at this run's length). */
+  invFreq: number[];
+}
+
 export interface RunResult {
   model: ModelSummary;
   tokens: { source: string[]; target: string[] };
@@ -127,6 +142,8 @@ export interface RunResult {
   attentions: AttentionLayer[];
   /** [positions, d_model] when the model uses fixed positional encodings. */
   positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
+  /** RoPE models: the rotary frequencies per group of layers (the Positional tab). */
+  rope?: RopeInfo[];
   addNorm: AddNormStep[];
   qkv?: QKV[];
   /** Greedy prediction after each decoder input (seq2seq / decoder models). */

@@ -3,6 +3,7 @@
 // query heads by the K/V head they share, as the fixture's config.json says (repeat_kv pairing).
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Page } from 'playwright-core';
 import { loadModel, runModel } from '../../src/engine/run';
 import { FIXTURES } from './casesEngine';
 import { check, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
@@ -53,4 +54,65 @@ const gqaLabels: Case = {
   },
 };
 
-export const HF_DECODER_CASES: Case[] = [gqaLabels];
+const ROPE_REF = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'rope_inv_freq.json'), 'utf8')) as Record<
+  string,
+  { inv_freq: Record<string, number[]> }
+>;
+
+/** Hovers a RoPE chart at fraction `f` of its width; returns the index shown and the tooltip. */
+async function hoverChart(page: Page, selector: string, f: number): Promise<{ index: number; tip: Record<string, string> }> {
+  const box = await page.locator(selector).boundingBox();
+  check(box, `${selector} laid out`);
+  await page.mouse.move(box.x + f * box.width, box.y + box.height / 2);
+  const tip = await tooltip(page);
+  return { index: Number(await page.locator(selector).getAttribute('data-hover')), tip };
+}
+
+function ropeCase(family: string, expectText: RegExp[]): Case {
+  return {
+    name: `hf decoder: the Positional tab of ${family} shows its rotary frequencies and q·k against distance, as transformers has them`,
+    run: async (ctx) => {
+      const folder = path.join(FIXTURES, 'hf-families', family);
+      const exp = JSON.parse(fs.readFileSync(path.join(folder, 'expected.json'), 'utf8')) as { input_ids: number[] };
+      const invFreq = Object.values(ROPE_REF[family].inv_freq)[0];
+      const result = runModel(loadModel(folder), { ids: exp.input_ids });
+      await withInspector(
+        ctx,
+        result,
+        async ({ page }) => {
+          await waitForHead(page, 0, 0);
+          await page.click('.view-tab[data-view="positional"]');
+          await page.waitForSelector('.positional-view .rope-freq-chart', { timeout: 5000 });
+          const summary = (await texts(page, '.rope-summary')).join(' ');
+          for (const re of expectText) check(re.test(summary), `summary "${summary}" says ${re}`);
+          const titles = (await texts(page, '.positional-view .axis-title')).join(' | ');
+          for (const t of ['dimension pair i', 'relative distance Δ', 'θ_i, log scale', 'mean cos(Δ·θ_i)'])
+            check(titles.includes(t), `axis titles "${titles}" include "${t}"`);
+          for (const f of [0.15, 0.5, 0.97]) {
+            const { index, tip } = await hoverChart(page, '.rope-freq-chart', f);
+            const shown = Number(tip['θ_i (rad / position)']);
+            check(
+              Math.abs(shown - invFreq[index]) <= 5e-6 * Math.max(1, invFreq[index]) + 1e-9,
+              `pair ${index}: θ ${shown} vs transformers ${invFreq[index]}`,
+            );
+          }
+          for (const f of [0.1, 0.4, 0.9]) {
+            const { index, tip } = await hoverChart(page, '.rope-distance-chart', f);
+            const want = invFreq.reduce((s, t) => s + Math.cos(index * t), 0) / invFreq.length;
+            const shown = Number(tip['q·k / |q|²']);
+            check(Math.abs(shown - want) < 1e-3, `Δ ${index}: ${shown} vs Σcos/n ${want}`);
+            equal(tip['relative distance Δ'], String(index), 'Δ shown');
+          }
+          await screenshot(page, ctx.artifacts, `hf-${family}-rope`);
+        },
+        { title: family },
+      );
+    },
+  };
+}
+
+export const HF_DECODER_CASES: Case[] = [
+  gqaLabels,
+  ropeCase('llama3-rope', [/llama3 scaling × \d/]),
+  ropeCase('gpt_neox', [/partial rotary: \d+ of \d+ dims/]),
+];

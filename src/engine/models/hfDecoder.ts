@@ -13,7 +13,7 @@ import { TensorReader } from './tensorReader';
 import { recorder, type Linear, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import { rmsNorm } from './norms';
-import { applyRope, ropeInvFreq, ropeTables } from './rope';
+import { applyRope, ropeInvFreq, ropeSummary, ropeTables } from './rope';
 import type { ModelOutput, RunnableModel } from './runnable';
 import type { AddNormStep } from '../types';
 
@@ -405,7 +405,7 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
       const rec = recorder(opts.withQKV);
       const h = t.forward(ids, 0, undefined, rec, ctl);
       const predicted = argmaxRows(t.logits(h, ids.length), ids.length);
-      return { targetIds: [], ...rec, predicted };
+      return { targetIds: [], ...rec, predicted, rope: ropeSummary(c.rope, c.head_dim, ids.length) };
     },
   };
 }
