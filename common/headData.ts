@@ -30,6 +30,8 @@ export interface LayerMeta {
   norms?: { q?: number[]; k?: number[]; v?: number[]; o?: number[] };
   /** GQA/MQA: how many K/V heads the `heads` query heads share (a divisor of heads, below it). */
   kvHeads?: number;
+  /** Sliding-window layer: each query sees only its last `window` keys. */
+  window?: number;
 }
 
 export interface PartMeta {
@@ -262,6 +264,7 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
         ),
         ...layerNorms(result, part, l.layer),
         ...(l.kvHeads !== undefined && l.kvHeads < l.heads ? { kvHeads: l.kvHeads } : {}),
+        ...(l.window !== undefined && { window: l.window }),
       })),
     });
   }

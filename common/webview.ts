@@ -285,7 +285,8 @@ function isPartMeta(x: unknown): x is PartMeta {
         l.stats.length === l.heads &&
         l.stats.every(isStats) &&
         (l.norms === undefined || isNorms(l.norms, l.heads)) &&
-        (l.kvHeads === undefined || (isCount(l.kvHeads) && l.kvHeads < l.heads && l.heads % l.kvHeads === 0)),
+        (l.kvHeads === undefined || (isCount(l.kvHeads) && l.kvHeads < l.heads && l.heads % l.kvHeads === 0)) &&
+        (l.window === undefined || isCount(l.window)),
     )
   );
 }

@@ -20,6 +20,8 @@ export interface AttentionLayer {
   rowEntropy?: Float32Array;
   /** GQA/MQA: the K/V heads the query heads share (kvHeadOf in common/headData.ts); absent when each head has its own. */
   kvHeads?: number;
+  /** Sliding-window layer: each query sees only its last `window` keys (the band of the mask). */
+  window?: number;
 }
 
 /** Add & Norm trace of one sub-layer: what went in, what the sub-layer added, what came out. */

@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { loadModel, runModel } from '../../src/engine/run';
 import { FIXTURES } from './casesEngine';
-import { check, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
+import { check, equal, hoverCell, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 
 const LLAMA = path.join(FIXTURES, 'hf-families', 'llama');
 
@@ -111,7 +111,53 @@ function ropeCase(family: string, expectText: RegExp[]): Case {
   };
 }
 
+const slidingWindow: Case = {
+  name: 'hf decoder: gemma2 sliding layers are drawn as their band with a "sliding window w" legend; softcapping in the header',
+  run: async (ctx) => {
+    const folder = path.join(FIXTURES, 'hf-families', 'gemma2');
+    const cfg = JSON.parse(fs.readFileSync(path.join(folder, 'config.json'), 'utf8')) as {
+      sliding_window: number;
+      layer_types: string[];
+      attn_logit_softcapping: number;
+    };
+    const exp = JSON.parse(fs.readFileSync(path.join(folder, 'expected.json'), 'utf8')) as { input_ids: number[] };
+    const n = exp.input_ids.length,
+      w = cfg.sliding_window;
+    check(n > w + 1, 'the input outruns the window');
+    const sliding = cfg.layer_types.indexOf('sliding_attention'),
+      full = cfg.layer_types.indexOf('full_attention');
+    const result = runModel(loadModel(folder), { ids: exp.input_ids });
+    await withInspector(
+      ctx,
+      result,
+      async ({ page }) => {
+        await waitForHead(page, 0, 0);
+        const details = (await texts(page, '.run-details')).join(' ');
+        const cap = cfg.attn_logit_softcapping;
+        check(details.includes(`score_softcap tanh(s/${cap})·${cap}`), `header notes the softcap: "${details}"`);
+        for (const layer of [sliding, full]) {
+          await page.click(`.grid-cell[data-layer="${layer}"][data-head="0"]`);
+          await waitForHead(page, layer, 0);
+          const legend = (await texts(page, '.legend-mask')).join(' ');
+          if (layer === sliding) check(legend.includes(`sliding window ${w}`), `layer ${layer} legend "${legend}"`);
+          else check(!legend.includes('sliding'), `full layer ${layer} legend "${legend}"`);
+          // The last query: keys w or more back are outside the band only in the sliding layer.
+          const far = (await hoverCell(page, n - 1, n - 1 - w)).probability;
+          const near = (await hoverCell(page, n - 1, n - w)).probability;
+          check(!near.includes('masked'), `layer ${layer}: key ${w - 1} back is visible (${near})`);
+          equal(far.includes('masked'), layer === sliding, `layer ${layer}: key ${w} back masked only in the band (${far})`);
+        }
+        await page.click(`.grid-cell[data-layer="${sliding}"][data-head="0"]`);
+        await waitForHead(page, sliding, 0);
+        await screenshot(page, ctx.artifacts, 'hf-gemma2-sliding');
+      },
+      { title: 'gemma2' },
+    );
+  },
+};
+
 export const HF_DECODER_CASES: Case[] = [
+  slidingWindow,
   gqaLabels,
   ropeCase('llama3-rope', [/llama3 scaling × \d/]),
   ropeCase('gpt_neox', [/partial rotary: \d+ of \d+ dims/]),

@@ -63,7 +63,9 @@ export class HeadGrid {
       this.root.appendChild(header);
       for (const l of part.layers) {
         const row = el('div', { className: 'grid-row', attrs: { role: 'row' } });
-        row.appendChild(el('div', { className: 'row-label', text: `L${l.layer}`, attrs: { role: 'rowheader' } }));
+        const attrs: Record<string, string> = { role: 'rowheader' };
+        if (l.window) attrs.title = `sliding window ${l.window}: each query sees its last ${l.window} keys`;
+        row.appendChild(el('div', { className: `row-label${l.window ? ' sliding' : ''}`, text: `L${l.layer}`, attrs }));
         for (let h = 0; h < l.heads; h++) row.appendChild(this.makeCell(l.layer, h, undefined));
         this.root.appendChild(row);
       }

@@ -247,7 +247,7 @@ export class HfDecoderModel {
       ? softcappedAttention(q, kx, vx, n, nk, H, hd, mask, c.attn_softcap)
       : (this.kernels.attention ?? scaledDotProductAttention)(q, kx, vx, n, nk, H, hd, mask);
     const { probs, scores } = att; // [H, n, nk]
-    const shared = KV < H ? { kvHeads: KV } : {};
+    const shared = { ...(KV < H && { kvHeads: KV }), ...(window !== null && { window }) };
     rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs, scores, mask, ...shared });
     if (rec?.qkv && (!rec.qkvOnly || (rec.qkvOnly.part === 'decoder' && rec.qkvOnly.layer === layer))) {
       const vectors = { q: byHead(q, n, H, hd), k: byHead(kx, nk, H, hd), v: byHead(vx, nk, H, hd) };
@@ -397,6 +397,8 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
       norm: c.norm,
       positions: `rope ${c.rope[0]?.type ?? ''}`,
       attention: windows,
+      // Gemma2: attn_logit_softcapping squashes every score before the softmax (the scores shown are capped).
+      ...(c.attn_softcap ? { score_softcap: `tanh(s/${c.attn_softcap})·${c.attn_softcap}` } : {}),
       vocab_size: c.vocab_size,
     },
     run: (ids, opts, ctl): ModelOutput => {
