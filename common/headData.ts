@@ -1,7 +1,7 @@
 // What the inspector webview is sent, derived from a RunResult: run metadata with per-head summary
 // statistics, small average-pooled thumbnails for the head grid, and one full head on request.
 // Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
-import type { AttentionLayer, Part, RnnScore, RunResult } from '../src/engine/types';
+import type { AttentionLayer, Part, RnnScore, RopeInfo, RunResult } from '../src/engine/types';
 import { THUMBNAIL_SIZE, headSummaries } from './layerSummary';
 
 export { THUMBNAIL_SIZE, headSummaries, type HeadSummary } from './layerSummary';
@@ -31,6 +31,10 @@ export interface LayerMeta {
   stats: HeadStats[];
   /** Per-head weight norms ‖W_Q‖, ‖W_K‖, ‖W_V‖ (rows) and ‖W_O‖ (columns), where the model has them. */
   norms?: { q?: number[]; k?: number[]; v?: number[]; o?: number[] };
+  /** GQA/MQA: how many K/V heads the `heads` query heads share (a divisor of heads, below it). */
+  kvHeads?: number;
+  /** Sliding-window layer: each query sees only its last `window` keys. */
+  window?: number;
 }
 
 export interface PartMeta {
@@ -55,6 +59,8 @@ export interface RunMeta {
   score?: RnnScore;
   /** Shape of the fixed positional encoding, when the model has one (the data is sent on request). */
   positional?: { positions: number; dims: number; scheme: string };
+  /** RoPE models: the rotary frequencies per group of layers (small: head_dim/2 numbers each). */
+  rope?: RopeInfo[];
   parts: PartMeta[];
   /** A run still going (or stopped early): only the layers finished so far are in `parts`. */
   running?: { done: number; total: number; message: string; stopped?: 'cancelled' | 'failed' };
@@ -85,6 +91,11 @@ export interface HeadSlice {
 export const PART_ORDER: readonly Part[] = ['encoder', 'decoder', 'cross'];
 /** Key tokens counted as separators for the "attention to [SEP]" statistic. */
 export const SEPARATOR_TOKENS: ReadonlySet<string> = new Set(['[SEP]', '</s>', '<eos>', '[EOS]', '<|endoftext|>', '<sep>']);
+
+/** The K/V head query head `head` reads under GQA/MQA, as repeat_kv pairs them: ⌊head / (heads / kvHeads)⌋. */
+export function kvHeadOf(head: number, heads: number, kvHeads: number): number {
+  return Math.floor(head / (heads / kvHeads));
+}
 
 /** The AttentionLayers of one part, ordered by layer index. */
 export function layersOf(result: RunResult, part: Part): AttentionLayer[] {
@@ -259,6 +270,8 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
           ),
         ),
         ...layerNorms(result, part, l.layer),
+        ...(l.kvHeads !== undefined && l.kvHeads < l.heads ? { kvHeads: l.kvHeads } : {}),
+        ...(l.window !== undefined && { window: l.window }),
       })),
     });
   }
@@ -272,6 +285,7 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
     scoreLabel: ['rnn-seq2seq', 'narm', 'attention-rnn'].includes(m.architecture) ? 'score e_tj' : 'score q·k/√d_k',
     ...(m.scores && m.scores.length > 0 ? { scores: [...m.scores] } : {}),
     ...(runScore(result, score) ? { score: runScore(result, score) } : {}),
+    ...(result.rope && { rope: result.rope.map((r) => ({ ...r, layers: [...r.layers], invFreq: [...r.invFreq] })) }),
     ...(result.positional
       ? { positional: { positions: result.positional.positions, dims: result.positional.dims, scheme: result.positional.scheme } }
       : {}),

@@ -29,6 +29,8 @@ export interface SidebarPart {
   part: Part;
   layers: number;
   heads: number;
+  /** GQA/MQA: the K/V heads the query heads share, when fewer than heads. */
+  kvHeads?: number;
   /** layers × heads entries, layer-major. */
   thumbnails: { layer: number; head: number; rows: number; cols: number; data: Float32Array }[];
 }
@@ -76,6 +78,7 @@ export function isSidebarToHost(x: unknown): x is SidebarToHost {
 function isSidebarPart(x: unknown): x is SidebarPart {
   if (!isRecord(x) || !isPart(x.part) || !isCount(x.layers) || !isCount(x.heads) || !Array.isArray(x.thumbnails)) return false;
   const heads = x.heads;
+  if (x.kvHeads !== undefined && !(isCount(x.kvHeads) && x.kvHeads < heads && heads % x.kvHeads === 0)) return false;
   return (
     x.thumbnails.length === x.layers * heads &&
     x.thumbnails.every(

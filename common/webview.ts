@@ -284,7 +284,9 @@ function isPartMeta(x: unknown): x is PartMeta {
         Array.isArray(l.stats) &&
         l.stats.length === l.heads &&
         l.stats.every(isStats) &&
-        (l.norms === undefined || isNorms(l.norms, l.heads)),
+        (l.norms === undefined || isNorms(l.norms, l.heads)) &&
+        (l.kvHeads === undefined || (isCount(l.kvHeads) && l.kvHeads < l.heads && l.heads % l.kvHeads === 0)) &&
+        (l.window === undefined || isCount(l.window)),
     )
   );
 }
@@ -318,6 +320,7 @@ function isRunMeta(x: unknown): x is RunMeta {
     (x.score === undefined || isRnnScore(x.score)) &&
     (x.positional === undefined ||
       (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
+    (x.rope === undefined || (Array.isArray(x.rope) && x.rope.length <= 64 && x.rope.every(isRopeInfo))) &&
     Array.isArray(x.parts) &&
     x.parts.every(isPartMeta) &&
     (x.running === undefined || isRunning(x.running)) &&
@@ -328,6 +331,21 @@ function isRunMeta(x: unknown): x is RunMeta {
         typeof x.engine.ms === 'number' &&
         x.engine.ms >= 0)) &&
     (x.unkToken === undefined || isString(x.unkToken, 100))
+  );
+}
+
+function isRopeInfo(x: unknown): boolean {
+  if (!isRecord(x) || !isCount(x.headDim) || !isCount(x.rotaryDim) || x.rotaryDim > x.headDim) return false;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  return (
+    Array.isArray(x.layers) &&
+    x.layers.every(isIndex) &&
+    isString(x.type, 40) &&
+    finite(x.theta) &&
+    (x.factor === undefined || finite(x.factor)) &&
+    Array.isArray(x.invFreq) &&
+    x.invFreq.length * 2 === x.rotaryDim &&
+    x.invFreq.every((v) => finite(v) && (v as number) > 0)
   );
 }
 

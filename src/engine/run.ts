@@ -122,6 +122,7 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     ids: { source: src.ids, target: out.targetIds },
     attentions: out.attentions,
     positional: out.positional,
+    ...(out.rope && { rope: out.rope }),
     addNorm: out.addNorm,
     qkv: out.qkv,
     predicted: out.predicted && {

@@ -20,6 +20,10 @@ export interface AttentionLayer {
   mask?: Uint8Array;
   /** [heads, queries] each row's entropy −Σ p ln p, when the kernels computed it with the softmax. */
   rowEntropy?: Float32Array;
+  /** GQA/MQA: the K/V heads the query heads share (kvHeadOf in common/headData.ts); absent when each head has its own. */
+  kvHeads?: number;
+  /** Sliding-window layer: each query sees only its last `window` keys (the band of the mask). */
+  window?: number;
   /** Per-head summaries the engine worker computed before handing the layer over (common/layerSummary.ts). */
   summary?: LayerSummary;
 }
@@ -127,7 +131,7 @@ export interface ModelSummary {
   /** Score functions the trained model is defined for (RNN seq2seq only): its own, and dot ↔ scaled-dot. */
   scores?: RnnScore[];
   /** Attention parts with layers × heads, known from the config (layers is an upper bound for recurrent models); the side panel's tree lists these. */
-  parts: { part: Part; layers: number; heads: number }[];
+  parts: { part: Part; layers: number; heads: number; kvHeads?: number }[];
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];
   /** The token unknown words of the input become ([UNK], <unk>…), where the tokenizer has one. */
   unkToken?: string;
@@ -139,6 +143,21 @@ export interface ModelSummary {
   vocab?: { tokenizer: boolean; size: number };
 }
 
+/** Rotary position embedding of a group of layers with equal RoPE parameters, as the run used it. */
+export interface RopeInfo {
+  layers: number[];
+  type: string;
+  /** rope_theta (the base). */
+  theta: number;
+  /** linear, dynamic, llama3: the scaling factor. */
+  factor?: number;
+  headDim: number;
+  /** Rotated dims per head (< headDim: partial rotary, GPT-NeoX); pairs are (i, i + rotaryDim/2). */
+  rotaryDim: number;
+  /** [rotaryDim/2] θ_i in radians per position, after scaling (dynamic: at this run's length). */
+  invFreq: number[];
+}
+
 export interface RunResult {
   model: ModelSummary;
   tokens: { source: string[]; target: string[] };
@@ -146,6 +165,8 @@ export interface RunResult {
   attentions: AttentionLayer[];
   /** [positions, d_model] when the model uses fixed positional encodings. */
   positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
+  /** RoPE models: the rotary frequencies per group of layers (the Positional tab). */
+  rope?: RopeInfo[];
   addNorm: AddNormStep[];
   qkv?: QKV[];
   /** Greedy prediction after each decoder input (seq2seq / decoder models). */

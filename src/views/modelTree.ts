@@ -6,14 +6,23 @@ import * as path from 'node:path';
 import type { EngineHost } from '../engineHost';
 import type { ModelSummary, Part } from '../engine/types';
 import { cachedModels, type CachedModel } from './hfCache';
+import { kvHeadOf } from '../../common/headData';
 
 export const MODEL_GLOBS = ['**/*.model.json', '**/config.json'];
 
 export type ModelNode =
   | { kind: 'model'; uri: vscode.Uri; summary?: ModelSummary; error?: string; cached?: CachedModel }
-  | { kind: 'part'; uri: vscode.Uri; part: Part; layers: number; heads: number }
-  | { kind: 'layer'; uri: vscode.Uri; part: Part; layer: number; heads: number }
-  | { kind: 'head'; uri: vscode.Uri; part: Part; layer: number; head: number; norms?: { q?: number; k?: number; v?: number; o?: number } };
+  | { kind: 'part'; uri: vscode.Uri; part: Part; layers: number; heads: number; kvHeads?: number }
+  | { kind: 'layer'; uri: vscode.Uri; part: Part; layer: number; heads: number; kvHeads?: number }
+  | {
+      kind: 'head';
+      uri: vscode.Uri;
+      part: Part;
+      layer: number;
+      head: number;
+      kv?: number;
+      norms?: { q?: number; k?: number; v?: number; o?: number };
+    };
 
 /** A Hugging Face folder's config.json counts only with its weights (one file or sharded) beside it. */
 export async function findModels(): Promise<vscode.Uri[]> {
@@ -31,7 +40,7 @@ export async function findModels(): Promise<vscode.Uri[]> {
 }
 
 /** Parts, layer counts and head counts as the engine describes them (from the config: engine/models/parts.ts). */
-export function partsOf(s: ModelSummary): { part: Part; layers: number; heads: number }[] {
+export function partsOf(s: ModelSummary): { part: Part; layers: number; heads: number; kvHeads?: number }[] {
   return s.parts.map((p) => ({ ...p }));
 }
 
@@ -103,6 +112,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
           part: node.part,
           layer,
           heads: node.heads,
+          kvHeads: node.kvHeads,
         }));
       case 'layer': {
         // Head ↔ weights: each head's slice of W_Q, W_K, W_V, W_O, computed by the engine on the loaded model.
@@ -114,6 +124,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
           part: node.part,
           layer: node.layer,
           head,
+          ...(node.kvHeads ? { kv: kvHeadOf(head, node.heads, node.kvHeads) } : {}),
           ...(w ? { norms: { q: at(w.q, head), k: at(w.k, head), v: at(w.v, head), o: at(w.o, head) } } : {}),
         }));
       }
@@ -146,6 +157,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
         };
         const item = new vscode.TreeItem(names[node.part], C.Collapsed);
         item.description = `${node.layers} layer${node.layers === 1 ? '' : 's'} × ${node.heads} head${node.heads === 1 ? '' : 's'}`;
+        if (node.kvHeads) item.description += ` sharing ${node.kvHeads} K/V head${node.kvHeads === 1 ? '' : 's'}`;
         return item;
       }
       case 'layer':
@@ -161,6 +173,8 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
           item.description = parts.join(' ');
           item.tooltip = `Frobenius norm of this head's slice of each projection (rows of W_Q, W_K, W_V; columns of W_O):\n${parts.join('\n')}`;
         }
+        // GQA/MQA: the K/V head it reads, ahead of the norms.
+        if (node.kv !== undefined) item.description = `K/V head ${node.kv}${item.description ? ` · ${item.description}` : ''}`;
         item.command = { command: 'attentionInspector.openHead', title: 'Open Head', arguments: [node] };
         item.contextValue = 'head';
         return item;

@@ -68,7 +68,8 @@ export function sidebarParts(r: RunResult): SidebarPart[] {
           ...averagePool(thumb.data, 0, thumb.rows, thumb.cols, SIDEBAR_THUMBNAIL, SIDEBAR_THUMBNAIL),
         })),
       );
-      return [{ part, layers: layers.length, heads: layers[0].heads, thumbnails }];
+      const kv = layers[0].kvHeads;
+      return [{ part, layers: layers.length, heads: layers[0].heads, ...(kv && kv < layers[0].heads ? { kvHeads: kv } : {}), thumbnails }];
     });
     partsCache.set(r, parts);
   }

@@ -17,6 +17,7 @@ import { STREAMING_CASES } from './casesStreaming';
 import { THEME_CASES } from './casesTheme';
 import { LABEL_CASES } from './casesLabels';
 import { TOY_CASES } from './casesToy';
+import { HF_DECODER_CASES } from './casesHfDecoder';
 
 export type { Case, CaseContext } from './helpers';
 
@@ -38,5 +39,6 @@ export const CASES: Case[] = [
   ...THEME_CASES,
   ...LABEL_CASES,
   ...TOY_CASES,
+  ...HF_DECODER_CASES,
   ...SECURITY_CASES,
 ];

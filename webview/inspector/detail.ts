@@ -31,10 +31,8 @@ export class DetailPane {
   private readonly legendBar = el('canvas', { className: 'legend-bar', attrs: { 'aria-hidden': 'true' } });
   private readonly legendMax = el('span', { className: 'legend-max' });
   private readonly maskSwatch = el('canvas', { className: 'legend-swatch', attrs: { 'aria-hidden': 'true' } });
-  private readonly maskLegend = el('span', { className: 'legend-mask' }, [
-    this.maskSwatch,
-    el('span', { text: 'masked (key after query)' }),
-  ]);
+  private readonly maskText = el('span', { text: 'masked (key after query)' });
+  private readonly maskLegend = el('span', { className: 'legend-mask' }, [this.maskSwatch, this.maskText]);
   private readonly scaleBox = custom('vscode-checkbox', {
     className: 'scale-toggle',
     text: 'fixed scale 0…1',
@@ -222,6 +220,9 @@ export class DetailPane {
         ctx.fillRect(x, 0, 1, H);
       }
     }
+    const w = s.part.layers.find((l) => l.layer === s.head.layer)?.window;
+    // A sliding-window layer's mask is a band: keys after the query and keys w or more back.
+    this.maskText.textContent = w ? `masked (key after query or ≥ ${w} back) · sliding window ${w}` : 'masked (key after query)';
     this.maskLegend.hidden = !s.head.mask || !s.head.mask.some((m) => m !== 0) || this.view !== 'heatmap';
     const sw = sizeCanvas(this.maskSwatch, 14, 14);
     sw.fillStyle = hatchPattern(sw, this.theme);

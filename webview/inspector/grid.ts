@@ -2,6 +2,7 @@
 // columns are heads; sorted by a statistic it becomes a ranked list of heads instead.
 // Keyboard: arrow keys move, Home/End jump, Enter or Space opens the focused head.
 import type { PartMeta, Thumbnail } from '../../common/webview';
+import { kvHeadOf } from '../../common/headData';
 import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
 import { clear, el, fmt } from '../shared/dom';
 import { makeRamp, type ThemeColors } from '../shared/theme';
@@ -57,10 +58,14 @@ export class HeadGrid {
       header.appendChild(el('div', { className: 'grid-corner', text: '', attrs: { role: 'columnheader' } }));
       for (let h = 0; h < heads; h++)
         header.appendChild(el('div', { className: 'col-label', text: `H${h}`, attrs: { role: 'columnheader' } }));
+      const kv = sharedKv(part);
+      if (kv) this.root.appendChild(kvGroupRow(heads, kv));
       this.root.appendChild(header);
       for (const l of part.layers) {
         const row = el('div', { className: 'grid-row', attrs: { role: 'row' } });
-        row.appendChild(el('div', { className: 'row-label', text: `L${l.layer}`, attrs: { role: 'rowheader' } }));
+        const attrs: Record<string, string> = { role: 'rowheader' };
+        if (l.window) attrs.title = `sliding window ${l.window}: each query sees its last ${l.window} keys`;
+        row.appendChild(el('div', { className: `row-label${l.window ? ' sliding' : ''}`, text: `L${l.layer}`, attrs }));
         for (let h = 0; h < l.heads; h++) row.appendChild(this.makeCell(l.layer, h, undefined));
         this.root.appendChild(row);
       }
@@ -102,7 +107,9 @@ export class HeadGrid {
   }
 
   private makeCell(layer: number, head: number, sort: SortKey | undefined): HTMLElement {
-    const stats = this.part?.layers.find((l) => l.layer === layer)?.stats[head];
+    const lm = this.part?.layers.find((l) => l.layer === layer);
+    const stats = lm?.stats[head];
+    const kv = lm?.kvHeads ? kvHeadOf(head, lm.heads, lm.kvHeads) : undefined;
     const thumb = el('div', { className: 'thumb', attrs: { 'aria-hidden': 'true' } });
     const cell = el(
       'div',
@@ -113,7 +120,10 @@ export class HeadGrid {
           tabindex: '-1',
           'data-layer': String(layer),
           'data-head': String(head),
-          'aria-label': `Layer ${layer}, head ${head}` + (stats ? `, entropy ${fmt(stats.entropy, 2)}, max ${fmt(stats.max, 2)}` : ''),
+          'aria-label':
+            `Layer ${layer}, head ${head}` +
+            (kv !== undefined ? `, K/V head ${kv}` : '') +
+            (stats ? `, entropy ${fmt(stats.entropy, 2)}, max ${fmt(stats.max, 2)}` : ''),
         },
       },
       [thumb],
@@ -122,6 +132,8 @@ export class HeadGrid {
       cell.appendChild(el('div', { className: 'cell-caption', text: `L${layer} H${head}` }));
       cell.appendChild(el('div', { className: 'cell-value', text: fmt(stats[sort], 2) }));
     }
+    // A separator where a new K/V group starts (grid order only: sorted, neighbours are unrelated).
+    if (!sort && lm?.kvHeads && head > 0 && kv !== kvHeadOf(head - 1, lm.heads, lm.kvHeads)) cell.classList.add('kv-start');
     const c: Cell = { layer, head, el: cell, thumb };
     this.cells.push(c);
     cell.addEventListener('click', () => {
@@ -157,6 +169,7 @@ export class HeadGrid {
         { label: STAT_LABELS.toSep, value: s.toSep === null ? 'no [SEP] token' : fmt(s.toSep) },
         { label: STAT_LABELS.toSelf, value: s.toSelf === null ? 'n/a (cross)' : fmt(s.toSelf) },
         ...normRows(lm?.norms, c.head),
+        ...(lm?.kvHeads ? [kvRow(c.head, lm.heads, lm.kvHeads)] : []),
         { label: '', value: 'click or Enter to open', kind: 'hint' },
       ],
       x,
@@ -237,4 +250,33 @@ export class HeadGrid {
     this.updateTabStops();
     this.cells[i].el.focus();
   }
+}
+
+/** The K/V head count every layer of the part shares, when query heads share K/V heads (GQA/MQA). */
+function sharedKv(part: PartMeta): number | undefined {
+  const kv = part.layers[0]?.kvHeads;
+  return kv && part.layers.every((l) => l.kvHeads === kv && l.heads === part.layers[0].heads) ? kv : undefined;
+}
+
+/** A header row above the head labels: "K/V head g" spanning the query heads that read it. */
+function kvGroupRow(heads: number, kv: number): HTMLElement {
+  const row = el('div', { className: 'grid-row kv-groups', attrs: { role: 'row' } });
+  row.appendChild(el('div', { className: 'grid-corner', text: kv === 1 ? 'MQA' : 'GQA', attrs: { role: 'columnheader' } }));
+  const size = heads / kv;
+  for (let g = 0; g < kv; g++) {
+    const label = el('div', {
+      className: 'kv-group-label',
+      text: `K/V head ${g}`,
+      attrs: { role: 'columnheader', title: `Query heads ${g * size}–${(g + 1) * size - 1} share K/V head ${g}` },
+    });
+    label.style.gridColumn = `span ${size}`;
+    row.appendChild(label);
+  }
+  return row;
+}
+
+function kvRow(head: number, heads: number, kv: number): { label: string; value: string } {
+  const g = kvHeadOf(head, heads, kv);
+  const size = heads / kv;
+  return { label: 'K/V head', value: `${g} (shared by heads ${g * size}–${(g + 1) * size - 1})` };
 }

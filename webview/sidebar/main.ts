@@ -7,6 +7,7 @@ import { clear, displayToken, el } from '../shared/dom';
 import { makeRamp, onThemeChange, readTheme } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 import { receiver } from '../../common/rpc';
+import { kvHeadOf } from '../../common/headData';
 
 const api = vscodeApi<SidebarToHost, { input?: string }>();
 const PART_NAMES = { encoder: 'Encoder self-attention', decoder: 'Decoder self-attention', cross: 'Cross-attention' } as const;
@@ -112,12 +113,14 @@ function renderGrid(parts: SidebarPart[]): void {
   for (const p of parts) {
     const table = el('div', { className: 'head-grid', attrs: { role: 'grid', 'aria-label': PART_NAMES[p.part], style: '' } });
     table.style.gridTemplateColumns = `auto repeat(${p.heads}, ${CELL}px)`;
+    if (p.kvHeads) table.append(...kvGroupLabels(p.heads, p.kvHeads));
     table.append(el('span'), ...Array.from({ length: p.heads }, (_, h) => el('span', { className: 'head-label', text: `${h}` })));
     for (let l = 0; l < p.layers; l++) {
       table.append(el('span', { className: 'layer-label', text: `L${l}` })); // 0-based, as in the inspector
       for (let h = 0; h < p.heads; h++) {
         const t = p.thumbnails[l * p.heads + h];
-        const label = `${PART_NAMES[p.part]}, layer ${l}, head ${h}`;
+        const kv = p.kvHeads ? `, K/V head ${kvHeadOf(h, p.heads, p.kvHeads)}` : '';
+        const label = `${PART_NAMES[p.part]}, layer ${l}, head ${h}${kv}`;
         const b = el('button', {
           className: 'head',
           attrs: {
@@ -162,4 +165,19 @@ function renderGrid(parts: SidebarPart[]): void {
     );
   }
   if (parts.length) grid.append(el('p', { className: 'hint', text: 'Click a head to open it in the inspector.' }));
+}
+
+/** GQA/MQA: a row above the head numbers, "K/V g" spanning the query heads that share K/V head g. */
+function kvGroupLabels(heads: number, kv: number): HTMLElement[] {
+  const size = heads / kv;
+  const labels = Array.from({ length: kv }, (_, g) => {
+    const s = el('span', {
+      className: 'kv-group-label',
+      text: `K/V ${g}`,
+      attrs: { title: `Heads ${g * size}–${(g + 1) * size - 1} share K/V head ${g}` },
+    });
+    s.style.gridColumn = `span ${size}`;
+    return s;
+  });
+  return [el('span'), ...labels];
 }

@@ -14,7 +14,7 @@ export const hfDecoder: Architecture<'hf-decoder'> = {
     description: 'hf-decoder models are opened from a Hugging Face folder (config.json + model.safetensors), not from a project model file',
   },
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
-  partShapes: (c) => [{ part: 'decoder', layers: c.layers, heads: c.heads }],
+  partShapes: (c) => [{ part: 'decoder', layers: c.layers, heads: c.heads, ...(c.kv_heads < c.heads ? { kvHeads: c.kv_heads } : {}) }],
   estimateMemory: hfDecoderMemory,
   build: buildHfDecoder,
 };

@@ -83,13 +83,10 @@ export class HfConfig {
     return v;
   }
   int(key: string, fallback?: number): number {
+    const v = this.get(key, fallback, 'a positive integer', (v) => Number.isInteger(v) && (v as number) > 0) as number;
     // Sizes and counts index arrays: past 2²⁴ (16,777,216), a typo (or a hostile file) would only fail later, inside a builder.
-    return this.get(
-      key,
-      fallback,
-      'a positive integer up to 16,777,216',
-      (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_HF_INT,
-    ) as number;
+    if (v > MAX_HF_INT) throw new ModelFormatError(this.file, key, `a positive integer up to 16,777,216; found ${showValue(v)}`);
+    return v;
   }
   optionalId(key: string): number | undefined {
     return this.raw[key] == null

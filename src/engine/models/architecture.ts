@@ -14,6 +14,8 @@ export interface PartShape {
   /** Upper bound for recurrent models (Universal Transformer: one layer per step, up to max_steps). */
   layers: number;
   heads: number;
+  /** GQA/MQA: the K/V heads the query heads share, when fewer than heads. */
+  kvHeads?: number;
 }
 
 /** Bytes a run needs, by what they hold. */

@@ -13,7 +13,7 @@ import { TensorReader } from './tensorReader';
 import { recorder, type Linear, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import { rmsNorm } from './norms';
-import { applyRope, ropeInvFreq, ropeTables } from './rope';
+import { applyRope, ropeInvFreq, ropeSummary, ropeTables } from './rope';
 import type { ModelOutput, RunnableModel } from './runnable';
 import type { AddNormStep } from '../types';
 
@@ -247,7 +247,8 @@ export class HfDecoderModel {
       ? softcappedAttention(q, kx, vx, n, nk, H, hd, mask, c.attn_softcap)
       : (this.kernels.attention ?? scaledDotProductAttention)(q, kx, vx, n, nk, H, hd, mask);
     const { probs, scores } = att; // [H, n, nk]
-    rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs, scores, mask });
+    const shared = { ...(KV < H && { kvHeads: KV }), ...(window !== null && { window }) };
+    rec?.attentions.push({ part: 'decoder', layer, heads: H, queries: n, keys: nk, probs, scores, mask, ...shared });
     if (rec?.qkv && (!rec.qkvOnly || (rec.qkvOnly.part === 'decoder' && rec.qkvOnly.layer === layer))) {
       const vectors = { q: byHead(q, n, H, hd), k: byHead(kx, nk, H, hd), v: byHead(vx, nk, H, hd) };
       const recorded = { part: 'decoder' as const, layer, heads: H, headDim: hd, queries: n, keys: nk, ...vectors };
@@ -396,6 +397,8 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
       norm: c.norm,
       positions: `rope ${c.rope[0]?.type ?? ''}`,
       attention: windows,
+      // Gemma2: attn_logit_softcapping squashes every score before the softmax (the scores shown are capped).
+      ...(c.attn_softcap ? { score_softcap: `tanh(s/${c.attn_softcap})·${c.attn_softcap}` } : {}),
       vocab_size: c.vocab_size,
     },
     run: (ids, opts, ctl): ModelOutput => {
@@ -404,7 +407,7 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
       const rec = recorder(opts.withQKV);
       const h = t.forward(ids, 0, undefined, rec, ctl);
       const predicted = argmaxRows(t.logits(h, ids.length), ids.length);
-      return { targetIds: [], ...rec, predicted };
+      return { targetIds: [], ...rec, predicted, rope: ropeSummary(c.rope, c.head_dim, ids.length) };
     },
   };
 }

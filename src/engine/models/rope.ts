@@ -4,6 +4,7 @@
 // on purpose (autocast is disabled in LlamaRotaryEmbedding.forward); every step here is rounded
 // to float32 the same way (Math.fround), since an angle like 17·θ loses ~1e-6 in float32.
 import type { RopeParams } from '../format/loaded';
+import type { RopeInfo } from '../types';
 
 const f32 = Math.fround;
 
@@ -105,4 +106,25 @@ export function applyRope(x: Float32Array, rows: number, heads: number, headDim:
       }
     }
   }
+}
+
+/** The layers' RoPE for the inspector: one entry per distinct parameter set (Gemma3: local and global). */
+export function ropeSummary(rope: RopeParams[], headDim: number, seqLen: number): RopeInfo[] {
+  const groups = new Map<string, RopeInfo>();
+  rope.forEach((p, layer) => {
+    const key = JSON.stringify(p);
+    const g = groups.get(key);
+    if (g) return void g.layers.push(layer);
+    const info: RopeInfo = {
+      layers: [layer],
+      type: p.type,
+      theta: p.theta,
+      headDim,
+      rotaryDim: p.rotaryDim,
+      invFreq: [...ropeInvFreq(p, seqLen)],
+    };
+    if (p.factor !== undefined) info.factor = p.factor;
+    groups.set(key, info);
+  });
+  return [...groups.values()];
 }

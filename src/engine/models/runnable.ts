@@ -1,5 +1,5 @@
 // What every architecture offers the engine: a summary and one run over resolved ids.
-import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RunResult } from '../types';
+import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RopeInfo, RunResult } from '../types';
 import type { QkvOnly } from './transformerLayer';
 import type { RunControl } from '../control';
 
@@ -12,6 +12,7 @@ export interface ModelOutput {
   /** Greedy prediction after each decoder input. */
   predicted?: number[];
   positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
+  rope?: RopeInfo[];
   /** The architecture's own view (see RunResult.app). */
   app?: AppData;
   /** See RunResult.axisLabels. */

@@ -7,6 +7,7 @@ import { rgbCss, type ThemeColors } from '../../shared/theme';
 import { legend, MatrixView } from '../matrix';
 import type { Requests } from '../requests';
 import type { Tooltip } from '../tooltip';
+import { RopeView } from './rope';
 
 const ROW_H = 14;
 const BAR_W = 260;
@@ -36,6 +37,9 @@ export class PositionalView {
   private readonly body = el('div', { className: 'positional-body' });
   private readonly dots = el('div', { className: 'position-dots' });
   private readonly matrix: MatrixView;
+  private readonly rope: RopeView;
+  /** The sinusoid matrix's explanation, hidden for RoPE (nothing is added to the embeddings). */
+  private explain: HTMLElement | undefined;
   private pe: PositionalMessage | undefined;
   private meta: RunMeta | undefined;
   private position = 0;
@@ -48,6 +52,7 @@ export class PositionalView {
     private readonly onPosition: (p: number) => void,
   ) {
     this.matrix = new MatrixView(tooltip, theme);
+    this.rope = new RopeView(tooltip, theme);
     this.slider.addEventListener('input', () => this.setPosition(Number(this.slider.value), true));
     this.root.addEventListener('keydown', (e) => {
       const d = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
@@ -58,10 +63,13 @@ export class PositionalView {
     this.root.append(
       el('h2', { text: 'Positional encoding' }),
       this.sub,
-      el('p', {
+      (this.explain = el('p', {
         className: 'explain',
-        text: 'Each row is the vector added to the token embedding at that position; each column one dimension. Low dimensions oscillate fast, high ones slowly. Below: for the chosen position (slider or ←/→), its dot product with every position — nearby positions score high, so attention can find neighbours.',
-      }),
+        text:
+          'Each row is the vector added to the token embedding at that position; each column one dimension. ' +
+          'Low dimensions oscillate fast, high ones slowly. Below: for the chosen position (slider or ←/→), its dot product ' +
+          'with every position — nearby positions score high, so attention can find neighbours.',
+      })),
       this.message,
       this.body,
     );
@@ -70,6 +78,7 @@ export class PositionalView {
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
     this.matrix.setTheme(theme); // its own copy: zero drew in the old background until reopened
+    this.rope.setTheme(theme, this.meta?.rope ? this.meta : undefined);
     this.render();
   }
 
@@ -79,6 +88,17 @@ export class PositionalView {
     this.pe = undefined;
     clear(this.body);
     const shape = meta.positional;
+    if (this.explain) this.explain.hidden = !shape;
+    if (!shape && meta.rope?.length) {
+      // RoPE: nothing is added to the embeddings; q and k are rotated by position in every layer.
+      this.sub.textContent = `${meta.model.name} · rotary position embedding (RoPE)`;
+      this.message.textContent =
+        'This model rotates each pair of q and k dimensions by position × θ_i in every layer, ' +
+        'so attention scores depend on relative distance. Hover the charts for values.';
+      this.rope.render(meta);
+      this.body.appendChild(this.rope.root);
+      return;
+    }
     if (!shape) {
       this.sub.textContent = `${meta.model.name} · ${meta.model.architecture}`;
       this.message.textContent =
@@ -161,7 +181,8 @@ export class PositionalView {
     if (!pe) return;
     const d = positionDots(pe, this.position);
     this.slider.value = String(this.position);
-    this.posText.textContent = `position ${this.position}: PE[${this.position}]·PE[k] for every k (max ${fmt(d[this.position], 2)} at k = ${this.position} = |PE|²)`;
+    const p = this.position;
+    this.posText.textContent = `position ${p}: PE[${p}]·PE[k] for every k (max ${fmt(d[p], 2)} at k = ${p} = |PE|²)`;
     clear(this.dots);
     let max = 0;
     for (const v of d) max = Math.max(max, Math.abs(v));
