@@ -21,6 +21,8 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private inputError: string | undefined;
   /** The model and input came back from the workspace state (a reload) and nothing ran since. */
   private restorePending: boolean;
+  /** The view's "Generate N tokens" field (decoder-only models); 0: none. */
+  private generate = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -30,7 +32,10 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   ) {
     this.live = new LiveRun<RunResult>(
       {
-        start: (text) => this.runner.live(this.runner.current!, parseTypedInput(text, this.vocab())),
+        start: (text) => {
+          const input = parseTypedInput(text, this.vocab());
+          return this.runner.live(this.runner.current!, this.generate ? { ...input, generate: this.generate } : input);
+        },
         onStart: () => (this.inputError = undefined),
         onResult: () => undefined, // the runner's change event redraws
         onError: (_text, e) => {
@@ -108,9 +113,11 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
         return this.post();
       case 'input':
         if (!this.runner.current) return this.post();
+        this.generate = raw.generate ?? 0;
         return raw.text.trim() ? this.live.type(raw.text) : undefined;
       case 'runNow':
         if (!this.runner.current) return this.post();
+        this.generate = raw.generate ?? 0;
         return raw.text.trim() ? this.live.now(raw.text) : undefined;
       case 'chooseModel': {
         const model = await this.actions.chooseModel();
