@@ -73,7 +73,7 @@ export function registerCommands(inspector: Inspector, engine: EngineHost, runne
         (r) => `${r.model.name} adds no fixed positional encoding (positions: ${String(r.model.details.positions ?? 'none')}).`,
       ),
     ),
-    cmd('compareInputs', () => compare(inspector, runner, pick)),
+    cmd('compareInputs', () => compare(inspector, runner)),
     cmd('exportView', async () => {
       if (!(await runner.ensureResult(pick))) return undefined;
       const file = await inspector.exportView();
@@ -105,7 +105,7 @@ export function registerCommands(inspector: Inspector, engine: EngineHost, runne
 }
 
 /** Compare Inputs…: two inputs on one model, or two models on one input → the attention diff. */
-async function compare(inspector: Inspector, runner: Runner, pick: () => Promise<string | undefined>): Promise<boolean> {
+async function compare(inspector: Inspector, runner: Runner): Promise<boolean> {
   const modes = [
     { label: 'Two inputs on one model', description: 'how the attention changes with the input', two: 'inputs' as const },
     { label: 'Two models on one input', description: 'e.g. before / after fine-tuning', two: 'models' as const },

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ModelSummary, RunInput } from './engine/types';
-import { findModels, modelPathOf } from './views/modelTree';
+import { findCachedModels, findModels, modelPathOf } from './views/modelTree';
 import { inputPlaceholder, parseTypedInput, TypedInputError } from './inputText';
 import { uiText } from './uiText';
 
@@ -56,10 +56,18 @@ export async function pickModel(prompter: Prompter, title = 'Attention: choose a
     description: uiText(vscode.workspace.asRelativePath(uri)),
     uri,
   }));
+  for (const c of await findCachedModels()) {
+    const label = `${c.repo}${c.revisions > 1 ? ` @ ${c.revision.slice(0, 8)}` : ''}`;
+    items.push({ label: uiText(label), description: 'Hugging Face cache', uri: vscode.Uri.file(path.join(c.dir, 'config.json')) });
+  }
   const browse: ModelItem = { label: '$(folder-opened) Browse…', description: 'a model JSON file or a Hugging Face folder' };
   const pick = await prompter.pick([...items, browse], {
     title,
-    placeHolder: found.length ? 'A model of this workspace' : 'No model files in this workspace: browse for one',
+    placeHolder: found.length
+      ? 'A model of this workspace'
+      : items.length
+        ? 'No model files in this workspace: one of the Hugging Face cache, or browse'
+        : 'No model files in this workspace: browse for one',
   });
   if (!pick) return undefined;
   if (pick.uri) return modelPathOf(pick.uri);

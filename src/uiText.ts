@@ -10,6 +10,7 @@ export const MAX_UI_TEXT = 500;
 
 // C0/C1 controls (VS Code turns newlines into spaces anyway) and bidi overrides, which can make
 // shown text read differently from what it is.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g;
 
 /**

@@ -36,7 +36,7 @@ export type FaultKind = 'exit' | 'oom' | 'hang' | 'alloc';
 export function injectFault(kind: FaultKind, enabled: boolean): never {
   if (!enabled) throw new Error('fault injection is disabled');
   if (kind === 'exit') process.exit(3);
-  if (kind === 'hang') for (;;); // eslint-disable-line no-constant-condition
+  if (kind === 'hang') for (;;);
   if (kind === 'alloc') {
     // Typed arrays, outside the heap limit: only the host's memory watch can stop this.
     const hog: Float32Array[] = [];

@@ -5,25 +5,24 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost } from '../engineHost';
 import type { ModelSummary, Part } from '../engine/types';
+import { cachedModels, type CachedModel } from './hfCache';
 
 export const MODEL_GLOBS = ['**/*.model.json', '**/config.json'];
 
 export type ModelNode =
-  | { kind: 'model'; uri: vscode.Uri; summary?: ModelSummary; error?: string }
+  | { kind: 'model'; uri: vscode.Uri; summary?: ModelSummary; error?: string; cached?: CachedModel }
   | { kind: 'part'; uri: vscode.Uri; part: Part; layers: number; heads: number }
   | { kind: 'layer'; uri: vscode.Uri; part: Part; layer: number; heads: number }
   | { kind: 'head'; uri: vscode.Uri; part: Part; layer: number; head: number; norms?: { q?: number; k?: number; v?: number; o?: number } };
 
-/** A Hugging Face folder's config.json counts only with its weights beside it. */
+/** A Hugging Face folder's config.json counts only with its weights (one file or sharded) beside it. */
 export async function findModels(): Promise<vscode.Uri[]> {
   const found: vscode.Uri[] = [];
   for (const glob of MODEL_GLOBS) {
     for (const uri of await vscode.workspace.findFiles(glob, '**/node_modules/**', 200)) {
       if (uri.path.endsWith('/config.json')) {
-        const st = await Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(uri, '..', 'model.safetensors'))).catch(
-          () => undefined,
-        );
-        if (!st) continue;
+        const stat = (f: string) => Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(uri, '..', f))).catch(() => undefined);
+        if (!(await stat('model.safetensors')) && !(await stat('model.safetensors.index.json'))) continue;
       }
       found.push(uri);
     }
@@ -36,6 +35,11 @@ export function partsOf(s: ModelSummary): { part: Part; layers: number; heads: n
   return s.parts.map((p) => ({ ...p }));
 }
 
+/** The local Hugging Face cache's snapshots, unless attentionInspector.listHuggingFaceCache is off. */
+export async function findCachedModels(): Promise<CachedModel[]> {
+  return cachedModels(vscode.workspace.getConfiguration('attentionInspector').get('listHuggingFaceCache'));
+}
+
 export function modelPathOf(uri: vscode.Uri): string {
   // The engine opens an HF folder by its directory.
   return uri.fsPath.endsWith(`${path.sep}config.json`) ? path.dirname(uri.fsPath) : uri.fsPath;
@@ -44,16 +48,21 @@ export function modelPathOf(uri: vscode.Uri): string {
 export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly watchers: vscode.FileSystemWatcher[];
+  private readonly watchers: vscode.Disposable[];
   private summaries = new Map<string, Promise<ModelNode>>();
 
   constructor(private readonly engine: EngineHost) {
-    this.watchers = [...MODEL_GLOBS, '**/*.safetensors'].map((g) => vscode.workspace.createFileSystemWatcher(g));
-    for (const w of this.watchers) {
+    const files = [...MODEL_GLOBS, '**/*.safetensors', '**/model.safetensors.index.json'].map((g) =>
+      vscode.workspace.createFileSystemWatcher(g),
+    );
+    this.watchers = files;
+    for (const w of files) {
       w.onDidCreate(() => this.refresh());
       w.onDidChange(() => this.refresh());
       w.onDidDelete(() => this.refresh());
     }
+    const setting = 'attentionInspector.listHuggingFaceCache';
+    this.watchers.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(setting) && this.refresh()));
   }
 
   refresh(): void {
@@ -66,12 +75,12 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
     this.changed.dispose();
   }
 
-  private modelNode(uri: vscode.Uri): Promise<ModelNode> {
+  private modelNode(uri: vscode.Uri, cached?: CachedModel): Promise<ModelNode> {
     let p = this.summaries.get(uri.toString());
     if (!p) {
       p = this.engine.info(modelPathOf(uri)).then(
-        (summary): ModelNode => ({ kind: 'model', uri, summary }),
-        (e: Error): ModelNode => ({ kind: 'model', uri, error: e.message }),
+        (summary): ModelNode => ({ kind: 'model', uri, summary, cached }),
+        (e: Error): ModelNode => ({ kind: 'model', uri, error: e.message, cached }),
       );
       this.summaries.set(uri.toString(), p);
     }
@@ -79,7 +88,11 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
   }
 
   async getChildren(node?: ModelNode): Promise<ModelNode[]> {
-    if (!node) return Promise.all((await findModels()).map((u) => this.modelNode(u)));
+    if (!node) {
+      const [found, cached] = await Promise.all([findModels(), findCachedModels()]);
+      const inCache = cached.map((c) => this.modelNode(vscode.Uri.file(path.join(c.dir, 'config.json')), c));
+      return Promise.all([...found.map((u) => this.modelNode(u)), ...inCache]);
+    }
     switch (node.kind) {
       case 'model':
         return node.summary ? partsOf(node.summary).map((p) => ({ kind: 'part', uri: node.uri, ...p })) : [];
@@ -113,9 +126,12 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<ModelNode>, vs
     const C = vscode.TreeItemCollapsibleState;
     switch (node.kind) {
       case 'model': {
-        const label = node.summary?.name ?? path.basename(modelPathOf(node.uri));
+        const c = node.cached; // a snapshot folder is named by its revision hash: show the repository instead
+        const label = c
+          ? `${c.repo}${c.revisions > 1 ? ` @ ${c.revision.slice(0, 8)}` : ''}`
+          : (node.summary?.name ?? path.basename(modelPathOf(node.uri)));
         const item = new vscode.TreeItem(label, node.error ? C.None : C.Collapsed);
-        item.description = node.error ? 'cannot open' : `${node.summary!.architecture} · ${node.summary!.kind}`;
+        item.description = `${c ? 'HF cache · ' : ''}${node.error ? 'cannot open' : `${node.summary!.architecture} · ${node.summary!.kind}`}`;
         item.tooltip = node.error ?? `${node.uri.fsPath}\n${node.summary!.parameters.toLocaleString('en-US')} parameters`;
         item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : 'symbol-class');
         item.contextValue = 'model';

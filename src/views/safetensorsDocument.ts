@@ -37,7 +37,7 @@ async function knownModel(file: string, runner: Runner, engine: EngineHost): Pro
     return { model, ...(typeof heads === 'number' ? { heads } : {}) };
   }
   const dir = path.dirname(file);
-  let names: string[] = [];
+  let names: string[];
   try {
     names = (await fs.promises.readdir(dir)).filter((n) => n.endsWith('.model.json'));
   } catch {

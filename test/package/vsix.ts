@@ -24,8 +24,6 @@ import {
   paletteTitles,
   pickInQuickOpen,
   repoRoot,
-  runCommand,
-  sleep,
   startServer,
   Steps,
   waitForPaletteItems,

@@ -9,7 +9,6 @@ import type { RunResult } from '../../src/engine/types';
 import { loadModel, runModel } from '../../src/engine/run';
 import { fixture, FIXTURES } from './casesEngine';
 import { assertClean, check, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
-import { HOSTILE_TOKEN, SOURCE, syntheticResult } from './synthetic';
 
 const BACKGROUND: [number, number, number] = [0x1f, 0x1f, 0x1f]; // --vscode-editor-background of themes/dark.css
 

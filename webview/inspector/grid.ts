@@ -179,7 +179,7 @@ export class HeadGrid {
         makeRamp(this.theme),
       );
     } catch (e) {
-      throw new Error(`head grid: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`head grid: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     if (seq !== this.drawSeq) return atlas.dispose(); // a newer drawing took over
     tiles.forEach(({ c, t }, k) => showTile(c.thumb, atlas, k, t, THUMB_PX, 'contain'));

@@ -60,7 +60,7 @@ export async function buildAtlas(tiles: readonly AtlasTile[], ramp: (t: number) 
     await img.decode();
   } catch (e) {
     URL.revokeObjectURL(url);
-    throw new Error(`the thumbnails image did not decode (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`the thumbnails image did not decode (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
   // `img` stays referenced until dispose: the decoded image is what the backgrounds draw.
   let held: HTMLImageElement | undefined = img;

@@ -83,6 +83,23 @@ export function resolveInModelFolder(modelFile: string, field: string, rel: stri
   } catch {
     return p;
   }
-  if (!isInside(fs.realpathSync(dir), real)) throw outsideError(modelFile, field, rel);
+  const root = fs.realpathSync(dir);
+  if (!isInside(root, real) && !isInside(hfCacheBlobs(root) ?? root, real)) throw outsideError(modelFile, field, rel);
   return real;
+}
+
+/**
+ * The Hugging Face cache stores a snapshot's files as symlinks into its repository's blobs folder
+ * (models--org--name/snapshots/<rev>/x → ../../blobs/<hash>): for a folder laid out so, that blobs
+ * folder (real path) is inside the model too. Any other folder has none.
+ */
+export function hfCacheBlobs(realDir: string): string | undefined {
+  const snapshots = path.dirname(realDir);
+  const repo = path.dirname(snapshots);
+  if (path.basename(snapshots) !== 'snapshots' || !path.basename(repo).startsWith('models--')) return undefined;
+  try {
+    return fs.realpathSync(path.join(repo, 'blobs'));
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,7 @@ import { checkComputedTable, loadHfTokenizer, readJsonObject } from './modelJson
 import { parseSafetensors } from './safetensors';
 import { readRegularFile } from './files';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
+import { readShards } from './hfShards';
 import { HF_DECODER_TYPES, isHfDecoderType, readHfDecoder } from './hfDecoders';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 import { isHfEncoderType, readHfEncoder } from './hfEncoders';
@@ -66,6 +67,8 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   };
 }
 
+const MAX_HF_INT = 2 ** 24;
+
 /** config.json accessors: a missing or mistyped key is a ModelFormatError naming the key. */
 export class HfConfig {
   constructor(
@@ -80,7 +83,13 @@ export class HfConfig {
     return v;
   }
   int(key: string, fallback?: number): number {
-    return this.get(key, fallback, 'a positive integer', (v) => Number.isInteger(v) && (v as number) > 0) as number;
+    // Sizes and counts index arrays: past 2²⁴ (16,777,216), a typo (or a hostile file) would only fail later, inside a builder.
+    return this.get(
+      key,
+      fallback,
+      'a positive integer up to 16,777,216',
+      (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_HF_INT,
+    ) as number;
   }
   optionalId(key: string): number | undefined {
     return this.raw[key] == null
@@ -114,44 +123,24 @@ export interface HfWeights {
   fileOf: Map<string, string>;
 }
 
-/** model.safetensors, or the shards listed by model.safetensors.index.json. */
+/** model.safetensors, or the shards listed by model.safetensors.index.json (hfShards.ts). */
 function readHfWeights(dir: string, configFile: string, limits: LoadLimits | undefined): HfWeights {
   const single = path.join(dir, 'model.safetensors');
   const index = path.join(dir, 'model.safetensors.index.json');
-  let files: string[];
-  if (fs.existsSync(single)) files = [single];
-  else if (fs.existsSync(index)) {
-    const map = readJsonObject(index).weight_map;
-    if (typeof map !== 'object' || map === null || Array.isArray(map))
-      throw new ModelFormatError(index, 'weight_map', 'an object {tensor name: shard file}');
-    // Shards sit beside the index: a name with a path in it could point anywhere on the disk.
-    for (const [name, f] of Object.entries(map)) {
-      if (typeof f !== 'string' || f === '' || f === '.' || f === '..' || /[\\/]/.test(f)) {
-        throw new ModelFormatError(
-          index,
-          `weight_map[${JSON.stringify(name)}]`,
-          `the file name of a shard in this folder; found ${showValue(f)}`,
-        );
-      }
-    }
-    files = [...new Set(Object.values(map as Record<string, string>).map((f) => path.join(dir, f)))];
-  } else {
-    const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin'))
-      ? ' (pytorch_model.bin is not read: save the model with safe_serialization=True)'
-      : '';
-    throw new ModelFormatError(configFile, 'model.safetensors', `a model.safetensors file beside config.json; not found${bin}`);
-  }
-  checkWeightsMemory(files[0] === single ? single : index, files, limits);
-  const w: HfWeights = { tensors: new Map(), fileOf: new Map() };
-  for (const f of files) {
-    if (!fs.existsSync(f)) throw new ModelFormatError(index, 'weight_map', `shard files that exist; ${f} is missing`);
-    for (const [name, t] of parseSafetensors(f, readRegularFile(f))) {
-      if (w.tensors.has(name)) throw new ModelFormatError(f, name, `a tensor stored once; it is also in ${w.fileOf.get(name)}`);
+  if (fs.existsSync(single)) {
+    checkWeightsMemory(single, [single], limits);
+    const w: HfWeights = { tensors: new Map(), fileOf: new Map() };
+    for (const [name, t] of parseSafetensors(single, readRegularFile(single))) {
       w.tensors.set(name, t);
-      w.fileOf.set(name, f);
+      w.fileOf.set(name, single);
     }
+    return w;
   }
-  return w;
+  if (fs.existsSync(index)) return readShards(index, limits);
+  const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin'))
+    ? ' (pytorch_model.bin is not read: save the model with safe_serialization=True)'
+    : '';
+  throw new ModelFormatError(configFile, 'model.safetensors', `a model.safetensors file beside config.json; not found${bin}`);
 }
 
 export type Rule = [RegExp, string];

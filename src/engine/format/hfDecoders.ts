@@ -42,7 +42,7 @@ class Keys {
   }
   int(key: string, fallback?: number): number {
     const v = this.raw[key] ?? fallback;
-    if (!Number.isInteger(v) || (v as number) <= 0) this.bad(key, 'a positive integer');
+    if (!Number.isInteger(v) || (v as number) <= 0 || (v as number) > 2 ** 24) this.bad(key, 'a positive integer up to 16,777,216');
     return v as number;
   }
   num(key: string, fallback?: number): number {

@@ -74,7 +74,7 @@ export function encode(file: string, t: LoadedHf, text: string): { ids: number[]
       `text the tokenizer can encode; ${showValue(enc.tokens[bad])} has no id and the tokenizer has no unk token`,
     );
   // Fields the library takes as they are (a Unigram unk_id of 5e-324) reach the ids and tokens.
-  const odd = enc.ids.findIndex((id, i) => !(Number.isInteger(id) && id >= 0 && typeof enc.tokens[i] === 'string'));
+  const odd = enc.ids.findIndex((id, i) => !(Number.isSafeInteger(id) && id >= 0 && typeof enc.tokens[i] === 'string'));
   if (odd >= 0) {
     const found = `token ${showValue(enc.tokens[odd])} with id ${showValue(enc.ids[odd])}`;
     throw new ModelFormatError(file, 'model', `a tokenizer.json that encodes to string tokens with integer ids; found ${found}`);

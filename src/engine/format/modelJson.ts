@@ -74,10 +74,11 @@ export function readModelJson(file: string, limits?: LoadLimits): LoadedModel {
   const validate = validator();
   const docValid = validate(doc);
   // The config is checked by its architecture's schema (when the document names a known one);
-  // its errors follow the document's, as one message.
+  // its errors come first, then the document's, as one message (the order of the single schema
+  // before, where ajv checked the per-architecture allOf before required and properties).
   const arch = isRecord(doc) && typeof doc.architecture === 'string' ? findArchitecture(doc.architecture) : undefined;
   const configErrors = arch && isRecord(doc) && isRecord(doc.config) ? validateConfig(arch, doc.config) : [];
-  if (!docValid || configErrors.length) throw schemaError(file, [...(validate.errors ?? []), ...configErrors]);
+  if (!docValid || configErrors.length) throw schemaError(file, [...configErrors, ...(validate.errors ?? [])]);
   const bad = (field: string, expected: string) => new ModelFormatError(file, field, expected);
 
   const base = {

@@ -12,6 +12,9 @@ import { DEFAULT_MAX_HEADER_BYTES } from './safetensors';
 export interface LoadLimits {
   /** The run memory setting, in MB: weights in memory, as float32, may take WEIGHTS_PER_RUN_MEMORY times it. */
   maxRunMemoryMB?: number;
+  /** Caps of a sharded checkpoint (hfShards.ts: MAX_SHARDS, MAX_SHARD_BYTES); lowered by tests. */
+  maxShards?: number;
+  maxShardBytes?: number;
 }
 
 export const WEIGHTS_PER_RUN_MEMORY = 2;

@@ -2,7 +2,7 @@
 // the result to prepare(model, kernels); tests keep referenceKernels as the oracle. The debug
 // switches that force a kind or a thread count are read in ../debug.ts.
 import { referenceKernels, type Kernels } from './reference';
-import { createWasmKernels, defaultThreads, type WasmKernelOptions, type WasmKernels } from './wasm';
+import { createWasmKernels, defaultThreads, type WasmKernels } from './wasm';
 import { createNativeKernels, nativeModule, type NativeKernels } from './native';
 import { debugKnobs } from '../debug';
 

@@ -252,7 +252,7 @@ export function execOrThrow(cmd: string, args: string[], cwd: string, env: NodeJ
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; status?: number };
     const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${err.status}:\n${out}`);
+    throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited with ${err.status}:\n${out}`, { cause: e });
   }
 }
 

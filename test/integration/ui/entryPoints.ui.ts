@@ -13,7 +13,7 @@ const EXAMPLE = 'rnn-reverse-additive';
 async function checkTile(f: Frame, selector: string, where: string): Promise<void> {
   const tile = f.locator(selector).first();
   const deadline = Date.now() + 15_000;
-  let bg = '';
+  let bg: string;
   while (!(bg = await tile.evaluate((e) => getComputedStyle(e).backgroundImage)).startsWith('url("blob:') && Date.now() < deadline)
     await sleep(100);
   if (!bg.startsWith('url("blob:')) throw new Error(`${where}: tile background is ${bg}`);

@@ -57,7 +57,10 @@ test('ut-fill-blanks: every ? of a random sequence becomes the nearest letter to
       const letter = d.choice([...'abcdefgh']);
       seq.push(letter);
       answer.push(letter);
-      for (let b = d.between(0, 4); b > 0 && seq.length < n; b--) (seq.push('?'), answer.push(letter));
+      for (let b = d.between(0, 4); b > 0 && seq.length < n; b--) {
+        seq.push('?');
+        answer.push(letter);
+      }
     }
     if (runModel(model, { text: seq.join(' ') }).predicted?.tokens.join(' ') === answer.join(' ')) exact++;
   }
@@ -79,7 +82,10 @@ test('tdmca-repeat: after the first phrase, the next word of a repeated 6-word p
     const phrase = Array.from({ length: 6 }, () => pool.splice(d.below(pool.length), 1)[0]);
     const seq = Array.from({ length: d.between(13, 28) }, (_, i) => phrase[i % 6]);
     const predicted = runModel(model, { text: seq.slice(0, -1).join(' ') }).predicted!.tokens;
-    for (let i = 5; i < seq.length - 1; i++) (right += Number(predicted[i] === seq[i + 1]), count++);
+    for (let i = 5; i < seq.length - 1; i++) {
+      right += Number(predicted[i] === seq[i + 1]);
+      count++;
+    }
   }
   console.log(`tdmca-repeat: next word after the first phrase ${pct(right / count)} ` +
     `(${total} sequences, ${count} words)`);

@@ -318,3 +318,20 @@ test('the committed project fixtures all load', () => {
     for (const e of m.examples) if (e.text) assert.ok(m.sourceTokenizer!.encode(e.text).ids.length > 0, f);
   }
 });
+
+test('a bad config is named before a missing document field (as the single schema did)', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ai-order-')), 'bad.model.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'attention-inspector/model',
+      version: 1,
+      architecture: 'transformer',
+      config: { kind: 'encoder', d_model: -3 },
+    }),
+  );
+  assert.throws(
+    () => readModelJson(file),
+    (e: ModelFormatError) => e.field.startsWith('config') && /; weights: required field is missing\)$/.test(e.expected),
+  );
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
+import { InputError } from '../../../src/engine/format/errors';
 import { loadModel } from '../../../src/engine/format/load';
 import { buildAttentionRnn, type AttentionRnnModel } from '../../../src/engine/models/attentionRnn';
 import { runModel } from '../../../src/engine/run';

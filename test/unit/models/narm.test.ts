@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
+import { InputError } from '../../../src/engine/format/errors';
 import { loadModel } from '../../../src/engine/format/load';
 import { buildNarm, type NarmModel } from '../../../src/engine/models/narm';
 import { runModel } from '../../../src/engine/run';

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
-import { ModelFormatError } from '../../../src/engine/format/errors';
 import {
   compressedCausalMask,
   compressedLength,

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
-import { ModelFormatError } from '../../../src/engine/format/errors';
 import { buildUniversal } from '../../../src/engine/models/universal';
 import { isUniversalData, type UniversalData } from '../../../common/apps/universal';
 import type { LoadedModel } from '../../../src/engine/format/loaded';

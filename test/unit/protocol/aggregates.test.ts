@@ -1,7 +1,7 @@
 // Aggregates, attention diff and the attention-sink transform against closed-form small cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttentionLayer, RunResult } from '../../../src/engine/types';
+import type { AttentionLayer } from '../../../src/engine/types';
 import { headJsd, hideSinkColumns, jsd, meanOverHeads, rollout, sinkColumns } from '../../../common/aggregates';
 import { compareHead, compareRuns } from '../../../common/compare';
 import { exportHeadText, exportTitle } from '../../../common/exportData';
