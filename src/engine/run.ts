@@ -105,9 +105,9 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     tokens: { source: src.tokens, target: tgt?.tokens ?? [] },
     ids: { source: src.ids, target: tgt?.ids ?? [] },
   };
-  const control: RunControl = onPartial
-    ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) }
-    : ctl;
+  // A generating run's layers grow past the prompt tokens `base` names: it shows when it ends.
+  const control: RunControl =
+    onPartial && !generate ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) } : ctl;
   const opts = { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV, ...(generate ? { generate } : {}) };
   const out = r.run(src.ids, opts, control);
   const gen = out.generated ?? [];

@@ -82,3 +82,16 @@ test('generate is refused up front: over maxTokens, over the memory limit, on a 
   );
   assert.throws(() => runModel(llama, { ids: [1, 2], generate: 1.5 }), /token count/);
 });
+
+test('a generating run streams no partial layers (they would outgrow the prompt tokens they are shown with)', () => {
+  for (const dir of [path.join(FIX, 'hf', 'gpt2'), path.join(FIX, 'hf-families', 'llama')]) {
+    const model = loadModel(dir);
+    let partials = 0;
+    runModel(model, { ids: [5, 6, 7] }, undefined, () => partials++);
+    assert.ok(partials > 0, 'a plain run streams');
+    partials = 0;
+    const r = runModel(model, { ids: [5, 6, 7], generate: 3 }, undefined, () => partials++);
+    assert.equal(partials, 0);
+    assert.equal(r.attentions[0].queries, r.tokens.source.length);
+  }
+});
