@@ -52,6 +52,8 @@ export interface RunMeta {
   details: Record<string, string | number | boolean>;
   tokens: { source: string[]; target: string[] };
   predicted?: string[];
+  /** How many of the last source tokens the run generated (RunInput.generate): the token strips mark them. */
+  generated?: number;
   /** What the raw score of a cell is, for the hover text. */
   scoreLabel: string;
   /** RNN seq2seq: the score functions the file can run with, and the one this run used. */
@@ -281,6 +283,7 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
     details: { ...m.details },
     tokens: { source: [...result.tokens.source], target: [...result.tokens.target] },
     ...(result.predicted ? { predicted: [...result.predicted.tokens] } : {}),
+    ...(result.generated ? { generated: result.generated } : {}),
     // RNN attentions (seq2seq, NARM, the melody RNN) report their additive/dot score e_tj.
     scoreLabel: ['rnn-seq2seq', 'narm', 'attention-rnn'].includes(m.architecture) ? 'score e_tj' : 'score q·k/√d_k',
     ...(m.scores && m.scores.length > 0 ? { scores: [...m.scores] } : {}),

@@ -7,16 +7,18 @@ import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guard
 
 /** Longest input text the host accepts from the view (the engine caps tokens separately). */
 export const MAX_SIDEBAR_INPUT = 20_000;
+/** Most tokens the view's "Generate N tokens" field asks for (the engine's own cap is the same). */
+export const MAX_SIDEBAR_GENERATE = 4096;
 
 // ---- webview → host ---------------------------------------------------------------------------
 
 export type SidebarToHost =
   /** The view loaded (first time or re-shown): the host answers with `state`. */
   | { type: 'ready' }
-  /** The input box changed; the host re-runs after a short pause (live). `chat`: through the chat template. */
-  | { type: 'input'; text: string; chat?: boolean }
-  /** Enter in the input box: run now, no pause. */
-  | { type: 'runNow'; text: string; chat?: boolean }
+  /** The input box changed; the host re-runs after a short pause (live). `chat`: through the chat template; `generate`: the "Generate N tokens" field. */
+  | { type: 'input'; text: string; chat?: boolean; generate?: number }
+  /** Enter in the input box (or the generate field changed): run now, no pause. */
+  | { type: 'runNow'; text: string; chat?: boolean; generate?: number }
   /** A head of the grid was clicked or chosen with the keyboard: open it in the main panel. */
   | { type: 'openHead'; part: Part; layer: number; head: number }
   /** "Choose model…": the host asks with a quick pick. */
@@ -46,8 +48,10 @@ export interface SidebarState {
   message?: string;
   /** The box's hint when the model needs something particular (ids only, and their range). */
   placeholder?: string;
-  /** `unk`: the tokenizer's unknown-word token, marked in the strip. */
-  tokens: { source: string[]; target: string[]; unk?: string };
+  /** `unk`: the tokenizer's unknown-word token, marked in the strip; `generated`: how many last source tokens the run generated. */
+  tokens: { source: string[]; target: string[]; unk?: string; generated?: number };
+  /** The model is decoder-only: the view offers "Generate N tokens" (RunInput.generate). */
+  canGenerate?: boolean;
   parts: SidebarPart[];
   /** The model has a chat template: the view offers "Apply chat template" (the box is the user message). */
   chatTemplate?: boolean;
@@ -67,7 +71,11 @@ export function isSidebarToHost(x: unknown): x is SidebarToHost {
       return true;
     case 'input':
     case 'runNow':
-      return isText(x.text) && (x.chat === undefined || typeof x.chat === 'boolean');
+      return (
+        isText(x.text) &&
+        (x.chat === undefined || typeof x.chat === 'boolean') &&
+        (x.generate === undefined || (isIndex(x.generate) && x.generate <= MAX_SIDEBAR_GENERATE))
+      );
     case 'openHead':
       return isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     default:
@@ -108,6 +116,8 @@ export function isHostToSidebar(x: unknown): x is HostToSidebar {
     isStrings(x.tokens.source) &&
     isStrings(x.tokens.target) &&
     (x.tokens.unk === undefined || (typeof x.tokens.unk === 'string' && x.tokens.unk.length <= 100)) &&
+    (x.tokens.generated === undefined || (isIndex(x.tokens.generated) && x.tokens.generated <= x.tokens.source.length)) &&
+    (x.canGenerate === undefined || typeof x.canGenerate === 'boolean') &&
     Array.isArray(x.parts) &&
     x.parts.every(isSidebarPart) &&
     (x.chatTemplate === undefined || typeof x.chatTemplate === 'boolean')

@@ -315,6 +315,7 @@ function isRunMeta(x: unknown): x is RunMeta {
     isStrings(x.tokens.source) &&
     isStrings(x.tokens.target) &&
     (x.predicted === undefined || isStrings(x.predicted)) &&
+    (x.generated === undefined || (isCount(x.generated) && x.generated <= x.tokens.source.length)) &&
     isString(x.scoreLabel) &&
     (x.scores === undefined || (Array.isArray(x.scores) && x.scores.every(isRnnScore))) &&
     (x.score === undefined || isRnnScore(x.score)) &&

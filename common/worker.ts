@@ -78,6 +78,7 @@ export function isRunInput(v: unknown): v is RunInput {
     isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
+    (v.generate === undefined || (typeof v.generate === 'number' && Number.isInteger(v.generate) && v.generate >= 0)) &&
     (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0)) &&
     (v.maxRunMemoryMB === undefined || (typeof v.maxRunMemoryMB === 'number' && v.maxRunMemoryMB > 0))
   );

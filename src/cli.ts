@@ -2,7 +2,7 @@
 //   attention-inspector info <model>
 //   attention-inspector run <model> (--ids 1,2,3 | --text "…" | --chat-user "…" [--chat-system "…"]) [--target-ids … | --target-text …]
 //                                   [--score S] [--out result.json]
-//                                   [--max-tokens 1024] [--max-memory-mb 2048]
+//                                   [--generate N] [--max-tokens 1024] [--max-memory-mb 2048]
 //   attention-inspector convert <hf-folder> --out model.json
 import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
@@ -15,10 +15,11 @@ import { DEFAULT_MAX_RUN_MEMORY_MB, DEFAULT_MAX_TOKENS } from './engine/limits';
 const USAGE = `usage:
   attention-inspector info <model>
   attention-inspector run <model> (--ids 1,2,3 | --text "..." | --chat-user "..." [--chat-system "..."]) [--target-ids 1,2 | --target-text "..."]
-      [--score dot|general|additive|scaled-dot] [--out result.json]
+      [--score dot|general|additive|scaled-dot] [--out result.json] [--generate N]
       [--max-tokens ${DEFAULT_MAX_TOKENS}] [--max-memory-mb ${DEFAULT_MAX_RUN_MEMORY_MB}]
   attention-inspector convert <hf-folder> --out model.json
 <model> is a project model JSON file or a Hugging Face folder (config.json + model.safetensors).
+--generate N (decoder-only models) continues the input greedily for up to N tokens; "generated" counts them.
 --max-tokens and --max-memory-mb are the extension's limits (maxSequenceLength, maxRunMemoryMB), same defaults.`;
 
 class UsageError extends Error {}
@@ -60,6 +61,7 @@ function main(argv: string[]): number {
       'target-text': { type: 'string' },
       score: { type: 'string' },
       out: { type: 'string' },
+      generate: { type: 'string' },
       'max-tokens': { type: 'string' },
       'max-memory-mb': { type: 'string' },
     },
@@ -92,6 +94,7 @@ function main(argv: string[]): number {
         score: values.score as RnnScore | undefined,
         maxTokens: parseLimit('--max-tokens', values['max-tokens'], DEFAULT_MAX_TOKENS, 1),
         maxRunMemoryMB,
+        generate: parseLimit('--generate', values.generate, 0, 0),
       };
       if (values['chat-system'] !== undefined && !input.chat) throw new UsageError('--chat-system: give --chat-user too');
       if (!input.ids && input.text === undefined && !input.chat) throw new UsageError('run: give --ids, --text or --chat-user');

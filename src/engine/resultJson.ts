@@ -1,4 +1,4 @@
-// The CLI's JSON form of a run: {model, tokens, ids, predicted?, attentions: {part: P}} with P
+// The CLI's JSON form of a run: {model, tokens, ids, generated?, predicted?, attentions: {part: P}} with P
 // nested as [layer][head][query][key]. Only this output nests arrays; the engine never does.
 // writeResultJson streams the same text, since a real-size run's is longer than any JS string.
 import type { AttentionLayer, Part, RunResult } from './types';
@@ -26,6 +26,7 @@ export function resultToJson(r: RunResult): object {
     model: r.model,
     tokens: r.tokens,
     ids: r.ids,
+    ...(r.generated ? { generated: r.generated } : {}),
     ...(r.predicted ? { predicted: r.predicted } : {}),
     attentions,
   };
@@ -49,7 +50,13 @@ export function writeResultJson(r: RunResult, write: (text: string) => void, chu
     buf = [];
     size = 0;
   };
-  const head = { model: r.model, tokens: r.tokens, ids: r.ids, ...(r.predicted ? { predicted: r.predicted } : {}) };
+  const head = {
+    model: r.model,
+    tokens: r.tokens,
+    ids: r.ids,
+    ...(r.generated ? { generated: r.generated } : {}),
+    ...(r.predicted ? { predicted: r.predicted } : {}),
+  };
   put(JSON.stringify(head).slice(0, -1) + ',"attentions":{');
   let firstPart = true;
   for (const part of ['encoder', 'decoder', 'cross'] as const) {

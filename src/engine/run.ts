@@ -10,6 +10,7 @@ import { architectureOf, buildModel } from './models/registry';
 import { partShapes } from './models/parts';
 import { headWeightNorms } from './headNorms';
 import type { RunnableModel } from './models/runnable';
+import { MAX_GENERATE } from './models/generation';
 import type { ModelSummary, PartialRun, RunInput, RunResult } from './types';
 
 export { loadModel } from './format/load';
@@ -92,34 +93,46 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     // Text is what the decoder should produce; its inputs start with the start token.
     tgt = { ids: [r.decoderStartId, ...tgt.ids], tokens: [tgtTok?.token(r.decoderStartId) ?? String(r.decoderStartId), ...tgt.tokens] };
   }
-  for (const [side, seq] of [
-    ['ids', src],
-    ['target_ids', tgt],
+  const generate = input.generate ?? 0;
+  if (generate !== 0) checkGenerate(r, generate, tgt !== undefined);
+  // The generated tokens count against the limits up front: they are refused before any compute.
+  for (const [side, length] of [
+    ['ids', src.ids.length + generate],
+    ['target_ids', tgt?.ids.length ?? 0],
   ] as const) {
-    if (seq && input.maxTokens !== undefined && seq.ids.length > input.maxTokens) {
+    if (input.maxTokens !== undefined && length > input.maxTokens) {
+      const what = side === 'ids' && generate ? ` (${generate} of them to generate)` : '';
       throw new InputError(
         side,
-        `${seq.ids.length} tokens is over the limit of ${input.maxTokens} (setting attentionInspector.maxSequenceLength)`,
+        `${length} tokens${what} is over the limit of ${input.maxTokens} (setting attentionInspector.maxSequenceLength)`,
       );
     }
   }
   if (input.maxRunMemoryMB !== undefined)
-    checkRunMemory(model, { source: src.ids.length, target: tgt?.ids.length, withQKV: input.withQKV }, input.maxRunMemoryMB);
+    checkRunMemory(model, { source: src.ids.length + generate, target: tgt?.ids.length, withQKV: input.withQKV }, input.maxRunMemoryMB);
   const base = {
     model: summarize(model),
     tokens: { source: src.tokens, target: tgt?.tokens ?? [] },
     ids: { source: src.ids, target: tgt?.ids ?? [] },
   };
-  const control: RunControl = onPartial
-    ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) }
-    : ctl;
-  const out = r.run(src.ids, { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV }, control);
+  // A generating run's layers grow past the prompt tokens `base` names: it shows when it ends.
+  const control: RunControl =
+    onPartial && !generate ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) } : ctl;
+  const opts = { targetIds: tgt?.ids, score: input.score, withQKV: input.withQKV, ...(generate ? { generate } : {}) };
+  const out = r.run(src.ids, opts, control);
+  const gen = out.generated ?? [];
+  const sourceTok = model.sourceTokenizer;
+  const source = {
+    ids: [...src.ids, ...gen],
+    tokens: [...src.tokens, ...gen.map((id) => (sourceTok ? sourceTok.token(id) : String(id)))],
+  };
   const targetTokens = tgt && tgt.ids === out.targetIds ? tgt.tokens : out.targetIds.map((id) => (tgtTok ? tgtTok.token(id) : String(id)));
   const predictedTok = r.hasTarget ? tgtTok : model.sourceTokenizer;
   return {
     model: base.model,
-    tokens: { source: src.tokens, target: targetTokens },
-    ids: { source: src.ids, target: out.targetIds },
+    tokens: { source: source.tokens, target: targetTokens },
+    ids: { source: source.ids, target: out.targetIds },
+    ...(out.generated ? { generated: gen.length } : {}),
     attentions: out.attentions,
     positional: out.positional,
     ...(out.rope && { rope: out.rope }),
@@ -133,6 +146,19 @@ export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = 
     ...(out.axisLabels ? { axisLabels: out.axisLabels } : {}),
     ...withNorms(headWeightNorms(model, out.attentions, architectureOf(model).sharedLayer)),
   };
+}
+
+/** `generate` is a count of tokens, for decoder-only models only (their one sequence grows). */
+function checkGenerate(r: RunnableModel, generate: number, hasTarget: boolean): void {
+  if (!Number.isInteger(generate) || generate < 0 || generate > MAX_GENERATE) {
+    throw new InputError('generate', `${generate} is not a token count from 0 to ${MAX_GENERATE}`);
+  }
+  if (r.kind !== 'decoder' || r.hasTarget || hasTarget) {
+    throw new InputError(
+      'generate',
+      `only decoder-only models generate tokens; this model is ${r.kind === 'decoder' ? 'given a target' : `an ${r.kind}`}`,
+    );
+  }
 }
 
 function withNorms(norms: RunResult['headNorms']): Pick<RunResult, 'headNorms'> {

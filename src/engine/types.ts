@@ -114,6 +114,11 @@ export interface RunInput {
   withQKV?: boolean;
   /** Refuse inputs longer than this many tokens (per side) before any compute. */
   maxTokens?: number;
+  /**
+   * Decoder-only models: continue the prompt greedily for up to this many tokens (KV cache, stops
+   * at EOS); the result covers prompt + generated tokens (RunResult.generated). 0 or absent: none.
+   */
+  generate?: number;
   /** Refuse runs whose estimated memory (limits.ts) is over this many MB, before any compute. */
   maxRunMemoryMB?: number;
 }
@@ -169,6 +174,11 @@ export interface RunResult {
   rope?: RopeInfo[];
   addNorm: AddNormStep[];
   qkv?: QKV[];
+  /**
+   * How many of the last source tokens the run generated (RunInput.generate); absent: none. Their
+   * attention rows are those of their generation steps over the KV cache.
+   */
+  generated?: number;
   /** Greedy prediction after each decoder input (seq2seq / decoder models). */
   predicted?: { ids: number[]; tokens: string[] };
   /**

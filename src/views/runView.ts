@@ -23,6 +23,8 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private restorePending: boolean;
   /** The view's "Apply chat template" box: the typed text is the chat's user message. */
   private chat = false;
+  /** The view's "Generate N tokens" field (decoder-only models); 0: none. */
+  private generate = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -32,7 +34,10 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   ) {
     this.live = new LiveRun<RunResult>(
       {
-        start: (text) => this.runner.live(this.runner.current!, this.chat ? { chat: { user: text } } : parseTypedInput(text, this.vocab())),
+        start: (text) => {
+          const input = this.chat ? { chat: { user: text } } : parseTypedInput(text, this.vocab());
+          return this.runner.live(this.runner.current!, this.generate ? { ...input, generate: this.generate } : input);
+        },
         onStart: () => (this.inputError = undefined),
         onResult: () => undefined, // the runner's change event redraws
         onError: (_text, e) => {
@@ -111,10 +116,12 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
       case 'input':
         this.chat = raw.chat === true;
         if (!this.runner.current) return this.post();
+        this.generate = raw.generate ?? 0;
         return raw.text.trim() ? this.live.type(raw.text) : undefined;
       case 'runNow':
         this.chat = raw.chat === true;
         if (!this.runner.current) return this.post();
+        this.generate = raw.generate ?? 0;
         return raw.text.trim() ? this.live.now(raw.text) : undefined;
       case 'chooseModel': {
         const model = await this.actions.chooseModel();

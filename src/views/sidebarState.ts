@@ -39,8 +39,11 @@ export function sidebarState(runner: RunnerState, inputError?: string): SidebarS
           source: [...sameModel.tokens.source],
           target: [...sameModel.tokens.target],
           ...(sameModel.model.unkToken !== undefined ? { unk: sameModel.model.unkToken } : {}),
+          ...(sameModel.generated ? { generated: sameModel.generated } : {}),
         }
       : { source: [], target: [] },
+    // Decoder-only (no target side): the view offers "Generate N tokens".
+    ...(sameModel && sameModel.model.kind === 'decoder' && sameModel.tokens.target.length === 0 ? { canGenerate: true } : {}),
     parts: sameModel ? sidebarParts(sameModel) : [],
     ...(sameModel?.model.chatTemplate ? { chatTemplate: true } : {}),
   };

@@ -132,4 +132,44 @@ export const ENGINE_CASES: Case[] = [
   engineCase('gpt2', 'engine-gpt2-decoder-only'),
   engineCase('rnn-gru-additive', 'engine-rnn-gru-additive'),
   engineCase('llama', 'engine-hf-llama-gqa', hfFamily), // 4 query heads over 2 K/V heads, RoPE
+  {
+    name: 'real engine: llama with generate 6 — the generated tokens are marked in the strip and named in the stepper',
+    run: async (ctx) => {
+      const dir = path.join(FIXTURES, 'hf-families', 'llama');
+      const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { input_ids: number[]; greedy: number[] };
+      const result = runModel(loadModel(dir), { ids: exp.input_ids, generate: exp.greedy.length });
+      const n = exp.input_ids.length + exp.greedy.length;
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const generated = page.locator('.token-rows .chips').first().locator('.chip.generated');
+        equal(await generated.count(), exp.greedy.length, 'generated chips');
+        const all = await texts(page, '.token-rows .chips:first-of-type .chip');
+        equal((await generated.allTextContents()).join('|'), all.slice(-exp.greedy.length).join('|'), 'the last chips are marked');
+        check((await texts(page, '.token-row-label'))[0].includes(`(${n}, ${exp.greedy.length} generated)`), 'row label counts them');
+        // Seen, not only in the DOM: a generated chip's border differs from a prompt chip's.
+        const border = (i: number) =>
+          page
+            .locator('.token-rows .chips')
+            .first()
+            .locator('.chip')
+            .nth(i)
+            .evaluate((e) => getComputedStyle(e).borderTopColor);
+        check((await border(0)) !== (await border(n - 1)), 'generated chip border stands out');
+        await page.click('.view-tab[data-view="stepper"]');
+        await page.waitForSelector('.stepper-view:not([hidden]) .matrix-canvas', { timeout: 5000 });
+        await page.focus('.stepper-view');
+        await page.keyboard.press('End');
+        const step = (await texts(page, '.step-text'))[0];
+        check(
+          step.includes(`Step ${n} of ${n}`) && step.includes(`(generated, greedy step ${exp.greedy.length} of ${exp.greedy.length})`),
+          step,
+        );
+        await page.keyboard.press('Home');
+        check(!(await texts(page, '.step-text'))[0].includes('generated'), 'a prompt step is not called generated');
+        await screenshot(page, ctx.artifacts, 'engine-hf-llama-generate');
+        await assertClean(ins);
+      });
+    },
+  },
 ];

@@ -75,14 +75,17 @@ export class RunHeader {
       .join(' · ');
     this.root.append(titleRow, el('p', { className: 'run-details', text: details, attrs: { title: m.file } }));
     const rows = el('div', { className: 'token-rows' });
-    const addRow = (label: string, tokens: string[]) => {
+    // `generated`: how many of the row's last tokens the model wrote itself (RunInput.generate).
+    const addRow = (label: string, tokens: string[], generated = 0) => {
       if (tokens.length === 0) return;
       const chips = el('div', { className: 'chips' });
-      tokens.slice(0, MAX_CHIPS).forEach((t, i) => chips.appendChild(tokenChip(t, i, meta.unkToken)));
+      const from = tokens.length - generated;
+      tokens.slice(0, MAX_CHIPS).forEach((t, i) => chips.appendChild(tokenChip(t, i, meta.unkToken, i >= from ? i - from + 1 : undefined)));
       if (tokens.length > MAX_CHIPS) chips.appendChild(el('span', { className: 'chip more', text: `… ${tokens.length - MAX_CHIPS} more` }));
-      rows.append(el('span', { className: 'token-row-label', text: `${label} (${tokens.length})` }), chips);
+      const count = generated ? `${tokens.length}, ${generated} generated` : `${tokens.length}`;
+      rows.append(el('span', { className: 'token-row-label', text: `${label} (${count})` }), chips);
     };
-    addRow(m.kind === 'decoder' ? 'tokens' : 'source', meta.tokens.source);
+    addRow(m.kind === 'decoder' ? 'tokens' : 'source', meta.tokens.source, meta.generated);
     addRow('target', meta.tokens.target);
     // An encoder's head predicts each position (e.g. a masked-LM guess); decoders predict what comes next.
     const encoderOnly = /\bencoder\b/i.test(m.kind) && !/decoder/i.test(m.kind);
@@ -114,12 +117,16 @@ function runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLE
   ]);
 }
 
-/** One token of a strip; the unknown-word token is marked, since the model saw none of that word. */
-export function tokenChip(token: string, index: number, unkToken: string | undefined): HTMLElement {
+/**
+ * One token of a strip; the unknown-word token is marked, since the model saw none of that word,
+ * and so is a token the model generated (`step`: its greedy step, from 1).
+ */
+export function tokenChip(token: string, index: number, unkToken: string | undefined, step?: number): HTMLElement {
   const unknown = unkToken !== undefined && token === unkToken;
+  const title = unknown ? `#${index}: ${token}, a word not in the vocabulary (the model sees only ${token})` : `#${index}: ${token}`;
   return el('span', {
-    className: unknown ? 'chip unk' : 'chip',
+    className: `chip${unknown ? ' unk' : ''}${step ? ' generated' : ''}`,
     text: displayToken(token),
-    attrs: { title: unknown ? `#${index}: ${token}, a word not in the vocabulary (the model sees only ${token})` : `#${index}: ${token}` },
+    attrs: { title: step ? `${title}, generated at greedy step ${step}` : title },
   });
 }

@@ -1,7 +1,7 @@
 // Entry of the side panel's "Run" view (dist/webview/sidebar.js): the input box (each keystroke is
 // sent; the host waits for a pause and cancels the previous run), the current run's tokens, and a
 // small grid of heads. Tokens are always inserted as text, never as HTML.
-import { isHostToSidebar, type SidebarPart, type SidebarState, type SidebarToHost } from '../../common/sidebar';
+import { isHostToSidebar, MAX_SIDEBAR_GENERATE, type SidebarPart, type SidebarState, type SidebarToHost } from '../../common/sidebar';
 import { buildAtlas, showTile, type Atlas } from '../shared/atlas';
 import { clear, displayToken, el } from '../shared/dom';
 import { makeRamp, onThemeChange, readTheme } from '../shared/theme';
@@ -28,12 +28,21 @@ const chatRow = el(
   [chatBox, el('span', { text: ' Apply chat template' })],
 );
 chatRow.hidden = true;
+/** Whether the typed text goes through the chat template (only offered when the model has one). */
+const chat = () => !chatRow.hidden && chatBox.checked;
+// Decoder-only models: continue the input greedily for N tokens (0: none); shown when the model can.
+const generate = el('input', {
+  className: 'generate',
+  attrs: { type: 'number', min: '0', max: String(MAX_SIDEBAR_GENERATE), step: '1', value: '0', 'aria-label': 'Generate N tokens' },
+});
+const generateRow = el('label', { className: 'generate-row', attrs: { hidden: '' } }, [
+  el('span', { text: 'Generate N tokens' }),
+  generate,
+]);
 const status = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
 const tokens = el('section', { className: 'tokens', attrs: { 'aria-label': 'Tokens' } });
 const grid = el('section', { className: 'grid', attrs: { 'aria-label': 'Heads' } });
-root.append(el('div', { className: 'model' }, [modelName, choose]), input, chatRow, status, tokens, grid);
-/** Whether the typed text goes through the chat template (only offered when the model has one). */
-const chat = () => !chatRow.hidden && chatBox.checked;
+root.append(el('div', { className: 'model' }, [modelName, choose]), input, chatRow, generateRow, status, tokens, grid);
 
 let last: SidebarState | undefined;
 /** While the person types, the host's echo of an older input must not overwrite the box. */
@@ -46,15 +55,22 @@ choose.addEventListener('click', () => api.post({ type: 'chooseModel' }));
 input.addEventListener('input', () => {
   typing = true;
   api.setState({ input: input.value });
-  api.post({ type: 'input', text: input.value, chat: chat() });
+  api.post({ type: 'input', text: input.value, chat: chat(), ...generateCount() });
 });
 chatBox.addEventListener('change', () => input.value.trim() && api.post({ type: 'runNow', text: input.value, chat: chat() }));
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) {
     e.preventDefault();
-    api.post({ type: 'runNow', text: input.value, chat: chat() });
+    api.post({ type: 'runNow', text: input.value, chat: chat(), ...generateCount() });
   }
 });
+generate.addEventListener('change', () => input.value.trim() && api.post({ type: 'runNow', text: input.value, ...generateCount() }));
+
+/** The field's count when it is shown and valid (the host's guard refuses anything else). */
+function generateCount(): { generate?: number } {
+  const n = Number(generate.value);
+  return !generateRow.hidden && Number.isInteger(n) && n > 0 && n <= MAX_SIDEBAR_GENERATE ? { generate: n } : {};
+}
 input.addEventListener('blur', () => (typing = false));
 
 const onHost = receiver(isHostToSidebar, (s) => {
@@ -75,6 +91,7 @@ function render(s: SidebarState): void {
   }
   input.disabled = !s.model;
   chatRow.hidden = !s.chatTemplate;
+  generateRow.hidden = !s.canGenerate;
   input.placeholder = s.placeholder ?? PLACEHOLDER;
   status.className = `status ${s.status}`;
   status.textContent = s.status === 'running' ? 'Running…' : (s.message ?? '');
@@ -93,8 +110,13 @@ function renderTokens(t: SidebarState['tokens']): void {
         { className: 'token-list' },
         list.map((tok, i) => {
           const unknown = t.unk !== undefined && tok === t.unk;
-          const title = unknown ? `#${i}: ${tok}, a word not in the vocabulary` : `#${i}: ${tok}`;
-          return el('span', { className: unknown ? 'token unk' : 'token', text: displayToken(tok), attrs: { title } });
+          const made = list === t.source && i >= list.length - (t.generated ?? 0);
+          const title = `${unknown ? `#${i}: ${tok}, a word not in the vocabulary` : `#${i}: ${tok}`}${made ? ', generated' : ''}`;
+          return el('span', {
+            className: `token${unknown ? ' unk' : ''}${made ? ' generated' : ''}`,
+            text: displayToken(tok),
+            attrs: { title },
+          });
         }),
       ),
     ]);

@@ -14,6 +14,7 @@ import { recorder, type Linear, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import { rmsNorm } from './norms';
 import { applyRope, ropeInvFreq, ropeSummary, ropeTables } from './rope';
+import { greedyContinuation } from './generation';
 import type { ModelOutput, RunnableModel } from './runnable';
 import type { AddNormStep } from '../types';
 
@@ -273,7 +274,7 @@ export class HfDecoderModel {
    * hears each step's [vocab] logits.
    */
   generate(ids: number[], steps: number, ctl: RunControl = noControl, onLogits?: (logits: Float32Array) => void): number[] {
-    const caches = this.layers.map(() => new LayerCache());
+    const caches = this.caches();
     const out: number[] = [];
     let input = ids;
     for (let s = 0; s < steps; s++) {
@@ -287,6 +288,11 @@ export class HfDecoderModel {
       input = [next];
     }
     return out;
+  }
+
+  /** One empty KV cache per layer. */
+  caches(): LayerCache[] {
+    return this.layers.map(() => new LayerCache());
   }
 }
 
@@ -404,6 +410,22 @@ export function buildHfDecoder(model: Model, kernels?: Kernels): RunnableModel &
     run: (ids, opts, ctl): ModelOutput => {
       if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');
       if (ids.length === 0) throw new InputError('ids', 'at least one token is needed');
+      if (opts.generate) {
+        // Greedy continuation over the KV cache; each generated token's row is its step's attention.
+        const caches = t.caches();
+        const g = greedyContinuation(
+          ids,
+          opts.generate,
+          c.eos_ids,
+          (input, rec, stepCtl) => {
+            const h = t.forward(input, caches[0]?.length ?? 0, caches, rec, stepCtl);
+            return argmaxRows(t.logits(h, input.length), input.length);
+          },
+          opts.withQKV === true,
+          ctl,
+        );
+        return { targetIds: [], attentions: g.attentions, addNorm: g.addNorm, qkv: g.qkv, predicted: g.predicted, generated: g.generated };
+      }
       const rec = recorder(opts.withQKV);
       const h = t.forward(ids, 0, undefined, rec, ctl);
       const predicted = argmaxRows(t.logits(h, ids.length), ids.length);

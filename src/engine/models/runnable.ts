@@ -11,6 +11,8 @@ export interface ModelOutput {
   qkv?: QKV[];
   /** Greedy prediction after each decoder input. */
   predicted?: number[];
+  /** Decoder-only runs with RunOptions.generate: the ids generated after the prompt (every array covers prompt + these). */
+  generated?: number[];
   positional?: { positions: number; dims: number; scheme: string; data: Float32Array };
   rope?: RopeInfo[];
   /** The architecture's own view (see RunResult.app). */
@@ -24,6 +26,8 @@ export interface RunOptions {
   score?: RnnScore;
   /** Record Q, K, V per head: of every layer (true) or of one layer only (the Q·K view's request). */
   withQKV?: boolean | QkvOnly;
+  /** Decoder-only models: continue the prompt greedily for up to this many tokens (KV cache, stops at EOS). */
+  generate?: number;
 }
 
 export interface RunnableModel {

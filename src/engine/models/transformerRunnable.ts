@@ -47,7 +47,7 @@ function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ct
   const c = t.cfg;
   const rec = recorder(opts.withQKV);
   const pe = t.positionalEncoding();
-  const positions = Math.min(c.max_positions, Math.max(ids.length, opts.targetIds?.length ?? 0, 1));
+  const positions = Math.min(c.max_positions, Math.max(ids.length + (opts.generate ?? 0), opts.targetIds?.length ?? 0, 1));
   const positional = pe && { positions, dims: c.d_model, scheme: c.positions, data: pe.slice(0, positions * c.d_model) };
   if (ids.length === 0) throw new InputError('ids', 'at least one token is needed');
 
@@ -68,8 +68,12 @@ function runTransformer(t: TransformerModel, ids: number[], opts: RunOptions, ct
   if (c.kind === 'decoder') {
     // Decoder-only: the input is the whole (causal) sequence.
     if (opts.targetIds) throw new InputError('target_ids', 'a decoder-only model takes its whole sequence as ids');
-    const h = t.decodeFull(ids, undefined, rec, ctl);
-    return { targetIds: [], ...rec, positional, predicted: predictions(t, h, ids.length) };
+    const generated = opts.generate ? continueGreedily(t, ids, opts.generate, ctl) : undefined;
+    // The recorded pass runs over prompt + generated: under the causal mask each generated token's
+    // row is what it attended to when it was generated (the KV-cache steps equal the full pass).
+    const all = generated ? [...ids, ...generated] : ids;
+    const h = t.decodeFull(all, undefined, rec, ctl);
+    return { targetIds: [], ...rec, positional, predicted: predictions(t, h, all.length), ...(generated ? { generated } : {}) };
   }
   const memory = t.encode(ids, rec, ctl);
   const targetIds = opts.targetIds ?? greedyDecode(t, memory, ctl);
@@ -84,6 +88,31 @@ function predictions(t: TransformerModel, h: Float32Array, rows: number): number
   const logits = t.logits(h, rows); // [rows, vocab]
   const out = argmaxRows(logits, rows);
   t.release(h, logits);
+  return out;
+}
+
+/** A decoder-only model's greedy continuation of `prompt` over the KV cache, up to `steps` ids or EOS (kept). */
+function continueGreedily(t: TransformerModel, prompt: number[], steps: number, ctl: RunControl): number[] {
+  const c = t.cfg;
+  if (prompt.length + steps > c.max_positions) {
+    throw new InputError('generate', `${prompt.length} + ${steps} tokens is over the model's ${c.max_positions} positions`);
+  }
+  const session = t.session();
+  const out: number[] = [];
+  try {
+    let next = -1;
+    for (const id of [...prompt, ...Array<number>(steps)]) {
+      checkpoint(ctl, session.length, prompt.length + steps, `generating: position ${session.length + 1}`);
+      const r = session.step(session.length < prompt.length ? id : next, ctl);
+      next = argmaxRows(r.logits, 1)[0];
+      session.recycle(r);
+      if (session.length < prompt.length) continue;
+      out.push(next);
+      if (next === c.eos_id || out.length === steps) break;
+    }
+  } finally {
+    session.close();
+  }
   return out;
 }
 

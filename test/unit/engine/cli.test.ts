@@ -113,3 +113,19 @@ test('run refuses a run estimated over 2048 MB by default (exit 1, naming the li
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--max-tokens: expected a whole number ≥ 1, got "lots"/);
 });
+
+test('run --generate N continues a decoder greedily: transformers’ greedy ids, counted in "generated", attention over all', () => {
+  const dir = path.join(FIX, 'hf-families', 'llama');
+  const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+  const r = cli('run', dir, '--ids', exp.input_ids.join(','), '--generate', String(exp.greedy.length));
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.ids.source, [...exp.input_ids, ...exp.greedy]);
+  assert.equal(j.generated, exp.greedy.length);
+  const n = exp.input_ids.length + exp.greedy.length;
+  assert.equal(j.attentions.decoder[0][0].length, n); // a row per prompt and generated token
+  assert.equal(j.attentions.decoder[0][0][n - 1].length, n);
+  const bad = cli('run', path.join(FIX, 'hf', 'bert'), '--ids', '1,2', '--generate', '2');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /generate.*only decoder-only models/);
+});

@@ -2,7 +2,9 @@
 // host sends passes the guards the pages apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_INPUT } from '../../../common/sidebar';
+import * as path from 'node:path';
+import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_GENERATE, MAX_SIDEBAR_INPUT } from '../../../common/sidebar';
+import { loadModel, runModel } from '../../../src/engine/run';
 import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../common/modelPage';
 import { sidebarState } from '../../../src/views/sidebarState';
 import { averagePool, headSummaries } from '../../../common/headData';
@@ -191,4 +193,22 @@ test('Run view chat template: offered when the model has one, the chat input sho
   assert.ok(!isHostToSidebar({ ...s, chatTemplate: 'yes' }));
   assert.ok(isSidebarToHost({ type: 'input', text: 'x', chat: true }));
   assert.ok(!isSidebarToHost({ type: 'runNow', text: 'x', chat: 1 }));
+});
+
+test('generate: the view sends a token count, the guard bounds it; a decoder-only run offers the field and marks what it generated', () => {
+  assert.ok(isSidebarToHost({ type: 'runNow', text: 'x', generate: 5 }));
+  assert.ok(isSidebarToHost({ type: 'input', text: 'x', generate: 0 }));
+  for (const generate of [-1, 1.5, '3', MAX_SIDEBAR_GENERATE + 1, NaN])
+    assert.ok(!isSidebarToHost({ type: 'runNow', text: 'x', generate }));
+  const model = loadModel(path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf-families', 'llama'));
+  const result = runModel(model, { ids: [1, 5, 9], generate: 4 });
+  const s = sidebarState({ current: 'llama', resultModel: 'llama', lastResult: result, running: false });
+  assert.equal(s.canGenerate, true);
+  assert.equal(s.tokens.generated, 4);
+  assert.equal(s.tokens.source.length, 7);
+  assert.ok(isHostToSidebar(s));
+  assert.ok(!isHostToSidebar({ ...s, tokens: { ...s.tokens, generated: 8 } }), 'more generated than tokens');
+  const encdec = syntheticResult();
+  const e = sidebarState({ current: 'm', resultModel: 'm', lastResult: encdec, running: false });
+  assert.equal(e.canGenerate, undefined, 'an encoder–decoder run offers no "Generate N tokens"');
 });

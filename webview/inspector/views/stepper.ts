@@ -235,8 +235,11 @@ export class StepperView {
     this.sub.textContent = `${meta.model.name} · ${meta.model.kind} · layer ${this.choice.layer} · head ${this.choice.head}${meta.score ? ` · score: ${meta.score}` : ''}`;
     const input = dec.queryTokens[this.t] ?? `#${this.t}`;
     const predicted = meta.predicted?.[this.t];
+    // A decoder-only run's generated tokens are its last queries (RunInput.generate).
+    const genStep = meta.generated && meta.tokens.target.length === 0 ? this.t - (T - meta.generated) + 1 : 0;
     this.stepText.textContent =
       `Step ${this.t + 1} of ${T}: decoder input “${displayToken(input)}”` +
+      (genStep > 0 ? ` (generated, greedy step ${genStep} of ${meta.generated})` : '') +
       (predicted !== undefined ? ` → predicts “${displayToken(predicted)}”` : '');
     this.tooltip.hide(); // a tooltip from the previous step would show stale numbers
     clear(this.panes);
