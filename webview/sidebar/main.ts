@@ -64,7 +64,10 @@ input.addEventListener('keydown', (e) => {
     api.post({ type: 'runNow', text: input.value, chat: chat(), ...generateCount() });
   }
 });
-generate.addEventListener('change', () => input.value.trim() && api.post({ type: 'runNow', text: input.value, ...generateCount() }));
+generate.addEventListener(
+  'change',
+  () => input.value.trim() && api.post({ type: 'runNow', text: input.value, chat: chat(), ...generateCount() }),
+);
 
 /** The field's count when it is shown and valid (the host's guard refuses anything else). */
 function generateCount(): { generate?: number } {
