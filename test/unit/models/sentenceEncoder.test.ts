@@ -95,7 +95,7 @@ test('zero attention weights give uniform rows; embedding = tanh(pooler bias) / 
     assert.equal(d.pooledNorm, 0, 'every sub-layer outputs 0 and the residual projection is 0');
     assert.equal(d.tokens, 3);
     assert.equal(r.positional?.scheme, 't2t-timing');
-    // The side panel's tree (src/views/modelTree.ts partsOf) lists heads from the summary's parts.
+    // The side panel's tree (src/sidebar/modelTree.ts partsOf) lists heads from the summary's parts.
     const summary = summarize(loadModel(path.join(dir, 'se.model.json')));
     assert.deepEqual([summary.details.encoder_layers, summary.details.heads], [2, 2]);
     assert.deepEqual(summary.parts, [{ part: 'encoder', layers: 2, heads: 2 }]);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_INPUT } from '../../../common/sidebar';
 import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../common/modelPage';
-import { sidebarState } from '../../../src/views/sidebarState';
+import { sidebarState } from '../../../src/sidebar/sidebarState';
 import { averagePool, headSummaries } from '../../../common/headData';
 import { syntheticResult } from '../../webview/synthetic';
 
