@@ -134,7 +134,7 @@ export interface FocusHeadMessage extends HeadFocus {
 
 /**
  * The architecture's own view (RunResult.app), sent after the thumbnails. `data` is checked by the
- * renderer registered for `kind` (webview/inspector/apps/), which shows a message if it is unusable.
+ * renderer registered for `kind` (webview/inspector/archViews/), which shows a message if it is unusable.
  */
 export interface AppMessage {
   type: 'app';

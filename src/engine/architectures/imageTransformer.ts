@@ -1,6 +1,6 @@
 // Image Transformer: a decoder over pixels with local 1D or 2D self-attention.
 import type { ImageTransformerConfig, ModelOf } from '../format/loaded';
-import { IMAGE_TRANSFORMER } from '../../../common/apps/image-transformer';
+import { IMAGE_TRANSFORMER } from '../../../common/archViews/image-transformer';
 import { buildImageTransformer } from '../models/imageTransformer';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 

@@ -1,7 +1,7 @@
 // Sentence encoder (Universal Sentence Encoder Lite): pre-LN encoder, mean-pooled embedding.
 import type { ModelOf, SentenceEncoderConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads } from '../format/configChecks';
-import { SENTENCE_EMBEDDING } from '../../../common/apps/sentence-embedding';
+import { SENTENCE_EMBEDDING } from '../../../common/archViews/sentence-embedding';
 import { buildSentenceEncoder } from '../models/sentenceEncoder';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 

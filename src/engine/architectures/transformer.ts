@@ -2,7 +2,7 @@
 import type { ModelOf, TransformerConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads, checkId } from '../format/configChecks';
 import { isFixedScheme } from '../positional';
-import { MLM_KIND } from '../../../common/apps/mlm';
+import { MLM_KIND } from '../../../common/archViews/mlm';
 import { buildTransformer } from '../models/transformerRunnable';
 import { count, id, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 

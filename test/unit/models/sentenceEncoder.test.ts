@@ -10,7 +10,7 @@ import { loadModel } from '../../../src/engine/format/load';
 import { runModel, summarize } from '../../../src/engine/run';
 import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
 import { t2tTimingSignal } from '../../../src/engine/positional';
-import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/apps/sentence-embedding';
+import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
 
 const CFG = { vocab_size: 5, embed_dim: 4, d_model: 6, heads: 2, d_ff: 3, layers: 2, max_positions: 8, embedding_scale: 2 };
 
