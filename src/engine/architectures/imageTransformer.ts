@@ -67,7 +67,7 @@ export const imageTransformer: Architecture<'image-transformer'> = {
   partShapes: (c) => [{ part: 'decoder', layers: c.layers, heads: c.heads }],
   estimateMemory: imageTransformerMemory,
   build: buildImageTransformer,
-  appKinds: [IMAGE_TRANSFORMER],
+  viewKinds: [IMAGE_TRANSFORMER],
 };
 
 /** Image Transformer (imageTransformer.ts): [heads, n, n] per layer over the pixels (keys outside the memory block masked). */

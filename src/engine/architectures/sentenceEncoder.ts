@@ -35,7 +35,7 @@ export const sentenceEncoder: Architecture<'sentence-encoder'> = {
   partShapes: (c) => [{ part: 'encoder', layers: c.layers, heads: c.heads }],
   estimateMemory: sentenceEncoderMemory,
   build: buildSentenceEncoder,
-  appKinds: [SENTENCE_EMBEDDING],
+  viewKinds: [SENTENCE_EMBEDDING],
 };
 
 /** Sentence encoder (sentenceEncoder.ts): a pre-LN encoder plus the pooled embedding. */

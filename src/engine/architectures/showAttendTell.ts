@@ -73,7 +73,7 @@ export const showAttendTell: Architecture<'show-attend-tell'> = {
   partShapes: () => [{ part: 'cross', layers: 1, heads: 1 }],
   estimateMemory: showAttendTellMemory,
   build: buildShowAttendTell,
-  appKinds: [SHOW_ATTEND_TELL],
+  viewKinds: [SHOW_ATTEND_TELL],
 };
 
 /** Show, Attend and Tell (showAttendTell.ts): the drawn image, the CNN's largest feature map, [T, L] α. */

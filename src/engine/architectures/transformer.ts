@@ -100,7 +100,7 @@ export const transformer: Architecture<'transformer'> = {
   },
   estimateMemory: transformerMemory,
   build: buildTransformer,
-  appKinds: [MLM_KIND], // masked-LM encoders (own lm_head and a mask token)
+  viewKinds: [MLM_KIND], // masked-LM encoders (own lm_head and a mask token)
 };
 
 /** Transformer encoder, decoder-only and encoder–decoder, as transformer.ts runs them. */

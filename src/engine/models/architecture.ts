@@ -77,7 +77,7 @@ export interface Architecture<K extends ArchitectureName = ArchitectureName> {
    * RunResult.app kinds its runs may carry; each is drawn by webview/inspector/archViews/<kind>.ts
    * (with its data type and guard in common/archViews/<kind>.ts). None: the heads only.
    */
-  readonly appKinds?: readonly string[];
+  readonly viewKinds?: readonly string[];
   /** Every recorded layer reuses layer 0's weights (Universal Transformer): head norms read layer 0. */
   readonly sharedLayer?: boolean;
 }

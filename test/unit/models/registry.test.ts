@@ -17,6 +17,6 @@ test('the built-in families are registered once each, by the names model files u
 
 test('every view kind a descriptor names is drawn by the inspector (webview/inspector/archViews/)', () => {
   for (const n of architectureNames()) {
-    for (const kind of findArchitecture(n)!.appKinds ?? []) assert.ok(APP_RENDERERS[kind], `${n}: no renderer for app kind "${kind}"`);
+    for (const kind of findArchitecture(n)!.viewKinds ?? []) assert.ok(APP_RENDERERS[kind], `${n}: no renderer for app kind "${kind}"`);
   }
 });
