@@ -3,9 +3,10 @@
 // Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
 import type { Part } from '../src/engine/types';
-import { isCount, isFiniteOrNull, isIndex, isPart, isRecord, isString, isStrings } from './guards';
-import { STAT_KEYS, type HeadStats, type PartMeta, type RunMeta, type Thumbnail } from './headData';
-import { isHostToView, isInspectorView, isRnnScore, isViewToHost, type HostToView, type InspectorView, type ViewToHost } from './views';
+import { isCount, isIndex, isPart, isRecord, isString } from './guards';
+import { STAT_KEYS, type HeadStats, type RunMeta, type Thumbnail } from './headData';
+import { isRunMeta, isThumbnail } from './runMetaGuards';
+import { isHostToView, isInspectorView, isViewToHost, type HostToView, type InspectorView, type ViewToHost } from './views';
 
 export type { HeadStats, PartMeta, RunMeta, Thumbnail } from './headData';
 export * from './views';
@@ -133,7 +134,7 @@ export interface FocusHeadMessage extends HeadFocus {
 
 /**
  * The architecture's own view (RunResult.app), sent after the thumbnails. `data` is checked by the
- * renderer registered for `kind` (webview/inspector/apps/), which shows a message if it is unusable.
+ * renderer registered for `kind` (webview/inspector/archViews/), which shows a message if it is unusable.
  */
 export interface AppMessage {
   type: 'app';
@@ -257,119 +258,6 @@ export function sanitizeState(x: unknown): InspectorState {
   if (isPart(x.aggPart)) s.aggPart = x.aggPart;
   if (isIndex(x.aggLayer)) s.aggLayer = x.aggLayer;
   return s;
-}
-
-function isStats(x: unknown): x is HeadStats {
-  return (
-    isRecord(x) &&
-    typeof x.entropy === 'number' &&
-    typeof x.max === 'number' &&
-    typeof x.toFirst === 'number' &&
-    isFiniteOrNull(x.toSep) &&
-    isFiniteOrNull(x.toSelf)
-  );
-}
-
-function isPartMeta(x: unknown): x is PartMeta {
-  if (!isRecord(x) || !isPart(x.part) || !isCount(x.queries) || !isCount(x.keys)) return false;
-  if (!isStrings(x.queryTokens, x.queries) || !isStrings(x.keyTokens, x.keys)) return false;
-  return (
-    Array.isArray(x.layers) &&
-    x.layers.every(
-      (l: unknown) =>
-        isRecord(l) &&
-        isIndex(l.layer) &&
-        isCount(l.heads) &&
-        typeof l.masked === 'boolean' &&
-        Array.isArray(l.stats) &&
-        l.stats.length === l.heads &&
-        l.stats.every(isStats) &&
-        (l.norms === undefined || isNorms(l.norms, l.heads)) &&
-        (l.kvHeads === undefined || (isCount(l.kvHeads) && l.kvHeads < l.heads && l.heads % l.kvHeads === 0)) &&
-        (l.window === undefined || isCount(l.window)),
-    )
-  );
-}
-
-/** Optional per-head weight norms: each present list has one finite number per head. */
-function isNorms(x: unknown, heads: number): boolean {
-  if (!isRecord(x)) return false;
-  return (['q', 'k', 'v', 'o'] as const).every(
-    (key) =>
-      x[key] === undefined ||
-      (Array.isArray(x[key]) &&
-        (x[key] as unknown[]).length === heads &&
-        (x[key] as unknown[]).every((n) => typeof n === 'number' && Number.isFinite(n))),
-  );
-}
-
-function isRunMeta(x: unknown): x is RunMeta {
-  if (!isRecord(x) || !isRecord(x.model) || !isRecord(x.details) || !isRecord(x.tokens)) return false;
-  const m = x.model;
-  return (
-    isString(m.name) &&
-    isString(m.file) &&
-    isString(m.architecture) &&
-    isString(m.kind) &&
-    typeof m.parameters === 'number' &&
-    isStrings(x.tokens.source) &&
-    isStrings(x.tokens.target) &&
-    (x.predicted === undefined || isStrings(x.predicted)) &&
-    (x.generated === undefined || (isCount(x.generated) && x.generated <= x.tokens.source.length)) &&
-    isString(x.scoreLabel) &&
-    (x.scores === undefined || (Array.isArray(x.scores) && x.scores.every(isRnnScore))) &&
-    (x.score === undefined || isRnnScore(x.score)) &&
-    (x.positional === undefined ||
-      (isRecord(x.positional) && isCount(x.positional.positions) && isCount(x.positional.dims) && isString(x.positional.scheme, 100))) &&
-    (x.rope === undefined || (Array.isArray(x.rope) && x.rope.length <= 64 && x.rope.every(isRopeInfo))) &&
-    Array.isArray(x.parts) &&
-    x.parts.every(isPartMeta) &&
-    (x.running === undefined || isRunning(x.running)) &&
-    (x.engine === undefined ||
-      (isRecord(x.engine) &&
-        isString(x.engine.kernels, 100) &&
-        isCount(x.engine.threads) &&
-        typeof x.engine.ms === 'number' &&
-        x.engine.ms >= 0)) &&
-    (x.unkToken === undefined || isString(x.unkToken, 100))
-  );
-}
-
-function isRopeInfo(x: unknown): boolean {
-  if (!isRecord(x) || !isCount(x.headDim) || !isCount(x.rotaryDim) || x.rotaryDim > x.headDim) return false;
-  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  return (
-    Array.isArray(x.layers) &&
-    x.layers.every(isIndex) &&
-    isString(x.type, 40) &&
-    finite(x.theta) &&
-    (x.factor === undefined || finite(x.factor)) &&
-    Array.isArray(x.invFreq) &&
-    x.invFreq.length * 2 === x.rotaryDim &&
-    x.invFreq.every((v) => finite(v) && (v as number) > 0)
-  );
-}
-
-function isRunning(x: unknown): boolean {
-  return (
-    isRecord(x) &&
-    isIndex(x.done) &&
-    isCount(x.total) &&
-    isString(x.message, 200) &&
-    (x.stopped === undefined || x.stopped === 'cancelled' || x.stopped === 'failed')
-  );
-}
-
-function isThumbnail(x: unknown): x is Thumbnail {
-  return (
-    isRecord(x) &&
-    isIndex(x.layer) &&
-    isIndex(x.head) &&
-    isCount(x.rows) &&
-    isCount(x.cols) &&
-    x.data instanceof Float32Array &&
-    x.data.length === x.rows * x.cols
-  );
 }
 
 /** Checks what the host sent before the webview renders it (shapes must match array lengths). */

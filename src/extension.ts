@@ -3,14 +3,14 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { EngineHost } from './engineHost';
-import { ModelTreeProvider } from './views/modelTree';
+import { ModelTreeProvider } from './sidebar/modelTree';
 import { Runner } from './runner';
 import { registerCommands } from './commands';
 import { vscodePrompter, pickModel, type Prompter } from './prompts';
-import { RunViewProvider } from './views/runView';
+import { RunViewProvider } from './sidebar/runView';
 import { ModelEditorProvider } from './editors/modelEditor';
 import { ModelCodeLensProvider } from './editors/modelCodeLens';
-import { HEADER_SCHEME, SafetensorsHeaderProvider } from './views/safetensorsDocument';
+import { HEADER_SCHEME, SafetensorsHeaderProvider } from './sidebar/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 import { Inspector } from './panels/inspector';
 import { Settings } from './settings';

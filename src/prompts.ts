@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ModelSummary, RunInput } from './engine/types';
-import { findCachedModels, findModels, modelPathOf } from './views/modelTree';
+import { findCachedModels, findModels, modelPathOf } from './sidebar/modelTree';
 import { inputPlaceholder, parseTypedInput, TypedInputError } from './inputText';
 import { uiText } from './uiText';
 

@@ -11,7 +11,7 @@ import type { HeadFocus } from '../common/webview';
 import type { InspectorView } from '../common/views';
 import type { RunEvent } from './panels/runDisplay';
 import { pickInput, type Prompter } from './prompts';
-import { ModelFileWatcher } from './views/modelFileWatcher';
+import { ModelFileWatcher } from './sidebar/modelFileWatcher';
 import { notify } from './notify';
 import { uiText } from './uiText';
 import { debugMark } from './loopMonitor';

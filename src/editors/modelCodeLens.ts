@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Part } from '../engine/types';
-import { HEADER_SCHEME } from '../views/safetensorsDocument';
+import { HEADER_SCHEME } from '../sidebar/safetensorsDocument';
 
 const TENSOR = /"?((encoder|decoder)\.layers\.(\d+))\.(self_attn|cross_attn)\.q\.weight"?/;
 const LAYERS = /"(encoder|decoder)_layers"\s*:\s*(\d+)/;

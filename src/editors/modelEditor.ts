@@ -12,7 +12,7 @@ import { receiver } from '../../common/rpc';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
 import type { Runner } from '../runner';
 import type { Inspector } from '../panels/inspector';
-import { modelPathOf } from '../views/modelTree';
+import { modelPathOf } from '../sidebar/modelTree';
 import { notify } from '../notify';
 
 export const MODEL_EDITOR = 'attentionInspector.modelFile';

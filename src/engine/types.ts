@@ -183,8 +183,8 @@ export interface RunResult {
   predicted?: { ids: number[]; tokens: string[] };
   /**
    * What only this architecture has to show (an image with per-word attention maps, halting
-   * steps, a piano roll…). Each kind's data is declared and guarded in common/apps/<kind>.ts
-   * and drawn by webview/inspector/apps/<kind>.ts; both are registered in one index file each.
+   * steps, a piano roll…). Each kind's data is declared and guarded in common/archViews/<kind>.ts
+   * and drawn by webview/inspector/archViews/<kind>.ts; both are registered in one index file each.
    */
   app?: AppData;
   /**

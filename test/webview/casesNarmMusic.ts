@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { loadModel, runModel } from '../../src/engine/run';
-import { pitchOf } from '../../common/apps/music';
+import { pitchOf } from '../../common/archViews/music';
 import { ROOT } from './harness';
 import { assertClean, check, colourDistance, equal, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { loadModel, runModel } from '../../src/engine/run';
 import { DEFAULT_DIST, importEnergeticAi, writeImported } from '../../scripts/import/energeticAi';
-import type { SentenceEmbeddingData } from '../../common/apps/sentence-embedding';
+import type { SentenceEmbeddingData } from '../../common/archViews/sentence-embedding';
 import { ROOT } from './harness';
 import { assertClean, check, colourDistance, equal, screenshot, tooltip, waitForHead, withInspector, type Case } from './helpers';
 

@@ -2,8 +2,8 @@
 // and shows its title and what to look for. Unknown kinds and bad data give a message, not a throw.
 import type { AppMessage } from '../../common/webview';
 import { clear, el } from '../shared/dom';
-import { APP_RENDERERS } from './apps/index';
-import { AppDataError, type AppContext, type AppHandle } from './apps/types';
+import { APP_RENDERERS } from './archViews/index';
+import { AppDataError, type AppContext, type AppHandle } from './archViews/types';
 
 export class AppPane {
   readonly root = el('section', { className: 'app-pane', attrs: { 'aria-label': 'Architecture view' } });

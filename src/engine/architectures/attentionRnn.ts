@@ -22,7 +22,7 @@ export const attentionRnn: Architecture<'attention-rnn'> = {
   partShapes: () => [{ part: 'decoder', layers: 1, heads: 1 }],
   estimateMemory: attentionRnnMemory,
   build: buildAttentionRnnRunnable,
-  appKinds: ['music'],
+  viewKinds: ['music'],
 };
 
 /**

@@ -1,6 +1,6 @@
 // Image Transformer: a decoder over pixels with local 1D or 2D self-attention.
 import type { ImageTransformerConfig, ModelOf } from '../format/loaded';
-import { IMAGE_TRANSFORMER } from '../../../common/apps/image-transformer';
+import { IMAGE_TRANSFORMER } from '../../../common/archViews/image-transformer';
 import { buildImageTransformer } from '../models/imageTransformer';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
@@ -67,7 +67,7 @@ export const imageTransformer: Architecture<'image-transformer'> = {
   partShapes: (c) => [{ part: 'decoder', layers: c.layers, heads: c.heads }],
   estimateMemory: imageTransformerMemory,
   build: buildImageTransformer,
-  appKinds: [IMAGE_TRANSFORMER],
+  viewKinds: [IMAGE_TRANSFORMER],
 };
 
 /** Image Transformer (imageTransformer.ts): [heads, n, n] per layer over the pixels (keys outside the memory block masked). */

@@ -20,7 +20,7 @@ export const narm: Architecture<'narm'> = {
   partShapes: () => [{ part: 'encoder', layers: 1, heads: 1 }],
   estimateMemory: narmMemory,
   build: buildNarmRunnable,
-  appKinds: ['narm'],
+  viewKinds: ['narm'],
 };
 
 /** NARM (narm.ts): α at every prefix [n, n] (+ mask), GRU states, item scores for the last prefix. */

@@ -1,7 +1,7 @@
 // Sentence encoder (Universal Sentence Encoder Lite): pre-LN encoder, mean-pooled embedding.
 import type { ModelOf, SentenceEncoderConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads } from '../format/configChecks';
-import { SENTENCE_EMBEDDING } from '../../../common/apps/sentence-embedding';
+import { SENTENCE_EMBEDDING } from '../../../common/archViews/sentence-embedding';
 import { buildSentenceEncoder } from '../models/sentenceEncoder';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
@@ -35,7 +35,7 @@ export const sentenceEncoder: Architecture<'sentence-encoder'> = {
   partShapes: (c) => [{ part: 'encoder', layers: c.layers, heads: c.heads }],
   estimateMemory: sentenceEncoderMemory,
   build: buildSentenceEncoder,
-  appKinds: [SENTENCE_EMBEDDING],
+  viewKinds: [SENTENCE_EMBEDDING],
 };
 
 /** Sentence encoder (sentenceEncoder.ts): a pre-LN encoder plus the pooled embedding. */

@@ -1,7 +1,7 @@
 // Show, Attend and Tell: scene words → image → CNN → LSTM with soft attention over locations.
 import type { ModelOf, ShowAttendTellConfig } from '../format/loaded';
 import { checkId } from '../format/configChecks';
-import { SHOW_ATTEND_TELL } from '../../../common/apps/show-attend-tell';
+import { SHOW_ATTEND_TELL } from '../../../common/archViews/show-attend-tell';
 import { buildShowAttendTell } from '../models/showAttendTell';
 import { count, id, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
@@ -73,7 +73,7 @@ export const showAttendTell: Architecture<'show-attend-tell'> = {
   partShapes: () => [{ part: 'cross', layers: 1, heads: 1 }],
   estimateMemory: showAttendTellMemory,
   build: buildShowAttendTell,
-  appKinds: [SHOW_ATTEND_TELL],
+  viewKinds: [SHOW_ATTEND_TELL],
 };
 
 /** Show, Attend and Tell (showAttendTell.ts): the drawn image, the CNN's largest feature map, [T, L] α. */

@@ -36,7 +36,7 @@ export const tdmca: Architecture<'tdmca'> = {
   partShapes: (c) => [{ part: 'decoder', layers: c.layers.length, heads: c.heads }],
   estimateMemory: tdmcaMemory,
   build: buildTdmca,
-  appKinds: ['tdmca'],
+  viewKinds: ['tdmca'],
 };
 
 /**

@@ -2,7 +2,7 @@
 import type { ModelOf, TransformerConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads, checkId } from '../format/configChecks';
 import { isFixedScheme } from '../positional';
-import { MLM_KIND } from '../../../common/apps/mlm';
+import { MLM_KIND } from '../../../common/archViews/mlm';
 import { buildTransformer } from '../models/transformerRunnable';
 import { count, id, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
@@ -100,7 +100,7 @@ export const transformer: Architecture<'transformer'> = {
   },
   estimateMemory: transformerMemory,
   build: buildTransformer,
-  appKinds: [MLM_KIND], // masked-LM encoders (own lm_head and a mask token)
+  viewKinds: [MLM_KIND], // masked-LM encoders (own lm_head and a mask token)
 };
 
 /** Transformer encoder, decoder-only and encoder–decoder, as transformer.ts runs them. */

@@ -34,7 +34,7 @@ export const universal: Architecture<'universal'> = {
   partShapes: (c) => [{ part: 'encoder', layers: c.max_steps, heads: c.heads }],
   estimateMemory: universalMemory,
   build: buildUniversal,
-  appKinds: ['universal'],
+  viewKinds: ['universal'],
   sharedLayer: true,
 };
 

@@ -1,7 +1,7 @@
 // JSON text from an untrusted file, parsed with an error that names the line and column and never
 // quotes the text: V8's message for a file that is not JSON at all ("Unexpected token 'P',
 // "PATH=/usr/…" is not valid JSON") carries the file's first bytes, and a model may point a reader
-// at any file. Shared by the engine's readers and the extension host's reads (src/views/modelFiles.ts).
+// at any file. Shared by the engine's readers and the extension host's reads (src/sidebar/modelFiles.ts).
 import { ModelFormatError } from './errors';
 
 /** V8's JSON.parse message without any quoted input and without its position. */

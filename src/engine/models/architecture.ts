@@ -76,10 +76,10 @@ export interface Architecture<K extends ArchitectureName = ArchitectureName> {
   /** The runnable model; tensors are read by name with shape checks (TensorReader). */
   build(model: ModelOf<K>, kernels?: Kernels): RunnableModel;
   /**
-   * RunResult.app kinds its runs may carry; each is drawn by webview/inspector/apps/<kind>.ts
-   * (with its data type and guard in common/apps/<kind>.ts). None: the heads only.
+   * RunResult.app kinds its runs may carry; each is drawn by webview/inspector/archViews/<kind>.ts
+   * (with its data type and guard in common/archViews/<kind>.ts). None: the heads only.
    */
-  readonly appKinds?: readonly string[];
+  readonly viewKinds?: readonly string[];
   /** Every recorded layer reuses layer 0's weights (Universal Transformer): head norms read layer 0. */
   readonly sharedLayer?: boolean;
 }

@@ -12,7 +12,7 @@ import { additiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell } from '../rnnCells';
 import { CancelledError, noControl, type RunControl } from '../control';
 import type { RunnableModel } from './runnable';
-import { pitchOf, type MusicData } from '../../../common/apps/music';
+import { pitchOf, type MusicData } from '../../../common/archViews/music';
 
 export type AttentionRnnModel = LoadedModel & { architecture: 'attention-rnn' };
 

@@ -15,7 +15,7 @@ import { TensorReader } from './tensorReader';
 import { LayerRunner, readLayer, readNorm, type AttentionWeights, type Recorder } from './transformerLayer';
 import { generationOrder, localMask, type LocalSpec } from '../../../common/localAttention';
 import type { RunnableModel } from './runnable';
-import { IMAGE_TRANSFORMER, type ImageTransformerData } from '../../../common/apps/image-transformer';
+import { IMAGE_TRANSFORMER, type ImageTransformerData } from '../../../common/archViews/image-transformer';
 
 type Model = LoadedModel & { architecture: 'image-transformer' };
 

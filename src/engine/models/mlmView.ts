@@ -1,7 +1,7 @@
 // The masked-LM view of an encoder with its own LM head: what it guesses at each [MASK].
 import type { Tokenizer } from '../format/loaded';
 import type { AppData } from '../types';
-import { MLM_KIND, type MlmData, type MlmMask } from '../../../common/apps/mlm';
+import { MLM_KIND, type MlmData, type MlmMask } from '../../../common/archViews/mlm';
 
 const MASK_SPELLINGS = ['[MASK]', '<mask>'];
 const TOP = 5;

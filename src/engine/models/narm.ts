@@ -11,7 +11,7 @@ import type { AttentionLayer } from '../types';
 import { causalMask, sigmoidAdditiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell, runRnn } from '../rnnCells';
 import { CancelledError, noControl, type RunControl } from '../control';
-import type { NarmData } from '../../../common/apps/narm';
+import type { NarmData } from '../../../common/archViews/narm';
 import type { RunnableModel } from './runnable';
 
 export type NarmModel = LoadedModel & { architecture: 'narm' };

@@ -12,7 +12,7 @@ import { referenceKernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../../common/apps/sentence-embedding';
+import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
 import { TensorReader } from './tensorReader';
 import { LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
 import type { ModelOutput, RunnableModel } from './runnable';

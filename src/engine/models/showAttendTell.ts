@@ -16,7 +16,7 @@ import { TensorReader } from './tensorReader';
 import { conv2d, locations, maxPool2d, relu, type FeatureMap } from './conv';
 import { drawScene, parseScene } from './scene';
 import type { RunnableModel } from './runnable';
-import { SHOW_ATTEND_TELL, type ShowAttendTellData } from '../../../common/apps/show-attend-tell';
+import { SHOW_ATTEND_TELL, type ShowAttendTellData } from '../../../common/archViews/show-attend-tell';
 
 type Model = LoadedModel & { architecture: 'show-attend-tell' };
 

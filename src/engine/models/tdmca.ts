@@ -7,7 +7,7 @@ import { referenceKernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import type { TdmcaData } from '../../../common/apps/tdmca';
+import type { TdmcaData } from '../../../common/archViews/tdmca';
 import { TensorReader } from './tensorReader';
 import { LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';

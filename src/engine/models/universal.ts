@@ -9,7 +9,7 @@ import { referenceKernels } from '../kernels/reference';
 import { InputError } from '../format/errors';
 import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import type { UniversalData } from '../../../common/apps/universal';
+import type { UniversalData } from '../../../common/archViews/universal';
 import { TensorReader } from './tensorReader';
 import { LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';

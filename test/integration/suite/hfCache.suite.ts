@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionInspectorApi } from '../../../src/extension';
-import type { ModelNode } from '../../../src/views/modelTree';
+import type { ModelNode } from '../../../src/sidebar/modelTree';
 import { EXTENSION_ID, api, resetState, scripted } from './helpers';
 
 suite('Hugging Face cache in the Models tree', () => {

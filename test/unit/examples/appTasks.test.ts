@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
-import { isNarmData } from '../../../common/apps/narm';
-import { isShowAttendTellData } from '../../../common/apps/show-attend-tell';
-import { isImageTransformerData } from '../../../common/apps/image-transformer';
+import { isNarmData } from '../../../common/archViews/narm';
+import { isShowAttendTellData } from '../../../common/archViews/show-attend-tell';
+import { isImageTransformerData } from '../../../common/archViews/image-transformer';
 import { rng } from '../../helpers/randomModel';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', '..', 'examples');

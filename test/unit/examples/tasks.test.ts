@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import type { AttentionLayer } from '../../../src/engine/types';
-import { isMlmData } from '../../../common/apps/mlm';
+import { isMlmData } from '../../../common/archViews/mlm';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', '..', 'examples');
 /** Share of decoder rows whose strongest key must be the mirrored source position. */

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
-import type { UniversalData } from '../../../common/apps/universal';
-import type { TdmcaData } from '../../../common/apps/tdmca';
+import type { UniversalData } from '../../../common/archViews/universal';
+import type { TdmcaData } from '../../../common/archViews/tdmca';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', '..', 'examples');
 const argmax = (row: ArrayLike<number>): number => Array.from(row).reduce((b, v, j, a) => (v > a[b] ? j : b), 0);

@@ -10,7 +10,7 @@ import { InputError } from '../../../src/engine/format/errors';
 import { loadModel } from '../../../src/engine/format/load';
 import { buildAttentionRnn, type AttentionRnnModel } from '../../../src/engine/models/attentionRnn';
 import { runModel } from '../../../src/engine/run';
-import { isMusicData, pitchName, pitchOf } from '../../../common/apps/music';
+import { isMusicData, pitchName, pitchOf } from '../../../common/archViews/music';
 import { assertFormatError as assertBadFile, writeVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');

@@ -10,7 +10,7 @@ import { loadModel } from '../../../src/engine/format/load';
 import { runModel } from '../../../src/engine/run';
 import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
 import { blocksOf, generationOrder, localMask, type LocalSpec } from '../../../common/localAttention';
-import { isImageTransformerData, type ImageTransformerData } from '../../../common/apps/image-transformer';
+import { isImageTransformerData, type ImageTransformerData } from '../../../common/archViews/image-transformer';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const TOL = 1e-5;

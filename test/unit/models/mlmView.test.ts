@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findMaskToken, mlmView } from '../../../src/engine/models/mlmView';
 import type { Tokenizer } from '../../../src/engine/format/loaded';
-import { isMlmData } from '../../../common/apps/mlm';
+import { isMlmData } from '../../../common/archViews/mlm';
 
 /** A whitespace tokenizer over `tokens`, optionally wrapping every encode in [CLS] … [SEP] as HF BERT does. */
 function tokenizer(tokens: string[], wrap = false): Tokenizer {

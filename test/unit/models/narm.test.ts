@@ -9,7 +9,7 @@ import { InputError } from '../../../src/engine/format/errors';
 import { loadModel } from '../../../src/engine/format/load';
 import { buildNarm, type NarmModel } from '../../../src/engine/models/narm';
 import { runModel } from '../../../src/engine/run';
-import { isNarmData } from '../../../common/apps/narm';
+import { isNarmData } from '../../../common/archViews/narm';
 import { assertFormatError as assertBadFile, writeVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');

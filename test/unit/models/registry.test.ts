@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { architectureNames, findArchitecture, registerArchitecture } from '../../../src/engine/models/registry';
-import { APP_RENDERERS } from '../../../webview/inspector/apps/index';
+import { APP_RENDERERS } from '../../../webview/inspector/archViews/index';
 
 test('the built-in families are registered once each, by the names model files use', () => {
   const names = architectureNames();
@@ -15,8 +15,8 @@ test('the built-in families are registered once each, by the names model files u
   assert.throws(() => registerArchitecture(findArchitecture('narm')!), /registered already/);
 });
 
-test('every view kind a descriptor names is drawn by the inspector (webview/inspector/apps/)', () => {
+test('every view kind a descriptor names is drawn by the inspector (webview/inspector/archViews/)', () => {
   for (const n of architectureNames()) {
-    for (const kind of findArchitecture(n)!.appKinds ?? []) assert.ok(APP_RENDERERS[kind], `${n}: no renderer for app kind "${kind}"`);
+    for (const kind of findArchitecture(n)!.viewKinds ?? []) assert.ok(APP_RENDERERS[kind], `${n}: no renderer for app kind "${kind}"`);
   }
 });

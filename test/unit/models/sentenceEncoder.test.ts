@@ -10,7 +10,7 @@ import { loadModel } from '../../../src/engine/format/load';
 import { runModel, summarize } from '../../../src/engine/run';
 import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
 import { t2tTimingSignal } from '../../../src/engine/positional';
-import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/apps/sentence-embedding';
+import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
 
 const CFG = { vocab_size: 5, embed_dim: 4, d_model: 6, heads: 2, d_ff: 3, layers: 2, max_positions: 8, embedding_scale: 2 };
 
@@ -95,7 +95,7 @@ test('zero attention weights give uniform rows; embedding = tanh(pooler bias) / 
     assert.equal(d.pooledNorm, 0, 'every sub-layer outputs 0 and the residual projection is 0');
     assert.equal(d.tokens, 3);
     assert.equal(r.positional?.scheme, 't2t-timing');
-    // The side panel's tree (src/views/modelTree.ts partsOf) lists heads from the summary's parts.
+    // The side panel's tree (src/sidebar/modelTree.ts partsOf) lists heads from the summary's parts.
     const summary = summarize(loadModel(path.join(dir, 'se.model.json')));
     assert.deepEqual([summary.details.encoder_layers, summary.details.heads], [2, 2]);
     assert.deepEqual(summary.parts, [{ part: 'encoder', layers: 2, heads: 2 }]);

@@ -11,7 +11,7 @@ import { runModel } from '../../../src/engine/run';
 import { InputError, ModelFormatError } from '../../../src/engine/format/errors';
 import { conv2d, locations, maxPool2d, relu } from '../../../src/engine/models/conv';
 import { drawScene, parseScene } from '../../../src/engine/models/scene';
-import { isShowAttendTellData, type ShowAttendTellData } from '../../../common/apps/show-attend-tell';
+import { isShowAttendTellData, type ShowAttendTellData } from '../../../common/archViews/show-attend-tell';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
 const TOL = 1e-5;

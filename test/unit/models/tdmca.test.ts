@@ -14,7 +14,7 @@ import {
   localCausalMask,
   stridedConv,
 } from '../../../src/engine/models/tdmcaAttention';
-import { isTdmcaData, type TdmcaData } from '../../../common/apps/tdmca';
+import { isTdmcaData, type TdmcaData } from '../../../common/archViews/tdmca';
 import { assertFormatError as assertBadFile, writeVariant as writeBadVariant, type ModelDoc } from '../../helpers/malformed';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures');

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { buildUniversal } from '../../../src/engine/models/universal';
-import { isUniversalData, type UniversalData } from '../../../common/apps/universal';
+import { isUniversalData, type UniversalData } from '../../../common/archViews/universal';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
 import { assertFormatError as assertBadFile, writeVariant as writeBadVariant, type ModelDoc } from '../../helpers/malformed';
 

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { DEFAULT_DIST, importEnergeticAi, writeImported } from '../../../scripts/import/energeticAi';
-import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/apps/sentence-embedding';
+import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const DIST = path.join(ROOT, DEFAULT_DIST);

@@ -8,7 +8,7 @@ import { partThumbnails, runMeta, PART_ORDER } from '../../../common/headData';
 import { layerSummary } from '../../../common/layerSummary';
 import { isWorkerReply } from '../../../common/worker';
 import { InspectorSession } from '../../../src/protocol/inspectorSession';
-import { sidebarParts } from '../../../src/views/sidebarState';
+import { sidebarParts } from '../../../src/sidebar/sidebarState';
 import type { HostToWebview } from '../../../common/webview';
 import { syntheticResult } from '../../webview/synthetic';
 

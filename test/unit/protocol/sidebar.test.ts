@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { isHostToSidebar, isSidebarToHost, MAX_SIDEBAR_GENERATE, MAX_SIDEBAR_INPUT } from '../../../common/sidebar';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { isHostToModelPage, isModelPageToHost, splitEngineError } from '../../../common/modelPage';
-import { sidebarState } from '../../../src/views/sidebarState';
+import { sidebarState } from '../../../src/sidebar/sidebarState';
 import { averagePool, headSummaries } from '../../../common/headData';
 import { syntheticResult } from '../../webview/synthetic';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cachedModels, hfCacheDir, listHfCache } from '../../../src/views/hfCache';
+import { cachedModels, hfCacheDir, listHfCache } from '../../../src/sidebar/hfCache';
 import { loadModel } from '../../../src/engine/run';
 
 const LLAMA = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf-families', 'llama');

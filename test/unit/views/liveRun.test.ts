@@ -2,7 +2,7 @@
 // way and its result is never reported; Enter runs at once.
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { LiveRun, type Cancellable } from '../../../src/views/liveRun';
+import { LiveRun, type Cancellable } from '../../../src/sidebar/liveRun';
 
 function fakeRuns() {
   const started: { text: string; cancelled: boolean; resolve(v: string): void; reject(e: Error): void }[] = [];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isModelFile, ModelFileWatcher } from '../../../src/views/modelFileWatcher';
+import { isModelFile, ModelFileWatcher } from '../../../src/sidebar/modelFileWatcher';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

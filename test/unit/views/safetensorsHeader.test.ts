@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeSafetensors } from '../../../src/engine/format/safetensors';
 import { tensor } from '../../../src/engine/tensor';
-import { formatHeader } from '../../../src/views/safetensorsHeader';
+import { formatHeader } from '../../../src/sidebar/safetensorsHeader';
 import { readModelFileFacts, readSafetensorsHeader } from '../../../src/engine/format/modelFileInfo';
 import { ModelFormatError } from '../../../src/engine/format/errors';
 

@@ -1,6 +1,6 @@
 // Masked-LM view: one card per [MASK] position with the sentence (the mask filled by the best
 // guess) and the top-5 guesses as bars with their probabilities.
-import { isMlmData } from '../../../common/apps/mlm';
+import { isMlmData } from '../../../common/archViews/mlm';
 import { displayToken, el } from '../../shared/dom';
 import { AppDataError, type AppRenderer } from './types';
 

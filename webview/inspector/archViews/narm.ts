@@ -1,7 +1,7 @@
 // NARM view: the clicked items in order with a bar for the local encoder's attention α (query =
 // the last click), and the top-k recommended next items with their probabilities. Bars take the
 // theme's accent; every label is set as text.
-import { isNarmData, type NarmData } from '../../../common/apps/narm';
+import { isNarmData, type NarmData } from '../../../common/archViews/narm';
 import { displayToken, el } from '../../shared/dom';
 import { mix, rgbCss } from '../../shared/theme';
 import { AppDataError, type AppContext, type AppRenderer } from './types';

@@ -1,6 +1,6 @@
 // Masked-LM view (RunResult.app.kind = 'mlm'): for each [MASK] in the input, the encoder's LM head
 // guesses, most probable first. Produced by src/engine/models/mlmView.ts, drawn by
-// webview/inspector/apps/mlm.ts.
+// webview/inspector/archViews/mlm.ts.
 
 import { isRecord } from '../guards';
 

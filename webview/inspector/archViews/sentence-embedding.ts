@@ -1,7 +1,7 @@
 // Sentence-embedding view: the encoder's final vector as a strip of cells (COLS per row, one cell
 // per dimension, diverging colour: below zero / zero / above zero, scaled by the largest |value|)
 // and its norms: mean-pooled last layer → tanh dense → L2-normalised embedding.
-import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/apps/sentence-embedding';
+import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
 import { el } from '../../shared/dom';
 import { makeDivergingRamp, rgbCss } from '../../shared/theme';
 import { AppDataError, type AppContext, type AppRenderer } from './types';

@@ -1,7 +1,7 @@
 // Piano-roll view of the attention RNN: pitch × time, primer notes outlined, generated notes
 // filled. Selecting a generated note (click, or ← → Home End on the focused roll) shades every
 // earlier step by the attention the step that chose the note paid to it (row k−1 of the layer).
-import { isMusicData, pitchName, type MusicData } from '../../../common/apps/music';
+import { isMusicData, pitchName, type MusicData } from '../../../common/archViews/music';
 import { makeRamp, mix, rgbCss } from '../../shared/theme';
 import { displayToken, el } from '../../shared/dom';
 import { AppDataError, type AppContext, type AppRenderer } from './types';

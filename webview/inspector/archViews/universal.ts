@@ -2,7 +2,7 @@
 // steps ACT let it take, split into one segment per step shaded by that step's weight in the
 // token's output (the last segment is the remainder R). Ponder ρ = N + R printed under each token.
 // The head grid above already shows the attention of every step: "Layer n" there is step n + 1 (steps count from 1 here).
-import { isUniversalData, type UniversalData } from '../../../common/apps/universal';
+import { isUniversalData, type UniversalData } from '../../../common/archViews/universal';
 import { displayToken, el } from '../../shared/dom';
 import { luminance, makeRamp, rgbCss } from '../../shared/theme';
 import { AppDataError, type AppContext, type AppRenderer } from './types';

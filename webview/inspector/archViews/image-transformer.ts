@@ -2,7 +2,7 @@
 // chosen pixel its local self-attention painted over the pixels it attends to. The query block is
 // outlined solid, the memory block dashed. Click a pixel, or move with the arrow keys on the
 // focused image; layer and head (or their mean) are chosen above.
-import { isImageTransformerData, type ImageTransformerData } from '../../../common/apps/image-transformer';
+import { isImageTransformerData, type ImageTransformerData } from '../../../common/archViews/image-transformer';
 import { blocksOf, type Rect } from '../../../common/localAttention';
 import { makeRamp, rgbCss } from '../../shared/theme';
 import { el, fmt, sizeCanvas } from '../../shared/dom';

@@ -3,7 +3,7 @@
 // summarises, shaded by the chosen query's attention to it (memory-compressed layer, head chosen
 // in the selects). Keys that still contain tokens after the query are hatched: the causal mask
 // hides them. Click a token to make it the query.
-import { isTdmcaData, type TdmcaData } from '../../../common/apps/tdmca';
+import { isTdmcaData, type TdmcaData } from '../../../common/archViews/tdmca';
 import { clear, displayToken, el } from '../../shared/dom';
 import { luminance, makeRamp, rgbCss } from '../../shared/theme';
 import { AppDataError, type AppContext, type AppRenderer } from './types';

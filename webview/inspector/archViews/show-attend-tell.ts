@@ -1,7 +1,7 @@
 // Show, Attend and Tell view: the input image with the soft attention α of one caption word laid
 // over it (locations the word ignores are dimmed, the most attended one is ringed). Word buttons
 // choose the word; ← → Home End on the focused image step through the caption.
-import { isShowAttendTellData, type ShowAttendTellData } from '../../../common/apps/show-attend-tell';
+import { isShowAttendTellData, type ShowAttendTellData } from '../../../common/archViews/show-attend-tell';
 import { rgbCss } from '../../shared/theme';
 import { displayToken, el, fmt, sizeCanvas } from '../../shared/dom';
 import { AppDataError, type AppContext, type AppRenderer } from './types';

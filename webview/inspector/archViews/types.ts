@@ -1,6 +1,6 @@
 // The contract between the inspector and an architecture's own view (RunResult.app). A renderer
 // gets an empty container and the untrusted `data`; it validates data with its guard from
-// common/apps/<kind>.ts and throws AppDataError with a plain sentence if it cannot draw it.
+// common/archViews/<kind>.ts and throws AppDataError with a plain sentence if it cannot draw it.
 import type { ThemeColors } from '../../shared/theme';
 import type { Tooltip } from '../tooltip';
 
