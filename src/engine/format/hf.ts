@@ -141,6 +141,33 @@ function readHfWeights(dir: string, configFile: string, limits: LoadLimits | und
 }
 
 export type Rule = [RegExp, string];
+
+/**
+ * The layer and head names Marian, BART and mBART share (encoder|decoder.layers.N.self_attn.q_proj…,
+ * encoder_attn for cross-attention, fc1/fc2, three layer norms, lm_head + final_logits_bias).
+ */
+export function marianLayerRules(): Rule[] {
+  const S = '(encoder|decoder)';
+  const attn = (hf: string, ours: string): Rule[] => [
+    ...(['q', 'k', 'v'] as const).map((p): Rule => [
+      new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`),
+      `$1.layers.$2.${ours}.${p}.$3`,
+    ]),
+    [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.out_proj\\.${P}$`), `$1.layers.$2.${ours}.o.$3`],
+  ];
+  const layer = (hf: string, ours: string): Rule => [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${P}$`), `$1.layers.$2.${ours}.$3`];
+  return [
+    ...attn('self_attn', 'self_attn'),
+    ...attn('encoder_attn', 'cross_attn'),
+    layer('self_attn_layer_norm', 'self_attn_norm'),
+    layer('encoder_attn_layer_norm', 'cross_attn_norm'),
+    layer('fc1', 'ffn.fc1'),
+    layer('fc2', 'ffn.fc2'),
+    layer('final_layer_norm', 'ffn_norm'),
+    [/^lm_head\.weight$/, 'lm_head.weight'],
+    [/^final_logits_bias$/, 'lm_head.bias'],
+  ];
+}
 export const P = '(weight|bias|gamma|beta)'; // old BERT checkpoints name LayerNorm parameters gamma/beta
 
 interface Renamed {
@@ -339,26 +366,10 @@ function marian(c: HfConfig, w: HfWeights) {
     decoder_start_id: c.optionalId('decoder_start_token_id'),
   };
   checkComputedTable(c.file, 'max_position_embeddings', config.max_positions, config.d_model); // sinusoidal, computed
-  const attn = (hf: string, ours: string): Rule[] =>
-    (['q', 'k', 'v'] as const)
-      .map((p): Rule => [new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`), `$1.layers.$2.${ours}.${p}.$3`])
-      .concat([[new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.out_proj\\.${P}$`), `$1.layers.$2.${ours}.o.$3`]]);
-  const layer = (hf: string, ours: string): Rule => [
-    new RegExp(`^(encoder|decoder)\\.layers\\.(\\d+)\\.${hf}\\.${P}$`),
-    `$1.layers.$2.${ours}.$3`,
-  ];
   const rules: Rule[] = [
     // The same table is stored up to three times; all must agree (checked below).
     [/^(shared|encoder\.embed_tokens|decoder\.embed_tokens)\.weight$/, 'embed.tokens.$1'],
-    ...attn('self_attn', 'self_attn'),
-    ...attn('encoder_attn', 'cross_attn'),
-    layer('self_attn_layer_norm', 'self_attn_norm'),
-    layer('encoder_attn_layer_norm', 'cross_attn_norm'),
-    layer('fc1', 'ffn.fc1'),
-    layer('fc2', 'ffn.fc2'),
-    layer('final_layer_norm', 'ffn_norm'),
-    [/^lm_head\.weight$/, 'lm_head.weight'],
-    [/^final_logits_bias$/, 'lm_head.bias'],
+    ...marianLayerRules(),
   ];
   // Sinusoidal position tables are recomputed, never read.
   const ignore = [/^(encoder|decoder)\.embed_positions\.weight$/];

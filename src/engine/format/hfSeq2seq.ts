@@ -4,7 +4,7 @@
 // hf.ts dispatches here; its helpers are used only inside functions (see hfEncoders.ts).
 import { ModelFormatError, showValue } from './errors';
 import type { Activation, TransformerConfig } from './loaded';
-import { dropTiedHead, HfConfig, P, rename, type HfWeights, type Rule } from './hf';
+import { dropTiedHead, HfConfig, marianLayerRules, P, rename, type HfWeights, type Rule } from './hf';
 import { sameShape, type Tensor } from '../tensor';
 
 export const HF_SEQ2SEQ_TYPES = ['bart', 'mbart', 't5'] as const;
@@ -68,29 +68,13 @@ function bart(type: Seq2seqType, c: HfConfig, w: HfWeights): Mapped {
     decoder_start_id: c.optionalId('decoder_start_token_id'),
   };
   const S = '(encoder|decoder)';
-  const attn = (hf: string, ours: string): Rule[] => [
-    ...(['q', 'k', 'v'] as const).map((p): Rule => [
-      new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${p}_proj\\.${P}$`),
-      `$1.layers.$2.${ours}.${p}.$3`,
-    ]),
-    [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.out_proj\\.${P}$`), `$1.layers.$2.${ours}.o.$3`],
-  ];
-  const layer = (hf: string, ours: string): Rule => [new RegExp(`^${S}\\.layers\\.(\\d+)\\.${hf}\\.${P}$`), `$1.layers.$2.${ours}.$3`];
   const rules: Rule[] = [
     // The shared table may also be saved as each stack's embed_tokens; all copies must agree.
     [/^(shared|encoder\.embed_tokens|decoder\.embed_tokens)\.weight$/, 'embed.tokens.$1'],
     [new RegExp(`^${S}\\.embed_positions\\.weight$`), '$1.embed.positions'],
     [new RegExp(`^${S}\\.layernorm_embedding\\.${P}$`), '$1.embed.norm.$2'],
     ...(pre ? [[new RegExp(`^${S}\\.layer_norm\\.${P}$`), '$1.final_norm.$2'] as Rule] : []),
-    ...attn('self_attn', 'self_attn'),
-    ...attn('encoder_attn', 'cross_attn'),
-    layer('self_attn_layer_norm', 'self_attn_norm'),
-    layer('encoder_attn_layer_norm', 'cross_attn_norm'),
-    layer('fc1', 'ffn.fc1'),
-    layer('fc2', 'ffn.fc2'),
-    layer('final_layer_norm', 'ffn_norm'),
-    [/^lm_head\.weight$/, 'lm_head.weight'],
-    [/^final_logits_bias$/, 'lm_head.bias'],
+    ...marianLayerRules(),
   ];
   const ignore = [/^classification_head\./, /^qa_outputs\./];
   const renamed = rename(w, type, /^model\./, rules, ignore);
