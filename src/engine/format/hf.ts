@@ -328,20 +328,23 @@ function transpose(file: string, hfName: string, t: Tensor): Tensor {
   return { shape: [k, r], data };
 }
 
+/** Encoder–decoder configs give some sizes per stack; this engine runs one size for both (Marian, BART, mBART). */
+export function sameForBothStacks(c: HfConfig, pairs: [string, string][]): void {
+  for (const [a, b] of pairs) {
+    if (c.raw[a] != null && c.raw[a] !== c.raw[b]) {
+      const want = `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks)`;
+      throw new ModelFormatError(c.file, a, `${want}; found ${showValue(c.raw[a])}`);
+    }
+  }
+}
+
 function marian(c: HfConfig, w: HfWeights) {
   c.heads('d_model', 'encoder_attention_heads');
-  for (const [a, b] of [
+  sameForBothStacks(c, [
     ['decoder_attention_heads', 'encoder_attention_heads'],
     ['decoder_ffn_dim', 'encoder_ffn_dim'],
     ['decoder_vocab_size', 'vocab_size'],
-  ]) {
-    if (c.raw[a] != null && c.raw[a] !== c.raw[b])
-      throw new ModelFormatError(
-        c.file,
-        a,
-        `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks); found ${showValue(c.raw[a])}`,
-      );
-  }
+  ]);
   c.require('normalize_before', false, 'Marian is post-LN');
   c.require('share_encoder_decoder_embeddings', true, 'one token embedding is shared by encoder and decoder');
   const config: TransformerConfig = {

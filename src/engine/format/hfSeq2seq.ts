@@ -4,7 +4,7 @@
 // hf.ts dispatches here; its helpers are used only inside functions (see hfEncoders.ts).
 import { ModelFormatError, showValue } from './errors';
 import type { Activation, TransformerConfig } from './loaded';
-import { dropTiedHead, HfConfig, marianLayerRules, P, rename, type HfWeights, type Rule } from './hf';
+import { dropTiedHead, HfConfig, marianLayerRules, P, rename, sameForBothStacks, type HfWeights, type Rule } from './hf';
 import { sameShape, type Tensor } from '../tensor';
 
 export const HF_SEQ2SEQ_TYPES = ['bart', 'mbart', 't5'] as const;
@@ -18,16 +18,6 @@ type Mapped = { config: TransformerConfig; weights: Map<string, Tensor> };
 
 export function readHfSeq2seq(type: Seq2seqType, c: HfConfig, w: HfWeights): Mapped {
   return type === 't5' ? t5(c, w) : bart(type, c, w);
-}
-
-/** Keys the two stacks must agree on: the engine has one size for both. */
-function sameForBothStacks(c: HfConfig, pairs: [string, string][]): void {
-  for (const [a, b] of pairs) {
-    if (c.raw[a] != null && c.raw[a] !== c.raw[b]) {
-      const want = `the same as ${b} ${showValue(c.raw[b])} (one size for both stacks)`;
-      throw new ModelFormatError(c.file, a, `${want}; found ${showValue(c.raw[a])}`);
-    }
-  }
 }
 
 /**
