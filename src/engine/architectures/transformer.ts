@@ -1,6 +1,7 @@
 // Transformer encoder, decoder-only and encoder–decoder (Vaswani et al.; BERT, GPT-2, Marian).
 import type { ModelOf, TransformerConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads, checkId } from '../format/configChecks';
+import { ModelFormatError } from '../format/errors';
 import { isFixedScheme } from '../positional';
 import { MLM_KIND } from '../../../common/archViews/mlm';
 import { buildTransformer } from '../models/transformerRunnable';
@@ -43,6 +44,8 @@ export const transformer: Architecture<'transformer'> = {
       position_pad_id: { ...id, description: 'fairseq make_positions: this id reads its own row and does not advance positions (RoBERTa)' },
       per_stack_embeddings: { type: 'boolean', description: 'encoder.embed.* and decoder.embed.* positions and norm (BART)' },
       shared_layer_groups: { ...count, description: 'stored encoder layers shared in groups (ALBERT)' },
+      shared_layer_inner: { ...count, description: 'layers per shared group, run in order each step (ALBERT inner_group_num)' },
+      head_dim: { ...count, description: 'width of one head when not d_model / heads (T5 d_kv)' },
       rms_norm: { type: 'boolean', description: 'RMSNorm (weight only) instead of LayerNorm (T5)' },
       linear_bias: { type: 'boolean', description: 'false: attention and feed-forward linears have no bias tensors (T5)' },
       gated_ffn: { type: 'boolean', description: 'fc2(act(ffn.gate(x)) * ffn.fc1(x)) (T5 v1.1)' },
@@ -84,7 +87,12 @@ export const transformer: Architecture<'transformer'> = {
       encoder_layers: c.kind === 'decoder' ? 0 : (c.encoder_layers ?? 0),
       decoder_layers: c.kind === 'encoder' ? 0 : (c.decoder_layers ?? 0),
     };
-    checkHeads(file, cfg.d_model, cfg.heads);
+    if (cfg.head_dim === undefined) checkHeads(file, cfg.d_model, cfg.heads);
+    const inner = cfg.shared_layer_inner ?? 1;
+    if (cfg.encoder_layers % inner !== 0) {
+      const want = `a multiple of config.shared_layer_inner ${inner} (every step runs the whole group)`;
+      throw new ModelFormatError(file, 'config.encoder_layers', `${want}; found ${cfg.encoder_layers}`);
+    }
     for (const key of ['bos_id', 'eos_id', 'decoder_start_id'] as const) checkId(file, key, cfg[key], cfg.vocab_size, 'vocab_size');
     if (cfg.positions === 'sinusoidal' || cfg.positions === 'sinusoidal-marian')
       checkComputedTable(file, 'config.max_positions', cfg.max_positions, cfg.d_model);

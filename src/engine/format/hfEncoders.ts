@@ -4,7 +4,7 @@
 // transformers' modeling_<family>.py; each quirk names the function it comes from.
 // hf.ts dispatches here; the helpers it exports are used only inside functions (hf.ts imports
 // this module, so nothing here may touch them while the modules load).
-import { ModelFormatError, showValue } from './errors';
+import { ModelFormatError } from './errors';
 import type { TransformerConfig } from './loaded';
 import { HfConfig, P, rename, type HfWeights, type Rule } from './hf';
 import type { Tensor } from '../tensor';
@@ -153,34 +153,50 @@ function distilbert(c: HfConfig, w: HfWeights): Mapped {
 
 function albert(c: HfConfig, w: HfWeights): Mapped {
   const config = bertLike(c, 'gelu_new');
-  // AlbertLayerGroup runs inner_group_num layers per step, each recorded: not implemented.
-  const inner = c.int('inner_group_num', 1);
-  if (inner !== 1) {
-    throw new ModelFormatError(
-      c.file,
-      'inner_group_num',
-      `1 (one layer per group; several are not implemented); found ${showValue(inner)}`,
-    );
-  }
+  const steps = config.encoder_layers;
   const groups = c.int('num_hidden_groups', 1);
-  if (groups > config.encoder_layers) {
-    throw new ModelFormatError(c.file, 'num_hidden_groups', `at most num_hidden_layers ${config.encoder_layers}; found ${groups}`);
+  if (groups > steps) {
+    throw new ModelFormatError(c.file, 'num_hidden_groups', `at most num_hidden_layers ${steps}; found ${groups}`);
   }
+  // AlbertLayerGroup.forward runs its inner_group_num albert_layers in order at every step, and each
+  // one's attention is an output: encoder_layers counts every layer run.
+  const inner = c.int('inner_group_num', 1);
   // AlbertEmbeddings are embedding_size wide; AlbertTransformer.forward maps them to hidden_size
   // with embedding_hidden_mapping_in (always present, even when the sizes are equal).
-  Object.assign(config, { embedding_size: c.int('embedding_size', 128), shared_layer_groups: groups });
-  const G = 'encoder\\.albert_layer_groups\\.(\\d+)\\.albert_layers\\.0';
-  const E = 'encoder.layers.$1';
+  Object.assign(config, {
+    embedding_size: c.int('embedding_size', 128),
+    shared_layer_groups: groups,
+    encoder_layers: steps * inner,
+    ...(inner > 1 ? { shared_layer_inner: inner } : {}),
+  });
+  // Group g's layer j is stored layer g·inner + j: renamed through encoder.groups.g.j below.
+  const G = 'encoder\\.albert_layer_groups\\.(\\d+)\\.albert_layers\\.(\\d+)';
+  const E = 'encoder.groups.$1.$2';
   const rules: Rule[] = [
     ...bertLayerRules().slice(0, 4),
     [new RegExp(`^encoder\\.embedding_hidden_mapping_in\\.${P}$`), 'embed.project.$1'],
-    ...(['query', 'key', 'value'] as const).map((p): Rule => [new RegExp(`^${G}\\.attention\\.${p}\\.${P}$`), `${E}.self_attn.${p[0]}.$2`]),
-    [new RegExp(`^${G}\\.attention\\.dense\\.${P}$`), `${E}.self_attn.o.$2`],
-    [new RegExp(`^${G}\\.attention\\.LayerNorm\\.${P}$`), `${E}.self_attn_norm.$2`],
-    [new RegExp(`^${G}\\.ffn\\.${P}$`), `${E}.ffn.fc1.$2`],
-    [new RegExp(`^${G}\\.ffn_output\\.${P}$`), `${E}.ffn.fc2.$2`],
-    [new RegExp(`^${G}\\.full_layer_layer_norm\\.${P}$`), `${E}.ffn_norm.$2`],
+    ...(['query', 'key', 'value'] as const).map((p): Rule => [new RegExp(`^${G}\\.attention\\.${p}\\.${P}$`), `${E}.self_attn.${p[0]}.$3`]),
+    [new RegExp(`^${G}\\.attention\\.dense\\.${P}$`), `${E}.self_attn.o.$3`],
+    [new RegExp(`^${G}\\.attention\\.LayerNorm\\.${P}$`), `${E}.self_attn_norm.$3`],
+    [new RegExp(`^${G}\\.ffn\\.${P}$`), `${E}.ffn.fc1.$3`],
+    [new RegExp(`^${G}\\.ffn_output\\.${P}$`), `${E}.ffn.fc2.$3`],
+    [new RegExp(`^${G}\\.full_layer_layer_norm\\.${P}$`), `${E}.ffn_norm.$3`],
   ];
   const ignore = [/^(pooler|predictions|sop_classifier|classifier|qa_outputs)\./, BUFFERS];
-  return { config, weights: rename(w, 'albert', /^albert\./, rules, ignore).tensors };
+  const renamed = rename(w, 'albert', /^albert\./, rules, ignore);
+  const out = new Map<string, Tensor>();
+  for (const [name, t] of renamed.tensors) {
+    const m = /^encoder\.groups\.(\d+)\.(\d+)\.(.*)$/.exec(name);
+    if (!m) {
+      out.set(name, t);
+      continue;
+    }
+    const [g, j] = [Number(m[1]), Number(m[2])];
+    if (j >= inner) {
+      const { file, hfName } = renamed.source.get(name)!;
+      throw new ModelFormatError(file, hfName, `a layer of a group of inner_group_num = ${inner} (index below ${inner}); found ${j}`);
+    }
+    out.set(`encoder.layers.${g * inner + j}.${m[3]}`, t);
+  }
+  return { config, weights: out };
 }

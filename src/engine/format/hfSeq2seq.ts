@@ -99,7 +99,7 @@ function oneTokenTable(out: Map<string, Tensor>, source: Map<string, { file: str
 /**
  * T5 (T5ForConditionalGeneration): pre-norm RMSNorm (T5LayerNorm), no biases, no positions but a
  * relative position bias from each stack's block 0 shared by all its blocks (T5Stack.forward),
- * scores not divided by √d_kv (T5Attention.scaling = 1), relu or gated-gelu feed-forward
+ * scores not divided by √d_kv (T5Attention.scaling = 1), heads of d_kv (num_heads · d_kv need not be d_model), relu or gated-gelu feed-forward
  * (T5Config.__post_init__: "gated-gelu" runs gelu_new), and the decoder output × d_model^-0.5
  * before the LM head unless the config says not (T5Config: scale_decoder_outputs, or older
  * configs' tie_word_embeddings = false, as v1.1 / flan-t5 checkpoints have).
@@ -107,11 +107,8 @@ function oneTokenTable(out: Map<string, Tensor>, source: Map<string, { file: str
 function t5(c: HfConfig, w: HfWeights): Mapped {
   const d = c.int('d_model');
   const heads = c.int('num_heads');
+  // T5Attention.__init__: inner_dim = n_heads · key_value_proj_dim, which need not be d_model.
   const dKv = c.int('d_kv');
-  if (dKv * heads !== d) {
-    const want = `d_model / num_heads = ${d / heads} (an inner dimension num_heads × d_kv ≠ d_model is not implemented)`;
-    throw new ModelFormatError(c.file, 'd_kv', `${want}; found ${dKv}`);
-  }
   const ff = typeof c.raw.feed_forward_proj === 'string' ? c.raw.feed_forward_proj : 'relu';
   const [gate, actName] = ff.startsWith('gated-') ? [true, ff.slice(6)] : [false, ff];
   const acts: Record<string, Activation> = {
@@ -151,6 +148,7 @@ function t5(c: HfConfig, w: HfWeights): Mapped {
     linear_bias: false,
     gated_ffn: gate,
     unscaled_attention: true,
+    ...(dKv * heads !== d ? { head_dim: dKv } : {}),
     relative_attention: {
       buckets: c.int('relative_attention_num_buckets', 32),
       max_distance: c.int('relative_attention_max_distance', 128),

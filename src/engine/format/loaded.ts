@@ -39,6 +39,13 @@ export interface TransformerConfig {
   per_stack_embeddings?: boolean;
   /** Stored encoder layers; layer i runs stored layer ⌊i / (encoder_layers / shared_layer_groups)⌋. */
   shared_layer_groups?: number;
+  /**
+   * Layers per shared group, run in order at each step (ALBERT inner_group_num): encoder_layers counts every
+   * layer run, encoder_layers / shared_layer_inner steps; stored layer g·inner + j is group g's j-th.
+   */
+  shared_layer_inner?: number;
+  /** Width of one head when not d_model / heads (T5's d_kv): q, k, v are [heads·head_dim, d_model], o its transpose. */
+  head_dim?: number;
   /** RMSNorm instead of LayerNorm: x·w / √(mean(x²) + eps), no mean, no bias tensors (T5LayerNorm). */
   rms_norm?: boolean;
   /** false: the attention and feed-forward linears have no bias tensors (T5). */

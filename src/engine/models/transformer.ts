@@ -8,7 +8,7 @@ import { InputError } from '../format/errors';
 import { TensorReader } from './tensorReader';
 import { isFixedScheme, sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import { KVCache, LayerRunner, readLayer, readLinear, readNorm } from './transformerLayer';
+import { attentionWidth, KVCache, LayerRunner, readLayer, readLinear, readNorm } from './transformerLayer';
 import type { LayerWeights, Linear, Norm, Recorder } from './transformerLayer';
 
 type Model = LoadedModel & { architecture: 'transformer' };
@@ -77,11 +77,15 @@ export class TransformerModel {
     if (c.embedding_size !== undefined) this.project = readLinear(r, 'embed.project', d, e);
     const cross = c.kind === 'encoder-decoder';
     // Shared layers (ALBERT): only the stored groups are read; AlbertTransformer.forward picks
-    // group int(i / (num_hidden_layers / num_hidden_groups)) for layer i.
-    const stored = c.shared_layer_groups ?? c.encoder_layers;
-    const groups = Array.from({ length: stored }, (_, g) => readLayer(r, c, 'encoder', g, false));
-    for (let i = 0; i < c.encoder_layers; i++) {
-      this.encoderLayers.push(groups[Math.floor(i / (c.encoder_layers / stored))]);
+    // group int(i / (num_hidden_layers / num_hidden_groups)) for step i, and AlbertLayerGroup.forward
+    // runs that group's inner_group_num layers in order (each one's attention recorded).
+    const inner = c.shared_layer_inner ?? 1;
+    const steps = c.encoder_layers / inner;
+    const groupCount = c.shared_layer_groups ?? steps;
+    const stored = Array.from({ length: groupCount * inner }, (_, s) => readLayer(r, c, 'encoder', s, false));
+    for (let i = 0; i < steps; i++) {
+      const g = Math.floor(i / (steps / groupCount));
+      for (let j = 0; j < inner; j++) this.encoderLayers.push(stored[g * inner + j]);
     }
     for (let i = 0; i < c.decoder_layers; i++) this.decoderLayers.push(readLayer(r, c, 'decoder', i, cross));
     if (c.relative_attention) {
@@ -215,7 +219,7 @@ export class TransformerModel {
   /** Incremental decoding: one token per step, keys and values of the past kept in a KV cache. */
   session(memory?: Float32Array): DecoderSession {
     const cross = this.crossKV(memory);
-    const caches = this.decoderLayers.map(() => new KVCache(this.cfg.d_model));
+    const caches = this.decoderLayers.map(() => new KVCache(attentionWidth(this.cfg)));
     const self = (layer: number) => ({ cache: caches[layer], causal: true });
     const stepArrays = new WeakMap<StepResult, Float32Array[]>(); // what recycle() may give back
     return {

@@ -52,9 +52,15 @@ export function readNorm(r: TensorReader, name: string, d: number, rms = false):
   return { gamma: r.get(`${name}.weight`, [d]), beta: rms ? new Float32Array(d) : r.get(`${name}.bias`, [d]) };
 }
 
-function readAttention(r: TensorReader, prefix: string, d: number, bias: boolean): AttentionWeights {
-  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, d, d, bias);
-  return { q: lin('q'), k: lin('k'), v: lin('v'), o: lin('o') };
+/** `inner`: heads × head width (T5Attention.inner_dim = n_heads · key_value_proj_dim; d_model elsewhere). */
+function readAttention(r: TensorReader, prefix: string, d: number, inner: number, bias: boolean): AttentionWeights {
+  const lin = (p: string) => readLinear(r, `${prefix}.${p}`, inner, d, bias);
+  return { q: lin('q'), k: lin('k'), v: lin('v'), o: readLinear(r, `${prefix}.o`, d, inner, bias) };
+}
+
+/** Width of q, k, v and the attention context: heads × head_dim, or d_model when head_dim is not set. */
+export function attentionWidth(cfg: LayerSpec): number {
+  return cfg.head_dim === undefined ? cfg.d_model : cfg.heads * cfg.head_dim;
 }
 
 /**
@@ -73,6 +79,8 @@ export interface LayerSpec {
   rms_norm?: boolean;
   gated_ffn?: boolean;
   unscaled_attention?: boolean;
+  /** T5's d_kv when heads · d_kv ≠ d_model; absent: d_model / heads. */
+  head_dim?: number;
 }
 
 export function readLayer(r: TensorReader, cfg: LayerSpec, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {
@@ -80,10 +88,11 @@ export function readLayer(r: TensorReader, cfg: LayerSpec, stack: 'encoder' | 'd
   const p = `${stack}.layers.${i}`;
   const bias = cfg.linear_bias !== false;
   const rms = cfg.rms_norm === true;
+  const inner = attentionWidth(cfg);
   return {
-    selfAttn: readAttention(r, `${p}.self_attn`, d, bias),
+    selfAttn: readAttention(r, `${p}.self_attn`, d, inner, bias),
     selfNorm: readNorm(r, `${p}.self_attn_norm`, d, rms),
-    cross: withCross ? readAttention(r, `${p}.cross_attn`, d, bias) : undefined,
+    cross: withCross ? readAttention(r, `${p}.cross_attn`, d, inner, bias) : undefined,
     crossNorm: withCross ? readNorm(r, `${p}.cross_attn_norm`, d, rms) : undefined,
     fc1: readLinear(r, `${p}.ffn.fc1`, d_ff, d, bias),
     fc2: readLinear(r, `${p}.ffn.fc2`, d, d_ff, bias),
@@ -184,9 +193,9 @@ export class LayerRunner {
     where: { part: Part; layer: number },
     rec?: Recorder,
   ): Float32Array {
-    const { heads, d_model: d } = this.cfg;
-    const dHead = d / heads;
-    const q = this.linear(x, rows, w.q); // [rows, d]
+    const heads = this.cfg.heads;
+    const dHead = attentionWidth(this.cfg) / heads;
+    const q = this.linear(x, rows, w.q); // [rows, heads·dHead]
     let k: Float32Array, v: Float32Array, nk: number, mask: Uint8Array | undefined;
     const dead: Float32Array[] = [q]; // temporaries given back to the pool once the heads are done
     if (kv === 'self' || kv === 'causal') {

@@ -17,6 +17,7 @@ import { defaultKernels, type WasmKernels } from '../../../src/engine/kernels/in
 import type { Kernels } from '../../../src/engine/kernels/reference';
 import { resultToJson } from '../../../src/engine/resultJson';
 import { buildTransformer } from '../../../src/engine/models/transformerRunnable';
+import { kvCacheDiscrepancy } from '../../helpers/kvCacheCheck';
 
 const FAMILIES = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf-families');
 const PROB_TOL = 1e-5;
@@ -31,7 +32,7 @@ interface Expected {
   greedy?: number[];
 }
 
-const ENCODER_FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert'];
+const ENCODER_FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert', 'albert-inner'];
 
 function maxAbsDiff(a: unknown, b: unknown, where: string): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -94,7 +95,7 @@ for (const family of ENCODER_FAMILIES) {
   });
 }
 
-const SEQ2SEQ_FAMILIES = ['bart', 'mbart', 't5', 't5-v1_1'];
+const SEQ2SEQ_FAMILIES = ['bart', 'mbart', 't5', 't5-v1_1', 't5-inner'];
 
 for (const family of SEQ2SEQ_FAMILIES) {
   test(`${family}: every attention probability, the last logits and the greedy tokens match transformers`, (t) => {
@@ -150,11 +151,6 @@ function assertRejected(dir: string, field: string, expected: RegExp): void {
 
 test('unsupported encoder and seq2seq options are refused, naming the file, the field and what is supported', () => {
   assertRejected(
-    withConfig('albert', (c) => (c.inner_group_num = 2)),
-    'inner_group_num',
-    /^1 \(one layer per group/,
-  );
-  assertRejected(
     withConfig('albert', (c) => (c.num_hidden_groups = 4)),
     'num_hidden_groups',
     /at most num_hidden_layers 3/,
@@ -200,15 +196,36 @@ test('unsupported encoder and seq2seq options are refused, naming the file, the 
     /one of relu, gelu, gelu_new, swish, silu/,
   );
   assertRejected(
-    withConfig('t5', (c) => (c.d_kv = 8)),
-    'd_kv',
-    /d_model \/ num_heads = 16 .*found 8/,
-  );
-  assertRejected(
     withConfig('t5-v1_1', (c) => (c.feed_forward_proj = 'gated-tanh')),
     'feed_forward_proj',
     /"relu", "gelu".*found "gated-tanh"/,
   );
+});
+
+test('ALBERT runs every layer of a group at each step (8 recorded from 2 groups of 2), T5 heads of d_kv ≠ d_model / heads', () => {
+  const albert = loadModel(path.join(FAMILIES, 'albert-inner'));
+  assert.ok(albert.architecture === 'transformer');
+  assert.deepEqual([albert.config.encoder_layers, albert.config.shared_layer_groups, albert.config.shared_layer_inner], [8, 2, 2]);
+  const t5 = loadModel(path.join(FAMILIES, 't5-inner'));
+  assert.ok(t5.architecture === 'transformer');
+  assert.equal(t5.config.head_dim, 24);
+  const rec = recorder(true);
+  buildTransformer(t5).model.encode(readExpected('t5-inner').input_ids, rec);
+  assert.equal(rec.qkv![0].headDim, 24);
+  // Greedy decoding steps with a KV cache of heads·d_kv = 96 columns: each step equals the cache-free pass.
+  const exp = readExpected('t5-inner');
+  const kv = kvCacheDiscrepancy(buildTransformer(t5).model, exp.input_ids, exp.decoder_input_ids!);
+  assert.ok(kv.attention <= PROB_TOL && kv.logits <= HIDDEN_TOL, `KV cache: attention ${kv.attention}, logits ${kv.logits}`);
+  // A layer index past inner_group_num names the tensor it came from.
+  const dir = withConfig('albert-inner', (c) => (c.inner_group_num = 1));
+  try {
+    assert.throws(
+      () => loadModel(dir),
+      (e: unknown) => e instanceof ModelFormatError && /albert_layers\.1\./.test(e.field) && /inner_group_num = 1/.test(e.expected),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('convert writes the new options into the project format, which reads back to the same attention', () => {
