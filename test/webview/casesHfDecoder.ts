@@ -5,6 +5,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { loadModel, runModel } from '../../src/engine/run';
+import { headQK } from '../../src/engine/qkVectors';
+import { applyRope, ropeTables } from '../../src/engine/models/rope';
+import type { RunResult } from '../../src/engine/types';
 import { FIXTURES } from './casesEngine';
 import { check, equal, hoverCell, screenshot, texts, tooltip, waitForHead, withInspector, type Case } from './helpers';
 
@@ -103,12 +106,62 @@ function ropeCase(family: string, expectText: RegExp[]): Case {
             check(Math.abs(shown - want) < 1e-3, `Δ ${index}: ${shown} vs Σcos/n ${want}`);
             equal(tip['relative distance Δ'], String(index), 'Δ shown');
           }
+          await checkHeadChart(page, result, folder, exp.input_ids);
           await screenshot(page, ctx.artifacts, `hf-${family}-rope`);
         },
         { title: family },
       );
     },
   };
+}
+
+/**
+ * The per-head curve under the two RoPE charts (layer 0 head 0 unless the inspector says otherwise): axes,
+ * legend, the line painted in the legend's colour, and hover values equal to the run's own scores averaged
+ * over the pairs d apart and to the mean-q, mean-k score re-rotated here with the engine's applyRope.
+ */
+async function checkHeadChart(page: Page, result: RunResult, folder: string, ids: number[]): Promise<void> {
+  await page.waitForSelector('.positional-view .rope-head-chart', { timeout: 10000 });
+  await page.locator('.rope-head-chart').scrollIntoViewIfNeeded();
+  const titles = (await texts(page, '.rope-head-figure .axis-title')).join(' | ');
+  for (const t of ['score before softmax', 'distance d = query position − key position'])
+    check(titles.includes(t), `head chart axis titles "${titles}" include "${t}"`);
+  const legendText = (await texts(page, '.rope-head-legend')).join(' ');
+  check(/expected: .*mean q and mean k/.test(legendText) && /this run: mean score/.test(legendText), `legend "${legendText}"`);
+  const painted = await page.$eval('.rope-head-chart', (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const swatch = getComputedStyle(document.querySelector('.rope-head-legend .rope-swatch.line')!).backgroundColor;
+    const [r, g, b] = (swatch.match(/\d+/g) ?? []).map(Number);
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4)
+      if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30 && d[i + 3] > 200) n++;
+    return n;
+  });
+  check(painted > 300, `the expected curve is painted in the legend's colour (${painted} pixels)`);
+  const model = loadModel(folder);
+  const g = result.rope![0];
+  const v = headQK(model, { part: 'decoder', layer: 0, head: 0, ids });
+  const att = result.attentions.find((a) => a.part === 'decoder' && a.layer === 0)!;
+  const n = att.keys;
+  for (const f of [0.12, 0.5, 0.95]) {
+    const { index: d, tip } = await hoverChart(page, '.rope-head-chart', f);
+    let s = 0;
+    for (let m = d; m < n; m++) s += att.scores[m * n + m - d]; // head 0's diagonal m − n = d
+    const shownActual = Number(tip['run mean score of pairs d apart']);
+    check(Math.abs(shownActual - s / (n - d)) < 1e-3, `d ${d}: run mean ${shownActual} vs recorded scores ${s / (n - d)}`);
+    // q_m·R(−d)k_n = q̃_m·R(m − d − n)k̃_n for the recorded (rotated) q̃, k̃.
+    let e = 0;
+    for (let m = 0; m < v.queries; m++)
+      for (let j = 0; j < n; j++) {
+        const k = v.k.slice(j * v.dims, (j + 1) * v.dims);
+        applyRope(k, 1, 1, v.dims, ropeTables(Float32Array.from(g.invFreq), [m - d - j]));
+        for (let i = 0; i < v.dims; i++) e += v.q[m * v.dims + i] * k[i];
+      }
+    const want = (e / (v.queries * n)) * v.scale;
+    const shown = Number(tip['expected score, mean q · R(−d) mean k']);
+    check(Math.abs(shown - want) < 1e-3 * Math.max(1, Math.abs(want)), `d ${d}: expected ${shown} vs re-rotated ${want}`);
+  }
 }
 
 const slidingWindow: Case = {

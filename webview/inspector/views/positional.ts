@@ -8,6 +8,7 @@ import { legend, MatrixView } from '../matrix';
 import type { Requests } from '../requests';
 import type { Tooltip } from '../tooltip';
 import { RopeView } from './rope';
+import type { OpenHead } from './ropeHead';
 
 const ROW_H = 14;
 const BAR_W = 260;
@@ -52,7 +53,7 @@ export class PositionalView {
     private readonly onPosition: (p: number) => void,
   ) {
     this.matrix = new MatrixView(tooltip, theme);
-    this.rope = new RopeView(tooltip, theme);
+    this.rope = new RopeView(tooltip, theme, requests);
     this.slider.addEventListener('input', () => this.setPosition(Number(this.slider.value), true));
     this.root.addEventListener('keydown', (e) => {
       const d = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
@@ -82,7 +83,8 @@ export class PositionalView {
     this.render();
   }
 
-  show(meta: RunMeta, runId: number, position: number): void {
+  /** `open`: the head the inspector has open; the RoPE head chart starts on it. */
+  show(meta: RunMeta, runId: number, position: number, open?: OpenHead): void {
     if (this.meta === meta) return;
     this.meta = meta;
     this.pe = undefined;
@@ -95,7 +97,7 @@ export class PositionalView {
       this.message.textContent =
         'This model rotates each pair of q and k dimensions by position × θ_i in every layer, ' +
         'so attention scores depend on relative distance. Hover the charts for values.';
-      this.rope.render(meta);
+      this.rope.render(meta, runId, open);
       this.body.appendChild(this.rope.root);
       return;
     }

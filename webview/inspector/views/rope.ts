@@ -1,11 +1,14 @@
 // Rotary position embedding in the Positional tab: the frequency θ_i of each rotated dimension pair
 // (after the model's scaling, beside the unscaled 1/base^(2i/r)), and how q·k falls off with the
-// relative distance Δ for a head's q and k with equal pair norms: mean_i cos(Δ·θ_i) (common/rope.ts).
+// relative distance Δ for a head's q and k with equal pair norms: mean_i cos(Δ·θ_i) (common/rope.ts);
+// then, for one head of the run, the same dependence from its own q and k (ropeHead.ts).
 import type { RunMeta } from '../../../common/webview';
 import { ropeCosCurve, ropeWavelength } from '../../../common/rope';
 import { clear, el, fmt } from '../../shared/dom';
 import type { ThemeColors } from '../../shared/theme';
 import type { Tooltip } from '../tooltip';
+import type { Requests } from '../requests';
+import { RopeHeadChart, type OpenHead } from './ropeHead';
 
 type Rope = NonNullable<RunMeta['rope']>[number];
 const W = 420,
@@ -15,18 +18,26 @@ const W = 420,
 export class RopeView {
   readonly root = el('div', { className: 'rope-view' });
   private group = 0;
+  private readonly headChart: RopeHeadChart;
+  private run: { runId: number; open?: OpenHead } | undefined;
 
   constructor(
     private readonly tooltip: Tooltip,
     private theme: ThemeColors,
-  ) {}
+    requests: Requests,
+  ) {
+    this.headChart = new RopeHeadChart(tooltip, theme, requests);
+  }
 
   setTheme(theme: ThemeColors, meta: RunMeta | undefined): void {
     this.theme = theme;
+    this.headChart.setTheme(theme);
     if (meta) this.render(meta);
   }
 
-  render(meta: RunMeta): void {
+  /** `runId`: the run whose q and k the head chart asks for; `open`: the head to start on. */
+  render(meta: RunMeta, runId = this.run?.runId, open = this.run?.open): void {
+    this.run = runId === undefined ? undefined : { runId, open };
     clear(this.root);
     const groups = meta.rope ?? [];
     if (!groups.length) return;
@@ -54,6 +65,10 @@ export class RopeView {
       this.freqChart(g),
       this.distanceChart(g, Math.max(64, meta.tokens.source.length - 1)),
     );
+    if (this.run) {
+      this.headChart.show(meta, g, this.run.runId, this.run.open);
+      this.root.appendChild(this.headChart.root);
+    }
   }
 
   /** θ_i per pair on a log axis; with scaling, the unscaled frequencies as hollow marks. */
