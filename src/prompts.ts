@@ -7,6 +7,7 @@ import type { ModelSummary, RunInput } from './engine/types';
 import { findCachedModels, findModels, modelPathOf } from './sidebar/modelTree';
 import { inputPlaceholder, parseTypedInput, TypedInputError } from './inputText';
 import { uiText } from './uiText';
+import { MAX_SIDEBAR_GENERATE } from '../common/sidebar';
 
 export interface Prompter {
   pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
@@ -81,9 +82,13 @@ export async function pickModel(prompter: Prompter, title = 'Attention: choose a
   return chosen?.[0] ? modelPathOf(chosen[0]) : undefined;
 }
 
-type InputItem = vscode.QuickPickItem & { input: RunInput; chat?: true };
+type InputItem = vscode.QuickPickItem & { input: RunInput; chat?: true; generate?: true };
 
-/** The model's example inputs offered first; typing gives a new input. */
+/**
+ * The model's example inputs offered first; typing gives a new input. Decoder-only models also offer
+ * "Generate…": an input as above, then how many tokens to continue it greedily (RunInput.generate, as the
+ * Run view's "Generate N tokens" and the CLI's --generate).
+ */
 export async function pickInput(prompter: Prompter, summary: ModelSummary, title?: string): Promise<RunInput | undefined> {
   const items: InputItem[] = summary.examples.map((ex, i) => ({
     label: uiText(ex.text ?? `ids: ${(ex.ids ?? []).join(', ')}`),
@@ -95,21 +100,62 @@ export async function pickInput(prompter: Prompter, summary: ModelSummary, title
     items.unshift({ label: '$(comment-discussion) Apply chat template…', description, alwaysShow: true, input: {}, chat: true });
   }
   const baseTitle = title ?? uiText(`Attention: input for ${summary.name}`);
+  if (summary.kind !== 'decoder') return askInput(prompter, summary, items, baseTitle);
+  const description = 'continue an input greedily for N tokens (the KV cache steps are shown)';
+  const generate: InputItem = { label: '$(debug-continue) Generate…', description, alwaysShow: true, input: {}, generate: true };
+  return askInput(prompter, summary, [generate, ...items], baseTitle, async () => {
+    const input = await askInput(prompter, summary, items, `${baseTitle} — generate`);
+    if (!input) return undefined;
+    const count = await askCount(prompter, `${baseTitle} — generate`);
+    return count === undefined ? undefined : { ...input, generate: count };
+  });
+}
+
+/** One input: an item, or typed text (asked again, the reason in the title, when the model cannot take it). */
+async function askInput(
+  prompter: Prompter,
+  summary: ModelSummary,
+  items: InputItem[],
+  baseTitle: string,
+  onGenerate?: () => Promise<RunInput | undefined>,
+): Promise<RunInput | undefined> {
   let problem: string | undefined;
   for (;;) {
-    // A typed input the model cannot take is asked again, the reason in the title.
     const answer = await prompter.pickOrType(items, {
       title: problem ? `${baseTitle} — ${problem}` : baseTitle,
-      placeholder: inputPlaceholder(summary.vocab, items.length > 0),
+      placeholder: inputPlaceholder(
+        summary.vocab,
+        items.some((i) => !i.generate),
+      ),
     });
     if (answer === undefined) return undefined;
-    if (typeof answer !== 'string') return answer.chat ? askChat(prompter, baseTitle) : answer.input;
+    if (typeof answer !== 'string') {
+      if (answer.generate && onGenerate) return onGenerate();
+      return answer.chat ? askChat(prompter, baseTitle) : answer.input;
+    }
     try {
       return parseTypedInput(answer, summary.vocab);
     } catch (e) {
       if (!(e instanceof TypedInputError)) throw e;
       problem = e.message;
     }
+  }
+}
+
+/** How many tokens to generate: a suggested count or a typed whole number 1…MAX_SIDEBAR_GENERATE. */
+async function askCount(prompter: Prompter, title: string): Promise<number | undefined> {
+  const items = [8, 16, 32, 64].map((n) => ({ label: `${n} tokens`, n }));
+  let problem: string | undefined;
+  for (;;) {
+    const answer = await prompter.pickOrType(items, {
+      title: problem ? `${title} — ${problem}` : title,
+      placeholder: `How many tokens to generate (1…${MAX_SIDEBAR_GENERATE}); it stops early at the end-of-text token`,
+    });
+    if (answer === undefined) return undefined;
+    if (typeof answer !== 'string') return answer.n;
+    const n = Number(answer.trim());
+    if (/^\d+$/.test(answer.trim()) && n >= 1 && n <= MAX_SIDEBAR_GENERATE) return n;
+    problem = `“${uiText(answer.trim().slice(0, 20))}” is not a count: type a whole number from 1 to ${MAX_SIDEBAR_GENERATE}`;
   }
 }
 

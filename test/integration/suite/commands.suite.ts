@@ -2,11 +2,12 @@
 // the questions it asks are answered by a scripted Prompter, and the test checks what the
 // command produced (the run, its tokens, the panel) against the input given.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunResult } from '../../../src/engine/types';
 import type { AttentionInspectorApi } from '../../../src/extension';
-import { api, exampleModel, resetState, scripted, waitFor } from './helpers';
+import { api, exampleModel, EXTENSION_ID, resetState, scripted, waitFor } from './helpers';
 
 suite('Commands from the palette', () => {
   let a: AttentionInspectorApi;
@@ -78,6 +79,36 @@ suite('Commands from the palette', () => {
     const r = (await vscode.commands.executeCommand('attentionInspector.runWithInput')) as RunResult | undefined;
     assert.ok(r);
     assert.strictEqual(a.runner.lastInput?.text, summary.examples[0].text);
+  });
+
+  test('Run with Input… on a decoder offers Generate…: an input, then N tokens, continued greedily', async () => {
+    // The llama fixture (ids only, no tokenizer) and its greedy continuation from transformers' generate().
+    const dir = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'fixtures', 'hf-families', 'llama');
+    const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { input_ids: number[]; greedy: number[] };
+    const n = exp.greedy.length;
+    const p = scripted({ pick: 'Generate…' }, { type: `ids: ${exp.input_ids.join(', ')}` }, { type: 'lots' }, { type: String(n) });
+    a.setPrompter(p);
+    const r = (await vscode.commands.executeCommand('attentionInspector.runWithInput', vscode.Uri.file(path.join(dir, 'config.json')))) as
+      RunResult | undefined;
+    assert.ok(r, 'it ran');
+    assert.strictEqual(p.left(), 0);
+    assert.match(
+      p.asked[3],
+      /generate — “lots” is not a count: type a whole number from 1 to \d+/,
+      'a bad count is asked again, saying why',
+    );
+    assert.strictEqual(r.generated, n);
+    assert.deepStrictEqual(r.ids.source, [...exp.input_ids, ...exp.greedy], "the greedy tokens transformers' generate() chose");
+    assert.deepStrictEqual(a.runner.lastInput, { ids: exp.input_ids, generate: n });
+  });
+
+  test('Run with Input… offers Generate… only for decoder-only models', async () => {
+    a.setPrompter(scripted({ pick: name }, { pick: 'Generate…' }));
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('attentionInspector.runWithInput')),
+      /no item matches Generate…/,
+      `${name} is not decoder-only: no Generate… item`,
+    );
   });
 
   test('Run on Selection uses the selected text of an editor', async () => {
