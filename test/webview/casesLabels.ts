@@ -30,6 +30,15 @@ export const LABEL_CASES: Case[] = [
           await page.waitForSelector(`.${view}-view:not([hidden])`, { timeout: 3000 });
           equal(await sinkShown(page), offered, `sink toggle on the ${view} view`);
         }
+        // Compare (two runs' heads and B − A): the sink transform changes it, so it is offered; its
+        // matrices' one-character column label reads upright too.
+        await ins.send(ins.session.setCompare({ result, label: 'A' }, { result, label: 'B' }, 'A vs B'));
+        await page.waitForSelector('.compare-view:not([hidden]) .matrix-canvas', { timeout: 5000 });
+        check(await sinkShown(page), 'the sink toggle is offered on the compare view');
+        const modes = await page.$$eval('.compare-view .key-label', (ls) =>
+          ls.filter((l) => l.textContent === 'a').map((l) => getComputedStyle(l).writingMode),
+        );
+        check(modes.length > 0 && modes.every((m) => m === 'horizontal-tb'), `compare: "a" reads upright (${modes.join(', ')})`);
         await assertClean(ins);
       });
     },

@@ -5,7 +5,9 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { loadModel, runModel } from '../../src/engine/run';
 import { fixture, FIXTURES } from './casesEngine';
-import { assertClean, check, waitForHead, withInspector, type Case } from './helpers';
+import { assertClean, cellPixel, check, colourDistance, waitForHead, withInspector, type Case } from './helpers';
+import { chroma, deltaE, rgbToOklab } from '../../webview/shared/oklab';
+import type { RunResult } from '../../src/engine/types';
 
 /** What VS Code does on a theme switch: new --vscode-* variables, then the body's theme class. */
 async function switchTheme(page: Page, to: 'light' | 'dark'): Promise<void> {
@@ -46,7 +48,86 @@ async function matrixPixel(page: Page, scope: string, i: number, j: number): Pro
 const white = (px: number[]) => px.every((c) => c > 245);
 const dark = (px: number[]) => px.every((c) => c < 60);
 
+type Rgb = [number, number, number];
+
+/** Pixel x (a fraction of the width) of the visible legend bar under `scope`. */
+async function legendPixel(page: Page, scope: string, f: number): Promise<Rgb> {
+  return page.$eval(
+    `${scope} .legend-bar`,
+    (c, f) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(Math.round(f * (canvas.width - 1)), Math.floor(canvas.height / 2), 1, 1).data;
+      return [d[0], d[1], d[2]] as Rgb;
+    },
+    f,
+  );
+}
+
+const editorBackground = (page: Page) =>
+  page.evaluate(() => {
+    const h = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim();
+    return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)) as Rgb;
+  });
+
+/**
+ * What a person sees of the ramp in the open theme: layer 0 head 0's most attended cell is painted in the
+ * colour of the legend's top, that colour is the farthest of all cells from the background (OKLab ΔE) and
+ * vivid, and the legend's bottom is the background.
+ */
+async function checkRamp(page: Page, result: RunResult, theme: string): Promise<void> {
+  const att = result.attentions.find((a) => a.part === 'encoder' && a.layer === 0)!;
+  const n = att.keys;
+  let best = 0;
+  for (let c = 1; c < att.queries * n; c++) if (att.probs[c] > att.probs[best]) best = c;
+  const bg = rgbToOklab(await editorBackground(page));
+  const top = await legendPixel(page, '.detail-pane', 1);
+  check(
+    colourDistance(await legendPixel(page, '.detail-pane', 0), await editorBackground(page)) < 12,
+    `${theme}: legend 0 is the background`,
+  );
+  const topCell = await cellPixel(page, Math.floor(best / n), best % n);
+  check(colourDistance(topCell, top) < 12, `${theme}: the most attended cell ${topCell} is the legend's top ${top}`);
+  let far = 0;
+  for (let i = 0; i < att.queries; i++)
+    for (let j = 0; j < n; j++) far = Math.max(far, deltaE(rgbToOklab(await cellPixel(page, i, j)), bg));
+  const topE = deltaE(rgbToOklab(topCell), bg);
+  check(topE >= far - 1e-3, `${theme}: the top cell is the colour farthest from the background (ΔE ${topE} vs ${far})`);
+  check(chroma(rgbToOklab(topCell)) > 0.1, `${theme}: the top is vivid (chroma ${chroma(rgbToOklab(topCell)).toFixed(3)})`);
+}
+
+/** The positional matrix's PE[0, 0] = 0 is drawn in the colour the legend gives 0 (the middle of the diverging bar). */
+async function checkPositionalZero(page: Page, theme: string): Promise<void> {
+  const zero = await matrixPixel(page, '.positional-view', 0, 0);
+  const legendZero = await legendPixel(page, '.positional-view', 0.5);
+  check(colourDistance(zero as Rgb, legendZero) < 16, `${theme}: PE = 0 drawn ${zero}, its legend says ${legendZero}`);
+}
+
 export const THEME_CASES: Case[] = [
+  {
+    name: 'colour ramp in both themes, and a live switch: heatmap, legends and positional matrix all in the new theme',
+    run: async (ctx) => {
+      const { entry } = fixture('transformer-encdec');
+      const result = runModel(loadModel(path.join(FIXTURES, entry.model)), {
+        ids: entry.ids,
+        ...(entry.target_ids ? { targetIds: entry.target_ids } : {}),
+      });
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await checkRamp(page, result, 'dark');
+        await page.click('.view-tab[data-view="positional"]');
+        await page.waitForSelector('.positional-view:not([hidden]) .matrix-canvas', { timeout: 5000 });
+        await checkPositionalZero(page, 'dark');
+        await switchTheme(page, 'light');
+        await checkPositionalZero(page, 'light after the switch');
+        await page.click('.view-tab[data-view="heads"]');
+        await checkRamp(page, result, 'light after the switch');
+        await switchTheme(page, 'dark');
+        await checkRamp(page, result, 'dark again');
+        await assertClean(ins);
+      });
+    },
+  },
   {
     name: 'live theme switch: the positional encoding and compare matrices redraw in the new theme',
     run: async (ctx) => {

@@ -63,9 +63,10 @@ export const checks: UiCheck[] = [
       await box.waitFor({ state: 'visible' });
       await f.locator('textarea.input:not([disabled])').waitFor({ timeout: 30_000 });
       await box.fill('');
-      await box.pressSequentially('d c b 7', { delay: 60 });
+      // "zebra" is not in the example's vocabulary: it becomes <unk>, which the strip marks.
+      await box.pressSequentially('d c b 7 zebra', { delay: 60 });
       // The run starts after a 400 ms pause and replaces the tokens.
-      const want = ['d', 'c', 'b', '7'];
+      const want = ['d', 'c', 'b', '7', '<unk>'];
       const deadline = Date.now() + 30_000;
       let shown: string[] = [];
       while (Date.now() < deadline) {
@@ -75,6 +76,12 @@ export const checks: UiCheck[] = [
       }
       console.log(`      tokens: ${shown.join(' ')}`);
       if (!want.every((w) => shown.includes(w))) throw new Error(`tokens shown: ${JSON.stringify(shown)}`);
+      // Only the unknown word is marked: a dashed outline, and a title that says why.
+      const unk = f.locator('.token-row').first().locator('.token.unk');
+      const marked = (await unk.allTextContents()).map((t) => t.trim());
+      if (marked.join(' ') !== '<unk>') throw new Error(`tokens marked unknown: ${JSON.stringify(marked)}`);
+      const look = await unk.first().evaluate((e) => ({ outline: getComputedStyle(e).outlineStyle, title: e.getAttribute('title') ?? '' }));
+      if (look.outline !== 'dashed' || !/not in the vocabulary/.test(look.title)) throw new Error(`<unk> shown as ${JSON.stringify(look)}`);
       const heads = await f.locator('button.head').count();
       if (!heads) throw new Error('no head in the side panel grid');
       await checkTile(f, 'button.head .thumb', 'side panel grid');
