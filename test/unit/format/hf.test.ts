@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readHfFolder } from '../../../src/engine/format/hf';
+import { HF_MODEL_TYPES, readHfFolder } from '../../../src/engine/format/hf';
 import { expectTensor, rejectUnusedTensors } from '../../../src/engine/format/load';
 import { writeSafetensors } from '../../../src/engine/format/safetensors';
 import { ModelFormatError } from '../../../src/engine/format/errors';
@@ -372,4 +372,12 @@ test('the PyTorch-generated fixtures map onto the canonical names and shapes', (
     if (name.startsWith('bert')) assert.ok(!m.weights.has('lm_head.weight'), `${name}: the MLM head is not an lm_head`);
     if (name === 'marian') assert.deepEqual(m.weights.get('lm_head.bias')!.shape, [50]);
   }
+});
+
+test('the README\'s "Models it reads" names every model_type the Hugging Face reader accepts', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = /^## Models it reads\n([\s\S]*?)^## /m.exec(readme)?.[1];
+  assert.ok(section, 'README has a "Models it reads" section');
+  const missing = HF_MODEL_TYPES.filter((t) => !section.includes(`\`${t}\``));
+  assert.deepEqual(missing, [], `model types the README does not list: ${missing.join(', ')}`);
 });
