@@ -102,7 +102,58 @@ async function checkPositionalZero(page: Page, theme: string): Promise<void> {
   check(colourDistance(zero as Rgb, legendZero) < 16, `${theme}: PE = 0 drawn ${zero}, its legend says ${legendZero}`);
 }
 
+/** Pixels of the RoPE head chart painted in the legend's line colour, and that colour. */
+async function ropeLine(page: Page): Promise<{ colour: Rgb; pixels: number; stale: number }> {
+  return page.$eval('.rope-head-chart', (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const swatch = getComputedStyle(document.querySelector('.rope-head-legend .rope-swatch.line')!).backgroundColor;
+    const colour = (swatch.match(/\d+/g) ?? []).map(Number) as Rgb;
+    const old = JSON.parse(canvas.dataset.testOld ?? '[-999,-999,-999]') as Rgb;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let pixels = 0,
+      stale = 0;
+    const near = (i: number, [r, g, b]: Rgb) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 12;
+    for (let i = 0; i < d.length; i += 4) {
+      if (near(i, colour)) pixels++;
+      else if (near(i, old)) stale++;
+    }
+    return { colour, pixels, stale };
+  });
+}
+
 export const THEME_CASES: Case[] = [
+  {
+    name: 'live theme switch: the RoPE charts and the aggregates legend redraw in the new theme',
+    run: async (ctx) => {
+      const result = runModel(loadModel(path.join(FIXTURES, 'hf-families', 'llama')), {
+        ids: [13, 59, 42, 17, 40, 16, 86, 68, 77, 90],
+      });
+      await withInspector(ctx, result, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        await page.click('.view-tab[data-view="positional"]');
+        await page.waitForSelector('.positional-view .rope-head-chart', { timeout: 10000 });
+        const dark = await ropeLine(page);
+        check(dark.pixels > 300, `dark: the head curve is painted in its legend colour (${dark.pixels} px)`);
+        await page.$eval('.rope-head-chart', (c, old) => ((c as HTMLElement).dataset.testOld = JSON.stringify(old)), dark.colour);
+        await switchTheme(page, 'light');
+        await page.waitForSelector('.positional-view .rope-head-chart', { timeout: 10000 });
+        await page.$eval('.rope-head-chart', (c, old) => ((c as HTMLElement).dataset.testOld = JSON.stringify(old)), dark.colour);
+        const light = await ropeLine(page);
+        check(light.colour.join() !== dark.colour.join(), `the legend's line colour follows the theme (${dark.colour} → ${light.colour})`);
+        check(light.pixels > 300 && light.stale < 20, `light: curve in the new colour (${light.pixels} px), old colour ${light.stale} px`);
+        await page.click('.view-tab[data-view="aggregates"]');
+        await page.waitForSelector('.aggregates-view:not([hidden]) .legend-bar', { timeout: 10000 });
+        for (const theme of ['dark', 'light'] as const) {
+          await switchTheme(page, theme);
+          const zero = await legendPixel(page, '.aggregates-view', 0);
+          const bg = await editorBackground(page);
+          check(colourDistance(zero, bg) < 12, `${theme}: the aggregates legend's 0 is the new background (${zero} vs ${bg})`);
+        }
+        await assertClean(ins);
+      });
+    },
+  },
   {
     name: 'colour ramp in both themes, and a live switch: heatmap, legends and positional matrix all in the new theme',
     run: async (ctx) => {
