@@ -5,10 +5,10 @@ import type { Kernels } from '../kernels/reference';
 import { referenceKernels } from '../kernels/reference';
 import type { LoadedModel, TransformerConfig } from '../format/loaded';
 import { InputError } from '../format/errors';
-import { TensorReader } from './tensorReader';
+import { linearTensors, normTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { isFixedScheme, sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
-import { KVCache, LayerRunner, readLayer, readLinear, readNorm } from './transformerLayer';
+import { KVCache, LayerRunner, layerTensors, readLayer, readLinear, readNorm } from './transformerLayer';
 import type { LayerWeights, Linear, Norm, Recorder } from './transformerLayer';
 
 type Model = LoadedModel & { architecture: 'transformer' };
@@ -35,6 +35,33 @@ export interface DecoderSession {
   close(): void;
 }
 
+/** The tensors a transformer with this config reads, in the order the constructor reads them. */
+export function transformerTensors(c: TransformerConfig): TensorSpec[] {
+  const d = c.d_model;
+  const e = c.embedding_size ?? d;
+  const rows = c.max_positions + (c.position_offset ?? 0);
+  const stackEmbedding = (prefix: string): TensorSpec[] => [
+    ...(c.positions === 'learned' ? [{ name: `${prefix}.positions`, shape: [rows, e] }] : []),
+    ...(c.embedding_norm ? normTensors(`${prefix}.norm`, e) : []),
+  ];
+  const stacks: Stack[] = [...(c.encoder_layers ? ['encoder' as const] : []), ...(c.decoder_layers ? ['decoder' as const] : [])];
+  const stored = c.shared_layer_groups ?? c.encoder_layers;
+  const ra = c.relative_attention;
+  return [
+    { name: 'embed.tokens', shape: [c.vocab_size, e] },
+    ...(c.per_stack_embeddings ? stacks.flatMap((s) => stackEmbedding(`${s}.embed`)) : stackEmbedding('embed')),
+    ...(c.token_types > 0 ? [{ name: 'embed.token_types', shape: [c.token_types, e] }] : []),
+    ...(c.embedding_size !== undefined ? linearTensors('embed.project', d, e) : []),
+    ...Array.from({ length: stored }, (_, g) => layerTensors(c, 'encoder', g, false)).flat(),
+    ...Array.from({ length: c.decoder_layers }, (_, i) => layerTensors(c, 'decoder', i, c.kind === 'encoder-decoder')).flat(),
+    ...(ra ? stacks.map((s) => ({ name: `${s}.relative_bias`, shape: [ra.buckets, c.heads] })) : []),
+    ...(c.final_norm ? stacks.flatMap((s) => normTensors(`${s}.final_norm`, d, c.rms_norm)) : []),
+    // Without lm_head the output is tied to the token embeddings, which needs e = d (an encoder may do without).
+    { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: e === d || c.kind === 'encoder' },
+    { name: 'lm_head.bias', shape: [c.vocab_size], optional: true },
+  ];
+}
+
 export class TransformerModel {
   readonly cfg: TransformerConfig;
   private readonly tokens: Float32Array; // [vocab, d]
@@ -55,7 +82,7 @@ export class TransformerModel {
   constructor(model: Model, kernels: Kernels = referenceKernels) {
     const c = (this.cfg = model.config);
     const d = c.d_model;
-    const r = new TensorReader(model);
+    const r = new TensorReader(model, transformerTensors(c));
     this.run = new LayerRunner(kernels, c);
     const e = c.embedding_size ?? d;
     this.tokens = r.get('embed.tokens', [c.vocab_size, e]);
