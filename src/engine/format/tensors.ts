@@ -47,15 +47,20 @@ const specString = (shape: readonly (number | null)[]): string => `[${shape.map(
  * The one check of a checkpoint against what its builder will read, before anything is built:
  * every required tensor is there with its shape, every optional one present has its shape, and
  * no tensor is left that the list does not name. Throws ModelFormatError naming the file, the
- * tensor and the expected shape.
+ * tensor and the expected shape. The list is walked lazily and the walk stops at the first
+ * problem, so a config claiming 10⁹ layers costs one missing tensor, not 10⁹ list entries.
+ * Returns the walked list by name.
  */
-export function checkTensors(model: LoadedModel, specs: readonly TensorSpec[]): void {
+export function checkTensors(model: LoadedModel, specs: Iterable<TensorSpec>): Map<string, TensorSpec> {
+  const listed = new Map<string, TensorSpec>();
   for (const s of specs) {
+    listed.set(s.name, s);
     const t = model.weights.get(s.name);
     if (!t && s.optional) continue;
     if (!t) throw new ModelFormatError(model.file, s.name, `a tensor of shape ${specString(s.shape)}; it is missing`);
     if (!fitsSpec(t.shape, s.shape))
       throw new ModelFormatError(model.file, s.name, `shape ${specString(s.shape)}; found ${shapeString(t.shape)}`);
   }
-  rejectUnusedTensors(model, new Set(specs.map((s) => s.name)));
+  rejectUnusedTensors(model, new Set(listed.keys()));
+  return listed;
 }

@@ -79,8 +79,9 @@ export interface Architecture<K extends ArchitectureName = ArchitectureName> {
    * in the order it reads them (names of docs/model-format.md). The builder's TensorReader checks the
    * file against this list before anything is built: a missing tensor, a wrong shape and a tensor
    * the list does not name are each a ModelFormatError naming the file, the tensor and the shape.
+   * A generator (function*), walked only as far as the file fits it: a config may claim any count.
    */
-  tensors(config: ArchitectureConfigs[K]): TensorSpec[];
+  tensors(config: ArchitectureConfigs[K]): Iterable<TensorSpec>;
   /** The runnable model; reads its tensors with `new TensorReader(model, <this architecture>.tensors(config))`. */
   build(model: ModelOf<K>, kernels?: Kernels): RunnableModel;
   /**

@@ -43,7 +43,7 @@ interface Layer {
  * The tensors a decoder of the Hugging Face families reads. Which of the four per-layer norms
  * exist is the family's layout (OLMo2: post-norms only; Gemma2/3: all four), so each is optional.
  */
-export function hfDecoderTensors(c: HfDecoderConfig): TensorSpec[] {
+export function* hfDecoderTensors(c: HfDecoderConfig): Generator<TensorSpec> {
   const d = c.d_model;
   const qRows = c.heads * c.head_dim;
   const kvRows = c.kv_heads * c.head_dim;
@@ -76,12 +76,10 @@ export function hfDecoderTensors(c: HfDecoderConfig): TensorSpec[] {
         : [...linearTensors(`${p}.ffn.fc1`, c.d_ff, d, c.mlp_bias), ...linearTensors(`${p}.ffn.fc2`, d, c.d_ff, c.mlp_bias)]),
     ];
   };
-  return [
-    { name: 'embed.tokens', shape: [c.vocab_size, d] },
-    ...Array.from({ length: c.layers }, (_, i) => layer(i)).flat(),
-    ...norm('decoder.final_norm'),
-    { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: true }, // absent: tied to embed.tokens
-  ];
+  yield { name: 'embed.tokens', shape: [c.vocab_size, d] };
+  for (let i = 0; i < c.layers; i++) yield* layer(i);
+  yield* norm('decoder.final_norm');
+  yield { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: true }; // absent: tied to embed.tokens
 }
 
 export class HfDecoderModel {

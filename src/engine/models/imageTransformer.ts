@@ -36,16 +36,14 @@ function checkConfig(model: Model): void {
 }
 
 /** The tensors an Image Transformer reads: pixel-id, row and column embeddings, decoder layers, head. */
-export function imageTransformerTensors(c: ImageTransformerConfig): TensorSpec[] {
+export function* imageTransformerTensors(c: ImageTransformerConfig): Generator<TensorSpec> {
   const d = c.d_model;
-  return [
-    { name: 'embed.tokens', shape: [c.vocab_size, d] },
-    { name: 'embed.rows', shape: [c.height, d] },
-    { name: 'embed.cols', shape: [c.width, d] },
-    ...Array.from({ length: c.layers }, (_, i) => layerTensors(c, 'decoder', i, false)).flat(),
-    ...(c.final_norm ? normTensors('decoder.final_norm', d) : []),
-    ...linearTensors('lm_head', c.vocab_size, d),
-  ];
+  yield { name: 'embed.tokens', shape: [c.vocab_size, d] };
+  yield { name: 'embed.rows', shape: [c.height, d] };
+  yield { name: 'embed.cols', shape: [c.width, d] };
+  for (let i = 0; i < c.layers; i++) yield* layerTensors(c, 'decoder', i, false);
+  if (c.final_norm) yield* normTensors('decoder.final_norm', d);
+  yield* linearTensors('lm_head', c.vocab_size, d);
 }
 
 export function buildImageTransformer(model: Model, kernels: Kernels = referenceKernels): RunnableModel {

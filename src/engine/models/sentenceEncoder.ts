@@ -37,7 +37,7 @@ export interface SentenceEncoding {
 }
 
 /** The tensors a sentence encoder reads; layer 0 is embed_dim wide, with a projection when that is not d_model. */
-export function sentenceEncoderTensors(c: SentenceEncoderConfig): TensorSpec[] {
+export function* sentenceEncoderTensors(c: SentenceEncoderConfig): Generator<TensorSpec> {
   const layer = (i: number): TensorSpec[] => {
     const w = i === 0 ? c.embed_dim : c.d_model;
     const p = `encoder.layers.${i}`;
@@ -51,11 +51,9 @@ export function sentenceEncoderTensors(c: SentenceEncoderConfig): TensorSpec[] {
       ...(w !== c.d_model ? linearTensors(`${p}.residual_proj`, c.d_model, w) : []),
     ];
   };
-  return [
-    { name: 'embed.tokens', shape: [c.vocab_size, c.embed_dim] },
-    ...Array.from({ length: c.layers }, (_, i) => layer(i)).flat(),
-    ...linearTensors('pooler.dense', c.d_model, c.d_model),
-  ];
+  yield { name: 'embed.tokens', shape: [c.vocab_size, c.embed_dim] };
+  for (let i = 0; i < c.layers; i++) yield* layer(i);
+  yield* linearTensors('pooler.dense', c.d_model, c.d_model);
 }
 
 export class SentenceEncoderModel {

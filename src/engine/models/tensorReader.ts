@@ -15,10 +15,9 @@ export class TensorReader {
 
   constructor(
     readonly model: LoadedModel,
-    tensors: readonly TensorSpec[],
+    tensors: Iterable<TensorSpec>,
   ) {
-    checkTensors(model, tensors);
-    this.listed = new Map(tensors.map((t) => [t.name, t]));
+    this.listed = checkTensors(model, tensors);
   }
 
   get(name: string, shape: number[]): Float32Array {

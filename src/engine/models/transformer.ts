@@ -36,7 +36,7 @@ export interface DecoderSession {
 }
 
 /** The tensors a transformer with this config reads, in the order the constructor reads them. */
-export function transformerTensors(c: TransformerConfig): TensorSpec[] {
+export function* transformerTensors(c: TransformerConfig): Generator<TensorSpec> {
   const d = c.d_model;
   const e = c.embedding_size ?? d;
   const rows = c.max_positions + (c.position_offset ?? 0);
@@ -47,19 +47,17 @@ export function transformerTensors(c: TransformerConfig): TensorSpec[] {
   const stacks: Stack[] = [...(c.encoder_layers ? ['encoder' as const] : []), ...(c.decoder_layers ? ['decoder' as const] : [])];
   const stored = c.shared_layer_groups ?? c.encoder_layers;
   const ra = c.relative_attention;
-  return [
-    { name: 'embed.tokens', shape: [c.vocab_size, e] },
-    ...(c.per_stack_embeddings ? stacks.flatMap((s) => stackEmbedding(`${s}.embed`)) : stackEmbedding('embed')),
-    ...(c.token_types > 0 ? [{ name: 'embed.token_types', shape: [c.token_types, e] }] : []),
-    ...(c.embedding_size !== undefined ? linearTensors('embed.project', d, e) : []),
-    ...Array.from({ length: stored }, (_, g) => layerTensors(c, 'encoder', g, false)).flat(),
-    ...Array.from({ length: c.decoder_layers }, (_, i) => layerTensors(c, 'decoder', i, c.kind === 'encoder-decoder')).flat(),
-    ...(ra ? stacks.map((s) => ({ name: `${s}.relative_bias`, shape: [ra.buckets, c.heads] })) : []),
-    ...(c.final_norm ? stacks.flatMap((s) => normTensors(`${s}.final_norm`, d, c.rms_norm)) : []),
-    // Without lm_head the output is tied to the token embeddings, which needs e = d (an encoder may do without).
-    { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: e === d || c.kind === 'encoder' },
-    { name: 'lm_head.bias', shape: [c.vocab_size], optional: true },
-  ];
+  yield { name: 'embed.tokens', shape: [c.vocab_size, e] };
+  yield* c.per_stack_embeddings ? stacks.flatMap((s) => stackEmbedding(`${s}.embed`)) : stackEmbedding('embed');
+  if (c.token_types > 0) yield { name: 'embed.token_types', shape: [c.token_types, e] };
+  if (c.embedding_size !== undefined) yield* linearTensors('embed.project', d, e);
+  for (let g = 0; g < stored; g++) yield* layerTensors(c, 'encoder', g, false);
+  for (let i = 0; i < c.decoder_layers; i++) yield* layerTensors(c, 'decoder', i, c.kind === 'encoder-decoder');
+  if (ra) for (const s of stacks) yield { name: `${s}.relative_bias`, shape: [ra.buckets, c.heads] };
+  if (c.final_norm) for (const s of stacks) yield* normTensors(`${s}.final_norm`, d, c.rms_norm);
+  // Without lm_head the output is tied to the token embeddings, which needs e = d (an encoder may do without).
+  yield { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: e === d || c.kind === 'encoder' };
+  yield { name: 'lm_head.bias', shape: [c.vocab_size], optional: true };
 }
 
 export class TransformerModel {

@@ -50,7 +50,7 @@ test('every project model file has exactly the tensors its architecture lists, w
   assert.ok(modelFiles.length >= 20, `found ${modelFiles.length} model files`);
   for (const file of modelFiles) {
     const m = loadModel(file);
-    const list = architectureOf(m).tensors(m.config);
+    const list = [...architectureOf(m).tensors(m.config)];
     assert.doesNotThrow(() => checkTensors(m, list), path.basename(file));
     const required = list.filter((t) => !t.optional).map((t) => t.name);
     assert.ok(required.length > 0 && required.every((n) => m.weights.has(n)), path.basename(file));
@@ -67,6 +67,19 @@ test('a missing tensor, a wrong shape and an unlisted tensor are refused before 
     /no such tensor in a toy-attention model with this config/,
   );
   assert.doesNotThrow(() => buildModel(toy({ 'embed.tokens': [5, 4] })));
+});
+
+test('a config claiming 10⁹ layers is refused at the first missing one, without listing them all', () => {
+  const m = loadModel(path.join(ROOT, 'examples', 'transformer-reverse.model.json'));
+  assert.equal(m.architecture, 'transformer');
+  const stored = m.config.decoder_layers;
+  const huge = { ...m, config: { ...m.config, decoder_layers: 1e9 } } as LoadedModel;
+  const t0 = Date.now();
+  assert.throws(
+    () => buildModel(huge),
+    (e: unknown) => e instanceof ModelFormatError && e.field === `decoder.layers.${stored}.self_attn.q.weight` && /missing/.test(e.message),
+  );
+  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
 });
 
 test('optional tensors may be absent but are shape-checked when present; null dimensions match any size', () => {
