@@ -23,6 +23,7 @@ const nodeBase = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  plugins: [archViewsPlugin()],
 };
 
 /**
@@ -32,6 +33,29 @@ const nodeBase = {
 function devNativeModuleBanner() {
   const file = path.resolve(__dirname, 'dist', 'native', 'attention-kernels.node');
   return `process.env.ATTENTION_NATIVE_MODULE ??= ${JSON.stringify(file)};`;
+}
+
+/**
+ * `import { views } from 'arch-views:all'` (webview/inspector/archViews/index.ts): the `view` export
+ * of every other file of that folder (index.ts and types.ts aside), in file-name order, so that a
+ * new architecture view is its file alone. A file without `view` fails the build by name.
+ */
+function archViewsPlugin(dir = path.join(__dirname, 'webview', 'inspector', 'archViews')) {
+  return {
+    name: 'arch-views',
+    setup(build) {
+      build.onResolve({ filter: /^arch-views:all$/ }, () => ({ path: dir, namespace: 'arch-views' }));
+      build.onLoad({ filter: /.*/, namespace: 'arch-views' }, () => {
+        const files = fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== 'index.ts' && f !== 'types.ts')
+          .sort();
+        const imports = files.map((f, i) => `import { view as v${i} } from ${JSON.stringify(`./${f}`)};`);
+        const contents = `${imports.join('\n')}\nexport const views = [${files.map((_, i) => `v${i}`).join(', ')}];\n`;
+        return { contents, resolveDir: dir, loader: 'js', watchDirs: [dir] };
+      });
+    },
+  };
 }
 
 const builds = [
@@ -51,6 +75,7 @@ const builds = [
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
+    plugins: [archViewsPlugin()],
     entryPoints: [entry],
     outfile: path.join('dist', 'webview', path.basename(path.dirname(entry)) + '.js'),
   })),
@@ -86,7 +111,7 @@ async function main() {
   fs.chmodSync('dist/cli.js', 0o755);
 }
 
-module.exports = { devNativeModuleBanner };
+module.exports = { devNativeModuleBanner, archViewsPlugin };
 
 if (require.main === module)
   main().catch((e) => {

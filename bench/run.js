@@ -1,9 +1,8 @@
 // `npm run bench [-- options]`: bundles a bench entry with esbuild, then runs it.
 // Usage: node bench/run.js [entry.ts] [args…]   (entry defaults to bench/bench.ts)
-const esbuild = require('esbuild');
 const path = require('path');
-const { spawnSync } = require('child_process');
 const { devNativeModuleBanner } = require('../esbuild.js');
+const { bundleAndRun } = require('./bundle.js');
 
 async function main() {
   const args = process.argv.slice(2);
@@ -13,20 +12,7 @@ async function main() {
   await buildWasm({ ifStale: true });
   const { buildNative } = await import('../scripts/build-native.mjs'); // the native kernels, where they build
   buildNative({ ifStale: true });
-  esbuild.buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    packages: 'external',
-    logLevel: 'warning',
-    banner: { js: devNativeModuleBanner() },
-  });
   const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
-  const r = spawnSync(process.execPath, ['--enable-source-maps', ...nodeArgs, outfile, ...args], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  bundleAndRun(entry, outfile, args, { banner: devNativeModuleBanner(), nodeArgs });
 }
 main();

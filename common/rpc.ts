@@ -139,3 +139,77 @@ export function receiver<T>(
 ): (raw: unknown) => void {
   return (raw) => (guard(raw) ? handle(raw) : malformed?.(raw));
 }
+
+/** A message of a union without its `id` (each member keeps its own fields). */
+export type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;
+
+/** How a served request is answered. The id is the request's; exactly one reply or error. */
+export interface Replier<Reply, Note = never> {
+  readonly id: number;
+  /** The answer; a second answer to the same request is a bug and throws. */
+  reply(message: WithoutId<Reply>, transfer?: ArrayBuffer[]): void;
+  /** The error answer, made by the server's `error` from what was thrown. */
+  fail(error: unknown): void;
+  /** A notification about this request before its answer (progress, partial results). */
+  note(message: WithoutId<Note>, transfer?: ArrayBuffer[]): void;
+}
+
+export interface ServeOptions<Req extends { id: number }, Reply extends { id: number }, Note extends { id: number }> {
+  /** Accepts what may be handled; anything else gets the `malformed` error reply. */
+  guard: (raw: unknown) => raw is Req;
+  /** Posts one message to the requester (the only place the server writes to its port). */
+  post: (message: Reply | Note, transfer: ArrayBuffer[]) => void;
+  /** The typed error reply for what a handler threw. */
+  error: (e: unknown) => WithoutId<Reply>;
+  /** The error reply for a message the guard refused, with the id it carried (or `fallbackId`). */
+  malformed: { reply: WithoutId<Reply>; fallbackId: number };
+  /** Requests that get no reply at all (a notification to the server, e.g. "drop this handle"). */
+  oneWay?: (req: Req) => boolean;
+  /** Answers through the replier; what it throws becomes the error reply. */
+  handle: (req: Req, r: Replier<Reply, Note>) => void;
+}
+
+/**
+ * The answering side of a conversation (the engine worker, the tokenizer thread): every request
+ * the guard accepts gets exactly one answer with its own id — the handler's reply, the error it
+ * threw, or, when it returned without answering, an error saying so; a refused message gets the
+ * `malformed` reply. Returns the function to give every incoming message.
+ */
+export function serve<Req extends { id: number }, Reply extends { id: number }, Note extends { id: number } = never>(
+  o: ServeOptions<Req, Reply, Note>,
+): (raw: unknown) => void {
+  const withId = <M>(m: M, id: number) => ({ ...m, id }) as unknown as Reply & Note;
+  return (raw) => {
+    if (!o.guard(raw)) {
+      const id = typeof (raw as { id?: unknown } | null)?.id === 'number' ? (raw as { id: number }).id : o.malformed.fallbackId;
+      o.post(withId(o.malformed.reply, id), []);
+      return;
+    }
+    const id = raw.id;
+    let answered = false;
+    const answer = (m: WithoutId<Reply>, transfer: ArrayBuffer[] = []) => {
+      if (answered) throw new Error(`request ${id} is answered twice`);
+      answered = true;
+      o.post(withId(m, id), transfer);
+    };
+    const r: Replier<Reply, Note> = {
+      id,
+      reply: answer,
+      fail: (e) => answer(o.error(e)),
+      note: (m, transfer = []) => {
+        if (answered) throw new Error(`a note about request ${id} after its answer`);
+        o.post(withId(m, id), transfer);
+      },
+    };
+    try {
+      o.handle(raw, r);
+    } catch (e) {
+      if (answered) throw e; // a bug after the answer: not the requester's error
+      r.fail(e);
+      return;
+    }
+    if (!answered && !o.oneWay?.(raw)) r.fail(new Error(`request ${id} (${describe(raw)}) got no answer from its handler`));
+  };
+}
+
+const describe = (m: object): string => String((m as { type?: unknown }).type ?? 'request');

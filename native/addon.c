@@ -19,7 +19,8 @@ static const char *isa;
 static void pick_isa(void) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl");
   int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const char *want = getenv("ATTENTION_NATIVE_ISA");
   if (want && *want) { // only the one asked for; an unknown name: none
@@ -38,16 +39,29 @@ static int cpu_ok(void) {
   return K != NULL;
 }
 
-#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "attention native kernels: " #call " failed"); return NULL; } } while (0)
+#define CHECK(call) \
+  do { \
+    if ((call) != napi_ok) { \
+      napi_throw_error(env, NULL, "attention native kernels: " #call " failed"); \
+      return NULL; \
+    } \
+  } while (0)
 #define FAIL(msg) do { napi_throw_type_error(env, NULL, msg); return NULL; } while (0)
 /* A kernel that could not allocate its scratch wrote nothing: an error, never a stale output. */
-#define KERNEL(call, what) do { if ((call) != AK_OK) { napi_throw_error(env, "ERR_NATIVE_NO_MEMORY", "attention native kernels: " what ": out of memory for the kernel's scratch"); return NULL; } } while (0)
+#define KERNEL(call, what) \
+  do { \
+    if ((call) != AK_OK) { \
+      napi_throw_error(env, "ERR_NATIVE_NO_MEMORY", "attention native kernels: " what ": out of memory for the kernel's scratch"); \
+      return NULL; \
+    } \
+  } while (0)
 
 static napi_value args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < want) FAIL("attention native kernels: too few arguments");
-  if (!cpu_ok()) FAIL("attention native kernels: this CPU has neither AVX-512 nor AVX2 + FMA (or not the ISA ATTENTION_NATIVE_ISA asks for)");
+  if (!cpu_ok())
+    FAIL("attention native kernels: this CPU has neither AVX-512 nor AVX2 + FMA (or not the ISA ATTENTION_NATIVE_ISA asks for)");
   return argv[0];
 }
 
@@ -134,7 +148,8 @@ static napi_value PackedFloats(napi_env env, napi_callback_info info) {
   napi_value argv[2], r;
   int32_t n, k;
   if (!args(env, info, 2, argv)) return NULL;
-  if (!i32(env, argv[0], &n) || !i32(env, argv[1], &k) || n < 0 || k < 0) FAIL("packedFloats(n, k): sizes must be integers from 0 to 2^31 − 1");
+  if (!i32(env, argv[0], &n) || !i32(env, argv[1], &k) || n < 0 || k < 0)
+    FAIL("packedFloats(n, k): sizes must be integers from 0 to 2^31 − 1");
   CHECK(napi_create_double(env, (double)packed_len(n, k), &r));
   return r;
 }
@@ -164,7 +179,8 @@ static napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
   napi_typedarray_type type;
   bool is;
   if (!args(env, info, 1, argv)) return NULL;
-  if (napi_is_typedarray(env, argv[0], &is) != napi_ok || !is || napi_get_typedarray_info(env, argv[0], &type, &len, (void **)&p, NULL, NULL) != napi_ok || type != napi_uint8_array)
+  if (napi_is_typedarray(env, argv[0], &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, argv[0], &type, &len, (void **)&p, NULL, NULL) != napi_ok || type != napi_uint8_array)
     FAIL("adviseHugePages(bytes): bytes must be a Uint8Array");
   advise_huge(p, len);
   return NULL;
@@ -177,7 +193,8 @@ static napi_value Pack(napi_env env, napi_callback_info info) {
   float *w, *dst;
   if (!args(env, info, 4, argv)) return NULL;
   if (!i32(env, argv[1], &n) || !i32(env, argv[2], &k) || n < 0 || k < 0) FAIL("pack: sizes must be integers from 0 to 2^31 − 1");
-  if (!f32(env, argv[0], (size_t)n * k, 0, &w) || !f32(env, argv[3], packed_len(n, k), 0, &dst)) FAIL("pack(w, n, k, dst): w must be a Float32Array of n·k floats, dst of packedFloats(n, k)");
+  if (!f32(env, argv[0], (size_t)n * k, 0, &w) || !f32(env, argv[3], packed_len(n, k), 0, &dst))
+    FAIL("pack(w, n, k, dst): w must be a Float32Array of n·k floats, dst of packedFloats(n, k)");
   advise_huge(dst, packed_len(n, k) * sizeof(float));
   K->pack_rows(w, n, k, aligned(dst));
   return NULL;
@@ -189,8 +206,11 @@ static napi_value Linear(napi_env env, napi_callback_info info) {
   int32_t m, k, n, act;
   float *x, *p, *b, *out;
   if (!args(env, info, 8, argv)) return NULL;
-  if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || !i32(env, argv[7], &act) || m < 0 || k < 0 || n < 0 || act > 3) FAIL("linear: bad sizes or activation");
-  if (!f32(env, argv[0], (size_t)m * k, 0, &x) || !f32(env, argv[3], packed_len(n, k), 0, &p) || !f32(env, argv[5], (size_t)n, 1, &b) || !f32(env, argv[6], (size_t)m * n, 0, &out))
+  if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || !i32(env, argv[7], &act) || m < 0 || k < 0 || n < 0 ||
+      act > 3)
+    FAIL("linear: bad sizes or activation");
+  if (!f32(env, argv[0], (size_t)m * k, 0, &x) || !f32(env, argv[3], packed_len(n, k), 0, &p) || !f32(env, argv[5], (size_t)n, 1, &b) ||
+      !f32(env, argv[6], (size_t)m * n, 0, &out))
     FAIL("linear(x, m, k, packed, n, bias, out, act): an array is missing or too short");
   K->gemm(x, k, m, k, aligned(p), n, b, out, n, act);
   return NULL;
@@ -202,10 +222,12 @@ static napi_value FeedForward(napi_env env, napi_callback_info info) {
   int32_t m, d, hidden, n, act;
   float *x, *p1, *b1, *p2, *b2, *out;
   if (!args(env, info, 11, argv)) return NULL;
-  if (!i32(env, argv[1], &m) || !i32(env, argv[2], &d) || !i32(env, argv[4], &hidden) || !i32(env, argv[7], &n) || !i32(env, argv[9], &act) || m < 0 || d < 0 || hidden < 0 || n < 0 || act > 3)
+  if (!i32(env, argv[1], &m) || !i32(env, argv[2], &d) || !i32(env, argv[4], &hidden) || !i32(env, argv[7], &n) ||
+      !i32(env, argv[9], &act) || m < 0 || d < 0 || hidden < 0 || n < 0 || act > 3)
     FAIL("feedForward: bad sizes or activation");
-  if (!f32(env, argv[0], (size_t)m * d, 0, &x) || !f32(env, argv[3], packed_len(hidden, d), 0, &p1) || !f32(env, argv[5], (size_t)hidden, 1, &b1) ||
-      !f32(env, argv[6], packed_len(n, hidden), 0, &p2) || !f32(env, argv[8], (size_t)n, 1, &b2) || !f32(env, argv[10], (size_t)m * n, 0, &out))
+  if (!f32(env, argv[0], (size_t)m * d, 0, &x) || !f32(env, argv[3], packed_len(hidden, d), 0, &p1) ||
+      !f32(env, argv[5], (size_t)hidden, 1, &b1) || !f32(env, argv[6], packed_len(n, hidden), 0, &p2) ||
+      !f32(env, argv[8], (size_t)n, 1, &b2) || !f32(env, argv[10], (size_t)m * n, 0, &out))
     FAIL("feedForward: an array is missing or too short");
   KERNEL(K->feed_forward(x, m, d, aligned(p1), hidden, b1, aligned(p2), n, b2, act, out), "feedForward");
   return NULL;
@@ -218,7 +240,8 @@ static napi_value Matmul(napi_env env, napi_callback_info info) {
   float *a, *b, *out;
   if (!args(env, info, 6, argv)) return NULL;
   if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &n) || m < 0 || k < 0 || n < 0) FAIL("matmul: bad sizes");
-  if (!f32(env, argv[0], (size_t)m * k, 0, &a) || !f32(env, argv[3], (size_t)k * n, 0, &b) || !f32(env, argv[5], (size_t)m * n, 0, &out)) FAIL("matmul: an array is missing or too short");
+  if (!f32(env, argv[0], (size_t)m * k, 0, &a) || !f32(env, argv[3], (size_t)k * n, 0, &b) || !f32(env, argv[5], (size_t)m * n, 0, &out))
+    FAIL("matmul: an array is missing or too short");
   KERNEL(K->matmul(a, m, k, b, n, out), "matmul");
   return NULL;
 }
@@ -230,7 +253,8 @@ static napi_value Activate(napi_env env, napi_callback_info info) {
   float *x;
   size_t len;
   if (!args(env, info, 2, argv)) return NULL;
-  if (!f32(env, argv[0], 0, 0, &x) || !i32(env, argv[1], &kind) || kind < 0 || kind > 3) FAIL("activate(x, kind): x must be a Float32Array, kind 0…3");
+  if (!f32(env, argv[0], 0, 0, &x) || !i32(env, argv[1], &kind) || kind < 0 || kind > 3)
+    FAIL("activate(x, kind): x must be a Float32Array, kind 0…3");
   CHECK(napi_get_typedarray_info(env, argv[0], NULL, &len, NULL, NULL, NULL));
   K->activate(x, len, kind);
   return NULL;
@@ -243,9 +267,12 @@ static napi_value LayerNorm(napi_env env, napi_callback_info info) {
   double eps;
   float *x, *g, *b, *out;
   if (!args(env, info, 7, argv)) return NULL;
-  if (!i32(env, argv[1], &rows) || !i32(env, argv[2], &cols) || !f64(env, argv[5], &eps) || rows < 0 || cols < 0) FAIL("layerNorm: bad sizes or eps");
+  if (!i32(env, argv[1], &rows) || !i32(env, argv[2], &cols) || !f64(env, argv[5], &eps) || rows < 0 || cols < 0)
+    FAIL("layerNorm: bad sizes or eps");
   size_t len = (size_t)rows * cols;
-  if (!f32(env, argv[0], len, 0, &x) || !f32(env, argv[3], cols, 0, &g) || !f32(env, argv[4], cols, 0, &b) || !f32(env, argv[6], len, 0, &out)) FAIL("layerNorm: an array is missing or too short");
+  if (!f32(env, argv[0], len, 0, &x) || !f32(env, argv[3], cols, 0, &g) || !f32(env, argv[4], cols, 0, &b) ||
+      !f32(env, argv[6], len, 0, &out))
+    FAIL("layerNorm: an array is missing or too short");
   K->layer_norm(x, rows, cols, g, b, (float)eps, out);
   return NULL;
 }
@@ -257,9 +284,11 @@ static napi_value AddNorm(napi_env env, napi_callback_info info) {
   double eps;
   float *x, *y, *g, *b, *out, *norms;
   if (!args(env, info, 9, argv)) return NULL;
-  if (!i32(env, argv[2], &rows) || !i32(env, argv[3], &cols) || !f64(env, argv[6], &eps) || rows < 0 || cols < 0) FAIL("addNorm: bad sizes or eps");
+  if (!i32(env, argv[2], &rows) || !i32(env, argv[3], &cols) || !f64(env, argv[6], &eps) || rows < 0 || cols < 0)
+    FAIL("addNorm: bad sizes or eps");
   size_t len = (size_t)rows * cols;
-  if (!f32(env, argv[0], len, 0, &x) || !f32(env, argv[1], len, 0, &y) || !f32(env, argv[4], cols, 1, &g) || !f32(env, argv[5], cols, 1, &b) || !f32(env, argv[7], len, 0, &out) || !f32(env, argv[8], 3 * (size_t)rows, 1, &norms))
+  if (!f32(env, argv[0], len, 0, &x) || !f32(env, argv[1], len, 0, &y) || !f32(env, argv[4], cols, 1, &g) ||
+      !f32(env, argv[5], cols, 1, &b) || !f32(env, argv[7], len, 0, &out) || !f32(env, argv[8], 3 * (size_t)rows, 1, &norms))
     FAIL("addNorm: an array is missing or too short");
   if ((g == NULL) != (b == NULL)) FAIL("addNorm: gamma and beta go together");
   K->add_norm(x, y, rows, cols, g, b, (float)eps, out, norms);
@@ -274,20 +303,35 @@ static napi_value Attention(napi_env env, napi_callback_info info) {
   float *q, *k, *v, *s, *p, *c, *ent;
   unsigned char *mask;
   if (!args(env, info, 13, argv)) return NULL;
-  if (!i32(env, argv[3], &nq) || !i32(env, argv[4], &nk) || !i32(env, argv[5], &heads) || !i32(env, argv[6], &dh) || !f64(env, argv[8], &scale) || nq < 0 || nk < 0 || heads < 0 || dh < 0)
+  if (!i32(env, argv[3], &nq) || !i32(env, argv[4], &nk) || !i32(env, argv[5], &heads) || !i32(env, argv[6], &dh) ||
+      !f64(env, argv[8], &scale) || nq < 0 || nk < 0 || heads < 0 || dh < 0)
     FAIL("attention: bad sizes or scale");
   size_t w = (size_t)heads * dh, hp = (size_t)heads * nq * nk;
-  if (!f32(env, argv[0], nq * w, 0, &q) || !f32(env, argv[1], nk * w, 0, &k) || !f32(env, argv[2], nk * w, 0, &v) || !u8(env, argv[7], (size_t)nq * nk, &mask) ||
-      !f32(env, argv[9], hp, 0, &s) || !f32(env, argv[10], hp, 0, &p) || !f32(env, argv[11], nq * w, 0, &c) || !f32(env, argv[12], (size_t)heads * nq, 1, &ent))
+  if (!f32(env, argv[0], nq * w, 0, &q) || !f32(env, argv[1], nk * w, 0, &k) || !f32(env, argv[2], nk * w, 0, &v) ||
+      !u8(env, argv[7], (size_t)nq * nk, &mask) || !f32(env, argv[9], hp, 0, &s) || !f32(env, argv[10], hp, 0, &p) ||
+      !f32(env, argv[11], nq * w, 0, &c) || !f32(env, argv[12], (size_t)heads * nq, 1, &ent))
     FAIL("attention: an array is missing or too short");
-  if (nq > 0 && nk > 0 && heads > 0 && dh > 0) KERNEL(K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent), "attention");
+  if (nq > 0 && nk > 0 && heads > 0 && dh > 0)
+    KERNEL(K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent), "attention");
   return NULL;
 }
 
 NAPI_MODULE_INIT() {
-  static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"info", Info}, {"setThreads", SetThreads}, {"setMinParallelWork", SetMinParallelWork}, {"packedFloats", PackedFloats}, {"adviseHugePages", AdviseHugePages}, {"pack", Pack}, {"linear", Linear}, {"feedForward", FeedForward},
-    {"matmul", Matmul}, {"activate", Activate}, {"layerNorm", LayerNorm}, {"addNorm", AddNorm}, {"attention", Attention},
+  static const struct { const char *name; napi_callback fn;
+  } fns[] = {
+      {"info", Info},
+      {"setThreads", SetThreads},
+      {"setMinParallelWork", SetMinParallelWork},
+      {"packedFloats", PackedFloats},
+      {"adviseHugePages", AdviseHugePages},
+      {"pack", Pack},
+      {"linear", Linear},
+      {"feedForward", FeedForward},
+      {"matmul", Matmul},
+      {"activate", Activate},
+      {"layerNorm", LayerNorm},
+      {"addNorm", AddNorm},
+      {"attention", Attention},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

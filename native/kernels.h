@@ -32,16 +32,19 @@ typedef struct {
   /* c[m, ldc] = act(bias + a[m, lda]·Bᵀ) for columns < n; act −1 none, 0 relu, 1 gelu, 2 gelu_new, 3 swish. */
   void (*gemm)(const float *a, int lda, int m, int k, const float *bp, int n, const float *bias, float *c, int ldc, int act);
   /* out[m, n] = fc2(act(fc1(x))), the hidden layer in native scratch. */
-  int (*feed_forward)(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out);
+  int (*feed_forward)(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2,
+                      int act, float *out);
   /* c[m, n] = a[m, k]·b[k, n] */
   int (*matmul)(const float *a, int m, int k, const float *b, int n, float *c);
   void (*activate)(float *x, size_t n, int kind);
   void (*layer_norm)(const float *x, int rows, int cols, const float *gamma, const float *beta, float eps, float *out);
   /* out = x + y, then LayerNorm per row when gamma ≠ NULL; norms ≠ NULL: [3, rows] row norms of x, y, out. */
-  void (*add_norm)(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms);
+  void (*add_norm)(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out,
+                   float *norms);
   /* Multi-head attention as attentionHeads in kernels.as: scores, probs [heads, nq, nk]; ctx [nq, heads·dHead];
      entropy (optional): [heads, nq] each row's −Σ p ln p. */
-  int (*attention)(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy);
+  int (*attention)(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask,
+                   float scale, float *scores, float *probs, float *ctx, float *entropy);
 } ak_kernels;
 
 /* Each defined in a unit compiled for its ISA: call only after the CPU check in addon.c. */

@@ -30,7 +30,9 @@ INLINE double hsum_pd(__m256d v) {
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 /* Σ of 8 floats, in f64 */
-INLINE double hsum_f64(__m256 v) { return hsum_pd(_mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))); }
+INLINE double hsum_f64(__m256 v) {
+  return hsum_pd(_mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1))));
+}
 INLINE float hmax(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   m = _mm_max_ps(m, _mm_movehl_ps(m, m));
@@ -61,7 +63,8 @@ INLINE __m256 verf(__m256 x) {
   const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
   __m256 z = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
   __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.5f), z, one));
-  static const float c[] = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+  static const float c[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+                            -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
   __m256 p = _mm256_set1_ps(c[0]);
   for (int i = 1; i < 10; i++) p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(c[i]));
   p = _mm256_sub_ps(p, _mm256_mul_ps(z, z));
@@ -76,7 +79,8 @@ INLINE __m256 vact(__m256 v, int kind) {
     case 1: return _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, verf(_mm256_mul_ps(v, _mm256_set1_ps(0.7071067811865476f)))));
     case 2: {
       // tanh(u) = 1 − 2/(e^{2u} + 1)
-      __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.7978845608028654f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), _mm256_mul_ps(v, _mm256_mul_ps(v, v)), v));
+      __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.7978845608028654f),
+                               _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), _mm256_mul_ps(v, _mm256_mul_ps(v, v)), v));
       __m256 th = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(vexp(_mm256_add_ps(u, u)), one)));
       return _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, th));
     }
@@ -103,7 +107,8 @@ static void pack_cols(const float *src, size_t ld, int k, int cols, float *dst) 
 
 /* C[0…mr, 16 columns] (+)= A[0…mr, kc]·B[kc, one half panel] (b: rows NR apart); w: how many of
    the 16 columns exist; first: start from bias (or 0), else from C. */
-INLINE void micro(const int mr, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, int w) {
+INLINE void micro(const int mr, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias,
+                  int w) {
   __m256 c0[MR], c1[MR];
   if (first) {
     __m256 b0 = bias ? vload(bias, w) : _mm256_setzero_ps();
@@ -134,13 +139,15 @@ static void act_tile(float *c, size_t ldc, int rows, int w, int act) {
 }
 
 #define MICRO_CASE(R) case R: micro(R, a, lda, b, c, ldc, kc, first, bias, w); break;
-static void micro_rows(int rows, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, int w) {
+static void micro_rows(int rows, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias,
+                       int w) {
   switch (rows) { MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) }
 }
 
 /* Rows i0…i1 of one panel of C (w of its columns exist) for one K block (a, b: at its start):
    first: start from bias (or 0), else from C; act ≥ 0 after the last block. */
-INLINE void gemm_panel(const float *a, size_t lda, const float *b, int w, const float *bias, float *c, size_t ldc, int i0, int i1, int kc, int first, int act) {
+INLINE void gemm_panel(const float *a, size_t lda, const float *b, int w, const float *bias, float *c, size_t ldc, int i0, int i1, int kc,
+                       int first, int act) {
   for (int h = 0; h < NR; h += HR) {
     int wh = w - h; // a half panel with no columns is skipped, not computed masked
     if (wh <= 0) break;

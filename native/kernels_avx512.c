@@ -37,7 +37,8 @@ INLINE __m512 verf(__m512 x) {
   // Numerical Recipes' erfc (|error| < 1.2e-7), the reference erf()'s formula.
   __m512 z = _mm512_abs_ps(x);
   __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(_mm512_set1_ps(0.5f), z, _mm512_set1_ps(1.0f)));
-  static const float c[] = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+  static const float c[] = {0.17087277f,  -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+                            -0.18628806f, 0.09678418f,  0.37409196f, 1.00002368f,  -1.26551223f};
   __m512 p = _mm512_set1_ps(c[0]);
   for (int i = 1; i < 10; i++) p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(c[i]));
   p = _mm512_sub_ps(p, _mm512_mul_ps(z, z));
@@ -54,7 +55,8 @@ INLINE __m512 vact(__m512 v, int kind) {
     case 1: return _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, verf(_mm512_mul_ps(v, _mm512_set1_ps(0.7071067811865476f)))));
     case 2: {
       // tanh(u) = 1 − 2/(e^{2u} + 1)
-      __m512 u = _mm512_mul_ps(_mm512_set1_ps(0.7978845608028654f), _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), _mm512_mul_ps(v, _mm512_mul_ps(v, v)), v));
+      __m512 u = _mm512_mul_ps(_mm512_set1_ps(0.7978845608028654f),
+                               _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), _mm512_mul_ps(v, _mm512_mul_ps(v, v)), v));
       __m512 th = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(vexp(_mm512_add_ps(u, u)), one)));
       return _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, th));
     }
@@ -82,7 +84,8 @@ static void pack_cols(const float *src, size_t ld, int k, int cols, float *dst) 
 // ---- matrix multiply ----------------------------------------------------------------------
 
 /* C[0…mr, one panel] (+)= A[0…mr, kc]·B[kc, 32]; first: start from bias (or 0), else from C. */
-INLINE void micro(const int mr, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, __mmask16 m0, __mmask16 m1, int act) {
+INLINE void micro(const int mr, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias,
+                  __mmask16 m0, __mmask16 m1, int act) {
   __m512 c0[MR], c1[MR];
   if (first) {
     __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
@@ -112,7 +115,8 @@ INLINE void micro(const int mr, const float *a, size_t lda, const float *b, floa
 }
 
 #define MICRO_CASE(R) case R: micro(R, a, lda, b, c, ldc, kc, first, bias, m0, m1, act); break;
-static void micro_rows(int rows, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias, __mmask16 m0, __mmask16 m1, int act) {
+static void micro_rows(int rows, const float *a, size_t lda, const float *b, float *c, size_t ldc, int kc, int first, const float *bias,
+                       __mmask16 m0, __mmask16 m1, int act) {
   switch (rows) {
     MICRO_CASE(1) MICRO_CASE(2) MICRO_CASE(3) MICRO_CASE(4) MICRO_CASE(5) MICRO_CASE(6)
     MICRO_CASE(7) MICRO_CASE(8) MICRO_CASE(9) MICRO_CASE(10) MICRO_CASE(11)
@@ -121,7 +125,8 @@ static void micro_rows(int rows, const float *a, size_t lda, const float *b, flo
 
 /* Rows i0…i1 of one panel of C (w of its columns exist) for one K block (a, b: at its start):
    first: start from bias (or 0), else from C; act ≥ 0 after the last block. */
-INLINE void gemm_panel(const float *a, size_t lda, const float *b, int w, const float *bias, float *c, size_t ldc, int i0, int i1, int kc, int first, int act) {
+INLINE void gemm_panel(const float *a, size_t lda, const float *b, int w, const float *bias, float *c, size_t ldc, int i0, int i1, int kc,
+                       int first, int act) {
   __mmask16 m0 = lanes(w), m1 = lanes(w - 16);
   int i = i0;
   for (; i + MR <= i1; i += MR) micro(MR, a + i * lda, lda, b, c + i * ldc, ldc, kc, first, bias, m0, m1, act);

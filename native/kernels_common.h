@@ -39,7 +39,8 @@ static void ak_pack_rows(const float *w, int n, int k, float *dst) { pack_rows(w
 // ---- matrix multiply ----------------------------------------------------------------------
 
 /* Rows i0…i1 and panels p0…p1 of C = act(bias + A·B) over the full k. */
-static void gemm_range(const float *a, size_t lda, int k, const float *bp, int n, const float *bias, float *c, size_t ldc, int i0, int i1, int p0, int p1, int act) {
+static void gemm_range(const float *a, size_t lda, int k, const float *bp, int n, const float *bias, float *c, size_t ldc, int i0, int i1,
+                       int p0, int p1, int act) {
   // K is blocked so that a packed B block stays in L1 for the next row block; with one row block
   // (fewer than MR rows: decoder steps) there is no next one, and one pass streams B straight through.
   const int kb = i1 - i0 <= MR ? (k > 0 ? k : 1) : KC;
@@ -49,7 +50,8 @@ static void gemm_range(const float *a, size_t lda, int k, const float *bp, int n
     int first = k0 == 0, last = k0 + kb >= k;
     int e = last ? act : -1;
     for (int p = p0; p < p1; p++)
-      gemm_panel(a + k0, lda, bp + ((size_t)p * k + k0) * NR, n - p * NR, bias ? bias + p * NR : NULL, c + p * NR, ldc, i0, i1, kc, first, e);
+      gemm_panel(a + k0, lda, bp + ((size_t)p * k + k0) * NR, n - p * NR, bias ? bias + p * NR : NULL, c + p * NR, ldc, i0, i1, kc, first,
+                 e);
     if (k == 0) break;
   }
 }
@@ -73,7 +75,8 @@ static void gemm_chunk(void *ctx, int chunk) {
   }
 }
 
-static void gemm_strided(const float *a, size_t lda, int m, int k, const float *bp, int n, const float *bias, float *c, size_t ldc, int act) {
+static void gemm_strided(const float *a, size_t lda, int m, int k, const float *bp, int n, const float *bias, float *c, size_t ldc,
+                         int act) {
   if (m <= 0 || n <= 0) return;
   int nt = ak_threads();
   gemm_job j = {a, bp, bias, c, lda, ldc, m, k, n, act, ak_ceil_div(n, NR), 0, 0};
@@ -110,7 +113,8 @@ static float *scratch(int slot, size_t floats) {
   return buf[slot];
 }
 
-static int ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out) {
+static int ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n,
+                           const float *b2, int act, float *out) {
   float *h = scratch(0, (size_t)m * hidden); // [m, hidden]
   if (!h) return AK_NO_MEMORY;
   gemm_strided(x, (size_t)d, m, d, p1, hidden, b1, h, (size_t)hidden, act);
@@ -158,7 +162,8 @@ typedef struct {
 static void layer_norm_chunk(void *ctx, int chunk) {
   rows_job *j = ctx;
   int hi = (chunk + 1) * j->per < j->rows ? (chunk + 1) * j->per : j->rows;
-  for (int r = chunk * j->per; r < hi; r++) norm_row(j->x + (size_t)r * j->cols, j->out + (size_t)r * j->cols, j->cols, j->gamma, j->beta, j->eps);
+  for (int r = chunk * j->per; r < hi; r++)
+    norm_row(j->x + (size_t)r * j->cols, j->out + (size_t)r * j->cols, j->cols, j->gamma, j->beta, j->eps);
 }
 
 static int rows_per_chunk(int rows) { int per = ak_ceil_div(rows, 8); return per < 1 ? 1 : per; }
@@ -183,7 +188,8 @@ static void add_norm_chunk(void *ctx, int chunk) {
   }
 }
 
-static void ak_add_norm(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out, float *norms) {
+static void ak_add_norm(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out,
+                        float *norms) {
   rows_job j = {x, y, gamma, beta, out, norms, rows, cols, rows_per_chunk(rows), eps};
   ak_parallel(add_norm_chunk, &j, ak_ceil_div(rows, j.per), (double)rows * cols * 12);
 }
@@ -262,7 +268,8 @@ static void attention_head(void *ctx, int h) {
   gemm_range(p, (size_t)nk, nk, vp, dh, NULL, j->ctx + ho, width, 0, nq, 0, ak_ceil_div(dh, NR), -1); // [nq, dHead]
 }
 
-static int ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask, float scale, float *scores, float *probs, float *ctx, float *entropy) {
+static int ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask,
+                        float scale, float *scores, float *probs, float *ctx, float *entropy) {
   attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, scale, 0};
   ak_parallel(attention_head, &j, heads, (double)heads * nq * nk * dHead * 2);
   return j.failed ? AK_NO_MEMORY : AK_OK;

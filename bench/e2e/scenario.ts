@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   findInstall,
+  frameWith,
   launchBrowser,
   newPage,
   repoRoot,
@@ -97,22 +98,6 @@ function modelWorkspace(size: BertSize): { workspace: string; name: string } {
   const name = 'bert-random';
   writeBertFolder(path.join(workspace, name), size);
   return { workspace, name };
-}
-
-async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames())
-      if (
-        await f
-          .locator(selector)
-          .count()
-          .catch(() => 0)
-      )
-        return f;
-    if (Date.now() > deadline) throw new Error(`no frame shows ${selector} after ${timeoutMs / 1000} s`);
-    await sleep(200);
-  }
 }
 
 /** Answers a quick pick: type `text`, wait for a row, Enter. */

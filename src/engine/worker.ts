@@ -2,7 +2,8 @@
 // when the file changes on disk.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
-import { isWorkerRequest, type EngineErrorInfo, type WorkerReply } from '../../common/worker';
+import { isWorkerRequest, type EngineErrorInfo, type WorkerNote, type WorkerReply, type WorkerRequest } from '../../common/worker';
+import { serve, type Replier } from '../../common/rpc';
 import { transferables } from './transfer';
 import { loadModel, prepare, runModel, summarize } from './run';
 import { headQK } from './qkVectors';
@@ -81,7 +82,8 @@ function errorInfo(e: unknown): EngineErrorInfo {
   return { name: 'Error', message: String(e) };
 }
 
-const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+/** Every message to the host goes through serve (common/rpc.ts): the request's id, exactly one answer. */
+type Reply = Replier<WorkerReply, WorkerNote>;
 
 /**
  * Streaming: a run that is still going after STREAM_AFTER_MS shows the layers finished so far,
@@ -104,7 +106,7 @@ function copyLayer(a: AttentionLayer): AttentionLayer {
   };
 }
 
-function streamer(id: number): (p: PartialRun) => void {
+function streamer(r: Reply): (p: PartialRun) => void {
   const started = performance.now();
   let sent = 0;
   let last = -Infinity;
@@ -115,40 +117,36 @@ function streamer(id: number): (p: PartialRun) => void {
     // the copying is done on this thread, not while the host's main thread reads the message.
     // With each layer its summaries (maxima, entropies, thumbnails), made here so the host only relays them.
     const layers = p.attentions.slice(sent).map(copyLayer);
-    const part = { type: 'partial', id, run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers, progress: p.progress } as const;
-    post(part, transferables({ model: p.model, tokens: p.tokens, ids: p.ids, attentions: layers, addNorm: [] }));
+    const part = { type: 'partial', run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers, progress: p.progress } as const;
+    r.note(part, transferables({ model: p.model, tokens: p.tokens, ids: p.ids, attentions: layers, addNorm: [] }));
     sent = p.attentions.length;
     last = now;
   };
 }
 
-port.on('message', (msg: unknown) => {
-  if (!isWorkerRequest(msg)) {
-    const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
-    post({ type: 'error', id, error: { name: 'ProtocolError', message: 'malformed request to the engine worker' } });
-    return;
-  }
-  try {
+/** One request: answered through `r` (a throw is the error reply, sent by serve). */
+function handle(msg: WorkerRequest, r: Reply): void {
+  // (a bare block: the cases keep their indentation while another branch adds one; flatten after merging)
+  {
     switch (msg.type) {
       case 'info':
-        post({ type: 'summary', id: msg.id, summary: summarize(getModel(msg.modelPath)) });
+        r.reply({ type: 'summary', summary: summarize(getModel(msg.modelPath)) });
         break;
       case 'qk': {
         const qk = headQK(getModel(msg.modelPath), msg.request);
-        post({ type: 'qk', id: msg.id, qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
+        r.reply({ type: 'qk', qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
         break;
       }
       case 'header':
-        post({ type: 'header', id: msg.id, header: readSafetensorsHeader(msg.file, msg.heads) });
+        r.reply({ type: 'header', header: readSafetensorsHeader(msg.file, msg.heads) });
         break;
       case 'modelFile':
-        post({ type: 'modelFile', id: msg.id, facts: readModelFileFacts(msg.file) });
+        r.reply({ type: 'modelFile', facts: readModelFileFacts(msg.file) });
         break;
       case 'norms': {
         const model = getModel(msg.modelPath);
-        post({
+        r.reply({
           type: 'norms',
-          id: msg.id,
           norms: layerWeightNorms(model, msg.part, msg.layer, msg.heads, architectureOf(model).sharedLayer),
         });
         break;
@@ -161,19 +159,31 @@ port.on('message', (msg: unknown) => {
         const result = runModel(
           model,
           msg.input,
-          { isCancelled: flag.isCancelled, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) },
-          msg.stream ? streamer(msg.id) : undefined,
+          { isCancelled: flag.isCancelled, progress: (progress) => r.note({ type: 'progress', progress }) },
+          msg.stream ? streamer(r) : undefined,
         );
         result.engine = { ...kernelInfo, ms: performance.now() - t0 };
         // Streamed layers were summarised already (layerSummary keeps them per probs array).
         for (const a of result.attentions) a.summary = layerSummary(a);
-        post({ type: 'result', id: msg.id, result }, transferables(result));
+        r.reply({ type: 'result', result }, transferables(result));
         break;
       }
       case 'fault': // a test hook (debug.ts)
         injectFault(msg.kind, faultsEnabled);
     }
-  } catch (e) {
-    post({ type: 'error', id: msg.id, error: errorInfo(e) });
   }
-});
+}
+
+port.on(
+  'message',
+  serve<WorkerRequest, WorkerReply, WorkerNote>({
+    guard: isWorkerRequest,
+    post: (m, transfer) => port.postMessage(m, transfer),
+    error: (e) => ({ type: 'error', error: errorInfo(e) }),
+    malformed: {
+      reply: { type: 'error', error: { name: 'ProtocolError', message: 'malformed request to the engine worker' } },
+      fallbackId: -1,
+    },
+    handle,
+  }),
+);

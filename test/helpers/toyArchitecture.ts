@@ -11,7 +11,7 @@ import { InputError } from '../../src/engine/format/errors';
 import { checkpoint } from '../../src/engine/control';
 import { causalMask, scaledDotProductAttention } from '../../src/engine/attention';
 import { count, F32, runMemory, type Architecture } from '../../src/engine/models/architecture';
-import { TensorReader } from '../../src/engine/models/tensorReader';
+import { TensorReader, type TensorSpec } from '../../src/engine/models/tensorReader';
 import type { RunnableModel } from '../../src/engine/models/runnable';
 
 /** The config as the file gives it (defaults filled in by the schema). */
@@ -29,11 +29,16 @@ declare module '../../src/engine/format/loaded' {
   }
 }
 
+/** Every tensor the builder reads, with its shape: the file is checked against this before building. */
+function toyTensors(c: ToyConfig): TensorSpec[] {
+  return [{ name: 'embed.tokens', shape: [c.vocab_size, c.d_model] }];
+}
+
 function buildToy(model: ModelOf<'toy-attention'>): RunnableModel {
   const c = model.config;
-  const r = new TensorReader(model);
-  const E = r.get('embed.tokens', [c.vocab_size, c.d_model]); // [vocab, d], shape-checked
-  r.finish(); // any other tensor in the file is an error
+  const r = new TensorReader(model, toyTensors(c)); // missing, misshapen or extra tensors: ModelFormatError
+  const E = r.get('embed.tokens', [c.vocab_size, c.d_model]); // [vocab, d]
+  r.finish(); // the builder read every listed tensor (a check of this file, not of the model file)
   return {
     kind: c.causal ? 'toy causal attention' : 'toy attention',
     parameters: r.parameterCount(),
@@ -85,5 +90,6 @@ export const toyAttention: Architecture<'toy-attention'> = {
     const n = s.source;
     return runMemory({ attention: heads * n * n * (2 * F32 + 1), traces: 0, working: 2 * n * d * F32 });
   },
+  tensors: toyTensors,
   build: buildToy,
 };

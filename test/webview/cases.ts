@@ -9,6 +9,7 @@ import { VIEW_CASES } from './casesView';
 import { IMAGE_CASES } from './casesImage';
 import { MAIN_CASES } from './casesMain';
 import { MAIN_CASES_2 } from './casesMain2';
+import { EXPORT_CASES } from './casesExport';
 import { COMPARE_CASES } from './casesCompare';
 import { QK_CASES } from './casesQk';
 import { SECURITY_CASES } from './security.test';
@@ -28,6 +29,7 @@ export const CASES: Case[] = [
   ...ENGINE_CASES,
   ...MAIN_CASES,
   ...MAIN_CASES_2,
+  ...EXPORT_CASES,
   ...QK_CASES,
   ...COMPARE_CASES,
   ...UT_TDMCA_CASES,

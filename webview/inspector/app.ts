@@ -18,7 +18,7 @@ import { mergeRunMeta } from '../../common/headData';
 import { clear, custom, el, selectValue, setSelectValue } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';
-import { AppPane } from './appPane';
+import { ArchViewPane as AppPane } from './archViewPane'; // the field keeps its name until app.ts is split
 import { ErrorBanner } from './banner';
 import { DetailPane } from './detail';
 import { HeadGrid } from './grid';

@@ -1,6 +1,6 @@
 // Attention RNN for melodies: an LSTM attending over its last attn_length outputs.
 import type { AttentionRnnConfig, ModelOf } from '../format/loaded';
-import { buildAttentionRnnRunnable } from '../models/attentionRnn';
+import { buildAttentionRnnRunnable, attentionRnnTensors } from '../models/attentionRnn';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const attentionRnn: Architecture<'attention-rnn'> = {
@@ -21,6 +21,7 @@ export const attentionRnn: Architecture<'attention-rnn'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: () => [{ part: 'decoder', layers: 1, heads: 1 }],
   estimateMemory: attentionRnnMemory,
+  tensors: attentionRnnTensors,
   build: buildAttentionRnnRunnable,
   viewKinds: ['music'],
 };

@@ -3,7 +3,7 @@
 // Hugging Face folder (format/hfDecoders.ts maps config.json onto HfDecoderConfig), never from a
 // project model file.
 import type { HfDecoderConfig, ModelOf } from '../format/loaded';
-import { buildHfDecoder } from '../models/hfDecoder';
+import { buildHfDecoder, hfDecoderTensors } from '../models/hfDecoder';
 import { F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const hfDecoder: Architecture<'hf-decoder'> = {
@@ -16,6 +16,7 @@ export const hfDecoder: Architecture<'hf-decoder'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: (c) => [{ part: 'decoder', layers: c.layers, heads: c.heads, ...(c.kv_heads < c.heads ? { kvHeads: c.kv_heads } : {}) }],
   estimateMemory: hfDecoderMemory,
+  tensors: hfDecoderTensors,
   build: buildHfDecoder,
 };
 

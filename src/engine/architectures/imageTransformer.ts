@@ -1,7 +1,7 @@
 // Image Transformer: a decoder over pixels with local 1D or 2D self-attention.
 import type { ImageTransformerConfig, ModelOf } from '../format/loaded';
 import { IMAGE_TRANSFORMER } from '../../../common/archViews/image-transformer';
-import { buildImageTransformer } from '../models/imageTransformer';
+import { buildImageTransformer, imageTransformerTensors } from '../models/imageTransformer';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const imageTransformer: Architecture<'image-transformer'> = {
@@ -66,6 +66,7 @@ export const imageTransformer: Architecture<'image-transformer'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: (c) => [{ part: 'decoder', layers: c.layers, heads: c.heads }],
   estimateMemory: imageTransformerMemory,
+  tensors: imageTransformerTensors,
   build: buildImageTransformer,
   viewKinds: [IMAGE_TRANSFORMER],
 };

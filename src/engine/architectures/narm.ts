@@ -1,6 +1,6 @@
 // NARM session recommender: GRU session encoder, global + local attention, bilinear decoder.
 import type { ModelOf, NarmConfig } from '../format/loaded';
-import { buildNarmRunnable } from '../models/narm';
+import { buildNarmRunnable, narmTensors } from '../models/narm';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const narm: Architecture<'narm'> = {
@@ -19,6 +19,7 @@ export const narm: Architecture<'narm'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: () => [{ part: 'encoder', layers: 1, heads: 1 }],
   estimateMemory: narmMemory,
+  tensors: narmTensors,
   build: buildNarmRunnable,
   viewKinds: ['narm'],
 };

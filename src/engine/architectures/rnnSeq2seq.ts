@@ -1,4 +1,5 @@
 // RNN encoder–decoder with attention (Bahdanau additive; Luong dot, general, scaled dot).
+import { rnnSeq2seqTensors } from '../models/rnnSeq2seq';
 import type { ModelOf, RnnSeq2seqConfig } from '../format/loaded';
 import { ModelFormatError } from '../format/errors';
 import { checkId } from '../format/configChecks';
@@ -43,6 +44,7 @@ export const rnnSeq2seq: Architecture<'rnn-seq2seq'> = {
   vocabSizes: (c) => ({ source: c.src_vocab_size, target: c.tgt_vocab_size }),
   partShapes: () => [{ part: 'cross', layers: 1, heads: 1 }],
   estimateMemory: rnnMemory,
+  tensors: rnnSeq2seqTensors,
   build: buildRnnRunnable,
 };
 

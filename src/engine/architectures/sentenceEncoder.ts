@@ -2,7 +2,7 @@
 import type { ModelOf, SentenceEncoderConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads } from '../format/configChecks';
 import { SENTENCE_EMBEDDING } from '../../../common/archViews/sentence-embedding';
-import { buildSentenceEncoder } from '../models/sentenceEncoder';
+import { buildSentenceEncoder, sentenceEncoderTensors } from '../models/sentenceEncoder';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const sentenceEncoder: Architecture<'sentence-encoder'> = {
@@ -34,6 +34,7 @@ export const sentenceEncoder: Architecture<'sentence-encoder'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: (c) => [{ part: 'encoder', layers: c.layers, heads: c.heads }],
   estimateMemory: sentenceEncoderMemory,
+  tensors: sentenceEncoderTensors,
   build: buildSentenceEncoder,
   viewKinds: [SENTENCE_EMBEDDING],
 };

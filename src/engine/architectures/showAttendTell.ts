@@ -2,7 +2,7 @@
 import type { ModelOf, ShowAttendTellConfig } from '../format/loaded';
 import { checkId } from '../format/configChecks';
 import { SHOW_ATTEND_TELL } from '../../../common/archViews/show-attend-tell';
-import { buildShowAttendTell } from '../models/showAttendTell';
+import { buildShowAttendTell, showAttendTellTensors } from '../models/showAttendTell';
 import { count, id, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const showAttendTell: Architecture<'show-attend-tell'> = {
@@ -72,6 +72,7 @@ export const showAttendTell: Architecture<'show-attend-tell'> = {
   vocabSizes: (c) => ({ source: c.src_vocab_size, target: c.tgt_vocab_size }),
   partShapes: () => [{ part: 'cross', layers: 1, heads: 1 }],
   estimateMemory: showAttendTellMemory,
+  tensors: showAttendTellTensors,
   build: buildShowAttendTell,
   viewKinds: [SHOW_ATTEND_TELL],
 };

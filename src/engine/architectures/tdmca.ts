@@ -2,7 +2,7 @@
 import type { ModelOf, TdmcaConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads } from '../format/configChecks';
 import { compressedLength } from '../models/tdmcaAttention';
-import { buildTdmca } from '../models/tdmca';
+import { buildTdmca, tdmcaTensors } from '../models/tdmca';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const tdmca: Architecture<'tdmca'> = {
@@ -35,6 +35,7 @@ export const tdmca: Architecture<'tdmca'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: (c) => [{ part: 'decoder', layers: c.layers.length, heads: c.heads }],
   estimateMemory: tdmcaMemory,
+  tensors: tdmcaTensors,
   build: buildTdmca,
   viewKinds: ['tdmca'],
 };

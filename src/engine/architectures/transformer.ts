@@ -1,4 +1,5 @@
 // Transformer encoder, decoder-only and encoder–decoder (Vaswani et al.; BERT, GPT-2, Marian).
+import { transformerTensors } from '../models/transformer';
 import type { ModelOf, TransformerConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads, checkId } from '../format/configChecks';
 import { ModelFormatError } from '../format/errors';
@@ -107,6 +108,7 @@ export const transformer: Architecture<'transformer'> = {
     return out;
   },
   estimateMemory: transformerMemory,
+  tensors: transformerTensors,
   build: buildTransformer,
   viewKinds: [MLM_KIND], // masked-LM encoders (own lm_head and a mask token)
 };

@@ -1,7 +1,7 @@
 // Universal Transformer encoder: one shared layer applied recurrently, ACT halting per token.
 import type { ModelOf, UniversalConfig } from '../format/loaded';
 import { checkComputedTable, checkHeads } from '../format/configChecks';
-import { buildUniversal } from '../models/universal';
+import { buildUniversal, universalTensors } from '../models/universal';
 import { count, F32, runMemory, type Architecture, type RunMemory, type RunShape } from '../models/architecture';
 
 export const universal: Architecture<'universal'> = {
@@ -33,6 +33,7 @@ export const universal: Architecture<'universal'> = {
   vocabSizes: (c) => ({ source: c.vocab_size, target: c.vocab_size }),
   partShapes: (c) => [{ part: 'encoder', layers: c.max_steps, heads: c.heads }],
   estimateMemory: universalMemory,
+  tensors: universalTensors,
   build: buildUniversal,
   viewKinds: ['universal'],
   sharedLayer: true,

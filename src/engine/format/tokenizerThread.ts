@@ -2,7 +2,8 @@
 // tokenizers of the thread that started it, answers on the port it was given, and after each
 // reply raises the shared signal the caller waits on (see tokenizerClient.ts).
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { isTokenizerRequest, type TokenizerErrorInfo, type TokenizerReply } from '../../../common/tokenizer';
+import { isTokenizerRequest, type TokenizerErrorInfo, type TokenizerReply, type TokenizerRequest } from '../../../common/tokenizer';
+import { serve, type Replier } from '../../../common/rpc';
 import { encode, encodeChat, loadHf, probe, type LoadedHf } from './hfTokenizerCore';
 
 const { port, signal } = workerData as { port: MessagePort; signal: SharedArrayBuffer };
@@ -17,7 +18,8 @@ function errorInfo(e: unknown): TokenizerErrorInfo {
   return { name: e.name, message: e.message, file: str(file), field: str(field), expected: str(expected) };
 }
 
-function reply(m: TokenizerReply): void {
+/** Posts an answer and wakes the caller, which waits on the shared flag (every answer goes through serve). */
+function post(m: TokenizerReply): void {
   port.postMessage(m);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
@@ -29,56 +31,60 @@ function tokenizer(handle: number): { file: string; t: LoadedHf } {
   return hit;
 }
 
-port.on('message', (msg: unknown) => {
-  if (!isTokenizerRequest(msg)) {
-    const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : 0;
-    reply({ type: 'error', id, error: { name: 'ProtocolError', message: 'malformed request to the tokenizer thread' } });
-    return;
-  }
-  if (msg.type === 'drop') {
-    loaded.delete(msg.handle);
-    return;
-  }
-  try {
-    switch (msg.type) {
-      case 'load': {
-        const t = loadHf(msg.file, msg.configFile);
-        const handle = nextHandle++;
-        loaded.set(handle, { file: msg.file, t });
-        reply({
-          type: 'loaded',
-          id: msg.id,
-          handle,
-          tokens: t.tokens,
-          patterns: t.patterns,
-          ...(t.unkToken === undefined ? {} : { unkToken: t.unkToken }),
-          chatTemplate: t.chatTemplate !== undefined,
-        });
-        break;
-      }
-      case 'probe': {
-        const { file, t } = tokenizer(msg.handle);
-        try {
-          probe(file, t);
-        } catch (e) {
-          loaded.delete(msg.handle); // a file that fails its probe is not used
-          throw e;
-        }
-        reply({ type: 'encoded', id: msg.id, ids: [], tokens: [] });
-        break;
-      }
-      case 'encode': {
-        const { file, t } = tokenizer(msg.handle);
-        reply({ type: 'encoded', id: msg.id, ...encode(file, t, msg.text) });
-        break;
-      }
-      case 'chat': {
-        const { file, t } = tokenizer(msg.handle);
-        reply({ type: 'encoded', id: msg.id, ...encodeChat(file, t, msg.chat) });
-        break;
-      }
+function handle(msg: TokenizerRequest, r: Replier<TokenizerReply>): void {
+  switch (msg.type) {
+    case 'drop': // no answer: the caller does not wait for it
+      loaded.delete(msg.handle);
+      break;
+    case 'load': {
+      const t = loadHf(msg.file, msg.configFile);
+      const handle = nextHandle++;
+      loaded.set(handle, { file: msg.file, t });
+      r.reply({
+        type: 'loaded',
+        handle,
+        tokens: t.tokens,
+        patterns: t.patterns,
+        ...(t.unkToken === undefined ? {} : { unkToken: t.unkToken }),
+        chatTemplate: t.chatTemplate !== undefined,
+      });
+      break;
     }
-  } catch (e) {
-    reply({ type: 'error', id: msg.id, error: errorInfo(e) });
+    case 'probe': {
+      const { file, t } = tokenizer(msg.handle);
+      try {
+        probe(file, t);
+      } catch (e) {
+        loaded.delete(msg.handle); // a file that fails its probe is not used
+        throw e;
+      }
+      r.reply({ type: 'encoded', ids: [], tokens: [] });
+      break;
+    }
+    case 'encode': {
+      const { file, t } = tokenizer(msg.handle);
+      r.reply({ type: 'encoded', ...encode(file, t, msg.text) });
+      break;
+    }
+    case 'chat': {
+      const { file, t } = tokenizer(msg.handle);
+      r.reply({ type: 'encoded', ...encodeChat(file, t, msg.chat) });
+      break;
+    }
   }
-});
+}
+
+port.on(
+  'message',
+  serve<TokenizerRequest, TokenizerReply>({
+    guard: isTokenizerRequest,
+    post,
+    error: (e) => ({ type: 'error', error: errorInfo(e) }),
+    malformed: {
+      reply: { type: 'error', error: { name: 'ProtocolError', message: 'malformed request to the tokenizer thread' } },
+      fallbackId: 0,
+    },
+    oneWay: (m) => m.type === 'drop',
+    handle,
+  }),
+);

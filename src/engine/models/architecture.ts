@@ -5,6 +5,7 @@
 // See docs/adding-an-architecture.md for a worked toy example.
 import type { ArchitectureConfigs, ArchitectureName, ModelOf } from '../format/loaded';
 import type { Kernels } from '../kernels/reference';
+import type { TensorSpec } from '../format/tensors';
 import type { Part } from '../types';
 import type { RunnableModel } from './runnable';
 
@@ -73,7 +74,15 @@ export interface Architecture<K extends ArchitectureName = ArchitectureName> {
   partShapes(config: ArchitectureConfigs[K]): PartShape[];
   /** Memory of one run, from the config and token counts, before any compute (limits.ts). */
   estimateMemory(model: ModelOf<K>, shape: RunShape): RunMemory;
-  /** The runnable model; tensors are read by name with shape checks (TensorReader). */
+  /**
+   * The tensors the builder reads for this config, with their shapes and whether each is optional,
+   * in the order it reads them (names of docs/model-format.md). The builder's TensorReader checks the
+   * file against this list before anything is built: a missing tensor, a wrong shape and a tensor
+   * the list does not name are each a ModelFormatError naming the file, the tensor and the shape.
+   * A generator (function*), walked only as far as the file fits it: a config may claim any count.
+   */
+  tensors(config: ArchitectureConfigs[K]): Iterable<TensorSpec>;
+  /** The runnable model; reads its tensors with `new TensorReader(model, <this architecture>.tensors(config))`. */
   build(model: ModelOf<K>, kernels?: Kernels): RunnableModel;
   /**
    * RunResult.app kinds its runs may carry; each is drawn by webview/inspector/archViews/<kind>.ts

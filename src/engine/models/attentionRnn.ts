@@ -7,7 +7,7 @@
 import type { AttentionRnnConfig, LoadedModel } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels/reference';
-import { TensorReader } from './tensorReader';
+import { cellTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { additiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell } from '../rnnCells';
 import { CancelledError, noControl, type RunControl } from '../control';
@@ -33,6 +33,20 @@ export interface AttentionRnn {
   run(primer: number[], ctl?: RunControl): AttentionRnnRun;
 }
 
+/** The tensors the attention RNN reads: embeddings, the LSTM over [embed ; h], additive attention, output. */
+export function attentionRnnTensors(c: AttentionRnnConfig): TensorSpec[] {
+  const { vocab_size: V, embed_dim: E, hidden_size: H, attention_dim: A } = c;
+  return [
+    { name: 'embed', shape: [V, E] },
+    ...cellTensors('rnn', 4 * H, E + H, H),
+    { name: 'attention.W1', shape: [A, H] },
+    { name: 'attention.W2', shape: [A, 2 * H] },
+    { name: 'attention.v', shape: [A] },
+    { name: 'out.weight', shape: [V, 2 * H] },
+    { name: 'out.bias', shape: [V] },
+  ];
+}
+
 export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = referenceKernels): AttentionRnn {
   const cfg = model.config;
   for (const k of ['vocab_size', 'embed_dim', 'hidden_size', 'attention_dim', 'attn_length'] as const) {
@@ -42,7 +56,7 @@ export function buildAttentionRnn(model: AttentionRnnModel, kernels: Kernels = r
     throw new ModelFormatError(model.file, 'config.generate_steps', `an integer ≥ 0, got ${cfg.generate_steps}`);
   }
   const { vocab_size: V, embed_dim: E, hidden_size: H, attention_dim: A, attn_length: n } = cfg;
-  const reader = new TensorReader(model);
+  const reader = new TensorReader(model, attentionRnnTensors(cfg));
   const embed = reader.get('embed', [V, E]); // [V, E]
   const cell = makeCell(
     'lstm',

@@ -9,7 +9,7 @@ import type { HfDecoderConfig, LoadedModel } from '../format/loaded';
 import { InputError } from '../format/errors';
 import { scaledDotProductAttention } from '../attention';
 import { checkpoint, noControl, type RunControl } from '../control';
-import { TensorReader } from './tensorReader';
+import { linearTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { recorder, type Linear, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import { rmsNorm } from './norms';
@@ -39,6 +39,49 @@ interface Layer {
   fc2?: Linear;
 }
 
+/**
+ * The tensors a decoder of the Hugging Face families reads. Which of the four per-layer norms
+ * exist is the family's layout (OLMo2: post-norms only; Gemma2/3: all four), so each is optional.
+ */
+export function* hfDecoderTensors(c: HfDecoderConfig): Generator<TensorSpec> {
+  const d = c.d_model;
+  const qRows = c.heads * c.head_dim;
+  const kvRows = c.kv_heads * c.head_dim;
+  const norm = (name: string, size = d, optional = false): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [size], optional },
+    ...(c.norm === 'layernorm' ? [{ name: `${name}.bias`, shape: [size], optional }] : []),
+  ];
+  const layer = (i: number): TensorSpec[] => {
+    const p = `decoder.layers.${i}`;
+    const a = `${p}.self_attn`;
+    const qkSize = c.qk_norm === 'whole' ? [qRows, kvRows] : [c.head_dim, c.head_dim];
+    return [
+      ...linearTensors(`${a}.q`, qRows, d, c.qkv_bias),
+      ...linearTensors(`${a}.k`, kvRows, d, c.qkv_bias),
+      ...linearTensors(`${a}.v`, kvRows, d, c.qkv_bias),
+      ...linearTensors(`${a}.o`, d, qRows, c.o_bias),
+      ...(c.qk_norm === 'none'
+        ? []
+        : [
+            { name: `${a}.q_norm.weight`, shape: [qkSize[0]] },
+            { name: `${a}.k_norm.weight`, shape: [qkSize[1]] },
+          ]),
+      ...['attn_norm', 'post_attn_norm', 'ffn_norm', 'post_ffn_norm'].flatMap((n) => norm(`${p}.${n}`, d, true)),
+      ...(c.mlp === 'gated'
+        ? [
+            ...linearTensors(`${p}.ffn.gate`, c.d_ff, d, c.mlp_bias),
+            ...linearTensors(`${p}.ffn.up`, c.d_ff, d, c.mlp_bias),
+            ...linearTensors(`${p}.ffn.down`, d, c.d_ff, c.mlp_bias),
+          ]
+        : [...linearTensors(`${p}.ffn.fc1`, c.d_ff, d, c.mlp_bias), ...linearTensors(`${p}.ffn.fc2`, d, c.d_ff, c.mlp_bias)]),
+    ];
+  };
+  yield { name: 'embed.tokens', shape: [c.vocab_size, d] };
+  for (let i = 0; i < c.layers; i++) yield* layer(i);
+  yield* norm('decoder.final_norm');
+  yield { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: true }; // absent: tied to embed.tokens
+}
+
 export class HfDecoderModel {
   readonly cfg: HfDecoderConfig;
   readonly parameters: number;
@@ -52,7 +95,7 @@ export class HfDecoderModel {
     private readonly kernels: Kernels = referenceKernels,
   ) {
     const c = (this.cfg = model.config);
-    const r = new TensorReader(model);
+    const r = new TensorReader(model, hfDecoderTensors(c));
     const d = c.d_model;
     const lin = (name: string, out: number, inp: number, bias: boolean): Linear => ({
       w: r.get(`${name}.weight`, [out, inp]),

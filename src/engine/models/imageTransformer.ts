@@ -11,8 +11,8 @@ import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels/reference';
 import { scaledDotProductAttention } from '../attention';
 import { checkpoint } from '../control';
-import { TensorReader } from './tensorReader';
-import { LayerRunner, readLayer, readNorm, type AttentionWeights, type Recorder } from './transformerLayer';
+import { linearTensors, normTensors, TensorReader, type TensorSpec } from './tensorReader';
+import { LayerRunner, layerTensors, readLayer, readNorm, type AttentionWeights, type Recorder } from './transformerLayer';
 import { generationOrder, localMask, type LocalSpec } from '../../../common/localAttention';
 import type { RunnableModel } from './runnable';
 import { IMAGE_TRANSFORMER, type ImageTransformerData } from '../../../common/archViews/image-transformer';
@@ -35,12 +35,23 @@ function checkConfig(model: Model): void {
     bad('palette', `one colour per pixel id (${c.vocab_size}); found ${c.palette.length}`);
 }
 
+/** The tensors an Image Transformer reads: pixel-id, row and column embeddings, decoder layers, head. */
+export function* imageTransformerTensors(c: ImageTransformerConfig): Generator<TensorSpec> {
+  const d = c.d_model;
+  yield { name: 'embed.tokens', shape: [c.vocab_size, d] };
+  yield { name: 'embed.rows', shape: [c.height, d] };
+  yield { name: 'embed.cols', shape: [c.width, d] };
+  for (let i = 0; i < c.layers; i++) yield* layerTensors(c, 'decoder', i, false);
+  if (c.final_norm) yield* normTensors('decoder.final_norm', d);
+  yield* linearTensors('lm_head', c.vocab_size, d);
+}
+
 export function buildImageTransformer(model: Model, kernels: Kernels = referenceKernels): RunnableModel {
   checkConfig(model);
   const c: ImageTransformerConfig = model.config;
   const d = c.d_model;
   const N = c.height * c.width;
-  const r = new TensorReader(model);
+  const r = new TensorReader(model, imageTransformerTensors(c));
   const tokens = r.get('embed.tokens', [c.vocab_size, d]);
   const rowEmb = r.get('embed.rows', [c.height, d]);
   const colEmb = r.get('embed.cols', [c.width, d]);

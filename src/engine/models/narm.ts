@@ -5,7 +5,7 @@
 import type { LoadedModel, NarmConfig } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels/reference';
-import { TensorReader } from './tensorReader';
+import { cellTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { tensor } from '../tensor';
 import type { AttentionLayer } from '../types';
 import { causalMask, sigmoidAdditiveScore, softmaxRow, weightedSumInto } from '../attention';
@@ -32,6 +32,19 @@ export interface Narm {
   run(ids: number[], ctl?: RunControl): NarmRun;
 }
 
+/** The tensors NARM reads: item embeddings, the GRU, the two attention maps and v, the bilinear B. */
+export function narmTensors(c: NarmConfig): TensorSpec[] {
+  const { vocab_size: V, embed_dim: E, hidden_size: H } = c;
+  return [
+    { name: 'embed', shape: [V, E] },
+    ...cellTensors('gru', 3 * H, E, H),
+    { name: 'attention.A1', shape: [H, H] },
+    { name: 'attention.A2', shape: [H, H] },
+    { name: 'attention.v', shape: [H] },
+    { name: 'decoder.B', shape: [E, 2 * H] },
+  ];
+}
+
 export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels): Narm {
   const cfg = model.config;
   for (const k of ['vocab_size', 'embed_dim', 'hidden_size', 'top_k'] as const) {
@@ -40,7 +53,7 @@ export function buildNarm(model: NarmModel, kernels: Kernels = referenceKernels)
   const V = cfg.vocab_size;
   const E = cfg.embed_dim;
   const H = cfg.hidden_size;
-  const reader = new TensorReader(model);
+  const reader = new TensorReader(model, narmTensors(cfg));
   const embed = reader.get('embed', [V, E]); // [V, E]
   const gru = makeCell(
     'gru',

@@ -4,7 +4,7 @@
 import type { LoadedModel, RnnSeq2seqConfig } from '../format/loaded';
 import { InputError, ModelFormatError } from '../format/errors';
 import { referenceKernels, type Kernels } from '../kernels/reference';
-import { TensorReader } from './tensorReader';
+import { cellTensors, linearTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { tensor } from '../tensor';
 import type { AddNormStep, AttentionLayer, QKV, RnnScore } from '../types';
 import { additiveScore, dotScore, generalQuery, generalScore, scaledDotScore, softmaxRow, weightedSumInto } from '../attention';
@@ -102,6 +102,31 @@ function checkConfig(model: RnnSeq2seqModel): void {
   }
 }
 
+/**
+ * The tensors an RNN seq2seq model reads. A file may carry the weights of several scores (those
+ * present are checked even if unselected); without attention_dim the additive size is W1's rows.
+ */
+export function rnnSeq2seqTensors(c: RnnSeq2seqConfig): TensorSpec[] {
+  const { hidden_size: H, embed_dim: E } = c;
+  const Henc = H * (c.bidirectional ? 2 : 1);
+  const G = gateCount(c.cell) * H;
+  const a = c.attention_dim ?? null;
+  const additiveOptional = c.score !== 'additive';
+  return [
+    ...cellTensors('encoder.rnn', G, E, H),
+    ...(c.bidirectional ? cellTensors('encoder.rnn_reverse', G, E, H) : []),
+    ...cellTensors('decoder.rnn', G, E + Henc, H), // reads [embed(y_t) ; c_t]
+    { name: 'attention.W', shape: [H, Henc], optional: c.score !== 'general' },
+    { name: 'attention.W1', shape: [a, Henc], optional: additiveOptional },
+    { name: 'attention.W2', shape: [a, H], optional: additiveOptional },
+    { name: 'attention.v', shape: [a], optional: additiveOptional },
+    { name: 'encoder.embed', shape: [c.src_vocab_size, E] },
+    { name: 'decoder.embed', shape: [c.tgt_vocab_size, E] },
+    ...linearTensors('decoder.init', H, Henc),
+    ...linearTensors('decoder.out', c.tgt_vocab_size, H + Henc),
+  ];
+}
+
 export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = referenceKernels): RnnSeq2seq {
   checkConfig(model);
   const cfg = model.config;
@@ -109,7 +134,13 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
   const Henc = H * (cfg.bidirectional ? 2 : 1);
   const E = cfg.embed_dim;
   const G = gateCount(cfg.cell) * H;
-  const reader = new TensorReader(model); // remembers what was read, so leftovers are errors
+  if ((cfg.score === 'dot' || cfg.score === 'scaled-dot') && H !== Henc) {
+    const why = `the decoder state as wide as the encoder state, but H = ${H} and H_enc = ${Henc} (bidirectional)`;
+    throw new ModelFormatError(model.file, 'config.score', `"${cfg.score}" needs ${why}; use "general" or "additive"`);
+  }
+  if (cfg.score === 'additive' && cfg.attention_dim === undefined && !model.weights.has('attention.W1'))
+    throw new ModelFormatError(model.file, 'config.attention_dim', 'a positive integer (the additive score needs it)');
+  const reader = new TensorReader(model, rnnSeq2seqTensors(cfg));
   const get = (name: string, shape: number[]): Float32Array => reader.get(name, shape);
   const rnnWeights = (prefix: string, inputSize: number): RnnWeights => ({
     weight_ih: get(`${prefix}.weight_ih`, [G, inputSize]),
@@ -120,14 +151,8 @@ export function buildRnnSeq2seq(model: RnnSeq2seqModel, kernels: Kernels = refer
 
   const encFwd = makeCell(cfg.cell, rnnWeights('encoder.rnn', E), E, H, kernels);
   const encBwd = cfg.bidirectional ? makeCell(cfg.cell, rnnWeights('encoder.rnn_reverse', E), E, H, kernels) : null;
-  // The decoder cell reads [embed(y_t) ; c_t].
   const decCell: RnnCell = makeCell(cfg.cell, rnnWeights('decoder.rnn', E + Henc), E + Henc, H, kernels);
 
-  if ((cfg.score === 'dot' || cfg.score === 'scaled-dot') && H !== Henc) {
-    const why = `the decoder state as wide as the encoder state, but H = ${H} and H_enc = ${Henc} (bidirectional)`;
-    throw new ModelFormatError(model.file, 'config.score', `"${cfg.score}" needs ${why}; use "general" or "additive"`);
-  }
-  // A file may carry the tensors of several scores; those present are checked even if unselected.
   const has = (name: string): boolean => reader.has(name);
   const general = cfg.score === 'general' || has('attention.W') ? get('attention.W', [H, Henc]) : null;
   let additive: Weights['additive'] = null;

@@ -13,7 +13,7 @@ import { InputError } from '../format/errors';
 import { t2tTimingSignal } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import { SENTENCE_EMBEDDING, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
-import { TensorReader } from './tensorReader';
+import { linearTensors, normTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { LayerRunner, readLinear, readNorm, recorder, rowNorms, type LayerWeights, type Linear, type Recorder } from './transformerLayer';
 import type { ModelOutput, RunnableModel } from './runnable';
 
@@ -36,6 +36,26 @@ export interface SentenceEncoding {
   embedding: Float32Array;
 }
 
+/** The tensors a sentence encoder reads; layer 0 is embed_dim wide, with a projection when that is not d_model. */
+export function* sentenceEncoderTensors(c: SentenceEncoderConfig): Generator<TensorSpec> {
+  const layer = (i: number): TensorSpec[] => {
+    const w = i === 0 ? c.embed_dim : c.d_model;
+    const p = `encoder.layers.${i}`;
+    return [
+      ...['q', 'k', 'v'].flatMap((s) => linearTensors(`${p}.self_attn.${s}`, w, w)),
+      ...linearTensors(`${p}.self_attn.o`, c.d_model, w),
+      ...normTensors(`${p}.self_attn_norm`, w),
+      ...linearTensors(`${p}.ffn.fc1`, c.d_ff, c.d_model),
+      ...linearTensors(`${p}.ffn.fc2`, c.d_model, c.d_ff),
+      ...normTensors(`${p}.ffn_norm`, c.d_model),
+      ...(w !== c.d_model ? linearTensors(`${p}.residual_proj`, c.d_model, w) : []),
+    ];
+  };
+  yield { name: 'embed.tokens', shape: [c.vocab_size, c.embed_dim] };
+  for (let i = 0; i < c.layers; i++) yield* layer(i);
+  yield* linearTensors('pooler.dense', c.d_model, c.d_model);
+}
+
 export class SentenceEncoderModel {
   readonly cfg: SentenceEncoderConfig;
   readonly parameters: number;
@@ -47,7 +67,7 @@ export class SentenceEncoderModel {
 
   constructor(model: Model, kernels: Kernels = referenceKernels) {
     const c = (this.cfg = model.config);
-    const r = new TensorReader(model);
+    const r = new TensorReader(model, sentenceEncoderTensors(c));
     this.tokens = r.get('embed.tokens', [c.vocab_size, c.embed_dim]);
     this.layers = [];
     for (let i = 0; i < c.layers; i++) {

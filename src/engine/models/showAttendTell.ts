@@ -12,7 +12,7 @@ import { referenceKernels, type Kernels } from '../kernels/reference';
 import { additiveScore, softmaxRow, weightedSumInto } from '../attention';
 import { makeCell, type RnnState } from '../rnnCells';
 import { checkpoint } from '../control';
-import { TensorReader } from './tensorReader';
+import { cellTensors, linearTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { conv2d, locations, maxPool2d, relu, type FeatureMap } from './conv';
 import { drawScene, parseScene } from './scene';
 import type { RunnableModel } from './runnable';
@@ -35,13 +35,32 @@ function gridSize(model: Model): number {
   return size;
 }
 
+/** The tensors Show, Attend and Tell reads: the CNN stages, the LSTM decoder with its soft attention. */
+export function showAttendTellTensors(c: ShowAttendTellConfig): TensorSpec[] {
+  const { embed_dim: E, hidden_size: H, attention_dim: A, tgt_vocab_size: V } = c;
+  let inC = 3;
+  const conv = c.conv.flatMap((st, i): TensorSpec[] => {
+    const w = { name: `encoder.conv.${i}.weight`, shape: [st.channels, inC, st.kernel, st.kernel] };
+    inC = st.channels;
+    return [w, { name: `encoder.conv.${i}.bias`, shape: [st.channels] }];
+  });
+  const D = inC; // channels of the last stage: the feature size at each location
+  return [
+    ...conv,
+    ...linearTensors('decoder.init_h', H, D),
+    ...linearTensors('decoder.init_c', H, D),
+    ...linearTensors('attention.encoder', A, D),
+    ...linearTensors('attention.decoder', A, H),
+    { name: 'attention.v', shape: [A] },
+    ...(c.gate ? linearTensors('decoder.gate', 1, H) : []),
+    { name: 'decoder.embed', shape: [V, E] },
+    ...cellTensors('decoder.rnn', 4 * H, E + D, H),
+    ...linearTensors('decoder.out', V, H + D),
+  ];
+}
+
 export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKernels): RunnableModel {
   const c: ShowAttendTellConfig = model.config;
-  const r = new TensorReader(model);
-  const grid = gridSize(model);
-  const L = grid * grid;
-  const stages: { w: Float32Array; b: Float32Array; out: number; k: number; pool: number }[] = [];
-  let inC = 3;
   c.conv.forEach((st, i) => {
     if (st.kernel % 2 !== 1)
       throw new ModelFormatError(
@@ -49,6 +68,13 @@ export function buildShowAttendTell(model: Model, kernels: Kernels = referenceKe
         `config.conv[${i}].kernel`,
         `an odd kernel size (same padding keeps the image size); found ${st.kernel}`,
       );
+  });
+  const r = new TensorReader(model, showAttendTellTensors(c));
+  const grid = gridSize(model);
+  const L = grid * grid;
+  const stages: { w: Float32Array; b: Float32Array; out: number; k: number; pool: number }[] = [];
+  let inC = 3;
+  c.conv.forEach((st, i) => {
     stages.push({
       w: r.get(`encoder.conv.${i}.weight`, [st.channels, inC, st.kernel, st.kernel]),
       b: r.get(`encoder.conv.${i}.bias`, [st.channels]),

@@ -8,13 +8,36 @@ import { InputError } from '../format/errors';
 import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import type { TdmcaData } from '../../../common/archViews/tdmca';
-import { TensorReader } from './tensorReader';
-import { LayerRunner, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+import { normTensors, TensorReader, type TensorSpec } from './tensorReader';
+import { LayerRunner, layerTensors, readLayer, readNorm, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import { compressedSpans, maskedSelfAttention, type Compression } from './tdmcaAttention';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
 type Model = LoadedModel & { architecture: 'tdmca' };
+
+/** The tensors a T-DMCA decoder reads; compressed layers add their K and V convolutions [d, d, stride]. */
+export function tdmcaTensors(c: TdmcaConfig): TensorSpec[] {
+  const d = c.d_model;
+  const conv = (i: number, name: string): TensorSpec[] => {
+    const p = `decoder.layers.${i}.self_attn.${name}`;
+    return [
+      { name: `${p}.weight`, shape: [d, d, c.compression] },
+      { name: `${p}.bias`, shape: [d] },
+    ];
+  };
+  return [
+    { name: 'embed.tokens', shape: [c.vocab_size, d] },
+    ...(c.positions === 'learned' ? [{ name: 'embed.positions', shape: [c.max_positions, d] }] : []),
+    ...c.layers.flatMap((type, i) => [
+      ...layerTensors(c, 'decoder', i, false),
+      ...(type === 'compressed' ? [...conv(i, 'compress_k'), ...conv(i, 'compress_v')] : []),
+    ]),
+    ...(c.final_norm ? normTensors('decoder.final_norm', d) : []),
+    { name: 'lm_head.weight', shape: [c.vocab_size, d], optional: true }, // absent: tied to embed.tokens
+    { name: 'lm_head.bias', shape: [c.vocab_size], optional: true },
+  ];
+}
 
 export class TdmcaModel {
   readonly cfg: TdmcaConfig;
@@ -29,7 +52,7 @@ export class TdmcaModel {
   constructor(model: Model, kernels: Kernels = referenceKernels) {
     const c = (this.cfg = model.config);
     const d = c.d_model;
-    const r = new TensorReader(model);
+    const r = new TensorReader(model, tdmcaTensors(c));
     this.run = new LayerRunner(kernels, c);
     this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
     if (c.positions === 'learned') this.positions = r.get('embed.positions', [c.max_positions, d]);

@@ -1,15 +1,34 @@
-// Reads a model's tensors by canonical name with shape checks, remembering which were read, so
-// that any tensor left over (a misspelt name, a part the config does not use) is an error
-// instead of being silently ignored.
+// How a builder reads its tensors. The file is checked once, up front, against the architecture's
+// tensor list (Architecture.tensors → checkTensors: missing, wrong shape, unexpected); after that
+// a read is a lookup. The reader also keeps the builder and the list honest: reading a tensor the
+// list does not give, or leaving a listed one unread, is a bug in the architecture (plain Error),
+// which every test that builds a model would show.
 import type { LoadedModel } from '../format/loaded';
-import { expectTensor, rejectUnusedTensors } from '../format/tensors';
+import { checkTensors, expectTensor, fitsSpec, type TensorSpec } from '../format/tensors';
+import { shapeString } from '../tensor';
+
+export type { TensorSpec } from '../format/tensors';
 
 export class TensorReader {
-  private readonly used = new Set<string>();
-  constructor(readonly model: LoadedModel) {}
+  private readonly listed: Map<string, TensorSpec>;
+  private readonly read = new Set<string>();
+
+  constructor(
+    readonly model: LoadedModel,
+    tensors: Iterable<TensorSpec>,
+  ) {
+    this.listed = checkTensors(model, tensors);
+  }
 
   get(name: string, shape: number[]): Float32Array {
-    this.used.add(name);
+    const spec = this.listed.get(name);
+    if (!spec || !fitsSpec(shape, spec.shape)) {
+      const listed = spec ? `lists it as [${spec.shape.map((d) => d ?? 'any').join(', ')}]` : 'does not list it';
+      throw new Error(`${this.model.architecture}: the builder reads ${name} ${shapeString(shape)}; the tensor list ${listed}`);
+    }
+    this.read.add(name);
+    // Fails only where the list cannot say it: an optional tensor that another one present needs,
+    // or a size the list leaves open (null) that must agree with another tensor.
     return expectTensor(this.model, name, shape).data;
   }
 
@@ -17,14 +36,11 @@ export class TensorReader {
     return this.model.weights.has(name);
   }
 
-  /** Marks tensors as knowingly unused (e.g. attention weights of a score not selected). */
-  allow(name: string): void {
-    if (this.has(name)) this.used.add(name);
-  }
-
-  /** Throws ModelFormatError naming the first tensor no reader asked for. */
+  /** Every listed tensor the file has was read (else the list accepts a tensor the model ignores). */
   finish(): void {
-    rejectUnusedTensors(this.model, this.used);
+    const unread = [...this.listed.keys()].filter((n) => this.model.weights.has(n) && !this.read.has(n));
+    if (unread.length)
+      throw new Error(`${this.model.architecture}: the tensor list gives ${unread.join(', ')}; the builder never reads it`);
   }
 
   parameterCount(): number {
@@ -32,4 +48,26 @@ export class TensorReader {
     for (const t of this.model.weights.values()) n += t.data.length;
     return n;
   }
+}
+
+/** A linear layer's tensors: `name.weight` [out, in] and, with a bias, `name.bias` [out]. */
+export function linearTensors(name: string, out: number, inp: number, bias = true): TensorSpec[] {
+  const w = { name: `${name}.weight`, shape: [out, inp] };
+  return bias ? [w, { name: `${name}.bias`, shape: [out] }] : [w];
+}
+
+/** A norm's tensors: LayerNorm has weight and bias [d]; RMSNorm (`rms`) the weight only. */
+export function normTensors(name: string, d: number, rms = false): TensorSpec[] {
+  const w = { name: `${name}.weight`, shape: [d] };
+  return rms ? [w] : [w, { name: `${name}.bias`, shape: [d] }];
+}
+
+/** An RNN cell's tensors (PyTorch's names): `gates` = 3H (GRU) or 4H (LSTM) rows. */
+export function cellTensors(prefix: string, gates: number, input: number, hidden: number): TensorSpec[] {
+  return [
+    { name: `${prefix}.weight_ih`, shape: [gates, input] },
+    { name: `${prefix}.weight_hh`, shape: [gates, hidden] },
+    { name: `${prefix}.bias_ih`, shape: [gates] },
+    { name: `${prefix}.bias_hh`, shape: [gates] },
+  ];
 }

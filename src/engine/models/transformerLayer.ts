@@ -3,7 +3,7 @@
 import type { Kernels } from '../kernels/reference';
 import type { Activation } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
-import type { TensorReader } from './tensorReader';
+import { linearTensors, normTensors, type TensorReader, type TensorSpec } from './tensorReader';
 import { causalMask, scaledDotProductAttention } from '../attention';
 import { relativePositionBias, type RelativeBias } from '../relativePosition';
 import { engineBuffers } from '../buffers';
@@ -81,6 +81,28 @@ export interface LayerSpec {
   unscaled_attention?: boolean;
   /** T5's d_kv when heads · d_kv ≠ d_model; absent: d_model / heads. */
   head_dim?: number;
+}
+
+/** The tensors readLayer reads, in its order (the architecture's tensor list). */
+export function layerTensors(cfg: LayerSpec, stack: 'encoder' | 'decoder', i: number, withCross: boolean): TensorSpec[] {
+  const { d_model: d, d_ff } = cfg;
+  const p = `${stack}.layers.${i}`;
+  const bias = cfg.linear_bias !== false;
+  const rms = cfg.rms_norm === true;
+  const inner = attentionWidth(cfg);
+  const attention = (a: string) => [
+    ...['q', 'k', 'v'].flatMap((x) => linearTensors(`${a}.${x}`, inner, d, bias)),
+    ...linearTensors(`${a}.o`, d, inner, bias),
+  ];
+  return [
+    ...attention(`${p}.self_attn`),
+    ...normTensors(`${p}.self_attn_norm`, d, rms),
+    ...(withCross ? [...attention(`${p}.cross_attn`), ...normTensors(`${p}.cross_attn_norm`, d, rms)] : []),
+    ...linearTensors(`${p}.ffn.fc1`, d_ff, d, bias),
+    ...linearTensors(`${p}.ffn.fc2`, d, d_ff, bias),
+    ...(cfg.gated_ffn ? linearTensors(`${p}.ffn.gate`, d_ff, d, bias) : []),
+    ...normTensors(`${p}.ffn_norm`, d, rms),
+  ];
 }
 
 export function readLayer(r: TensorReader, cfg: LayerSpec, stack: 'encoder' | 'decoder', i: number, withCross: boolean): LayerWeights {

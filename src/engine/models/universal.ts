@@ -10,8 +10,8 @@ import { InputError } from '../format/errors';
 import { sinusoidalEncoding } from '../positional';
 import { checkpoint, noControl, type RunControl } from '../control';
 import type { UniversalData } from '../../../common/archViews/universal';
-import { TensorReader } from './tensorReader';
-import { LayerRunner, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
+import { linearTensors, normTensors, TensorReader, type TensorSpec } from './tensorReader';
+import { LayerRunner, layerTensors, readLayer, readNorm, recorder, type LayerWeights, type Norm, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
 import type { ModelOutput, RunnableModel, RunOptions } from './runnable';
 
@@ -33,6 +33,18 @@ export interface ActTrace {
   weights: number[][];
 }
 
+/** The tensors a Universal Transformer reads: the one shared layer, stored as encoder layer 0. */
+export function universalTensors(c: UniversalConfig): TensorSpec[] {
+  const d = c.d_model;
+  return [
+    { name: 'embed.tokens', shape: [c.vocab_size, d] },
+    ...layerTensors(c, 'encoder', 0, false),
+    ...linearTensors('halting', 1, d),
+    ...(c.final_norm ? normTensors('encoder.final_norm', d) : []),
+    ...linearTensors('lm_head', c.vocab_size, d),
+  ];
+}
+
 export class UniversalModel {
   readonly cfg: UniversalConfig;
   readonly parameters: number;
@@ -49,7 +61,7 @@ export class UniversalModel {
   constructor(model: Model, kernels: Kernels = referenceKernels) {
     const c = (this.cfg = model.config);
     const d = c.d_model;
-    const r = new TensorReader(model);
+    const r = new TensorReader(model, universalTensors(c));
     this.run = new LayerRunner(kernels, c);
     this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
     // The shared layer is stored under the transformer's name for encoder layer 0.

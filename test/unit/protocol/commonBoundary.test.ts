@@ -12,6 +12,9 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
+// The build's own plugin: the inspector's views come in as a generated module (esbuild.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { archViewsPlugin } = require(path.join(ROOT, 'esbuild.js')) as { archViewsPlugin: () => esbuild.Plugin };
 
 function tsFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -31,6 +34,7 @@ async function bundled(entry: string): Promise<{ inputs: string[]; external: str
     platform: 'neutral',
     packages: 'external',
     logLevel: 'silent',
+    plugins: [archViewsPlugin()],
   });
   const inputs = Object.keys(r.metafile.inputs);
   const external = Object.values(r.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path));

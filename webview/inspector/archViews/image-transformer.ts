@@ -6,7 +6,7 @@ import { isImageTransformerData, type ImageTransformerData } from '../../../comm
 import { blocksOf, type Rect } from '../../../common/localAttention';
 import { makeRamp, rgbCss } from '../../shared/theme';
 import { el, fmt, sizeCanvas } from '../../shared/dom';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 export const imageTransformerRenderer: AppRenderer = {
   render(container, data, ctx) {
@@ -232,3 +232,6 @@ function inRect(r: Rect, p: number, W: number): boolean {
   const x = p % W;
   return y >= r.top && y <= r.bottom && x >= r.left && x <= r.right;
 }
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'image-transformer' is drawn here. */
+export const view: ArchView = { kind: 'image-transformer', renderer: imageTransformerRenderer };

@@ -1,8 +1,8 @@
 // Masked-LM view: one card per [MASK] position with the sentence (the mask filled by the best
 // guess) and the top-5 guesses as bars with their probabilities.
-import { isMlmData } from '../../../common/archViews/mlm';
+import { isMlmData, MLM_KIND } from '../../../common/archViews/mlm';
 import { displayToken, el } from '../../shared/dom';
-import { AppDataError, type AppRenderer } from './types';
+import { AppDataError, type AppRenderer, type ArchView } from './types';
 
 function percent(p: number): string {
   return `${(100 * p).toFixed(p >= 0.995 || p < 0.001 ? 2 : 1)}%`;
@@ -53,3 +53,6 @@ export const mlmRenderer: AppRenderer = {
     }
   },
 };
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'mlm' is drawn here. */
+export const view: ArchView = { kind: MLM_KIND, renderer: mlmRenderer };

@@ -4,7 +4,7 @@
 import { isMusicData, pitchName, type MusicData } from '../../../common/archViews/music';
 import { makeRamp, mix, rgbCss } from '../../shared/theme';
 import { displayToken, el } from '../../shared/dom';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 const GUTTER = 44; // px left of the roll: pitch labels
 const AXIS = 18; // px below the roll: step numbers
@@ -246,3 +246,6 @@ export const musicRenderer: AppRenderer = {
     };
   },
 };
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'music' is drawn here. */
+export const view: ArchView = { kind: 'music', renderer: musicRenderer };

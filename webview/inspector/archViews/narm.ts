@@ -4,7 +4,7 @@
 import { isNarmData, type NarmData } from '../../../common/archViews/narm';
 import { displayToken, el } from '../../shared/dom';
 import { mix, rgbCss } from '../../shared/theme';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 function percent(p: number): string {
   return `${(100 * p).toFixed(p >= 0.995 || p < 0.001 ? 2 : 1)}%`;
@@ -89,3 +89,6 @@ export const narmRenderer: AppRenderer = {
     return { redraw: paint };
   },
 };
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'narm' is drawn here. */
+export const view: ArchView = { kind: 'narm', renderer: narmRenderer };

@@ -4,7 +4,7 @@
 import { isSentenceEmbeddingData, type SentenceEmbeddingData } from '../../../common/archViews/sentence-embedding';
 import { el } from '../../shared/dom';
 import { makeDivergingRamp, rgbCss } from '../../shared/theme';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 const COLS = 64;
 const CELL = 9; // CSS px per dimension
@@ -62,3 +62,6 @@ export const sentenceEmbeddingRenderer: AppRenderer = {
     return { redraw: paint };
   },
 };
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'sentence-embedding' is drawn here. */
+export const view: ArchView = { kind: 'sentence-embedding', renderer: sentenceEmbeddingRenderer };

@@ -4,7 +4,7 @@
 import { isShowAttendTellData, type ShowAttendTellData } from '../../../common/archViews/show-attend-tell';
 import { rgbCss } from '../../shared/theme';
 import { displayToken, el, fmt, sizeCanvas } from '../../shared/dom';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 /** How dark a location with no attention is drawn (0 = untouched image, 1 = background). */
 const DIM = 0.8;
@@ -151,3 +151,6 @@ function firstContentWord(words: string[]): number {
   const k = words.findIndex((w) => !['a', 'an', 'the', '<s>', '</s>'].includes(w));
   return k < 0 ? 0 : k;
 }
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'show-attend-tell' is drawn here. */
+export const view: ArchView = { kind: 'show-attend-tell', renderer: showAttendTellRenderer };

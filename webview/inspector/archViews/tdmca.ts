@@ -6,7 +6,7 @@
 import { isTdmcaData, type TdmcaData } from '../../../common/archViews/tdmca';
 import { clear, displayToken, el } from '../../shared/dom';
 import { luminance, makeRamp, rgbCss } from '../../shared/theme';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 export const tdmcaRenderer: AppRenderer = {
   render(container, data, ctx) {
@@ -147,3 +147,6 @@ export const tdmcaRenderer: AppRenderer = {
     return { redraw: (c: AppContext) => paint(c.theme) };
   },
 };
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'tdmca' is drawn here. */
+export const view: ArchView = { kind: 'tdmca', renderer: tdmcaRenderer };

@@ -16,6 +16,16 @@ export interface AppRenderer {
   render(container: HTMLElement, data: unknown, ctx: AppContext): AppHandle | void;
 }
 
+/**
+ * What each view file of this folder exports as `view`: the RunResult.app kind it draws and its
+ * renderer. The build collects every file here (esbuild.js archViewsPlugin), so a new view is its
+ * file alone.
+ */
+export interface ArchView {
+  kind: string;
+  renderer: AppRenderer;
+}
+
 export interface AppHandle {
   /** Called on theme change or resize. */
   redraw?(ctx: AppContext): void;

@@ -5,7 +5,7 @@
 import { isUniversalData, type UniversalData } from '../../../common/archViews/universal';
 import { displayToken, el } from '../../shared/dom';
 import { luminance, makeRamp, rgbCss } from '../../shared/theme';
-import { AppDataError, type AppContext, type AppRenderer } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 const STEP_PX = 18;
 
@@ -82,3 +82,6 @@ export const universalRenderer: AppRenderer = {
     return { redraw: paint };
   },
 };
+
+/** Found by the build (esbuild.js archViewsPlugin): RunResult.app.kind 'universal' is drawn here. */
+export const view: ArchView = { kind: 'universal', renderer: universalRenderer };

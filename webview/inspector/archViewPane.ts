@@ -5,7 +5,7 @@ import { clear, el } from '../shared/dom';
 import { APP_RENDERERS } from './archViews/index';
 import { AppDataError, type AppContext, type AppHandle } from './archViews/types';
 
-export class AppPane {
+export class ArchViewPane {
   readonly root = el('section', { className: 'app-pane', attrs: { 'aria-label': 'Architecture view' } });
   private handle: AppHandle | void = undefined;
   private ctx: AppContext | undefined;
