@@ -14,6 +14,7 @@ export function pixelsOf(model: LoadedModel, input: RunInput): Pixels {
   }
   if (input.image !== undefined && input.pixelValues) throw new InputError('image', 'give either an image file or pixel_values, not both');
   if (input.pixelValues) return fromNested(input.pixelValues);
+  if (input.image === undefined) throw new InputError('image', 'a vision model reads an image: give an image file or pixel_values');
   const prep = model.architecture === 'hf-vit' ? model.config.preprocess : undefined;
   if (!prep) {
     throw new InputError(

@@ -1,0 +1,193 @@
+// ViT and DeiT folders, read by the product's reader and run by the engine (and the CLI), against
+// what the real transformers library computed (test/fixtures/gen_hf_vision.py: eager attention,
+// output_attentions=True; pixel_values from ViTImageProcessorPil): every probability of every layer
+// and head within 1e-5; PNG pixel values within 1e-6 of the processor's, JPEG ones within 3
+// intensity levels (jpeg-js and libjpeg-turbo round their inverse DCTs differently).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ModelFormatError } from '../../../src/engine/format/errors';
+import { decodeImage, preprocessImage, resizePil } from '../../../src/engine/format/image';
+import { loadModel, prepare, runModel } from '../../../src/engine/run';
+import { defaultKernels, type WasmKernels } from '../../../src/engine/kernels/index';
+import type { Kernels } from '../../../src/engine/kernels/reference';
+import { resultToJson } from '../../../src/engine/resultJson';
+import { isVitImageData } from '../../../common/archViews/vit-image';
+
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
+const FIX = path.join(ROOT, 'test', 'fixtures', 'hf-vision');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const PROB_TOL = 1e-5;
+const PNG_PIXEL_TOL = 1e-6;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-vision-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+type Nested = number[][][];
+interface Expected {
+  pixel_values: Nested;
+  attentions: number[][][][];
+  images: Record<string, { pixel_values: Nested; attentions?: number[][][][] }>;
+}
+const expected = (m: string) => JSON.parse(fs.readFileSync(path.join(FIX, m, 'expected.json'), 'utf8')) as Expected;
+
+function maxAbsDiff(a: unknown, b: unknown, where: string): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    assert.equal(a.length, b.length, `${where}: length ${a.length} vs expected ${b.length}`);
+    return a.reduce((m: number, x, i) => Math.max(m, maxAbsDiff(x, b[i], `${where}[${i}]`)), 0);
+  }
+  assert.equal(typeof a, 'number', `${where}: not a number`);
+  return Math.abs((a as number) - (b as number));
+}
+
+function productKernels(): [string, Kernels][] {
+  const out: [string, Kernels][] = [];
+  for (const kind of ['native', 'wasm'] as const) {
+    const k = defaultKernels({ kind, threads: 1 }, () => {});
+    if (k !== out[out.length - 1]?.[1]) out.push([kind, k]);
+  }
+  return out;
+}
+after(() => (defaultKernels({ kind: 'wasm', threads: 1 }, () => {}) as Partial<WasmKernels>).dispose?.());
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+for (const m of ['vit', 'deit']) {
+  test(`${m}: --pixel-values gives every attention probability of transformers (CLI, reference and product kernels)`, (t) => {
+    const exp = expected(m);
+    const pv = path.join(tmp, `${m}-pixels.json`);
+    fs.writeFileSync(pv, JSON.stringify(exp.pixel_values));
+    const r = cli('run', path.join(FIX, m), '--pixel-values', pv);
+    assert.equal(r.code, 0, r.err);
+    const got = JSON.parse(r.out) as { model: unknown; tokens: { source: string[] }; attentions: { encoder: number[][][][] } };
+    assert.deepEqual(Object.keys(got.attentions), ['encoder']);
+    const err = maxAbsDiff(got.attentions.encoder, exp.attentions, `${m} encoder`);
+    assert.ok(err <= PROB_TOL, `${m}: max abs error ${err.toExponential(2)} > ${PROB_TOL}`);
+    const specials = m === 'deit' ? ['[CLS]', '[DIST]'] : ['[CLS]'];
+    assert.deepEqual(got.tokens.source.slice(0, specials.length + 2), [...specials, 'patch (0,0)', 'patch (0,1)']);
+    assert.equal(got.tokens.source.length, exp.attentions[0][0].length);
+    t.diagnostic(`CLI max abs error ${err.toExponential(2)}`);
+    for (const [kind, kernels] of productKernels()) {
+      const model = loadModel(path.join(FIX, m));
+      prepare(model, kernels);
+      const res = resultToJson(runModel(model, { pixelValues: exp.pixel_values })) as { attentions: { encoder: number[][][][] } };
+      const e = maxAbsDiff(res.attentions.encoder, exp.attentions, `${m} ${kind}`);
+      assert.ok(e <= PROB_TOL, `${m} on ${kind}: max abs error ${e.toExponential(2)} > ${PROB_TOL}`);
+      t.diagnostic(`${kind} kernels max abs error ${e.toExponential(2)}`);
+    }
+  });
+
+  test(`${m}: --image pixel values match ViTImageProcessorPil (PNG exactly, JPEG within 3 levels)`, (t) => {
+    const exp = expected(m);
+    const model = loadModel(path.join(FIX, m));
+    assert.equal(model.architecture, 'hf-vit');
+    const prep = model.architecture === 'hf-vit' ? model.config.preprocess : undefined;
+    assert.ok(prep, 'preprocessor_config.json read');
+    for (const [file, tol] of [
+      ['image.png', PNG_PIXEL_TOL],
+      ['image.jpg', (3 / 255 / Math.min(...(prep.normalize?.std ?? [1]))) * 1.0001],
+    ] as const) {
+      const p = preprocessImage(decodeImage(path.join(FIX, file)), prep);
+      const want = exp.images[file].pixel_values;
+      assert.deepEqual([3, p.height, p.width], [want.length, want[0].length, want[0][0].length]);
+      const flat = want.flat(2);
+      const err = flat.reduce((mx, x, i) => Math.max(mx, Math.abs(x - p.data[i])), 0);
+      assert.ok(err <= tol, `${m} ${file}: pixel max abs error ${err.toExponential(2)} > ${tol.toExponential(2)}`);
+      t.diagnostic(`${file}: pixel max abs error ${err.toExponential(2)}`);
+    }
+  });
+
+  test(`${m}: --image PNG gives the attentions transformers computes for the processor's pixels`, () => {
+    const exp = expected(m).images['image.png'].attentions!;
+    const r = cli('run', path.join(FIX, m), '--image', path.join(FIX, 'image.png'));
+    assert.equal(r.code, 0, r.err);
+    const got = JSON.parse(r.out) as { attentions: { encoder: number[][][][] } };
+    const err = maxAbsDiff(got.attentions.encoder, exp, `${m} png`);
+    assert.ok(err <= PROB_TOL, `${m} png: max abs error ${err.toExponential(2)} > ${PROB_TOL}`);
+  });
+
+  test(`${m}: the view data carries the [CLS]${m === 'deit' ? ' and [DIST]' : ''} rows over the patches`, () => {
+    const exp = expected(m);
+    const res = runModel(loadModel(path.join(FIX, m)), { pixelValues: exp.pixel_values });
+    assert.equal(res.app?.kind, 'vit-image');
+    const d = res.app!.data;
+    assert.ok(isVitImageData(d));
+    const specials = m === 'deit' ? 2 : 1;
+    assert.equal(d.queries.length, specials);
+    const np = d.grid * d.grid;
+    // [DIST] (query 1) of layer 1, head 2, against row 1 of the expected head without the special keys.
+    const q = specials - 1;
+    const row = exp.attentions[1][2][q].slice(specials);
+    const got = Array.from(d.attention.subarray(((q * d.layers + 1) * d.heads + 2) * np, ((q * d.layers + 1) * d.heads + 3) * np));
+    assert.ok(maxAbsDiff(got, row, 'view row') <= PROB_TOL);
+  });
+}
+
+test("resizing is PIL's Image.resize byte for byte (bilinear and bicubic, shrinking and enlarging)", () => {
+  type Case = { width: number; height: number; resample: 'bilinear' | 'bicubic'; rgb: number[] };
+  const f = JSON.parse(fs.readFileSync(path.join(FIX, 'resize.json'), 'utf8')) as {
+    width: number;
+    height: number;
+    rgb: number[];
+    cases: Case[];
+  };
+  const src = { width: f.width, height: f.height, rgb: Uint8Array.from(f.rgb) };
+  for (const c of f.cases) {
+    const got = resizePil(src, c.width, c.height, c.resample);
+    const off = c.rgb.filter((x, i) => x !== got.rgb[i]).length;
+    assert.equal(off, 0, `${c.resample} ${f.width}×${f.height} → ${c.width}×${c.height}: ${off} of ${c.rgb.length} bytes differ from PIL`);
+  }
+});
+
+/** A copy of the vit fixture with config.json / preprocessor_config.json edited. */
+function edited(name: string, config: Record<string, unknown>, prep?: Record<string, unknown>): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of ['model.safetensors', 'config.json', 'preprocessor_config.json'])
+    fs.copyFileSync(path.join(FIX, 'vit', f), path.join(dir, f));
+  const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...read('config.json'), ...config }));
+  if (prep) fs.writeFileSync(path.join(dir, 'preprocessor_config.json'), JSON.stringify({ ...read('preprocessor_config.json'), ...prep }));
+  return dir;
+}
+
+function rejects(dir: string, file: string, field: string, text: RegExp): void {
+  assert.throws(
+    () => loadModel(dir),
+    (e: unknown) => e instanceof ModelFormatError && e.file.endsWith(file) && e.field === field && text.test(e.expected),
+  );
+}
+
+test('unsupported vision options are refused naming the file, the field and what is supported', () => {
+  rejects(edited('nonsquare', { image_size: [32, 48] }), 'config.json', 'image_size', /square/);
+  // 64 px with 8 px patches needs 65 positions; the checkpoint has 17 (interpolate_pos_encoding).
+  rejects(
+    edited('bigger', { image_size: 64 }, { size: { height: 64, width: 64 } }),
+    'model.safetensors',
+    'embeddings.position_embeddings',
+    /interpolate_pos_encoding/,
+  );
+  rejects(edited('headdim', { head_dim: 16 }), 'config.json', 'head_dim', /hidden_size \/ num_attention_heads = 8/);
+  rejects(edited('prepsize', {}, { size: { height: 48, width: 48 } }), 'preprocessor_config.json', 'size', /32×32/);
+  rejects(edited('nearest', {}, { resample: 0 }), 'preprocessor_config.json', 'resample', /bilinear.*bicubic/);
+  rejects(edited('shortest', {}, { size: { shortest_edge: 32 } }), 'preprocessor_config.json', 'size', /shortest_edge/);
+});
+
+test('a vision model refuses text, a text model refuses an image, and pixel_values of the wrong shape are named', () => {
+  const vit = loadModel(path.join(FIX, 'vit'));
+  assert.throws(() => runModel(vit, { text: 'a cat' }), /image: a vision model reads an image only/);
+  assert.throws(() => runModel(vit, {}), /image: a vision model reads an image: give an image file or pixel_values/);
+  const small = [[[0, 0]], [[0, 0]], [[0, 0]]];
+  assert.throws(() => runModel(vit, { pixelValues: small }), /pixel_values: shape \[3\]\[32\]\[32\].*found \[3\]\[1\]\[2\]/);
+  assert.throws(() => runModel(vit, { pixelValues: [[[0, 0], [0]]] }), /pixel_values\[0\]\[1\]: 2 values like row 0; found 1/);
+  const bert = loadModel(path.join(ROOT, 'test', 'fixtures', 'hf', 'bert'));
+  assert.throws(() => runModel(bert, { image: path.join(FIX, 'image.png') }), /only vision models \(vit, deit\) read an image/);
+  const r = cli('run', path.join(FIX, 'vit'), '--image', path.join(FIX, 'vit', 'config.json'));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /image: a PNG or JPEG file; config.json is neither/);
+});
