@@ -10,7 +10,7 @@ import type { ModelSummary, PartialRun, RunInput, RunResult } from './types';
 /** RunInput.image (decoded and preprocessed as preprocessor_config.json says) or RunInput.pixelValues → Pixels. */
 export function pixelsOf(model: LoadedModel, input: RunInput): Pixels {
   if (input.text !== undefined || input.ids || input.chat || input.targetText !== undefined || input.targetIds) {
-    throw new InputError('image', 'a vision model reads an image only: give no text or ids with it');
+    throw new InputError('image', 'a vision model reads an image (a PNG or JPEG file), not text or ids');
   }
   if (input.image !== undefined && input.pixelValues) throw new InputError('image', 'give either an image file or pixel_values, not both');
   if (input.pixelValues) return fromNested(input.pixelValues);

@@ -180,7 +180,7 @@ test('unsupported vision options are refused naming the file, the field and what
 
 test('a vision model refuses text, a text model refuses an image, and pixel_values of the wrong shape are named', () => {
   const vit = loadModel(path.join(FIX, 'vit'));
-  assert.throws(() => runModel(vit, { text: 'a cat' }), /image: a vision model reads an image only/);
+  assert.throws(() => runModel(vit, { text: 'a cat' }), /image: a vision model reads an image \(a PNG or JPEG file\), not text or ids/);
   assert.throws(() => runModel(vit, {}), /image: a vision model reads an image: give an image file or pixel_values/);
   const small = [[[0, 0]], [[0, 0]], [[0, 0]]];
   assert.throws(() => runModel(vit, { pixelValues: small }), /pixel_values: shape \[3\]\[32\]\[32\].*found \[3\]\[1\]\[2\]/);

@@ -8,6 +8,7 @@ import { musicRenderer } from './music';
 import { showAttendTellRenderer } from './show-attend-tell';
 import { imageTransformerRenderer } from './image-transformer';
 import { sentenceEmbeddingRenderer } from './sentence-embedding';
+import { vitImageRenderer } from './vit-image';
 
 export const APP_RENDERERS: Record<string, AppRenderer> = {
   mlm: mlmRenderer,
@@ -18,4 +19,5 @@ export const APP_RENDERERS: Record<string, AppRenderer> = {
   'show-attend-tell': showAttendTellRenderer,
   'image-transformer': imageTransformerRenderer,
   'sentence-embedding': sentenceEmbeddingRenderer,
+  'vit-image': vitImageRenderer,
 };
