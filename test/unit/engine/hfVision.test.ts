@@ -144,6 +144,19 @@ test("resizing is PIL's Image.resize byte for byte (bilinear and bicubic, shrink
   }
 });
 
+for (const m of ['vit', 'deit']) {
+  test(`${m} of hf-families (hidden 64): every attention probability of transformers`, () => {
+    const dir = path.join(ROOT, 'test', 'fixtures', 'hf-families', m);
+    const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as {
+      pixel_values: Nested;
+      attentions: { encoder: number[][][][] };
+    };
+    const res = resultToJson(runModel(loadModel(dir), { pixelValues: exp.pixel_values })) as { attentions: { encoder: unknown } };
+    const err = maxAbsDiff(res.attentions.encoder, exp.attentions.encoder, `hf-families ${m}`);
+    assert.ok(err <= PROB_TOL, `${m}: max abs error ${err.toExponential(2)} > ${PROB_TOL}`);
+  });
+}
+
 /** A copy of the vit fixture with config.json / preprocessor_config.json edited. */
 function edited(name: string, config: Record<string, unknown>, prep?: Record<string, unknown>): string {
   const dir = path.join(tmp, name);
