@@ -3,7 +3,7 @@ import type { LoadedModel } from './format/loaded';
 import { InputError } from './format/errors';
 import { decodeImage, preprocessImage } from './format/image';
 import type { RunControl } from './control';
-import { checkRunMemory } from './runMemory';
+import { estimateRunMemory } from './runMemory';
 import type { Pixels, RunnableModel } from './models/runnable';
 import type { ModelSummary, PartialRun, RunInput, RunResult } from './types';
 
@@ -46,6 +46,21 @@ function fromNested(v: number[][][]): Pixels {
   return { data, channels, height, width };
 }
 
+const MB = 1024 * 1024;
+
+/** The sequence is fixed by the model (patches + specials): refused runs say so instead of suggesting fewer tokens. */
+function checkImageMemory(model: LoadedModel, tokens: number, input: RunInput): void {
+  const need = estimateRunMemory(model, { source: tokens, withQKV: input.withQKV });
+  const limit = input.maxRunMemoryMB!;
+  if (!need || need.total <= limit * MB) return;
+  const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString('en-US')} MB`;
+  throw new InputError(
+    'image',
+    `this run over ${tokens} image tokens needs ~${mb(need.total)} (attention probabilities and scores ${mb(need.attention)}); ` +
+      `the limit is ${limit.toLocaleString('en-US')} MB (setting attentionInspector.maxRunMemoryMB)`,
+  );
+}
+
 /** runModel for models with RunnableModel.image: the tokens are the model's own ([CLS], patches). */
 export function runImageModel(
   model: LoadedModel,
@@ -56,8 +71,8 @@ export function runImageModel(
   onPartial?: (p: PartialRun) => void,
 ): RunResult {
   const pixels = pixelsOf(model, input);
-  if (input.maxRunMemoryMB !== undefined) checkRunMemory(model, { source: 0, withQKV: input.withQKV }, input.maxRunMemoryMB);
   const tokens = r.image?.tokens ?? [];
+  if (input.maxRunMemoryMB !== undefined) checkImageMemory(model, tokens.length, input);
   // ids: the positions (a vision model has no token ids); the inspector labels rows by `tokens`.
   const base = { model: summary, tokens: { source: tokens, target: [] }, ids: { source: tokens.map((_, i) => i), target: [] } };
   const control: RunControl = onPartial

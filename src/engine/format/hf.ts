@@ -32,9 +32,9 @@ export const HF_MODEL_TYPES = [
   'bart',
   'mbart',
   't5',
+  ...HF_DECODER_TYPES,
   'vit',
   'deit',
-  ...HF_DECODER_TYPES,
 ] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {

@@ -15,6 +15,7 @@ import { loadModel, prepare, runModel } from '../../../src/engine/run';
 import { defaultKernels, type WasmKernels } from '../../../src/engine/kernels/index';
 import type { Kernels } from '../../../src/engine/kernels/reference';
 import { resultToJson } from '../../../src/engine/resultJson';
+import { estimateRunMemory } from '../../../src/engine/runMemory';
 import { isVitImageData } from '../../../common/archViews/vit-image';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
@@ -176,6 +177,20 @@ function rejects(dir: string, file: string, field: string, text: RegExp): void {
   );
 }
 
+test('the memory estimate is the closed form of a ViT run, and a run over the limit is refused before any compute', () => {
+  const model = loadModel(path.join(FIX, 'vit'));
+  assert.equal(model.architecture, 'hf-vit');
+  const c = model.architecture === 'hf-vit' ? model.config : undefined;
+  assert.ok(c);
+  const n = 17; // 16 patches + [CLS]
+  const need = estimateRunMemory(model, { source: n })!;
+  assert.equal(need.attention, c.layers * c.heads * n * n * 2 * 4);
+  assert.throws(
+    () => runModel(model, { pixelValues: expected('vit').pixel_values, maxRunMemoryMB: need.total / 2 / 2 ** 20 }),
+    /image: this run over 17 image tokens needs ~1 MB .*maxRunMemoryMB/,
+  );
+});
+
 test('unsupported vision options are refused naming the file, the field and what is supported', () => {
   rejects(edited('nonsquare', { image_size: [32, 48] }), 'config.json', 'image_size', /square/);
   // 64 px with 8 px patches needs 65 positions; the checkpoint has 17 (interpolate_pos_encoding).
@@ -200,6 +215,9 @@ test('a vision model refuses text, a text model refuses an image, and pixel_valu
   assert.throws(() => runModel(vit, { pixelValues: [[[0, 0], [0]]] }), /pixel_values\[0\]\[1\]: 2 values like row 0; found 1/);
   const bert = loadModel(path.join(ROOT, 'test', 'fixtures', 'hf', 'bert'));
   assert.throws(() => runModel(bert, { image: path.join(FIX, 'image.png') }), /only vision models \(vit, deit\) read an image/);
+  const conv = cli('convert', path.join(FIX, 'vit'), '--out', path.join(tmp, 'vit.model.json'));
+  assert.equal(conv.code, 1);
+  assert.match(conv.err, /model_type: .*a vit folder opens directly, without conversion/);
   const r = cli('run', path.join(FIX, 'vit'), '--image', path.join(FIX, 'vit', 'config.json'));
   assert.equal(r.code, 1);
   assert.match(r.err, /image: a PNG or JPEG file; config.json is neither/);
