@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { InputError } from './errors';
 import { readRegularFile } from './files';
+import { decodeJpegLikeLibjpeg } from './jpegColour';
 
 /** An 8-bit RGB image, [height, width, 3] row-major. */
 export interface RgbImage {
@@ -37,6 +38,9 @@ export function decodeImage(file: string): RgbImage {
       return dropAlpha(png.width, png.height, png.data);
     }
     if (isJpeg) {
+      // YCbCr with 4:4:4, 4:2:2 or 4:2:0 chroma: libjpeg's upsampling and colour conversion (jpegColour.ts).
+      const lib = decodeJpegLikeLibjpeg(bytes, MAX_PIXELS / 1e6);
+      if (lib) return checked(lib);
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6 });
       return dropAlpha(img.width, img.height, img.data);
     }
@@ -44,6 +48,11 @@ export function decodeImage(file: string): RgbImage {
     throw new InputError('image', `${name} could not be decoded: ${(e as Error).message}`);
   }
   throw new InputError('image', `a PNG or JPEG file; ${name} is neither (by its first bytes)`);
+}
+
+function checked(img: RgbImage): RgbImage {
+  if (img.width * img.height > MAX_PIXELS) throw new InputError('image', `at most ${MAX_PIXELS} pixels; found ${img.width}×${img.height}`);
+  return img;
 }
 
 /** PIL's convert("RGB") of RGBA drops alpha without blending it against any background. */

@@ -158,6 +158,24 @@ for (const m of ['vit', 'deit']) {
   });
 }
 
+test('JPEGs decode as PIL (libjpeg-turbo) decodes them: 4:4:4, 4:2:2 and 4:2:0 chroma within 3 levels', (t) => {
+  const want = JSON.parse(fs.readFileSync(path.join(FIX, 'decoded.json'), 'utf8')) as Record<string, number[]>;
+  for (const [file, bytes] of Object.entries(want)) {
+    const got = decodeImage(path.join(FIX, file)).rgb;
+    assert.equal(got.length, bytes.length, file);
+    let max = 0;
+    let sum = 0;
+    bytes.forEach((b, i) => {
+      const d = Math.abs(b - got[i]);
+      max = Math.max(max, d);
+      sum += d;
+    });
+    // Only the inverse DCTs' rounding differs: chroma upsampling and colour conversion are libjpeg's.
+    assert.ok(max <= 3 && sum / bytes.length <= 0.25, `${file}: max ${max} levels, mean ${(sum / bytes.length).toFixed(3)}`);
+    t.diagnostic(`${file}: max ${max} levels, mean ${(sum / bytes.length).toFixed(3)}`);
+  }
+});
+
 /** A copy of the vit fixture with config.json / preprocessor_config.json edited. */
 function edited(name: string, config: Record<string, unknown>, prep?: Record<string, unknown>): string {
   const dir = path.join(tmp, name);
