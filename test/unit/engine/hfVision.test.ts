@@ -17,6 +17,8 @@ import type { Kernels } from '../../../src/engine/kernels/reference';
 import { resultToJson } from '../../../src/engine/resultJson';
 import { estimateRunMemory } from '../../../src/engine/runMemory';
 import { isVitImageData } from '../../../common/archViews/vit-image';
+import { isHostToSidebar } from '../../../common/sidebar';
+import { sidebarState } from '../../../src/sidebar/sidebarState';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const FIX = path.join(ROOT, 'test', 'fixtures', 'hf-vision');
@@ -174,6 +176,22 @@ test('JPEGs decode as PIL (libjpeg-turbo) decodes them: 4:4:4, 4:2:2 and 4:2:0 c
     assert.ok(max <= 3 && sum / bytes.length <= 0.25, `${file}: max ${max} levels, mean ${(sum / bytes.length).toFixed(3)}`);
     t.diagnostic(`${file}: max ${max} levels, mean ${(sum / bytes.length).toFixed(3)}`);
   }
+});
+
+test("the side panel's input box says a vision model reads an image, not text", () => {
+  const dir = path.join(FIX, 'deit');
+  const r = runModel(loadModel(dir), { image: path.join(FIX, 'image.png') });
+  const s = sidebarState({
+    current: dir,
+    resultModel: dir,
+    lastResult: r,
+    lastInput: { image: path.join(FIX, 'image.png') },
+    running: false,
+  });
+  assert.match(s.placeholder ?? '', /reads an image, not text: choose one with "Run with Input…"/);
+  assert.deepEqual(s.tokens.source.slice(0, 3), ['[CLS]', '[DIST]', 'patch (0,0)']);
+  assert.equal(s.input, '', 'no file path in the text box: typing it would run it as text');
+  assert.ok(isHostToSidebar(s));
 });
 
 /** A copy of the vit fixture with config.json / preprocessor_config.json edited. */
