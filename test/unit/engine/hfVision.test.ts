@@ -19,6 +19,7 @@ import { estimateRunMemory } from '../../../src/engine/runMemory';
 import { isVitImageData } from '../../../common/archViews/vit-image';
 import { isHostToSidebar } from '../../../common/sidebar';
 import { sidebarState } from '../../../src/sidebar/sidebarState';
+import { loadRuns, saveRuns, type Store } from '../../../src/panels/recovery';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const FIX = path.join(ROOT, 'test', 'fixtures', 'hf-vision');
@@ -192,6 +193,14 @@ test("the side panel's input box says a vision model reads an image, not text", 
   assert.deepEqual(s.tokens.source.slice(0, 3), ['[CLS]', '[DIST]', 'patch (0,0)']);
   assert.equal(s.input, '', 'no file path in the text box: typing it would run it as text');
   assert.ok(isHostToSidebar(s));
+});
+
+test('a ViT run restored after a reload keeps its image file', async () => {
+  const data = new Map<string, unknown>();
+  const store: Store = { get: (k) => data.get(k), update: async (k, v) => void data.set(k, JSON.parse(JSON.stringify(v))) };
+  const image = path.join(FIX, 'image.png');
+  await saveRuns(store, { view: { model: path.join(FIX, 'vit'), input: { image, maxRunMemoryMB: 5 } } });
+  assert.deepEqual(loadRuns(store).view, { model: path.join(FIX, 'vit'), input: { image } });
 });
 
 /** A copy of the vit fixture with config.json / preprocessor_config.json edited. */
