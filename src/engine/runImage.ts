@@ -8,14 +8,14 @@ import type { Pixels, RunnableModel } from './models/runnable';
 import type { ModelSummary, PartialRun, RunInput, RunResult } from './types';
 
 /** RunInput.image (decoded and preprocessed as preprocessor_config.json says) or RunInput.pixelValues → Pixels. */
-export function pixelsOf(model: LoadedModel, input: RunInput): Pixels {
+export function pixelsOf(model: LoadedModel, r: RunnableModel, input: RunInput): Pixels {
   if (input.text !== undefined || input.ids || input.chat || input.targetText !== undefined || input.targetIds) {
     throw new InputError('image', 'a vision model reads an image (a PNG or JPEG file), not text or ids');
   }
   if (input.image !== undefined && input.pixelValues) throw new InputError('image', 'give either an image file or pixel_values, not both');
   if (input.pixelValues) return fromNested(input.pixelValues);
   if (input.image === undefined) throw new InputError('image', 'a vision model reads an image: give an image file or pixel_values');
-  const prep = model.architecture === 'hf-vit' ? model.config.preprocess : undefined;
+  const prep = r.image?.preprocess;
   if (!prep) {
     throw new InputError(
       'image',
@@ -70,7 +70,7 @@ export function runImageModel(
   ctl: RunControl,
   onPartial?: (p: PartialRun) => void,
 ): RunResult {
-  const pixels = pixelsOf(model, input);
+  const pixels = pixelsOf(model, r, input);
   const tokens = r.image?.tokens ?? [];
   if (input.maxRunMemoryMB !== undefined) checkImageMemory(model, tokens.length, input);
   // ids: the positions (a vision model has no token ids); the inspector labels rows by `tokens`.

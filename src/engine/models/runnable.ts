@@ -2,6 +2,7 @@
 import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RopeInfo, RunResult } from '../types';
 import type { QkvOnly } from './transformerLayer';
 import type { RunControl } from '../control';
+import type { ImagePreprocess } from '../format/image';
 
 export interface ModelOutput {
   /** The decoder inputs actually used (given, or produced by greedy decoding). */
@@ -49,7 +50,7 @@ export interface RunnableModel {
   readonly scores?: RnnScore[];
   /** Prepended to target *text* (ids are used as given): the decoder's first input. */
   readonly decoderStartId?: number;
-  /** Vision models: they read an image of this size (RunOptions.pixels), not ids; `tokens` label its positions. */
-  readonly image?: { channels: number; height: number; width: number; tokens: string[] };
+  /** Vision models: they read an image of this size (RunOptions.pixels), not ids; `tokens` label its positions, `preprocess` makes an image file its pixels. */
+  readonly image?: { channels: number; height: number; width: number; tokens: string[]; preprocess?: ImagePreprocess };
   run(ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput;
 }

@@ -76,7 +76,7 @@ export function buildVit(model: ModelOf<'hf-vit'>, kernels: Kernels = referenceK
     kind: 'encoder',
     parameters: r.parameterCount(),
     hasTarget: false,
-    image: { channels: C, height: c.image_size, width: c.image_size, tokens },
+    image: { channels: C, height: c.image_size, width: c.image_size, tokens, preprocess: c.preprocess },
     details: {
       model_type: c.model_type,
       image_size: c.image_size,
