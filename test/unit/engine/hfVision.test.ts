@@ -16,6 +16,7 @@ import { defaultKernels, type WasmKernels } from '../../../src/engine/kernels/in
 import type { Kernels } from '../../../src/engine/kernels/reference';
 import { resultToJson } from '../../../src/engine/resultJson';
 import { estimateRunMemory } from '../../../src/engine/runMemory';
+import { headQK } from '../../../src/engine/qkVectors';
 import { isVitImageData } from '../../../common/archViews/vit-image';
 import { isHostToSidebar } from '../../../common/sidebar';
 import { sidebarState } from '../../../src/sidebar/sidebarState';
@@ -260,6 +261,8 @@ test('a vision model refuses text, a text model refuses an image, and pixel_valu
   assert.throws(() => runModel(vit, { pixelValues: [[[0, 0], [0]]] }), /pixel_values\[0\]\[1\]: 2 values like row 0; found 1/);
   const bert = loadModel(path.join(ROOT, 'test', 'fixtures', 'hf', 'bert'));
   assert.throws(() => runModel(bert, { image: path.join(FIX, 'image.png') }), /only vision models \(vit, deit\) read an image/);
+  const qk = { ids: [0, 1], part: 'encoder' as const, layer: 0, head: 0 };
+  assert.throws(() => headQK(vit, qk), /image: the Q·K view does not cover vision models yet/);
   const conv = cli('convert', path.join(FIX, 'vit'), '--out', path.join(tmp, 'vit.model.json'));
   assert.equal(conv.code, 1);
   assert.match(conv.err, /model_type: .*a vit folder opens directly, without conversion/);
