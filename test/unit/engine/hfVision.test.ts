@@ -16,6 +16,7 @@ import { defaultKernels, type WasmKernels } from '../../../src/engine/kernels/in
 import type { Kernels } from '../../../src/engine/kernels/reference';
 import { resultToJson } from '../../../src/engine/resultJson';
 import { estimateRunMemory } from '../../../src/engine/runMemory';
+import { parseSafetensors, writeSafetensors } from '../../../src/engine/format/safetensors';
 import { headQK } from '../../../src/engine/qkVectors';
 import { isVitImageData } from '../../../common/archViews/vit-image';
 import { isHostToSidebar } from '../../../common/sidebar';
@@ -202,6 +203,44 @@ test('a ViT run restored after a reload keeps its image file', async () => {
   const image = path.join(FIX, 'image.png');
   await saveRuns(store, { view: { model: path.join(FIX, 'vit'), input: { image, maxRunMemoryMB: 5 } } });
   assert.deepEqual(loadRuns(store).view, { model: path.join(FIX, 'vit'), input: { image } });
+});
+
+test('vit without q/k/v biases, gelu_new, 20 px over 8 px patches (2×2 grid, the rest unread): transformers’ attentions', () => {
+  const exp = expected('vit-nobias');
+  const pv = path.join(tmp, 'nobias-pixels.json');
+  fs.writeFileSync(pv, JSON.stringify(exp.pixel_values));
+  const r = cli('run', path.join(FIX, 'vit-nobias'), '--pixel-values', pv);
+  assert.equal(r.code, 0, r.err);
+  const got = JSON.parse(r.out) as { tokens: { source: string[] }; attentions: { encoder: number[][][][] } };
+  assert.deepEqual(got.tokens.source, ['[CLS]', 'patch (0,0)', 'patch (0,1)', 'patch (1,0)', 'patch (1,1)']);
+  const err = maxAbsDiff(got.attentions.encoder, exp.attentions, 'vit-nobias');
+  assert.ok(err <= PROB_TOL, `vit-nobias: max abs error ${err.toExponential(2)} > ${PROB_TOL}`);
+  // The residual stream after the last layer (its FFN's Add & Norm output norms): catches what attention barely shows (gelu_new).
+  const res = runModel(loadModel(path.join(FIX, 'vit-nobias')), { pixelValues: exp.pixel_values });
+  const last = res.addNorm.filter((s) => s.sublayer === 'ffn').at(-1)!;
+  const want = (exp as unknown as { last_layer_norms: number[] }).last_layer_norms;
+  const rel = Math.max(...want.map((w, i) => Math.abs(last.outputNorm[i] - w) / w));
+  assert.ok(rel <= 1e-5, `last layer's output norms: max relative error ${rel.toExponential(2)}`);
+  const img = cli('run', path.join(FIX, 'vit-nobias'), '--image', path.join(FIX, 'image.png'));
+  assert.equal(img.code, 1);
+  assert.match(img.err, /image: an image file needs the folder's preprocessor_config.json/);
+});
+
+test('a DeiTForImageClassificationWithTeacher checkpoint (deit. prefix, both classifier heads) reads as the bare model', () => {
+  const dir = path.join(tmp, 'deit-heads');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of ['config.json', 'preprocessor_config.json']) fs.copyFileSync(path.join(FIX, 'deit', f), path.join(dir, f));
+  const src = path.join(FIX, 'deit', 'model.safetensors');
+  const tensors = new Map([...parseSafetensors(src, fs.readFileSync(src))].map(([k, t]) => [`deit.${k}`, t]));
+  for (const head of ['cls_classifier', 'distillation_classifier']) {
+    tensors.set(`${head}.weight`, { shape: [3, 32], data: new Float32Array(96) });
+    tensors.set(`${head}.bias`, { shape: [3], data: new Float32Array(3) });
+  }
+  fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(tensors));
+  const res = resultToJson(runModel(loadModel(dir), { pixelValues: expected('deit').pixel_values })) as {
+    attentions: { encoder: unknown };
+  };
+  assert.ok(maxAbsDiff(res.attentions.encoder, expected('deit').attentions, 'deit with heads') <= PROB_TOL);
 });
 
 /** A copy of the vit fixture with config.json / preprocessor_config.json edited. */
