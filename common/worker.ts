@@ -68,6 +68,10 @@ export type WorkerNote = Extract<WorkerReply, { type: 'progress' | 'partial' }>;
 
 const isIds = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
 
+/** [channels][height][width] numbers; the engine checks the sizes against the model. */
+const isPixelValues = (v: unknown) =>
+  Array.isArray(v) && v.every((c) => Array.isArray(c) && c.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number')));
+
 export function isRunInput(v: unknown): v is RunInput {
   return (
     isRecord(v) &&
@@ -80,7 +84,9 @@ export function isRunInput(v: unknown): v is RunInput {
     (v.withQKV === undefined || typeof v.withQKV === 'boolean') &&
     (v.generate === undefined || (typeof v.generate === 'number' && Number.isInteger(v.generate) && v.generate >= 0)) &&
     (v.maxTokens === undefined || (typeof v.maxTokens === 'number' && v.maxTokens > 0)) &&
-    (v.maxRunMemoryMB === undefined || (typeof v.maxRunMemoryMB === 'number' && v.maxRunMemoryMB > 0))
+    (v.maxRunMemoryMB === undefined || (typeof v.maxRunMemoryMB === 'number' && v.maxRunMemoryMB > 0)) &&
+    isOptString(v.image) &&
+    (v.pixelValues === undefined || isPixelValues(v.pixelValues))
   );
 }
 

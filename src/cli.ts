@@ -1,6 +1,7 @@
 // attention-inspector: the same engine from the terminal.
 //   attention-inspector info <model>
 //   attention-inspector run <model> (--ids 1,2,3 | --text "…" | --chat-user "…" [--chat-system "…"]) [--target-ids … | --target-text …]
+//   attention-inspector run <vit-or-deit-folder> (--image photo.png | --pixel-values pixels.json)
 //                                   [--score S] [--out result.json]
 //                                   [--generate N] [--max-tokens 1024] [--max-memory-mb 2048]
 //   attention-inspector convert <hf-folder> --out model.json
@@ -17,8 +18,10 @@ const USAGE = `usage:
   attention-inspector run <model> (--ids 1,2,3 | --text "..." | --chat-user "..." [--chat-system "..."]) [--target-ids 1,2 | --target-text "..."]
       [--score dot|general|additive|scaled-dot] [--out result.json] [--generate N]
       [--max-tokens ${DEFAULT_MAX_TOKENS}] [--max-memory-mb ${DEFAULT_MAX_RUN_MEMORY_MB}]
+  attention-inspector run <vit-or-deit-folder> (--image photo.png|.jpg | --pixel-values pixels.json) [--out result.json]
   attention-inspector convert <hf-folder> --out model.json
 <model> is a project model JSON file or a Hugging Face folder (config.json + model.safetensors).
+--image is preprocessed as the folder's preprocessor_config.json says; --pixel-values is JSON [channels][height][width], used as given.
 --generate N (decoder-only models) continues the input greedily for up to N tokens; "generated" counts them.
 --max-tokens and --max-memory-mb are the extension's limits (maxSequenceLength, maxRunMemoryMB), same defaults.`;
 
@@ -39,6 +42,20 @@ function parseLimit(flag: string, v: string | undefined, fallback: number, min: 
     throw new UsageError(`${flag}: expected a whole number ≥ ${min}, got "${v}"`);
   }
   return Number(v);
+}
+
+/** --pixel-values FILE: JSON [channels][height][width] (the engine checks the sizes against the model). */
+function readPixelValues(file: string): number[][][] {
+  let v: unknown;
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--pixel-values: ${file} is not readable JSON (${(e as Error).message})`);
+  }
+  const ok =
+    Array.isArray(v) && v.every((c) => Array.isArray(c) && c.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number')));
+  if (!ok) throw new UsageError(`--pixel-values: ${file} must hold a JSON array [channels][height][width] of numbers`);
+  return v as number[][][];
 }
 
 /** The engine names the extension's settings in its limit errors; on the terminal, name the flag. */
@@ -64,6 +81,8 @@ function main(argv: string[]): number {
       generate: { type: 'string' },
       'max-tokens': { type: 'string' },
       'max-memory-mb': { type: 'string' },
+      image: { type: 'string' },
+      'pixel-values': { type: 'string' },
     },
   });
   const target = positionals[0];
@@ -96,8 +115,13 @@ function main(argv: string[]): number {
         maxRunMemoryMB,
         generate: parseLimit('--generate', values.generate, 0, 0),
       };
+      if (values.image !== undefined) input.image = values.image;
+      if (values['pixel-values'] !== undefined) input.pixelValues = readPixelValues(values['pixel-values']);
       if (values['chat-system'] !== undefined && !input.chat) throw new UsageError('--chat-system: give --chat-user too');
-      if (!input.ids && input.text === undefined && !input.chat) throw new UsageError('run: give --ids, --text or --chat-user');
+      const image = input.image !== undefined || input.pixelValues !== undefined;
+      if (!input.ids && input.text === undefined && !input.chat && !image) {
+        throw new UsageError('run: give --ids, --text or --chat-user (or --image / --pixel-values for vit and deit)');
+      }
       if (input.score && !['dot', 'general', 'additive', 'scaled-dot'].includes(input.score)) {
         throw new UsageError(`--score: expected dot, general, additive or scaled-dot, got "${input.score}"`);
       }

@@ -90,6 +90,7 @@ type InputItem = vscode.QuickPickItem & { input: RunInput; chat?: true; generate
  * Run view's "Generate N tokens" and the CLI's --generate).
  */
 export async function pickInput(prompter: Prompter, summary: ModelSummary, title?: string): Promise<RunInput | undefined> {
+  if (summary.image) return pickImage(prompter, summary, title); // ViT, DeiT: an image, never text
   const items: InputItem[] = summary.examples.map((ex, i) => ({
     label: uiText(ex.text ?? `ids: ${(ex.ids ?? []).join(', ')}`),
     description: ex.targetText !== undefined ? uiText(`→ ${ex.targetText}`) : `example ${i + 1}`,
@@ -157,6 +158,40 @@ async function askCount(prompter: Prompter, title: string): Promise<number | und
     if (/^\d+$/.test(answer.trim()) && n >= 1 && n <= MAX_SIDEBAR_GENERATE) return n;
     problem = `“${uiText(answer.trim().slice(0, 20))}” is not a count: type a whole number from 1 to ${MAX_SIDEBAR_GENERATE}`;
   }
+}
+
+type ImageItem = vscode.QuickPickItem & { uri?: vscode.Uri };
+
+/**
+ * Vision models read an image file: the workspace's PNG and JPEG files, or Browse…. No text box:
+ * typed text means nothing to them, and the quick pick says so.
+ */
+async function pickImage(prompter: Prompter, summary: ModelSummary, title?: string): Promise<RunInput | undefined> {
+  const found = await vscode.workspace.findFiles('**/*.{png,jpg,jpeg,PNG,JPG,JPEG}', '**/node_modules/**', 500);
+  const items: ImageItem[] = found.map((uri) => ({
+    label: uiText(path.basename(uri.fsPath)),
+    description: uiText(vscode.workspace.asRelativePath(uri)),
+    uri,
+  }));
+  const browse: ImageItem = { label: '$(folder-opened) Browse…', description: 'a PNG or JPEG file' };
+  const size = summary.image ? ` (made ${summary.image.width}×${summary.image.height} as its preprocessor_config.json says)` : '';
+  const pick = await prompter.pick([...items, browse], {
+    title: title ?? uiText(`Attention: image for ${summary.name}`),
+    placeHolder: `${summary.name} reads an image, not text: choose a PNG or JPEG${size}`,
+  });
+  if (!pick) return undefined;
+  const uri =
+    pick.uri ??
+    (
+      await prompter.openDialog({
+        canSelectFiles: true,
+        canSelectFolders: false,
+        canSelectMany: false,
+        filters: { Images: ['png', 'jpg', 'jpeg'] },
+        title: `An image for ${summary.name}`,
+      })
+    )?.[0];
+  return uri ? { image: uri.fsPath } : undefined;
 }
 
 /** The chat template's messages: the user's, and a system message first if the person adds one. */

@@ -11,6 +11,8 @@ import type { ModelOutput } from './models/runnable';
 
 export function headQK(model: LoadedModel, req: QkRequest, ctl: RunControl = noControl): HeadQK {
   const r = prepare(model);
+  // The request names the run by its ids; a ViT/DeiT run's input is an image it does not carry.
+  if (r.image) throw new InputError('image', 'the Q·K view does not cover vision models yet (its request has no image); the heads do');
   const { part, layer, head } = req;
   let found: QKV | undefined;
   const stop: RunControl = { ...ctl, isCancelled: () => found !== undefined || ctl.isCancelled(), finished: undefined };

@@ -12,6 +12,7 @@ import { headWeightNorms } from './headNorms';
 import type { RunnableModel } from './models/runnable';
 import { MAX_GENERATE } from './models/generation';
 import type { ModelSummary, PartialRun, RunInput, RunResult } from './types';
+import { runImageModel } from './runImage';
 
 export { loadModel } from './format/load';
 
@@ -43,6 +44,7 @@ export function summarize(model: LoadedModel): ModelSummary {
     ...(model.sourceTokenizer?.chatTemplate ? { chatTemplate: true } : {}),
     ...sourceVocab(model),
     ...(model.openFirst ? { openFirst: model.openFirst } : {}),
+    ...(r.image ? { image: { channels: r.image.channels, height: r.image.height, width: r.image.width } } : {}),
   };
 }
 
@@ -85,6 +87,9 @@ function resolveChat(input: RunInput, tok: Tokenizer | undefined): { ids: number
  */
 export function runModel(model: LoadedModel, input: RunInput, ctl: RunControl = noControl, onPartial?: (p: PartialRun) => void): RunResult {
   const r = prepare(model);
+  if (r.image) return runImageModel(model, r, summarize(model), input, ctl, onPartial); // ViT, DeiT (runImage.ts)
+  if (input.image !== undefined || input.pixelValues)
+    throw new InputError('image', `only vision models (vit, deit) read an image; this is an ${r.kind}`);
   const src = input.chat ? resolveChat(input, model.sourceTokenizer) : resolve('source', input.text, input.ids, model.sourceTokenizer);
   if (!src) throw new InputError('ids', 'give input text or ids');
   const tgtTok = model.targetTokenizer ?? model.sourceTokenizer;

@@ -121,6 +121,10 @@ export interface RunInput {
   generate?: number;
   /** Refuse runs whose estimated memory (limits.ts) is over this many MB, before any compute. */
   maxRunMemoryMB?: number;
+  /** Vision models: a PNG/JPEG file, preprocessed as the folder's preprocessor_config.json says. */
+  image?: string;
+  /** Vision models: pixels already preprocessed, [channels][height][width] (instead of `image`). */
+  pixelValues?: number[][][];
 }
 
 export type RnnScore = 'dot' | 'general' | 'additive' | 'scaled-dot';
@@ -146,6 +150,8 @@ export interface ModelSummary {
   openFirst?: { part: Part; layer: number; head: number };
   /** What the source side reads: text (through its tokenizer) or only ids, each below `size`. */
   vocab?: { tokenizer: boolean; size: number };
+  /** Vision models read an image (RunInput.image / pixelValues), never text: its size in pixels. */
+  image?: { height: number; width: number; channels: number };
 }
 
 /** Rotary position embedding of a group of layers with equal RoPE parameters, as the run used it. */

@@ -48,8 +48,8 @@ export async function saveRuns(store: Store, runs: SavedRuns): Promise<void> {
 
 /** Only what says which run it was: the limits are the settings' at the time of the next run. */
 function strip(r: SavedRun): SavedRun {
-  const { text, ids, chat, targetText, targetIds, score } = r.input;
-  return { model: r.model, input: JSON.parse(JSON.stringify({ text, ids, chat, targetText, targetIds, score })) as RunInput };
+  const { text, ids, chat, targetText, targetIds, score, image } = r.input; // image: a ViT/DeiT run's file path
+  return { model: r.model, input: JSON.parse(JSON.stringify({ text, ids, chat, targetText, targetIds, score, image })) as RunInput };
 }
 
 /**

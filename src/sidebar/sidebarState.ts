@@ -34,6 +34,8 @@ export function sidebarState(runner: RunnerState, inputError?: string): SidebarS
     status: runner.running ? 'running' : error ? 'error' : 'idle',
     ...(error ? { message: error } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
     ...(vocab && !vocab.tokenizer ? { placeholder: `${inputPlaceholder(vocab, false)}. Enter runs now.` } : {}),
+    // ViT, DeiT: the box takes no text; the image is chosen with "Run with Input…".
+    ...(sameModel?.model.image ? { placeholder: 'This model reads an image, not text: choose one with "Run with Input…"' } : {}),
     tokens: sameModel
       ? {
           source: [...sameModel.tokens.source],

@@ -19,6 +19,7 @@ import { THEME_CASES } from './casesTheme';
 import { LABEL_CASES } from './casesLabels';
 import { TOY_CASES } from './casesToy';
 import { HF_DECODER_CASES } from './casesHfDecoder';
+import { VIT_CASES } from './casesVit';
 
 export type { Case, CaseContext } from './helpers';
 
@@ -36,6 +37,7 @@ export const CASES: Case[] = [
   ...NARM_MUSIC_CASES,
   ...MLM_CASES,
   ...IMAGE_CASES,
+  ...VIT_CASES,
   ...SENTENCE_EMBEDDING_CASES,
   ...STREAMING_CASES,
   ...THEME_CASES,

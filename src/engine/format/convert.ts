@@ -14,8 +14,8 @@ export function sidecarName(outJsonPath: string): string {
 }
 
 export function convertToProjectFormat(model: LoadedModel, outJsonPath: string): void {
-  if (model.architecture === 'hf-decoder') {
-    // The project format has no rotary decoder architecture: such folders are opened as they are.
+  if (model.architecture === 'hf-decoder' || model.architecture === 'hf-vit') {
+    // The project format has no rotary decoder or vision architecture: such folders are opened as they are.
     throw new ModelFormatError(
       model.file,
       'model_type',

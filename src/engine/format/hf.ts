@@ -16,6 +16,7 @@ import { HF_DECODER_TYPES, isHfDecoderType, readHfDecoder } from './hfDecoders';
 import { sameShape, shapeString, type Tensor } from '../tensor';
 import { isHfEncoderType, readHfEncoder } from './hfEncoders';
 import { isHfSeq2seqType, readHfSeq2seq } from './hfSeq2seq';
+import { isHfVisionType, readHfVision } from './hfVision';
 
 // The encoder/seq2seq names are literal (not spread from hfEncoders): that module imports this one, so
 // its constants may not be set yet here; hfDecoders imports nothing from here.
@@ -32,6 +33,8 @@ export const HF_MODEL_TYPES = [
   'mbart',
   't5',
   ...HF_DECODER_TYPES,
+  'vit',
+  'deit',
 ] as const;
 
 export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
@@ -41,6 +44,7 @@ export function readHfFolder(dir: string, limits?: LoadLimits): LoadedModel {
   const type = c.raw.model_type;
   const weights = readHfWeights(dir, configFile, limits);
   if (isHfDecoderType(type)) return readHfDecoder(dir, configFile, c.raw, weights); // llama, qwen, gemma… (hfDecoders.ts)
+  if (isHfVisionType(type)) return readHfVision(dir, configFile, c, weights); // vit, deit (hfVision.ts)
   let mapped: { config: TransformerConfig; weights: Map<string, Tensor> };
   if (type === 'bert') mapped = bert(c, weights);
   else if (type === 'gpt2') mapped = gpt2(c, weights);

@@ -15,6 +15,7 @@ import { showAttendTell } from '../architectures/showAttendTell';
 import { imageTransformer } from '../architectures/imageTransformer';
 import { sentenceEncoder } from '../architectures/sentenceEncoder';
 import { hfDecoder } from '../architectures/hfDecoder';
+import { hfVit } from '../architectures/hfVit';
 
 const BUILT_IN: Architecture<ArchitectureName>[] = [
   transformer,
@@ -27,6 +28,7 @@ const BUILT_IN: Architecture<ArchitectureName>[] = [
   imageTransformer,
   sentenceEncoder,
   hfDecoder,
+  hfVit,
 ];
 
 const registry = new Map<string, Architecture>(BUILT_IN.map((a) => [a.name, a]));

@@ -2,6 +2,7 @@
 import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RopeInfo, RunResult } from '../types';
 import type { QkvOnly } from './transformerLayer';
 import type { RunControl } from '../control';
+import type { ImagePreprocess } from '../format/image';
 
 export interface ModelOutput {
   /** The decoder inputs actually used (given, or produced by greedy decoding). */
@@ -21,6 +22,14 @@ export interface ModelOutput {
   axisLabels?: RunResult['axisLabels'];
 }
 
+/** Preprocessed pixel_values of one image: [channels, height, width]. */
+export interface Pixels {
+  data: Float32Array;
+  channels: number;
+  height: number;
+  width: number;
+}
+
 export interface RunOptions {
   targetIds?: number[];
   score?: RnnScore;
@@ -28,6 +37,8 @@ export interface RunOptions {
   withQKV?: boolean | QkvOnly;
   /** Decoder-only models: continue the prompt greedily for up to this many tokens (KV cache, stops at EOS). */
   generate?: number;
+  /** Vision models: the preprocessed image (RunInput.image or pixelValues). */
+  pixels?: Pixels;
 }
 
 export interface RunnableModel {
@@ -39,5 +50,7 @@ export interface RunnableModel {
   readonly scores?: RnnScore[];
   /** Prepended to target *text* (ids are used as given): the decoder's first input. */
   readonly decoderStartId?: number;
+  /** Vision models: they read an image of this size (RunOptions.pixels), not ids; `tokens` label its positions, `preprocess` makes an image file its pixels. */
+  readonly image?: { channels: number; height: number; width: number; tokens: string[]; preprocess?: ImagePreprocess };
   run(ids: number[], opts: RunOptions, ctl: RunControl): ModelOutput;
 }
