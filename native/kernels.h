@@ -31,6 +31,10 @@ typedef struct {
   void (*pack_rows)(const float *w, int n, int k, float *dst);
   /* c[m, ldc] = act(bias + a[m, lda]·Bᵀ) for columns < n; act −1 none, 0 relu, 1 gelu, 2 gelu_new, 3 swish. */
   void (*gemm)(const float *a, int lda, int m, int k, const float *bp, int n, const float *bias, float *c, int ldc, int act);
+  /* As gemm, with W [n, k] stored as 16-bit floats (bf16 ≠ 0: bfloat16, else IEEE half): each panel is
+     converted (exactly) to float32 as it is packed, into per-thread scratch, for this call only; the
+     arithmetic is gemm's, so the result equals gemm's on the float32 copy of W bit for bit. */
+  int (*gemm_half)(const float *a, int m, int k, const unsigned short *w, int bf16, int n, const float *bias, float *c, int act);
   /* out[m, n] = fc2(act(fc1(x))), the hidden layer in native scratch. */
   int (*feed_forward)(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out);
   /* c[m, n] = a[m, k]·b[k, n] */

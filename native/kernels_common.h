@@ -94,6 +94,44 @@ static void ak_gemm(const float *a, int lda, int m, int k, const float *bp, int 
   gemm_strided(a, (size_t)lda, m, k, bp, n, bias, c, (size_t)ldc, act);
 }
 
+// ---- half-precision weights ------------------------------------------------------------------
+
+/* IEEE binary16 → float32, exactly (subnormals, infinities and NaN included). */
+static inline float half_to_float(unsigned short h) {
+  unsigned int sign = (unsigned int)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, frac = h & 0x3ff, u;
+  if (exp == 31) u = sign | 0x7f800000u | (frac << 13);
+  else if (exp) u = sign | ((exp + 112) << 23) | (frac << 13);
+  else if (!frac) u = sign;
+  else { // subnormal: frac · 2⁻²⁴, normalised
+    int e = 113;
+    while (!(frac & 0x400)) frac <<= 1, e--;
+    u = sign | ((unsigned int)e << 23) | ((frac & 0x3ff) << 13);
+  }
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+/* Panel p of W [n, k] (16-bit rows) → dst as pack_rows lays it out (k rows of NR); rows ≥ n are zeros.
+   A row is widened into `row` first (contiguous, vectorisable), then scattered into the panel. */
+static void pack_half_panel(const unsigned short *w, int bf16, int n, int k, int p, float *dst, float *row) {
+  for (int j = 0; j < NR; j++) {
+    size_t r = (size_t)p * NR + j;
+    if (r < (size_t)n) {
+      const unsigned short *s = w + r * (size_t)k;
+      if (bf16) {
+        unsigned int *u = (unsigned int *)row;
+        for (int kk = 0; kk < k; kk++) u[kk] = (unsigned int)s[kk] << 16;
+      } else {
+        for (int kk = 0; kk < k; kk++) row[kk] = half_to_float(s[kk]);
+      }
+      for (int kk = 0; kk < k; kk++) dst[(size_t)kk * NR + j] = row[kk];
+    } else {
+      for (int kk = 0; kk < k; kk++) dst[(size_t)kk * NR + j] = 0;
+    }
+  }
+}
+
 // ---- scratch ------------------------------------------------------------------------------
 
 /* Per-thread reusable 64-byte-aligned scratch (pool threads live as long as the process); NULL when
@@ -108,6 +146,55 @@ static float *scratch(int slot, size_t floats) {
     cap[slot] = buf[slot] ? floats : 0;
   }
   return buf[slot];
+}
+
+typedef struct {
+  const float *a, *bias;
+  const unsigned short *w;
+  float *c, *bp; /* bp: the whole packed W (row-split jobs) or NULL (panel jobs pack their own) */
+  int m, k, n, act, bf16, panels, per;
+  int failed;
+} half_job;
+
+/* Panel jobs: each panel is packed into this thread's scratch, then computed for all m rows exactly
+   as gemm_chunk's by_panels branch does (same K blocks: they depend only on m and k). */
+static void half_panels_chunk(void *ctx, int chunk) {
+  half_job *j = ctx;
+  int lo = chunk * j->per, hi = lo + j->per < j->panels ? lo + j->per : j->panels;
+  float *panel = scratch(1, (size_t)NR * (j->k > 0 ? j->k : 1)), *row = scratch(2, (size_t)(j->k > 0 ? j->k : 1));
+  if (!panel || !row) { j->failed = 1; return; }
+  for (int p = lo; p < hi; p++) {
+    pack_half_panel(j->w, j->bf16, j->n, j->k, p, panel, row);
+    gemm_range(j->a, (size_t)j->k, j->k, panel, j->n - p * NR, j->bias ? j->bias + p * NR : NULL, j->c + p * NR, (size_t)j->n, 0, j->m, 0, 1, j->act);
+  }
+}
+
+/* Row-split jobs need every panel in every chunk: W (few panels, or gemm_strided would split panels)
+   is packed once, in parallel, into shared scratch. */
+static void half_pack_chunk(void *ctx, int chunk) {
+  half_job *j = ctx;
+  float *row = scratch(2, (size_t)(j->k > 0 ? j->k : 1));
+  if (!row) { j->failed = 1; return; }
+  pack_half_panel(j->w, j->bf16, j->n, j->k, chunk, j->bp + (size_t)chunk * (j->k > 0 ? j->k : 1) * NR, row);
+}
+
+static int ak_gemm_half(const float *a, int m, int k, const unsigned short *w, int bf16, int n, const float *bias, float *c, int act) {
+  if (m <= 0 || n <= 0) return AK_OK;
+  int nt = ak_threads();
+  half_job j = {a, bias, w, c, NULL, m, k, n, act, bf16, ak_ceil_div(n, NR), 0, 0};
+  if (j.panels >= 4 * nt || m < 2 * MR * nt) { // gemm_strided's choice, so the split is the same
+    j.per = ak_ceil_div(j.panels, 4 * nt);
+    if (j.per < 1) j.per = 1;
+    ak_parallel(half_panels_chunk, &j, ak_ceil_div(j.panels, j.per), (double)m * n * k);
+    return j.failed ? AK_NO_MEMORY : AK_OK;
+  }
+  // Scratch slot 0 of the calling thread: pool threads use their own slots 1 and 2 only.
+  j.bp = scratch(0, ak_packed_floats(n, k));
+  if (!j.bp) return AK_NO_MEMORY;
+  ak_parallel(half_pack_chunk, &j, j.panels, (double)n * k * 4);
+  if (j.failed) return AK_NO_MEMORY;
+  gemm_strided(a, (size_t)k, m, k, j.bp, n, bias, c, (size_t)n, act);
+  return AK_OK;
 }
 
 static int ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2, int act, float *out) {
@@ -269,4 +356,4 @@ static int ak_attention(const float *q, const float *k, const float *v, int nq, 
 }
 
 /* The unit's table (kernels.h): const ak_kernels ak_<isa> = AK_KERNELS; */
-#define AK_KERNELS {ak_pack_rows, ak_gemm, ak_feed_forward, ak_matmul, ak_activate, ak_layer_norm, ak_add_norm, ak_attention}
+#define AK_KERNELS {ak_pack_rows, ak_gemm, ak_gemm_half, ak_feed_forward, ak_matmul, ak_activate, ak_layer_norm, ak_add_norm, ak_attention}

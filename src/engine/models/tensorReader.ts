@@ -3,12 +3,19 @@
 // instead of being silently ignored.
 import type { LoadedModel } from '../format/loaded';
 import { expectTensor, rejectUnusedTensors } from '../format/tensors';
+import { toFloat32, type WeightData } from '../weights';
 
 export class TensorReader {
   private readonly used = new Set<string>();
   constructor(readonly model: LoadedModel) {}
 
+  /** As float32: a converted copy when the file stores F16/BF16 (norms, biases, small tables). */
   get(name: string, shape: number[]): Float32Array {
+    return toFloat32(this.weight(name, shape));
+  }
+
+  /** In the file's dtype, no copy: Linear weights and embedding tables (the kernels convert as they read). */
+  weight(name: string, shape: number[]): WeightData {
     this.used.add(name);
     return expectTensor(this.model, name, shape).data;
   }
