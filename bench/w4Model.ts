@@ -7,6 +7,11 @@ import * as path from 'node:path';
 /** Qwen2.5-0.5B: d 896, 24 layers, 14 query / 2 K/V heads of 64, d_ff 4864, vocab 151936, tied head. */
 export const W4_SHAPE = { d: 896, layers: 24, heads: 14, kvHeads: 2, headDim: 64, dFf: 4864, vocab: 151936, n: 512, steps: 32 };
 
+/** W4's prompt (the Python side makes the same): n ids spread over the vocabulary. */
+export function w4Ids(n = W4_SHAPE.n, vocab = W4_SHAPE.vocab): number[] {
+  return Array.from({ length: n }, (_, i) => (i * 7919 + 13) % vocab);
+}
+
 export interface FileTensor {
   name: string;
   shape: number[];

@@ -18,6 +18,19 @@ void ak_parallel(ak_chunk_fn fn, void *ctx, int chunks, double work);
 /* ⌈n / d⌉ for n ≥ 0, d ≥ 1, summed in size_t: n + d − 1 in int overflows when n is near INT32_MAX. */
 static inline int ak_ceil_div(int n, int d) { return (int)(((size_t)n + (size_t)d - 1) / (size_t)d); }
 
+/* IEEE binary16 and bfloat16 bits → float32, exactly (subnormals, infinities and NaN included). */
+static inline float ak_bits_float(unsigned int u) { union { unsigned int u; float f; } v = {u}; return v.f; }
+static inline float ak_bf16_to_float(unsigned short h) { return ak_bits_float((unsigned int)h << 16); }
+static inline float ak_half_to_float(unsigned short h) {
+  unsigned int sign = (unsigned int)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  if (exp == 31) return ak_bits_float(sign | 0x7f800000u | (frac << 13));
+  if (exp) return ak_bits_float(sign | ((exp + 112) << 23) | (frac << 13));
+  if (!frac) return ak_bits_float(sign);
+  int e = 113; // subnormal: frac · 2⁻²⁴, normalised
+  while (!(frac & 0x400)) frac <<= 1, e--;
+  return ak_bits_float(sign | ((unsigned int)e << 23) | ((frac & 0x3ff) << 13));
+}
+
 /* Floats a packed [n, k] weight needs (panels·32·k). */
 static inline size_t ak_packed_floats(int n, int k) { return (size_t)ak_ceil_div(n, AK_NR) * AK_NR * (size_t)(k > 0 ? k : 1); }
 

@@ -96,39 +96,26 @@ static void ak_gemm(const float *a, int lda, int m, int k, const float *bp, int 
 
 // ---- half-precision weights ------------------------------------------------------------------
 
-/* IEEE binary16 → float32, exactly (subnormals, infinities and NaN included). */
-static inline float half_to_float(unsigned short h) {
-  unsigned int sign = (unsigned int)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, frac = h & 0x3ff, u;
-  if (exp == 31) u = sign | 0x7f800000u | (frac << 13);
-  else if (exp) u = sign | ((exp + 112) << 23) | (frac << 13);
-  else if (!frac) u = sign;
-  else { // subnormal: frac · 2⁻²⁴, normalised
-    int e = 113;
-    while (!(frac & 0x400)) frac <<= 1, e--;
-    u = sign | ((unsigned int)e << 23) | ((frac & 0x3ff) << 13);
-  }
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-
 /* Panel p of W [n, k] (16-bit rows) → dst as pack_rows lays it out (k rows of NR); rows ≥ n are zeros.
-   A row is widened into `row` first (contiguous, vectorisable), then scattered into the panel. */
-static void pack_half_panel(const unsigned short *w, int bf16, int n, int k, int p, float *dst, float *row) {
-  for (int j = 0; j < NR; j++) {
-    size_t r = (size_t)p * NR + j;
-    if (r < (size_t)n) {
-      const unsigned short *s = w + r * (size_t)k;
-      if (bf16) {
-        unsigned int *u = (unsigned int *)row;
-        for (int kk = 0; kk < k; kk++) u[kk] = (unsigned int)s[kk] << 16;
-      } else {
-        for (int kk = 0; kk < k; kk++) row[kk] = half_to_float(s[kk]);
-      }
-      for (int kk = 0; kk < k; kk++) dst[(size_t)kk * NR + j] = row[kk];
+   Walked along k with the panel's rows inner, so the writes are contiguous and the 32 source rows'
+   cache lines are reused for the next 31 values of k. */
+static void pack_half_panel(const unsigned short *w, int bf16, int n, int k, int p, float *dst) {
+#ifdef HAVE_PACK_HALF_ISA
+  if (k > 0) { pack_half_panel_isa(w, bf16, n, k, p, dst); return; }
+#endif
+  size_t r0 = (size_t)p * NR;
+  int rows = (size_t)n - r0 < (size_t)NR ? (int)((size_t)n - r0) : NR;
+  const unsigned short *base = w + r0 * (size_t)k;
+  for (int kk = 0; kk < k; kk++) {
+    float *o = dst + (size_t)kk * NR;
+    const unsigned short *s = base + kk;
+    if (bf16) {
+      unsigned int *u = (unsigned int *)o;
+      for (int j = 0; j < rows; j++) u[j] = (unsigned int)s[(size_t)j * k] << 16;
     } else {
-      for (int kk = 0; kk < k; kk++) dst[(size_t)kk * NR + j] = 0;
+      for (int j = 0; j < rows; j++) o[j] = ak_half_to_float(s[(size_t)j * k]);
     }
+    for (int j = rows; j < NR; j++) o[j] = 0;
   }
 }
 
@@ -161,10 +148,10 @@ typedef struct {
 static void half_panels_chunk(void *ctx, int chunk) {
   half_job *j = ctx;
   int lo = chunk * j->per, hi = lo + j->per < j->panels ? lo + j->per : j->panels;
-  float *panel = scratch(1, (size_t)NR * (j->k > 0 ? j->k : 1)), *row = scratch(2, (size_t)(j->k > 0 ? j->k : 1));
-  if (!panel || !row) { j->failed = 1; return; }
+  float *panel = scratch(1, (size_t)NR * (j->k > 0 ? j->k : 1));
+  if (!panel) { __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED); return; }
   for (int p = lo; p < hi; p++) {
-    pack_half_panel(j->w, j->bf16, j->n, j->k, p, panel, row);
+    pack_half_panel(j->w, j->bf16, j->n, j->k, p, panel);
     gemm_range(j->a, (size_t)j->k, j->k, panel, j->n - p * NR, j->bias ? j->bias + p * NR : NULL, j->c + p * NR, (size_t)j->n, 0, j->m, 0, 1, j->act);
   }
 }
@@ -173,9 +160,7 @@ static void half_panels_chunk(void *ctx, int chunk) {
    is packed once, in parallel, into shared scratch. */
 static void half_pack_chunk(void *ctx, int chunk) {
   half_job *j = ctx;
-  float *row = scratch(2, (size_t)(j->k > 0 ? j->k : 1));
-  if (!row) { j->failed = 1; return; }
-  pack_half_panel(j->w, j->bf16, j->n, j->k, chunk, j->bp + (size_t)chunk * (j->k > 0 ? j->k : 1) * NR, row);
+  pack_half_panel(j->w, j->bf16, j->n, j->k, chunk, j->bp + (size_t)chunk * (j->k > 0 ? j->k : 1) * NR);
 }
 
 static int ak_gemm_half(const float *a, int m, int k, const unsigned short *w, int bf16, int n, const float *bias, float *c, int act) {

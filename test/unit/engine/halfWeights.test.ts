@@ -11,7 +11,7 @@ import { loadModel } from '../../../src/engine/run';
 import { createNativeKernels, createWasmKernels, nativeModule, referenceKernels } from '../../../src/engine/kernels/index';
 import type { Kernels } from '../../../src/engine/kernels/reference';
 import { buildHfDecoder } from '../../../src/engine/models/hfDecoder';
-import { isHalf, toFloat32, weightBytes } from '../../../src/engine/weights';
+import { halfArray, halfToFloat, isHalf, toFloat32, weightBytes } from '../../../src/engine/weights';
 import type { LoadedModel } from '../../../src/engine/format/loaded';
 import { bf16Bits, writeSafetensorsFile, type FileTensor } from '../../../bench/w4Model';
 
@@ -93,5 +93,46 @@ test('a BF16 model runs exactly as its F32 copy: attention, logits and greedy to
     const gb = b.model.generate(ids.slice(0, 5), 6, undefined, (l) => lb.push(l.slice()));
     assert.deepEqual(ga, gb, `${kname}: greedy tokens`);
     assert.deepEqual(la, lb, `${kname}: every greedy step's logits, bit for bit`);
+  }
+});
+
+test('F16 and BF16 Linear weights: every kernel set gives bit for bit its result on the widened float32 weights', () => {
+  // Odd k (the last column alone), 70 rows (a part-filled last panel), F16 subnormals, infinities excluded.
+  const [n, k] = [70, 33];
+  let seed = 5;
+  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  const halfBits = Uint16Array.from({ length: n * k }, () => {
+    const r = next();
+    return r < 0.1
+      ? Math.floor(next() * 0x3ff) | (next() < 0.5 ? 0x8000 : 0)
+      : (Math.floor(next() * 0x7800) + 0x0400) | (r < 0.55 ? 0x8000 : 0);
+  });
+  const bfBits = Uint16Array.from({ length: n * k }, () => bf16Bits((next() - 0.5) * 4));
+  const bias = Float32Array.from({ length: n }, () => next() - 0.5);
+  for (const [dtype, bits] of [
+    ['f16', halfBits],
+    ['bf16', bfBits],
+  ] as const) {
+    const w = halfArray(dtype, bits);
+    const wide = toFloat32(w);
+    if (dtype === 'f16') assert.equal(wide[0], halfToFloat(bits[0]));
+    for (const m of [1, 50]) {
+      const x = Float32Array.from({ length: m * k }, () => next() - 0.5);
+      for (const [kname, K] of KERNELS) {
+        assert.deepEqual(K.linear(x, m, k, w, n, bias), K.linear(x, m, k, wide, n, bias), `${kname} ${dtype} m=${m}`);
+        const fc1 = { w, b: bias, out: n, in: k };
+        const fc2 = { w: halfArray(dtype, bits.subarray(0, k * n)), out: k, in: n };
+        const wideFf = [
+          { ...fc1, w: wide },
+          { ...fc2, w: toFloat32(fc2.w) },
+        ] as const;
+        if (K.feedForward)
+          assert.deepEqual(
+            K.feedForward(x, m, fc1, fc2, 'swish'),
+            K.feedForward(x, m, ...wideFf, 'swish'),
+            `${kname} ${dtype} feed-forward m=${m}`,
+          );
+      }
+    }
   }
 });
