@@ -22,6 +22,9 @@ export interface W4Result {
   openMs: number;
   prefillMs: number[];
   stepsMs: number[];
+  /** CPU time (all threads) of each prefill and each run's steps: what a busy machine distorts least. */
+  prefillCpuMs: number[];
+  stepsCpuMs: number[];
   tokens: number[];
   fileMB: number;
   weightsMB: number;
@@ -51,20 +54,29 @@ function main(): void {
   const { n, steps } = W4_SHAPE;
   const d = t.cfg.d_model;
   const prefillMs: number[] = [],
-    stepsMs: number[] = [];
+    stepsMs: number[] = [],
+    prefillCpuMs: number[] = [],
+    stepsCpuMs: number[] = [];
+  const cpuMs = (c0: NodeJS.CpuUsage) => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
   let tokens: number[] = [];
   let mapsMB = 0;
   for (let r = 0; r < runs; r++) {
     const caches = t.caches();
     const rec = recorder(false);
-    const tp = performance.now();
+    const tp = performance.now(),
+      cp = process.cpuUsage();
     const h = t.forward(ids, 0, caches, rec, noControl);
     let next = argmaxRows(t.logits(h.subarray((n - 1) * d), 1), 1)[0];
     prefillMs.push(performance.now() - tp);
+    prefillCpuMs.push(cpuMs(cp));
     mapsMB = rec.attentions.reduce((s, a) => s + a.probs.byteLength + a.scores.byteLength, 0) / 2 ** 20;
     const out = [next];
     const recs: Recorder[] = [rec]; // every map stays alive to the end of the run, as a result would keep them
-    const ts = performance.now();
+    const ts = performance.now(),
+      cs = process.cpuUsage();
     for (let s = 0; s < steps; s++) {
       const sr = recorder(false);
       const hs = t.forward([next], caches[0].length, caches, sr, noControl);
@@ -73,6 +85,7 @@ function main(): void {
       recs.push(sr);
     }
     stepsMs.push(performance.now() - ts);
+    stepsCpuMs.push(cpuMs(cs));
     tokens = out;
     if (recs.length !== steps + 1) throw new Error('W4: a step is missing');
   }
@@ -82,6 +95,8 @@ function main(): void {
     openMs,
     prefillMs,
     stepsMs,
+    prefillCpuMs,
+    stepsCpuMs,
     tokens,
     fileMB: fs.statSync(path.join(dir, 'model.safetensors')).size / 2 ** 20,
     weightsMB: [...model.weights.values()].reduce((s, w) => s + weightBytes(w.data), 0) / 2 ** 20,
