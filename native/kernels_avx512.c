@@ -283,42 +283,45 @@ INLINE void weighted_rows(const float *p, int nk, const float *v, size_t ld, int
 
 // ---- half-precision weight panels -----------------------------------------------------------
 
-/* Panel p of 16-bit W [n, k] → float32 panel layout (see pack_half_panel in kernels_common.h), two
-   values of k per gather: each 32-bit lane read at row j, column kk holds W[j, kk] (low half) and
-   W[j, kk+1] (high half). Rows ≥ n are masked off (zeros); an odd k's last column goes one by one. */
+/* 16×16 transpose in registers: afterwards r[x] holds what was column x (r[0][x], r[1][x], …). */
+INLINE void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]), t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  for (int i = 0; i < 4; i++) {
+    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]), c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 4; j++) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+      t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; j++) r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88), r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+}
+
+/* Panel p of 16-bit W [n, k] → float32 panel layout (see pack_half_panel in kernels_common.h): blocks
+   of 16 rows × 16 columns are loaded contiguously, widened (exactly) and transposed in registers.
+   Rows ≥ n are zeros; the last block of an odd-sized k is loaded and stored masked. */
 #define HAVE_PACK_HALF_ISA 1
 static void pack_half_panel_isa(const unsigned short *w, int bf16, int n, int k, int p, float *dst) {
   size_t r0 = (size_t)p * NR;
   int rows = (size_t)n - r0 < (size_t)NR ? (int)((size_t)n - r0) : NR;
-  const unsigned short *base = w + r0 * (size_t)k;
-  __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(k));
-  __mmask16 g0 = lanes(rows), g1 = lanes(rows - 16);
-  const __m512i hiMask = _mm512_set1_epi32((int)0xffff0000u), loMask = _mm512_set1_epi32(0xffff);
-  const unsigned short *base1 = base + (size_t)16 * k;
-  int kk = 0;
-  for (; kk + 1 < k; kk += 2) {
-    __m512i h[2];
-    h[0] = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), g0, idx, base + kk, 2);
-    h[1] = g1 ? _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), g1, idx, base1 + kk, 2) : _mm512_setzero_si512();
-    float *o0 = dst + (size_t)kk * NR, *o1 = o0 + NR;
-    for (int half = 0; half < 2; half++) {
-      __m512 lo, hi;
-      if (bf16) {
-        lo = _mm512_castsi512_ps(_mm512_slli_epi32(h[half], 16));
-        hi = _mm512_castsi512_ps(_mm512_and_si512(h[half], hiMask));
-      } else {
-        lo = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_and_si512(h[half], loMask)));
-        hi = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(h[half], 16)));
+  for (int kk = 0; kk < k; kk += 16) {
+    int cols = k - kk < 16 ? k - kk : 16;
+    __mmask16 cm = lanes(cols);
+    for (int h = 0; h < 2; h++) {
+      __m512 r[16];
+      for (int i = 0; i < 16; i++) {
+        int j = h * 16 + i;
+        if (j >= rows) { r[i] = _mm512_setzero_ps(); continue; }
+        __m256i v = _mm256_maskz_loadu_epi16(cm, w + (r0 + j) * (size_t)k + kk);
+        r[i] = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16)) : _mm512_cvtph_ps(v);
       }
-      _mm512_store_ps(o0 + 16 * half, lo);
-      _mm512_store_ps(o1 + 16 * half, hi);
-    }
-  }
-  for (; kk < k; kk++) {
-    float *o = dst + (size_t)kk * NR;
-    for (int j = 0; j < NR; j++) {
-      unsigned short h = j < rows ? base[(size_t)j * k + kk] : 0;
-      o[j] = bf16 ? ak_bf16_to_float(h) : ak_half_to_float(h);
+      transpose16(r);
+      for (int x = 0; x < cols; x++) _mm512_store_ps(dst + (size_t)(kk + x) * NR + h * 16, r[x]);
     }
   }
 }
