@@ -3,7 +3,8 @@
 // row with the ratio ours/theirs, checks that both computed the same thing, and writes
 // artifacts/bench/latest.json. Runs of ours and theirs alternate (a busy machine slows both
 // alike); the peak RSS of our W2 n=512 is read before onnxruntime allocates anything.
-//   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3] [--kernels native|wasm] [--gap ms]
+//   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3,w4] [--kernels native|wasm] [--gap ms] [--w4-runs 1]
+// W4 (a Qwen2.5-0.5B-shaped BF16 decoder beside PyTorch; bench/w4Bench.ts) runs last, in child processes.
 // (default kernels: the engine's own choice, native AVX-512 or AVX2 where it runs, else WASM).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ import { w1Onnx, w2Onnx, w3MemoryOnnx, w3StepOnnx } from './onnxGraph';
 import { engineBuffers } from '../src/engine/buffers';
 import { poolCounter } from '../test/helpers/poolCounter';
 import { median } from './stats';
+import { printW4, runW4Bench, type W4Report } from './w4Bench';
 /** Counts the engine pool's takes from the start, so arrays given back before a measured run count as reused. */
 const engineCounts = poolCounter(engineBuffers);
 
@@ -27,7 +29,8 @@ const arg = (name: string, dflt: string) => {
 };
 const RUNS = Math.max(1, Number(arg('runs', '5'))); // fewer than 5 only for smoke tests
 const THREADS = Number(arg('threads', '0')) || defaultThreads();
-const ONLY = arg('only', 'w1,w2-128,w2-512,w3').split(',');
+const ONLY = arg('only', 'w1,w2-128,w2-512,w3,w4').split(',');
+const W4_RUNS = Math.max(1, Number(arg('w4-runs', '1'))); // one W4 run takes minutes per engine on a busy 2-core machine
 // A pause before each timed run: both engines' pool threads keep spinning for a while after a run,
 // and without it each side was measured while the other's threads still ran (W3: ours 164–196 ms
 // with no pause, 140–145 with 100 ms; onnxruntime-web's 234–236 and 202–228).
@@ -98,7 +101,7 @@ async function main() {
   const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   const f32 = (t: ort.Tensor) => t.data as Float32Array;
   const rows: Row[] = [];
-  for (const w of ONLY) {
+  for (const w of ONLY.filter((x) => x !== 'w4')) {
     let oursMs: number[] = [],
       theirsMs: number[] = [];
     let check = '';
@@ -162,6 +165,8 @@ async function main() {
     rows.push({ workload: w, oursMs, theirsMs, check, ok });
   }
   K.dispose();
+  let w4: W4Report | undefined;
+  if (ONLY.includes('w4')) w4 = runW4Bench({ threads: THREADS, kernels: KERNELS, runs: W4_RUNS, log: console.log });
 
   // ---- report ----
   const load1 = os.loadavg()[0];
@@ -183,6 +188,7 @@ async function main() {
   }
   if (peakRssMB !== undefined)
     console.log(`peak RSS of our W2 n=512 (before onnxruntime; the process also holds W1–W3's weights): ${peakRssMB.toFixed(0)} MB`);
+  if (w4) printW4(w4, console.log);
   if (w2Allocations) {
     const a = w2Allocations;
     console.log(
@@ -199,6 +205,7 @@ async function main() {
     runs: RUNS,
     peakRssMBAfterW2n512: peakRssMB,
     w2n512SecondRunArrays: w2Allocations,
+    w4,
     rows: rows.map((r) => ({
       ...r,
       oursMedianMs: median(r.oursMs),

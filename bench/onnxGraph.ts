@@ -4,6 +4,7 @@
 import type { AttentionWeights, LayerWeights, Linear, Norm } from '../src/engine/models/transformerLayer';
 import { sinusoidalEncoding } from '../src/engine/positional';
 import { OnnxGraph } from './onnx';
+import { toFloat32 } from '../src/engine/weights';
 import { W3_SHAPE, type EncoderShape, type W3Model } from './workloads';
 
 class Builder {
@@ -24,7 +25,7 @@ class Builder {
     return n;
   }
   linear(x: string, l: Linear): string {
-    const ins = [x, this.w(l.w, [l.out, l.in])];
+    const ins = [x, this.w(toFloat32(l.w), [l.out, l.in])];
     if (l.b) ins.push(this.w(l.b, [l.out]));
     return this.g.op('Gemm', ins, { transB: { i: 1 } }); // x·Wᵀ + b, PyTorch's [out, in] weight
   }

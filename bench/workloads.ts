@@ -9,6 +9,7 @@ import type { Kernels } from '../src/engine/kernels/reference';
 import type { TransformerConfig } from '../src/engine/format/loaded';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import type { Tensor } from '../src/engine/tensor';
+import { toFloat32 } from '../src/engine/weights';
 import {
   LayerRunner,
   type AttentionWeights,
@@ -182,7 +183,7 @@ export function w3LoadedModel(m: W3Model): LoadedModel {
   m.layers.forEach((l, i) => {
     const p = `decoder.layers.${i}`;
     const putLin = (name: string, x: Linear) => {
-      put(`${name}.weight`, [x.out, x.in], x.w);
+      put(`${name}.weight`, [x.out, x.in], toFloat32(x.w));
       put(`${name}.bias`, [x.out], x.b!);
     };
     const putNorm = (name: string, x: Norm) => {

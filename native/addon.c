@@ -216,6 +216,36 @@ static napi_value Linear(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Uint16Array's data (16-bit float bits) with at least `need` elements. */
+static int u16(napi_env env, napi_value v, size_t need, unsigned short **out) {
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  bool is;
+  *out = NULL;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
+  if (napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint16_array || len < need) return 0;
+  *out = data;
+  return 1;
+}
+
+/* linearHalf(x [m, k], m, k, w [n, k] Uint16Array, bf16 (1: bfloat16, 0: IEEE half), n, bias | null, out [m, n], act) */
+static napi_value LinearHalf(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  int32_t m, k, n, bf16, act;
+  float *x, *b, *out;
+  unsigned short *w;
+  if (!args(env, info, 9, argv)) return NULL;
+  if (!i32(env, argv[1], &m) || !i32(env, argv[2], &k) || !i32(env, argv[4], &bf16) || !i32(env, argv[5], &n) ||
+      !i32(env, argv[8], &act) || m < 0 || k < 0 || n < 0 || bf16 < 0 || bf16 > 1 || act > 3)
+    FAIL("linearHalf: bad sizes, dtype or activation");
+  if (!f32(env, argv[0], (size_t)m * k, 0, &x) || !u16(env, argv[3], (size_t)n * k, &w) || !f32(env, argv[6], (size_t)n, 1, &b) ||
+      !f32(env, argv[7], (size_t)m * n, 0, &out))
+    FAIL("linearHalf(x, m, k, w, bf16, n, bias, out, act): an array is missing or too short");
+  KERNEL(K->gemm_half(x, m, k, w, bf16, n, b, out, act), "linearHalf");
+  return NULL;
+}
+
 /* feedForward(x [m, d], m, d, p1, hidden, b1, p2, n, b2, act, out [m, n]) */
 static napi_value FeedForward(napi_env env, napi_callback_info info) {
   napi_value argv[11];
@@ -326,6 +356,7 @@ NAPI_MODULE_INIT() {
       {"adviseHugePages", AdviseHugePages},
       {"pack", Pack},
       {"linear", Linear},
+      {"linearHalf", LinearHalf},
       {"feedForward", FeedForward},
       {"matmul", Matmul},
       {"activate", Activate},

@@ -18,6 +18,19 @@ void ak_parallel(ak_chunk_fn fn, void *ctx, int chunks, double work);
 /* ⌈n / d⌉ for n ≥ 0, d ≥ 1, summed in size_t: n + d − 1 in int overflows when n is near INT32_MAX. */
 static inline int ak_ceil_div(int n, int d) { return (int)(((size_t)n + (size_t)d - 1) / (size_t)d); }
 
+/* IEEE binary16 and bfloat16 bits → float32, exactly (subnormals, infinities and NaN included). */
+static inline float ak_bits_float(unsigned int u) { union { unsigned int u; float f; } v = {u}; return v.f; }
+static inline float ak_bf16_to_float(unsigned short h) { return ak_bits_float((unsigned int)h << 16); }
+static inline float ak_half_to_float(unsigned short h) {
+  unsigned int sign = (unsigned int)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  if (exp == 31) return ak_bits_float(sign | 0x7f800000u | (frac << 13));
+  if (exp) return ak_bits_float(sign | ((exp + 112) << 23) | (frac << 13));
+  if (!frac) return ak_bits_float(sign);
+  int e = 113; // subnormal: frac · 2⁻²⁴, normalised
+  while (!(frac & 0x400)) frac <<= 1, e--;
+  return ak_bits_float(sign | ((unsigned int)e << 23) | ((frac & 0x3ff) << 13));
+}
+
 /* Floats a packed [n, k] weight needs (panels·32·k). */
 static inline size_t ak_packed_floats(int n, int k) { return (size_t)ak_ceil_div(n, AK_NR) * AK_NR * (size_t)(k > 0 ? k : 1); }
 
@@ -31,6 +44,10 @@ typedef struct {
   void (*pack_rows)(const float *w, int n, int k, float *dst);
   /* c[m, ldc] = act(bias + a[m, lda]·Bᵀ) for columns < n; act −1 none, 0 relu, 1 gelu, 2 gelu_new, 3 swish. */
   void (*gemm)(const float *a, int lda, int m, int k, const float *bp, int n, const float *bias, float *c, int ldc, int act);
+  /* As gemm, with W [n, k] stored as 16-bit floats (bf16 ≠ 0: bfloat16, else IEEE half): each panel is
+     converted (exactly) to float32 as it is packed, into per-thread scratch, for this call only; the
+     arithmetic is gemm's, so the result equals gemm's on the float32 copy of W bit for bit. */
+  int (*gemm_half)(const float *a, int m, int k, const unsigned short *w, int bf16, int n, const float *bias, float *c, int act);
   /* out[m, n] = fc2(act(fc1(x))), the hidden layer in native scratch. */
   int (*feed_forward)(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n, const float *b2,
                       int act, float *out);

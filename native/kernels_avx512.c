@@ -286,6 +286,55 @@ INLINE void weighted_rows(const float *p, int nk, const float *v, size_t ld, int
   }
 }
 
+// ---- half-precision weight panels -----------------------------------------------------------
+
+/* 16×16 transpose in registers: afterwards r[x] holds what was column x (r[0][x], r[1][x], …). */
+INLINE void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 4; j++) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+      t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; j++) r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88), r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+}
+
+/* Panel p of 16-bit W [n, k] → float32 panel layout (see pack_half_panel in kernels_common.h): blocks
+   of 16 rows × 16 columns are loaded contiguously, widened (exactly) and transposed in registers.
+   Rows ≥ n are zeros; the last block of an odd-sized k is loaded and stored masked. */
+#define HAVE_PACK_HALF_ISA 1
+static void pack_half_panel_isa(const unsigned short *w, int bf16, int n, int k, int p, float *dst) {
+  size_t r0 = (size_t)p * NR;
+  int rows = (size_t)n - r0 < (size_t)NR ? (int)((size_t)n - r0) : NR;
+  for (int kk = 0; kk < k; kk += 16) {
+    int cols = k - kk < 16 ? k - kk : 16;
+    __mmask16 cm = lanes(cols);
+    for (int h = 0; h < 2; h++) {
+      __m512 r[16];
+      for (int i = 0; i < 16; i++) {
+        int j = h * 16 + i;
+        if (j >= rows) { r[i] = _mm512_setzero_ps(); continue; }
+        __m256i v = _mm256_maskz_loadu_epi16(cm, w + (r0 + j) * (size_t)k + kk);
+        r[i] = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16)) : _mm512_cvtph_ps(v);
+      }
+      transpose16(r);
+      for (int x = 0; x < cols; x++) _mm512_store_ps(dst + (size_t)(kk + x) * NR + h * 16, r[x]);
+    }
+  }
+}
+
 #include "kernels_common.h"
 
 const ak_kernels ak_avx512 = AK_KERNELS;

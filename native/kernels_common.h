@@ -97,6 +97,31 @@ static void ak_gemm(const float *a, int lda, int m, int k, const float *bp, int 
   gemm_strided(a, (size_t)lda, m, k, bp, n, bias, c, (size_t)ldc, act);
 }
 
+// ---- half-precision weights ------------------------------------------------------------------
+
+/* Panel p of W [n, k] (16-bit rows) → dst as pack_rows lays it out (k rows of NR); rows ≥ n are zeros.
+   Walked along k with the panel's rows inner, so the writes are contiguous and the 32 source rows'
+   cache lines are reused for the next 31 values of k. */
+static void pack_half_panel(const unsigned short *w, int bf16, int n, int k, int p, float *dst) {
+#ifdef HAVE_PACK_HALF_ISA
+  if (k > 0) { pack_half_panel_isa(w, bf16, n, k, p, dst); return; }
+#endif
+  size_t r0 = (size_t)p * NR;
+  int rows = (size_t)n - r0 < (size_t)NR ? (int)((size_t)n - r0) : NR;
+  const unsigned short *base = w + r0 * (size_t)k;
+  for (int kk = 0; kk < k; kk++) {
+    float *o = dst + (size_t)kk * NR;
+    const unsigned short *s = base + kk;
+    if (bf16) {
+      unsigned int *u = (unsigned int *)o;
+      for (int j = 0; j < rows; j++) u[j] = (unsigned int)s[(size_t)j * k] << 16;
+    } else {
+      for (int j = 0; j < rows; j++) o[j] = ak_half_to_float(s[(size_t)j * k]);
+    }
+    for (int j = rows; j < NR; j++) o[j] = 0;
+  }
+}
+
 // ---- scratch ------------------------------------------------------------------------------
 
 /* Per-thread reusable 64-byte-aligned scratch (pool threads live as long as the process); NULL when
@@ -111,6 +136,54 @@ static float *scratch(int slot, size_t floats) {
     cap[slot] = buf[slot] ? floats : 0;
   }
   return buf[slot];
+}
+
+typedef struct {
+  const float *a, *bias;
+  const unsigned short *w;
+  float *c, *bp; /* bp: the whole packed W (row-split jobs) or NULL (panel jobs pack their own) */
+  int m, k, n, act, bf16, panels, per;
+  int failed;
+} half_job;
+
+/* Panel jobs: each panel is packed into this thread's scratch, then computed for all m rows exactly
+   as gemm_chunk's by_panels branch does (same K blocks: they depend only on m and k). */
+static void half_panels_chunk(void *ctx, int chunk) {
+  half_job *j = ctx;
+  int lo = chunk * j->per, hi = lo + j->per < j->panels ? lo + j->per : j->panels;
+  float *panel = scratch(1, (size_t)NR * (j->k > 0 ? j->k : 1));
+  if (!panel) { __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED); return; }
+  for (int p = lo; p < hi; p++) {
+    pack_half_panel(j->w, j->bf16, j->n, j->k, p, panel);
+    gemm_range(j->a, (size_t)j->k, j->k, panel, j->n - p * NR, j->bias ? j->bias + p * NR : NULL, j->c + p * NR, (size_t)j->n, 0, j->m,
+               0, 1, j->act);
+  }
+}
+
+/* Row-split jobs need every panel in every chunk: W (few panels, or gemm_strided would split panels)
+   is packed once, in parallel, into shared scratch. */
+static void half_pack_chunk(void *ctx, int chunk) {
+  half_job *j = ctx;
+  pack_half_panel(j->w, j->bf16, j->n, j->k, chunk, j->bp + (size_t)chunk * (j->k > 0 ? j->k : 1) * NR);
+}
+
+static int ak_gemm_half(const float *a, int m, int k, const unsigned short *w, int bf16, int n, const float *bias, float *c, int act) {
+  if (m <= 0 || n <= 0) return AK_OK;
+  int nt = ak_threads();
+  half_job j = {a, bias, w, c, NULL, m, k, n, act, bf16, ak_ceil_div(n, NR), 0, 0};
+  if (j.panels >= 4 * nt || m < 2 * MR * nt) { // gemm_strided's choice, so the split is the same
+    j.per = ak_ceil_div(j.panels, 4 * nt);
+    if (j.per < 1) j.per = 1;
+    ak_parallel(half_panels_chunk, &j, ak_ceil_div(j.panels, j.per), (double)m * n * k);
+    return j.failed ? AK_NO_MEMORY : AK_OK;
+  }
+  // Scratch slot 0 of the calling thread: pool threads use their own slots 1 and 2 only.
+  j.bp = scratch(0, ak_packed_floats(n, k));
+  if (!j.bp) return AK_NO_MEMORY;
+  ak_parallel(half_pack_chunk, &j, j.panels, (double)n * k * 4);
+  if (j.failed) return AK_NO_MEMORY;
+  gemm_strided(a, (size_t)k, m, k, j.bp, n, bias, c, (size_t)n, act);
+  return AK_OK;
 }
 
 static int ak_feed_forward(const float *x, int m, int d, const float *p1, int hidden, const float *b1, const float *p2, int n,
@@ -276,4 +349,4 @@ static int ak_attention(const float *q, const float *k, const float *v, int nq, 
 }
 
 /* The unit's table (kernels.h): const ak_kernels ak_<isa> = AK_KERNELS; */
-#define AK_KERNELS {ak_pack_rows, ak_gemm, ak_feed_forward, ak_matmul, ak_activate, ak_layer_norm, ak_add_norm, ak_attention}
+#define AK_KERNELS {ak_pack_rows, ak_gemm, ak_gemm_half, ak_feed_forward, ak_matmul, ak_activate, ak_layer_norm, ak_add_norm, ak_attention}

@@ -2,6 +2,7 @@
 // [d_model, d_model] projection) and of W_O (its d_head columns), read from the loaded weights
 // under the canonical names, so every format (project JSON inline or sidecar, HF folders) gets
 // them. A large ‖W_O‖ slice says the head writes strongly into the residual stream.
+import { toFloat32 } from './weights';
 import type { LoadedModel } from './format/loaded';
 import type { AttentionLayer, HeadWeightNorms, Part } from './types';
 
@@ -65,10 +66,10 @@ export function layerWeightNorms(
     const of = (p: 'q' | 'k' | 'v' | 'o') => {
       const t = weight(p);
       if (!t) return undefined;
-      if (p === 'o') return sliceNorms(t.data, t.shape[0], t.shape[1], heads, true);
+      if (p === 'o') return sliceNorms(toFloat32(t.data), t.shape[0], t.shape[1], heads, true);
       const kv = qRows !== undefined && qRows % heads === 0 && t.shape[0] < qRows ? t.shape[0] / (qRows / heads) : heads;
       if (!Number.isInteger(kv) || kv <= 0 || heads % kv !== 0) return undefined;
-      const norms = sliceNorms(t.data, t.shape[0], t.shape[1], kv, false);
+      const norms = sliceNorms(toFloat32(t.data), t.shape[0], t.shape[1], kv, false);
       return norms && (kv === heads ? norms : Array.from({ length: heads }, (_, h) => norms[Math.floor((h * kv) / heads)]));
     };
     const q = of('q'),

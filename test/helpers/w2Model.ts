@@ -2,6 +2,7 @@
 // d_ff 3072, seeded random weights from randomEncoderLayers) as a model file the engine worker
 // can open: project JSON + a safetensors sidecar (~340 MB), written tensor by tensor so the test
 // process never holds a second copy.
+import { toFloat32, type WeightData } from '../../src/engine/weights';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BERT_BASE, randomArray, randomEncoderLayers } from '../../bench/workloads';
@@ -14,8 +15,8 @@ export function writeW2Model(dir: string, seed = 7): string {
   const tensors: [string, number[], Float32Array][] = [['embed.tokens', [W2_VOCAB, s.d], randomArray(rng(seed), W2_VOCAB * s.d, s.d)]];
   randomEncoderLayers(s, seed + 1).forEach((l, i) => {
     const p = `encoder.layers.${i}`;
-    const lin = (name: string, x: { w: Float32Array; b?: Float32Array; out: number; in: number }) => {
-      tensors.push([`${name}.weight`, [x.out, x.in], x.w], [`${name}.bias`, [x.out], x.b!]);
+    const lin = (name: string, x: { w: WeightData; b?: Float32Array; out: number; in: number }) => {
+      tensors.push([`${name}.weight`, [x.out, x.in], toFloat32(x.w)], [`${name}.bias`, [x.out], x.b!]);
     };
     const norm = (name: string, x: { gamma: Float32Array; beta: Float32Array }) => {
       tensors.push([`${name}.weight`, [s.d], x.gamma], [`${name}.bias`, [s.d], x.beta]);

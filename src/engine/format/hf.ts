@@ -13,7 +13,8 @@ import { modelFolderName, readRegularFile } from './files';
 import { checkWeightsMemory, type LoadLimits } from './weightsMemory';
 import { readShards } from './hfShards';
 import { HF_DECODER_TYPES, isHfDecoderType, readHfDecoder } from './hfDecoders';
-import { sameShape, shapeString, type Tensor } from '../tensor';
+import { sameShape, shapeString } from '../tensor';
+import { relayout, sameWeights, weightSubarray, type WeightTensor as Tensor } from '../weights'; // weights keep their file dtype
 import { isHfEncoderType, readHfEncoder } from './hfEncoders';
 import { isHfSeq2seqType, readHfSeq2seq } from './hfSeq2seq';
 import { isHfVisionType, readHfVision } from './hfVision';
@@ -301,8 +302,7 @@ function gpt2(c: HfConfig, w: HfWeights) {
 export function dropTiedHead(out: Map<string, Tensor>): Map<string, Tensor> {
   const head = out.get('lm_head.weight');
   const tokens = out.get('embed.tokens');
-  if (head && tokens && sameShape(head.shape, tokens.shape) && head.data.every((x, i) => x === tokens.data[i]))
-    out.delete('lm_head.weight');
+  if (head && tokens && sameShape(head.shape, tokens.shape) && sameWeights(head.data, tokens.data)) out.delete('lm_head.weight');
   return out;
 }
 
@@ -320,15 +320,16 @@ function splitQkv(file: string, hfName: string, name: string, t: Tensor, d: numb
   }
   const per = t.data.length / 3;
   ['q', 'k', 'v'].forEach((p, i) => {
-    out.set(name.replace('.qkv.', `.${p}.`), { shape: isWeight ? [d, d] : [d], data: t.data.slice(i * per, (i + 1) * per) });
+    out.set(name.replace('.qkv.', `.${p}.`), { shape: isWeight ? [d, d] : [d], data: weightSubarray(t.data, i * per, (i + 1) * per) });
   });
 }
 
 function transpose(file: string, hfName: string, t: Tensor): Tensor {
   if (t.shape.length !== 2) throw new ModelFormatError(file, hfName, `a 2-D Conv1D weight [in, out]; found ${shapeString(t.shape)}`);
   const [r, k] = t.shape;
-  const data = new Float32Array(r * k);
-  for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) data[j * r + i] = t.data[i * k + j];
+  const data = relayout(t.data, r * k, (src, dst) => {
+    for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) dst[j * r + i] = src[i * k + j];
+  });
   return { shape: [k, r], data };
 }
 
@@ -390,7 +391,7 @@ function marian(c: HfConfig, w: HfWeights) {
     if (!t) continue;
     const { file, hfName } = renamed.source.get(key) ?? { file: c.file, hfName: key };
     if (!first) first = { hfName, t };
-    else if (!sameShape(t.shape, first.t.shape) || t.data.some((x, i) => x !== first!.t.data[i])) {
+    else if (!sameShape(t.shape, first.t.shape) || !sameWeights(t.data, first.t.data)) {
       throw new ModelFormatError(file, hfName, `the same values as ${first.hfName} (encoder and decoder share one embedding)`);
     }
   }

@@ -8,7 +8,8 @@ import { ModelFormatError, showValue } from './errors';
 import type { Activation, HfDecoderConfig, LoadedModel, RopeParams } from './loaded';
 import { loadHfTokenizer, readJsonObject } from './modelJson';
 import { modelFolderName } from './files';
-import { sameShape, shapeString, type Tensor } from '../tensor';
+import { sameShape, shapeString } from '../tensor';
+import { relayout, rawValues, weightSubarray, type WeightTensor as Tensor } from '../weights';
 
 export const HF_DECODER_TYPES = [
   'llama',
@@ -360,13 +361,15 @@ function splitQkv(
     const found = shapeString(t.shape);
     throw new ModelFormatError(file, hfName, `shape ${shapeString(want)} for a fused q, k, v projection; found ${found}`);
   }
-  const parts = names.map(() => new Float32Array(heads * hd * cols));
-  for (let h = 0; h < heads; h++) {
-    for (let p = 0; p < 3; p++) {
-      const from = (h * 3 + p) * hd * cols;
-      parts[p].set(t.data.subarray(from, from + hd * cols), h * hd * cols);
-    }
-  }
+  const src = rawValues(t.data);
+  const parts = names.map((_, p) =>
+    relayout(t.data, heads * hd * cols, (_src, dst) => {
+      for (let h = 0; h < heads; h++) {
+        const from = (h * 3 + p) * hd * cols;
+        dst.set(src.subarray(from, from + hd * cols), h * hd * cols);
+      }
+    }),
+  );
   names.forEach((n, p) => out.set(n, { shape: t.shape.length === 2 ? [heads * hd, cols] : [heads * hd], data: parts[p] }));
 }
 
@@ -380,7 +383,7 @@ function splitRows(file: string, hfName: string, t: Tensor, rows: number[], name
   }
   let at = 0;
   rows.forEach((r, i) => {
-    out.set(names[i], { shape: t.shape.length === 2 ? [r, cols] : [r], data: t.data.subarray(at * cols, (at + r) * cols) });
+    out.set(names[i], { shape: t.shape.length === 2 ? [r, cols] : [r], data: weightSubarray(t.data, at * cols, (at + r) * cols) });
     at += r;
   });
 }

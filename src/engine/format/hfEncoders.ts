@@ -7,7 +7,7 @@
 import { ModelFormatError } from './errors';
 import type { TransformerConfig } from './loaded';
 import { HfConfig, P, rename, type HfWeights, type Rule } from './hf';
-import type { Tensor } from '../tensor';
+import type { WeightTensor as Tensor } from '../weights';
 
 export const HF_ENCODER_TYPES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'albert'] as const;
 type EncoderType = (typeof HF_ENCODER_TYPES)[number];

@@ -5,7 +5,8 @@
 import { ModelFormatError, showValue } from './errors';
 import type { Activation, TransformerConfig } from './loaded';
 import { dropTiedHead, HfConfig, marianLayerRules, P, rename, sameForBothStacks, type HfWeights, type Rule } from './hf';
-import { sameShape, type Tensor } from '../tensor';
+import { sameShape } from '../tensor';
+import { sameWeights, type WeightTensor as Tensor } from '../weights';
 
 export const HF_SEQ2SEQ_TYPES = ['bart', 'mbart', 't5'] as const;
 type Seq2seqType = (typeof HF_SEQ2SEQ_TYPES)[number];
@@ -88,7 +89,7 @@ function oneTokenTable(out: Map<string, Tensor>, source: Map<string, { file: str
     if (!t) continue;
     const { file, hfName } = source.get(key) ?? { file: '', hfName: key };
     if (!first) first = { hfName, t };
-    else if (!sameShape(t.shape, first.t.shape) || t.data.some((x, i) => x !== first!.t.data[i])) {
+    else if (!sameShape(t.shape, first.t.shape) || !sameWeights(t.data, first.t.data)) {
       const want = `the same values as ${first.hfName} (encoder and decoder share one embedding)`;
       throw new ModelFormatError(file, hfName, want);
     }

@@ -10,7 +10,8 @@ import { readJsonObject } from './modelJson';
 import { modelFolderName } from './files';
 import { HfConfig, P, rename, type HfWeights, type Rule } from './hf';
 import type { ImagePreprocess } from './image';
-import { sameShape, shapeString, type Tensor } from '../tensor';
+import { sameShape, shapeString } from '../tensor';
+import type { WeightTensor } from '../weights';
 
 export const HF_VISION_TYPES = ['vit', 'deit'] as const;
 type VisionType = (typeof HF_VISION_TYPES)[number];
@@ -122,7 +123,7 @@ function visionRules(): Rule[] {
   ];
 }
 
-function visionWeights(c: HfConfig, type: VisionType, config: VitConfig, w: HfWeights): Map<string, Tensor> {
+function visionWeights(c: HfConfig, type: VisionType, config: VitConfig, w: HfWeights): Map<string, WeightTensor> {
   // Not shown, and no input to any attention: the final layernorm (ViTModel.forward applies it after
   // the encoder), the pooler, classifier heads, the masked-image-modeling decoder, and mask_token
   // (ViTEmbeddings.forward reads it only with bool_masked_pos, which a run never passes).

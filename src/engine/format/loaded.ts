@@ -1,6 +1,6 @@
 // The in-memory form every reader produces (project JSON, Hugging Face folder): configuration in
 // the project format's terms and tensors under the canonical names of docs/model-format.md.
-import type { Tensor } from '../tensor';
+import type { WeightTensor } from '../weights';
 import type { RnnScore } from '../types';
 import type { ChatInput } from '../../../common/tokenizer';
 
@@ -294,7 +294,7 @@ export type LoadedModel = ArchitectureConfig & {
   description?: string;
   /** The head the inspector opens first (the model file's open_first). */
   openFirst?: { part: 'encoder' | 'decoder' | 'cross'; layer: number; head: number };
-  weights: Map<string, Tensor>;
+  weights: Map<string, WeightTensor>;
   sourceTokenizer?: Tokenizer;
   targetTokenizer?: Tokenizer;
   examples: { text?: string; targetText?: string; ids?: number[]; targetIds?: number[] }[];

@@ -5,6 +5,9 @@
 import { jsonErrorDetail } from './jsonText';
 import type { Tensor } from '../tensor';
 import { sizeOf } from '../tensor';
+import { halfArray, toFloat32, type WeightData, type WeightTensor } from '../weights';
+
+export { halfToFloat } from '../weights';
 import { ModelFormatError, showValue } from './errors';
 import { isId as isCount, isRecord as isObject } from '../../../common/guards';
 
@@ -22,11 +25,11 @@ export interface SafetensorsOptions {
 }
 
 export interface SafetensorsContents {
-  tensors: Map<string, Tensor>;
+  tensors: Map<string, WeightTensor>;
   metadata: Record<string, string>;
 }
 
-export function parseSafetensors(file: string, bytes: Uint8Array, opts?: SafetensorsOptions): Map<string, Tensor> {
+export function parseSafetensors(file: string, bytes: Uint8Array, opts?: SafetensorsOptions): Map<string, WeightTensor> {
   return parseSafetensorsWithMetadata(file, bytes, opts).tensors;
 }
 
@@ -110,14 +113,16 @@ export function parseSafetensorsWithMetadata(file: string, bytes: Uint8Array, op
     }
   }
 
-  const tensors = new Map<string, Tensor>();
+  const tensors = new Map<string, WeightTensor>();
   for (const s of spans) tensors.set(s.name, { shape: s.shape, data: decode(s.dtype, data.subarray(s.begin, s.end)) });
-  if ([...tensors.values()].some((t) => t.data.buffer === data.buffer)) weightBuffers.add(data.buffer);
+  const raw = (d: WeightData) => (d instanceof Float32Array ? d : d.bits);
+  if ([...tensors.values()].some((t) => raw(t.data).buffer === data.buffer)) weightBuffers.add(data.buffer);
   return { tensors, metadata };
 }
 
-/** Serialises tensors as F32, header padded with spaces so the data section is 8-byte aligned. */
-export function writeSafetensors(tensors: Map<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+/** Serialises tensors as F32 (F16/BF16 widened exactly), header padded with spaces so the data section is 8-byte aligned. */
+export function writeSafetensors(stored: Map<string, WeightTensor>, metadata?: Record<string, string>): Uint8Array {
+  const tensors = new Map<string, Tensor>([...stored].map(([name, t]) => [name, { shape: t.shape, data: toFloat32(t.data) }]));
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
@@ -157,46 +162,29 @@ export function isWeightBuffer(b: ArrayBufferLike): boolean {
   return weightBuffers.has(b);
 }
 
-function decode(dtype: Dtype, raw: Uint8Array): Float32Array {
+/**
+ * The stored values, in the file's dtype. F32 at a 4-byte-aligned offset (and F16/BF16 at an even
+ * one) on a little-endian host is a view of the file's buffer, no copy: a BERT-base file is 340 MB —
+ * the copy, and first touching its fresh memory, took ~1.4 s of a cold run; the views keep the
+ * buffer alive instead. F16/BF16 are not widened to float32 here (the kernels convert as they pack):
+ * a BF16 model takes its file's size in memory, not twice it.
+ */
+function decode(dtype: Dtype, raw: Uint8Array): WeightData {
   const n = raw.length / ITEM_SIZE[dtype];
-  // F32 at a 4-byte-aligned offset on a little-endian host is already the array: a view, no copy.
-  // A BERT-base file is 340 MB — the copy, and first touching its fresh memory, took ~1.4 s of
-  // a cold run; the file's buffer is kept alive by the views instead.
-  if (dtype === 'F32' && LITTLE_ENDIAN && raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, n);
-  const out = new Float32Array(n);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === 'F32') {
+    if (LITTLE_ENDIAN && raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, n);
+    const out = new Float32Array(n);
     // Unaligned (a header not padded to 8 bytes): a byte copy realigns it.
     if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(raw);
     else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-  } else if (dtype === 'BF16') {
-    // bfloat16 is the top half of a float32: shift the bits back into place.
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true) << 16;
-  } else {
-    const table = f16Table();
-    for (let i = 0; i < n; i++) out[i] = table[view.getUint16(i * 2, true)];
+    return out;
   }
-  return out;
-}
-
-let F16: Float32Array | undefined;
-/** All 65536 half-precision values, decoded once; a table lookup per element afterwards. */
-function f16Table(): Float32Array {
-  if (!F16) {
-    F16 = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) F16[h] = halfToFloat(h);
-  }
-  return F16;
-}
-
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals: frac · 2⁻¹⁴ · 2⁻¹⁰
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  const kind = dtype === 'BF16' ? 'bf16' : 'f16';
+  if (LITTLE_ENDIAN && raw.byteOffset % 2 === 0) return halfArray(kind, new Uint16Array(raw.buffer, raw.byteOffset, n));
+  const bits = new Uint16Array(n);
+  for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true);
+  return halfArray(kind, bits);
 }
 
 function describe(v: unknown): string {

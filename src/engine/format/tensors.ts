@@ -2,10 +2,11 @@
 // (checkTensors, before anything is built), a named tensor of an exact shape, and no tensor left unused.
 import { ModelFormatError } from './errors';
 import type { LoadedModel } from './loaded';
-import { sameShape, shapeString, type Tensor } from '../tensor';
+import { sameShape, shapeString } from '../tensor';
+import type { WeightTensor } from '../weights';
 
 /** The tensor `name` with exactly `shape`, or a ModelFormatError naming both. */
-export function expectTensor(model: LoadedModel, name: string, shape: number[]): Tensor {
+export function expectTensor(model: LoadedModel, name: string, shape: number[]): WeightTensor {
   const t = model.weights.get(name);
   if (!t) throw new ModelFormatError(model.file, name, `a tensor of shape ${shapeString(shape)}; it is missing`);
   if (!sameShape(t.shape, shape))

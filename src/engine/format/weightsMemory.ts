@@ -1,6 +1,7 @@
 // The memory a model's weights will take, estimated from the safetensors headers and file sizes
-// *before* any weight file is read, so a folder of fifty 2 GB shards (or one file whose F16
-// tensors decode to twice its size) is refused up front instead of filling the machine's memory.
+// *before* any weight file is read, so a folder of fifty 2 GB shards is refused up front instead of
+// filling the machine's memory. Weights stay in their file dtype (weights.ts: F16/BF16 are not
+// widened to float32), as views of the file's buffer, so a file takes about its own size.
 // The limit is twice attentionInspector.maxRunMemoryMB (the CLI's --max-memory-mb): the weights stay
 // loaded beside each run's memory, and twice the setting is what the worker's memory watch allows too
 // (engineHost.ts); a 4 GB default takes models up to ~1 billion float32 parameters.
@@ -10,7 +11,7 @@ import { DEFAULT_MAX_HEADER_BYTES } from './safetensors';
 
 /** What loading may hold; no limit when absent (tests and tools that load known files). */
 export interface LoadLimits {
-  /** The run memory setting, in MB: weights in memory, as float32, may take WEIGHTS_PER_RUN_MEMORY times it. */
+  /** The run memory setting, in MB: weights in memory, in their file dtype, may take WEIGHTS_PER_RUN_MEMORY times it. */
   maxRunMemoryMB?: number;
   /** Caps of a sharded checkpoint (hfShards.ts: MAX_SHARDS, MAX_SHARD_BYTES); lowered by tests. */
   maxShards?: number;
@@ -24,8 +25,8 @@ const num = (x: number) => x.toLocaleString('en-US');
 const ITEM_SIZE: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /**
- * Bytes one safetensors file takes once loaded: its tensors as float32 (F16 and BF16 double), at
- * least the file's size (the read buffer). Reads the 8-byte length and the header only. A header
+ * Bytes one safetensors file takes once loaded: its tensors at their stored size (2 bytes per F16 or
+ * BF16 value, 4 per F32), at least the file's size (the read buffer the tensors are views of). Reads the 8-byte length and the header only. A header
  * that cannot be read, or that claims more data than the file holds, counts as the file's size:
  * the reader rejects such a file after reading at most that much.
  */
@@ -48,7 +49,6 @@ export function safetensorsMemory(file: string): number {
     const header: unknown = JSON.parse(text.toString('utf8'));
     if (typeof header !== 'object' || header === null) return st.size;
     let raw = 0;
-    let f32 = 0;
     for (const [name, e] of Object.entries(header as Record<string, unknown>)) {
       if (name === '__metadata__') continue;
       const { dtype, shape } = (e ?? {}) as { dtype?: unknown; shape?: unknown };
@@ -56,9 +56,8 @@ export function safetensorsMemory(file: string): number {
       const count = shape.reduce((p: number, d: unknown) => p * (typeof d === 'number' ? d : NaN), 1);
       if (!Number.isFinite(count) || count < 0) return st.size;
       raw += count * ITEM_SIZE[dtype];
-      f32 += count * 4;
     }
-    return raw > st.size - 8 - text.length ? st.size : Math.max(st.size, f32);
+    return raw > st.size - 8 - text.length ? st.size : Math.max(st.size, raw);
   } catch {
     return st.size;
   } finally {
@@ -78,6 +77,6 @@ export function checkWeightsMemory(blame: string, files: string[], limits: LoadL
     blame,
     'weights',
     `weights that fit in ${num(limitMB)} MB (${WEIGHTS_PER_RUN_MEMORY} × ${num(runMB)} MB, setting attentionInspector.maxRunMemoryMB); ` +
-      `the safetensors headers describe ~${num(Math.ceil(bytes / MB))} MB as float32 in ${count}, refused before reading them`,
+      `the safetensors headers describe ~${num(Math.ceil(bytes / MB))} MB as stored in ${count}, refused before reading them`,
   );
 }

@@ -14,6 +14,7 @@ import { defaultThreads } from './wasm';
 import { setLargeBufferAdvice } from '../memoryAdvice';
 import { engineBuffers } from '../buffers';
 import { debugKnobs } from '../debug';
+import { isHalf, toFloat32, type HalfArray, type WeightData } from '../weights';
 
 export const NATIVE_MODULE_NAME = 'attention-kernels.node';
 
@@ -32,6 +33,18 @@ interface NativeModule {
     m: number,
     k: number,
     packed: Float32Array,
+    n: number,
+    bias: Float32Array | null,
+    out: Float32Array,
+    act: number,
+  ): void;
+  /** Absent from modules built before it: half weights then go through a float32 copy per call. */
+  linearHalf?(
+    x: Float32Array,
+    m: number,
+    k: number,
+    w: Uint16Array,
+    bf16: number,
     n: number,
     bias: Float32Array | null,
     out: Float32Array,
@@ -162,7 +175,26 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     return p;
   };
   const orNull = <T>(v: T | undefined) => v ?? null;
+  /** F16/BF16 W is never packed and cached as float32 (that would double a half model's memory): the C code converts each panel as it packs it, per call. */
+  const halfLinear = (x: Float32Array, m: number, k: number, w: HalfArray, n: number, bias: Float32Array | undefined, act: number) => {
+    const out = take(m * n);
+    if (m === 0 || n === 0) return out;
+    if (N.linearHalf) N.linearHalf(x, m, k, w.bits, w.dtype === 'bf16' ? 1 : 0, n, orNull(bias), out, act);
+    else N.linear(x, m, k, packOnce(toFloat32(w), n, k), n, orNull(bias), out, act);
+    return out;
+  };
+  const packOnce = (w: Float32Array, n: number, k: number): Float32Array => {
+    const p = new Float32Array(N.packedFloats(n, k));
+    N.pack(w, n, k, p);
+    return p;
+  };
   const take = (n: number) => engineBuffers.take(n);
+  const linearAny = (x: Float32Array, m: number, l: { w: WeightData; b?: Float32Array; out: number; in: number }, act: number) => {
+    if (isHalf(l.w)) return halfLinear(x, m, l.in, l.w, l.out, l.b, act);
+    const out = take(m * l.out);
+    if (m > 0 && l.out > 0) N.linear(x, m, l.in, pack(l.w, l.out, l.in), l.out, orNull(l.b), out, act);
+    return out;
+  };
   return {
     threads,
     name: ISA_NAMES[isa],
@@ -175,6 +207,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
 
     linear(x, m, k, w, n, bias) {
       use();
+      if (isHalf(w)) return halfLinear(x, m, k, w, n, bias, -1);
       const out = take(m * n);
       if (m > 0 && n > 0) N.linear(x, m, k, pack(w, n, k), n, orNull(bias), out, -1);
       return out;
@@ -197,6 +230,13 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     },
     feedForward(x, m, fc1, fc2, act) {
       use();
+      if (isHalf(fc1.w) || isHalf(fc2.w)) {
+        // Two GEMMs with the activation fused into the first, as the module's feedForward runs them.
+        const h = linearAny(x, m, fc1, ACTIVATIONS[act]);
+        const out = linearAny(h, m, fc2, -1);
+        engineBuffers.give(h);
+        return out;
+      }
       const out = take(m * fc2.out);
       if (m > 0 && fc2.out > 0)
         N.feedForward(

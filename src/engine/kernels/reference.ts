@@ -4,10 +4,11 @@
 // in JS numbers (float64), which keeps us well inside 1e-5 of PyTorch's float32.
 import type { Activation } from '../format/loaded';
 import { scaledDotProductAttention, type HeadsAttention } from '../attention';
+import { convertInto, isHalf, type WeightData } from '../weights';
 
-/** A Linear layer's weights: w [out, in] (PyTorch's layout), bias [out]. */
+/** A Linear layer's weights: w [out, in] (PyTorch's layout, in the file's dtype), bias [out]. */
 export interface LinearWeights {
-  w: Float32Array;
+  w: WeightData;
   b?: Float32Array;
   out: number;
   in: number;
@@ -21,7 +22,7 @@ export interface AddNormResult {
 
 export interface Kernels {
   /** out[m, n] = x[m, k] · w[n, k]ᵀ + bias[n] — a Linear layer with PyTorch's [out, in] weight. */
-  linear(x: Float32Array, m: number, k: number, w: Float32Array, n: number, bias?: Float32Array): Float32Array;
+  linear(x: Float32Array, m: number, k: number, w: WeightData, n: number, bias?: Float32Array): Float32Array;
   /** out[m, n] = a[m, k] · b[k, n] */
   matmul(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array;
   /** Row-wise LayerNorm over the last dimension, into a new array. */
@@ -100,12 +101,18 @@ export function activation(kind: Activation): (v: number) => number {
 export const referenceKernels: Kernels = {
   linear(x, m, k, w, n, bias) {
     const out = new Float32Array(m * n);
-    for (let i = 0; i < m; i++) {
-      const xo = i * k;
-      for (let j = 0; j < n; j++) {
-        const wo = j * k;
+    // Half weights: one row of W converted (exactly) at a time, for all rows of x.
+    const wRow = isHalf(w) ? new Float32Array(k) : undefined;
+    for (let j = 0; j < n; j++) {
+      let row: Float32Array, wo: number;
+      if (wRow) {
+        convertInto(w, j * k, (j + 1) * k, wRow);
+        [row, wo] = [wRow, 0];
+      } else [row, wo] = [w as Float32Array, j * k];
+      for (let i = 0; i < m; i++) {
+        const xo = i * k;
         let s = bias ? bias[j] : 0;
-        for (let c = 0; c < k; c++) s += x[xo + c] * w[wo + c];
+        for (let c = 0; c < k; c++) s += x[xo + c] * row[wo + c];
         out[i * n + j] = s;
       }
     }

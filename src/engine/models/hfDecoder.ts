@@ -16,6 +16,7 @@ import { rmsNorm } from './norms';
 import { applyRope, ropeInvFreq, ropeSummary, ropeTables } from './rope';
 import { greedyContinuation } from './generation';
 import type { ModelOutput, RunnableModel } from './runnable';
+import { convertInto, type WeightData } from '../weights';
 import { LayerCache, add, byHead, record, repeatKv, softcappedAttention } from './hfDecoderOps';
 
 type Model = LoadedModel & { architecture: 'hf-decoder' };
@@ -85,10 +86,10 @@ export function* hfDecoderTensors(c: HfDecoderConfig): Generator<TensorSpec> {
 export class HfDecoderModel {
   readonly cfg: HfDecoderConfig;
   readonly parameters: number;
-  private readonly tokens: Float32Array;
+  private readonly tokens: WeightData; // [vocab, d] in the file's dtype: rows are converted as they are gathered
   private readonly layers: Layer[] = [];
   private readonly finalNorm: NormW;
-  private readonly lmHead: Float32Array;
+  private readonly lmHead: WeightData;
 
   constructor(
     model: Model,
@@ -98,7 +99,7 @@ export class HfDecoderModel {
     const r = new TensorReader(model, hfDecoderTensors(c));
     const d = c.d_model;
     const lin = (name: string, out: number, inp: number, bias: boolean): Linear => ({
-      w: r.get(`${name}.weight`, [out, inp]),
+      w: r.weight(`${name}.weight`, [out, inp]),
       b: bias ? r.get(`${name}.bias`, [out]) : undefined,
       out,
       in: inp,
@@ -108,7 +109,7 @@ export class HfDecoderModel {
       b: c.norm === 'layernorm' ? r.get(`${name}.bias`, [size]) : undefined,
     });
     const optional = (name: string) => (r.has(`${name}.weight`) ? norm(name) : undefined);
-    this.tokens = r.get('embed.tokens', [c.vocab_size, d]);
+    this.tokens = r.weight('embed.tokens', [c.vocab_size, d]);
     const qRows = c.heads * c.head_dim,
       kvRows = c.kv_heads * c.head_dim;
     for (let i = 0; i < c.layers; i++) {
@@ -139,7 +140,7 @@ export class HfDecoderModel {
       this.layers.push(l);
     }
     this.finalNorm = norm('decoder.final_norm');
-    this.lmHead = r.has('lm_head.weight') ? r.get('lm_head.weight', [c.vocab_size, d]) : this.tokens;
+    this.lmHead = r.has('lm_head.weight') ? r.weight('lm_head.weight', [c.vocab_size, d]) : this.tokens;
     r.finish();
     this.parameters = r.parameterCount();
   }
@@ -162,7 +163,8 @@ export class HfDecoderModel {
       if (!Number.isInteger(id) || id < 0 || id >= V) {
         throw new InputError(`${field}[${i}]`, `token id ${id} is outside the vocabulary 0…${V - 1}`);
       }
-      for (let j = 0; j < d; j++) x[i * d + j] = this.tokens[id * d + j] * s;
+      convertInto(this.tokens, id * d, (id + 1) * d, x, i * d);
+      for (let j = i * d; j < (i + 1) * d; j++) x[j] *= s;
     });
     return x;
   }

@@ -6,6 +6,7 @@
 import type { LoadedModel } from '../format/loaded';
 import { checkTensors, expectTensor, fitsSpec, type TensorSpec } from '../format/tensors';
 import { shapeString } from '../tensor';
+import { toFloat32, type WeightData } from '../weights';
 
 export type { TensorSpec } from '../format/tensors';
 
@@ -20,7 +21,13 @@ export class TensorReader {
     this.listed = checkTensors(model, tensors);
   }
 
+  /** As float32: a converted copy when the file stores F16/BF16 (norms, biases, small tables). */
   get(name: string, shape: number[]): Float32Array {
+    return toFloat32(this.weight(name, shape));
+  }
+
+  /** In the file's dtype, no copy: Linear weights and embedding tables (the kernels convert as they read). */
+  weight(name: string, shape: number[]): WeightData {
     const spec = this.listed.get(name);
     if (!spec || !fitsSpec(shape, spec.shape)) {
       const listed = spec ? `lists it as [${spec.shape.map((d) => d ?? 'any').join(', ')}]` : 'does not list it';

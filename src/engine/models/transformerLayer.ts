@@ -1,5 +1,6 @@
 // One transformer layer, written the way the paper draws it: multi-head attention, Add & Norm,
 // position-wise feed-forward, Add & Norm — with pre-LN as the one switch (GPT-2).
+import type { WeightData } from '../weights';
 import type { Kernels } from '../kernels/reference';
 import type { Activation } from '../format/loaded';
 import type { AttentionLayer, AddNormStep, Part, QKV } from '../types';
@@ -9,7 +10,7 @@ import { relativePositionBias, type RelativeBias } from '../relativePosition';
 import { engineBuffers } from '../buffers';
 
 export interface Linear {
-  w: Float32Array; // [out, in]
+  w: WeightData; // [out, in], in the file's dtype
   b?: Float32Array; // [out]
   out: number;
   in: number;
@@ -40,7 +41,7 @@ export interface LayerWeights {
 
 export function readLinear(r: TensorReader, name: string, out: number, inp: number, withBias = true): Linear {
   return {
-    w: r.get(`${name}.weight`, [out, inp]),
+    w: r.weight(`${name}.weight`, [out, inp]),
     b: withBias ? r.get(`${name}.bias`, [out]) : undefined,
     out,
     in: inp,

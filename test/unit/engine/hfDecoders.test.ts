@@ -3,6 +3,7 @@
 // every layer and head within 1e-5, the last position's logits and every greedy step's logits
 // (the KV-cache path) within 1e-4, and the greedy continuation equal — on the reference kernels
 // and on the fast (WASM / native) ones.
+import { toFloat32 } from '../../../src/engine/weights';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -108,7 +109,12 @@ test('GQA: the head-norm view gives each query head the norm of the K/V head it 
   const model = loadModel(path.join(DIR, 'llama'));
   const r = runModel(model, { ids: [5, 6, 7] });
   const k = model.weights.get('decoder.layers.0.self_attn.k.weight')!; // [2·16, 64]
-  const norm = (rows: number) => Math.sqrt(k.data.subarray(rows * 64, (rows + 16) * 64).reduce((s, x) => s + x * x, 0));
+  const norm = (rows: number) =>
+    Math.sqrt(
+      toFloat32(k.data)
+        .subarray(rows * 64, (rows + 16) * 64)
+        .reduce((s, x) => s + x * x, 0),
+    );
   const got = r.headNorms?.find((n) => n.layer === 0)?.k;
   assert.ok(got && got.length === 4);
   [norm(0), norm(0), norm(16), norm(16)].forEach((want, h) => assert.ok(Math.abs(got[h] - want) < 1e-4, `head ${h}: ${got[h]} vs ${want}`));

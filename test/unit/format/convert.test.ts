@@ -1,4 +1,5 @@
 import { after, test } from 'node:test';
+import { toFloat32 } from '../../../src/engine/weights';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,7 +21,7 @@ function assertSameModel(a: LoadedModel, b: LoadedModel): void {
     const u = b.weights.get(name)!;
     assert.deepEqual(u.shape, t.shape, name);
     assert.ok(
-      u.data.every((x, i) => Object.is(x, t.data[i])),
+      toFloat32(u.data).every((x, i) => Object.is(x, toFloat32(t.data)[i])),
       `${name}: values differ`,
     );
   }

@@ -62,7 +62,7 @@ test('a large safetensors file read this way still gives zero-copy F32 views wit
   const bytes = readRegularFile(file);
   assert.equal(calls, 1);
   const t = parseSafetensors(file, bytes).get('w')!;
-  assert.equal(t.data.buffer, bytes.buffer, 'a view into the file’s buffer');
+  assert.equal((t.data as Float32Array).buffer, bytes.buffer, 'a view into the file’s buffer');
   assert.ok(isWeightBuffer(bytes.buffer));
   assert.deepEqual(t.data, w);
 });

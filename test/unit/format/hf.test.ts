@@ -1,4 +1,5 @@
 import { after, test } from 'node:test';
+import { toFloat32 } from '../../../src/engine/weights';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -147,7 +148,7 @@ test('BERT: post-LN, gelu, token types, embedding norm; pooler ignored', () => {
     final_norm: false,
     token_types: 2,
   });
-  assert.equal(m.weights.get('encoder.layers.0.self_attn.q.weight')!.data[0], 100);
+  assert.equal(toFloat32(m.weights.get('encoder.layers.0.self_attn.q.weight')!.data)[0], 100);
   assert.equal(m.file, path.join(tmp, `m${n - 1}`, 'config.json'));
 });
 
@@ -161,7 +162,7 @@ test('BertForMaskedLM: bert. prefix, old gamma/beta names, cls.* head ignored, t
   const m = readHfFolder(dir);
   assertCanonical(m);
   assert.ok(!m.weights.has('lm_head.weight'));
-  assert.deepEqual([...m.weights.get('embed.norm.weight')!.data], [1, 2, 3, 4]);
+  assert.deepEqual([...toFloat32(m.weights.get('embed.norm.weight')!.data)], [1, 2, 3, 4]);
   assert.deepEqual(m.sourceTokenizer!.encode('the cat sat').ids, [2, 5, 6, 7, 3]);
   assert.match(m.description ?? '', /BertForMaskedLM/);
 });
@@ -224,16 +225,16 @@ test('GPT-2: Conv1D weights transposed, c_attn split into q, k, v; buffers ignor
     const w = m.weights.get(`decoder.layers.0.self_attn.${p}.weight`)!;
     const b = m.weights.get(`decoder.layers.0.self_attn.${p}.bias`)!;
     for (let o = 0; o < d; o++) {
-      for (let i = 0; i < d; i++) assert.equal(w.data[o * d + i], cAttnW.data[i * 3 * d + s * d + o]);
-      assert.equal(b.data[o], cAttnB.data[s * d + o]);
+      for (let i = 0; i < d; i++) assert.equal(toFloat32(w.data)[o * d + i], cAttnW.data[i * 3 * d + s * d + o]);
+      assert.equal(toFloat32(b.data)[o], cAttnB.data[s * d + o]);
     }
   });
   const fc1 = m.weights.get('decoder.layers.0.ffn.fc1.weight')!;
-  assert.equal(fc1.data[3 * d + 1], cFc.data[1 * 16 + 3]);
-  assert.equal(m.weights.get('decoder.layers.0.self_attn.o.weight')!.data[1], 200 + d); // [0][1] ← c_proj[1][0]
+  assert.equal(toFloat32(fc1.data)[3 * d + 1], cFc.data[1 * 16 + 3]);
+  assert.equal(toFloat32(m.weights.get('decoder.layers.0.self_attn.o.weight')!.data)[1], 200 + d); // [0][1] ← c_proj[1][0]
   assert.ok(!m.weights.has('lm_head.weight'), 'a saved head equal to wte is the tied head');
   const untied = readHfFolder(folder(config, [...tensors.slice(0, -1), ['lm_head.weight', ramp([5, d], 1)]]));
-  assert.equal(untied.weights.get('lm_head.weight')!.data[0], 1);
+  assert.equal(toFloat32(untied.weights.get('lm_head.weight')!.data)[0], 1);
 });
 
 test('GPT-2: a c_attn of the wrong shape names the HF tensor', () => {
@@ -303,7 +304,7 @@ test('Marian: enc-dec, swish, scaled sinusoidal-marian positions, shared embeddi
   );
   const bias = m.weights.get('lm_head.bias')!;
   assert.deepEqual(bias.shape, [5]);
-  assert.equal(bias.data[0], 7);
+  assert.equal(toFloat32(bias.data)[0], 7);
   assert.ok(!m.weights.has('lm_head.weight'));
 });
 

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { toFloat32 } from '../../../src/engine/weights';
 import assert from 'node:assert/strict';
 import {
   isWeightBuffer,
@@ -57,7 +58,7 @@ test('round trip keeps names, shapes, values and metadata; header is 8-byte alig
   for (const [name, t] of tensors) {
     const u = back.tensors.get(name)!;
     assert.deepEqual(u.shape, t.shape);
-    assert.deepEqual([...u.data], [...t.data]);
+    assert.deepEqual([...toFloat32(u.data)], [...t.data]);
   }
 });
 
@@ -68,7 +69,7 @@ test('F32 at an unaligned offset decodes', () => {
     'x',
     raw({ pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } }, data),
   );
-  assert.equal(t.get('x')!.data[0], 1.5);
+  assert.equal(toFloat32(t.get('x')!.data)[0], 1.5);
 });
 
 test('aligned F32 tensors are views into the file’s bytes (no copy); the buffer is marked so results never transfer it', () => {
@@ -80,14 +81,15 @@ test('aligned F32 tensors are views into the file’s bytes (no copy); the buffe
     ]),
   );
   const t = parseSafetensors('v.safetensors', bytes);
-  for (const name of ['w', 'b']) assert.equal(t.get(name)!.data.buffer, bytes.buffer, `${name} shares the file's buffer`);
-  assert.deepEqual([...t.get('w')!.data], [...w]);
+  for (const name of ['w', 'b'])
+    assert.equal((toFloat32(t.get(name)!.data) as Float32Array).buffer, bytes.buffer, `${name} shares the file's buffer`);
+  assert.deepEqual([...toFloat32(t.get('w')!.data)], [...w]);
   assert.ok(isWeightBuffer(bytes.buffer));
   // A run result holding such a view (say, an app's data) copies it rather than moving the buffer.
   const result = {
     attentions: [],
     addNorm: [],
-    app: { data: { weights: t.get('w')!.data, own: new Float32Array(3) } },
+    app: { data: { weights: toFloat32(t.get('w')!.data) as Float32Array, own: new Float32Array(3) } },
   } as unknown as RunResult;
   const moved = transferables(result);
   assert.equal(moved.length, 1, 'only the result’s own array moves');
@@ -101,7 +103,7 @@ test('an unaligned F32 tensor is copied (own buffer, same values); the file is n
     { pad: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, x: { dtype: 'F32', shape: [1], data_offsets: [2, 6] } },
     data,
   );
-  const x = parseSafetensors('u', bytes).get('x')!.data;
+  const x = parseSafetensors('u', bytes).get('x')!.data as Float32Array;
   assert.equal(x[0], -2.25);
   assert.notEqual(x.buffer, bytes.buffer);
   assert.ok(!isWeightBuffer(bytes.buffer));
@@ -125,7 +127,7 @@ test('F16 decoding: normals, subnormals, signed zero, infinities, NaN', () => {
     { h: { dtype: 'F16', shape: [cases.length + 3], data_offsets: [0, (cases.length + 3) * 2] } },
     u16s(...cases.map((c) => c[0]), 0x8000, 0x7e00, 0xfc01),
   );
-  const d = parseSafetensors('h', bytes).get('h')!.data;
+  const d = toFloat32(parseSafetensors('h', bytes).get('h')!.data);
   cases.forEach(([, v], i) => assert.equal(d[i], v, `case ${i}`));
   assert.ok(Object.is(d[cases.length], -0));
   assert.ok(Number.isNaN(d[cases.length + 1]) && Number.isNaN(d[cases.length + 2]));
@@ -137,9 +139,9 @@ test('BF16 decoding', () => {
   const bytes = raw({ b: { dtype: 'BF16', shape: [2, 3], data_offsets: [0, 12] } }, u16s(...vals));
   const t = parseSafetensors('b', bytes).get('b')!;
   assert.deepEqual(t.shape, [2, 3]);
-  assert.deepEqual([...t.data], [1, -3, 3.140625, 0.25, Infinity, 2 ** -133]);
+  assert.deepEqual([...toFloat32(t.data)], [1, -3, 3.140625, 0.25, Infinity, 2 ** -133]);
   const nan = parseSafetensors('b', raw({ b: { dtype: 'BF16', shape: [1], data_offsets: [0, 2] } }, u16s(0x7fc0))).get('b')!;
-  assert.ok(Number.isNaN(nan.data[0]));
+  assert.ok(Number.isNaN(toFloat32(nan.data)[0]));
 });
 
 test('file shorter than 8 bytes', () => rejects(new Uint8Array(5), 'header length', /at least 8 bytes.*has 5/));
@@ -213,5 +215,5 @@ test('extra entry fields are ignored and empty tensors may share an offset', () 
   const h = { e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4], note: 'x' } };
   const t = parseSafetensors('ok', raw(h, new Uint8Array(4)));
   assert.equal(t.get('e')!.data.length, 0);
-  assert.equal(t.get('a')!.data[0], 0);
+  assert.equal(toFloat32(t.get('a')!.data)[0], 0);
 });

@@ -9,6 +9,7 @@ import type { HeadsAttention } from '../../attention';
 import { WasmHeap, kernelBuild } from './heap';
 import { ThreadPool } from './pool';
 import { engineBuffers } from '../../buffers';
+import { convertInto, isHalf, type WeightData } from '../../weights';
 
 export interface WasmKernelOptions {
   /** Threads, the caller's included; default one per core (os.availableParallelism()). */
@@ -30,6 +31,8 @@ export interface WasmKernels extends Kernels {
 }
 
 const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
+/** Floats of a half weight converted per block (4 MB of float32). */
+const HALF_BLOCK = 1 << 20;
 
 export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
@@ -85,6 +88,35 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     return take(c, m, n, ldc);
   };
 
+  /**
+   * F16/BF16 W: never cached as float32 (that would double a half model's memory). Blocks of up to
+   * HALF_BLOCK floats of W are converted (exactly) into scratch and packed for this call only.
+   */
+  const halfLinear = (x: Float32Array, m: number, k: number, w: WeightData, n: number, bias?: Float32Array, act = -1): Float32Array => {
+    const out = engineBuffers.take(m * n);
+    const rows = Math.max(8, Math.floor(HALF_BLOCK / Math.max(1, k) / 8) * 8);
+    const wf = new Float32Array(Math.min(rows, n) * k);
+    for (let j0 = 0; j0 < n; j0 += rows) {
+      const nb = Math.min(rows, n - j0);
+      convertInto(w, j0 * k, (j0 + nb) * k, wf); // F32 too (feed-forward with one half layer): a copy
+      const bb = bias ? bias.subarray(j0, j0 + nb) : undefined;
+      heap.beginCall();
+      const src = heap.put(wf.subarray(0, nb * k));
+      const bp = heap.scratch(Math.ceil(nb / 8) * 8 * k * 4);
+      ex.packRowsT(src, k, nb, k, bp);
+      let b = 0;
+      if (bb) {
+        b = heap.scratch(Math.ceil(nb / 8) * 8 * 4);
+        heap.view.fill(0, b >> 2, (b >> 2) + Math.ceil(nb / 8) * 8);
+        heap.view.set(bb, b >> 2);
+      }
+      const { c, ldc } = gemmInto(heap.put(x.subarray(0, m * k)), k, bp, k, b, m, nb, act);
+      const f = heap.view;
+      for (let i = 0; i < m; i++) out.set(f.subarray((c >> 2) + i * ldc, (c >> 2) + i * ldc + nb), i * n + j0);
+    }
+    return out;
+  };
+
   return {
     threads,
     name: kernelBuild().relaxed ? 'WASM relaxed SIMD' : 'WASM SIMD',
@@ -94,6 +126,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
 
     linear(x, m, k, w, n, bias) {
       if (m === 0 || n === 0) return new Float32Array(m * n);
+      if (isHalf(w)) return halfLinear(x, m, k, w, n, bias);
       const bp = packedWeight(w, n, k);
       const bb = bias ? padded(bias, Math.ceil(n / 8) * 8) : 0;
       heap.beginCall();
@@ -124,6 +157,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
       const d = fc1.in, hidden = fc1.out, n = fc2.out;
       if (m === 0 || n === 0) return new Float32Array(m * n);
       // Weights first: packing one may move the scratch area (heap.persistent).
+      if (isHalf(fc1.w) || isHalf(fc2.w)) {
+        // The activation fused into the first GEMM, as below; the hidden layer goes through JS.
+        const h = halfLinear(x, m, d, fc1.w, hidden, fc1.b, ACTIVATIONS[act]);
+        return halfLinear(h, m, hidden, fc2.w, n, fc2.b);
+      }
       const w1 = packedWeight(fc1.w, hidden, d), w2 = packedWeight(fc2.w, n, hidden);
       const b1 = fc1.b ? padded(fc1.b, Math.ceil(hidden / 8) * 8) : 0;
       const b2 = fc2.b ? padded(fc2.b, Math.ceil(n / 8) * 8) : 0;
