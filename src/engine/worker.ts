@@ -1,6 +1,6 @@
 // The engine's worker thread: a message loop only. Models are loaded once per file and reloaded
 // when the file changes on disk.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, type EngineErrorInfo, type WorkerReply } from '../../common/worker';
 import { transferables } from './transfer';
@@ -16,10 +16,13 @@ import { defaultKernels } from './kernels/index';
 import { TokenizerTimeoutError } from './format/tokenizer';
 import { injectFault } from './debug';
 import { layerSummary } from '../../common/layerSummary';
+import { KeptRuns, keptLayer } from './keptRuns';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number } | undefined;
+const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number; quick?: MessagePort } | undefined;
+/** Requests about kept runs (head, aggregate) come on their own port: read between layers during a run too. */
+const quick = data?.quick;
 const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
@@ -104,23 +107,58 @@ function copyLayer(a: AttentionLayer): AttentionLayer {
   };
 }
 
-function streamer(id: number): (p: PartialRun) => void {
+function streamer(id: number, keep: boolean, stream: boolean): (p: PartialRun) => void {
   const started = performance.now();
   let sent = 0;
   let last = -Infinity;
   return (p) => {
+    if (keep) {
+      kept.set(id, p.attentions);
+      pollQuick(); // a head asked for during the run is answered here, between layers
+    }
     const now = performance.now();
-    if (p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
-    // The engine keeps its own arrays: the layers are copied here and the copies handed over, so
-    // the copying is done on this thread, not while the host's main thread reads the message.
-    // With each layer its summaries (maxima, entropies, thumbnails), made here so the host only relays them.
-    const layers = p.attentions.slice(sent).map(copyLayer);
-    const part = { type: 'partial', id, run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers, progress: p.progress } as const;
-    post(part, transferables({ model: p.model, tokens: p.tokens, ids: p.ids, attentions: layers, addNorm: [] }));
+    if (!stream || p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
+    const run = { model: p.model, tokens: p.tokens, ids: p.ids };
+    // Kept: only the summaries and statistics cross. Else the layers are copied here (the engine
+    // keeps its own arrays) and the copies handed over, so the host's main thread does not copy them.
+    const layers = p.attentions.slice(sent).map((a) => (keep ? keptLayer(a, p) : copyLayer(a)));
+    const part = { type: 'partial', id, run, layers, progress: p.progress } as const;
+    post(part, transferables({ ...run, attentions: layers, addNorm: [] }));
     sent = p.attentions.length;
     last = now;
   };
 }
+
+const kept = new KeptRuns();
+/** The run request under way (its layers may be asked for before it ends). */
+let runningId: number | undefined;
+
+function onQuick(msg: unknown, to: Pick<MessagePort, 'postMessage'> = quick ?? port!): void {
+  const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
+  const answer = (m: WorkerReply, transfer: ArrayBuffer[] = []) => to.postMessage(m, transfer);
+  if (!isWorkerRequest(msg) || (msg.type !== 'head' && msg.type !== 'aggregate')) {
+    answer({ type: 'error', id, error: { name: 'ProtocolError', message: 'malformed request to the engine worker' } });
+    return;
+  }
+  try {
+    if (msg.type === 'head') {
+      const head = kept.head(msg.run, msg.part, msg.layer, msg.head);
+      answer({ type: 'head', id, head }, [head.probs.buffer as ArrayBuffer, head.scores.buffer as ArrayBuffer]);
+    } else {
+      const data = kept.aggregate(msg.run, msg.part, msg.layer, msg.kind, msg.run === runningId);
+      answer({ type: 'aggregate', id, data }, [data.buffer as ArrayBuffer]);
+    }
+  } catch (e) {
+    answer({ type: 'error', id, error: errorInfo(e) });
+  }
+}
+
+function pollQuick(): void {
+  if (!quick) return;
+  for (let m = receiveMessageOnPort(quick); m; m = receiveMessageOnPort(quick)) onQuick(m.message);
+}
+
+quick?.on('message', (m: unknown) => onQuick(m));
 
 port.on('message', (msg: unknown) => {
   if (!isWorkerRequest(msg)) {
@@ -156,24 +194,40 @@ port.on('message', (msg: unknown) => {
       case 'run': {
         const flag = sharedCancelFlag(msg.cancel);
         if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
+        const keep = msg.keep !== undefined;
+        // Before the model loads: the dropped runs' memory is free for this one.
+        if (keep) kept.retain([msg.keep?.also]);
         const model = getModel(msg.modelPath);
         const t0 = performance.now();
+        runningId = msg.id;
+        const isCancelled = () => (pollQuick(), flag.isCancelled());
         const result = runModel(
           model,
           msg.input,
-          { isCancelled: flag.isCancelled, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) },
-          msg.stream ? streamer(msg.id) : undefined,
+          { isCancelled, progress: (progress) => post({ type: 'progress', id: msg.id, progress }) },
+          msg.stream || keep ? streamer(msg.id, keep, msg.stream === true) : undefined,
         );
         result.engine = { ...kernelInfo, ms: performance.now() - t0 };
-        // Streamed layers were summarised already (layerSummary keeps them per probs array).
-        for (const a of result.attentions) a.summary = layerSummary(a);
+        if (keep) {
+          kept.set(msg.id, result.attentions);
+          result.attentions = result.attentions.map((a) => keptLayer(a, result));
+        } else {
+          // Streamed layers were summarised already (layerSummary keeps them per probs array).
+          for (const a of result.attentions) a.summary = layerSummary(a);
+        }
         post({ type: 'result', id: msg.id, result }, transferables(result));
         break;
       }
+      case 'head': // the host sends these on the quick port; answered alike when they come here
+      case 'aggregate':
+        onQuick(msg, port);
+        break;
       case 'fault': // a test hook (debug.ts)
         injectFault(msg.kind, faultsEnabled);
     }
   } catch (e) {
     post({ type: 'error', id: msg.id, error: errorInfo(e) });
+  } finally {
+    runningId = undefined;
   }
 });

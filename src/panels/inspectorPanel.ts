@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import type { HeadQK, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { exportHeadText, exportTitle } from '../../common/exportData';
-import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
+import { InspectorSession, type KeptSource, type SessionEvent } from '../protocol/inspectorSession';
 import {
   sanitizeState,
   type ExportFormat,
@@ -31,10 +31,17 @@ export class InspectorPanel {
   /** The open inspector, if any (there is at most one; a new run replaces its content). */
   static current: InspectorPanel | undefined;
 
-  private readonly session = new InspectorSession(undefined, (result, request) => {
-    const h = InspectorPanel.qkHandler;
-    return h ? h(result, request) : Promise.reject(new Error('no engine is registered'));
-  });
+  private readonly session = new InspectorSession(
+    undefined,
+    (result, request) => {
+      const h = InspectorPanel.qkHandler;
+      return h ? h(result, request) : Promise.reject(new Error('no engine is registered'));
+    },
+    {
+      head: (...a) => InspectorPanel.kept?.head(...a) ?? Promise.reject(new Error('no engine is registered')),
+      aggregate: (...a) => InspectorPanel.kept?.aggregate(...a) ?? Promise.reject(new Error('no engine is registered')),
+    },
+  );
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private disposed = false;
@@ -43,6 +50,8 @@ export class InspectorPanel {
   private static rerunHandler: RerunHandler | undefined;
   private static runAgainHandler: (() => Promise<unknown>) | undefined;
   private static qkHandler: QkHandler | undefined;
+  /** The engine, for the heads of runs it keeps (RunResult.kept). */
+  static kept: KeptSource | undefined;
   /** The host's requests to the page (Export View): answered by an exportReply with their id. */
   private readonly toPage = new RpcClient<HostToWebview, ExportReplyMessage>(
     (m) => this.post([m]),
@@ -131,6 +140,14 @@ export class InspectorPanel {
   }
 
   /** How the host computes one head's q and k vectors for the Q·K view (the engine worker). */
+  /** Where the heads and aggregates of runs the engine keeps come from (the engine host). */
+  static onKept(source: KeptSource): vscode.Disposable {
+    InspectorPanel.kept = source;
+    return new vscode.Disposable(() => {
+      if (InspectorPanel.kept === source) InspectorPanel.kept = undefined;
+    });
+  }
+
   static onQk(handler: QkHandler): vscode.Disposable {
     InspectorPanel.qkHandler = handler;
     return new vscode.Disposable(() => {
