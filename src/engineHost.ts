@@ -100,6 +100,8 @@ function routeReply(m: WorkerReply): Routed<Answer, WorkerNote> {
 type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens' | 'measure' | 'memoryHeadroomMB';
 
 const MB = 1024 * 1024;
+/** A cancelled kept run whose worker has not stopped by then is stuck: the worker is terminated. */
+const CANCEL_STUCK_MS = 10_000;
 /** How often the host samples the engine's memory while a request runs. */
 const MEMORY_WATCH_MS = 100;
 /** worker.getHeapStatistics() exists (Node ≥ 22.16): the memory watch can measure the worker alone. */
@@ -114,6 +116,8 @@ export class EngineHost {
     if ((m.type === 'head' || m.type === 'aggregate') && this.quick) this.quick.postMessage(m);
     else w.postMessage(m);
   }, routeReply);
+  /** Cancelled kept runs the worker has not answered yet, with the timer that stops a stuck worker. */
+  private readonly draining = new Map<number, NodeJS.Timeout>();
   /** Set by restartWhenIdle while requests are pending: the worker is stopped when they end. */
   private retire = false;
   private readonly opts: Required<Omit<EngineHostOptions, Optional>> & Pick<EngineHostOptions, Optional>;
@@ -172,6 +176,7 @@ export class EngineHost {
       cancel: () => {
         if (!this.calls.has(call.id)) return;
         Atomics.store(flag, 0, 1);
+        if (keep) return this.cancelKept(call.id);
         // The engine checks the flag between layers; if it is stuck inside one, stop the worker.
         const grace = setTimeout(() => {
           this.fail(call.id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }), true);
@@ -192,6 +197,23 @@ export class EngineHost {
       (id) => ({ type: 'aggregate', id, run, part, layer, kind }),
       `computing the ${kind} of ${part} layer ${layer}`,
     );
+  }
+
+  /**
+   * Cancel of a run whose worker keeps the run on screen: answered at once (the UI says so and
+   * shows that run again), and the worker is left to stop at its next checkpoint, keeping what it
+   * holds (terminating it would lose the run on screen and the loaded model). Only a worker that
+   * has not stopped within CANCEL_STUCK_MS is terminated.
+   */
+  private cancelKept(id: number): void {
+    const w = this.worker;
+    this.calls.fail(id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }));
+    const stuck = setTimeout(() => {
+      this.draining.delete(id);
+      if (this.worker === w) this.stopWorker();
+    }, CANCEL_STUCK_MS);
+    stuck.unref();
+    this.draining.set(id, stuck);
   }
 
   info(modelPath: string): Promise<ModelSummary> {
@@ -397,7 +419,13 @@ export class EngineHost {
 
   private onReply(m: unknown): void {
     // A malformed reply cannot be matched; the timeout answers its request.
-    if (isWorkerReply(m)) this.calls.receive(m);
+    if (!isWorkerReply(m)) return;
+    const stuck = this.draining.get(m.id);
+    if (stuck && m.type !== 'progress' && m.type !== 'partial') {
+      clearTimeout(stuck); // the cancelled run stopped
+      this.draining.delete(m.id);
+    }
+    this.calls.receive(m);
   }
 
   /** Rejects one request; with `stopWorker`, also terminates the worker that is stuck on it. */

@@ -20,6 +20,9 @@ const WORKER = path.join(ROOT, 'dist', 'worker.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-kept-'));
 const small = writeRandomTransformer(tmp, { kind: 'encoder-decoder', dModel: 16, layers: 2 });
 const input = { text: 'w3 w4 w5 w6 w3', targetIds: [1, 5, 6] };
+let w2Path: string | undefined;
+/** BERT-base-shaped random weights (340 MB), written once for the tests that need a run long enough to act during. */
+const w2 = () => (w2Path ??= writeW2Model(path.join(tmp, 'w2')));
 const hosts: EngineHost[] = [];
 const host = () => {
   const h = new EngineHost({ workerScript: WORKER, timeoutMs: 60_000 });
@@ -116,13 +119,12 @@ test('the worker keeps the run on screen and the one running; an older one, or a
 
 test('a head of a kept run is answered while the run goes on, between its layers', async () => {
   const h = host();
-  const w2 = writeW2Model(path.join(tmp, 'w2'));
   const ids = Array.from({ length: 128 }, (_, i) => (i * 7919) % W2_VOCAB);
   let asked: Promise<unknown> | undefined;
   let answeredAt = Infinity;
   let partials = 0;
   const run = h.run(
-    w2,
+    w2(),
     { ids },
     undefined,
     (r) => {
@@ -141,4 +143,24 @@ test('a head of a kept run is answered while the run goes on, between its layers
   assert.ok(findLayer(result, 'encoder', 0));
   const again = await h.head(result.kept!.run, 'encoder', 0, 3);
   assert.deepEqual(again, slice, 'the head asked during the run is the run’s');
+});
+
+test('Cancel of a kept run answers at once and leaves the worker running: the run on screen keeps its heads', async () => {
+  const h = host();
+  const ids = Array.from({ length: 256 }, (_, i) => (i * 7919) % W2_VOCAB);
+  const shown = await h.run(w2(), { ids: ids.slice(0, 16) }, undefined, undefined, {});
+  const starts = h.starts;
+  let computing!: () => void;
+  const started = new Promise<void>((r) => (computing = r));
+  const run = h.run(w2(), { ids }, () => computing(), undefined, { also: shown.kept!.run });
+  await started;
+  const t0 = performance.now();
+  run.cancel();
+  await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
+  assert.ok(performance.now() - t0 < 50, 'answered without waiting for the worker');
+  const head = await h.head(shown.kept!.run, 'encoder', 0, 0);
+  assert.equal(head.queries, 16);
+  assert.equal(h.starts, starts, 'the worker was not restarted');
+  const again = await h.run(w2(), { ids: ids.slice(0, 8) }, undefined, undefined, { also: shown.kept!.run });
+  assert.equal(again.ids.source.length, 8);
 });
