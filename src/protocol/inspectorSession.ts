@@ -184,9 +184,9 @@ export class InspectorSession {
       const meta = runMeta(r, this.score);
       this.sentLayers = new Set(r.attentions.map(layerKey));
       const open = this.openingHead(meta);
-      const head = open && this.headMessage(r, open.part, open.layer, open.head, 0);
       // A head the engine keeps is asked for now; the page asks for it when the run arrives without one.
-      if (open && head instanceof Promise) this.answers.prefetch(r, open.part, open.layer, open.head);
+      if (open && r.kept) this.answers.prefetch(r, open.part, open.layer, open.head);
+      const head = open && !r.kept ? this.headMessage(r, open.part, open.layer, open.head, 0) : undefined;
       const inline = head && !(head instanceof Promise) && head.type === 'head' ? { head } : {};
       out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...inline });
       for (const p of meta.parts) {

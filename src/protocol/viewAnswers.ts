@@ -66,10 +66,12 @@ export class ViewAnswers {
    * with): the answer to the page's request then waits for the shorter of the two trips.
    */
   prefetch(result: RunResult, part: Part, layer: number, head: number): void {
-    if (!result.kept || !this.kept) return;
+    const key = `${part}/${layer}/${head}`;
+    const p = this.prefetched;
+    if (!result.kept || !this.kept || (p && p.result === result && p.key === key)) return; // asked already (a re-sent snapshot)
     const slice = this.kept.head(result.kept.run, part, layer, head);
     slice.catch(() => {}); // whoever asks for it sees the error
-    this.prefetched = { result, key: `${part}/${layer}/${head}`, slice };
+    this.prefetched = { result, key, slice };
   }
 
   /**

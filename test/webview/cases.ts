@@ -18,6 +18,7 @@ import { THEME_CASES } from './casesTheme';
 import { LABEL_CASES } from './casesLabels';
 import { TOY_CASES } from './casesToy';
 import { HF_DECODER_CASES } from './casesHfDecoder';
+import { KEPT_CASES } from './casesKept';
 
 export type { Case, CaseContext } from './helpers';
 
@@ -40,5 +41,6 @@ export const CASES: Case[] = [
   ...LABEL_CASES,
   ...TOY_CASES,
   ...HF_DECODER_CASES,
+  ...KEPT_CASES,
   ...SECURITY_CASES,
 ];
