@@ -45,6 +45,8 @@ export class InspectorPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private disposed = false;
+  /** Set while a new kept run waits for its opening head: later posts queue behind it (inOrder). */
+  private waiting: Promise<void> | undefined;
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
@@ -209,16 +211,45 @@ export class InspectorPanel {
     );
   }
 
-  /** Replaces the shown run. */
+  /** Replaces the shown run (a run the engine keeps: once the head it opens is here, see inOrder). */
   setResult(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView, score?: RnnScore): void {
-    this.panel.title = PANEL_PREFIX + title;
-    this.post(this.session.setResult(result, title, focus, view, score));
+    this.inOrder(
+      () => {
+        this.panel.title = PANEL_PREFIX + title;
+        this.post(this.session.setResult(result, title, focus, view, score));
+      },
+      this.session.openingReady(result, focus),
+    );
   }
 
   /** The next partial result of the streamed run shown (see InspectorSession.extendResult). */
   extendResult(result: RunResult, title: string): void {
-    this.panel.title = PANEL_PREFIX + title;
-    this.post(this.session.extendResult(result, title));
+    this.inOrder(
+      () => {
+        this.panel.title = PANEL_PREFIX + title;
+        this.post(this.session.extendResult(result, title));
+      },
+      this.session.openingReady(result, undefined, true),
+    );
+  }
+
+  /**
+   * Runs `act` now, or, while an earlier one waits (or with `wait`), after it and `wait`: a new
+   * kept run is posted with the head it opens (asked of the worker, answered within a layer), and
+   * what comes after it (its next layers, a status line, another run) keeps its order.
+   */
+  private inOrder(act: () => void, wait?: Promise<void>): void {
+    if (!this.waiting && !wait) return act();
+    const p: Promise<void> = (this.waiting ?? Promise.resolve())
+      .then(() => wait)
+      .then(() => {
+        if (!this.disposed) act();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.waiting === p) this.waiting = undefined;
+      });
+    this.waiting = p;
   }
 
   /** Opens one head of the current run; false when there is no run or no such head. */
@@ -232,12 +263,12 @@ export class InspectorPanel {
 
   /** Says at once that a run started (the shown result is out of date), progressed, or stopped. */
   setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
-    this.post([this.session.setRunStatus(state, message)]);
+    this.inOrder(() => this.post([this.session.setRunStatus(state, message)]));
   }
 
   /** Shows an error banner above the current content. */
   showError(message: string): void {
-    this.post([this.session.setError(message)]);
+    this.inOrder(() => this.post([this.session.setError(message)]));
   }
 
   dispose(): void {

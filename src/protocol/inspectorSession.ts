@@ -108,12 +108,7 @@ export class InspectorSession {
    */
   extendResult(result: RunResult, title: string): HostToWebview[] {
     const shown = this.result;
-    const same =
-      shown?.running &&
-      !shown.running.stopped &&
-      shown.model.file === result.model.file &&
-      shown.ids.source.join() === result.ids.source.join();
-    if (!same || !shown) return this.setResult(result, title);
+    if (!this.extends(result) || !shown) return this.setResult(result, title);
     this.result = result;
     this.titleValue = title;
     this.status = undefined;
@@ -132,6 +127,31 @@ export class InspectorSession {
     ];
     for (const l of result.attentions) this.sentLayers.add(layerKey(l));
     return out;
+  }
+
+  /** Whether `result` is more of the streamed run on screen (extendResult sends a delta), not a new run. */
+  private extends(result: RunResult): boolean {
+    const shown = this.result;
+    return (
+      !!shown?.running &&
+      !shown.running.stopped &&
+      shown.model.file === result.model.file &&
+      shown.ids.source.join() === result.ids.source.join()
+    );
+  }
+
+  /** A kept run about to be shown as a new run: asks the worker for the head it opens, to post the run with it
+   *  (one trip to the page fewer). Settles when it is here, failed, or after `waitMs`; undefined: nothing to wait for. */
+  openingReady(result: RunResult, focus?: HeadFocus, extend = false, waitMs = 2000): Promise<void> | undefined {
+    if (!result.kept || (extend && this.extends(result))) return undefined;
+    const f = focus && findLayer(result, focus.part, focus.layer) ? focus : undefined;
+    const open = this.openingHead(runMeta(result, this.score), f ?? null);
+    if (!open) return undefined;
+    const fetched = this.answers.prefetch(result, open.part, open.layer, open.head);
+    return Promise.race([fetched, new Promise((r) => setTimeout(r, waitMs))]).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   get currentResult(): RunResult | undefined {
@@ -184,9 +204,11 @@ export class InspectorSession {
       const meta = runMeta(r, this.score);
       this.sentLayers = new Set(r.attentions.map(layerKey));
       const open = this.openingHead(meta);
-      // A head the engine keeps is asked for now; the page asks for it when the run arrives without one.
-      if (open && r.kept) this.answers.prefetch(r, open.part, open.layer, open.head);
-      const head = open && !r.kept ? this.headMessage(r, open.part, open.layer, open.head, 0) : undefined;
+      // A head the engine keeps comes along when it has arrived (openingReady); else it is asked
+      // for now, and the page asks for it when the run arrives without one.
+      const ready = open && r.kept ? this.answers.ready(r, open.part, open.layer, open.head) : undefined;
+      if (open && r.kept && !ready) void this.answers.prefetch(r, open.part, open.layer, open.head);
+      const head = open && (!r.kept || ready) ? this.headMessage(r, open.part, open.layer, open.head, 0, ready) : undefined;
       const inline = head && !(head instanceof Promise) && head.type === 'head' ? { head } : {};
       out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...inline });
       for (const p of meta.parts) {
@@ -315,6 +337,7 @@ export class InspectorSession {
     layer: number,
     head: number,
     requestId: number,
+    known?: HeadSlice,
   ): HostToWebview | Promise<HostToWebview> {
     const runId = this.runIdValue;
     const fail = (message: string): HostToWebview => ({ type: 'headError', runId, requestId, message });
@@ -331,7 +354,7 @@ export class InspectorSession {
       scores: s.scores,
       ...(s.mask ? { mask: s.mask } : {}),
     });
-    const s = this.answers.head(result, part, layer, head);
+    const s = known ?? this.answers.head(result, part, layer, head);
     if (typeof s === 'string') return fail(s);
     if (!(s instanceof Promise)) return message(s);
     return s.then(
@@ -346,8 +369,8 @@ export class InspectorSession {
    * its part, or the first part when this run has not got it, when the layer and head exist there,
    * else that part's first layer, head 0.
    */
-  private openingHead(meta: RunMeta): HeadFocus | undefined {
-    if (this.focus) return this.focus;
+  private openingHead(meta: RunMeta, focus: HeadFocus | null | undefined = this.focus): HeadFocus | undefined {
+    if (focus) return focus;
     const sel = this.selected;
     const pm = meta.parts.find((p) => p.part === sel?.part) ?? meta.parts[0];
     if (!pm || pm.layers.length === 0) return undefined;

@@ -24,6 +24,14 @@ export const MAX_ROLLOUT_TOKENS = 1024;
 
 const EARLIER = 'That request belongs to an earlier run.';
 
+interface Prefetched {
+  result: RunResult;
+  key: string;
+  slice: Promise<HeadSlice>;
+  /** Set when it arrives. */
+  value?: HeadSlice;
+}
+
 export class ViewAnswers {
   /** Rollout per part, filled one layer at a time (index = position in layersOf). */
   private rolloutCache = new Map<string, Float32Array[]>();
@@ -31,7 +39,7 @@ export class ViewAnswers {
   /** q/k computations: one at a time in the engine, and only the newest request waits. */
   private readonly qkQueue = new NewestOnly();
   /** A kept run's head asked of the worker before the page asks (the one it opens with a run). */
-  private prefetched: { result: RunResult; key: string; slice: Promise<HeadSlice> } | undefined;
+  private prefetched: Prefetched | undefined;
 
   constructor(
     /** The run id on screen now: an answer that arrives for an earlier one is refused. */
@@ -63,15 +71,26 @@ export class ViewAnswers {
 
   /**
    * Asks the worker for a kept run's head now, before the page asks for it (the head a run opens
-   * with): the answer to the page's request then waits for the shorter of the two trips.
+   * with); resolves when it is here (see ready), or failed.
    */
-  prefetch(result: RunResult, part: Part, layer: number, head: number): void {
+  prefetch(result: RunResult, part: Part, layer: number, head: number): Promise<unknown> {
     const key = `${part}/${layer}/${head}`;
     const p = this.prefetched;
-    if (!result.kept || !this.kept || (p && p.result === result && p.key === key)) return; // asked already (a re-sent snapshot)
+    if (p && p.result === result && p.key === key) return p.slice; // asked already (a re-sent snapshot)
+    if (!result.kept || !this.kept) return Promise.resolve();
     const slice = this.kept.head(result.kept.run, part, layer, head);
-    slice.catch(() => {}); // whoever asks for it sees the error
-    this.prefetched = { result, key, slice };
+    const entry: Prefetched = { result, key, slice };
+    slice.then((s) => (entry.value = s)).catch(() => {}); // whoever asks for it sees the error
+    this.prefetched = entry;
+    return slice;
+  }
+
+  /** The prefetched head when it has arrived (used once: the message that carries it may transfer it). */
+  ready(result: RunResult, part: Part, layer: number, head: number): HeadSlice | undefined {
+    const p = this.prefetched;
+    if (!p?.value || p.result !== result || p.key !== `${part}/${layer}/${head}`) return undefined;
+    this.prefetched = undefined;
+    return p.value;
   }
 
   /**

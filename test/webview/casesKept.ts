@@ -40,6 +40,7 @@ export const KEPT_CASES: Case[] = [
           await page.click('.grid-cell[data-layer="1"][data-head="2"]');
           await waitForHead(page, 1, 2);
           equal(asked.join(' '), `${RUN}:encoder/0/0 ${RUN}:encoder/1/2`, 'each head asked of the engine once');
+          asked.length = 0;
           const l = findLayer(full, 'encoder', 1)!;
           const n = l.queries * l.keys;
           for (const [i, j] of [
@@ -51,6 +52,17 @@ export const KEPT_CASES: Case[] = [
             const want = l.probs[2 * n + i * l.keys + j];
             check(Math.abs(shownP - want) <= 0.0005 + 1e-5, `L1 H2 (${i},${j}): shown ${shownP}, run ${want.toFixed(6)}`);
           }
+          // The next kept run waits for the head it opens (openingReady) and brings it along: no request.
+          const requests = () => ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length;
+          const before = requests();
+          const next = { ...shown, attentions: [...shown.attentions] };
+          await ins.session.openingReady(next);
+          const from = ins.received.length;
+          await ins.send(ins.session.setResult(next, 'next run'));
+          const opened = await ins.waitForPosted((m) => m.type === 'headShown', from);
+          equal(`${opened.part}/${opened.layer}/${opened.head}`, 'encoder/1/2', 'the open head, sent with the run');
+          await waitForHead(page, 1, 2);
+          equal(requests(), before, 'no request for it');
           // An old run's head (the worker dropped it) says to run again, in the page.
           store.retain([]);
           await page.click('.grid-cell[data-layer="1"][data-head="0"]');
