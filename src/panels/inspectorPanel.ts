@@ -47,6 +47,8 @@ export class InspectorPanel {
   private disposed = false;
   /** Set while a new kept run waits for its opening head: later posts queue behind it (inOrder). */
   private waiting: Promise<void> | undefined;
+  /** Bumped when a run stops: what was queued for it is dropped. */
+  private generation = 0;
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
@@ -240,10 +242,11 @@ export class InspectorPanel {
    */
   private inOrder(act: () => void, wait?: Promise<void>): void {
     if (!this.waiting && !wait) return act();
+    const gen = this.generation;
     const p: Promise<void> = (this.waiting ?? Promise.resolve())
       .then(() => wait)
       .then(() => {
-        if (!this.disposed) act();
+        if (!this.disposed && gen === this.generation) act();
       })
       .catch(() => undefined)
       .finally(() => {
@@ -263,6 +266,12 @@ export class InspectorPanel {
 
   /** Says at once that a run started (the shown result is out of date), progressed, or stopped. */
   setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
+    if (state !== 'running') {
+      // The run stopped: what waits to be shown of it is moot (a run put back comes after this), and
+      // saying so must not wait for the worker, which answers when it reaches its next checkpoint.
+      this.generation++;
+      this.waiting = undefined;
+    }
     this.inOrder(() => this.post([this.session.setRunStatus(state, message)]));
   }
 

@@ -142,7 +142,7 @@ export class InspectorSession {
 
   /** A kept run about to be shown as a new run: asks the worker for the head it opens, to post the run with it
    *  (one trip to the page fewer). Settles when it is here, failed, or after `waitMs`; undefined: nothing to wait for. */
-  openingReady(result: RunResult, focus?: HeadFocus, extend = false, waitMs = 2000): Promise<void> | undefined {
+  openingReady(result: RunResult, focus?: HeadFocus, extend = false, waitMs = 500): Promise<void> | undefined {
     if (!result.kept || (extend && this.extends(result))) return undefined;
     const f = focus && findLayer(result, focus.part, focus.layer) ? focus : undefined;
     const open = this.openingHead(runMeta(result, this.score), f ?? null);
