@@ -45,10 +45,10 @@ export class InspectorPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private disposed = false;
-  /** Set while a new kept run waits for its opening head: later posts queue behind it (inOrder). */
+  /** Set while a new kept run waits for its opening head: later posts queue behind it (postInOrder). */
   private waiting: Promise<void> | undefined;
-  /** Bumped when a run stops: what was queued for it is dropped. */
-  private generation = 0;
+  /** Ends the waits of what is queued (flush). */
+  private readonly flushers: (() => void)[] = [];
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
@@ -213,46 +213,43 @@ export class InspectorPanel {
     );
   }
 
-  /** Replaces the shown run (a run the engine keeps: once the head it opens is here, see inOrder). */
+  /** Replaces the shown run (a run the engine keeps: posted with the head it opens, see postInOrder). */
   setResult(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView, score?: RnnScore): void {
-    this.inOrder(
-      () => {
-        this.panel.title = PANEL_PREFIX + title;
-        this.post(this.session.setResult(result, title, focus, view, score));
-      },
-      this.session.openingReady(result, focus),
-    );
+    this.panel.title = PANEL_PREFIX + title;
+    this.postInOrder(this.session.setResult(result, title, focus, view, score));
   }
 
   /** The next partial result of the streamed run shown (see InspectorSession.extendResult). */
   extendResult(result: RunResult, title: string): void {
-    this.inOrder(
-      () => {
-        this.panel.title = PANEL_PREFIX + title;
-        this.post(this.session.extendResult(result, title));
-      },
-      this.session.openingReady(result, undefined, true),
-    );
+    this.panel.title = PANEL_PREFIX + title;
+    this.postInOrder(this.session.extendResult(result, title));
   }
 
   /**
-   * Runs `act` now, or, while an earlier one waits (or with `wait`), after it and `wait`: a new
-   * kept run is posted with the head it opens (asked of the worker, answered within a layer), and
-   * what comes after it (its next layers, a status line, another run) keeps its order.
+   * Posts `messages` now, or after what waits before them. The session's state changes at once;
+   * only the posting waits: a new kept run goes with the head it opens, asked of the worker
+   * (answered within a layer, or posted without it after 0.5 s, and the page asks), and what comes
+   * after it (its next layers, a status line, another run) keeps its order.
    */
-  private inOrder(act: () => void, wait?: Promise<void>): void {
-    if (!this.waiting && !wait) return act();
-    const gen = this.generation;
+  private postInOrder(messages: HostToWebview[]): void {
+    const wait = this.session.openingWait(messages);
+    if (!this.waiting && !wait) return this.post(messages);
+    const flushed = new Promise<void>((r) => this.flushers.push(r));
     const p: Promise<void> = (this.waiting ?? Promise.resolve())
-      .then(() => wait)
-      .then(() => {
-        if (!this.disposed && gen === this.generation) act();
-      })
+      .then(() => Promise.race([wait, flushed]))
       .catch(() => undefined)
+      .then(() => {
+        if (!this.disposed) this.post(this.session.withOpening(messages));
+      })
       .finally(() => {
         if (this.waiting === p) this.waiting = undefined;
       });
     this.waiting = p;
+  }
+
+  /** Stops waiting for heads: what is queued is posted now, in order (the page asks for a missing head). */
+  private flush(): void {
+    for (const f of this.flushers.splice(0)) f();
   }
 
   /** Opens one head of the current run; false when there is no run or no such head. */
@@ -266,18 +263,14 @@ export class InspectorPanel {
 
   /** Says at once that a run started (the shown result is out of date), progressed, or stopped. */
   setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
-    if (state !== 'running') {
-      // The run stopped: what waits to be shown of it is moot (a run put back comes after this), and
-      // saying so must not wait for the worker, which answers when it reaches its next checkpoint.
-      this.generation++;
-      this.waiting = undefined;
-    }
-    this.inOrder(() => this.post([this.session.setRunStatus(state, message)]));
+    // A run that stopped says so at once: not after a head the busy worker sends at its next checkpoint.
+    if (state !== 'running') this.flush();
+    this.postInOrder([this.session.setRunStatus(state, message)]);
   }
 
   /** Shows an error banner above the current content. */
   showError(message: string): void {
-    this.inOrder(() => this.post([this.session.setError(message)]));
+    this.postInOrder([this.session.setError(message)]);
   }
 
   dispose(): void {

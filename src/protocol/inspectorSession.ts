@@ -15,7 +15,7 @@ import {
   type RunMeta,
   type RunStatusMessage,
 } from '../../common/webview';
-import { ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
+import { describeMessage, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
 
 export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswers';
 
@@ -54,6 +54,9 @@ export class InspectorSession {
   private status: RunStatusMessage | undefined;
   /** The layers (`part/layer`) of the shown run whose statistics and thumbnails the page has. */
   private sentLayers = new Set<string>();
+
+  /** A kept run's head the run message went without (the worker was asked for it): see withOpening. */
+  private pendingOpen: { runId: number; result: RunResult; open: HeadFocus } | undefined;
 
   /** The button a panel without a run offers (its run was lost with the extension host). */
   private runAgain: string | undefined;
@@ -140,18 +143,25 @@ export class InspectorSession {
     );
   }
 
-  /** A kept run about to be shown as a new run: asks the worker for the head it opens, to post the run with it
-   *  (one trip to the page fewer). Settles when it is here, failed, or after `waitMs`; undefined: nothing to wait for. */
-  openingReady(result: RunResult, focus?: HeadFocus, extend = false, waitMs = 500): Promise<void> | undefined {
-    if (!result.kept || (extend && this.extends(result))) return undefined;
-    const f = focus && findLayer(result, focus.part, focus.layer) ? focus : undefined;
-    const open = this.openingHead(runMeta(result, this.score), f ?? null);
-    if (!open) return undefined;
-    const fetched = this.answers.prefetch(result, open.part, open.layer, open.head);
-    return Promise.race([fetched, new Promise((r) => setTimeout(r, waitMs))]).then(
-      () => undefined,
-      () => undefined,
-    );
+  /** When `messages` bring a kept run without its opening head: settles when the head is here, failed, or
+   *  after `waitMs` (withOpening then adds it). Undefined: nothing to wait for. */
+  openingWait(messages: HostToWebview[], waitMs = 500): Promise<unknown> | undefined {
+    const o = this.pendingOpen;
+    if (!o || !messages.some((m) => m.type === 'run' && !m.head && m.runId === o.runId)) return undefined;
+    const { part, layer, head } = o.open;
+    return Promise.race([this.answers.prefetch(o.result, part, layer, head), new Promise((r) => setTimeout(r, waitMs))]);
+  }
+
+  /** `messages` with the kept run's opening head in its run message, when it has arrived (see openingWait). */
+  withOpening(messages: HostToWebview[]): HostToWebview[] {
+    const o = this.pendingOpen;
+    if (!o || o.runId !== this.runIdValue) return messages;
+    const ready = this.answers.ready(o.result, o.open.part, o.open.layer, o.open.head);
+    if (!ready) return messages;
+    this.pendingOpen = undefined;
+    const head = this.headMessage(o.result, o.open.part, o.open.layer, o.open.head, 0, ready);
+    if (head instanceof Promise || head.type !== 'head') return messages;
+    return messages.map((m) => (m.type === 'run' && m.runId === o.runId && !m.head ? { ...m, head } : m));
   }
 
   get currentResult(): RunResult | undefined {
@@ -204,10 +214,11 @@ export class InspectorSession {
       const meta = runMeta(r, this.score);
       this.sentLayers = new Set(r.attentions.map(layerKey));
       const open = this.openingHead(meta);
-      // A head the engine keeps comes along when it has arrived (openingReady); else it is asked
+      // A head the engine keeps comes along when it has arrived (withOpening); else it is asked
       // for now, and the page asks for it when the run arrives without one.
       const ready = open && r.kept ? this.answers.ready(r, open.part, open.layer, open.head) : undefined;
       if (open && r.kept && !ready) void this.answers.prefetch(r, open.part, open.layer, open.head);
+      this.pendingOpen = open && r.kept && !ready ? { runId: this.runIdValue, result: r, open } : undefined;
       const head = open && (!r.kept || ready) ? this.headMessage(r, open.part, open.layer, open.head, 0, ready) : undefined;
       const inline = head && !(head instanceof Promise) && head.type === 'head' ? { head } : {};
       out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...inline });
@@ -245,7 +256,7 @@ export class InspectorSession {
 
   /** Validates an untrusted message and answers it. Invalid messages get no reply, only a log line. */
   handle(raw: unknown): Handled {
-    if (!isWebviewToHost(raw)) return { replies: [], log: `ignored malformed webview message: ${describe(raw)}` };
+    if (!isWebviewToHost(raw)) return { replies: [], log: `ignored malformed webview message: ${describeMessage(raw)}` };
     switch (raw.type) {
       case 'ready':
         // A restored page knows which head it had open; this host may not (the host decides).
@@ -386,13 +397,3 @@ const layerKey = (l: AttentionLayer) => `${l.part}/${l.layer}`;
 
 const EARLIER = 'That request belongs to an earlier run.';
 const viewError = (requestId: number, message: string): HostToWebview => ({ type: 'viewError', requestId, message });
-
-function describe(x: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(x) ?? String(x);
-  } catch {
-    s = Object.prototype.toString.call(x);
-  }
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
-}

@@ -189,3 +189,14 @@ export class ViewAnswers {
       );
   }
 }
+
+/** A message for the log: its JSON, cut at 200 characters. */
+export function describeMessage(x: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(x) ?? String(x);
+  } catch {
+    s = Object.prototype.toString.call(x);
+  }
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}

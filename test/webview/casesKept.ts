@@ -52,13 +52,14 @@ export const KEPT_CASES: Case[] = [
             const want = l.probs[2 * n + i * l.keys + j];
             check(Math.abs(shownP - want) <= 0.0005 + 1e-5, `L1 H2 (${i},${j}): shown ${shownP}, run ${want.toFixed(6)}`);
           }
-          // The next kept run waits for the head it opens (openingReady) and brings it along: no request.
+          // The next kept run waits for the head it opens (openingWait) and brings it along: no request.
           const requests = () => ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length;
           const before = requests();
           const next = { ...shown, attentions: [...shown.attentions] };
-          await ins.session.openingReady(next);
           const from = ins.received.length;
-          await ins.send(ins.session.setResult(next, 'next run'));
+          const messages = ins.session.setResult(next, 'next run');
+          await ins.session.openingWait(messages);
+          await ins.send(ins.session.withOpening(messages));
           const opened = await ins.waitForPosted((m) => m.type === 'headShown', from);
           equal(`${opened.part}/${opened.layer}/${opened.head}`, 'encoder/1/2', 'the open head, sent with the run');
           await waitForHead(page, 1, 2);
