@@ -237,6 +237,23 @@ function layerNorms(result: RunResult, part: Part, layer: number): Pick<LayerMet
   return { norms: { ...(q && { q: [...q] }), ...(k && { k: [...k] }), ...(v && { v: [...v] }), ...(o && { o: [...o] }) } };
 }
 
+/** headStats of every head of a layer (`keyTokens`: its key axis, axisTokens). */
+export function layerStats(l: AttentionLayer, keyTokens: readonly string[]): HeadStats[] {
+  return Array.from({ length: l.heads }, (_, h) =>
+    headStats(
+      l.probs,
+      h * l.queries * l.keys,
+      l.queries,
+      l.keys,
+      keyTokens,
+      l.part !== 'cross',
+      l.rowEntropy?.subarray(h * l.queries, (h + 1) * l.queries),
+      l.rowEntropy || l.summary ? headSummaries(l)[h].max : undefined,
+      l.summary?.entropy[h],
+    ),
+  );
+}
+
 /** Which layers to describe: all of them, or (a streamed run's update) those not sent before. */
 export type LayerFilter = (l: AttentionLayer) => boolean;
 
@@ -258,19 +275,8 @@ export function runMeta(result: RunResult, score?: RnnScore, only?: LayerFilter)
         layer: l.layer,
         heads: l.heads,
         masked: hasMasked(l.mask),
-        stats: Array.from({ length: l.heads }, (_, h) =>
-          headStats(
-            l.probs,
-            h * l.queries * l.keys,
-            l.queries,
-            l.keys,
-            keyTokens,
-            part !== 'cross',
-            l.rowEntropy?.subarray(h * l.queries, (h + 1) * l.queries),
-            l.rowEntropy || l.summary ? headSummaries(l)[h].max : undefined,
-            l.summary?.entropy[h],
-          ),
-        ),
+        // A layer the worker keeps has no probabilities here: its statistics came with it.
+        stats: l.summary?.stats ? l.summary.stats.map((x) => ({ ...x })) : layerStats(l, keyTokens),
         ...layerNorms(result, part, l.layer),
         ...(l.kvHeads !== undefined && l.kvHeads < l.heads ? { kvHeads: l.kvHeads } : {}),
         ...(l.window !== undefined && { window: l.window }),

@@ -143,6 +143,16 @@ export function isLayerSummary(v: unknown, heads: unknown): v is LayerSummary {
     s.entropy instanceof Float64Array &&
     s.entropy.length === heads &&
     s.thumbs instanceof Float32Array &&
-    s.thumbs.length === heads * (s.rows as number) * (s.cols as number)
+    s.thumbs.length === heads * (s.rows as number) * (s.cols as number) &&
+    (s.stats === undefined || (Array.isArray(s.stats) && s.stats.length === heads && s.stats.every(isHeadStats)))
   );
+}
+
+const isNum = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+const isNumOrNull = (x: unknown) => x === null || isNum(x);
+
+function isHeadStats(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return isNum(s.entropy) && isNum(s.max) && isNum(s.toFirst) && isNumOrNull(s.toSep) && isNumOrNull(s.toSelf);
 }

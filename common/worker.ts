@@ -14,14 +14,32 @@ import type {
 } from '../src/engine/types';
 import type { ModelFileFacts, SafetensorsHeaderInfo } from '../src/engine/format/modelFileInfo';
 import type { FaultKind } from '../src/engine/debug';
+import type { HeadSlice } from './headData';
 import { isHeadQK } from './views';
 import { isLayerSummary } from './layerSummary';
 import { isChatInput } from './tokenizer';
 import { isId, isIndex, isNumbers, isOptString, isPart, isRecord } from './guards';
 
 export type WorkerRequest =
-  /** `stream`: also send `partial` replies with the layers finished so far while the run goes on. */
-  | { type: 'run'; id: number; modelPath: string; input: RunInput; cancel: SharedArrayBuffer; stream?: boolean }
+  /**
+   * `stream`: also send `partial` replies with the layers finished so far while the run goes on.
+   * `keep`: the worker keeps the probabilities and scores (under this request's id) and the replies'
+   * layers carry none (empty arrays), only their summaries; the host asks for a head with `head`.
+   * Every kept run but this one and `keep.also` (the run on screen) is dropped.
+   */
+  | {
+      type: 'run';
+      id: number;
+      modelPath: string;
+      input: RunInput;
+      cancel: SharedArrayBuffer;
+      stream?: boolean;
+      keep?: { also?: number };
+    }
+  /** One head of a kept run (`run`: the id of its run request): answered between layers, even during a run. */
+  | { type: 'head'; id: number; run: number; part: Part; layer: number; head: number }
+  /** Mean over heads of one layer of a kept run, or the rollout up to it (self-attention). */
+  | { type: 'aggregate'; id: number; run: number; part: Part; layer: number; kind: 'mean' | 'rollout' }
   | { type: 'info'; id: number; modelPath: string }
   /** One head's q and k vectors (the Q·K view), recomputed on the ids of a finished run. */
   | { type: 'qk'; id: number; modelPath: string; request: QkRequest }
@@ -58,6 +76,8 @@ export type WorkerReply =
   | { type: 'result'; id: number; result: RunResult }
   | { type: 'summary'; id: number; summary: ModelSummary }
   | { type: 'qk'; id: number; qk: HeadQK }
+  | { type: 'head'; id: number; head: HeadSlice }
+  | { type: 'aggregate'; id: number; data: Float32Array }
   | { type: 'header'; id: number; header: SafetensorsHeaderInfo }
   | { type: 'modelFile'; id: number; facts: ModelFileFacts }
   | { type: 'norms'; id: number; norms: HeadWeightNorms | null }
@@ -98,8 +118,13 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
         typeof v.modelPath === 'string' &&
         isRunInput(v.input) &&
         v.cancel instanceof SharedArrayBuffer &&
-        (v.stream === undefined || typeof v.stream === 'boolean')
+        (v.stream === undefined || typeof v.stream === 'boolean') &&
+        (v.keep === undefined || (isRecord(v.keep) && (v.keep.also === undefined || isId(v.keep.also))))
       );
+    case 'head':
+      return isId(v.run) && isPart(v.part) && isIndex(v.layer) && isIndex(v.head);
+    case 'aggregate':
+      return isId(v.run) && isPart(v.part) && isIndex(v.layer) && (v.kind === 'mean' || v.kind === 'rollout');
     case 'info':
       return typeof v.modelPath === 'string';
     case 'qk':
@@ -136,8 +161,27 @@ const isProgress = (v: unknown) =>
 const isLayers = (v: unknown) =>
   Array.isArray(v) &&
   v.every(
-    (a: unknown) => isRecord(a) && a.probs instanceof Float32Array && (a.summary === undefined || isLayerSummary(a.summary, a.heads)),
+    (a: unknown) =>
+      isRecord(a) &&
+      a.probs instanceof Float32Array &&
+      a.scores instanceof Float32Array &&
+      (a.summary === undefined || isLayerSummary(a.summary, a.heads)) &&
+      // A kept layer (no probabilities here) must bring everything the host shows of it.
+      (a.probs.length > 0 || (isRecord(a.summary) && Array.isArray(a.summary.stats))),
   );
+
+/** One head's [queries, keys] probabilities and scores (and mask), as `head` answers. */
+export function isHeadSlice(v: unknown): v is HeadSlice {
+  if (!isRecord(v) || !isIndex(v.queries) || !isIndex(v.keys)) return false;
+  const n = v.queries * v.keys;
+  return (
+    v.probs instanceof Float32Array &&
+    v.probs.length === n &&
+    v.scores instanceof Float32Array &&
+    v.scores.length === n &&
+    (v.mask === undefined || (v.mask instanceof Uint8Array && v.mask.length === n))
+  );
+}
 
 export function isWorkerReply(v: unknown): v is WorkerReply {
   if (!isRecord(v) || !isId(v.id)) return false;
@@ -159,6 +203,10 @@ export function isWorkerReply(v: unknown): v is WorkerReply {
       return isRecord(v.summary) && typeof v.summary.name === 'string';
     case 'qk':
       return isHeadQK(v.qk);
+    case 'head':
+      return isHeadSlice(v.head);
+    case 'aggregate':
+      return v.data instanceof Float32Array;
     case 'header':
       return isHeaderInfo(v.header);
     case 'modelFile':

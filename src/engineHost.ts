@@ -2,7 +2,7 @@
 // cancels through shared memory (and by terminating the worker if it does not stop), and after a
 // crash or out-of-memory rejects what was pending with a clear error and starts afresh on the
 // next request. No vscode import: the CLI and the tests use it as it is.
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import {
   isWorkerReply,
   type EngineErrorInfo,
@@ -14,6 +14,7 @@ import {
 import { RpcClient, type Routed } from '../common/rpc';
 import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progress, QkRequest, RunInput, RunResult } from './engine/types';
 import type { ModelFileFacts, SafetensorsHeaderInfo } from './engine/format/modelFileInfo';
+import type { HeadSlice } from '../common/headData';
 import { workerResourceLimits } from './engine/limits';
 
 export class EngineError extends Error {
@@ -66,7 +67,8 @@ interface MemoryWatch {
   watch: NodeJS.Timeout;
 }
 
-type Answer = RunResult | ModelSummary | HeadQK | SafetensorsHeaderInfo | ModelFileFacts | HeadWeightNorms | null;
+type Answer =
+  RunResult | ModelSummary | HeadQK | HeadSlice | Float32Array | SafetensorsHeaderInfo | ModelFileFacts | HeadWeightNorms | null;
 
 /** The worker's final answers settle a request; progress and partial results are notes about it. */
 function routeReply(m: WorkerReply): Routed<Answer, WorkerNote> {
@@ -80,6 +82,10 @@ function routeReply(m: WorkerReply): Routed<Answer, WorkerNote> {
       return { id: m.id, reply: m.summary };
     case 'qk':
       return { id: m.id, reply: m.qk };
+    case 'head':
+      return { id: m.id, reply: m.head };
+    case 'aggregate':
+      return { id: m.id, reply: m.data };
     case 'header':
       return { id: m.id, reply: m.header };
     case 'modelFile':
@@ -94,6 +100,8 @@ function routeReply(m: WorkerReply): Routed<Answer, WorkerNote> {
 type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens' | 'measure' | 'memoryHeadroomMB';
 
 const MB = 1024 * 1024;
+/** A cancelled kept run whose worker has not stopped by then is stuck: the worker is terminated. */
+const CANCEL_STUCK_MS = 10_000;
 /** How often the host samples the engine's memory while a request runs. */
 const MEMORY_WATCH_MS = 100;
 /** worker.getHeapStatistics() exists (Node ≥ 22.16): the memory watch can measure the worker alone. */
@@ -101,10 +109,15 @@ export const CAN_ASK_WORKER = typeof (Worker.prototype as { getHeapStatistics?: 
 
 export class EngineHost {
   private worker?: Worker;
-  private readonly calls = new RpcClient<WorkerRequest, WorkerReply, Answer, WorkerNote>(
-    (m) => this.ensureWorker().postMessage(m),
-    routeReply,
-  );
+  /** The worker's second port: requests about kept runs, which it reads between layers of a run too. */
+  private quick?: MessagePort;
+  private readonly calls = new RpcClient<WorkerRequest, WorkerReply, Answer, WorkerNote>((m) => {
+    const w = this.ensureWorker();
+    if ((m.type === 'head' || m.type === 'aggregate') && this.quick) this.quick.postMessage(m);
+    else w.postMessage(m);
+  }, routeReply);
+  /** Cancelled kept runs the worker has not answered yet, with the timer that stops a stuck worker. */
+  private readonly draining = new Map<number, NodeJS.Timeout>();
   /** Set by restartWhenIdle while requests are pending: the worker is stopped when they end. */
   private retire = false;
   private readonly opts: Required<Omit<EngineHostOptions, Optional>> & Pick<EngineHostOptions, Optional>;
@@ -121,7 +134,14 @@ export class EngineHost {
    * before it ends: a RunResult with the attention layers finished so far and `running` set
    * (called again as more layers finish; never after the promise settles).
    */
-  run(modelPath: string, input: RunInput, onProgress?: (p: Progress) => void, onPartial?: (r: RunResult) => void): RunHandle {
+  run(
+    modelPath: string,
+    input: RunInput,
+    onProgress?: (p: Progress) => void,
+    onPartial?: (r: RunResult) => void,
+    /** The worker keeps the probabilities (the result's layers carry summaries only); `also`: a kept run not to drop. */
+    keep?: { also?: number },
+  ): RunHandle {
     const cancelBuffer = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancelBuffer);
     const limit = input.maxRunMemoryMB ?? this.opts.maxRunMemoryMB?.();
@@ -132,7 +152,7 @@ export class EngineHost {
       onPartial &&
       ((m: PartialReply) => {
         streamed.push(...m.layers);
-        onPartial({ ...m.run, attentions: [...streamed], addNorm: [], running: m.progress });
+        onPartial({ ...m.run, attentions: [...streamed], addNorm: [], running: m.progress, ...(keep && { kept: { run: m.id } }) });
       });
     const call = this.request<RunResult>(
       (id) => ({
@@ -142,16 +162,21 @@ export class EngineHost {
         input: { ...input, maxRunMemoryMB: limit, maxTokens },
         cancel: cancelBuffer,
         ...(onPartial ? { stream: true } : {}),
+        ...(keep && { keep: { ...(keep.also !== undefined && { also: keep.also }) } }),
       }),
       `running ${modelPath}`,
       onProgress,
       onPartialReply,
     );
-    const promise = call.then((result) => keepStreamed(result, streamed));
+    const promise = call.then((result) => {
+      const r = keepStreamed(result, streamed);
+      return keep ? { ...r, kept: { run: call.id } } : r;
+    });
     return Object.assign(promise, {
       cancel: () => {
         if (!this.calls.has(call.id)) return;
         Atomics.store(flag, 0, 1);
+        if (keep) return this.cancelKept(call.id);
         // The engine checks the flag between layers; if it is stuck inside one, stop the worker.
         const grace = setTimeout(() => {
           this.fail(call.id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }), true);
@@ -159,6 +184,36 @@ export class EngineHost {
         promise.finally(() => clearTimeout(grace)).catch(() => {});
       },
     });
+  }
+
+  /** One head of a run the worker keeps (RunResult.kept); answered between layers while a run goes on. */
+  head(run: number, part: Part, layer: number, head: number): Promise<HeadSlice> {
+    return this.request<HeadSlice>((id) => ({ type: 'head', id, run, part, layer, head }), `reading ${part} layer ${layer} head ${head}`);
+  }
+
+  /** Mean over heads of one layer of a kept run, or the rollout up to it. */
+  aggregate(run: number, part: Part, layer: number, kind: 'mean' | 'rollout'): Promise<Float32Array> {
+    return this.request<Float32Array>(
+      (id) => ({ type: 'aggregate', id, run, part, layer, kind }),
+      `computing the ${kind} of ${part} layer ${layer}`,
+    );
+  }
+
+  /**
+   * Cancel of a run whose worker keeps the run on screen: answered at once (the UI says so and
+   * shows that run again), and the worker is left to stop at its next checkpoint, keeping what it
+   * holds (terminating it would lose the run on screen and the loaded model). Only a worker that
+   * has not stopped within CANCEL_STUCK_MS is terminated.
+   */
+  private cancelKept(id: number): void {
+    const w = this.worker;
+    this.calls.fail(id, new EngineError({ name: 'CancelledError', message: 'run cancelled' }));
+    const stuck = setTimeout(() => {
+      this.draining.delete(id);
+      if (this.worker === w) this.stopWorker();
+    }, CANCEL_STUCK_MS);
+    stuck.unref();
+    this.draining.set(id, stuck);
   }
 
   info(modelPath: string): Promise<ModelSummary> {
@@ -262,12 +317,22 @@ export class EngineHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
+    const channel = new MessageChannel();
     const workerData = {
       faults: this.opts.faults,
       threads: this.opts.threads(),
       maxRunMemoryMB: this.opts.maxRunMemoryMB?.(),
+      quick: channel.port2,
     };
-    const w = new Worker(this.opts.workerScript, { workerData, resourceLimits: this.resourceLimits() });
+    const w = new Worker(this.opts.workerScript, {
+      workerData,
+      transferList: [channel.port2],
+      resourceLimits: this.resourceLimits(),
+    });
+    this.quick?.close();
+    this.quick = channel.port1;
+    channel.port1.on('message', (m: unknown) => this.onReply(m));
+    channel.port1.unref();
     this.starts++;
     w.on('message', (m: unknown) => this.onReply(m));
     w.on('error', (e: Error & { code?: string }) => {
@@ -354,7 +419,13 @@ export class EngineHost {
 
   private onReply(m: unknown): void {
     // A malformed reply cannot be matched; the timeout answers its request.
-    if (isWorkerReply(m)) this.calls.receive(m);
+    if (!isWorkerReply(m)) return;
+    const stuck = this.draining.get(m.id);
+    if (stuck && m.type !== 'progress' && m.type !== 'partial') {
+      clearTimeout(stuck); // the cancelled run stopped
+      this.draining.delete(m.id);
+    }
+    this.calls.receive(m);
   }
 
   /** Rejects one request; with `stopWorker`, also terminates the worker that is stuck on it. */

@@ -116,6 +116,19 @@ export class Runner implements vscode.Disposable {
     return this.engine.run(modelPath, input, (p) => onProgress?.(p.message), onPartial);
   }
 
+  /**
+   * A run whose probabilities stay in the engine worker (the inspector asks it for one head at a
+   * time): the worker keeps it and the run on screen (lastResult), and drops older ones.
+   */
+  private startKept(
+    modelPath: string,
+    input: RunInput,
+    onProgress: (message: string) => void,
+    onPartial: (r: RunResult) => void,
+  ): RunHandle {
+    return this.engine.run(modelPath, input, (p) => onProgress(p.message), onPartial, { also: this.lastResult?.kept?.run });
+  }
+
   /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */
   async run(modelPath: string, input: RunInput, opts: RunOptions = {}): Promise<RunResult | undefined> {
     const seq = this.begin(modelPath, input);
@@ -131,7 +144,7 @@ export class Runner implements vscode.Disposable {
             progress.report({ message: uiText(message) });
             this.progressed(seq, modelPath, message);
           };
-          const handle = this.start(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
+          const handle = this.startKept(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
           token.onCancellationRequested(() => handle.cancel());
           return handle;
         },
@@ -147,7 +160,7 @@ export class Runner implements vscode.Disposable {
   /** A side-panel run: progress in the view, cancellable by the next keystroke. */
   live(modelPath: string, input: RunInput): RunHandle {
     const seq = this.begin(modelPath, input);
-    const handle = this.start(
+    const handle = this.startKept(
       modelPath,
       input,
       (m) => this.progressed(seq, modelPath, m),

@@ -2,6 +2,7 @@
 // imports here: the webview bundle imports this file too.
 
 import type { ChatInput } from '../../common/tokenizer';
+import type { HeadStats } from '../../common/headData';
 
 export type Part = 'encoder' | 'decoder' | 'cross';
 
@@ -39,6 +40,8 @@ export interface LayerSummary {
   cols: number;
   /** [heads, rows, cols] average-pooled probabilities (averagePool's bins). */
   thumbs: Float32Array;
+  /** Every statistic of each head (headStats), when the worker keeps the probabilities (run `keep`). */
+  stats?: HeadStats[];
 }
 
 /** Add & Norm trace of one sub-layer: what went in, what the sub-layer added, what came out. */
@@ -207,6 +210,11 @@ export interface RunResult {
   running?: Progress & { stopped?: 'cancelled' | 'failed' };
   /** How the engine worker ran it: which kernels, on how many threads, in how long (set by worker.ts). */
   engine?: EngineInfo;
+  /**
+   * Set by the host (engineHost.ts) when the worker keeps this run's probabilities and scores: the
+   * layers here have none (empty arrays), only their summaries; `run` names it to the worker.
+   */
+  kept?: { run: number };
 }
 
 export interface EngineInfo {

@@ -1,6 +1,6 @@
 // The engine's worker thread: a message loop only. Models are loaded once per file and reloaded
 // when the file changes on disk.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, type EngineErrorInfo, type WorkerNote, type WorkerReply, type WorkerRequest } from '../../common/worker';
 import { serve, type Replier } from '../../common/rpc';
@@ -17,10 +17,13 @@ import { defaultKernels } from './kernels/index';
 import { TokenizerTimeoutError } from './format/tokenizer';
 import { injectFault } from './debug';
 import { layerSummary } from '../../common/layerSummary';
+import { KeptRuns, keptLayer } from './keptRuns';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number } | undefined;
+const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number; quick?: MessagePort } | undefined;
+/** Requests about kept runs (head, aggregate) come on their own port: read between layers during a run too. */
+const quick = data?.quick;
 const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
@@ -106,84 +109,129 @@ function copyLayer(a: AttentionLayer): AttentionLayer {
   };
 }
 
-function streamer(r: Reply): (p: PartialRun) => void {
+function streamer(r: Reply, keep: boolean, stream: boolean): (p: PartialRun) => void {
   const started = performance.now();
   let sent = 0;
   let last = -Infinity;
   return (p) => {
+    if (keep) {
+      kept.set(r.id, p.attentions);
+      pollQuick(); // a head asked for during the run is answered here, between layers
+    }
     const now = performance.now();
-    if (p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
-    // The engine keeps its own arrays: the layers are copied here and the copies handed over, so
-    // the copying is done on this thread, not while the host's main thread reads the message.
-    // With each layer its summaries (maxima, entropies, thumbnails), made here so the host only relays them.
-    const layers = p.attentions.slice(sent).map(copyLayer);
-    const part = { type: 'partial', run: { model: p.model, tokens: p.tokens, ids: p.ids }, layers, progress: p.progress } as const;
-    r.note(part, transferables({ model: p.model, tokens: p.tokens, ids: p.ids, attentions: layers, addNorm: [] }));
+    if (!stream || p.attentions.length <= sent || now - started < STREAM_AFTER_MS || now - last < STREAM_EVERY_MS) return;
+    const run = { model: p.model, tokens: p.tokens, ids: p.ids };
+    // Kept: only the summaries and statistics cross. Else the layers are copied here (the engine
+    // keeps its own arrays) and the copies handed over, so the host's main thread does not copy them.
+    const layers = p.attentions.slice(sent).map((a) => (keep ? keptLayer(a, p) : copyLayer(a)));
+    r.note({ type: 'partial', run, layers, progress: p.progress }, transferables({ ...run, attentions: layers, addNorm: [] }));
     sent = p.attentions.length;
     last = now;
   };
 }
 
-/** One request: answered through `r` (a throw is the error reply, sent by serve). */
-function handle(msg: WorkerRequest, r: Reply): void {
-  // (a bare block: the cases keep their indentation while another branch adds one; flatten after merging)
-  {
-    switch (msg.type) {
-      case 'info':
-        r.reply({ type: 'summary', summary: summarize(getModel(msg.modelPath)) });
-        break;
-      case 'qk': {
-        const qk = headQK(getModel(msg.modelPath), msg.request);
-        r.reply({ type: 'qk', qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
-        break;
-      }
-      case 'header':
-        r.reply({ type: 'header', header: readSafetensorsHeader(msg.file, msg.heads) });
-        break;
-      case 'modelFile':
-        r.reply({ type: 'modelFile', facts: readModelFileFacts(msg.file) });
-        break;
-      case 'norms': {
-        const model = getModel(msg.modelPath);
-        r.reply({
-          type: 'norms',
-          norms: layerWeightNorms(model, msg.part, msg.layer, msg.heads, architectureOf(model).sharedLayer),
-        });
-        break;
-      }
-      case 'run': {
-        const flag = sharedCancelFlag(msg.cancel);
-        if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
-        const model = getModel(msg.modelPath);
-        const t0 = performance.now();
-        const result = runModel(
-          model,
-          msg.input,
-          { isCancelled: flag.isCancelled, progress: (progress) => r.note({ type: 'progress', progress }) },
-          msg.stream ? streamer(r) : undefined,
-        );
-        result.engine = { ...kernelInfo, ms: performance.now() - t0 };
-        // Streamed layers were summarised already (layerSummary keeps them per probs array).
-        for (const a of result.attentions) a.summary = layerSummary(a);
-        r.reply({ type: 'result', result }, transferables(result));
-        break;
-      }
-      case 'fault': // a test hook (debug.ts)
-        injectFault(msg.kind, faultsEnabled);
-    }
+const kept = new KeptRuns();
+/** The run request under way (its layers may be asked for before it ends). */
+let runningId: number | undefined;
+
+/** A head or an aggregate of a kept run. */
+function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Reply): void {
+  if (msg.type === 'head') {
+    const head = kept.head(msg.run, msg.part, msg.layer, msg.head);
+    r.reply({ type: 'head', head }, [head.probs.buffer as ArrayBuffer, head.scores.buffer as ArrayBuffer]);
+  } else {
+    const data = kept.aggregate(msg.run, msg.part, msg.layer, msg.kind, msg.run === runningId);
+    r.reply({ type: 'aggregate', data }, [data.buffer as ArrayBuffer]);
   }
 }
 
-port.on(
-  'message',
-  serve<WorkerRequest, WorkerReply, WorkerNote>({
-    guard: isWorkerRequest,
-    post: (m, transfer) => port.postMessage(m, transfer),
+/** One request: answered through `r` (a throw is the error reply, sent by serve). */
+function handle(msg: WorkerRequest, r: Reply): void {
+  switch (msg.type) {
+    case 'info':
+      r.reply({ type: 'summary', summary: summarize(getModel(msg.modelPath)) });
+      break;
+    case 'qk': {
+      const qk = headQK(getModel(msg.modelPath), msg.request);
+      r.reply({ type: 'qk', qk }, [qk.q.buffer as ArrayBuffer, qk.k.buffer as ArrayBuffer]);
+      break;
+    }
+    case 'header':
+      r.reply({ type: 'header', header: readSafetensorsHeader(msg.file, msg.heads) });
+      break;
+    case 'modelFile':
+      r.reply({ type: 'modelFile', facts: readModelFileFacts(msg.file) });
+      break;
+    case 'norms': {
+      const model = getModel(msg.modelPath);
+      r.reply({
+        type: 'norms',
+        norms: layerWeightNorms(model, msg.part, msg.layer, msg.heads, architectureOf(model).sharedLayer),
+      });
+      break;
+    }
+    case 'run': {
+      const flag = sharedCancelFlag(msg.cancel);
+      if (msg.input.maxRunMemoryMB !== undefined) maxRunMemoryMB = msg.input.maxRunMemoryMB;
+      const keep = msg.keep !== undefined;
+      // Before the model loads: the dropped runs' memory is free for this one.
+      if (keep) kept.retain([msg.keep?.also]);
+      const model = getModel(msg.modelPath);
+      const t0 = performance.now();
+      runningId = msg.id;
+      try {
+        const isCancelled = () => (pollQuick(), flag.isCancelled());
+        const result = runModel(
+          model,
+          msg.input,
+          { isCancelled, progress: (progress) => r.note({ type: 'progress', progress }) },
+          msg.stream || keep ? streamer(r, keep, msg.stream === true) : undefined,
+        );
+        result.engine = { ...kernelInfo, ms: performance.now() - t0 };
+        if (keep) {
+          kept.set(msg.id, result.attentions);
+          result.attentions = result.attentions.map((a) => keptLayer(a, result));
+        } else {
+          // Streamed layers were summarised already (layerSummary keeps them per probs array).
+          for (const a of result.attentions) a.summary = layerSummary(a);
+        }
+        r.reply({ type: 'result', result }, transferables(result));
+      } finally {
+        runningId = undefined;
+      }
+      break;
+    }
+    case 'head': // the host sends these on the quick port; answered alike when they come here
+    case 'aggregate':
+      answerKept(msg, r);
+      break;
+    case 'fault': // a test hook (debug.ts)
+      injectFault(msg.kind, faultsEnabled);
+  }
+}
+
+const MALFORMED = {
+  reply: { type: 'error', error: { name: 'ProtocolError', message: 'malformed request to the engine worker' } },
+  fallbackId: -1,
+} as const;
+
+/** Answers requests arriving on `to` (the quick port takes head and aggregate requests only). */
+function server(to: Pick<MessagePort, 'postMessage'>, onlyKept: boolean): (raw: unknown) => void {
+  return serve<WorkerRequest, WorkerReply, WorkerNote>({
+    guard: (m): m is WorkerRequest => isWorkerRequest(m) && (!onlyKept || m.type === 'head' || m.type === 'aggregate'),
+    post: (m, transfer) => to.postMessage(m, transfer),
     error: (e) => ({ type: 'error', error: errorInfo(e) }),
-    malformed: {
-      reply: { type: 'error', error: { name: 'ProtocolError', message: 'malformed request to the engine worker' } },
-      fallbackId: -1,
-    },
+    malformed: MALFORMED,
     handle,
-  }),
-);
+  });
+}
+
+const onQuick = quick ? server(quick, true) : undefined;
+
+function pollQuick(): void {
+  if (!quick || !onQuick) return;
+  for (let m = receiveMessageOnPort(quick); m; m = receiveMessageOnPort(quick)) onQuick(m.message);
+}
+
+quick?.on('message', (m: unknown) => onQuick?.(m));
+port.on('message', server(port, false));

@@ -31,6 +31,11 @@ export class Inspector implements vscode.Disposable {
       // The stepper's score switch (RNN seq2seq): the same input again with another score; the panel shows it.
       InspectorPanel.onRerun((score) => runner.rerun({ score }, { show: false })),
       // The Q·K view's vectors: the run's ids through its model file again (the worker keeps it loaded).
+      // The heads of a run the worker keeps (runner.ts runs keep theirs there): asked for one at a time.
+      InspectorPanel.onKept({
+        head: (run, part, layer, head) => engine.head(run, part, layer, head),
+        aggregate: (run, part, layer, kind) => engine.aggregate(run, part, layer, kind),
+      }),
       InspectorPanel.onQk((result, request) =>
         engine.qk(result === runner.lastResult && runner.resultModel ? runner.resultModel : result.model.file, request),
       ),

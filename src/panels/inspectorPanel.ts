@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import type { HeadQK, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { exportHeadText, exportTitle } from '../../common/exportData';
-import { InspectorSession, type SessionEvent } from '../protocol/inspectorSession';
+import { InspectorSession, type KeptSource, type SessionEvent } from '../protocol/inspectorSession';
 import {
   sanitizeState,
   type ExportFormat,
@@ -31,18 +31,31 @@ export class InspectorPanel {
   /** The open inspector, if any (there is at most one; a new run replaces its content). */
   static current: InspectorPanel | undefined;
 
-  private readonly session = new InspectorSession(undefined, (result, request) => {
-    const h = InspectorPanel.qkHandler;
-    return h ? h(result, request) : Promise.reject(new Error('no engine is registered'));
-  });
+  private readonly session = new InspectorSession(
+    undefined,
+    (result, request) => {
+      const h = InspectorPanel.qkHandler;
+      return h ? h(result, request) : Promise.reject(new Error('no engine is registered'));
+    },
+    {
+      head: (...a) => InspectorPanel.kept?.head(...a) ?? Promise.reject(new Error('no engine is registered')),
+      aggregate: (...a) => InspectorPanel.kept?.aggregate(...a) ?? Promise.reject(new Error('no engine is registered')),
+    },
+  );
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private disposed = false;
+  /** Set while a new kept run waits for its opening head: later posts queue behind it (postInOrder). */
+  private waiting: Promise<void> | undefined;
+  /** Ends the waits of what is queued (flush). */
+  private readonly flushers: (() => void)[] = [];
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
   private static runAgainHandler: (() => Promise<unknown>) | undefined;
   private static qkHandler: QkHandler | undefined;
+  /** The engine, for the heads of runs it keeps (RunResult.kept). */
+  static kept: KeptSource | undefined;
   /** The host's requests to the page (Export View): answered by an exportReply with their id. */
   private readonly toPage = new RpcClient<HostToWebview, ExportReplyMessage>(
     (m) => this.post([m]),
@@ -131,6 +144,14 @@ export class InspectorPanel {
   }
 
   /** How the host computes one head's q and k vectors for the Q·K view (the engine worker). */
+  /** Where the heads and aggregates of runs the engine keeps come from (the engine host). */
+  static onKept(source: KeptSource): vscode.Disposable {
+    InspectorPanel.kept = source;
+    return new vscode.Disposable(() => {
+      if (InspectorPanel.kept === source) InspectorPanel.kept = undefined;
+    });
+  }
+
   static onQk(handler: QkHandler): vscode.Disposable {
     InspectorPanel.qkHandler = handler;
     return new vscode.Disposable(() => {
@@ -192,16 +213,43 @@ export class InspectorPanel {
     );
   }
 
-  /** Replaces the shown run. */
+  /** Replaces the shown run (a run the engine keeps: posted with the head it opens, see postInOrder). */
   setResult(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView, score?: RnnScore): void {
     this.panel.title = PANEL_PREFIX + title;
-    this.post(this.session.setResult(result, title, focus, view, score));
+    this.postInOrder(this.session.setResult(result, title, focus, view, score));
   }
 
   /** The next partial result of the streamed run shown (see InspectorSession.extendResult). */
   extendResult(result: RunResult, title: string): void {
     this.panel.title = PANEL_PREFIX + title;
-    this.post(this.session.extendResult(result, title));
+    this.postInOrder(this.session.extendResult(result, title));
+  }
+
+  /**
+   * Posts `messages` now, or after what waits before them. The session's state changes at once;
+   * only the posting waits: a new kept run goes with the head it opens, asked of the worker
+   * (answered within a layer, or posted without it after 0.5 s, and the page asks), and what comes
+   * after it (its next layers, a status line, another run) keeps its order.
+   */
+  private postInOrder(messages: HostToWebview[]): void {
+    const wait = this.session.openingWait(messages);
+    if (!this.waiting && !wait) return this.post(messages);
+    const flushed = new Promise<void>((r) => this.flushers.push(r));
+    const p: Promise<void> = (this.waiting ?? Promise.resolve())
+      .then(() => Promise.race([wait, flushed]))
+      .catch(() => undefined)
+      .then(() => {
+        if (!this.disposed) this.post(this.session.withOpening(messages));
+      })
+      .finally(() => {
+        if (this.waiting === p) this.waiting = undefined;
+      });
+    this.waiting = p;
+  }
+
+  /** Stops waiting for heads: what is queued is posted now, in order (the page asks for a missing head). */
+  private flush(): void {
+    for (const f of this.flushers.splice(0)) f();
   }
 
   /** Opens one head of the current run; false when there is no run or no such head. */
@@ -215,12 +263,14 @@ export class InspectorPanel {
 
   /** Says at once that a run started (the shown result is out of date), progressed, or stopped. */
   setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
-    this.post([this.session.setRunStatus(state, message)]);
+    // A run that stopped says so at once: not after a head the busy worker sends at its next checkpoint.
+    if (state !== 'running') this.flush();
+    this.postInOrder([this.session.setRunStatus(state, message)]);
   }
 
   /** Shows an error banner above the current content. */
   showError(message: string): void {
-    this.post([this.session.setError(message)]);
+    this.postInOrder([this.session.setError(message)]);
   }
 
   dispose(): void {

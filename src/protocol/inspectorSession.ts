@@ -1,10 +1,9 @@
 // The host side of the inspector conversation, without vscode: holds the last RunResult and turns
 // each (validated) webview message into the replies to post. InspectorPanel wires it to a real
 // WebviewPanel; the webview tests drive the very same class from a simulated host.
-import type { AttentionLayer, HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
-import { meanOverHeads, rolloutSteps } from '../../common/aggregates';
+import type { AttentionLayer, Part, RnnScore, RunResult } from '../engine/types';
 import { compareHead, compareRuns, type CompareInput } from '../../common/compare';
-import { findLayer, layersOf, partThumbnails, runMeta, sliceHead } from '../../common/headData';
+import { findLayer, partThumbnails, runMeta, type HeadSlice } from '../../common/headData';
 import {
   isWebviewToHost,
   MAX_WEBVIEW_TEXT,
@@ -12,13 +11,13 @@ import {
   type HeadFocus,
   type HostToWebview,
   type InspectorView,
-  type RequestAggregateMessage,
   type RequestHeadMessage,
-  type RequestQkMessage,
   type RunMeta,
   type RunStatusMessage,
 } from '../../common/webview';
-import { NewestOnly } from './newestOnly';
+import { describeMessage, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
+
+export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswers';
 
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
 
@@ -33,15 +32,6 @@ export interface Handled {
   /** Replies that take a while (rollout of long inputs): post them when this settles. */
   later?: Promise<HostToWebview[]>;
 }
-
-/**
- * Computes one head's q and k vectors on the run's own ids (the model file is the run's); the
- * panel passes one that asks the engine worker, the webview tests one that runs the engine here.
- */
-export type QkSource = (result: RunResult, request: QkRequest) => Promise<HeadQK>;
-
-/** Rollout of n×n layers costs n³ per layer; beyond this many tokens the view says so instead. */
-export const MAX_ROLLOUT_TOKENS = 1024;
 
 export class InspectorSession {
   private result: RunResult | undefined;
@@ -58,23 +48,27 @@ export class InspectorSession {
   private score: RnnScore | undefined;
   private compare: { id: number; a: CompareInput; b: CompareInput; title: string } | undefined;
   private compareIdValue = 0;
-  /** Rollout per part, filled one layer at a time (index = position in layersOf). */
-  private rolloutCache = new Map<string, Float32Array[]>();
-  private rolloutRuns = new Map<string, Promise<Float32Array[]>>();
-  /** q/k computations: one at a time in the engine, and only the newest request waits. */
-  private readonly qkQueue = new NewestOnly();
+  /** Heads, aggregates and q/k vectors: from the run here, or from the engine. */
+  private readonly answers: ViewAnswers;
   /** A run under way (or just stopped) that has not replaced the shown one; re-sent after a reload. */
   private status: RunStatusMessage | undefined;
   /** The layers (`part/layer`) of the shown run whose statistics and thumbnails the page has. */
   private sentLayers = new Set<string>();
+
+  /** A kept run's head the run message went without (the worker was asked for it): see withOpening. */
+  private pendingOpen: { runId: number; result: RunResult; open: HeadFocus } | undefined;
 
   /** The button a panel without a run offers (its run was lost with the extension host). */
   private runAgain: string | undefined;
 
   constructor(
     private noRunMessage = NO_RUN_MESSAGE,
-    private readonly qkSource?: QkSource,
-  ) {}
+    qkSource?: QkSource,
+    /** Where the heads of a run the engine keeps (RunResult.kept) come from. */
+    kept?: KeptSource,
+  ) {
+    this.answers = new ViewAnswers(() => this.runIdValue, qkSource, kept);
+  }
 
   get runId(): number {
     return this.runIdValue;
@@ -99,8 +93,7 @@ export class InspectorSession {
     this.lastError = undefined;
     this.status = undefined;
     this.score = score;
-    this.rolloutCache.clear();
-    this.rolloutRuns.clear();
+    this.answers.reset();
     this.focus = focus && findLayer(result, focus.part, focus.layer) ? { ...focus } : undefined;
     if (view) {
       this.view = view;
@@ -118,17 +111,11 @@ export class InspectorSession {
    */
   extendResult(result: RunResult, title: string): HostToWebview[] {
     const shown = this.result;
-    const same =
-      shown?.running &&
-      !shown.running.stopped &&
-      shown.model.file === result.model.file &&
-      shown.ids.source.join() === result.ids.source.join();
-    if (!same || !shown) return this.setResult(result, title);
+    if (!this.extends(result) || !shown) return this.setResult(result, title);
     this.result = result;
     this.titleValue = title;
     this.status = undefined;
-    this.rolloutCache.clear(); // computed over the layers there were
-    this.rolloutRuns.clear();
+    this.answers.reset(); // rollouts were computed over the layers there were
     const fresh = (l: AttentionLayer) => !this.sentLayers.has(layerKey(l));
     // The end brings what the layers had not while streaming (weight norms): all statistics then.
     const meta = runMeta(result, this.score, result.running ? fresh : undefined);
@@ -143,6 +130,38 @@ export class InspectorSession {
     ];
     for (const l of result.attentions) this.sentLayers.add(layerKey(l));
     return out;
+  }
+
+  /** Whether `result` is more of the streamed run on screen (extendResult sends a delta), not a new run. */
+  private extends(result: RunResult): boolean {
+    const shown = this.result;
+    return (
+      !!shown?.running &&
+      !shown.running.stopped &&
+      shown.model.file === result.model.file &&
+      shown.ids.source.join() === result.ids.source.join()
+    );
+  }
+
+  /** When `messages` bring a kept run without its opening head: settles when the head is here, failed, or
+   *  after `waitMs` (withOpening then adds it). Undefined: nothing to wait for. */
+  openingWait(messages: HostToWebview[], waitMs = 500): Promise<unknown> | undefined {
+    const o = this.pendingOpen;
+    if (!o || !messages.some((m) => m.type === 'run' && !m.head && m.runId === o.runId)) return undefined;
+    const { part, layer, head } = o.open;
+    return Promise.race([this.answers.prefetch(o.result, part, layer, head), new Promise((r) => setTimeout(r, waitMs))]);
+  }
+
+  /** `messages` with the kept run's opening head in its run message, when it has arrived (see openingWait). */
+  withOpening(messages: HostToWebview[]): HostToWebview[] {
+    const o = this.pendingOpen;
+    if (!o || o.runId !== this.runIdValue) return messages;
+    const ready = this.answers.ready(o.result, o.open.part, o.open.layer, o.open.head);
+    if (!ready) return messages;
+    this.pendingOpen = undefined;
+    const head = this.headMessage(o.result, o.open.part, o.open.layer, o.open.head, 0, ready);
+    if (head instanceof Promise || head.type !== 'head') return messages;
+    return messages.map((m) => (m.type === 'run' && m.runId === o.runId && !m.head ? { ...m, head } : m));
   }
 
   get currentResult(): RunResult | undefined {
@@ -195,8 +214,14 @@ export class InspectorSession {
       const meta = runMeta(r, this.score);
       this.sentLayers = new Set(r.attentions.map(layerKey));
       const open = this.openingHead(meta);
-      const head = open && this.headMessage(r, open.part, open.layer, open.head, 0);
-      out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...(head && head.type === 'head' ? { head } : {}) });
+      // A head the engine keeps comes along when it has arrived (withOpening); else it is asked
+      // for now, and the page asks for it when the run arrives without one.
+      const ready = open && r.kept ? this.answers.ready(r, open.part, open.layer, open.head) : undefined;
+      if (open && r.kept && !ready) void this.answers.prefetch(r, open.part, open.layer, open.head);
+      this.pendingOpen = open && r.kept && !ready ? { runId: this.runIdValue, result: r, open } : undefined;
+      const head = open && (!r.kept || ready) ? this.headMessage(r, open.part, open.layer, open.head, 0, ready) : undefined;
+      const inline = head && !(head instanceof Promise) && head.type === 'head' ? { head } : {};
+      out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...inline });
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
@@ -231,7 +256,7 @@ export class InspectorSession {
 
   /** Validates an untrusted message and answers it. Invalid messages get no reply, only a log line. */
   handle(raw: unknown): Handled {
-    if (!isWebviewToHost(raw)) return { replies: [], log: `ignored malformed webview message: ${describe(raw)}` };
+    if (!isWebviewToHost(raw)) return { replies: [], log: `ignored malformed webview message: ${describeMessage(raw)}` };
     switch (raw.type) {
       case 'ready':
         // A restored page knows which head it had open; this host may not (the host decides).
@@ -239,8 +264,8 @@ export class InspectorSession {
         return { replies: this.snapshot() };
       case 'requestHead': {
         const reply = this.answerHead(raw);
-        if (reply.type === 'head') this.opened(raw);
-        return { replies: [reply] };
+        const opened = (m: HostToWebview) => (m.type === 'head' && m.runId === this.runIdValue && this.opened(raw), [m]);
+        return reply instanceof Promise ? { replies: [], later: reply.then(opened) } : { replies: opened(reply) };
       }
       case 'headShown': {
         const layer = raw.runId === this.runIdValue && this.result ? findLayer(this.result, raw.part, raw.layer) : undefined;
@@ -261,7 +286,8 @@ export class InspectorSession {
         return { replies: [], event: { kind: 'rerun', score: raw.score } };
       }
       case 'requestAggregate': {
-        const a = this.answerAggregate(raw);
+        if (!this.result || raw.runId !== this.runIdValue) return { replies: [viewError(raw.requestId, EARLIER)] };
+        const a = this.answers.aggregate(this.result, raw);
         return a instanceof Promise ? { replies: [], later: a.then((m) => [m]) } : { replies: [a] };
       }
       case 'requestPositional': {
@@ -292,103 +318,13 @@ export class InspectorSession {
         return { replies: [typeof m === 'string' ? { type: 'viewError', requestId: raw.requestId, message: m } : m] };
       }
       case 'requestQk': {
-        const a = this.answerQk(raw);
+        const a = this.result && raw.runId === this.runIdValue ? this.answers.qk(this.result, raw, this.score) : EARLIER;
         if (typeof a === 'string') return { replies: [{ type: 'viewError', requestId: raw.requestId, message: a }] };
         return { replies: [], later: a.then((m) => [m]) };
       }
       case 'exportReply':
         return { replies: [], event: { kind: 'export', reply: raw } };
     }
-  }
-
-  /**
-   * Mean over heads of one layer, or the rollout up to it (self-attention only). Rollout is
-   * computed once per part and cached; when it is not ready the answer is a promise, and the
-   * computation yields to the event loop after every layer so the extension host stays responsive.
-   */
-  private answerAggregate(req: RequestAggregateMessage): HostToWebview | Promise<HostToWebview> {
-    const fail = (message: string): HostToWebview => ({ type: 'viewError', requestId: req.requestId, message });
-    if (!this.result || req.runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
-    const layers = layersOf(this.result, req.part);
-    const idx = layers.findIndex((l) => l.layer === req.layer);
-    if (idx < 0) return fail(`This run has no ${req.part} layer ${req.layer}.`);
-    const l = layers[idx];
-    const answer = (data: Float32Array): HostToWebview => ({
-      type: 'aggregate',
-      requestId: req.requestId,
-      runId: req.runId,
-      part: req.part,
-      layer: req.layer,
-      kind: req.kind,
-      queries: l.queries,
-      keys: l.keys,
-      data,
-    });
-    if (req.kind === 'mean') return answer(meanOverHeads(l));
-    if (req.part === 'cross')
-      return fail(
-        'Rollout follows self-attention through the residual stream; cross-attention has no such chain. Choose the encoder or decoder.',
-      );
-    if (l.queries > MAX_ROLLOUT_TOKENS) return fail(`Rollout of ${l.queries} tokens is not computed (limit ${MAX_ROLLOUT_TOKENS}).`);
-    const cached = this.rolloutCache.get(req.part);
-    if (cached) return answer(cached[idx].slice());
-    let run = this.rolloutRuns.get(req.part);
-    if (!run) {
-      const runId = this.runIdValue;
-      run = (async () => {
-        const out: Float32Array[] = [];
-        for (const r of rolloutSteps(layers)) {
-          if (r) out.push(r);
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          if (runId !== this.runIdValue) throw new Error('superseded');
-        }
-        this.rolloutCache.set(req.part, out);
-        return out;
-      })();
-      this.rolloutRuns.set(req.part, run);
-    }
-    return run.then(
-      (all) => (req.runId === this.runIdValue ? answer(all[idx].slice()) : fail('That request belongs to an earlier run.')),
-      () => fail('That request belongs to an earlier run.'),
-    );
-  }
-
-  /** The Q·K view's vectors of one head, or why there are none. */
-  private answerQk(req: RequestQkMessage): string | Promise<HostToWebview> {
-    const r = this.result;
-    if (!r || req.runId !== this.runIdValue) return 'That request belongs to an earlier run.';
-    const layer = findLayer(r, req.part, req.layer);
-    if (!layer || req.head >= layer.heads) return `This run has no ${req.part} layer ${req.layer} head ${req.head}.`;
-    if (r.running) return 'The run is still going; the q and k vectors are computed once it has finished.';
-    if (!this.qkSource) return 'The q and k vectors cannot be computed here (no engine).';
-    const fail = (message: string): HostToWebview => ({ type: 'viewError', requestId: req.requestId, message });
-    const runId = this.runIdValue;
-    const request: QkRequest = {
-      ids: r.ids.source,
-      ...(r.ids.target.length > 0 ? { targetIds: r.ids.target } : {}), // as decoded: no second greedy run
-      ...(this.score ? { score: this.score } : {}),
-      part: req.part,
-      layer: req.layer,
-      head: req.head,
-    };
-    const source = this.qkSource;
-    return this.qkQueue
-      .run(
-        () => source(r, request),
-        () => fail('Superseded by a newer request.'),
-      )
-      .then(
-        (qk): HostToWebview => {
-          if ('type' in qk) return qk; // superseded
-          if (runId !== this.runIdValue) return fail('That request belongs to an earlier run.');
-          // The engine ran again: its shape must be the run's, or the page would pair wrong numbers.
-          if (qk.queries !== layer.queries || qk.keys !== layer.keys) {
-            return fail(`The engine returned q and k for ${qk.queries}×${qk.keys}, not ${layer.queries}×${layer.keys}.`);
-          }
-          return { type: 'qk', requestId: req.requestId, runId, ...qk };
-        },
-        (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
-      );
   }
 
   /** The page opened this head of the current run: it is the selection now, and a focus on it is done. */
@@ -398,32 +334,44 @@ export class InspectorSession {
     this.selected = { part: h.part, layer: h.layer, head: h.head };
   }
 
-  private answerHead(req: RequestHeadMessage): HostToWebview {
+  private answerHead(req: RequestHeadMessage): HostToWebview | Promise<HostToWebview> {
     if (!this.result) return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'No run is loaded.' };
     if (req.runId !== this.runIdValue)
       return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'That head belongs to an earlier run.' };
     return this.headMessage(this.result, req.part, req.layer, req.head, req.requestId);
   }
 
-  private headMessage(result: RunResult, part: Part, layerIndex: number, head: number, requestId: number): HostToWebview {
-    const fail = (message: string): HostToWebview => ({ type: 'headError', runId: this.runIdValue, requestId, message });
-    const layer = findLayer(result, part, layerIndex);
-    if (!layer) return fail(`This run has no ${part} layer ${layerIndex}.`);
-    if (head >= layer.heads) return fail(`${part} layer ${layerIndex} has ${layer.heads} heads; there is no head ${head}.`);
-    const s = sliceHead(layer, head);
-    return {
+  /** One head as the page gets it; a promise when the engine keeps the run's probabilities. */
+  private headMessage(
+    result: RunResult,
+    part: Part,
+    layer: number,
+    head: number,
+    requestId: number,
+    known?: HeadSlice,
+  ): HostToWebview | Promise<HostToWebview> {
+    const runId = this.runIdValue;
+    const fail = (message: string): HostToWebview => ({ type: 'headError', runId, requestId, message });
+    const message = (s: HeadSlice): HostToWebview => ({
       type: 'head',
-      runId: this.runIdValue,
+      runId,
       requestId,
       part,
-      layer: layerIndex,
+      layer,
       head,
       queries: s.queries,
       keys: s.keys,
       probs: s.probs,
       scores: s.scores,
       ...(s.mask ? { mask: s.mask } : {}),
-    };
+    });
+    const s = known ?? this.answers.head(result, part, layer, head);
+    if (typeof s === 'string') return fail(s);
+    if (!(s instanceof Promise)) return message(s);
+    return s.then(
+      (x) => (runId === this.runIdValue ? message(x) : fail('That head belongs to an earlier run.')),
+      (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
+    );
   }
 
   /**
@@ -432,8 +380,8 @@ export class InspectorSession {
    * its part, or the first part when this run has not got it, when the layer and head exist there,
    * else that part's first layer, head 0.
    */
-  private openingHead(meta: RunMeta): HeadFocus | undefined {
-    if (this.focus) return this.focus;
+  private openingHead(meta: RunMeta, focus: HeadFocus | null | undefined = this.focus): HeadFocus | undefined {
+    if (focus) return focus;
     const sel = this.selected;
     const pm = meta.parts.find((p) => p.part === sel?.part) ?? meta.parts[0];
     if (!pm || pm.layers.length === 0) return undefined;
@@ -447,12 +395,5 @@ export class InspectorSession {
 
 const layerKey = (l: AttentionLayer) => `${l.part}/${l.layer}`;
 
-function describe(x: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(x) ?? String(x);
-  } catch {
-    s = Object.prototype.toString.call(x);
-  }
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
-}
+const EARLIER = 'That request belongs to an earlier run.';
+const viewError = (requestId: number, message: string): HostToWebview => ({ type: 'viewError', requestId, message });

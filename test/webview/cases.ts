@@ -20,6 +20,7 @@ import { LABEL_CASES } from './casesLabels';
 import { TOY_CASES } from './casesToy';
 import { HF_DECODER_CASES } from './casesHfDecoder';
 import { VIT_CASES } from './casesVit';
+import { KEPT_CASES } from './casesKept';
 
 export type { Case, CaseContext } from './helpers';
 
@@ -44,5 +45,6 @@ export const CASES: Case[] = [
   ...LABEL_CASES,
   ...TOY_CASES,
   ...HF_DECODER_CASES,
+  ...KEPT_CASES,
   ...SECURITY_CASES,
 ];

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type * as vscode from 'vscode';
 import type { RunResult } from '../../src/engine/types';
-import { InspectorSession, type QkSource } from '../../src/protocol/inspectorSession';
+import { InspectorSession, type KeptSource, type QkSource } from '../../src/protocol/inspectorSession';
 import { loadModel } from '../../src/engine/run';
 import { headQK } from '../../src/engine/qkVectors';
 import type { HostToWebview } from '../../common/webview';
@@ -185,11 +185,13 @@ export async function openInspector(
   result: RunResult | undefined,
   title = 'synthetic run',
   light: boolean | ThemeName = false,
+  /** A run the engine keeps (RunResult.kept): where the session asks for its heads. */
+  kept?: KeptSource,
 ): Promise<Inspector> {
   const theme: ThemeName = light === true ? 'light' : light === false ? 'dark' : light;
   const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
-  const session = new InspectorSession(undefined, engineQk);
+  const session = new InspectorSession(undefined, engineQk, kept);
   if (result) session.setResult(result, title);
   const received: unknown[] = [];
   const errors: string[] = [];

@@ -2,6 +2,7 @@
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunResult } from '../../src/engine/types';
+import type { KeptSource } from '../../src/protocol/inspectorSession';
 import { openInspector, type Inspector, type ThemeName } from './harness';
 import { pngPixels } from '../helpers/pngPixels';
 
@@ -138,9 +139,10 @@ export async function withInspector(
   ctx: CaseContext,
   result: RunResult | undefined,
   body: (ins: Inspector) => Promise<void>,
-  opts: { light?: boolean; theme?: ThemeName; title?: string } = {},
+  opts: { light?: boolean; theme?: ThemeName; title?: string; kept?: KeptSource } = {},
 ): Promise<void> {
-  const ins = await openInspector(ctx.browser, ctx.origin, result, opts.title ?? 'synthetic run', opts.theme ?? opts.light ?? false);
+  const theme = opts.theme ?? opts.light ?? false;
+  const ins = await openInspector(ctx.browser, ctx.origin, result, opts.title ?? 'synthetic run', theme, opts.kept);
   try {
     await body(ins);
   } finally {

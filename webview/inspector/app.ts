@@ -30,11 +30,7 @@ import { receiver } from '../../common/rpc';
 import { HeadLoader } from './headLoader';
 import { pageRpc, Requests } from './requests';
 import { ViewSwitcher } from './switcher';
-import { AggregatesView } from './views/aggregates';
-import { CompareView } from './views/compare';
-import { PositionalView } from './views/positional';
-import { QkView } from './views/qk';
-import { StepperView } from './views/stepper';
+import { MainViews } from './mainViews';
 import { recordPaint } from './paintTimings';
 
 export class InspectorApp {
@@ -59,11 +55,8 @@ export class InspectorApp {
   private readonly requests: Requests;
   private readonly switcher: ViewSwitcher;
   private readonly headsView = el('div', { className: 'heads-view view' });
-  private readonly qk: QkView;
-  private readonly stepper: StepperView;
-  private readonly aggregates: AggregatesView;
-  private readonly positional: PositionalView;
-  private readonly compare: CompareView;
+  /** Q·K, stepper, aggregates, positional, compare. */
+  private readonly views: MainViews;
   private wantCompare = false;
 
   constructor(
@@ -77,14 +70,13 @@ export class InspectorApp {
       (v) => this.showMain(v),
       (on) => this.setSink(on),
     );
-    this.qk = new QkView(this.tooltip, this.theme, this.requests, (query) => this.save({ query }));
-    this.stepper = new StepperView(this.tooltip, this.theme, this.requests, {
-      step: (step) => this.save({ step }),
-      rerun: (score) => this.api.post({ type: 'rerun', runId: this.runId, score }),
-    });
-    this.aggregates = new AggregatesView(this.tooltip, this.theme, this.requests, (aggPart, aggLayer) => this.save({ aggPart, aggLayer }));
-    this.positional = new PositionalView(this.tooltip, this.theme, this.requests, (position) => this.save({ position }));
-    this.compare = new CompareView(this.tooltip, this.theme, this.requests);
+    this.views = new MainViews(
+      this.tooltip,
+      this.theme,
+      this.requests,
+      (patch) => this.save(patch),
+      (score) => this.api.post({ type: 'rerun', runId: this.runId, score }),
+    );
     this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
     this.detail = new DetailPane(
       this.tooltip,
@@ -122,17 +114,7 @@ export class InspectorApp {
     ]);
     this.main.append(gridPane, this.detail.root);
     this.headsView.append(this.controls, this.main, this.appPane.root);
-    this.root.append(
-      this.banner.root,
-      this.header.root,
-      this.switcher.root,
-      this.headsView,
-      this.qk.root,
-      this.stepper.root,
-      this.aggregates.root,
-      this.positional.root,
-      this.compare.root,
-    );
+    this.root.append(this.banner.root, this.header.root, this.switcher.root, this.headsView, ...this.views.roots);
     this.appPane.hide();
     this.controls.hidden = true;
     this.main.hidden = true;
@@ -154,7 +136,7 @@ export class InspectorApp {
       this.grid.setTheme(this.theme);
       this.detail.setTheme(this.theme);
       this.appPane.redraw({ theme: this.theme });
-      for (const v of [this.qk, this.stepper, this.aggregates, this.positional, this.compare]) v.setTheme(this.theme);
+      this.views.setTheme(this.theme);
     });
     const { part, layer, head } = this.state;
     this.api.post({ type: 'ready', ...(part && layer !== undefined ? { selection: { part, layer, head: head ?? 0 } } : {}) });
@@ -175,7 +157,7 @@ export class InspectorApp {
         this.switcher.set(m.view);
         return this.showMain(m.view);
       case 'compare':
-        this.compare.set(m, !!this.state.sink);
+        this.views.compare.set(m, !!this.state.sink);
         this.switcher.setAvailable('compare', true);
         if (this.wantCompare) {
           this.wantCompare = false;
@@ -232,7 +214,7 @@ export class InspectorApp {
         return;
       case 'error':
         this.banner.show(m.message);
-        this.stepper.rerunFailed();
+        this.views.stepper.rerunFailed();
         return;
       case 'runStatus':
         this.header.setPending(m.state, m.message);
@@ -259,7 +241,7 @@ export class InspectorApp {
     this.meta = meta;
     this.loader.newRun(head);
     this.requests.cancelAll();
-    this.compare.set(undefined, !!this.state.sink);
+    this.views.compare.set(undefined, !!this.state.sink);
     this.switcher.setAvailable('compare', false);
     this.switcher.root.hidden = false;
     this.thumbs.clear();
@@ -320,30 +302,12 @@ export class InspectorApp {
   private showMain(v: InspectorView): void {
     this.save({ main: v });
     this.setVisibleView(v);
-    const meta = this.meta;
-    if (!meta) return;
-    const s = this.state;
-    switch (v) {
-      case 'qk':
-        return this.qk.show(this.head, this.partMeta(this.head?.part), meta, s.query ?? 0);
-      case 'stepper':
-        return this.stepper.show(meta, this.runId, s.step ?? 0, !!s.sink);
-      case 'aggregates':
-        return this.aggregates.show(meta, this.runId, s.aggPart, s.aggLayer, !!s.sink);
-      case 'positional':
-        return this.positional.show(meta, this.runId, s.position ?? 0);
-      default:
-        return;
-    }
+    if (this.meta) this.views.show(v, this.meta, this.runId, this.state, this.head, this.partMeta(this.head?.part));
   }
 
   private setVisibleView(v: InspectorView | undefined): void {
     this.headsView.hidden = v !== 'heads';
-    this.qk.root.hidden = v !== 'qk';
-    this.stepper.root.hidden = v !== 'stepper';
-    this.aggregates.root.hidden = v !== 'aggregates';
-    this.positional.root.hidden = v !== 'positional';
-    this.compare.root.hidden = v !== 'compare';
+    this.views.setVisible(v);
     // The display transform changes the heatmaps, the stepper, aggregates and compare; offered only there.
     this.switcher.sinkBox.hidden = !(v === 'heads' || v === 'stepper' || v === 'aggregates' || v === 'compare');
   }
@@ -351,16 +315,12 @@ export class InspectorApp {
   private setSink(on: boolean): void {
     this.save({ sink: on });
     this.detail.setSink(on);
-    this.stepper.setSink(on);
-    this.aggregates.setSink(on);
-    this.compare.setSink(on);
+    this.views.setSink(on);
   }
 
   /** Answers the host's Export View: an image of the current view, or which head is open. */
   private exportView(m: ExportRequestMessage): void {
-    const root = [this.headsView, this.qk.root, this.stepper.root, this.aggregates.root, this.positional.root, this.compare.root].find(
-      (r) => !r.hidden,
-    );
+    const root = [this.headsView, ...this.views.roots].find((r) => !r.hidden);
     this.api.post(
       exportReply(m, {
         view: this.state.main ?? 'heads',
@@ -422,7 +382,7 @@ export class InspectorApp {
     const t0 = performance.now();
     this.detail.showHead(m, pm, this.meta);
     recordPaint(this.root, 'head', t0);
-    if (this.state.main === 'qk') this.qk.show(m, pm, this.meta, this.state.query ?? 0);
+    if (this.state.main === 'qk') this.views.qk.show(m, pm, this.meta, this.state.query ?? 0);
   }
 
   private save(patch: Partial<InspectorState>): void {

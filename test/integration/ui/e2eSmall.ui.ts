@@ -32,7 +32,8 @@ export const checks: UiCheck[] = [
         problems.push('the previous result was not marked stale before the new heatmap came');
       const switches = [...(w?.switchDuringMs ?? []), ...(w?.switchAfterMs ?? [])];
       if (w && w.switchAfterMs.length === 0) problems.push('no head switch after the run was timed');
-      if (switches.some((x) => x > 3000)) problems.push(`a head switch took ${Math.max(...switches)} ms (bound 3000)`);
+      // A head comes from the engine worker, which answers between layers even while a run goes on.
+      if (switches.some((x) => x > 2000)) problems.push(`a head switch took ${Math.max(...switches)} ms (bound 2000)`);
       const reconnects = [r.cold.host, w?.host].reduce((s, h) => s + (h?.reconnects ?? 0), 0);
       if (reconnects) problems.push(`the extension host reconnected ${reconnects} times`);
       if (problems.length) throw new Error(problems.join('; '));
