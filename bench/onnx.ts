@@ -96,6 +96,18 @@ export class OnnxGraph {
     this.inits.push(t.int(2, FLOAT).str(8, name).bytes(9, raw));
     return name;
   }
+  /** A float initializer whose bytes lie in `location` (session option externalData) at `offset`. */
+  externalWeight(name: string, dims: number[], location: string, offset: number, length: number): string {
+    const t = new Msg();
+    for (const d of dims) t.int(1, d);
+    const entry = (k: string, v: string) => new Msg().str(1, k).str(2, v);
+    t.int(2, FLOAT).str(8, name);
+    t.msg(13, entry('location', location))
+      .msg(13, entry('offset', String(offset)))
+      .msg(13, entry('length', String(length)));
+    this.inits.push(t.int(14, 1)); // data_location EXTERNAL
+    return name;
+  }
   /** An int64 constant (Reshape shapes). */
   ints(values: number[]): string {
     const name = `c${this.n++}`;

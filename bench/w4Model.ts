@@ -76,8 +76,7 @@ function constBf16(count: number, value: number): Uint8Array {
  * The W4 folder in `dir` (made if missing; reused when its config matches). Scales keep attention far
  * from uniform and activations bounded: projections uniform(±√(3/fan_in)) (variance 1/fan_in).
  */
-export function writeW4Folder(dir: string, seed = 4): string {
-  const s = W4_SHAPE;
+export function writeW4Folder(dir: string, seed = 4, s: Omit<typeof W4_SHAPE, 'n' | 'steps'> = W4_SHAPE): string {
   const config = {
     architectures: ['Qwen2ForCausalLM'],
     model_type: 'qwen2',
