@@ -4,7 +4,7 @@
 // artifacts/bench/latest.json. Runs of ours and theirs alternate (a busy machine slows both
 // alike); the peak RSS of our W2 n=512 is read before onnxruntime allocates anything.
 //   npm run bench -- [--runs 5] [--threads N] [--only w1,w2-128,w2-512,w3,w4] [--kernels native|wasm] [--gap ms] [--w4-runs 1]
-// W4 (a Qwen2.5-0.5B-shaped BF16 decoder beside PyTorch; bench/w4Bench.ts) runs last, in child processes.
+// W4 (a Qwen2.5-0.5B-shaped BF16 decoder beside PyTorch and onnxruntime-web; bench/w4Bench.ts) runs last, in child processes.
 // (default kernels: the engine's own choice, native AVX-512 or AVX2 where it runs, else WASM).
 import * as fs from 'node:fs';
 import * as os from 'node:os';

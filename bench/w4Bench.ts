@@ -3,12 +3,14 @@
 // PyTorch + transformers in float32 and bfloat16 (bench/w4_torch.py), each in a process of its own so
 // that each peak RSS is that engine's alone. The folder (~1 GB) is written once into the temp folder
 // and reused. PyTorch: $BENCH_PYTHON, else /work/venv/bin/python, else python3; without torch and
-// transformers the rows say "PyTorch not available". onnxruntime-web is not run (docs/performance.md).
+// transformers the rows say "PyTorch not available". onnxruntime-web (bench/w4Ort.ts) runs float32
+// weights, having no BF16 MatMul (microsoft/onnxruntime#20630); its row carries the error if it fails.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { W4Result } from './w4';
+import type { OrtW4Result } from './w4Ort';
 import { median } from './stats';
 
 export interface TorchW4 {
@@ -28,9 +30,11 @@ export interface W4Report {
   folder: string;
   ours: W4Result;
   torch: TorchW4[];
+  ort: OrtW4Result;
   /** Goal: peak RSS ≤ the BF16 weights + the attention maps + 300 MB. */
   rssGoalMB: number;
   tokensEqualTorchF32?: string;
+  tokensEqualOrt?: string;
 }
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -74,14 +78,23 @@ export function runW4Bench(opts: { threads: number; kernels: string; runs: numbe
       torch.push({ dtype, unavailable: `PyTorch run failed: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
+  opts.log('W4: onnxruntime-web float32');
+  let ort: OrtW4Result;
+  try {
+    ort = node('bench/w4Ort.ts', [folder, ...common]) as OrtW4Result;
+  } catch (e) {
+    ort = { engine: 'onnxruntime-web', weights: 'float32', threads: opts.threads, failed: e instanceof Error ? e.message : String(e) };
+  }
   const f32 = torch.find((t) => t.dtype === 'float32')?.tokens;
   const same = f32 ? ours.tokens.filter((t, i) => t === f32[i]).length : undefined;
   return {
     folder,
     ours,
     torch,
+    ort,
     rssGoalMB: ours.weightsMB + ours.mapsMB + 300,
     tokensEqualTorchF32: same === undefined ? undefined : `${same}/${ours.tokens.length}`,
+    tokensEqualOrt: ort.tokens && `${ours.tokens.filter((t, i) => t === ort.tokens![i]).length}/${ours.tokens.length}`,
   };
 }
 
@@ -103,6 +116,18 @@ export function printW4(r: W4Report, log: (s: string) => void): void {
         `| PyTorch ${t.torch} ${t.dtype} | ${f(m(t.prefillMs))} (${f(m(t.prefillCpuMs))}) | ${f(m(t.stepsMs))} (${f(m(t.stepsCpuMs))}) | ${t.peakRssMB?.toFixed(0)} |`,
       );
   }
+  const x = r.ort;
+  if (x.failed) log(`| ${x.engine}, float32 weights | failed: ${x.failed} | | ${x.peakRssMB?.toFixed(0) ?? '–'} |`);
+  else
+    log(
+      `| ${x.engine}, float32 weights | ${f(m(x.prefillMs))} (${f(m(x.prefillCpuMs))}) | ${f(m(x.stepsMs))} (${f(m(x.stepsCpuMs))}) | ${x.peakRssMB?.toFixed(0)} |`,
+    );
+  log(
+    `onnxruntime-web runs float32 weights (its WASM kernels have no BF16 MatMul, microsoft/onnxruntime#20630): ` +
+      `${x.dataMB?.toFixed(0) ?? '–'} MB as external data, one session for prefill and KV-cache steps; ` +
+      `check on a tiny shape against ours: ${x.check ? `max |Δp| ${x.check.maxAbsDiff.toExponential(1)}, tokens ${x.check.tokensEqual ? 'equal' : 'differ'}` : 'not run'}; ` +
+      `greedy tokens equal to ours: ${r.tokensEqualOrt ?? '–'}`,
+  );
   log(
     `ours: file ${o.fileMB.toFixed(0)} MB, weights in memory ${o.weightsMB.toFixed(0)} MB, maps ${o.mapsMB.toFixed(0)} MB, RSS after opening ${o.rssAfterOpenMB.toFixed(0)} MB, ` +
       `peak ${o.peakRssMB.toFixed(0)} MB (goal ≤ ${r.rssGoalMB.toFixed(0)}: ${o.peakRssMB <= r.rssGoalMB ? 'met' : 'not met'}); ` +
