@@ -118,12 +118,13 @@ export class OnnxGraph {
   scalar(v: number): string {
     return this.weight(`s${this.n++}`, Float32Array.of(v), []);
   }
-  input(name: string, dims: (number | string)[], int64 = false): string {
-    this.inputs.push(valueInfo(name, int64 ? INT64 : FLOAT, dims));
+  /** `elemType`: ONNX TensorProto.DataType when neither float nor int64 (16: bfloat16). */
+  input(name: string, dims: (number | string)[], int64 = false, elemType = int64 ? INT64 : FLOAT): string {
+    this.inputs.push(valueInfo(name, elemType, dims));
     return name;
   }
-  output(name: string): void {
-    this.outputs.push(valueInfo(name, FLOAT));
+  output(name: string, elemType = FLOAT): void {
+    this.outputs.push(valueInfo(name, elemType));
   }
   /** Adds a node; returns its output name (`out` names it, e.g. to make it a graph output). */
   op(type: string, inputs: string[], attrs: Record<string, Attr> = {}, out = `t${this.n++}`): string {

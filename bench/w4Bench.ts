@@ -123,7 +123,8 @@ export function printW4(r: W4Report, log: (s: string) => void): void {
       `| ${x.engine}, float32 weights | ${f(m(x.prefillMs))} (${f(m(x.prefillCpuMs))}) | ${f(m(x.stepsMs))} (${f(m(x.stepsCpuMs))}) | ${x.peakRssMB?.toFixed(0)} |`,
     );
   log(
-    `onnxruntime-web runs float32 weights (its WASM kernels have no BF16 MatMul, microsoft/onnxruntime#20630): ` +
+    `onnxruntime-web runs float32 weights (its WASM kernels have no BF16 MatMul, microsoft/onnxruntime#20630; ` +
+      `a BF16 MatMul session: ${x.bf16MatMul ?? 'not tried'}): ` +
       `${x.dataMB?.toFixed(0) ?? '–'} MB as external data, one session for prefill and KV-cache steps; ` +
       `check on a tiny shape against ours: ${x.check ? `max |Δp| ${x.check.maxAbsDiff.toExponential(1)} (≤ 1e-4: ${x.check.maxAbsDiff <= 1e-4 ? 'same computation' : 'NOT the same computation'}), tokens ${x.check.tokensEqual ? 'equal' : 'differ'}` : 'not run'}; ` +
       `greedy tokens equal to ours: ${r.tokensEqualOrt ?? '–'}`,

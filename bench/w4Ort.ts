@@ -16,12 +16,15 @@ import { noControl } from '../src/engine/control';
 import { referenceKernels } from '../src/engine/kernels/index';
 import type { LoadedModel } from '../src/engine/format/loaded';
 import { W4_SHAPE, w4Ids, writeW4Folder } from './w4Model';
+import { OnnxGraph } from './onnx';
 import { W4_DATA, causalMask, ropeTables, w4Onnx, type W4Onnx } from './w4OnnxGraph';
 
 export interface OrtW4Result {
   engine: string;
   weights: 'float32';
   threads: number;
+  /** What creating a session of one BF16 MatMul answers: the reason W4 runs float32 here. */
+  bf16MatMul?: string;
   /** The tiny-shape check against ours: max |Δp| over every map of the prefill and 3 steps, tokens equal. */
   check?: { shape: string; maxAbsDiff: number; tokensEqual: boolean };
   buildMs?: number;
@@ -84,6 +87,20 @@ async function step(
   return { probs, next, past: Array.from({ length: layers }, (_, l) => [out[`nk${l}`], out[`nv${l}`]]) };
 }
 
+/** A session of one BF16 MatMul (the op W4 would need to keep its weights in BF16): its error, or that it ran. */
+async function bf16Probe(): Promise<string> {
+  const g = new OnnxGraph();
+  const BF16 = 16;
+  g.op('MatMul', [g.input('a', [2, 2], false, BF16), g.input('b', [2, 2], false, BF16)], {}, 'c');
+  g.output('c', BF16);
+  try {
+    await (await ort.InferenceSession.create(g.model('bf16 probe'), { executionProviders: ['wasm'] })).release();
+    return 'a BF16 MatMul session was created: W4 could run BF16 here';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** Ours (reference kernels) against onnxruntime-web on a tiny W4-like folder. */
 async function check(): Promise<NonNullable<OrtW4Result['check']>> {
   const shape = { d: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, dFf: 128, vocab: 1000 };
@@ -133,6 +150,7 @@ async function main(): Promise<void> {
   const threads = Number(arg('threads', '2'));
   ort.env.wasm.numThreads = threads;
   const r: OrtW4Result = { engine: `onnxruntime-web ${ort.env.versions.web} (wasm)`, weights: 'float32', threads };
+  r.bf16MatMul = await bf16Probe();
   let stage = 'tiny-shape check';
   try {
     r.check = await check();
