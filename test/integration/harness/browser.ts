@@ -101,15 +101,21 @@ export async function waitForPaletteItems(page: Page, text: string, titles: stri
   }
 }
 
-/** Runs a command the way a person does: F1, type its full title, Enter on the matching row. */
-export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+/**
+ * Runs a command the way a person does: F1, type its full title, Enter on the matching row. A
+ * command that reloads the page (`navigates`) is done when the new page has loaded: the palette of
+ * the page being left cannot be waited on while the navigation goes on.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 30_000, opts: { navigates?: boolean } = {}): Promise<void> {
   await waitForPaletteItems(page, title, [title], timeoutMs);
+  const loaded = opts.navigates ? page.waitForEvent('load', { timeout: 120_000 }) : undefined;
   await page
     .locator(PALETTE_ROWS)
     .filter({ has: page.locator('.label-name', { hasText: title }) })
     .first()
     .click();
-  await page.locator(PALETTE_INPUT).waitFor({ state: 'hidden', timeout: 5000 });
+  if (loaded) await loaded;
+  else await page.locator(PALETTE_INPUT).waitFor({ state: 'hidden', timeout: 5000 });
 }
 
 export interface Notification {

@@ -259,7 +259,7 @@ export const checks: UiCheck[] = [
         );
         await sleep(1500); // the workspace state is written by the workbench shortly after
         const t2 = Date.now();
-        await runCommand(page, 'Developer: Reload Window');
+        await runCommand(page, 'Developer: Reload Window', 30_000, { navigates: true });
         await page.waitForLoadState('domcontentloaded');
         await waitForWorkbench(page, 90_000);
         const f = await shownRun(page, 120_000);
