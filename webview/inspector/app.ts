@@ -210,7 +210,7 @@ export class InspectorApp {
       }
       case 'app':
         if (m.runId !== this.runId) return;
-        this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens });
+        this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens, open: this.openHead() });
         return;
       case 'error':
         this.banner.show(m.message);
@@ -366,9 +366,15 @@ export class InspectorApp {
   private select(part: Part, layer: number, head: number): void {
     this.save({ part, layer, head });
     this.grid.setSelected(layer, head);
+    this.appPane.redraw({ open: { part, layer, head } });
     const h = this.head;
     if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
     this.loader.open(this.runId, part, layer, head);
+  }
+
+  private openHead(): { part: Part; layer: number; head: number } | undefined {
+    const { part, layer, head } = this.state;
+    return part && layer !== undefined ? { part, layer, head: head ?? 0 } : undefined;
   }
 
   private showHead(m: HeadMessage): void {
