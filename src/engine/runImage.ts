@@ -84,6 +84,7 @@ export function runImageModel(
     attentions: out.attentions,
     addNorm: out.addNorm,
     qkv: out.qkv,
+    pixels,
     ...(out.app ? { app: out.app } : {}),
   };
 }
