@@ -214,6 +214,8 @@ export interface RunResult {
   axisLabels?: { part: Part; queries?: string[]; keys?: string[] }[];
   /** Per-head norms of the attention projections, where the model has them (see engine/headNorms.ts). */
   headNorms?: HeadWeightNorms[];
+  /** Vision models given an image file: its name (the panel title shows it; the tokens are only [CLS] and patches). */
+  imageName?: string;
   /** Vision models: the pixels the run read, so a request about it (the Q·K view's) runs on the same image. */
   pixels?: Pixels;
   /**
