@@ -140,6 +140,15 @@ const followCase: Case = {
         }
         await page.selectOption('.vit-head', '-1');
         check((await page.textContent('.vit-caption'))?.includes('the mean of the heads'), 'the mean of the heads is still offered');
+        // Q·K of the open head (layer 0 head 3) on the run's own image: [CLS] against patch 0 is the run's score.
+        await page.click('.view-tab[data-view="qk"]');
+        await page.click('.qk-key[data-index="2"]');
+        await page.waitForFunction(() => document.querySelector('.qk-dot-title')?.textContent?.includes('(#2)'), null, { timeout: 10_000 });
+        const score = (await page.textContent('.qk-dot-score .qk-text')) ?? '';
+        const l0 = result.attentions.find((a) => a.part === 'encoder' && a.layer === 0)!;
+        const want = l0.scores[(3 * l0.queries + 0) * l0.keys + 2];
+        const m = /^s = (-?[\d.]+) × ([\d.]+) = (-?[\d.]+)/.exec(score.replace(/−/g, '-'));
+        check(m && Math.abs(Number(m[3]) - want) <= 0.5e-3 + 1e-5, `Q·K score line "${score}" vs the run's ${want}`);
         await assertClean(ins);
       },
       { title: 'deit (image.png)' },
