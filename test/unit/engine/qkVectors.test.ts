@@ -157,3 +157,15 @@ test("ViT/DeiT: the session's request carries the run's pixels, the worker guard
   assert.equal(isWorkerRequest({ type: 'qk', id: 1, modelPath: folder, request: noImage }), false, 'no ids and no pixels');
   assert.throws(() => headQK(model, { ...noImage, ids: [0] }), /need the run’s image/);
 });
+
+test('ViT through the worker: the run brings its pixels to the host and the q·k of a head on them is its score', async () => {
+  const host = new EngineHost({ workerScript: path.join(ROOT, 'dist', 'worker.js') });
+  hosts.push(host);
+  const folder = file('test/fixtures/hf-vision/vit');
+  const r = await host.run(folder, { image: file('test/fixtures/hf-vision/image.png') });
+  assert.ok(r.pixels?.data instanceof Float32Array, 'the pixels crossed as a typed array');
+  const l = r.attentions.find((a) => a.layer === 1) ?? r.attentions[0];
+  const qk = await host.qk(folder, { ids: [], pixels: r.pixels, part: l.part, layer: l.layer, head: l.heads - 1 });
+  const w = worstCell(qk, l);
+  assert.ok(w <= TOL, `off by ${w}`);
+});
