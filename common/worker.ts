@@ -142,12 +142,21 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
   }
 }
 
+/** [channels, height, width] pixels whose data has exactly that many finite values. */
+function isPixels(v: unknown): boolean {
+  if (!isRecord(v) || !(v.data instanceof Float32Array)) return false;
+  const dims = [v.channels, v.height, v.width];
+  if (!dims.every((n) => typeof n === 'number' && Number.isInteger(n) && n > 0)) return false;
+  return v.data.length === (v.channels as number) * (v.height as number) * (v.width as number) && v.data.every(Number.isFinite);
+}
+
 export function isQkRequest(v: unknown): v is QkRequest {
   return (
     isRecord(v) &&
     Array.isArray(v.ids) &&
-    v.ids.length > 0 &&
+    (v.ids.length > 0 || v.pixels !== undefined) &&
     isIds(v.ids) &&
+    (v.pixels === undefined || isPixels(v.pixels)) &&
     isIds(v.targetIds) &&
     (v.score === undefined || ['dot', 'general', 'additive', 'scaled-dot'].includes(v.score as string)) &&
     isPart(v.part) &&

@@ -64,8 +64,10 @@ export function inputAsText(input: RunInput | undefined): string {
   return input.ids ? `ids: ${input.ids.join(', ')}` : '';
 }
 
-/** Panel title: the first source tokens, so two runs of one model can be told apart. */
-export function describeInput(r: Pick<RunResult, 'tokens'>): string {
+/** Panel title: the first source tokens (a vision run: its image), so two runs of one model can be told apart. */
+export function describeInput(r: Pick<RunResult, 'tokens' | 'imageName' | 'pixels'>): string {
+  if (r.imageName !== undefined) return r.imageName;
+  if (r.pixels) return `pixel_values ${r.pixels.channels}×${r.pixels.height}×${r.pixels.width}`; // no file to name
   const words = r.tokens.source.slice(0, 6).join(' ');
   return r.tokens.source.length > 6 ? `${words} …` : words;
 }

@@ -11,15 +11,16 @@ import type { ModelOutput } from './models/runnable';
 
 export function headQK(model: LoadedModel, req: QkRequest, ctl: RunControl = noControl): HeadQK {
   const r = prepare(model);
-  // The request names the run by its ids; a ViT/DeiT run's input is an image it does not carry.
-  if (r.image) throw new InputError('image', 'the Q·K view does not cover vision models yet (its request has no image); the heads do');
+  // The request names the run by its ids, or for a ViT/DeiT run by the pixels it read.
+  if (r.image && !req.pixels) throw new InputError('image', 'a vision model’s q and k need the run’s image (the request has no pixels)');
   const { part, layer, head } = req;
   let found: QKV | undefined;
   const stop: RunControl = { ...ctl, isCancelled: () => found !== undefined || ctl.isCancelled(), finished: undefined };
   let out: ModelOutput | undefined;
   try {
     const withQKV = { part, layer, found: (x: QKV) => (found = x) };
-    out = r.run(req.ids, { targetIds: req.targetIds, score: req.score, withQKV }, stop);
+    const input = r.image ? { pixels: req.pixels } : { targetIds: req.targetIds, score: req.score };
+    out = r.run(r.image ? [] : req.ids, { ...input, withQKV }, stop);
   } catch (e) {
     if (!(e instanceof CancelledError) || !found || ctl.isCancelled()) throw e;
   }

@@ -1,5 +1,6 @@
 // Runs of vision models (ViT, DeiT): an image file or preprocessed pixel_values instead of text.
 import type { LoadedModel } from './format/loaded';
+import * as path from 'path';
 import { InputError } from './format/errors';
 import { decodeImage, preprocessImage } from './format/image';
 import type { RunControl } from './control';
@@ -74,7 +75,12 @@ export function runImageModel(
   const tokens = r.image?.tokens ?? [];
   if (input.maxRunMemoryMB !== undefined) checkImageMemory(model, tokens.length, input);
   // ids: the positions (a vision model has no token ids); the inspector labels rows by `tokens`.
-  const base = { model: summary, tokens: { source: tokens, target: [] }, ids: { source: tokens.map((_, i) => i), target: [] } };
+  const base = {
+    model: summary,
+    tokens: { source: tokens, target: [] },
+    ids: { source: tokens.map((_, i) => i), target: [] },
+    ...(input.image !== undefined ? { imageName: path.basename(input.image) } : {}),
+  };
   const control: RunControl = onPartial
     ? { ...ctl, finished: (attentions, progress) => onPartial({ ...base, attentions, progress }) }
     : ctl;
@@ -84,6 +90,7 @@ export function runImageModel(
     attentions: out.attentions,
     addNorm: out.addNorm,
     qkv: out.qkv,
+    pixels,
     ...(out.app ? { app: out.app } : {}),
   };
 }

@@ -77,8 +77,19 @@ export interface QKV {
 export type QkForm = 'scaled-dot' | 'dot' | 'general' | 'additive';
 
 /** Which head's q and k vectors to compute, on the ids a run resolved (RunResult.ids). */
+/** Preprocessed pixel_values of one image: [channels, height, width]. */
+export interface Pixels {
+  data: Float32Array;
+  channels: number;
+  height: number;
+  width: number;
+}
+
 export interface QkRequest {
+  /** The run's ids; empty for vision models, which read `pixels` instead. */
   ids: number[];
+  /** Vision models: the run's own preprocessed image (RunResult.pixels), so q·k is the run's. */
+  pixels?: Pixels;
   /** The decoder inputs of the run (seq2seq); absent for encoder- and decoder-only models. */
   targetIds?: number[];
   score?: RnnScore;
@@ -203,6 +214,10 @@ export interface RunResult {
   axisLabels?: { part: Part; queries?: string[]; keys?: string[] }[];
   /** Per-head norms of the attention projections, where the model has them (see engine/headNorms.ts). */
   headNorms?: HeadWeightNorms[];
+  /** Vision models given an image file: its name (the panel title shows it; the tokens are only [CLS] and patches). */
+  imageName?: string;
+  /** Vision models: the pixels the run read, so a request about it (the Q·K view's) runs on the same image. */
+  pixels?: Pixels;
   /**
    * Set on a partial result shown while the run goes on: only the attention layers finished so
    * far are in `attentions` (no Add & Norm, positional or predictions yet). The final result has none.

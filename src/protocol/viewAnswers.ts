@@ -162,7 +162,8 @@ export class ViewAnswers {
     const fail = (message: string): HostToWebview => ({ type: 'viewError', requestId: req.requestId, message });
     const runId = this.currentRun();
     const request: QkRequest = {
-      ids: r.ids.source,
+      ids: r.pixels ? [] : r.ids.source, // a vision run is named by its pixels (its ids are only positions)
+      ...(r.pixels ? { pixels: r.pixels } : {}),
       ...(r.ids.target.length > 0 ? { targetIds: r.ids.target } : {}), // as decoded: no second greedy run
       ...(score ? { score } : {}),
       part: req.part,

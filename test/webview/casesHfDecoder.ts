@@ -115,13 +115,43 @@ function ropeCase(family: string, expectText: RegExp[]): Case {
   };
 }
 
+/** The Positional tab's head chart opens on the grid's head, and follows when another head is opened later. */
+const ropeFollows: Case = {
+  name: 'hf decoder: the RoPE head chart opens on the head open in the grid and follows a later one',
+  run: async (ctx) => {
+    const folder = path.join(FIXTURES, 'hf-families', 'llama3-rope');
+    const exp = JSON.parse(fs.readFileSync(path.join(folder, 'expected.json'), 'utf8')) as { input_ids: number[] };
+    const result = runModel(loadModel(folder), { ids: exp.input_ids });
+    await withInspector(
+      ctx,
+      result,
+      async ({ page }) => {
+        await waitForHead(page, 0, 0);
+        for (const [layer, head] of [
+          [1, 3],
+          [0, 2],
+        ]) {
+          await page.click('.view-tab[data-view="heads"]');
+          await page.click(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`);
+          await waitForHead(page, layer, head);
+          await page.click('.view-tab[data-view="positional"]');
+          await checkHeadChart(page, result, folder, exp.input_ids, layer, head);
+        }
+      },
+      { title: 'llama3-rope' },
+    );
+  },
+};
+
 /**
  * The per-head curve under the two RoPE charts (layer 0 head 0 unless the inspector says otherwise): axes,
  * legend, the line painted in the legend's colour, and hover values equal to the run's own scores averaged
  * over the pairs d apart and to the mean-q, mean-k score re-rotated here with the engine's applyRope.
  */
-async function checkHeadChart(page: Page, result: RunResult, folder: string, ids: number[]): Promise<void> {
-  await page.waitForSelector('.positional-view .rope-head-chart', { timeout: 10000 });
+async function checkHeadChart(page: Page, result: RunResult, folder: string, ids: number[], layer = 0, head = 0): Promise<void> {
+  await page.waitForSelector(`.positional-view .rope-head-chart[aria-label^="layer ${layer} head ${head}:"]`, { timeout: 10000 });
+  equal(await page.inputValue('.rope-head-layer'), String(layer), 'head chart layer');
+  equal(await page.inputValue('.rope-head-head'), String(head), 'head chart head');
   await page.locator('.rope-head-chart').scrollIntoViewIfNeeded();
   const titles = (await texts(page, '.rope-head-figure .axis-title')).join(' | ');
   for (const t of ['score before softmax', 'distance d = query position − key position'])
@@ -141,13 +171,14 @@ async function checkHeadChart(page: Page, result: RunResult, folder: string, ids
   check(painted > 300, `the expected curve is painted in the legend's colour (${painted} pixels)`);
   const model = loadModel(folder);
   const g = result.rope![0];
-  const v = headQK(model, { part: 'decoder', layer: 0, head: 0, ids });
-  const att = result.attentions.find((a) => a.part === 'decoder' && a.layer === 0)!;
+  const v = headQK(model, { part: 'decoder', layer, head, ids });
+  const att = result.attentions.find((a) => a.part === 'decoder' && a.layer === layer)!;
   const n = att.keys;
+  const o = head * att.queries * n;
   for (const f of [0.12, 0.5, 0.95]) {
     const { index: d, tip } = await hoverChart(page, '.rope-head-chart', f);
     let s = 0;
-    for (let m = d; m < n; m++) s += att.scores[m * n + m - d]; // head 0's diagonal m − n = d
+    for (let m = d; m < n; m++) s += att.scores[o + m * n + m - d]; // the head's diagonal m − n = d
     const shownActual = Number(tip['run mean score of pairs d apart']);
     check(Math.abs(shownActual - s / (n - d)) < 1e-3, `d ${d}: run mean ${shownActual} vs recorded scores ${s / (n - d)}`);
     // q_m·R(−d)k_n = q̃_m·R(m − d − n)k̃_n for the recorded (rotated) q̃, k̃.
@@ -214,4 +245,5 @@ export const HF_DECODER_CASES: Case[] = [
   gqaLabels,
   ropeCase('llama3-rope', [/llama3 scaling × \d/]),
   ropeCase('gpt_neox', [/partial rotary: \d+ of \d+ dims/]),
+  ropeFollows,
 ];

@@ -32,6 +32,7 @@ import { pageRpc, Requests } from './requests';
 import { ViewSwitcher } from './switcher';
 import { MainViews } from './mainViews';
 import { recordPaint } from './paintTimings';
+import { sinkOffered } from './sink';
 
 export class InspectorApp {
   private state: InspectorState;
@@ -210,7 +211,7 @@ export class InspectorApp {
       }
       case 'app':
         if (m.runId !== this.runId) return;
-        this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens });
+        this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens, open: this.openHead() });
         return;
       case 'error':
         this.banner.show(m.message);
@@ -252,6 +253,8 @@ export class InspectorApp {
     // The host decided which head opens (and sent it along); the page follows.
     this.save(head ? { title, part: head.part, layer: head.layer, head: head.head } : { title });
     this.header.show(meta, title);
+    this.detail.setSink(this.sinkOn()); // a saved "on" stays for text runs, is off for image-keyed ones
+    this.views.setSink(this.sinkOn());
     this.main.classList.remove('stale-content');
     this.controls.hidden = false;
     this.main.hidden = meta.parts.length === 0;
@@ -302,14 +305,21 @@ export class InspectorApp {
   private showMain(v: InspectorView): void {
     this.save({ main: v });
     this.setVisibleView(v);
-    if (this.meta) this.views.show(v, this.meta, this.runId, this.state, this.head, this.partMeta(this.head?.part));
+    const s = { ...this.state, sink: this.sinkOn() };
+    if (this.meta) this.views.show(v, this.meta, this.runId, s, this.head, this.partMeta(this.head?.part));
   }
 
   private setVisibleView(v: InspectorView | undefined): void {
     this.headsView.hidden = v !== 'heads';
     this.views.setVisible(v);
     // The display transform changes the heatmaps, the stepper, aggregates and compare; offered only there.
-    this.switcher.sinkBox.hidden = !(v === 'heads' || v === 'stepper' || v === 'aggregates' || v === 'compare');
+    const changes = v === 'heads' || v === 'stepper' || v === 'aggregates' || v === 'compare';
+    this.switcher.sinkBox.hidden = !changes || !sinkOffered(this.meta);
+  }
+
+  /** The sink transform as applied: the saved choice, where the run's keys are tokens. */
+  private sinkOn(): boolean {
+    return !!this.state.sink && sinkOffered(this.meta);
   }
 
   private setSink(on: boolean): void {
@@ -326,7 +336,7 @@ export class InspectorApp {
         view: this.state.main ?? 'heads',
         head: this.head,
         meta: this.meta,
-        sink: !!this.state.sink,
+        sink: this.sinkOn(),
         root,
         theme: this.theme,
       }),
@@ -366,9 +376,15 @@ export class InspectorApp {
   private select(part: Part, layer: number, head: number): void {
     this.save({ part, layer, head });
     this.grid.setSelected(layer, head);
+    this.appPane.redraw({ open: { part, layer, head } });
     const h = this.head;
     if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
     this.loader.open(this.runId, part, layer, head);
+  }
+
+  private openHead(): { part: Part; layer: number; head: number } | undefined {
+    const { part, layer, head } = this.state;
+    return part && layer !== undefined ? { part, layer, head: head ?? 0 } : undefined;
   }
 
   private showHead(m: HeadMessage): void {

@@ -56,7 +56,13 @@ export class MainViews {
       case 'aggregates':
         return this.aggregates.show(meta, runId, s.aggPart, s.aggLayer, !!s.sink);
       case 'positional':
-        return this.positional.show(meta, runId, s.position ?? 0);
+        // RoPE models are decoders: their head chart opens on the grid's decoder head.
+        return this.positional.show(
+          meta,
+          runId,
+          s.position ?? 0,
+          s.part === 'decoder' ? { layer: s.layer ?? 0, head: s.head ?? 0 } : undefined,
+        );
       default:
         return;
     }

@@ -2,10 +2,25 @@
 // and each row renormalised (same function the host's CSV/JSON export uses), with one label text
 // every view shows while it is on, so nobody mistakes the picture for the model's own numbers.
 import { hideSinkColumns, sinkColumns } from '../../common/aggregates';
+import type { RunMeta } from '../../common/webview';
 import { displayToken, el } from '../shared/dom';
 
 export const SINK_LABEL =
   'Display transform: attention to the first token and [SEP]/end tokens hidden, rows renormalised — not the model’s own numbers.';
+
+/**
+ * Architectures whose keys are image locations, not tokens: show-attend-tell's keys are grid cells of
+ * the CNN features, the image transformer's are pixels in raster order. Their key 0 is the picture's
+ * top-left corner, not a first token a model parks attention on, so the toggle is not offered and is
+ * off for their runs. ViT/DeiT keep it: their key 0 is [CLS], a real token, and patches do send it
+ * attention the way text tokens send it to [CLS]/BOS.
+ */
+const IMAGE_KEYS = new Set(['show-attend-tell', 'image-transformer']);
+
+/** Whether "hide attention sink" means something for this run (no run yet: offered). */
+export function sinkOffered(meta: RunMeta | undefined): boolean {
+  return !meta || !IMAGE_KEYS.has(meta.model.architecture);
+}
 
 export interface SinkApplied {
   probs: Float32Array;

@@ -1,5 +1,5 @@
 // What every architecture offers the engine: a summary and one run over resolved ids.
-import type { AppData, AttentionLayer, AddNormStep, QKV, RnnScore, RopeInfo, RunResult } from '../types';
+import type { AppData, AttentionLayer, AddNormStep, Pixels, QKV, RnnScore, RopeInfo, RunResult } from '../types';
 import type { QkvOnly } from './transformerLayer';
 import type { RunControl } from '../control';
 import type { ImagePreprocess } from '../format/image';
@@ -22,13 +22,7 @@ export interface ModelOutput {
   axisLabels?: RunResult['axisLabels'];
 }
 
-/** Preprocessed pixel_values of one image: [channels, height, width]. */
-export interface Pixels {
-  data: Float32Array;
-  channels: number;
-  height: number;
-  width: number;
-}
+export type { Pixels } from '../types';
 
 export interface RunOptions {
   targetIds?: number[];

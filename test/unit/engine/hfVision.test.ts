@@ -301,7 +301,7 @@ test('a vision model refuses text, a text model refuses an image, and pixel_valu
   const bert = loadModel(path.join(ROOT, 'test', 'fixtures', 'hf', 'bert'));
   assert.throws(() => runModel(bert, { image: path.join(FIX, 'image.png') }), /only vision models \(vit, deit\) read an image/);
   const qk = { ids: [0, 1], part: 'encoder' as const, layer: 0, head: 0 };
-  assert.throws(() => headQK(vit, qk), /image: the Q·K view does not cover vision models yet/);
+  assert.throws(() => headQK(vit, qk), /image: a vision model’s q and k need the run’s image/); // ids alone do not name an image
   const conv = cli('convert', path.join(FIX, 'vit'), '--out', path.join(tmp, 'vit.model.json'));
   assert.equal(conv.code, 1);
   assert.match(conv.err, /model_type: .*a vit folder opens directly, without conversion/);

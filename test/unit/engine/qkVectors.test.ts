@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import { loadModel, runModel } from '../../../src/engine/run';
 import { headQK } from '../../../src/engine/qkVectors';
 import { EngineHost } from '../../../src/engineHost';
-import type { AttentionLayer, HeadQK, RunResult } from '../../../src/engine/types';
+import type { AttentionLayer, HeadQK, QkRequest, RunResult } from '../../../src/engine/types';
+import { InspectorSession } from '../../../src/protocol/inspectorSession';
+import { isWorkerRequest } from '../../../common/worker';
+import type { HostToWebview } from '../../../common/webview';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const file = (p: string) => path.join(ROOT, p);
@@ -131,4 +134,38 @@ test("through the worker (fast kernels): the vectors cross as typed arrays and m
     assert.ok(w <= TOL, `${part}: off by ${w}`);
   }
   await assert.rejects(host.qk(modelPath, { ...requestOf(r, r.attentions[0], 0), head: 99 }), /no head 99/);
+});
+
+test("ViT/DeiT: the session's request carries the run's pixels, the worker guard takes it, and scale·q·k is the run's score", async () => {
+  const folder = file('test/fixtures/hf-vision/deit');
+  const model = loadModel(folder);
+  const r = runModel(model, { image: file('test/fixtures/hf-vision/image.png') });
+  const asked: QkRequest[] = [];
+  const session = new InspectorSession(undefined, async (_run, request) => (asked.push(request), headQK(model, request)));
+  session.setResult(r, 'deit (image.png)');
+  for (const l of r.attentions) {
+    const head = (l.layer + 2) % l.heads;
+    const h = session.handle({ type: 'requestQk', requestId: 1, runId: session.runId, part: l.part, layer: l.layer, head });
+    const [m] = (await h.later) as HostToWebview[];
+    assert.equal(m.type, 'qk', m.type === 'viewError' ? m.message : m.type);
+    if (m.type !== 'qk') return;
+    const w = worstCell(m, l);
+    assert.ok(w <= TOL, `layer ${l.layer} head ${head}: off by ${w}`);
+  }
+  assert.ok(isWorkerRequest({ type: 'qk', id: 1, modelPath: folder, request: asked[0] }), 'the worker accepts the request');
+  const noImage = { ...asked[0], pixels: undefined };
+  assert.equal(isWorkerRequest({ type: 'qk', id: 1, modelPath: folder, request: noImage }), false, 'no ids and no pixels');
+  assert.throws(() => headQK(model, { ...noImage, ids: [0] }), /need the run’s image/);
+});
+
+test('ViT through the worker: the run brings its pixels to the host and the q·k of a head on them is its score', async () => {
+  const host = new EngineHost({ workerScript: path.join(ROOT, 'dist', 'worker.js') });
+  hosts.push(host);
+  const folder = file('test/fixtures/hf-vision/vit');
+  const r = await host.run(folder, { image: file('test/fixtures/hf-vision/image.png') });
+  assert.ok(r.pixels?.data instanceof Float32Array, 'the pixels crossed as a typed array');
+  const l = r.attentions.find((a) => a.layer === 1) ?? r.attentions[0];
+  const qk = await host.qk(folder, { ids: [], pixels: r.pixels, part: l.part, layer: l.layer, head: l.heads - 1 });
+  const w = worstCell(qk, l);
+  assert.ok(w <= TOL, `off by ${w}`);
 });

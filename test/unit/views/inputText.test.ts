@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModel, runModel } from '../../../src/engine/run';
 import { describeInput, inputAsText, inputPlaceholder, parseTypedInput } from '../../../src/inputText';
 
 test('typed input: "ids:" gives ids, anything else is text; inputAsText gives it back', () => {
@@ -9,6 +12,15 @@ test('typed input: "ids:" gives ids, anything else is text; inputAsText gives it
   assert.equal(inputAsText(parseTypedInput('ids: 4, 5')), 'ids: 4, 5');
   assert.equal(inputAsText({ text: 'a b', targetText: 'b a' }), 'a b');
   assert.equal(inputAsText(undefined), '');
+});
+
+test('describeInput names a vision run by its image file, not its [CLS] and patch tokens', () => {
+  const folder = path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf-vision');
+  const model = loadModel(path.join(folder, 'deit'));
+  const r = runModel(model, { image: path.join(folder, 'image.png') });
+  assert.equal(describeInput(r), 'image.png');
+  const exp = JSON.parse(fs.readFileSync(path.join(folder, 'deit', 'expected.json'), 'utf8')) as { pixel_values: number[][][] };
+  assert.equal(describeInput(runModel(model, { pixelValues: exp.pixel_values })), 'pixel_values 3×24×24');
 });
 
 test('describeInput shows at most six tokens', () => {

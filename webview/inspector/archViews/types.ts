@@ -9,6 +9,14 @@ export interface AppContext {
   tooltip: Tooltip;
   /** Token labels of the run (source / target side). */
   tokens: { source: string[]; target: string[] };
+  /** The head open in the inspector's grid; views with their own layer/head choice follow it. */
+  open?: OpenHead;
+}
+
+export interface OpenHead {
+  part: string;
+  layer: number;
+  head: number;
 }
 
 export interface AppRenderer {
@@ -27,7 +35,7 @@ export interface ArchView {
 }
 
 export interface AppHandle {
-  /** Called on theme change or resize. */
+  /** Called on theme change, resize, or when another head opens (ctx.open). */
   redraw?(ctx: AppContext): void;
 }
 

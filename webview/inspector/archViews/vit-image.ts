@@ -1,10 +1,11 @@
 // ViT / DeiT view: the image as the model saw it, its patch grid, and the attention of [CLS] (or
-// DeiT's [DIST]) over the patches for a chosen layer and head (or the mean of the heads). Patches
-// the token ignores are dimmed, the most attended one is ringed; hovering a patch gives its value.
+// DeiT's [DIST]) over the patches for a chosen layer and head (or the mean of the heads). The layer
+// and head follow the head open in the grid; the mean stays one choice away. Patches the token
+// ignores are dimmed, the most attended one is ringed; hovering a patch gives its value.
 import { isVitImageData, VIT_IMAGE, type VitImageData } from '../../../common/archViews/vit-image';
 import { rgbCss } from '../../shared/theme';
 import { el, fmt, sizeCanvas } from '../../shared/dom';
-import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
+import { AppDataError, type AppContext, type AppRenderer, type ArchView, type OpenHead } from './types';
 
 /** How dark a patch with no attention is drawn (0 = untouched image, 1 = background). */
 const DIM = 0.8;
@@ -18,6 +19,17 @@ export const vitImageRenderer: AppRenderer = {
     let query = 0;
     let layer = d.layers - 1;
     let head = -1; // −1: mean of the heads
+    let followed: OpenHead | undefined;
+    /** Takes the grid's open head when it is a new one of this (encoder) run; false if nothing changed. */
+    const follow = (open: OpenHead | undefined): boolean => {
+      if (!open || open.part !== 'encoder' || open.layer >= d.layers || open.head >= d.heads) return false;
+      if (followed && followed.layer === open.layer && followed.head === open.head) return false;
+      followed = open;
+      layer = open.layer;
+      head = open.head;
+      return true;
+    };
+    follow(ctx.open);
     const scale = Math.max(1, Math.floor(Math.min(384, Math.max(192, (container.clientWidth || 400) - 40)) / Math.max(d.width, d.height)));
     const cell = d.patch * scale;
 
@@ -31,6 +43,20 @@ export const vitImageRenderer: AppRenderer = {
       });
       return s;
     };
+    const layerSelect = select(
+      'vit-layer',
+      'layer',
+      Array.from({ length: d.layers }, (_, l) => [l, `layer ${l}`]),
+      layer,
+      (v) => (layer = v),
+    );
+    const headSelect = select(
+      'vit-head',
+      'head',
+      [[-1, 'mean of heads'], ...Array.from({ length: d.heads }, (_, h): [number, string] => [h, `head ${h}`])],
+      head,
+      (v) => (head = v),
+    );
     const controls = el('div', { className: 'vit-controls' }, [
       ...(d.queries.length > 1
         ? [
@@ -43,20 +69,8 @@ export const vitImageRenderer: AppRenderer = {
             ),
           ]
         : []),
-      select(
-        'vit-layer',
-        'layer',
-        Array.from({ length: d.layers }, (_, l) => [l, `layer ${l}`]),
-        layer,
-        (v) => (layer = v),
-      ),
-      select(
-        'vit-head',
-        'head',
-        [[-1, 'mean of heads'], ...Array.from({ length: d.heads }, (_, h): [number, string] => [h, `head ${h}`])],
-        head,
-        (v) => (head = v),
-      ),
+      layerSelect,
+      headSelect,
     ]);
     const canvas = el('canvas', {
       className: 'vit-image',
@@ -160,6 +174,10 @@ export const vitImageRenderer: AppRenderer = {
     return {
       redraw(c: AppContext) {
         theme = c.theme;
+        if (follow(c.open)) {
+          layerSelect.value = String(layer);
+          headSelect.value = String(head);
+        }
         paintLegend();
         draw();
       },

@@ -83,9 +83,12 @@ export class PositionalView {
     this.render();
   }
 
-  /** `open`: the head the inspector has open; the RoPE head chart starts on it. */
+  /** `open`: the head the inspector has open; the RoPE head chart shows it when it is newly opened. */
   show(meta: RunMeta, runId: number, position: number, open?: OpenHead): void {
-    if (this.meta === meta) return;
+    if (this.meta === meta) {
+      if (!meta.positional && meta.rope?.length) this.rope.render(meta, runId, open);
+      return;
+    }
     this.meta = meta;
     this.pe = undefined;
     clear(this.body);

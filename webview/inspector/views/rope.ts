@@ -37,10 +37,13 @@ export class RopeView {
 
   /** `runId`: the run whose q and k the head chart asks for; `open`: the head to start on. */
   render(meta: RunMeta, runId = this.run?.runId, open = this.run?.open): void {
+    const moved = open && (open.layer !== this.run?.open?.layer || open.head !== this.run?.open?.head || runId !== this.run?.runId);
     this.run = runId === undefined ? undefined : { runId, open };
     clear(this.root);
     const groups = meta.rope ?? [];
     if (!groups.length) return;
+    const home = moved ? groups.findIndex((r) => r.layers.includes(open.layer)) : -1;
+    if (home >= 0) this.group = home; // a newly opened head shows its own layers' RoPE
     this.group = Math.min(this.group, groups.length - 1);
     const g = groups[this.group];
     if (groups.length > 1) {

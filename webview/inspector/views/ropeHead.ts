@@ -22,6 +22,8 @@ export class RopeHeadChart {
   private head = 0;
   private fetched: { key: string; qk?: QkMessage; error?: string } | undefined;
   private shown: { meta: RunMeta; g: Rope; runId: number } | undefined;
+  /** The last open head taken (run/layer/head): a head chosen here stays until the grid opens another. */
+  private taken: string | undefined;
 
   constructor(
     private readonly tooltip: Tooltip,
@@ -33,9 +35,12 @@ export class RopeHeadChart {
     this.theme = theme;
   }
 
-  /** Draws the chart for group g's layer (the open one when it is in g) and head. */
+  /** Draws the chart for group g's layer (the open one when it is in g and newly opened) and head. */
   show(meta: RunMeta, g: Rope, runId: number, open?: OpenHead): void {
-    if (open && g.layers.includes(open.layer) && this.shown?.runId !== runId) [this.layer, this.head] = [open.layer, open.head];
+    const openKey = open && `${runId}/${open.layer}/${open.head}`;
+    if (open && g.layers.includes(open.layer) && openKey !== this.taken) {
+      [this.layer, this.head, this.taken] = [open.layer, open.head, openKey];
+    }
     if (this.layer === undefined || !g.layers.includes(this.layer)) this.layer = g.layers[0];
     const heads = meta.parts.find((p) => p.part === 'decoder')?.layers.find((l) => l.layer === this.layer)?.heads ?? 1;
     this.head = Math.min(this.head, heads - 1);
