@@ -23,8 +23,8 @@ interface Pending {
 }
 
 export interface HeadLoaderView {
-  /** The head's data, to draw (from the run message or an answer). */
-  show(m: HeadMessage): void;
+  /** The head's data, to draw (from the run message or an answer); `waitMs`: request → answer. */
+  show(m: HeadMessage, waitMs?: number): void;
   /** The loading line: a text, or '' to clear it. */
   loading(text: string): void;
   /** A request that failed or timed out, in words. */
@@ -68,6 +68,7 @@ export class HeadLoader {
         ),
     });
     const requestId = call.id;
+    const asked = performance.now();
     const loading = setTimeout(() => {
       if (this.pending?.requestId === requestId) this.view.loading(`Loading layer ${layer} · head ${head}…`);
     }, LOADING_DELAY_MS);
@@ -77,7 +78,7 @@ export class HeadLoader {
         // Stale answers (another request, an earlier run) are dropped.
         if (this.pending?.requestId !== requestId || m.runId !== runId) return;
         this.cancel();
-        this.view.show(m);
+        this.view.show(m, performance.now() - asked);
       },
       (e: Error) => {
         if (this.pending?.requestId !== requestId) return;
