@@ -2,6 +2,7 @@
 // right one along, else by asking (one request at a time, with a timeout and a delayed loading line).
 // Requests go through the page's one RpcClient (requests.ts), which matches the answers.
 import { CancelledError } from '../../common/rpc';
+import { fullHead } from '../../common/headWire';
 import type { Part } from '../../src/engine/types';
 import type { HeadMessage } from '../../common/webview';
 import type { PageRpc } from './requests';
@@ -44,7 +45,7 @@ export class HeadLoader {
   /** A new run: what was asked for before is stale; `head` is the one the run brought along. */
   newRun(head: HeadMessage | undefined): void {
     this.cancel();
-    this.sent = head;
+    this.sent = head && fullHead(head);
   }
 
   /** Shows this head of run `runId`: from the run's data when it is that head, else asks for it. */
