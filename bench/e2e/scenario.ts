@@ -267,6 +267,10 @@ async function timeRun(
         .sort((a, b) => a.t - b.t)[0]
     : await staleP;
   const tEnd = end?.t ?? Date.now();
+  const began = host.marks(t0, tEnd).find((m) => m.mark.startsWith('begin '));
+  debug(
+    `stale: the host began the run +${began ? Math.round(began.t - t0) : '?'} ms after Enter, the page dimmed +${stale ? Math.round(stale.t - t0) : '?'} ms`,
+  );
   if (switches && end) {
     await sleep(300);
     for (let i = 0; i < o.switches; i++) {
