@@ -2,8 +2,8 @@
 // transfer of its 2.25 MB from the extension host to the webview (docs/performance.md, "head switch
 // breakdown"). Where the probabilities are the masked softmax of the scores (checked for each head
 // by the engine worker, which holds both), only the scores and the mask travel and the page
-// computes the probabilities with the same function; any other head travels in full.
-import { softmaxRow } from '../src/engine/attention';
+// computes the probabilities with softmaxHead; any other head travels in full. No engine imports
+// (the page bundles this file): the worker checks this softmax against the engine's numbers.
 
 /** Largest difference between the engine's probabilities and softmaxHead's that still counts as the same. */
 export const SAME_PROBS = 1e-6;
@@ -18,10 +18,22 @@ interface Head {
   probsFromScores?: true;
 }
 
-/** Row-wise masked softmax of [queries, keys] scores (the engine's softmaxRow on each row). */
+/** Row-wise masked softmax of [queries, keys] scores, as the engine's softmaxRow (a fully masked row is zeros). */
 export function softmaxHead(scores: Float32Array, queries: number, keys: number, mask?: Uint8Array): Float32Array {
-  const out = scores.slice();
-  for (let i = 0; i < queries; i++) softmaxRow(out.subarray(i * keys, (i + 1) * keys), mask?.subarray(i * keys, (i + 1) * keys));
+  const out = new Float32Array(queries * keys);
+  for (let i = 0; i < queries; i++) {
+    const row = i * keys;
+    let max = -Infinity;
+    for (let j = row; j < row + keys; j++) if (!mask?.[j] && scores[j] > max) max = scores[j];
+    if (max === -Infinity) continue;
+    let sum = 0;
+    for (let j = row; j < row + keys; j++) {
+      const e = mask?.[j] ? 0 : Math.exp(scores[j] - max);
+      out[j] = e;
+      sum += e;
+    }
+    for (let j = row; j < row + keys; j++) out[j] /= sum;
+  }
   return out;
 }
 
