@@ -88,6 +88,8 @@ export interface HeadSlice {
   probs: Float32Array;
   scores: Float32Array;
   mask?: Uint8Array;
+  /** `probs` is empty: they are the masked softmax of `scores` (common/headWire.ts). */
+  probsFromScores?: true;
 }
 
 export const PART_ORDER: readonly Part[] = ['encoder', 'decoder', 'cross'];

@@ -2,6 +2,7 @@
 // sides. Big numbers cross as typed arrays, one head at a time; the rest is small JSON.
 // Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
+import { probsFit } from './headWire';
 import type { Part } from '../src/engine/types';
 import { isCount, isIndex, isPart, isRecord, isString } from './guards';
 import { STAT_KEYS, type HeadStats, type RunMeta, type Thumbnail } from './headData';
@@ -110,6 +111,8 @@ export interface HeadMessage {
   probs: Float32Array;
   scores: Float32Array;
   mask?: Uint8Array;
+  /** `probs` is empty on the wire: the page computes them from the scores (common/headWire.ts). */
+  probsFromScores?: true;
 }
 
 export interface HeadErrorMessage {
@@ -286,8 +289,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
       if (!isCount(x.queries) || !isCount(x.keys)) return false;
       const n = x.queries * x.keys;
       return (
-        x.probs instanceof Float32Array &&
-        x.probs.length === n &&
+        probsFit(x, n) &&
         x.scores instanceof Float32Array &&
         x.scores.length === n &&
         (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))

@@ -1,6 +1,7 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
+import { probsFit } from './headWire';
 import type {
   AttentionLayer,
   HeadQK,
@@ -184,8 +185,7 @@ export function isHeadSlice(v: unknown): v is HeadSlice {
   if (!isRecord(v) || !isIndex(v.queries) || !isIndex(v.keys)) return false;
   const n = v.queries * v.keys;
   return (
-    v.probs instanceof Float32Array &&
-    v.probs.length === n &&
+    probsFit(v, n) &&
     v.scores instanceof Float32Array &&
     v.scores.length === n &&
     (v.mask === undefined || (v.mask instanceof Uint8Array && v.mask.length === n))

@@ -11,6 +11,7 @@ export type Role = 'inspector' | 'sidebar' | 'workbench';
 export interface Mark {
   role: Role;
   /** 'input:click' | 'input:enter' | 'head' | 'headDrawMs' (the page's own drawing time of that head) |
+   *  'headWaitMs' (the page's wait for the host's answer) |
    *  'grid' | 'status' | 'banner' | 'loading'. */
   kind: string;
   /** What was clicked (data-layer/data-head), the head title, or the status line. */
@@ -76,6 +77,7 @@ function probe(): void {
         if (r.attributeName === 'data-head-ms') {
           painted('head', text('.detail-title'));
           marks.push({ kind: 'headDrawMs', value: app.getAttribute('data-head-ms') ?? '', t: now() });
+          marks.push({ kind: 'headWaitMs', value: app.getAttribute('data-head-wait-ms') ?? '', t: now() });
         }
         if (r.attributeName === 'data-grid-ms') painted('grid', '');
       }

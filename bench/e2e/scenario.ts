@@ -135,6 +135,16 @@ class HostLog {
     return lines.filter((s): s is LoopSample => 'maxDelayMs' in s && s.t >= from && s.t <= to + 300);
   }
 
+  /** The host's marks (debugMark) between `from` and `to`. */
+  marks(from: number, to: number): { t: number; mark: string }[] {
+    const text = fs.existsSync(this.loopFile) ? fs.readFileSync(this.loopFile, 'utf8') : '';
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { t: number; mark?: string })
+      .filter((m): m is { t: number; mark: string } => typeof m.mark === 'string' && m.t >= from && m.t <= to);
+  }
+
   reconnects(): number {
     let n = 0;
     const walk = (dir: string) => {
@@ -246,7 +256,7 @@ async function timeRun(
   const after: number[] = [];
   if (switches && first) {
     for (let i = 0; i < o.switches && !marks.all.some((m) => m.t > t0 && finished(m)); i++) {
-      const ms = await switchHead(page, marks, i, o.size);
+      const ms = await switchHead(page, marks, host, i, o.size);
       if (ms !== undefined) during.push(ms);
     }
   }
@@ -257,10 +267,14 @@ async function timeRun(
         .sort((a, b) => a.t - b.t)[0]
     : await staleP;
   const tEnd = end?.t ?? Date.now();
+  const began = host.marks(t0, tEnd).find((m) => m.mark.startsWith('begin '));
+  debug(
+    `stale: the host began the run +${began ? Math.round(began.t - t0) : '?'} ms after Enter, the page dimmed +${stale ? Math.round(stale.t - t0) : '?'} ms`,
+  );
   if (switches && end) {
     await sleep(300);
     for (let i = 0; i < o.switches; i++) {
-      const ms = await switchHead(page, marks, 100 + i, o.size);
+      const ms = await switchHead(page, marks, host, 100 + i, o.size);
       if (ms !== undefined) after.push(ms);
     }
   }
@@ -281,7 +295,7 @@ async function timeRun(
 }
 
 /** Clicks a tile of the inspector's grid (one of the layers shown) and times it until that head is painted. */
-async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): Promise<number | undefined> {
+async function switchHead(page: Page, marks: Marks, host: HostLog, k: number, size: BertSize): Promise<number | undefined> {
   const ins = await frameWith(page, '#app .run-header');
   const layers = await ins
     .locator('.grid-cell[data-layer]')
@@ -309,10 +323,18 @@ async function switchHead(page: Page, marks: Marks, k: number, size: BertSize): 
     click.t,
     60_000,
   );
-  const draw =
-    shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === 'headDrawMs' && m.t >= click.t && m.t <= shown.t).pop();
+  const last = (kind: string) =>
+    shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === kind && m.t >= click.t && m.t <= shown.t).pop();
+  const hostMarks = shown
+    ? host
+        .marks(click.t, shown.t)
+        .filter((m) => m.mark.startsWith(`head ${layer}/${head}:`))
+        .map((m) => `${m.mark.split(': ')[1]} +${Math.round(m.t - click.t)}`)
+        .join(', ')
+    : '';
   debug(
-    `switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms, of which the page drew ${draw?.value ?? '?'} ms`,
+    `switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms; page waited ${last('headWaitMs')?.value ?? '?'} ms, ` +
+      `drew ${last('headDrawMs')?.value ?? '?'} ms; host (ms after the click): ${hostMarks}`,
   );
   return shown ? shown.t - click.t : 60_000;
 }
@@ -351,8 +373,15 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
     };
   }
   const beforeClick = Date.now();
-  await cancelButton.click();
-  const click = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:click', beforeClick, 5000))?.t ?? beforeClick;
+  // The notification is redrawn at each progress report, under a pointer click's stability checks
+  // (they time out): the click is dispatched on the button as found, again until one lands.
+  let clicked: Mark | undefined;
+  for (let tries = 0; !clicked && tries < 20; tries++) {
+    await cancelButton.dispatchEvent('click', undefined, { timeout: 2000 }).catch((e: Error) => debug(`cancel click: ${e.message}`));
+    clicked = await marks.next((m) => m.role === 'workbench' && m.kind === 'input:click' && /Cancel/.test(m.value), beforeClick, 300);
+  }
+  if (!clicked) throw new Error('the Cancel button could not be clicked');
+  const click = clicked.t;
   const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
   let notificationMs: number | undefined;
   const deadline = Date.now() + 60_000;

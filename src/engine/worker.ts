@@ -1,5 +1,6 @@
 // The engine's worker thread: a message loop only. Models are loaded once per file and reloaded
 // when the file changes on disk.
+import { compactHead } from '../../common/headWire';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, type EngineErrorInfo, type WorkerNote, type WorkerReply, type WorkerRequest } from '../../common/worker';
@@ -137,7 +138,8 @@ let runningId: number | undefined;
 /** A head or an aggregate of a kept run. */
 function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Reply): void {
   if (msg.type === 'head') {
-    const head = kept.head(msg.run, msg.part, msg.layer, msg.head);
+    // Half the bytes to the page when the probabilities are the softmax of the scores (headWire.ts).
+    const head = compactHead(kept.head(msg.run, msg.part, msg.layer, msg.head));
     r.reply({ type: 'head', head }, [head.probs.buffer as ArrayBuffer, head.scores.buffer as ArrayBuffer]);
   } else {
     const data = kept.aggregate(msg.run, msg.part, msg.layer, msg.kind, msg.run === runningId);

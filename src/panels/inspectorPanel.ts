@@ -17,6 +17,7 @@ import {
 import { CancelledError, RpcClient } from '../../common/rpc';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 import { notify } from '../notify';
+import { debugMark } from '../loopMonitor';
 
 export const INSPECTOR_VIEW_TYPE = 'attentionInspector.inspector';
 
@@ -285,11 +286,15 @@ export class InspectorPanel {
   }
 
   private onMessage(raw: unknown): void {
+    const what = isHeadRequest(raw) ? `head ${raw.layer}/${raw.head}` : undefined;
+    if (what) debugMark(`${what}: asked`);
     const { replies, log, event, later } = this.session.handle(raw);
     if (log) console.warn(`[attention-inspector] ${log}`);
     this.post(replies);
     void later?.then((m) => {
+      if (what) debugMark(`${what}: answered${m.some((x) => x.type === 'head' && x.probsFromScores) ? ' (scores only)' : ''}`);
       if (!this.disposed) this.post(m);
+      if (what) debugMark(`${what}: posted`);
     });
     if (event) void this.onEvent(event);
   }
@@ -378,4 +383,9 @@ export class InspectorPanel {
     // messages, which is fine: it asks again with `ready` when it is shown.
     for (const m of messages) void this.panel.webview.postMessage(m);
   }
+}
+
+/** For the bench's marks only (the session validates every message). */
+function isHeadRequest(raw: unknown): raw is { layer: number; head: number } {
+  return typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'requestHead';
 }

@@ -364,6 +364,7 @@ export class InspectorSession {
       probs: s.probs,
       scores: s.scores,
       ...(s.mask ? { mask: s.mask } : {}),
+      ...(s.probsFromScores ? { probsFromScores: true } : {}),
     });
     const s = known ?? this.answers.head(result, part, layer, head);
     if (typeof s === 'string') return fail(s);

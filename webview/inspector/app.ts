@@ -86,7 +86,7 @@ export class InspectorApp {
       (scale) => this.save({ scale }),
     );
     this.loader = new HeadLoader(rpc, {
-      show: (m) => this.showHead(m),
+      show: (m, waitMs) => this.showHead(m, waitMs),
       loading: (t) => this.detail.showLoading(t),
       error: (t) => this.banner.show(t),
     });
@@ -387,7 +387,7 @@ export class InspectorApp {
     return part && layer !== undefined ? { part, layer, head: head ?? 0 } : undefined;
   }
 
-  private showHead(m: HeadMessage): void {
+  private showHead(m: HeadMessage, waitMs?: number): void {
     const pm = this.partMeta(m.part);
     if (!pm || !this.meta) return;
     if (m.queries !== pm.queries || m.keys !== pm.keys) {
@@ -397,7 +397,7 @@ export class InspectorApp {
     this.head = m; // only one full head is kept (the stepper's are its own)
     const t0 = performance.now();
     this.detail.showHead(m, pm, this.meta);
-    recordPaint(this.root, 'head', t0);
+    recordPaint(this.root, 'head', t0, waitMs);
     if (this.state.main === 'qk') this.views.qk.show(m, pm, this.meta, this.state.query ?? 0);
   }
 

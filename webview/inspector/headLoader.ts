@@ -2,6 +2,7 @@
 // right one along, else by asking (one request at a time, with a timeout and a delayed loading line).
 // Requests go through the page's one RpcClient (requests.ts), which matches the answers.
 import { CancelledError } from '../../common/rpc';
+import { fullHead } from '../../common/headWire';
 import type { Part } from '../../src/engine/types';
 import type { HeadMessage } from '../../common/webview';
 import type { PageRpc } from './requests';
@@ -23,8 +24,8 @@ interface Pending {
 }
 
 export interface HeadLoaderView {
-  /** The head's data, to draw (from the run message or an answer). */
-  show(m: HeadMessage): void;
+  /** The head's data, to draw (from the run message or an answer); `waitMs`: request → answer. */
+  show(m: HeadMessage, waitMs?: number): void;
   /** The loading line: a text, or '' to clear it. */
   loading(text: string): void;
   /** A request that failed or timed out, in words. */
@@ -44,7 +45,7 @@ export class HeadLoader {
   /** A new run: what was asked for before is stale; `head` is the one the run brought along. */
   newRun(head: HeadMessage | undefined): void {
     this.cancel();
-    this.sent = head;
+    this.sent = head && fullHead(head);
   }
 
   /** Shows this head of run `runId`: from the run's data when it is that head, else asks for it. */
@@ -68,6 +69,7 @@ export class HeadLoader {
         ),
     });
     const requestId = call.id;
+    const asked = performance.now();
     const loading = setTimeout(() => {
       if (this.pending?.requestId === requestId) this.view.loading(`Loading layer ${layer} · head ${head}…`);
     }, LOADING_DELAY_MS);
@@ -77,7 +79,7 @@ export class HeadLoader {
         // Stale answers (another request, an earlier run) are dropped.
         if (this.pending?.requestId !== requestId || m.runId !== runId) return;
         this.cancel();
-        this.view.show(m);
+        this.view.show(m, performance.now() - asked);
       },
       (e: Error) => {
         if (this.pending?.requestId !== requestId) return;

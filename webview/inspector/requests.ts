@@ -3,6 +3,7 @@
 // and the views' cannot be confused, and each request is answered once — by data, a
 // viewError/headError, or a timeout — so a view never waits forever.
 import { RpcClient, type Routed } from '../../common/rpc';
+import { fullHead } from '../../common/headWire';
 import type {
   AggregateMessage,
   CompareHeadMessage,
@@ -29,10 +30,11 @@ function routeAnswer(m: HostToWebview): Routed<Answer, never> | undefined {
     case 'viewError':
     case 'headError':
       return { id: m.requestId, error: new Error(m.message) };
+    case 'head':
+      return { id: m.requestId, reply: fullHead(m) };
     case 'aggregate':
     case 'positional':
     case 'compareHead':
-    case 'head':
     case 'qk':
       return { id: m.requestId, reply: m };
     default:

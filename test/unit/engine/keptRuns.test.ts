@@ -1,6 +1,7 @@
 // Runs whose probabilities stay in the engine worker (run `keep`): the host gets summaries and
 // statistics only and asks for one head or an aggregate; the worker's guards refuse malformed
 // requests and replies; old runs are dropped and say "run it again".
+import { fullHead, SAME_PROBS } from '../../../common/headWire';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
@@ -92,9 +93,16 @@ test('a kept run crosses without probabilities, and each head, mean and rollout 
   assert.deepEqual(runMeta(noEngine(kept)), runMeta(noEngine(full)));
   for (const a of full.attentions) {
     for (let head = 0; head < a.heads; head++) {
-      const got = await h.head(kept.kept!.run, a.part, a.layer, head);
-      const want = sliceHead(a, head);
+      // Softmax attention: the worker sends the scores only and the page's softmax gives the probabilities back.
+      const compact = await h.head(kept.kept!.run, a.part, a.layer, head);
+      assert.equal(compact.probsFromScores, true, `${a.part} ${a.layer} head ${head} crosses without its probabilities`);
+      const { probs, ...got } = fullHead(compact);
+      const { probs: wantProbs, ...want } = sliceHead(a, head);
       assert.deepEqual(got, want, `${a.part} ${a.layer} head ${head}`);
+      assert.ok(
+        probs.length === wantProbs.length && probs.every((p, i) => Math.abs(p - wantProbs[i]) <= SAME_PROBS),
+        `${a.part} ${a.layer} head ${head}: probabilities`,
+      );
     }
     assert.deepEqual(await h.aggregate(kept.kept!.run, a.part, a.layer, 'mean'), meanOverHeads(a));
   }

@@ -1,0 +1,60 @@
+// One head on its way to the page with half the bytes. A head switch at n = 512 was mostly the
+// transfer of its 2.25 MB from the extension host to the webview (docs/performance.md, "head switch
+// breakdown"). Where the probabilities are the masked softmax of the scores (checked for each head
+// by the engine worker, which holds both), only the scores and the mask travel and the page
+// computes the probabilities with softmaxHead; any other head travels in full. No engine imports
+// (the page bundles this file): the worker checks this softmax against the engine's numbers.
+
+/** Largest difference between the engine's probabilities and softmaxHead's that still counts as the same. */
+export const SAME_PROBS = 1e-6;
+
+interface Head {
+  queries: number;
+  keys: number;
+  probs: Float32Array;
+  scores: Float32Array;
+  mask?: Uint8Array;
+  /** Set when `probs` is empty: they are softmaxHead(scores, mask). */
+  probsFromScores?: true;
+}
+
+/** Row-wise masked softmax of [queries, keys] scores, as the engine's softmaxRow (a fully masked row is zeros). */
+export function softmaxHead(scores: Float32Array, queries: number, keys: number, mask?: Uint8Array): Float32Array {
+  const out = new Float32Array(queries * keys);
+  for (let i = 0; i < queries; i++) {
+    const row = i * keys;
+    let max = -Infinity;
+    for (let j = row; j < row + keys; j++) if (!mask?.[j] && scores[j] > max) max = scores[j];
+    if (max === -Infinity) continue;
+    let sum = 0;
+    for (let j = row; j < row + keys; j++) {
+      const e = mask?.[j] ? 0 : Math.exp(scores[j] - max);
+      out[j] = e;
+      sum += e;
+    }
+    for (let j = row; j < row + keys; j++) out[j] /= sum;
+  }
+  return out;
+}
+
+/** The head without its probabilities when the scores give them back (within SAME_PROBS), else as it is. */
+export function compactHead<H extends Head>(h: H): H {
+  const { queries, keys, probs, scores, mask } = h;
+  if (h.probsFromScores || probs.length !== queries * keys) return h;
+  const again = softmaxHead(scores, queries, keys, mask);
+  for (let i = 0; i < again.length; i++) if (!(Math.abs(again[i] - probs[i]) <= SAME_PROBS)) return h;
+  return { ...h, probs: new Float32Array(0), probsFromScores: true };
+}
+
+/** The head with its probabilities (computed from the scores when it came compact). */
+export function fullHead<H extends Head>(h: H): H {
+  if (!h.probsFromScores) return h;
+  const { probsFromScores: _, ...rest } = h;
+  return { ...rest, probs: softmaxHead(h.scores, h.queries, h.keys, h.mask) } as H;
+}
+
+/** Whether `probs` has the length the head's encoding says (for the message guards). */
+export function probsFit(h: { [k: string]: unknown }, n: number): boolean {
+  if (h.probsFromScores !== undefined && h.probsFromScores !== true) return false;
+  return h.probs instanceof Float32Array && h.probs.length === (h.probsFromScores ? 0 : n);
+}
