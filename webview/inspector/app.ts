@@ -18,10 +18,10 @@ import { mergeRunMeta } from '../../common/headData';
 import { clear, custom, el, selectValue, setSelectValue } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import type { VsCodeApi } from '../shared/vscodeApi';
-import { ArchViewPane as AppPane } from './archViewPane'; // the field keeps its name until app.ts is split
+import { ArchViewPane } from './archViewPane';
 import { ErrorBanner } from './banner';
 import { DetailPane } from './detail';
-import { HeadGrid } from './grid';
+import { gridSection, HeadGrid } from './grid';
 import { RunHeader } from './header';
 import { partLabel, SORT_OPTIONS, type SortKey } from './labels';
 import { Tooltip } from './tooltip';
@@ -42,7 +42,7 @@ export class InspectorApp {
   private readonly header = new RunHeader();
   private readonly grid: HeadGrid;
   private readonly detail: DetailPane;
-  private readonly appPane = new AppPane();
+  private readonly archPane = new ArchViewPane();
   private tokens = { source: [] as string[], target: [] as string[] };
   private readonly partSelect = custom('vscode-single-select', { className: 'part-select', attrs: { 'aria-label': 'Attention part' } });
   private readonly sortSelect = custom('vscode-single-select', { className: 'sort-select', attrs: { 'aria-label': 'Order heads by' } });
@@ -105,18 +105,10 @@ export class InspectorApp {
       el('label', { className: 'control' }, [el('span', { text: 'Attention' }), this.partSelect]),
       el('label', { className: 'control' }, [el('span', { text: 'Order heads by' }), this.sortSelect]),
     );
-    const gridPane = el('section', { className: 'grid-pane', attrs: { 'aria-label': 'Heads' } }, [
-      el('h2', { text: 'Heads' }),
-      el('p', {
-        className: 'explain',
-        text: 'Each tile is one head’s attention pattern, shrunk (rows = queries, columns = keys). Rows of tiles are layers (L0 is nearest the input), columns are heads. Hover for statistics; click or press Enter to open.',
-      }),
-      this.grid.root,
-    ]);
-    this.main.append(gridPane, this.detail.root);
-    this.headsView.append(this.controls, this.main, this.appPane.root);
+    this.main.append(gridSection(this.grid), this.detail.root);
+    this.headsView.append(this.controls, this.main, this.archPane.root);
     this.root.append(this.banner.root, this.header.root, this.switcher.root, this.headsView, ...this.views.roots);
-    this.appPane.hide();
+    this.archPane.hide();
     this.controls.hidden = true;
     this.main.hidden = true;
     this.switcher.root.hidden = true;
@@ -136,7 +128,7 @@ export class InspectorApp {
       this.theme = readTheme();
       this.grid.setTheme(this.theme);
       this.detail.setTheme(this.theme);
-      this.appPane.redraw({ theme: this.theme });
+      this.archPane.redraw({ theme: this.theme });
       this.views.setTheme(this.theme);
     });
     const { part, layer, head } = this.state;
@@ -211,7 +203,7 @@ export class InspectorApp {
       }
       case 'app':
         if (m.runId !== this.runId) return;
-        this.appPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens, open: this.openHead() });
+        this.archPane.show(m, { theme: this.theme, tooltip: this.tooltip, tokens: this.tokens, open: this.openHead() });
         return;
       case 'error':
         this.banner.show(m.message);
@@ -222,7 +214,7 @@ export class InspectorApp {
         this.main.classList.toggle('stale-content', this.header.stale);
         return;
       case 'noRun':
-        this.appPane.hide();
+        this.archPane.hide();
         this.meta = undefined;
         this.controls.hidden = true;
         this.main.hidden = true;
@@ -247,7 +239,7 @@ export class InspectorApp {
     this.switcher.root.hidden = false;
     this.thumbs.clear();
     this.head = undefined;
-    this.appPane.hide();
+    this.archPane.hide();
     this.tokens = { source: [...meta.tokens.source], target: [...meta.tokens.target] };
     this.banner.hide();
     // The host decided which head opens (and sent it along); the page follows.
@@ -376,7 +368,7 @@ export class InspectorApp {
   private select(part: Part, layer: number, head: number): void {
     this.save({ part, layer, head });
     this.grid.setSelected(layer, head);
-    this.appPane.redraw({ open: { part, layer, head } });
+    this.archPane.redraw({ open: { part, layer, head } });
     const h = this.head;
     if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
     this.loader.open(this.runId, part, layer, head);

@@ -280,3 +280,15 @@ function kvRow(head: number, heads: number, kv: number): { label: string; value:
   const size = heads / kv;
   return { label: 'K/V head', value: `${g} (shared by heads ${g * size}–${(g + 1) * size - 1})` };
 }
+
+/** The grid with its heading and a line saying how to read it. */
+export function gridSection(grid: HeadGrid): HTMLElement {
+  return el('section', { className: 'grid-pane', attrs: { 'aria-label': 'Heads' } }, [
+    el('h2', { text: 'Heads' }),
+    el('p', {
+      className: 'explain',
+      text: 'Each tile is one head’s attention pattern, shrunk (rows = queries, columns = keys). Rows of tiles are layers (L0 is nearest the input), columns are heads. Hover for statistics; click or press Enter to open.',
+    }),
+    grid.root,
+  ]);
+}
