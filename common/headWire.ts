@@ -4,19 +4,10 @@
 // by the engine worker, which holds both), only the scores and the mask travel and the page
 // computes the probabilities with softmaxHead; any other head travels in full. No engine imports
 // (the page bundles this file): the worker checks this softmax against the engine's numbers.
+import type { HeadSlice as Head } from './headData';
 
 /** Largest difference between the engine's probabilities and softmaxHead's that still counts as the same. */
 export const SAME_PROBS = 1e-6;
-
-interface Head {
-  queries: number;
-  keys: number;
-  probs: Float32Array;
-  scores: Float32Array;
-  mask?: Uint8Array;
-  /** Set when `probs` is empty: they are softmaxHead(scores, mask). */
-  probsFromScores?: true;
-}
 
 /** Row-wise masked softmax of [queries, keys] scores, as the engine's softmaxRow (a fully masked row is zeros). */
 export function softmaxHead(scores: Float32Array, queries: number, keys: number, mask?: Uint8Array): Float32Array {

@@ -4,6 +4,7 @@
 import { isShowAttendTellData, type ShowAttendTellData } from '../../../common/archViews/show-attend-tell';
 import { rgbCss } from '../../shared/theme';
 import { displayToken, el, fmt, sizeCanvas } from '../../shared/dom';
+import { paintDimLegend } from '../imageLegend';
 import { AppDataError, type AppContext, type AppRenderer, type ArchView } from './types';
 
 /** How dark a location with no attention is drawn (0 = untouched image, 1 = background). */
@@ -119,19 +120,14 @@ export const showAttendTellRenderer: AppRenderer = {
     });
     canvas.addEventListener('mouseleave', () => ctx.tooltip.hide());
 
-    const paintLegend = (): void => {
-      const swatch = el('span', { className: 'sat-swatch' });
-      swatch.style.background = `linear-gradient(to right, ${rgbCss(theme.background, DIM)}, transparent)`;
-      const ring = el('span', { className: 'sat-swatch' });
-      ring.style.border = `2px solid ${theme.css.focus}`;
-      legend.replaceChildren(
-        el('span', { className: 'sat-legend-item' }, [
-          swatch,
-          el('span', { text: `α / largest α of the word (0 → 1), on a ${d.rows}×${d.cols} grid of locations` }),
-        ]),
-        el('span', { className: 'sat-legend-item' }, [ring, el('span', { text: 'most attended location' })]),
+    const paintLegend = (): void =>
+      paintDimLegend(
+        legend,
+        theme,
+        DIM,
+        `α / largest α of the word (0 → 1), on a ${d.rows}×${d.cols} grid of locations`,
+        'most attended location',
       );
-    };
 
     container.append(words, legend, canvas, caption);
     paintLegend();

@@ -5,6 +5,7 @@
 import { isVitImageData, VIT_IMAGE, type VitImageData } from '../../../common/archViews/vit-image';
 import { rgbCss } from '../../shared/theme';
 import { el, fmt, sizeCanvas } from '../../shared/dom';
+import { paintDimLegend } from '../imageLegend';
 import { AppDataError, type AppContext, type AppRenderer, type ArchView, type OpenHead } from './types';
 
 /** How dark a patch with no attention is drawn (0 = untouched image, 1 = background). */
@@ -152,21 +153,14 @@ export const vitImageRenderer: AppRenderer = {
     });
     canvas.addEventListener('mouseleave', () => ctx.tooltip.hide());
 
-    const paintLegend = (): void => {
-      const swatch = el('span', { className: 'sat-swatch' });
-      swatch.style.background = `linear-gradient(to right, ${rgbCss(theme.background, DIM)}, transparent)`;
-      const ring = el('span', { className: 'sat-swatch' });
-      ring.style.border = `2px solid ${theme.css.focus}`;
-      legend.replaceChildren(
-        el('span', { className: 'sat-legend-item' }, [
-          swatch,
-          el('span', {
-            text: `attention / its largest value over the ${d.grid}×${d.grid} patches of ${d.patch}×${d.patch} pixels (0 → 1)`,
-          }),
-        ]),
-        el('span', { className: 'sat-legend-item' }, [ring, el('span', { text: 'most attended patch' })]),
+    const paintLegend = (): void =>
+      paintDimLegend(
+        legend,
+        theme,
+        DIM,
+        `attention / its largest value over the ${d.grid}×${d.grid} patches of ${d.patch}×${d.patch} pixels (0 → 1)`,
+        'most attended patch',
       );
-    };
 
     container.append(controls, legend, canvas, caption);
     paintLegend();
