@@ -13,7 +13,7 @@ import { ModelCodeLensProvider } from './editors/modelCodeLens';
 import { HEADER_SCHEME, SafetensorsHeaderProvider } from './sidebar/safetensorsDocument';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panels/inspectorPanel';
 import { Inspector } from './panels/inspector';
-import { Settings } from './settings';
+import { Settings, thisMachine, windowThreads } from './settings';
 import { notify } from './notify';
 import { startLoopMonitor } from './loopMonitor';
 import { RunRestorer } from './panels/restore';
@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
   const engine = new EngineHost({
     workerScript: path.join(context.extensionPath, 'dist', 'worker.js'),
     timeoutMs: () => settings.current.runTimeoutSeconds * 1000,
-    threads: () => settings.current.engineThreads,
+    threads: () => settings.current.engineThreads || windowThreads(thisMachine()),
     maxRunMemoryMB: () => settings.current.maxRunMemoryMB,
     maxTokens: () => settings.current.maxSequenceLength,
   });

@@ -9,7 +9,7 @@ export interface LimitSettings {
   maxSequenceLength: number;
   maxRunMemoryMB: number;
   runTimeoutSeconds: number;
-  /** 0: one per core. */
+  /** 0: one per core but one (windowThreads), in the extension; one per core in the CLI. */
   engineThreads: number;
 }
 
@@ -37,6 +37,16 @@ export interface Machine {
 export function thisMachine(): Machine {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return { cores, totalMemoryMB: Math.floor(os.totalmem() / (1024 * 1024)) };
+}
+
+/**
+ * The engine's threads in VS Code when the setting is 0: one core stays with the window. On 2 cores
+ * a second kernel thread did not shorten a BERT-base run in the real VS Code server (the workbench
+ * and the webviews compete for the cores anyway), but it slowed Cancel and the first heatmap
+ * (docs/performance.md, "engine threads").
+ */
+export function windowThreads(m: Machine): number {
+  return Math.max(1, m.cores - 1);
 }
 
 /** Each setting's default and range on `m` (package.json's defaults and minimums, plus a ceiling). */

@@ -2,7 +2,14 @@
 // whatever settings.json holds, so each value must come out clamped, whole and reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLimitSettings, Settings, MAX_ENGINE_THREADS, MAX_RUN_TIMEOUT_SECONDS, type LimitSettings } from '../../src/settings';
+import {
+  readLimitSettings,
+  Settings,
+  MAX_ENGINE_THREADS,
+  windowThreads,
+  MAX_RUN_TIMEOUT_SECONDS,
+  type LimitSettings,
+} from '../../src/settings';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -72,4 +79,12 @@ test('Settings reads the values as they are now, and says when a change needs a 
   const c = s.changed();
   assert.equal(c.restartWorker, true, "the heap limit is the worker's from its start");
   assert.equal(c.problems.length, 1);
+});
+
+test('engineThreads 0 in VS Code leaves one core to the window, and never goes below one thread', () => {
+  const m = (cores: number) => ({ cores, totalMemoryMB: 8192 });
+  assert.deepEqual(
+    [1, 2, 4, 16].map((c) => windowThreads(m(c))),
+    [1, 1, 3, 15],
+  );
 });
