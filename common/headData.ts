@@ -90,6 +90,8 @@ export interface HeadSlice {
   mask?: Uint8Array;
   /** `probs` is empty: they are the masked softmax of `scores` (common/headWire.ts). */
   probsFromScores?: true;
+  /** The colour levels the page paints first, when asked for (common/headWire.ts headLevels). */
+  preview?: { levels: Uint8Array; max: number };
 }
 
 export const PART_ORDER: readonly Part[] = ['encoder', 'decoder', 'cross'];

@@ -30,11 +30,51 @@ export function softmaxHead(scores: Float32Array, queries: number, keys: number,
 
 /** The head without its probabilities when the scores give them back (within SAME_PROBS), else as it is. */
 export function compactHead<H extends Head>(h: H): H {
+  return wireHead(h).head;
+}
+
+/**
+ * The head as it crosses (compactHead) and the probabilities the page will hold once it arrives:
+ * the page's own softmax of the scores when they travel alone, else the ones sent.
+ */
+export function wireHead<H extends Head>(h: H): { head: H; pageProbs: Float32Array } {
   const { queries, keys, probs, scores, mask } = h;
-  if (h.probsFromScores || probs.length !== queries * keys) return h;
+  if (h.probsFromScores || probs.length !== queries * keys) return { head: h, pageProbs: probs };
   const again = softmaxHead(scores, queries, keys, mask);
-  for (let i = 0; i < again.length; i++) if (!(Math.abs(again[i] - probs[i]) <= SAME_PROBS)) return h;
-  return { ...h, probs: new Float32Array(0), probsFromScores: true };
+  for (let i = 0; i < again.length; i++) if (!(Math.abs(again[i] - probs[i]) <= SAME_PROBS)) return { head: h, pageProbs: probs };
+  return { head: { ...h, probs: new Float32Array(0), probsFromScores: true }, pageProbs: again };
+}
+
+/** A kept head as the engine worker answers it: compact, with the colour levels the page paints first when asked. */
+export function answerHead<H extends Head>(h: H, preview: boolean): H & Pick<Head, 'preview'> {
+  const { head, pageProbs } = wireHead(h);
+  return preview ? { ...head, preview: headLevels(pageProbs) } : head;
+}
+
+/** The largest probability (NaN is skipped): the top of a head's own colour scale. */
+export function headMax(probs: Float32Array): number {
+  let max = 0;
+  for (const p of probs) if (p > max) max = p;
+  return max;
+}
+
+/** Multiplier from a probability to its ramp step on a 0…max scale (0 when the head is all zero). */
+export const levelScale = (max: number): number => (max > 0 ? 255 / max : 0);
+
+/** The ramp step (0…255) the heatmap paints a probability in; `scale` from levelScale. */
+export const rampLevel = (p: number, scale: number): number => Math.max(0, Math.min(255, Math.round(p * scale)));
+
+/**
+ * A head's heatmap before its numbers: the ramp step of every cell on the head's own scale. A head
+ * switch at n = 512 was mostly the trip of its 1 MB of scores to the page; these 256 KB paint the
+ * same pixels, and the numbers follow (HeadPreviewMessage).
+ */
+export function headLevels(probs: Float32Array): { levels: Uint8Array; max: number } {
+  const max = headMax(probs);
+  const scale = levelScale(max);
+  const levels = new Uint8Array(probs.length);
+  for (let i = 0; i < probs.length; i++) levels[i] = rampLevel(probs[i], scale);
+  return { levels, max };
 }
 
 /** The head with its probabilities (computed from the scores when it came compact). */

@@ -35,6 +35,8 @@ export interface RequestHeadMessage {
   part: Part;
   layer: number;
   head: number;
+  /** The page paints from a headPreview first, when one can be made, then gets the head. */
+  preview?: true;
 }
 
 /**
@@ -115,6 +117,27 @@ export interface HeadMessage {
   probsFromScores?: true;
 }
 
+/**
+ * A head's heatmap ahead of its numbers, for a requestHead that asked for it: the ramp step of
+ * each cell on the head's own 0…max scale (common/headWire.ts headLevels). The head itself, with
+ * the same requestId, follows.
+ */
+export interface HeadPreviewMessage {
+  type: 'headPreview';
+  runId: number;
+  requestId: number;
+  part: Part;
+  layer: number;
+  head: number;
+  queries: number;
+  keys: number;
+  /** [queries, keys] ramp steps 0…255. */
+  levels: Uint8Array;
+  /** The head's largest probability (the legend's top). */
+  max: number;
+  mask?: Uint8Array;
+}
+
 export interface HeadErrorMessage {
   type: 'headError';
   runId: number;
@@ -177,6 +200,7 @@ export type HostToWebview =
   | RunUpdateMessage
   | ThumbnailsMessage
   | HeadMessage
+  | HeadPreviewMessage
   | HeadErrorMessage
   | FocusHeadMessage
   | AppMessage
@@ -223,7 +247,14 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'runAgain':
       return true;
     case 'requestHead':
-      return isIndex(x.requestId) && isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+      return (
+        isIndex(x.requestId) &&
+        isIndex(x.runId) &&
+        isPart(x.part) &&
+        isIndex(x.layer) &&
+        isIndex(x.head) &&
+        (x.preview === undefined || x.preview === true)
+      );
     case 'headShown':
       return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'webviewError':
@@ -292,6 +323,19 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
         probsFit(x, n) &&
         x.scores instanceof Float32Array &&
         x.scores.length === n &&
+        (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
+      );
+    }
+    case 'headPreview': {
+      if (!isIndex(x.runId) || !isIndex(x.requestId) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
+      if (!isCount(x.queries) || !isCount(x.keys)) return false;
+      const n = x.queries * x.keys;
+      return (
+        x.levels instanceof Uint8Array &&
+        x.levels.length === n &&
+        typeof x.max === 'number' &&
+        Number.isFinite(x.max) &&
+        x.max >= 0 &&
         (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
       );
     }

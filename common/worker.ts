@@ -38,7 +38,8 @@ export type WorkerRequest =
       keep?: { also?: number };
     }
   /** One head of a kept run (`run`: the id of its run request): answered between layers, even during a run. */
-  | { type: 'head'; id: number; run: number; part: Part; layer: number; head: number }
+  /** preview: also the head's colour levels (HeadSlice.preview). */
+  | { type: 'head'; id: number; run: number; part: Part; layer: number; head: number; preview?: boolean }
   /** Mean over heads of one layer of a kept run, or the rollout up to it (self-attention). */
   | { type: 'aggregate'; id: number; run: number; part: Part; layer: number; kind: 'mean' | 'rollout' }
   | { type: 'info'; id: number; modelPath: string }
@@ -123,7 +124,9 @@ export function isWorkerRequest(v: unknown): v is WorkerRequest {
         (v.keep === undefined || (isRecord(v.keep) && (v.keep.also === undefined || isId(v.keep.also))))
       );
     case 'head':
-      return isId(v.run) && isPart(v.part) && isIndex(v.layer) && isIndex(v.head);
+      return (
+        isId(v.run) && isPart(v.part) && isIndex(v.layer) && isIndex(v.head) && (v.preview === undefined || typeof v.preview === 'boolean')
+      );
     case 'aggregate':
       return isId(v.run) && isPart(v.part) && isIndex(v.layer) && (v.kind === 'mean' || v.kind === 'rollout');
     case 'info':
@@ -188,7 +191,13 @@ export function isHeadSlice(v: unknown): v is HeadSlice {
     probsFit(v, n) &&
     v.scores instanceof Float32Array &&
     v.scores.length === n &&
-    (v.mask === undefined || (v.mask instanceof Uint8Array && v.mask.length === n))
+    (v.mask === undefined || (v.mask instanceof Uint8Array && v.mask.length === n)) &&
+    (v.preview === undefined ||
+      (isRecord(v.preview) &&
+        v.preview.levels instanceof Uint8Array &&
+        v.preview.levels.length === n &&
+        typeof v.preview.max === 'number' &&
+        Number.isFinite(v.preview.max)))
   );
 }
 

@@ -187,8 +187,11 @@ export class EngineHost {
   }
 
   /** One head of a run the worker keeps (RunResult.kept); answered between layers while a run goes on. */
-  head(run: number, part: Part, layer: number, head: number): Promise<HeadSlice> {
-    return this.request<HeadSlice>((id) => ({ type: 'head', id, run, part, layer, head }), `reading ${part} layer ${layer} head ${head}`);
+  head(run: number, part: Part, layer: number, head: number, preview = false): Promise<HeadSlice> {
+    return this.request<HeadSlice>(
+      (id) => ({ type: 'head', id, run, part, layer, head, ...(preview ? { preview } : {}) }),
+      `reading ${part} layer ${layer} head ${head}`,
+    );
   }
 
   /** Mean over heads of one layer of a kept run, or the rollout up to it. */

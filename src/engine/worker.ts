@@ -1,6 +1,6 @@
 // The engine's worker thread: a message loop only. Models are loaded once per file and reloaded
 // when the file changes on disk.
-import { compactHead } from '../../common/headWire';
+import { answerHead } from '../../common/headWire';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, type EngineErrorInfo, type WorkerNote, type WorkerReply, type WorkerRequest } from '../../common/worker';
@@ -138,9 +138,14 @@ let runningId: number | undefined;
 /** A head or an aggregate of a kept run. */
 function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Reply): void {
   if (msg.type === 'head') {
-    // Half the bytes to the page when the probabilities are the softmax of the scores (headWire.ts).
-    const head = compactHead(kept.head(msg.run, msg.part, msg.layer, msg.head));
-    r.reply({ type: 'head', head }, [head.probs.buffer as ArrayBuffer, head.scores.buffer as ArrayBuffer]);
+    // Half the bytes to the page when the probabilities are the softmax of the scores (headWire.ts),
+    // and, when asked, the colour levels of the probabilities the page will hold (a quarter of them).
+    const head = answerHead(kept.head(msg.run, msg.part, msg.layer, msg.head), msg.preview === true);
+    r.reply({ type: 'head', head }, [
+      head.probs.buffer as ArrayBuffer,
+      head.scores.buffer as ArrayBuffer,
+      ...(head.preview ? [head.preview.levels.buffer as ArrayBuffer] : []),
+    ]);
   } else {
     const data = kept.aggregate(msg.run, msg.part, msg.layer, msg.kind, msg.run === runningId);
     r.reply({ type: 'aggregate', data }, [data.buffer as ArrayBuffer]);

@@ -33,7 +33,7 @@ export class Inspector implements vscode.Disposable {
       // The Q·K view's vectors: the run's ids through its model file again (the worker keeps it loaded).
       // The heads of a run the worker keeps (runner.ts runs keep theirs there): asked for one at a time.
       InspectorPanel.onKept({
-        head: (run, part, layer, head) => engine.head(run, part, layer, head),
+        head: (run, part, layer, head, preview) => engine.head(run, part, layer, head, preview),
         aggregate: (run, part, layer, kind) => engine.aggregate(run, part, layer, kind),
       }),
       InspectorPanel.onQk((result, request) =>

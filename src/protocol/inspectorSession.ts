@@ -264,7 +264,10 @@ export class InspectorSession {
         return { replies: this.snapshot() };
       case 'requestHead': {
         const reply = this.answerHead(raw);
-        const opened = (m: HostToWebview) => (m.type === 'head' && m.runId === this.runIdValue && this.opened(raw), [m]);
+        const opened = (ms: HostToWebview[]) => {
+          if (ms.some((m) => m.type === 'head' && m.runId === this.runIdValue)) this.opened(raw);
+          return ms;
+        };
         return reply instanceof Promise ? { replies: [], later: reply.then(opened) } : { replies: opened(reply) };
       }
       case 'headShown': {
@@ -334,11 +337,43 @@ export class InspectorSession {
     this.selected = { part: h.part, layer: h.layer, head: h.head };
   }
 
-  private answerHead(req: RequestHeadMessage): HostToWebview | Promise<HostToWebview> {
-    if (!this.result) return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'No run is loaded.' };
-    if (req.runId !== this.runIdValue)
-      return { type: 'headError', runId: req.runId, requestId: req.requestId, message: 'That head belongs to an earlier run.' };
-    return this.headMessage(this.result, req.part, req.layer, req.head, req.requestId);
+  /** The head asked for; with `preview`, its colour levels first when the engine made them. */
+  private answerHead(req: RequestHeadMessage): HostToWebview[] | Promise<HostToWebview[]> {
+    const { runId, requestId, part, layer, head } = req;
+    const fail = (message: string): HostToWebview[] => [{ type: 'headError', runId, requestId, message }];
+    const result = this.result;
+    if (!result) return fail('No run is loaded.');
+    if (runId !== this.runIdValue) return fail('That head belongs to an earlier run.');
+    const s = this.answers.head(result, part, layer, head, req.preview === true);
+    if (typeof s === 'string') return fail(s);
+    const both = (x: HeadSlice): HostToWebview[] => {
+      const m = this.headMessage(result, part, layer, head, requestId, x);
+      if (m instanceof Promise) return fail('internal: a known head was not answered at once'); // headMessage answers `known` at once
+      const p = x.preview;
+      const preview: HostToWebview[] = p
+        ? [
+            {
+              type: 'headPreview',
+              runId,
+              requestId,
+              part,
+              layer,
+              head,
+              queries: x.queries,
+              keys: x.keys,
+              levels: p.levels,
+              max: p.max,
+              ...(x.mask ? { mask: x.mask } : {}),
+            },
+          ]
+        : [];
+      return [...preview, m];
+    };
+    if (!(s instanceof Promise)) return both(s);
+    return s.then(
+      (x) => (runId === this.runIdValue ? both(x) : fail('That head belongs to an earlier run.')),
+      (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
+    );
   }
 
   /** One head as the page gets it; a promise when the engine keeps the run's probabilities. */

@@ -15,7 +15,8 @@ export type QkSource = (result: RunResult, request: QkRequest) => Promise<HeadQK
 
 /** The engine worker's answers about a run it keeps (RunResult.kept): one head, or an aggregate. */
 export interface KeptSource {
-  head(run: number, part: Part, layer: number, head: number): Promise<HeadSlice>;
+  /** preview: also the head's colour levels (HeadSlice.preview). */
+  head(run: number, part: Part, layer: number, head: number, preview?: boolean): Promise<HeadSlice>;
   aggregate(run: number, part: Part, layer: number, kind: 'mean' | 'rollout'): Promise<Float32Array>;
 }
 
@@ -54,8 +55,11 @@ export class ViewAnswers {
     this.rolloutRuns.clear();
   }
 
-  /** One head of `result`: at once when the host holds its probabilities, else from the worker. */
-  head(result: RunResult, part: Part, layer: number, head: number): HeadSlice | Promise<HeadSlice> | string {
+  /**
+   * One head of `result`: at once when the host holds its probabilities, else from the worker (with
+   * its colour levels when `preview`; a head the host holds is small or already here).
+   */
+  head(result: RunResult, part: Part, layer: number, head: number, preview = false): HeadSlice | Promise<HeadSlice> | string {
     const l = findLayer(result, part, layer);
     if (!l) return `This run has no ${part} layer ${layer}.`;
     if (head >= l.heads) return `${part} layer ${layer} has ${l.heads} heads; there is no head ${head}.`;
@@ -66,7 +70,7 @@ export class ViewAnswers {
       this.prefetched = undefined; // used once: the message that carries it may transfer its arrays
       return p.slice;
     }
-    return this.kept.head(result.kept.run, part, layer, head);
+    return this.kept.head(result.kept.run, part, layer, head, preview);
   }
 
   /**

@@ -2,6 +2,8 @@
 // layer's summaries and statistics, and asks the worker for a head when the page needs one. The
 // worker is stood in for by its own store (engine/keptRuns.ts) over the full run.
 import { KeptRuns, keptLayer } from '../../src/engine/keptRuns';
+import { answerHead, softmaxHead } from '../../common/headWire';
+import type { AttentionLayer } from '../../src/engine/types';
 import { findLayer, runMeta } from '../../common/headData';
 import type { KeptSource } from '../../src/protocol/inspectorSession';
 import { check, equal, hoverCell, texts, waitForHead, withInspector, type Case } from './helpers';
@@ -69,6 +71,84 @@ export const KEPT_CASES: Case[] = [
           await page.click('.grid-cell[data-layer="1"][data-head="0"]');
           await page.waitForFunction(() => /Run it again/.test(document.body.textContent ?? ''), undefined, { timeout: 5000 });
           check((await texts(page, '.detail-title')).length > 0, 'the detail pane stays');
+        },
+        { kept },
+      );
+    },
+  },
+  {
+    name: 'a long run’s head switch paints from its colour levels first, pixel for pixel what its numbers paint; hover waits for the numbers',
+    run: async (ctx) => {
+      const n = 160; // cells under 8 px at this width: the sizes a preview is for
+      const base = syntheticResult();
+      let seed = 7;
+      const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+      const scores = Float32Array.from({ length: 2 * n * n }, () => (rnd() - 0.5) * 12); // [heads, q, k]
+      const probs = new Float32Array(2 * n * n);
+      for (let h = 0; h < 2; h++) probs.set(softmaxHead(scores.subarray(h * n * n, (h + 1) * n * n), n, n), h * n * n);
+      const layer: AttentionLayer = { part: 'encoder', layer: 0, heads: 2, queries: n, keys: n, probs, scores };
+      const tokens = Array.from({ length: n }, (_, i) => `t${i}`);
+      const full = {
+        ...base,
+        tokens: { source: tokens, target: [] },
+        ids: { source: tokens.map((_, i) => i), target: [] },
+        attentions: [layer],
+      };
+      const store = new KeptRuns();
+      store.set(RUN, full.attentions);
+      const asked: boolean[] = [];
+      const kept: KeptSource = {
+        head: async (run, part, l, head, preview) => {
+          asked.push(preview === true);
+          return answerHead(store.head(run, part, l, head), preview === true); // as the engine worker answers
+        },
+        aggregate: async (run, part, l, kind) => store.aggregate(run, part, l, kind, false),
+      };
+      const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
+      await withInspector(
+        ctx,
+        shown,
+        async (ins) => {
+          const { page } = ins;
+          await waitForHead(page, 0, 0);
+          // When the head's numbers arrive, before the page handles them: what the preview painted.
+          await page.evaluate(() => {
+            const w = window as unknown as { __onMessageFirst?: (e: MessageEvent) => void; __atPreview?: unknown };
+            w.__onMessageFirst = (e) => {
+              if ((e.data as { type?: string }).type !== 'head' || w.__atPreview) return;
+              const c = document.querySelector('.heatmap-canvas') as HTMLCanvasElement;
+              const r = c.getBoundingClientRect();
+              c.parentElement!.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + 2, clientY: r.top + 2, bubbles: true }));
+              w.__atPreview = {
+                title: document.querySelector('.detail-title')?.textContent,
+                preview: document.getElementById('app')!.hasAttribute('data-head-preview'),
+                pixels: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data),
+                tooltip: document.querySelector('.tooltip')?.textContent ?? '',
+              };
+            };
+          });
+          await page.click('.grid-cell[data-layer="0"][data-head="1"]');
+          await waitForHead(page, 0, 1);
+          await page.waitForFunction(() => !document.getElementById('app')!.hasAttribute('data-head-preview'), undefined, {
+            timeout: 5000,
+          });
+          const at = (await page.evaluate(() => (window as unknown as { __atPreview?: unknown }).__atPreview)) as
+            { title: string; preview: boolean; pixels: number[]; tooltip: string } | undefined;
+          check(asked.at(-1) === true, `the page asked for a preview (asked: ${asked.join(', ')})`);
+          check(!!at, 'the head’s numbers arrived after a preview was painted');
+          equal(at!.title, 'Layer 0 · Head 1', 'the preview is the head clicked');
+          check(at!.preview, 'the page marked the heatmap as a preview');
+          check(/arriving/.test(at!.tooltip), `hover during the preview says the numbers are on their way: ${at!.tooltip}`);
+          const after = await page.evaluate(() => {
+            const c = document.querySelector('.heatmap-canvas') as HTMLCanvasElement;
+            return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+          });
+          equal(after.length, n * n * 4, 'one canvas pixel per cell');
+          const differ = after.filter((v, i) => v !== at!.pixels[i]).length;
+          equal(differ, 0, 'channel values that differ between the preview and the head drawn from its numbers');
+          const p = Number((await hoverCell(page, 3, 5)).probability);
+          const want = probs[n * n + 3 * n + 5];
+          check(Math.abs(p - want) <= 0.0005 + 1e-5, `after the numbers, hover shows them: ${p} vs ${want}`);
         },
         { kept },
       );

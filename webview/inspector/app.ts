@@ -6,6 +6,7 @@ import {
   sanitizeState,
   type ExportRequestMessage,
   type HeadMessage,
+  type HeadPreviewMessage,
   type HostToWebview,
   type InspectorState,
   type InspectorView,
@@ -87,6 +88,11 @@ export class InspectorApp {
     );
     this.loader = new HeadLoader(rpc, {
       show: (m, waitMs) => this.showHead(m, waitMs),
+      canPreview: (part) => {
+        const pm = this.partMeta(part);
+        return !!pm && this.detail.canPreview(pm.queries, pm.keys);
+      },
+      preview: (p, waitMs) => this.showPreview(p, waitMs),
       loading: (t) => this.detail.showLoading(t),
       error: (t) => this.banner.show(t),
     });
@@ -391,6 +397,16 @@ export class InspectorApp {
     this.detail.showHead(m, pm, this.meta);
     recordPaint(this.root, 'head', t0, waitMs);
     if (this.state.main === 'qk') this.views.qk.show(m, pm, this.meta, this.state.query ?? 0);
+  }
+
+  /** A head's colours ahead of its numbers (showHead follows with them). */
+  private showPreview(p: HeadPreviewMessage, waitMs: number): boolean {
+    const pm = this.partMeta(p.part);
+    if (!pm || !this.meta || p.queries !== pm.queries || p.keys !== pm.keys) return false;
+    const t0 = performance.now();
+    const shown = this.detail.showPreview(p, pm, this.meta);
+    if (shown) recordPaint(this.root, 'head', t0, waitMs, true);
+    return shown;
   }
 
   private save(patch: Partial<InspectorState>): void {

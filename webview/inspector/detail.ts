@@ -1,6 +1,6 @@
 // The right-hand pane: one head in full, as a heatmap or as lines, with its colour legend and a
 // sentence saying how to read it.
-import type { HeadMessage, PartMeta, RunMeta } from '../../common/webview';
+import type { HeadMessage, HeadPreviewMessage, PartMeta, RunMeta } from '../../common/webview';
 import type { InspectorState } from '../../common/webview';
 import { custom, el, fmt, sizeCanvas } from '../shared/dom';
 import { hatchPattern, makeRamp, rgbCss, type ThemeColors } from '../shared/theme';
@@ -141,6 +141,34 @@ export class DetailPane {
     // Measure before touching the DOM: reading the width after a change forces a full layout.
     this.width = this.root.clientWidth;
     this.shown = { head, part, meta };
+    this.describe(head, part, meta);
+    this.rerender();
+  }
+
+  /** Whether a head of this size can be painted from a preview the way it is drawn now. */
+  canPreview(queries: number, keys: number): boolean {
+    const width = Math.max(120, (this.width || this.root.clientWidth) - 190);
+    return this.view === 'heatmap' && this.scale === 'head' && !this.sink && HeatmapView.previewable(queries, keys, width);
+  }
+
+  /** A head's colours ahead of its numbers (showHead follows); false when it cannot be painted so. */
+  showPreview(p: HeadPreviewMessage, part: PartMeta, meta: RunMeta): boolean {
+    this.width = this.root.clientWidth;
+    if (!this.canPreview(p.queries, p.keys)) return false;
+    const width = Math.max(120, this.width - 190);
+    if (!this.heatmap.renderPreview(p, part, width)) return false;
+    this.shown = undefined; // what rerender() would draw is another head's
+    this.describe(p, part, meta);
+    this.legend.hidden = false;
+    this.legendMax.textContent = fmt(p.max);
+    this.maskLegend.hidden = !p.mask || !p.mask.some((m) => m !== 0);
+    this.badge.replaceChildren();
+    if (this.body.childNodes.length !== 1 || this.body.firstChild !== this.heatmap.root) this.body.replaceChildren(this.heatmap.root);
+    return true;
+  }
+
+  /** Title and subtitle of the head shown. */
+  private describe(head: { layer: number; head: number; queries: number; keys: number }, part: PartMeta, meta: RunMeta): void {
     this.status.textContent = '';
     this.title.textContent = `Layer ${head.layer} · Head ${head.head}`;
     const lm = part.layers.find((l) => l.layer === head.layer);
@@ -150,7 +178,6 @@ export class DetailPane {
       `${partLabel(part.part, meta)} · ${head.queries} queries × ${head.keys} keys` +
       (stats ? ` · entropy ${fmt(stats.entropy, 2)} nats` : '') +
       (norms.length ? ` · weights ${norms.join(', ')}` : '');
-    this.rerender();
   }
 
   clear(message: string): void {

@@ -4,7 +4,7 @@
 import { CancelledError } from '../../common/rpc';
 import { fullHead } from '../../common/headWire';
 import type { Part } from '../../src/engine/types';
-import type { HeadMessage } from '../../common/webview';
+import type { HeadMessage, HeadPreviewMessage, RequestHeadMessage } from '../../common/webview';
 import type { PageRpc } from './requests';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -26,6 +26,10 @@ interface Pending {
 export interface HeadLoaderView {
   /** The head's data, to draw (from the run message or an answer); `waitMs`: request → answer. */
   show(m: HeadMessage, waitMs?: number): void;
+  /** Whether this head would be painted from a preview (HeadPreviewMessage) as it is drawn now. */
+  canPreview(part: Part, layer: number): boolean;
+  /** A head's colours ahead of its numbers; false when it was not painted (show follows anyway). */
+  preview(p: HeadPreviewMessage, waitMs: number): boolean;
   /** The loading line: a text, or '' to clear it. */
   loading(text: string): void;
   /** A request that failed or timed out, in words. */
@@ -61,8 +65,24 @@ export class HeadLoader {
       this.rpc.notify({ type: 'headShown', runId, part, layer, head });
       return this.view.show(sent);
     }
-    const call = this.rpc.request<HeadMessage>((requestId) => ({ type: 'requestHead', requestId, runId, part, layer, head }), {
+    const preview = this.view.canPreview(part, layer);
+    const request = (requestId: number): RequestHeadMessage => ({
+      type: 'requestHead',
+      requestId,
+      runId,
+      part,
+      layer,
+      head,
+      ...(preview ? { preview: true as const } : {}),
+    });
+    const call = this.rpc.request<HeadMessage>(request, {
       timeoutMs: REQUEST_TIMEOUT_MS,
+      // The colours first: the loading line is not needed once they are painted.
+      onNote: (p) => {
+        const pending = this.pending;
+        if (pending?.requestId !== p.requestId || p.runId !== runId) return;
+        if (this.view.preview(p, performance.now() - asked)) clearTimeout(pending.loading);
+      },
       timeoutError: () =>
         new Error(
           `The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`,

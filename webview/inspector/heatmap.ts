@@ -1,9 +1,10 @@
 // Head detail as a heatmap: one row per query token, one column per key token, colour = attention
 // probability on a 0…max scale. Masked cells (causal mask) are hatched. Hover shows the numbers.
-import type { HeadMessage, PartMeta } from '../../common/webview';
+import type { HeadMessage, HeadPreviewMessage, PartMeta } from '../../common/webview';
 import { clear, displayToken, el, fmt, keyLabel, sizeCanvas } from '../shared/dom';
 import { hatchPattern, luminance, makeRamp, mix, rampLut, rgbCss, type ThemeColors } from '../shared/theme';
 import type { Tooltip } from './tooltip';
+import { levelScale, rampLevel } from '../../common/headWire';
 
 export const QUERY_AXIS_TITLE = 'query = token attending';
 export const KEY_AXIS_TITLE = 'key = token attended to';
@@ -12,11 +13,7 @@ const MIN_LABEL_PX = 10;
 /** Cells at least this big also print their probability. */
 const VALUE_TEXT_PX = 28;
 
-export function headMax(probs: Float32Array): number {
-  let max = 0;
-  for (const p of probs) if (p > max) max = p;
-  return max;
-}
+export { headMax } from '../../common/headWire';
 
 /** The flat colour masked cells get when cells are too small for the hatch (its average tone). */
 function hatchTone(theme: ThemeColors): number {
@@ -44,6 +41,8 @@ export class HeatmapView {
   private readonly cursor = el('div', { className: 'cell-cursor' });
   private readonly wrap = el('div', { className: 'canvas-wrap' }, [this.canvas, this.cursor]);
   private head: HeadMessage | undefined;
+  /** Shown instead of `head` until its numbers arrive. */
+  private preview: HeadPreviewMessage | undefined;
   private part: PartMeta | undefined;
   private cell = 12;
   private scoreLabel = 'score';
@@ -79,11 +78,39 @@ export class HeatmapView {
     original?: Float32Array,
   ): void {
     this.head = head;
+    this.preview = undefined;
     this.hidden = hidden;
     this.original = original;
     this.scaleMax = scaleMax;
-    this.part = part;
     this.scoreLabel = scoreLabel;
+    this.layout(head, part, width);
+    this.draw();
+  }
+
+  /**
+   * Paints a head's colour levels ahead of its numbers (HeadPreviewMessage), with the pixels
+   * render() gives for its probabilities on their own scale; false when its cells would be 8 px or
+   * more (that drawing needs the numbers). Hovering says the numbers are on their way.
+   */
+  renderPreview(p: HeadPreviewMessage, part: PartMeta, width: number): boolean {
+    if (cellSize(width, p.keys, p.queries) >= 8) return false;
+    this.head = undefined;
+    this.preview = p;
+    this.hidden = new Set();
+    this.original = undefined;
+    this.scaleMax = p.max;
+    this.layout(p, part, width);
+    this.paintSmall(p, (i) => p.levels[i]);
+    return true;
+  }
+
+  /** Whether a head of this size gets a preview at `width` (cells under 8 px). */
+  static previewable(queries: number, keys: number, width: number): boolean {
+    return cellSize(width, keys, queries) < 8;
+  }
+
+  private layout(head: { layer: number; head: number; queries: number; keys: number }, part: PartMeta, width: number): void {
+    this.part = part;
     this.cell = cellSize(width, head.keys, head.queries);
     const step = labelStep(this.cell);
     const font = Math.max(9, Math.min(13, this.cell - 2));
@@ -102,7 +129,6 @@ export class HeatmapView {
       `Attention of layer ${head.layer} head ${head.head}: ${head.queries} queries by ${head.keys} keys`,
     );
     this.canvas.dataset.cell = String(this.cell);
-    this.draw();
   }
 
   private labelsFor: { part: PartMeta; key: string } | undefined;
@@ -140,29 +166,9 @@ export class HeatmapView {
     const H = h.queries * c;
     const ramp = makeRamp(this.theme);
     const max = this.scaleMax;
-    // One packed RGBA per ramp step, written through a Uint32 view: a 512×512 head fills in ~1 ms.
-    const lut = rampLut(ramp);
-    // Reused between heads of one part: a fresh 1 MB ImageData per switch mostly feeds the GC.
-    if (this.img?.width !== h.keys || this.img.height !== h.queries) this.img = new ImageData(h.keys, h.queries);
-    const img = this.img;
-    const px = new Uint32Array(img.data.buffer);
-    const scale = max > 0 ? 255 / max : 0;
-    for (let i = 0; i < h.probs.length; i++) px[i] = lut[Math.max(0, Math.min(255, Math.round(h.probs[i] * scale)))];
-    if (c < 8) {
-      // Small cells: one canvas pixel per cell, scaled by CSS (pixelated) — no 1536² upscale per
-      // head switch. Hatching is not readable at this size; masked / hidden cells get its flat tone.
-      const flat = hatchTone(this.theme);
-      for (let i = 0; i < h.queries; i++) {
-        for (let j = 0; j < h.keys; j++) if (h.mask?.[i * h.keys + j] || this.hidden.has(j)) px[i * h.keys + j] = flat;
-      }
-      this.canvas.width = h.keys;
-      this.canvas.height = h.queries;
-      this.canvas.style.width = `${W}px`;
-      this.canvas.style.height = `${H}px`;
-      this.canvas.style.imageRendering = 'pixelated';
-      this.canvas.getContext('2d')?.putImageData(img, 0, 0);
-      return;
-    }
+    const scale = levelScale(max);
+    if (c < 8) return this.paintSmall(h, (i) => rampLevel(h.probs[i], scale));
+    const img = this.fill(h, (i) => rampLevel(h.probs[i], scale));
     this.canvas.style.imageRendering = '';
     const ctx = sizeCanvas(this.canvas, W, H);
     const off = document.createElement('canvas');
@@ -198,6 +204,36 @@ export class HeatmapView {
     if (c >= VALUE_TEXT_PX) this.drawValues(ctx, ramp, max);
   }
 
+  /** The head's cells as ramp colours, one pixel each: `level(i)` is cell i's ramp step. */
+  private fill(h: { queries: number; keys: number }, level: (i: number) => number): ImageData {
+    // One packed RGBA per ramp step, written through a Uint32 view: a 512×512 head fills in ~1 ms.
+    const lut = rampLut(makeRamp(this.theme));
+    // Reused between heads of one part: a fresh 1 MB ImageData per switch mostly feeds the GC.
+    if (this.img?.width !== h.keys || this.img.height !== h.queries) this.img = new ImageData(h.keys, h.queries);
+    const px = new Uint32Array(this.img.data.buffer);
+    for (let i = 0; i < h.queries * h.keys; i++) px[i] = lut[level(i)];
+    return this.img;
+  }
+
+  /**
+   * Small cells: one canvas pixel per cell, scaled by CSS (pixelated) — no 1536² upscale per head
+   * switch. Hatching is not readable at this size; masked / hidden cells get its flat tone.
+   */
+  private paintSmall(h: { queries: number; keys: number; mask?: Uint8Array }, level: (i: number) => number): void {
+    const img = this.fill(h, level);
+    const px = new Uint32Array(img.data.buffer);
+    const flat = hatchTone(this.theme);
+    for (let i = 0; i < h.queries; i++) {
+      for (let j = 0; j < h.keys; j++) if (h.mask?.[i * h.keys + j] || this.hidden.has(j)) px[i * h.keys + j] = flat;
+    }
+    this.canvas.width = h.keys;
+    this.canvas.height = h.queries;
+    this.canvas.style.width = `${h.keys * this.cell}px`;
+    this.canvas.style.height = `${h.queries * this.cell}px`;
+    this.canvas.style.imageRendering = 'pixelated';
+    this.canvas.getContext('2d')?.putImageData(img, 0, 0);
+  }
+
   /** Big cells print their probability (2 decimals), dark or light text by cell brightness. */
   private drawValues(ctx: CanvasRenderingContext2D, ramp: (t: number) => [number, number, number], max: number): void {
     const h = this.head;
@@ -231,6 +267,7 @@ export class HeatmapView {
   private onHover(e: MouseEvent): void {
     const h = this.head;
     const part = this.part;
+    if (this.preview && part) return this.hoverPreview(e, this.preview, part);
     if (!h || !part) return;
     const r = this.canvas.getBoundingClientRect();
     const j = Math.floor((e.clientX - r.left) / this.cell);
@@ -270,6 +307,24 @@ export class HeatmapView {
     this.cursor.style.height = `${this.cell}px`;
     this.highlight(this.queryLabels, i);
     this.highlight(this.keyLabels, j);
+  }
+
+  /** A preview has colours only: the tokens, and that the numbers are on their way. */
+  private hoverPreview(e: MouseEvent, p: HeadPreviewMessage, part: PartMeta): void {
+    const r = this.canvas.getBoundingClientRect();
+    const j = Math.floor((e.clientX - r.left) / this.cell);
+    const i = Math.floor((e.clientY - r.top) / this.cell);
+    if (i < 0 || j < 0 || i >= p.queries || j >= p.keys) return this.clearHover();
+    this.tooltip.show(
+      `Layer ${p.layer} · Head ${p.head}`,
+      [
+        { label: 'query', value: `${displayToken(part.queryTokens[i] ?? `#${i}`)}  (#${i})`, kind: 'token' },
+        { label: 'key', value: `${displayToken(part.keyTokens[j] ?? `#${j}`)}  (#${j})`, kind: 'token' },
+        { label: 'probability', value: 'arriving…' },
+      ],
+      e.clientX,
+      e.clientY,
+    );
   }
 
   private highlight(container: HTMLElement, index: number): void {

@@ -8,6 +8,7 @@ import type {
   AggregateMessage,
   CompareHeadMessage,
   HeadMessage,
+  HeadPreviewMessage,
   HostToWebview,
   PositionalMessage,
   QkMessage,
@@ -25,8 +26,10 @@ export type ViewRequest = DistributiveOmit<
 >;
 
 /** The host's answers by requestId; an exportRequest is a request of the host's, not an answer. */
-function routeAnswer(m: HostToWebview): Routed<Answer, never> | undefined {
+function routeAnswer(m: HostToWebview): Routed<Answer, HeadPreviewMessage> | undefined {
   switch (m.type) {
+    case 'headPreview':
+      return { id: m.requestId, note: m };
     case 'viewError':
     case 'headError':
       return { id: m.requestId, error: new Error(m.message) };
@@ -42,7 +45,7 @@ function routeAnswer(m: HostToWebview): Routed<Answer, never> | undefined {
   }
 }
 
-export type PageRpc = RpcClient<WebviewToHost, HostToWebview, Answer>;
+export type PageRpc = RpcClient<WebviewToHost, HostToWebview, Answer, HeadPreviewMessage>;
 
 /** The page's one client: every request of the inspector page goes through it. */
 export function pageRpc(post: (m: WebviewToHost) => void): PageRpc {

@@ -2,7 +2,7 @@
 // checked against a softmax written out here in float64, and accepted by the message guards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compactHead, fullHead } from '../../../common/headWire';
+import { answerHead, compactHead, fullHead } from '../../../common/headWire';
 import { isHostToWebview, type HeadMessage } from '../../../common/webview';
 import { isWorkerReply } from '../../../common/worker';
 import { KeptRuns } from '../../../src/engine/keptRuns';
@@ -71,4 +71,46 @@ test('the engine worker’s kept run hands out a head the page can complete', ()
     Array.from(fullHead(c).probs, (p) => p.toFixed(6)),
     Array.from(h.probs, (p) => p.toFixed(6)),
   );
+});
+
+test('a head asked for with a preview brings the ramp step of each probability the page will hold, on its own 0…max scale', () => {
+  for (const bent of [false, true]) {
+    const h = head();
+    const probs = h.probs.slice();
+    if (bent) probs[3] += 0.01; // travels in full: the levels are of the probabilities sent
+    const a = answerHead({ ...h, probs }, true);
+    const page = fullHead(a).probs; // what the page draws once the head arrives
+    let max = 0;
+    for (const p of page) max = Math.max(max, p);
+    assert.equal(a.preview?.max, max, 'the top of the scale is the page’s largest probability');
+    // The heatmap's ramp index, written out: round(p · 255 / max), clamped to 0…255.
+    const want = Array.from(page, (p) => Math.min(255, Math.max(0, Math.round((p * 255) / max))));
+    const got = Array.from(a.preview!.levels);
+    const off = got.filter((g, i) => Math.abs(g - want[i]) > 0).length;
+    assert.equal(off, 0, `${off} of ${got.length} cells in another ramp step (bent: ${bent})`);
+    assert.ok(got.includes(255), 'the largest probability is the top step');
+    assert.equal(answerHead({ ...h, probs }, false).preview, undefined, 'no preview unless asked');
+    assert.ok(isWorkerReply({ type: 'head', id: 3, head: a }), 'the worker may answer with it');
+    assert.ok(
+      !isWorkerReply({ type: 'head', id: 3, head: { ...a, preview: { levels: new Uint8Array(2), max } } }),
+      'levels of another size are refused',
+    );
+    const msg = {
+      type: 'headPreview',
+      runId: 1,
+      requestId: 2,
+      part: 'encoder',
+      layer: 0,
+      head: 0,
+      queries: Q,
+      keys: K,
+      levels: a.preview!.levels,
+      max,
+      mask: h.mask,
+    };
+    assert.ok(isHostToWebview(msg), 'the page accepts the preview');
+    assert.ok(!isHostToWebview({ ...msg, levels: new Uint8Array(Q * K - 1) }), 'levels of another size are refused');
+    assert.ok(!isHostToWebview({ ...msg, max: Number.NaN }), 'a scale top that is not a number is refused');
+    assert.ok(!isHostToWebview({ ...msg, levels: new Float32Array(Q * K) }), 'levels that are not bytes are refused');
+  }
 });
