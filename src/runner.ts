@@ -204,6 +204,7 @@ export class Runner implements vscode.Disposable {
   }
 
   private progressed(seq: number, modelPath: string, message: string): void {
+    debugMark(`progress ${seq}: ${message}`);
     if (seq === this.seq) this.events.fire({ type: 'progress', seq, model: modelPath, message });
   }
 

@@ -10,13 +10,15 @@ export type Role = 'inspector' | 'sidebar' | 'workbench';
 
 export interface Mark {
   role: Role;
-  /** 'input:click' | 'input:enter' | 'head' | 'headDrawMs' (the page's own drawing time of that head) |
+  /** 'input:click' | 'input:enter' | 'head' | 'headValues' (painted with its numbers) | 'headDrawMs' (the page's own drawing time of that head) |
    *  'headWaitMs' (the page's wait for the host's answer) |
    *  'grid' | 'status' | 'banner' | 'loading'. */
   kind: string;
   /** What was clicked (data-layer/data-head), the head title, or the status line. */
   value: string;
   t: number;
+  /** The frame's file (workbench.html, index.html of a webview's outer frame, …). */
+  where?: string;
 }
 
 /** The probe itself; runs in the page, so it may only use what it defines. */
@@ -38,6 +40,46 @@ function probe(): void {
     return el ? `${el.getAttribute('data-layer')}/${el.getAttribute('data-head')}` : text;
   };
   const listen = () => {
+    // Long frames (over 50 ms): how much was script (and which) and how much style, layout and paint.
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as {
+          startTime: number;
+          duration: number;
+          renderStart: number;
+          styleAndLayoutStart: number;
+          scripts: { invoker: string; sourceFunctionName: string; duration: number }[];
+        }[]) {
+          const scripts = e.scripts
+            .filter((x) => x.duration > 10)
+            .map((x) => `${x.invoker}${x.sourceFunctionName ? ` ${x.sourceFunctionName}` : ''} ${Math.round(x.duration)}`)
+            .join('; ');
+          const render = e.renderStart ? Math.round(e.startTime + e.duration - e.renderStart) : 0;
+          const layout = e.styleAndLayoutStart ? Math.round(e.startTime + e.duration - e.styleAndLayoutStart) : 0;
+          marks.push({
+            kind: 'loaf',
+            value: `${Math.round(e.duration)} ms (render ${render}, style+layout+paint ${layout}) ${scripts}`,
+            t: performance.timeOrigin + e.startTime,
+          });
+        }
+      }).observe({ type: 'long-animation-frame' });
+    } catch {
+      // not supported
+    }
+    // When each of the host's messages reaches this frame (before the page handles it).
+    window.addEventListener(
+      'message',
+      (e: MessageEvent) => {
+        const type = (e.data as { type?: unknown } | null)?.type;
+        if (typeof type !== 'string') return;
+        const t = now();
+        // The next task runs once the page has handled this message: how long that took.
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => marks.push({ kind: 'msg', value: `${type} (${Math.round(now() - t)} ms)`, t });
+        ch.port2.postMessage(0);
+      },
+      true,
+    );
     // document.open (VS Code's webview frames) removes the window's listeners: add them again.
     window.addEventListener('click', (e) => marks.push({ kind: 'input:click', value: target(e), t: now() }), true);
     window.addEventListener(
@@ -76,6 +118,8 @@ function probe(): void {
       for (const r of records) {
         if (r.attributeName === 'data-head-ms') {
           painted('head', text('.detail-title'));
+          // A preview paints the colours; the numbers (hover) come with the next paint.
+          if (!app.hasAttribute('data-head-preview')) painted('headValues', text('.detail-title'));
           marks.push({ kind: 'headDrawMs', value: app.getAttribute('data-head-ms') ?? '', t: now() });
           marks.push({ kind: 'headWaitMs', value: app.getAttribute('data-head-wait-ms') ?? '', t: now() });
         }
@@ -122,9 +166,9 @@ export class Marks {
           : document.querySelector('#app textarea.input')
             ? 'sidebar'
             : 'workbench';
-        return { role, marks: w.__e2eMarks ? w.__e2eMarks.splice(0) : [] };
+        return { role, where: location.pathname.split('/').pop() ?? '', marks: w.__e2eMarks ? w.__e2eMarks.splice(0) : [] };
       });
-      for (const m of got.marks) this.all.push({ role: got.role as Role, ...m });
+      for (const m of got.marks) this.all.push({ role: got.role as Role, where: got.where, ...m });
     } catch {
       // a frame that went away while asked
     }

@@ -40,6 +40,8 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   add('head switch during a run, max', during.length ? Math.max(...during) : undefined, 250);
   add(`head switch after a run, median (${after.length})`, after.length ? median(after) : undefined, 100);
   add('head switch after a run, max', after.length ? Math.max(...after) : undefined, 250);
+  const values = w.flatMap((x) => x.switchValuesMs);
+  add(`head switch → its numbers on hover, median (${values.length})`, values.length ? median(values) : undefined);
   if (r.cancel && r.cancel.inspectorMs === undefined) rows.push({ name: 'Cancel', value: r.cancel.after });
   add('Cancel → inspector stops saying Running', r.cancel?.inspectorMs, 200);
   add('Cancel → "run cancelled" notification', r.cancel?.notificationMs, 200);

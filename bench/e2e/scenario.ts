@@ -59,6 +59,8 @@ export interface RunFigures {
   /** Head switches (click → that head's heatmap painted) while running, and after. */
   switchDuringMs: number[];
   switchAfterMs: number[];
+  /** Click → the head's numbers are there (hover), for every switch; the heatmap may come first from a preview. */
+  switchValuesMs: number[];
   /** Status lines the inspector showed, in order (to see progress and what it said). */
   statuses: string[];
   host: HostFigures;
@@ -173,7 +175,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const root = repoRoot();
   const { workspace, name } = modelWorkspace(o.size);
   const loopFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'attention-e2e-')), 'loop.jsonl');
-  const server = await startServer(findInstall(), { kind: 'vscode-server', label: 'e2e', env: { [LOOP_MONITOR_ENV]: loopFile } });
+  const server = await startServer(findInstall(), {
+    kind: 'vscode-server',
+    label: 'e2e',
+    env: { [LOOP_MONITOR_ENV]: loopFile },
+    // AI_E2E_SETTINGS='{"attentionInspector.engineThreads": 1}': the same scenario with other settings.
+    settings: process.env.AI_E2E_SETTINGS ? (JSON.parse(process.env.AI_E2E_SETTINGS) as Record<string, unknown>) : undefined,
+  });
   const host = new HostLog(loopFile, server);
   const problems: string[] = [];
   const page = await newPage(await launchBrowser());
@@ -254,10 +262,12 @@ async function timeRun(
   const first = await marks.next(isInspector('head'), t0, o.runTimeoutMs);
   const during: number[] = [];
   const after: number[] = [];
+  const values: number[] = [];
   if (switches && first) {
     for (let i = 0; i < o.switches && !marks.all.some((m) => m.t > t0 && finished(m)); i++) {
       const ms = await switchHead(page, marks, host, i, o.size);
-      if (ms !== undefined) during.push(ms);
+      if (ms) during.push(ms.painted);
+      if (ms?.values !== undefined) values.push(ms.values);
     }
   }
   const end = await ending;
@@ -268,14 +278,36 @@ async function timeRun(
     : await staleP;
   const tEnd = end?.t ?? Date.now();
   const began = host.marks(t0, tEnd).find((m) => m.mark.startsWith('begin '));
+  const until = first?.t ?? stale?.t;
+  if (until)
+    debug(
+      `until the first heatmap: host posts ${host
+        .marks(t0, until)
+        .filter((m) => m.mark.startsWith('post '))
+        .map((m) => `${m.mark.slice(5)} +${Math.round(m.t - t0)}`)
+        .join(', ')}; page got ${marks.all
+        .filter((m) => m.role === 'inspector' && m.kind === 'msg' && m.t >= t0 && m.t <= until)
+        .map((m) => `${m.value} +${Math.round(m.t - t0)}`)
+        .join(', ')}`,
+    );
   debug(
     `stale: the host began the run +${began ? Math.round(began.t - t0) : '?'} ms after Enter, the page dimmed +${stale ? Math.round(stale.t - t0) : '?'} ms`,
   );
+  debug(
+    `run: host ${host
+      .marks(t0, tEnd)
+      .filter((m) => !m.mark.startsWith('post ') && !m.mark.startsWith('head '))
+      .map((m) => `${m.mark} +${Math.round(m.t - t0)}`)
+      .join(', ')}`,
+  );
+  for (const m of marks.all.filter((m) => m.kind === 'loaf' && m.t >= t0 - 100 && m.t <= (first?.t ?? tEnd)))
+    debug(`long frame (${m.role} ${m.where}) +${Math.round(m.t - t0)}: ${m.value}`);
   if (switches && end) {
     await sleep(300);
     for (let i = 0; i < o.switches; i++) {
       const ms = await switchHead(page, marks, host, 100 + i, o.size);
-      if (ms !== undefined) after.push(ms);
+      if (ms) after.push(ms.painted);
+      if (ms?.values !== undefined) values.push(ms.values);
     }
   }
   const statuses = marks.all
@@ -289,13 +321,23 @@ async function timeRun(
     ranIn: end && /ran in ([\d.]+ m?s)/.exec(end.value)?.[1],
     switchDuringMs: during,
     switchAfterMs: after,
+    switchValuesMs: values,
     statuses,
     host: host.figures(t0, Math.max(Date.now(), tEnd), rc),
   };
 }
 
-/** Clicks a tile of the inspector's grid (one of the layers shown) and times it until that head is painted. */
-async function switchHead(page: Page, marks: Marks, host: HostLog, k: number, size: BertSize): Promise<number | undefined> {
+/**
+ * Clicks a tile of the inspector's grid (one of the layers shown) and times it until that head is
+ * painted, and until it is painted with its numbers (after a preview's colours).
+ */
+async function switchHead(
+  page: Page,
+  marks: Marks,
+  host: HostLog,
+  k: number,
+  size: BertSize,
+): Promise<{ painted: number; values?: number } | undefined> {
   const ins = await frameWith(page, '#app .run-header');
   const layers = await ins
     .locator('.grid-cell[data-layer]')
@@ -334,9 +376,22 @@ async function switchHead(page: Page, marks: Marks, host: HostLog, k: number, si
     : '';
   debug(
     `switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms; page waited ${last('headWaitMs')?.value ?? '?'} ms, ` +
-      `drew ${last('headDrawMs')?.value ?? '?'} ms; host (ms after the click): ${hostMarks}`,
+      `drew ${last('headDrawMs')?.value ?? '?'} ms; message reached the page +${
+        shown
+          ? Math.round(
+              (marks.all.find((m) => m.kind === 'msg' && m.value.startsWith('head ') && m.t >= click.t && m.t <= shown.t)?.t ?? NaN) -
+                click.t,
+            )
+          : '?'
+      }; host (ms after the click): ${hostMarks}`,
   );
-  return shown ? shown.t - click.t : 60_000;
+  if (!shown) return { painted: 60_000 };
+  const full = await marks.next(
+    (m) => m.role === 'inspector' && m.kind === 'headValues' && m.value === `Layer ${layer} · Head ${head}`,
+    click.t,
+    10_000,
+  );
+  return { painted: shown.t - click.t, values: full && full.t - click.t };
 }
 
 /** Run with Input… from the palette, then Cancel on its progress notification. */

@@ -381,7 +381,10 @@ export class InspectorPanel {
   private post(messages: HostToWebview[]): void {
     // postMessage transfers typed arrays as such (VS Code ≥ 1.57); a hidden webview drops
     // messages, which is fine: it asks again with `ready` when it is shown.
-    for (const m of messages) void this.panel.webview.postMessage(m);
+    for (const m of messages) {
+      debugMark(`post ${m.type}`);
+      void this.panel.webview.postMessage(m);
+    }
   }
 }
 

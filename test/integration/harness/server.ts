@@ -97,6 +97,8 @@ export interface StartOptions {
   /** Extra environment for the server and so for the extension host (e.g. AI_TEST_REPORT). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** User settings on top of the harness's own (e.g. the bench's engineThreads). */
+  settings?: Record<string, unknown>;
 }
 
 export interface RunningServer {
@@ -123,7 +125,7 @@ export async function startServer(install: ServerInstall, opts: StartOptions): P
   const extensionsDir = opts.extensionsDir ?? path.join(tempDir, 'ext');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  writeSettings(path.join(userDataDir, 'User', 'settings.json'));
+  writeSettings(path.join(userDataDir, 'User', 'settings.json'), opts.settings);
   const logFile = path.join(tempDir, 'server.log');
   const logFd = fs.openSync(logFile, 'a');
 
@@ -216,8 +218,9 @@ export async function startServer(install: ServerInstall, opts: StartOptions): P
 }
 
 /** Quiet defaults: no welcome page, tips, update or gallery checks. */
-function writeSettings(file: string): void {
+function writeSettings(file: string, extra: Record<string, unknown> = {}): void {
   const settings = {
+    ...extra,
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
