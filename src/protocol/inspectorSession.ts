@@ -15,7 +15,7 @@ import {
   type RunMeta,
   type RunStatusMessage,
 } from '../../common/webview';
-import { describeMessage, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
+import { describeMessage, previewMessages, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
 
 export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswers';
 
@@ -349,25 +349,7 @@ export class InspectorSession {
     const both = (x: HeadSlice): HostToWebview[] => {
       const m = this.headMessage(result, part, layer, head, requestId, x);
       if (m instanceof Promise) return fail('internal: a known head was not answered at once'); // headMessage answers `known` at once
-      const p = x.preview;
-      const preview: HostToWebview[] = p
-        ? [
-            {
-              type: 'headPreview',
-              runId,
-              requestId,
-              part,
-              layer,
-              head,
-              queries: x.queries,
-              keys: x.keys,
-              levels: p.levels,
-              max: p.max,
-              ...(x.mask ? { mask: x.mask } : {}),
-            },
-          ]
-        : [];
-      return [...preview, m];
+      return [...previewMessages(req, x), m];
     };
     if (!(s instanceof Promise)) return both(s);
     return s.then(

@@ -4,7 +4,13 @@
 import type { HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/types';
 import { meanOverHeads, rolloutSteps } from '../../common/aggregates';
 import { findLayer, layersOf, sliceHead, type HeadSlice } from '../../common/headData';
-import type { HostToWebview, RequestAggregateMessage, RequestQkMessage } from '../../common/webview';
+import type {
+  HeadPreviewMessage,
+  HostToWebview,
+  RequestAggregateMessage,
+  RequestHeadMessage,
+  RequestQkMessage,
+} from '../../common/webview';
 import { NewestOnly } from './newestOnly';
 
 /**
@@ -204,4 +210,15 @@ export function describeMessage(x: unknown): string {
     s = Object.prototype.toString.call(x);
   }
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/** The colours of a head asked for with a preview, ahead of the head itself (none when the engine made none). */
+export function previewMessages(req: RequestHeadMessage, x: HeadSlice): HeadPreviewMessage[] {
+  const { runId, requestId, part, layer, head } = req;
+  const p = x.preview;
+  if (!p) return [];
+  const mask = x.mask ? { mask: x.mask } : {};
+  return [
+    { type: 'headPreview', runId, requestId, part, layer, head, queries: x.queries, keys: x.keys, levels: p.levels, max: p.max, ...mask },
+  ];
 }
