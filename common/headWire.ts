@@ -54,7 +54,7 @@ export function answerHead<H extends Head>(h: H, preview: boolean): H & Pick<Hea
 /** The largest probability (NaN is skipped): the top of a head's own colour scale. */
 export function headMax(probs: Float32Array): number {
   let max = 0;
-  for (const p of probs) if (p > max) max = p;
+  for (let i = 0; i < probs.length; i++) if (probs[i] > max) max = probs[i];
   return max;
 }
 

@@ -260,10 +260,14 @@ export class InspectorApp {
       this.banner.show('This run returned no attention layers.');
       return;
     }
-    clear(this.partSelect);
-    for (const p of meta.parts) {
-      this.partSelect.appendChild(custom('vscode-option', { text: partLabel(p.part, meta), attrs: { value: p.part } }));
+    // Options re-slotted cost the select a relayout (25 ms at BERT-base): kept when they are the same.
+    const options = meta.parts.map((p) => [p.part, partLabel(p.part, meta)]);
+    if (JSON.stringify(options) !== this.partSelect.dataset.options) {
+      clear(this.partSelect);
+      for (const [value, text] of options) this.partSelect.appendChild(custom('vscode-option', { text, attrs: { value } }));
+      this.partSelect.dataset.options = JSON.stringify(options);
     }
+    this.grid.forgetThumbnails();
     const part = meta.parts.some((p) => p.part === this.state.part) ? this.state.part! : meta.parts[0].part;
     this.choosePart(part, true);
     // A comparison arrives right after its run; until then show the heads.

@@ -109,6 +109,7 @@ export class DetailPane {
   }
 
   setSink(on: boolean): void {
+    if (on === this.sink) return; // a new run sets it again: redrawing the old head then is wasted
     this.sink = on;
     this.rerender();
   }

@@ -86,6 +86,11 @@ export class HeadGrid {
     void this.drawAll();
   }
 
+  /** A new run: its thumbnails come in their own message, the last run's are not drawn again meanwhile. */
+  forgetThumbnails(): void {
+    this.thumbs = new Map();
+  }
+
   /** Resolves once the tiles show these thumbnails (their image decoded and applied). */
   setThumbnails(thumbs: Thumbnail[]): Promise<void> {
     this.thumbs = new Map(thumbs.map((t) => [`${t.layer}/${t.head}`, t]));
