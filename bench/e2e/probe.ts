@@ -48,11 +48,18 @@ function probe(): void {
           duration: number;
           renderStart: number;
           styleAndLayoutStart: number;
-          scripts: { invoker: string; sourceFunctionName: string; duration: number }[];
+          scripts: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number }[];
         }[]) {
-          const scripts = e.scripts
-            .filter((x) => x.duration > 10)
-            .map((x) => `${x.invoker}${x.sourceFunctionName ? ` ${x.sourceFunctionName}` : ''} ${Math.round(x.duration)}`)
+          // Scripts summed by where they come from (workbench, a webview's page…), largest first.
+          const by = new Map<string, number>();
+          for (const x of e.scripts) {
+            const k = `${x.invoker.split(/[.:]/)[0]}@${(x.sourceURL || '?').split('/').pop()}`;
+            by.set(k, (by.get(k) ?? 0) + x.duration);
+          }
+          const scripts = [...by]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 4)
+            .map(([k, d]) => `${k} ${Math.round(d)}`)
             .join('; ');
           const render = e.renderStart ? Math.round(e.startTime + e.duration - e.renderStart) : 0;
           const layout = e.styleAndLayoutStart ? Math.round(e.startTime + e.duration - e.styleAndLayoutStart) : 0;
