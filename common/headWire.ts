@@ -45,6 +45,9 @@ export function wireHead<H extends Head>(h: H): { head: H; pageProbs: Float32Arr
   return { head: { ...h, probs: new Float32Array(0), probsFromScores: true }, pageProbs: again };
 }
 
+/** Heads smaller than this cross whole without a preview: their bytes are few, and their cells big enough to print numbers. */
+export const PREVIEW_MIN_CELLS = 96 * 96;
+
 /** A kept head as the engine worker answers it: compact, with the colour levels the page paints first when asked. */
 export function answerHead<H extends Head>(h: H, preview: boolean): H & Pick<Head, 'preview'> {
   const { head, pageProbs } = wireHead(h);

@@ -77,6 +77,8 @@ export interface RunMessage {
    * last opened), sent along so the first heatmap needs no request and answer. requestId 0.
    */
   head?: HeadMessage;
+  /** Instead of `head` for a large one: its colours, and the head itself in the next message (requestId 0). */
+  preview?: HeadPreviewMessage;
 }
 
 /**
@@ -303,7 +305,13 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
         isIndex(x.runId) &&
         isString(x.title) &&
         isRunMeta(x.meta) &&
-        (x.head === undefined || (isRecord(x.head) && x.head.type === 'head' && x.head.runId === x.runId && isHostToWebview(x.head)))
+        (x.head === undefined || (isRecord(x.head) && x.head.type === 'head' && x.head.runId === x.runId && isHostToWebview(x.head))) &&
+        (x.preview === undefined ||
+          (x.head === undefined &&
+            isRecord(x.preview) &&
+            x.preview.type === 'headPreview' &&
+            x.preview.runId === x.runId &&
+            isHostToWebview(x.preview)))
       );
     case 'runUpdate':
       return isIndex(x.runId) && isRunMeta(x.meta);

@@ -1,6 +1,6 @@
 // The engine's worker thread: a message loop only. Models are loaded once per file and reloaded
 // when the file changes on disk.
-import { answerHead } from '../../common/headWire';
+import { answerHead, PREVIEW_MIN_CELLS } from '../../common/headWire';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { isWorkerRequest, type EngineErrorInfo, type WorkerNote, type WorkerReply, type WorkerRequest } from '../../common/worker';
@@ -140,7 +140,8 @@ function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Repl
   if (msg.type === 'head') {
     // Half the bytes to the page when the probabilities are the softmax of the scores (headWire.ts),
     // and, when asked, the colour levels of the probabilities the page will hold (a quarter of them).
-    const head = answerHead(kept.head(msg.run, msg.part, msg.layer, msg.head), msg.preview === true);
+    const slice = kept.head(msg.run, msg.part, msg.layer, msg.head);
+    const head = answerHead(slice, msg.preview === true && slice.queries * slice.keys >= PREVIEW_MIN_CELLS);
     r.reply({ type: 'head', head }, [
       head.probs.buffer as ArrayBuffer,
       head.scores.buffer as ArrayBuffer,

@@ -9,9 +9,11 @@ import {
   MAX_WEBVIEW_TEXT,
   type ExportReplyMessage,
   type HeadFocus,
+  type HeadMessage,
   type HostToWebview,
   type InspectorView,
   type RequestHeadMessage,
+  type RunMessage,
   type RunMeta,
   type RunStatusMessage,
 } from '../../common/webview';
@@ -161,7 +163,14 @@ export class InspectorSession {
     this.pendingOpen = undefined;
     const head = this.headMessage(o.result, o.open.part, o.open.layer, o.open.head, 0, ready);
     if (head instanceof Promise || head.type !== 'head') return messages;
-    return messages.map((m) => (m.type === 'run' && m.runId === o.runId && !m.head ? { ...m, head } : m));
+    let after: HeadMessage | undefined;
+    const out = messages.map((m) => {
+      if (m.type !== 'run' || m.runId !== o.runId || m.head || m.preview) return m;
+      const w = withHead(m, head, ready);
+      after = w.after;
+      return w.run;
+    });
+    return after ? [...out, after] : out;
   }
 
   get currentResult(): RunResult | undefined {
@@ -220,11 +229,13 @@ export class InspectorSession {
       if (open && r.kept && !ready) void this.answers.prefetch(r, open.part, open.layer, open.head);
       this.pendingOpen = open && r.kept && !ready ? { runId: this.runIdValue, result: r, open } : undefined;
       const head = open && (!r.kept || ready) ? this.headMessage(r, open.part, open.layer, open.head, 0, ready) : undefined;
-      const inline = head && !(head instanceof Promise) && head.type === 'head' ? { head } : {};
-      out.push({ type: 'run', runId: this.runIdValue, title: this.titleValue, meta, ...inline });
+      const run: RunMessage = { type: 'run', runId: this.runIdValue, title: this.titleValue, meta };
+      const opening = head && !(head instanceof Promise) && head.type === 'head' ? withHead(run, head, ready) : { run };
+      out.push(opening.run);
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
+      if (opening.after) out.push(opening.after); // after the thumbnails: the grid first, the colours are painted
       if (r.app) out.push({ type: 'app', runId: this.runIdValue, ...r.app });
       const c = this.compare;
       if (c && c.a.result === r) {
@@ -412,6 +423,15 @@ export class InspectorSession {
 }
 
 const layerKey = (l: AttentionLayer) => `${l.part}/${l.layer}`;
+
+/**
+ * A run message with the head it opens: inline, or, when the engine made its colour levels, those
+ * inline (a quarter of the bytes on the first heatmap's way) and the head itself after it.
+ */
+function withHead(run: RunMessage, head: HeadMessage, slice?: HeadSlice): { run: RunMessage; after?: HeadMessage } {
+  const [preview] = slice ? previewMessages(head, slice) : [];
+  return preview ? { run: { ...run, preview }, after: head } : { run: { ...run, head } };
+}
 
 const EARLIER = 'That request belongs to an earlier run.';
 const viewError = (requestId: number, message: string): HostToWebview => ({ type: 'viewError', requestId, message });

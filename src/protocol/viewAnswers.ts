@@ -88,7 +88,7 @@ export class ViewAnswers {
     const p = this.prefetched;
     if (p && p.result === result && p.key === key) return p.slice; // asked already (a re-sent snapshot)
     if (!result.kept || !this.kept) return Promise.resolve();
-    const slice = this.kept.head(result.kept.run, part, layer, head);
+    const slice = this.kept.head(result.kept.run, part, layer, head, true); // the run message carries its colours first
     const entry: Prefetched = { result, key, slice };
     slice.then((s) => (entry.value = s)).catch(() => {}); // whoever asks for it sees the error
     this.prefetched = entry;
@@ -213,7 +213,10 @@ export function describeMessage(x: unknown): string {
 }
 
 /** The colours of a head asked for with a preview, ahead of the head itself (none when the engine made none). */
-export function previewMessages(req: RequestHeadMessage, x: HeadSlice): HeadPreviewMessage[] {
+export function previewMessages(
+  req: Pick<RequestHeadMessage, 'runId' | 'requestId' | 'part' | 'layer' | 'head'>,
+  x: HeadSlice,
+): HeadPreviewMessage[] {
   const { runId, requestId, part, layer, head } = req;
   const p = x.preview;
   if (!p) return [];

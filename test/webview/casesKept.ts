@@ -149,6 +149,35 @@ export const KEPT_CASES: Case[] = [
           const p = Number((await hoverCell(page, 3, 5)).probability);
           const want = probs[n * n + 3 * n + 5];
           check(Math.abs(p - want) <= 0.0005 + 1e-5, `after the numbers, hover shows them: ${p} vs ${want}`);
+          // The next run brings the head it opens as colours, and the head in a message of its own
+          // after the thumbnails: painted from the colours at once, no request.
+          const requests = () => ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length;
+          const before = requests();
+          await page.evaluate(() => {
+            (window as unknown as { __atPreview?: unknown }).__atPreview = undefined;
+          });
+          const messages = ins.session.setResult({ ...shown, attentions: [...shown.attentions] }, 'next run');
+          await ins.session.openingWait(messages);
+          const sent = ins.session.withOpening(messages);
+          const run = sent.find((m) => m.type === 'run');
+          check(!!run && run.type === 'run' && !!run.preview && !run.head, 'the run message carries the colours, not the head');
+          equal(sent.map((m) => m.type).join(), 'run,thumbnails,head', 'the head follows the thumbnails');
+          await ins.send(sent);
+          await waitForHead(page, 0, 1);
+          await page.waitForFunction(() => !document.getElementById('app')!.hasAttribute('data-head-preview'), undefined, {
+            timeout: 5000,
+          });
+          const again = (await page.evaluate(() => (window as unknown as { __atPreview?: unknown }).__atPreview)) as
+            { preview: boolean; pixels: number[] } | undefined;
+          check(!!again?.preview, 'the run’s first heatmap was painted from its colours');
+          const now = await page.evaluate(() => {
+            const c = document.querySelector('.heatmap-canvas') as HTMLCanvasElement;
+            return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+          });
+          equal(now.filter((v, i) => v !== again!.pixels[i]).length, 0, 'channel values that differ between the colours and the head');
+          equal(requests(), before, 'no request for the head the run brought');
+          const q = Number((await hoverCell(page, 7, 2)).probability);
+          check(Math.abs(q - probs[n * n + 7 * n + 2]) <= 0.0005 + 1e-5, `the numbers arrived: ${q}`);
         },
         { kept },
       );

@@ -171,11 +171,13 @@ export class InspectorApp {
       case 'compareHead':
       case 'qk':
       case 'viewError':
-      case 'head':
+      case 'headPreview':
       case 'headError':
         return; // an answer nobody waits for any more
+      case 'head':
+        return this.loader.sentFull(m); // the head a run message brought the colours of, else dropped
       case 'run':
-        return this.onRun(m.runId, m.title, m.meta, m.head);
+        return this.onRun(m.runId, m.title, m.meta, m.head, m.preview);
       case 'runUpdate':
         return this.onRunUpdate(m.runId, m.meta);
       case 'thumbnails': {
@@ -235,10 +237,10 @@ export class InspectorApp {
     }
   }
 
-  private onRun(runId: number, title: string, meta: RunMeta, head?: HeadMessage): void {
+  private onRun(runId: number, title: string, meta: RunMeta, head?: HeadMessage, preview?: HeadPreviewMessage): void {
     this.runId = runId;
     this.meta = meta;
-    this.loader.newRun(head);
+    this.loader.newRun(head, preview);
     this.requests.cancelAll();
     this.views.compare.set(undefined, !!this.state.sink);
     this.switcher.setAvailable('compare', false);
@@ -249,7 +251,8 @@ export class InspectorApp {
     this.tokens = { source: [...meta.tokens.source], target: [...meta.tokens.target] };
     this.banner.hide();
     // The host decided which head opens (and sent it along); the page follows.
-    this.save(head ? { title, part: head.part, layer: head.layer, head: head.head } : { title });
+    const opens = head ?? preview;
+    this.save(opens ? { title, part: opens.part, layer: opens.layer, head: opens.head } : { title });
     this.header.show(meta, title);
     this.detail.setSink(this.sinkOn()); // a saved "on" stays for text runs, is off for image-keyed ones
     this.views.setSink(this.sinkOn());

@@ -40,6 +40,10 @@ export class HeadLoader {
   private pending: Pending | undefined;
   /** The head the host sent with the run (the one it expects the page to open), until used. */
   private sent: HeadMessage | undefined;
+  /** Its colours, when the run brought those instead (the head follows in its own message). */
+  private sentPreview: HeadPreviewMessage | undefined;
+  /** The sent head whose colours are painted, until it arrives. */
+  private awaiting: HeadPreviewMessage | undefined;
 
   constructor(
     private readonly rpc: PageRpc,
@@ -47,9 +51,23 @@ export class HeadLoader {
   ) {}
 
   /** A new run: what was asked for before is stale; `head` is the one the run brought along. */
-  newRun(head: HeadMessage | undefined): void {
+  newRun(head: HeadMessage | undefined, preview?: HeadPreviewMessage): void {
     this.cancel();
     this.sent = head && fullHead(head);
+    this.sentPreview = preview;
+  }
+
+  /** The head a run message sent the colours of (requestId 0): shown, or kept until it is opened. */
+  sentFull(m: HeadMessage): void {
+    const same = (p: HeadPreviewMessage | undefined) =>
+      !!p && m.requestId === 0 && p.runId === m.runId && p.part === m.part && p.layer === m.layer && p.head === m.head;
+    if (same(this.awaiting)) {
+      this.awaiting = undefined;
+      this.view.show(fullHead(m));
+    } else if (same(this.sentPreview)) {
+      this.sentPreview = undefined;
+      this.sent = fullHead(m);
+    }
   }
 
   /** Shows this head of run `runId`: from the run's data when it is that head, else asks for it. */
@@ -64,6 +82,15 @@ export class HeadLoader {
       this.sent = undefined;
       this.rpc.notify({ type: 'headShown', runId, part, layer, head });
       return this.view.show(sent);
+    }
+    const colours = this.sentPreview;
+    if (colours && colours.runId === runId && colours.part === part && colours.layer === layer && colours.head === head) {
+      // Its colours now, the head in the message after the run's (sentFull).
+      this.sentPreview = undefined;
+      this.awaiting = colours;
+      this.rpc.notify({ type: 'headShown', runId, part, layer, head });
+      if (!this.view.preview(colours, 0)) this.view.loading(`Loading layer ${layer} · head ${head}…`);
+      return;
     }
     const preview = this.view.canPreview(part, layer);
     const request = (requestId: number): RequestHeadMessage => ({
@@ -112,6 +139,7 @@ export class HeadLoader {
 
   /** Forgets the pending request (its answer will be dropped). */
   cancel(): void {
+    this.awaiting = undefined;
     const p = this.pending;
     this.pending = undefined;
     if (!p) return;
