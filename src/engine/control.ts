@@ -30,6 +30,14 @@ export function checkpoint(ctl: RunControl, done: number, total: number, message
   if (finished && finished.length > 0) ctl.finished?.(finished, p);
 }
 
+/**
+ * Between a layer's attention and its feed-forward: a Cancel, or a head the inspector asks for
+ * during the run (the worker answers it from isCancelled), waits half a layer instead of a whole one.
+ */
+export function midLayer(ctl: RunControl): void {
+  if (ctl.isCancelled()) throw new CancelledError();
+}
+
 /** A cancel flag in a SharedArrayBuffer, readable from the worker while it computes. */
 export function sharedCancelFlag(buffer: SharedArrayBuffer): { isCancelled(): boolean; cancel(): void } {
   const flag = new Int32Array(buffer);

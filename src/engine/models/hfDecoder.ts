@@ -8,7 +8,7 @@ import { referenceKernels, type Kernels } from '../kernels/reference';
 import type { HfDecoderConfig, LoadedModel } from '../format/loaded';
 import { InputError } from '../format/errors';
 import { scaledDotProductAttention } from '../attention';
-import { checkpoint, noControl, type RunControl } from '../control';
+import { checkpoint, midLayer, noControl, type RunControl } from '../control';
 import { linearTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { recorder, type Linear, type Recorder } from './transformerLayer';
 import { argmaxRows } from './transformer';
@@ -185,6 +185,7 @@ export class HfDecoderModel {
       const h = l.attnNorm ? this.norm(x, n, l.attnNorm) : x;
       let a = this.attention(h, n, l, layer, positions, caches?.[layer], rec);
       if (l.postAttnNorm) a = this.norm(a, n, l.postAttnNorm);
+      midLayer(ctl);
       if (c.residual === 'parallel') {
         // GPTNeoXLayer.forward (use_parallel_residual): mlp(ln2(x)) + attn(ln1(x)) + x
         const f = this.mlp(this.norm(x, n, l.ffnNorm!), n, l);

@@ -7,7 +7,7 @@ import type { LoadedModel, TransformerConfig } from '../format/loaded';
 import { InputError } from '../format/errors';
 import { linearTensors, normTensors, TensorReader, type TensorSpec } from './tensorReader';
 import { isFixedScheme, sinusoidalEncoding } from '../positional';
-import { checkpoint, noControl, type RunControl } from '../control';
+import { checkpoint, midLayer, noControl, type RunControl } from '../control';
 import { attentionWidth, KVCache, LayerRunner, layerTensors, readLayer, readLinear, readNorm } from './transformerLayer';
 import type { LayerWeights, Linear, Norm, Recorder } from './transformerLayer';
 
@@ -202,6 +202,7 @@ export class TransformerModel {
         rec,
       );
       this.run.release(x); // the embedding or the layer before's output: made here, held nowhere else
+      midLayer(ctl);
       x = this.run.addNorm(
         mid,
         n,
@@ -326,6 +327,7 @@ export class TransformerModel {
         const crossAttention = (h: Float32Array) => this.run.attention(h, n, l.cross!, cross[layer], cw, rec);
         next(this.run.addNorm(x, n, l.crossNorm!, crossAttention, { ...cw, sublayer: 'cross_attn' }, rec));
       }
+      midLayer(ctl);
       const ffn = (h: Float32Array) => this.run.feedForward(h, n, l, this.cfg.activation);
       next(this.run.addNorm(x, n, l.ffnNorm, ffn, { ...where, sublayer: 'ffn' }, rec));
     });
