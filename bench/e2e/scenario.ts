@@ -214,7 +214,18 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       log(`warm run ${i + 1}`);
       const box = sidebar.locator('textarea.input');
       await box.fill(input);
+      // AI_E2E_TRACE=<file>: a Chromium trace of the last warm run (chrome://tracing, Perfetto).
+      const trace = process.env.AI_E2E_TRACE && i === o.warmRuns - 1 ? process.env.AI_E2E_TRACE : undefined;
+      if (trace)
+        await page
+          .context()
+          .browser()!
+          .startTracing(page, {
+            path: trace,
+            categories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink'],
+          });
       warm.push(await timeRun(page, marks, host, o, () => box.press('Enter'), 'sidebar', true));
+      if (trace) await page.context().browser()!.stopTracing();
     }
 
     if (o.cancel !== false) log('cancel');
