@@ -102,9 +102,8 @@ export interface ThumbnailsMessage {
   append?: boolean;
 }
 
-/** One head in full: [queries, keys] probabilities, raw scores and the mask if there is one. */
-export interface HeadMessage {
-  type: 'head';
+/** Which head of which run a head's data is, in answer to which request, and its [queries, keys] shape. */
+interface HeadAddress {
   runId: number;
   requestId: number;
   part: Part;
@@ -112,6 +111,11 @@ export interface HeadMessage {
   head: number;
   queries: number;
   keys: number;
+}
+
+/** One head in full: [queries, keys] probabilities, raw scores and the mask if there is one. */
+export interface HeadMessage extends HeadAddress {
+  type: 'head';
   probs: Float32Array;
   scores: Float32Array;
   mask?: Uint8Array;
@@ -124,15 +128,8 @@ export interface HeadMessage {
  * each cell on the head's own 0…max scale (common/headWire.ts headLevels). The head itself, with
  * the same requestId, follows.
  */
-export interface HeadPreviewMessage {
+export interface HeadPreviewMessage extends HeadAddress {
   type: 'headPreview';
-  runId: number;
-  requestId: number;
-  part: Part;
-  layer: number;
-  head: number;
-  queries: number;
-  keys: number;
   /** [queries, keys] ramp steps 0…255. */
   levels: Uint8Array;
   /** The head's largest probability (the legend's top). */
@@ -266,6 +263,18 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   }
 }
 
+function isHeadAddress(x: Record<string, unknown>): x is Record<string, unknown> & HeadAddress {
+  return (
+    isIndex(x.runId) &&
+    isIndex(x.requestId) &&
+    isPart(x.part) &&
+    isIndex(x.layer) &&
+    isIndex(x.head) &&
+    isCount(x.queries) &&
+    isCount(x.keys)
+  );
+}
+
 export function isHeadFocus(x: unknown): x is HeadFocus {
   return isRecord(x) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
 }
@@ -324,8 +333,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
         (x.append === undefined || typeof x.append === 'boolean')
       );
     case 'head': {
-      if (!isIndex(x.runId) || !isIndex(x.requestId) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
-      if (!isCount(x.queries) || !isCount(x.keys)) return false;
+      if (!isHeadAddress(x)) return false;
       const n = x.queries * x.keys;
       return (
         probsFit(x, n) &&
@@ -335,8 +343,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
       );
     }
     case 'headPreview': {
-      if (!isIndex(x.runId) || !isIndex(x.requestId) || !isPart(x.part) || !isIndex(x.layer) || !isIndex(x.head)) return false;
-      if (!isCount(x.queries) || !isCount(x.keys)) return false;
+      if (!isHeadAddress(x)) return false;
       const n = x.queries * x.keys;
       return (
         x.levels instanceof Uint8Array &&

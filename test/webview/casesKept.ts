@@ -11,6 +11,18 @@ import { syntheticResult } from './synthetic';
 
 const RUN = 7;
 
+/** The engine worker, stood in for by its own store, answering as worker.ts does (answerHead), after `delayMs`. */
+function workerStandIn(store: KeptRuns, asked: (key: string, preview: boolean) => void, delayMs = 0): KeptSource {
+  return {
+    head: async (run, part, layer, head, preview) => {
+      asked(`${run}:${part}/${layer}/${head}`, preview === true);
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      return answerHead(store.head(run, part, layer, head), preview === true);
+    },
+    aggregate: async (run, part, layer, kind) => store.aggregate(run, part, layer, kind, false),
+  };
+}
+
 export const KEPT_CASES: Case[] = [
   {
     name: 'a run the engine keeps: the grid shows from its statistics alone; the opening head and one switched to paint the engine’s numbers',
@@ -19,14 +31,7 @@ export const KEPT_CASES: Case[] = [
       const store = new KeptRuns();
       store.set(RUN, full.attentions);
       const asked: string[] = [];
-      const kept: KeptSource = {
-        head: async (run, part, layer, head) => {
-          asked.push(`${run}:${part}/${layer}/${head}`);
-          await new Promise((r) => setTimeout(r, 20)); // a round trip to the worker
-          return store.head(run, part, layer, head);
-        },
-        aggregate: async (run, part, layer, kind) => store.aggregate(run, part, layer, kind, false),
-      };
+      const kept = workerStandIn(store, (key) => asked.push(key), 20); // 20 ms: a round trip to the worker
       const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
       check(
         shown.attentions.every((a) => a.probs.length === 0),
@@ -97,13 +102,7 @@ export const KEPT_CASES: Case[] = [
       const store = new KeptRuns();
       store.set(RUN, full.attentions);
       const asked: boolean[] = [];
-      const kept: KeptSource = {
-        head: async (run, part, l, head, preview) => {
-          asked.push(preview === true);
-          return answerHead(store.head(run, part, l, head), preview === true); // as the engine worker answers
-        },
-        aggregate: async (run, part, l, kind) => store.aggregate(run, part, l, kind, false),
-      };
+      const kept = workerStandIn(store, (_, preview) => asked.push(preview));
       const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
       await withInspector(
         ctx,
