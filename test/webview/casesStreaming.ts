@@ -135,7 +135,31 @@ export const STREAMING_CASES: Case[] = [
           again.some((m) => m.type === 'runStatus' && m.state === 'running'),
           'the snapshot carries the running line',
         );
-        await ins.send([ins.session.setRunStatus('cancelled', 'Run cancelled. The panel shows the previous run.')]);
+        // Cancel: the line and the previous run put back come together (as the host sends them); the
+        // line is painted before the page handles the run (a whole run took it 100–400 ms in VS Code).
+        await page.evaluate(() => {
+          const w = window as unknown as { __firstFrame?: Promise<{ line: string; title: string }> };
+          w.__firstFrame = new Promise((resolve) => {
+            new MutationObserver((_, obs) => {
+              if (!document.querySelector('.run-pending.cancelled')) return;
+              obs.disconnect();
+              const text = (s: string) => document.querySelector(s)?.textContent ?? '';
+              requestAnimationFrame(() => resolve({ line: text('.run-pending-text'), title: text('.run-title') }));
+            }).observe(document.body, { subtree: true, childList: true, attributes: true });
+          });
+        });
+        const titleBefore = await page.textContent('.run-title');
+        await ins.sendInOneTask([
+          ins.session.setRunStatus('cancelled', 'Run cancelled. The panel shows the previous run.'),
+          ...ins.session.setResult(final, 'put back'),
+          ins.session.setRunStatus('cancelled', 'Run cancelled. The panel shows the previous run.'),
+        ]);
+        const first = await page.evaluate(
+          () => (window as unknown as { __firstFrame: Promise<{ line: string; title: string }> }).__firstFrame,
+        );
+        equal(first.line, 'Run cancelled. The panel shows the previous run.', 'the line, in the first frame after it');
+        equal(first.title, titleBefore ?? '', 'that frame still shows the run it had: the put-back run waits for the paint');
+        await page.waitForFunction(() => document.querySelector('.run-title')?.textContent === 'put back', undefined, { timeout: 5000 });
         await page.waitForSelector('.run-pending.cancelled', { timeout: 5000 });
         check((await page.$('.stale')) === null, 'no longer marked out of date');
         check(!(await page.$eval('main.layout', (e) => e.classList.contains('stale-content'))), 'no longer dimmed');

@@ -166,6 +166,8 @@ export interface Inspector {
   errors: string[];
   /** Sends host messages to the webview (e.g. an error, a new run). */
   send(messages: HostToWebview[]): Promise<void>;
+  /** Sends host messages all in one task of the page (no frame between them). */
+  sendInOneTask(messages: HostToWebview[]): Promise<void>;
   /** Waits until the webview has posted a message matching `pred`, starting at index `from`. */
   waitForPosted(pred: (m: Record<string, unknown>) => boolean, from?: number): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -211,6 +213,16 @@ export async function openInspector(
       );
     }
   };
+  // As VS Code can: several messages handled back to back in one task, no frame between them.
+  const sendInOneTask = async (messages: HostToWebview[]) => {
+    await page.evaluate(
+      (json) => {
+        const w = window as unknown as { __deliver(x: unknown): void };
+        for (const m of JSON.parse(json) as unknown[]) w.__deliver(m);
+      },
+      JSON.stringify(messages.map(encode)),
+    );
+  };
   await page.exposeBinding('__toHost', async (_src, msg: unknown) => {
     received.push(msg);
     const { replies, later } = session.handle(msg);
@@ -231,5 +243,5 @@ export async function openInspector(
       await new Promise((r) => setTimeout(r, 25));
     }
   };
-  return { page, session, received, errors, send, waitForPosted, close: () => context.close() };
+  return { page, session, received, errors, send, sendInOneTask, waitForPosted, close: () => context.close() };
 }

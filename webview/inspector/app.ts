@@ -29,6 +29,7 @@ import { Tooltip } from './tooltip';
 import { exportReply } from './exporter';
 import { receiver } from '../../common/rpc';
 import { HeadLoader } from './headLoader';
+import { PaintFirst } from './paintFirst';
 import { pageRpc, Requests } from './requests';
 import { ViewSwitcher } from './switcher';
 import { MainViews } from './mainViews';
@@ -141,9 +142,14 @@ export class InspectorApp {
     this.api.post({ type: 'ready', ...(part && layer !== undefined ? { selection: { part, layer, head: head ?? 0 } } : {}) });
   }
 
+  private readonly inOrder = new PaintFirst<HostToWebview>(
+    (m) => this.handle(m),
+    (m) => m.type === 'runStatus',
+  );
+
   private readonly onMessage = receiver(
     isHostToWebview,
-    (m) => this.handle(m),
+    (m) => this.inOrder.push(m),
     () => this.api.post({ type: 'webviewError', message: 'inspector received a malformed message from the host' }),
   );
 
