@@ -186,8 +186,15 @@ export const STREAMING_CASES: Case[] = [
         const runId = ins.session.runId;
         const sent = ins.session.extendResult(partial3, 'more');
         equal(sent.map((m) => m.type).join(' '), 'runUpdate thumbnails', 'only the metadata and the thumbnails are sent');
+        // The rows on screen stay the same elements: only the new layer's row is built.
+        await page.$eval('.grid-cell[data-layer="0"][data-head="0"]', (e) => ((e as HTMLElement & { __kept?: boolean }).__kept = true));
         await ins.send(sent);
         await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 6, undefined, { timeout: 5000 });
+        check(
+          await page.$eval('.grid-cell[data-layer="0"][data-head="0"]', (e) => (e as HTMLElement & { __kept?: boolean }).__kept === true),
+          'the first layer’s tiles were kept, not rebuilt',
+        );
+        equal((await tiles(page)).join(' '), '0.0 0.1 1.0 1.1 2.0 2.1', 'the new layer’s row comes after the others, in order');
         await waitForHead(page, 1, 1);
         equal(ins.session.runId, runId, 'the same run goes on');
         check(

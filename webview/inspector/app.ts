@@ -307,7 +307,8 @@ export class InspectorApp {
     this.main.classList.remove('stale-content');
     const pm = this.partMeta(this.state.part);
     if (pm) {
-      this.grid.setPart(pm, this.state.sort ?? 'grid');
+      const sort = this.state.sort ?? 'grid';
+      if (!this.grid.extendPart(pm, sort)) this.grid.setPart(pm, sort); // in grid order only the new rows are built
       if (this.state.layer !== undefined) this.grid.setSelected(this.state.layer, this.state.head ?? 0);
     }
   }

@@ -61,14 +61,7 @@ export class HeadGrid {
       const kv = sharedKv(part);
       if (kv) this.root.appendChild(kvGroupRow(heads, kv));
       this.root.appendChild(header);
-      for (const l of part.layers) {
-        const row = el('div', { className: 'grid-row', attrs: { role: 'row' } });
-        const attrs: Record<string, string> = { role: 'rowheader' };
-        if (l.window) attrs.title = `sliding window ${l.window}: each query sees its last ${l.window} keys`;
-        row.appendChild(el('div', { className: `row-label${l.window ? ' sliding' : ''}`, text: `L${l.layer}`, attrs }));
-        for (let h = 0; h < l.heads; h++) row.appendChild(this.makeCell(l.layer, h, undefined));
-        this.root.appendChild(row);
-      }
+      for (const l of part.layers) this.root.appendChild(this.layerRow(l));
     } else {
       const order = part.layers
         .flatMap((l) => l.stats.map((s, h) => ({ layer: l.layer, head: h, v: sortValue(s, sort) })))
@@ -84,6 +77,31 @@ export class HeadGrid {
     this.focusIndex = sel >= 0 ? sel : 0;
     this.updateTabStops();
     void this.drawAll();
+  }
+
+  /**
+   * More layers of the part shown in grid order (a streamed run): their rows are appended and the
+   * rest stays, tiles and all; false when the grid must be rebuilt (another part, order or shape).
+   */
+  extendPart(part: PartMeta, sort: SortKey): boolean {
+    const old = this.part;
+    if (sort !== 'grid' || this.root.classList.contains('sorted') || !old || old.part !== part.part) return false;
+    const prefix = old.layers.every((l, i) => part.layers[i]?.layer === l.layer && part.layers[i].heads === l.heads);
+    const heads = Math.max(...part.layers.map((l) => l.heads));
+    if (!prefix || heads !== this.columns || part.layers.length < old.layers.length) return false;
+    this.part = part;
+    for (const l of part.layers.slice(old.layers.length)) this.root.appendChild(this.layerRow(l));
+    return true;
+  }
+
+  /** One layer's row in grid order: its label, then a tile per head. */
+  private layerRow(l: PartMeta['layers'][number]): HTMLElement {
+    const row = el('div', { className: 'grid-row', attrs: { role: 'row' } });
+    const attrs: Record<string, string> = { role: 'rowheader' };
+    if (l.window) attrs.title = `sliding window ${l.window}: each query sees its last ${l.window} keys`;
+    row.appendChild(el('div', { className: `row-label${l.window ? ' sliding' : ''}`, text: `L${l.layer}`, attrs }));
+    for (let h = 0; h < l.heads; h++) row.appendChild(this.makeCell(l.layer, h, undefined));
+    return row;
   }
 
   /** A new run: its thumbnails come in their own message, the last run's are not drawn again meanwhile. */
