@@ -145,7 +145,10 @@ export class Runner implements vscode.Disposable {
             this.progressed(seq, modelPath, message);
           };
           const handle = this.startKept(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
-          token.onCancellationRequested(() => handle.cancel());
+          token.onCancellationRequested(() => {
+            debugMark(`cancel ${seq}`);
+            handle.cancel();
+          });
           return handle;
         },
       );
@@ -243,6 +246,7 @@ export class Runner implements vscode.Disposable {
   }
 
   private fail(seq: number, modelPath: string, e: Error, live: boolean): void {
+    debugMark(`failed ${seq}: ${e.name}`);
     if (seq !== this.seq) return;
     this.running = false;
     if (e.name !== 'CancelledError') this.lastError = e.message;

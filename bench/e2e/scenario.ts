@@ -449,6 +449,16 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   if (!clicked) throw new Error('the Cancel button could not be clicked');
   const click = clicked.t;
   const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
+  if (settled)
+    debug(
+      `cancel: host ${host
+        .marks(click - 50, settled.t)
+        .map((m) => `${m.mark} +${Math.round(m.t - click)}`)
+        .join(', ')}; page got ${marks.all
+        .filter((m) => m.role === 'inspector' && m.kind === 'msg' && m.t >= click && m.t <= settled.t)
+        .map((m) => `${m.value} +${Math.round(m.t - click)}`)
+        .join(', ')}; shown +${Math.round(settled.t - click)}`,
+    );
   let notificationMs: number | undefined;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
