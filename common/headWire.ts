@@ -87,6 +87,11 @@ export function fullHead<H extends Head>(h: H): H {
   return { ...rest, probs: softmaxHead(h.scores, h.queries, h.keys, h.mask) } as H;
 }
 
+/** Whether a preview's levels and scale top fit a head of `n` cells (for the message guards). */
+export function levelsFit(levels: unknown, max: unknown, n: number): boolean {
+  return levels instanceof Uint8Array && levels.length === n && typeof max === 'number' && Number.isFinite(max) && max >= 0;
+}
+
 /** Whether `probs` has the length the head's encoding says (for the message guards). */
 export function probsFit(h: { [k: string]: unknown }, n: number): boolean {
   if (h.probsFromScores !== undefined && h.probsFromScores !== true) return false;

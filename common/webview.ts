@@ -2,7 +2,7 @@
 // sides. Big numbers cross as typed arrays, one head at a time; the rest is small JSON.
 // Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
-import { probsFit } from './headWire';
+import { levelsFit, probsFit } from './headWire';
 import type { Part } from '../src/engine/types';
 import { isCount, isIndex, isPart, isRecord, isString } from './guards';
 import { STAT_KEYS, type HeadStats, type RunMeta, type Thumbnail } from './headData';
@@ -345,14 +345,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'headPreview': {
       if (!isHeadAddress(x)) return false;
       const n = x.queries * x.keys;
-      return (
-        x.levels instanceof Uint8Array &&
-        x.levels.length === n &&
-        typeof x.max === 'number' &&
-        Number.isFinite(x.max) &&
-        x.max >= 0 &&
-        (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
-      );
+      return levelsFit(x.levels, x.max, n) && (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n));
     }
     case 'headError':
       return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message);

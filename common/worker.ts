@@ -1,7 +1,7 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import { probsFit } from './headWire';
+import { levelsFit, probsFit } from './headWire';
 import type {
   AttentionLayer,
   HeadQK,
@@ -192,12 +192,7 @@ export function isHeadSlice(v: unknown): v is HeadSlice {
     v.scores instanceof Float32Array &&
     v.scores.length === n &&
     (v.mask === undefined || (v.mask instanceof Uint8Array && v.mask.length === n)) &&
-    (v.preview === undefined ||
-      (isRecord(v.preview) &&
-        v.preview.levels instanceof Uint8Array &&
-        v.preview.levels.length === n &&
-        typeof v.preview.max === 'number' &&
-        Number.isFinite(v.preview.max)))
+    (v.preview === undefined || (isRecord(v.preview) && levelsFit(v.preview.levels, v.preview.max, n)))
   );
 }
 

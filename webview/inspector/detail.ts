@@ -148,16 +148,19 @@ export class DetailPane {
 
   /** Whether a head of this size can be painted from a preview the way it is drawn now. */
   canPreview(queries: number, keys: number): boolean {
-    const width = Math.max(120, (this.width || this.root.clientWidth) - 190);
-    return this.view === 'heatmap' && this.scale === 'head' && !this.sink && HeatmapView.previewable(queries, keys, width);
+    return this.view === 'heatmap' && this.scale === 'head' && !this.sink && HeatmapView.previewable(queries, keys, this.canvasWidth());
+  }
+
+  /** Room left for the heatmap's canvas: pane width minus the query labels and the vertical axis title. */
+  private canvasWidth(): number {
+    return Math.max(120, (this.width || this.root.clientWidth) - 190);
   }
 
   /** A head's colours ahead of its numbers (showHead follows); false when it cannot be painted so. */
   showPreview(p: HeadPreviewMessage, part: PartMeta, meta: RunMeta): boolean {
     this.width = this.root.clientWidth;
     if (!this.canPreview(p.queries, p.keys)) return false;
-    const width = Math.max(120, this.width - 190);
-    if (!this.heatmap.renderPreview(p, part, width)) return false;
+    if (!this.heatmap.renderPreview(p, part, this.canvasWidth())) return false;
     this.shown = undefined; // what rerender() would draw is another head's
     this.describe(p, part, meta);
     this.legend.hidden = false;
@@ -210,13 +213,11 @@ export class DetailPane {
     this.legend.hidden = false;
     this.badge.replaceChildren(...(d.hidden.size > 0 ? [sinkBadge(d.hidden, s.part.keyTokens)] : []));
     if (this.view === 'heatmap') {
-      // Room left for the canvas: pane width minus the query labels and the vertical axis title.
-      const width = Math.max(120, (this.width || this.root.clientWidth) - 190);
       this.heatmap.render(
         d.head,
         s.part,
         s.meta.scoreLabel,
-        width,
+        this.canvasWidth(),
         this.scaleMax(),
         d.hidden,
         d.hidden.size > 0 ? s.head.probs : undefined,

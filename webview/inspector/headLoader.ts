@@ -59,8 +59,7 @@ export class HeadLoader {
 
   /** The head a run message sent the colours of (requestId 0): shown, or kept until it is opened. */
   sentFull(m: HeadMessage): void {
-    const same = (p: HeadPreviewMessage | undefined) =>
-      !!p && m.requestId === 0 && p.runId === m.runId && p.part === m.part && p.layer === m.layer && p.head === m.head;
+    const same = (p: HeadPreviewMessage | undefined) => m.requestId === 0 && isHead(p, m.runId, m.part, m.layer, m.head);
     if (same(this.awaiting)) {
       this.awaiting = undefined;
       this.view.show(fullHead(m));
@@ -78,13 +77,13 @@ export class HeadLoader {
     // Kept until used or the next run: with a focus, the page first opens its saved head and then,
     // at the focusHead message that follows the run, the one the host sent.
     const sent = this.sent;
-    if (sent && sent.runId === runId && sent.part === part && sent.layer === layer && sent.head === head) {
+    if (isHead(sent, runId, part, layer, head)) {
       this.sent = undefined;
       this.rpc.notify({ type: 'headShown', runId, part, layer, head });
       return this.view.show(sent);
     }
     const colours = this.sentPreview;
-    if (colours && colours.runId === runId && colours.part === part && colours.layer === layer && colours.head === head) {
+    if (isHead(colours, runId, part, layer, head)) {
       // Its colours now, the head in the message after the run's (sentFull).
       this.sentPreview = undefined;
       this.awaiting = colours;
@@ -146,4 +145,15 @@ export class HeadLoader {
     clearTimeout(p.loading);
     this.rpc.fail(p.requestId, new CancelledError('another head was asked for'));
   }
+}
+
+/** Whether `h` is this head of run `runId`. */
+function isHead<H extends { runId: number; part: Part; layer: number; head: number }>(
+  h: H | undefined,
+  runId: number,
+  part: Part,
+  layer: number,
+  head: number,
+): h is H {
+  return !!h && h.runId === runId && h.part === part && h.layer === layer && h.head === head;
 }
