@@ -52,6 +52,11 @@ export interface EngineHostOptions {
   measure?: 'worker' | 'process';
   /** Growth the memory watch allows beyond twice maxRunMemoryMB (default 1024 MB). */
   memoryHeadroomMB?: number;
+  /**
+   * The engine's threads run at this nice value (Linux only, where a thread's priority is its own):
+   * the window's processes then get the CPU first while a run computes. Default: unchanged.
+   */
+  nice?: number;
 }
 
 export interface RunHandle extends Promise<RunResult> {
@@ -97,7 +102,7 @@ function routeReply(m: WorkerReply): Routed<Answer, WorkerNote> {
   }
 }
 
-type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens' | 'measure' | 'memoryHeadroomMB';
+type Optional = 'resourceLimits' | 'maxRunMemoryMB' | 'maxTokens' | 'measure' | 'memoryHeadroomMB' | 'nice';
 
 const MB = 1024 * 1024;
 /** A cancelled kept run whose worker has not stopped by then is stuck: the worker is terminated. */
@@ -326,6 +331,7 @@ export class EngineHost {
       threads: this.opts.threads(),
       maxRunMemoryMB: this.opts.maxRunMemoryMB?.(),
       quick: channel.port2,
+      nice: this.opts.nice,
     };
     const w = new Worker(this.opts.workerScript, {
       workerData,

@@ -31,6 +31,9 @@ export interface AttentionInspectorApi {
   inspector(): InspectorPanel | undefined;
 }
 
+/** The engine worker's nice value (Linux): low enough that the window's processes come first. */
+const ENGINE_NICE = 10;
+
 export function activate(context: vscode.ExtensionContext): AttentionInspectorApi {
   const settings = new Settings(() => {
     const config = vscode.workspace.getConfiguration('attentionInspector');
@@ -43,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): AttentionInspectorAp
     threads: () => settings.current.engineThreads || windowThreads(thisMachine()),
     maxRunMemoryMB: () => settings.current.maxRunMemoryMB,
     maxTokens: () => settings.current.maxSequenceLength,
+    // Below the window's processes: on a machine with few cores a run must not delay the editor.
+    nice: ENGINE_NICE,
   });
   // Out-of-range values are used clamped; say so once at start and after each change.
   const reportLimits = (problems: string[]) => {

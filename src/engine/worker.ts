@@ -19,10 +19,13 @@ import { TokenizerTimeoutError } from './format/tokenizer';
 import { injectFault } from './debug';
 import { layerSummary } from '../../common/layerSummary';
 import { KeptRuns, keptLayer } from './keptRuns';
+import { lowerThreadPriority } from './threadPriority';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number; quick?: MessagePort } | undefined;
+const data = workerData as { faults?: boolean; threads?: number; maxRunMemoryMB?: number; quick?: MessagePort; nice?: number } | undefined;
+// Before the kernels start their threads, which inherit this thread's priority.
+if (data?.nice !== undefined) lowerThreadPriority(data.nice);
 /** Requests about kept runs (head, aggregate) come on their own port: read between layers during a run too. */
 const quick = data?.quick;
 const faultsEnabled = data?.faults === true;
