@@ -18,11 +18,15 @@ export interface LoopSample {
 
 let markFile: string | undefined;
 
-/** With the monitor on, a line `{t, mark}` where the host's work on a run passes `label` (else nothing). */
-export function debugMark(label: string): void {
+/**
+ * With the monitor on, a line `{t, mark}` where the host's work on a run passes `label` (else
+ * nothing; a function label is not even built).
+ */
+export function debugMark(label: string | (() => string)): void {
   if (!markFile) return;
   try {
-    fs.appendFileSync(markFile, `${JSON.stringify({ t: Date.now(), mark: label })}\n`);
+    const mark = typeof label === 'function' ? label() : label;
+    fs.appendFileSync(markFile, `${JSON.stringify({ t: Date.now(), mark })}\n`);
   } catch {
     // as above
   }
@@ -50,4 +54,13 @@ export function startLoopMonitor(env: NodeJS.ProcessEnv = process.env): { dispos
   const timer = setInterval(write, LOOP_MONITOR_MS);
   timer.unref();
   return { dispose: () => (clearInterval(timer), h.disable()) };
+}
+
+/** About how many bytes a message carries: its typed arrays' bytes plus its other values as JSON. */
+export function messageBytes(m: unknown): number {
+  if (ArrayBuffer.isView(m)) return m.byteLength;
+  if (m instanceof ArrayBuffer) return m.byteLength;
+  if (Array.isArray(m)) return m.reduce((n: number, v) => n + messageBytes(v) + 1, 2);
+  if (typeof m === 'object' && m !== null) return Object.entries(m).reduce((n, [k, v]) => n + k.length + 4 + messageBytes(v), 2);
+  return JSON.stringify(m)?.length ?? 0;
 }

@@ -17,7 +17,7 @@ import {
 import { CancelledError, RpcClient } from '../../common/rpc';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
 import { notify } from '../notify';
-import { debugMark } from '../loopMonitor';
+import { debugMark, messageBytes } from '../loopMonitor';
 
 export const INSPECTOR_VIEW_TYPE = 'attentionInspector.inspector';
 
@@ -382,7 +382,7 @@ export class InspectorPanel {
     // postMessage transfers typed arrays as such (VS Code ≥ 1.57); a hidden webview drops
     // messages, which is fine: it asks again with `ready` when it is shown.
     for (const m of messages) {
-      debugMark(`post ${m.type}`);
+      debugMark(() => `post ${m.type} ${Math.round(messageBytes(m) / 1024)} KB`);
       void this.panel.webview.postMessage(m);
     }
   }
