@@ -37,11 +37,17 @@ export interface RequestHeadMessage {
   head: number;
   /** The page paints from a headPreview first, when one can be made, then gets the head. */
   preview?: true;
+  /**
+   * Asked ahead of a click (the pointer rests on the head's tile): the page keeps the answer, and
+   * the head becomes the selection only when the page opens it (HeadShownMessage).
+   */
+  prefetch?: true;
 }
 
 /**
- * The page opened the head the host sent with the run (RunMessage.head), so it asked for none:
- * the host's record of the selection and of a pending focus stays as a request would leave it.
+ * The page opened a head it asked for none for (the one the host sent with the run, or one it
+ * already had): the host's record of the selection and of a pending focus stays as a request
+ * would leave it.
  */
 export interface HeadShownMessage {
   type: 'headShown';
@@ -252,7 +258,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
         isPart(x.part) &&
         isIndex(x.layer) &&
         isIndex(x.head) &&
-        (x.preview === undefined || x.preview === true)
+        (x.preview === undefined || x.preview === true) &&
+        (x.prefetch === undefined || x.prefetch === true)
       );
     case 'headShown':
       return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);

@@ -1,7 +1,7 @@
 // The table of the e2e bench: each figure of issue 20 with its goal. Shared by the bench and the
 // UI test level's small-size regression check (which holds them to looser bounds).
 import { median } from '../stats';
-import type { ScenarioResult } from './scenario';
+import { POINTED_MS, type ScenarioResult } from './scenario';
 
 export interface E2eRow {
   name: string;
@@ -40,6 +40,13 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   add('head switch during a run, max', during.length ? Math.max(...during) : undefined, 250);
   add(`head switch after a run, median (${after.length})`, after.length ? median(after) : undefined, 100);
   add('head switch after a run, max', after.length ? Math.max(...after) : undefined, 250);
+  const pDuring = w.flatMap((x) => x.switchPointedDuringMs);
+  const pAfter = w.flatMap((x) => x.switchPointedAfterMs);
+  const pointed = `pointed ${POINTED_MS} ms first`;
+  add(`head switch during a run, ${pointed}, median (${pDuring.length})`, pDuring.length ? median(pDuring) : undefined, 100);
+  add(`head switch during a run, ${pointed}, max`, pDuring.length ? Math.max(...pDuring) : undefined, 250);
+  add(`head switch after a run, ${pointed}, median (${pAfter.length})`, pAfter.length ? median(pAfter) : undefined, 100);
+  add(`head switch after a run, ${pointed}, max`, pAfter.length ? Math.max(...pAfter) : undefined, 250);
   const values = w.flatMap((x) => x.switchValuesMs);
   add(`head switch → its numbers on hover, median (${values.length})`, values.length ? median(values) : undefined);
   if (r.cancel && r.cancel.inspectorMs === undefined) rows.push({ name: 'Cancel', value: r.cancel.after });

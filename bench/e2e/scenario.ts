@@ -56,9 +56,12 @@ export interface RunFigures {
   finishedMs?: number;
   /** The inspector's "ran in" badge at the end. */
   ranIn?: string;
-  /** Head switches (click → that head's heatmap painted) while running, and after. */
+  /** Head switches (click → that head's heatmap painted) while running, and after: clicked at once. */
   switchDuringMs: number[];
   switchAfterMs: number[];
+  /** The same, with the pointer resting on the tile for POINTED_MS before the click, as a person's does. */
+  switchPointedDuringMs: number[];
+  switchPointedAfterMs: number[];
   /** Click → the head's numbers are there (hover), for every switch; the heatmap may come first from a preview. */
   switchValuesMs: number[];
   /** Status lines the inspector showed, in order (to see progress and what it said). */
@@ -181,6 +184,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     env: { [LOOP_MONITOR_ENV]: loopFile },
     // AI_E2E_SETTINGS='{"attentionInspector.engineThreads": 1}': the same scenario with other settings.
     settings: process.env.AI_E2E_SETTINGS ? (JSON.parse(process.env.AI_E2E_SETTINGS) as Record<string, unknown>) : undefined,
+    // AI_E2E_SERVER_ARGS='--disable-websocket-compression': the same scenario with other server arguments.
+    serverArgs: process.env.AI_E2E_SERVER_ARGS?.split(' ').filter(Boolean),
   });
   const host = new HostLog(loopFile, server);
   const problems: string[] = [];
@@ -251,6 +256,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   }
 }
 
+/** Switches timed during runs so far: clicked at once and pointed at first take turns across runs. */
+let duringSwitches = 0;
+
 /** The part of a run after the Enter: stale mark, first heatmap, head switches, the end. */
 async function timeRun(
   page: Page,
@@ -273,11 +281,16 @@ async function timeRun(
   const first = await marks.next(isInspector('head'), t0, o.runTimeoutMs);
   const during: number[] = [];
   const after: number[] = [];
+  const pointedDuring: number[] = [];
+  const pointedAfter: number[] = [];
   const values: number[] = [];
   if (switches && first) {
-    for (let i = 0; i < o.switches && !marks.all.some((m) => m.t > t0 && finished(m)); i++) {
-      const ms = await switchHead(page, marks, host, i, o.size);
-      if (ms) during.push(ms.painted);
+    // Clicked at once and pointed at first, in turn, for as long as the run goes on.
+    for (let i = 0; i < 2 * o.switches && !marks.all.some((m) => m.t > t0 && finished(m)); i++) {
+      // In turn, over all runs: a run may end after one switch.
+      const pointed = duringSwitches++ % 2 === 1;
+      const ms = await switchHead(page, marks, host, i, o.size, pointed ? POINTED_MS : 0);
+      if (ms) (pointed ? pointedDuring : during).push(ms.painted);
       if (ms?.values !== undefined) values.push(ms.values);
     }
   }
@@ -315,9 +328,10 @@ async function timeRun(
     debug(`long frame (${m.role} ${m.where}) +${Math.round(m.t - t0)}: ${m.value}`);
   if (switches && end) {
     await sleep(300);
-    for (let i = 0; i < o.switches; i++) {
-      const ms = await switchHead(page, marks, host, 100 + i, o.size);
-      if (ms) after.push(ms.painted);
+    for (let i = 0; i < 2 * o.switches; i++) {
+      const pointed = i >= o.switches;
+      const ms = await switchHead(page, marks, host, 100 + i, o.size, pointed ? POINTED_MS : 0);
+      if (ms) (pointed ? pointedAfter : after).push(ms.painted);
       if (ms?.values !== undefined) values.push(ms.values);
     }
   }
@@ -332,6 +346,8 @@ async function timeRun(
     ranIn: end && /ran in ([\d.]+ m?s)/.exec(end.value)?.[1],
     switchDuringMs: during,
     switchAfterMs: after,
+    switchPointedDuringMs: pointedDuring,
+    switchPointedAfterMs: pointedAfter,
     switchValuesMs: values,
     statuses,
     host: host.figures(t0, Math.max(Date.now(), tEnd), rc),
@@ -339,8 +355,15 @@ async function timeRun(
 }
 
 /**
- * Clicks a tile of the inspector's grid (one of the layers shown) and times it until that head is
- * painted, and until it is painted with its numbers (after a preview's colours).
+ * How long the pointer rests on a tile before the click, for the "pointed" switches: a person's
+ * pointer reaches a tile and stops before the button goes down (a bot's click has no such pause).
+ */
+export const POINTED_MS = 150;
+
+/**
+ * Clicks a tile of the inspector's grid (one of the layers shown), after resting the pointer on it
+ * for `pointMs`, and times it from the click until that head is painted, and until it is painted
+ * with its numbers (after a preview's colours).
  */
 async function switchHead(
   page: Page,
@@ -348,6 +371,7 @@ async function switchHead(
   host: HostLog,
   k: number,
   size: BertSize,
+  pointMs: number,
 ): Promise<{ painted: number; values?: number } | undefined> {
   const ins = await frameWith(page, '#app .run-header');
   const layers = await ins
@@ -359,9 +383,15 @@ async function switchHead(
   let head = (k * 5 + 3) % size.heads;
   if (title === `Layer ${layer} · Head ${head}`) head = (head + 1) % size.heads;
   layer = layers.includes(layer) ? layer : layers[0];
-  const before = Date.now();
+  const tile = ins.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`);
+  let before = Date.now();
   try {
-    await ins.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`).click({ timeout: 10_000 });
+    if (pointMs) {
+      await tile.hover({ timeout: 10_000 });
+      await sleep(pointMs);
+      before = Date.now();
+    }
+    await tile.click({ timeout: 10_000 });
   } catch (e) {
     debug(`switch to ${layer}/${head}: click failed: ${(e as Error).message.split('\n')[0]}`);
     return undefined; // the grid was redrawn under the click (a new layer arrived)
@@ -378,30 +408,29 @@ async function switchHead(
   );
   const last = (kind: string) =>
     shown && marks.all.filter((m) => m.role === 'inspector' && m.kind === kind && m.t >= click.t && m.t <= shown.t).pop();
-  const hostMarks = shown
-    ? host
-        .marks(click.t, shown.t)
-        .filter((m) => m.mark.startsWith(`head ${layer}/${head}:`))
-        .map((m) => `${m.mark.split(': ')[1]} +${Math.round(m.t - click.t)}`)
-        .join(', ')
-    : '';
-  debug(
-    `switch to ${layer}/${head}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms; page waited ${last('headWaitMs')?.value ?? '?'} ms, ` +
-      `drew ${last('headDrawMs')?.value ?? '?'} ms; message reached the page +${
-        shown
-          ? Math.round(
-              (marks.all.find((m) => m.kind === 'msg' && m.value.startsWith('head ') && m.t >= click.t && m.t <= shown.t)?.t ?? NaN) -
-                click.t,
-            )
-          : '?'
-      }; host (ms after the click): ${hostMarks}`,
-  );
-  if (!shown) return { painted: 60_000 };
   const full = await marks.next(
     (m) => m.role === 'inspector' && m.kind === 'headValues' && m.value === `Layer ${layer} · Head ${head}`,
     click.t,
     10_000,
   );
+  const hostMarks = shown
+    ? host
+        .marks(click.t, (full ?? shown).t)
+        .filter((m) => m.mark.startsWith(`head ${layer}/${head}:`))
+        .map((m) => `${m.mark.split(': ')[1]} +${Math.round(m.t - click.t)}`)
+        .join(', ')
+    : '';
+  debug(
+    `switch to ${layer}/${head}${pointMs ? ` (pointed ${pointMs} ms)` : ''}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms; page waited ${last('headWaitMs')?.value ?? '?'} ms, ` +
+      `drew ${last('headDrawMs')?.value ?? '?'} ms; page got ${marks.all
+        .filter(
+          (m) =>
+            m.role === 'inspector' && m.kind === 'msg' && /^head/.test(m.value) && m.t >= click.t && m.t <= (shown?.t ?? click.t) + 1000,
+        )
+        .map((m) => `${m.value} +${Math.round(m.t - click.t)}`)
+        .join(', ')}; host (ms after the click): ${hostMarks}`,
+  );
+  if (!shown) return { painted: 60_000 };
   return { painted: shown.t - click.t, values: full && full.t - click.t };
 }
 
@@ -462,7 +491,8 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   let notificationMs: number | undefined;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await center.locator('.notification-list-item').filter({ hasText: 'run cancelled' }).count()) {
+    // In the center (still open from the Cancel) or as a toast, if the center closed once empty.
+    if (await page.locator('.notification-list-item').filter({ hasText: 'run cancelled' }).count()) {
       notificationMs = Date.now() - click;
       break;
     }

@@ -276,7 +276,7 @@ export class InspectorSession {
       case 'requestHead': {
         const reply = this.answerHead(raw);
         const opened = (ms: HostToWebview[]) => {
-          if (ms.some((m) => m.type === 'head' && m.runId === this.runIdValue)) this.opened(raw);
+          if (!raw.prefetch && ms.some((m) => m.type === 'head' && m.runId === this.runIdValue)) this.opened(raw);
           return ms;
         };
         return reply instanceof Promise ? { replies: [], later: reply.then(opened) } : { replies: opened(reply) };

@@ -7,6 +7,8 @@ import type { AttentionLayer } from '../../src/engine/types';
 import { findLayer, runMeta } from '../../common/headData';
 import type { KeptSource } from '../../src/protocol/inspectorSession';
 import { check, equal, hoverCell, texts, waitForHead, withInspector, type Case } from './helpers';
+import { POINT_MS } from '../../webview/inspector/grid';
+import type { RequestHeadMessage } from '../../common/webview';
 import { syntheticResult } from './synthetic';
 
 const RUN = 7;
@@ -177,6 +179,79 @@ export const KEPT_CASES: Case[] = [
           equal(requests(), before, 'no request for the head the run brought');
           const q = Number((await hoverCell(page, 7, 2)).probability);
           check(Math.abs(q - probs[n * n + 7 * n + 2]) <= 0.0005 + 1e-5, `the numbers arrived: ${q}`);
+        },
+        { kept },
+      );
+    },
+  },
+  {
+    name: 'a head pointed at is fetched ahead: clicking it then paints it with no request; a sweep across tiles fetches nothing',
+    run: async (ctx) => {
+      const full = syntheticResult();
+      const store = new KeptRuns();
+      store.set(RUN, full.attentions);
+      const asked: string[] = [];
+      const kept = workerStandIn(store, (key) => asked.push(key), 20);
+      const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
+      await withInspector(
+        ctx,
+        shown,
+        async (ins) => {
+          const { page } = ins;
+          await waitForHead(page, 0, 0);
+          const requests = (from: number) =>
+            ins.received.slice(from).filter((m): m is RequestHeadMessage => (m as { type?: string }).type === 'requestHead');
+          const tile = async (layer: number, head: number) => {
+            const box = await page.locator(`.grid-cell[data-layer="${layer}"][data-head="${head}"]`).boundingBox();
+            return { x: box!.x + box!.width / 2, y: box!.y + box!.height / 2 };
+          };
+          // A sweep: the pointer crosses a row of tiles without resting on any.
+          let from = ins.received.length;
+          await page.mouse.move(0, 0);
+          const a = await tile(1, 0);
+          const b = await tile(1, 2);
+          await page.mouse.move(a.x, a.y);
+          await page.mouse.move(b.x, b.y, { steps: 6 });
+          await page.mouse.move(0, 0);
+          await new Promise((r) => setTimeout(r, 4 * POINT_MS));
+          equal(requests(from).length, 0, 'requests after a sweep across the grid');
+          // Resting on a tile fetches its head ahead; the click then opens it with no request.
+          from = ins.received.length;
+          await page.evaluate(() => {
+            const w = window as unknown as { __heads: string[] };
+            w.__heads = [];
+            window.addEventListener('message', (e: MessageEvent) => {
+              const m = e.data as { type?: string; layer?: number; head?: number };
+              if (m.type === 'head') w.__heads.push(`${m.layer}/${m.head}`);
+            });
+          });
+          const c = await tile(1, 2);
+          await page.mouse.move(c.x, c.y);
+          await page.waitForFunction(() => (window as unknown as { __heads: string[] }).__heads.includes('1/2'), undefined, {
+            timeout: 5000,
+          });
+          const ahead = requests(from);
+          equal(ahead.map((m) => `${m.layer}/${m.head}:${m.prefetch === true}`).join(), '1/2:true', 'the request made ahead');
+          check((await texts(page, '.detail-title'))[0] === 'Layer 0 · Head 0', 'fetching ahead does not open the head');
+          from = ins.received.length;
+          await page.mouse.down();
+          await page.mouse.up();
+          await waitForHead(page, 1, 2);
+          equal(requests(from).length, 0, 'requests for a head fetched ahead, when clicked');
+          const opened = await ins.waitForPosted((m) => m.type === 'headShown', from);
+          equal(`${opened.layer}/${opened.head}`, '1/2', 'the host is told which head is open');
+          const l = findLayer(full, 'encoder', 1)!;
+          const n = l.queries * l.keys;
+          const p = Number((await hoverCell(page, 3, 3)).probability);
+          check(Math.abs(p - l.probs[2 * n + 3 * l.keys + 3]) <= 0.0005 + 1e-5, `L1 H2 (3,3) shows the engine’s number: ${p}`);
+          // A head opened before is kept: going back to it asks nothing either.
+          await page.click('.grid-cell[data-layer="0"][data-head="1"]');
+          await waitForHead(page, 0, 1);
+          from = ins.received.length;
+          await page.click('.grid-cell[data-layer="1"][data-head="2"]');
+          await waitForHead(page, 1, 2);
+          equal(requests(from).length, 0, 'requests for a head opened before');
+          equal(asked.filter((k) => k === `${RUN}:encoder/1/2`).length, 1, 'times L1 H2 was asked of the engine');
         },
         { kept },
       );

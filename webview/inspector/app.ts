@@ -80,7 +80,17 @@ export class InspectorApp {
       (patch) => this.save(patch),
       (score) => this.api.post({ type: 'rerun', runId: this.runId, score }),
     );
-    this.grid = new HeadGrid(this.tooltip, { open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head) }, this.theme);
+    this.grid = new HeadGrid(
+      this.tooltip,
+      {
+        open: (layer, head) => this.select(this.state.part ?? 'encoder', layer, head),
+        pointed: (layer, head) => {
+          const part = this.state.part ?? 'encoder';
+          if (!this.isShown(part, layer, head)) this.loader.prefetch(this.runId, part, layer, head);
+        },
+      },
+      this.theme,
+    );
     this.detail = new DetailPane(
       this.tooltip,
       this.theme,
@@ -389,9 +399,13 @@ export class InspectorApp {
     this.save({ part, layer, head });
     this.grid.setSelected(layer, head);
     this.archPane.redraw({ open: { part, layer, head } });
+    if (!this.isShown(part, layer, head)) this.loader.open(this.runId, part, layer, head);
+  }
+
+  /** Whether the detail pane shows this head of the current run. */
+  private isShown(part: Part, layer: number, head: number): boolean {
     const h = this.head;
-    if (h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head) return;
-    this.loader.open(this.runId, part, layer, head);
+    return !!h && h.runId === this.runId && h.part === part && h.layer === layer && h.head === head;
   }
 
   private openHead(): { part: Part; layer: number; head: number } | undefined {

@@ -21,7 +21,16 @@ interface Cell {
 
 export interface GridCallbacks {
   open(layer: number, head: number): void;
+  /** The pointer (or the keyboard focus) has rested on this tile for POINT_MS: it may be opened next. */
+  pointed(layer: number, head: number): void;
 }
+
+/**
+ * How long the pointer rests on a tile before its head is fetched ahead of the click: a person
+ * takes longer than this between reaching a tile and clicking it, while a sweep across the grid
+ * passes each tile faster, so it fetches nothing.
+ */
+export const POINT_MS = 60;
 
 export class HeadGrid {
   readonly root = el('div', { className: 'head-grid', attrs: { role: 'grid', 'aria-label': 'Attention heads' } });
@@ -164,19 +173,37 @@ export class HeadGrid {
       this.updateTabStops();
       this.cb.open(layer, head);
     });
-    cell.addEventListener('mouseenter', (e) => this.showTip(c, e.clientX, e.clientY));
+    cell.addEventListener('mouseenter', (e) => {
+      this.showTip(c, e.clientX, e.clientY);
+      this.point(c);
+    });
     cell.addEventListener('mousemove', (e) => this.showTip(c, e.clientX, e.clientY));
-    cell.addEventListener('mouseleave', () => this.tooltip.hide());
+    cell.addEventListener('mouseleave', () => {
+      this.tooltip.hide();
+      this.point(undefined);
+    });
     cell.addEventListener('focus', () => {
       const r = cell.getBoundingClientRect();
       this.showTip(c, r.right, r.top);
+      this.point(c);
     });
-    cell.addEventListener('blur', () => this.tooltip.hide());
+    cell.addEventListener('blur', () => {
+      this.tooltip.hide();
+      this.point(undefined);
+    });
     if (this.selected?.layer === layer && this.selected.head === head) {
       cell.classList.add('selected');
       cell.setAttribute('aria-selected', 'true');
     }
     return cell;
+  }
+
+  private pointing: ReturnType<typeof setTimeout> | undefined;
+
+  /** Starts (or, with no tile, stops) the wait after which the tile counts as pointed at. */
+  private point(c: Cell | undefined): void {
+    clearTimeout(this.pointing);
+    this.pointing = c && setTimeout(() => this.cb.pointed(c.layer, c.head), POINT_MS);
   }
 
   private showTip(c: Cell, x: number, y: number): void {

@@ -15,11 +15,30 @@ export const REQUEST_TIMEOUT_MS = 10_000;
  */
 export const LOADING_DELAY_MS = 150;
 
-interface Pending {
+/**
+ * Heads the page keeps for the run it shows: the last ones opened and the ones fetched ahead of a
+ * click. A head of a 512-token run is about 1 MB of scores and 1 MB of probabilities.
+ */
+export const KEEP_HEADS = 8;
+
+/** One request for a head, answered or on its way. */
+interface Fetch {
   requestId: number;
+  runId: number;
   part: Part;
   layer: number;
   head: number;
+  asked: number;
+  /** Its colours, until the head arrives. */
+  preview?: HeadPreviewMessage;
+  answer?: HeadMessage;
+  /** Asked ahead of a click, not yet opened. */
+  ahead: boolean;
+}
+
+/** The head being opened, with its delayed loading line. */
+interface Pending {
+  fetch: Fetch;
   loading: ReturnType<typeof setTimeout>;
 }
 
@@ -44,6 +63,10 @@ export class HeadLoader {
   private sentPreview: HeadPreviewMessage | undefined;
   /** The sent head whose colours are painted, until it arrives. */
   private awaiting: HeadPreviewMessage | undefined;
+  /** Requests of this run, oldest first: answered (up to KEEP_HEADS) and on their way. */
+  private kept: Fetch[] = [];
+  /** The head to fetch ahead once the one on its way arrives (the latest pointed at wins). */
+  private next: { runId: number; part: Part; layer: number; head: number } | undefined;
 
   constructor(
     private readonly rpc: PageRpc,
@@ -53,6 +76,9 @@ export class HeadLoader {
   /** A new run: what was asked for before is stale; `head` is the one the run brought along. */
   newRun(head: HeadMessage | undefined, preview?: HeadPreviewMessage): void {
     this.cancel();
+    for (const f of this.kept) if (!f.answer) this.rpc.fail(f.requestId, new CancelledError('a new run'));
+    this.kept = [];
+    this.next = undefined;
     this.sent = head && fullHead(head);
     this.sentPreview = preview;
   }
@@ -69,17 +95,18 @@ export class HeadLoader {
     }
   }
 
-  /** Shows this head of run `runId`: from the run's data when it is that head, else asks for it. */
+  /** Shows this head of run `runId`: from the run's data or a kept answer when it has it, else asks for it. */
   open(runId: number, part: Part, layer: number, head: number): void {
     const p = this.pending;
-    if (p && p.part === part && p.layer === layer && p.head === head) return;
+    if (p && isHead(p.fetch, runId, part, layer, head)) return;
     this.cancel();
+    const shown = () => this.rpc.notify({ type: 'headShown', runId, part, layer, head });
     // Kept until used or the next run: with a focus, the page first opens its saved head and then,
     // at the focusHead message that follows the run, the one the host sent.
     const sent = this.sent;
     if (isHead(sent, runId, part, layer, head)) {
       this.sent = undefined;
-      this.rpc.notify({ type: 'headShown', runId, part, layer, head });
+      shown();
       return this.view.show(sent);
     }
     const colours = this.sentPreview;
@@ -87,63 +114,118 @@ export class HeadLoader {
       // Its colours now, the head in the message after the run's (sentFull).
       this.sentPreview = undefined;
       this.awaiting = colours;
-      this.rpc.notify({ type: 'headShown', runId, part, layer, head });
+      shown();
       if (!this.view.preview(colours, 0)) this.view.loading(`Loading layer ${layer} · head ${head}…`);
       return;
     }
-    const preview = this.view.canPreview(part, layer);
-    const request = (requestId: number): RequestHeadMessage => ({
-      type: 'requestHead',
-      requestId,
-      runId,
-      part,
-      layer,
-      head,
-      ...(preview ? { preview: true as const } : {}),
-    });
-    const call = this.rpc.request<HeadMessage>(request, {
-      timeoutMs: REQUEST_TIMEOUT_MS,
-      // The colours first: the loading line is not needed once they are painted.
-      onNote: (p) => {
-        const pending = this.pending;
-        if (pending?.requestId !== p.requestId || p.runId !== runId) return;
-        if (this.view.preview(p, performance.now() - asked)) clearTimeout(pending.loading);
-      },
-      timeoutError: () =>
-        new Error(
-          `The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`,
-        ),
-    });
-    const requestId = call.id;
-    const asked = performance.now();
+    let f = this.kept.find((k) => isHead(k, runId, part, layer, head));
+    if (f) {
+      // Kept, or on its way: the host learns it is open now (a request ahead did not tell it).
+      this.touch(f);
+      f.ahead = false;
+      shown();
+      if (f.answer) return this.view.show(f.answer, 0);
+    } else f = this.fetch(runId, part, layer, head, false);
+    const fetch = f;
     const loading = setTimeout(() => {
-      if (this.pending?.requestId === requestId) this.view.loading(`Loading layer ${layer} · head ${head}…`);
+      if (this.pending?.fetch === fetch) this.view.loading(`Loading layer ${layer} · head ${head}…`);
     }, LOADING_DELAY_MS);
-    this.pending = { requestId, part, layer, head, loading };
-    call.then(
-      (m) => {
-        // Stale answers (another request, an earlier run) are dropped.
-        if (this.pending?.requestId !== requestId || m.runId !== runId) return;
-        this.cancel();
-        this.view.show(m, performance.now() - asked);
-      },
-      (e: Error) => {
-        if (this.pending?.requestId !== requestId) return;
-        this.cancel();
-        this.view.loading('');
-        this.view.error(e.message);
-      },
-    );
+    this.pending = { fetch, loading };
+    if (fetch.preview && this.view.preview(fetch.preview, performance.now() - fetch.asked)) clearTimeout(loading);
   }
 
-  /** Forgets the pending request (its answer will be dropped). */
+  /**
+   * Fetches this head ahead of a click (the pointer rests on its tile), so that opening it needs no
+   * trip to the extension. One such request at a time: the answer to a sweep across the grid would
+   * otherwise queue in front of the head clicked.
+   */
+  prefetch(runId: number, part: Part, layer: number, head: number): void {
+    if (this.kept.some((k) => isHead(k, runId, part, layer, head))) return;
+    if (this.kept.some((k) => k.ahead && !k.answer)) {
+      this.next = { runId, part, layer, head };
+      return;
+    }
+    this.next = undefined;
+    this.fetch(runId, part, layer, head, true);
+  }
+
+  /** Stops waiting for the head being opened (its answer is kept, not shown). */
   cancel(): void {
     this.awaiting = undefined;
     const p = this.pending;
     this.pending = undefined;
-    if (!p) return;
-    clearTimeout(p.loading);
-    this.rpc.fail(p.requestId, new CancelledError('another head was asked for'));
+    if (p) clearTimeout(p.loading);
+  }
+
+  private fetch(runId: number, part: Part, layer: number, head: number, ahead: boolean): Fetch {
+    const preview = this.view.canPreview(part, layer);
+    const call = this.rpc.request<HeadMessage>(
+      (requestId): RequestHeadMessage => ({
+        type: 'requestHead',
+        requestId,
+        runId,
+        part,
+        layer,
+        head,
+        ...(preview ? { preview: true as const } : {}),
+        ...(ahead ? { prefetch: true as const } : {}),
+      }),
+      {
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        // The colours first: the loading line is not needed once they are painted.
+        onNote: (p) => {
+          if (p.runId !== runId || f.answer) return;
+          f.preview = p;
+          const pending = this.pending;
+          if (pending?.fetch === f && this.view.preview(p, performance.now() - f.asked)) clearTimeout(pending.loading);
+        },
+        timeoutError: () =>
+          new Error(
+            `The extension did not send layer ${layer} head ${head} within ${REQUEST_TIMEOUT_MS / 1000} s. Try again, or restart the engine.`,
+          ),
+      },
+    );
+    const f: Fetch = { requestId: call.id, runId, part, layer, head, asked: performance.now(), ahead };
+    this.kept.push(f);
+    call.then(
+      (m) => {
+        if (!this.kept.includes(f) || m.runId !== runId) return; // an earlier run's
+        f.answer = fullHead(m);
+        f.preview = undefined;
+        this.forgetOld();
+        if (this.pending?.fetch === f) {
+          this.cancel();
+          this.view.show(f.answer, performance.now() - f.asked);
+        }
+        this.fetchNext();
+      },
+      (e: Error) => {
+        this.kept = this.kept.filter((k) => k !== f);
+        if (this.pending?.fetch === f) {
+          this.cancel();
+          this.view.loading('');
+          this.view.error(e.message);
+        }
+        this.fetchNext();
+      },
+    );
+    return f;
+  }
+
+  private fetchNext(): void {
+    const n = this.next;
+    if (n && !this.kept.some((k) => k.ahead && !k.answer)) this.prefetch(n.runId, n.part, n.layer, n.head);
+  }
+
+  /** Most recently used last. */
+  private touch(f: Fetch): void {
+    this.kept = [...this.kept.filter((k) => k !== f), f];
+  }
+
+  /** Keeps the KEEP_HEADS newest answers (and every request still on its way). */
+  private forgetOld(): void {
+    let older = this.kept.filter((k) => k.answer).length - KEEP_HEADS;
+    this.kept = this.kept.filter((k) => !k.answer || older-- <= 0);
   }
 }
 

@@ -99,6 +99,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** User settings on top of the harness's own (e.g. the bench's engineThreads). */
   settings?: Record<string, unknown>;
+  /** More server arguments (e.g. the bench's `--disable-websocket-compression`, to compare). */
+  serverArgs?: string[];
 }
 
 export interface RunningServer {
@@ -150,6 +152,7 @@ export async function startServer(install: ServerInstall, opts: StartOptions): P
           '--disable-workspace-trust',
           '--reconnection-grace-time',
           '5',
+          ...(opts.serverArgs ?? []),
         ]
       : [
           install.codeServerEntry,

@@ -30,8 +30,14 @@ export const checks: UiCheck[] = [
       if (w?.staleMs === undefined || w.staleMs > 2000) problems.push(`previous result marked stale after ${w?.staleMs} ms (bound 2000)`);
       else if (w.firstHeatmapMs !== undefined && w.staleMs >= w.firstHeatmapMs)
         problems.push('the previous result was not marked stale before the new heatmap came');
-      const switches = [...(w?.switchDuringMs ?? []), ...(w?.switchAfterMs ?? [])];
+      const switches = [
+        ...(w?.switchDuringMs ?? []),
+        ...(w?.switchAfterMs ?? []),
+        ...(w?.switchPointedDuringMs ?? []),
+        ...(w?.switchPointedAfterMs ?? []),
+      ];
       if (w && w.switchAfterMs.length === 0) problems.push('no head switch after the run was timed');
+      if (w && w.switchPointedAfterMs.length === 0) problems.push('no head switch pointed at first was timed');
       // A head comes from the engine worker, which answers between layers even while a run goes on.
       if (switches.some((x) => x > 2000)) problems.push(`a head switch took ${Math.max(...switches)} ms (bound 2000)`);
       const reconnects = [r.cold.host, w?.host].reduce((s, h) => s + (h?.reconnects ?? 0), 0);

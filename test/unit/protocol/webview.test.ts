@@ -262,3 +262,23 @@ test('session: a run status passes the guard, is re-sent after a reload, and a n
   ])
     assert.equal(isHostToWebview(bad), false);
 });
+
+test('session: a head fetched ahead (prefetch) is answered but becomes the open head only when the page says it opened it', () => {
+  const s = new InspectorSession();
+  s.setResult(syntheticResult(), 't');
+  const opening = () => {
+    const run = s.handle({ type: 'ready' }).replies.find((m) => m.type === 'run');
+    return run?.type === 'run' && run.head ? `${run.head.part}/${run.head.layer}/${run.head.head}` : 'none';
+  };
+  const before = opening();
+  const { replies } = s.handle(req({ runId: s.runId, part: 'cross', layer: 1, head: 2, prefetch: true }));
+  assert.equal(replies[0]?.type, 'head', 'answered');
+  assert.equal(opening(), before, 'a reload still opens the head that was open');
+  s.handle({ type: 'headShown', runId: s.runId, part: 'cross', layer: 1, head: 2 });
+  assert.equal(opening(), 'cross/1/2', 'opened once the page shows it');
+  s.handle(req({ runId: s.runId, part: 'decoder', layer: 0, head: 1 }));
+  assert.equal(opening(), 'decoder/0/1', 'a plain request opens its head');
+  assert.equal(isWebviewToHost(req({ prefetch: 1 })), false, 'prefetch is true or absent');
+  assert.equal(isWebviewToHost(req({ prefetch: 'yes' })), false);
+  assert.ok(isWebviewToHost(req({ prefetch: true, preview: true })));
+});
