@@ -57,7 +57,16 @@ export interface SidebarState {
   chatTemplate?: boolean;
 }
 
-export type HostToSidebar = SidebarState;
+/** How far the running run is (its layers done of total), between the state messages. */
+export interface SidebarProgress {
+  type: 'progress';
+  done: number;
+  total: number;
+  /** The engine's words for the step (e.g. "encoder layer 3/12"). */
+  message: string;
+}
+
+export type HostToSidebar = SidebarState | SidebarProgress;
 
 // ---- guards -----------------------------------------------------------------------------------
 
@@ -105,6 +114,8 @@ function isSidebarPart(x: unknown): x is SidebarPart {
 
 /** What the view checks before rendering: array lengths must match the shapes they claim. */
 export function isHostToSidebar(x: unknown): x is HostToSidebar {
+  if (isRecord(x) && x.type === 'progress')
+    return isIndex(x.done) && isCount(x.total) && x.done <= x.total && typeof x.message === 'string' && x.message.length <= 500;
   if (!isRecord(x) || x.type !== 'state') return false;
   if (x.model !== undefined && !(isRecord(x.model) && typeof x.model.name === 'string' && typeof x.model.file === 'string')) return false;
   if (x.message !== undefined && typeof x.message !== 'string') return false;

@@ -190,6 +190,13 @@ export interface RunStatusMessage {
   type: 'runStatus';
   state: 'running' | 'cancelled' | 'failed' | 'idle';
   message: string;
+  /** A running run's steps done of its total (layers): a bar that fills, not one that animates. */
+  progress?: RunProgress;
+}
+
+export interface RunProgress {
+  done: number;
+  total: number;
 }
 
 /** No run to show (e.g. the panel was restored after a reload and the run was not kept). */
@@ -242,6 +249,10 @@ export interface InspectorState {
 }
 
 // ---- guards -----------------------------------------------------------------------------------
+
+function isRunProgress(x: unknown): x is RunProgress {
+  return isRecord(x) && isIndex(x.done) && isIndex(x.total) && x.total >= 1 && x.done <= x.total;
+}
 
 /** Validates untrusted input from the webview. Anything else is dropped by the host. */
 export function isWebviewToHost(x: unknown): x is WebviewToHost {
@@ -365,7 +376,11 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'noRun':
       return isString(x.message) && (x.runAgain === undefined || isString(x.runAgain, 200));
     case 'runStatus':
-      return (x.state === 'running' || x.state === 'cancelled' || x.state === 'failed' || x.state === 'idle') && isString(x.message);
+      return (
+        (x.state === 'running' || x.state === 'cancelled' || x.state === 'failed' || x.state === 'idle') &&
+        isString(x.message) &&
+        (x.progress === undefined || isRunProgress(x.progress))
+      );
     default:
       return isHostToView(x);
   }

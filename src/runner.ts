@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost, RunHandle } from './engineHost';
-import type { ModelSummary, RunInput, RunResult } from './engine/types';
+import type { ModelSummary, Progress, RunInput, RunResult } from './engine/types';
 import type { HeadFocus } from '../common/webview';
 import type { InspectorView } from '../common/views';
 import type { RunEvent } from './panels/runDisplay';
@@ -120,13 +120,8 @@ export class Runner implements vscode.Disposable {
    * A run whose probabilities stay in the engine worker (the inspector asks it for one head at a
    * time): the worker keeps it and the run on screen (lastResult), and drops older ones.
    */
-  private startKept(
-    modelPath: string,
-    input: RunInput,
-    onProgress: (message: string) => void,
-    onPartial: (r: RunResult) => void,
-  ): RunHandle {
-    return this.engine.run(modelPath, input, (p) => onProgress(p.message), onPartial, { also: this.lastResult?.kept?.run });
+  private startKept(modelPath: string, input: RunInput, onProgress: (p: Progress) => void, onPartial: (r: RunResult) => void): RunHandle {
+    return this.engine.run(modelPath, input, onProgress, onPartial, { also: this.lastResult?.kept?.run });
   }
 
   /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */
@@ -140,9 +135,9 @@ export class Runner implements vscode.Disposable {
           cancellable: true,
         },
         (progress, token) => {
-          const onProgress = (message: string) => {
-            progress.report({ message: uiText(message) });
-            this.progressed(seq, modelPath, message);
+          const onProgress = (p: Progress) => {
+            progress.report({ message: uiText(p.message) });
+            this.progressed(seq, modelPath, p);
           };
           const handle = this.startKept(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
           token.onCancellationRequested(() => {
@@ -166,10 +161,9 @@ export class Runner implements vscode.Disposable {
     const handle = this.startKept(
       modelPath,
       input,
-      (m) => this.progressed(seq, modelPath, m),
+      (p) => this.progressed(seq, modelPath, p),
       (r) => this.emitPartial(seq, r, { live: true }),
     );
-    void vscode.window.withProgress({ location: { viewId: RUN_VIEW_ID } }, () => handle.catch(() => undefined));
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
       (e: Error) => {
@@ -206,9 +200,9 @@ export class Runner implements vscode.Disposable {
     return seq;
   }
 
-  private progressed(seq: number, modelPath: string, message: string): void {
-    debugMark(`progress ${seq}: ${message}`);
-    if (seq === this.seq) this.events.fire({ type: 'progress', seq, model: modelPath, message });
+  private progressed(seq: number, modelPath: string, p: Progress): void {
+    debugMark(`progress ${seq}: ${p.message}`);
+    if (seq === this.seq) this.events.fire({ type: 'progress', seq, model: modelPath, message: p.message, done: p.done, total: p.total });
   }
 
   /**

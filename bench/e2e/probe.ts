@@ -119,7 +119,13 @@ function probe(): void {
             banner: visible('.error-banner') ? text('.error-text') : '',
             loading: text('.detail-status'),
           }
-        : { status: text('.status') };
+        : {
+            status: text('.status'),
+            // The Run view's bar: layers done / total while a run goes on.
+            progress: visible('.run-progress')
+              ? `${(app.querySelector('.run-progress') as HTMLProgressElement).value}/${(app.querySelector('.run-progress') as HTMLProgressElement).max}`
+              : '',
+          };
     let last: Record<string, string> = {};
     const check = (records: MutationRecord[]) => {
       for (const r of records) {

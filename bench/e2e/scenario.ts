@@ -66,6 +66,8 @@ export interface RunFigures {
   switchValuesMs: number[];
   /** Status lines the inspector showed, in order (to see progress and what it said). */
   statuses: string[];
+  /** The Run view's progress bar during the run (done/total), as it changed. */
+  runViewProgress: string[];
   host: HostFigures;
 }
 
@@ -350,6 +352,10 @@ async function timeRun(
     switchPointedAfterMs: pointedAfter,
     switchValuesMs: values,
     statuses,
+    runViewProgress: marks.all
+      .filter((m) => m.role === 'sidebar' && m.kind === 'progress' && m.value && m.t >= t0 && m.t <= tEnd)
+      .sort((a, b) => a.t - b.t)
+      .map((m) => m.value),
     host: host.figures(t0, Math.max(Date.now(), tEnd), rc),
   };
 }
@@ -415,9 +421,9 @@ async function switchHead(
   );
   const hostMarks = shown
     ? host
-        .marks(click.t, (full ?? shown).t)
-        .filter((m) => m.mark.startsWith(`head ${layer}/${head}:`))
-        .map((m) => `${m.mark.split(': ')[1]} +${Math.round(m.t - click.t)}`)
+        .marks(click.t - pointMs, (full ?? shown).t)
+        .filter((m) => m.mark.startsWith('head '))
+        .map((m) => `${m.mark.startsWith(`head ${layer}/${head}:`) ? m.mark.split(': ')[1] : m.mark} +${Math.round(m.t - click.t)}`)
         .join(', ')
     : '';
   debug(
@@ -428,7 +434,12 @@ async function switchHead(
             m.role === 'inspector' && m.kind === 'msg' && /^head/.test(m.value) && m.t >= click.t && m.t <= (shown?.t ?? click.t) + 1000,
         )
         .map((m) => `${m.value} +${Math.round(m.t - click.t)}`)
-        .join(', ')}; host (ms after the click): ${hostMarks}`,
+        .join(', ')}; host (ms after the click): ${hostMarks}${marks.all
+        .filter(
+          (m) => m.role === 'inspector' && m.kind === 'banner' && m.value && m.t >= click.t && m.t <= (full ?? shown ?? click).t + 1000,
+        )
+        .map((m) => `; banner: ${m.value}`)
+        .join('')}`,
   );
   if (!shown) return { painted: 60_000 };
   return { painted: shown.t - click.t, values: full && full.t - click.t };

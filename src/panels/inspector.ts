@@ -23,7 +23,7 @@ export class Inspector implements vscode.Disposable {
       isOpen: () => InspectorPanel.current !== undefined,
       show: (result, title, focus, view) => InspectorPanel.show(extensionUri, result, title, focus, view),
       extend: (result, title) => InspectorPanel.current?.extendResult(result, title),
-      setStatus: (state, message) => InspectorPanel.current?.setRunStatus(state, message),
+      setStatus: (state, message, progress) => InspectorPanel.current?.setRunStatus(state, message, progress),
       showError: (message) => InspectorPanel.showError(extensionUri, message),
     });
     this.disposables = [

@@ -13,6 +13,7 @@ import {
   type HeadFocus,
   type HostToWebview,
   type InspectorView,
+  type RunProgress,
 } from '../../common/webview';
 import { CancelledError, RpcClient } from '../../common/rpc';
 import { buildWebviewHtml, joinUri, webviewOptions } from '../webviewHtml';
@@ -263,10 +264,10 @@ export class InspectorPanel {
   }
 
   /** Says at once that a run started (the shown result is out of date), progressed, or stopped. */
-  setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
+  setRunStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string, progress?: RunProgress): void {
     // A run that stopped says so at once: not after a head the busy worker sends at its next checkpoint.
     if (state !== 'running') this.flush();
-    this.postInOrder([this.session.setRunStatus(state, message)]);
+    this.postInOrder([this.session.setRunStatus(state, message, progress)]);
   }
 
   /** Shows an error banner above the current content. */
@@ -286,7 +287,7 @@ export class InspectorPanel {
   }
 
   private onMessage(raw: unknown): void {
-    const what = isHeadRequest(raw) ? `head ${raw.layer}/${raw.head}` : undefined;
+    const what = isHeadRequest(raw) ? `head ${raw.layer}/${raw.head}${raw.prefetch ? ' ahead' : ''}` : undefined;
     if (what) debugMark(`${what}: asked`);
     const { replies, log, event, later } = this.session.handle(raw);
     if (log) console.warn(`[attention-inspector] ${log}`);
@@ -389,6 +390,6 @@ export class InspectorPanel {
 }
 
 /** For the bench's marks only (the session validates every message). */
-function isHeadRequest(raw: unknown): raw is { layer: number; head: number } {
+function isHeadRequest(raw: unknown): raw is { layer: number; head: number; prefetch?: boolean } {
   return typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'requestHead';
 }

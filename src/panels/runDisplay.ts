@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { RunResult } from '../engine/types';
 import type { InspectorView } from '../../common/views';
-import type { HeadFocus } from '../../common/webview';
+import type { HeadFocus, RunProgress } from '../../common/webview';
 import { describeInput } from '../inputText';
 
 /** How a run was asked for (the runner's RunOptions, as far as showing it goes). */
@@ -21,7 +21,7 @@ export interface ShowOptions {
 export type RunEvent =
   /** `seq` numbers the runs; the runner emits events of its latest run only. */
   | { type: 'started'; seq: number; model: string }
-  | { type: 'progress'; seq: number; model: string; message: string }
+  | { type: 'progress'; seq: number; model: string; message: string; done: number; total: number }
   | { type: 'partial'; seq: number; result: RunResult; opts: ShowOptions }
   | { type: 'finished'; seq: number; result: RunResult; opts: ShowOptions }
   /** `previous`: the last finished run, which the panel shows again. */
@@ -38,8 +38,8 @@ export interface InspectorScreen {
   show(result: RunResult, title: string, focus?: HeadFocus, view?: InspectorView): void;
   /** More of the streamed run on screen (its id and open head stay). */
   extend(result: RunResult, title: string): void;
-  /** A line above the shown run; the panel must be open. */
-  setStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void;
+  /** A line above the shown run, with how far a running run is; the panel must be open. */
+  setStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string, progress?: RunProgress): void;
   /** An error banner, opening the panel when none is. */
   showError(message: string): void;
 }
@@ -62,6 +62,7 @@ export class RunDisplay {
         s.setStatus(
           'running',
           `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})… The heads below are from the previous run.`,
+          e.type === 'started' ? { done: 0, total: 1 } : { done: Math.min(e.done, e.total), total: Math.max(1, e.total) },
         );
         return;
       case 'partial': {

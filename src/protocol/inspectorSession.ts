@@ -15,6 +15,7 @@ import {
   type RequestHeadMessage,
   type RunMessage,
   type RunMeta,
+  type RunProgress,
   type RunStatusMessage,
 } from '../../common/webview';
 import { describeMessage, previewMessages, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
@@ -203,8 +204,8 @@ export class InspectorSession {
   }
 
   /** A run started, progressed or stopped without replacing the shown result ('idle' forgets it). */
-  setRunStatus(state: RunStatusMessage['state'], message: string): HostToWebview {
-    const m: RunStatusMessage = { type: 'runStatus', state, message };
+  setRunStatus(state: RunStatusMessage['state'], message: string, progress?: RunProgress): HostToWebview {
+    const m: RunStatusMessage = { type: 'runStatus', state, message, ...(progress && { progress }) };
     this.status = state === 'idle' ? undefined : m;
     return m;
   }

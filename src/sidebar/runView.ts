@@ -4,7 +4,7 @@
 // time (its page is then reloaded), so it asks with `ready` and gets the whole state again.
 import * as vscode from 'vscode';
 import type { RunResult } from '../engine/types';
-import { isSidebarToHost, type SidebarState, type SidebarToHost } from '../../common/sidebar';
+import { isSidebarToHost, type SidebarProgress, type SidebarState, type SidebarToHost } from '../../common/sidebar';
 import { receiver } from '../../common/rpc';
 import { sidebarState } from './sidebarState';
 import { buildWebviewHtml, webviewOptions } from '../webviewHtml';
@@ -53,6 +53,16 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
       runner.onDidChange(() => {
         this.restorePending = false; // a run started (the inspector's own restore, or the person's)
         this.post();
+      }),
+      // The view's own bar fills as layers finish: a small message, not the whole state again.
+      runner.onRun((e) => {
+        if (e.type === 'progress' && this.view?.visible)
+          void this.view.webview.postMessage({
+            type: 'progress',
+            done: e.done,
+            total: e.total,
+            message: e.message,
+          } satisfies SidebarProgress);
       }),
     );
   }

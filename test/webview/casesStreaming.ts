@@ -120,8 +120,19 @@ export const STREAMING_CASES: Case[] = [
         const { page } = ins;
         await waitForHead(page, 0, 0);
         check((await page.$('.stale')) === null, 'a finished run is not marked');
-        await ins.send([ins.session.setRunStatus('running', 'Running m (encoder layer 1/4)… The heads below are from the previous run.')]);
+        await ins.send([
+          ins.session.setRunStatus('running', 'Running m (encoder layer 1/4)… The heads below are from the previous run.', {
+            done: 1,
+            total: 4,
+          }),
+        ]);
         await page.waitForSelector('.run-pending.stale', { timeout: 5000 });
+        // A bar of the layers done: determinate (an indeterminate one animates every frame).
+        equal(
+          await page.$eval('.run-pending progress', (e) => `${e.getAttribute('value')}/${e.getAttribute('max')}`),
+          '1/4',
+          'the running line’s bar: layers done / total',
+        );
         equal(
           await page.textContent('.run-pending-text'),
           'Running m (encoder layer 1/4)… The heads below are from the previous run.',

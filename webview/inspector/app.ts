@@ -234,7 +234,7 @@ export class InspectorApp {
         this.views.stepper.rerunFailed();
         return;
       case 'runStatus':
-        this.header.setPending(m.state, m.message);
+        this.header.setPending(m.state, m.message, m.progress);
         this.main.classList.toggle('stale-content', this.header.stale);
         return;
       case 'noRun':

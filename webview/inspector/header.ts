@@ -1,5 +1,5 @@
 // The run summary at the top: model, architecture, size and the tokens the model saw.
-import type { RunMeta } from '../../common/webview';
+import type { RunMeta, RunProgress } from '../../common/webview';
 import { clear, displayToken, el, fmtCount } from '../shared/dom';
 
 const MAX_CHIPS = 160;
@@ -10,10 +10,12 @@ export class RunHeader {
   private pending: HTMLElement | undefined;
 
   /**
-   * Says that a run started or went on (what is shown is out of date: marked `stale`), or that it
-   * was cancelled or failed (what is shown is the previous run); 'idle' removes the line.
+   * Says that a run started or went on (what is shown is out of date: marked `stale`), with a bar of
+   * its layers done, or that it was cancelled or failed (what is shown is the previous run); 'idle'
+   * removes the line. The bar is never indeterminate: Chromium repaints an indeterminate one every
+   * frame, which on a machine without GPU compositing took CPU from the run and the window.
    */
-  setPending(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string): void {
+  setPending(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string, progress?: RunProgress): void {
     this.pending?.remove();
     this.pending = undefined;
     if (state === 'idle') return;
@@ -21,7 +23,12 @@ export class RunHeader {
       'div',
       { className: `run-pending ${state === 'running' ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } },
       [
-        state === 'running' ? el('progress', { className: 'run-progress', attrs: { 'aria-label': 'run progress' } }) : null,
+        state === 'running' && progress
+          ? el('progress', {
+              className: 'run-progress',
+              attrs: { max: String(progress.total), value: String(progress.done), 'aria-label': 'run progress' },
+            })
+          : null,
         el('span', { className: 'run-pending-text', text: message }),
       ],
     );

@@ -40,6 +40,10 @@ export const checks: UiCheck[] = [
       if (w && w.switchPointedAfterMs.length === 0) problems.push('no head switch pointed at first was timed');
       // A head comes from the engine worker, which answers between layers even while a run goes on.
       if (switches.some((x) => x > 2000)) problems.push(`a head switch took ${Math.max(...switches)} ms (bound 2000)`);
+      // The Run view's bar fills with the layers done (it is not an animation that says nothing).
+      const bar = w?.runViewProgress ?? [];
+      if (!bar.some((p) => /^[1-9]\d*\/2$/.test(p)))
+        problems.push(`the Run view's bar never showed a layer of 2 done: ${JSON.stringify(bar)}`);
       const reconnects = [r.cold.host, w?.host].reduce((s, h) => s + (h?.reconnects ?? 0), 0);
       if (reconnects) problems.push(`the extension host reconnected ${reconnects} times`);
       if (problems.length) throw new Error(problems.join('; '));

@@ -212,3 +212,16 @@ test('generate: the view sends a token count, the guard bounds it; a decoder-onl
   const e = sidebarState({ current: 'm', resultModel: 'm', lastResult: encdec, running: false });
   assert.equal(e.canGenerate, undefined, 'an encoder–decoder run offers no "Generate N tokens"');
 });
+
+test('the Run view takes a run’s progress as layers done of total, and nothing that cannot be', () => {
+  assert.ok(isHostToSidebar({ type: 'progress', done: 3, total: 12, message: 'encoder layer 4/12' }));
+  for (const bad of [
+    { done: 13, total: 12 },
+    { done: 0, total: 0 },
+    { done: -1, total: 4 },
+    { done: 1.5, total: 4 },
+    { done: 1, total: 4, message: 7 },
+    { done: 1, total: 4, message: 'x'.repeat(501) },
+  ])
+    assert.equal(isHostToSidebar({ type: 'progress', message: 'm', ...bad }), false, JSON.stringify(bad).slice(0, 60));
+});

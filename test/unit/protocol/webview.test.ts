@@ -282,3 +282,13 @@ test('session: a head fetched ahead (prefetch) is answered but becomes the open 
   assert.equal(isWebviewToHost(req({ prefetch: 'yes' })), false);
   assert.ok(isWebviewToHost(req({ prefetch: true, preview: true })));
 });
+
+test('a running status carries its layers done of total, or none; the page rejects a bar that cannot be', () => {
+  const s = new InspectorSession();
+  const m = s.setRunStatus('running', 'Running m (encoder layer 2/12)…', { done: 1, total: 12 });
+  assert.ok(isHostToWebview(m));
+  assert.deepEqual(m.type === 'runStatus' && m.progress, { done: 1, total: 12 });
+  assert.ok(isHostToWebview(s.setRunStatus('cancelled', 'Run cancelled.')), 'no bar');
+  for (const progress of [{ done: 5, total: 4 }, { done: 0, total: 0 }, { done: -1, total: 3 }, { done: 1 }, 'half'])
+    assert.equal(isHostToWebview({ type: 'runStatus', state: 'running', message: 'x', progress }), false, JSON.stringify(progress));
+});

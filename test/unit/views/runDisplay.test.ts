@@ -38,7 +38,8 @@ function fakeScreen(open = false): InspectorScreen & { log: string[]; open: bool
       s.log.push(`show ${r.model.name} ${r.attentions.length}${r.running?.stopped ? ` ${r.running.stopped}` : ''}`);
     },
     extend: (r: RunResult) => s.log.push(`extend ${r.attentions.length}`),
-    setStatus: (state: string) => s.log.push(`status ${state}`),
+    setStatus: (state: string, _message: string, progress?: { done: number; total: number }) =>
+      s.log.push(`status ${state}${progress ? ` ${progress.done}/${progress.total}` : ''}`),
     showError: (m: string) => ((s.open = true), s.log.push(`error ${m}`)),
   };
   return s;
@@ -49,14 +50,15 @@ test('a streamed run: running line, first layers shown, more layers extend it, t
   const d = new RunDisplay(screen);
   const events: RunEvent[] = [
     { type: 'started', seq: 1, model: '/m/b.json' },
-    { type: 'progress', seq: 1, model: '/m/b.json', message: 'encoder layer 1/4' },
+    { type: 'progress', seq: 1, model: '/m/b.json', message: 'encoder layer 1/4', done: 0, total: 4 },
     { type: 'partial', seq: 1, result: result('b', 2, true), opts: {} },
-    { type: 'progress', seq: 1, model: '/m/b.json', message: 'encoder layer 3/4' },
+    { type: 'progress', seq: 1, model: '/m/b.json', message: 'encoder layer 3/4', done: 2, total: 4 },
     { type: 'partial', seq: 1, result: result('b', 3, true), opts: {} },
     { type: 'finished', seq: 1, result: result('b', 4), opts: {} },
   ];
   for (const e of events) d.handle(e);
-  assert.deepEqual(screen.log, ['status running', 'status running', 'show b 2', 'extend 3', 'extend 4']);
+  // The running line's bar fills with the layers done (an empty bar at the start, not an animation).
+  assert.deepEqual(screen.log, ['status running 0/1', 'status running 0/4', 'show b 2', 'extend 3', 'extend 4']);
   screen.log.length = 0;
   d.handle({ type: 'partial', seq: 2, result: result('c', 1, true), opts: {} });
   d.handle({ type: 'finished', seq: 2, result: result('c', 4), opts: { focus: { part: 'encoder', layer: 3, head: 0 } } });
