@@ -28,6 +28,11 @@ function probe(): void {
   w.__e2eProbe = true;
   const marks: { kind: string; value: string; t: number }[] = (w.__e2eMarks = []);
   const now = () => performance.timeOrigin + performance.now();
+  // When each frame's document started, and when it was parsed (a webview's page loads in a frame).
+  marks.push({ kind: 'boot', value: location.pathname.split('/').pop() ?? '', t: performance.timeOrigin });
+  document.addEventListener('DOMContentLoaded', () =>
+    marks.push({ kind: 'parsed', value: location.pathname.split('/').pop() ?? '', t: now() }),
+  );
   const painted = (kind: string, value: string) =>
     requestAnimationFrame(() => {
       const ch = new MessageChannel();

@@ -214,7 +214,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await answerQuickPick(page, /model/i, name, name);
     await page.keyboard.press('Enter');
     await answerQuickPick(page, /Type an input/, input, 'run this text');
+    // AI_E2E_TRACE_COLD=<file>: a Chromium trace of the cold run.
+    const coldTrace = process.env.AI_E2E_TRACE_COLD;
+    if (coldTrace) await page.context().browser()!.startTracing(page, { path: coldTrace, categories: TRACE_CATEGORIES });
     const cold = await timeRun(page, marks, host, o, async () => page.keyboard.press('Enter'), 'workbench', false);
+    if (coldTrace) await page.context().browser()!.stopTracing();
 
     const warm: RunFigures[] = [];
     for (let i = 0; i < o.warmRuns; i++) {
@@ -224,13 +228,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       // AI_E2E_TRACE=<file>: a Chromium trace of the last warm run (chrome://tracing, Perfetto).
       const trace = process.env.AI_E2E_TRACE && i === o.warmRuns - 1 ? process.env.AI_E2E_TRACE : undefined;
       if (trace)
-        await page
-          .context()
-          .browser()!
-          .startTracing(page, {
-            path: trace,
-            categories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink'],
-          });
+        await page.context().browser()!.startTracing(page, {
+          path: trace,
+          categories: TRACE_CATEGORIES,
+        });
       warm.push(await timeRun(page, marks, host, o, () => box.press('Enter'), 'sidebar', true));
       if (trace) await page.context().browser()!.stopTracing();
     }
@@ -257,6 +258,17 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await server.stop(!!process.env.AI_E2E_KEEP);
   }
 }
+
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'v8',
+  'disabled-by-default-devtools.timeline',
+  'toplevel',
+  'blink',
+  'ServiceWorker',
+  'loading',
+  'navigation',
+];
 
 /** Switches timed during runs so far: clicked at once and pointed at first take turns across runs. */
 let duringSwitches = 0;
@@ -314,6 +326,18 @@ async function timeRun(
         .join(', ')}; page got ${marks.all
         .filter((m) => m.role === 'inspector' && m.kind === 'msg' && m.t >= t0 && m.t <= until)
         .map((m) => `${m.value} +${Math.round(m.t - t0)}`)
+        .join(', ')}`,
+    );
+  if (!switches)
+    debug(
+      `frames: ${marks.all
+        .filter((m) => (m.kind === 'boot' || m.kind === 'parsed') && m.t >= t0 && m.t <= (first?.t ?? tEnd))
+        .sort((a, b) => a.t - b.t)
+        .map((m) => `${m.kind} ${m.value || '?'} (${m.role}) +${Math.round(m.t - t0)}`)
+        .join(', ')}; host: ${host
+        .marks(t0, first?.t ?? tEnd)
+        .filter((m) => m.mark.startsWith('page: ') || m.mark === 'panel created')
+        .map((m) => `${m.mark} +${Math.round(m.t - t0)}`)
         .join(', ')}`,
     );
   debug(

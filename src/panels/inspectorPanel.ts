@@ -186,6 +186,7 @@ export class InspectorPanel {
   }
 
   private static create(extensionUri: vscode.Uri, column = vscode.ViewColumn.Beside): InspectorPanel {
+    debugMark('panel created');
     const panel = vscode.window.createWebviewPanel(
       INSPECTOR_VIEW_TYPE,
       'Attention Inspector',
@@ -289,6 +290,7 @@ export class InspectorPanel {
   private onMessage(raw: unknown): void {
     const what = isHeadRequest(raw) ? `head ${raw.layer}/${raw.head}${raw.prefetch ? ' ahead' : ''}` : undefined;
     if (what) debugMark(`${what}: asked`);
+    else debugMark(() => `page: ${(raw as { type?: unknown } | null)?.type}`);
     const { replies, log, event, later } = this.session.handle(raw);
     if (log) console.warn(`[attention-inspector] ${log}`);
     this.post(replies);
