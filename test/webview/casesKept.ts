@@ -3,7 +3,7 @@
 // worker is stood in for by its own store (engine/keptRuns.ts) over the full run.
 import { KeptRuns, keptLayer } from '../../src/engine/keptRuns';
 import { answerHead, softmaxHead } from '../../common/headWire';
-import type { AttentionLayer } from '../../src/engine/types';
+import type { AttentionLayer, RunResult } from '../../src/engine/types';
 import { findLayer, runMeta } from '../../common/headData';
 import type { KeptSource } from '../../src/protocol/inspectorSession';
 import { check, equal, hoverCell, texts, waitForHead, withInspector, type Case } from './helpers';
@@ -25,16 +25,22 @@ function workerStandIn(store: KeptRuns, asked: (key: string, preview: boolean) =
   };
 }
 
+/** A run as the session holds it when the engine keeps it (summaries only), its heads from the stand-in over `full`. */
+function keptSetup(full: RunResult, asked: (key: string, preview: boolean) => void, delayMs = 0) {
+  const store = new KeptRuns();
+  store.set(RUN, full.attentions);
+  const kept = workerStandIn(store, asked, delayMs);
+  const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
+  return { store, kept, shown };
+}
+
 export const KEPT_CASES: Case[] = [
   {
     name: 'a run the engine keeps: the grid shows from its statistics alone; the opening head and one switched to paint the engine’s numbers',
     run: async (ctx) => {
       const full = syntheticResult();
-      const store = new KeptRuns();
-      store.set(RUN, full.attentions);
       const asked: string[] = [];
-      const kept = workerStandIn(store, (key) => asked.push(key), 20); // 20 ms: a round trip to the worker
-      const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
+      const { store, kept, shown } = keptSetup(full, (key) => asked.push(key), 20); // 20 ms: a round trip to the worker
       check(
         shown.attentions.every((a) => a.probs.length === 0),
         'the session holds no probabilities',
@@ -101,11 +107,8 @@ export const KEPT_CASES: Case[] = [
         ids: { source: tokens.map((_, i) => i), target: [] },
         attentions: [layer],
       };
-      const store = new KeptRuns();
-      store.set(RUN, full.attentions);
       const asked: boolean[] = [];
-      const kept = workerStandIn(store, (_, preview) => asked.push(preview));
-      const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
+      const { kept, shown } = keptSetup(full, (_, preview) => asked.push(preview));
       await withInspector(
         ctx,
         shown,
@@ -188,11 +191,8 @@ export const KEPT_CASES: Case[] = [
     name: 'a head pointed at is fetched ahead: clicking it then paints it with no request; a sweep across tiles fetches nothing',
     run: async (ctx) => {
       const full = syntheticResult();
-      const store = new KeptRuns();
-      store.set(RUN, full.attentions);
       const asked: string[] = [];
-      const kept = workerStandIn(store, (key) => asked.push(key), 20);
-      const shown = { ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: RUN } };
+      const { kept, shown } = keptSetup(full, (key) => asked.push(key), 20);
       await withInspector(
         ctx,
         shown,
@@ -215,6 +215,17 @@ export const KEPT_CASES: Case[] = [
           await page.mouse.move(0, 0);
           await new Promise((r) => setTimeout(r, 4 * POINT_MS));
           equal(requests(from).length, 0, 'requests after a sweep across the grid');
+          // The grid scrolled under a pointer at rest: the tile now under it was not pointed at.
+          await page.evaluate(() => {
+            const at = (l: number, h: number) => document.querySelector(`.grid-cell[data-layer="${l}"][data-head="${h}"]`)!;
+            const opts = { screenX: 300, screenY: 200, clientX: 10, clientY: 10 };
+            at(1, 0).dispatchEvent(new MouseEvent('mousemove', { ...opts, bubbles: true }));
+            at(1, 0).dispatchEvent(new MouseEvent('mouseleave', opts));
+            at(1, 1).dispatchEvent(new MouseEvent('mouseenter', opts));
+          });
+          await new Promise((r) => setTimeout(r, 4 * POINT_MS));
+          equal(requests(from).length, 0, 'requests after the grid scrolled under the pointer');
+          await page.mouse.move(0, 0);
           // Resting on a tile fetches its head ahead; the click then opens it with no request.
           from = ins.received.length;
           await page.evaluate(() => {

@@ -50,6 +50,7 @@ export class HeadGrid {
     private theme: ThemeColors,
   ) {
     this.root.addEventListener('keydown', (e) => this.onKey(e));
+    this.root.addEventListener('mousemove', (e) => (this.lastMove = { x: e.screenX, y: e.screenY }));
   }
 
   /** Rebuilds the grid for a part in the given order. */
@@ -175,9 +176,13 @@ export class HeadGrid {
     });
     cell.addEventListener('mouseenter', (e) => {
       this.showTip(c, e.clientX, e.clientY);
-      this.point(c);
+      // Entered because the grid scrolled under a pointer at rest: not pointed at yet.
+      if (e.screenX !== this.lastMove?.x || e.screenY !== this.lastMove.y) this.point(c);
     });
-    cell.addEventListener('mousemove', (e) => this.showTip(c, e.clientX, e.clientY));
+    cell.addEventListener('mousemove', (e) => {
+      this.showTip(c, e.clientX, e.clientY);
+      if (this.pointed !== c) this.point(c);
+    });
     cell.addEventListener('mouseleave', () => {
       this.tooltip.hide();
       this.point(undefined);
@@ -199,10 +204,15 @@ export class HeadGrid {
   }
 
   private pointing: ReturnType<typeof setTimeout> | undefined;
+  /** The tile the pointer (or focus) is on, once its wait started. */
+  private pointed: Cell | undefined;
+  /** Where the pointer last moved (screen coordinates). */
+  private lastMove: { x: number; y: number } | undefined;
 
   /** Starts (or, with no tile, stops) the wait after which the tile counts as pointed at. */
   private point(c: Cell | undefined): void {
     clearTimeout(this.pointing);
+    this.pointed = c;
     this.pointing = c && setTimeout(() => this.cb.pointed(c.layer, c.head), POINT_MS);
   }
 
