@@ -148,6 +148,8 @@ export interface HeadErrorMessage {
   runId: number;
   requestId: number;
   message: string;
+  /** Asked of a run the host has replaced: its next run is on the way to the page. */
+  earlier?: true;
 }
 
 /** Which head a caller wants opened (e.g. a tree item "layer 2 · head 5"). */
@@ -366,7 +368,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
       return levelsFit(x.levels, x.max, n) && (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n));
     }
     case 'headError':
-      return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message);
+      return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message) && (x.earlier === undefined || x.earlier === true);
     case 'focusHead':
       return isIndex(x.runId) && isHeadFocus(x);
     case 'app':

@@ -353,9 +353,12 @@ export class InspectorSession {
   private answerHead(req: RequestHeadMessage): HostToWebview[] | Promise<HostToWebview[]> {
     const { runId, requestId, part, layer, head } = req;
     const fail = (message: string): HostToWebview[] => [{ type: 'headError', runId, requestId, message }];
+    const earlier: HostToWebview[] = [
+      { type: 'headError', runId, requestId, message: 'That head belongs to an earlier run.', earlier: true },
+    ];
     const result = this.result;
     if (!result) return fail('No run is loaded.');
-    if (runId !== this.runIdValue) return fail('That head belongs to an earlier run.');
+    if (runId !== this.runIdValue) return earlier;
     const s = this.answers.head(result, part, layer, head, req.preview === true);
     if (typeof s === 'string') return fail(s);
     const both = (x: HeadSlice): HostToWebview[] => {
@@ -365,7 +368,7 @@ export class InspectorSession {
     };
     if (!(s instanceof Promise)) return both(s);
     return s.then(
-      (x) => (runId === this.runIdValue ? both(x) : fail('That head belongs to an earlier run.')),
+      (x) => (runId === this.runIdValue ? both(x) : earlier),
       (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
     );
   }
@@ -399,7 +402,10 @@ export class InspectorSession {
     if (typeof s === 'string') return fail(s);
     if (!(s instanceof Promise)) return message(s);
     return s.then(
-      (x) => (runId === this.runIdValue ? message(x) : fail('That head belongs to an earlier run.')),
+      (x): HostToWebview =>
+        runId === this.runIdValue
+          ? message(x)
+          : { type: 'headError', runId, requestId, message: 'That head belongs to an earlier run.', earlier: true },
       (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
     );
   }

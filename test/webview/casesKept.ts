@@ -268,4 +268,40 @@ export const KEPT_CASES: Case[] = [
       );
     },
   },
+  {
+    name: 'a head clicked just before the next run arrives opens in that run, not the head the host chose before the click',
+    run: async (ctx) => {
+      const full = syntheticResult();
+      const asked: string[] = [];
+      const { kept, shown } = keptSetup(full, (key) => asked.push(key), 300); // the click's answer is slow
+      await withInspector(
+        ctx,
+        shown,
+        async (ins) => {
+          const { page } = ins;
+          await waitForHead(page, 0, 0);
+          const from = ins.received.length;
+          await page.click('.grid-cell[data-layer="1"][data-head="2"]');
+          await ins.waitForPosted((m) => m.type === 'requestHead' && m.layer === 1 && m.head === 2, from);
+          // The next run was posted before the host saw the click: it opens the host's earlier choice.
+          const messages = ins.session.setResult({ ...shown, attentions: [...shown.attentions] }, 'next run');
+          await ins.session.openingWait(messages);
+          const sent = ins.session.withOpening(messages);
+          const run = sent.find((m) => m.type === 'run');
+          const opening = run?.type === 'run' ? (run.head ?? run.preview) : undefined;
+          check(!!opening && !(opening.layer === 1 && opening.head === 2), 'the run message opens another head');
+          await ins.send(sent);
+          await waitForHead(page, 1, 2);
+          const again = ins.received
+            .slice(from)
+            .filter(
+              (m): m is RequestHeadMessage =>
+                (m as { type?: string }).type === 'requestHead' && (m as RequestHeadMessage).runId === ins.session.runId,
+            );
+          equal(again.map((m) => `${m.layer}/${m.head}`).join(), '1/2', 'the clicked head, asked again in the new run');
+        },
+        { kept },
+      );
+    },
+  },
 ];

@@ -254,6 +254,9 @@ export class InspectorApp {
   }
 
   private onRun(runId: number, title: string, meta: RunMeta, head?: HeadMessage, preview?: HeadPreviewMessage): void {
+    // A head clicked just before this run came, which the host had not opened yet: the run's
+    // opening head is the host's older choice, and the click would be lost.
+    const clicked = this.loader.waiting();
     this.runId = runId;
     this.meta = meta;
     this.loader.newRun(head, preview);
@@ -267,7 +270,8 @@ export class InspectorApp {
     this.tokens = { source: [...meta.tokens.source], target: [...meta.tokens.target] };
     this.banner.hide();
     // The host decided which head opens (and sent it along); the page follows.
-    const opens = head ?? preview;
+    const inRun = clicked && meta.parts.find((p) => p.part === clicked.part)?.layers.find((l) => l.layer === clicked.layer);
+    const opens = clicked && inRun && clicked.head < inRun.heads ? clicked : (head ?? preview);
     this.save(opens ? { title, part: opens.part, layer: opens.layer, head: opens.head } : { title });
     this.header.show(meta, title);
     this.detail.setSink(this.sinkOn()); // a saved "on" stays for text runs, is off for image-keyed ones

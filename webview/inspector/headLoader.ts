@@ -5,7 +5,7 @@ import { CancelledError } from '../../common/rpc';
 import { fullHead } from '../../common/headWire';
 import type { Part } from '../../src/engine/types';
 import type { HeadMessage, HeadPreviewMessage, RequestHeadMessage } from '../../common/webview';
-import type { PageRpc } from './requests';
+import { EarlierRunError, type PageRpc } from './requests';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 /**
@@ -149,6 +149,12 @@ export class HeadLoader {
     this.fetch(runId, part, layer, head, true);
   }
 
+  /** The head being opened whose answer has not come (a click the host may not have seen yet). */
+  waiting(): { runId: number; part: Part; layer: number; head: number } | undefined {
+    const f = this.pending?.fetch;
+    return f && !f.answer ? { runId: f.runId, part: f.part, layer: f.layer, head: f.head } : undefined;
+  }
+
   /** Stops waiting for the head being opened (its answer is kept, not shown). */
   cancel(): void {
     this.awaiting = undefined;
@@ -201,6 +207,8 @@ export class HeadLoader {
       },
       (e: Error) => {
         this.kept = this.kept.filter((k) => k !== f);
+        // Still wanted: the host's next run is on its way, and the page opens the head in it (waiting()).
+        if (e instanceof EarlierRunError) return this.fetchNext();
         if (this.pending?.fetch === f) {
           this.cancel();
           this.view.loading('');

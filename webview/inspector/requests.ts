@@ -31,8 +31,9 @@ function routeAnswer(m: HostToWebview): Routed<Answer, HeadPreviewMessage> | und
     case 'headPreview':
       return { id: m.requestId, note: m };
     case 'viewError':
-    case 'headError':
       return { id: m.requestId, error: new Error(m.message) };
+    case 'headError':
+      return { id: m.requestId, error: m.earlier ? new EarlierRunError(m.message) : new Error(m.message) };
     case 'head':
       return { id: m.requestId, reply: fullHead(m) };
     case 'aggregate':
@@ -43,6 +44,11 @@ function routeAnswer(m: HostToWebview): Routed<Answer, HeadPreviewMessage> | und
     default:
       return undefined;
   }
+}
+
+/** A head asked of a run the host has since replaced (its next run is on the way). */
+export class EarlierRunError extends Error {
+  override readonly name = 'EarlierRunError';
 }
 
 export type PageRpc = RpcClient<WebviewToHost, HostToWebview, Answer, HeadPreviewMessage>;

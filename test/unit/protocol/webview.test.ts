@@ -119,6 +119,8 @@ test('session: every bad request gets one headError; malformed messages only a l
     const { replies } = s.handle(req({ runId: s.runId, ...over }));
     assert.equal(replies.length, 1);
     assert.equal(replies[0].type, 'headError', JSON.stringify(over));
+    // Only a request of another run says so: the page then waits for the run instead of failing.
+    assert.equal(replies[0].type === 'headError' && replies[0].earlier, 'runId' in over ? true : undefined, JSON.stringify(over));
   }
   const junk = s.handle({ type: 'requestHead', part: '__proto__' });
   assert.equal(junk.replies.length, 0);
