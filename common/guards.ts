@@ -30,6 +30,12 @@ export const isString = (x: unknown, max = Infinity): x is string => typeof x ==
 
 export const isOptString = (x: unknown): x is string | undefined => x === undefined || typeof x === 'string';
 
+/** A flag that is set (`true`) or absent. */
+export const isOptTrue = (x: unknown): x is true | undefined => x === undefined || x === true;
+
+/** Steps done of a total (a run's layers): whole numbers, done ≤ total, total ≥ 1. */
+export const isDoneOfTotal = (x: Rec): boolean => isIndex(x.done) && isCount(x.total) && x.done <= x.total;
+
 /** An array of strings, of exactly `length` items when given. */
 export const isStrings = (x: unknown, length?: number): x is string[] =>
   Array.isArray(x) && (length === undefined || x.length === length) && x.every((s) => typeof s === 'string');

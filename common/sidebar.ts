@@ -3,7 +3,7 @@
 // sides, each direction with a guard: the host treats the webview's messages as untrusted input.
 // No vscode or Node imports (the webview bundles this file).
 import type { Part } from '../src/engine/types';
-import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guards';
+import { isCount, isDoneOfTotal, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 
 /** Longest input text the host accepts from the view (the engine caps tokens separately). */
 export const MAX_SIDEBAR_INPUT = 20_000;
@@ -114,8 +114,7 @@ function isSidebarPart(x: unknown): x is SidebarPart {
 
 /** What the view checks before rendering: array lengths must match the shapes they claim. */
 export function isHostToSidebar(x: unknown): x is HostToSidebar {
-  if (isRecord(x) && x.type === 'progress')
-    return isIndex(x.done) && isCount(x.total) && x.done <= x.total && typeof x.message === 'string' && x.message.length <= 500;
+  if (isRecord(x) && x.type === 'progress') return isDoneOfTotal(x) && isString(x.message, 500);
   if (!isRecord(x) || x.type !== 'state') return false;
   if (x.model !== undefined && !(isRecord(x.model) && typeof x.model.name === 'string' && typeof x.model.file === 'string')) return false;
   if (x.message !== undefined && typeof x.message !== 'string') return false;

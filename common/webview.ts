@@ -4,7 +4,7 @@
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
 import { levelsFit, probsFit } from './headWire';
 import type { Part } from '../src/engine/types';
-import { isCount, isIndex, isPart, isRecord, isString } from './guards';
+import { isCount, isDoneOfTotal, isIndex, isOptTrue, isPart, isRecord, isString } from './guards';
 import { STAT_KEYS, type HeadStats, type RunMeta, type Thumbnail } from './headData';
 import { isRunMeta, isThumbnail } from './runMetaGuards';
 import { isHostToView, isInspectorView, isViewToHost, type HostToView, type InspectorView, type ViewToHost } from './views';
@@ -253,7 +253,7 @@ export interface InspectorState {
 // ---- guards -----------------------------------------------------------------------------------
 
 function isRunProgress(x: unknown): x is RunProgress {
-  return isRecord(x) && isIndex(x.done) && isIndex(x.total) && x.total >= 1 && x.done <= x.total;
+  return isRecord(x) && isDoneOfTotal(x);
 }
 
 /** Validates untrusted input from the webview. Anything else is dropped by the host. */
@@ -271,8 +271,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
         isPart(x.part) &&
         isIndex(x.layer) &&
         isIndex(x.head) &&
-        (x.preview === undefined || x.preview === true) &&
-        (x.prefetch === undefined || x.prefetch === true)
+        isOptTrue(x.preview) &&
+        isOptTrue(x.prefetch)
       );
     case 'headShown':
       return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
@@ -368,7 +368,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
       return levelsFit(x.levels, x.max, n) && (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n));
     }
     case 'headError':
-      return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message) && (x.earlier === undefined || x.earlier === true);
+      return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message) && isOptTrue(x.earlier);
     case 'focusHead':
       return isIndex(x.runId) && isHeadFocus(x);
     case 'app':

@@ -114,6 +114,7 @@ function probe(): void {
       const e = app.querySelector(sel) as HTMLElement | null;
       return !!e && !e.hidden;
     };
+    const bar = () => app.querySelector('.run-progress') as HTMLProgressElement;
     const state = (): Record<string, string> =>
       app.querySelector('.run-header')
         ? {
@@ -127,9 +128,7 @@ function probe(): void {
         : {
             status: text('.status'),
             // The Run view's bar: layers done / total while a run goes on.
-            progress: visible('.run-progress')
-              ? `${(app.querySelector('.run-progress') as HTMLProgressElement).value}/${(app.querySelector('.run-progress') as HTMLProgressElement).max}`
-              : '',
+            progress: visible('.run-progress') ? `${bar().value}/${bar().max}` : '',
           };
     let last: Record<string, string> = {};
     const check = (records: MutationRecord[]) => {

@@ -451,7 +451,8 @@ async function switchHead(
         .join(', ')
     : '';
   debug(
-    `switch to ${layer}/${head}${pointMs ? ` (pointed ${pointMs} ms)` : ''}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms; page waited ${last('headWaitMs')?.value ?? '?'} ms, ` +
+    `switch to ${layer}/${head}${pointMs ? ` (pointed ${pointMs} ms)` : ''}: ${shown ? Math.round(shown.t - click.t) : 'never'} ms; ` +
+      `page waited ${last('headWaitMs')?.value ?? '?'} ms, ` +
       `drew ${last('headDrawMs')?.value ?? '?'} ms; page got ${marks.all
         .filter(
           (m) =>

@@ -141,7 +141,7 @@ export class HeadLoader {
    */
   prefetch(runId: number, part: Part, layer: number, head: number): void {
     if (this.kept.some((k) => isHead(k, runId, part, layer, head))) return;
-    if (this.kept.some((k) => k.ahead && !k.answer)) {
+    if (this.aheadOnItsWay()) {
       this.next = { runId, part, layer, head };
       return;
     }
@@ -222,7 +222,12 @@ export class HeadLoader {
 
   private fetchNext(): void {
     const n = this.next;
-    if (n && !this.kept.some((k) => k.ahead && !k.answer)) this.prefetch(n.runId, n.part, n.layer, n.head);
+    if (n && !this.aheadOnItsWay()) this.prefetch(n.runId, n.part, n.layer, n.head);
+  }
+
+  /** Whether a request made ahead of a click still waits for its answer (one at a time). */
+  private aheadOnItsWay(): boolean {
+    return this.kept.some((k) => k.ahead && !k.answer);
   }
 
   /** Most recently used last. */
