@@ -265,15 +265,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'runAgain':
       return true;
     case 'requestHead':
-      return (
-        isIndex(x.requestId) &&
-        isIndex(x.runId) &&
-        isPart(x.part) &&
-        isIndex(x.layer) &&
-        isIndex(x.head) &&
-        isOptTrue(x.preview) &&
-        isOptTrue(x.prefetch)
-      );
+      return isHeadOfRequest(x) && isOptTrue(x.preview) && isOptTrue(x.prefetch);
     case 'headShown':
       return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'webviewError':
@@ -283,16 +275,13 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   }
 }
 
+/** Which head of which run a request (or its answer) is about. */
+function isHeadOfRequest(x: Record<string, unknown>): boolean {
+  return isIndex(x.runId) && isIndex(x.requestId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+}
+
 function isHeadAddress(x: Record<string, unknown>): x is Record<string, unknown> & HeadAddress {
-  return (
-    isIndex(x.runId) &&
-    isIndex(x.requestId) &&
-    isPart(x.part) &&
-    isIndex(x.layer) &&
-    isIndex(x.head) &&
-    isCount(x.queries) &&
-    isCount(x.keys)
-  );
+  return isHeadOfRequest(x) && isCount(x.queries) && isCount(x.keys);
 }
 
 export function isHeadFocus(x: unknown): x is HeadFocus {
