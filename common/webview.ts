@@ -57,6 +57,17 @@ export interface HeadShownMessage {
   head: number;
 }
 
+/**
+ * The page has a head's colours (a headPreview, or the preview in a run message: requestId 0): the
+ * host sends its numbers now. Sent together, the 1 MB of numbers of a 512-token head shared the way
+ * to the page with the 256 KB of colours and doubled their trip in VS Code (docs/performance.md).
+ */
+export interface HeadNumbersMessage {
+  type: 'headNumbers';
+  runId: number;
+  requestId: number;
+}
+
 /** An exception in the webview, reported so the host can log it. */
 export interface WebviewErrorMessage {
   type: 'webviewError';
@@ -68,7 +79,8 @@ export interface RunAgainMessage {
   type: 'runAgain';
 }
 
-export type WebviewToHost = ReadyMessage | RequestHeadMessage | HeadShownMessage | WebviewErrorMessage | RunAgainMessage | ViewToHost;
+export type WebviewToHost =
+  ReadyMessage | RequestHeadMessage | HeadShownMessage | HeadNumbersMessage | WebviewErrorMessage | RunAgainMessage | ViewToHost;
 
 // ---- host → webview ---------------------------------------------------------------------------
 
@@ -132,7 +144,7 @@ export interface HeadMessage extends HeadAddress {
 /**
  * A head's heatmap ahead of its numbers, for a requestHead that asked for it: the ramp step of
  * each cell on the head's own 0…max scale (common/headWire.ts headLevels). The head itself, with
- * the same requestId, follows.
+ * the same requestId, follows when the page asks for its numbers (HeadNumbersMessage).
  */
 export interface HeadPreviewMessage extends HeadAddress {
   type: 'headPreview';
@@ -268,6 +280,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
       return isHeadOfRequest(x) && isOptTrue(x.preview) && isOptTrue(x.prefetch);
     case 'headShown':
       return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
+    case 'headNumbers':
+      return isIndex(x.runId) && isIndex(x.requestId);
     case 'webviewError':
       return isString(x.message, MAX_WEBVIEW_TEXT);
     default:

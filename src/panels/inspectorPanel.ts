@@ -295,7 +295,7 @@ export class InspectorPanel {
     if (log) console.warn(`[attention-inspector] ${log}`);
     this.post(replies);
     void later?.then((m) => {
-      if (what) debugMark(`${what}: answered${m.some((x) => x.type === 'head' && x.probsFromScores) ? ' (scores only)' : ''}`);
+      if (what) debugMark(`${what}: answered${m.some((x) => x.type === 'headPreview') ? ' (colours; numbers when asked)' : ''}`);
       if (!this.disposed) this.post(m);
       if (what) debugMark(`${what}: posted`);
     });

@@ -18,6 +18,7 @@ import {
   type RunProgress,
   type RunStatusMessage,
 } from '../../common/webview';
+import { HeldNumbers } from './heldNumbers';
 import { describeMessage, previewMessages, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
 
 export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswers';
@@ -64,6 +65,9 @@ export class InspectorSession {
   /** The button a panel without a run offers (its run was lost with the extension host). */
   private runAgain: string | undefined;
 
+  /** Heads whose colours went ahead: their numbers, until the page asks (headNumbers). */
+  private readonly held = new HeldNumbers();
+
   constructor(
     private noRunMessage = NO_RUN_MESSAGE,
     qkSource?: QkSource,
@@ -97,6 +101,7 @@ export class InspectorSession {
     this.status = undefined;
     this.score = score;
     this.answers.reset();
+    this.held.clear();
     this.focus = focus && findLayer(result, focus.part, focus.layer) ? { ...focus } : undefined;
     if (view) {
       this.view = view;
@@ -171,7 +176,8 @@ export class InspectorSession {
       after = w.after;
       return w.run;
     });
-    return after ? [...out, after] : out;
+    if (after) this.held.hold(after);
+    return out;
   }
 
   get currentResult(): RunResult | undefined {
@@ -236,7 +242,7 @@ export class InspectorSession {
       for (const p of meta.parts) {
         out.push({ type: 'thumbnails', runId: this.runIdValue, part: p.part, thumbnails: partThumbnails(r, p.part) });
       }
-      if (opening.after) out.push(opening.after); // after the thumbnails: the grid first, the colours are painted
+      if (opening.after) this.held.hold(opening.after); // the page asks for it once it has the colours
       if (r.app) out.push({ type: 'app', runId: this.runIdValue, ...r.app });
       const c = this.compare;
       if (c && c.a.result === r) {
@@ -277,10 +283,18 @@ export class InspectorSession {
       case 'requestHead': {
         const reply = this.answerHead(raw);
         const opened = (ms: HostToWebview[]) => {
-          if (!raw.prefetch && ms.some((m) => m.type === 'head' && m.runId === this.runIdValue)) this.opened(raw);
+          const answered = (m: HostToWebview) => (m.type === 'head' || m.type === 'headPreview') && m.runId === this.runIdValue;
+          if (!raw.prefetch && ms.some(answered)) this.opened(raw);
           return ms;
         };
         return reply instanceof Promise ? { replies: [], later: reply.then(opened) } : { replies: opened(reply) };
+      }
+      case 'headNumbers': {
+        const m = this.held.take(raw.runId, raw.requestId);
+        if (m) return { replies: [m] };
+        const earlier = raw.runId !== this.runIdValue;
+        const message = earlier ? 'That head belongs to an earlier run.' : 'The numbers of that head are no longer held; open it again.';
+        return { replies: [{ type: 'headError', runId: raw.runId, requestId: raw.requestId, message, ...(earlier && { earlier: true }) }] };
       }
       case 'headShown': {
         const layer = raw.runId === this.runIdValue && this.result ? findLayer(this.result, raw.part, raw.layer) : undefined;
@@ -349,7 +363,7 @@ export class InspectorSession {
     this.selected = { part: h.part, layer: h.layer, head: h.head };
   }
 
-  /** The head asked for; with `preview`, its colour levels first when the engine made them. */
+  /** The head asked for; with `preview`, its colour levels when the engine made them (its numbers when the page asks). */
   private answerHead(req: RequestHeadMessage): HostToWebview[] | Promise<HostToWebview[]> {
     const { runId, requestId, part, layer, head } = req;
     const fail = (message: string): HostToWebview[] => [{ type: 'headError', runId, requestId, message }];
@@ -364,7 +378,10 @@ export class InspectorSession {
     const both = (x: HeadSlice): HostToWebview[] => {
       const m = this.headMessage(result, part, layer, head, requestId, x);
       if (m instanceof Promise) return fail('internal: a known head was not answered at once'); // headMessage answers `known` at once
-      return [...previewMessages(req, x), m];
+      const preview = previewMessages(req, x);
+      if (!preview.length || m.type !== 'head') return [...preview, m];
+      this.held.hold(m);
+      return preview;
     };
     if (!(s instanceof Promise)) return both(s);
     return s.then(

@@ -139,6 +139,9 @@ export const KEPT_CASES: Case[] = [
           const at = (await page.evaluate(() => (window as unknown as { __atPreview?: unknown }).__atPreview)) as
             { title: string; preview: boolean; pixels: number[]; tooltip: string } | undefined;
           check(asked.at(-1) === true, `the page asked for a preview (asked: ${asked.join(', ')})`);
+          // The host held the numbers until the page said it had the colours.
+          const req = ins.received.findLast((m) => (m as { type?: string }).type === 'requestHead') as { requestId: number };
+          await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === req.requestId);
           check(!!at, 'the head’s numbers arrived after a preview was painted');
           equal(at!.title, 'Layer 0 · Head 1', 'the preview is the head clicked');
           check(at!.preview, 'the page marked the heatmap as a preview');
@@ -154,7 +157,7 @@ export const KEPT_CASES: Case[] = [
           const want = probs[n * n + 3 * n + 5];
           check(Math.abs(p - want) <= 0.0005 + 1e-5, `after the numbers, hover shows them: ${p} vs ${want}`);
           // The next run brings the head it opens as colours, and the head in a message of its own
-          // after the thumbnails: painted from the colours at once, no request.
+          // when the page has them: painted from the colours at once, no request.
           const requests = () => ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').length;
           const before = requests();
           await page.evaluate(() => {
@@ -165,8 +168,10 @@ export const KEPT_CASES: Case[] = [
           const sent = ins.session.withOpening(messages);
           const run = sent.find((m) => m.type === 'run');
           check(!!run && run.type === 'run' && !!run.preview && !run.head, 'the run message carries the colours, not the head');
-          equal(sent.map((m) => m.type).join(), 'run,thumbnails,head', 'the head follows the thumbnails');
+          equal(sent.map((m) => m.type).join(), 'run,thumbnails', 'the head waits until the page has the colours');
+          const from = ins.received.length;
           await ins.send(sent);
+          await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === 0, from);
           await waitForHead(page, 0, 1);
           await page.waitForFunction(() => !document.getElementById('app')!.hasAttribute('data-head-preview'), undefined, {
             timeout: 5000,

@@ -81,6 +81,8 @@ export class HeadLoader {
     this.next = undefined;
     this.sent = head && fullHead(head);
     this.sentPreview = preview;
+    // The colours are here: the numbers may come now (sentFull), without slowing the colours' way.
+    if (preview) this.rpc.notify({ type: 'headNumbers', runId: preview.runId, requestId: 0 });
   }
 
   /** The head a run message sent the colours of (requestId 0): shown, or kept until it is opened. */
@@ -178,10 +180,12 @@ export class HeadLoader {
       }),
       {
         timeoutMs: REQUEST_TIMEOUT_MS,
-        // The colours first: the loading line is not needed once they are painted.
+        // The colours first: the loading line is not needed once they are painted. The host holds
+        // the numbers until the page has the colours (their trips would share the way).
         onNote: (p) => {
           if (p.runId !== runId || f.answer) return;
           f.preview = p;
+          this.rpc.notify({ type: 'headNumbers', runId, requestId: f.requestId });
           const pending = this.pending;
           if (pending?.fetch === f && this.view.preview(p, performance.now() - f.asked)) clearTimeout(pending.loading);
         },

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
-import { InspectorSession } from '../../../src/protocol/inspectorSession';
+import { InspectorSession, type KeptSource } from '../../../src/protocol/inspectorSession';
+import { KeptRuns, keptLayer } from '../../../src/engine/keptRuns';
+import { answerHead, fullHead, SAME_PROBS } from '../../../common/headWire';
 import { isHostToWebview, isWebviewToHost, MAX_WEBVIEW_TEXT, sanitizeState, type HeadMessage } from '../../../common/webview';
 import { buildWebviewHtml, contentSecurityPolicy, localResourceRoots, makeNonce } from '../../../src/webviewHtml';
 import { prob, syntheticResult } from '../../webview/synthetic';
@@ -293,4 +295,48 @@ test('a running status carries its layers done of total, or none; the page rejec
   assert.ok(isHostToWebview(s.setRunStatus('cancelled', 'Run cancelled.')), 'no bar');
   for (const progress of [{ done: 5, total: 4 }, { done: 0, total: 0 }, { done: -1, total: 3 }, { done: 1 }, 'half'])
     assert.equal(isHostToWebview({ type: 'runStatus', state: 'running', message: 'x', progress }), false, JSON.stringify(progress));
+});
+
+test('a head whose colours go first: its numbers wait on the host until the page asks, once, for this run only', async () => {
+  const full = syntheticResult();
+  const store = new KeptRuns();
+  store.set(3, full.attentions);
+  const kept: KeptSource = {
+    head: async (run, part, layer, head, preview) => answerHead(store.head(run, part, layer, head), preview === true),
+    aggregate: async (run, part, layer, kind) => store.aggregate(run, part, layer, kind, false),
+  };
+  const s = new InspectorSession(undefined, undefined, kept);
+  s.setResult({ ...full, attentions: full.attentions.map((a) => keptLayer(a, full)), kept: { run: 3 } }, 't');
+  const ask = (requestId: number, preview: boolean) =>
+    s.handle({ type: 'requestHead', requestId, runId: s.runId, part: 'encoder', layer: 0, head: 1, ...(preview && { preview: true }) });
+  const first = await ask(5, true).later;
+  assert.deepEqual(
+    first?.map((m) => m.type),
+    ['headPreview'],
+    'the colours alone',
+  );
+  const numbers = (runId: number, requestId: number) => s.handle({ type: 'headNumbers', runId, requestId }).replies;
+  const [head] = numbers(s.runId, 5);
+  assert.equal(head?.type, 'head');
+  const want = store.head(3, 'encoder', 0, 1);
+  const got = head?.type === 'head' ? fullHead(head).probs : new Float32Array(0);
+  assert.equal(got.length, want.probs.length);
+  assert.ok(
+    got.every((p, i) => Math.abs(p - want.probs[i]) <= SAME_PROBS),
+    'the numbers of the head asked for',
+  );
+  const again = numbers(s.runId, 5);
+  assert.ok(again[0]?.type === 'headError' && !again[0].earlier && /no longer held/.test(again[0].message), 'sent once');
+  assert.deepEqual(
+    (await ask(6, false).later)?.map((m) => m.type),
+    ['head'],
+    'without a preview the head comes at once',
+  );
+  await ask(7, true).later;
+  const old = s.runId;
+  s.setResult(full, 'next');
+  const stale = numbers(old, 7);
+  assert.ok(stale[0]?.type === 'headError' && stale[0].earlier, 'a new run drops the numbers held for the old one');
+  assert.equal(isWebviewToHost({ type: 'headNumbers', runId: 1, requestId: -1 }), false);
+  assert.equal(isWebviewToHost({ type: 'headNumbers', runId: 1 }), false);
 });

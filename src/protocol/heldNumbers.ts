@@ -1,0 +1,29 @@
+// A head's numbers wait on the host until the page has its colours (HeadNumbersMessage): sent
+// right behind them, the numbers shared their way to the page and doubled the colours' trip.
+import type { HeadMessage } from '../../common/webview';
+
+/** Heads whose numbers wait at once: the page keeps as many (webview/inspector/headLoader.ts). */
+export const HELD_NUMBERS = 8;
+
+export class HeldNumbers {
+  /** Oldest first. */
+  private held: HeadMessage[] = [];
+
+  hold(m: HeadMessage): void {
+    this.held = [...this.held.filter((h) => !isRequest(h, m.runId, m.requestId)), m].slice(-HELD_NUMBERS);
+  }
+
+  /** The numbers of this request, now no longer held; undefined when none are. */
+  take(runId: number, requestId: number): HeadMessage | undefined {
+    const m = this.held.find((h) => isRequest(h, runId, requestId));
+    if (m) this.held = this.held.filter((h) => h !== m);
+    return m;
+  }
+
+  /** A new run: the page will not ask for the old one's. */
+  clear(): void {
+    this.held = [];
+  }
+}
+
+const isRequest = (h: HeadMessage, runId: number, requestId: number) => h.runId === runId && h.requestId === requestId;
