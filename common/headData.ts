@@ -3,6 +3,7 @@
 // Pure functions, no vscode or Node imports: the host, the tests and (for types) the webview share it.
 import type { AttentionLayer, Part, RnnScore, RopeInfo, RunResult } from '../src/engine/types';
 import { THUMBNAIL_SIZE, headSummaries } from './layerSummary';
+import { headLevels } from './headWire';
 
 export { THUMBNAIL_SIZE, headSummaries, type HeadSummary } from './layerSummary';
 
@@ -77,8 +78,11 @@ export interface Thumbnail {
   head: number;
   rows: number;
   cols: number;
-  /** [rows, cols] average-pooled probabilities. */
-  data: Float32Array;
+  /**
+   * [rows, cols] average-pooled probabilities as the ramp steps (0…255) the grid paints them in,
+   * each tile on its own scale (headLevels): a quarter of the bytes of the probabilities, the same pixels.
+   */
+  levels: Uint8Array;
 }
 
 export interface HeadSlice {
@@ -340,8 +344,7 @@ export function partThumbnails(result: RunResult, part: Part, size = THUMBNAIL_S
     const summaries = size === THUMBNAIL_SIZE ? headSummaries(l) : undefined;
     for (let h = 0; h < l.heads; h++) {
       const pooled = summaries ? summaries[h].thumb : averagePool(l.probs, h * l.queries * l.keys, l.queries, l.keys, size, size);
-      // A copy: the message that carries it may transfer its buffer.
-      out.push({ layer: l.layer, head: h, rows: pooled.rows, cols: pooled.cols, data: pooled.data.slice() });
+      out.push({ layer: l.layer, head: h, rows: pooled.rows, cols: pooled.cols, levels: headLevels(pooled.data).levels });
     }
   }
   return out;

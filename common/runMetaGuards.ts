@@ -112,7 +112,7 @@ export function isThumbnail(x: unknown): x is Thumbnail {
     isIndex(x.head) &&
     isCount(x.rows) &&
     isCount(x.cols) &&
-    x.data instanceof Float32Array &&
-    x.data.length === x.rows * x.cols
+    x.levels instanceof Uint8Array &&
+    x.levels.length === x.rows * x.cols
   );
 }

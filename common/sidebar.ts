@@ -3,6 +3,7 @@
 // sides, each direction with a guard: the host treats the webview's messages as untrusted input.
 // No vscode or Node imports (the webview bundles this file).
 import type { Part } from '../src/engine/types';
+import type { Thumbnail } from './headData';
 import { isCount, isDoneOfTotal, isIndex, isPart, isRecord, isString, isStrings } from './guards';
 
 /** Longest input text the host accepts from the view (the engine caps tokens separately). */
@@ -26,7 +27,7 @@ export type SidebarToHost =
 
 // ---- host → webview ---------------------------------------------------------------------------
 
-/** One attention part of the run, for the small grid: thumbnails are [rows, cols] pooled probabilities. */
+/** One attention part of the run, for the small grid: thumbnails are [rows, cols] pooled probabilities as ramp steps (Thumbnail). */
 export interface SidebarPart {
   part: Part;
   layers: number;
@@ -34,7 +35,7 @@ export interface SidebarPart {
   /** GQA/MQA: the K/V heads the query heads share, when fewer than heads. */
   kvHeads?: number;
   /** layers × heads entries, layer-major. */
-  thumbnails: { layer: number; head: number; rows: number; cols: number; data: Float32Array }[];
+  thumbnails: Thumbnail[];
 }
 
 export interface SidebarState {
@@ -106,8 +107,8 @@ function isSidebarPart(x: unknown): x is SidebarPart {
         t.head < heads &&
         isCount(t.rows) &&
         isCount(t.cols) &&
-        t.data instanceof Float32Array &&
-        t.data.length === t.rows * t.cols,
+        t.levels instanceof Uint8Array &&
+        t.levels.length === t.rows * t.cols,
     )
   );
 }

@@ -2,6 +2,7 @@
 import type { RunInput, RunResult } from '../engine/types';
 import { PART_ORDER, averagePool, headSummaries, layersOf } from '../../common/headData';
 import type { SidebarPart, SidebarState } from '../../common/sidebar';
+import { headLevels } from '../../common/headWire';
 import { inputAsText, inputPlaceholder } from '../inputText';
 
 export interface RunnerState {
@@ -67,18 +68,17 @@ export function sidebarParts(r: RunResult): SidebarPart[] {
       const layers = layersOf(r, part);
       if (!layers.length) return [];
       const thumbnails = layers.flatMap((l) =>
-        headSummaries(l).map(({ thumb }, head) => ({
-          layer: l.layer,
-          head,
-          ...averagePool(thumb.data, 0, thumb.rows, thumb.cols, SIDEBAR_THUMBNAIL, SIDEBAR_THUMBNAIL),
-        })),
+        headSummaries(l).map(({ thumb }, head) => {
+          const { rows, cols, data } = averagePool(thumb.data, 0, thumb.rows, thumb.cols, SIDEBAR_THUMBNAIL, SIDEBAR_THUMBNAIL);
+          return { layer: l.layer, head, rows, cols, levels: headLevels(data).levels };
+        }),
       );
       const kv = layers[0].kvHeads;
       return [{ part, layers: layers.length, heads: layers[0].heads, ...(kv && kv < layers[0].heads ? { kvHeads: kv } : {}), thumbnails }];
     });
     partsCache.set(r, parts);
   }
-  return parts.map((p) => ({ ...p, thumbnails: p.thumbnails.map((t) => ({ ...t, data: t.data.slice() })) }));
+  return parts.map((p) => ({ ...p, thumbnails: p.thumbnails.map((t) => ({ ...t, levels: t.levels.slice() })) }));
 }
 
 function baseName(p: string): string {

@@ -140,7 +140,7 @@ export const KEPT_CASES: Case[] = [
             { title: string; preview: boolean; pixels: number[]; tooltip: string } | undefined;
           check(asked.at(-1) === true, `the page asked for a preview (asked: ${asked.join(', ')})`);
           // The host held the numbers until the page said it had the colours.
-          const req = ins.received.findLast((m) => (m as { type?: string }).type === 'requestHead') as { requestId: number };
+          const req = ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').at(-1) as { requestId: number };
           await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === req.requestId);
           check(!!at, 'the head’s numbers arrived after a preview was painted');
           equal(at!.title, 'Layer 0 · Head 1', 'the preview is the head clicked');

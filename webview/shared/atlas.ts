@@ -8,8 +8,8 @@ import { rampLut, type RGB } from './theme';
 export interface AtlasTile {
   rows: number;
   cols: number;
-  /** [rows, cols] values ≥ 0, each tile drawn on its own 0…max scale. */
-  data: Float32Array;
+  /** [rows, cols] ramp steps 0…255 (each tile on its own 0…max scale: common/headWire.ts headLevels). */
+  levels: Uint8Array;
 }
 
 export interface Atlas {
@@ -23,7 +23,7 @@ export interface Atlas {
 }
 
 /**
- * Packs the tiles (each on its own 0…max scale through `ramp`) and decodes the image before it
+ * Packs the tiles (their ramp steps through `ramp`) and decodes the image before it
  * resolves, so tiles never show it half loaded. The page's CSP must allow `img-src blob:`.
  */
 export async function buildAtlas(tiles: readonly AtlasTile[], ramp: (t: number) => RGB): Promise<Atlas> {
@@ -40,14 +40,11 @@ export async function buildAtlas(tiles: readonly AtlasTile[], ramp: (t: number) 
     const x0 = (k % perRow) * sw;
     const y0 = Math.floor(k / perRow) * sh;
     if (t.rows > 0 && t.cols > 0) {
-      let max = 0;
-      for (const v of t.data) if (v > max) max = v;
-      const scale = max > 0 ? 255 / max : 0;
       for (let y = -1; y <= t.rows; y++) {
         const sy = Math.min(t.rows - 1, Math.max(0, y));
         for (let x = -1; x <= t.cols; x++) {
           const sx = Math.min(t.cols - 1, Math.max(0, x));
-          px[(y0 + 1 + y) * W + x0 + 1 + x] = lut[Math.max(0, Math.min(255, Math.round(t.data[sy * t.cols + sx] * scale)))];
+          px[(y0 + 1 + y) * W + x0 + 1 + x] = lut[t.levels[sy * t.cols + sx]];
         }
       }
     }

@@ -136,13 +136,12 @@ function render(s: SidebarState): void {
 /** What the view shows now, to skip redrawing what a new state leaves the same. */
 const shown: { tokens?: string; parts?: string } = {};
 
-/** The parts' shapes and every thumbnail value (FNV-1a over their bits): equal when the grid would be. */
+/** The parts' shapes and every thumbnail's ramp steps (FNV-1a): equal when the grid would be. */
 function partsFingerprint(parts: SidebarPart[]): string {
   let h = 0x811c9dc5;
   for (const p of parts) {
     for (const t of p.thumbnails) {
-      const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
-      for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 16777619);
+      for (let i = 0; i < t.levels.length; i++) h = Math.imul(h ^ t.levels[i], 16777619);
     }
   }
   const shapes = parts.map(

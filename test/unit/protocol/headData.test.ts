@@ -180,8 +180,16 @@ test('partThumbnails: one per head, at most 32×32, pooled from a large head', (
   const big: AttentionLayer = { ...layer(2, 50, 40), part: 'encoder' };
   const t = partThumbnails({ ...r, attentions: [big] }, 'encoder');
   assert.equal(t.length, 2);
-  assert.deepEqual([t[1].rows, t[1].cols, t[1].data.length], [THUMBNAIL_SIZE, THUMBNAIL_SIZE, THUMBNAIL_SIZE * THUMBNAIL_SIZE]);
+  assert.deepEqual([t[1].rows, t[1].cols, t[1].levels.length], [THUMBNAIL_SIZE, THUMBNAIL_SIZE, THUMBNAIL_SIZE * THUMBNAIL_SIZE]);
   assert.deepEqual([t[1].layer, t[1].head], [0, 1]);
+  // The ramp steps of the pooled probabilities, on the tile's own 0…max scale.
+  const pooled = averagePool(big.probs, 50 * 40, 50, 40, THUMBNAIL_SIZE, THUMBNAIL_SIZE).data;
+  const max = Math.max(...pooled);
+  assert.deepEqual(
+    Array.from(t[1].levels),
+    Array.from(pooled, (p) => Math.round((p / max) * 255)),
+  );
+  assert.equal(Math.max(...t[1].levels), 255, 'the top of the tile is the top of the ramp');
 });
 
 test('headSummaries (one pass) equals averagePool and a plain max for every head (property)', () => {
@@ -215,8 +223,8 @@ test('headSummaries (one pass) equals averagePool and a plain max for every head
 test('partThumbnails hands out copies: transferring one leaves the layer’s summary intact', () => {
   const r = syntheticResult();
   const a = partThumbnails(r, 'encoder');
-  const before = Array.from(a[0].data);
-  structuredClone(a[0].data, { transfer: [a[0].data.buffer] }); // as a postMessage with transfer would
-  assert.equal(a[0].data.length, 0, 'the transferred copy is detached');
-  assert.deepEqual(Array.from(partThumbnails(r, 'encoder')[0].data), before);
+  const before = Array.from(a[0].levels);
+  structuredClone(a[0].levels, { transfer: [a[0].levels.buffer] }); // as a postMessage with transfer would
+  assert.equal(a[0].levels.length, 0, 'the transferred copy is detached');
+  assert.deepEqual(Array.from(partThumbnails(r, 'encoder')[0].levels), before);
 });

@@ -90,7 +90,7 @@ test('the host path reads the summaries, not the probabilities: zeroed after rec
     want.thumbs.filter((t) => t.length),
   );
   // The Run view's thumbnails are pooled from the same summaries.
-  assert.ok(sidebarParts(got)[0].thumbnails.some((t) => t.data.some((v) => v > 0)));
+  assert.ok(sidebarParts(got)[0].thumbnails.some((t) => t.levels.some((v) => v > 0)));
 });
 
 test('a partial reply whose summary does not fit its layer is rejected', () => {

@@ -63,10 +63,11 @@ test('sidebarState of a run: tokens, one grid entry per layer × head, passes th
     const layers = r.attentions.filter((a) => a.part === p.part);
     assert.equal(p.layers, layers.length);
     assert.equal(p.thumbnails.length, p.layers * p.heads);
-    // Small: at most 12 × 12 cells, each an average of probabilities.
+    // Small: at most 12 × 12 cells, each an average of probabilities as a ramp step, the tile's top at 255.
     for (const t of p.thumbnails) {
       assert.ok(t.rows <= Math.min(12, layers[0].queries) && t.cols <= Math.min(12, layers[0].keys));
-      assert.ok(t.data.every((v) => v >= 0 && v <= 1 + 1e-6));
+      assert.equal(t.levels.length, t.rows * t.cols);
+      assert.equal(Math.max(...t.levels), 255);
     }
   }
   assert.ok(isHostToSidebar(s));
@@ -137,7 +138,7 @@ test('sidebarState: each message has its own thumbnail buffers with the same num
   const a = state();
   const b = state();
   assert.deepEqual(b.parts, a.parts);
-  assert.notEqual(b.parts[0].thumbnails[0].data.buffer, a.parts[0].thumbnails[0].data.buffer, 'a posted message may take its buffers');
+  assert.notEqual(b.parts[0].thumbnails[0].levels.buffer, a.parts[0].thumbnails[0].levels.buffer, 'a posted message may take its buffers');
 });
 
 test("sidebar thumbnails come from the inspector's per-layer summaries, not a second pass over every probability", () => {
@@ -150,9 +151,10 @@ test("sidebar thumbnails come from the inspector's per-layer summaries, not a se
   probs.fill(0); // a pass over the probabilities now would see zeros
   const t = sidebarState({ current: '/m', resultModel: '/m', lastResult: r, running: false }).parts[0].thumbnails[0];
   assert.equal(t.rows, 12);
+  const top = Math.max(...exact);
   let worst = 0;
-  for (let k = 0; k < 144; k++) worst = Math.max(worst, Math.abs(t.data[k] - exact[k]));
-  assert.ok(worst < 0.1 * Math.max(...exact), `pooled from the 32×32 summary, within 10 % of the exact 12×12 pooling: ${worst}`);
+  for (let k = 0; k < 144; k++) worst = Math.max(worst, Math.abs(t.levels[k] - (exact[k] / top) * 255));
+  assert.ok(worst < 0.1 * 255, `pooled from the 32×32 summary, within 10 % of the exact 12×12 pooling's ramp: ${worst} steps`);
 });
 
 // Issue 20: a new model's name and error appeared beside the previous model's tokens and grid.
