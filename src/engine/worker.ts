@@ -15,7 +15,7 @@ import type { AttentionLayer, PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
 import { sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
-import type { Kernels } from './kernels/reference';
+import { pollingKernels } from './kernels/polling';
 import { TokenizerTimeoutError } from './format/tokenizer';
 import { injectFault } from './debug';
 import { layerSummary } from '../../common/layerSummary';
@@ -32,7 +32,8 @@ const quick = data?.quick;
 const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
-const kernels = answeringBetweenProjections(defaultKernels({ threads: data?.threads }));
+// Requests about kept runs are read between a layer's pieces of work too (kernels/polling.ts).
+const kernels = pollingKernels(defaultKernels({ threads: data?.threads }), () => pollQuick());
 const kernelInfo =
   'name' in kernels
     ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) }
@@ -239,22 +240,6 @@ function server(to: Pick<MessagePort, 'postMessage'>, onlyKept: boolean): (raw: 
 }
 
 const onQuick = quick ? server(quick, true) : undefined;
-
-/**
- * The kernels, reading the requests about kept runs after each projection too (a BERT-base layer
- * has six): a head asked for during a run waits for one matmul, not for half a layer, which on a
- * machine whose window takes the CPU first (the engine's nice value) grew to 100-200 ms.
- */
-function answeringBetweenProjections(k: Kernels): Kernels {
-  // One `this` for every method (state a kernel keeps on itself stays in one place).
-  const wrapped = Object.create(k) as Kernels;
-  wrapped.linear = (...args: Parameters<Kernels['linear']>) => {
-    const y = k.linear.apply(wrapped, args);
-    pollQuick();
-    return y;
-  };
-  return wrapped;
-}
 
 function pollQuick(): void {
   if (!quick || !onQuick) return;

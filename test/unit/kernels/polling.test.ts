@@ -1,0 +1,37 @@
+// The worker's kernels poll for the inspector's requests inside a layer: after each projection and
+// each FEED_FORWARD_ROWS rows of a feed-forward, whose pieces give the bits of the whole.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultKernels } from '../../../src/engine/kernels/index';
+import { FEED_FORWARD_ROWS, pollingKernels } from '../../../src/engine/kernels/polling';
+
+const rnd = (n: number, seed: number) => {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296 - 0.5);
+};
+
+test('a feed-forward polls after every FEED_FORWARD_ROWS rows and gives the bits of the whole; a projection polls once', () => {
+  const k = defaultKernels({ threads: 2 });
+  assert.ok(k.feedForward, 'the fast kernels have a fused feed-forward');
+  let polls = 0;
+  const p = pollingKernels(k, () => polls++);
+  const [d, f] = [48, 96];
+  const fc1 = { w: rnd(f * d, 1), b: rnd(f, 2), out: f, in: d };
+  const fc2 = { w: rnd(d * f, 3), b: rnd(d, 4), out: d, in: f };
+  for (const m of [1, FEED_FORWARD_ROWS, 2 * FEED_FORWARD_ROWS + 45]) {
+    const x = rnd(m * d, 5 + m);
+    const whole = k.feedForward!(x, m, fc1, fc2, 'gelu').slice();
+    polls = 0;
+    const pieces = p.feedForward!(x, m, fc1, fc2, 'gelu');
+    assert.equal(polls, Math.ceil(m / FEED_FORWARD_ROWS), `${m} rows`);
+    assert.equal(pieces.length, whole.length);
+    assert.ok(
+      pieces.every((v, i) => Object.is(v, whole[i])),
+      `${m} rows: the same bits`,
+    );
+  }
+  polls = 0;
+  const x = rnd(300 * d, 9);
+  assert.deepEqual(p.linear(x, 300, d, fc1.w, f, fc1.b), k.linear(x, 300, d, fc1.w, f, fc1.b));
+  assert.equal(polls, 1);
+});
