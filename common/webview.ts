@@ -66,6 +66,8 @@ export interface HeadNumbersMessage {
   type: 'headNumbers';
   runId: number;
   requestId: number;
+  /** The rows from here on: a large head's numbers come in pieces, the next asked for when one arrives (common/headPieces.ts). */
+  from?: number;
 }
 
 /** An exception in the webview, reported so the host can log it. */
@@ -138,6 +140,20 @@ export interface HeadMessage extends HeadAddress {
   scores: Float32Array;
   mask?: Uint8Array;
   /** `probs` is empty on the wire: the page computes them from the scores (common/headWire.ts). */
+  probsFromScores?: true;
+  /** The arrays hold the rows from here on: the rows before came in headPiece messages (common/headPieces.ts). */
+  from?: number;
+}
+
+/** Rows [from, to) of a head's numbers, ahead of the head message with the rest (common/headPieces.ts). */
+export interface HeadPieceMessage extends HeadAddress {
+  type: 'headPiece';
+  from: number;
+  to: number;
+  /** [to - from, keys] */
+  scores: Float32Array;
+  probs: Float32Array;
+  mask?: Uint8Array;
   probsFromScores?: true;
 }
 
@@ -227,6 +243,7 @@ export type HostToWebview =
   | ThumbnailsMessage
   | HeadMessage
   | HeadPreviewMessage
+  | HeadPieceMessage
   | HeadErrorMessage
   | FocusHeadMessage
   | AppMessage
@@ -281,12 +298,22 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'headShown':
       return isIndex(x.runId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
     case 'headNumbers':
-      return isIndex(x.runId) && isIndex(x.requestId);
+      return isIndex(x.runId) && isIndex(x.requestId) && (x.from === undefined || isIndex(x.from));
     case 'webviewError':
       return isString(x.message, MAX_WEBVIEW_TEXT);
     default:
       return isViewToHost(x);
   }
+}
+
+/** A head's numbers (or some rows of them) that fill `n` cells: scores, probabilities as the flag says, the mask if any. */
+function numbersFit(x: Record<string, unknown>, n: number): boolean {
+  return (
+    probsFit(x, n) &&
+    x.scores instanceof Float32Array &&
+    x.scores.length === n &&
+    (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
+  );
 }
 
 /** Which head of which run a request (or its answer) is about. */
@@ -357,13 +384,12 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
       );
     case 'head': {
       if (!isHeadAddress(x)) return false;
-      const n = x.queries * x.keys;
-      return (
-        probsFit(x, n) &&
-        x.scores instanceof Float32Array &&
-        x.scores.length === n &&
-        (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
-      );
+      if (x.from !== undefined && !(isCount(x.from) && x.from < x.queries)) return false;
+      return numbersFit(x, (x.queries - (x.from ?? 0)) * x.keys);
+    }
+    case 'headPiece': {
+      if (!isHeadAddress(x) || !isIndex(x.from) || !isCount(x.to) || !(x.from < x.to && x.to < x.queries)) return false;
+      return numbersFit(x, (x.to - x.from) * x.keys);
     }
     case 'headPreview': {
       if (!isHeadAddress(x)) return false;

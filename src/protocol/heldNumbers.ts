@@ -13,11 +13,14 @@ export class HeldNumbers {
     this.held = [...this.held.filter((h) => !isRequest(h, m.runId, m.requestId)), m].slice(-HELD_NUMBERS);
   }
 
-  /** The numbers of this request, now no longer held; undefined when none are. */
-  take(runId: number, requestId: number): HeadMessage | undefined {
-    const m = this.held.find((h) => isRequest(h, runId, requestId));
-    if (m) this.held = this.held.filter((h) => h !== m);
-    return m;
+  /** The numbers of this request; undefined when none are held. */
+  find(runId: number, requestId: number): HeadMessage | undefined {
+    return this.held.find((h) => isRequest(h, runId, requestId));
+  }
+
+  /** Sent in full (its last piece is on its way). */
+  drop(m: HeadMessage): void {
+    this.held = this.held.filter((h) => h !== m);
   }
 
   /** A new run: the page will not ask for the old one's. */

@@ -90,9 +90,10 @@ export const KEPT_CASES: Case[] = [
     },
   },
   {
-    name: 'a long run’s head switch paints from its colour levels first, pixel for pixel what its numbers paint; hover waits for the numbers',
+    name: 'a long run’s head switch paints from its colour levels first, pixel for pixel what its numbers paint; hover waits for the numbers, which come in pieces',
     run: async (ctx) => {
-      const n = 160; // cells under 8 px at this width: the sizes a preview is for
+      // Cells under 8 px at this width: the sizes a preview is for; 640 KB of scores: two pieces.
+      const n = 400;
       const base = syntheticResult();
       let seed = 7;
       const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
@@ -126,7 +127,7 @@ export const KEPT_CASES: Case[] = [
               w.__atPreview = {
                 title: document.querySelector('.detail-title')?.textContent,
                 preview: document.getElementById('app')!.hasAttribute('data-head-preview'),
-                pixels: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data),
+                pixels: c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data, // kept in the page: 640 K values
                 tooltip: document.querySelector('.tooltip')?.textContent ?? '',
               };
             };
@@ -136,23 +137,30 @@ export const KEPT_CASES: Case[] = [
           await page.waitForFunction(() => !document.getElementById('app')!.hasAttribute('data-head-preview'), undefined, {
             timeout: 5000,
           });
-          const at = (await page.evaluate(() => (window as unknown as { __atPreview?: unknown }).__atPreview)) as
-            { title: string; preview: boolean; pixels: number[]; tooltip: string } | undefined;
+          // What the preview painted (its pixels stay in the page), and how many channel values differ now.
+          const atPreview = () =>
+            page.evaluate(() => {
+              const x = (window as unknown as { __atPreview?: { pixels: Uint8ClampedArray } }).__atPreview;
+              if (!x) return undefined;
+              const c = document.querySelector('.heatmap-canvas') as HTMLCanvasElement;
+              const now = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+              let differ = 0;
+              for (let i = 0; i < now.length; i++) if (now[i] !== x.pixels[i]) differ++;
+              return { ...x, pixels: undefined, length: now.length, differ };
+            }) as Promise<{ title: string; preview: boolean; tooltip: string; length: number; differ: number } | undefined>;
+          const at = await atPreview();
           check(asked.at(-1) === true, `the page asked for a preview (asked: ${asked.join(', ')})`);
-          // The host held the numbers until the page said it had the colours.
+          // The host held the numbers until the page said it had the colours, and sent the second
+          // piece when the page had the first.
           const req = ins.received.filter((m) => (m as { type?: string }).type === 'requestHead').at(-1) as { requestId: number };
-          await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === req.requestId);
+          await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === req.requestId && m.from === undefined);
+          await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === req.requestId && Number(m.from) > 0);
           check(!!at, 'the head’s numbers arrived after a preview was painted');
           equal(at!.title, 'Layer 0 · Head 1', 'the preview is the head clicked');
           check(at!.preview, 'the page marked the heatmap as a preview');
           check(/arriving/.test(at!.tooltip), `hover during the preview says the numbers are on their way: ${at!.tooltip}`);
-          const after = await page.evaluate(() => {
-            const c = document.querySelector('.heatmap-canvas') as HTMLCanvasElement;
-            return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
-          });
-          equal(after.length, n * n * 4, 'one canvas pixel per cell');
-          const differ = after.filter((v, i) => v !== at!.pixels[i]).length;
-          equal(differ, 0, 'channel values that differ between the preview and the head drawn from its numbers');
+          equal(at!.length, n * n * 4, 'one canvas pixel per cell');
+          equal(at!.differ, 0, 'channel values that differ between the preview and the head drawn from its numbers');
           const p = Number((await hoverCell(page, 3, 5)).probability);
           const want = probs[n * n + 3 * n + 5];
           check(Math.abs(p - want) <= 0.0005 + 1e-5, `after the numbers, hover shows them: ${p} vs ${want}`);
@@ -172,18 +180,14 @@ export const KEPT_CASES: Case[] = [
           const from = ins.received.length;
           await ins.send(sent);
           await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === 0, from);
+          await ins.waitForPosted((m) => m.type === 'headNumbers' && m.requestId === 0 && Number(m.from) > 0, from);
           await waitForHead(page, 0, 1);
           await page.waitForFunction(() => !document.getElementById('app')!.hasAttribute('data-head-preview'), undefined, {
             timeout: 5000,
           });
-          const again = (await page.evaluate(() => (window as unknown as { __atPreview?: unknown }).__atPreview)) as
-            { preview: boolean; pixels: number[] } | undefined;
+          const again = await atPreview();
           check(!!again?.preview, 'the run’s first heatmap was painted from its colours');
-          const now = await page.evaluate(() => {
-            const c = document.querySelector('.heatmap-canvas') as HTMLCanvasElement;
-            return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
-          });
-          equal(now.filter((v, i) => v !== again!.pixels[i]).length, 0, 'channel values that differ between the colours and the head');
+          equal(again!.differ, 0, 'channel values that differ between the colours and the head');
           equal(requests(), before, 'no request for the head the run brought');
           const q = Number((await hoverCell(page, 7, 2)).probability);
           check(Math.abs(q - probs[n * n + 7 * n + 2]) <= 0.0005 + 1e-5, `the numbers arrived: ${q}`);

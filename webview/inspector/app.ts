@@ -192,6 +192,8 @@ export class InspectorApp {
         return; // an answer nobody waits for any more
       case 'head':
         return this.loader.sentFull(m); // the head a run message brought the colours of, else dropped
+      case 'headPiece':
+        return this.loader.sentPiece(m); // a piece of its numbers
       case 'run':
         return this.onRun(m.runId, m.title, m.meta, m.head, m.preview);
       case 'runUpdate':

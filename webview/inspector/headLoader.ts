@@ -3,8 +3,9 @@
 // Requests go through the page's one RpcClient (requests.ts), which matches the answers.
 import { CancelledError } from '../../common/rpc';
 import { fullHead } from '../../common/headWire';
+import { HeadAssembly } from '../../common/headPieces';
 import type { Part } from '../../src/engine/types';
-import type { HeadMessage, HeadPreviewMessage, RequestHeadMessage } from '../../common/webview';
+import type { HeadMessage, HeadPieceMessage, HeadPreviewMessage, RequestHeadMessage } from '../../common/webview';
 import { EarlierRunError, type PageRpc } from './requests';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -31,6 +32,8 @@ interface Fetch {
   asked: number;
   /** Its colours, until the head arrives. */
   preview?: HeadPreviewMessage;
+  /** The pieces of its numbers so far (a large head's come in pieces). */
+  pieces?: HeadAssembly;
   answer?: HeadMessage;
   /** Asked ahead of a click, not yet opened. */
   ahead: boolean;
@@ -63,6 +66,8 @@ export class HeadLoader {
   private sentPreview: HeadPreviewMessage | undefined;
   /** The sent head whose colours are painted, until it arrives. */
   private awaiting: HeadPreviewMessage | undefined;
+  /** The pieces of the sent head's numbers so far. */
+  private sentPieces: HeadAssembly | undefined;
   /** Requests of this run, oldest first: answered (up to KEEP_HEADS) and on their way. */
   private kept: Fetch[] = [];
   /** The head to fetch ahead once the one on its way arrives (the latest pointed at wins). */
@@ -81,13 +86,25 @@ export class HeadLoader {
     this.next = undefined;
     this.sent = head && fullHead(head);
     this.sentPreview = preview;
+    this.sentPieces = undefined;
     // The colours are here: the numbers may come now (sentFull), without slowing the colours' way.
     if (preview) this.rpc.notify({ type: 'headNumbers', runId: preview.runId, requestId: 0 });
   }
 
+  /** A piece of the numbers of the head a run message sent the colours of: kept, the next asked for. */
+  sentPiece(p: HeadPieceMessage): void {
+    const colours = this.awaiting ?? this.sentPreview;
+    if (p.requestId !== 0 || !isHead(colours, p.runId, p.part, p.layer, p.head)) return;
+    if ((this.sentPieces ??= new HeadAssembly()).add(p)) this.rpc.notify({ type: 'headNumbers', runId: p.runId, requestId: 0, from: p.to });
+  }
+
   /** The head a run message sent the colours of (requestId 0): shown, or kept until it is opened. */
-  sentFull(m: HeadMessage): void {
-    const same = (p: HeadPreviewMessage | undefined) => m.requestId === 0 && isHead(p, m.runId, m.part, m.layer, m.head);
+  sentFull(last: HeadMessage): void {
+    if (last.requestId !== 0) return; // an answer nobody waits for any more
+    const m = last.from ? this.sentPieces?.finish(last) : last;
+    this.sentPieces = undefined;
+    if (!m) return;
+    const same = (p: HeadPreviewMessage | undefined) => isHead(p, m.runId, m.part, m.layer, m.head);
     if (same(this.awaiting)) {
       this.awaiting = undefined;
       this.view.show(fullHead(m));
@@ -184,6 +201,11 @@ export class HeadLoader {
         // the numbers until the page has the colours (their trips would share the way).
         onNote: (p) => {
           if (p.runId !== runId || f.answer) return;
+          if (p.type === 'headPiece') {
+            if ((f.pieces ??= new HeadAssembly()).add(p))
+              this.rpc.notify({ type: 'headNumbers', runId, requestId: f.requestId, from: p.to });
+            return;
+          }
           f.preview = p;
           this.rpc.notify({ type: 'headNumbers', runId, requestId: f.requestId });
           const pending = this.pending;
@@ -198,8 +220,12 @@ export class HeadLoader {
     const f: Fetch = { requestId: call.id, runId, part, layer, head, asked: performance.now(), ahead };
     this.kept.push(f);
     call.then(
-      (m) => {
-        if (!this.kept.includes(f) || m.runId !== runId) return; // an earlier run's
+      (last) => {
+        if (!this.kept.includes(f) || last.runId !== runId) return; // an earlier run's
+        const m = last.from ? f.pieces?.finish(last) : last;
+        f.pieces = undefined;
+        if (!m)
+          return this.failed(f, new Error(`Layer ${layer} head ${head}: rows of its numbers went missing on the way. Open it again.`));
         f.answer = fullHead(m);
         f.preview = undefined;
         this.forgetOld();
@@ -209,19 +235,21 @@ export class HeadLoader {
         }
         this.fetchNext();
       },
-      (e: Error) => {
-        this.kept = this.kept.filter((k) => k !== f);
-        // Still wanted: the host's next run is on its way, and the page opens the head in it (waiting()).
-        if (e instanceof EarlierRunError) return this.fetchNext();
-        if (this.pending?.fetch === f) {
-          this.cancel();
-          this.view.loading('');
-          this.view.error(e.message);
-        }
-        this.fetchNext();
-      },
+      (e: Error) => this.failed(f, e),
     );
     return f;
+  }
+
+  private failed(f: Fetch, e: Error): void {
+    this.kept = this.kept.filter((k) => k !== f);
+    // Still wanted: the host's next run is on its way, and the page opens the head in it (waiting()).
+    if (e instanceof EarlierRunError) return this.fetchNext();
+    if (this.pending?.fetch === f) {
+      this.cancel();
+      this.view.loading('');
+      this.view.error(e.message);
+    }
+    this.fetchNext();
   }
 
   private fetchNext(): void {

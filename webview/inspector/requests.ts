@@ -8,6 +8,7 @@ import type {
   AggregateMessage,
   CompareHeadMessage,
   HeadMessage,
+  HeadPieceMessage,
   HeadPreviewMessage,
   HostToWebview,
   PositionalMessage,
@@ -26,16 +27,18 @@ export type ViewRequest = DistributiveOmit<
 >;
 
 /** The host's answers by requestId; an exportRequest is a request of the host's, not an answer. */
-function routeAnswer(m: HostToWebview): Routed<Answer, HeadPreviewMessage> | undefined {
+function routeAnswer(m: HostToWebview): Routed<Answer, HeadNote> | undefined {
   switch (m.type) {
     case 'headPreview':
+    case 'headPiece':
       return { id: m.requestId, note: m };
     case 'viewError':
       return { id: m.requestId, error: new Error(m.message) };
     case 'headError':
       return { id: m.requestId, error: m.earlier ? new EarlierRunError(m.message) : new Error(m.message) };
     case 'head':
-      return { id: m.requestId, reply: fullHead(m) };
+      // The last rows of a head that came in pieces: the head loader puts it together first.
+      return { id: m.requestId, reply: m.from ? m : fullHead(m) };
     case 'aggregate':
     case 'positional':
     case 'compareHead':
@@ -51,7 +54,10 @@ export class EarlierRunError extends Error {
   override readonly name = 'EarlierRunError';
 }
 
-export type PageRpc = RpcClient<WebviewToHost, HostToWebview, Answer, HeadPreviewMessage>;
+/** What comes about a head request before its answer: its colours, then its numbers' pieces. */
+export type HeadNote = HeadPreviewMessage | HeadPieceMessage;
+
+export type PageRpc = RpcClient<WebviewToHost, HostToWebview, Answer, HeadNote>;
 
 /** The page's one client: every request of the inspector page goes through it. */
 export function pageRpc(post: (m: WebviewToHost) => void): PageRpc {

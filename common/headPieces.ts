@@ -1,0 +1,84 @@
+// A head's numbers in pieces of rows, one piece on its way at a time: the page asks for the next
+// (HeadNumbersMessage.from) when one arrives. Sent whole, the 4 MB of numbers of a 1024-token head
+// held up every message behind it on VS Code's one channel to the page for half a second and more,
+// a Cancel's status line among them (docs/performance.md); now such a message waits for one piece.
+// No engine imports: the page bundles this file.
+import type { HeadMessage, HeadPieceMessage } from './webview';
+
+/** Bytes of numbers one message carries at most (one row at least). */
+export const PIECE_BYTES = 512 * 1024;
+
+/**
+ * The message with rows `from`… of `m`: a piece, or `m` with its last rows (`from` set) — or `m`
+ * itself when it fits in one message.
+ */
+export function headPiece(m: HeadMessage, from: number, maxBytes = PIECE_BYTES): HeadPieceMessage | HeadMessage {
+  const { queries, keys } = m;
+  const cellBytes = 4 + (m.probsFromScores ? 0 : 4) + (m.mask ? 1 : 0);
+  const to = Math.min(queries, from + Math.max(1, Math.floor(maxBytes / (keys * cellBytes))));
+  if (from === 0 && to === queries) return m;
+  const rows = <T extends Float32Array | Uint8Array>(a: T): T => a.slice(from * keys, to * keys) as T; // [to - from, keys]
+  const numbers = {
+    scores: rows(m.scores),
+    probs: m.probsFromScores ? new Float32Array(0) : rows(m.probs),
+    ...(m.mask ? { mask: rows(m.mask) } : {}),
+  };
+  if (to === queries) return { ...m, ...numbers, from };
+  const { runId, requestId, part, layer, head } = m;
+  return {
+    type: 'headPiece',
+    runId,
+    requestId,
+    part,
+    layer,
+    head,
+    queries,
+    keys,
+    from,
+    to,
+    ...numbers,
+    ...(m.probsFromScores ? { probsFromScores: true as const } : {}),
+  };
+}
+
+/** A head's pieces as they arrive, in order; `finish` puts the head together with its last rows. */
+export class HeadAssembly {
+  private scores: Float32Array | undefined;
+  private probs: Float32Array | undefined;
+  private mask: Uint8Array | undefined;
+  /** The first row not yet here. */
+  private next = 0;
+
+  /** False (and the piece is dropped) when it is not the rows that come next. */
+  add(p: HeadPieceMessage): boolean {
+    if (p.from !== this.next) return false;
+    const n = p.queries * p.keys;
+    this.scores ??= new Float32Array(n);
+    if (!p.probsFromScores) this.probs ??= new Float32Array(n);
+    if (p.mask) this.mask ??= new Uint8Array(n);
+    const at = p.from * p.keys;
+    this.scores.set(p.scores, at);
+    this.probs?.set(p.probs, at);
+    this.mask?.set(p.mask ?? [], at);
+    this.next = p.to;
+    return true;
+  }
+
+  /** The whole head; undefined when rows before `last.from` are missing. */
+  finish(last: HeadMessage): HeadMessage | undefined {
+    const from = last.from ?? 0;
+    if (from === 0) return last;
+    if (from !== this.next || !this.scores) return undefined;
+    const at = from * last.keys;
+    this.scores.set(last.scores, at);
+    this.probs?.set(last.probs, at);
+    if (last.mask) this.mask?.set(last.mask, at);
+    const { from: _, ...rest } = last;
+    return {
+      ...rest,
+      scores: this.scores,
+      probs: this.probs ?? new Float32Array(0),
+      ...(this.mask ? { mask: this.mask } : {}),
+    };
+  }
+}

@@ -1,0 +1,97 @@
+// A large head's numbers cross in pieces of rows, one on its way at a time; put back together on
+// the page they are the head's numbers exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { HeadAssembly, headPiece, PIECE_BYTES } from '../../../common/headPieces';
+import { isHostToWebview, type HeadMessage } from '../../../common/webview';
+
+function head(queries: number, keys: number, fromScores: boolean, masked: boolean, seed: number): HeadMessage {
+  let s = seed;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+  const n = queries * keys;
+  return {
+    type: 'head',
+    runId: 3,
+    requestId: 9,
+    part: 'encoder',
+    layer: 1,
+    head: 2,
+    queries,
+    keys,
+    scores: Float32Array.from({ length: n }, rnd),
+    probs: fromScores ? new Float32Array(0) : Float32Array.from({ length: n }, rnd),
+    ...(masked ? { mask: Uint8Array.from({ length: n }, () => (rnd() < 0.3 ? 1 : 0)) } : {}),
+    ...(fromScores ? { probsFromScores: true as const } : {}),
+  };
+}
+
+test('pieces of any size put back together are the head, each within the byte limit, every message valid (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 3000 }),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      (queries, keys, fromScores, masked, maxBytes, seed) => {
+        const m = head(queries, keys, fromScores, masked, seed);
+        const rowBytes = keys * (4 + (fromScores ? 0 : 4) + (masked ? 1 : 0));
+        const a = new HeadAssembly();
+        let from = 0;
+        let messages = 0;
+        for (;;) {
+          const x = headPiece(m, from, maxBytes);
+          messages++;
+          assert.ok(isHostToWebview(x), `message ${messages} passes the page's guard`);
+          const rows = x.type === 'headPiece' ? x.to - from : queries - from;
+          assert.ok(rows * rowBytes <= Math.max(maxBytes, rowBytes), `${rows} rows of ${rowBytes} bytes within ${maxBytes}`);
+          if (x.type === 'head') {
+            const whole = a.finish(x);
+            assert.ok(whole);
+            assert.deepEqual(whole.scores, m.scores);
+            assert.deepEqual(whole.probs, m.probs);
+            assert.deepEqual(whole.mask, m.mask);
+            assert.equal(whole.from, undefined);
+            assert.equal(whole.probsFromScores, m.probsFromScores);
+            break;
+          }
+          assert.ok(a.add(x));
+          from = x.to;
+        }
+        assert.equal(messages, Math.ceil(queries / Math.max(1, Math.floor(maxBytes / rowBytes))));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('a head that fits travels whole; at 512 tokens its 1 MB of scores takes two messages', () => {
+  const small = head(100, 100, true, false, 1);
+  assert.equal(headPiece(small, 0), small);
+  const big = head(512, 512, true, false, 2);
+  const first = headPiece(big, 0);
+  assert.equal(first.type, 'headPiece');
+  assert.ok(first.type === 'headPiece' && first.to * 512 * 4 <= PIECE_BYTES && first.to === 256);
+  const last = headPiece(big, 256);
+  assert.ok(last.type === 'head' && last.from === 256 && last.scores.length === 256 * 512);
+});
+
+test('pieces out of order, or a last part without its pieces, are refused; so are pieces the guard cannot fit', () => {
+  const m = head(10, 8, false, true, 3);
+  const p1 = headPiece(m, 0, 300); // 4 rows of 72 bytes a piece
+  const p2 = p1.type === 'headPiece' ? headPiece(m, p1.to, 300) : p1;
+  assert.ok(p1.type === 'headPiece' && p2.type === 'headPiece');
+  const a = new HeadAssembly();
+  assert.equal(a.add(p2), false, 'the second piece first');
+  assert.ok(a.add(p1));
+  const last = headPiece(m, 8, 300);
+  assert.ok(last.type === 'head');
+  assert.equal(a.finish(last), undefined, 'rows 4… missing');
+  assert.equal(isHostToWebview({ ...p1, to: 10 }), false, 'the last rows come in the head message');
+  assert.equal(isHostToWebview({ ...p1, scores: p1.scores.subarray(1) }), false);
+  assert.equal(isHostToWebview({ ...p1, from: 5, to: 5 }), false);
+  assert.equal(isHostToWebview({ ...last, from: 10 }), false);
+  assert.equal(isHostToWebview({ ...last, from: 7 }), false, 'rows 7… do not fit the arrays of rows 8…');
+});
