@@ -1,6 +1,7 @@
 // A head's numbers wait on the host until the page has its colours (HeadNumbersMessage): sent
 // right behind them, the numbers shared their way to the page and doubled the colours' trip.
-import type { HeadMessage } from '../../common/webview';
+import { headPiece } from '../../common/headPieces';
+import type { HeadMessage, HeadNumbersMessage, HostToWebview } from '../../common/webview';
 
 /** Heads whose numbers wait at once: the page keeps as many (webview/inspector/headLoader.ts). */
 export const HELD_NUMBERS = 8;
@@ -13,14 +14,18 @@ export class HeldNumbers {
     this.held = [...this.held.filter((h) => !isRequest(h, m.runId, m.requestId)), m].slice(-HELD_NUMBERS);
   }
 
-  /** The numbers of this request; undefined when none are held. */
-  find(runId: number, requestId: number): HeadMessage | undefined {
-    return this.held.find((h) => isRequest(h, runId, requestId));
-  }
-
-  /** Sent in full (its last piece is on its way). */
-  drop(m: HeadMessage): void {
-    this.held = this.held.filter((h) => h !== m);
+  /** The numbers the page asks for, or their next piece (one on its way at a time); the last one sent lets them go. */
+  answer(ask: HeadNumbersMessage, runId: number): HostToWebview {
+    const m = this.held.find((h) => isRequest(h, ask.runId, ask.requestId));
+    const from = ask.from ?? 0;
+    if (m && from < m.queries) {
+      const piece = headPiece(m, from);
+      if (piece.type === 'head') this.held = this.held.filter((h) => h !== m);
+      return piece;
+    }
+    const earlier = ask.runId !== runId;
+    const message = earlier ? 'That head belongs to an earlier run.' : 'The numbers of that head are no longer held; open it again.';
+    return { type: 'headError', runId: ask.runId, requestId: ask.requestId, message, ...(earlier && { earlier: true as const }) };
   }
 
   /** A new run: the page will not ask for the old one's. */

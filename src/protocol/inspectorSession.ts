@@ -19,7 +19,6 @@ import {
   type RunStatusMessage,
 } from '../../common/webview';
 import { HeldNumbers } from './heldNumbers';
-import { headPiece } from '../../common/headPieces';
 import { describeMessage, previewMessages, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
 
 export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswers';
@@ -290,19 +289,8 @@ export class InspectorSession {
         };
         return reply instanceof Promise ? { replies: [], later: reply.then(opened) } : { replies: opened(reply) };
       }
-      case 'headNumbers': {
-        // The numbers, or their next piece (one on its way at a time).
-        const m = this.held.find(raw.runId, raw.requestId);
-        const from = raw.from ?? 0;
-        if (m && from < m.queries) {
-          const piece = headPiece(m, from);
-          if (piece.type === 'head') this.held.drop(m);
-          return { replies: [piece] };
-        }
-        const earlier = raw.runId !== this.runIdValue;
-        const message = earlier ? 'That head belongs to an earlier run.' : 'The numbers of that head are no longer held; open it again.';
-        return { replies: [{ type: 'headError', runId: raw.runId, requestId: raw.requestId, message, ...(earlier && { earlier: true }) }] };
-      }
+      case 'headNumbers':
+        return { replies: [this.held.answer(raw, this.runIdValue)] };
       case 'headShown': {
         const layer = raw.runId === this.runIdValue && this.result ? findLayer(this.result, raw.part, raw.layer) : undefined;
         if (layer && raw.head < layer.heads) this.opened(raw);
