@@ -52,7 +52,9 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   if (r.cancel && r.cancel.inspectorMs === undefined) rows.push({ name: 'Cancel', value: r.cancel.after });
   add('Cancel → inspector stops saying Running', r.cancel?.inspectorMs, 200);
   add('Cancel → "run cancelled" notification', r.cancel?.notificationMs, 200);
-  const hosts = [r.cold.host, ...w.map((x) => x.host), ...(r.cancel ? [r.cancel.host] : [])];
+  if (r.restart && r.restart.inspectorMs === undefined) rows.push({ name: 'Restart Engine', value: r.restart.after });
+  add('Restart Engine (palette) → inspector stops saying Running', r.restart?.inspectorMs, 200);
+  const hosts = [r.cold.host, ...w.map((x) => x.host), ...(r.cancel ? [r.cancel.host] : []), ...(r.restart ? [r.restart.host] : [])];
   add('ext host event-loop delay, max over runs', Math.max(...hosts.map((h) => h.maxDelayMs)), 50);
   add('ext host event-loop delay, idle', r.idleHost.maxDelayMs);
   add('ext host RSS, peak', Math.max(...hosts.map((h) => h.peakRssMB)), undefined, 'MB');

@@ -35,7 +35,7 @@ export interface ScenarioOptions {
   warmRuns: number;
   /** Head switches during each warm run and after it. */
   switches: number;
-  /** Run the Cancel phase (default true). */
+  /** Run the Cancel and Restart Engine phases (default true). */
   cancel?: boolean;
   /** How long one run may take before the scenario gives up on it. */
   runTimeoutMs: number;
@@ -82,12 +82,21 @@ export interface CancelFigures {
   host: HostFigures;
 }
 
+export interface RestartFigures {
+  /** Attention: Restart Engine chosen in the palette during a run → the inspector no longer says "Running". */
+  inspectorMs?: number;
+  /** What the inspector said after it. */
+  after: string;
+  host: HostFigures;
+}
+
 export interface ScenarioResult {
   size: BertSize;
   n: number;
   cold: RunFigures;
   warm: RunFigures[];
   cancel?: CancelFigures;
+  restart?: RestartFigures;
   idleHost: HostFigures;
   problems: string[];
 }
@@ -244,8 +253,16 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
             problems.push(`cancel: ${e.message}`);
             return undefined;
           });
+    if (o.cancel !== false) log('restart engine');
+    const restart =
+      o.cancel === false
+        ? undefined
+        : await timeRestart(page, marks, host, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
+            problems.push(`restart engine: ${e.message}`);
+            return undefined;
+          });
     for (const m of marks.all.filter(inspector('banner')).filter((m) => m.value)) problems.push(`inspector banner: ${m.value}`);
-    return { size: o.size, n: o.n, cold, warm, cancel, idleHost, problems };
+    return { size: o.size, n: o.n, cold, warm, cancel, restart, idleHost, problems };
   } finally {
     marks.stop();
     // The host's samples and marks (debugMark), to see where a long delay falls.
@@ -470,9 +487,21 @@ async function switchHead(
   return { painted: shown.t - click.t, values: full && full.t - click.t };
 }
 
-/** Run with Input… from the palette, then Cancel on its progress notification. */
-async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOptions, input: string): Promise<CancelFigures> {
-  const rc = host.reconnects();
+/** What the host and the page did between a click that stops a run and the page saying so. */
+function debugStop(what: string, host: HostLog, marks: Marks, click: number, settled: Mark | undefined): void {
+  if (!settled) {
+    debug(`${what}: the inspector still says Running`);
+    return;
+  }
+  const atHost = host.marks(click - 50, settled.t).map((m) => `${m.mark} +${Math.round(m.t - click)}`);
+  const page = marks.all
+    .filter((m) => m.role === 'inspector' && m.kind === 'msg' && m.t >= click && m.t <= settled.t)
+    .map((m) => `${m.value} +${Math.round(m.t - click)}`);
+  debug(`${what}: host ${atHost.join(', ')}; page got ${page.join(', ')}; shown +${Math.round(settled.t - click)}: ${settled.value}`);
+}
+
+/** Run with Input… from the palette; resolves a second into the run, while the engine works (a small run may not stream before it ends). */
+async function startPaletteRun(page: Page, marks: Marks, input: string): Promise<{ t0: number; first?: Mark }> {
   // Not runCommand: it waits for the palette to close, but this command opens its quick pick at once.
   await waitForPaletteItems(page, 'Attention: Run with Input…', ['Attention: Run with Input…']);
   await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Run with Input…' }).first().click();
@@ -480,10 +509,31 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   const before = Date.now();
   await page.keyboard.press('Enter');
   const t0 = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:enter', before, 5000))?.t ?? before;
-  // Cancelled a second into the run, while the engine works (a small run may not stream before it ends).
   await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && INSPECTOR_RUNNING.test(m.value), t0, 10_000);
   await sleep(Math.max(0, t0 + 1000 - Date.now()));
   const first = marks.all.filter((m) => m.role === 'inspector' && m.kind === 'head' && m.t >= t0).sort((a, b) => a.t - b.t)[0];
+  return { t0, first };
+}
+
+/** Run with Input… from the palette, then Attention: Restart Engine from the palette while it runs. */
+async function timeRestart(page: Page, marks: Marks, host: HostLog, input: string): Promise<RestartFigures> {
+  const rc = host.reconnects();
+  const { t0 } = await startPaletteRun(page, marks, input);
+  const before = Date.now();
+  await runCommand(page, 'Attention: Restart Engine');
+  // The palette row's click is the only click in the workbench after `before`.
+  const click = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:click', before, 5000))?.t;
+  if (click === undefined) throw new Error('the click on Restart Engine in the palette was not seen');
+  const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
+  debugStop('restart engine', host, marks, click, settled);
+  await sleep(500);
+  return { inspectorMs: settled && settled.t - click, after: settled?.value ?? '(no change)', host: host.figures(t0, Date.now(), rc) };
+}
+
+/** Run with Input… from the palette, then Cancel on its progress notification. */
+async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOptions, input: string): Promise<CancelFigures> {
+  const rc = host.reconnects();
+  const { t0, first } = await startPaletteRun(page, marks, input);
   // Toasts are not shown in this headless setup: Cancel from the notification center (status bar bell).
   await page.locator('[id="status.notifications"] a, [id="status.notifications"]').first().click();
   const center = page.locator('.notifications-center');
@@ -514,16 +564,7 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   if (!clicked) throw new Error('the Cancel button could not be clicked');
   const click = clicked.t;
   const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
-  if (settled)
-    debug(
-      `cancel: host ${host
-        .marks(click - 50, settled.t)
-        .map((m) => `${m.mark} +${Math.round(m.t - click)}`)
-        .join(', ')}; page got ${marks.all
-        .filter((m) => m.role === 'inspector' && m.kind === 'msg' && m.t >= click && m.t <= settled.t)
-        .map((m) => `${m.value} +${Math.round(m.t - click)}`)
-        .join(', ')}; shown +${Math.round(settled.t - click)}`,
-    );
+  debugStop('cancel', host, marks, click, settled);
   let notificationMs: number | undefined;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
