@@ -92,6 +92,14 @@ export function levelsFit(levels: unknown, max: unknown, n: number): boolean {
   return levels instanceof Uint8Array && levels.length === n && typeof max === 'number' && Number.isFinite(max) && max >= 0;
 }
 
+/** Whether a head's optional mask covers its `n` cells (for the message guards). */
+export const maskFits = (mask: unknown, n: number): boolean => mask === undefined || (mask instanceof Uint8Array && mask.length === n);
+
+/** Whether a head's numbers (or some rows of them) fill `n` cells: scores, probabilities as the flag says, the mask if any. */
+export function numbersFit(h: { [k: string]: unknown }, n: number): boolean {
+  return probsFit(h, n) && h.scores instanceof Float32Array && h.scores.length === n && maskFits(h.mask, n);
+}
+
 /** Whether `probs` has the length the head's encoding says (for the message guards). */
 export function probsFit(h: { [k: string]: unknown }, n: number): boolean {
   if (h.probsFromScores !== undefined && h.probsFromScores !== true) return false;

@@ -3,6 +3,7 @@
 // short; webview.ts folds them into its unions and guards. No vscode or Node imports.
 import type { HeadQK, Part, RnnScore } from '../src/engine/types';
 import { isCount, isIndex, isPart, isRecord, isString, isStrings } from './guards';
+import { maskFits } from './headWire';
 
 /** The main panel's views, in the order of the view switcher. */
 export type InspectorView = 'heads' | 'qk' | 'stepper' | 'aggregates' | 'positional' | 'compare';
@@ -277,8 +278,7 @@ const isRank = (x: unknown): x is CompareRank => isRecord(x) && isHeadRef(x) && 
 function isCompareHeadSide(x: unknown): x is CompareHeadSide {
   if (!isRecord(x) || !isCount(x.queries) || !isCount(x.keys)) return false;
   const n = x.queries * x.keys;
-  const mask = x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n);
-  return x.probs instanceof Float32Array && x.probs.length === n && mask;
+  return x.probs instanceof Float32Array && x.probs.length === n && maskFits(x.mask, n);
 }
 
 const isSide = (x: unknown): x is CompareSide => isRecord(x) && isString(x.label, 1000) && isString(x.model, 1000);

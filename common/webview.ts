@@ -2,7 +2,7 @@
 // sides. Big numbers cross as typed arrays, one head at a time; the rest is small JSON.
 // Each direction has an `is…()` guard: the host treats webview messages as untrusted input, and
 // the webview checks what it renders. No vscode or Node imports (the webview bundles this file).
-import { levelsFit, probsFit } from './headWire';
+import { levelsFit, maskFits, numbersFit } from './headWire';
 import type { Part } from '../src/engine/types';
 import { isCount, isDoneOfTotal, isIndex, isOptTrue, isPart, isRecord, isString } from './guards';
 import { STAT_KEYS, type HeadStats, type RunMeta, type Thumbnail } from './headData';
@@ -306,16 +306,6 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   }
 }
 
-/** A head's numbers (or some rows of them) that fill `n` cells: scores, probabilities as the flag says, the mask if any. */
-function numbersFit(x: Record<string, unknown>, n: number): boolean {
-  return (
-    probsFit(x, n) &&
-    x.scores instanceof Float32Array &&
-    x.scores.length === n &&
-    (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n))
-  );
-}
-
 /** Which head of which run a request (or its answer) is about. */
 function isHeadOfRequest(x: Record<string, unknown>): boolean {
   return isIndex(x.runId) && isIndex(x.requestId) && isPart(x.part) && isIndex(x.layer) && isIndex(x.head);
@@ -394,7 +384,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     case 'headPreview': {
       if (!isHeadAddress(x)) return false;
       const n = x.queries * x.keys;
-      return levelsFit(x.levels, x.max, n) && (x.mask === undefined || (x.mask instanceof Uint8Array && x.mask.length === n));
+      return levelsFit(x.levels, x.max, n) && maskFits(x.mask, n);
     }
     case 'headError':
       return isIndex(x.runId) && isIndex(x.requestId) && isString(x.message) && isOptTrue(x.earlier);

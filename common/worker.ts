@@ -1,7 +1,7 @@
 // Messages between the extension host (or CLI) and the engine worker. Every request carries an id
 // and gets exactly one final answer: `result`, `summary` or `error`. `progress` may come before.
 // Both sides validate what they receive with the guards below before using it.
-import { levelsFit, probsFit } from './headWire';
+import { levelsFit, numbersFit } from './headWire';
 import type {
   AttentionLayer,
   HeadQK,
@@ -187,13 +187,7 @@ const isLayers = (v: unknown) =>
 export function isHeadSlice(v: unknown): v is HeadSlice {
   if (!isRecord(v) || !isIndex(v.queries) || !isIndex(v.keys)) return false;
   const n = v.queries * v.keys;
-  return (
-    probsFit(v, n) &&
-    v.scores instanceof Float32Array &&
-    v.scores.length === n &&
-    (v.mask === undefined || (v.mask instanceof Uint8Array && v.mask.length === n)) &&
-    (v.preview === undefined || (isRecord(v.preview) && levelsFit(v.preview.levels, v.preview.max, n)))
-  );
+  return numbersFit(v, n) && (v.preview === undefined || (isRecord(v.preview) && levelsFit(v.preview.levels, v.preview.max, n)));
 }
 
 export function isWorkerReply(v: unknown): v is WorkerReply {
