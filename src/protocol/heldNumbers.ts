@@ -1,6 +1,7 @@
 // A head's numbers wait on the host until the page has its colours (HeadNumbersMessage): sent
 // right behind them, the numbers shared their way to the page and doubled the colours' trip.
 import { headPiece } from '../../common/headPieces';
+import { headOfEarlierRun } from './viewAnswers';
 import type { HeadMessage, HeadNumbersMessage, HostToWebview } from '../../common/webview';
 
 /** Heads whose numbers wait at once: the page keeps as many (webview/inspector/headLoader.ts). */
@@ -23,9 +24,8 @@ export class HeldNumbers {
       if (piece.type === 'head') this.held = this.held.filter((h) => h !== m);
       return piece;
     }
-    const earlier = ask.runId !== runId;
-    const message = earlier ? 'That head belongs to an earlier run.' : 'The numbers of that head are no longer held; open it again.';
-    return { type: 'headError', runId: ask.runId, requestId: ask.requestId, message, ...(earlier && { earlier: true as const }) };
+    if (ask.runId !== runId) return headOfEarlierRun(ask.runId, ask.requestId);
+    return { type: 'headError', runId, requestId: ask.requestId, message: 'The numbers of that head are no longer held; open it again.' };
   }
 
   /** A new run: the page will not ask for the old one's. */

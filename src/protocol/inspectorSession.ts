@@ -19,7 +19,7 @@ import {
   type RunStatusMessage,
 } from '../../common/webview';
 import { HeldNumbers } from './heldNumbers';
-import { describeMessage, previewMessages, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
+import { describeMessage, EARLIER, headOfEarlierRun, previewMessages, ViewAnswers, type KeptSource, type QkSource } from './viewAnswers';
 
 export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswers';
 
@@ -316,8 +316,7 @@ export class InspectorSession {
       }
       case 'requestPositional': {
         const pe = this.result?.positional;
-        if (!this.result || raw.runId !== this.runIdValue)
-          return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'That request belongs to an earlier run.' }] };
+        if (!this.result || raw.runId !== this.runIdValue) return { replies: [viewError(raw.requestId, EARLIER)] };
         if (!pe)
           return { replies: [{ type: 'viewError', requestId: raw.requestId, message: 'This model has no fixed positional encoding.' }] };
         return {
@@ -362,9 +361,7 @@ export class InspectorSession {
   private answerHead(req: RequestHeadMessage): HostToWebview[] | Promise<HostToWebview[]> {
     const { runId, requestId, part, layer, head } = req;
     const fail = (message: string): HostToWebview[] => [{ type: 'headError', runId, requestId, message }];
-    const earlier: HostToWebview[] = [
-      { type: 'headError', runId, requestId, message: 'That head belongs to an earlier run.', earlier: true },
-    ];
+    const earlier: HostToWebview[] = [headOfEarlierRun(runId, requestId)];
     const result = this.result;
     if (!result) return fail('No run is loaded.');
     if (runId !== this.runIdValue) return earlier;
@@ -414,10 +411,7 @@ export class InspectorSession {
     if (typeof s === 'string') return fail(s);
     if (!(s instanceof Promise)) return message(s);
     return s.then(
-      (x): HostToWebview =>
-        runId === this.runIdValue
-          ? message(x)
-          : { type: 'headError', runId, requestId, message: 'That head belongs to an earlier run.', earlier: true },
+      (x): HostToWebview => (runId === this.runIdValue ? message(x) : headOfEarlierRun(runId, requestId)),
       (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
     );
   }
@@ -452,5 +446,4 @@ function withHead(run: RunMessage, head: HeadMessage, slice?: HeadSlice): { run:
   return preview ? { run: { ...run, preview }, after: head } : { run: { ...run, head } };
 }
 
-const EARLIER = 'That request belongs to an earlier run.';
 const viewError = (requestId: number, message: string): HostToWebview => ({ type: 'viewError', requestId, message });

@@ -5,6 +5,7 @@ import type { HeadQK, Part, QkRequest, RnnScore, RunResult } from '../engine/typ
 import { meanOverHeads, rolloutSteps } from '../../common/aggregates';
 import { findLayer, layersOf, sliceHead, type HeadSlice } from '../../common/headData';
 import type {
+  HeadErrorMessage,
   HeadPreviewMessage,
   HostToWebview,
   RequestAggregateMessage,
@@ -29,7 +30,17 @@ export interface KeptSource {
 /** Rollout of n×n layers costs n³ per layer; beyond this many tokens the view says so instead. */
 export const MAX_ROLLOUT_TOKENS = 1024;
 
-const EARLIER = 'That request belongs to an earlier run.';
+/** What a view's request of a run the host has replaced is answered. */
+export const EARLIER = 'That request belongs to an earlier run.';
+
+/** A head asked of a run the host has replaced (the page opens it in the next run, which is on its way). */
+export const headOfEarlierRun = (runId: number, requestId: number): HeadErrorMessage => ({
+  type: 'headError',
+  runId,
+  requestId,
+  message: 'That head belongs to an earlier run.',
+  earlier: true,
+});
 
 interface Prefetched {
   result: RunResult;
