@@ -41,6 +41,11 @@ export function headPiece(m: HeadMessage, from: number, maxBytes = PIECE_BYTES):
   };
 }
 
+/** The whole head from its last message and the pieces before it; undefined when rows are missing. */
+export function wholeHead(pieces: HeadAssembly | undefined, last: HeadMessage): HeadMessage | undefined {
+  return last.from ? pieces?.finish(last) : last;
+}
+
 /** A head's pieces as they arrive, in order; `finish` puts the head together with its last rows. */
 export class HeadAssembly {
   private scores: Float32Array | undefined;

@@ -3,7 +3,7 @@
 // Requests go through the page's one RpcClient (requests.ts), which matches the answers.
 import { CancelledError } from '../../common/rpc';
 import { fullHead } from '../../common/headWire';
-import { HeadAssembly } from '../../common/headPieces';
+import { HeadAssembly, wholeHead } from '../../common/headPieces';
 import type { Part } from '../../src/engine/types';
 import type { HeadMessage, HeadPieceMessage, HeadPreviewMessage, RequestHeadMessage } from '../../common/webview';
 import { EarlierRunError, type PageRpc } from './requests';
@@ -88,20 +88,31 @@ export class HeadLoader {
     this.sentPreview = preview;
     this.sentPieces = undefined;
     // The colours are here: the numbers may come now (sentFull), without slowing the colours' way.
-    if (preview) this.rpc.notify({ type: 'headNumbers', runId: preview.runId, requestId: 0 });
+    if (preview) this.askNumbers(preview.runId, 0);
   }
 
   /** A piece of the numbers of the head a run message sent the colours of: kept, the next asked for. */
   sentPiece(p: HeadPieceMessage): void {
     const colours = this.awaiting ?? this.sentPreview;
-    if (p.requestId !== 0 || !isHead(colours, p.runId, p.part, p.layer, p.head)) return;
-    if ((this.sentPieces ??= new HeadAssembly()).add(p)) this.rpc.notify({ type: 'headNumbers', runId: p.runId, requestId: 0, from: p.to });
+    if (p.requestId === 0 && isHead(colours, p.runId, p.part, p.layer, p.head)) this.sentPieces = this.gather(this.sentPieces, p);
+  }
+
+  /** Asks the host for a head's numbers from row `from` on (all of them, or the next piece). */
+  private askNumbers(runId: number, requestId: number, from?: number): void {
+    this.rpc.notify({ type: 'headNumbers', runId, requestId, ...(from !== undefined && { from }) });
+  }
+
+  /** Keeps a piece of a head's numbers and asks for the next; returns the pieces so far. */
+  private gather(pieces: HeadAssembly | undefined, p: HeadPieceMessage): HeadAssembly {
+    const all = pieces ?? new HeadAssembly();
+    if (all.add(p)) this.askNumbers(p.runId, p.requestId, p.to);
+    return all;
   }
 
   /** The head a run message sent the colours of (requestId 0): shown, or kept until it is opened. */
   sentFull(last: HeadMessage): void {
     if (last.requestId !== 0) return; // an answer nobody waits for any more
-    const m = last.from ? this.sentPieces?.finish(last) : last;
+    const m = wholeHead(this.sentPieces, last);
     this.sentPieces = undefined;
     if (!m) return;
     const same = (p: HeadPreviewMessage | undefined) => isHead(p, m.runId, m.part, m.layer, m.head);
@@ -202,12 +213,11 @@ export class HeadLoader {
         onNote: (p) => {
           if (p.runId !== runId || f.answer) return;
           if (p.type === 'headPiece') {
-            if ((f.pieces ??= new HeadAssembly()).add(p))
-              this.rpc.notify({ type: 'headNumbers', runId, requestId: f.requestId, from: p.to });
+            f.pieces = this.gather(f.pieces, p);
             return;
           }
           f.preview = p;
-          this.rpc.notify({ type: 'headNumbers', runId, requestId: f.requestId });
+          this.askNumbers(runId, f.requestId);
           const pending = this.pending;
           if (pending?.fetch === f && this.view.preview(p, performance.now() - f.asked)) clearTimeout(pending.loading);
         },
@@ -222,7 +232,7 @@ export class HeadLoader {
     call.then(
       (last) => {
         if (!this.kept.includes(f) || last.runId !== runId) return; // an earlier run's
-        const m = last.from ? f.pieces?.finish(last) : last;
+        const m = wholeHead(f.pieces, last);
         f.pieces = undefined;
         if (!m)
           return this.failed(f, new Error(`Layer ${layer} head ${head}: rows of its numbers went missing on the way. Open it again.`));
