@@ -245,22 +245,18 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       if (trace) await page.context().browser()!.stopTracing();
     }
 
-    if (o.cancel !== false) log('cancel');
-    const cancel =
-      o.cancel === false
-        ? undefined
-        : await timeCancel(page, marks, host, o, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
-            problems.push(`cancel: ${e.message}`);
-            return undefined;
-          });
-    if (o.cancel !== false) log('restart engine');
-    const restart =
-      o.cancel === false
-        ? undefined
-        : await timeRestart(page, marks, host, o.cancelN ? ids(o.cancelN, o.size.vocab) : input).catch((e: Error) => {
-            problems.push(`restart engine: ${e.message}`);
-            return undefined;
-          });
+    // The runs stopped midway: a failed phase is a problem in the table, not the end of the bench.
+    const stopInput = o.cancelN ? ids(o.cancelN, o.size.vocab) : input;
+    const phase = async <T>(name: string, time: () => Promise<T>): Promise<T | undefined> => {
+      if (o.cancel === false) return undefined;
+      log(name);
+      return time().catch((e: Error) => {
+        problems.push(`${name}: ${e.message}`);
+        return undefined;
+      });
+    };
+    const cancel = await phase('cancel', () => timeCancel(page, marks, host, stopInput));
+    const restart = await phase('restart engine', () => timeRestart(page, marks, host, stopInput));
     for (const m of marks.all.filter(inspector('banner')).filter((m) => m.value)) problems.push(`inspector banner: ${m.value}`);
     return { size: o.size, n: o.n, cold, warm, cancel, restart, idleHost, problems };
   } finally {
@@ -487,6 +483,10 @@ async function switchHead(
   return { painted: shown.t - click.t, values: full && full.t - click.t };
 }
 
+/** The inspector's first status line after `t` that no longer says the run goes on. */
+const notRunning = (marks: Marks, t: number) =>
+  marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), t, 60_000);
+
 /** What the host and the page did between a click that stops a run and the page saying so. */
 function debugStop(what: string, host: HostLog, marks: Marks, click: number, settled: Mark | undefined): void {
   if (!settled) {
@@ -524,14 +524,14 @@ async function timeRestart(page: Page, marks: Marks, host: HostLog, input: strin
   // The palette row's click is the only click in the workbench after `before`.
   const click = (await marks.next((m) => m.role === 'workbench' && m.kind === 'input:click', before, 5000))?.t;
   if (click === undefined) throw new Error('the click on Restart Engine in the palette was not seen');
-  const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
+  const settled = await notRunning(marks, click);
   debugStop('restart engine', host, marks, click, settled);
   await sleep(500);
   return { inspectorMs: settled && settled.t - click, after: settled?.value ?? '(no change)', host: host.figures(t0, Date.now(), rc) };
 }
 
 /** Run with Input… from the palette, then Cancel on its progress notification. */
-async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOptions, input: string): Promise<CancelFigures> {
+async function timeCancel(page: Page, marks: Marks, host: HostLog, input: string): Promise<CancelFigures> {
   const rc = host.reconnects();
   const { t0, first } = await startPaletteRun(page, marks, input);
   // Toasts are not shown in this headless setup: Cancel from the notification center (status bar bell).
@@ -563,7 +563,7 @@ async function timeCancel(page: Page, marks: Marks, host: HostLog, o: ScenarioOp
   }
   if (!clicked) throw new Error('the Cancel button could not be clicked');
   const click = clicked.t;
-  const settled = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), click, 60_000);
+  const settled = await notRunning(marks, click);
   debugStop('cancel', host, marks, click, settled);
   let notificationMs: number | undefined;
   const deadline = Date.now() + 60_000;
