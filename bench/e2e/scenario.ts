@@ -305,7 +305,13 @@ async function timeRun(
   // Waited for together: a short run may finish before anything says it is running.
   const ending = marks.next(finished, t0, o.runTimeoutMs);
   const staleP = marks.next((m) => isInspector('status')(m) && INSPECTOR_RUNNING.test(m.value), t0, o.runTimeoutMs);
-  const first = await marks.next(isInspector('head'), t0, o.runTimeoutMs);
+  // The new run's first heatmap. On a page that was already open, a head painted before the new
+  // run message reached it is the previous run's (the numbers of its last switch arriving).
+  const pageOpen = marks.all.some((m) => m.role === 'inspector' && m.t < t0);
+  const runArrived = pageOpen
+    ? await marks.next((m) => isInspector('msg')(m) && m.value.startsWith('run ('), t0, o.runTimeoutMs)
+    : undefined;
+  const first = pageOpen && !runArrived ? undefined : await marks.next(isInspector('head'), runArrived?.t ?? t0, o.runTimeoutMs);
   const during: number[] = [];
   const after: number[] = [];
   const pointedDuring: number[] = [];
