@@ -81,8 +81,24 @@ export interface RunAgainMessage {
   type: 'runAgain';
 }
 
+/**
+ * The Cancel button of a running run's line: the host cancels the run going on, if any (a run
+ * that ended meanwhile is shown as usual). The page says "Cancelling…" at once and the host's
+ * status says when the run stopped.
+ */
+export interface CancelRunMessage {
+  type: 'cancelRun';
+}
+
 export type WebviewToHost =
-  ReadyMessage | RequestHeadMessage | HeadShownMessage | HeadNumbersMessage | WebviewErrorMessage | RunAgainMessage | ViewToHost;
+  | ReadyMessage
+  | RequestHeadMessage
+  | HeadShownMessage
+  | HeadNumbersMessage
+  | WebviewErrorMessage
+  | RunAgainMessage
+  | CancelRunMessage
+  | ViewToHost;
 
 // ---- host → webview ---------------------------------------------------------------------------
 
@@ -292,6 +308,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
     case 'ready':
       return x.selection === undefined || isHeadFocus(x.selection);
     case 'runAgain':
+    case 'cancelRun':
       return true;
     case 'requestHead':
       return isHeadOfRequest(x) && isOptTrue(x.preview) && isOptTrue(x.prefetch);

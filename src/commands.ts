@@ -80,6 +80,11 @@ export function registerCommands(inspector: Inspector, engine: EngineHost, runne
       if (file) void notify.info(`Attention: exported ${path.basename(file)}`);
       return file;
     }),
+    cmd('cancelRun', () => {
+      const cancelled = runner.cancelCurrent();
+      if (!cancelled) void notify.info('Attention: no run is going on.');
+      return cancelled;
+    }),
     cmd('restartEngine', async () => {
       await engine.restart('restarted by the user');
       void notify.info('Attention engine restarted.');

@@ -16,6 +16,7 @@ import type { AttentionLayer, HeadQK, HeadWeightNorms, ModelSummary, Part, Progr
 import type { ModelFileFacts, SafetensorsHeaderInfo } from './engine/format/modelFileInfo';
 import type { HeadSlice } from '../common/headData';
 import { workerResourceLimits } from './engine/limits';
+import { debugMark } from './loopMonitor';
 
 export class EngineError extends Error {
   readonly file?: string;
@@ -433,6 +434,7 @@ export class EngineHost {
     if (stuck && m.type !== 'progress' && m.type !== 'partial') {
       clearTimeout(stuck); // the cancelled run stopped
       this.draining.delete(m.id);
+      debugMark(`engine: cancelled run ${m.id} stopped`);
     }
     this.calls.receive(m);
   }

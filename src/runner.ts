@@ -48,6 +48,8 @@ export class Runner implements vscode.Disposable {
   private readonly watcher: ModelFileWatcher;
   /** Bumped by each run; only the latest run may change the state or emit events. */
   private seq = 0;
+  /** How to cancel the latest run (cancelCurrent). */
+  private handle?: { seq: number; cancel(): void };
   /** The latest partial result not emitted yet (emitPartial emits it from a timer). */
   private queuedPartial?: { seq: number; result: RunResult; opts: RunOptions };
 
@@ -124,6 +126,18 @@ export class Runner implements vscode.Disposable {
     return this.engine.run(modelPath, input, onProgress, onPartial, { also: this.lastResult?.kept?.run });
   }
 
+  /**
+   * Cancels the run going on (from the palette or the notification, or live from the side panel);
+   * false when none is. Cancel from the inspector's line and the Cancel Run command come here.
+   */
+  cancelCurrent(): boolean {
+    const h = this.handle;
+    if (!this.running || !h || h.seq !== this.seq) return false;
+    debugMark(`cancel ${h.seq}`);
+    h.cancel();
+    return true;
+  }
+
   /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */
   async run(modelPath: string, input: RunInput, opts: RunOptions = {}): Promise<RunResult | undefined> {
     const seq = this.begin(modelPath, input);
@@ -140,6 +154,7 @@ export class Runner implements vscode.Disposable {
             this.progressed(seq, modelPath, p);
           };
           const handle = this.startKept(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
+          this.handle = { seq, cancel: () => handle.cancel() };
           token.onCancellationRequested(() => {
             debugMark(`cancel ${seq}`);
             handle.cancel();
@@ -164,6 +179,7 @@ export class Runner implements vscode.Disposable {
       (p) => this.progressed(seq, modelPath, p),
       (r) => this.emitPartial(seq, r, { live: true }),
     );
+    this.handle = { seq, cancel: () => handle.cancel() };
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
       (e: Error) => {

@@ -118,10 +118,14 @@ function probe(): void {
     const state = (): Record<string, string> =>
       app.querySelector('.run-header')
         ? {
-            // The run's status line, the engine badge ("ran in …"), the empty-panel message, staleness.
-            status: [text('.run-status'), text('.run-engine'), text('.empty-message'), app.querySelector('.stale') ? 'stale' : ''].join(
-              ' | ',
-            ),
+            // The run's status line (or the line above the previous run), the engine badge ("ran in …"), the empty-panel message, staleness.
+            status: [
+              text('.run-status-text'),
+              text('.run-pending-text'),
+              text('.run-engine'),
+              text('.empty-message'),
+              app.querySelector('.stale') ? 'stale' : '',
+            ].join(' | '),
             banner: visible('.error-banner') ? text('.error-text') : '',
             loading: text('.detail-status'),
           }

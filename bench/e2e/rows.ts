@@ -52,9 +52,20 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   if (r.cancel && r.cancel.inspectorMs === undefined) rows.push({ name: 'Cancel', value: r.cancel.after });
   add('Cancel → inspector stops saying Running', r.cancel?.inspectorMs, 200);
   add('Cancel → "run cancelled" notification', r.cancel?.notificationMs, 200);
+  if (r.inspectorCancel && r.inspectorCancel.inspectorMs === undefined)
+    rows.push({ name: "Cancel on the inspector's line", value: r.inspectorCancel.after });
+  add('Cancel on the inspector\'s line → it says "Cancelling"', r.inspectorCancel?.saysMs, 200);
+  add("Cancel on the inspector's line → the engine stopped the run", r.inspectorCancel?.stoppedMs, 200);
+  add("Cancel on the inspector's line → the inspector stops saying Running", r.inspectorCancel?.inspectorMs, 200);
   if (r.restart && r.restart.inspectorMs === undefined) rows.push({ name: 'Restart Engine', value: r.restart.after });
   add('Restart Engine (palette) → inspector stops saying Running', r.restart?.inspectorMs, 200);
-  const hosts = [r.cold.host, ...w.map((x) => x.host), ...(r.cancel ? [r.cancel.host] : []), ...(r.restart ? [r.restart.host] : [])];
+  const hosts = [
+    r.cold.host,
+    ...w.map((x) => x.host),
+    ...(r.cancel ? [r.cancel.host] : []),
+    ...(r.inspectorCancel ? [r.inspectorCancel.host] : []),
+    ...(r.restart ? [r.restart.host] : []),
+  ];
   add('ext host event-loop delay, max over runs', Math.max(...hosts.map((h) => h.maxDelayMs)), 50);
   add('ext host event-loop delay, idle', r.idleHost.maxDelayMs);
   add('ext host RSS, peak', Math.max(...hosts.map((h) => h.peakRssMB)), undefined, 'MB');

@@ -82,6 +82,17 @@ export interface CancelFigures {
   host: HostFigures;
 }
 
+export interface InspectorCancelFigures {
+  /** The running line's Cancel click → the line says "Cancelling" (the page's own answer). */
+  saysMs?: number;
+  /** Click → the engine worker stopped the run (its reply to the cancelled run reached the host). */
+  stoppedMs?: number;
+  /** Click → the inspector no longer says "Running" or "Cancelling" (the host's answer painted). */
+  inspectorMs?: number;
+  after: string;
+  host: HostFigures;
+}
+
 export interface RestartFigures {
   /** Attention: Restart Engine chosen in the palette during a run → the inspector no longer says "Running". */
   inspectorMs?: number;
@@ -96,12 +107,14 @@ export interface ScenarioResult {
   cold: RunFigures;
   warm: RunFigures[];
   cancel?: CancelFigures;
+  inspectorCancel?: InspectorCancelFigures;
   restart?: RestartFigures;
   idleHost: HostFigures;
   problems: string[];
 }
 
 const INSPECTOR_RUNNING = /Running|stale/;
+const CANCELLING = /Cancelling/;
 const debug = (line: string) => process.env.AI_E2E_DEBUG && console.log(`    [debug] ${line}`);
 
 function ids(n: number, vocab: number): string {
@@ -256,9 +269,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       });
     };
     const cancel = await phase('cancel', () => timeCancel(page, marks, host, stopInput));
+    const inspectorCancel = await phase("cancel on the inspector's line", () => timeInspectorCancel(page, marks, host, stopInput));
     const restart = await phase('restart engine', () => timeRestart(page, marks, host, stopInput));
     for (const m of marks.all.filter(inspector('banner')).filter((m) => m.value)) problems.push(`inspector banner: ${m.value}`);
-    return { size: o.size, n: o.n, cold, warm, cancel, restart, idleHost, problems };
+    return { size: o.size, n: o.n, cold, warm, cancel, inspectorCancel, restart, idleHost, problems };
   } finally {
     marks.stop();
     // The host's samples and marks (debugMark), to see where a long delay falls.
@@ -489,9 +503,13 @@ async function switchHead(
   return { painted: shown.t - click.t, values: full && full.t - click.t };
 }
 
-/** The inspector's first status line after `t` that no longer says the run goes on. */
+/** The inspector's first status line after `t` that no longer says the run goes on (or is being cancelled). */
 const notRunning = (marks: Marks, t: number) =>
-  marks.next((m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value), t, 60_000);
+  marks.next(
+    (m) => m.role === 'inspector' && m.kind === 'status' && !INSPECTOR_RUNNING.test(m.value) && !CANCELLING.test(m.value),
+    t,
+    60_000,
+  );
 
 /** What the host and the page did between a click that stops a run and the page saying so. */
 function debugStop(what: string, host: HostLog, marks: Marks, click: number, settled: Mark | undefined): void {
@@ -519,6 +537,31 @@ async function startPaletteRun(page: Page, marks: Marks, input: string): Promise
   await sleep(Math.max(0, t0 + 1000 - Date.now()));
   const first = marks.all.filter((m) => m.role === 'inspector' && m.kind === 'head' && m.t >= t0).sort((a, b) => a.t - b.t)[0];
   return { t0, first };
+}
+
+/** Run with Input… from the palette, then Cancel on the inspector's running line. */
+async function timeInspectorCancel(page: Page, marks: Marks, host: HostLog, input: string): Promise<InspectorCancelFigures> {
+  const rc = host.reconnects();
+  const { t0 } = await startPaletteRun(page, marks, input);
+  const ins = await frameWith(page, '#app .run-header');
+  const before = Date.now();
+  // The line is redrawn with each streamed layer: Playwright's click finds it again until one lands.
+  await ins.locator('.run-cancel:not([disabled])').first().click({ timeout: 10_000 });
+  const clicked = await marks.next((m) => m.role === 'inspector' && m.kind === 'input:click' && m.value === 'Cancel', before, 2000);
+  if (!clicked) throw new Error("the click on the inspector's Cancel was not seen");
+  const click = clicked.t;
+  const says = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && CANCELLING.test(m.value), click, 10_000);
+  const settled = await notRunning(marks, click);
+  debugStop("cancel on the inspector's line", host, marks, click, settled);
+  const stopped = host.marks(click, Date.now()).find((m) => /^engine: cancelled run \d+ stopped/.test(m.mark));
+  await sleep(500);
+  return {
+    saysMs: says && says.t - click,
+    stoppedMs: stopped && stopped.t - click,
+    inspectorMs: settled && settled.t - click,
+    after: settled?.value ?? '(no change)',
+    host: host.figures(t0, Date.now(), rc),
+  };
 }
 
 /** Run with Input… from the palette, then Attention: Restart Engine from the palette while it runs. */

@@ -30,6 +30,8 @@ export class Inspector implements vscode.Disposable {
       runner.onRun((e) => display.handle(e)),
       // The stepper's score switch (RNN seq2seq): the same input again with another score; the panel shows it.
       InspectorPanel.onRerun((score) => runner.rerun({ score }, { show: false })),
+      // The Cancel button of the page's running line.
+      InspectorPanel.onCancelRun(() => runner.cancelCurrent()),
       // The Q·K view's vectors: the run's ids through its model file again (the worker keeps it loaded).
       // The heads of a run the worker keeps (runner.ts runs keep theirs there): asked for one at a time.
       InspectorPanel.onKept({

@@ -55,6 +55,7 @@ export class InspectorPanel {
   readonly onDidDispose = this.disposeEmitter.event;
   private static rerunHandler: RerunHandler | undefined;
   private static runAgainHandler: (() => Promise<unknown>) | undefined;
+  private static cancelHandler: (() => unknown) | undefined;
   private static qkHandler: QkHandler | undefined;
   /** The engine, for the heads of runs it keeps (RunResult.kept). */
   static kept: KeptSource | undefined;
@@ -132,6 +133,14 @@ export class InspectorPanel {
     InspectorPanel.runAgainHandler = handler;
     return new vscode.Disposable(() => {
       if (InspectorPanel.runAgainHandler === handler) InspectorPanel.runAgainHandler = undefined;
+    });
+  }
+
+  /** What the Cancel button of a running run's line does. */
+  static onCancelRun(handler: () => unknown): vscode.Disposable {
+    InspectorPanel.cancelHandler = handler;
+    return new vscode.Disposable(() => {
+      if (InspectorPanel.cancelHandler === handler) InspectorPanel.cancelHandler = undefined;
     });
   }
 
@@ -309,6 +318,10 @@ export class InspectorPanel {
     }
     if (e.kind === 'runAgain') {
       await InspectorPanel.runAgainHandler?.();
+      return;
+    }
+    if (e.kind === 'cancelRun') {
+      InspectorPanel.cancelHandler?.();
       return;
     }
     const handler = InspectorPanel.rerunHandler;

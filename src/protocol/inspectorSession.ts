@@ -26,7 +26,8 @@ export { MAX_ROLLOUT_TOKENS, type KeptSource, type QkSource } from './viewAnswer
 export const NO_RUN_MESSAGE = 'No run to show. Run a model (Attention: Run with Input…) to fill this panel.';
 
 /** Something the panel acts on beyond posting replies (it needs VS Code to do it). */
-export type SessionEvent = { kind: 'rerun'; score: RnnScore } | { kind: 'export'; reply: ExportReplyMessage } | { kind: 'runAgain' };
+export type SessionEvent =
+  { kind: 'rerun'; score: RnnScore } | { kind: 'export'; reply: ExportReplyMessage } | { kind: 'runAgain' } | { kind: 'cancelRun' };
 
 export interface Handled {
   replies: HostToWebview[];
@@ -298,6 +299,8 @@ export class InspectorSession {
       }
       case 'runAgain':
         return { replies: [], event: this.runAgain && !this.result ? { kind: 'runAgain' } : undefined };
+      case 'cancelRun':
+        return { replies: [], event: { kind: 'cancelRun' } };
       case 'webviewError':
         return { replies: [], log: `webview error: ${raw.message.slice(0, MAX_WEBVIEW_TEXT)}` };
       case 'rerun': {

@@ -185,6 +185,91 @@ export const STREAMING_CASES: Case[] = [
     },
   },
   {
+    name: "streaming: the running line's Cancel says 'Cancelling…' in the click's frame, asks the host once, and keeps saying it until the run stops",
+    run: (ctx) => {
+      const { final, partial, partial3 } = runWithPartial();
+      return withInspector(ctx, partial, async (ins) => {
+        const { page } = ins;
+        await waitForHead(page, 0, 0);
+        const cancelPosts = () => ins.received.filter((m) => (m as { type?: string }).type === 'cancelRun').length;
+        // The frame after the click already says so: the host's answer crosses the workbench.
+        const firstFrame = () =>
+          page.evaluate(
+            (sel) =>
+              new Promise<string>((resolve) => {
+                const b = document.querySelector(`${sel} .run-cancel`) as HTMLButtonElement;
+                b.click();
+                requestAnimationFrame(() => resolve(`${document.querySelector(`${sel}-text`)?.textContent}|${b.disabled}`));
+              }),
+            '.run-status',
+          );
+        equal(await page.textContent('.run-status .run-cancel'), 'Cancel', 'the streamed run’s line has a Cancel button');
+        equal(
+          await firstFrame(),
+          'Cancelling the run… Showing the 2 layers finished so far.|true',
+          'the line, in the frame after the click',
+        );
+        await ins.waitForPosted((m) => m.type === 'cancelRun');
+        // More layers came before the run stopped: the line still says Cancelling, the button stays off.
+        await ins.send(ins.session.extendResult(partial3, 'more'));
+        await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 6, undefined, { timeout: 5000 });
+        equal(await page.textContent('.run-status-text'), 'Cancelling the run… Showing the 3 layers finished so far.', 'after more layers');
+        check(await page.$eval('.run-status .run-cancel', (b) => (b as HTMLButtonElement).disabled), 'Cancel stays disabled');
+        await page.click('.run-status .run-cancel', { force: true });
+        equal(cancelPosts(), 1, 'the host is asked once');
+        // The host stopped it: the stopped run says so and has no Cancel.
+        const stopped: RunResult = { ...partial3, running: { ...partial3.running!, stopped: 'cancelled' } };
+        await ins.send(ins.session.setResult(stopped, 'stopped'));
+        await page.waitForSelector('.run-status.stopped', { timeout: 5000 });
+        check(/The run was cancelled/.test((await page.textContent('.run-status-text')) ?? ''), 'the stopped run says it was cancelled');
+        check((await page.$('.run-cancel')) === null, 'no Cancel on a stopped run');
+
+        // Before a new run's first layers, its line above the previous result has a Cancel too.
+        await ins.send(ins.session.setResult(final, 'finished'));
+        await page.waitForFunction(() => !document.querySelector('.run-status'), undefined, { timeout: 5000 });
+        const running = (done: number) =>
+          ins.session.setRunStatus('running', `Running m (encoder layer ${done}/4)… The heads below are from the previous run.`, {
+            done,
+            total: 4,
+          });
+        await ins.send([running(1)]);
+        await page.waitForSelector('.run-pending.stale .run-cancel', { timeout: 5000 });
+        const asked = ins.received.length;
+        const pendingFrame = await page.evaluate(
+          () =>
+            new Promise<string>((resolve) => {
+              (document.querySelector('.run-pending .run-cancel') as HTMLButtonElement).click();
+              requestAnimationFrame(() => resolve(document.querySelector('.run-pending-text')?.textContent ?? ''));
+            }),
+        );
+        equal(pendingFrame, 'Cancelling the run… The heads below are from the previous run.', 'the line above the previous run');
+        await ins.waitForPosted((m) => m.type === 'cancelRun', asked);
+        await ins.send([running(2)]);
+        await page.waitForFunction(() => document.querySelector('.run-pending progress')?.getAttribute('value') === '2', undefined, {
+          timeout: 5000,
+        });
+        equal(
+          await page.textContent('.run-pending-text'),
+          'Cancelling the run… The heads below are from the previous run.',
+          'progress after',
+        );
+        equal(cancelPosts(), 2, 'one ask per run');
+        await ins.send([ins.session.setRunStatus('cancelled', 'Run cancelled. The panel shows the previous run.')]);
+        await page.waitForSelector('.run-pending.cancelled', { timeout: 5000 });
+        check((await page.$('.run-cancel')) === null, 'no Cancel once the run stopped');
+        // The next run starts afresh: its line says Running, with a Cancel that works.
+        await ins.send([running(1)]);
+        await page.waitForSelector('.run-pending.stale .run-cancel:not([disabled])', { timeout: 5000 });
+        equal(
+          await page.textContent('.run-pending-text'),
+          'Running m (encoder layer 1/4)… The heads below are from the previous run.',
+          'the next run',
+        );
+        await assertClean(ins);
+      });
+    },
+  },
+  {
     name: 'streaming: more layers of the same run redraw the grid but keep the open head, without asking for it again',
     run: (ctx) => {
       const { partial, partial3 } = runWithPartial();

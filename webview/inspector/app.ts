@@ -41,7 +41,7 @@ export class InspectorApp {
   private theme = readTheme();
   private readonly tooltip = new Tooltip();
   private readonly banner = new ErrorBanner();
-  private readonly header = new RunHeader();
+  private readonly header = new RunHeader(() => this.api.post({ type: 'cancelRun' }));
   private readonly grid: HeadGrid;
   private readonly detail: DetailPane;
   private readonly archPane = new ArchViewPane();

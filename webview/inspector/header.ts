@@ -8,6 +8,14 @@ export class RunHeader {
   readonly root = el('header', { className: 'run-header' });
   /** A newer run under way, or how the last one stopped (see setPending); cleared by show(). */
   private pending: HTMLElement | undefined;
+  /**
+   * Cancel was clicked and the host has not said yet how the run ended: the running line says
+   * "Cancelling…" through the progress the host still sends meanwhile.
+   */
+  private cancelling = false;
+
+  /** `cancel`: what the running line's Cancel button does (asks the host to cancel the run). */
+  constructor(private readonly cancel: () => void) {}
 
   /**
    * Says that a run started or went on (what is shown is out of date: marked `stale`), with a bar of
@@ -18,20 +26,20 @@ export class RunHeader {
   setPending(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string, progress?: RunProgress): void {
     this.pending?.remove();
     this.pending = undefined;
+    if (state !== 'running') this.cancelling = false;
     if (state === 'idle') return;
-    this.pending = el(
-      'div',
-      { className: `run-pending ${state === 'running' ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } },
-      [
-        state === 'running' && progress
-          ? el('progress', {
-              className: 'run-progress',
-              attrs: { max: String(progress.total), value: String(progress.done), 'aria-label': 'run progress' },
-            })
-          : null,
-        el('span', { className: 'run-pending-text', text: message }),
-      ],
-    );
+    const running = state === 'running';
+    const text = el('span', { className: 'run-pending-text', text: running && this.cancelling ? CANCELLING_PENDING : message });
+    this.pending = el('div', { className: `run-pending ${running ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
+      running && progress
+        ? el('progress', {
+            className: 'run-progress',
+            attrs: { max: String(progress.total), value: String(progress.done), 'aria-label': 'run progress' },
+          })
+        : null,
+      text,
+      running ? this.cancelButton(text, CANCELLING_PENDING) : null,
+    ]);
     this.root.appendChild(this.pending);
   }
 
@@ -61,6 +69,7 @@ export class RunHeader {
   show(meta: RunMeta, title: string): void {
     clear(this.root);
     this.pending = undefined;
+    if (!meta.running || meta.running.stopped) this.cancelling = false;
     const m = meta.model;
     const titleRow = el('div', { className: 'run-title-row' }, [
       el('h1', { className: 'run-model', text: m.name }),
@@ -100,28 +109,54 @@ export class RunHeader {
     this.root.appendChild(rows);
     if (meta.running)
       this.root.appendChild(
-        runningStatus(
+        this.runningStatus(
           meta.running,
           meta.parts.reduce((n, p) => n + p.layers.length, 0),
         ),
       );
   }
+
+  /** What a partial run shows: how far the run is, and that only the finished layers are drawn. */
+  private runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLElement {
+    const layers = shown === 1 ? '1 layer' : `${shown} layers`;
+    const cancelling = `Cancelling the run… Showing the ${layers} finished so far.`;
+    const text = el('span', {
+      className: 'run-status-text',
+      text: r.stopped
+        ? `The run was ${r.stopped} (at ${r.message}): only the ${layers} finished before it stopped are shown.`
+        : this.cancelling
+          ? cancelling
+          : `Running (${r.message})… Showing the ${layers} finished so far; the rest appear when the run ends.`,
+    });
+    return el('div', { className: `run-status${r.stopped ? ' stopped' : ''}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
+      el('progress', { className: 'run-progress', attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' } }),
+      text,
+      r.stopped ? null : this.cancelButton(text, cancelling),
+    ]);
+  }
+
+  /**
+   * The running line's Cancel: says "Cancelling…" in the same frame as the click (the host's answer
+   * crosses the workbench, 40–500 ms in VS Code) and asks the host once.
+   */
+  private cancelButton(text: HTMLElement, cancelling: string): HTMLButtonElement {
+    const b = el('button', { className: 'run-cancel', text: 'Cancel', attrs: { type: 'button', title: 'Stop this run' } });
+    b.disabled = this.cancelling;
+    b.addEventListener('click', () => {
+      if (this.cancelling) return;
+      this.cancelling = true;
+      b.disabled = true;
+      text.textContent = cancelling;
+      this.cancel();
+    });
+    return b;
+  }
 }
+
+const CANCELLING_PENDING = 'Cancelling the run… The heads below are from the previous run.';
 
 function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.max(1, Math.round(ms))} ms`;
-}
-
-/** What a partial run shows: how far the run is, and that only the finished layers are drawn. */
-function runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLElement {
-  const layers = shown === 1 ? '1 layer' : `${shown} layers`;
-  const text = r.stopped
-    ? `The run was ${r.stopped} (at ${r.message}): only the ${layers} finished before it stopped are shown.`
-    : `Running (${r.message})… Showing the ${layers} finished so far; the rest appear when the run ends.`;
-  return el('div', { className: `run-status${r.stopped ? ' stopped' : ''}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
-    el('progress', { className: 'run-progress', attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' } }),
-    el('span', { className: 'run-status-text', text }),
-  ]);
 }
 
 /**

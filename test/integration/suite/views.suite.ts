@@ -107,7 +107,7 @@ suite('Editor, side panel and file changes', () => {
     assert.ok(s.parts.length > 0 && s.parts[0].thumbnails.length === s.parts[0].layers * s.parts[0].heads);
   });
 
-  test('a live run cancelled after its first layers showed: the panel keeps them marked cancelled, or puts the last finished run back', async function () {
+  test('a live run cancelled after its first layers showed: the panel keeps them marked cancelled, or puts the last finished run back; Cancel Run does the same', async function () {
     this.timeout(120_000);
     // A BERT-base-sized encoder (340 MB of random weights): at 512 tokens its run streams its first
     // layers (after 60 ms) long before it ends, so a cancel lands in the middle.
@@ -156,6 +156,14 @@ suite('Editor, side panel and file changes', () => {
     const back = a.inspector()?.result;
     assert.strictEqual(back, finished, 'the last finished run is shown again');
     assert.strictEqual(back?.running, undefined);
+
+    // 3. Attention: Cancel Run (the inspector's Cancel button asks the runner the same way).
+    run = a.runner.live(w2, { ids: ids(512) });
+    await waitFor('the third partial result', () => a.inspector()?.result?.running && a.inspector()?.result !== finished, 60_000);
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.cancelRun'), true, 'a run was going on');
+    await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
+    assert.strictEqual(a.inspector()?.result, finished, 'the last finished run is back');
+    assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.cancelRun'), false, 'nothing left to cancel');
   });
 
   test('the tree lists the workspace models down to their heads', async () => {

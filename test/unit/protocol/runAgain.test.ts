@@ -26,3 +26,12 @@ test('a lost run: the page gets the reason and a Run again button; the button as
   assert.equal(isHostToWebview({ type: 'noRun', message: 'x', runAgain: 7 }), false);
   assert.equal(isHostToWebview({ type: 'noRun', message: 'x', runAgain: 'r'.repeat(201) }), false);
 });
+
+test("the running line's Cancel reaches the host as a cancelRun event, with or without a run shown", () => {
+  const s = new InspectorSession();
+  assert.ok(isWebviewToHost({ type: 'cancelRun' }));
+  assert.deepEqual(s.handle({ type: 'cancelRun' }), { replies: [], event: { kind: 'cancelRun' } });
+  s.setResult(syntheticResult(), 'x');
+  assert.deepEqual(s.handle({ type: 'cancelRun' }).event, { kind: 'cancelRun' }, 'the runner decides whether a run goes on');
+  assert.equal(isWebviewToHost({ type: 'cancelrun' }), false);
+});
