@@ -23,7 +23,9 @@ export type SidebarToHost =
   /** A head of the grid was clicked or chosen with the keyboard: open it in the main panel. */
   | { type: 'openHead'; part: Part; layer: number; head: number }
   /** "Choose model…": the host asks with a quick pick. */
-  | { type: 'chooseModel' };
+  | { type: 'chooseModel' }
+  /** The Cancel beside the progress bar: the host cancels the run going on (and a pause's pending run). */
+  | { type: 'cancel' };
 
 // ---- host → webview ---------------------------------------------------------------------------
 
@@ -78,6 +80,7 @@ export function isSidebarToHost(x: unknown): x is SidebarToHost {
   switch (x.type) {
     case 'ready':
     case 'chooseModel':
+    case 'cancel':
       return true;
     case 'input':
     case 'runNow':

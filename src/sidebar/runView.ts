@@ -140,6 +140,10 @@ export class RunViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
       }
       case 'openHead':
         return this.actions.openHead({ part: raw.part, layer: raw.layer, head: raw.head });
+      case 'cancel':
+        this.live.cancel(); // a pause's pending run too
+        this.runner.cancelCurrent(); // a run from the palette shows its progress here as well
+        return;
     }
   }
 

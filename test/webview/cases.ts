@@ -21,11 +21,13 @@ import { TOY_CASES } from './casesToy';
 import { HF_DECODER_CASES } from './casesHfDecoder';
 import { VIT_CASES } from './casesVit';
 import { KEPT_CASES } from './casesKept';
+import { RUN_VIEW_CASES } from './casesRunView';
 
 export type { Case, CaseContext } from './helpers';
 
 // One line each, so that cases added on two branches merge without a conflict.
 export const CASES: Case[] = [
+  ...RUN_VIEW_CASES,
   ...VIEW_CASES,
   ...STATE_CASES,
   ...ENGINE_CASES,

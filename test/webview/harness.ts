@@ -12,6 +12,7 @@ import { InspectorSession, type KeptSource, type QkSource } from '../../src/prot
 import { loadModel } from '../../src/engine/run';
 import { headQK } from '../../src/engine/qkVectors';
 import type { HostToWebview } from '../../common/webview';
+import type { HostToSidebar } from '../../common/sidebar';
 import { buildWebviewHtml } from '../../src/webviewHtml';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -43,7 +44,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Serves '/' (the inspector page), /dist/webview/*, /media/* and /themes/* — nothing else. */
+/** The pages as the extension builds them: the inspector panel, and the side panel's Run view. */
+const PAGES: Record<string, { name: string; title: string; styles: string[] }> = {
+  '/': { name: 'inspector', title: 'Attention Inspector', styles: ['inspector.css'] },
+  '/sidebar': { name: 'sidebar', title: 'Attention: Run', styles: ['sidebar.css'] },
+};
+
+/** Serves '/' (the inspector page), '/sidebar' (the Run view), /dist/webview/*, /media/* and /themes/* — nothing else. */
 export async function startServer(): Promise<TestServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -52,18 +59,15 @@ export async function startServer(): Promise<TestServer> {
       res.writeHead(204).end();
       return;
     }
-    if (url.pathname === '/') {
+    const page = PAGES[url.pathname];
+    if (page) {
       const asked = url.searchParams.get('theme');
       const theme = asked === 'light' || asked === 'high-contrast' ? asked : 'dark';
       const webview = {
         cspSource: origin,
         asWebviewUri: (u: vscode.Uri) => new FakeUri(u.path.slice(ROOT.length), origin) as unknown as vscode.Uri,
       };
-      let html = buildWebviewHtml(webview, new FakeUri(ROOT) as unknown as vscode.Uri, {
-        name: 'inspector',
-        title: 'Attention Inspector',
-        styles: ['inspector.css'],
-      });
+      let html = buildWebviewHtml(webview, new FakeUri(ROOT) as unknown as vscode.Uri, page);
       // VS Code injects the theme's --vscode-* variables; we link a captured theme instead.
       html = html.replace('<head>', `<head>\n    <link rel="stylesheet" href="${origin}/themes/${theme}.css">`);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -244,4 +248,36 @@ export async function openInspector(
     }
   };
   return { page, session, received, errors, send, sendInOneTask, waitForPosted, close: () => context.close() };
+}
+
+/** The side panel's Run view in a page of its own: what it posts, and a way to send it the host's messages. */
+export interface RunViewPage {
+  page: Page;
+  received: unknown[];
+  errors: string[];
+  send(messages: HostToSidebar[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openRunView(browser: Browser, origin: string): Promise<RunViewPage> {
+  const context = await browser.newContext({ viewport: { width: 360, height: 700 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const received: unknown[] = [];
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.exposeBinding('__toHost', (_src, msg: unknown) => void received.push(msg));
+  await page.addInitScript(`window.__themeClass = ${JSON.stringify(THEME_CLASS.dark)};`);
+  await page.addInitScript(INIT_SCRIPT);
+  await page.goto(`${origin}/sidebar`);
+  const send = async (messages: HostToSidebar[]) => {
+    for (const m of messages)
+      await page.evaluate(
+        (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
+        JSON.stringify(encode(m)),
+      );
+  };
+  return { page, received, errors, send, close: () => context.close() };
 }

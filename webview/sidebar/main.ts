@@ -50,9 +50,23 @@ const status = el('div', { className: 'status', attrs: { role: 'status', 'aria-l
 // The run's layers done of total. Never indeterminate, and not VS Code's view progress bar either:
 // both animate every frame, which without GPU compositing took a third of a core from the run.
 const bar = el('progress', { className: 'run-progress', attrs: { max: '1', value: '0', 'aria-label': 'run progress', hidden: '' } });
+// Says "Cancelling…" at once: the host's state, which says the run stopped, crosses the workbench.
+const cancel = el('button', { className: 'cancel', text: 'Cancel', attrs: { type: 'button', title: 'Stop this run', hidden: '' } });
+/** Cancel was clicked and the host has not said yet that the run stopped. */
+let cancelling = false;
+const CANCELLING = 'Cancelling the run…';
 const tokens = el('section', { className: 'tokens', attrs: { 'aria-label': 'Tokens' } });
 const grid = el('section', { className: 'grid', attrs: { 'aria-label': 'Heads' } });
-root.append(el('div', { className: 'model' }, [modelName, choose]), input, chatRow, generateRow, bar, status, tokens, grid);
+root.append(
+  el('div', { className: 'model' }, [modelName, choose]),
+  input,
+  chatRow,
+  generateRow,
+  el('div', { className: 'run-line' }, [bar, cancel]),
+  status,
+  tokens,
+  grid,
+);
 
 let last: SidebarState | undefined;
 /** While the person types, the host's echo of an older input must not overwrite the box. */
@@ -62,8 +76,16 @@ const saved = api.getState() as { input?: unknown } | undefined;
 if (saved && typeof saved.input === 'string') input.value = saved.input;
 
 choose.addEventListener('click', () => api.post({ type: 'chooseModel' }));
+cancel.addEventListener('click', () => {
+  if (cancelling) return;
+  cancelling = true;
+  cancel.disabled = true;
+  status.textContent = CANCELLING;
+  api.post({ type: 'cancel' });
+});
 input.addEventListener('input', () => {
   typing = true;
+  cancelling = false; // the next run is asked for
   api.setState({ input: input.value });
   api.post({ type: 'input', text: input.value, chat: chat(), ...generateCount() });
 });
@@ -71,6 +93,7 @@ chatBox.addEventListener('change', () => input.value.trim() && api.post({ type: 
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) {
     e.preventDefault();
+    cancelling = false;
     api.post({ type: 'runNow', text: input.value, chat: chat(), ...generateCount() });
   }
 });
@@ -96,7 +119,7 @@ function showProgress(p: SidebarProgress): void {
   if (last?.status !== 'running') return; // a late step of a run that ended
   bar.max = p.total;
   bar.value = p.done;
-  status.textContent = `Running (${p.message})…`;
+  status.textContent = cancelling ? CANCELLING : `Running (${p.message})…`;
 }
 window.addEventListener('message', (e: MessageEvent<unknown>) => onHost(e.data));
 onThemeChange(() => last && renderGrid(last.parts));
@@ -121,7 +144,12 @@ function render(s: SidebarState): void {
     bar.value = 0;
   }
   bar.hidden = !running;
-  if (!running || !status.textContent?.startsWith('Running')) status.textContent = running ? 'Running…' : (s.message ?? '');
+  // A state that is not running ends a Cancel; a run typed after it starts afresh (below).
+  if (!running) cancelling = false;
+  cancel.hidden = !running;
+  cancel.disabled = cancelling;
+  if (cancelling) status.textContent = CANCELLING;
+  else if (!running || !status.textContent?.startsWith('Running')) status.textContent = running ? 'Running…' : (s.message ?? '');
   root.classList.toggle('running', s.status === 'running');
   // A run's start and end re-send the tokens and heads shown; rebuilding 512 token spans and 144
   // tiles each time held the window's one main thread (the inspector's too) for 40–170 ms.

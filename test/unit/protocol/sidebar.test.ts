@@ -18,6 +18,7 @@ test('isSidebarToHost accepts each well-formed message', () => {
     { type: 'input', text: 'the cat' },
     { type: 'runNow', text: 'x' },
     { type: 'openHead', part: 'cross', layer: 0, head: 3 },
+    { type: 'cancel' },
   ])
     assert.ok(isSidebarToHost(m), JSON.stringify(m));
 });
