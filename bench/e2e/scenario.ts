@@ -553,7 +553,10 @@ async function timeInspectorCancel(page: Page, marks: Marks, host: HostLog, inpu
   const says = await marks.next((m) => m.role === 'inspector' && m.kind === 'status' && CANCELLING.test(m.value), click, 10_000);
   const settled = await notRunning(marks, click);
   debugStop("cancel on the inspector's line", host, marks, click, settled);
-  const stopped = host.marks(click, Date.now()).find((m) => /^engine: cancelled run \d+ stopped/.test(m.mark));
+  // The worker's reply may come after the page says so: wait for it.
+  let stopped: { t: number } | undefined;
+  for (const until = Date.now() + 5000; !stopped && Date.now() < until; await sleep(50))
+    stopped = host.marks(click, Date.now()).find((m) => /^engine: cancelled run \d+ stopped/.test(m.mark));
   await sleep(500);
   return {
     saysMs: says && says.t - click,

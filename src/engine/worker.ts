@@ -13,7 +13,7 @@ import { architectureOf } from './models/registry';
 import { readModelFileFacts, readSafetensorsHeader } from './format/modelFileInfo';
 import type { AttentionLayer, PartialRun } from './types';
 import type { LoadedModel } from './format/loaded';
-import { sharedCancelFlag } from './control';
+import { CancelledError, sharedCancelFlag } from './control';
 import { defaultKernels } from './kernels/index';
 import { pollingKernels } from './kernels/polling';
 import { TokenizerTimeoutError } from './format/tokenizer';
@@ -32,8 +32,13 @@ const quick = data?.quick;
 const faultsEnabled = data?.faults === true;
 // The native kernels (AVX-512 or AVX2), else the WASM SIMD kernels, on `threads` threads (0: one per core);
 // the reference kernels if neither can start (each fallback's reason goes to the host's stderr).
-// Requests about kept runs are read between a layer's pieces of work too (kernels/polling.ts).
-const kernels = pollingKernels(defaultKernels({ threads: data?.threads }), () => pollQuick());
+// Requests about kept runs are read between a layer's pieces of work too (kernels/polling.ts), and
+// a run's Cancel stops it there: the worker yields the CPU to the window (nice), and in VS Code it
+// took ~400 ms to reach the next poll between layers or halves of a layer at 1024 tokens.
+const kernels = pollingKernels(defaultKernels({ threads: data?.threads }), () => {
+  pollQuick();
+  if (runCancelled?.()) throw new CancelledError();
+});
 const kernelInfo =
   'name' in kernels
     ? { kernels: String(kernels.name), threads: Number((kernels as { threads?: number }).threads ?? 1) }
@@ -139,6 +144,8 @@ function streamer(r: Reply, keep: boolean, stream: boolean): (p: PartialRun) => 
 const kept = new KeptRuns();
 /** The run request under way (its layers may be asked for before it ends). */
 let runningId: number | undefined;
+/** Its cancel flag, read by the kernels' polls. */
+let runCancelled: (() => boolean) | undefined;
 
 /** A head or an aggregate of a kept run. */
 function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Reply): void {
@@ -192,6 +199,7 @@ function handle(msg: WorkerRequest, r: Reply): void {
       const model = getModel(msg.modelPath);
       const t0 = performance.now();
       runningId = msg.id;
+      runCancelled = flag.isCancelled;
       try {
         const isCancelled = () => (pollQuick(), flag.isCancelled());
         const result = runModel(
@@ -211,6 +219,7 @@ function handle(msg: WorkerRequest, r: Reply): void {
         r.reply({ type: 'result', result }, transferables(result));
       } finally {
         runningId = undefined;
+        runCancelled = undefined;
       }
       break;
     }

@@ -1,5 +1,6 @@
 // Kernels that call `poll` between pieces of work, so the engine worker reads the inspector's
-// requests about kept runs (a head asked for during a run) while a layer computes: after each
+// requests about kept runs (a head asked for during a run) and a run's Cancel (poll throws
+// CancelledError; the layer's buffers are left to the GC) while a layer computes: after each
 // projection, and after each FEED_FORWARD_ROWS rows of a feed-forward. The feed-forward is a
 // layer's largest piece (two thirds of a BERT-base layer's multiply-adds); whole, at 512 tokens
 // on a machine whose window takes the CPU first, a head asked for waited up to ~100 ms for it.

@@ -1,9 +1,13 @@
-// The worker's kernels poll for the inspector's requests inside a layer: after each projection and
-// each FEED_FORWARD_ROWS rows of a feed-forward, whose pieces give the bits of the whole.
+// The worker's kernels poll for the inspector's requests and the run's Cancel inside a layer: after
+// each projection and each FEED_FORWARD_ROWS rows of a feed-forward, whose pieces give the bits of
+// the whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultKernels } from '../../../src/engine/kernels/index';
 import { FEED_FORWARD_ROWS, pollingKernels } from '../../../src/engine/kernels/polling';
+import * as path from 'node:path';
+import { CancelledError } from '../../../src/engine/control';
+import { loadModel, prepare, runModel } from '../../../src/engine/run';
 
 const rnd = (n: number, seed: number) => {
   let s = seed;
@@ -34,4 +38,36 @@ test('a feed-forward polls after every FEED_FORWARD_ROWS rows and gives the bits
   const x = rnd(300 * d, 9);
   assert.deepEqual(p.linear(x, 300, d, fc1.w, f, fc1.b), k.linear(x, 300, d, fc1.w, f, fc1.b));
   assert.equal(polls, 1);
+});
+
+test("a Cancel thrown from a kernel's poll stops a run inside its first layer; the model then runs again to the same bits", () => {
+  const model = loadModel(path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf', 'bert'));
+  let polls = 0;
+  let stopAt = Infinity;
+  // As the worker's poll: its requests, then the run's cancel flag.
+  prepare(
+    model,
+    pollingKernels(defaultKernels({ threads: 2 }), () => {
+      if (++polls >= stopAt) throw new CancelledError();
+    }),
+  );
+  const ids = [2, 5, 7, 3, 9, 4];
+  const layersDone: string[] = [];
+  const ctl = { isCancelled: () => false, progress: (p: { message: string }) => void layersDone.push(p.message) };
+  const before = runModel(model, { ids }, ctl);
+  const perRun = polls;
+  assert.ok(perRun >= 8, `${perRun} polls in a run`);
+  layersDone.length = 0;
+  polls = 0;
+  stopAt = 2; // after the second projection of the first layer
+  assert.throws(() => runModel(model, { ids }, ctl), { name: 'CancelledError' });
+  assert.equal(polls, 2, 'stopped at that poll');
+  assert.ok(layersDone.length <= 1, `no layer finished after it: ${layersDone.join(' | ')}`);
+  stopAt = Infinity;
+  const after = runModel(model, { ids }, ctl);
+  for (const [i, a] of before.attentions.entries())
+    assert.ok(
+      a.probs.every((v, j) => Object.is(v, after.attentions[i].probs[j])),
+      `layer ${i}: the same probabilities after the stopped run`,
+    );
 });
