@@ -217,9 +217,25 @@ export const STREAMING_CASES: Case[] = [
         check(await page.$eval('.run-status .run-cancel', (b) => (b as HTMLButtonElement).disabled), 'Cancel stays disabled');
         await page.click('.run-status .run-cancel', { force: true });
         equal(cancelPosts(), 1, 'the host is asked once');
-        // The host stopped it: the stopped run says so and has no Cancel.
+        // The host stopped it: it says so, then sends the run to show instead (here: the stopped run,
+        // which says so and has no Cancel). The "Running…" line is gone in the frame after the status.
+        await page.evaluate(() => {
+          const w = window as unknown as { __afterStatus?: Promise<string> };
+          w.__afterStatus = new Promise((resolve) => {
+            new MutationObserver((_, obs) => {
+              if (!document.querySelector('.run-pending.cancelled')) return;
+              obs.disconnect();
+              requestAnimationFrame(() => resolve(document.querySelector('.run-status-text')?.textContent ?? '(none)'));
+            }).observe(document.body, { subtree: true, childList: true });
+          });
+        });
         const stopped: RunResult = { ...partial3, running: { ...partial3.running!, stopped: 'cancelled' } };
-        await ins.send(ins.session.setResult(stopped, 'stopped'));
+        await ins.sendInOneTask([ins.session.setRunStatus('cancelled', 'Run cancelled.'), ...ins.session.setResult(stopped, 'stopped')]);
+        equal(
+          await page.evaluate(() => (window as unknown as { __afterStatus: Promise<string> }).__afterStatus),
+          '(none)',
+          'no line says the run goes on in the frame after the status',
+        );
         await page.waitForSelector('.run-status.stopped', { timeout: 5000 });
         check(/The run was cancelled/.test((await page.textContent('.run-status-text')) ?? ''), 'the stopped run says it was cancelled');
         check((await page.$('.run-cancel')) === null, 'no Cancel on a stopped run');

@@ -27,6 +27,9 @@ export class RunHeader {
     this.pending?.remove();
     this.pending = undefined;
     if (state !== 'running') this.cancelling = false;
+    // The streamed run on screen stopped: its "Running…" line goes now, not when the run put back
+    // in its place has been drawn (the host sends that next; it took the page 30-100 ms in VS Code).
+    if (state === 'cancelled' || state === 'failed') this.root.querySelector('.run-status:not(.stopped)')?.remove();
     if (state === 'idle') return;
     const running = state === 'running';
     const text = el('span', { className: 'run-pending-text', text: running && this.cancelling ? CANCELLING_PENDING : message });
