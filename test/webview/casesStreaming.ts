@@ -298,8 +298,10 @@ export const STREAMING_CASES: Case[] = [
         const runId = ins.session.runId;
         const sent = ins.session.extendResult(partial3, 'more');
         equal(sent.map((m) => m.type).join(' '), 'runUpdate thumbnails', 'only the metadata and the thumbnails are sent');
-        // The rows on screen stay the same elements: only the new layer's row is built.
-        await page.$eval('.grid-cell[data-layer="0"][data-head="0"]', (e) => ((e as HTMLElement & { __kept?: boolean }).__kept = true));
+        // The rows on screen stay the same elements: only the new layer's row is built. So do the header's
+        // token chips and the running line's Cancel (a click straddling an update must land).
+        for (const sel of ['.grid-cell[data-layer="0"][data-head="0"]', '.run-header .chip', '.run-status .run-cancel'])
+          await page.$eval(sel, (e) => ((e as HTMLElement & { __kept?: boolean }).__kept = true));
         await ins.send(sent);
         await page.waitForFunction(() => document.querySelectorAll('.grid-cell').length === 6, undefined, { timeout: 5000 });
         check(
@@ -307,6 +309,12 @@ export const STREAMING_CASES: Case[] = [
           'the first layer’s tiles were kept, not rebuilt',
         );
         equal((await tiles(page)).join(' '), '0.0 0.1 1.0 1.1 2.0 2.1', 'the new layer’s row comes after the others, in order');
+        for (const sel of ['.run-header .chip', '.run-status .run-cancel'])
+          check(
+            await page.$eval(sel, (e) => (e as HTMLElement & { __kept?: boolean }).__kept === true),
+            `${sel}: the same element after the update`,
+          );
+        equal(await page.getAttribute('.run-status .run-progress', 'value'), '3', 'the bar moved on');
         await waitForHead(page, 1, 1);
         equal(ins.session.runId, runId, 'the same run goes on');
         check(

@@ -13,6 +13,10 @@ export class RunHeader {
    * "Cancelling…" through the progress the host still sends meanwhile.
    */
   private cancelling = false;
+  /** The streamed run's line while it runs, updated in place by each update (see show). */
+  private runLine: { root: HTMLElement; bar: HTMLElement; text: HTMLElement; layers: number } | undefined;
+  /** What show() drew, but for the running line: an update that changes only that line keeps the rest. */
+  private shownKey: string | undefined;
 
   /** `cancel`: what the running line's Cancel button does (asks the host to cancel the run). */
   constructor(private readonly cancel: () => void) {}
@@ -41,7 +45,7 @@ export class RunHeader {
           })
         : null,
       text,
-      running ? this.cancelButton(text, CANCELLING_PENDING) : null,
+      running ? this.cancelButton(() => (text.textContent = CANCELLING_PENDING)) : null,
     ]);
     this.root.appendChild(this.pending);
   }
@@ -54,6 +58,7 @@ export class RunHeader {
   showEmpty(message: string, title?: string, runAgain?: { label: string; run(): void }): void {
     clear(this.root);
     this.pending = undefined;
+    this.runLine = this.shownKey = undefined;
     this.root.append(
       el('h1', { className: 'run-model', text: 'Attention Inspector' }),
       el('p', { className: 'empty-message', text: message }),
@@ -70,10 +75,20 @@ export class RunHeader {
   }
 
   show(meta: RunMeta, title: string): void {
-    clear(this.root);
-    this.pending = undefined;
     if (!meta.running || meta.running.stopped) this.cancelling = false;
     const m = meta.model;
+    const key = JSON.stringify([title, m, meta.details, meta.tokens, meta.predicted, meta.generated, meta.engine, meta.unkToken]);
+    const layers = meta.parts.reduce((n, p) => n + p.layers.length, 0);
+    // More layers of the run going on change only its line: the rest stays, and so does the Cancel
+    // button (rebuilt at each update, a click whose press and release straddled one was lost).
+    if (key === this.shownKey && !this.pending && this.runLine?.root.isConnected && meta.running && !meta.running.stopped) {
+      this.updateRunning(meta.running, layers);
+      return;
+    }
+    clear(this.root);
+    this.pending = undefined;
+    this.runLine = undefined;
+    this.shownKey = key;
     const titleRow = el('div', { className: 'run-title-row' }, [
       el('h1', { className: 'run-model', text: m.name }),
       title && title !== m.name ? el('span', { className: 'run-title', text: title }) : null,
@@ -121,41 +136,54 @@ export class RunHeader {
 
   /** What a partial run shows: how far the run is, and that only the finished layers are drawn. */
   private runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLElement {
-    const layers = shown === 1 ? '1 layer' : `${shown} layers`;
-    const cancelling = `Cancelling the run… Showing the ${layers} finished so far.`;
-    const text = el('span', {
-      className: 'run-status-text',
-      text: r.stopped
-        ? `The run was ${r.stopped} (at ${r.message}): only the ${layers} finished before it stopped are shown.`
-        : this.cancelling
-          ? cancelling
-          : `Running (${r.message})… Showing the ${layers} finished so far; the rest appear when the run ends.`,
+    const status = (stopped: boolean, children: HTMLElement[]) =>
+      el('div', { className: `run-status${stopped ? ' stopped' : ''}`, attrs: { role: 'status', 'aria-live': 'polite' } }, children);
+    const bar = el('progress', {
+      className: 'run-progress',
+      attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' },
     });
-    return el('div', { className: `run-status${r.stopped ? ' stopped' : ''}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
-      el('progress', { className: 'run-progress', attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' } }),
-      text,
-      r.stopped ? null : this.cancelButton(text, cancelling),
-    ]);
+    if (r.stopped) {
+      const text = `The run was ${r.stopped} (at ${r.message}): only the ${layerCount(shown)} finished before it stopped are shown.`;
+      return status(true, [bar, el('span', { className: 'run-status-text', text })]);
+    }
+    const text = el('span', { className: 'run-status-text' });
+    const cancel = this.cancelButton(() => (text.textContent = cancellingStreamed(this.runLine?.layers ?? shown)));
+    const root = status(false, [bar, text, cancel]);
+    this.runLine = { root, bar, text, layers: shown };
+    this.updateRunning(r, shown);
+    return root;
+  }
+
+  private updateRunning(r: NonNullable<RunMeta['running']>, shown: number): void {
+    const line = this.runLine!;
+    line.layers = shown;
+    line.bar.setAttribute('max', String(r.total));
+    line.bar.setAttribute('value', String(r.done));
+    line.text.textContent = this.cancelling
+      ? cancellingStreamed(shown)
+      : `Running (${r.message})… Showing the ${layerCount(shown)} finished so far; the rest appear when the run ends.`;
   }
 
   /**
-   * The running line's Cancel: says "Cancelling…" in the same frame as the click (the host's answer
-   * crosses the workbench, 40–500 ms in VS Code) and asks the host once.
+   * The running line's Cancel: says "Cancelling…" in the same frame as the click (`saySo`; the
+   * host's answer crosses the workbench, 40–500 ms in VS Code) and asks the host once.
    */
-  private cancelButton(text: HTMLElement, cancelling: string): HTMLButtonElement {
+  private cancelButton(saySo: () => void): HTMLButtonElement {
     const b = el('button', { className: 'run-cancel', text: 'Cancel', attrs: { type: 'button', title: 'Stop this run' } });
     b.disabled = this.cancelling;
     b.addEventListener('click', () => {
       if (this.cancelling) return;
       this.cancelling = true;
       b.disabled = true;
-      text.textContent = cancelling;
+      saySo();
       this.cancel();
     });
     return b;
   }
 }
 
+const layerCount = (n: number): string => (n === 1 ? '1 layer' : `${n} layers`);
+const cancellingStreamed = (layers: number): string => `Cancelling the run… Showing the ${layerCount(layers)} finished so far.`;
 const CANCELLING_PENDING = 'Cancelling the run… The heads below are from the previous run.';
 
 function fmtMs(ms: number): string {
