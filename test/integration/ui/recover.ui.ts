@@ -141,6 +141,9 @@ async function runViewFrame(page: Page): Promise<Frame> {
 /** 12 layers × 12 heads, no tokenizer: the grid of a BERT-base-size model, small enough to run at once. */
 const WIDE = { name: 'bert12x12', size: { layers: 12, d: 48, heads: 12, dFf: 48, vocab: 100, positions: 600 } };
 
+/** 12 layers at 1024 positions and d 256: a 1024-id run takes seconds here, long enough to cancel midway. */
+const LONG = { name: 'bertlong', size: { layers: 12, d: 256, heads: 4, dFf: 1024, vocab: 100, positions: 1024 } };
+
 /** One VS Code server for the checks below (the first starts it, the last stops it). */
 let session: { server: RunningServer; page: Page; mainPage: Page | undefined; workspace: string } | undefined;
 
@@ -152,6 +155,7 @@ async function start(steps: Steps): Promise<NonNullable<typeof session>> {
     fs.copyFileSync(path.join(root, 'examples', f), path.join(workspace, f));
   }
   writeBertFolder(path.join(workspace, WIDE.name), WIDE.size);
+  writeBertFolder(path.join(workspace, LONG.name), LONG.size);
   const server = await startServer(findInstall(), { kind: 'vscode-server', label: 'recover', extensionsDir: installedExtensions(root) });
   const page = await newPage(await launchBrowser());
   session = { server, page, mainPage: steps.page, workspace };
@@ -208,6 +212,50 @@ export const checks: UiCheck[] = [
         console.log(`      heatmap top at y = ${at?.y.toFixed(0)} of the 900 px window`);
         await steps.screenshot('recover-12x12-fold');
         if (!at || at.y > 900 - 100) throw new Error(`the heatmap starts at y = ${at?.y} (the window is 900 px high): below the fold`);
+      } catch (e) {
+        await stop(steps, true);
+        throw e;
+      }
+    },
+  },
+  {
+    name: "a long run cancelled on the inspector's line: it says Cancelling at once, then that the run was cancelled; the previous run is back",
+    timeoutMs: 300_000,
+    async run({ steps }) {
+      const { page } = await start(steps);
+      try {
+        // The first check left the 12 × 12 model's 500-id run on screen.
+        const ins = await frameWith(page, '#app .run-header', 30_000);
+        const label = () => ins.locator('.run-header .token-row-label').first().textContent();
+        const before = await label();
+        await openModel(page, LONG.name);
+        const box = page.locator('.quick-input-widget input');
+        await until('the input prompt', 60_000, async () =>
+          /Type an input/.test((await box.getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
+        );
+        await box.fill(`ids: ${Array.from({ length: 1024 }, (_, i) => (i * 7) % LONG.size.vocab).join(', ')}`);
+        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'run this text' }).first().click();
+        const cancel = ins.locator('.run-cancel:not([disabled])').first();
+        await cancel.waitFor({ timeout: 60_000 });
+        const t0 = Date.now();
+        await cancel.click({ timeout: 5000 });
+        const line = () =>
+          ins
+            .locator('.run-pending-text, .run-status-text')
+            .allTextContents()
+            .then((t) => t.join(' | '));
+        const says = await line();
+        console.log(`      right after the click: "${says}" (${Date.now() - t0} ms)`);
+        if (!/Cancelling/.test(says)) throw new Error(`after Cancel the inspector says "${says}"`);
+        const done = await until('the inspector says the run was cancelled', 60_000, async () => {
+          const t = await line();
+          return /Run cancelled/.test(t) && !/Running|Cancelling/.test(t) ? t : undefined;
+        });
+        console.log(`      then: "${done}" (${Date.now() - t0} ms)`);
+        await steps.screenshot('recover-cancelled');
+        const after = await label();
+        if (after !== before) throw new Error(`the inspector shows "${after}", not the previous run's "${before}"`);
+        for (const t of await inspectorTexts(page)) if (/Running/.test(t)) throw new Error(`a panel still says Running: ${t}`);
       } catch (e) {
         await stop(steps, true);
         throw e;
