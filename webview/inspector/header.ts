@@ -125,13 +125,7 @@ export class RunHeader {
     const encoderOnly = /\bencoder\b/i.test(m.kind) && !/decoder/i.test(m.kind);
     if (meta.predicted) addRow(encoderOnly ? 'output at each token' : 'predicted next', meta.predicted);
     this.root.appendChild(rows);
-    if (meta.running)
-      this.root.appendChild(
-        this.runningStatus(
-          meta.running,
-          meta.parts.reduce((n, p) => n + p.layers.length, 0),
-        ),
-      );
+    if (meta.running) this.root.appendChild(this.runningStatus(meta.running, layers));
   }
 
   /** What a partial run shows: how far the run is, and that only the finished layers are drawn. */
