@@ -50,6 +50,8 @@ export class Runner implements vscode.Disposable {
   private seq = 0;
   /** How to cancel the latest run (cancelCurrent). */
   private handle?: { seq: number; cancel(): void };
+  /** The person cancelled the latest run (not a newer input replacing it): the Run view says so. */
+  cancelled = false;
   /** The latest partial result not emitted yet (emitPartial emits it from a timer). */
   private queuedPartial?: { seq: number; result: RunResult; opts: RunOptions };
 
@@ -134,6 +136,7 @@ export class Runner implements vscode.Disposable {
     const h = this.handle;
     if (!this.running || !h || h.seq !== this.seq) return false;
     debugMark(`cancel ${h.seq}`);
+    this.cancelled = true;
     h.cancel();
     return true;
   }
@@ -157,6 +160,7 @@ export class Runner implements vscode.Disposable {
           this.handle = { seq, cancel: () => handle.cancel() };
           token.onCancellationRequested(() => {
             debugMark(`cancel ${seq}`);
+            if (seq === this.seq) this.cancelled = true;
             handle.cancel();
           });
           return handle;
@@ -208,6 +212,7 @@ export class Runner implements vscode.Disposable {
     this.current = modelPath;
     this.lastInput = input;
     this.running = true;
+    this.cancelled = false;
     const seq = ++this.seq;
     debugMark(`begin ${seq}`);
     // At once, before the engine answers: what the panel shows is the previous run's.

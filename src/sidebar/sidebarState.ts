@@ -12,6 +12,8 @@ export interface RunnerState {
   resultModel?: string;
   running: boolean;
   lastError?: string;
+  /** The person cancelled the last run (a Cancel, or Cancel Run), not a newer input. */
+  cancelled?: boolean;
 }
 
 /** Side of the sidebar's head thumbnails (cells are drawn at ~16 px). */
@@ -33,7 +35,13 @@ export function sidebarState(runner: RunnerState, inputError?: string): SidebarS
     ...(runner.current ? { model: { name: sameModel ? sameModel.model.name : baseName(runner.current), file: runner.current } } : {}),
     input: inputAsText(runner.lastInput),
     status: runner.running ? 'running' : error ? 'error' : 'idle',
-    ...(error ? { message: error } : !runner.current ? { message: 'Choose a model, then type an input: it runs as you type.' } : {}),
+    ...(error
+      ? { message: error }
+      : !runner.current
+        ? { message: 'Choose a model, then type an input: it runs as you type.' }
+        : runner.cancelled && !runner.running
+          ? { message: sameModel ? 'Run cancelled. The tokens and heads below are from the last finished run.' : 'Run cancelled.' }
+          : {}),
     ...(vocab && !vocab.tokenizer ? { placeholder: `${inputPlaceholder(vocab, false)}. Enter runs now.` } : {}),
     // ViT, DeiT: the box takes no text; the image is chosen with "Run with Input…".
     ...(sameModel?.model.image ? { placeholder: 'This model reads an image, not text: choose one with "Run with Input…"' } : {}),

@@ -163,6 +163,7 @@ suite('Editor, side panel and file changes', () => {
     assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.cancelRun'), true, 'a run was going on');
     await assert.rejects(run, (e: Error) => e.name === 'CancelledError');
     assert.strictEqual(a.inspector()?.result, finished, 'the last finished run is back');
+    assert.match(a.runView.state().message ?? '', /^Run cancelled\./, 'the Run view says so');
     assert.strictEqual(await vscode.commands.executeCommand('attentionInspector.cancelRun'), false, 'nothing left to cancel');
   });
 

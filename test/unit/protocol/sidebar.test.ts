@@ -89,6 +89,15 @@ test('sidebarState without a model asks for one; an error shows its message; ids
   assert.equal(err.model?.name, 'm.model.json');
   assert.equal(err.input, 'ids: 4, 5');
   assert.match(err.message ?? '', /zz/);
+  // A run the person cancelled says so under the box; a running one, or one replaced by typing, does not.
+  const base = { current: '/m', resultModel: '/m', lastResult: syntheticResult(), running: false };
+  assert.equal(
+    sidebarState({ ...base, cancelled: true }).message,
+    'Run cancelled. The tokens and heads below are from the last finished run.',
+  );
+  assert.equal(sidebarState({ current: '/m', running: false, cancelled: true }).message, 'Run cancelled.');
+  assert.equal(sidebarState({ ...base, cancelled: true, running: true }).message, undefined);
+  assert.equal(sidebarState(base).message, undefined);
 });
 
 test('isHostToSidebar rejects thumbnails whose data does not match their shape', () => {
