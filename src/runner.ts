@@ -133,12 +133,18 @@ export class Runner implements vscode.Disposable {
    * false when none is. Cancel from the inspector's line and the Cancel Run command come here.
    */
   cancelCurrent(): boolean {
-    const h = this.handle;
-    if (!this.running || !h || h.seq !== this.seq) return false;
-    debugMark(`cancel ${h.seq}`);
+    if (!this.running) return false;
+    debugMark(`cancel ${this.seq}`);
     this.cancelled = true;
-    h.cancel();
+    // The notification's progress starts the engine a moment after the run began: cancelled then.
+    if (this.handle?.seq === this.seq) this.handle.cancel();
     return true;
+  }
+
+  /** The latest run's engine handle, cancelled at once when Cancel came before it. */
+  private started(seq: number, handle: RunHandle): void {
+    this.handle = { seq, cancel: () => handle.cancel() };
+    if (seq === this.seq && this.cancelled) handle.cancel();
   }
 
   /** Runs with progress + Cancel and shows the result. Live runs return a cancellable handle via `live()`. */
@@ -157,7 +163,7 @@ export class Runner implements vscode.Disposable {
             this.progressed(seq, modelPath, p);
           };
           const handle = this.startKept(modelPath, input, onProgress, (r) => this.emitPartial(seq, r, opts));
-          this.handle = { seq, cancel: () => handle.cancel() };
+          this.started(seq, handle);
           token.onCancellationRequested(() => {
             debugMark(`cancel ${seq}`);
             if (seq === this.seq) this.cancelled = true;
@@ -183,7 +189,7 @@ export class Runner implements vscode.Disposable {
       (p) => this.progressed(seq, modelPath, p),
       (r) => this.emitPartial(seq, r, { live: true }),
     );
-    this.handle = { seq, cancel: () => handle.cancel() };
+    this.started(seq, handle);
     const shown = handle.then(
       (result) => (this.finish(seq, modelPath, result, { live: true }), result),
       (e: Error) => {
