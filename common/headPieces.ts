@@ -4,6 +4,7 @@
 // a Cancel's status line among them (docs/performance.md); now such a message waits for one piece.
 // No engine imports: the page bundles this file.
 import type { HeadMessage, HeadPieceMessage } from './webview';
+import { softmaxRowsInto } from './headWire';
 
 /** Bytes of numbers one message carries at most (one row at least). */
 export const PIECE_BYTES = 512 * 1024;
@@ -59,31 +60,32 @@ export class HeadAssembly {
     if (p.from !== this.next) return false;
     const n = p.queries * p.keys;
     this.scores ??= new Float32Array(n);
-    if (!p.probsFromScores) this.probs ??= new Float32Array(n);
+    this.probs ??= new Float32Array(n);
     if (p.mask) this.mask ??= new Uint8Array(n);
-    const at = p.from * p.keys;
-    this.scores.set(p.scores, at);
-    this.probs?.set(p.probs, at);
-    this.mask?.set(p.mask ?? [], at);
+    this.put(p, p.from, p.to);
     this.next = p.to;
     return true;
   }
 
-  /** The whole head; undefined when rows before `last.from` are missing. */
+  /**
+   * Rows from…to of the head. Scores that travel alone get their probabilities here, a piece at a
+   * time: at 1024 tokens the softmax of the whole head in one go held the page 40 ms and more.
+   */
+  private put(p: HeadPieceMessage | HeadMessage, from: number, to: number): void {
+    const at = from * p.keys;
+    this.scores!.set(p.scores, at);
+    if (p.probsFromScores) softmaxRowsInto(p.scores, to - from, p.keys, p.mask, this.probs!, at);
+    else this.probs!.set(p.probs, at);
+    if (p.mask) this.mask?.set(p.mask, at);
+  }
+
+  /** The whole head, its probabilities included; undefined when rows before `last.from` are missing. */
   finish(last: HeadMessage): HeadMessage | undefined {
     const from = last.from ?? 0;
     if (from === 0) return last;
-    if (from !== this.next || !this.scores) return undefined;
-    const at = from * last.keys;
-    this.scores.set(last.scores, at);
-    this.probs?.set(last.probs, at);
-    if (last.mask) this.mask?.set(last.mask, at);
-    const { from: _, ...rest } = last;
-    return {
-      ...rest,
-      scores: this.scores,
-      probs: this.probs ?? new Float32Array(0),
-      ...(this.mask ? { mask: this.mask } : {}),
-    };
+    if (from !== this.next || !this.scores || !this.probs) return undefined;
+    this.put(last, from, last.queries);
+    const { from: _, probsFromScores: __, ...rest } = last;
+    return { ...rest, scores: this.scores, probs: this.probs, ...(this.mask ? { mask: this.mask } : {}) };
   }
 }

@@ -11,8 +11,23 @@ export const SAME_PROBS = 1e-6;
 
 /** Row-wise masked softmax of [queries, keys] scores, as the engine's softmaxRow (a fully masked row is zeros). */
 export function softmaxHead(scores: Float32Array, queries: number, keys: number, mask?: Uint8Array): Float32Array {
-  const out = new Float32Array(queries * keys);
-  for (let i = 0; i < queries; i++) {
+  return softmaxRowsInto(scores, queries, keys, mask, new Float32Array(queries * keys), 0);
+}
+
+/**
+ * softmaxHead of `rows` rows of scores ([rows, keys], and their mask) written into `out` from index
+ * `at`, whose fully masked rows must be zeros already. Rows are independent: a head's rows done a
+ * piece at a time (common/headPieces.ts) give softmaxHead's bits.
+ */
+export function softmaxRowsInto(
+  scores: Float32Array,
+  rows: number,
+  keys: number,
+  mask: Uint8Array | undefined,
+  out: Float32Array,
+  at: number,
+): Float32Array {
+  for (let i = 0; i < rows; i++) {
     const row = i * keys;
     let max = -Infinity;
     for (let j = row; j < row + keys; j++) if (!mask?.[j] && scores[j] > max) max = scores[j];
@@ -20,10 +35,10 @@ export function softmaxHead(scores: Float32Array, queries: number, keys: number,
     let sum = 0;
     for (let j = row; j < row + keys; j++) {
       const e = mask?.[j] ? 0 : Math.exp(scores[j] - max);
-      out[j] = e;
+      out[at + j] = e;
       sum += e;
     }
-    for (let j = row; j < row + keys; j++) out[j] /= sum;
+    for (let j = row; j < row + keys; j++) out[at + j] /= sum;
   }
   return out;
 }
