@@ -154,7 +154,9 @@ export class InspectorApp {
 
   private readonly inOrder = new PaintFirst<HostToWebview>(
     (m) => this.handle(m),
-    (m) => m.type === 'runStatus',
+    // A run that stopped: the host puts the previous run back right after the line. (A running
+    // line is not followed by much: holding what comes after it would only delay a first heatmap.)
+    (m) => m.type === 'runStatus' && (m.state === 'cancelled' || m.state === 'failed'),
   );
 
   private readonly onMessage = receiver(

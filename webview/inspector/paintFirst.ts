@@ -1,5 +1,5 @@
-// Messages from the host, applied in order, except that a change picked by `first` (a status line:
-// "Running…", "Run cancelled…") is painted before the messages after it are applied. After Cancel
+// Messages from the host, applied in order, except that a change picked by `first` (a status line
+// such as "Run cancelled…") is painted before the messages after it are applied. After Cancel
 // the host says so and puts the previous run back at once; handling that run took the page's one
 // main thread 100–400 ms in VS Code before the line could show.
 
