@@ -29,6 +29,18 @@ const EXPORT_TIMEOUT_MS = 15_000;
 export type RerunHandler = (score: RnnScore) => Promise<RunResult | undefined>;
 export type QkHandler = (result: RunResult, request: QkRequest) => Promise<HeadQK>;
 
+/** What the extension registers for the panel (a handler, a source): the latest wins; disposing it clears it. */
+class Hook<T> {
+  value: T | undefined;
+
+  set(value: T): vscode.Disposable {
+    this.value = value;
+    return new vscode.Disposable(() => {
+      if (this.value === value) this.value = undefined;
+    });
+  }
+}
+
 export class InspectorPanel {
   /** The open inspector, if any (there is at most one; a new run replaces its content). */
   static current: InspectorPanel | undefined;
@@ -36,12 +48,12 @@ export class InspectorPanel {
   private readonly session = new InspectorSession(
     undefined,
     (result, request) => {
-      const h = InspectorPanel.qkHandler;
+      const h = InspectorPanel.qk.value;
       return h ? h(result, request) : Promise.reject(new Error('no engine is registered'));
     },
     {
-      head: (...a) => InspectorPanel.kept?.head(...a) ?? Promise.reject(new Error('no engine is registered')),
-      aggregate: (...a) => InspectorPanel.kept?.aggregate(...a) ?? Promise.reject(new Error('no engine is registered')),
+      head: (...a) => InspectorPanel.kept.value?.head(...a) ?? Promise.reject(new Error('no engine is registered')),
+      aggregate: (...a) => InspectorPanel.kept.value?.aggregate(...a) ?? Promise.reject(new Error('no engine is registered')),
     },
   );
   private readonly disposables: vscode.Disposable[] = [];
@@ -53,12 +65,12 @@ export class InspectorPanel {
   private readonly flushers: (() => void)[] = [];
   /** Fires once, when the user closes the panel. */
   readonly onDidDispose = this.disposeEmitter.event;
-  private static rerunHandler: RerunHandler | undefined;
-  private static runAgainHandler: (() => Promise<unknown>) | undefined;
-  private static cancelHandler: (() => unknown) | undefined;
-  private static qkHandler: QkHandler | undefined;
+  private static readonly rerun = new Hook<RerunHandler>();
+  private static readonly runAgain = new Hook<() => Promise<unknown>>();
+  private static readonly cancelRun = new Hook<() => unknown>();
+  private static readonly qk = new Hook<QkHandler>();
   /** The engine, for the heads of runs it keeps (RunResult.kept). */
-  static kept: KeptSource | undefined;
+  private static readonly kept = new Hook<KeptSource>();
   /** The host's requests to the page (Export View): answered by an exportReply with their id. */
   private readonly toPage = new RpcClient<HostToWebview, ExportReplyMessage>(
     (m) => this.post([m]),
@@ -122,26 +134,17 @@ export class InspectorPanel {
 
   /** How the host re-runs the current input with another RNN score function (the stepper's switch). */
   static onRerun(handler: RerunHandler): vscode.Disposable {
-    InspectorPanel.rerunHandler = handler;
-    return new vscode.Disposable(() => {
-      if (InspectorPanel.rerunHandler === handler) InspectorPanel.rerunHandler = undefined;
-    });
+    return InspectorPanel.rerun.set(handler);
   }
 
   /** What the "Run again" button of a panel whose run was lost does (see showLost). */
   static onRunAgain(handler: () => Promise<unknown>): vscode.Disposable {
-    InspectorPanel.runAgainHandler = handler;
-    return new vscode.Disposable(() => {
-      if (InspectorPanel.runAgainHandler === handler) InspectorPanel.runAgainHandler = undefined;
-    });
+    return InspectorPanel.runAgain.set(handler);
   }
 
   /** What the Cancel button of a running run's line does. */
   static onCancelRun(handler: () => unknown): vscode.Disposable {
-    InspectorPanel.cancelHandler = handler;
-    return new vscode.Disposable(() => {
-      if (InspectorPanel.cancelHandler === handler) InspectorPanel.cancelHandler = undefined;
-    });
+    return InspectorPanel.cancelRun.set(handler);
   }
 
   /**
@@ -154,20 +157,14 @@ export class InspectorPanel {
     return p;
   }
 
-  /** How the host computes one head's q and k vectors for the Q·K view (the engine worker). */
   /** Where the heads and aggregates of runs the engine keeps come from (the engine host). */
   static onKept(source: KeptSource): vscode.Disposable {
-    InspectorPanel.kept = source;
-    return new vscode.Disposable(() => {
-      if (InspectorPanel.kept === source) InspectorPanel.kept = undefined;
-    });
+    return InspectorPanel.kept.set(source);
   }
 
+  /** How the host computes one head's q and k vectors for the Q·K view (the engine worker). */
   static onQk(handler: QkHandler): vscode.Disposable {
-    InspectorPanel.qkHandler = handler;
-    return new vscode.Disposable(() => {
-      if (InspectorPanel.qkHandler === handler) InspectorPanel.qkHandler = undefined;
-    });
+    return InspectorPanel.qk.set(handler);
   }
 
   /**
@@ -317,14 +314,14 @@ export class InspectorPanel {
       return;
     }
     if (e.kind === 'runAgain') {
-      await InspectorPanel.runAgainHandler?.();
+      await InspectorPanel.runAgain.value?.();
       return;
     }
     if (e.kind === 'cancelRun') {
-      InspectorPanel.cancelHandler?.();
+      InspectorPanel.cancelRun.value?.();
       return;
     }
-    const handler = InspectorPanel.rerunHandler;
+    const handler = InspectorPanel.rerun.value;
     if (!handler) {
       this.showError('Re-running with another score function is not available here (no run command is registered).');
       return;
