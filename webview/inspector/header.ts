@@ -33,17 +33,15 @@ export class RunHeader {
     if (state !== 'running') this.cancelling = false;
     // The streamed run on screen stopped: its "Running…" line goes now, not when the run put back
     // in its place has been drawn (the host sends that next; it took the page 30-100 ms in VS Code).
-    if (state === 'cancelled' || state === 'failed') this.root.querySelector('.run-status:not(.stopped)')?.remove();
+    if (state === 'cancelled' || state === 'failed') {
+      this.runLine?.root.remove();
+      this.runLine = undefined;
+    }
     if (state === 'idle') return;
     const running = state === 'running';
     const text = el('span', { className: 'run-pending-text', text: running && this.cancelling ? CANCELLING_PENDING : message });
     this.pending = el('div', { className: `run-pending ${running ? 'stale' : state}`, attrs: { role: 'status', 'aria-live': 'polite' } }, [
-      running && progress
-        ? el('progress', {
-            className: 'run-progress',
-            attrs: { max: String(progress.total), value: String(progress.done), 'aria-label': 'run progress' },
-          })
-        : null,
+      running && progress ? progressBar(progress) : null,
       text,
       running ? this.cancelButton(() => (text.textContent = CANCELLING_PENDING)) : null,
     ]);
@@ -132,10 +130,7 @@ export class RunHeader {
   private runningStatus(r: NonNullable<RunMeta['running']>, shown: number): HTMLElement {
     const status = (stopped: boolean, children: HTMLElement[]) =>
       el('div', { className: `run-status${stopped ? ' stopped' : ''}`, attrs: { role: 'status', 'aria-live': 'polite' } }, children);
-    const bar = el('progress', {
-      className: 'run-progress',
-      attrs: { max: String(r.total), value: String(r.done), 'aria-label': 'run progress' },
-    });
+    const bar = progressBar(r);
     if (r.stopped) {
       const text = `The run was ${r.stopped} (at ${r.message}): only the ${layerCount(shown)} finished before it stopped are shown.`;
       return status(true, [bar, el('span', { className: 'run-status-text', text })]);
@@ -176,6 +171,9 @@ export class RunHeader {
   }
 }
 
+/** A run's layers done of its total: a bar that fills, never an animation. */
+const progressBar = (p: RunProgress): HTMLElement =>
+  el('progress', { className: 'run-progress', attrs: { max: String(p.total), value: String(p.done), 'aria-label': 'run progress' } });
 const layerCount = (n: number): string => (n === 1 ? '1 layer' : `${n} layers`);
 const cancellingStreamed = (layers: number): string => `Cancelling the run… Showing the ${layerCount(layers)} finished so far.`;
 const CANCELLING_PENDING = 'Cancelling the run… The heads below are from the previous run.';
