@@ -37,7 +37,7 @@ const faultsEnabled = data?.faults === true;
 // took ~400 ms to reach the next poll between layers or halves of a layer at 1024 tokens.
 const kernels = pollingKernels(defaultKernels({ threads: data?.threads }), () => {
   pollQuick();
-  if (runCancelled?.()) throw new CancelledError();
+  if (running?.cancelled()) throw new CancelledError();
 });
 const kernelInfo =
   'name' in kernels
@@ -142,10 +142,8 @@ function streamer(r: Reply, keep: boolean, stream: boolean): (p: PartialRun) => 
 }
 
 const kept = new KeptRuns();
-/** The run request under way (its layers may be asked for before it ends). */
-let runningId: number | undefined;
-/** Its cancel flag, read by the kernels' polls. */
-let runCancelled: (() => boolean) | undefined;
+/** The run request under way (its layers may be asked for before it ends), and its cancel flag, read by the kernels' polls. */
+let running: { id: number; cancelled(): boolean } | undefined;
 
 /** A head or an aggregate of a kept run. */
 function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Reply): void {
@@ -160,7 +158,7 @@ function answerKept(msg: WorkerRequest & { type: 'head' | 'aggregate' }, r: Repl
       ...(head.preview ? [head.preview.levels.buffer as ArrayBuffer] : []),
     ]);
   } else {
-    const data = kept.aggregate(msg.run, msg.part, msg.layer, msg.kind, msg.run === runningId);
+    const data = kept.aggregate(msg.run, msg.part, msg.layer, msg.kind, msg.run === running?.id);
     r.reply({ type: 'aggregate', data }, [data.buffer as ArrayBuffer]);
   }
 }
@@ -198,8 +196,7 @@ function handle(msg: WorkerRequest, r: Reply): void {
       if (keep) kept.retain([msg.keep?.also]);
       const model = getModel(msg.modelPath);
       const t0 = performance.now();
-      runningId = msg.id;
-      runCancelled = flag.isCancelled;
+      running = { id: msg.id, cancelled: flag.isCancelled };
       try {
         const isCancelled = () => (pollQuick(), flag.isCancelled());
         const result = runModel(
@@ -218,8 +215,7 @@ function handle(msg: WorkerRequest, r: Reply): void {
         }
         r.reply({ type: 'result', result }, transferables(result));
       } finally {
-        runningId = undefined;
-        runCancelled = undefined;
+        running = undefined;
       }
       break;
     }
