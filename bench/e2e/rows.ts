@@ -49,23 +49,21 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   add(`head switch after a run, ${pointed}, max`, pAfter.length ? Math.max(...pAfter) : undefined, 250);
   const values = w.flatMap((x) => x.switchValuesMs);
   add(`head switch → its numbers on hover, median (${values.length})`, values.length ? median(values) : undefined);
-  if (r.cancel && r.cancel.inspectorMs === undefined) rows.push({ name: 'Cancel', value: r.cancel.after });
+  // A phase that stopped no run says what the inspector showed instead.
+  const stopped = (name: string, p: { inspectorMs?: number; after: string } | undefined) => {
+    if (p && p.inspectorMs === undefined) rows.push({ name, value: p.after });
+  };
+  stopped('Cancel', r.cancel);
   add('Cancel → inspector stops saying Running', r.cancel?.inspectorMs, 200);
   add('Cancel → "run cancelled" notification', r.cancel?.notificationMs, 200);
-  if (r.inspectorCancel && r.inspectorCancel.inspectorMs === undefined)
-    rows.push({ name: "Cancel on the inspector's line", value: r.inspectorCancel.after });
+  stopped("Cancel on the inspector's line", r.inspectorCancel);
   add('Cancel on the inspector\'s line → it says "Cancelling"', r.inspectorCancel?.saysMs, 200);
   add("Cancel on the inspector's line → the engine stopped the run", r.inspectorCancel?.stoppedMs, 200);
   add("Cancel on the inspector's line → the inspector stops saying Running", r.inspectorCancel?.inspectorMs, 200);
-  if (r.restart && r.restart.inspectorMs === undefined) rows.push({ name: 'Restart Engine', value: r.restart.after });
+  stopped('Restart Engine', r.restart);
   add('Restart Engine (palette) → inspector stops saying Running', r.restart?.inspectorMs, 200);
-  const hosts = [
-    r.cold.host,
-    ...w.map((x) => x.host),
-    ...(r.cancel ? [r.cancel.host] : []),
-    ...(r.inspectorCancel ? [r.inspectorCancel.host] : []),
-    ...(r.restart ? [r.restart.host] : []),
-  ];
+  const stops = [r.cancel, r.inspectorCancel, r.restart].flatMap((p) => (p ? [p.host] : []));
+  const hosts = [r.cold.host, ...w.map((x) => x.host), ...stops];
   add('ext host event-loop delay, max over runs', Math.max(...hosts.map((h) => h.maxDelayMs)), 50);
   add('ext host event-loop delay, idle', r.idleHost.maxDelayMs);
   add('ext host RSS, peak', Math.max(...hosts.map((h) => h.peakRssMB)), undefined, 'MB');
