@@ -83,24 +83,24 @@ cancel.addEventListener('click', () => {
   status.textContent = CANCELLING;
   api.post({ type: 'cancel' });
 });
+/** Asks the host to run the box's text (`type`: after a pause, or now): a Cancel clicked before is over. */
+function askRun(type: 'input' | 'runNow', count: { generate?: number } = generateCount()): void {
+  cancelling = false;
+  api.post({ type, text: input.value, chat: chat(), ...count });
+}
 input.addEventListener('input', () => {
   typing = true;
-  cancelling = false; // the next run is asked for
   api.setState({ input: input.value });
-  api.post({ type: 'input', text: input.value, chat: chat(), ...generateCount() });
+  askRun('input');
 });
-chatBox.addEventListener('change', () => input.value.trim() && api.post({ type: 'runNow', text: input.value, chat: chat() }));
+chatBox.addEventListener('change', () => input.value.trim() && askRun('runNow', {}));
 input.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey) {
     e.preventDefault();
-    cancelling = false;
-    api.post({ type: 'runNow', text: input.value, chat: chat(), ...generateCount() });
+    askRun('runNow');
   }
 });
-generate.addEventListener(
-  'change',
-  () => input.value.trim() && api.post({ type: 'runNow', text: input.value, chat: chat(), ...generateCount() }),
-);
+generate.addEventListener('change', () => input.value.trim() && askRun('runNow'));
 
 /** The field's count when it is shown and valid (the host's guard refuses anything else). */
 function generateCount(): { generate?: number } {
