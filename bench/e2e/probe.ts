@@ -118,7 +118,8 @@ function probe(): void {
     const state = (): Record<string, string> =>
       app.querySelector('.run-header')
         ? {
-            // The run's status line (or the line above the previous run), the engine badge ("ran in …"), the empty-panel message, staleness.
+            // The run's status line (or the line above the previous run), the engine badge ("ran in …"),
+            // the empty-panel message, staleness.
             status: [
               text('.run-status-text'),
               text('.run-pending-text'),

@@ -59,7 +59,10 @@ function debugStop(what: string, host: HostLog, marks: Marks, click: number, set
   debug(`${what}: host ${atHost.join(', ')}; page got ${page.join(', ')}; shown +${Math.round(settled.t - click)}: ${settled.value}`);
 }
 
-/** Run with Input… from the palette; resolves a second into the run, while the engine works (a small run may not stream before it ends). */
+/**
+ * Run with Input… from the palette; resolves a second into the run, while the engine works (a small
+ * run may not stream before it ends).
+ */
 async function startPaletteRun(page: Page, marks: Marks, input: string): Promise<{ t0: number; first?: Mark }> {
   // Not runCommand: it waits for the palette to close, but this command opens its quick pick at once.
   await waitForPaletteItems(page, 'Attention: Run with Input…', ['Attention: Run with Input…']);

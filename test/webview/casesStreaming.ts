@@ -210,7 +210,8 @@ export const STREAMING_CASES: Case[] = [
           '.run-status',
         );
       equal(await page.textContent('.run-status .run-cancel'), 'Cancel', 'the streamed run’s line has a Cancel button');
-      equal(await firstFrame(), 'Cancelling the run… Showing the 2 layers finished so far.|true', 'the line, in the frame after the click');
+      const saysAtOnce = 'Cancelling the run… Showing the 2 layers finished so far.|true'; // the line's text | the button is off
+      equal(await firstFrame(), saysAtOnce, 'the line, in the frame after the click');
       await ins.waitForPosted((m) => m.type === 'cancelRun');
       // More layers came before the run stopped: the line still says Cancelling, the button stays off.
       await ins.send(ins.session.extendResult(partial3, 'more'));
