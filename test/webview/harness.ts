@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type * as vscode from 'vscode';
 import type { RunResult } from '../../src/engine/types';
 import { InspectorSession, type KeptSource, type QkSource } from '../../src/protocol/inspectorSession';
@@ -195,28 +195,16 @@ export async function openInspector(
   kept?: KeptSource,
 ): Promise<Inspector> {
   const theme: ThemeName = light === true ? 'light' : light === false ? 'dark' : light;
-  const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
   const session = new InspectorSession(undefined, engineQk, kept);
   if (result) session.setResult(result, title);
   const received: unknown[] = [];
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  const { context, page, errors } = await harnessPage(browser, { width: 1500, height: 950 }, theme, async (msg) => {
+    received.push(msg);
+    const { replies, later } = session.handle(msg);
+    await send(replies);
+    if (later) void later.then(send);
   });
-  page.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  const send = async (messages: HostToWebview[]) => {
-    for (const m of messages) {
-      await page.evaluate(
-        (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
-        JSON.stringify(encode(m)),
-      );
-    }
-  };
+  const send = (messages: HostToWebview[]) => deliver(page, messages);
   // As VS Code can: several messages handled back to back in one task, no frame between them.
   const sendInOneTask = async (messages: HostToWebview[]) => {
     await page.evaluate(
@@ -227,14 +215,6 @@ export async function openInspector(
       JSON.stringify(messages.map(encode)),
     );
   };
-  await page.exposeBinding('__toHost', async (_src, msg: unknown) => {
-    received.push(msg);
-    const { replies, later } = session.handle(msg);
-    await send(replies);
-    if (later) void later.then(send);
-  });
-  await page.addInitScript(`window.__themeClass = ${JSON.stringify(THEME_CLASS[theme])};`);
-  await page.addInitScript(INIT_SCRIPT);
   await page.goto(`${origin}/?theme=${theme}`);
   const waitForPosted = async (pred: (m: Record<string, unknown>) => boolean, from = 0) => {
     const deadline = Date.now() + 5000;
@@ -260,24 +240,44 @@ export interface RunViewPage {
 }
 
 export async function openRunView(browser: Browser, origin: string): Promise<RunViewPage> {
-  const context = await browser.newContext({ viewport: { width: 360, height: 700 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
   const received: unknown[] = [];
+  const { context, page, errors } = await harnessPage(browser, { width: 360, height: 700 }, 'dark', (msg) => void received.push(msg));
+  await page.goto(`${origin}/sidebar`);
+  return { page, received, errors, send: (messages: HostToSidebar[]) => deliver(page, messages), close: () => context.close() };
+}
+
+/**
+ * A page in a browser context of its own with the fake VS Code API and a captured theme: what it
+ * posts goes to `toHost`; its errors, console errors and dialogs are collected. The caller loads it.
+ */
+async function harnessPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  theme: ThemeName,
+  toHost: (msg: unknown) => Promise<void> | void,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
-  await page.exposeBinding('__toHost', (_src, msg: unknown) => void received.push(msg));
-  await page.addInitScript(`window.__themeClass = ${JSON.stringify(THEME_CLASS.dark)};`);
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.exposeBinding('__toHost', (_src, msg: unknown) => toHost(msg));
+  await page.addInitScript(`window.__themeClass = ${JSON.stringify(THEME_CLASS[theme])};`);
   await page.addInitScript(INIT_SCRIPT);
-  await page.goto(`${origin}/sidebar`);
-  const send = async (messages: HostToSidebar[]) => {
-    for (const m of messages)
-      await page.evaluate(
-        (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
-        JSON.stringify(encode(m)),
-      );
-  };
-  return { page, received, errors, send, close: () => context.close() };
+  return { context, page, errors };
+}
+
+/** The host's messages to the page, one task each, as VS Code delivers them. */
+async function deliver(page: Page, messages: unknown[]): Promise<void> {
+  for (const m of messages)
+    await page.evaluate(
+      (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
+      JSON.stringify(encode(m)),
+    );
 }
