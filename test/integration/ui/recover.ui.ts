@@ -133,6 +133,26 @@ async function lostPanel(page: Page): Promise<Frame | undefined> {
   return undefined;
 }
 
+/**
+ * Open Model… on a model without examples, up to the prompt for its input: its placeholder, and a
+ * way to run `n` ids below `vocab` from it.
+ */
+async function askInput(page: Page, name: string): Promise<{ placeholder: string; runIds(n: number, vocab: number): Promise<void> }> {
+  await openModel(page, name);
+  const box = page.locator('.quick-input-widget input');
+  const placeholder = await until('the input prompt', 60_000, async () => {
+    const p = (await box.getAttribute('placeholder').catch(() => null)) ?? '';
+    return /Type an input/.test(p) ? p : undefined;
+  });
+  return {
+    placeholder,
+    async runIds(n, vocab) {
+      await box.fill(`ids: ${Array.from({ length: n }, (_, i) => (i * 7) % vocab).join(', ')}`);
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'run this text' }).first().click();
+    },
+  };
+}
+
 async function runViewFrame(page: Page): Promise<Frame> {
   await runCommand(page, 'Attention: Focus on Run View', 60_000);
   return frameWith(page, 'textarea.input', 30_000);
@@ -188,18 +208,11 @@ export const checks: UiCheck[] = [
     async run({ steps }) {
       const { page } = await start(steps);
       try {
-        await openModel(page, WIDE.name);
-        const box = page.locator('.quick-input-widget input');
-        const placeholder = await until('the input prompt', 60_000, async () => {
-          const p = (await box.getAttribute('placeholder').catch(() => null)) ?? '';
-          return /Type an input/.test(p) ? p : undefined;
-        });
-        console.log(`      input prompt: "${placeholder}"`);
-        if (!placeholder.includes(`token ids 0…${WIDE.size.vocab - 1}`))
-          throw new Error(`the prompt does not say ids 0…${WIDE.size.vocab - 1}: "${placeholder}"`);
-        const ids = Array.from({ length: 500 }, (_, i) => (i * 7) % WIDE.size.vocab).join(', ');
-        await box.fill(`ids: ${ids}`);
-        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'run this text' }).first().click();
+        const prompt = await askInput(page, WIDE.name);
+        console.log(`      input prompt: "${prompt.placeholder}"`);
+        if (!prompt.placeholder.includes(`token ids 0…${WIDE.size.vocab - 1}`))
+          throw new Error(`the prompt does not say ids 0…${WIDE.size.vocab - 1}: "${prompt.placeholder}"`);
+        await prompt.runIds(500, WIDE.size.vocab);
         const canvas = await until('the heatmap of the 500-id run', 120_000, async () => {
           for (const f of page.frames()) {
             const c = f.locator('canvas.heatmap-canvas[aria-label^="Attention of layer"]');
@@ -228,13 +241,7 @@ export const checks: UiCheck[] = [
         const ins = await frameWith(page, '#app .run-header', 30_000);
         const label = () => ins.locator('.run-header .token-row-label').first().textContent();
         const before = await label();
-        await openModel(page, LONG.name);
-        const box = page.locator('.quick-input-widget input');
-        await until('the input prompt', 60_000, async () =>
-          /Type an input/.test((await box.getAttribute('placeholder').catch(() => null)) ?? '') ? true : undefined,
-        );
-        await box.fill(`ids: ${Array.from({ length: 1024 }, (_, i) => (i * 7) % LONG.size.vocab).join(', ')}`);
-        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'run this text' }).first().click();
+        await (await askInput(page, LONG.name)).runIds(1024, LONG.size.vocab);
         const cancel = ins.locator('.run-cancel:not([disabled])').first();
         await cancel.waitFor({ timeout: 60_000 });
         const t0 = Date.now();
