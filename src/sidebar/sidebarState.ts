@@ -19,6 +19,15 @@ export interface RunnerState {
 /** Side of the sidebar's head thumbnails (cells are drawn at ~16 px). */
 const SIDEBAR_THUMBNAIL = 12;
 
+/** The line under the box: an error, what to do first, or that the person cancelled the run. */
+function statusMessage(runner: RunnerState, error: string | undefined, shownTokens: boolean): string | undefined {
+  if (error) return error;
+  if (!runner.current) return 'Choose a model, then type an input: it runs as you type.';
+  if (runner.cancelled && !runner.running)
+    return shownTokens ? 'Run cancelled. The tokens and heads below are from the last finished run.' : 'Run cancelled.';
+  return undefined;
+}
+
 /**
  * The view's state from the runner's, as the message the webview renders. `inputError` is the
  * view's own (typed input the model cannot take, a live run that failed); it wins over the runner's.
@@ -30,18 +39,13 @@ export function sidebarState(runner: RunnerState, inputError?: string): SidebarS
   const sameModel = r && runner.resultModel === runner.current ? r : undefined;
   const error = inputError ?? runner.lastError;
   const vocab = sameModel?.model.vocab;
+  const message = statusMessage(runner, error, !!sameModel);
   return {
     type: 'state',
     ...(runner.current ? { model: { name: sameModel ? sameModel.model.name : baseName(runner.current), file: runner.current } } : {}),
     input: inputAsText(runner.lastInput),
     status: runner.running ? 'running' : error ? 'error' : 'idle',
-    ...(error
-      ? { message: error }
-      : !runner.current
-        ? { message: 'Choose a model, then type an input: it runs as you type.' }
-        : runner.cancelled && !runner.running
-          ? { message: sameModel ? 'Run cancelled. The tokens and heads below are from the last finished run.' : 'Run cancelled.' }
-          : {}),
+    ...(message !== undefined ? { message } : {}),
     ...(vocab && !vocab.tokenizer ? { placeholder: `${inputPlaceholder(vocab, false)}. Enter runs now.` } : {}),
     // ViT, DeiT: the box takes no text; the image is chosen with "Run with Input…".
     ...(sameModel?.model.image ? { placeholder: 'This model reads an image, not text: choose one with "Run with Input…"' } : {}),
