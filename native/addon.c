@@ -325,24 +325,27 @@ static napi_value AddNorm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* attention(q, k, v, nq, nk, heads, dHead, mask | null, scale, scores, probs, ctx, entropy | null) */
+/* attention(q, k, v, nq, nk, heads, dHead, mask | null, scale, scores, probs, ctx, entropy | null, h0, h1):
+   heads h0 … h1−1 only, so the engine can read its requests between groups of heads. */
 static napi_value Attention(napi_env env, napi_callback_info info) {
-  napi_value argv[13];
-  int32_t nq, nk, heads, dh;
+  napi_value argv[15];
+  int32_t nq, nk, heads, dh, h0, h1;
   double scale;
   float *q, *k, *v, *s, *p, *c, *ent;
   unsigned char *mask;
-  if (!args(env, info, 13, argv)) return NULL;
+  if (!args(env, info, 15, argv)) return NULL;
   if (!i32(env, argv[3], &nq) || !i32(env, argv[4], &nk) || !i32(env, argv[5], &heads) || !i32(env, argv[6], &dh) ||
       !f64(env, argv[8], &scale) || nq < 0 || nk < 0 || heads < 0 || dh < 0)
     FAIL("attention: bad sizes or scale");
+  if (!i32(env, argv[13], &h0) || !i32(env, argv[14], &h1) || h0 < 0 || h1 < h0 || h1 > heads)
+    FAIL("attention: heads h0 … h1 must satisfy 0 ≤ h0 ≤ h1 ≤ heads");
   size_t w = (size_t)heads * dh, hp = (size_t)heads * nq * nk;
   if (!f32(env, argv[0], nq * w, 0, &q) || !f32(env, argv[1], nk * w, 0, &k) || !f32(env, argv[2], nk * w, 0, &v) ||
       !u8(env, argv[7], (size_t)nq * nk, &mask) || !f32(env, argv[9], hp, 0, &s) || !f32(env, argv[10], hp, 0, &p) ||
       !f32(env, argv[11], nq * w, 0, &c) || !f32(env, argv[12], (size_t)heads * nq, 1, &ent))
     FAIL("attention: an array is missing or too short");
-  if (nq > 0 && nk > 0 && heads > 0 && dh > 0)
-    KERNEL(K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent), "attention");
+  if (nq > 0 && nk > 0 && h1 > h0 && dh > 0)
+    KERNEL(K->attention(q, k, v, nq, nk, heads, dh, mask, (float)scale, s, p, c, ent, h0, h1), "attention");
   return NULL;
 }
 

@@ -58,10 +58,11 @@ typedef struct {
   /* out = x + y, then LayerNorm per row when gamma ≠ NULL; norms ≠ NULL: [3, rows] row norms of x, y, out. */
   void (*add_norm)(const float *x, const float *y, int rows, int cols, const float *gamma, const float *beta, float eps, float *out,
                    float *norms);
-  /* Multi-head attention as attentionHeads in kernels.as: scores, probs [heads, nq, nk]; ctx [nq, heads·dHead];
+  /* Multi-head attention as attentionHeads in kernels.as, for heads h0 … h1−1 of `heads` (the rest of the
+     outputs untouched): scores, probs [heads, nq, nk]; ctx [nq, heads·dHead];
      entropy (optional): [heads, nq] each row's −Σ p ln p. */
   int (*attention)(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask,
-                   float scale, float *scores, float *probs, float *ctx, float *entropy);
+                   float scale, float *scores, float *probs, float *ctx, float *entropy, int h0, int h1);
 } ak_kernels;
 
 /* Each defined in a unit compiled for its ISA: call only after the CPU check in addon.c. */

@@ -273,7 +273,7 @@ typedef struct {
   const float *q, *k, *v;
   const unsigned char *mask;
   float *scores, *probs, *ctx, *entropy;
-  int nq, nk, heads, dHead;
+  int nq, nk, heads, dHead, h0;
   float scale;
   int failed; /* set (by any pool thread) when a head's scratch could not be allocated */
 } attn_job;
@@ -319,8 +319,9 @@ static void attention_head_rows(const attn_job *j, int h) {
 }
 
 /* One head: S = Q_h·K_hᵀ·scale → scores; masked, stable softmax → probs; P·V_h → ctx's columns. */
-static void attention_head(void *ctx, int h) {
+static void attention_head(void *ctx, int c) {
   attn_job *j = ctx;
+  const int h = j->h0 + c;
   const int nq = j->nq, nk = j->nk, dh = j->dHead;
   if (nq <= DIRECT_NQ) {
     attention_head_rows(j, h);
@@ -342,9 +343,9 @@ static void attention_head(void *ctx, int h) {
 }
 
 static int ak_attention(const float *q, const float *k, const float *v, int nq, int nk, int heads, int dHead, const unsigned char *mask,
-                        float scale, float *scores, float *probs, float *ctx, float *entropy) {
-  attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, scale, 0};
-  ak_parallel(attention_head, &j, heads, (double)heads * nq * nk * dHead * 2);
+                        float scale, float *scores, float *probs, float *ctx, float *entropy, int h0, int h1) {
+  attn_job j = {q, k, v, mask, scores, probs, ctx, entropy, nq, nk, heads, dHead, h0, scale, 0};
+  ak_parallel(attention_head, &j, h1 - h0, (double)(h1 - h0) * nq * nk * dHead * 2);
   return j.failed ? AK_NO_MEMORY : AK_OK;
 }
 

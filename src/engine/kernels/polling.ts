@@ -1,7 +1,8 @@
 // Kernels that call `poll` between pieces of work, so the engine worker reads the inspector's
 // requests about kept runs (a head asked for during a run) and a run's Cancel (poll throws
 // CancelledError; the layer's buffers are left to the GC) while a layer computes: after each
-// projection, and after each FEED_FORWARD_ROWS rows of a feed-forward. The feed-forward is a
+// projection, between groups of heads of the attention core, and after each FEED_FORWARD_ROWS rows
+// of a feed-forward. The feed-forward is a
 // layer's largest piece (two thirds of a BERT-base layer's multiply-adds); whole, at 512 tokens
 // on a machine whose window takes the CPU first, a head asked for waited up to ~100 ms for it.
 import { engineBuffers } from '../buffers';
@@ -22,6 +23,14 @@ export function pollingKernels(k: Kernels, poll: () => void): Kernels {
     poll();
     return y;
   };
+  const attention = k.attention;
+  if (attention) {
+    wrapped.attention = (q, kk, v, nq, nk, heads, dHead, mask) => {
+      const y = attention.call(wrapped, q, kk, v, nq, nk, heads, dHead, mask, poll);
+      poll();
+      return y;
+    };
+  }
   const ff = k.feedForward;
   if (ff) {
     wrapped.feedForward = (x, m, fc1, fc2, act) => {

@@ -32,6 +32,8 @@ export interface Kernels {
   /**
    * Multi-head scaled dot-product attention with every head's scores and probabilities, as
    * scaledDotProductAttention (attention.ts) defines it. Optional: callers fall back to that.
+   * `between`, where given, is called between groups of heads by kernels that split the heads (the
+   * native ones; kernels/polling.ts).
    */
   attention?(
     q: Float32Array,
@@ -42,6 +44,7 @@ export interface Kernels {
     heads: number,
     dHead: number,
     mask?: Uint8Array,
+    between?: () => void,
   ): HeadsAttention;
   /**
    * Position-wise feed-forward fc2(act(fc1(x))) of x [m, fc1.in] → [m, fc2.out], without handing
@@ -151,5 +154,5 @@ export const referenceKernels: Kernels = {
     const f = activation(kind);
     for (let i = 0; i < x.length; i++) x[i] = f(x[i]);
   },
-  attention: scaledDotProductAttention,
+  attention: (q, k, v, nq, nk, heads, dHead, mask) => scaledDotProductAttention(q, k, v, nq, nk, heads, dHead, mask),
 };
