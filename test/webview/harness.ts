@@ -273,11 +273,23 @@ async function harnessPage(
   return { context, page, errors };
 }
 
-/** The host's messages to the page, one task each, as VS Code delivers them. */
-async function deliver(page: Page, messages: unknown[]): Promise<void> {
-  for (const m of messages)
-    await page.evaluate(
-      (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
-      JSON.stringify(encode(m)),
-    );
+/**
+ * The host's messages to the page, one task each, in the order posted, as VS Code delivers them: a
+ * reply posted while earlier messages are still being delivered waits for them (the page's pieces
+ * of a head must not overtake each other).
+ */
+const delivering = new WeakMap<Page, Promise<void>>();
+function deliver(page: Page, messages: unknown[]): Promise<void> {
+  const done = (delivering.get(page) ?? Promise.resolve()).then(async () => {
+    for (const m of messages)
+      await page.evaluate(
+        (json) => (window as unknown as { __deliver(x: unknown): void }).__deliver(JSON.parse(json)),
+        JSON.stringify(encode(m)),
+      );
+  });
+  delivering.set(
+    page,
+    done.catch(() => undefined),
+  );
+  return done;
 }
