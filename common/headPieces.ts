@@ -1,13 +1,25 @@
-// A head's numbers in pieces of rows, one piece on its way at a time: the page asks for the next
-// (HeadNumbersMessage.from) when one arrives. Sent whole, the 4 MB of numbers of a 1024-token head
+// A head's numbers in pieces of rows, PIECES_IN_FLIGHT on their way at a time: the page asks again
+// (HeadNumbersMessage.from) as each arrives. Sent whole, the 4 MB of numbers of a 1024-token head
 // held up every message behind it on VS Code's one channel to the page for half a second and more,
-// a Cancel's status line among them (docs/performance.md); now such a message waits for one piece.
+// a Cancel's status line among them (docs/performance.md); now such a message waits for two pieces.
 // No engine imports: the page bundles this file.
 import type { HeadMessage, HeadPieceMessage } from './webview';
 import { softmaxRowsInto } from './headWire';
 
-/** Bytes of numbers one message carries at most (one row at least). */
-export const PIECE_BYTES = 512 * 1024;
+/**
+ * Bytes of numbers one message carries at most (one row at least). During a run in VS Code a
+ * message took 130–170 ms from the host to the page whatever its size, and 512 KB 240–400 ms: a
+ * status line posted behind such a piece waited for it.
+ */
+export const PIECE_BYTES = 128 * 1024;
+/** Pieces on their way at once: the next is on its way while the page takes one in. */
+export const PIECES_IN_FLIGHT = 2;
+
+/** Rows one piece of `m` carries. */
+export function pieceRows(m: HeadMessage, maxBytes = PIECE_BYTES): number {
+  const cellBytes = 4 + (m.probsFromScores ? 0 : 4) + (m.mask ? 1 : 0);
+  return Math.max(1, Math.floor(maxBytes / (m.keys * cellBytes)));
+}
 
 /**
  * The message with rows `from`… of `m`: a piece, or `m` with its last rows (`from` set) — or `m`
@@ -15,8 +27,7 @@ export const PIECE_BYTES = 512 * 1024;
  */
 export function headPiece(m: HeadMessage, from: number, maxBytes = PIECE_BYTES): HeadPieceMessage | HeadMessage {
   const { queries, keys } = m;
-  const cellBytes = 4 + (m.probsFromScores ? 0 : 4) + (m.mask ? 1 : 0);
-  const to = Math.min(queries, from + Math.max(1, Math.floor(maxBytes / (keys * cellBytes))));
+  const to = Math.min(queries, from + pieceRows(m, maxBytes));
   if (from === 0 && to === queries) return m;
   const rows = <T extends Float32Array | Uint8Array>(a: T): T => a.slice(from * keys, to * keys) as T; // [to - from, keys]
   const numbers = {

@@ -66,7 +66,7 @@ export interface HeadNumbersMessage {
   type: 'headNumbers';
   runId: number;
   requestId: number;
-  /** The rows from here on: a large head's numbers come in pieces, the next asked for when one arrives (common/headPieces.ts). */
+  /** The rows from here on: a large head's numbers come in pieces, asked for again as each arrives (common/headPieces.ts). */
   from?: number;
 }
 

@@ -291,7 +291,7 @@ export class InspectorSession {
         return reply instanceof Promise ? { replies: [], later: reply.then(opened) } : { replies: opened(reply) };
       }
       case 'headNumbers':
-        return { replies: [this.held.answer(raw, this.runIdValue)] };
+        return { replies: this.held.answer(raw, this.runIdValue) };
       case 'headShown': {
         const layer = raw.runId === this.runIdValue && this.result ? findLayer(this.result, raw.part, raw.layer) : undefined;
         if (layer && raw.head < layer.heads) this.opened(raw);

@@ -1,9 +1,10 @@
-// A large head's numbers cross in pieces of rows, one on its way at a time; put back together on
+// A large head's numbers cross in pieces of rows, two on their way at a time; put back together on
 // the page they are the head's numbers exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HeadAssembly, headPiece, PIECE_BYTES } from '../../../common/headPieces';
+import { HeadAssembly, headPiece, PIECE_BYTES, PIECES_IN_FLIGHT } from '../../../common/headPieces';
+import { HeldNumbers } from '../../../src/protocol/heldNumbers';
 import { isHostToWebview, type HeadMessage } from '../../../common/webview';
 import { fullHead } from '../../../common/headWire';
 
@@ -72,15 +73,74 @@ test('pieces of any size put back together are the head, each within the byte li
   );
 });
 
-test('a head that fits travels whole; at 512 tokens its 1 MB of scores takes two messages', () => {
+test('a head that fits travels whole; at 512 tokens its 1 MB of scores takes eight messages of 128 KB', () => {
   const small = head(100, 100, true, false, 1);
   assert.equal(headPiece(small, 0), small);
   const big = head(512, 512, true, false, 2);
   const first = headPiece(big, 0);
   assert.equal(first.type, 'headPiece');
-  assert.ok(first.type === 'headPiece' && first.to * 512 * 4 <= PIECE_BYTES && first.to === 256);
-  const last = headPiece(big, 256);
-  assert.ok(last.type === 'head' && last.from === 256 && last.scores.length === 256 * 512);
+  assert.ok(first.type === 'headPiece' && first.to * 512 * 4 <= PIECE_BYTES && first.to === 64);
+  const last = headPiece(big, 448);
+  assert.ok(last.type === 'head' && last.from === 448 && last.scores.length === 64 * 512);
+});
+
+test('the host sends a held head two pieces ahead as the page asks on each arrival; the page gets every row once', () => {
+  for (const [queries, keys] of [
+    [512, 512],
+    [100, 100],
+    [130, 512],
+    [1024, 1024],
+  ]) {
+    const m = head(queries, keys, true, false, queries);
+    const held = new HeldNumbers();
+    held.hold(m);
+    const ask = (from?: number) => held.answer({ type: 'headNumbers', runId: 3, requestId: 9, ...(from !== undefined && { from }) }, 3);
+    const page = new HeadAssembly();
+    const wire = ask(); // on their way, in order
+    let most = wire.length;
+    let whole: HeadMessage | undefined;
+    while (wire.length) {
+      const x = wire.shift()!;
+      if (x.type === 'headPiece') {
+        assert.ok(page.add(x), `${queries}×${keys}: rows ${x.from}… come next`);
+        wire.push(...ask(x.to));
+      } else {
+        assert.equal(x.type, 'head', `${queries}×${keys}: ${x.type}`);
+        if (x.type === 'head') whole = x.from ? page.finish(x) : x;
+      }
+      most = Math.max(most, wire.length);
+    }
+    assert.ok(whole, `${queries}×${keys}: the head is complete`);
+    assert.ok(
+      whole.scores.every((v, i) => Object.is(v, m.scores[i])),
+      `${queries}×${keys}: its scores`,
+    );
+    assert.ok(most <= PIECES_IN_FLIGHT, `${queries}×${keys}: ${most} on their way at once`);
+    if (queries * keys * 4 > 2 * PIECE_BYTES) assert.equal(most, PIECES_IN_FLIGHT);
+    const after = ask();
+    assert.ok(after.length === 1 && after[0].type === 'headError' && /no longer held/.test(after[0].message), 'sent once');
+  }
+});
+
+test('a page that asks from the first row again gets the pieces again from there', () => {
+  const m = head(512, 512, true, false, 4);
+  const held = new HeldNumbers();
+  held.hold(m);
+  const ask = (from?: number) => held.answer({ type: 'headNumbers', runId: 3, requestId: 9, ...(from !== undefined && { from }) }, 3);
+  const first = ask();
+  assert.deepEqual(
+    first.map((x) => (x.type === 'headPiece' ? x.from : -1)),
+    [0, 64],
+  );
+  assert.deepEqual(
+    ask(64).map((x) => (x.type === 'headPiece' ? x.from : -1)),
+    [128],
+  );
+  assert.deepEqual(
+    ask(0).map((x) => (x.type === 'headPiece' ? x.from : -1)),
+    [0, 64],
+    'from the start again',
+  );
 });
 
 test('pieces out of order, or a last part without its pieces, are refused; so are pieces the guard cannot fit', () => {
