@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type { Activation } from '../format/loaded';
 import type { Kernels } from './reference';
 import type { HeadsAttention } from '../attention';
+import { ATTENTION_SPLIT_CELLS } from './polling';
 import { defaultThreads } from './wasm';
 import { setLargeBufferAdvice } from '../memoryAdvice';
 import { engineBuffers } from '../buffers';
@@ -112,13 +113,6 @@ export interface NativeKernels extends Kernels {
   clearWeights(): void;
   dispose(): void;
 }
-
-/**
- * A head's [q, k] cells from which attention is computed in groups of heads when the caller reads
- * its requests between them: at 512 tokens the whole of BERT-base's core is 16–37 ms of CPU, ten
- * times that in wall time for an engine at nice 10 beside a busy window.
- */
-const SPLIT_ATTENTION_CELLS = 128 * 128;
 
 const ACTIVATIONS: Record<Activation, number> = { relu: 0, gelu: 1, gelu_new: 2, swish: 3 };
 
@@ -281,8 +275,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
         context = take(nq * heads * dHead);
       const rowEntropy = take(heads * nq);
       // With `between`: one head per thread at a time, so every thread stays busy between the calls.
-      // A decoder step's few rows take microseconds whole.
-      const group = between && nq * nk >= SPLIT_ATTENTION_CELLS ? threads : heads;
+      const group = between && nq * nk >= ATTENTION_SPLIT_CELLS ? threads : heads;
       for (let h0 = 0; h0 < heads; h0 += group) {
         if (h0 > 0) between?.();
         const h1 = Math.min(heads, h0 + group);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { defaultKernels } from '../../../src/engine/kernels/index';
 import { FEED_FORWARD_ROWS, pollingKernels } from '../../../src/engine/kernels/polling';
 import { createNativeKernels } from '../../../src/engine/kernels/native';
+import { createWasmKernels } from '../../../src/engine/kernels/wasm/index';
 import * as path from 'node:path';
 import { CancelledError } from '../../../src/engine/control';
 import { loadModel, prepare, runModel } from '../../../src/engine/run';
@@ -41,43 +42,51 @@ test('a feed-forward polls after every FEED_FORWARD_ROWS rows and gives the bits
   assert.equal(polls, 1);
 });
 
-test('the native attention core polls between groups of one head per thread and gives the bits of the whole call', () => {
-  const k = createNativeKernels({ threads: 2 });
-  let polls = 0;
-  const p = pollingKernels(k, () => polls++);
-  const dHead = 16;
-  // [heads, rows, polls]: groups of 2 heads (the threads) at 200 rows; a decoder step's 3 rows whole.
-  for (const [heads, nq, want] of [
-    [12, 200, 6],
-    [5, 150, 3],
-    [12, 3, 1],
-  ]) {
-    const nk = nq === 3 ? 300 : nq;
-    const q = rnd(nq * heads * dHead, heads + nq),
-      kk = rnd(nk * heads * dHead, 2 * nq),
-      v = rnd(nk * heads * dHead, 3 * nq);
-    const mask = Uint8Array.from({ length: nq * nk }, (_, i) => (i % 7 === 0 ? 0 : 1));
-    const whole = k.attention!(q, kk, v, nq, nk, heads, dHead, mask);
-    const copy = {
-      scores: whole.scores.slice(),
-      probs: whole.probs.slice(),
-      context: whole.context.slice(),
-      rowEntropy: whole.rowEntropy?.slice(),
-    };
-    polls = 0;
-    const split = p.attention!(q, kk, v, nq, nk, heads, dHead, mask);
-    assert.equal(polls, want, `${heads} heads × ${nq} rows`);
-    for (const key of ['scores', 'probs', 'context', 'rowEntropy'] as const) {
-      const a = split[key]!,
-        b = copy[key]!;
-      assert.equal(a.length, b.length, key);
-      assert.ok(
-        a.every((x, i) => Object.is(x, b[i])),
-        `${heads} heads × ${nq} rows: ${key} has the same bits`,
-      );
+for (const [name, make] of [
+  ['native', () => createNativeKernels({ threads: 2 })],
+  ['WASM', () => createWasmKernels({ threads: 2 })],
+] as const)
+  test(`the ${name} attention core polls between groups of one head per thread and gives the bits of the whole call`, () => {
+    const k = make();
+    try {
+      let polls = 0;
+      const p = pollingKernels(k, () => polls++);
+      const dHead = 16;
+      // [heads, rows, polls]: groups of 2 heads (the threads) at 200 rows; a decoder step's 3 rows whole.
+      for (const [heads, nq, want] of [
+        [12, 200, 6],
+        [5, 150, 3],
+        [12, 3, 1],
+      ]) {
+        const nk = nq === 3 ? 300 : nq;
+        const q = rnd(nq * heads * dHead, heads + nq),
+          kk = rnd(nk * heads * dHead, 2 * nq),
+          v = rnd(nk * heads * dHead, 3 * nq);
+        const mask = Uint8Array.from({ length: nq * nk }, (_, i) => (i % 7 === 0 ? 0 : 1));
+        const whole = k.attention!(q, kk, v, nq, nk, heads, dHead, mask);
+        const copy = {
+          scores: whole.scores.slice(),
+          probs: whole.probs.slice(),
+          context: whole.context.slice(),
+          rowEntropy: whole.rowEntropy?.slice(),
+        };
+        polls = 0;
+        const split = p.attention!(q, kk, v, nq, nk, heads, dHead, mask);
+        assert.equal(polls, want, `${heads} heads × ${nq} rows`);
+        for (const key of ['scores', 'probs', 'context', 'rowEntropy'] as const) {
+          const a = split[key]!,
+            b = copy[key]!;
+          assert.equal(a.length, b.length, key);
+          assert.ok(
+            a.every((x, i) => Object.is(x, b[i])),
+            `${heads} heads × ${nq} rows: ${key} has the same bits`,
+          );
+        }
+      }
+    } finally {
+      k.dispose();
     }
-  }
-});
+  });
 
 test("a Cancel thrown from a kernel's poll stops a run inside its first layer; the model then runs again to the same bits", () => {
   const model = loadModel(path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hf', 'bert'));

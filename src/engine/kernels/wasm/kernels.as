@@ -370,12 +370,13 @@ export function attentionScratch(nq: i32, nk: i32, dHead: i32): i32 {
  * Multi-head scaled dot-product attention, heads split over threads. q: [nq, heads·dHead],
  * k, v: [nk, heads·dHead]; mask: [nq, nk] bytes, 1 = hidden (0 pointer: no mask).
  * Writes scores (q·k·scale, before masking) and probs as [heads, nq, nk], ctx as [nq, heads·dHead],
- * and each row's entropy −Σ p ln p as [heads, nq] (log S − Σ e·(x − max)/S: no log per cell).
+ * and each row's entropy −Σ p ln p as [heads, nq] (log S − Σ e·(x − max)/S: no log per cell), for
+ * heads h0 … h1−1 only (the engine reads its requests between groups of heads).
  * Softmax: subtract the row max of the visible keys; a fully masked row gets all-zero probs.
  */
 export function attentionHeads(
   q: usize, k: usize, v: usize, nq: i32, nk: i32, heads: i32, dHead: i32, mask: usize, scale: f32,
-  scores: usize, probs: usize, ctx: usize, entropy: usize, scratch: usize, scratchStride: i32, tid: i32, nt: i32,
+  scores: usize, probs: usize, ctx: usize, entropy: usize, scratch: usize, scratchStride: i32, h0: i32, h1: i32, tid: i32, nt: i32,
 ): void {
   const width = heads * dHead;
   const nkp = (nk + 7) & ~7, dhp = (dHead + 7) & ~7;
@@ -385,7 +386,8 @@ export function attentionHeads(
   const cb = vp + <usize>(dhp * nk) * 4;
   const sv = f32x4.splat(scale);
   const negInf = f32x4.splat(-Infinity);
-  for (let h = nextChunk(); h < heads; h = nextChunk()) {
+  for (let c = nextChunk(); c < h1 - h0; c = nextChunk()) {
+    const h = h0 + c;
     const ho = <usize>(h * dHead) * 4;
     packRowsT(k + ho, width, nk, dHead, kp);
     gemmRange(q + ho, width, kp, dHead, 0, s, nkp, 0, nq, 0, nkp >> 3); // [nq, nkp] = Q_h·K_hᵀ
