@@ -126,6 +126,28 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* watchCancel(Int32Array | null): the run's cancel flag (element 0) for this thread's jobs; the
+   caller keeps the array alive until it passes null. */
+static napi_value WatchCancel(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  napi_valuetype t;
+  if (!args(env, info, 1, argv)) return NULL;
+  if (napi_typeof(env, argv[0], &t) != napi_ok) return NULL;
+  if (t == napi_null || t == napi_undefined) {
+    ak_watch_cancel(NULL);
+    return NULL;
+  }
+  bool is;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_is_typedarray(env, argv[0], &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array || length < 1)
+    FAIL("watchCancel(flag): flag must be an Int32Array of at least one element, or null");
+  ak_watch_cancel((const int *)data);
+  return NULL;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t n;
@@ -354,6 +376,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"info", Info},
       {"setThreads", SetThreads},
+      {"watchCancel", WatchCancel},
       {"setMinParallelWork", SetMinParallelWork},
       {"packedFloats", PackedFloats},
       {"adviseHugePages", AdviseHugePages},

@@ -15,6 +15,18 @@ int ak_threads(void);
 void ak_set_min_parallel_work(double work);
 void ak_parallel(ak_chunk_fn fn, void *ctx, int chunks, double work);
 
+/* A run's cancel flag (an int the engine sets from another thread), watched by the calling thread's
+   jobs: ak_watch_cancel sets it for this thread, and pool threads take their caller's for each job.
+   The chunks of products and attention heads return at once once it is set (their output is then
+   unfinished: the caller throws the run away); packing chunks never do, so cached packed weights
+   stay whole. */
+extern __thread const int *ak_cancel_flag;
+void ak_watch_cancel(const int *flag);
+static inline int ak_cancelled(void) {
+  const int *f = ak_cancel_flag;
+  return f && __atomic_load_n(f, __ATOMIC_RELAXED) != 0;
+}
+
 /* ⌈n / d⌉ for n ≥ 0, d ≥ 1, summed in size_t: n + d − 1 in int overflows when n is near INT32_MAX. */
 static inline int ak_ceil_div(int n, int d) { return (int)(((size_t)n + (size_t)d - 1) / (size_t)d); }
 

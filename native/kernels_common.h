@@ -64,6 +64,7 @@ typedef struct {
 } gemm_job;
 
 static void gemm_chunk(void *ctx, int chunk) {
+  if (ak_cancelled()) return;
   gemm_job *j = ctx;
   int lo = chunk * j->per;
   if (j->by_panels) {
@@ -149,6 +150,7 @@ typedef struct {
 /* Panel jobs: each panel is packed into this thread's scratch, then computed for all m rows exactly
    as gemm_chunk's by_panels branch does (same K blocks: they depend only on m and k). */
 static void half_panels_chunk(void *ctx, int chunk) {
+  if (ak_cancelled()) return;
   half_job *j = ctx;
   int lo = chunk * j->per, hi = lo + j->per < j->panels ? lo + j->per : j->panels;
   float *panel = scratch(1, (size_t)NR * (j->k > 0 ? j->k : 1));
@@ -320,6 +322,7 @@ static void attention_head_rows(const attn_job *j, int h) {
 
 /* One head: S = Q_h·K_hᵀ·scale → scores; masked, stable softmax → probs; P·V_h → ctx's columns. */
 static void attention_head(void *ctx, int c) {
+  if (ak_cancelled()) return;
   attn_job *j = ctx;
   const int h = j->h0 + c;
   const int nq = j->nq, nk = j->nk, dh = j->dHead;

@@ -21,6 +21,10 @@ static atomic_int gen, next, busy, quit;
 static ak_chunk_fn job_fn;
 static void *job_ctx;
 static int job_chunks;
+static const int *job_cancel; /* the caller's ak_cancel_flag, taken by the pool threads */
+__thread const int *ak_cancel_flag;
+
+void ak_watch_cancel(const int *flag) { ak_cancel_flag = flag; }
 
 static inline void cpu_relax(void) { __builtin_ia32_pause(); }
 
@@ -42,6 +46,7 @@ static void *worker(void *arg) {
     }
     if (atomic_load(&quit)) return NULL;
     seen = atomic_load(&gen);
+    ak_cancel_flag = job_cancel;
     run_chunks();
     if (atomic_fetch_sub(&busy, 1) == 1) {
       pthread_mutex_lock(&mu);
@@ -86,6 +91,7 @@ void ak_parallel(ak_chunk_fn fn, void *ctx, int chunks, double work) {
   job_fn = fn;
   job_ctx = ctx;
   job_chunks = chunks;
+  job_cancel = ak_cancel_flag;
   atomic_store(&next, 0);
   atomic_store(&busy, nthreads - 1);
   pthread_mutex_lock(&mu);

@@ -11,6 +11,7 @@ import type { Activation } from '../format/loaded';
 import type { Kernels } from './reference';
 import type { HeadsAttention } from '../attention';
 import { ATTENTION_SPLIT_CELLS } from './polling';
+import { CancelledError } from '../control';
 import { defaultThreads } from './wasm';
 import { setLargeBufferAdvice } from '../memoryAdvice';
 import { engineBuffers } from '../buffers';
@@ -25,6 +26,8 @@ interface NativeModule {
   info(): { isa: NativeIsa | null; avx512: boolean; threads: number };
   setThreads(n: number): void;
   setMinParallelWork(multiplyAdds: number): void;
+  /** The run's cancel flag (element 0) for this thread's products and attention; null: none. */
+  watchCancel(flag: Int32Array | null): void;
   packedFloats(n: number, k: number): number;
   /** Absent from modules built before it. */
   adviseHugePages?(bytes: Uint8Array): void;
@@ -111,6 +114,7 @@ export interface NativeKernels extends Kernels {
   readonly threads: number;
   readonly name: (typeof ISA_NAMES)[NativeIsa];
   clearWeights(): void;
+  watchCancel(flag: Int32Array | undefined): void;
   dispose(): void;
 }
 
@@ -178,12 +182,18 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     return p;
   };
   const orNull = <T>(v: T | undefined) => v ?? null;
+  let cancel: Int32Array | undefined;
+  /** A product or an attention call the run's Cancel cut short (watchCancel) left its output unfinished. */
+  const throwIfCancelled = () => {
+    if (cancel && Atomics.load(cancel, 0) !== 0) throw new CancelledError();
+  };
   /** F16/BF16 W is never packed and cached as float32 (that would double a half model's memory): the C code converts each panel as it packs it, per call. */
   const halfLinear = (x: Float32Array, m: number, k: number, w: HalfArray, n: number, bias: Float32Array | undefined, act: number) => {
     const out = take(m * n);
     if (m === 0 || n === 0) return out;
     if (N.linearHalf) N.linearHalf(x, m, k, w.bits, w.dtype === 'bf16' ? 1 : 0, n, orNull(bias), out, act);
     else N.linear(x, m, k, packOnce(toFloat32(w), n, k), n, orNull(bias), out, act);
+    throwIfCancelled();
     return out;
   };
   const packOnce = (w: Float32Array, n: number, k: number): Float32Array => {
@@ -196,6 +206,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     if (isHalf(l.w)) return halfLinear(x, m, l.in, l.w, l.out, l.b, act);
     const out = take(m * l.out);
     if (m > 0 && l.out > 0) N.linear(x, m, l.in, pack(l.w, l.out, l.in), l.out, orNull(l.b), out, act);
+    throwIfCancelled();
     return out;
   };
   return {
@@ -207,18 +218,24 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     dispose() {
       packed = new WeakMap();
     },
+    watchCancel(flag) {
+      cancel = flag;
+      N.watchCancel(flag ?? null);
+    },
 
     linear(x, m, k, w, n, bias) {
       use();
       if (isHalf(w)) return halfLinear(x, m, k, w, n, bias, -1);
       const out = take(m * n);
       if (m > 0 && n > 0) N.linear(x, m, k, pack(w, n, k), n, orNull(bias), out, -1);
+      throwIfCancelled();
       return out;
     },
     matmul(a, m, k, b, n) {
       use();
       const out = take(m * n);
       if (m > 0 && n > 0) N.matmul(a, m, k, b, n, out);
+      throwIfCancelled();
       return out;
     },
     layerNorm(x, rows, cols, gamma, beta, eps) {
@@ -255,6 +272,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
           ACTIVATIONS[act],
           out,
         );
+      throwIfCancelled();
       return out;
     },
     addNorm(x, y, rows, cols, norm, withNorms) {
@@ -280,6 +298,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
         if (h0 > 0) between?.();
         const h1 = Math.min(heads, h0 + group);
         N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context, rowEntropy, h0, h1);
+        throwIfCancelled();
       }
       return { scores, probs, context, rowEntropy };
     },

@@ -52,6 +52,12 @@ export interface Kernels {
    */
   feedForward?(x: Float32Array, m: number, fc1: LinearWeights, fc2: LinearWeights, act: Activation): Float32Array;
   /**
+   * The run's cancel flag (a shared Int32Array, set to non-zero by the host's Cancel), or undefined
+   * after the run. Kernels that watch it cut a product or an attention call short once it is set
+   * and throw CancelledError. Optional: others finish each call.
+   */
+  watchCancel?(flag: Int32Array | undefined): void;
+  /**
    * Residual add x + y of two [rows, cols] arrays, then LayerNorm of each row when `norm` is given
    * (post-LN); with `withNorms`, the row norms of x, y and the result. Optional: callers fall back
    * to a JS add, layerNorm and rowNorms.

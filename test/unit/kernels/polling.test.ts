@@ -119,3 +119,48 @@ test("a Cancel thrown from a kernel's poll stops a run inside its first layer; t
       `layer ${i}: the same probabilities after the stopped run`,
     );
 });
+
+test('the native kernels watch the run’s cancel flag: a product stops inside, throws CancelledError, and a weight packed meanwhile stays whole', async () => {
+  const k = createNativeKernels({ threads: 2 });
+  const fresh = createNativeKernels({ threads: 2 });
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    const [m, d, n] = [4096, 2048, 2048];
+    const x = rnd(m * d, 11),
+      w = rnd(n * d, 12);
+    k.watchCancel(flag);
+    let t = performance.now();
+    const whole = k.linear(x, m, d, w, n).slice();
+    const wholeMs = performance.now() - t;
+    // Another thread sets the flag while this one is inside the product.
+    const { Worker } = await import('node:worker_threads');
+    const setter = new Worker(`const { workerData: f } = require('node:worker_threads'); setTimeout(() => Atomics.store(f, 0, 1), 15);`, {
+      eval: true,
+      workerData: flag,
+    });
+    await new Promise((r) => setter.once('online', r));
+    t = performance.now();
+    assert.throws(() => k.linear(x, m, d, w, n), { name: 'CancelledError' });
+    const cutMs = performance.now() - t;
+    await setter.terminate();
+    assert.ok(cutMs < wholeMs * 0.6, `stopped after ${cutMs.toFixed(0)} ms of a ${wholeMs.toFixed(0)} ms product`);
+    // Set before the call: a weight seen for the first time is packed whole (and cached), the product not run.
+    const w2 = rnd(n * d, 13);
+    assert.throws(() => k.linear(x.subarray(0, 64 * d), 64, d, w2, n), { name: 'CancelledError' });
+    k.watchCancel(undefined);
+    const after = k.linear(x.subarray(0, 64 * d), 64, d, w2, n);
+    const want = fresh.linear(x.subarray(0, 64 * d), 64, d, w2, n);
+    assert.ok(
+      after.every((v, i) => Object.is(v, want[i])),
+      'the product with the weight packed while the flag was set',
+    );
+    assert.ok(
+      k.linear(x, m, d, w, n).every((v, i) => Object.is(v, whole[i])),
+      'unwatched again: the whole product',
+    );
+  } finally {
+    k.watchCancel(undefined);
+    k.dispose();
+    fresh.dispose();
+  }
+});
