@@ -17,7 +17,7 @@ void ak_parallel(ak_chunk_fn fn, void *ctx, int chunks, double work);
 
 /* A run's cancel flag (an int the engine sets from another thread), watched by the calling thread's
    jobs: ak_watch_cancel sets it for this thread, and pool threads take their caller's for each job.
-   The chunks of products and attention heads return at once once it is set (their output is then
+   The chunks of products and attention heads return at once when it is set (their output is then
    unfinished: the caller throws the run away); packing chunks never do, so cached packed weights
    stay whole. */
 extern __thread const int *ak_cancel_flag;

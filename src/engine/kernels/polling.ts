@@ -2,9 +2,9 @@
 // requests about kept runs (a head asked for during a run) and a run's Cancel (poll throws
 // CancelledError; the layer's buffers are left to the GC) while a layer computes: after each
 // projection, between groups of heads of the attention core, and after each FEED_FORWARD_ROWS rows
-// of a feed-forward. The feed-forward is a
-// layer's largest piece (two thirds of a BERT-base layer's multiply-adds); whole, at 512 tokens
-// on a machine whose window takes the CPU first, a head asked for waited up to ~100 ms for it.
+// of a feed-forward. The feed-forward is a layer's largest piece (two thirds of a BERT-base layer's
+// multiply-adds); whole, at 512 tokens on a machine whose window takes the CPU first, a head asked
+// for waited up to ~100 ms for it.
 import { engineBuffers } from '../buffers';
 import type { Kernels } from './reference';
 
