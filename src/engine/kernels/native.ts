@@ -182,11 +182,6 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
     return p;
   };
   const orNull = <T>(v: T | undefined) => v ?? null;
-  let cancel: Int32Array | undefined;
-  /** A product or an attention call the run's Cancel cut short (watchCancel) left its output unfinished. */
-  const throwIfCancelled = () => {
-    if (cancel && Atomics.load(cancel, 0) !== 0) throw new CancelledError();
-  };
   /** F16/BF16 W is never packed and cached as float32 (that would double a half model's memory): the C code converts each panel as it packs it, per call. */
   const halfLinear = (x: Float32Array, m: number, k: number, w: HalfArray, n: number, bias: Float32Array | undefined, act: number) => {
     const out = take(m * n);
@@ -219,7 +214,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
       packed = new WeakMap();
     },
     watchCancel(flag) {
-      cancel = flag;
+      watched = flag;
       N.watchCancel(flag ?? null);
     },
 
@@ -306,3 +301,9 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
 }
 
 const current: { threads?: number; minWork?: number } = {};
+/** The flag the module watches for this thread (watchCancel): every kernel object of the thread shares it, as the module does. */
+let watched: Int32Array | undefined;
+/** A product or an attention call the run's Cancel cut short (watchCancel) left its output unfinished. */
+function throwIfCancelled(): void {
+  if (watched && Atomics.load(watched, 0) !== 0) throw new CancelledError();
+}

@@ -147,6 +147,8 @@ test('the native kernels watch the run’s cancel flag: a product stops inside, 
     // Set before the call: a weight seen for the first time is packed whole (and cached), the product not run.
     const w2 = rnd(n * d, 13);
     assert.throws(() => k.linear(x.subarray(0, 64 * d), 64, d, w2, n), { name: 'CancelledError' });
+    // The module watches the flag for the thread: another kernel object of it stops too, never a silent half product.
+    assert.throws(() => fresh.linear(x.subarray(0, 64 * d), 64, d, w2, n), { name: 'CancelledError' });
     k.watchCancel(undefined);
     const after = k.linear(x.subarray(0, 64 * d), 64, d, w2, n);
     const want = fresh.linear(x.subarray(0, 64 * d), 64, d, w2, n);
