@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { Activation } from '../format/loaded';
 import type { Kernels } from './reference';
 import type { HeadsAttention } from '../attention';
-import { ATTENTION_SPLIT_CELLS } from './polling';
+import { inHeadGroups } from './polling';
 import { CancelledError } from '../control';
 import { defaultThreads } from './wasm';
 import { setLargeBufferAdvice } from '../memoryAdvice';
@@ -287,14 +287,10 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
         probs = take(heads * nq * nk),
         context = take(nq * heads * dHead);
       const rowEntropy = take(heads * nq);
-      // With `between`: one head per thread at a time, so every thread stays busy between the calls.
-      const group = between && nq * nk >= ATTENTION_SPLIT_CELLS ? threads : heads;
-      for (let h0 = 0; h0 < heads; h0 += group) {
-        if (h0 > 0) between?.();
-        const h1 = Math.min(heads, h0 + group);
+      inHeadGroups(heads, nq * nk, threads, between, (h0, h1) => {
         N.attention(q, k, v, nq, nk, heads, dHead, orNull(mask), 1 / Math.sqrt(dHead), scores, probs, context, rowEntropy, h0, h1);
         throwIfCancelled();
-      }
+      });
       return { scores, probs, context, rowEntropy };
     },
   };

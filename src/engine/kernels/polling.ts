@@ -23,6 +23,25 @@ export const FEED_FORWARD_ROWS = 128;
  */
 export const ATTENTION_SPLIT_CELLS = 128 * 128;
 
+/**
+ * Calls `compute(h0, h1)` for heads h0 … h1−1 until all `heads` are done: in one call, or, when the
+ * caller polls (`between`) and a head has ATTENTION_SPLIT_CELLS cells or more, one head per thread
+ * at a time (every thread stays busy) with `between` called between the groups.
+ */
+export function inHeadGroups(
+  heads: number,
+  cells: number,
+  threads: number,
+  between: (() => void) | undefined,
+  compute: (h0: number, h1: number) => void,
+): void {
+  const group = between && cells >= ATTENTION_SPLIT_CELLS ? threads : heads;
+  for (let h0 = 0; h0 < heads; h0 += group) {
+    if (h0 > 0) between?.();
+    compute(h0, Math.min(heads, h0 + group));
+  }
+}
+
 export function pollingKernels(k: Kernels, poll: () => void): Kernels {
   // One `this` for every method (state a kernel keeps on itself stays in one place).
   const wrapped = Object.create(k) as Kernels;

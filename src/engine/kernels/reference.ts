@@ -33,7 +33,7 @@ export interface Kernels {
    * Multi-head scaled dot-product attention with every head's scores and probabilities, as
    * scaledDotProductAttention (attention.ts) defines it. Optional: callers fall back to that.
    * `between`, where given, is called between groups of heads by kernels that split the heads (the
-   * native ones; kernels/polling.ts).
+   * native and WASM ones; inHeadGroups in kernels/polling.ts).
    */
   attention?(
     q: Float32Array,

@@ -8,7 +8,7 @@ import type { Kernels } from '../reference';
 import type { HeadsAttention } from '../../attention';
 import { WasmHeap, kernelBuild } from './heap';
 import { ThreadPool } from './pool';
-import { ATTENTION_SPLIT_CELLS } from '../polling';
+import { inHeadGroups } from '../polling';
 import { engineBuffers } from '../../buffers';
 import { convertInto, isHalf, type WeightData } from '../../weights';
 
@@ -209,14 +209,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
       const ep = heap.scratch(heads * nq * 4);
       const stride = Math.ceil(ex.attentionScratch(nq, nk, dHead) / 64) * 64;
       const scratch = heap.scratch(stride * threads);
-      // With `between`: one head per thread at a time (as the native kernels), the inputs put once.
-      const group = between && nq * nk >= ATTENTION_SPLIT_CELLS ? threads : heads;
-      for (let h0 = 0; h0 < heads; h0 += group) {
-        if (h0 > 0) between?.();
-        const h1 = Math.min(heads, h0 + group);
+      // The inputs are in the heap once for all the groups.
+      inHeadGroups(heads, nq * nk, threads, between, (h0, h1) => {
         const args = [qp, kp, vp, nq, nk, heads, dHead, mp, 1 / Math.sqrt(dHead), sp, pp, cp, ep, scratch, stride, h0, h1];
         pool.run('attentionHeads', args, (h1 - h0) * nq * nk * dHead * 2);
-      }
+      });
       const len = heads * nq * nk;
       return { scores: copyOut(sp, len), probs: copyOut(pp, len), context: copyOut(cp, nq * width), rowEntropy: copyOut(ep, heads * nq) };
     },
