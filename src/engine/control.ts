@@ -38,8 +38,8 @@ export function midLayer(ctl: RunControl): void {
   if (ctl.isCancelled()) throw new CancelledError();
 }
 
-/** A cancel flag in a SharedArrayBuffer, readable from the worker while it computes. */
-export function sharedCancelFlag(buffer: SharedArrayBuffer): { isCancelled(): boolean; cancel(): void } {
+/** A cancel flag in a SharedArrayBuffer, readable from the worker while it computes; `view` is for kernels that watch it. */
+export function sharedCancelFlag(buffer: SharedArrayBuffer): { isCancelled(): boolean; cancel(): void; view: Int32Array } {
   const flag = new Int32Array(buffer);
-  return { isCancelled: () => Atomics.load(flag, 0) !== 0, cancel: () => void Atomics.store(flag, 0, 1) };
+  return { isCancelled: () => Atomics.load(flag, 0) !== 0, cancel: () => void Atomics.store(flag, 0, 1), view: flag };
 }

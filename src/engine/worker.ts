@@ -199,7 +199,7 @@ function handle(msg: WorkerRequest, r: Reply): void {
       running = { id: msg.id, cancelled: flag.isCancelled };
       // The native kernels also stop inside a product: a projection alone took up to 210 ms at nice 10
       // beside a busy window, so a Cancel that came during one waited for it.
-      kernels.watchCancel?.(new Int32Array(msg.cancel));
+      kernels.watchCancel?.(flag.view);
       try {
         const isCancelled = () => (pollQuick(), flag.isCancelled());
         const result = runModel(
