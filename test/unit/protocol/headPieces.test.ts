@@ -84,6 +84,10 @@ test('a head that fits travels whole; at 512 tokens its 1 MB of scores takes eig
   assert.ok(last.type === 'head' && last.from === 448 && last.scores.length === 64 * 512);
 });
 
+/** The page's ask for head 9 of run 3 (the run on screen), from row `from` (all of it without). */
+const asker = (held: HeldNumbers) => (from?: number) =>
+  held.answer({ type: 'headNumbers', runId: 3, requestId: 9, ...(from !== undefined && { from }) }, 3);
+
 test('the host sends a held head two pieces ahead as the page asks on each arrival; the page gets every row once', () => {
   for (const [queries, keys] of [
     [512, 512],
@@ -94,7 +98,7 @@ test('the host sends a held head two pieces ahead as the page asks on each arriv
     const m = head(queries, keys, true, false, queries);
     const held = new HeldNumbers();
     held.hold(m);
-    const ask = (from?: number) => held.answer({ type: 'headNumbers', runId: 3, requestId: 9, ...(from !== undefined && { from }) }, 3);
+    const ask = asker(held);
     const page = new HeadAssembly();
     const wire = ask(); // on their way, in order
     let most = wire.length;
@@ -126,7 +130,7 @@ test('a page that asks from the first row again gets the pieces again from there
   const m = head(512, 512, true, false, 4);
   const held = new HeldNumbers();
   held.hold(m);
-  const ask = (from?: number) => held.answer({ type: 'headNumbers', runId: 3, requestId: 9, ...(from !== undefined && { from }) }, 3);
+  const ask = asker(held);
   const first = ask();
   assert.deepEqual(
     first.map((x) => (x.type === 'headPiece' ? x.from : -1)),
