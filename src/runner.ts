@@ -102,7 +102,9 @@ export class Runner implements vscode.Disposable {
   async askAndRun(modelPath: string, opts: RunOptions = {}, known?: ModelSummary): Promise<RunResult | undefined> {
     const summary = known ?? (await this.summary(modelPath));
     if (!summary) return undefined;
+    this.events.fire({ type: 'asking', model: modelPath, summary });
     const input = await pickInput(this.prompter, summary);
+    if (!input) this.events.fire({ type: 'dismissed', model: modelPath });
     return input ? this.run(modelPath, input, opts) : undefined;
   }
 

@@ -25,6 +25,9 @@ export class Inspector implements vscode.Disposable {
       extend: (result, title) => InspectorPanel.current?.extendResult(result, title),
       setStatus: (state, message, progress) => InspectorPanel.current?.setRunStatus(state, message, progress),
       showError: (message) => InspectorPanel.showError(extensionUri, message),
+      hasRun: () => InspectorPanel.current?.result !== undefined,
+      showWaiting: (message) => InspectorPanel.showNoRun(extensionUri, message),
+      closeEmpty: () => InspectorPanel.closeEmpty(),
     });
     this.disposables = [
       runner.onRun((e) => display.handle(e)),

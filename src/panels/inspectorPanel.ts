@@ -137,7 +137,7 @@ export class InspectorPanel {
     return InspectorPanel.rerun.set(handler);
   }
 
-  /** What the "Run again" button of a panel whose run was lost does (see showLost). */
+  /** What the "Run again" button of a panel whose run was lost does (see showNoRun). */
   static onRunAgain(handler: () => Promise<unknown>): vscode.Disposable {
     return InspectorPanel.runAgain.set(handler);
   }
@@ -148,13 +148,20 @@ export class InspectorPanel {
   }
 
   /**
-   * A panel that says its run was lost (`message`) and offers a button (`runAgain`, its label)
-   * that runs it again; opened in `column`, where the lost panel was.
+   * A panel that says why it shows no run (`message`: its run was lost, or its model's input is
+   * being asked for), with a button (`runAgain`, its label) that runs the lost run again; opened
+   * in `column` (where a lost panel was) when none is open.
    */
-  static showLost(extensionUri: vscode.Uri, message: string, runAgain: string | undefined, column?: vscode.ViewColumn): InspectorPanel {
+  static showNoRun(extensionUri: vscode.Uri, message: string, runAgain?: string, column?: vscode.ViewColumn): InspectorPanel {
     const p = InspectorPanel.current ?? InspectorPanel.create(extensionUri, column);
     p.post(p.session.setNoRun(message, runAgain));
     return p;
+  }
+
+  /** Closes the open panel when it shows no run (a panel opened for an input that never came). */
+  static closeEmpty(): void {
+    const p = InspectorPanel.current;
+    if (p && !p.session.hasResult) p.panel.dispose();
   }
 
   /** Where the heads and aggregates of runs the engine keeps come from (the engine host). */

@@ -77,7 +77,7 @@ export class RunRestorer implements vscode.Disposable {
     await vscode.window.tabGroups.close(tabs, true);
     const r = this.shown;
     const what = r ? ` It was ${path.basename(r.model)} on “${inputAsText(r.input).slice(0, 80)}”.` : '';
-    InspectorPanel.showLost(this.context.extensionUri, LOST_MESSAGE + what, r ? 'Run again' : undefined, column);
+    InspectorPanel.showNoRun(this.context.extensionUri, LOST_MESSAGE + what, r ? 'Run again' : undefined, column);
   }
 
   dispose(): void {

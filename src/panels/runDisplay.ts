@@ -3,7 +3,7 @@
 // them. It keeps the display state (which run's partial layers are on screen); the runner keeps
 // only the runs. No vscode import: the rules are unit-tested with a fake screen.
 import * as path from 'node:path';
-import type { RunResult } from '../engine/types';
+import type { ModelSummary, RunResult } from '../engine/types';
 import type { InspectorView } from '../../common/views';
 import type { HeadFocus, RunProgress } from '../../common/webview';
 import { describeInput } from '../inputText';
@@ -29,7 +29,11 @@ export type RunEvent =
   /** Show a finished run again (the panel was closed), opening `focus`. */
   | { type: 'reshow'; result: RunResult; focus?: HeadFocus }
   /** A problem to say in the panel; `open`: also when no panel is open (it opens one). */
-  | { type: 'problem'; message: string; open: boolean };
+  | { type: 'problem'; message: string; open: boolean }
+  /** The model's input is being asked for (its first run comes next) … */
+  | { type: 'asking'; model: string; summary: ModelSummary }
+  /** … and the person dismissed the prompt: no run comes. */
+  | { type: 'dismissed'; model: string };
 
 /** The inspector as the display drives it (InspectorPanel in VS Code, a fake in tests). */
 export interface InspectorScreen {
@@ -42,13 +46,30 @@ export interface InspectorScreen {
   setStatus(state: 'running' | 'cancelled' | 'failed' | 'idle', message: string, progress?: RunProgress): void;
   /** An error banner, opening the panel when none is. */
   showError(message: string): void;
+  /** Whether the open panel shows a run (else it says why it has none). */
+  hasRun(): boolean;
+  /** Opens a panel that says `message` until a run comes (the panel must not be open). */
+  showWaiting(message: string): void;
+  /** Closes the open panel if it shows no run. */
+  closeEmpty(): void;
 }
 
 export const runTitle = (r: RunResult): string => `${r.model.name} — ${describeInput(r)}`;
 
+/** What a panel opened for a model whose input is being asked for says. */
+export function waitingMessage(s: ModelSummary): string {
+  const parts = s.parts.map((p) => `${p.part} ${p.layers} × ${p.heads}`).join(', ');
+  return (
+    `${s.name} (${s.architecture}, ${s.kind}, ${s.parameters.toLocaleString('en-US')} parameters; layers × heads: ${parts || 'none'}). ` +
+    'Its attention shows here once it has an input: type one in the prompt at the top of the window.'
+  );
+}
+
 export class RunDisplay {
   /** The run whose partial layers are on screen (and its latest partial result). */
   private partial?: { seq: number; result: RunResult };
+  /** The model whose input is being asked for, when this display opened a panel for it. */
+  private waitingFor?: string;
 
   constructor(private readonly screen: InspectorScreen) {}
 
@@ -57,13 +78,26 @@ export class RunDisplay {
     switch (e.type) {
       case 'started':
       case 'progress':
+        this.waitingFor = undefined;
         // Until its first layers are shown, a run's progress is a line above the previous result.
         if (this.partial?.seq === e.seq || !s.isOpen()) return;
         s.setStatus(
           'running',
-          `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})… The heads below are from the previous run.`,
+          `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})…${s.hasRun() ? ' The heads below are from the previous run.' : ''}`,
           e.type === 'started' ? { done: 0, total: 1 } : { done: Math.min(e.done, e.total), total: Math.max(1, e.total) },
         );
+        return;
+      case 'asking':
+        // A first run's panel opens while its input is typed: a new panel's page takes the window
+        // seconds to load, which the run's first heatmap waited for. An open panel keeps its run.
+        if (s.isOpen()) return;
+        s.showWaiting(waitingMessage(e.summary));
+        this.waitingFor = e.model;
+        return;
+      case 'dismissed':
+        // Escape on the prompt: the panel opened for it goes too (nothing else was shown in it).
+        if (this.waitingFor === e.model && s.isOpen()) s.closeEmpty();
+        this.waitingFor = undefined;
         return;
       case 'partial': {
         if (e.opts.show === false || (e.opts.live && !s.isOpen())) return;

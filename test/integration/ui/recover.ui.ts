@@ -153,6 +153,15 @@ async function askInput(page: Page, name: string): Promise<{ placeholder: string
   };
 }
 
+/** What an inspector that shows no run says, if one is open. */
+async function waitingText(page: Page): Promise<string | undefined> {
+  for (const f of page.frames()) {
+    const text = await f.evaluate(() => document.querySelector('.empty-message')?.textContent ?? undefined).catch(() => undefined);
+    if (text) return text;
+  }
+  return undefined;
+}
+
 async function runViewFrame(page: Page): Promise<Frame> {
   await runCommand(page, 'Attention: Focus on Run View', 60_000);
   return frameWith(page, 'textarea.input', 30_000);
@@ -208,6 +217,17 @@ export const checks: UiCheck[] = [
     async run({ steps }) {
       const { page } = await start(steps);
       try {
+        // The inspector opens on the model while its input is asked for, and goes on Escape.
+        await askInput(page, WIDE.name);
+        const waiting = await until('the inspector naming the model while its input is asked for', 30_000, () => waitingText(page));
+        console.log(`      while the prompt is up, the inspector says: "${waiting}"`);
+        await steps.screenshot('recover-waiting-for-input');
+        if (!waiting.includes('encoder 12 × 12') || !(await page.locator('.quick-input-widget input').isVisible()))
+          throw new Error(`the prompt or the model's layers × heads are not on screen: "${waiting}"`);
+        await page.keyboard.press('Escape');
+        await until('the inspector opened for the prompt to close on Escape', 30_000, async () =>
+          (await waitingText(page)) ? undefined : true,
+        );
         const prompt = await askInput(page, WIDE.name);
         console.log(`      input prompt: "${prompt.placeholder}"`);
         if (!prompt.placeholder.includes(`token ids 0…${WIDE.size.vocab - 1}`))

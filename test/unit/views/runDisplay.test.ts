@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunDisplay, type InspectorScreen, type RunEvent } from '../../../src/panels/runDisplay';
-import type { RunResult } from '../../../src/engine/types';
+import type { ModelSummary, RunResult } from '../../../src/engine/types';
 
 function result(name: string, layers: number, running?: boolean): RunResult {
   return {
@@ -26,7 +26,7 @@ function result(name: string, layers: number, running?: boolean): RunResult {
 }
 
 /** A screen that records what it was asked to do, in words. */
-function fakeScreen(open = false): InspectorScreen & { log: string[]; open: boolean; shown?: RunResult } {
+function fakeScreen(open = false): InspectorScreen & { log: string[]; open: boolean; shown?: RunResult; statusText: string } {
   const s = {
     log: [] as string[],
     open,
@@ -38,9 +38,24 @@ function fakeScreen(open = false): InspectorScreen & { log: string[]; open: bool
       s.log.push(`show ${r.model.name} ${r.attentions.length}${r.running?.stopped ? ` ${r.running.stopped}` : ''}`);
     },
     extend: (r: RunResult) => s.log.push(`extend ${r.attentions.length}`),
-    setStatus: (state: string, _message: string, progress?: { done: number; total: number }) =>
-      s.log.push(`status ${state}${progress ? ` ${progress.done}/${progress.total}` : ''}`),
+    setStatus: (state: string, message: string, progress?: { done: number; total: number }) => {
+      s.statusText = message;
+      s.log.push(`status ${state}${progress ? ` ${progress.done}/${progress.total}` : ''}`);
+    },
     showError: (m: string) => ((s.open = true), s.log.push(`error ${m}`)),
+    hasRun: () => s.shown !== undefined,
+    showWaiting: (m: string) => {
+      assert.ok(!s.open, 'showWaiting is only for a panel that is not open');
+      s.open = true;
+      s.log.push(`waiting ${m}`);
+    },
+    closeEmpty: () => {
+      if (s.shown) return;
+      s.open = false;
+      s.log.push('closed');
+    },
+    /** The running line's text, as the page would show it. */
+    statusText: '',
   };
   return s;
 }
@@ -112,4 +127,55 @@ test('live runs and progress never open a panel; a palette run does', () => {
   d.handle({ type: 'finished', seq: 3, result: result('a', 3), opts: { show: false } });
   d.handle({ type: 'problem', message: 'gone', open: false });
   assert.deepEqual(screen.log, ['show a 2', 'error gone']);
+});
+
+const summary: ModelSummary = {
+  name: 'bert-random',
+  file: '/m/bert/config.json',
+  architecture: 'bert',
+  kind: 'encoder',
+  parameters: 86_600_000,
+  details: {},
+  parts: [{ part: 'encoder', layers: 12, heads: 12 }],
+  examples: [],
+};
+
+test("a model's input asked for opens a panel that names the model; Escape closes it again", () => {
+  const screen = fakeScreen(false);
+  const d = new RunDisplay(screen);
+  d.handle({ type: 'asking', model: '/m/bert', summary });
+  assert.equal(screen.log.length, 1);
+  assert.match(
+    screen.log[0],
+    /^waiting bert-random \(bert, encoder, 86,600,000 parameters; layers × heads: encoder 12 × 12\)\. Its attention shows here/,
+  );
+  d.handle({ type: 'dismissed', model: '/m/bert' });
+  assert.deepEqual(screen.log.slice(1), ['closed']);
+  assert.equal(screen.open, false);
+});
+
+test('the run after the prompt says it is starting, without a previous run to point at', () => {
+  const screen = fakeScreen(false);
+  const d = new RunDisplay(screen);
+  d.handle({ type: 'asking', model: '/m/bert', summary });
+  d.handle({ type: 'started', seq: 1, model: '/m/bert' });
+  assert.equal(screen.statusText, 'Running bert (starting)…');
+  d.handle({ type: 'partial', seq: 1, result: result('bert', 1, true), opts: {} });
+  d.handle({ type: 'finished', seq: 1, result: result('bert', 12), opts: {} });
+  // A later prompt dismissed does not close the panel that shows a run, nor one it did not open.
+  d.handle({ type: 'asking', model: '/m/bert', summary });
+  d.handle({ type: 'started', seq: 2, model: '/m/bert' });
+  assert.equal(screen.statusText, 'Running bert (starting)… The heads below are from the previous run.');
+  d.handle({ type: 'dismissed', model: '/m/bert' });
+  assert.deepEqual(screen.log.slice(1), ['status running 0/1', 'show bert 1', 'extend 12', 'status running 0/1']);
+  assert.equal(screen.open, true);
+});
+
+test('an open panel keeps what it shows while an input is asked for', () => {
+  const screen = fakeScreen(true);
+  const d = new RunDisplay(screen);
+  d.handle({ type: 'asking', model: '/m/bert', summary });
+  d.handle({ type: 'dismissed', model: '/m/bert' });
+  assert.deepEqual(screen.log, []);
+  assert.equal(screen.open, true);
 });
