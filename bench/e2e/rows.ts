@@ -66,6 +66,7 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
   const hosts = [r.cold.host, ...w.map((x) => x.host), ...stops];
   add('ext host event-loop delay, max over runs', Math.max(...hosts.map((h) => h.maxDelayMs)), 50);
   add('ext host event-loop delay, idle', r.idleHost.maxDelayMs);
+  add('ext host GC pause, max over runs', Math.max(...hosts.map((h) => h.maxGcMs)));
   add('ext host RSS, peak', Math.max(...hosts.map((h) => h.peakRssMB)), undefined, 'MB');
   add(
     'ext host reconnects',

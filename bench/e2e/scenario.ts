@@ -53,6 +53,8 @@ export interface ScenarioOptions {
 /** One phase's window and what the extension host did in it. */
 export interface HostFigures {
   maxDelayMs: number;
+  /** The longest garbage-collection pause of the host's main thread (a part of some delays). */
+  maxGcMs: number;
   peakRssMB: number;
   reconnects: number;
 }
@@ -144,8 +146,12 @@ export class HostLog {
 
   figures(from: number, to: number, reconnectsBefore: number): HostFigures {
     const s = this.samples(from, to);
+    const long = s.filter((x) => x.maxDelayMs > 50);
+    if (long.length)
+      debug(`host delays over 50 ms (its longest GC pause then): ${long.map((x) => `${x.maxDelayMs} (${x.maxGcMs})`).join(', ')}`);
     return {
       maxDelayMs: Math.max(0, ...s.map((x) => x.maxDelayMs)),
+      maxGcMs: Math.max(0, ...s.map((x) => x.maxGcMs)),
       peakRssMB: Math.max(0, ...s.map((x) => x.rssMB)),
       reconnects: this.reconnects() - reconnectsBefore,
     };
