@@ -460,6 +460,9 @@ async function switchHead(
         .map((m) => `; banner: ${m.value}`)
         .join('')}`,
   );
+  if (shown && shown.t - click.t > 100)
+    for (const m of marks.all.filter((m) => m.kind === 'loaf' && m.t >= click.t - 50 && m.t <= shown.t))
+      debug(`  long frame (${m.role} ${m.where}) +${Math.round(m.t - click.t)}: ${m.value}`);
   if (!shown) return { painted: 60_000 };
   return { painted: shown.t - click.t, values: full && full.t - click.t };
 }
