@@ -29,6 +29,8 @@ export function e2eRows(r: ScenarioResult): E2eRow[] {
     xs.length === 0 || xs.some((x) => x === undefined) ? undefined : Math.max(...(xs as number[]));
   add('cold: Run → first heatmap', r.cold.firstHeatmapMs, 2500);
   add('cold: Run → finished', r.cold.finishedMs);
+  add('cold: the new inspector page loads (panel opened → page ready)', r.coldPage.loadMs);
+  add('cold: … the panel opened before the run began by', r.coldPage.aheadMs);
   const w = r.warm;
   add('warm: Enter → previous result marked stale (max)', worst(w.map((x) => x.staleMs)), 100);
   add('warm: Enter → first heatmap (max)', worst(w.map((x) => x.firstHeatmapMs)), 1000);

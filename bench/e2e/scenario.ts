@@ -81,10 +81,19 @@ export interface RunFigures {
   host: HostFigures;
 }
 
+/** The cold run's new inspector page, from the host's marks. */
+export interface PageLoadFigures {
+  /** The panel was created → its page said `ready`. */
+  loadMs?: number;
+  /** How long before the run began the panel was created (it opens while the input is asked for). */
+  aheadMs?: number;
+}
+
 export interface ScenarioResult {
   size: BertSize;
   n: number;
   cold: RunFigures;
+  coldPage: PageLoadFigures;
   warm: RunFigures[];
   cancel?: CancelFigures;
   inspectorCancel?: InspectorCancelFigures;
@@ -103,6 +112,13 @@ function modelWorkspace(size: BertSize): { workspace: string; name: string } {
   const name = 'bert-random';
   writeBertFolder(path.join(workspace, name), size);
   return { workspace, name };
+}
+
+function pageLoad(marks: { t: number; mark: string }[]): PageLoadFigures {
+  const created = marks.find((m) => m.mark === 'panel created');
+  const ready = created && marks.find((m) => m.t >= created.t && m.mark === 'page: ready');
+  const begun = marks.find((m) => m.mark.startsWith('begin '));
+  return { loadMs: ready && ready.t - created.t, aheadMs: created && begun && begun.t - created.t };
 }
 
 export class HostLog {
@@ -193,6 +209,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
     // Cold: the model chosen in the Run view; it has no examples, so the input is asked for.
     log('cold run');
+    const chosenAt = Date.now();
     await sidebar.locator('button.choose').click();
     await answerQuickPick(page, /model/i, name, name);
     await page.keyboard.press('Enter');
@@ -202,6 +219,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     if (coldTrace) await page.context().browser()!.startTracing(page, { path: coldTrace, categories: TRACE_CATEGORIES });
     const cold = await timeRun(page, marks, host, o, async () => page.keyboard.press('Enter'), 'workbench', false);
     if (coldTrace) await page.context().browser()!.stopTracing();
+    const coldPage = pageLoad(host.marks(chosenAt, Date.now()));
 
     const warm: RunFigures[] = [];
     for (let i = 0; i < o.warmRuns; i++) {
@@ -233,7 +251,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const inspectorCancel = await phase("cancel on the inspector's line", () => timeInspectorCancel(page, marks, host, stopInput));
     const restart = await phase('restart engine', () => timeRestart(page, marks, host, stopInput));
     for (const m of marks.all.filter(inspector('banner')).filter((m) => m.value)) problems.push(`inspector banner: ${m.value}`);
-    return { size: o.size, n: o.n, cold, warm, cancel, inspectorCancel, restart, idleHost, problems };
+    return { size: o.size, n: o.n, cold, coldPage, warm, cancel, inspectorCancel, restart, idleHost, problems };
   } finally {
     marks.stop();
     // The host's samples and marks (debugMark), to see where a long delay falls.
