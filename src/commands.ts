@@ -86,7 +86,7 @@ export function registerCommands(inspector: Inspector, engine: EngineHost, runne
       return cancelled;
     }),
     cmd('restartEngine', async () => {
-      await engine.restart('restarted by the user');
+      await engine.restart();
       void notify.info('Attention engine restarted.');
     }),
     cmd('openHead', async (node: Pick<ModelNode & { kind: 'head' }, 'uri' | 'part' | 'layer' | 'head'>) => {

@@ -450,7 +450,8 @@ export class EngineHost {
     if (!w) return;
     this.worker = undefined;
     const message = (what: string) => `The engine was restarted while ${what}.`;
-    this.calls.failAll((what) => new EngineError({ name: 'EngineRestarted', message: message(what) }));
+    // Not 'EngineRestarted' (a restart someone asked for): these requests failed with the stuck one.
+    this.calls.failAll((what) => new EngineError({ name: 'EngineStopped', message: message(what) }));
     void w.terminate();
   }
 }

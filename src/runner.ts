@@ -9,7 +9,7 @@ import type { EngineHost, RunHandle } from './engineHost';
 import type { ModelSummary, Progress, RunInput, RunResult } from './engine/types';
 import type { HeadFocus } from '../common/webview';
 import type { InspectorView } from '../common/views';
-import type { RunEvent } from './panels/runDisplay';
+import { stoppedOnPurpose, type RunEvent } from './panels/runDisplay';
 import { pickInput, type Prompter } from './prompts';
 import { ModelFileWatcher } from './sidebar/modelFileWatcher';
 import { notify } from './notify';
@@ -272,7 +272,7 @@ export class Runner implements vscode.Disposable {
     debugMark(`failed ${seq}: ${e.name}`);
     if (seq !== this.seq) return;
     this.running = false;
-    if (e.name !== 'CancelledError') this.lastError = e.message;
+    if (!stoppedOnPurpose(e)) this.lastError = e.message;
     const error = { name: e.name, message: e.message };
     this.events.fire({ type: 'failed', seq, model: modelPath, error, live, previous: this.lastResult });
     this.notifyFailure(modelPath, e, live);
@@ -291,7 +291,8 @@ export class Runner implements vscode.Disposable {
   private notifyFailure(modelPath: string, e: Error, live: boolean): void {
     if (live) return; // the side panel shows it under the input box
     if (e.name === 'CancelledError') void notify.info('Attention: run cancelled.');
-    else void notify.error(`Attention: ${path.basename(modelPath)}: ${e.message}`);
+    // A restart says so itself (Restart Engine's notification; a changed model file runs again).
+    else if (!stoppedOnPurpose(e)) void notify.error(`Attention: ${path.basename(modelPath)}: ${e.message}`);
   }
 
   private async onModelChanged(restartEngine: boolean): Promise<void> {

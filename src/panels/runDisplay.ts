@@ -56,6 +56,11 @@ export interface InspectorScreen {
 
 export const runTitle = (r: RunResult): string => `${r.model.name} — ${describeInput(r)}`;
 
+/** A run stopped by a Cancel, or by a restart of the engine someone asked for: not a failure. */
+export function stoppedOnPurpose(e: { name: string }): boolean {
+  return e.name === 'CancelledError' || e.name === 'EngineRestarted';
+}
+
 /** What a panel opened for a model whose input is being asked for says. */
 export function waitingMessage(s: ModelSummary): string {
   const parts = s.parts.map((p) => `${p.part} ${p.layers} × ${p.heads}`).join(', ');
@@ -135,12 +140,9 @@ export class RunDisplay {
     const s = this.screen;
     const shown = this.partial;
     this.partial = undefined;
-    const cancelled = e.error.name === 'CancelledError';
-    const say = () =>
-      s.setStatus(
-        e.previous ? (cancelled ? 'cancelled' : 'failed') : 'idle',
-        cancelled ? 'Run cancelled. The panel shows the previous run.' : 'The run failed. The panel shows the previous run.',
-      );
+    const cancelled = stoppedOnPurpose(e.error);
+    const why = e.error.name === 'CancelledError' ? 'Run cancelled.' : cancelled ? `Run stopped: ${e.error.message}.` : 'The run failed.';
+    const say = () => s.setStatus(e.previous ? (cancelled ? 'cancelled' : 'failed') : 'idle', `${why} The panel shows the previous run.`);
     if (shown?.seq === e.seq && s.isOpen()) {
       // Said at once, before the page redraws the run it puts back (a whole run), and again after
       // it, since a shown run clears the line; with no earlier result, the stopped run says it.

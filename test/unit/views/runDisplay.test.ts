@@ -179,3 +179,18 @@ test('an open panel keeps what it shows while an input is asked for', () => {
   assert.deepEqual(screen.log, []);
   assert.equal(screen.open, true);
 });
+
+test('a run stopped by Restart Engine says so as a stop, with no error; a worker stopped under it is a failure', () => {
+  const screen = fakeScreen(true);
+  const d = new RunDisplay(screen);
+  const restarted = { name: 'EngineRestarted', message: 'the engine was restarted' };
+  d.handle({ type: 'partial', seq: 1, result: result('b', 2, true), opts: {} });
+  d.handle({ type: 'failed', seq: 1, model: '/m/b.json', error: restarted, live: false, previous: result('a', 4) });
+  assert.deepEqual(screen.log, ['show b 2', 'status cancelled', 'show a 4', 'status cancelled']);
+  assert.equal(screen.statusText, 'Run stopped: the engine was restarted. The panel shows the previous run.');
+  screen.log.length = 0;
+  const stuck = { name: 'EngineStopped', message: 'The engine was restarted while running b.' };
+  d.handle({ type: 'failed', seq: 2, model: '/m/b.json', error: stuck, live: false, previous: result('a', 4) });
+  assert.deepEqual(screen.log, ['status failed', `error ${stuck.message}`]);
+  assert.equal(screen.statusText, 'The run failed. The panel shows the previous run.');
+});
