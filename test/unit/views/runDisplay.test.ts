@@ -80,12 +80,18 @@ test('a streamed run: running line, first layers shown, more layers extend it, t
   assert.deepEqual(screen.log, ['show c 1', 'show c 4'], 'a head to open: the whole run again');
 });
 
-test('a cancelled streamed run puts the previous run back and says so; with none, the partial stays marked', () => {
+/** A streamed run (two layers shown) that ends with `error`, the finished run `a` before it. */
+function stoppedRun(error: { name: string; message: string }): { screen: ReturnType<typeof fakeScreen>; d: RunDisplay } {
   const screen = fakeScreen(true);
   const d = new RunDisplay(screen);
-  const cancelled = { name: 'CancelledError', message: 'run cancelled' };
   d.handle({ type: 'partial', seq: 2, result: result('b', 2, true), opts: {} });
-  d.handle({ type: 'failed', seq: 2, model: '/m/b.json', error: cancelled, live: false, previous: result('a', 4) });
+  d.handle({ type: 'failed', seq: 2, model: '/m/b.json', error, live: false, previous: result('a', 4) });
+  return { screen, d };
+}
+
+test('a cancelled streamed run puts the previous run back and says so; with none, the partial stays marked', () => {
+  const cancelled = { name: 'CancelledError', message: 'run cancelled' };
+  const { screen, d } = stoppedRun(cancelled);
   assert.deepEqual(screen.log, ['show b 2', 'status cancelled', 'show a 4', 'status cancelled'], 'said before the redraw, and kept');
   screen.log.length = 0;
   d.handle({ type: 'partial', seq: 3, result: result('c', 1, true), opts: {} });
@@ -181,16 +187,12 @@ test('an open panel keeps what it shows while an input is asked for', () => {
 });
 
 test('a run stopped by Restart Engine says so as a stop, with no error; a worker stopped under it is a failure', () => {
-  const screen = fakeScreen(true);
-  const d = new RunDisplay(screen);
-  const restarted = { name: 'EngineRestarted', message: 'the engine was restarted' };
-  d.handle({ type: 'partial', seq: 1, result: result('b', 2, true), opts: {} });
-  d.handle({ type: 'failed', seq: 1, model: '/m/b.json', error: restarted, live: false, previous: result('a', 4) });
+  const { screen, d } = stoppedRun({ name: 'EngineRestarted', message: 'the engine was restarted' });
   assert.deepEqual(screen.log, ['show b 2', 'status cancelled', 'show a 4', 'status cancelled']);
   assert.equal(screen.statusText, 'Run stopped: the engine was restarted. The panel shows the previous run.');
   screen.log.length = 0;
   const stuck = { name: 'EngineStopped', message: 'The engine was restarted while running b.' };
-  d.handle({ type: 'failed', seq: 2, model: '/m/b.json', error: stuck, live: false, previous: result('a', 4) });
+  d.handle({ type: 'failed', seq: 3, model: '/m/b.json', error: stuck, live: false, previous: result('a', 4) });
   assert.deepEqual(screen.log, ['status failed', `error ${stuck.message}`]);
   assert.equal(screen.statusText, 'The run failed. The panel shows the previous run.');
 });
