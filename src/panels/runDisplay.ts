@@ -1,6 +1,6 @@
-// What the inspector shows of the runs: the runner emits a run's life as events (started,
-// progress, partial, finished, failed) and this subscriber alone decides what the panel shows of
-// them. It keeps the display state (which run's partial layers are on screen); the runner keeps
+// What the inspector shows of the runs: the runner emits a run's life as events (asking for its
+// input, started, progress, partial, finished, failed) and this subscriber alone decides what the
+// panel shows of them. It keeps the display state (which run's partial layers are on screen); the runner keeps
 // only the runs. No vscode import: the rules are unit-tested with a fake screen.
 import * as path from 'node:path';
 import type { ModelSummary, RunResult } from '../engine/types';
