@@ -220,11 +220,7 @@ export function createNativeKernels(opts: NativeKernelOptions = {}): NativeKerne
 
     linear(x, m, k, w, n, bias) {
       use();
-      if (isHalf(w)) return halfLinear(x, m, k, w, n, bias, -1);
-      const out = take(m * n);
-      if (m > 0 && n > 0) N.linear(x, m, k, pack(w, n, k), n, orNull(bias), out, -1);
-      throwIfCancelled();
-      return out;
+      return linearAny(x, m, { w, b: bias, out: n, in: k }, -1);
     },
     matmul(a, m, k, b, n) {
       use();
