@@ -1,8 +1,8 @@
 // Runs a model in the engine and emits each run's life as events (asking for its input, started,
-// progress, partial, finished, failed): the inspector subscribes (panels/runDisplay.ts decides what it shows). Palette
-// runs get a progress notification with Cancel; live runs from the side panel show progress in the
-// view instead and never pop notifications per keystroke. Remembers the last model + input so
-// other commands, the panel's re-run and file changes reuse it.
+// progress, partial, finished, failed): the inspector subscribes (panels/runDisplay.ts decides what
+// it shows). Palette runs get a progress notification with Cancel; live runs from the side panel
+// show progress in the view instead and never pop notifications per keystroke. Remembers the last
+// model + input so other commands, the panel's re-run and file changes reuse it.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { EngineHost, RunHandle } from './engineHost';

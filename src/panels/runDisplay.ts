@@ -1,7 +1,7 @@
 // What the inspector shows of the runs: the runner emits a run's life as events (asking for its
 // input, started, progress, partial, finished, failed) and this subscriber alone decides what the
-// panel shows of them. It keeps the display state (which run's partial layers are on screen); the runner keeps
-// only the runs. No vscode import: the rules are unit-tested with a fake screen.
+// panel shows of them. It keeps the display state (which run's partial layers are on screen); the
+// runner keeps only the runs. No vscode import: the rules are unit-tested with a fake screen.
 import * as path from 'node:path';
 import type { ModelSummary, RunResult } from '../engine/types';
 import type { InspectorView } from '../../common/views';
@@ -140,20 +140,20 @@ export class RunDisplay {
     const s = this.screen;
     const shown = this.partial;
     this.partial = undefined;
-    const cancelled = stoppedOnPurpose(e.error);
-    const why = e.error.name === 'CancelledError' ? 'Run cancelled.' : cancelled ? `Run stopped: ${e.error.message}.` : 'The run failed.';
-    const say = () => s.setStatus(e.previous ? (cancelled ? 'cancelled' : 'failed') : 'idle', `${why} The panel shows the previous run.`);
+    const stopped = stoppedOnPurpose(e.error);
+    const why = e.error.name === 'CancelledError' ? 'Run cancelled.' : stopped ? `Run stopped: ${e.error.message}.` : 'The run failed.';
+    const say = () => s.setStatus(e.previous ? (stopped ? 'cancelled' : 'failed') : 'idle', `${why} The panel shows the previous run.`);
     if (shown?.seq === e.seq && s.isOpen()) {
       // Said at once, before the page redraws the run it puts back (a whole run), and again after
       // it, since a shown run clears the line; with no earlier result, the stopped run says it.
       if (e.previous) say();
       const r = e.previous ?? {
         ...shown.result,
-        running: { ...shown.result.running!, stopped: cancelled ? ('cancelled' as const) : ('failed' as const) },
+        running: { ...shown.result.running!, stopped: stopped ? ('cancelled' as const) : ('failed' as const) },
       };
       s.show(r, runTitle(r));
     }
     if (s.isOpen()) say();
-    if (!cancelled && !e.live) s.showError(e.error.message);
+    if (!stopped && !e.live) s.showError(e.error.message);
   }
 }
