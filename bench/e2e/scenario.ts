@@ -3,7 +3,8 @@
 // again from the Run view's box (warm) while heads are switched, then run from the palette and
 // stopped midway (stops.ts). Every figure runs from the input event to the painted
 // change, both timestamped inside the frames (probe.ts); the extension host's event-loop delay and
-// memory come from its loop monitor (src/loopMonitor.ts), reconnects from the server's logs.
+// memory come from its loop monitor (src/loopMonitor.ts), reconnects from the server's logs
+// (hostLog.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,9 +20,9 @@ import {
   startServer,
   waitForWorkbench,
   workbenchUrl,
-  type RunningServer,
 } from '../../test/integration/harness';
-import { LOOP_MONITOR_ENV, type LoopSample } from '../../src/loopMonitor';
+import { LOOP_MONITOR_ENV } from '../../src/loopMonitor';
+import { HostLog, type HostFigures, type PageLoadFigures } from './hostLog';
 import { installProbe, Marks, type Mark } from './probe';
 import { writeBertFolder, type BertSize } from './bertFolder';
 import { answerQuickPick, debug, INSPECTOR_RUNNING } from './driver';
@@ -50,15 +51,6 @@ export interface ScenarioOptions {
   log?: (line: string) => void;
 }
 
-/** One phase's window and what the extension host did in it. */
-export interface HostFigures {
-  maxDelayMs: number;
-  /** The longest garbage-collection pause of the host's main thread (a part of some delays). */
-  maxGcMs: number;
-  peakRssMB: number;
-  reconnects: number;
-}
-
 export interface RunFigures {
   /** Enter → the inspector marks the shown result as out of date (a running status or stale mark). */
   staleMs?: number;
@@ -79,14 +71,6 @@ export interface RunFigures {
   /** The Run view's progress bar during the run (done/total), as it changed. */
   runViewProgress: string[];
   host: HostFigures;
-}
-
-/** The cold run's new inspector page, from the host's marks. */
-export interface PageLoadFigures {
-  /** The panel was created → its page said `ready`. */
-  loadMs?: number;
-  /** How long before the run began the panel was created (it opens while the input is asked for). */
-  aheadMs?: number;
 }
 
 export interface ScenarioResult {
@@ -112,66 +96,6 @@ function modelWorkspace(size: BertSize): { workspace: string; name: string } {
   const name = 'bert-random';
   writeBertFolder(path.join(workspace, name), size);
   return { workspace, name };
-}
-
-function pageLoad(marks: { t: number; mark: string }[]): PageLoadFigures {
-  const created = marks.find((m) => m.mark === 'panel created');
-  const ready = created && marks.find((m) => m.t >= created.t && m.mark === 'page: ready');
-  const begun = marks.find((m) => m.mark.startsWith('begin '));
-  return { loadMs: ready && ready.t - created.t, aheadMs: created && begun && begun.t - created.t };
-}
-
-export class HostLog {
-  constructor(
-    private readonly loopFile: string,
-    private readonly server: RunningServer,
-  ) {}
-
-  samples(from: number, to: number): LoopSample[] {
-    const text = fs.existsSync(this.loopFile) ? fs.readFileSync(this.loopFile, 'utf8') : '';
-    // A sample covers the LOOP_MONITOR_MS before its time stamp (a blocked loop stamps it late).
-    const lines = text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as LoopSample | { t: number; mark: string });
-    return lines.filter((s): s is LoopSample => 'maxDelayMs' in s && s.t >= from && s.t <= to + 300);
-  }
-
-  /** The host's marks (debugMark) between `from` and `to`. */
-  marks(from: number, to: number): { t: number; mark: string }[] {
-    const text = fs.existsSync(this.loopFile) ? fs.readFileSync(this.loopFile, 'utf8') : '';
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { t: number; mark?: string })
-      .filter((m): m is { t: number; mark: string } => typeof m.mark === 'string' && m.t >= from && m.t <= to);
-  }
-
-  reconnects(): number {
-    let n = 0;
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.name.endsWith('.log')) n += (fs.readFileSync(p, 'utf8').match(/reconnect/gi) ?? []).length;
-      }
-    };
-    walk(this.server.tempDir);
-    return n;
-  }
-
-  figures(from: number, to: number, reconnectsBefore: number): HostFigures {
-    const s = this.samples(from, to);
-    const long = s.filter((x) => x.maxDelayMs > 50);
-    if (long.length)
-      debug(`host delays over 50 ms (its longest GC pause then): ${long.map((x) => `${x.maxDelayMs} (${x.maxGcMs})`).join(', ')}`);
-    return {
-      maxDelayMs: Math.max(0, ...s.map((x) => x.maxDelayMs)),
-      maxGcMs: Math.max(0, ...s.map((x) => x.maxGcMs)),
-      peakRssMB: Math.max(0, ...s.map((x) => x.rssMB)),
-      reconnects: this.reconnects() - reconnectsBefore,
-    };
-  }
 }
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
@@ -219,7 +143,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     if (coldTrace) await page.context().browser()!.startTracing(page, { path: coldTrace, categories: TRACE_CATEGORIES });
     const cold = await timeRun(page, marks, host, o, async () => page.keyboard.press('Enter'), 'workbench', false);
     if (coldTrace) await page.context().browser()!.stopTracing();
-    const coldPage = pageLoad(host.marks(chosenAt, Date.now()));
+    const coldPage = host.pageLoad(chosenAt, Date.now());
 
     const warm: RunFigures[] = [];
     for (let i = 0; i < o.warmRuns; i++) {

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { frameWith, repoRoot, runCommand, sleep, waitForPaletteItems } from '../../test/integration/harness';
 import type { Mark, Marks } from './probe';
 import { answerQuickPick, CANCELLING, debug, INSPECTOR_RUNNING } from './driver';
-import type { HostFigures, HostLog } from './scenario';
+import type { HostFigures, HostLog } from './hostLog';
 
 export interface CancelFigures {
   firstHeatmapMs?: number;
