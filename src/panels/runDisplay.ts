@@ -82,16 +82,18 @@ export class RunDisplay {
     const s = this.screen;
     switch (e.type) {
       case 'started':
-      case 'progress':
+      case 'progress': {
         this.waitingFor = undefined;
         // Until its first layers are shown, a run's progress is a line above the previous result.
         if (this.partial?.seq === e.seq || !s.isOpen()) return;
+        const below = s.hasRun() ? ' The heads below are from the previous run.' : '';
         s.setStatus(
           'running',
-          `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})…${s.hasRun() ? ' The heads below are from the previous run.' : ''}`,
+          `Running ${path.basename(e.model)} (${e.type === 'started' ? 'starting' : e.message})…${below}`,
           e.type === 'started' ? { done: 0, total: 1 } : { done: Math.min(e.done, e.total), total: Math.max(1, e.total) },
         );
         return;
+      }
       case 'asking':
         // A first run's panel opens while its input is typed: a new panel's page takes the window
         // seconds to load, which the run's first heatmap waited for. An open panel keeps its run.
